@@ -3,7 +3,7 @@ package io.datamover.protocol;
 /**
  * What a write record does to its byte range. The wire code is part of the protocol: never renumber.
  */
-public enum RecordKind {
+public enum RecordKind implements WireCode {
     /** Bytes to write; the record carries them as payload. */
     DATA(1),
     /** The range reads as zeros afterwards (NBD WRITE_ZEROES); no payload. */
@@ -17,6 +17,7 @@ public enum RecordKind {
         this.code = code;
     }
 
+    @Override
     public int code() {
         return code;
     }
@@ -27,11 +28,6 @@ public enum RecordKind {
 
     /** Returns the kind for a wire code, or null when the code is unknown (callers raise the protocol error). */
     public static RecordKind fromCode(int code) {
-        return switch (code) {
-            case 1 -> DATA;
-            case 2 -> ZERO;
-            case 3 -> TRIM;
-            default -> null;
-        };
+        return WireCode.lookup(RecordKind.class, code);
     }
 }

@@ -1,0 +1,46 @@
+package io.datamover.protocol;
+
+/**
+ * Why a peer or a decoder refused something. Sent in ERROR frames, carried by {@link ProtocolException},
+ * and used as the tag of error metrics, so the names are written for operators.
+ */
+public enum ErrorCode implements WireCode {
+    /** A code this build does not know (sent by a newer peer). */
+    UNKNOWN(0),
+    BAD_MAGIC(1),
+    UNSUPPORTED_VERSION(2),
+    UNKNOWN_FRAME_TYPE(3),
+    FRAME_TOO_LARGE(4),
+    CRC_MISMATCH(5),
+    TRUNCATED(6),
+    MALFORMED(7),
+    BAD_COMPRESSION(8),
+    /** No common protocol revision, or a required feature is missing. */
+    INCOMPATIBLE(9),
+    /** The peer belongs to another replication pair or consistency group. */
+    WRONG_PAIR(10),
+    /** A sequence number is missing or out of order. */
+    SEQ_GAP(11),
+    /** The source journal is full: the tap must switch to bitmap mode. */
+    JOURNAL_FULL(12),
+    /** A local disk or journal failed. */
+    STORAGE_FAILURE(13),
+    SHUTTING_DOWN(14),
+    INTERNAL(15);
+
+    private final int code;
+
+    ErrorCode(int code) {
+        this.code = code;
+    }
+
+    @Override
+    public int code() {
+        return code;
+    }
+
+    public static ErrorCode fromCode(int code) {
+        ErrorCode c = WireCode.lookup(ErrorCode.class, code);
+        return c == null ? UNKNOWN : c;
+    }
+}

@@ -1,0 +1,109 @@
+package io.datamover.protocol;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * First frame of a connection, from the connecting side: who it is, which replication pair and
+ * consistency group it serves, which disks it will send, and what it can speak.
+ *
+ * <p>Layout: protocolMin u16, protocolMax u16, features u64, role u8, senderId (string),
+ * pairId (string), cgId u32, cgName (string), diskCount u16, then diskCount {@link DiskInfo}s.
+ * A string is a u16 byte length then UTF-8 bytes.
+ */
+public record Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId,
+        int cgId, String cgName, List<DiskInfo> disks) implements Frame {
+
+    public Hello {
+        if (protocolMin < 1 || protocolMax < protocolMin || protocolMax > 0xFFFF) {
+            throw new IllegalArgumentException("bad protocol range [" + protocolMin + ", " + protocolMax + "]");
+        }
+        if (role == null) {
+            throw new IllegalArgumentException("role is required");
+        }
+        Names.requireId("senderId", senderId);
+        Names.requireId("pairId", pairId);
+        Names.requireName("cgName", cgName, Wire.MAX_NAME_BYTES);
+        disks = List.copyOf(disks);
+        if (disks.size() > Wire.MAX_DISKS) {
+            throw new IllegalArgumentException(disks.size() + " disks, the limit is " + Wire.MAX_DISKS);
+        }
+        Set<Integer> ids = new HashSet<>();
+        Set<String> names = new HashSet<>();
+        for (DiskInfo d : disks) {
+            if (!ids.add(d.id()) || !names.add(d.name())) {
+                throw new IllegalArgumentException("disk id " + d.id() + " or name " + d.name() + " declared twice");
+            }
+        }
+    }
+
+    /** A hello offering every revision and feature this build has. */
+    public static Hello of(Role role, String senderId, String pairId, int cgId, String cgName, List<DiskInfo> disks) {
+        return new Hello(Wire.PROTOCOL_MIN, Wire.PROTOCOL_MAX, Feature.all(), role, senderId, pairId, cgId, cgName,
+                disks);
+    }
+
+    @Override
+    public FrameType type() {
+        return FrameType.HELLO;
+    }
+
+    /** The declared disk with this id, or null. */
+    public DiskInfo disk(int id) {
+        for (DiskInfo d : disks) {
+            if (d.id() == id) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    void writeBody(ByteBuf out) {
+        out.writeShort(protocolMin);
+        out.writeShort(protocolMax);
+        out.writeLong(features);
+        out.writeByte(role.code());
+        FieldWriter.string(out, senderId);
+        FieldWriter.string(out, pairId);
+        out.writeInt(cgId);
+        FieldWriter.string(out, cgName);
+        out.writeShort(disks.size());
+        for (DiskInfo d : disks) {
+            out.writeInt(d.id());
+            FieldWriter.string(out, d.name());
+            out.writeLong(d.sizeBytes());
+            out.writeInt(d.blockSizeBytes());
+        }
+    }
+
+    static Hello readBody(FieldReader r) throws ProtocolException {
+        int min = r.u16("protocolMin");
+        int max = r.u16("protocolMax");
+        long features = r.u64("features");
+        int roleCode = r.u8("role");
+        Role role = Role.fromCode(roleCode);
+        if (role == null) {
+            throw r.malformed("unknown role " + roleCode);
+        }
+        String senderId = r.string("senderId", Wire.MAX_ID_BYTES, false);
+        String pairId = r.string("pairId", Wire.MAX_ID_BYTES, false);
+        int cgId = r.bits32("cgId");
+        String cgName = r.string("cgName", Wire.MAX_NAME_BYTES, false);
+        int diskCount = r.u16("diskCount");
+        if (diskCount > Wire.MAX_DISKS) {
+            throw r.malformed(diskCount + " disks, the limit is " + Wire.MAX_DISKS);
+        }
+        List<DiskInfo> disks = new ArrayList<>(diskCount);
+        for (int i = 0; i < diskCount; i++) {
+            int id = r.bits32("disk id");
+            String name = r.string("disk name", Wire.MAX_NAME_BYTES, false);
+            long size = r.positiveU64("disk size");
+            int blockSize = r.u32AsInt("disk block size");
+            disks.add(new DiskInfo(id, name, size, blockSize));
+        }
+        return new Hello(min, max, features, role, senderId, pairId, cgId, cgName, disks);
+    }
+}

@@ -1,0 +1,84 @@
+package io.datamover.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Fixed frames of every type: the golden vectors and the round-trip cases are made from these. */
+final class SampleFrames {
+    static final int CG = 7;
+    static final long T0 = 1_763_000_000_000_000L; // 2025-11-13, microseconds since the epoch
+
+    private SampleFrames() {}
+
+    /** A pattern payload: byte i is (seed + i) mod 256. */
+    static ByteBuf pattern(int length, int seed) {
+        ByteBuf b = Unpooled.buffer(length);
+        for (int i = 0; i < length; i++) {
+            b.writeByte(seed + i);
+        }
+        return b;
+    }
+
+    static Hello hello() {
+        return new Hello(1, 1, Feature.all(), Role.TAP, "tap-host1", "pair-dc1-dc2", CG, "vm-42",
+                List.of(new DiskInfo(0, "vm-42-root", 16L << 30, 4096), new DiskInfo(1, "vm-42-data", 1L << 30, 512)));
+    }
+
+    static List<BlockWrite> batchEntries() {
+        return List.of(
+                BlockWrite.data(11, 0, 4096, pattern(64, 0x41)),
+                BlockWrite.range(12, 0, 1 << 20, 65536, RecordKind.ZERO),
+                BlockWrite.range(14, 1, 0, 512, RecordKind.TRIM),
+                BlockWrite.data(15, 1, 8192, repeated(256, (byte) 'x')));
+    }
+
+    static ByteBuf repeated(int length, byte value) {
+        ByteBuf b = Unpooled.buffer(length);
+        for (int i = 0; i < length; i++) {
+            b.writeByte(value);
+        }
+        return b;
+    }
+
+    static Batch batch(boolean lz4) {
+        List<BlockWrite> entries = batchEntries();
+        try {
+            BatchBodies.Body body = BatchBodies.build(entries, lz4, ByteBufAllocator.DEFAULT);
+            ByteBuf heapCopy = Unpooled.copiedBuffer(body.bytes());
+            body.bytes().release();
+            return new Batch(CG, 11, 15, entries.size(), T0, T0 + 2500, body.compression(), body.uncompressedLength(),
+                    body.crc(), heapCopy);
+        } finally {
+            entries.forEach(BlockWrite::release);
+        }
+    }
+
+    /** One frame of each shape, by golden vector name. Callers release the payload frames. */
+    static Map<String, Frame> all() {
+        Map<String, Frame> m = new LinkedHashMap<>();
+        m.put("hello", hello());
+        m.put("hello-ack", new HelloAck(1, Feature.all(), Role.SOURCE_GATEWAY, "gw-src-1", 41));
+        m.put("write-data", new WriteRecord(CG, T0, false, BlockWrite.data(42, 0, 0, pattern(16, 0))));
+        m.put("write-data-fua", new WriteRecord(CG, T0 + 1, true, BlockWrite.data(43, 1, (1L << 30) - 512, pattern(8, 0xF0))));
+        m.put("write-zero", new WriteRecord(CG, T0 + 2, false, BlockWrite.range(44, 0, 8192, 1 << 20, RecordKind.ZERO)));
+        m.put("write-trim", new WriteRecord(CG, T0 + 3, false, BlockWrite.range(45, 0, 0, 4096, RecordKind.TRIM)));
+        m.put("flush", new Flush(CG, 45, T0 + 4));
+        m.put("ack-durable", new Ack(CG, 45, AckScope.DURABLE));
+        m.put("ack-applied", new Ack(CG, 40, AckScope.APPLIED));
+        m.put("batch-raw", batch(false));
+        m.put("batch-lz4", batch(true));
+        m.put("heartbeat", new Heartbeat(T0 + 5, 45));
+        m.put("error", new ErrorFrame(ErrorCode.WRONG_PAIR, "replica vm-42-root belongs to pair pair-a-b"));
+        return m;
+    }
+
+    static ByteBuf encode(Frame frame) {
+        ByteBuf out = Unpooled.buffer();
+        FrameCodec.encode(frame, out);
+        return out;
+    }
+}
