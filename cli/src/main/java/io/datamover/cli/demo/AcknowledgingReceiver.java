@@ -1,0 +1,145 @@
+package io.datamover.cli.demo;
+
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.BatchBodies;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Feature;
+import io.datamover.protocol.Frame;
+import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.WriteRecord;
+import io.datamover.protocol.netty.FrameDecoder;
+import io.datamover.protocol.netty.FrameEncoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo's stand-in for the source gateway until it exists: accepts one sender on loopback,
+ * checks every frame, seq continuity and payload CRC, cuts the records into batches and compresses
+ * them as the gateway will, and acknowledges. It keeps nothing: its acks promise no durability.
+ */
+final class AcknowledgingReceiver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AcknowledgingReceiver.class);
+    /** Records per simulated batch; the gateway will cut by time and size instead. */
+    private static final int RECORDS_PER_BATCH = 256;
+
+    final AtomicLong records = new AtomicLong();
+    final AtomicLong payloadBytes = new AtomicLong();
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong batchRawBytes = new AtomicLong();
+    final AtomicLong batchWireBytes = new AtomicLong();
+    final AtomicLong lastSeq = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final Channel server;
+
+    AcknowledgingReceiver() throws InterruptedException {
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new FrameDecoder(FrameLimits.DEFAULT), new FrameEncoder(), new Session());
+                    }
+                })
+                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .sync()
+                .channel();
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** One sender's connection: handshake first, then records in seq order. */
+    private final class Session extends SimpleChannelInboundHandler<Frame> {
+        private Hello hello;
+        private final List<BlockWrite> pending = new ArrayList<>();
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
+            switch (frame) {
+                case Hello h when hello == null -> {
+                    Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
+                    hello = h;
+                    ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
+                            "demo-receiver", 0));
+                }
+                case WriteRecord r when hello != null -> accept(ctx, r);
+                default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected here");
+            }
+        }
+
+        private void accept(ChannelHandlerContext ctx, WriteRecord r) throws ProtocolException {
+            if (r.seq() != lastSeq.get() + 1) {
+                throw new ProtocolException(ErrorCode.SEQ_GAP, "expected seq " + (lastSeq.get() + 1) + ", got " + r.seq());
+            }
+            if (!r.write().payloadCrcMatches() || hello.disk(r.write().disk()) == null) {
+                throw new ProtocolException(ErrorCode.MALFORMED, "seq " + r.seq() + ": bad payload CRC or disk id");
+            }
+            lastSeq.set(r.seq());
+            records.incrementAndGet();
+            payloadBytes.addAndGet(r.write().payload().readableBytes());
+            pending.add((BlockWrite) r.write().retain());
+            if (pending.size() == RECORDS_PER_BATCH) {
+                cutBatch();
+                ctx.writeAndFlush(new Ack(r.cg(), r.seq(), AckScope.DURABLE));
+            }
+        }
+
+        private void cutBatch() {
+            BatchBodies.Body body = BatchBodies.build(pending, true, io.netty.buffer.ByteBufAllocator.DEFAULT);
+            batches.incrementAndGet();
+            batchRawBytes.addAndGet(body.uncompressedLength());
+            batchWireBytes.addAndGet(body.bytes().readableBytes());
+            body.bytes().release();
+            pending.forEach(BlockWrite::release);
+            pending.clear();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.incrementAndGet();
+            ProtocolException p = ProtocolException.findIn(cause);
+            ErrorFrame error = p != null ? ErrorFrame.of(p) : ErrorFrame.of(ErrorCode.INTERNAL, String.valueOf(cause));
+            LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), error.message());
+            ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            pending.forEach(BlockWrite::release);
+            pending.clear();
+        }
+    }
+}
