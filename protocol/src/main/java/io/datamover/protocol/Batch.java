@@ -95,11 +95,7 @@ public record Batch(int cg, long firstSeq, long lastSeq, int entryCount, long ol
                     + " uncompressed bytes for " + r.remaining() + " LZ4 bytes, more than LZ4 can expand");
         }
         ByteBuf body = r.retainedBytes(r.remaining(), "body");
-        try {
-            return new Batch(cg, first, last, entryCount, oldest, newest, compression, uncompressed, bodyCrc, body);
-        } catch (IllegalArgumentException e) {
-            body.release();
-            throw r.malformed(e.getMessage());
-        }
+        return r.buildOwning(body,
+                () -> new Batch(cg, first, last, entryCount, oldest, newest, compression, uncompressed, bodyCrc, body));
     }
 }

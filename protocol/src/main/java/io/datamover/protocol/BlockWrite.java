@@ -94,11 +94,6 @@ public record BlockWrite(long seq, int disk, long offset, int length, RecordKind
                     + " exceeds the maximum write of " + Wire.MAX_WRITE_BYTES);
         }
         ByteBuf payload = kind.hasPayload() ? r.retainedBytes(length, "payload") : Unpooled.EMPTY_BUFFER;
-        try {
-            return new BlockWrite(seq, disk, offset, length, kind, crc, payload);
-        } catch (IllegalArgumentException e) {
-            payload.release();
-            throw r.malformed(e.getMessage());
-        }
+        return r.buildOwning(payload, () -> new BlockWrite(seq, disk, offset, length, kind, crc, payload));
     }
 }

@@ -97,6 +97,19 @@ final class FieldReader {
         return buf.readRetainedSlice(length);
     }
 
+    /**
+     * Builds a value that takes ownership of {@code owned}; when the value's own validation refuses
+     * the fields, releases {@code owned} and reports the refusal as MALFORMED.
+     */
+    <T> T buildOwning(ByteBuf owned, java.util.function.Supplier<T> constructor) throws ProtocolException {
+        try {
+            return constructor.get();
+        } catch (IllegalArgumentException e) {
+            owned.release();
+            throw malformed(e.getMessage());
+        }
+    }
+
     int remaining() {
         return buf.readableBytes();
     }
