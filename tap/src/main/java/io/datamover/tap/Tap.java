@@ -215,6 +215,7 @@ public final class Tap implements AutoCloseable {
             failure = new IOException("interrupted while draining NBD requests", e);
         }
         sweeper.shutdownNow();
+        group.unregisterMetrics();
         for (Export export : exports) {
             try {
                 export.flush();

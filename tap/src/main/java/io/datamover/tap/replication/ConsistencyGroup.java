@@ -42,6 +42,8 @@ public final class ConsistencyGroup {
     private final int windowRecords;
     private final Counter handedOff;
     private final Counter refused;
+    private final MeterRegistry registry;
+    private final List<Gauge> gauges;
 
     // Guarded by this.
     private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
@@ -77,10 +79,17 @@ public final class ConsistencyGroup {
         Tags tags = Tags.of("cg", Long.toString(id));
         this.handedOff = registry.counter("datamover.tap.records.handed.off", tags);
         this.refused = registry.counter("datamover.tap.records.not.streamed", tags);
-        Gauge.builder("datamover.tap.replication.bitmap.mode", this, cg -> cg.mode() == ReplicationMode.BITMAP ? 1 : 0)
-                .tags(tags).register(registry);
-        Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
-                .tags(tags).register(registry);
+        this.registry = registry;
+        this.gauges = List.of(
+                Gauge.builder("datamover.tap.replication.bitmap.mode", this, cg -> cg.mode() == ReplicationMode.BITMAP ? 1 : 0)
+                        .tags(tags).register(registry),
+                Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
+                        .tags(tags).register(registry));
+    }
+
+    /** Removes the gauges that observe this group, so a restarted tap can register its own. */
+    public void unregisterMetrics() {
+        gauges.forEach(registry::remove);
     }
 
     public long id() {
