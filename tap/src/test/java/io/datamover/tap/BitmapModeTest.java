@@ -6,41 +6,27 @@ import static org.awaitility.Awaitility.await;
 
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.replication.ReplicationMode;
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The sink refuses: the guest goes on at full speed, every written region stays dirty, durably. */
-class BitmapModeTest {
+class BitmapModeTest extends TapTestBase {
 
     private static final int SIZE = 16 << 20;
     private static final int REGION = 64 << 10;
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
     private TapConfig config;
 
     @BeforeEach
     void start() throws Exception {
         Tools.assumeInstalled("qemu-io");
-        fixture = new TapFixture(dir);
-        fixture.image("disk0", SIZE);
         fixture.sink.refuse(true);
-        config = fixture.config().consistencyGroupId(7).export("disk0", dir.resolve("disk0.img")).build();
-        fixture.start(config);
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
+        config = fixture.serve(fixture.config().consistencyGroupId(7), SIZE, "disk0").config();
     }
 
     @Test

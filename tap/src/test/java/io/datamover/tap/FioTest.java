@@ -2,35 +2,20 @@ package io.datamover.tap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** fio's NBD engine: random 4k writes, iodepth 16, then crc32c verification of everything it wrote. */
-class FioTest {
+class FioTest extends TapTestBase {
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
         Tools.assumeInstalled("fio");
-        fixture = new TapFixture(dir);
-        fixture.image("disk0", 16 << 20);
-        fixture.start(fixture.config().export("disk0", dir.resolve("disk0.img")).build());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (fixture != null) {
-            fixture.close();
-        }
+        fixture.serve(fixture.config(), 16 << 20, "disk0");
     }
 
     @Test

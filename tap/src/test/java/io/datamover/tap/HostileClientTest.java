@@ -5,17 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.tap.support.RawNbdClient;
 import io.datamover.tap.support.RawNbdClient.OptionReply;
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Hostile input over raw sockets gets a clean error or a close, and never disturbs a real client. */
-class HostileClientTest {
+class HostileClientTest extends TapTestBase {
 
     private static final int SIZE = 1 << 20;
     private static final int MAX_REQUEST = 64 << 10;
@@ -25,28 +22,17 @@ class HostileClientTest {
     private static final int EINVAL = 22;
     private static final int ENOSPC = 28;
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = new TapFixture(dir);
-        fixture.image("disk0", SIZE);
-        fixture.start(fixture.config().maxRequestBytes(MAX_REQUEST).maxInFlightBytesPerConnection(1 << 20)
-                .maxPendingHandoffBytes(1 << 20).export("disk0", dir.resolve("disk0.img")).build());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
+        fixture.serve(fixture.config().maxRequestBytes(MAX_REQUEST).maxInFlightBytesPerConnection(1 << 20)
+                .maxPendingHandoffBytes(1 << 20), SIZE, "disk0");
     }
 
     @Test
     void garbageInsteadOfAnOptionClosesTheConnection() throws Exception {
         try (RawNbdClient client = new RawNbdClient(fixture.tap.port())) {
-            client.readGreeting();
-            client.out.writeInt(1);
+            client.startHaggling();
             client.out.write("this is not NBD at all".getBytes());
             client.out.flush();
             assertThat(client.closedByServer()).isTrue();
@@ -68,8 +54,7 @@ class HostileClientTest {
     @Test
     void aHugeOptionLengthIsRefusedWithoutBeingBuffered() throws Exception {
         try (RawNbdClient client = new RawNbdClient(fixture.tap.port())) {
-            client.readGreeting();
-            client.out.writeInt(1);
+            client.startHaggling();
             client.out.writeLong(RawNbdClient.IHAVEOPT);
             client.out.writeInt(7);
             client.out.writeInt(0x80000000);
@@ -85,8 +70,7 @@ class HostileClientTest {
     @Test
     void aRequestBeforeNegotiationClosesTheConnection() throws Exception {
         try (RawNbdClient client = new RawNbdClient(fixture.tap.port())) {
-            client.readGreeting();
-            client.out.writeInt(1);
+            client.startHaggling();
             client.sendRequest(0, 0, 1, 0, 4096);
             assertThat(client.closedByServer()).isTrue();
         }
@@ -95,8 +79,7 @@ class HostileClientTest {
     @Test
     void unknownOptionsAreUnsupportedAndHagglingGoesOn() throws Exception {
         try (RawNbdClient client = new RawNbdClient(fixture.tap.port())) {
-            client.readGreeting();
-            client.out.writeInt(1);
+            client.startHaggling();
             client.sendOption(4242, new byte[] {1, 2, 3});
             assertThat(client.readOptionReply().type()).isEqualTo(REP_ERR_UNSUP);
             client.sendOption(3, new byte[0]);
@@ -160,8 +143,7 @@ class HostileClientTest {
     void aRealClientIsUndisturbedByAHostileOneMidOption() throws Exception {
         Tools.assumeInstalled("qemu-io");
         try (RawNbdClient hostile = new RawNbdClient(fixture.tap.port())) {
-            hostile.readGreeting();
-            hostile.out.writeInt(1);
+            hostile.startHaggling();
             hostile.out.writeLong(RawNbdClient.IHAVEOPT);
             hostile.out.writeInt(7);
             hostile.out.writeInt(60_000);

@@ -7,46 +7,29 @@ import static org.awaitility.Awaitility.await;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.support.CapturingSink.Captured;
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Several real clients write at once, to two disks of one consistency group, with overlapping ranges: the sink gets
  * every write once, in seq order, gap-free, and replaying the records onto empty disks rebuilds the tap's disks.
  */
-class InterceptionTest {
+class InterceptionTest extends TapTestBase {
 
     private static final int SIZE = 4 << 20;
     private static final Duration DEADLINE = Duration.ofSeconds(120);
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
         Tools.assumeInstalled("qemu-io");
-        fixture = new TapFixture(dir);
-        fixture.image("disk0", SIZE);
-        fixture.image("disk1", SIZE);
-        fixture.start(fixture.config().consistencyGroupId(42).firstSeq(1000)
-                .export("disk0", dir.resolve("disk0.img")).export("disk1", dir.resolve("disk1.img")).build());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (fixture != null) {
-            fixture.close();
-        }
+        fixture.serve(fixture.config().consistencyGroupId(42).firstSeq(1000), SIZE, "disk0", "disk1");
     }
 
     @Test

@@ -3,39 +3,24 @@ package io.datamover.tap;
 import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** qemu-io writes known patterns through the tap; reads and the backing file agree with the expected image. */
-class QemuIoTest {
+class QemuIoTest extends TapTestBase {
 
     private static final int SIZE = 8 << 20;
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
         Tools.assumeInstalled("qemu-io");
-        fixture = new TapFixture(dir);
-        fixture.image("disk0", SIZE);
-        fixture.start(fixture.config().export("disk0", dir.resolve("disk0.img")).build());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (fixture != null) {
-            fixture.close();
-        }
+        fixture.serve(fixture.config(), SIZE, "disk0");
     }
 
     @Test

@@ -3,39 +3,27 @@ package io.datamover.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.disk.SparseFile;
-import io.datamover.tap.support.TapFixture;
+import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** nbdcopy copies a sparse image into the tap and holes stay holes; nbdinfo --map sees them through BLOCK_STATUS. */
-class SparseCopyTest {
+class SparseCopyTest extends TapTestBase {
 
     private static final int MIB = 1 << 20;
     private static final long SIZE = 64L * MIB;
     private static final Duration DEADLINE = Duration.ofSeconds(120);
 
-    @TempDir
-    Path dir;
-    private TapFixture fixture;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = new TapFixture(dir);
-        fixture.image("target", SIZE);
-        fixture.start(fixture.config().export("target", dir.resolve("target.img")).build());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        fixture.close();
+        fixture.serve(fixture.config(), SIZE, "target");
     }
 
     @Test

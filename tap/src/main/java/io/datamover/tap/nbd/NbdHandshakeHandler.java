@@ -189,18 +189,9 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
     }
 
     private void infoOrGo(ChannelHandlerContext ctx, int option, ByteBuf data) {
-        if (data.readableBytes() < 6) {
-            invalid(ctx, option, "too short");
-            return;
-        }
-        long nameLength = data.readUnsignedInt();
-        if (nameLength > data.readableBytes() - 2) {
-            invalid(ctx, option, "export name longer than the option");
-            return;
-        }
-        String name = string(data, (int) nameLength);
+        String name = exportNameField(data, 2);
         if (name == null) {
-            invalid(ctx, option, "export name is not valid UTF-8 or too long");
+            invalid(ctx, option, "malformed export name");
             return;
         }
         int requests = data.readUnsignedShort();
@@ -255,17 +246,8 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
             invalid(ctx, option, "structured replies must be negotiated first");
             return;
         }
-        if (data.readableBytes() < 8) {
-            invalid(ctx, option, "too short");
-            return;
-        }
-        long nameLength = data.readUnsignedInt();
-        if (nameLength > data.readableBytes() - 4) {
-            invalid(ctx, option, "export name longer than the option");
-            return;
-        }
-        String name = string(data, (int) nameLength);
-        long queries = data.readUnsignedInt();
+        String name = exportNameField(data, 4);
+        long queries = name == null ? -1 : data.readUnsignedInt();
         if (name == null || queries > data.readableBytes() / 4) {
             invalid(ctx, option, "malformed export name or query count");
             return;
@@ -343,6 +325,18 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
         } finally {
             payload.release();
         }
+    }
+
+    /**
+     * Reads a 32-bit length and that many bytes of export name, which must leave at least {@code trailingBytes}
+     * of the option; null if the field is malformed.
+     */
+    private static String exportNameField(ByteBuf data, int trailingBytes) {
+        if (data.readableBytes() < 4 + trailingBytes) {
+            return null;
+        }
+        long length = data.readUnsignedInt();
+        return length > data.readableBytes() - trailingBytes ? null : string(data, (int) length);
     }
 
     /** Reads {@code length} bytes as strict UTF-8; null if invalid, too long, or containing NUL. */

@@ -59,6 +59,6 @@ final class NbdRequest extends AbstractReferenceCounted {
 
     @Override
     public String toString() {
-        return Nbd.commandName(type) + "(flags=" + flags + ", offset=" + offset + ", length=" + length + ")";
+        return Nbd.commandName(type) + "(flags=" + flags + ", offset=" + Long.toUnsignedString(offset) + ", length=" + length + ")";
     }
 }

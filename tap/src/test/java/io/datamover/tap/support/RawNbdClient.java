@@ -36,6 +36,12 @@ public final class RawNbdClient implements AutoCloseable {
         return in.readUnsignedShort();
     }
 
+    /** Reads the greeting and answers with the fixed-newstyle client flag: option haggling may begin. */
+    public void startHaggling() throws IOException {
+        readGreeting();
+        out.writeInt(1);
+    }
+
     public void sendOption(int option, byte[] data) throws IOException {
         out.writeLong(IHAVEOPT);
         out.writeInt(option);

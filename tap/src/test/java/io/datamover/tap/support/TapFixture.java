@@ -34,6 +34,14 @@ public final class TapFixture implements AutoCloseable {
                 .ioThreads(4).shutdownTimeoutMillis(10_000);
     }
 
+    /** Creates an all-hole image of {@code sizeBytes} per export name and starts a tap serving them. */
+    public Tap serve(TapConfig.Builder config, long sizeBytes, String... exports) throws IOException {
+        for (String export : exports) {
+            config.export(export, image(export, sizeBytes));
+        }
+        return start(config.build());
+    }
+
     public Tap start(TapConfig config) throws IOException {
         tap = Tap.start(config, sink, registry);
         return tap;
