@@ -1,0 +1,370 @@
+package io.datamover.disk;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * A regular file seen as a sparse disk: punch holes, find data and holes (SEEK_DATA / SEEK_HOLE), count
+ * allocated bytes, make data durable (fdatasync), and positional reads and writes.
+ *
+ * <p>The file is opened with {@code open(2)} through the Foreign Function and Memory API and the descriptor is kept
+ * for the native calls. Data moves through a {@link FileChannel} opened on {@code /proc/self/fd/N}: the same inode
+ * as the descriptor (never another file that took the path meanwhile), with the JDK's positional I/O for heap
+ * and direct buffers. fdatasync on the descriptor covers writes made through the channel: durability is per inode.
+ *
+ * <p>Thread-safe: every call is a positional system call. {@link #close()} must come after the last call.
+ */
+public final class SparseFile implements AutoCloseable {
+
+    /** Returned by {@link #nextData(long)} when no data follows the offset. */
+    public static final long NO_MORE_DATA = -1;
+
+    private static final int EBADF = 9;
+
+    private final Path path;
+    private final int fd;
+    private final FileChannel channel;
+    private final boolean writable;
+    private volatile boolean closed;
+
+    private SparseFile(Path path, int fd, FileChannel channel, boolean writable) {
+        this.path = path;
+        this.fd = fd;
+        this.channel = channel;
+        this.writable = writable;
+    }
+
+    /** Opens an existing file for reading only. */
+    public static SparseFile openReadOnly(Path path) throws IOException {
+        return open(path, Libc.O_RDONLY, false);
+    }
+
+    /** Opens an existing file for reading and writing. */
+    public static SparseFile openReadWrite(Path path) throws IOException {
+        return open(path, Libc.O_RDWR, true);
+    }
+
+    /** Creates a new file (fails if it exists) of {@code sizeBytes}, all of it a hole. */
+    public static SparseFile create(Path path, long sizeBytes) throws IOException {
+        if (sizeBytes < 0) {
+            throw new IllegalArgumentException("size must be >= 0: " + sizeBytes);
+        }
+        SparseFile file = open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_EXCL, true);
+        try {
+            file.setSize(sizeBytes);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static SparseFile open(Path path, int flags, boolean writable) throws IOException {
+        Path absolute = path.toAbsolutePath();
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment name = arena.allocateFrom(absolute.toString());
+            fd = (int) Libc.OPEN.invokeExact(capture, name, flags | Libc.O_CLOEXEC, 0644);
+            if (fd < 0) {
+                throw new DiskIOException(absolute, "open", Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("native open failed unexpectedly", t);
+        }
+        try {
+            Path self = Path.of("/proc/self/fd/" + fd);
+            FileChannel channel = writable
+                    ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
+                    : FileChannel.open(self, StandardOpenOption.READ);
+            return new SparseFile(absolute, fd, channel, writable);
+        } catch (IOException | RuntimeException e) {
+            closeDescriptor(absolute, fd);
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The channel on the same inode, for positional I/O. Closed by {@link #close()}: do not close it yourself. */
+    public FileChannel channel() {
+        return channel;
+    }
+
+    public boolean isWritable() {
+        return writable;
+    }
+
+    /** Size of the file in bytes (holes included). */
+    public long size() throws IOException {
+        return statx(Libc.STATX_SIZE, Libc.STATX_SIZE_OFFSET);
+    }
+
+    /** Bytes the file system allocated to the file: st_blocks * 512. */
+    public long allocatedBytes() throws IOException {
+        return statx(Libc.STATX_BLOCKS, Libc.STATX_BLOCKS_OFFSET) * 512;
+    }
+
+    /** Changes the size of the file; growing adds a hole. */
+    public void setSize(long sizeBytes) throws IOException {
+        ensureOpen("ftruncate");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc;
+            do {
+                rc = (int) Libc.FTRUNCATE.invokeExact(capture, fd, sizeBytes);
+            } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
+            if (rc != 0) {
+                throw new DiskIOException(path, "ftruncate(length=" + sizeBytes + ")", Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("ftruncate", t);
+        }
+    }
+
+    /**
+     * Deallocates {@code [offset, offset + length)}: it reads back as zeros and no longer uses space; the file size
+     * does not change (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). Partial blocks at the edges are zeroed.
+     */
+    public void punchHole(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        ensureOpen("fallocate");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int mode = Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE;
+            int rc;
+            do {
+                rc = (int) Libc.FALLOCATE.invokeExact(capture, fd, mode, offset, length);
+            } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
+            if (rc != 0) {
+                throw new DiskIOException(path,
+                        "fallocate(PUNCH_HOLE, offset=" + offset + ", length=" + length + ")", Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("fallocate", t);
+        }
+    }
+
+    /** First offset {@code >= offset} that holds data, or {@link #NO_MORE_DATA} (ENXIO: only holes up to EOF). */
+    public long nextData(long offset) throws IOException {
+        return seek(offset, Libc.SEEK_DATA, "SEEK_DATA");
+    }
+
+    /**
+     * First offset {@code >= offset} that starts a hole. The end of the file counts as a hole, so for an offset
+     * inside the file the answer is at most {@link #size()}. Returns {@link #NO_MORE_DATA} for an offset at or
+     * past the end of the file.
+     */
+    public long nextHole(long offset) throws IOException {
+        return seek(offset, Libc.SEEK_HOLE, "SEEK_HOLE");
+    }
+
+    private long seek(long offset, int whence, String whenceName) throws IOException {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0: " + offset);
+        }
+        ensureOpen("lseek");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            long result = (long) Libc.LSEEK.invokeExact(capture, fd, offset, whence);
+            if (result >= 0) {
+                return result;
+            }
+            int errno = Libc.errno(capture);
+            if (errno == Libc.ENXIO) {
+                return NO_MORE_DATA;
+            }
+            throw new DiskIOException(path, "lseek(offset=" + offset + ", " + whenceName + ")", errno);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("lseek", t);
+        }
+    }
+
+    /**
+     * The allocated (data) extents that intersect {@code [from, to)}, clipped to it, in file order. Each step
+     * is one SEEK_DATA and one SEEK_HOLE; nothing is read. The iterator throws {@link UncheckedIOException}
+     * wrapping a {@link DiskIOException} if a seek fails.
+     */
+    public Iterable<Extent> dataExtents(long from, long to) {
+        if (from < 0 || to < from) {
+            throw new IllegalArgumentException("need 0 <= from <= to, got [" + from + ", " + to + ")");
+        }
+        return () -> new DataExtentIterator(from, to);
+    }
+
+    /** Makes written data durable (fdatasync): after it returns, a crash does not lose what was written before. */
+    public void fdatasync() throws IOException {
+        ensureOpen("fdatasync");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc;
+            do {
+                rc = (int) Libc.FDATASYNC.invokeExact(capture, fd);
+            } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
+            if (rc != 0) {
+                throw new DiskIOException(path, "fdatasync", Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("fdatasync", t);
+        }
+    }
+
+    /** Reads exactly {@code dst.remaining()} bytes at {@code position}; fails at EOF instead of returning short. */
+    public void readFully(ByteBuffer dst, long position) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                throw new IOException("read past end of " + path + " at offset " + at);
+            }
+            at += n;
+        }
+    }
+
+    /** Writes all of {@code src} at {@code position} (positional pwrite, looped until complete). */
+    public void writeFully(ByteBuffer src, long position) throws IOException {
+        long at = position;
+        while (src.hasRemaining()) {
+            at += channel.write(src, at);
+        }
+    }
+
+    private long statx(int mask, long fieldOffset) throws IOException {
+        ensureOpen("statx");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment buffer = arena.allocate(Libc.STATX_STRUCT_BYTES, 8);
+            int rc = (int) Libc.STATX.invokeExact(capture, fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, mask, buffer);
+            if (rc != 0) {
+                throw new DiskIOException(path, "statx", Libc.errno(capture));
+            }
+            int returned = buffer.get(JAVA_INT, Libc.STATX_MASK_OFFSET);
+            if ((returned & mask) != mask) {
+                throw new IOException("statx on " + path + " did not return the requested field (mask " + mask + ")");
+            }
+            return buffer.get(JAVA_LONG, fieldOffset);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("statx", t);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            channel.close();
+        } finally {
+            closeDescriptor(path, fd);
+        }
+    }
+
+    private static void closeDescriptor(Path path, int fd) throws DiskIOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            // No retry on EINTR: on Linux the descriptor is released even then, and a retry could close a reused one.
+            int rc = (int) Libc.CLOSE.invokeExact(capture, fd);
+            if (rc != 0 && Libc.errno(capture) != Libc.EINTR) {
+                throw new DiskIOException(path, "close", Libc.errno(capture));
+            }
+        } catch (DiskIOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("close", t);
+        }
+    }
+
+    private void ensureOpen(String call) throws DiskIOException {
+        if (closed) {
+            throw new DiskIOException(path, call + " on a closed file", EBADF);
+        }
+    }
+
+    private static void checkRange(long offset, long length) {
+        if (offset < 0 || length <= 0 || offset + length < 0) {
+            throw new IllegalArgumentException("need offset >= 0 and length > 0, got " + offset + "+" + length);
+        }
+    }
+
+    private static IllegalStateException unexpected(String call, Throwable t) {
+        return new IllegalStateException("native " + call + " failed unexpectedly", t);
+    }
+
+    @Override
+    public String toString() {
+        return "SparseFile[" + path + "]";
+    }
+
+    /** Walks SEEK_DATA / SEEK_HOLE pairs, one extent ahead. */
+    private final class DataExtentIterator implements Iterator<Extent> {
+        private final long to;
+        private long position;
+        private Extent next;
+
+        DataExtentIterator(long from, long to) {
+            this.position = from;
+            this.to = to;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next == null && position < to) {
+                next = advance();
+            }
+            return next != null;
+        }
+
+        @Override
+        public Extent next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            Extent result = next;
+            next = null;
+            return result;
+        }
+
+        private Extent advance() {
+            try {
+                long dataStart = nextData(position);
+                if (dataStart == NO_MORE_DATA || dataStart >= to) {
+                    position = to;
+                    return null;
+                }
+                long holeStart = nextHole(dataStart);
+                long end = holeStart == NO_MORE_DATA ? to : Math.min(holeStart, to);
+                position = end;
+                return new Extent(dataStart, end - dataStart);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.datamover.tap;
+
+import io.datamover.disk.SparseFile;
+import io.datamover.tap.bitmap.DirtyBitmap;
+import io.datamover.tap.bitmap.RegionTracker;
+import io.datamover.tap.export.Export;
+import io.datamover.tap.nbd.NbdServer;
+import io.datamover.tap.replication.ConsistencyGroup;
+import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.replication.ReplicationSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running tap: an NBD server over the disks of one consistency group, intercepting and ordering every write,
+ * keeping a persistent dirty bitmap per disk and handing records to a {@link ReplicationSink}.
+ *
+ * <pre>{@code
+ * try (Tap tap = Tap.start(config, sink, registry)) {
+ *     int port = tap.port();
+ *     ...
+ *     tap.acknowledge(config.consistencyGroupId(), ackedSeq); // as the gateway acknowledges
+ * }
+ * }</pre>
+ */
+public final class Tap implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
+
+    private final TapConfig config;
+    private final List<Export> exports;
+    private final ConsistencyGroup group;
+    private final ScheduledExecutorService sweeper;
+    private final NbdServer server;
+    private boolean closed;
+
+    private Tap(TapConfig config, List<Export> exports, ConsistencyGroup group, ScheduledExecutorService sweeper,
+            NbdServer server) {
+        this.config = config;
+        this.exports = exports;
+        this.group = group;
+        this.sweeper = sweeper;
+        this.server = server;
+    }
+
+    /** Starts a tap with the system clock. */
+    public static Tap start(TapConfig config, ReplicationSink sink, MeterRegistry registry) throws IOException {
+        return start(config, sink, registry, InstantSource.system());
+    }
+
+    /**
+     * Opens the disks and their bitmaps (refusing a bitmap made for another disk), then listens.
+     *
+     * @param clock source of the records' timestamps
+     */
+    public static Tap start(TapConfig config, ReplicationSink sink, MeterRegistry registry, InstantSource clock)
+            throws IOException {
+        Files.createDirectories(config.stateDir());
+        List<Export> exports = new ArrayList<>();
+        ScheduledExecutorService sweeper = null;
+        try {
+            Counter bitmapSyncs = registry.counter("datamover.tap.bitmap.syncs");
+            for (ExportConfig exportConfig : config.exports()) {
+                exports.add(openExport(config, exports.size(), exportConfig, bitmapSyncs));
+            }
+            ConsistencyGroup group = new ConsistencyGroup(config.consistencyGroupId(),
+                    exports.stream().map(Export::tracker).toList(), sink, clock, config.firstSeq(),
+                    config.maxPendingHandoffBytes(), config.replicationWindowRecords(), registry);
+            sweeper = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("tap-bitmap-sweeper", true));
+            Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
+            sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
+                    config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
+            NbdServer server = NbdServer.start(config, byName(exports), group, registry);
+            return new Tap(config, List.copyOf(exports), group, sweeper, server);
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailedStart(exports, sweeper, e);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            IOException failure = new IOException("interrupted while starting the tap", e);
+            closeAfterFailedStart(exports, sweeper, failure);
+            throw failure;
+        }
+    }
+
+    private static Export openExport(TapConfig config, int index, ExportConfig exportConfig, Counter bitmapSyncs)
+            throws IOException {
+        SparseFile file = SparseFile.openReadWrite(exportConfig.path());
+        try {
+            long size = file.size();
+            DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), size,
+                    config.regionSizeBytes(), pages -> bitmapSyncs.increment());
+            if (bitmap.dirtyCount() > 0) {
+                LOG.warn("disk {} has {} dirty regions from a previous run; they stay dirty until a resync",
+                        exportConfig.name(), bitmap.dirtyCount());
+            }
+            return new Export(index, exportConfig.name(), file, size, new RegionTracker(bitmap));
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    private static Map<String, Export> byName(List<Export> exports) {
+        Map<String, Export> byName = new LinkedHashMap<>();
+        exports.forEach(export -> byName.put(export.name(), export));
+        byName.put("", exports.getFirst());
+        return Collections.unmodifiableMap(byName);
+    }
+
+    private static void sweep(List<Export> exports, Counter failures) {
+        for (Export export : exports) {
+            try {
+                export.tracker().sweep();
+            } catch (IOException | RuntimeException e) {
+                // The bitmap keeps the failure and fails the writes that need it; here we only report it.
+                failures.increment();
+                LOG.error("sweeping the dirty bitmap of {} failed", export, e);
+            }
+        }
+    }
+
+    private static void closeAfterFailedStart(List<Export> exports, ScheduledExecutorService sweeper, Exception failure) {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        for (Export export : exports) {
+            try {
+                export.close();
+            } catch (IOException | RuntimeException e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** The port the tap listens on. */
+    public int port() {
+        return server.port();
+    }
+
+    public TapConfig config() {
+        return config;
+    }
+
+    public ReplicationMode mode() {
+        return group.mode();
+    }
+
+    /** The last seq given to a write, or {@code firstSeq - 1} before the first. */
+    public long lastSeq() {
+        return group.lastSeq();
+    }
+
+    /**
+     * The gateway holds every record of the group up to {@code upToSeq} durably. Regions stay dirty while later
+     * writes still hold them, and clear lazily after the retention period.
+     *
+     * @throws IllegalArgumentException for another consistency group or a seq not handed off yet
+     */
+    public void acknowledge(long consistencyGroupId, long upToSeq) {
+        if (consistencyGroupId != group.id()) {
+            throw new IllegalArgumentException("this tap serves consistency group " + group.id() + ", not " + consistencyGroupId);
+        }
+        group.acknowledge(upToSeq);
+    }
+
+    /** The dirty regions of a disk, as in memory now (bit i = region i). */
+    public BitSet dirtyRegions(String exportName) {
+        return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName))
+                .tracker().bitmap().snapshot();
+    }
+
+    /** A thread that closes the tap, for {@link Runtime#addShutdownHook}. */
+    public Thread shutdownHook() {
+        return new Thread(() -> {
+            try {
+                close();
+            } catch (IOException e) {
+                LOG.error("tap shutdown failed", e);
+            }
+        }, "tap-shutdown");
+    }
+
+    /**
+     * Clean shutdown: stops accepting, lets in-flight requests finish (up to the shutdown timeout), then makes
+     * the disks and the bitmaps durable and closes them.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        IOException failure = null;
+        try {
+            server.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure = new IOException("interrupted while draining NBD requests", e);
+        }
+        sweeper.shutdownNow();
+        group.unregisterMetrics();
+        for (Export export : exports) {
+            try {
+                export.flush();
+                export.close();
+            } catch (IOException | RuntimeException e) {
+                if (failure == null) {
+                    failure = new IOException("closing the tap's disks failed");
+                }
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        LOG.info("tap on port {} closed", server.port());
+    }
+}

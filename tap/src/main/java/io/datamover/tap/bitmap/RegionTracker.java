@@ -1,0 +1,114 @@
+package io.datamover.tap.bitmap;
+
+import java.io.IOException;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Decides when one disk's regions become dirty and when they may be clean again; {@link DirtyBitmap} persists
+ * the decision.
+ *
+ * <p>A region is <em>held</em> by every intercepted write that touches it, from before the disk is written until the
+ * write's record is acknowledged by the gateway (or, if the record never reached the gateway, until a resync covers
+ * the region: then the region is <em>pinned</em>). A region with no holder and no pin becomes <em>idle</em>; it is
+ * cleared only after staying idle across a whole retention period (two {@link #sweep()} calls), so hot regions keep
+ * their bit and do not pay a bitmap sync for every burst of writes.
+ *
+ * <p>Memory: the holder map has an entry per region touched by a write in flight or not yet acknowledged (bounded by
+ * the tap's in-flight limits and replication window); the three bit sets have one bit per region.
+ */
+public final class RegionTracker {
+
+    private final DirtyBitmap bitmap;
+    private final long regionSizeBytes;
+    private final Map<Long, Integer> holders = new HashMap<>();
+    private final BitSet pinned = new BitSet();
+    /** Idle since before the last sweep: cleared by the next one. */
+    private BitSet idleSinceLastSweep = new BitSet();
+    /** Became idle after the last sweep. */
+    private BitSet idleSinceThisSweep = new BitSet();
+
+    /** Regions dirty on disk when the tap starts may hold writes the journal never got: they stay pinned. */
+    public RegionTracker(DirtyBitmap bitmap) {
+        this.bitmap = bitmap;
+        this.regionSizeBytes = bitmap.regionSizeBytes();
+        pinned.or(bitmap.snapshot());
+    }
+
+    public DirtyBitmap bitmap() {
+        return bitmap;
+    }
+
+    /** True when some region of the disk is pinned and needs a resync. */
+    public synchronized boolean hasPinnedRegions() {
+        return !pinned.isEmpty();
+    }
+
+    /**
+     * Holds the regions of {@code [offset, offset + length)} for one write and marks them dirty in memory.
+     *
+     * @return the ticket to pass to {@link DirtyBitmap#awaitDurable} before the write may be acknowledged
+     */
+    public synchronized long hold(long offset, long length) {
+        long first = offset / regionSizeBytes;
+        long last = lastRegion(offset, length);
+        for (long region = first; region <= last; region++) {
+            holders.merge(region, 1, Integer::sum);
+            idleSinceLastSweep.clear((int) region);
+            idleSinceThisSweep.clear((int) region);
+        }
+        return bitmap.set(first, last);
+    }
+
+    /**
+     * Ends one write's hold on its regions. With {@code pin}, the regions stay dirty until {@link #unpinAll()}:
+     * for writes whose record did not reach the gateway.
+     */
+    public synchronized void release(long offset, long length, boolean pin) {
+        long first = offset / regionSizeBytes;
+        long last = lastRegion(offset, length);
+        for (long region = first; region <= last; region++) {
+            Integer remaining = holders.computeIfPresent(region, (r, count) -> count == 1 ? null : count - 1);
+            if (pin) {
+                pinned.set((int) region);
+            } else if (remaining == null && !pinned.get((int) region)) {
+                idleSinceThisSweep.set((int) region);
+            }
+        }
+    }
+
+    /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */
+    public synchronized void unpinAll() {
+        for (int region = pinned.nextSetBit(0); region >= 0; region = pinned.nextSetBit(region + 1)) {
+            if (!holders.containsKey((long) region)) {
+                idleSinceThisSweep.set(region);
+            }
+        }
+        pinned.clear();
+    }
+
+    /**
+     * Clears the regions idle for a whole period, then persists lazily. Called once per retention period; the
+     * clear costs one bitmap sync per sweep at most, never one per write.
+     */
+    public void sweep() throws IOException {
+        synchronized (this) {
+            BitSet expired = idleSinceLastSweep;
+            for (int region = expired.nextSetBit(0); region >= 0; region = expired.nextSetBit(region + 1)) {
+                bitmap.clear(region);
+            }
+            expired.clear();
+            idleSinceLastSweep = idleSinceThisSweep;
+            idleSinceThisSweep = expired;
+        }
+        bitmap.flush();
+    }
+
+    private long lastRegion(long offset, long length) {
+        if (offset < 0 || length <= 0 || (offset + length - 1) / regionSizeBytes >= bitmap.regionCount()) {
+            throw new IndexOutOfBoundsException("range " + offset + "+" + length + " outside the disk");
+        }
+        return (offset + length - 1) / regionSizeBytes;
+    }
+}

@@ -1,0 +1,138 @@
+package io.datamover.tap.nbd;
+
+import io.datamover.tap.TapConfig;
+import io.datamover.tap.export.Export;
+import io.datamover.tap.replication.ConsistencyGroup;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NBD listener: a Netty server (epoll when the native transport loads, else NIO) whose connections go through
+ * the handshake and then the transmission phase, with disk I/O on a bounded thread pool.
+ */
+public final class NbdServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+
+    private final TapConfig config;
+    private final EventLoopGroup eventLoops;
+    private final ThreadPoolExecutor ioExecutor;
+    private final ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
+    private final Channel serverChannel;
+    private final int port;
+    private volatile boolean shuttingDown;
+
+    private NbdServer(TapConfig config, Map<String, Export> exports, ConsistencyGroup group, MeterRegistry registry)
+            throws InterruptedException {
+        this.config = config;
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.eventLoops = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), new DefaultThreadFactory("tap-nbd"), ioHandler);
+        // Bounded by construction: each connection has at most maxInFlightRequestsPerConnection tasks outstanding.
+        this.ioExecutor = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(config.ioQueueCapacity()), new DefaultThreadFactory("tap-io", true));
+        ProtocolErrors errors = new ProtocolErrors(registry);
+        RequestValidator validator = new RequestValidator(config.maxRequestBytes());
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(eventLoops)
+                    .channel(channelType)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel channel) {
+                            if (shuttingDown || connections.size() >= config.maxConnections()) {
+                                registry.counter("datamover.tap.connections.refused").increment();
+                                LOG.warn("refusing NBD connection from {}: {}", channel.remoteAddress(),
+                                        shuttingDown ? "shutting down" : config.maxConnections() + " connections already open");
+                                channel.close();
+                                return;
+                            }
+                            connections.add(channel);
+                            RequestProcessor processor = new RequestProcessor(group, channel.alloc(), registry);
+                            channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
+                                    config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
+                                    (ctx, session) -> enterTransmission(ctx, session, validator, processor, errors, registry)));
+                        }
+                    });
+            this.serverChannel = bootstrap.bind(config.bindHost(), config.port()).sync().channel();
+            this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        } catch (InterruptedException | RuntimeException e) {
+            shutdownThreads();
+            throw e;
+        }
+        LOG.info("tap serving NBD on {} ({} transport), exports {}", serverChannel.localAddress(), epoll ? "epoll" : "nio",
+                exports.keySet());
+    }
+
+    /** Binds and starts serving; the exports and the group stay owned by the caller. */
+    public static NbdServer start(TapConfig config, Map<String, Export> exports, ConsistencyGroup group,
+            MeterRegistry registry) throws InterruptedException {
+        return new NbdServer(config, exports, group, registry);
+    }
+
+    private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
+            RequestProcessor processor, ProtocolErrors errors, MeterRegistry registry) {
+        ctx.pipeline().addAfter(ctx.name(), "request-decoder", new NbdRequestDecoder(config.maxRequestBytes(), errors));
+        ctx.pipeline().addAfter("request-decoder", "transmission", new NbdTransmissionHandler(session, validator, processor,
+                ioExecutor, config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(),
+                () -> shuttingDown, errors, registry));
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /**
+     * Stops accepting, stops reading new requests, lets in-flight requests finish and their replies go out (up to
+     * the shutdown timeout), then closes every connection.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (shuttingDown) {
+            return;
+        }
+        shuttingDown = true;
+        serverChannel.close().sync();
+        for (Channel connection : connections) {
+            connection.eventLoop().execute(() -> connection.config().setAutoRead(false));
+        }
+        ioExecutor.shutdown();
+        if (!ioExecutor.awaitTermination(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+            LOG.warn("in-flight NBD requests did not finish within {} ms", config.shutdownTimeoutMillis());
+        }
+        connections.close().await(config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS);
+        shutdownThreads();
+    }
+
+    private void shutdownThreads() throws InterruptedException {
+        ioExecutor.shutdown();
+        eventLoops.shutdownGracefully(0, config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS).await();
+    }
+}

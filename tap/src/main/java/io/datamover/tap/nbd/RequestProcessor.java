@@ -1,0 +1,136 @@
+package io.datamover.tap.nbd;
+
+import io.datamover.disk.DiskIOException;
+import io.datamover.protocol.RecordKind;
+import io.datamover.tap.export.Export;
+import io.datamover.tap.replication.ConsistencyGroup;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries out one validated request on an I/O thread (never on the event loop) and produces its reply.
+ *
+ * <p>Write path (WRITE, TRIM, WRITE_ZEROES), in this order: seq from the consistency group, regions marked dirty
+ * durably, local disk written (fdatasync first if FUA), reply, then the record goes to the sink in seq order.
+ */
+final class RequestProcessor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestProcessor.class);
+    /** Descriptors per BLOCK_STATUS reply: clients ask again from where the reply stopped. */
+    private static final int MAX_EXTENTS = 256;
+
+    private final ConsistencyGroup group;
+    private final ByteBufAllocator alloc;
+    private final MeterRegistry registry;
+
+    RequestProcessor(ConsistencyGroup group, ByteBufAllocator alloc, MeterRegistry registry) {
+        this.group = group;
+        this.alloc = alloc;
+        this.registry = registry;
+    }
+
+    /** Runs {@code request} (released here) and passes its reply to {@code reply}, exactly once. */
+    void process(NbdRequest request, NbdSession session, Consumer<ByteBuf> reply) {
+        try {
+            switch (request.type) {
+                case Nbd.CMD_READ -> reply.accept(read(request, session));
+                case Nbd.CMD_WRITE -> write(request, session, RecordKind.DATA, reply);
+                case Nbd.CMD_TRIM -> write(request, session, RecordKind.TRIM, reply);
+                case Nbd.CMD_WRITE_ZEROES -> write(request, session, RecordKind.ZERO, reply);
+                case Nbd.CMD_FLUSH -> reply.accept(flush(request, session));
+                case Nbd.CMD_BLOCK_STATUS -> reply.accept(blockStatus(request, session));
+                default -> throw new IllegalStateException("unvalidated command " + request.type);
+            }
+        } finally {
+            request.release();
+        }
+    }
+
+    private ByteBuf read(NbdRequest request, NbdSession session) {
+        int length = (int) request.length;
+        ByteBuf reply = NbdReplies.readReplyHeader(alloc, session.structuredReplies(), request.cookie, request.offset, length);
+        try {
+            session.export().read(reply.nioBuffer(reply.writerIndex(), length), request.offset);
+            reply.writerIndex(reply.writerIndex() + length);
+            ByteBuf done = reply;
+            reply = null;
+            return done;
+        } catch (IOException | RuntimeException e) {
+            return failed(request, session, e);
+        } finally {
+            if (reply != null) {
+                reply.release();
+            }
+        }
+    }
+
+    private void write(NbdRequest request, NbdSession session, RecordKind kind, Consumer<ByteBuf> reply) {
+        Export export = session.export();
+        ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, request.offset, (int) request.length);
+        boolean succeeded = false;
+        ByteBuf response = null;
+        try {
+            write.markDirty();
+            switch (kind) {
+                case DATA -> export.write(request.payload(), request.offset);
+                case ZERO -> export.zero(request.offset, request.length, !request.hasFlag(Nbd.CMD_FLAG_NO_HOLE));
+                case TRIM -> export.zero(request.offset, request.length, true);
+            }
+            if (request.hasFlag(Nbd.CMD_FLAG_FUA)) {
+                export.flush();
+            }
+            succeeded = true;
+            response = NbdReplies.simple(alloc, request.cookie, 0);
+        } catch (IOException | RuntimeException e) {
+            response = failed(request, session, e);
+        } finally {
+            try {
+                reply.accept(response);
+            } finally {
+                write.complete(succeeded, kind.hasPayload() ? request.takePayload() : Unpooled.EMPTY_BUFFER);
+            }
+        }
+    }
+
+    private ByteBuf flush(NbdRequest request, NbdSession session) {
+        try {
+            session.export().flush();
+            return NbdReplies.simple(alloc, request.cookie, 0);
+        } catch (IOException | RuntimeException e) {
+            return failed(request, session, e);
+        }
+    }
+
+    private ByteBuf blockStatus(NbdRequest request, NbdSession session) {
+        int capacity = request.hasFlag(Nbd.CMD_FLAG_REQ_ONE) ? 1 : MAX_EXTENTS;
+        long[] lengths = new long[capacity];
+        boolean[] holes = new boolean[capacity];
+        try {
+            int count = session.export().allocation(request.offset, request.length, lengths, holes);
+            int[] flags = new int[count];
+            for (int i = 0; i < count; i++) {
+                flags[i] = holes[i] ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0;
+            }
+            return NbdReplies.blockStatus(alloc, request.cookie, Nbd.BASE_ALLOCATION_ID, lengths, flags, count);
+        } catch (IOException | RuntimeException e) {
+            return failed(request, session, e);
+        }
+    }
+
+    /** Logs and counts a failed request and builds its error reply: ENOSPC when the disk is full, else EIO. */
+    private ByteBuf failed(NbdRequest request, NbdSession session, Exception e) {
+        boolean full = e instanceof DiskIOException disk && disk.isOutOfSpace()
+                || e instanceof IOException && String.valueOf(e.getMessage()).contains("No space left");
+        int error = full ? Nbd.ENOSPC : Nbd.EIO;
+        registry.counter("datamover.tap.io.errors", "command", Nbd.commandName(request.type)).increment();
+        LOG.error("{} on {} failed", request, session.export(), e);
+        return NbdReplies.error(alloc, session.structuredReplies(), request.cookie, error,
+                Nbd.commandName(request.type) + " failed: " + e.getMessage());
+    }
+}

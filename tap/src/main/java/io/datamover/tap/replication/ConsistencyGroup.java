@@ -1,0 +1,274 @@
+package io.datamover.tap.replication;
+
+import io.datamover.protocol.RecordKind;
+import io.datamover.tap.bitmap.RegionTracker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disks of one tap and the order of their writes: gives every write its seq, hands completed writes to the
+ * {@link ReplicationSink} strictly in seq order, tracks the records the sink holds until the gateway acknowledges
+ * them, and falls back to bitmap mode when the sink cannot take more.
+ *
+ * <p>Writes complete out of order on the I/O threads; a completed write waits in a reorder buffer until every
+ * earlier seq is handed off. That buffer is bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its
+ * share before it gets a seq, and gives it back once handed off, so the buffer can never wait for a write that
+ * could not start.
+ */
+public final class ConsistencyGroup {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConsistencyGroup.class);
+    private static final long NO_PIN = -1;
+
+    private final long id;
+    private final List<RegionTracker> disks;
+    private final ReplicationSink sink;
+    private final InstantSource clock;
+    private final WriteSequencer sequencer;
+    private final Semaphore handoffBudget;
+    private final int windowRecords;
+    private final Counter handedOff;
+    private final Counter refused;
+    private final MeterRegistry registry;
+    private final List<Gauge> gauges;
+
+    // Guarded by this.
+    private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
+    private final ArrayDeque<OrderedWrite> unacknowledged;
+    private long nextToHandOff;
+    private long acknowledgedUpTo;
+    private long pinnedUpToSeq;
+    private ReplicationMode mode;
+
+    /**
+     * @param disks one tracker per disk, by disk index
+     * @param firstSeq the seq of the first write
+     * @param maxPendingHandoffBytes bound of the reorder buffer; at least the largest write
+     * @param windowRecords records the sink may hold unacknowledged before the group goes to bitmap mode
+     */
+    public ConsistencyGroup(long id, List<RegionTracker> disks, ReplicationSink sink, InstantSource clock, long firstSeq,
+            int maxPendingHandoffBytes, int windowRecords, MeterRegistry registry) {
+        this.id = id;
+        this.disks = List.copyOf(disks);
+        this.sink = sink;
+        this.clock = clock;
+        this.sequencer = new WriteSequencer(firstSeq);
+        this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
+        this.windowRecords = windowRecords;
+        this.unacknowledged = new ArrayDeque<>(Math.min(windowRecords, 1024));
+        this.nextToHandOff = firstSeq;
+        this.acknowledgedUpTo = firstSeq - 1;
+        boolean dirtyAtStart = this.disks.stream().anyMatch(RegionTracker::hasPinnedRegions);
+        // Regions dirty from a previous run may hold writes the gateway never got: only a resync may clear them,
+        // and streaming on top of them would not give the replica a consistent prefix.
+        this.pinnedUpToSeq = dirtyAtStart ? Long.MAX_VALUE : NO_PIN;
+        this.mode = dirtyAtStart ? ReplicationMode.BITMAP : ReplicationMode.STREAMING;
+        Tags tags = Tags.of("cg", Long.toString(id));
+        this.handedOff = registry.counter("datamover.tap.records.handed.off", tags);
+        this.refused = registry.counter("datamover.tap.records.not.streamed", tags);
+        this.registry = registry;
+        this.gauges = List.of(
+                Gauge.builder("datamover.tap.replication.bitmap.mode", this, cg -> cg.mode() == ReplicationMode.BITMAP ? 1 : 0)
+                        .tags(tags).register(registry),
+                Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
+                        .tags(tags).register(registry));
+    }
+
+    /** Removes the gauges that observe this group, so a restarted tap can register its own. */
+    public void unregisterMetrics() {
+        gauges.forEach(registry::remove);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public synchronized ReplicationMode mode() {
+        return mode;
+    }
+
+    /** The last seq given to a write, or {@code firstSeq - 1}. */
+    public long lastSeq() {
+        return sequencer.lastAssigned();
+    }
+
+    public synchronized int unacknowledgedCount() {
+        return unacknowledged.size();
+    }
+
+    /**
+     * Orders a write: waits for its share of the reorder buffer, takes the next seq, and waits until earlier
+     * overlapping writes are on disk. The caller must then call {@link OrderedWrite#markDirty()}, write the disk,
+     * reply, and always end with {@link OrderedWrite#complete}.
+     */
+    public OrderedWrite begin(int disk, RecordKind kind, long offset, int length) {
+        RegionTracker tracker = disks.get(disk);
+        int budget = kind.hasPayload() ? length : 1;
+        handoffBudget.acquireUninterruptibly(budget);
+        WriteSequencer.InFlightWrite slot = sequencer.begin(disk, offset, length);
+        return new OrderedWrite(slot, tracker, kind, budget, micros(clock.instant()));
+    }
+
+    /**
+     * The gateway holds every record up to {@code upToSeq} durably: their regions may become clean once no later
+     * write holds them. Repeated or older acknowledgements are ignored.
+     *
+     * @throws IllegalArgumentException for a seq that was not handed off yet
+     */
+    public synchronized void acknowledge(long upToSeq) {
+        if (upToSeq >= nextToHandOff) {
+            throw new IllegalArgumentException("cannot acknowledge seq " + upToSeq + " of consistency group " + id
+                    + ": only seqs below " + nextToHandOff + " were handed off");
+        }
+        if (upToSeq <= acknowledgedUpTo) {
+            return;
+        }
+        while (!unacknowledged.isEmpty() && unacknowledged.peekFirst().seq() <= upToSeq) {
+            OrderedWrite write = unacknowledged.pollFirst();
+            write.tracker.release(write.offset(), write.length(), false);
+        }
+        acknowledgedUpTo = upToSeq;
+        if (pinnedUpToSeq != NO_PIN && upToSeq >= pinnedUpToSeq) {
+            disks.forEach(RegionTracker::unpinAll);
+            pinnedUpToSeq = NO_PIN;
+        }
+    }
+
+    private synchronized void completed(OrderedWrite write) {
+        completedOutOfOrder.put(write.seq(), write);
+        OrderedWrite next;
+        while ((next = completedOutOfOrder.remove(nextToHandOff)) != null) {
+            nextToHandOff++;
+            try {
+                handOff(next);
+            } finally {
+                handoffBudget.release(next.budget);
+            }
+        }
+    }
+
+    /** Called in seq order, with the lock held. */
+    private void handOff(OrderedWrite write) {
+        ByteBuf payload = write.payload;
+        write.payload = null;
+        String notStreamedBecause = null;
+        if (!write.succeeded) {
+            notStreamedBecause = "the local write of seq " + write.seq() + " failed";
+        } else if (mode == ReplicationMode.STREAMING && unacknowledged.size() >= windowRecords) {
+            notStreamedBecause = "the replication window is full (" + windowRecords + " records unacknowledged)";
+        } else if (mode == ReplicationMode.STREAMING) {
+            if (offer(write, payload)) {
+                unacknowledged.addLast(write);
+                handedOff.increment();
+                return;
+            }
+            notStreamedBecause = "the sink refused seq " + write.seq();
+        }
+        try {
+            if (notStreamedBecause != null) {
+                moveTo(ReplicationMode.BITMAP, notStreamedBecause);
+            }
+            refused.increment();
+            if (write.held) {
+                write.tracker.release(write.offset(), write.length(), true);
+            }
+            pinnedUpToSeq = write.seq();
+        } finally {
+            payload.release();
+        }
+    }
+
+    private boolean offer(OrderedWrite write, ByteBuf payload) {
+        WriteRecord record = new WriteRecord(id, write.seq(), write.slot.disk(), write.offset(), write.length(),
+                write.kind, payload, write.sourceTimeMicros);
+        try {
+            return sink.offer(record);
+        } catch (RuntimeException e) {
+            LOG.error("replication sink failed on seq {} of consistency group {}; treated as a refusal", write.seq(), id, e);
+            return false;
+        }
+    }
+
+    private void moveTo(ReplicationMode next, String reason) {
+        if (!mode.canMoveTo(next)) {
+            throw new IllegalStateException("consistency group " + id + " cannot go from " + mode + " to " + next);
+        }
+        if (mode != next) {
+            LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
+            mode = next;
+        }
+    }
+
+    private static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+    }
+
+    /** One write between {@link #begin} and {@link #complete}; used by one thread at a time. */
+    public final class OrderedWrite {
+        private final WriteSequencer.InFlightWrite slot;
+        private final RegionTracker tracker;
+        private final RecordKind kind;
+        private final int budget;
+        private final long sourceTimeMicros;
+        private boolean held;
+        private boolean succeeded;
+        private boolean completed;
+        private ByteBuf payload;
+
+        private OrderedWrite(WriteSequencer.InFlightWrite slot, RegionTracker tracker, RecordKind kind, int budget,
+                long sourceTimeMicros) {
+            this.slot = slot;
+            this.tracker = tracker;
+            this.kind = kind;
+            this.budget = budget;
+            this.sourceTimeMicros = sourceTimeMicros;
+        }
+
+        public long seq() {
+            return slot.seq();
+        }
+
+        long offset() {
+            return slot.offset();
+        }
+
+        int length() {
+            return (int) (slot.end() - slot.offset());
+        }
+
+        /** Marks the write's regions dirty and waits until that is durable (group commit). */
+        public void markDirty() throws IOException {
+            held = true;
+            tracker.bitmap().awaitDurable(tracker.hold(offset(), length()));
+        }
+
+        /**
+         * Ends the write, after the guest's reply was sent: lets later overlapping writes go on and queues the
+         * record for the sink in seq order. Takes ownership of {@code payload} (the DATA bytes, or an empty buffer).
+         */
+        public void complete(boolean succeeded, ByteBuf payload) {
+            if (completed) {
+                payload.release();
+                throw new IllegalStateException("seq " + seq() + " completed twice");
+            }
+            completed = true;
+            this.succeeded = succeeded;
+            this.payload = payload;
+            sequencer.end(slot);
+            completed(this);
+        }
+    }
+}
