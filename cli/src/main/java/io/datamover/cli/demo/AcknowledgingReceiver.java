@@ -7,6 +7,8 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.Flush;
+import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Handshake;
@@ -18,6 +20,7 @@ import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,22 +31,26 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo's stand-in for the source gateway until it exists: accepts one sender on loopback,
- * checks every frame, seq continuity and payload CRC, cuts the records into batches and compresses
- * them as the gateway will, and acknowledges. It keeps nothing: its acks promise no durability.
+ * Stand-in for the source gateway until it exists (demo and benchmarks): accepts senders, checks
+ * every frame, seq continuity and payload CRC, cuts the records into batches and compresses them as
+ * the gateway will, and acknowledges every batch and, when records trickle, every
+ * {@link #ACK_INTERVAL_MS} ms. It keeps nothing: its acks promise no durability.
  */
-final class AcknowledgingReceiver implements AutoCloseable {
+public final class AcknowledgingReceiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AcknowledgingReceiver.class);
     /** Records per simulated batch; the gateway will cut by time and size instead. */
     private static final int RECORDS_PER_BATCH = 256;
+    static final long ACK_INTERVAL_MS = 20;
 
     final AtomicLong records = new AtomicLong();
     final AtomicLong payloadBytes = new AtomicLong();
@@ -56,7 +63,7 @@ final class AcknowledgingReceiver implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
-    AcknowledgingReceiver() throws InterruptedException {
+    public AcknowledgingReceiver(InetSocketAddress listen) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -66,25 +73,28 @@ final class AcknowledgingReceiver implements AutoCloseable {
                         ch.pipeline().addLast(new FrameDecoder(FrameLimits.DEFAULT), new FrameEncoder(), new Session());
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0))
+                .bind(listen)
                 .sync()
                 .channel();
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
     }
 
     @Override
     public void close() {
         server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /** One sender's connection: handshake first, then records in seq order. */
     private final class Session extends SimpleChannelInboundHandler<Frame> {
         private Hello hello;
+        private long sessionSeq;
+        private long ackedSeq;
         private final List<BlockWrite> pending = new ArrayList<>();
+        private ScheduledFuture<?> ackTimer;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
@@ -93,32 +103,49 @@ final class AcknowledgingReceiver implements AutoCloseable {
                     Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
                     hello = h;
                     ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
-                            "demo-receiver", 0));
+                            "ack-receiver", 0));
+                    LOG.info("sender {} (pair {}, cg {}) connected from {}", h.senderId(), h.pairId(), h.cgId(),
+                            ctx.channel().remoteAddress());
+                    ackTimer = ctx.executor().scheduleAtFixedRate(() -> ackUpTo(ctx), ACK_INTERVAL_MS,
+                            ACK_INTERVAL_MS, TimeUnit.MILLISECONDS);
                 }
                 case WriteRecord r when hello != null -> accept(ctx, r);
+                case Flush f when hello != null -> ackUpTo(ctx);
+                case Heartbeat hb when hello != null -> { }
                 default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected here");
             }
         }
 
         private void accept(ChannelHandlerContext ctx, WriteRecord r) throws ProtocolException {
-            if (r.seq() != lastSeq.get() + 1) {
-                throw new ProtocolException(ErrorCode.SEQ_GAP, "expected seq " + (lastSeq.get() + 1) + ", got " + r.seq());
+            if (sessionSeq != 0 && r.seq() != sessionSeq + 1) {
+                throw new ProtocolException(ErrorCode.SEQ_GAP, "expected seq " + (sessionSeq + 1) + ", got " + r.seq());
             }
             if (!r.write().payloadCrcMatches() || hello.disk(r.write().disk()) == null) {
                 throw new ProtocolException(ErrorCode.MALFORMED, "seq " + r.seq() + ": bad payload CRC or disk id");
             }
+            sessionSeq = r.seq();
             lastSeq.set(r.seq());
             records.incrementAndGet();
             payloadBytes.addAndGet(r.write().payload().readableBytes());
             pending.add((BlockWrite) r.write().retain());
             if (pending.size() == RECORDS_PER_BATCH) {
+                ackUpTo(ctx);
+            }
+        }
+
+        /** Cuts what is pending into a batch and acknowledges everything received so far. */
+        private void ackUpTo(ChannelHandlerContext ctx) {
+            if (!pending.isEmpty()) {
                 cutBatch();
-                ctx.writeAndFlush(new Ack(r.cg(), r.seq(), AckScope.DURABLE));
+            }
+            if (sessionSeq > ackedSeq) {
+                ackedSeq = sessionSeq;
+                ctx.writeAndFlush(new Ack(hello.cgId(), sessionSeq, AckScope.DURABLE));
             }
         }
 
         private void cutBatch() {
-            BatchBodies.Body body = BatchBodies.build(pending, true, io.netty.buffer.ByteBufAllocator.DEFAULT);
+            BatchBodies.Body body = BatchBodies.build(pending, true, ByteBufAllocator.DEFAULT);
             batches.incrementAndGet();
             batchRawBytes.addAndGet(body.uncompressedLength());
             batchWireBytes.addAndGet(body.bytes().readableBytes());
@@ -138,6 +165,9 @@ final class AcknowledgingReceiver implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (ackTimer != null) {
+                ackTimer.cancel(false);
+            }
             pending.forEach(BlockWrite::release);
             pending.clear();
         }

@@ -29,7 +29,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "--seconds must be between 1 and 3600, got " + seconds);
         }
         out.println("datamover demo: streaming write records over loopback for " + seconds + " s");
-        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver();
+        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new java.net.InetSocketAddress("127.0.0.1", 0));
                 RecordStreamer streamer = new RecordStreamer(TimeUnit.SECONDS.toNanos(seconds))) {
             streamer.start(receiver.address());
             long start = System.nanoTime();

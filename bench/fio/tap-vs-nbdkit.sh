@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Side-by-side fio through NBD, in one run, on the same file:
+#   - nbdkit's file plugin (the reference server), and
+#   - the datamover tap with replication on: its sender connected to a receiver that acknowledges.
+# Each job runs against nbdkit, then against the tap, before the next job starts, so both see the
+# same machine state. Prints a markdown table with the ratios (tap / nbdkit).
+#
+#   bench/fio/tap-vs-nbdkit.sh [--runtime SECONDS] [--size SIZE] [--dir DIR]
+#
+# Needs fio (with the nbd engine), nbdkit and python3 (Debian: fio nbdkit python3).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+runtime=20
+size=2G
+dir=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --runtime) runtime=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    *) echo "usage: $0 [--runtime SECONDS] [--size SIZE] [--dir DIR]" >&2; exit 2 ;;
+  esac
+done
+for tool in fio nbdkit python3; do
+  command -v "$tool" >/dev/null || { echo "$0: $tool is not installed (apt-get install $tool)" >&2; exit 2; }
+done
+
+work=${dir:-$(mktemp -d "${TMPDIR:-/var/tmp}/datamover-fio.XXXXXX")}
+mkdir -p "$work"
+disk="$work/disk.img"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { # wait up to 60 s for a TCP listener on 127.0.0.1:$1
+  for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "$0: nothing listens on port $1 after 60 s" >&2; return 1
+}
+
+truncate -s "$size" "$disk"
+"$root/bin/datamover" --version >/dev/null # builds the command once, before anything is timed
+
+nbdkit_port=$(free_port)
+nbdkit --foreground --ipaddr 127.0.0.1 --port "$nbdkit_port" --threads 16 file "file=$disk" &
+pids+=($!)
+
+receiver_port=$(free_port)
+"$root/bin/datamover" ack-receiver --listen "127.0.0.1:$receiver_port" >"$work/receiver.log" 2>&1 &
+pids+=($!)
+wait_port "$receiver_port"
+
+tap_port=$(free_port)
+"$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+  --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" >"$work/tap.log" 2>&1 &
+pids+=($!)
+wait_port "$nbdkit_port"
+wait_port "$tap_port"
+
+# name | fio arguments
+jobs=(
+  "seq-write-1M-qd16|--rw=write --bs=1M --iodepth=16"
+  "rand-write-4k-qd32|--rw=randwrite --bs=4k --iodepth=32"
+  "rand-read-4k-qd32|--rw=randread --bs=4k --iodepth=32"
+)
+
+run_fio() { # name server uri args...
+  local name=$1 server=$2 uri=$3; shift 3
+  fio --name="$name" --ioengine=nbd --uri="$uri" --size="$size" --time_based --runtime="$runtime" \
+      --ramp_time=2 --numjobs=1 --group_reporting --output-format=json "$@" >"$work/$name.$server.json"
+}
+
+# Fill the disk once so reads read data, not holes.
+fio --name=fill --ioengine=nbd --uri="nbd://127.0.0.1:$nbdkit_port/" --size="$size" --rw=write --bs=1M \
+    --iodepth=16 --output-format=json >"$work/fill.json"
+
+for job in "${jobs[@]}"; do
+  name=${job%%|*}; args=${job#*|}
+  echo "== $name: nbdkit file" >&2
+  run_fio "$name" nbdkit "nbd://127.0.0.1:$nbdkit_port/" $args
+  echo "== $name: datamover tap" >&2
+  run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" $args
+done
+
+python3 - "$work" "${jobs[@]%%|*}" <<'PY'
+import json, sys, os
+work, names = sys.argv[1], sys.argv[2:]
+def figures(path):
+    job = json.load(open(path))["jobs"][0]
+    side = job["write"] if job["write"]["io_bytes"] > 0 else job["read"]
+    return side["bw_bytes"] / 1e6, side["iops"], side["clat_ns"]["percentile"].get("99.000000", 0) / 1e3
+print("| job | nbdkit file MB/s | tap MB/s | nbdkit IOPS | tap IOPS | nbdkit p99 us | tap p99 us | tap / nbdkit |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for n in names:
+    kb, ki, kp = figures(os.path.join(work, f"{n}.nbdkit.json"))
+    tb, ti, tp = figures(os.path.join(work, f"{n}.tap.json"))
+    print(f"| {n} | {kb:,.0f} | {tb:,.0f} | {ki:,.0f} | {ti:,.0f} | {kp:,.0f} | {tp:,.0f} | {ti / ki:.2f} |")
+PY
+echo "(fio JSON and logs in $work)" >&2
