@@ -145,6 +145,11 @@ public final class TestGatewayReceiver implements AutoCloseable {
         currentConnection().writeAndFlush(ErrorFrame.of(code, message)).addListener(ChannelFutureListener.CLOSE);
     }
 
+    /** Stops or resumes reading from the current connection: a gateway that cannot keep up. */
+    public void reading(boolean enabled) {
+        currentConnection().config().setAutoRead(enabled);
+    }
+
     /** Sends bytes that are not a frame on the current connection. */
     public void sendGarbage() {
         currentConnection().writeAndFlush(garbage());
