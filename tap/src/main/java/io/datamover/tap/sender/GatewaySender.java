@@ -134,16 +134,17 @@ public final class GatewaySender implements AutoCloseable {
             throw new IllegalArgumentException("flush of cg " + flush.cg() + " offered to the sender of cg " + cg);
         }
         synchronized (lock) {
+            Channel channel = streamChannel;
+            // Checked first: in BITMAP mode a flush may well cover records that were refused.
+            if (mode != SenderMode.STREAMING || channel == null || !channel.isWritable()) {
+                return false;
+            }
             if (flush.seq() > lastSentSeq) {
                 throw new IllegalArgumentException("flush at seq " + flush.seq() + " beyond the last sent seq "
                         + lastSentSeq);
             }
             if (flush.seq() == lastFlushSeq) {
                 return true;
-            }
-            Channel channel = streamChannel;
-            if (mode != SenderMode.STREAMING || channel == null || !channel.isWritable()) {
-                return false;
             }
             lastFlushSeq = flush.seq();
             channel.writeAndFlush(flush, channel.voidPromise());

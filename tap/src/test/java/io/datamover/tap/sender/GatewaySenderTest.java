@@ -300,6 +300,9 @@ class GatewaySenderTest {
 
         await().until(() -> fx.receiver.flushes().size() == 2 && fx.receiver.records().size() == 2);
         assertThat(fx.receiver.flushes()).extracting(Flush::seq).containsExactly(1L, 2L);
+
+        assertThat(sender.offer(fx.record(4, RECORD_BYTES))).isFalse(); // out of order: BITMAP
+        assertThat(sender.offerFlush(new Flush(CG, 4, 9))).isFalse(); // covers a refused record: refused, no throw
     }
 
     @Test
