@@ -1,0 +1,349 @@
+package io.datamover.tap.sender;
+
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Flush;
+import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import java.time.InstantSource;
+import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tap's client to the source gateway: streams write records, in seq order and without gaps,
+ * within a bounded window of unacknowledged bytes, and never makes the guest wait. When a record
+ * cannot be sent at once (no connection, window full, socket backlog) it is refused and the sender
+ * drops to {@link SenderMode#BITMAP}, where it refuses every later record too, so the gateway never
+ * sees a gap; the tap keeps the dirty bits of refused records. Only {@link #resumeStreaming(long)},
+ * made by the future resync once the gateway is level again, brings STREAMING back.
+ *
+ * <p>Durable acks shrink the window and reach the {@link AckListener}, which clears dirty bits.
+ * Records sent but unacknowledged when a connection drops are simply forgotten here: they were
+ * refused by nobody, but their dirty bits were never cleared, so the resync covers them. A drop
+ * therefore always means BITMAP. On every (re)connect the gateway's {@code resumeSeq} counts as a
+ * durable ack, so acks lost with a connection still clear bits.
+ *
+ * <p>Threads: {@link #offer} and {@link #offerFlush} from any thread (the tap serialises offers in
+ * seq order); frames are handed to the event loop, which only moves bytes.
+ */
+public final class GatewaySender implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewaySender.class);
+
+    private final int cg;
+    private final String gateway;
+    private final AckListener acks;
+    private final ModeListener modes;
+    private final SenderMetrics metrics;
+    private final InFlightWindow window;
+    private final GatewayConnector connector;
+
+    // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
+    private final Object lock = new Object();
+    private volatile SenderMode mode = SenderMode.STREAMING;
+    private volatile Channel streamChannel;
+    private volatile long lastSentSeq;
+    private volatile long durableSeq;
+    private long nextSeq;
+    private long lastFlushSeq = -1;
+    private boolean closed;
+
+    private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
+            MeterRegistry registry, InstantSource clock) {
+        this.cg = config.cgId();
+        this.gateway = config.gatewayHost() + ":" + config.gatewayPort();
+        this.acks = acks;
+        this.modes = modes;
+        this.nextSeq = nextSeq;
+        this.lastSentSeq = nextSeq - 1;
+        this.window = new InFlightWindow(config.windowBytes());
+        this.metrics = new SenderMetrics(registry, cg);
+        this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> mode == SenderMode.STREAMING ? 1 : 0,
+                () -> streamChannel != null ? 1 : 0);
+        SessionEvents events = new Events();
+        this.connector = new GatewayConnector(config, metrics, ReconnectBackoff.of(config, new SplittableRandom()),
+                () -> new GatewaySessionHandler(config, events, metrics, clock));
+    }
+
+    /**
+     * Starts connecting; STREAMING from {@code nextSeq}, the seq of the next record the tap will
+     * offer. Records offered before the first handshake completes are refused (BITMAP), and so is
+     * streaming when the gateway's resume point is not {@code nextSeq - 1}.
+     */
+    public static GatewaySender start(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
+            MeterRegistry registry, InstantSource clock) {
+        if (nextSeq < 1) {
+            throw new IllegalArgumentException("nextSeq must be at least 1, got " + nextSeq);
+        }
+        GatewaySender sender = new GatewaySender(config, nextSeq, acks, modes, registry, clock);
+        sender.connector.start();
+        return sender;
+    }
+
+    /**
+     * Sends {@code record} if the sender is STREAMING, connected, the record is the next seq and it
+     * fits in the window; otherwise refuses it and stays in (or enters) BITMAP mode. Never blocks.
+     * Takes ownership of the record either way: it is released once written, or now if refused.
+     *
+     * @return true when sent; false when the caller must keep the record's regions dirty
+     * @throws IllegalArgumentException for a record of another consistency group (released first)
+     */
+    public boolean offer(WriteRecord record) {
+        boolean handedOn = false;
+        try {
+            if (record.cg() != cg) {
+                throw new IllegalArgumentException("record of cg " + record.cg() + " offered to the sender of cg " + cg);
+            }
+            int bytes = FrameCodec.encodedLength(record);
+            synchronized (lock) {
+                BitmapReason refusal = admit(record.seq(), bytes);
+                if (refusal != null) {
+                    metrics.refused(refusal);
+                    enterBitmap(refusal, record.seq());
+                    return false;
+                }
+                nextSeq++;
+                lastSentSeq = record.seq();
+                // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
+                streamChannel.writeAndFlush(record, streamChannel.voidPromise());
+                handedOn = true;
+            }
+            metrics.sent(bytes);
+            return true;
+        } finally {
+            if (!handedOn) {
+                record.release();
+            }
+        }
+    }
+
+    /**
+     * Sends a durability point for records already sent, when STREAMING and the socket has room; a
+     * repeat of the last flush's seq is dropped. A refused flush changes nothing else: the records it
+     * covers are on their way or dirty anyway.
+     *
+     * @return true when sent or already sent
+     */
+    public boolean offerFlush(Flush flush) {
+        if (flush.cg() != cg) {
+            throw new IllegalArgumentException("flush of cg " + flush.cg() + " offered to the sender of cg " + cg);
+        }
+        synchronized (lock) {
+            Channel channel = streamChannel;
+            // Checked first: in BITMAP mode a flush may well cover records that were refused.
+            if (mode != SenderMode.STREAMING || channel == null || !channel.isWritable()) {
+                return false;
+            }
+            if (flush.seq() > lastSentSeq) {
+                throw new IllegalArgumentException("flush at seq " + flush.seq() + " beyond the last sent seq "
+                        + lastSentSeq);
+            }
+            if (flush.seq() == lastFlushSeq) {
+                return true;
+            }
+            lastFlushSeq = flush.seq();
+            channel.writeAndFlush(flush, channel.voidPromise());
+            return true;
+        }
+    }
+
+    /**
+     * Leaves BITMAP mode: the next offered record must be {@code nextSeq}. Made by the resync once
+     * every record before {@code nextSeq} is durable at the gateway or covered by dirty bits being
+     * copied. Needs a handshaken connection.
+     *
+     * @return true when STREAMING again; false when not connected (still BITMAP)
+     * @throws IllegalStateException when already STREAMING
+     * @throws IllegalArgumentException when {@code nextSeq} does not move past every seq already sent
+     */
+    public boolean resumeStreaming(long nextSeq) {
+        synchronized (lock) {
+            if (mode == SenderMode.STREAMING) {
+                throw new IllegalStateException("cg " + cg + " is already streaming");
+            }
+            if (nextSeq <= lastSentSeq) {
+                throw new IllegalArgumentException("cg " + cg + ": resume at seq " + nextSeq
+                        + " would reuse seqs already sent (up to " + lastSentSeq + ")");
+            }
+            if (closed || streamChannel == null) {
+                return false;
+            }
+            this.nextSeq = nextSeq;
+            changeMode(SenderMode.STREAMING, null, nextSeq);
+            return true;
+        }
+    }
+
+    public SenderMode mode() {
+        return mode;
+    }
+
+    /** True while a connection has completed its handshake. */
+    public boolean isConnected() {
+        return streamChannel != null;
+    }
+
+    /** Encoded bytes of records sent and not yet acknowledged DURABLE. */
+    public long windowBytesInUse() {
+        return window.bytesInUse();
+    }
+
+    /** Highest seq the gateway has acknowledged DURABLE (0 before any). */
+    public long durableSeq() {
+        return durableSeq;
+    }
+
+    /** Highest seq handed to a connection. */
+    public long lastSentSeq() {
+        return lastSentSeq;
+    }
+
+    /**
+     * Sends what is queued, closes the connection and the event loop, waiting at most about
+     * {@code closeTimeoutMs}. Later offers are refused. Must not be called from a listener.
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            enterBitmap(BitmapReason.CLOSED, nextSeq);
+        }
+        connector.close();
+        metrics.close();
+    }
+
+    /** Why {@code seq} cannot be sent now, or null when it can. Holds the lock. */
+    private BitmapReason admit(long seq, int bytes) {
+        if (closed) {
+            return BitmapReason.CLOSED;
+        }
+        if (mode == SenderMode.BITMAP) {
+            return BitmapReason.IN_BITMAP_MODE;
+        }
+        if (seq != nextSeq) {
+            return BitmapReason.SEQ_OUT_OF_ORDER;
+        }
+        Channel channel = streamChannel;
+        if (channel == null) {
+            return BitmapReason.NOT_CONNECTED;
+        }
+        if (!channel.isWritable()) {
+            return BitmapReason.SOCKET_BACKLOG;
+        }
+        if (!window.tryReserve(seq, bytes)) {
+            return BitmapReason.WINDOW_FULL;
+        }
+        return null;
+    }
+
+    private void enterBitmap(BitmapReason reason, long seq) {
+        if (mode == SenderMode.STREAMING) {
+            changeMode(SenderMode.BITMAP, reason, seq);
+        }
+    }
+
+    /** The one place the mode changes. Holds the lock, so listeners see changes in order. */
+    private void changeMode(SenderMode next, BitmapReason reason, long seq) {
+        if (!mode.canMoveTo(next)) {
+            throw new IllegalStateException("cg " + cg + ": " + mode + " -> " + next + " is not a valid change");
+        }
+        mode = next;
+        if (next == SenderMode.BITMAP) {
+            LOG.warn("cg {}: BITMAP mode at seq {} ({}): records are refused and only dirty bits kept; "
+                    + "durable up to seq {}", cg, seq, reason, durableSeq);
+        } else {
+            LOG.info("cg {}: STREAMING again from seq {}", cg, seq);
+        }
+        modes.modeChanged(next, reason, seq);
+    }
+
+    /** The gateway's word that every record up to {@code seq} is durable. Event loop only. */
+    private void advanceDurable(long seq) {
+        synchronized (lock) {
+            if (seq <= durableSeq) {
+                return;
+            }
+            window.releaseThrough(seq);
+            durableSeq = seq;
+        }
+        acks.durable(cg, seq);
+    }
+
+    /** The connection's view of this sender; every call arrives on the event loop. */
+    private final class Events implements SessionEvents {
+        @Override
+        public void handshaken(Channel channel, HelloAck ack) throws ProtocolException {
+            long resumeSeq = ack.resumeSeq();
+            synchronized (lock) {
+                if (resumeSeq > lastSentSeq) {
+                    throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
+                            + " up to seq " + resumeSeq + ", but this tap has sent only up to " + lastSentSeq
+                            + ": wrong pair, or a tap that lost its seq counter");
+                }
+                if (resumeSeq < durableSeq) {
+                    throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
+                            + " up to seq " + resumeSeq + " but acknowledged seq " + durableSeq
+                            + " as durable before: its journal lost acknowledged records");
+                }
+                if (closed) {
+                    channel.close();
+                    return;
+                }
+                streamChannel = channel;
+                LOG.info("cg {}: connected to gateway {} ({}, protocol {}), it holds up to seq {}, next seq {}, {}",
+                        cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq, mode);
+                if (mode == SenderMode.STREAMING && resumeSeq != nextSeq - 1) {
+                    changeMode(SenderMode.BITMAP, BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
+                }
+            }
+            connector.handshakeSucceeded();
+            advanceDurable(resumeSeq);
+        }
+
+        @Override
+        public void acknowledged(Ack ack) throws ProtocolException {
+            if (ack.cg() != cg) {
+                throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + ack.cg() + " on the connection of cg "
+                        + cg);
+            }
+            if (ack.scope() != AckScope.DURABLE) {
+                return; // APPLIED acks are the gateways' business (RPO); the tap acts on durability only.
+            }
+            long seq = ack.seq();
+            if (seq < durableSeq || seq > lastSentSeq) {
+                throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + cg + ": DURABLE ack of seq " + seq
+                        + " outside [" + durableSeq + ", " + lastSentSeq + "] (acked before, sent so far)");
+            }
+            advanceDurable(seq);
+        }
+
+        @Override
+        public void disconnected(Channel channel) {
+            metrics.disconnected();
+            synchronized (lock) {
+                if (streamChannel != channel) {
+                    return; // never handshaken: the handler has said why
+                }
+                streamChannel = null;
+                long unacknowledged = window.records();
+                window.clear();
+                LOG.warn("cg {}: disconnected from gateway {} with {} records unacknowledged after seq {} "
+                        + "(their dirty bits stay set)", cg, gateway, unacknowledged, durableSeq);
+                enterBitmap(BitmapReason.CONNECTION_LOST, nextSeq);
+            }
+        }
+
+        @Override
+        public long lastSentSeq() {
+            return lastSentSeq;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.datamover.tap.sender;
+
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.Wire;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a {@link GatewaySender} needs, frozen and validated once by the canonical constructor
+ * (use {@link #builder} for the defaults). Units are in the names.
+ *
+ * @param gatewayHost host name or address of the source gateway
+ * @param gatewayPort its TCP port, 1..65535
+ * @param senderId this tap's identity in the handshake
+ * @param pairId the replication pair
+ * @param cgId consistency group id, the {@code cg} of every record
+ * @param cgName consistency group name
+ * @param disks the disks records may refer to, declared in the handshake
+ * @param windowBytes encoded bytes of records sent but not yet acknowledged DURABLE; over it, bitmap mode
+ * @param writeBufferLowWaterMarkBytes the socket is writable again below this many queued bytes
+ * @param writeBufferHighWaterMarkBytes queued-but-unwritten bytes above which records are refused
+ * @param connectTimeoutMs time a TCP connect may take
+ * @param reconnectInitialDelayMs first wait before reconnecting after a failure
+ * @param reconnectMaxDelayMs ceiling of the doubling wait
+ * @param reconnectJitterRatio fraction of a wait taken off at random (0: none, 1: anything down to 0)
+ * @param heartbeatIntervalMs a HEARTBEAT goes out after this long without sending anything
+ * @param readIdleTimeoutMs the gateway is taken for dead after this long without a frame from it;
+ *        also bounds the wait for HELLO_ACK. Must exceed the gateway's heartbeat interval.
+ * @param closeTimeoutMs how long {@link GatewaySender#close()} waits for queued bytes and the event loop
+ * @param frameLimits bounds on frames from the gateway
+ */
+public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
+        String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
+        int writeBufferHighWaterMarkBytes, int connectTimeoutMs, long reconnectInitialDelayMs,
+        long reconnectMaxDelayMs, double reconnectJitterRatio, long heartbeatIntervalMs, long readIdleTimeoutMs,
+        long closeTimeoutMs, FrameLimits frameLimits) {
+
+    /**
+     * Smallest window accepted. A record larger than the window is always refused, so production
+     * windows should exceed the tap's largest request ({@link Wire#MAX_WRITE_BYTES} at most).
+     */
+    public static final long MIN_WINDOW_BYTES = 64 * 1024;
+
+    public SenderConfig {
+        Objects.requireNonNull(gatewayHost, "gatewayHost");
+        Objects.requireNonNull(frameLimits, "frameLimits");
+        disks = List.copyOf(disks);
+        check(!gatewayHost.isBlank(), "gatewayHost must not be blank");
+        check(gatewayPort >= 1 && gatewayPort <= 65535, "gatewayPort must be 1..65535: " + gatewayPort);
+        check(windowBytes >= MIN_WINDOW_BYTES, "windowBytes must be at least " + MIN_WINDOW_BYTES + ": " + windowBytes);
+        check(writeBufferLowWaterMarkBytes >= 1 && writeBufferLowWaterMarkBytes < writeBufferHighWaterMarkBytes,
+                "writeBufferLowWaterMarkBytes must be 1..writeBufferHighWaterMarkBytes-1: "
+                        + writeBufferLowWaterMarkBytes);
+        check(writeBufferHighWaterMarkBytes <= windowBytes,
+                "writeBufferHighWaterMarkBytes must not exceed windowBytes: " + writeBufferHighWaterMarkBytes);
+        check(connectTimeoutMs >= 1, "connectTimeoutMs must be >= 1: " + connectTimeoutMs);
+        check(reconnectInitialDelayMs >= 1, "reconnectInitialDelayMs must be >= 1: " + reconnectInitialDelayMs);
+        check(reconnectMaxDelayMs >= reconnectInitialDelayMs,
+                "reconnectMaxDelayMs must be >= reconnectInitialDelayMs: " + reconnectMaxDelayMs);
+        check(reconnectJitterRatio >= 0 && reconnectJitterRatio <= 1,
+                "reconnectJitterRatio must be 0..1: " + reconnectJitterRatio);
+        check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
+        check(readIdleTimeoutMs > heartbeatIntervalMs,
+                "readIdleTimeoutMs must exceed heartbeatIntervalMs: " + readIdleTimeoutMs);
+        check(closeTimeoutMs >= 0, "closeTimeoutMs must be >= 0: " + closeTimeoutMs);
+        // The handshake validates identities, names and disks; fail here, once, rather than on every connect.
+        hello(senderId, pairId, cgId, cgName, disks);
+    }
+
+    /** A builder with defaults for everything but the gateway address and the identities. */
+    public static Builder builder(String gatewayHost, int gatewayPort) {
+        return new Builder(gatewayHost, gatewayPort);
+    }
+
+    /** The HELLO this sender opens every connection with. */
+    Hello hello() {
+        return hello(senderId, pairId, cgId, cgName, disks);
+    }
+
+    private static Hello hello(String senderId, String pairId, int cgId, String cgName, List<DiskInfo> disks) {
+        return Hello.of(Role.TAP, senderId, pairId, cgId, cgName, disks);
+    }
+
+    private static void check(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException("sender configuration: " + message);
+        }
+    }
+
+    /** Fluent construction; {@link #build()} validates. */
+    public static final class Builder {
+        private final String gatewayHost;
+        private final int gatewayPort;
+        private String senderId = "tap";
+        private String pairId = "pair";
+        private int cgId = 1;
+        private String cgName = "cg";
+        private List<DiskInfo> disks = List.of();
+        private long windowBytes = 64L << 20;
+        /** 0 until set: then derived from the window (a quarter of it, at most 16 MiB). */
+        private int writeBufferLowWaterMarkBytes;
+        private int writeBufferHighWaterMarkBytes;
+        private int connectTimeoutMs = 5_000;
+        private long reconnectInitialDelayMs = 100;
+        private long reconnectMaxDelayMs = 30_000;
+        private double reconnectJitterRatio = 0.2;
+        private long heartbeatIntervalMs = 1_000;
+        private long readIdleTimeoutMs = 10_000;
+        private long closeTimeoutMs = 5_000;
+        private FrameLimits frameLimits = FrameLimits.DEFAULT;
+
+        private Builder(String gatewayHost, int gatewayPort) {
+            this.gatewayHost = gatewayHost;
+            this.gatewayPort = gatewayPort;
+        }
+
+        public Builder identity(String senderId, String pairId) {
+            this.senderId = senderId;
+            this.pairId = pairId;
+            return this;
+        }
+
+        public Builder consistencyGroup(int cgId, String cgName, List<DiskInfo> disks) {
+            this.cgId = cgId;
+            this.cgName = cgName;
+            this.disks = disks;
+            return this;
+        }
+
+        public Builder windowBytes(long windowBytes) {
+            this.windowBytes = windowBytes;
+            return this;
+        }
+
+        public Builder writeBufferWaterMarks(int lowBytes, int highBytes) {
+            this.writeBufferLowWaterMarkBytes = lowBytes;
+            this.writeBufferHighWaterMarkBytes = highBytes;
+            return this;
+        }
+
+        public Builder connectTimeoutMs(int connectTimeoutMs) {
+            this.connectTimeoutMs = connectTimeoutMs;
+            return this;
+        }
+
+        public Builder reconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
+            this.reconnectInitialDelayMs = initialDelayMs;
+            this.reconnectMaxDelayMs = maxDelayMs;
+            this.reconnectJitterRatio = jitterRatio;
+            return this;
+        }
+
+        public Builder liveness(long heartbeatIntervalMs, long readIdleTimeoutMs) {
+            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            this.readIdleTimeoutMs = readIdleTimeoutMs;
+            return this;
+        }
+
+        public Builder closeTimeoutMs(long closeTimeoutMs) {
+            this.closeTimeoutMs = closeTimeoutMs;
+            return this;
+        }
+
+        public Builder frameLimits(FrameLimits frameLimits) {
+            this.frameLimits = frameLimits;
+            return this;
+        }
+
+        public SenderConfig build() {
+            int high = writeBufferHighWaterMarkBytes;
+            int low = writeBufferLowWaterMarkBytes;
+            if (high == 0) {
+                high = (int) Math.min(16L << 20, windowBytes / 4);
+                low = high / 2;
+            }
+            return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
+                    low, high, connectTimeoutMs,
+                    reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio, heartbeatIntervalMs,
+                    readIdleTimeoutMs, closeTimeoutMs, frameLimits);
+        }
+    }
+}

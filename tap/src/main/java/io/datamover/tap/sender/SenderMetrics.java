@@ -1,0 +1,87 @@
+package io.datamover.tap.sender;
+
+import io.datamover.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+
+/** The sender's meters, tagged with its consistency group. Counters are thread-safe. */
+final class SenderMetrics {
+    static final String PREFIX = "datamover.sender.";
+
+    /** Who detected a protocol error: this sender, or the gateway (which said so in an ERROR frame). */
+    enum ErrorOrigin {
+        LOCAL, PEER
+    }
+
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final Counter recordsSent;
+    private final Counter bytesSent;
+    private final Counter reconnects;
+    private final Counter disconnects;
+    private final Map<BitmapReason, Counter> refusals = new EnumMap<>(BitmapReason.class);
+    private final List<Gauge> gauges = new ArrayList<>();
+
+    SenderMetrics(MeterRegistry registry, int cg) {
+        this.registry = registry;
+        this.tags = Tags.of("cg", Integer.toString(cg));
+        this.recordsSent = registry.counter(PREFIX + "records.sent", tags);
+        this.bytesSent = registry.counter(PREFIX + "bytes.sent", tags);
+        this.reconnects = registry.counter(PREFIX + "reconnects", tags);
+        this.disconnects = registry.counter(PREFIX + "disconnects", tags);
+        for (BitmapReason reason : BitmapReason.values()) {
+            refusals.put(reason, registry.counter(PREFIX + "refusals", tags.and("reason", reason.tag())));
+        }
+    }
+
+    /** Gauges read live state; registered once the sender exists to read it from. */
+    void gauges(DoubleSupplier windowBytes, DoubleSupplier durableSeq, DoubleSupplier streaming,
+            DoubleSupplier connected) {
+        gauge("window.bytes", windowBytes);
+        gauge("acked.seq", durableSeq);
+        gauge("streaming", streaming);
+        gauge("connected", connected);
+    }
+
+    void sent(int encodedBytes) {
+        recordsSent.increment();
+        bytesSent.increment(encodedBytes);
+    }
+
+    void refused(BitmapReason reason) {
+        refusals.get(reason).increment();
+    }
+
+    void reconnectScheduled() {
+        reconnects.increment();
+    }
+
+    void disconnected() {
+        disconnects.increment();
+    }
+
+    /** Rare by nature, so the counter per code is looked up when needed. */
+    void protocolError(ErrorCode code, ErrorOrigin origin) {
+        registry.counter(PREFIX + "protocol.errors",
+                tags.and("code", code.name(), "origin", origin.name().toLowerCase(java.util.Locale.ROOT)))
+                .increment();
+    }
+
+    /** Removes the gauges: they read a sender that no longer runs. Counters keep their totals. */
+    void close() {
+        gauges.forEach(registry::remove);
+        gauges.clear();
+    }
+
+    private void gauge(String name, DoubleSupplier value) {
+        gauges.add(Gauge.builder(PREFIX + name, value, DoubleSupplier::getAsDouble).tags(tags)
+                .strongReference(true).register(registry));
+    }
+}

@@ -1,0 +1,21 @@
+package io.datamover.tap.sender;
+
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.netty.channel.Channel;
+
+/** What one gateway connection reports to the stream state it feeds; called on the event loop. */
+interface SessionEvents {
+    /** The gateway accepted the handshake on {@code channel}; throws when its resume point is impossible. */
+    void handshaken(Channel channel, HelloAck ack) throws ProtocolException;
+
+    /** The gateway acknowledged records; throws when the ack breaks monotonicity or covers unsent records. */
+    void acknowledged(Ack ack) throws ProtocolException;
+
+    /** {@code channel} is closed, whatever the reason. */
+    void disconnected(Channel channel);
+
+    /** Highest seq handed to a connection so far, for heartbeats. */
+    long lastSentSeq();
+}

@@ -1,0 +1,319 @@
+package io.datamover.tap.sender;
+
+import static io.datamover.tap.sender.SenderFixture.CG;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Flush;
+import io.datamover.tap.sender.SenderFixture.ModeChange;
+import io.datamover.tap.sender.TestGatewayReceiver.HelloReply;
+import io.datamover.tap.sender.TestGatewayReceiver.Received;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GatewaySenderTest {
+    private static final int RECORD_BYTES = 4096;
+
+    private SenderFixture fx;
+
+    @BeforeEach
+    void setUp() throws InterruptedException {
+        fx = new SenderFixture();
+    }
+
+    @AfterEach
+    void tearDown() {
+        fx.close();
+    }
+
+    @Test
+    void recordsOfferedFromSeveralThreadsArriveInSeqOrderWithTheirPayloadsAndAreAcked() throws Exception {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        int threads = 4;
+        int perThread = 500;
+        Object tapLock = new Object();
+        long[] nextSeq = {1};
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> accepted = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                accepted.add(pool.submit(() -> {
+                    int count = 0;
+                    for (int i = 0; i < perThread; i++) {
+                        // As the tap does: seq assignment and hand-off under one lock.
+                        synchronized (tapLock) {
+                            long seq = nextSeq[0]++;
+                            count += sender.offer(fx.record(seq, RECORD_BYTES)) ? 1 : 0;
+                        }
+                    }
+                    return count;
+                }));
+            }
+            for (Future<Integer> f : accepted) {
+                assertThat(f.get()).isEqualTo(perThread);
+            }
+        } finally {
+            pool.shutdown();
+        }
+        long total = (long) threads * perThread;
+
+        await().until(() -> fx.receiver.records().size() == total);
+        List<Received> received = fx.receiver.records();
+        assertThat(received).extracting(Received::seq).containsExactlyElementsOf(
+                LongStream.rangeClosed(1, total).boxed().toList());
+        assertThat(received).allSatisfy(r -> {
+            assertThat(r.crcMatches()).isTrue();
+            assertThat(r.payloadCrc()).isEqualTo(fx.crcBySeq.get(r.seq()));
+            assertThat(r.connection()).isEqualTo(1);
+        });
+        await().untilAsserted(() -> {
+            assertThat(fx.lastDurableAck()).isEqualTo(total);
+            assertThat(sender.windowBytesInUse()).isZero();
+        });
+        assertThat(fx.durableAcks).isSorted();
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(fx.modeChanges).isEmpty();
+        assertThat(fx.counter("records.sent")).isEqualTo(total);
+        assertThat(fx.counter("bytes.sent")).isGreaterThan(total * RECORD_BYTES);
+        assertThat(fx.registry.get(SenderMetrics.PREFIX + "acked.seq").gauge().value()).isEqualTo(total);
+    }
+
+    @Test
+    void aFullWindowRefusesWithoutBlockingAndTheSenderStaysInBitmapModeUntilResumed() {
+        fx.receiver.autoAck(false);
+        GatewaySender sender = fx.startConnected(fx.config().windowBytes(SenderConfig.MIN_WINDOW_BYTES).build());
+
+        long seq = 1;
+        while (sender.offer(fx.record(seq, RECORD_BYTES))) {
+            seq++;
+        }
+        long firstRefused = seq;
+        long sent = firstRefused - 1;
+        assertThat(sent).isPositive();
+        assertThat(sender.windowBytesInUse()).isLessThanOrEqualTo(SenderConfig.MIN_WINDOW_BYTES)
+                .isGreaterThan(SenderConfig.MIN_WINDOW_BYTES - 2 * RECORD_BYTES);
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL,
+                firstRefused));
+
+        await().until(() -> fx.receiver.records().size() == sent);
+        fx.receiver.ackDurable(CG, sent);
+        await().until(() -> sender.windowBytesInUse() == 0 && fx.lastDurableAck() == sent);
+
+        // Room again, but a record after a refused one would leave a gap at the gateway.
+        assertThat(sender.offer(fx.record(firstRefused + 1, RECORD_BYTES))).isFalse();
+        assertThat(fx.counter("refusals", "reason", "in_bitmap_mode")).isEqualTo(1);
+        assertThat(fx.counter("refusals", "reason", "window_full")).isEqualTo(1);
+
+        // The resync's hand-back: stream again from the first refused seq.
+        assertThat(sender.resumeStreaming(firstRefused)).isTrue();
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(sender.offer(fx.record(firstRefused, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.receiver.records().size() == sent + 1);
+        assertThat(fx.receiver.records().getLast().seq()).isEqualTo(firstRefused);
+        assertThat(fx.receiver.violations()).isEmpty();
+        assertThat(fx.modeChanges).last().isEqualTo(new ModeChange(SenderMode.STREAMING, null, firstRefused));
+    }
+
+    @Test
+    void aSocketBacklogAboveTheHighWaterMarkRefusesBeforeTheWindowIsFull() {
+        GatewaySender sender = fx.startConnected(fx.config().writeBufferWaterMarks(32 << 10, 64 << 10).build());
+        fx.receiver.reading(false);
+        long seq = 1;
+        while (sender.offer(fx.record(seq, 256 << 10))) {
+            seq++;
+        }
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.SOCKET_BACKLOG, seq));
+        assertThat(sender.windowBytesInUse()).isLessThan(64L << 20);
+
+        long sent = seq - 1;
+        fx.receiver.reading(true);
+        await().until(() -> fx.lastDurableAck() == sent && sender.windowBytesInUse() == 0);
+    }
+
+    @Test
+    void resumeStreamingRefusesToReuseSeqsOrToResumeTwice() {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        assertThatThrownBy(() -> sender.resumeStreaming(2)).isInstanceOf(IllegalStateException.class);
+        assertThat(sender.offer(fx.record(3, RECORD_BYTES))).isFalse(); // a gap: refused, not sent
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.SEQ_OUT_OF_ORDER, 3));
+        assertThatThrownBy(() -> sender.resumeStreaming(1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void offersBeforeTheHandshakeAreRefused() throws InterruptedException {
+        fx.receiver.stop();
+        GatewaySender sender = fx.start(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isFalse();
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.NOT_CONNECTED, 1));
+        fx.receiver.restart();
+        await().until(sender::isConnected);
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.resumeStreaming(1)).isTrue();
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.receiver.records().size() == 1);
+    }
+
+    @Test
+    void aGatewayThatGoesAwayPutsTheSenderInBitmapModeAndItReconnectsWithBackoff() throws InterruptedException {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        for (long seq = 1; seq <= 10; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.lastDurableAck() == 10);
+
+        fx.receiver.stop();
+        await().until(() -> !sender.isConnected());
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 11));
+        for (long seq = 11; seq <= 20; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isFalse();
+        }
+        await().until(() -> fx.counter("reconnects") >= 3); // it keeps trying while the gateway is away
+
+        fx.receiver.resumeSeq(10); // the gateway kept what it acknowledged
+        fx.receiver.restart();
+        await().until(sender::isConnected);
+        assertThat(fx.receiver.hellos()).hasSize(2);
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+
+        assertThat(sender.resumeStreaming(21)).isTrue();
+        assertThat(sender.offer(fx.record(21, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == 21);
+        assertThat(fx.receiver.records().getLast()).extracting(Received::seq, Received::connection)
+                .containsExactly(21L, 2);
+    }
+
+    @Test
+    void theResumeSeqOfAReconnectAcknowledgesRecordsWhoseAckWasLost() throws InterruptedException {
+        fx.receiver.autoAck(false);
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        for (long seq = 1; seq <= 5; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.receiver.records().size() == 5);
+        fx.receiver.stop();
+        fx.receiver.resumeSeq(5);
+        fx.receiver.restart();
+        await().until(() -> fx.lastDurableAck() == 5);
+        assertThat(sender.durableSeq()).isEqualTo(5);
+    }
+
+    @Test
+    void anErrorFromTheGatewayIsCountedAndTheSenderRetriesWithBackoff() {
+        fx.receiver.helloReply(HelloReply.ERROR);
+        GatewaySender sender = fx.start(fx.config().build());
+        await().until(() -> fx.counter("protocol.errors", "code", "WRONG_PAIR", "origin", "peer") >= 3);
+        assertThat(sender.isConnected()).isFalse();
+
+        fx.receiver.helloReply(HelloReply.ACCEPT);
+        await().until(sender::isConnected);
+    }
+
+    @Test
+    void garbageFromTheGatewayIsAProtocolErrorThatClosesTheConnection() {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        fx.receiver.sendGarbage();
+        await().until(() -> fx.counter("protocol.errors", "code", "BAD_MAGIC", "origin", "local") == 1);
+        await().until(() -> fx.receiver.hellos().size() == 2 && sender.isConnected());
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 1));
+    }
+
+    @Test
+    void garbageInsteadOfAHelloAckIsRetried() {
+        fx.receiver.helloReply(HelloReply.GARBAGE);
+        GatewaySender sender = fx.start(fx.config().build());
+        await().until(() -> fx.counter("protocol.errors", "code", "BAD_MAGIC", "origin", "local") >= 2);
+        fx.receiver.helloReply(HelloReply.ACCEPT);
+        await().until(sender::isConnected);
+    }
+
+    @Test
+    void anAckBeyondWhatWasSentIsAViolationReportedToTheGateway() {
+        fx.receiver.autoAck(false);
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.receiver.records().size() == 1);
+
+        fx.receiver.send(new Ack(CG, 2, AckScope.DURABLE));
+        await().until(() -> fx.counter("protocol.errors", "code", "SEQ_GAP", "origin", "local") == 1);
+        await().until(() -> !fx.receiver.errorsReceived().isEmpty());
+        assertThat(fx.receiver.errorsReceived().getFirst().code()).isEqualTo(ErrorCode.SEQ_GAP);
+        assertThat(fx.durableAcks).isEmpty();
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+    }
+
+    @Test
+    void anAckThatGoesBackwardsIsAViolation() {
+        fx.receiver.autoAck(false);
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.receiver.records().size() == 2);
+        fx.receiver.ackDurable(CG, 2);
+        await().until(() -> fx.lastDurableAck() == 2);
+
+        fx.receiver.resumeSeq(2); // so that the reconnection after the violation is clean
+        fx.receiver.ackDurable(CG, 1);
+        await().until(() -> fx.counter("protocol.errors", "code", "SEQ_GAP", "origin", "local") == 1);
+        await().until(() -> fx.receiver.hellos().size() == 2 && sender.isConnected());
+        assertThat(fx.durableAcks).containsExactly(2L);
+    }
+
+    @Test
+    void aSilentGatewayIsTakenForDeadAndReconnected() {
+        fx.receiver.helloReply(HelloReply.SILENT);
+        fx.start(fx.config().liveness(50, 300).build());
+        await().atMost(Duration.ofSeconds(10)).until(() -> fx.receiver.hellos().size() >= 2);
+    }
+
+    @Test
+    void heartbeatsKeepAnIdleConnectionAlive() {
+        GatewaySender sender = fx.startConnected(fx.config().liveness(50, 300).build());
+        await().until(() -> fx.receiver.heartbeats() >= 15); // 750 ms: more than two read-idle timeouts
+        assertThat(fx.receiver.connectionCount()).isEqualTo(1);
+        assertThat(sender.isConnected()).isTrue();
+    }
+
+    @Test
+    void flushesFollowTheirRecordsAndRepeatsAreNotResent() {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        assertThat(sender.offerFlush(new Flush(CG, 1, 5))).isTrue();
+        assertThat(sender.offerFlush(new Flush(CG, 1, 6))).isTrue();
+        assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isTrue();
+        assertThat(sender.offerFlush(new Flush(CG, 2, 7))).isTrue();
+        assertThatThrownBy(() -> sender.offerFlush(new Flush(CG, 3, 8))).isInstanceOf(IllegalArgumentException.class);
+
+        await().until(() -> fx.receiver.flushes().size() == 2 && fx.receiver.records().size() == 2);
+        assertThat(fx.receiver.flushes()).extracting(Flush::seq).containsExactly(1L, 2L);
+
+        assertThat(sender.offer(fx.record(4, RECORD_BYTES))).isFalse(); // out of order: BITMAP
+        assertThat(sender.offerFlush(new Flush(CG, 4, 9))).isFalse(); // covers a refused record: refused, no throw
+    }
+
+    @Test
+    void aClosedSenderRefusesAndReleases() {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        sender.close();
+        assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isFalse();
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CLOSED, 2));
+        // Written out before the connection closed; the receiver reads it in its own time.
+        await().untilAsserted(() -> assertThat(fx.receiver.records()).extracting(Received::seq).containsExactly(1L));
+    }
+}

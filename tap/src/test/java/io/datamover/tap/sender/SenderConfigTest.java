@@ -1,0 +1,37 @@
+package io.datamover.tap.sender;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.datamover.protocol.DiskInfo;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SenderConfigTest {
+    private static SenderConfig.Builder valid() {
+        return SenderConfig.builder("gateway.example", 7000)
+                .identity("tap-1", "pair-1")
+                .consistencyGroup(1, "vm-1", List.of(new DiskInfo(0, "root", 1L << 30, 4096)));
+    }
+
+    @Test
+    void defaultsAreValidAndWaterMarksFollowTheWindow() {
+        SenderConfig config = valid().windowBytes(1 << 20).build();
+        assertThat(config.writeBufferHighWaterMarkBytes()).isEqualTo(256 << 10);
+        assertThat(config.writeBufferLowWaterMarkBytes()).isEqualTo(128 << 10);
+        assertThat(valid().build().writeBufferHighWaterMarkBytes()).isEqualTo(16 << 20);
+        assertThat(config.hello().disks()).hasSize(1);
+    }
+
+    @Test
+    void everyBadValueIsRefusedWithItsName() {
+        assertThatThrownBy(() -> valid().windowBytes(1024).build()).hasMessageContaining("windowBytes");
+        assertThatThrownBy(() -> SenderConfig.builder("h", 0).build()).hasMessageContaining("gatewayPort");
+        assertThatThrownBy(() -> valid().reconnect(100, 50, 0).build()).hasMessageContaining("reconnectMaxDelayMs");
+        assertThatThrownBy(() -> valid().reconnect(100, 200, 1.5).build()).hasMessageContaining("reconnectJitterRatio");
+        assertThatThrownBy(() -> valid().liveness(1_000, 1_000).build()).hasMessageContaining("readIdleTimeoutMs");
+        assertThatThrownBy(() -> valid().writeBufferWaterMarks(10, 5).build())
+                .hasMessageContaining("writeBufferLowWaterMarkBytes");
+        assertThatThrownBy(() -> valid().identity("bad id", "pair").build()).hasMessageContaining("senderId");
+    }
+}
