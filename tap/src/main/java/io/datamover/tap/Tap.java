@@ -48,6 +48,7 @@ public final class Tap implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     private final NbdServer server;
     private boolean closed;
+    private boolean serving = true;
 
     private Tap(TapConfig config, List<Export> exports, ConsistencyGroup group, ScheduledExecutorService sweeper,
             NbdServer server) {
@@ -149,6 +150,11 @@ public final class Tap implements AutoCloseable {
     }
 
     /** The port the tap listens on. */
+    /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
+    public void replicationLost(String reason) {
+        group.replicationLost(reason);
+    }
+
     public int port() {
         return server.port();
     }
@@ -198,7 +204,23 @@ public final class Tap implements AutoCloseable {
     }
 
     /**
-     * Clean shutdown: stops accepting, lets in-flight requests finish (up to the shutdown timeout), then makes
+     * Stops accepting NBD clients and lets in-flight requests finish (up to the shutdown timeout); the disks stay
+     * open, so acknowledgements of records already handed off can still clear dirty regions. Idempotent.
+     */
+    public synchronized void stopServing() throws IOException {
+        if (serving) {
+            serving = false;
+            try {
+                server.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while draining NBD requests", e);
+            }
+        }
+    }
+
+    /**
+     * Clean shutdown: stops serving, clears the dirty regions whose writes the gateway acknowledged, then makes
      * the disks and the bitmaps durable and closes them.
      */
     @Override
@@ -209,15 +231,15 @@ public final class Tap implements AutoCloseable {
         closed = true;
         IOException failure = null;
         try {
-            server.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            failure = new IOException("interrupted while draining NBD requests", e);
+            stopServing();
+        } catch (IOException e) {
+            failure = e;
         }
         sweeper.shutdownNow();
         group.unregisterMetrics();
         for (Export export : exports) {
             try {
+                export.tracker().clearIdleNow();
                 export.flush();
                 export.close();
             } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package io.datamover.tap.bitmap;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,6 +102,22 @@ public final class RegionTracker {
             expired.clear();
             idleSinceLastSweep = idleSinceThisSweep;
             idleSinceThisSweep = expired;
+        }
+        bitmap.flush();
+    }
+
+    /**
+     * Clears every idle region at once, retention or not, and persists: for a clean shutdown, so that
+     * writes the gateway acknowledged do not look unreplicated at the next start.
+     */
+    public void clearIdleNow() throws IOException {
+        synchronized (this) {
+            for (BitSet idle : List.of(idleSinceLastSweep, idleSinceThisSweep)) {
+                for (int region = idle.nextSetBit(0); region >= 0; region = idle.nextSetBit(region + 1)) {
+                    bitmap.clear(region);
+                }
+                idle.clear();
+            }
         }
         bitmap.flush();
     }

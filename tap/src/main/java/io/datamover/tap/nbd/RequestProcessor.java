@@ -72,7 +72,8 @@ final class RequestProcessor {
 
     private void write(NbdRequest request, NbdSession session, RecordKind kind, Consumer<ByteBuf> reply) {
         Export export = session.export();
-        ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, request.offset, (int) request.length);
+        ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, request.offset, (int) request.length,
+                request.hasFlag(Nbd.CMD_FLAG_FUA));
         boolean succeeded = false;
         ByteBuf response = null;
         try {

@@ -1,6 +1,8 @@
 package io.datamover.tap.replication;
 
+import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.WriteRecord;
 import io.datamover.tap.bitmap.RegionTracker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +36,8 @@ public final class ConsistencyGroup {
     private static final long NO_PIN = -1;
 
     private final long id;
+    /** The id as the wire carries it (u32). */
+    private final int wireId;
     private final List<RegionTracker> disks;
     private final ReplicationSink sink;
     private final InstantSource clock;
@@ -61,7 +65,11 @@ public final class ConsistencyGroup {
      */
     public ConsistencyGroup(long id, List<RegionTracker> disks, ReplicationSink sink, InstantSource clock, long firstSeq,
             int maxPendingHandoffBytes, int windowRecords, MeterRegistry registry) {
+        if (id < 0 || id > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("consistency group id must fit in 32 unsigned bits: " + id);
+        }
         this.id = id;
+        this.wireId = (int) id;
         this.disks = List.copyOf(disks);
         this.sink = sink;
         this.clock = clock;
@@ -114,12 +122,12 @@ public final class ConsistencyGroup {
      * overlapping writes are on disk. The caller must then call {@link OrderedWrite#markDirty()}, write the disk,
      * reply, and always end with {@link OrderedWrite#complete}.
      */
-    public OrderedWrite begin(int disk, RecordKind kind, long offset, int length) {
+    public OrderedWrite begin(int disk, RecordKind kind, long offset, int length, boolean fua) {
         RegionTracker tracker = disks.get(disk);
         int budget = kind.hasPayload() ? length : 1;
         handoffBudget.acquireUninterruptibly(budget);
         WriteSequencer.InFlightWrite slot = sequencer.begin(disk, offset, length);
-        return new OrderedWrite(slot, tracker, kind, budget, micros(clock.instant()));
+        return new OrderedWrite(slot, tracker, kind, budget, micros(clock.instant()), fua);
     }
 
     /**
@@ -162,15 +170,17 @@ public final class ConsistencyGroup {
 
     /** Called in seq order, with the lock held. */
     private void handOff(OrderedWrite write) {
-        ByteBuf payload = write.payload;
-        write.payload = null;
+        WriteRecord record = write.record;
+        write.record = null;
         String notStreamedBecause = null;
-        if (!write.succeeded) {
+        if (record == null) {
             notStreamedBecause = "the local write of seq " + write.seq() + " failed";
         } else if (mode == ReplicationMode.STREAMING && unacknowledged.size() >= windowRecords) {
             notStreamedBecause = "the replication window is full (" + windowRecords + " records unacknowledged)";
         } else if (mode == ReplicationMode.STREAMING) {
-            if (offer(write, payload)) {
+            WriteRecord offered = record;
+            record = null; // the sink owns it from here, taken or not
+            if (offer(offered)) {
                 unacknowledged.addLast(write);
                 handedOff.increment();
                 return;
@@ -187,18 +197,30 @@ public final class ConsistencyGroup {
             }
             pinnedUpToSeq = write.seq();
         } finally {
-            payload.release();
+            if (record != null) {
+                record.release();
+            }
         }
     }
 
-    private boolean offer(OrderedWrite write, ByteBuf payload) {
-        WriteRecord record = new WriteRecord(id, write.seq(), write.slot.disk(), write.offset(), write.length(),
-                write.kind, payload, write.sourceTimeMicros);
+    private boolean offer(WriteRecord record) {
         try {
             return sink.offer(record);
         } catch (RuntimeException e) {
-            LOG.error("replication sink failed on seq {} of consistency group {}; treated as a refusal", write.seq(), id, e);
+            LOG.error("replication sink failed on seq {} of consistency group {}; treated as a refusal",
+                    record.seq(), id, e);
             return false;
+        }
+    }
+
+    /**
+     * Replication stopped below the tap (the gateway connection dropped): from now on writes only mark
+     * dirty regions, and records handed off but never acknowledged keep theirs until a resync.
+     */
+    public synchronized void replicationLost(String reason) {
+        if (mode == ReplicationMode.STREAMING) {
+            moveTo(ReplicationMode.BITMAP, reason);
+            pinnedUpToSeq = Long.MAX_VALUE;
         }
     }
 
@@ -223,13 +245,15 @@ public final class ConsistencyGroup {
         private final RecordKind kind;
         private final int budget;
         private final long sourceTimeMicros;
+        private final boolean fua;
         private boolean held;
-        private boolean succeeded;
         private boolean completed;
-        private ByteBuf payload;
+        /** The record to hand off; null when the local write failed. */
+        private WriteRecord record;
 
         private OrderedWrite(WriteSequencer.InFlightWrite slot, RegionTracker tracker, RecordKind kind, int budget,
-                long sourceTimeMicros) {
+                long sourceTimeMicros, boolean fua) {
+            this.fua = fua;
             this.slot = slot;
             this.tracker = tracker;
             this.kind = kind;
@@ -265,8 +289,18 @@ public final class ConsistencyGroup {
                 throw new IllegalStateException("seq " + seq() + " completed twice");
             }
             completed = true;
-            this.succeeded = succeeded;
-            this.payload = payload;
+            if (succeeded) {
+                // Built here, on the I/O thread, so the payload CRC is not computed under the group's lock.
+                BlockWrite block = kind.hasPayload()
+                        ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
+                        : BlockWrite.range(seq(), slot.disk(), offset(), length(), kind);
+                if (!kind.hasPayload()) {
+                    payload.release();
+                }
+                record = new WriteRecord(wireId, sourceTimeMicros, fua, block);
+            } else {
+                payload.release();
+            }
             sequencer.end(slot);
             completed(this);
         }

@@ -1,24 +1,30 @@
 package io.datamover.tap.replication;
 
+import io.datamover.protocol.WriteRecord;
+
 /**
- * Where the tap hands intercepted writes, after the guest has its reply. The real sink (phase 2) streams records
- * to the source gateway; until the gateway acknowledges a record, the tap keeps its regions dirty.
+ * Where the tap hands intercepted writes, after the guest has its reply: in production the
+ * {@link io.datamover.tap.sender.GatewaySender}, which streams them to the source gateway. Until the
+ * gateway acknowledges a record, the tap keeps its regions dirty.
  */
 @FunctionalInterface
 public interface ReplicationSink {
 
     /**
      * Offers the next record of its consistency group. Records come in seq order, one call at a time per group.
-     * Must not block: enqueue into a bounded window or refuse.
+     * Must not block: take the record into a bounded window or refuse it.
      *
-     * <p>Ownership of {@code record.payload()}: when this returns {@code true} the sink owns the payload and must
-     * release it once sent; when it returns {@code false} (window full, gateway down) the caller keeps ownership and
-     * releases it, and the tap switches the group to bitmap mode. A sink that throws is treated as refusing.
+     * <p>The sink takes ownership of {@code record} in every case: it releases it once sent, or at once when it
+     * refuses (window full, gateway down), and the tap then switches the group to bitmap mode. A sink that throws
+     * is treated as refusing and must still have released the record.
      *
-     * @return true if the record was taken
+     * @return true if the record was taken for sending
      */
     boolean offer(WriteRecord record);
 
     /** A sink that refuses everything: the tap runs in bitmap mode from the first write. */
-    ReplicationSink REFUSE_ALL = record -> false;
+    ReplicationSink REFUSE_ALL = record -> {
+        record.release();
+        return false;
+    };
 }

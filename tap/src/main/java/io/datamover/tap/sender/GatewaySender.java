@@ -8,6 +8,7 @@ import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.WriteRecord;
+import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #offer} and {@link #offerFlush} from any thread (the tap serialises offers in
  * seq order); frames are handed to the event loop, which only moves bytes.
  */
-public final class GatewaySender implements AutoCloseable {
+public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewaySender.class);
 
     private final int cg;
@@ -93,6 +94,7 @@ public final class GatewaySender implements AutoCloseable {
      * @return true when sent; false when the caller must keep the record's regions dirty
      * @throws IllegalArgumentException for a record of another consistency group (released first)
      */
+    @Override
     public boolean offer(WriteRecord record) {
         boolean handedOn = false;
         try {
@@ -256,7 +258,9 @@ public final class GatewaySender implements AutoCloseable {
             throw new IllegalStateException("cg " + cg + ": " + mode + " -> " + next + " is not a valid change");
         }
         mode = next;
-        if (next == SenderMode.BITMAP) {
+        if (next == SenderMode.BITMAP && reason == BitmapReason.CLOSED) {
+            LOG.info("cg {}: sender closed at seq {}, durable up to seq {}", cg, seq, durableSeq);
+        } else if (next == SenderMode.BITMAP) {
             LOG.warn("cg {}: BITMAP mode at seq {} ({}): records are refused and only dirty bits kept; "
                     + "durable up to seq {}", cg, seq, reason, durableSeq);
         } else {

@@ -2,12 +2,12 @@ package io.datamover.tap.support;
 
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationSink;
-import io.datamover.tap.replication.WriteRecord;
+import io.datamover.protocol.WriteRecord;
 import io.netty.buffer.ByteBufUtil;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A sink that copies every record it takes (and releases the payload it owns), or refuses while told to. */
+/** A sink that copies every record it takes, or refuses while told to; it releases every record, as sinks must. */
 public final class CapturingSink implements ReplicationSink {
 
     /** A record as captured: the payload copied out of its buffer. */
@@ -24,15 +24,19 @@ public final class CapturingSink implements ReplicationSink {
 
     @Override
     public synchronized boolean offer(WriteRecord record) {
-        if (refusing) {
-            return false;
-        }
         try {
-            records.add(new Captured(record.consistencyGroup(), record.seq(), record.disk(), record.offset(),
-                    record.length(), record.kind(), ByteBufUtil.getBytes(record.payload()), record.sourceTimeMicros()));
+            if (refusing) {
+                return false;
+            }
+            if (!record.write().payloadCrcMatches()) {
+                throw new AssertionError("seq " + record.seq() + ": payload CRC does not match");
+            }
+            var w = record.write();
+            records.add(new Captured(Integer.toUnsignedLong(record.cg()), w.seq(), w.disk(), w.offset(), w.length(),
+                    w.kind(), ByteBufUtil.getBytes(w.payload()), record.timestampMicros()));
             return true;
         } finally {
-            record.payload().release();
+            record.release();
         }
     }
 
