@@ -63,9 +63,12 @@ public final class TestGatewayReceiver implements AutoCloseable {
         SILENT
     }
 
-    /** One record as received: where it went, and whether its payload still matched its CRC. */
+    /**
+     * One record as received: where it went, whether its payload still matched its CRC, and a copy of
+     * the payload when {@link #keepPayloads} is on (else null).
+     */
     public record Received(int connection, long seq, int disk, long offset, int length, RecordKind kind,
-            int payloadCrc, boolean crcMatches, boolean fua) {}
+            int payloadCrc, boolean crcMatches, boolean fua, byte[] payload) {}
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -78,6 +81,7 @@ public final class TestGatewayReceiver implements AutoCloseable {
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile HelloReply helloReply = HelloReply.ACCEPT;
     private volatile boolean autoAck = true;
+    private volatile boolean keepPayloads;
     private volatile long resumeSeq;
     private volatile Channel current;
     private volatile Channel server;
@@ -121,6 +125,11 @@ public final class TestGatewayReceiver implements AutoCloseable {
     }
 
     /** Whether every read of records is followed by a DURABLE ack of the last one (default true). */
+    /** Keep a copy of every DATA payload, so a test can replay the stream onto an image. */
+    public void keepPayloads(boolean enabled) {
+        keepPayloads = enabled;
+    }
+
     public void autoAck(boolean enabled) {
         this.autoAck = enabled;
     }
@@ -286,7 +295,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
             lastSeq = r.seq();
             unacked = true;
             records.add(new Received(connection, r.seq(), r.write().disk(), r.write().offset(), r.write().length(),
-                    r.write().kind(), r.write().payloadCrc(), r.write().payloadCrcMatches(), r.fua()));
+                    r.write().kind(), r.write().payloadCrc(), r.write().payloadCrcMatches(), r.fua(),
+                    keepPayloads ? io.netty.buffer.ByteBufUtil.getBytes(r.write().payload()) : null));
         }
 
         /** Group commit, as the gateway does it: one ack for everything a read brought. */
