@@ -41,6 +41,7 @@ wait_port() { # wait up to 60 s for a TCP listener on 127.0.0.1:$1
 
 truncate -s "$size" "$disk"
 "$root/bin/datamover" --version >/dev/null # builds the command once, before anything is timed
+export DATAMOVER_NO_BUILD=1                  # so the processes below never rebuild concurrently
 
 nbdkit_port=$(free_port)
 nbdkit --foreground --ipaddr 127.0.0.1 --port "$nbdkit_port" --threads 16 file "file=$disk" &
@@ -87,7 +88,8 @@ python3 - "$work" "${jobs[@]%%|*}" <<'PY'
 import json, sys, os
 work, names = sys.argv[1], sys.argv[2:]
 def figures(path):
-    job = json.load(open(path))["jobs"][0]
+    text = open(path).read()  # fio's nbd engine prints a line before the JSON
+    job = json.loads(text[text.index("{"):])["jobs"][0]
     side = job["write"] if job["write"]["io_bytes"] > 0 else job["read"]
     return side["bw_bytes"] / 1e6, side["iops"], side["clat_ns"]["percentile"].get("99.000000", 0) / 1e3
 print("| job | nbdkit file MB/s | tap MB/s | nbdkit IOPS | tap IOPS | nbdkit p99 us | tap p99 us | tap / nbdkit |")

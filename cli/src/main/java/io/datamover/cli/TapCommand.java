@@ -20,10 +20,7 @@ import picocli.CommandLine.Option;
 
 /** {@code datamover tap}: serves disks over NBD, intercepts every write and streams it to the source gateway. */
 @Command(name = "tap", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk;",
-                "every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the",
-                "source gateway. When the gateway is slow or away the guest is never stalled: only dirty bits are kept.",
-                "Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed)."})
+        description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. When the gateway is slow or away the guest is never stalled: only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);
 

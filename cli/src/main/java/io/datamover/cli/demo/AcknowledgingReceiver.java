@@ -60,10 +60,16 @@ public final class AcknowledgingReceiver implements AutoCloseable {
     final AtomicLong lastSeq = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
 
+    private final boolean simulateBatches;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
-    public AcknowledgingReceiver(InetSocketAddress listen) throws InterruptedException {
+    /**
+     * @param simulateBatches cut into batches and LZ4-compress what arrives, as the gateway will (the demo
+     *     shows the compression); off, only check and acknowledge, so the receiver costs little CPU in benchmarks
+     */
+    public AcknowledgingReceiver(InetSocketAddress listen, boolean simulateBatches) throws InterruptedException {
+        this.simulateBatches = simulateBatches;
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -93,6 +99,7 @@ public final class AcknowledgingReceiver implements AutoCloseable {
         private Hello hello;
         private long sessionSeq;
         private long ackedSeq;
+        private int unackedRecords;
         private final List<BlockWrite> pending = new ArrayList<>();
         private ScheduledFuture<?> ackTimer;
 
@@ -111,7 +118,7 @@ public final class AcknowledgingReceiver implements AutoCloseable {
                 }
                 case WriteRecord r when hello != null -> accept(ctx, r);
                 case Flush f when hello != null -> ackUpTo(ctx);
-                case Heartbeat hb when hello != null -> { }
+                case Heartbeat hb when hello != null -> ctx.writeAndFlush(new Heartbeat(hb.sentAtMicros(), sessionSeq));
                 default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected here");
             }
         }
@@ -127,14 +134,17 @@ public final class AcknowledgingReceiver implements AutoCloseable {
             lastSeq.set(r.seq());
             records.incrementAndGet();
             payloadBytes.addAndGet(r.write().payload().readableBytes());
-            pending.add((BlockWrite) r.write().retain());
-            if (pending.size() == RECORDS_PER_BATCH) {
+            if (simulateBatches) {
+                pending.add((BlockWrite) r.write().retain());
+            }
+            if (++unackedRecords == RECORDS_PER_BATCH) {
                 ackUpTo(ctx);
             }
         }
 
         /** Cuts what is pending into a batch and acknowledges everything received so far. */
         private void ackUpTo(ChannelHandlerContext ctx) {
+            unackedRecords = 0;
             if (!pending.isEmpty()) {
                 cutBatch();
             }

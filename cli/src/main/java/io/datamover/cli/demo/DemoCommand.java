@@ -13,9 +13,7 @@ import picocli.CommandLine.Option;
  * plainly which parts do not exist yet.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Runs what exists of the replication data path on loopback and shows it working.",
-                "Today: the wire protocol. Write records stream over a real loopback socket to a receiver that",
-                "checks seq order and CRCs, batches and LZ4-compresses them as the source gateway will, and acks."})
+        description = "Runs what exists of the replication data path on loopback and shows it working. Today: the wire protocol. Write records stream over a real loopback socket to a receiver that checks seq order and CRCs, batches and LZ4-compresses them as the source gateway will, and acks.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "10", description = "How long to stream writes (default: ${DEFAULT-VALUE}).")
     int seconds;
@@ -29,7 +27,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "--seconds must be between 1 and 3600, got " + seconds);
         }
         out.println("datamover demo: streaming write records over loopback for " + seconds + " s");
-        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new java.net.InetSocketAddress("127.0.0.1", 0));
+        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new java.net.InetSocketAddress("127.0.0.1", 0), true);
                 RecordStreamer streamer = new RecordStreamer(TimeUnit.SECONDS.toNanos(seconds))) {
             streamer.start(receiver.address());
             long start = System.nanoTime();

@@ -24,7 +24,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final long maxInFlightBytes;
     private final BooleanSupplier shuttingDown;
     private final ProtocolErrors errors;
-    private final MeterRegistry registry;
+    private final RequestCounters requestCounters;
 
     // Event-loop state only.
     private int inFlightRequests;
@@ -42,13 +42,13 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.maxInFlightBytes = maxInFlightBytes;
         this.shuttingDown = shuttingDown;
         this.errors = errors;
-        this.registry = registry;
+        this.requestCounters = RequestCounters.of(registry);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         NbdRequest request = (NbdRequest) msg;
-        registry.counter("datamover.tap.requests", "command", Nbd.commandName(request.type)).increment();
+        requestCounters.count(request.type);
         if (disconnecting) {
             request.release();
             errors.rejected(ctx, "request_after_disc", request + " after NBD_CMD_DISC");

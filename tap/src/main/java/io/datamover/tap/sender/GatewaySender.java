@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private volatile SenderMode mode = SenderMode.STREAMING;
     private volatile Channel streamChannel;
     private volatile long lastSentSeq;
@@ -112,7 +114,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 nextSeq++;
                 lastSentSeq = record.seq();
                 // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
-                streamChannel.writeAndFlush(record, streamChannel.voidPromise());
+                streamChannel.write(record, streamChannel.voidPromise());
+                flushSoon(streamChannel);
                 handedOn = true;
             }
             metrics.sent(bytes);
@@ -249,6 +252,19 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private void enterBitmap(BitmapReason reason, long seq) {
         if (mode == SenderMode.STREAMING) {
             changeMode(SenderMode.BITMAP, reason, seq);
+        }
+    }
+
+    /**
+     * Flushes once the event loop has taken the writes queued so far: under load many records share
+     * one flush (one syscall) instead of one each, and a lone record still goes out at once.
+     */
+    private void flushSoon(Channel channel) {
+        if (flushScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(() -> {
+                flushScheduled.set(false);
+                channel.flush();
+            });
         }
     }
 
