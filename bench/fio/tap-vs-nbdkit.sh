@@ -47,17 +47,27 @@ nbdkit_port=$(free_port)
 nbdkit --foreground --ipaddr 127.0.0.1 --port "$nbdkit_port" --threads 16 file "file=$disk" &
 pids+=($!)
 
-receiver_port=$(free_port)
-"$root/bin/datamover" ack-receiver --listen "127.0.0.1:$receiver_port" >"$work/receiver.log" 2>&1 &
-pids+=($!)
-wait_port "$receiver_port"
-
-tap_port=$(free_port)
-"$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
-  --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" >"$work/tap.log" 2>&1 &
-pids+=($!)
 wait_port "$nbdkit_port"
-wait_port "$tap_port"
+
+# A fresh receiver and tap (fresh dirty bitmap) per job, so every job starts STREAMING; whether it
+# stayed so is reported, since a gateway that cannot keep up sends the tap to bitmap mode.
+start_tap() { # job name
+  receiver_port=$(free_port)
+  "$root/bin/datamover" ack-receiver --listen "127.0.0.1:$receiver_port" >"$work/$1.receiver.log" 2>&1 &
+  receiver_pid=$!
+  wait_port "$receiver_port"
+  tap_port=$(free_port)
+  rm -rf "$work/tap-state"
+  "$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+    --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" >"$work/$1.tap.log" 2>&1 &
+  tap_pid=$!
+  pids+=("$receiver_pid" "$tap_pid")
+  wait_port "$tap_port"
+}
+stop_tap() { # the tap first, so it drains its last acks from a live receiver
+  kill -TERM "$tap_pid"; wait "$tap_pid" 2>/dev/null || true
+  kill -TERM "$receiver_pid"; wait "$receiver_pid" 2>/dev/null || true
+}
 
 # name | fio arguments
 jobs=(
@@ -81,7 +91,9 @@ for job in "${jobs[@]}"; do
   echo "== $name: nbdkit file" >&2
   run_fio "$name" nbdkit "nbd://127.0.0.1:$nbdkit_port/" $args
   echo "== $name: datamover tap" >&2
+  start_tap "$name"
   run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" $args
+  stop_tap
 done
 
 python3 - "$work" "${jobs[@]%%|*}" <<'PY'
@@ -92,11 +104,17 @@ def figures(path):
     job = json.loads(text[text.index("{"):])["jobs"][0]
     side = job["write"] if job["write"]["io_bytes"] > 0 else job["read"]
     return side["bw_bytes"] / 1e6, side["iops"], side["clat_ns"]["percentile"].get("99.000000", 0) / 1e3
-print("| job | nbdkit file MB/s | tap MB/s | nbdkit IOPS | tap IOPS | nbdkit p99 us | tap p99 us | tap / nbdkit |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+def replication(name):
+    for line in open(os.path.join(work, f"{name}.tap.log")):
+        if "BITMAP mode at seq" in line:
+            return "fell to bitmap mode at seq " + line.split("BITMAP mode at seq ")[1].split(" ")[0] + \
+                " (" + line.split("(")[1].split(")")[0] + ")"
+    return "streaming throughout"
+print("| job | nbdkit file MB/s | tap MB/s | nbdkit IOPS | tap IOPS | nbdkit p99 us | tap p99 us | tap / nbdkit | tap replication |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for n in names:
     kb, ki, kp = figures(os.path.join(work, f"{n}.nbdkit.json"))
     tb, ti, tp = figures(os.path.join(work, f"{n}.tap.json"))
-    print(f"| {n} | {kb:,.0f} | {tb:,.0f} | {ki:,.0f} | {ti:,.0f} | {kp:,.0f} | {tp:,.0f} | {ti / ki:.2f} |")
+    print(f"| {n} | {kb:,.0f} | {tb:,.0f} | {ki:,.0f} | {ti:,.0f} | {kp:,.0f} | {tp:,.0f} | {ti / ki:.2f} | {replication(n)} |")
 PY
 echo "(fio JSON and logs in $work)" >&2

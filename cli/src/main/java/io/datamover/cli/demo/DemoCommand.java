@@ -1,6 +1,8 @@
 package io.datamover.cli.demo;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -13,8 +15,11 @@ import picocli.CommandLine.Option;
  * plainly which parts do not exist yet.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs what exists of the replication data path on loopback and shows it working. Today: the wire protocol. Write records stream over a real loopback socket to a receiver that checks seq order and CRCs, batches and LZ4-compresses them as the source gateway will, and acks.")
+        description = "Runs what exists of the replication data path on loopback and shows it working. Today: fio (when installed) writes through a real tap over NBD, and the tap streams every write over loopback to a receiver that checks seq order and CRCs, batches and LZ4-compresses them as the source gateway will, and acknowledges. Without fio, write records are generated and streamed directly.")
 public final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--keep", description = "Keep the demo's disk and logs instead of deleting them at the end.")
+    boolean keep;
+
     @Option(names = "--seconds", defaultValue = "10", description = "How long to stream writes (default: ${DEFAULT-VALUE}).")
     int seconds;
 
@@ -26,7 +31,23 @@ public final class DemoCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--seconds must be between 1 and 3600, got " + seconds);
         }
-        out.println("datamover demo: streaming write records over loopback for " + seconds + " s");
+        if (TapDemo.fioInstalled()) {
+            out.println("datamover demo: a guest (fio) writes through the tap, which streams to a checking receiver");
+            Path workDir = Files.createTempDirectory("datamover-demo");
+            try {
+                boolean ok = new TapDemo(out, seconds, workDir).run();
+                printNotThereYet(false);
+                return ok ? 0 : 1;
+            } finally {
+                if (keep) {
+                    out.println("(files kept in " + workDir + ")");
+                } else {
+                    deleteTree(workDir);
+                }
+            }
+        }
+        out.println("datamover demo: fio is not installed (apt-get install fio), so no guest writes through the tap;");
+        out.println("streaming write records over loopback for " + seconds + " s instead");
         try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new java.net.InetSocketAddress("127.0.0.1", 0), true);
                 RecordStreamer streamer = new RecordStreamer(TimeUnit.SECONDS.toNanos(seconds))) {
             streamer.start(receiver.address());
@@ -54,16 +75,30 @@ public final class DemoCommand implements Callable<Integer> {
                 receiver.payloadBytes.get() / 1048576.0 / secs, receiver.errors.get());
         out.printf("  batches %,d, LZ4 %,.1f MiB -> %,.1f MiB (ratio %.2f)%n", receiver.batches.get(),
                 receiver.batchRawBytes.get() / 1048576.0, receiver.batchWireBytes.get() / 1048576.0,
-                Progress.ratio(receiver));
+                ratio(receiver));
+        printNotThereYet(true);
+    }
+
+    private void printNotThereYet(boolean withoutTap) {
         out.println();
         out.println("Not there yet (see the feature status in README.md):");
-        out.println("  - the tap (NBD server in front of the disk): the demo generates writes itself");
+        if (withoutTap) {
+            out.println("  - guest writes through the tap: it needs fio to drive it; the demo generated records itself");
+        }
         out.println("  - the source gateway's journal: the receiver above keeps nothing, so its acks are not durable");
         out.println("  - the target gateway, the applier and the replica disk, hence no replica to verify yet");
         out.println("  - status, RPO, verify and metrics");
     }
 
-    private static boolean awaitTrue(BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static boolean awaitTrue(BooleanSupplier condition, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -83,10 +118,11 @@ public final class DemoCommand implements Callable<Integer> {
                     secs, receiver.records.get(), receiver.payloadBytes.get() / 1048576.0 / secs,
                     streamer.ackedSeq.get(), lag, receiver.batches.get(), ratio(receiver));
         }
+    }
 
-        static double ratio(AcknowledgingReceiver r) {
-            long wire = r.batchWireBytes.get();
-            return wire == 0 ? 1.0 : (double) r.batchRawBytes.get() / wire;
-        }
+    /** Uncompressed bytes per wire byte of the batches the receiver cut. */
+    static double ratio(AcknowledgingReceiver r) {
+        long wire = r.batchWireBytes.get();
+        return wire == 0 ? 1.0 : (double) r.batchRawBytes.get() / wire;
     }
 }

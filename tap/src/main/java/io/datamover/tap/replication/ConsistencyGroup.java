@@ -55,7 +55,8 @@ public final class ConsistencyGroup {
     private long nextToHandOff;
     private long acknowledgedUpTo;
     private long pinnedUpToSeq;
-    private ReplicationMode mode;
+    /** Written under the lock; volatile so a write can peek at it without the lock. */
+    private volatile ReplicationMode mode;
 
     /**
      * @param disks one tracker per disk, by disk index
@@ -173,7 +174,9 @@ public final class ConsistencyGroup {
         WriteRecord record = write.record;
         write.record = null;
         String notStreamedBecause = null;
-        if (record == null) {
+        if (write.notStreamed) {
+            // The group was already in bitmap mode when the write completed: no reason to give.
+        } else if (record == null) {
             notStreamedBecause = "the local write of seq " + write.seq() + " failed";
         } else if (mode == ReplicationMode.STREAMING && unacknowledged.size() >= windowRecords) {
             notStreamedBecause = "the replication window is full (" + windowRecords + " records unacknowledged)";
@@ -248,8 +251,9 @@ public final class ConsistencyGroup {
         private final boolean fua;
         private boolean held;
         private boolean completed;
-        /** The record to hand off; null when the local write failed. */
+        /** The record to hand off; null when the local write failed or the group was in bitmap mode. */
         private WriteRecord record;
+        private boolean notStreamed;
 
         private OrderedWrite(WriteSequencer.InFlightWrite slot, RegionTracker tracker, RecordKind kind, int budget,
                 long sourceTimeMicros, boolean fua) {
@@ -289,7 +293,11 @@ public final class ConsistencyGroup {
                 throw new IllegalStateException("seq " + seq() + " completed twice");
             }
             completed = true;
-            if (succeeded) {
+            if (succeeded && mode == ReplicationMode.BITMAP) {
+                // Nothing will be streamed: skip the CRC and the record, keep only what marks it as not sent.
+                payload.release();
+                notStreamed = true;
+            } else if (succeeded) {
                 // Built here, on the I/O thread, so the payload CRC is not computed under the group's lock.
                 BlockWrite block = kind.hasPayload()
                         ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
