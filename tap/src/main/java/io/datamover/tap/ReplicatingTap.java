@@ -6,12 +6,15 @@ import io.datamover.tap.sender.GatewaySender;
 import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sender.SenderMode;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +33,12 @@ public final class ReplicatingTap implements AutoCloseable {
 
     private final GatewaySender sender;
     private final Tap tap;
+    private final ExecutorService modeEvents;
 
-    private ReplicatingTap(GatewaySender sender, Tap tap) {
+    private ReplicatingTap(GatewaySender sender, Tap tap, ExecutorService modeEvents) {
         this.sender = sender;
         this.tap = tap;
+        this.modeEvents = modeEvents;
     }
 
     /**
@@ -44,6 +49,9 @@ public final class ReplicatingTap implements AutoCloseable {
     public static ReplicatingTap start(TapConfig tapConfig, SenderConfig senderConfig, Duration connectWait,
             MeterRegistry registry, InstantSource clock) throws IOException, InterruptedException {
         AtomicReference<Tap> started = new AtomicReference<>();
+        // The sender reports mode changes under its own lock, while a write being handed off holds the group's lock
+        // and waits for the sender's: applying the change on another thread keeps the two locks from crossing.
+        ExecutorService modeEvents = Executors.newSingleThreadExecutor(new DefaultThreadFactory("tap-mode-events", true));
         GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(),
                 (cg, seq) -> {
                     Tap t = started.get();
@@ -54,7 +62,8 @@ public final class ReplicatingTap implements AutoCloseable {
                 (mode, reason, seq) -> {
                     Tap t = started.get();
                     if (t != null && mode == SenderMode.BITMAP && reason != BitmapReason.CLOSED) {
-                        t.replicationLost("the gateway sender went to bitmap mode (" + reason + ") at seq " + seq);
+                        modeEvents.execute(() -> t.replicationLost(
+                                "the gateway sender went to bitmap mode (" + reason + ") at seq " + seq));
                     }
                 },
                 registry, clock);
@@ -69,9 +78,10 @@ public final class ReplicatingTap implements AutoCloseable {
             }
             Tap tap = Tap.start(tapConfig, sender, registry, clock);
             started.set(tap);
-            return new ReplicatingTap(sender, tap);
+            return new ReplicatingTap(sender, tap, modeEvents);
         } catch (IOException | RuntimeException | InterruptedException e) {
             sender.close();
+            modeEvents.shutdownNow();
             throw e;
         }
     }
@@ -112,6 +122,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 tap.close();
             } finally {
                 sender.close();
+                modeEvents.shutdownNow();
             }
         }
     }
