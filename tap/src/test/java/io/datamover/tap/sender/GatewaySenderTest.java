@@ -93,7 +93,11 @@ class GatewaySenderTest {
     @Test
     void aFullWindowRefusesWithoutBlockingAndTheSenderStaysInBitmapModeUntilResumed() {
         fx.receiver.autoAck(false);
-        GatewaySender sender = fx.startConnected(fx.config().windowBytes(SenderConfig.MIN_WINDOW_BYTES).build());
+        // Socket water marks as large as the window, so the window is what refuses (not the socket backlog, whose
+        // default bound is a quarter of the window and can be reached first while a coalesced flush is pending).
+        int window = (int) SenderConfig.MIN_WINDOW_BYTES;
+        GatewaySender sender = fx.startConnected(fx.config().windowBytes(window)
+                .writeBufferWaterMarks(window / 2, window).build());
 
         long seq = 1;
         while (sender.offer(fx.record(seq, RECORD_BYTES))) {

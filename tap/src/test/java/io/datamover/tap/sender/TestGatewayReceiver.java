@@ -116,8 +116,24 @@ public final class TestGatewayReceiver implements AutoCloseable {
     }
 
     /** Listens again on the same port. */
+    /**
+     * Listens again on the same port. Retries for a few seconds: while the receiver was down, a
+     * reconnecting sender on loopback can be given that very port as its own source port (a TCP
+     * self-connect), which holds it until that bogus connection fails its handshake.
+     */
     public void restart() throws InterruptedException {
-        listen(port);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try {
+                listen(port);
+                return;
+            } catch (Exception e) {
+                if (!(e instanceof java.net.BindException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(20);
+            }
+        }
     }
 
     public void helloReply(HelloReply reply) {
