@@ -1,8 +1,10 @@
 package io.datamover.tap.nbd;
 
+import io.datamover.protocol.netty.FlushCoalescer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -84,9 +86,14 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** From an I/O thread: queue the reply; accounting happens on the event loop once it is written. */
+    /**
+     * From an I/O thread: queue the reply and a coalesced flush; accounting happens on the event loop once the
+     * reply is written.
+     */
     private void send(ChannelHandlerContext ctx, ByteBuf reply, long cost) {
-        ctx.writeAndFlush(reply).addListener(future -> replied(ctx, cost));
+        ChannelPromise written = ctx.newPromise();
+        written.addListener(future -> replied(ctx, cost));
+        FlushCoalescer.write(ctx, reply, written);
     }
 
     private void replied(ChannelHandlerContext ctx, long cost) {

@@ -8,12 +8,12 @@ import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.WriteRecord;
+import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,6 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
-    private final AtomicBoolean flushScheduled = new AtomicBoolean();
     private volatile SenderMode mode = SenderMode.STREAMING;
     private volatile Channel streamChannel;
     private volatile long lastSentSeq;
@@ -114,8 +113,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 nextSeq++;
                 lastSentSeq = record.seq();
                 // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
-                streamChannel.write(record, streamChannel.voidPromise());
-                flushSoon(streamChannel);
+                FlushCoalescer.write(streamChannel, record, streamChannel.voidPromise());
                 handedOn = true;
             }
             metrics.sent(bytes);
@@ -252,19 +250,6 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private void enterBitmap(BitmapReason reason, long seq) {
         if (mode == SenderMode.STREAMING) {
             changeMode(SenderMode.BITMAP, reason, seq);
-        }
-    }
-
-    /**
-     * Flushes once the event loop has taken the writes queued so far: under load many records share
-     * one flush (one syscall) instead of one each, and a lone record still goes out at once.
-     */
-    private void flushSoon(Channel channel) {
-        if (flushScheduled.compareAndSet(false, true)) {
-            channel.eventLoop().execute(() -> {
-                flushScheduled.set(false);
-                channel.flush();
-            });
         }
     }
 
