@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -37,6 +38,9 @@ public final class SparseFile implements AutoCloseable {
     private final FileChannel channel;
     private final boolean writable;
     private volatile boolean closed;
+
+    /** False once the file system said it cannot do non-blocking reads (EOPNOTSUPP). */
+    private volatile boolean nowaitReads = true;
 
     private SparseFile(Path path, int fd, FileChannel channel, boolean writable) {
         this.path = path;
@@ -241,6 +245,57 @@ public final class SparseFile implements AutoCloseable {
                 throw new IOException("read past end of " + path + " at offset " + at);
             }
             at += n;
+        }
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code position} only as far as the page cache holds them, never
+     * waiting for the disk (preadv2 with RWF_NOWAIT), so it may run where blocking is not allowed (an event loop).
+     * Returns true when {@code dst} is full; false when the rest would have to come from the disk or the file
+     * system cannot tell ({@code dst}'s position then says how much was read: finish with {@link #readFully}).
+     * {@code dst} must be a direct buffer.
+     */
+    public boolean readFullyIfCached(ByteBuffer dst, long position) throws IOException {
+        if (!dst.isDirect()) {
+            throw new IllegalArgumentException("readFullyIfCached needs a direct buffer");
+        }
+        if (!nowaitReads) {
+            return !dst.hasRemaining();
+        }
+        ensureOpen("preadv2");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment iovec = arena.allocate(Libc.IOVEC_BYTES, 8);
+            long at = position;
+            while (dst.hasRemaining()) {
+                // ofBuffer covers [position, limit) of the buffer: the iovec points at what is still to read.
+                iovec.set(ValueLayout.ADDRESS, 0, MemorySegment.ofBuffer(dst));
+                iovec.set(ValueLayout.JAVA_LONG, 8, dst.remaining());
+                long n = (long) Libc.PREADV2.invokeExact(capture, fd, iovec, 1, at, Libc.RWF_NOWAIT);
+                if (n > 0) {
+                    dst.position(dst.position() + (int) n);
+                    at += n;
+                    continue;
+                }
+                if (n == 0) {
+                    throw new IOException("read past end of " + path + " at offset " + at);
+                }
+                int errno = Libc.errno(capture);
+                if (errno == Libc.EINTR) {
+                    continue;
+                }
+                if (errno == Libc.EOPNOTSUPP) {
+                    nowaitReads = false; // the file system does not support it: always use the blocking path
+                } else if (errno != Libc.EAGAIN) {
+                    throw new DiskIOException(path, "preadv2(offset=" + at + ", RWF_NOWAIT)", errno);
+                }
+                return false;
+            }
+            return true;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("preadv2", t);
         }
     }
 

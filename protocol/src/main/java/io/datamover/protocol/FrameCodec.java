@@ -49,11 +49,17 @@ public final class FrameCodec {
         CRC32C crc = new CRC32C();
         Crc32c.update(crc, out, start, Wire.CRC_COVERED_HEADER_BYTES);
         Crc32c.update(crc, out, start + Wire.HEADER_LENGTH, fixedLength);
-        if (trailing != null) {
-            Crc32c.update(crc, trailing, trailing.readerIndex(), trailingLength);
+        int frameCrc = (int) crc.getValue();
+        if (trailingLength > 0) {
+            frameCrc = Crc32c.combine(frameCrc, bulkCrc(frame, trailing), trailingLength);
         }
-        out.setInt(start + Wire.OFFSET_CRC, (int) crc.getValue());
+        out.setInt(start + Wire.OFFSET_CRC, frameCrc);
         return trailing;
+    }
+
+    /** CRC32C of a frame's bulk bytes: a write's payload CRC is already known, so the payload is not read again. */
+    private static int bulkCrc(Frame frame, ByteBuf bulk) {
+        return frame instanceof WriteRecord record ? record.write().payloadCrc() : Crc32c.of(bulk);
     }
 
     /** Total encoded size of {@code frame}, header included. */
@@ -90,17 +96,27 @@ public final class FrameCodec {
         if (in.readableBytes() < Wire.HEADER_LENGTH + length) {
             return null;
         }
+        // A write's payload is read once for both checks: the frame CRC (combined from the CRC of the fields and
+        // that of the payload) and the payload CRC the tap took.
+        int fieldsLength = type == FrameType.WRITE_RECORD ? Math.min(length, WriteRecord.FIXED_LENGTH) : length;
         CRC32C crc = new CRC32C();
         Crc32c.update(crc, in, start, Wire.CRC_COVERED_HEADER_BYTES);
-        Crc32c.update(crc, in, start + Wire.HEADER_LENGTH, length);
+        Crc32c.update(crc, in, start + Wire.HEADER_LENGTH, fieldsLength);
+        int payloadCrc = Crc32c.of(in, start + Wire.HEADER_LENGTH + fieldsLength, length - fieldsLength);
+        int computed = Crc32c.combine((int) crc.getValue(), payloadCrc, length - fieldsLength);
         int expected = in.getInt(start + Wire.OFFSET_CRC);
-        if ((int) crc.getValue() != expected) {
+        if (computed != expected) {
             throw new ProtocolException(ErrorCode.CRC_MISMATCH, type + " frame of " + length
-                    + " bytes: CRC32C " + Integer.toHexString((int) crc.getValue()) + " != header "
-                    + Integer.toHexString(expected));
+                    + " bytes: CRC32C " + Integer.toHexString(computed) + " != header " + Integer.toHexString(expected));
         }
         ByteBuf payload = in.slice(start + Wire.HEADER_LENGTH, length);
         Frame frame = readBody(type, flags, new FieldReader(payload, type), limits);
+        if (frame instanceof WriteRecord record && record.write().kind().hasPayload()
+                && record.write().payloadCrc() != payloadCrc) {
+            record.release();
+            throw new ProtocolException(ErrorCode.CRC_MISMATCH, "seq " + record.seq() + ": the payload does not match"
+                    + " the CRC32C the tap took (" + Integer.toHexString(record.write().payloadCrc()) + ")");
+        }
         in.readerIndex(start + Wire.HEADER_LENGTH + length);
         return frame;
     }

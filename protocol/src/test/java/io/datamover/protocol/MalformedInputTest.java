@@ -91,6 +91,14 @@ class MalformedInputTest {
     }
 
     @Test
+    void payloadThatNoLongerMatchesTheCrcTheTapTook() {
+        ByteBuf b = encoded(new WriteRecord(1, 0, false, BlockWrite.data(1, 0, 0, SampleFrames.pattern(16, 0))));
+        b.setByte(b.writerIndex() - 1, 0x77); // the payload changed after the tap took its CRC
+        fixCrc(b); // and the frame CRC was taken over the changed bytes
+        assertRejected(b, ErrorCode.CRC_MISMATCH);
+    }
+
+    @Test
     void truncatedPayload() {
         ByteBuf b = ackBytes();
         assertRejected(b.slice(0, b.readableBytes() - 1).retain(), ErrorCode.TRUNCATED);
