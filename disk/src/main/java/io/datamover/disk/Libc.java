@@ -43,13 +43,7 @@ final class Libc {
     static final long STATX_SIZE_OFFSET = 40;
     static final long STATX_BLOCKS_OFFSET = 48;
 
-    /** preadv2 flag: fail with EAGAIN instead of waiting for the disk (data not in the page cache). */
-    static final int RWF_NOWAIT = 0x08;
-    /** struct iovec { void *iov_base; size_t iov_len; } on 64-bit Linux. */
-    static final long IOVEC_BYTES = 16;
-
     static final int EINTR = 4;
-    static final int EAGAIN = 11;
     static final int ENXIO = 6;
     static final int EFBIG = 27;
     static final int ENOSPC = 28;
@@ -70,8 +64,6 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     static final MethodHandle LSEEK = downcall("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
-    static final MethodHandle PREADV2 = downcall("preadv2",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle STATX = downcall("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);

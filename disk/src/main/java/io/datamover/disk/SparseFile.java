@@ -7,9 +7,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Iterator;
@@ -32,21 +32,23 @@ public final class SparseFile implements AutoCloseable {
     public static final long NO_MORE_DATA = -1;
 
     private static final int EBADF = 9;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFBLK = 0060000;
 
     private final Path path;
     private final int fd;
     private final FileChannel channel;
     private final boolean writable;
+    /** A block device has a size but no holes the file system could tell about: all of it counts as data. */
+    private final boolean blockDevice;
     private volatile boolean closed;
 
-    /** False once the file system said it cannot do non-blocking reads (EOPNOTSUPP). */
-    private volatile boolean nowaitReads = true;
-
-    private SparseFile(Path path, int fd, FileChannel channel, boolean writable) {
+    private SparseFile(Path path, int fd, FileChannel channel, boolean writable, boolean blockDevice) {
         this.path = path;
         this.fd = fd;
         this.channel = channel;
         this.writable = writable;
+        this.blockDevice = blockDevice;
     }
 
     /** Opens an existing file for reading only. */
@@ -94,15 +96,25 @@ public final class SparseFile implements AutoCloseable {
             FileChannel channel = writable
                     ? FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE)
                     : FileChannel.open(self, StandardOpenOption.READ);
-            return new SparseFile(absolute, fd, channel, writable);
+            return new SparseFile(absolute, fd, channel, writable, isBlockDevice(absolute));
         } catch (IOException | RuntimeException e) {
             closeDescriptor(absolute, fd);
             throw e;
         }
     }
 
+    private static boolean isBlockDevice(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode");
+        return (mode & S_IFMT) == S_IFBLK;
+    }
+
     public Path path() {
         return path;
+    }
+
+    /** True for a block device (no sparse information: every byte counts as allocated data). */
+    public boolean isBlockDevice() {
+        return blockDevice;
     }
 
     /** The channel on the same inode, for positional I/O. Closed by {@link #close()}: do not close it yourself. */
@@ -114,14 +126,15 @@ public final class SparseFile implements AutoCloseable {
         return writable;
     }
 
-    /** Size of the file in bytes (holes included). */
+    /** Size of the file in bytes (holes included), or of the block device. */
     public long size() throws IOException {
-        return statx(Libc.STATX_SIZE, Libc.STATX_SIZE_OFFSET);
+        // The JDK asks a block device for its size (BLKGETSIZE64); statx would say 0.
+        return blockDevice ? channel.size() : statx(Libc.STATX_SIZE, Libc.STATX_SIZE_OFFSET);
     }
 
-    /** Bytes the file system allocated to the file: st_blocks * 512. */
+    /** Bytes the file system allocated to the file: st_blocks * 512; all of a block device. */
     public long allocatedBytes() throws IOException {
-        return statx(Libc.STATX_BLOCKS, Libc.STATX_BLOCKS_OFFSET) * 512;
+        return blockDevice ? size() : statx(Libc.STATX_BLOCKS, Libc.STATX_BLOCKS_OFFSET) * 512;
     }
 
     /** Changes the size of the file; growing adds a hole. */
@@ -186,6 +199,14 @@ public final class SparseFile implements AutoCloseable {
         if (offset < 0) {
             throw new IllegalArgumentException("offset must be >= 0: " + offset);
         }
+        if (blockDevice) {
+            // A block device cannot SEEK_DATA/SEEK_HOLE (EINVAL): it is one data extent up to its end.
+            long size = size();
+            if (offset >= size) {
+                return NO_MORE_DATA;
+            }
+            return whence == Libc.SEEK_DATA ? offset : size;
+        }
         ensureOpen("lseek");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
@@ -245,57 +266,6 @@ public final class SparseFile implements AutoCloseable {
                 throw new IOException("read past end of " + path + " at offset " + at);
             }
             at += n;
-        }
-    }
-
-    /**
-     * Reads {@code dst.remaining()} bytes at {@code position} only as far as the page cache holds them, never
-     * waiting for the disk (preadv2 with RWF_NOWAIT), so it may run where blocking is not allowed (an event loop).
-     * Returns true when {@code dst} is full; false when the rest would have to come from the disk or the file
-     * system cannot tell ({@code dst}'s position then says how much was read: finish with {@link #readFully}).
-     * {@code dst} must be a direct buffer.
-     */
-    public boolean readFullyIfCached(ByteBuffer dst, long position) throws IOException {
-        if (!dst.isDirect()) {
-            throw new IllegalArgumentException("readFullyIfCached needs a direct buffer");
-        }
-        if (!nowaitReads) {
-            return !dst.hasRemaining();
-        }
-        ensureOpen("preadv2");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Libc.captureState(arena);
-            MemorySegment iovec = arena.allocate(Libc.IOVEC_BYTES, 8);
-            long at = position;
-            while (dst.hasRemaining()) {
-                // ofBuffer covers [position, limit) of the buffer: the iovec points at what is still to read.
-                iovec.set(ValueLayout.ADDRESS, 0, MemorySegment.ofBuffer(dst));
-                iovec.set(ValueLayout.JAVA_LONG, 8, dst.remaining());
-                long n = (long) Libc.PREADV2.invokeExact(capture, fd, iovec, 1, at, Libc.RWF_NOWAIT);
-                if (n > 0) {
-                    dst.position(dst.position() + (int) n);
-                    at += n;
-                    continue;
-                }
-                if (n == 0) {
-                    throw new IOException("read past end of " + path + " at offset " + at);
-                }
-                int errno = Libc.errno(capture);
-                if (errno == Libc.EINTR) {
-                    continue;
-                }
-                if (errno == Libc.EOPNOTSUPP) {
-                    nowaitReads = false; // the file system does not support it: always use the blocking path
-                } else if (errno != Libc.EAGAIN) {
-                    throw new DiskIOException(path, "preadv2(offset=" + at + ", RWF_NOWAIT)", errno);
-                }
-                return false;
-            }
-            return true;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected("preadv2", t);
         }
     }
 

@@ -159,33 +159,4 @@ class SparseFileTest {
         return list;
     }
 
-    @Test
-    void readsWhatThePageCacheHoldsWithoutWaitingAndHolesAsZeros() throws IOException {
-        Path path = dir.resolve("cached.img");
-        byte[] data = new byte[64 * 1024];
-        Arrays.fill(data, (byte) 0x5a);
-        try (SparseFile file = SparseFile.create(path, 1 << 20)) {
-            file.writeFully(ByteBuffer.wrap(data), 4096); // just written: in the page cache
-
-            ByteBuffer cached = ByteBuffer.allocateDirect(data.length);
-            assertThat(file.readFullyIfCached(cached, 4096)).isTrue();
-            assertThat(cached.hasRemaining()).isFalse();
-            byte[] read = new byte[data.length];
-            cached.flip().get(read);
-            assertThat(read).isEqualTo(data);
-
-            ByteBuffer hole = ByteBuffer.allocateDirect(8192);
-            if (file.readFullyIfCached(hole, 512 * 1024)) {
-                hole.flip();
-                while (hole.hasRemaining()) {
-                    assertThat(hole.get()).isZero();
-                }
-            }
-
-            assertThatThrownBy(() -> file.readFullyIfCached(ByteBuffer.allocateDirect(4096), (1 << 20) - 100))
-                    .isInstanceOf(IOException.class).hasMessageContaining("past end");
-            assertThatThrownBy(() -> file.readFullyIfCached(ByteBuffer.allocate(16), 0))
-                    .isInstanceOf(IllegalArgumentException.class);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
@@ -8,7 +9,6 @@ import io.datamover.tap.sender.SenderMode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -90,7 +90,9 @@ public final class ReplicatingTap implements AutoCloseable {
     public static List<DiskInfo> disksOf(TapConfig config) throws IOException {
         List<DiskInfo> disks = new ArrayList<>();
         for (ExportConfig export : config.exports()) {
-            disks.add(new DiskInfo(disks.size(), export.name(), Files.size(export.path()), BLOCK_SIZE));
+            try (SparseFile disk = SparseFile.openReadOnly(export.path())) { // also sizes block devices
+                disks.add(new DiskInfo(disks.size(), export.name(), disk.size(), BLOCK_SIZE));
+            }
         }
         return disks;
     }

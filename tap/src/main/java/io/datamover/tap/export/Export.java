@@ -55,14 +55,6 @@ public final class Export implements AutoCloseable {
         file.readFully(dst, offset);
     }
 
-    /**
-     * Reads {@code dst.remaining()} bytes at {@code offset} if the page cache holds them all, never waiting for the
-     * disk; false (with {@code dst} partly filled) when the disk would be needed. {@code dst} must be direct.
-     */
-    public boolean readIfCached(ByteBuffer dst, long offset) throws IOException {
-        return file.readFullyIfCached(dst, offset);
-    }
-
     /** Writes the readable bytes of {@code data} at {@code offset} without moving its reader index. */
     public void write(ByteBuf data, long offset) throws IOException {
         long position = offset;

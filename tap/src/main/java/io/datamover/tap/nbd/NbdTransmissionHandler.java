@@ -1,7 +1,6 @@
 package io.datamover.tap.nbd;
 
 import io.datamover.protocol.netty.FlushCoalescer;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -29,10 +28,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final ProtocolErrors errors;
     private final RequestCounters requestCounters;
 
-    private final Counter cachedReads;
-
     // Event-loop state only.
-    private boolean flushOnReadComplete;
     private int inFlightRequests;
     private long inFlightBytes;
     private boolean disconnecting;
@@ -49,7 +45,6 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.shuttingDown = shuttingDown;
         this.errors = errors;
         this.requestCounters = RequestCounters.of(registry);
-        this.cachedReads = registry.counter("datamover.tap.reads.served.from.cache");
     }
 
     @Override
@@ -77,9 +72,6 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             closeWhenDrained(ctx);
             return;
         }
-        if (request.type == Nbd.CMD_READ && serveCachedRead(ctx, request)) {
-            return;
-        }
         long cost = request.type == Nbd.CMD_READ || request.type == Nbd.CMD_WRITE ? request.length : 0;
         inFlightRequests++;
         inFlightBytes += cost;
@@ -92,31 +84,6 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
             request.release();
             replied(ctx, cost);
         }
-    }
-
-    /**
-     * Answers a READ right here on the event loop when the page cache holds all of it: no thread handoff either
-     * way, and the reply is flushed with the others of this read batch. The disk is never waited for here.
-     */
-    private boolean serveCachedRead(ChannelHandlerContext ctx, NbdRequest request) {
-        ByteBuf reply = processor.readIfCached(request, session);
-        if (reply == null) {
-            return false;
-        }
-        request.release();
-        cachedReads.increment();
-        ctx.write(reply);
-        flushOnReadComplete = true;
-        return true;
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (flushOnReadComplete) {
-            flushOnReadComplete = false;
-            ctx.flush();
-        }
-        ctx.fireChannelReadComplete();
     }
 
     /**

@@ -70,31 +70,6 @@ final class RequestProcessor {
         }
     }
 
-    /**
-     * The reply to a READ when the page cache holds all its bytes, built without waiting for the disk, so the event
-     * loop may call it; null when the disk would be needed (or anything went wrong: the blocking path then runs
-     * the request and reports any error properly).
-     */
-    ByteBuf readIfCached(NbdRequest request, NbdSession session) {
-        int length = (int) request.length;
-        ByteBuf reply = NbdReplies.readReplyHeader(alloc, session.structuredReplies(), request.cookie, request.offset, length);
-        boolean complete = false;
-        try {
-            complete = session.export().readIfCached(reply.nioBuffer(reply.writerIndex(), length), request.offset);
-            if (!complete) {
-                return null;
-            }
-            reply.writerIndex(reply.writerIndex() + length);
-            return reply;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        } finally {
-            if (!complete) {
-                reply.release();
-            }
-        }
-    }
-
     private void write(NbdRequest request, NbdSession session, RecordKind kind, Consumer<ByteBuf> reply) {
         Export export = session.export();
         ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, request.offset, (int) request.length,
