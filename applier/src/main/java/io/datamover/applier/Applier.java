@@ -1,0 +1,251 @@
+package io.datamover.applier;
+
+import io.datamover.applier.ApplyException.Reason;
+import io.datamover.protocol.Batch;
+import io.datamover.protocol.BatchBodies;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.ProtocolException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Applies batches to a {@link ReplicaSet} strictly in seq order: check the whole batch (seq range, disks,
+ * ranges, payload CRCs) before touching anything, write every entry in order, fdatasync every touched
+ * replica, then record the batch's last seq in the replica stamp.
+ *
+ * <p>On a thin replica, ZERO and TRIM ranges and all-zero blocks of DATA writes become punched holes; on a
+ * thick one they are written as zeros. Block-granular zero detection keeps mostly-empty writes thin.
+ *
+ * <p><b>Crash and replay.</b> Every operation sets its whole byte range to content that depends only on the
+ * entry (pwrite of the payload, a hole, or zeros), so applying a batch's entries in order from any
+ * intermediate state gives the same disk content. A crash after some writes but before the seq is recorded
+ * therefore only makes the target apply the batch again, with the same result. A batch at or below the
+ * applied seq is skipped; one that would leave a gap or overlap the applied seq is refused.
+ *
+ * <p><b>One owner.</b> An applier and its replica set are used by one thread; nothing here is synchronized.
+ * After a storage failure the applier refuses further work: the kernel may have dropped unsynced pages, so
+ * the caller must reopen the replica set and replay from the recorded applied seq.
+ */
+public final class Applier {
+    /** Source of zeros for thick replicas; read-only, shared, duplicated per use. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+
+    /** What {@code apply} did with a batch. */
+    public enum Outcome {
+        /** The batch was written, synced and its last seq recorded. */
+        APPLIED,
+        /** The batch was at or below the applied seq: nothing was written (replay after a crash or resend). */
+        ALREADY_APPLIED
+    }
+
+    private final ReplicaSet replicas;
+    private final MeterRegistry registry;
+    private final ApplierMetrics metrics;
+    private IOException storageFailure;
+
+    public Applier(ReplicaSet replicas, MeterRegistry registry) {
+        this.replicas = replicas;
+        this.registry = registry;
+        this.metrics = new ApplierMetrics(registry, replicas.cgId());
+    }
+
+    /** The highest seq whose batch is applied and durable. */
+    public long appliedSeq() {
+        return replicas.appliedSeq();
+    }
+
+    /**
+     * Opens {@code batch} (decompression, body CRC, entry fields) and applies it. The batch is not released;
+     * the entries it yields are released here.
+     */
+    public Outcome apply(Batch batch, FrameLimits limits, ByteBufAllocator alloc)
+            throws ApplyException, ProtocolException, IOException {
+        if (batch.cg() != replicas.cgId()) {
+            throw refuse(Reason.WRONG_CG, "batch [" + batch.firstSeq() + ", " + batch.lastSeq() + "] is for consistency group "
+                    + batch.cg() + ", this replica set holds group " + replicas.cgId());
+        }
+        if (batch.lastSeq() <= appliedSeq()) {
+            return skip();
+        }
+        List<BlockWrite> entries;
+        try {
+            entries = BatchBodies.open(batch, limits, alloc);
+        } catch (ProtocolException e) {
+            metrics.error(e.code().name());
+            throw e;
+        }
+        try {
+            return apply(batch.firstSeq(), batch.lastSeq(), entries);
+        } finally {
+            entries.forEach(BlockWrite::release);
+        }
+    }
+
+    /**
+     * Applies the entries of the batch {@code [firstSeq, lastSeq]}, in list order. The caller keeps ownership
+     * of the entries.
+     *
+     * @throws ApplyException if the batch is refused; nothing was written and the applied seq is unchanged
+     * @throws IOException if a replica or the stamp could not be written or synced; the batch may be partly
+     *     written (replaying it is safe) and this applier is no longer usable
+     */
+    public Outcome apply(long firstSeq, long lastSeq, List<BlockWrite> entries) throws ApplyException, IOException {
+        if (storageFailure != null) {
+            throw new IllegalStateException("applier of " + replicas.directory()
+                    + " stopped after a storage failure; reopen the replica set", storageFailure);
+        }
+        if (firstSeq < 1 || lastSeq < firstSeq) {
+            throw new IllegalArgumentException("bad seq range [" + firstSeq + ", " + lastSeq + "]");
+        }
+        long applied = appliedSeq();
+        if (lastSeq <= applied) {
+            return skip();
+        }
+        if (firstSeq != applied + 1) {
+            throw refuse(Reason.SEQ_GAP, "batch [" + firstSeq + ", " + lastSeq + "] does not follow applied seq "
+                    + applied + " in " + replicas.directory());
+        }
+        check(firstSeq, lastSeq, entries);
+        Timer.Sample sample = Timer.start(registry);
+        try {
+            Set<Replica> touched = new LinkedHashSet<>();
+            for (BlockWrite e : entries) {
+                Replica replica = replicas.replica(e.disk());
+                write(replica, e);
+                touched.add(replica);
+            }
+            for (Replica replica : touched) {
+                replica.file().fdatasync();
+            }
+            replicas.recordAppliedSeq(lastSeq);
+        } catch (IOException e) {
+            storageFailure = e;
+            metrics.error("STORAGE_FAILURE");
+            throw e;
+        }
+        sample.stop(metrics.applyLatency);
+        metrics.batchesApplied.increment();
+        metrics.entries.increment(entries.size());
+        return Outcome.APPLIED;
+    }
+
+    /** Checks every entry before anything is written, so a bad batch changes nothing. */
+    private void check(long firstSeq, long lastSeq, List<BlockWrite> entries) throws ApplyException {
+        long previousSeq = firstSeq - 1;
+        for (BlockWrite e : entries) {
+            if (e.seq() <= previousSeq || e.seq() > lastSeq) {
+                throw refuse(Reason.BAD_ENTRY_SEQ, "batch [" + firstSeq + ", " + lastSeq + "] has entry seq " + e.seq()
+                        + " after " + previousSeq);
+            }
+            previousSeq = e.seq();
+            Replica replica = replicas.replica(e.disk());
+            if (replica == null) {
+                throw refuse(Reason.UNKNOWN_DISK, "entry seq " + e.seq() + " names disk " + e.disk()
+                        + ", which is not in this replica set");
+            }
+            if (e.endOffset() > replica.disk().sizeBytes()) {
+                throw refuse(Reason.OUT_OF_RANGE, "entry seq " + e.seq() + " writes [" + e.offset() + ", "
+                        + e.endOffset() + ") past the end of disk " + replica.disk().name() + " ("
+                        + replica.disk().sizeBytes() + " bytes)");
+            }
+            if (!e.payloadCrcMatches()) {
+                throw refuse(Reason.CRC_MISMATCH, "entry seq " + e.seq() + " to disk " + replica.disk().name()
+                        + " at offset " + e.offset() + " does not match the CRC taken at the tap");
+            }
+        }
+    }
+
+    private void write(Replica replica, BlockWrite e) throws IOException {
+        switch (e.kind()) {
+            case DATA -> {
+                if (replicas.provisioning() == Provisioning.THICK) {
+                    pwrite(replica, e.payload(), e.payload().readerIndex(), e.length(), e.offset());
+                } else {
+                    writeThin(replica, e);
+                }
+            }
+            case ZERO, TRIM -> zero(replica, e.offset(), e.length());
+        }
+    }
+
+    /**
+     * Splits a DATA write at the disk's block boundaries and punches the all-zero blocks instead of writing
+     * them; neighbouring blocks of the same kind become one call.
+     */
+    private void writeThin(Replica replica, BlockWrite e) throws IOException {
+        ByteBuf payload = e.payload();
+        int base = payload.readerIndex();
+        long blockMask = replica.disk().blockSizeBytes() - 1L;
+        int runStart = 0;
+        boolean runIsZero = false;
+        int pos = 0;
+        while (pos < e.length()) {
+            long toBoundary = (blockMask + 1) - ((e.offset() + pos) & blockMask);
+            int chunk = (int) Math.min(e.length() - pos, toBoundary);
+            boolean zero = ZeroBytes.isAllZero(payload, base + pos, chunk);
+            if (pos > runStart && zero != runIsZero) {
+                writeRun(replica, e, runStart, pos - runStart, runIsZero);
+                runStart = pos;
+            }
+            runIsZero = zero;
+            pos += chunk;
+        }
+        writeRun(replica, e, runStart, e.length() - runStart, runIsZero);
+    }
+
+    private void writeRun(Replica replica, BlockWrite e, int start, int length, boolean zero) throws IOException {
+        if (zero) {
+            zero(replica, e.offset() + start, length);
+        } else {
+            pwrite(replica, e.payload(), e.payload().readerIndex() + start, length, e.offset() + start);
+        }
+    }
+
+    private void pwrite(Replica replica, ByteBuf payload, int index, int length, long position) throws IOException {
+        long at = position;
+        for (ByteBuffer part : payload.nioBuffers(index, length)) {
+            int n = part.remaining();
+            replica.file().writeFully(part, at);
+            at += n;
+        }
+        metrics.bytesWritten.increment(length);
+    }
+
+    /** Makes {@code [offset, offset + length)} read as zeros: a hole on thin replicas, written zeros on thick. */
+    private void zero(Replica replica, long offset, long length) throws IOException {
+        if (replicas.provisioning() == Provisioning.THIN) {
+            // PUNCH_HOLE zeroes partial blocks at the edges itself, so the exact range is correct.
+            replica.file().punchHole(offset, length);
+            metrics.bytesPunched.increment(length);
+            return;
+        }
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            ByteBuffer zeros = ZEROS.duplicate();
+            zeros.limit((int) Math.min(zeros.capacity(), end - at));
+            int n = zeros.remaining();
+            replica.file().writeFully(zeros, at);
+            at += n;
+        }
+        metrics.bytesWritten.increment(length);
+    }
+
+    private Outcome skip() {
+        metrics.batchesSkipped.increment();
+        return Outcome.ALREADY_APPLIED;
+    }
+
+    private ApplyException refuse(Reason reason, String message) {
+        metrics.error(reason.name());
+        return new ApplyException(reason, message);
+    }
+}

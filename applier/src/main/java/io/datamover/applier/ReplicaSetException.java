@@ -1,0 +1,37 @@
+package io.datamover.applier;
+
+import java.io.IOException;
+
+/**
+ * A replica directory cannot be opened as asked: it belongs to another pair, its metadata is damaged or of
+ * another version, or its disks do not match the declared ones. Nothing was written when this is thrown.
+ */
+public final class ReplicaSetException extends IOException {
+    /** Why the replica set was refused; stable names for logs and metric tags. */
+    public enum Reason {
+        /** The replicas are stamped with another replication pair or consistency group. */
+        WRONG_PAIR,
+        /** The metadata file is truncated, has a bad magic or CRC, or is not parseable. */
+        CORRUPT_METADATA,
+        /** The metadata file was written by a format version this build does not read. */
+        UNSUPPORTED_VERSION,
+        /** A replica file or the recorded disk list does not match the declared disks. */
+        DISK_MISMATCH
+    }
+
+    private final Reason reason;
+
+    public ReplicaSetException(Reason reason, String message) {
+        super(reason + ": " + message);
+        this.reason = reason;
+    }
+
+    public ReplicaSetException(Reason reason, String message, Throwable cause) {
+        super(reason + ": " + message, cause);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}
