@@ -1,0 +1,159 @@
+package io.datamover.applier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.datamover.applier.ReplicaSetException.Reason;
+import io.datamover.disk.SparseFile;
+import io.datamover.protocol.DiskInfo;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplicaSetTest {
+    private static final long MIB = 1024 * 1024;
+    private static final List<DiskInfo> DISKS = List.of(
+            new DiskInfo(1, "system", 8 * MIB, 4096), new DiskInfo(7, "data", 4 * MIB, 512));
+
+    @TempDir
+    Path dir;
+
+    private static ReplicaSetConfig config(String pair) {
+        return new ReplicaSetConfig(pair, 3, DISKS, Provisioning.THIN);
+    }
+
+    @Test
+    void firstContactCreatesSparseImagesAtTheSourceSizeAndAStamp() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.appliedSeq()).isZero();
+        }
+        try (SparseFile system = SparseFile.openReadOnly(dir.resolve("system.img"));
+                SparseFile data = SparseFile.openReadOnly(dir.resolve("data.img"))) {
+            assertThat(system.size()).isEqualTo(8 * MIB);
+            assertThat(data.size()).isEqualTo(4 * MIB);
+            assertThat(system.allocatedBytes() + data.allocatedBytes()).isZero();
+        }
+        assertThat(ReplicaMetadataFile.read(dir)).contains(new ReplicaMetadata("pair-a", 3, DISKS, 0));
+        assertThat(dir.resolve("replica-set.meta.tmp")).doesNotExist();
+    }
+
+    @Test
+    void appliedSeqSurvivesReopen() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.recordAppliedSeq(41);
+            set.recordAppliedSeq(42);
+        }
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.appliedSeq()).isEqualTo(42);
+        }
+    }
+
+    @Test
+    void anotherPairIsRefusedWithBothNames() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        String before = TestImages.sha256(ReplicaMetadataFile.path(dir));
+
+        assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-b")))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_PAIR))
+                .hasMessageContaining("'pair-a'").hasMessageContaining("'pair-b'");
+        assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 4, DISKS, Provisioning.THIN)))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_PAIR))
+                .hasMessageContaining("group 3").hasMessageContaining("group 4");
+        assertThat(TestImages.sha256(ReplicaMetadataFile.path(dir))).isEqualTo(before);
+    }
+
+    @Test
+    void anyFlippedByteInTheStampIsRefused() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        Path meta = ReplicaMetadataFile.path(dir);
+        byte[] good = Files.readAllBytes(meta);
+        for (int i = 0; i < good.length; i++) {
+            byte[] bad = good.clone();
+            bad[i] ^= 0x10;
+            Files.write(meta, bad);
+            int at = i;
+            assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                    .as("byte %d flipped", at)
+                    .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason())
+                            .isIn(Reason.CORRUPT_METADATA, Reason.UNSUPPORTED_VERSION));
+        }
+    }
+
+    @Test
+    void truncatedOrEmptyStampIsCorrupt() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        Path meta = ReplicaMetadataFile.path(dir);
+        byte[] good = Files.readAllBytes(meta);
+        for (int length : new int[] {0, 3, 12, good.length - 1}) {
+            Files.write(meta, java.util.Arrays.copyOf(good, length));
+            assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                    .isInstanceOfSatisfying(ReplicaSetException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.CORRUPT_METADATA));
+        }
+    }
+
+    @Test
+    void anotherFormatVersionIsRefusedByName() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        Path meta = ReplicaMetadataFile.path(dir);
+        byte[] bytes = Files.readAllBytes(meta);
+        ByteBuffer.wrap(bytes).putShort(4, (short) 2);
+        Files.write(meta, bytes);
+
+        assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                .isInstanceOfSatisfying(ReplicaSetException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_VERSION))
+                .hasMessageContaining("version 2");
+    }
+
+    @Test
+    void aReplicaOfAnotherSizeIsRefused() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        try (SparseFile data = SparseFile.openReadWrite(dir.resolve("data.img"))) {
+            data.setSize(5 * MIB);
+        }
+        assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
+                .hasMessageContaining("data.img").hasMessageContaining(Long.toString(5 * MIB));
+    }
+
+    @Test
+    void aDeclaredDiskListThatChangedIsRefused() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 16 * MIB, 4096), DISKS.get(1));
+        assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN)))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH));
+    }
+
+    @Test
+    void anImageWithoutAStampIsNotAdopted() throws Exception {
+        SparseFile.create(dir.resolve("system.img"), 8 * MIB).close();
+        assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
+                .hasMessageContaining("no replica stamp");
+        assertThat(ReplicaMetadataFile.path(dir)).doesNotExist();
+    }
+
+    @Test
+    void aMissingImageAfterBatchesWereAppliedIsRefused() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.recordAppliedSeq(5);
+        }
+        Files.delete(dir.resolve("data.img"));
+        assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
+                .hasMessageContaining("seq 5");
+    }
+
+    @Test
+    void diskNamesThatLeaveTheDirectoryAreRefused() {
+        for (String name : new String[] {"../escape", "a/b", ".hidden"}) {
+            assertThatThrownBy(() -> new ReplicaSetConfig("pair-a", 3,
+                    List.of(new DiskInfo(1, name, MIB, 4096)), Provisioning.THIN))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(name);
+        }
+    }
+}
