@@ -104,7 +104,11 @@ public final class ReplicaSet implements AutoCloseable {
         SparseFile file = SparseFile.openReadWrite(image);
         try {
             long size = file.size();
-            if (size != disk.sizeBytes()) {
+            if (size != disk.sizeBytes() && appliedSeq == 0) {
+                // A crash between creating the image and sizing it; the stamp already holds the declared
+                // size and nothing was applied, so finishing the creation loses nothing.
+                file.setSize(disk.sizeBytes());
+            } else if (size != disk.sizeBytes()) {
                 throw new ReplicaSetException(Reason.DISK_MISMATCH, image + " has " + size
                         + " bytes but disk " + disk.name() + " has " + disk.sizeBytes());
             }

@@ -111,13 +111,27 @@ class ReplicaSetTest {
 
     @Test
     void aReplicaOfAnotherSizeIsRefused() throws Exception {
-        ReplicaSet.open(dir, config("pair-a")).close();
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.recordAppliedSeq(1);
+        }
         try (SparseFile data = SparseFile.openReadWrite(dir.resolve("data.img"))) {
             data.setSize(5 * MIB);
         }
         assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
                 .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
                 .hasMessageContaining("data.img").hasMessageContaining(Long.toString(5 * MIB));
+    }
+
+    @Test
+    void anImageLeftUnsizedByACrashDuringCreationIsSizedBeforeTheFirstBatch() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
+        try (SparseFile data = SparseFile.openReadWrite(dir.resolve("data.img"))) {
+            data.setSize(0);
+        }
+        ReplicaSet.open(dir, config("pair-a")).close();
+        try (SparseFile data = SparseFile.openReadOnly(dir.resolve("data.img"))) {
+            assertThat(data.size()).isEqualTo(4 * MIB);
+        }
     }
 
     @Test
