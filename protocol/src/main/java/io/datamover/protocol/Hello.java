@@ -99,7 +99,7 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
         List<DiskInfo> disks = new ArrayList<>(diskCount);
         for (int i = 0; i < diskCount; i++) {
             int id = r.bits32("disk id");
-            String name = r.string("disk name", Wire.MAX_NAME_BYTES, false);
+            String name = r.string("disk name", Wire.MAX_ID_BYTES, false);
             long size = r.positiveU64("disk size");
             int blockSize = r.u32AsInt("disk block size");
             disks.add(new DiskInfo(id, name, size, blockSize));

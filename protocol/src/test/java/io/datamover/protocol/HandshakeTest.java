@@ -42,5 +42,10 @@ class HandshakeTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new Hello(1, 1, 0, Role.TAP, "tap 1", "pair-1", 1, "cg", List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("senderId");
+        // Disk names become file names at the receiver: no path separators, no leading dot.
+        for (String name : List.of("../etc/passwd", "a/b", ".hidden", "")) {
+            assertThatThrownBy(() -> new DiskInfo(0, name, 1, 512))
+                    .as(name).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("disk name");
+        }
     }
 }

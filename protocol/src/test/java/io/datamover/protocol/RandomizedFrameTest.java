@@ -88,7 +88,7 @@ class RandomizedFrameTest {
                 List<DiskInfo> disks = new ArrayList<>();
                 int n = random.nextInt(5);
                 for (int d = 0; d < n; d++) {
-                    disks.add(new DiskInfo(d, "disk-" + d + "-é" + random.nextInt(1000),
+                    disks.add(new DiskInfo(d, "disk-" + d + "." + random.nextInt(1000),
                             1 + (random.nextLong() >>> 2), 512 << random.nextInt(8)));
                 }
                 yield new Hello(1, 1 + random.nextInt(3), random.nextLong(), Role.values()[random.nextInt(3)],
