@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
-import net.openhft.chronicle.bytes.SyncMode;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -33,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@link JournalReader} is used by the shipper's own thread.
  *
  * <p>Durability: an append only writes into Chronicle's mapped file. {@link #sync()} is the group
- * commit: one msync for everything appended since the previous one; only seqs up to what it
+ * commit: one fdatasync for everything appended since the previous one; only seqs up to what it
  * returns may be acknowledged. See docs/journal.md.
  */
 public final class Journal implements AutoCloseable {
@@ -59,7 +58,7 @@ public final class Journal implements AutoCloseable {
     /** False until the journal knows where its sequence starts (a retention mark exists). */
     private boolean sequenceStarted;
     private int lastAppendCycle = Integer.MIN_VALUE;
-    private int lastSyncedCycle = Integer.MIN_VALUE;
+    private final CycleFileSync cycleFileSync = new CycleFileSync();
 
     private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
         this.config = config;
@@ -89,7 +88,6 @@ public final class Journal implements AutoCloseable {
         CycleFiles cycleFiles = new CycleFiles();
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
                 .rollCycle(config.rollCycle().chronicle())
-                .syncMode(SyncMode.SYNC) // without it ExcerptAppender.sync() does nothing
                 .timeProvider(clock::millis)
                 .storeFileListener(cycleFiles)
                 .build();
@@ -198,7 +196,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * An appender's sync covers only its current cycle file, so a file about to be left behind is
+     * A sync covers only the current cycle file, so a file about to be left behind is
      * synced before the append that rolls to the next one.
      */
     private void syncBeforeRoll() {
@@ -208,8 +206,8 @@ public final class Journal implements AutoCloseable {
     }
 
     /**
-     * Group commit: makes everything appended so far durable with one msync (and a directory
-     * fsync when a new cycle file was created). Returns the highest durable seq; callers
+     * Group commit: makes everything appended so far durable with one fdatasync of the cycle file
+     * (and a directory fsync the first time a cycle file is synced). Returns the highest durable seq; callers
      * acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
      */
     public long sync() {
@@ -218,14 +216,12 @@ public final class Journal implements AutoCloseable {
             return target;
         }
         Timer.Sample sample = Timer.start();
-        appender.sync();
-        if (lastAppendCycle != lastSyncedCycle) {
+        if (cycleFileSync.force(appender.currentFile())) {
             try {
                 RetentionMark.forceDirectory(config.directory());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
             }
-            lastSyncedCycle = lastAppendCycle;
         }
         sample.stop(metrics.syncs);
         durableSeq = target;
@@ -343,6 +339,7 @@ public final class Journal implements AutoCloseable {
     @Override
     public void close() {
         try {
+            cycleFileSync.close();
             appender.close();
             retentionTailer.close();
             queue.close();
