@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * order, bounded by {@link JournalConfig#maxBytes()}.
  *
  * <p>Threading: one owner thread calls {@link #append}, {@link #sync}, {@link #release} and
- * {@link #close}; other threads (the IO receiver, the shipper) hand it work through bounded
+ * {@link #close} (Chronicle checks this: open the journal on that thread or call
+ * {@link #bindToCurrentThread()} there first); other threads (the IO receiver, the shipper) hand it work through bounded
  * queues. {@link #durableSeq()} and {@link #retainedBytes()} may be read from any thread. A
  * {@link JournalReader} is used by the shipper's own thread.
  *
@@ -296,6 +297,12 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /** Hands the journal to the calling thread, which becomes its owner (Chronicle's appender and tailers are single-threaded). */
+    public void bindToCurrentThread() {
+        appender.singleThreadedCheckReset();
+        retentionTailer.singleThreadedCheckReset();
+    }
+
     public long lastAppendedSeq() {
         return lastAppendedSeq;
     }
@@ -319,7 +326,7 @@ public final class Journal implements AutoCloseable {
         return retainedBytes.get();
     }
 
-    /** A reader over the named tailer "shipper"; see {@link JournalReader}. */
+    /** A reader over the named tailer "shipper", for the calling (shipper) thread; see {@link JournalReader}. */
     public JournalReader newReader() {
         return new JournalReader(this, queue.createTailer(JournalReader.TAILER_NAME));
     }

@@ -16,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -209,6 +212,25 @@ class JournalTest {
                 r.release();
             }
             assertThat(seqs).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        }
+    }
+
+    @Test
+    void anOwnerThreadOtherThanTheOpenerAppends() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            ExecutorService owner = Executors.newSingleThreadExecutor();
+            try {
+                long durable = owner.submit(() -> {
+                    journal.bindToCurrentThread();
+                    for (long seq = 1; seq <= 3; seq++) {
+                        appendAndRelease(journal, data(seq, 16));
+                    }
+                    return journal.sync();
+                }).get(30, TimeUnit.SECONDS);
+                assertThat(durable).isEqualTo(3);
+            } finally {
+                owner.shutdownNow();
+            }
         }
     }
 
