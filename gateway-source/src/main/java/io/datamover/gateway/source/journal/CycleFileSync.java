@@ -1,0 +1,52 @@
+package io.datamover.gateway.source.journal;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file.
+ *
+ * <p>Why not only Chronicle's {@code ExcerptAppender.sync()}: in Chronicle Queue 2026.4 it msyncs
+ * the current mapped chunk from a forward-only watermark up to the write position, so pages
+ * behind the watermark that Chronicle rewrites (its index arrays, the file header) and the tail
+ * of a previous chunk are not covered. fdatasync covers every dirty page of the file, including
+ * those dirtied through the shared mapping (Linux writes mapped dirty pages back on fsync).
+ */
+final class CycleFileSync implements AutoCloseable {
+    private File file;
+    private FileChannel channel;
+
+    /** fdatasyncs {@code current}; returns true when it is a file not synced before (its name needs a directory fsync). */
+    boolean force(File current) {
+        boolean newFile = !current.equals(file);
+        try {
+            if (newFile) {
+                close();
+                channel = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
+                file = current;
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fdatasync the journal file " + current, e);
+        }
+        return newFile;
+    }
+
+    @Override
+    public void close() {
+        if (channel == null) {
+            return;
+        }
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot close the journal file " + file, e);
+        } finally {
+            channel = null;
+            file = null;
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package io.datamover.gateway.source.journal;
+
+import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source gateway's journal for one consistency group: a Chronicle Queue in its own directory
+ * whose entries are encoded WRITE_RECORD frames (self-describing, CRC-protected), in gap-free seq
+ * order, bounded by {@link JournalConfig#maxBytes()}.
+ *
+ * <p>Threading: one owner thread calls {@link #append}, {@link #sync}, {@link #release} and
+ * {@link #close} (Chronicle checks this: open the journal on that thread or call
+ * {@link #bindToCurrentThread()} there first); other threads (the IO receiver, the shipper) hand it work through bounded
+ * queues. {@link #durableSeq()} and {@link #retainedBytes()} may be read from any thread. A
+ * {@link JournalReader} is used by the shipper's own thread.
+ *
+ * <p>Durability: an append only writes into Chronicle's mapped file. {@link #sync()} is the group
+ * commit: one fdatasync for everything appended since the previous one; only seqs up to what it
+ * returns may be acknowledged. See docs/journal.md.
+ */
+public final class Journal implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Journal.class);
+    /** Chronicle's per-document header, counted in retained bytes. */
+    static final int ENTRY_OVERHEAD_BYTES = 4;
+
+    private final JournalConfig config;
+    private final SingleChronicleQueue queue;
+    private final ExcerptAppender appender;
+    private final ExcerptTailer retentionTailer;
+    private final SequenceGate retentionGate;
+    private final CycleFiles cycleFiles;
+    private final JournalMetrics metrics;
+    private final AtomicLong retainedBytes = new AtomicLong();
+    /** Reused encode buffer: one entry at a time, so memory is bounded by the largest frame. */
+    private final ByteBuf scratch = Unpooled.buffer(64 * 1024);
+    private long lastAppendedSeq;
+    private volatile long durableSeq;
+    private volatile long releasedSeq;
+    /** Chronicle index of the first entry not released, for readers; {@link RetentionMark#NO_INDEX} at the start. */
+    private volatile long retentionIndex = RetentionMark.NO_INDEX;
+    /** False until the journal knows where its sequence starts (a retention mark exists). */
+    private boolean sequenceStarted;
+    private int lastAppendCycle = Integer.MIN_VALUE;
+    private final CycleFileSync cycleFileSync = new CycleFileSync();
+
+    private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
+        this.config = config;
+        this.queue = queue;
+        this.cycleFiles = cycleFiles;
+        this.metrics = new JournalMetrics(registry, config.directory().getFileName().toString(), retainedBytes::get);
+        this.appender = queue.createAppender();
+        this.retentionTailer = queue.createTailer();
+        this.retentionGate = new SequenceGate(config.frameLimits(), 0);
+    }
+
+    /**
+     * Opens (or creates) the journal and recovers it: walks the entries from the retention point,
+     * keeps the valid gap-free prefix, and skips (with a log line and a metric) whatever a crash
+     * left torn behind it. Everything kept counts as durable.
+     *
+     * @param clock decides which cycle file an append goes to; tests move it to roll files
+     */
+    public static Journal open(JournalConfig config, MeterRegistry registry, InstantSource clock)
+            throws JournalStorageException {
+        try {
+            Files.createDirectories(config.directory());
+        } catch (IOException e) {
+            throw new JournalStorageException("cannot create the journal directory " + config.directory(), e);
+        }
+        RetentionMark mark = RetentionMark.read(config.directory());
+        CycleFiles cycleFiles = new CycleFiles();
+        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
+                .rollCycle(config.rollCycle().chronicle())
+                .timeProvider(clock::millis)
+                .storeFileListener(cycleFiles)
+                .build();
+        Journal journal = new Journal(config, queue, cycleFiles, registry);
+        try {
+            journal.recover(mark);
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
+        return journal;
+    }
+
+    private void recover(RetentionMark mark) {
+        if (mark != null) {
+            sequenceStarted = true;
+            retentionIndex = mark.index();
+            releasedSeq = mark.releasedSeq();
+            lastAppendedSeq = releasedSeq;
+            retentionGate.advance(releasedSeq);
+            if (mark.index() != RetentionMark.NO_INDEX) {
+                retentionTailer.moveToIndex(mark.index());
+            }
+        }
+        ExcerptTailer scan = queue.createTailer();
+        SequenceGate gate = new SequenceGate(config.frameLimits(), retentionGate.expectedSeq());
+        long retained = 0;
+        long skipped = 0;
+        try (scan) {
+            if (mark != null && mark.index() != RetentionMark.NO_INDEX) {
+                scan.moveToIndex(mark.index());
+            }
+            while (true) {
+                try (DocumentContext dc = scan.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        break;
+                    }
+                    retained += dc.wire().bytes().readRemaining() + ENTRY_OVERHEAD_BYTES;
+                    SequenceGate.Inspection inspection = gate.inspect(dc.wire().bytes());
+                    if (inspection.verdict() == SequenceGate.Verdict.ACCEPTED) {
+                        lastAppendedSeq = inspection.record().seq();
+                        gate.advance(lastAppendedSeq);
+                        inspection.record().release();
+                    } else if (inspection.verdict() != SequenceGate.Verdict.BEHIND) {
+                        skipped++;
+                        countSkipped(inspection, dc.index());
+                    }
+                }
+            }
+        }
+        durableSeq = lastAppendedSeq;
+        retainedBytes.set(retained);
+        if (retentionIndex != RetentionMark.NO_INDEX) {
+            deleteCyclesBefore(queue.rollCycle().toCycle(retentionIndex));
+        }
+        log.info("journal {}: recovered up to seq {} (released up to {}), {} retained bytes, {} torn entries skipped",
+                config.directory(), lastAppendedSeq, releasedSeq, retained, skipped);
+    }
+
+    void countSkipped(SequenceGate.Inspection inspection, long index) {
+        if (inspection.verdict() == SequenceGate.Verdict.CORRUPT) {
+            metrics.corruptEntriesSkipped.increment();
+        } else {
+            metrics.outOfSequenceEntriesSkipped.increment();
+        }
+        log.warn("journal {}: skipping the entry at index {}: {}", config.directory(), Long.toHexString(index),
+                inspection.problem());
+    }
+
+    /**
+     * Stores {@code record} (the caller keeps ownership of it) if it is the next seq and fits.
+     * It is durable, and may be acknowledged, only once {@link #sync()} returns its seq or more.
+     *
+     * @throws OutOfSequenceException when its seq is not {@code lastAppendedSeq() + 1} (any seq
+     *     is accepted first in a journal that never held an entry)
+     */
+    public AppendResult append(WriteRecord record) throws OutOfSequenceException {
+        long seq = record.seq();
+        if (sequenceStarted && seq != lastAppendedSeq + 1) {
+            throw new OutOfSequenceException(lastAppendedSeq + 1, seq);
+        }
+        int length = FrameCodec.encodedLength(record);
+        if (retainedBytes.get() + length + ENTRY_OVERHEAD_BYTES > config.maxBytes()) {
+            metrics.fullRefusals.increment();
+            return AppendResult.FULL;
+        }
+        if (!sequenceStarted) {
+            // Recovery needs to know where the sequence starts before any entry can be on disk.
+            sequenceStarted = true;
+            releasedSeq = seq - 1;
+            retentionGate.advance(releasedSeq);
+            new RetentionMark(releasedSeq, RetentionMark.NO_INDEX).write(config.directory());
+        }
+        syncBeforeRoll();
+        scratch.clear();
+        FrameCodec.encode(record, scratch);
+        try (DocumentContext dc = appender.writingDocument()) {
+            dc.wire().bytes().write(scratch.array(), scratch.arrayOffset() + scratch.readerIndex(), length);
+        }
+        lastAppendCycle = queue.rollCycle().toCycle(appender.lastIndexAppended());
+        lastAppendedSeq = seq;
+        retainedBytes.addAndGet(length + ENTRY_OVERHEAD_BYTES);
+        metrics.recordsAppended.increment();
+        metrics.bytesAppended.increment(length);
+        return AppendResult.APPENDED;
+    }
+
+    /**
+     * A sync covers only the current cycle file, so a file about to be left behind is
+     * synced before the append that rolls to the next one.
+     */
+    private void syncBeforeRoll() {
+        if (lastAppendedSeq > durableSeq && queue.cycle() != lastAppendCycle) {
+            sync();
+        }
+    }
+
+    /**
+     * Group commit: makes everything appended so far durable with one fdatasync of the cycle file
+     * (and a directory fsync the first time a cycle file is synced). Returns the highest durable seq; callers
+     * acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
+     */
+    public long sync() {
+        long target = lastAppendedSeq;
+        if (target == durableSeq) {
+            return target;
+        }
+        Timer.Sample sample = Timer.start();
+        if (cycleFileSync.force(appender.currentFile())) {
+            try {
+                RetentionMark.forceDirectory(config.directory());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
+            }
+        }
+        sample.stop(metrics.syncs);
+        durableSeq = target;
+        return target;
+    }
+
+    /**
+     * Gives back the space of every entry up to {@code shippedSeq} (acknowledged by the target):
+     * retained bytes shrink at once, cycle files wholly behind the new retention point are deleted.
+     */
+    public void release(long shippedSeq) {
+        if (shippedSeq > durableSeq) {
+            throw new IllegalArgumentException("cannot release seq " + shippedSeq + " beyond the durable seq "
+                    + durableSeq);
+        }
+        if (shippedSeq <= releasedSeq) {
+            return;
+        }
+        long freed = 0;
+        while (true) {
+            try (DocumentContext dc = retentionTailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    break;
+                }
+                long entryBytes = dc.wire().bytes().readRemaining() + ENTRY_OVERHEAD_BYTES;
+                SequenceGate.Inspection inspection = retentionGate.inspect(dc.wire().bytes());
+                if (inspection.verdict() == SequenceGate.Verdict.ACCEPTED) {
+                    long seq = inspection.record().seq();
+                    inspection.record().release();
+                    if (seq > shippedSeq) {
+                        dc.rollbackOnClose(); // the retention point stays on the first entry still needed
+                        break;
+                    }
+                    retentionGate.advance(seq);
+                }
+                freed += entryBytes;
+            }
+        }
+        releasedSeq = shippedSeq;
+        retainedBytes.addAndGet(-freed);
+        long index = retentionTailer.index();
+        new RetentionMark(releasedSeq, index).write(config.directory());
+        retentionIndex = index;
+        deleteCyclesBefore(queue.rollCycle().toCycle(index));
+    }
+
+    /**
+     * Deletes the cycle files wholly behind the retention point. Files are learnt from Chronicle's
+     * store listener; moving a scratch tailer to a cycle makes Chronicle report its file.
+     */
+    private void deleteCyclesBefore(int retentionCycle) {
+        int first = queue.firstCycle();
+        if (first == Integer.MAX_VALUE || first >= retentionCycle) {
+            return;
+        }
+        try (ExcerptTailer probe = queue.createTailer()) {
+            for (long cycle : queue.listCyclesBetween(first, retentionCycle - 1)) {
+                if (!cycleFiles.knows((int) cycle)) {
+                    probe.moveToCycle((int) cycle);
+                }
+            }
+        }
+        int deleted = cycleFiles.deleteBefore(retentionCycle);
+        if (deleted > 0) {
+            try {
+                RetentionMark.forceDirectory(config.directory());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
+            }
+            queue.refreshDirectoryListing();
+            log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+        }
+    }
+
+    /** Hands the journal to the calling thread, which becomes its owner (Chronicle's appender and tailers are single-threaded). */
+    public void bindToCurrentThread() {
+        appender.singleThreadedCheckReset();
+        retentionTailer.singleThreadedCheckReset();
+    }
+
+    public long lastAppendedSeq() {
+        return lastAppendedSeq;
+    }
+
+    /** Highest seq that survives a crash of the process or the machine; safe to read from any thread. */
+    public long durableSeq() {
+        return durableSeq;
+    }
+
+    long retentionIndex() {
+        return retentionIndex;
+    }
+
+    /** Highest seq given back by {@link #release}; safe to read from any thread. */
+    public long releasedSeq() {
+        return releasedSeq;
+    }
+
+    /** Bytes of entries not yet released (Chronicle's index and preallocation not counted). */
+    public long retainedBytes() {
+        return retainedBytes.get();
+    }
+
+    /** A reader over the named tailer "shipper", for the calling (shipper) thread; see {@link JournalReader}. */
+    public JournalReader newReader() {
+        return new JournalReader(this, queue.createTailer(JournalReader.TAILER_NAME));
+    }
+
+    JournalConfig config() {
+        return config;
+    }
+
+    SingleChronicleQueue queue() {
+        return queue;
+    }
+
+    RollCycle rollCycle() {
+        return queue.rollCycle();
+    }
+
+    @Override
+    public void close() {
+        try {
+            cycleFileSync.close();
+            appender.close();
+            retentionTailer.close();
+            queue.close();
+        } finally {
+            metrics.close();
+            scratch.release();
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.datamover.gateway.source.journal;
+
+import io.datamover.protocol.WriteRecord;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/**
+ * Reads the journal in seq order for shipping, on the shipper's thread, through the named tailer
+ * "shipper". Only durable records are returned, each exactly once and in order; torn leftovers of
+ * a crash are skipped (see {@link SequenceGate}).
+ *
+ * <p>The position that survives a restart is the next seq to deliver, kept in Chronicle's table
+ * store next to the tailer's index. It is not trusted alone: Chronicle never syncs its table store,
+ * so at open the reader walks from the retention point to that seq. A position lost in a machine
+ * crash only makes the reader deliver some records again, which the target's resume seq filters.
+ */
+public final class JournalReader implements AutoCloseable {
+    static final String TAILER_NAME = "shipper";
+    static final String NEXT_SEQ_KEY = "datamover.shipper.nextSeq";
+
+    private final Journal journal;
+    private final ExcerptTailer tailer;
+    private SequenceGate gate;
+
+    JournalReader(Journal journal, ExcerptTailer tailer) {
+        this.journal = journal;
+        this.tailer = tailer;
+        seekTo(journal.queue().tableStoreGet(NEXT_SEQ_KEY));
+    }
+
+    /**
+     * Moves so that {@link #next()} returns {@code seq} next (the target's resume seq + 1 after a
+     * reconnect). A seq already released is moved up to the first retained one.
+     */
+    public void seekTo(long seq) {
+        long firstRetained = journal.releasedSeq() + 1;
+        long target = Math.max(seq, firstRetained);
+        long index = journal.retentionIndex();
+        if (index == RetentionMark.NO_INDEX) {
+            tailer.toStart();
+        } else {
+            tailer.moveToIndex(index);
+        }
+        gate = new SequenceGate(journal.config().frameLimits(), journal.releasedSeq() == 0 && seq <= 0 ? 0
+                : firstRetained);
+        while (gate.expectedSeq() == 0 || gate.expectedSeq() < target) {
+            WriteRecord skipped = read(true, target);
+            if (skipped == null) {
+                break;
+            }
+            skipped.release();
+        }
+        journal.queue().tableStorePut(NEXT_SEQ_KEY, Math.max(gate.expectedSeq(), target));
+    }
+
+    /** The next durable record in seq order (the caller releases it), or null when there is none yet. */
+    public WriteRecord next() {
+        WriteRecord record = read(false, Long.MAX_VALUE);
+        if (record != null) {
+            journal.queue().tableStorePut(NEXT_SEQ_KEY, record.seq() + 1);
+        }
+        return record;
+    }
+
+    /** Seq {@link #next()} will return next. */
+    public long nextSeq() {
+        return gate.expectedSeq();
+    }
+
+    /** Reads the next accepted entry below {@code limitSeq} and durable, skipping leftovers; leaves others unread. */
+    private WriteRecord read(boolean seeking, long limitSeq) {
+        while (true) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return null;
+                }
+                SequenceGate.Inspection inspection = gate.inspect(dc.wire().bytes());
+                switch (inspection.verdict()) {
+                    case ACCEPTED -> {
+                        WriteRecord record = inspection.record();
+                        if (record.seq() >= limitSeq || record.seq() > journal.durableSeq()) {
+                            record.release();
+                            dc.rollbackOnClose();
+                            if (gate.expectedSeq() == 0) {
+                                gate.advance(record.seq() - 1); // a fresh journal starts at its first seq
+                            }
+                            return null;
+                        }
+                        gate.advance(record.seq());
+                        return record;
+                    }
+                    case BEHIND -> { }
+                    case AHEAD, CORRUPT -> {
+                        if (!seeking) {
+                            journal.countSkipped(inspection, dc.index());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+    }
+}

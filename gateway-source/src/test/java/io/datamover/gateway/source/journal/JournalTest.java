@@ -1,0 +1,297 @@
+package io.datamover.gateway.source.journal;
+
+import static io.datamover.gateway.source.journal.JournalFixtures.appendAndRelease;
+import static io.datamover.gateway.source.journal.JournalFixtures.data;
+import static io.datamover.gateway.source.journal.JournalFixtures.payloadOf;
+import static io.datamover.gateway.source.journal.JournalFixtures.trim;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.datamover.gateway.source.journal.JournalFixtures.ManualClock;
+import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ManualClock clock = new ManualClock();
+
+    private Journal open(long maxBytes) throws JournalStorageException {
+        return Journal.open(JournalConfig.of(dir, maxBytes), registry, clock);
+    }
+
+    @Test
+    void recordsReadBackInOrderAndByteEqualAfterReopen() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            for (long seq = 1; seq <= 200; seq++) {
+                assertThat(appendAndRelease(journal, seq % 10 == 0 ? trim(seq) : data(seq, 100 + (int) seq)))
+                        .isEqualTo(AppendResult.APPENDED);
+            }
+            assertThat(journal.sync()).isEqualTo(200);
+        }
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            assertThat(journal.lastAppendedSeq()).isEqualTo(200);
+            assertThat(journal.durableSeq()).isEqualTo(200);
+            for (long seq = 1; seq <= 200; seq++) {
+                WriteRecord r = reader.next();
+                try {
+                    assertThat(r.seq()).isEqualTo(seq);
+                    assertThat(r.timestampMicros()).isEqualTo(1_000 + seq);
+                    assertThat(r.fua()).isEqualTo(seq % 2 == 0);
+                    if (seq % 10 == 0) {
+                        assertThat(r.write().kind()).isEqualTo(RecordKind.TRIM);
+                    } else {
+                        assertThat(bytes(r)).isEqualTo(payloadOf(seq, 100 + (int) seq));
+                    }
+                } finally {
+                    r.release();
+                }
+            }
+            assertThat(reader.next()).isNull();
+            assertThat(appendAndRelease(journal, data(201, 10))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    @Test
+    void oneSyncCoversManyAppendsAndDurableSeqMovesOnlyOnSync() throws Exception {
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            for (long seq = 1; seq <= 500; seq++) {
+                appendAndRelease(journal, data(seq, 64));
+            }
+            assertThat(journal.lastAppendedSeq()).isEqualTo(500);
+            assertThat(journal.durableSeq()).isZero();
+            assertThat(reader.next()).as("nothing unsynced is shipped").isNull();
+            assertThat(syncCount()).isZero();
+
+            assertThat(journal.sync()).isEqualTo(500);
+            assertThat(journal.durableSeq()).isEqualTo(500);
+            assertThat(syncCount()).isEqualTo(1);
+            assertThat(journal.sync()).as("nothing new: no msync").isEqualTo(500);
+            assertThat(syncCount()).isEqualTo(1);
+            assertThat(registry.get("datamover.journal.records.appended").counter().count()).isEqualTo(500);
+
+            appendAndRelease(journal, data(501, 64));
+            journal.sync();
+            assertThat(syncCount()).isEqualTo(2);
+            WriteRecord first = reader.next();
+            assertThat(first.seq()).isEqualTo(1);
+            first.release();
+        }
+    }
+
+    @Test
+    void refusesASeqThatIsNotTheNextOne() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            appendAndRelease(journal, data(41, 8));
+            WriteRecord gap = data(43, 8);
+            WriteRecord repeat = data(41, 8);
+            try {
+                assertThatThrownBy(() -> journal.append(gap)).isInstanceOf(OutOfSequenceException.class)
+                        .hasMessageContaining("expects seq 42, got 43");
+                assertThatThrownBy(() -> journal.append(repeat)).isInstanceOf(OutOfSequenceException.class);
+            } finally {
+                gap.release();
+                repeat.release();
+            }
+            assertThat(journal.lastAppendedSeq()).isEqualTo(41);
+            assertThat(appendAndRelease(journal, data(42, 8))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    @Test
+    void fullJournalRefusesKeepsWhatItHoldsAndAcceptsAgainAfterRelease() throws Exception {
+        long seq = 0;
+        try (Journal journal = open(64 * 1024)) {
+            while (appendAndRelease(journal, data(seq + 1, 1000)) == AppendResult.APPENDED) {
+                seq++;
+            }
+            long stored = seq;
+            assertThat(stored).isBetween(50L, 64L);
+            assertThat(journal.retainedBytes()).isLessThanOrEqualTo(64 * 1024);
+            assertThat(appendAndRelease(journal, data(stored + 1, 1000))).isEqualTo(AppendResult.FULL);
+            assertThat(registry.get("datamover.journal.full.refusals").counter().count()).isEqualTo(2);
+            assertThat(journal.lastAppendedSeq()).isEqualTo(stored);
+            journal.sync();
+
+            long before = journal.retainedBytes();
+            journal.release(10);
+            assertThat(journal.retainedBytes()).isLessThan(before - 10 * 1000);
+            assertThat(appendAndRelease(journal, data(stored + 1, 1000))).isEqualTo(AppendResult.APPENDED);
+            journal.sync();
+            seq = stored + 1;
+        }
+        try (Journal journal = open(64 * 1024); JournalReader reader = journal.newReader()) {
+            assertThat(readAll(reader)).containsExactlyElementsOf(range(11, seq));
+            assertThat(journal.releasedSeq()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void readerPositionSurvivesReopenAndSeekMovesIt() throws Exception {
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            for (long seq = 1; seq <= 30; seq++) {
+                appendAndRelease(journal, data(seq, 32));
+            }
+            journal.sync();
+            for (int i = 0; i < 12; i++) {
+                reader.next().release();
+            }
+        }
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            assertThat(reader.nextSeq()).isEqualTo(13);
+            assertThat(readAll(reader)).containsExactlyElementsOf(range(13, 30));
+            reader.seekTo(5);
+            assertThat(readAll(reader)).containsExactlyElementsOf(range(5, 30));
+        }
+    }
+
+    @Test
+    void releaseDeletesCycleFilesWhollyBehindIt() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            for (long seq = 1; seq <= 40; seq++) {
+                appendAndRelease(journal, data(seq, 128));
+                journal.sync();
+                if (seq % 10 == 0) {
+                    clock.advanceMinutes(5); // four five-minute cycles of ten records
+                }
+            }
+            assertThat(cycleFiles()).hasSize(4);
+            journal.release(15);
+            assertThat(cycleFiles()).as("only the first cycle (seqs 1..10) is wholly released").hasSize(3);
+            journal.release(40);
+            assertThat(cycleFiles()).hasSize(1); // the last cycle holds the retention point
+            assertThat(journal.retainedBytes()).isZero();
+        }
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            assertThat(journal.lastAppendedSeq()).isEqualTo(40);
+            assertThat(journal.retainedBytes()).isZero();
+            assertThat(reader.next()).isNull();
+            assertThat(appendAndRelease(journal, data(41, 8))).isEqualTo(AppendResult.APPENDED);
+            journal.sync();
+            assertThat(readAll(reader)).containsExactly(41L);
+        }
+    }
+
+    @Test
+    void aCorruptTailEntryIsSkippedCountedAndNeverShipped() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            for (long seq = 1; seq <= 5; seq++) {
+                appendAndRelease(journal, data(seq, 300));
+            }
+            journal.sync();
+        }
+        corruptPayloadOf(5, 300);
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            assertThat(journal.lastAppendedSeq()).isEqualTo(4);
+            assertThat(registry.get("datamover.journal.entries.skipped").tag("reason", "corrupt").counter().count())
+                    .isEqualTo(1);
+            assertThat(appendAndRelease(journal, data(5, 20))).isEqualTo(AppendResult.APPENDED);
+            assertThat(appendAndRelease(journal, data(6, 20))).isEqualTo(AppendResult.APPENDED);
+            journal.sync();
+            List<Long> seqs = new ArrayList<>();
+            WriteRecord r;
+            while ((r = reader.next()) != null) {
+                seqs.add(r.seq());
+                if (r.seq() == 5) {
+                    assertThat(bytes(r)).isEqualTo(payloadOf(5, 20)); // the new 5, not the torn one
+                }
+                r.release();
+            }
+            assertThat(seqs).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
+        }
+    }
+
+    @Test
+    void anOwnerThreadOtherThanTheOpenerAppends() throws Exception {
+        try (Journal journal = open(1 << 24)) {
+            ExecutorService owner = Executors.newSingleThreadExecutor();
+            try {
+                long durable = owner.submit(() -> {
+                    journal.bindToCurrentThread();
+                    for (long seq = 1; seq <= 3; seq++) {
+                        appendAndRelease(journal, data(seq, 16));
+                    }
+                    return journal.sync();
+                }).get(30, TimeUnit.SECONDS);
+                assertThat(durable).isEqualTo(3);
+            } finally {
+                owner.shutdownNow();
+            }
+        }
+    }
+
+    private void corruptPayloadOf(long seq, int length) throws IOException {
+        byte[] needle = payloadOf(seq, length);
+        for (Path file : cycleFiles()) {
+            byte[] content = Files.readAllBytes(file);
+            int at = indexOf(content, needle);
+            if (at >= 0) {
+                content[at + length / 2] ^= 0x5A;
+                Files.write(file, content);
+                return;
+            }
+        }
+        throw new AssertionError("payload of seq " + seq + " not found in the journal files");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private List<Path> cycleFiles() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".cq4")).sorted().toList();
+        }
+    }
+
+    private long syncCount() {
+        return registry.get("datamover.journal.syncs").timer().count();
+    }
+
+    private static List<Long> readAll(JournalReader reader) {
+        List<Long> seqs = new ArrayList<>();
+        WriteRecord r;
+        while ((r = reader.next()) != null) {
+            seqs.add(r.seq());
+            r.release();
+        }
+        return seqs;
+    }
+
+    private static List<Long> range(long from, long to) {
+        List<Long> seqs = new ArrayList<>();
+        for (long s = from; s <= to; s++) {
+            seqs.add(s);
+        }
+        return seqs;
+    }
+
+    private static byte[] bytes(WriteRecord r) {
+        byte[] b = new byte[r.write().payload().readableBytes()];
+        r.write().payload().getBytes(r.write().payload().readerIndex(), b);
+        return b;
+    }
+}
