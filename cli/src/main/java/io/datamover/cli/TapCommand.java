@@ -5,6 +5,8 @@ import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -12,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -23,6 +26,8 @@ import picocli.CommandLine.Option;
         description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. When the gateway is slow or away the guest is never stalled: only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);
+    /** Longest a SIGTERM waits for the clean close (in-flight writes, last acks, bitmap flush). */
+    private static final long SHUTDOWN_WAIT_SECONDS = 60;
 
     @Option(names = "--export", required = true, paramLabel = "NAME=PATH",
             description = "A disk to serve: its NBD export name and its image file. Repeat for each disk of the VM;"
@@ -83,23 +88,28 @@ public final class TapCommand implements Callable<Integer> {
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
                     .build();
-        } catch (IllegalArgumentException | ArithmeticException | java.nio.file.NoSuchFileException e) {
+        } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());
         }
+        // One close path: SIGTERM's hook wakes this thread, which closes the tap, and the hook waits for that
+        // (the JVM exits when hooks return).
         CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tap-shutdown"));
         try (ReplicatingTap tap = ReplicatingTap.start(tapConfig, senderConfig, Duration.ofSeconds(connectWaitSeconds),
                 new SimpleMeterRegistry(), InstantSource.system())) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                stop.countDown();
-                try {
-                    tap.close();
-                } catch (Exception e) {
-                    LOG.error("clean shutdown failed", e);
-                }
-            }, "tap-shutdown"));
             LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}", exports.keySet(), nbd.host(),
                     tap.tap().port(), cgId, pair, gateway);
             stop.await();
+        } finally {
+            closed.countDown();
         }
         return 0;
     }
@@ -108,7 +118,7 @@ public final class TapCommand implements Callable<Integer> {
         try {
             String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
             return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "tap" : "tap-" + host;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return "tap";
         }
     }

@@ -55,11 +55,6 @@ public record Batch(int cg, long firstSeq, long lastSeq, int entryCount, long ol
         return body;
     }
 
-    /** Number of seqs the batch covers (more than entryCount when coalescing dropped writes). */
-    public long seqCount() {
-        return lastSeq - firstSeq + 1;
-    }
-
     void writeFixed(ByteBuf out) {
         out.writeInt(cg);
         out.writeLong(firstSeq);

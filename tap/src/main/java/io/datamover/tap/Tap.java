@@ -192,17 +192,6 @@ public final class Tap implements AutoCloseable {
                 .tracker().bitmap().snapshot();
     }
 
-    /** A thread that closes the tap, for {@link Runtime#addShutdownHook}. */
-    public Thread shutdownHook() {
-        return new Thread(() -> {
-            try {
-                close();
-            } catch (IOException e) {
-                LOG.error("tap shutdown failed", e);
-            }
-        }, "tap-shutdown");
-    }
-
     /**
      * Stops accepting NBD clients and lets in-flight requests finish (up to the shutdown timeout); the disks stay
      * open, so acknowledgements of records already handed off can still clear dirty regions. Idempotent.

@@ -1,9 +1,12 @@
 package io.datamover.cli.demo;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -48,7 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out.println("datamover demo: fio is not installed (apt-get install fio), so no guest writes through the tap;");
         out.println("streaming write records over loopback for " + seconds + " s instead");
-        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new java.net.InetSocketAddress("127.0.0.1", 0), true);
+        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(new InetSocketAddress("127.0.0.1", 0), true);
                 RecordStreamer streamer = new RecordStreamer(TimeUnit.SECONDS.toNanos(seconds))) {
             streamer.start(receiver.address());
             long start = System.nanoTime();
@@ -90,9 +93,9 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("  - status, RPO, verify and metrics");
     }
 
-    private static void deleteTree(Path dir) throws java.io.IOException {
+    private static void deleteTree(Path dir) throws IOException {
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }

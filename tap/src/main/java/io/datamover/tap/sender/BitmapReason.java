@@ -1,5 +1,7 @@
 package io.datamover.tap.sender;
 
+import java.util.Locale;
+
 /** Why the sender left STREAMING (or refused a record): a metric tag and a log word, for operators. */
 public enum BitmapReason {
     /** No handshaken connection to the gateway. */
@@ -21,6 +23,6 @@ public enum BitmapReason {
 
     /** Metric tag value. */
     String tag() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

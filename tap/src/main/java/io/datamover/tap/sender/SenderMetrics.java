@@ -1,5 +1,6 @@
 package io.datamover.tap.sender;
 
+import java.util.Locale;
 import io.datamover.protocol.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -70,7 +71,7 @@ final class SenderMetrics {
     /** Rare by nature, so the counter per code is looked up when needed. */
     void protocolError(ErrorCode code, ErrorOrigin origin) {
         registry.counter(PREFIX + "protocol.errors",
-                tags.and("code", code.name(), "origin", origin.name().toLowerCase(java.util.Locale.ROOT)))
+                tags.and("code", code.name(), "origin", origin.name().toLowerCase(Locale.ROOT)))
                 .increment();
     }
 
