@@ -21,11 +21,12 @@ public record BlockWrite(long seq, int disk, long offset, int length, RecordKind
         if (seq < 1) {
             throw new IllegalArgumentException("seq must be at least 1, got " + seq);
         }
-        if (offset < 0 || length < 1 || offset > Long.MAX_VALUE - length) {
-            throw new IllegalArgumentException("bad range: offset " + offset + ", length " + length);
-        }
         if (kind == null || payload == null) {
             throw new IllegalArgumentException("kind and payload are required");
+        }
+        if (kind.isMarker() ? offset != 0 || length != 0
+                : offset < 0 || length < 1 || offset > Long.MAX_VALUE - length) {
+            throw new IllegalArgumentException("bad range for " + kind + ": offset " + offset + ", length " + length);
         }
         if (kind.hasPayload()) {
             if (length > Wire.MAX_WRITE_BYTES) {
@@ -48,6 +49,14 @@ public record BlockWrite(long seq, int disk, long offset, int length, RecordKind
     /** A ZERO or TRIM write: a range without payload. */
     public static BlockWrite range(long seq, int disk, long offset, int length, RecordKind kind) {
         return new BlockWrite(seq, disk, offset, length, kind, 0, Unpooled.EMPTY_BUFFER);
+    }
+
+    /** A SYNC_BEGIN or SYNC_END marker for {@code disk}. */
+    public static BlockWrite marker(long seq, int disk, RecordKind kind) {
+        if (!kind.isMarker()) {
+            throw new IllegalArgumentException(kind + " is not a marker");
+        }
+        return new BlockWrite(seq, disk, 0, 0, kind, 0, Unpooled.EMPTY_BUFFER);
     }
 
     /** True when the payload still matches the CRC taken at the tap (always true without payload). */

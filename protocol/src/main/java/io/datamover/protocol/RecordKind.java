@@ -9,7 +9,17 @@ public enum RecordKind implements WireCode {
     /** The range reads as zeros afterwards (NBD WRITE_ZEROES); no payload. */
     ZERO(2),
     /** The range is discarded (NBD TRIM); reads back as zeros on our disks; no payload. */
-    TRIM(3);
+    TRIM(3),
+    /**
+     * Marker, no range and no payload: the initial sync (or a resync) of the record's disk starts here. From
+     * this seq until {@link #SYNC_END} the replica disk is INCONSISTENT.
+     */
+    SYNC_BEGIN(4),
+    /**
+     * Marker, no range and no payload: every allocated block of the disk has been sent since the matching
+     * {@link #SYNC_BEGIN}; once applied, the replica disk is UP_TO_DATE.
+     */
+    SYNC_END(5);
 
     private final int code;
 
@@ -24,6 +34,11 @@ public enum RecordKind implements WireCode {
 
     public boolean hasPayload() {
         return this == DATA;
+    }
+
+    /** A marker orders a state change of a replica disk with the writes; it has offset 0 and length 0. */
+    public boolean isMarker() {
+        return this == SYNC_BEGIN || this == SYNC_END;
     }
 
     /** Returns the kind for a wire code, or null when the code is unknown (callers raise the protocol error). */
