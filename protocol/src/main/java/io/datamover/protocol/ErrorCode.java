@@ -26,7 +26,9 @@ public enum ErrorCode implements WireCode {
     /** A local disk or journal failed. */
     STORAGE_FAILURE(13),
     SHUTTING_DOWN(14),
-    INTERNAL(15);
+    INTERNAL(15),
+    /** Another peer already serves this consistency group on this gateway. */
+    ALREADY_CONNECTED(16);
 
     private final int code;
 

@@ -76,7 +76,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 LOG.warn("gateway {}:{} not reachable within {} ms: serving in bitmap mode, still connecting",
                         senderConfig.gatewayHost(), senderConfig.gatewayPort(), connectWait.toMillis());
             }
-            Tap tap = Tap.start(tapConfig, sender, registry, clock);
+            Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), sender, registry, clock);
             started.set(tap);
             return new ReplicatingTap(sender, tap, modeEvents);
         } catch (IOException | RuntimeException | InterruptedException e) {

@@ -76,6 +76,14 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         check(firstSeq >= 1, "firstSeq must be >= 1: " + firstSeq);
     }
 
+    /** This configuration with another first seq (the gateway decides it for a tap starting clean). */
+    public TapConfig withFirstSeq(long seq) {
+        return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
+                maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
+                maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
+                handshakeTimeoutMillis, shutdownTimeoutMillis, seq);
+    }
+
     private static void check(boolean condition, String message) {
         if (!condition) {
             throw new InvalidTapConfigException(message);

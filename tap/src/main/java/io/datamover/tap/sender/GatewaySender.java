@@ -54,6 +54,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private long nextSeq;
     private long lastFlushSeq = -1;
     private boolean closed;
+    /** Until the first offer or {@link #takeStartSeq()}, a handshake may move the start to the gateway's resume point. */
+    private boolean startSeqOpen = true;
 
     private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
             MeterRegistry registry, InstantSource clock) {
@@ -104,6 +106,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             }
             int bytes = FrameCodec.encodedLength(record);
             synchronized (lock) {
+                startSeqOpen = false;
                 BitmapReason refusal = admit(record.seq(), bytes);
                 if (refusal != null) {
                     metrics.refused(refusal);
@@ -122,6 +125,19 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             if (!handedOn) {
                 record.release();
             }
+        }
+    }
+
+    /**
+     * The seq the tap's first write must take, fixed from now on. A tap starting with a clean bitmap has
+     * nothing the gateway lacks, so it continues after whatever the gateway already holds (its seq counter is
+     * not persistent); the handshakes before this call may therefore move the start up to the gateway's
+     * {@code resumeSeq + 1}.
+     */
+    public long takeStartSeq() {
+        synchronized (lock) {
+            startSeqOpen = false;
+            return nextSeq;
         }
     }
 
@@ -288,6 +304,14 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         public void handshaken(Channel channel, HelloAck ack) throws ProtocolException {
             long resumeSeq = ack.resumeSeq();
             synchronized (lock) {
+                if (startSeqOpen && resumeSeq != lastSentSeq) {
+                    LOG.info("cg {}: gateway {} holds up to seq {}: this tap starts at seq {}", cg, gateway,
+                            resumeSeq, resumeSeq + 1);
+                    nextSeq = resumeSeq + 1;
+                    lastSentSeq = resumeSeq;
+                    durableSeq = resumeSeq;
+                    window.releaseThrough(resumeSeq);
+                }
                 if (resumeSeq > lastSentSeq) {
                     throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
                             + " up to seq " + resumeSeq + ", but this tap has sent only up to " + lastSentSeq

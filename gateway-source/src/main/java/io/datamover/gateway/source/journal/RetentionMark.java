@@ -1,13 +1,11 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DurableFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -53,17 +51,8 @@ record RetentionMark(long releasedSeq, long index) {
         b.putInt(MAGIC).putInt(VERSION).putLong(releasedSeq).putLong(index);
         b.putInt(crc(b));
         b.flip();
-        Path tmp = directory.resolve(FILE_NAME + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                while (b.hasRemaining()) {
-                    ch.write(b);
-                }
-                ch.force(true);
-            }
-            Files.move(tmp, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
-            forceDirectory(directory);
+            DurableFiles.replace(directory.resolve(FILE_NAME), b);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the retention mark in " + directory, e);
         }
@@ -71,9 +60,7 @@ record RetentionMark(long releasedSeq, long index) {
 
     /** Makes created, renamed or deleted names in {@code directory} durable. */
     static void forceDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        DurableFiles.forceDirectory(directory);
     }
 
     private static int crc(ByteBuffer b) {

@@ -1,0 +1,39 @@
+package io.datamover.disk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/** Small state files replaced atomically and durably: after a crash either the old or the new content is there. */
+public final class DurableFiles {
+    private DurableFiles() {}
+
+    /**
+     * Replaces {@code file} with {@code content}: writes a temporary sibling, fsyncs it, renames it over the
+     * file and fsyncs the directory, so a crash at any point leaves one whole version.
+     */
+    public static void replace(Path file, ByteBuffer content) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer b = content.duplicate();
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        forceDirectory(file.toAbsolutePath().getParent());
+    }
+
+    /** Makes created, renamed or deleted names in {@code directory} durable. */
+    public static void forceDirectory(Path directory) throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+}

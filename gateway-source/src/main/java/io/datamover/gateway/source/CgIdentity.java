@@ -1,0 +1,50 @@
+package io.datamover.gateway.source;
+
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.ProtocolException;
+import java.util.List;
+
+/**
+ * Who a consistency group is, as its tap declared it at first contact: pair, cg id and name, disks. The
+ * gateway keeps it with the journal so that it can ship after a restart before the tap is back, and so that a
+ * tap of another pair, or with other disks, is refused instead of mixed into this journal.
+ */
+public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> disks) {
+    public CgIdentity {
+        disks = List.copyOf(disks);
+    }
+
+    public static CgIdentity of(Hello hello) {
+        return new CgIdentity(hello.pairId(), hello.cgId(), hello.cgName(), hello.disks());
+    }
+
+    /** Unsigned cg id as operators see it (the wire field is u32). */
+    public String cgLabel() {
+        return Integer.toUnsignedString(cgId);
+    }
+
+    /** The declared disk with this id, or null. */
+    public DiskInfo disk(int id) {
+        for (DiskInfo d : disks) {
+            if (d.id() == id) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** Refuses a returning tap that is not this group any more: another pair, or other disks. */
+    public void requireSameAs(Hello hello) throws ProtocolException {
+        if (!pairId.equals(hello.pairId())) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " belongs to pair " + pairId
+                    + ", but tap " + hello.senderId() + " says pair " + hello.pairId());
+        }
+        if (!disks.equals(hello.disks())) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " was protected with disks "
+                    + disks + ", but tap " + hello.senderId() + " declares " + hello.disks()
+                    + ": a changed disk set needs a new consistency group (or a resync)");
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.datamover.gateway.source;
+
+import io.datamover.gateway.source.receiver.JournalWriter;
+import io.datamover.gateway.source.receiver.TapLink;
+import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.ProtocolException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consistency groups of a source gateway: opens the ones found in the data directory at start (so their
+ * journals ship before their taps are back), creates a group at its tap's first contact, and lets one tap at a
+ * time attach to each. Opening and creating touch the disk, so they run on one control thread, never on an
+ * event loop.
+ */
+final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupRegistry.class);
+
+    private final SourceGatewayConfig config;
+    private final MeterRegistry registry;
+    private final InstantSource clock;
+    private final Map<Integer, SourceGroup> groups = new ConcurrentHashMap<>();
+    private final Map<Integer, TapLink> attachedTaps = new ConcurrentHashMap<>();
+    private final ExecutorService control = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
+
+    GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock) {
+        this.config = config;
+        this.registry = registry;
+        this.clock = clock;
+    }
+
+    /** Opens every group found under the data directory. */
+    void openExisting() throws IOException {
+        Files.createDirectories(config.dataDir());
+        List<Path> directories;
+        try (Stream<Path> list = Files.list(config.dataDir())) {
+            directories = list.filter(p -> p.getFileName().toString().startsWith(SourceGroup.DIRECTORY_PREFIX))
+                    .sorted().toList();
+        }
+        for (Path directory : directories) {
+            Optional<CgIdentity> identity = CgIdentityFile.read(directory);
+            if (identity.isEmpty()) {
+                LOG.warn("{} has no {}: not a consistency group, ignored", directory, CgIdentityFile.FILE_NAME);
+                continue;
+            }
+            SourceGroup group = SourceGroup.open(directory, identity.get(), config, registry, clock);
+            groups.put(identity.get().cgId(), group);
+            LOG.info("cg {} ({}) of pair {}: journal open, {} bytes retained", identity.get().cgLabel(),
+                    identity.get().cgName(), identity.get().pairId(), group.writer().journal().retainedBytes());
+        }
+    }
+
+    @Override
+    public CompletableFuture<JournalWriter> attachTap(Hello hello, TapLink tap) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                SourceGroup group = groupFor(hello);
+                TapLink other = attachedTaps.putIfAbsent(hello.cgId(), tap);
+                if (other != null) {
+                    throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
+                            + " is already served by another tap connection; one tap per consistency group");
+                }
+                return group.writer();
+            } catch (ProtocolException | IOException e) {
+                throw new CompletionException(e);
+            }
+        }, control);
+    }
+
+    private SourceGroup groupFor(Hello hello) throws ProtocolException, IOException {
+        if (config.pairId() != null && !config.pairId().equals(hello.pairId())) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "this gateway serves pair " + config.pairId()
+                    + ", tap " + hello.senderId() + " belongs to pair " + hello.pairId());
+        }
+        SourceGroup group = groups.get(hello.cgId());
+        if (group != null) {
+            group.identity().requireSameAs(hello);
+            return group;
+        }
+        CgIdentity identity = CgIdentity.of(hello);
+        group = SourceGroup.open(SourceGroup.directory(config.dataDir(), identity), identity, config, registry, clock);
+        groups.put(hello.cgId(), group);
+        LOG.info("cg {} ({}) of pair {}: first contact from tap {}, protecting disks {}", identity.cgLabel(),
+                identity.cgName(), identity.pairId(), hello.senderId(), identity.disks());
+        return group;
+    }
+
+    @Override
+    public void tapDetached(Hello hello, TapLink tap) {
+        attachedTaps.remove(hello.cgId(), tap);
+    }
+
+    List<SourceGroup> groups() {
+        return new ArrayList<>(groups.values());
+    }
+
+    @Override
+    public void close() {
+        control.shutdownNow();
+        for (SourceGroup group : groups.values()) {
+            group.close();
+        }
+        groups.clear();
+    }
+}

@@ -1,0 +1,106 @@
+package io.datamover.gateway.source;
+
+import io.datamover.gateway.source.receiver.ReceiverMetrics;
+import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.protocol.netty.FrameDecoder;
+import io.datamover.protocol.netty.FrameEncoder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The source gateway daemon ({@code datamover source-gateway}): taps connect to it, their records are journaled
+ * per consistency group and acknowledged once durable, and each group's shipper drains its journal to the
+ * target gateway.
+ */
+public final class SourceGateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SourceGateway.class);
+
+    private final SourceGatewayConfig config;
+    private final GroupRegistry groups;
+    private final EventLoopGroup eventLoops;
+    /** Open tap connections, closed at shutdown. */
+    private final ChannelGroup taps;
+    private final Channel server;
+
+    private SourceGateway(SourceGatewayConfig config, GroupRegistry groups, EventLoopGroup eventLoops,
+            ChannelGroup taps, Channel server) {
+        this.config = config;
+        this.groups = groups;
+        this.eventLoops = eventLoops;
+        this.taps = taps;
+        this.server = server;
+    }
+
+    /** Opens the groups found in the data directory, then listens for taps. */
+    public static SourceGateway start(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock)
+            throws IOException, InterruptedException {
+        GroupRegistry groups = new GroupRegistry(config, registry, clock);
+        EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try {
+            groups.openExisting();
+            ReceiverMetrics metrics = new ReceiverMetrics(registry);
+            ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+            Channel server = new ServerBootstrap()
+                    .group(eventLoops)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            taps.add(ch);
+                            ch.pipeline().addLast(
+                                    new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
+                                            TimeUnit.MILLISECONDS),
+                                    new FrameDecoder(config.frameLimits()),
+                                    new FrameEncoder(),
+                                    new TapSessionHandler(config.gatewayId(), groups, metrics, clock));
+                        }
+                    })
+                    .bind(config.listen())
+                    .sync()
+                    .channel();
+            SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
+            LOG.info("source gateway {} listening for taps on {}, data in {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir());
+            return gateway;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            groups.close();
+            eventLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /**
+     * Stops accepting taps, closes their connections, then makes every group's journal durable and closes it.
+     */
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        taps.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        groups.close();
+        LOG.info("source gateway {} stopped", config.gatewayId());
+    }
+}

@@ -1,0 +1,82 @@
+package io.datamover.gateway.source;
+
+import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.Names;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything a {@link SourceGateway} needs, validated once by the canonical constructor; {@link #builder}
+ * holds the defaults. Units are in the names.
+ *
+ * @param listen where taps connect
+ * @param dataDir one directory per consistency group ({@code cg-<id>}: its identity and journal)
+ * @param gatewayId this gateway's identity in handshakes
+ * @param pairId the only replication pair served, or null to take each group's pair from its first tap
+ * @param journalMaxBytes bound of each group's journal; when full, the tap is told to go to bitmap mode
+ * @param maxQueuedBytes records received but not yet appended, per group; over it the tap is not read
+ * @param heartbeatIntervalMs a HEARTBEAT goes to a tap after this long without sending it anything
+ * @param readIdleTimeoutMs a tap silent this long is taken for dead (it heartbeats every second)
+ * @param frameLimits bounds on frames from taps and on journal entries
+ */
+public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
+        long journalMaxBytes, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
+        FrameLimits frameLimits) {
+
+    public SourceGatewayConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(frameLimits, "frameLimits");
+        Names.requireId("gatewayId", gatewayId);
+        if (pairId != null) {
+            Names.requireId("pairId", pairId);
+        }
+        check(journalMaxBytes >= 1024 * 1024, "journalMaxBytes must be at least 1 MiB: " + journalMaxBytes);
+        check(maxQueuedBytes >= frameLimits.maxPayloadBytes(),
+                "maxQueuedBytes must hold the largest frame (" + frameLimits.maxPayloadBytes() + "): " + maxQueuedBytes);
+        check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
+        check(readIdleTimeoutMs > heartbeatIntervalMs, "readIdleTimeoutMs must exceed heartbeatIntervalMs");
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    public static Builder builder(InetSocketAddress listen, Path dataDir) {
+        return new Builder(listen, dataDir);
+    }
+
+    /** Defaults for everything but where to listen and where to keep data. */
+    public static final class Builder {
+        private final InetSocketAddress listen;
+        private final Path dataDir;
+        private String gatewayId = "source-gateway";
+        private String pairId;
+        private long journalMaxBytes = 1L << 30;
+        private long maxQueuedBytes = 64L << 20;
+        private long heartbeatIntervalMs = 1_000;
+        private long readIdleTimeoutMs = 10_000;
+        private FrameLimits frameLimits = FrameLimits.DEFAULT;
+
+        private Builder(InetSocketAddress listen, Path dataDir) {
+            this.listen = listen;
+            this.dataDir = dataDir;
+        }
+
+        public Builder gatewayId(String value) { gatewayId = value; return this; }
+        public Builder pairId(String value) { pairId = value; return this; }
+        public Builder journalMaxBytes(long value) { journalMaxBytes = value; return this; }
+        public Builder maxQueuedBytes(long value) { maxQueuedBytes = value; return this; }
+        public Builder heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
+        public Builder readIdleTimeoutMs(long value) { readIdleTimeoutMs = value; return this; }
+        public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
+
+        public SourceGatewayConfig build() {
+            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, maxQueuedBytes,
+                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits);
+        }
+    }
+}

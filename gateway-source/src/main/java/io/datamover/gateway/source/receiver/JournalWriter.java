@@ -1,0 +1,332 @@
+package io.datamover.gateway.source.receiver;
+
+import io.datamover.gateway.source.journal.AppendResult;
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.OutOfSequenceException;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.InstantSource;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The owner thread of one consistency group's journal. Tap sessions hand it records, the shipper hands it
+ * releases; it appends, then commits the group with one sync and acknowledges the tap up to the durable seq.
+ * Everything queued at the moment of a sync is covered by it, so the busier the tap, the more records each
+ * fdatasync covers (group commit).
+ *
+ * <p>The queue is bounded in bytes: {@link #append} says when it is over the bound, the session stops
+ * reading its socket, and this thread resumes it once the queue is half empty.
+ */
+public final class JournalWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
+    /** Records appended before a sync is forced even if more are queued, so acks keep flowing. */
+    static final int MAX_RECORDS_PER_COMMIT = 4096;
+    private static final long IDLE_POLL_MS = 50;
+
+    private sealed interface Command {}
+
+    private record Append(WriteRecord record, TapLink from, int bytes) implements Command {}
+
+    private record Attach(TapLink link, CompletableFuture<Long> resumeSeq) implements Command {}
+
+    private record Detach(TapLink link) implements Command {}
+
+    private final String cg;
+    private final JournalConfig config;
+    private final long maxQueuedBytes;
+    private final LongConsumer durableListener;
+    private final BlockingQueue<Command> commands = new LinkedBlockingQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicReference<TapLink> pausedLink = new AtomicReference<>();
+    private final AtomicLong releaseRequested = new AtomicLong();
+    private final CompletableFuture<Journal> opened = new CompletableFuture<>();
+    private final Thread thread;
+    private final Counter recordsRefused;
+    private final MeterRegistry registry;
+    private final Gauge queuedGauge;
+    private volatile boolean closing;
+
+    // Owner thread only.
+    private Journal journal;
+    private TapLink tap;
+    private TapLink refusedTap;
+    private long ackedToTap;
+    private long released;
+
+    private JournalWriter(String cg, JournalConfig config, long maxQueuedBytes, LongConsumer durableListener,
+            MeterRegistry registry, InstantSource clock) {
+        this.cg = cg;
+        this.config = config;
+        this.maxQueuedBytes = maxQueuedBytes;
+        this.durableListener = durableListener;
+        this.registry = registry;
+        Tags tags = Tags.of("cg", cg);
+        this.recordsRefused = registry.counter("datamover.source.records.refused", tags);
+        this.queuedGauge = Gauge.builder("datamover.source.journal.queue.bytes", queuedBytes, AtomicLong::get)
+                .tags(tags).register(registry);
+        this.thread = Thread.ofPlatform().name("journal-cg-" + cg).unstarted(() -> run(registry, clock));
+    }
+
+    /**
+     * Opens the journal on a new owner thread (recovering it) and starts taking commands.
+     *
+     * @param maxQueuedBytes bound of records waiting to be appended; over it the tap session stops reading
+     * @param durableListener told the new durable seq after every sync that advanced it (wakes the shipper)
+     */
+    public static JournalWriter start(String cg, JournalConfig config, long maxQueuedBytes,
+            LongConsumer durableListener, MeterRegistry registry, InstantSource clock)
+            throws IOException {
+        JournalWriter writer = new JournalWriter(cg, config, maxQueuedBytes, durableListener, registry, clock);
+        writer.thread.start();
+        try {
+            writer.opened.get();
+        } catch (ExecutionException e) {
+            writer.unregister();
+            throw new IOException("cannot open the journal of cg " + cg + " in " + config.directory() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            writer.close();
+            throw new InterruptedIOException("interrupted while opening the journal of cg " + cg);
+        }
+        return writer;
+    }
+
+    /** The journal, for the shipper to open its reader on its own thread and to read the durable seq. */
+    public Journal journal() {
+        return opened.join();
+    }
+
+    /**
+     * Makes {@code link} the group's tap (after syncing what is appended) and completes with the seq the tap
+     * must continue after.
+     */
+    public CompletableFuture<Long> attach(TapLink link) {
+        CompletableFuture<Long> resume = new CompletableFuture<>();
+        submit(new Attach(link, resume));
+        return resume;
+    }
+
+    /** The tap's connection is gone: no more acks or resumes for it. */
+    public void detach(TapLink link) {
+        submit(new Detach(link));
+    }
+
+    /**
+     * Queues the next record of {@code from} (ownership passes here).
+     *
+     * @return false when the queue is over its bound: stop reading until {@link TapLink#resumeReading()}
+     */
+    public boolean append(WriteRecord record, TapLink from) {
+        int bytes = FrameCodec.encodedLength(record);
+        long queued = queuedBytes.addAndGet(bytes);
+        submit(new Append(record, from, bytes));
+        if (queued > maxQueuedBytes) {
+            pausedLink.set(from);
+            return false;
+        }
+        return true;
+    }
+
+    /** The target holds everything up to {@code seq} durably: its journal space may be given back. */
+    public void release(long seq) {
+        releaseRequested.accumulateAndGet(seq, Math::max);
+    }
+
+    private void submit(Command command) {
+        if (closing) {
+            if (command instanceof Append a) {
+                a.record().release();
+                queuedBytes.addAndGet(-a.bytes());
+            } else if (command instanceof Attach a) {
+                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
+                        "the gateway is shutting down"));
+            }
+            return;
+        }
+        commands.add(command);
+    }
+
+    private void run(MeterRegistry registry, InstantSource clock) {
+        try {
+            journal = Journal.open(config, registry, clock);
+            released = journal.releasedSeq();
+            opened.complete(journal);
+        } catch (RuntimeException | Error | JournalStorageException e) {
+            opened.completeExceptionally(e);
+            return;
+        }
+        try {
+            loop();
+        } catch (RuntimeException | Error e) {
+            LOG.error("cg {}: the journal failed, refusing the tap's records from now on", cg, e);
+            if (tap != null) {
+                tap.refuse(new ProtocolException(ErrorCode.STORAGE_FAILURE, "the source gateway's journal failed: "
+                        + e.getMessage()));
+            }
+        } finally {
+            drainUnprocessed();
+            journal.close();
+        }
+    }
+
+    private void loop() {
+        while (!closing) {
+            Command first = poll();
+            int appended = 0;
+            for (Command c = first; c != null; c = appended < MAX_RECORDS_PER_COMMIT ? commands.poll() : null) {
+                if (execute(c)) {
+                    appended++;
+                }
+            }
+            commit();
+        }
+        // Closing: what is already queued is appended and made durable, so nothing acknowledged-in-flight is lost.
+        for (Command c = commands.poll(); c != null; c = commands.poll()) {
+            execute(c);
+        }
+        commit();
+    }
+
+    private Command poll() {
+        try {
+            return commands.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            closing = true;
+            return null;
+        }
+    }
+
+    /** Runs one command; true when it appended a record. */
+    private boolean execute(Command command) {
+        switch (command) {
+            case Append a -> {
+                queuedBytes.addAndGet(-a.bytes());
+                try {
+                    return append(a);
+                } finally {
+                    a.record().release();
+                }
+            }
+            case Attach a -> {
+                long resume = journal.sync();
+                tap = a.link();
+                refusedTap = null;
+                ackedToTap = resume;
+                a.resumeSeq().complete(resume);
+            }
+            case Detach d -> {
+                if (tap == d.link()) {
+                    tap = null;
+                }
+                pausedLink.compareAndSet(d.link(), null);
+            }
+        }
+        return false;
+    }
+
+    private boolean append(Append a) {
+        if (a.from() != tap || a.from() == refusedTap) {
+            recordsRefused.increment(); // after a refusal, the tap's dirty bits cover these
+            return false;
+        }
+        try {
+            if (journal.append(a.record()) == AppendResult.APPENDED) {
+                return true;
+            }
+            refuse(a.from(), new ProtocolException(ErrorCode.JOURNAL_FULL, "the source journal of cg " + cg
+                    + " is full (" + journal.retainedBytes() + " of " + config.maxBytes()
+                    + " bytes): switch to bitmap mode; seq " + a.record().seq() + " and later were not journaled"));
+        } catch (OutOfSequenceException e) {
+            refuse(a.from(), new ProtocolException(ErrorCode.SEQ_GAP, "cg " + cg + ": " + e.getMessage()));
+        }
+        return false;
+    }
+
+    private void refuse(TapLink link, ProtocolException why) {
+        commit(); // acknowledge what is journaled before the refusal closes the connection, so those bits clear
+        recordsRefused.increment();
+        refusedTap = link;
+        LOG.warn("cg {}: refusing the tap's records: {}", cg, why.getMessage());
+        link.refuse(why);
+    }
+
+    /** One sync for everything appended since the last, then the acks, the release and the wake-up it allows. */
+    private void commit() {
+        long before = journal.durableSeq();
+        long durable = journal.sync();
+        if (tap != null && tap != refusedTap && durable > ackedToTap) {
+            ackedToTap = durable;
+            tap.acknowledgeDurable(durable);
+        }
+        long releasable = Math.min(releaseRequested.get(), durable);
+        if (releasable > released) {
+            journal.release(releasable);
+            released = releasable;
+        }
+        if (durable > before) {
+            durableListener.accept(durable);
+        }
+        TapLink paused = pausedLink.get();
+        if (paused != null && queuedBytes.get() <= maxQueuedBytes / 2 && pausedLink.compareAndSet(paused, null)) {
+            paused.resumeReading();
+        }
+    }
+
+    private void drainUnprocessed() {
+        for (Command c = commands.poll(); c != null; c = commands.poll()) {
+            if (c instanceof Append a) {
+                a.record().release();
+                queuedBytes.addAndGet(-a.bytes());
+            } else if (c instanceof Attach a) {
+                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
+                        "the gateway is shutting down"));
+            }
+        }
+    }
+
+    public long durableSeq() {
+        return opened.isDone() && !opened.isCompletedExceptionally() ? opened.join().durableSeq() : 0;
+    }
+
+    public long queuedBytes() {
+        return queuedBytes.get();
+    }
+
+    /** Appends and syncs what is queued, closes the journal on its thread, and waits for that. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            unregister();
+        }
+    }
+
+    private void unregister() {
+        registry.remove(queuedGauge);
+        registry.remove(recordsRefused);
+    }
+}

@@ -1,0 +1,15 @@
+package io.datamover.gateway.source.receiver;
+
+import io.datamover.protocol.ProtocolException;
+
+/** The connected tap as the journal's owner thread sees it; every method may be called from any thread. */
+public interface TapLink {
+    /** Every record up to {@code seq} is durable in the journal. */
+    void acknowledgeDurable(long seq);
+
+    /** Tells the tap why its records are no longer taken (JOURNAL_FULL, a storage failure) and closes. */
+    void refuse(ProtocolException why);
+
+    /** The journal's queue has room again: read from the tap again. */
+    void resumeReading();
+}

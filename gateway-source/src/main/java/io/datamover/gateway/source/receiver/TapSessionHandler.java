@@ -1,0 +1,245 @@
+package io.datamover.gateway.source.receiver;
+
+import io.datamover.gateway.source.CgIdentity;
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Feature;
+import io.datamover.protocol.Flush;
+import io.datamover.protocol.Frame;
+import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Heartbeat;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.WriteRecord;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tap connection, at the source gateway: HELLO first (role, revision, features, then the consistency group
+ * is looked up or created off the event loop), then gap-free WRITE_RECORDs checked against the declared disks
+ * and handed to the group's {@link JournalWriter}. Acks and refusals come back from the writer's thread as
+ * {@link TapLink} calls. Only moves frames and checks them; never touches the disk.
+ */
+public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> implements TapLink {
+    private static final Logger LOG = LoggerFactory.getLogger(TapSessionHandler.class);
+
+    /** Finds, or creates on first contact, the journal of a tap's consistency group. */
+    public interface Groups {
+        /**
+         * Completes with the group's writer once {@code hello} is accepted as its only tap, or fails with a
+         * {@link ProtocolException} saying why not. Called on the event loop; must not block.
+         */
+        CompletableFuture<JournalWriter> attachTap(Hello hello, TapLink tap);
+
+        /** The tap's connection is gone; called once, after a successful {@link #attachTap}. */
+        void tapDetached(Hello hello, TapLink tap);
+    }
+
+    private enum State { AWAITING_HELLO, ATTACHING, STREAMING, CLOSED }
+
+    private final String gatewayId;
+    private final Groups groups;
+    private final ReceiverMetrics metrics;
+    private final InstantSource clock;
+    private State state = State.AWAITING_HELLO;
+    private Channel channel;
+    private Hello hello;
+    private CgIdentity identity;
+    private JournalWriter writer;
+    private long expectedSeq;
+    private volatile long lastAckedSeq;
+
+    public TapSessionHandler(String gatewayId, Groups groups, ReceiverMetrics metrics, InstantSource clock) {
+        super(Frame.class);
+        this.gatewayId = gatewayId;
+        this.groups = groups;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
+        switch (frame) {
+            case Hello h when state == State.AWAITING_HELLO -> handshake(ctx, h);
+            case WriteRecord r when state == State.STREAMING -> accept(ctx, r);
+            case Flush f when state == State.STREAMING -> metrics.flushes.increment(); // group commit acks soon anyway
+            case Heartbeat hb when state == State.STREAMING ->
+                    ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+            case ErrorFrame error -> {
+                metrics.peerError(error.code());
+                LOG.warn("tap {} closed its connection with {}: {}", who(ctx), error.code(), error.message());
+                ctx.close();
+            }
+            default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a tap "
+                    + (state == State.STREAMING ? "" : "before HELLO_ACK"));
+        }
+    }
+
+    private void handshake(ChannelHandlerContext ctx, Hello h) throws ProtocolException {
+        if (h.role() != Role.TAP) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, h.senderId() + " says it is a " + h.role()
+                    + "; this port takes taps");
+        }
+        Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
+        hello = h;
+        identity = CgIdentity.of(h);
+        state = State.ATTACHING;
+        groups.attachTap(h, this)
+                .thenCompose(w -> {
+                    writer = w;
+                    return w.attach(this);
+                })
+                .whenComplete((resumeSeq, failure) -> ctx.executor().execute(() -> {
+                    if (failure != null) {
+                        if (writer != null) {
+                            groups.tapDetached(hello, this);
+                            writer = null;
+                        }
+                        fail(ctx, failure instanceof CompletionException c ? c.getCause() : failure);
+                    } else {
+                        attached(ctx, agreed, resumeSeq);
+                    }
+                }));
+    }
+
+    private void attached(ChannelHandlerContext ctx, Handshake.Agreement agreed, long resumeSeq) {
+        if (!ctx.channel().isActive()) {
+            state = State.CLOSED;
+            writer.detach(this);
+            groups.tapDetached(hello, this);
+            return;
+        }
+        state = State.STREAMING;
+        expectedSeq = resumeSeq + 1;
+        lastAckedSeq = resumeSeq;
+        metrics.tapsConnected.increment();
+        LOG.info("tap {} ({}) attached to cg {} ({}) of pair {}: journal holds up to seq {}", hello.senderId(),
+                who(ctx), identity.cgLabel(), hello.cgName(), hello.pairId(), resumeSeq);
+        ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
+                resumeSeq));
+    }
+
+    private void accept(ChannelHandlerContext ctx, WriteRecord r) throws ProtocolException {
+        if (r.cg() != hello.cgId()) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "record of cg " + Integer.toUnsignedString(r.cg())
+                    + " on the connection of cg " + identity.cgLabel());
+        }
+        if (r.seq() != expectedSeq) {
+            throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + identity.cgLabel() + ": expected seq "
+                    + expectedSeq + ", got " + r.seq());
+        }
+        DiskInfo disk = identity.disk(r.write().disk());
+        if (disk == null) {
+            throw new ProtocolException(ErrorCode.MALFORMED, "seq " + r.seq() + " names disk " + r.write().disk()
+                    + ", which the HELLO did not declare");
+        }
+        if (r.write().endOffset() > disk.sizeBytes()) {
+            throw new ProtocolException(ErrorCode.MALFORMED, "seq " + r.seq() + " writes [" + r.write().offset()
+                    + ", " + r.write().endOffset() + ") past the end of disk " + disk.name() + " ("
+                    + disk.sizeBytes() + " bytes)");
+        }
+        // The frame decoder has already checked the payload against the CRC the tap took.
+        expectedSeq++;
+        metrics.received(r.write().length());
+        r.retain(); // the writer owns it from here; this handler releases the frame after this method
+        if (!writer.append(r, this)) {
+            ctx.channel().config().setAutoRead(false);
+            metrics.readPauses.increment();
+        }
+    }
+
+    @Override
+    public void acknowledgeDurable(long seq) {
+        lastAckedSeq = seq;
+        channel.writeAndFlush(new Ack(hello.cgId(), seq, AckScope.DURABLE), channel.voidPromise());
+    }
+
+    @Override
+    public void refuse(ProtocolException why) {
+        channel.eventLoop().execute(() -> {
+            if (channel.isActive()) {
+                metrics.refused(why.code());
+                channel.writeAndFlush(ErrorFrame.of(why)).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+    }
+
+    @Override
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (!(event instanceof IdleStateEvent idle)) {
+            ctx.fireUserEventTriggered(event);
+        } else if (idle.state() == IdleState.WRITER_IDLE && state == State.STREAMING) {
+            ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+        } else if (idle.state() == IdleState.READER_IDLE) {
+            LOG.warn("tap {}: silent for too long{}, closing", who(ctx), state == State.STREAMING ? "" : " (no HELLO)");
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        fail(ctx, cause);
+    }
+
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ProtocolException p = ProtocolException.findIn(cause);
+        ErrorFrame error = p != null ? ErrorFrame.of(p) : ErrorFrame.of(ErrorCode.INTERNAL, String.valueOf(cause));
+        metrics.refused(error.code());
+        if (p == null) {
+            LOG.error("tap {}: internal error, closing", who(ctx), cause);
+        } else {
+            LOG.warn("tap {}: {}, closing: {}", who(ctx), error.code(), error.message());
+        }
+        ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.STREAMING) {
+            writer.detach(this);
+            groups.tapDetached(hello, this);
+            LOG.info("tap {} ({}) of cg {} disconnected at seq {}", hello.senderId(), who(ctx), identity.cgLabel(),
+                    expectedSeq - 1);
+        }
+        state = State.CLOSED;
+        ctx.fireChannelInactive();
+    }
+
+    private static String who(ChannelHandlerContext ctx) {
+        return String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    private long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+    }
+}

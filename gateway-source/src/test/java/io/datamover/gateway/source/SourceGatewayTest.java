@@ -1,0 +1,199 @@
+package io.datamover.gateway.source;
+
+import static io.datamover.gateway.source.TestTap.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.gateway.source.journal.JournalReader;
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The io receiver against a protocol-speaking tap on a real socket, with a real journal underneath. */
+class SourceGatewayTest {
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dataDir;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private SourceGateway gateway;
+
+    @AfterEach
+    void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    private SourceGatewayConfig.Builder config() {
+        return SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0), dataDir);
+    }
+
+    private void startGateway(SourceGatewayConfig config) throws Exception {
+        gateway = SourceGateway.start(config, registry, InstantSource.system());
+    }
+
+    private TestTap connect(Hello hello, long expectedResumeSeq) throws Exception {
+        TestTap tap = new TestTap(gateway.address());
+        tap.send(hello);
+        HelloAck ack = tap.next(HelloAck.class);
+        assertThat(ack.role()).isEqualTo(Role.SOURCE_GATEWAY);
+        assertThat(ack.resumeSeq()).isEqualTo(expectedResumeSeq);
+        return tap;
+    }
+
+    /** Sends records {@code first..last} and waits until the gateway acknowledges the last as durable. */
+    private static void sendAndAwaitDurable(TestTap tap, long first, long last) throws Exception {
+        for (long seq = first; seq <= last; seq++) {
+            tap.send(record(seq, 4096 + (int) (seq % 7) * 512));
+        }
+        long acked = 0;
+        while (acked < last) {
+            Ack ack = tap.next(Ack.class);
+            assertThat(ack.scope()).isEqualTo(AckScope.DURABLE);
+            assertThat(ack.seq()).isGreaterThan(acked).isLessThanOrEqualTo(last);
+            acked = ack.seq();
+        }
+    }
+
+    /** Reads the group's journal after the gateway closed it and checks it holds exactly {@code 1..last}. */
+    private void assertJournalHolds(long last) throws Exception {
+        JournalConfig journalConfig = JournalConfig.of(dataDir.resolve("cg-7").resolve("journal"), 1L << 30);
+        try (Journal journal = Journal.open(journalConfig, new SimpleMeterRegistry(), InstantSource.system());
+                JournalReader reader = journal.newReader()) {
+            assertThat(journal.durableSeq()).isEqualTo(last);
+            reader.seekTo(1);
+            for (long seq = 1; seq <= last; seq++) {
+                WriteRecord r = reader.next();
+                assertThat(r).as("seq %d", seq).isNotNull();
+                WriteRecord expected = record(seq, 4096 + (int) (seq % 7) * 512);
+                try {
+                    assertThat(r.seq()).isEqualTo(seq);
+                    assertThat(ByteBufUtil.equals(r.write().payload(), expected.write().payload())).isTrue();
+                    assertThat(r.write().offset()).isEqualTo(expected.write().offset());
+                } finally {
+                    r.release();
+                    expected.release();
+                }
+            }
+            assertThat(reader.next()).isNull();
+        }
+    }
+
+    @Test
+    void recordsAreJournaledThenAcknowledgedAndARestartedGatewayResumesAfterThem() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            sendAndAwaitDurable(tap, 1, 500);
+        }
+        gateway.close();
+        gateway = null;
+        assertJournalHolds(500);
+
+        startGateway(config().build());
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 500)) {
+            sendAndAwaitDurable(tap, 501, 520);
+        }
+        assertThat(registry.get("datamover.source.receiver.records").counter().count()).isEqualTo(520);
+    }
+
+    @Test
+    void aGapClosesTheConnectionAndNothingAfterItIsJournaled() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            sendAndAwaitDurable(tap, 1, 3);
+            tap.send(record(5, 4096));
+            assertThat(tap.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.SEQ_GAP);
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        connect(TestTap.hello("pair-a"), 3).close();
+    }
+
+    @Test
+    void aWriteOutsideTheDiskIsRefused() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            tap.send(new WriteRecord(TestTap.CG, 1, false, BlockWrite.data(1, 0, TestTap.DISK.sizeBytes() - 512,
+                    Unpooled.wrappedBuffer(new byte[4096]))));
+            assertThat(tap.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.MALFORMED);
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        connect(TestTap.hello("pair-a"), 0).close();
+    }
+
+    @Test
+    void aTapOfAnotherPairOrWithOtherDisksIsRefused() throws Exception {
+        startGateway(config().pairId("pair-a").build());
+        try (TestTap tap = new TestTap(gateway.address())) {
+            tap.send(TestTap.hello("pair-b"));
+            assertThat(tap.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.WRONG_PAIR);
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        connect(TestTap.hello("pair-a"), 0).close();
+        Hello grownDisk = Hello.of(Role.TAP, "test-tap", "pair-a", TestTap.CG, "vm1",
+                List.of(new DiskInfo(0, "disk0", 4 << 20, 4096)));
+        try (TestTap tap = new TestTap(gateway.address())) {
+            tap.send(grownDisk);
+            ErrorFrame error = tap.next(ErrorFrame.class);
+            assertThat(error.code()).isEqualTo(ErrorCode.WRONG_PAIR);
+            assertThat(error.message()).contains("disks");
+        }
+    }
+
+    @Test
+    void oneTapPerConsistencyGroup() throws Exception {
+        startGateway(config().build());
+        try (TestTap first = connect(TestTap.hello("pair-a"), 0); TestTap second = new TestTap(gateway.address())) {
+            second.send(TestTap.hello("pair-a"));
+            assertThat(second.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.ALREADY_CONNECTED);
+            sendAndAwaitDurable(first, 1, 2); // the first is undisturbed
+        }
+    }
+
+    @Test
+    void aFullJournalTellsTheTapToSwitchToBitmapModeAndKeepsWhatItAcknowledged() throws Exception {
+        startGateway(config().journalMaxBytes(1 << 20).build());
+        long lastAcked = 0;
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            for (long seq = 1; seq <= 40; seq++) { // 40 x 64 KiB cannot fit in 1 MiB
+                tap.send(record(seq, 64 * 1024));
+            }
+            while (true) {
+                var frame = tap.next(Duration.ofSeconds(10));
+                if (frame instanceof Ack ack) {
+                    lastAcked = ack.seq();
+                } else if (frame instanceof ErrorFrame error) {
+                    assertThat(error.code()).isEqualTo(ErrorCode.JOURNAL_FULL);
+                    break;
+                }
+            }
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        assertThat(lastAcked).isBetween(1L, 16L);
+        assertThat(registry.get("datamover.journal.full.refusals").counter().count()).isGreaterThanOrEqualTo(1);
+        // A returning tap learns what the journal holds: every acknowledged record, and nothing past the refusal.
+        try (TestTap tap = new TestTap(gateway.address())) {
+            tap.send(TestTap.hello("pair-a"));
+            assertThat(tap.next(HelloAck.class).resumeSeq()).isGreaterThanOrEqualTo(lastAcked).isLessThan(40);
+        }
+    }
+}
