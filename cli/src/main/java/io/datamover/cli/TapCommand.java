@@ -13,8 +13,6 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -26,8 +24,6 @@ import picocli.CommandLine.Option;
         description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. When the gateway is slow or away the guest is never stalled: only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);
-    /** Longest a SIGTERM waits for the clean close (in-flight writes, last acks, bitmap flush). */
-    private static final long SHUTDOWN_WAIT_SECONDS = 60;
 
     @Option(names = "--export", required = true, paramLabel = "NAME=PATH",
             description = "A disk to serve: its NBD export name and its image file. Repeat for each disk of the VM;"
@@ -91,26 +87,12 @@ public final class TapCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());
         }
-        // One close path: SIGTERM's hook wakes this thread, which closes the tap, and the hook waits for that
-        // (the JVM exits when hooks return).
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "tap-shutdown"));
-        try (ReplicatingTap tap = ReplicatingTap.start(tapConfig, senderConfig, Duration.ofSeconds(connectWaitSeconds),
-                new SimpleMeterRegistry(), InstantSource.system())) {
-            LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}", exports.keySet(), nbd.host(),
-                    tap.tap().port(), cgId, pair, gateway);
-            stop.await();
-        } finally {
-            closed.countDown();
-        }
+        TapConfig tap = tapConfig;
+        SenderConfig sender = senderConfig;
+        Daemons.runUntilSigterm("tap", () -> ReplicatingTap.start(tap, sender,
+                Duration.ofSeconds(connectWaitSeconds), new SimpleMeterRegistry(), InstantSource.system()),
+                running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}",
+                        exports.keySet(), nbd.host(), running.tap().port(), cgId, pair, gateway));
         return 0;
     }
 
