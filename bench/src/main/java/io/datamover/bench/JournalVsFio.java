@@ -1,0 +1,171 @@
+package io.datamover.bench;
+
+import io.datamover.gateway.source.journal.AppendResult;
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.OutOfSequenceException;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The source journal's append+sync bandwidth against fio's sequential write with fdatasync on the same
+ * directory, in one run: both write {@code --size} bytes in {@code --record-size} writes and sync every
+ * {@code --records-per-sync} writes (the journal's group commit against fio's {@code --fdatasync=N}). Rounds
+ * alternate fio and journal so both see the same disk state. Prints a markdown table.
+ *
+ * <pre>bin/bench journal-vs-fio --dir /var/tmp/dm-journal --size 1G --record-size 64k --records-per-sync 16</pre>
+ */
+public final class JournalVsFio {
+    private JournalVsFio() {}
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of("/var/tmp/dm-journal-bench");
+        long size = 1L << 30;
+        int recordSize = 64 * 1024;
+        int recordsPerSync = 16;
+        int rounds = 2;
+        for (int i = 0; i < args.length; i += 2) {
+            String value = i + 1 < args.length ? args[i + 1] : usage("missing value for " + args[i]);
+            switch (args[i]) {
+                case "--dir" -> dir = Path.of(value);
+                case "--size" -> size = bytes(value);
+                case "--record-size" -> recordSize = Math.toIntExact(bytes(value));
+                case "--records-per-sync" -> recordsPerSync = Integer.parseInt(value);
+                case "--rounds" -> rounds = Integer.parseInt(value);
+                default -> usage("unknown option " + args[i]);
+            }
+        }
+        Files.createDirectories(dir);
+        List<double[]> results = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            double fio = fioMegabytesPerSecond(dir, size, recordSize, recordsPerSync);
+            double journal = journalMegabytesPerSecond(dir, size, recordSize, recordsPerSync);
+            results.add(new double[] {fio, journal});
+            System.err.printf("round %d: fio %.0f MB/s, journal %.0f MB/s%n", round, fio, journal);
+        }
+        System.out.printf("%n| round | fio write+fdatasync MB/s | journal append+sync MB/s | journal / fio |%n");
+        System.out.printf("|---:|---:|---:|---:|%n");
+        double fioSum = 0;
+        double journalSum = 0;
+        for (int i = 0; i < results.size(); i++) {
+            double[] r = results.get(i);
+            fioSum += r[0];
+            journalSum += r[1];
+            System.out.printf("| %d | %,.0f | %,.0f | %.2f |%n", i + 1, r[0], r[1], r[1] / r[0]);
+        }
+        System.out.printf("| mean | %,.0f | %,.0f | **%.2f** |%n", fioSum / rounds, journalSum / rounds,
+                journalSum / fioSum);
+        System.out.printf("%n%s of %s writes, a sync every %d writes (%s per sync)%n", human(size), human(recordSize),
+                recordsPerSync, human((long) recordSize * recordsPerSync));
+    }
+
+    private static double fioMegabytesPerSecond(Path dir, long size, int recordSize, int recordsPerSync)
+            throws IOException, InterruptedException {
+        Path file = dir.resolve("fio.dat");
+        Process fio = new ProcessBuilder("fio", "--name=seq-fdatasync", "--filename=" + file, "--rw=write",
+                "--bs=" + recordSize, "--size=" + size, "--ioengine=psync", "--fdatasync=" + recordsPerSync,
+                "--end_fsync=1", "--output-format=json")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String json = new String(fio.getInputStream().readAllBytes());
+        if (fio.waitFor() != 0) {
+            throw new IOException("fio failed: " + json);
+        }
+        Files.deleteIfExists(file);
+        Matcher m = Pattern.compile("\"write\"\\s*:\\s*\\{.*?\"bw_bytes\"\\s*:\\s*(\\d+)", Pattern.DOTALL).matcher(json);
+        if (!m.find()) {
+            throw new IOException("no write bandwidth in fio's output: " + json);
+        }
+        return Long.parseLong(m.group(1)) / 1e6;
+    }
+
+    private static double journalMegabytesPerSecond(Path dir, long size, int recordSize, int recordsPerSync)
+            throws IOException, JournalStorageException {
+        Path journalDir = dir.resolve("journal");
+        deleteTree(journalDir);
+        byte[] bytes = new byte[recordSize];
+        new SplittableRandom(42).nextBytes(bytes);
+        ByteBuf payload = Unpooled.directBuffer(recordSize).writeBytes(bytes);
+        long records = size / recordSize;
+        long start;
+        long end;
+        try (Journal journal = Journal.open(JournalConfig.of(journalDir, size * 2), new SimpleMeterRegistry(),
+                InstantSource.system())) {
+            start = System.nanoTime();
+            for (long seq = 1; seq <= records; seq++) {
+                WriteRecord r = new WriteRecord(1, seq, false,
+                        BlockWrite.data(seq, 0, (seq * recordSize) % (1L << 40), payload.retainedDuplicate()));
+                try {
+                    if (journal.append(r) != AppendResult.APPENDED) {
+                        throw new IllegalStateException("journal full at seq " + seq);
+                    }
+                } catch (OutOfSequenceException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    r.release();
+                }
+                if (seq % recordsPerSync == 0) {
+                    journal.sync();
+                }
+            }
+            journal.sync();
+            end = System.nanoTime();
+        } finally {
+            payload.release();
+        }
+        deleteTree(journalDir);
+        return records * (double) recordSize / ((end - start) / 1e9) / 1e6;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static long bytes(String text) {
+        String t = text.trim().toUpperCase();
+        long unit = switch (t.charAt(t.length() - 1)) {
+            case 'K' -> 1L << 10;
+            case 'M' -> 1L << 20;
+            case 'G' -> 1L << 30;
+            default -> 1;
+        };
+        return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
+    }
+
+    private static String human(long bytes) {
+        if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + " GiB";
+        }
+        if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + " MiB";
+        }
+        return (bytes >> 10) + " KiB";
+    }
+
+    private static String usage(String problem) {
+        System.err.println("journal-vs-fio: " + problem + "\nusage: journal-vs-fio [--dir DIR] [--size SIZE]"
+                + " [--record-size SIZE] [--records-per-sync N] [--rounds N]");
+        System.exit(2);
+        return null;
+    }
+}
