@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Supplier;
 
 /**
  * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file.
@@ -17,20 +18,27 @@ import java.nio.file.StandardOpenOption;
  */
 final class CycleFileSync implements AutoCloseable {
     private File file;
+    private int cycle = Integer.MIN_VALUE;
     private FileChannel channel;
 
-    /** fdatasyncs {@code current}; returns true when it is a file not synced before (its name needs a directory fsync). */
-    boolean force(File current) {
-        boolean newFile = !current.equals(file);
+    /**
+     * fdatasyncs the file of {@code currentCycle}, asking {@code currentFile} for it only when the cycle changed
+     * (Chronicle resolves it through the file system, which costs more than the sync of a small group); returns
+     * true when it is a file not synced before (its name needs a directory fsync).
+     */
+    boolean force(int currentCycle, Supplier<File> currentFile) {
+        boolean newFile = currentCycle != cycle || channel == null;
+        File target = newFile ? currentFile.get() : file;
         try {
             if (newFile) {
                 close();
-                channel = FileChannel.open(current.toPath(), StandardOpenOption.WRITE);
-                file = current;
+                channel = FileChannel.open(target.toPath(), StandardOpenOption.WRITE);
+                file = target;
+                cycle = currentCycle;
             }
             channel.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot fdatasync the journal file " + current, e);
+            throw new UncheckedIOException("cannot fdatasync the journal file " + target, e);
         }
         return newFile;
     }

@@ -217,7 +217,7 @@ public final class Journal implements AutoCloseable {
             return target;
         }
         Timer.Sample sample = Timer.start();
-        if (cycleFileSync.force(appender.currentFile())) {
+        if (cycleFileSync.force(lastAppendCycle, appender::currentFile)) {
             try {
                 RetentionMark.forceDirectory(config.directory());
             } catch (IOException e) {
