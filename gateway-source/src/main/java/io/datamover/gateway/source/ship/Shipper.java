@@ -195,6 +195,9 @@ public final class Shipper implements AutoCloseable {
         reader.seekTo(session.resumeSeq + 1);
         skipThroughSeq = session.resumeSeq;
         active = session;
+        if (journal.releasedSeq() > session.resumeSeq) {
+            refuseGap(session, journal.releasedSeq() + 1);
+        }
     }
 
     /** Reads durable records into the batch being gathered until it is full or none is left. */

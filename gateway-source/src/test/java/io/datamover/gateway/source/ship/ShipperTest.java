@@ -246,16 +246,20 @@ class ShipperTest {
         assertThat(shipper.status().lagRecords()).isZero();
     }
 
+    private long unacknowledgedBatches() {
+        return target.batches().stream().filter(b -> b.lastSeq() > target.ackedSeq()).count();
+    }
+
     @Test
     void theWindowBoundsBatchesInFlight() throws Exception {
         target.ackLimitSeq(100);
         startShipper(config().inFlight(3, 1 << 20).build());
         appendAndSync(distinctBlocks(1, 600));
-        await().atMost(DEADLINE).until(() -> shipper.status().batchesInFlight() == 3);
+        await().atMost(DEADLINE).until(() -> unacknowledgedBatches() == 3 && shipper.status().batchesInFlight() == 3);
         long held = target.heldSeq();
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> target.heldSeq() == held && shipper.status().batchesInFlight() == 3);
-        assertThat(target.batches().stream().filter(b -> b.lastSeq() > 100).count()).isEqualTo(3);
+        assertThat(unacknowledgedBatches()).isEqualTo(3);
         assertThat(shipper.status().bytesInFlight()).isPositive();
 
         target.ackLimitSeq(Long.MAX_VALUE);
@@ -263,6 +267,43 @@ class ShipperTest {
         target.restart(held);
         await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 600);
         assertHoldsDistinctBlocks(600);
+    }
+
+    @Test
+    void anIdleConnectionIsKeptByHeartbeatsAndCloseTakesItDown() throws Exception {
+        startShipper(config().liveness(50, 1_000).build());
+        appendAndSync(distinctBlocks(1, 10));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10);
+        int hellos = target.helloNanos().size();
+        int heartbeats = target.heartbeats();
+        // The target only answers heartbeats: without them the read-idle timeout would close the link.
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(5))
+                .until(() -> shipper.status().connected() && target.helloNanos().size() == hellos);
+        assertThat(target.heartbeats() - heartbeats).isGreaterThanOrEqualTo(10);
+
+        shipper.close();
+        await().atMost(DEADLINE).until(() -> target.openConnections() == 0);
+        assertThat(registry.find("datamover.source.rpo.seconds").gauge()).isNull();
+        shipper = null;
+    }
+
+    @Test
+    void aTargetThatLostAcknowledgedBatchesIsToldOfTheGapInsteadOfBeingFedOne() throws Exception {
+        startShipper(config().reconnect(50, 400, 0).build());
+        appendAndSync(distinctBlocks(1, 300));
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 300);
+        int batchesBefore = target.batches().size();
+
+        target.stop();
+        target.restart(200); // acknowledged 300 durable, comes back holding 200
+        appendAndSync(distinctBlocks(301, 320));
+        await().atMost(DEADLINE).until(() -> target.errorsReceived().size() >= 2);
+        assertThat(target.errorsReceived()).allMatch(e -> e.code() == ErrorCode.SEQ_GAP);
+        assertThat(target.batches()).hasSize(batchesBefore);
+        assertThat(target.heldSeq()).isEqualTo(200);
+        assertThat(target.violations()).isEmpty();
+        assertThat(registry.get("datamover.source.ship.gaps").counter().count()).isGreaterThanOrEqualTo(2);
+        assertThat(journal.releasedSeq()).isEqualTo(300);
     }
 
     @Test

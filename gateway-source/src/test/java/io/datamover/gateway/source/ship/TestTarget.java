@@ -40,6 +40,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A stand-in for the target gateway: a Netty server on loopback built on the protocol module's
@@ -62,6 +63,7 @@ final class TestTarget implements AutoCloseable {
     private final List<Long> helloNanos = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<ErrorFrame> errorsReceived = new CopyOnWriteArrayList<>();
+    private final AtomicInteger heartbeats = new AtomicInteger();
     private volatile boolean refuseWrongPair;
     private volatile long ackLimitSeq = Long.MAX_VALUE;
     private volatile long heldSeq;
@@ -142,6 +144,14 @@ final class TestTarget implements AutoCloseable {
         return List.copyOf(helloNanos);
     }
 
+    int heartbeats() {
+        return heartbeats.get();
+    }
+
+    int openConnections() {
+        return connections.size();
+    }
+
     List<String> violations() {
         return List.copyOf(violations);
     }
@@ -183,7 +193,10 @@ final class TestTarget implements AutoCloseable {
             switch (frame) {
                 case Hello h when hello == null -> answer(ctx, h);
                 case Batch b when hello != null -> receive(ctx, b);
-                case Heartbeat ignored when hello != null -> ctx.writeAndFlush(new Heartbeat(0, heldSeq));
+                case Heartbeat ignored when hello != null -> {
+                    heartbeats.incrementAndGet();
+                    ctx.writeAndFlush(new Heartbeat(0, heldSeq));
+                }
                 case ErrorFrame e -> {
                     errorsReceived.add(e);
                     ctx.close();
