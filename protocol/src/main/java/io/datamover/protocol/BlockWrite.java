@@ -73,7 +73,8 @@ public record BlockWrite(long seq, int disk, long offset, int length, RecordKind
         return payload;
     }
 
-    int encodedLength() {
+    /** Bytes this write takes in a batch body (fields and payload). */
+    public int encodedLength() {
         return FIXED_LENGTH + payload.readableBytes();
     }
 

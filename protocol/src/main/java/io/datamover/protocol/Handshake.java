@@ -36,4 +36,27 @@ public final class Handshake {
     public static Agreement negotiate(Hello remote, long requiredFeatures) throws ProtocolException {
         return negotiate(remote, Wire.PROTOCOL_MIN, Wire.PROTOCOL_MAX, Feature.all(), requiredFeatures);
     }
+
+    /**
+     * The connecting side's half of the negotiation: the accepting side must answer in the
+     * {@code expectedRole} and pick a revision and features from what {@code offered} proposed.
+     */
+    public static Agreement checkAccepted(Hello offered, HelloAck ack, Role expectedRole) throws ProtocolException {
+        if (ack.protocol() < Math.max(Wire.PROTOCOL_MIN, offered.protocolMin())
+                || ack.protocol() > Math.min(Wire.PROTOCOL_MAX, offered.protocolMax())) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + ack.receiverId() + " chose protocol "
+                    + ack.protocol() + ", this side offered [" + offered.protocolMin() + ", " + offered.protocolMax()
+                    + "]");
+        }
+        if (ack.role() != expectedRole) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + ack.receiverId() + " answered as "
+                    + ack.role() + ", expected a " + expectedRole);
+        }
+        long unoffered = ack.features() & ~offered.features();
+        if (unoffered != 0) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + ack.receiverId() + " chose features 0x"
+                    + Long.toHexString(unoffered) + " this side did not offer");
+        }
+        return new Agreement(ack.protocol(), ack.features());
+    }
 }

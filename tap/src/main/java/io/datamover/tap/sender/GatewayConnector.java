@@ -2,6 +2,7 @@ package io.datamover.tap.sender;
 
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.netty.ReconnectBackoff;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;

@@ -9,6 +9,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
+import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -70,7 +71,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> mode == SenderMode.STREAMING ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
         SessionEvents events = new Events();
-        this.connector = new GatewayConnector(config, metrics, ReconnectBackoff.of(config, new SplittableRandom()),
+        this.connector = new GatewayConnector(config, metrics, new ReconnectBackoff(config.reconnectInitialDelayMs(),
+                config.reconnectMaxDelayMs(), config.reconnectJitterRatio(), new SplittableRandom()),
                 () -> new GatewaySessionHandler(config, events, metrics, clock));
     }
 

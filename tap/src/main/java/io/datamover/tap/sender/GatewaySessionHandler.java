@@ -5,12 +5,12 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Frame;
+import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
-import io.datamover.protocol.Wire;
 import io.datamover.tap.sender.SenderMetrics.ErrorOrigin;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -117,22 +117,9 @@ final class GatewaySessionHandler extends SimpleChannelInboundHandler<Frame> {
         ctx.fireChannelInactive();
     }
 
-    /** The client's half of the negotiation: the gateway must pick from what this HELLO offered. */
+    /** The client's half of the negotiation, and the payload CRCs every record carries. */
     private void checkAgreement(HelloAck ack) throws ProtocolException {
-        if (ack.protocol() < Math.max(Wire.PROTOCOL_MIN, hello.protocolMin())
-                || ack.protocol() > Math.min(Wire.PROTOCOL_MAX, hello.protocolMax())) {
-            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "gateway chose protocol " + ack.protocol()
-                    + ", this tap offered [" + hello.protocolMin() + ", " + hello.protocolMax() + "]");
-        }
-        if (ack.role() != Role.SOURCE_GATEWAY) {
-            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + ack.receiverId() + " answered as "
-                    + ack.role() + ", expected a SOURCE_GATEWAY");
-        }
-        long unoffered = ack.features() & ~hello.features();
-        if (unoffered != 0) {
-            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "gateway chose features 0x"
-                    + Long.toHexString(unoffered) + " this tap did not offer");
-        }
+        Handshake.checkAccepted(hello, ack, Role.SOURCE_GATEWAY);
         if (!Feature.PAYLOAD_CRC.in(ack.features())) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "gateway " + ack.receiverId()
                     + " does not check payload CRCs (feature PAYLOAD_CRC), which every record carries");

@@ -1,4 +1,4 @@
-package io.datamover.tap.sender;
+package io.datamover.protocol.netty;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

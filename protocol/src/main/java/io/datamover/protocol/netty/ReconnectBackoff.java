@@ -1,20 +1,21 @@
-package io.datamover.tap.sender;
+package io.datamover.protocol.netty;
 
 import java.util.random.RandomGenerator;
 
 /**
  * Waits between reconnect attempts: doubling from the initial delay up to the maximum, each wait
  * shortened by a random fraction of at most the jitter ratio so that many taps restarted together do
- * not reconnect in step. Not thread-safe: used on the sender's event loop only.
+ * not reconnect in step. Shared by every client that keeps a connection up (the tap's sender, the
+ * source gateway's shipper). Not thread-safe: used on the client's event loop only.
  */
-final class ReconnectBackoff {
+public final class ReconnectBackoff {
     private final long initialDelayMs;
     private final long maxDelayMs;
     private final double jitterRatio;
     private final RandomGenerator random;
     private long nextBaseDelayMs;
 
-    ReconnectBackoff(long initialDelayMs, long maxDelayMs, double jitterRatio, RandomGenerator random) {
+    public ReconnectBackoff(long initialDelayMs, long maxDelayMs, double jitterRatio, RandomGenerator random) {
         this.initialDelayMs = initialDelayMs;
         this.maxDelayMs = maxDelayMs;
         this.jitterRatio = jitterRatio;
@@ -22,13 +23,8 @@ final class ReconnectBackoff {
         this.nextBaseDelayMs = initialDelayMs;
     }
 
-    static ReconnectBackoff of(SenderConfig config, RandomGenerator random) {
-        return new ReconnectBackoff(config.reconnectInitialDelayMs(), config.reconnectMaxDelayMs(),
-                config.reconnectJitterRatio(), random);
-    }
-
     /** The wait before the next attempt; each call doubles the one after, up to the maximum. */
-    long nextDelayMs() {
+    public long nextDelayMs() {
         long base = nextBaseDelayMs;
         nextBaseDelayMs = base > maxDelayMs / 2 ? maxDelayMs : base * 2;
         long jitter = (long) (base * jitterRatio * random.nextDouble());
@@ -36,7 +32,7 @@ final class ReconnectBackoff {
     }
 
     /** After a successful handshake: the next failure starts from the initial delay again. */
-    void reset() {
+    public void reset() {
         nextBaseDelayMs = initialDelayMs;
     }
 }

@@ -1,0 +1,333 @@
+package io.datamover.gateway.source.ship;
+
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalReader;
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Feature;
+import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.Handshake;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships one consistency group's journal to the target gateway (docs/pipeline.md, "Source gateway
+ * to target gateway"). Its own thread owns the {@link JournalReader} and the batch being gathered:
+ * it reads durable records, cuts batches by interval or size, coalesces and compresses them, and
+ * keeps several in flight within the window. The link's event loop only moves frames and reports
+ * handshakes and acks.
+ *
+ * <p>On every handshake the reader seeks to the target's {@code resumeSeq + 1}; batches in flight on
+ * the previous connection are forgotten (the journal still holds them). An ack DURABLE moves the
+ * shipped seq and asks the journal's owner, through {@code releaseRequest}, to release up to it;
+ * an ack APPLIED moves the applied seq, which RPO and lag are measured against.
+ */
+public final class Shipper implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
+    /** Unapplied batches remembered one by one for RPO; past this they merge (see {@link UnappliedBatches}). */
+    private static final int UNAPPLIED_ENTRIES = 4096;
+
+    private final ShipperConfig config;
+    private final ShipperIdentity identity;
+    private final Journal journal;
+    private final LongConsumer releaseRequest;
+    private final InstantSource clock;
+    private final ShipperMetrics metrics;
+    private final InFlightBatches window;
+    private final UnappliedBatches unapplied = new UnappliedBatches(UNAPPLIED_ENTRIES);
+    private final TargetLink link;
+    private final Thread thread;
+    private final long idleCheckNanos;
+
+    /** Handshakes not yet adopted by the shipper's thread; only the latest counts. */
+    private final AtomicReference<TargetSession> handshakes = new AtomicReference<>();
+    /** The handshaken connection, for status; set on the event loop. */
+    private volatile TargetSession current;
+    private volatile long shippedSeq;
+    private volatile long appliedSeq;
+    private volatile long lastSentSeq;
+    /** Tap time of the oldest record read but not yet shipped; {@link Long#MAX_VALUE} when none. */
+    private volatile long oldestPendingMicros = Long.MAX_VALUE;
+    private volatile boolean closing;
+
+    // The shipper's thread only.
+    private final BatchCutter cutter;
+    private TargetSession active;
+    /** Records up to this seq are held by the target already; the reader may still hand them out. */
+    private long skipThroughSeq;
+
+    private Shipper(ShipperConfig config, ShipperIdentity identity, Journal journal, LongConsumer releaseRequest,
+            MeterRegistry registry, InstantSource clock) {
+        this.config = config;
+        this.identity = identity;
+        this.journal = journal;
+        this.releaseRequest = releaseRequest;
+        this.clock = clock;
+        this.idleCheckNanos = TimeUnit.MILLISECONDS.toNanos(config.idleCheckMs());
+        this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
+        this.cutter = new BatchCutter(TimeUnit.MILLISECONDS.toNanos(config.batchIntervalMs()), config.batchMaxBytes());
+        this.metrics = new ShipperMetrics(registry, identity.cgId(), this::status);
+        this.link = new TargetLink(config, identity.hello(config.compressionEnabled()), new Events(), metrics, clock);
+        this.thread = Thread.ofPlatform().name("shipper-" + identity.cgId()).unstarted(this::run);
+    }
+
+    /**
+     * Starts shipping {@code journal} to the target in {@code config}.
+     *
+     * @param releaseRequest called on the link's event loop with the highest seq the target holds
+     *     durably, each time it grows; its owner hands it to the journal's owner thread, which calls
+     *     {@link Journal#release}. Never called with a seq above {@link Journal#durableSeq()}.
+     * @param clock tap-time ages (RPO), heartbeats and batch intervals
+     */
+    public static Shipper start(ShipperConfig config, ShipperIdentity identity, Journal journal,
+            LongConsumer releaseRequest, MeterRegistry registry, InstantSource clock) {
+        Shipper shipper = new Shipper(config, identity, journal, releaseRequest, registry, clock);
+        shipper.thread.start();
+        return shipper;
+    }
+
+    /** The journal's owner calls this after each group-commit sync: durable records wait to be shipped. */
+    public void durableAdvanced() {
+        LockSupport.unpark(thread);
+    }
+
+    /** What has been shipped and applied, and how far behind the target is; from any thread. */
+    public ShipperStatus status() {
+        long durable = journal.durableSeq();
+        long applied = appliedSeq;
+        long lagRecords = Math.max(0, durable - applied);
+        long oldest = Math.min(unapplied.oldestTimestampMicros(), oldestPendingMicros);
+        double rpoSeconds = 0;
+        long lagBytes = 0;
+        if (lagRecords > 0) {
+            lagBytes = journal.retainedBytes() + unapplied.bytesThrough(journal.releasedSeq());
+            if (oldest != Long.MAX_VALUE) {
+                rpoSeconds = Math.max(0, nowMicros() - oldest) / 1e6;
+            }
+        }
+        TargetSession session = current;
+        return new ShipperStatus(session != null && session.isOpen(), durable, shippedSeq, applied, lagRecords,
+                lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
+                metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
+                metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
+                metrics.coalescedBytes.get());
+    }
+
+    /** Stops cutting, closes the connection, closes the reader on its thread and waits for the thread. */
+    @Override
+    public void close() {
+        closing = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(config.closeTimeoutMs() * 2 + 1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("cg {}: the shipper's thread did not stop in time", identity.cgId());
+        }
+        metrics.close();
+    }
+
+    private void run() {
+        try (JournalReader reader = journal.newReader()) {
+            link.start();
+            try {
+                while (!closing) {
+                    step(reader);
+                }
+            } finally {
+                cutter.close();
+                link.close();
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("cg {}: the shipper stopped on an unexpected failure", identity.cgId(), e);
+            throw e;
+        }
+        LOG.info("cg {}: shipper stopped at shipped seq {}, applied seq {}", identity.cgId(), shippedSeq, appliedSeq);
+    }
+
+    /** One round: adopt a new connection, read, ship what is due, then sleep until there is more to do. */
+    private void step(JournalReader reader) {
+        TargetSession fresh = handshakes.getAndSet(null);
+        if (fresh != null) {
+            adopt(fresh, reader);
+        }
+        if (active != null && !active.isOpen()) {
+            active = null;
+        }
+        long now = nowNanos();
+        fill(reader, now);
+        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes())) {
+            ship(cutter.cut(now), active);
+            fill(reader, now);
+            now = nowNanos();
+        }
+        oldestPendingMicros = cutter.oldestTimestampMicros();
+        long waitNanos = idleCheckNanos;
+        if (active != null && !cutter.due(now)) {
+            waitNanos = Math.min(waitNanos, cutter.nanosUntilDue(now));
+        }
+        if (!closing && handshakes.get() == null) {
+            LockSupport.parkNanos(this, waitNanos);
+        }
+    }
+
+    private void adopt(TargetSession session, JournalReader reader) {
+        cutter.discard();
+        window.clear();
+        unapplied.forgetAfter(session.resumeSeq);
+        reader.seekTo(session.resumeSeq + 1);
+        skipThroughSeq = session.resumeSeq;
+        active = session;
+        if (journal.releasedSeq() > session.resumeSeq) {
+            refuseGap(session, journal.releasedSeq() + 1);
+        }
+    }
+
+    /** Reads durable records into the batch being gathered until it is full or none is left. */
+    private void fill(JournalReader reader, long nowNanos) {
+        while (cutter.wantsMore()) {
+            WriteRecord record = reader.next();
+            if (record == null) {
+                break;
+            }
+            if (record.seq() <= skipThroughSeq) {
+                record.release();
+                continue;
+            }
+            cutter.add(record, nowNanos);
+        }
+    }
+
+    private void ship(BatchCutter.Cut cut, TargetSession session) {
+        BatchAssembler.Assembled assembled;
+        try {
+            if (cut.firstSeq() != session.lastSentSeq + 1) {
+                refuseGap(session, cut.firstSeq());
+                return;
+            }
+            assembled = BatchAssembler.assemble(identity.cgId(), cut, session.lz4, session.channel.alloc());
+        } finally {
+            cut.release();
+        }
+        long firstSeq = assembled.batch().firstSeq();
+        long lastSeq = assembled.batch().lastSeq();
+        int frameBytes = FrameCodec.encodedLength(assembled.batch());
+        // Everything an ack may look at is in place before the batch can reach the target.
+        window.add(lastSeq, frameBytes);
+        unapplied.shipped(firstSeq, lastSeq, assembled.batch().oldestTimestampMicros(), cut.bytes());
+        session.lastSentSeq = lastSeq;
+        lastSentSeq = lastSeq;
+        metrics.shipped(assembled.recordCount(), assembled.bodyBytes(), assembled.batch().body().readableBytes(),
+                frameBytes, assembled.coalesced().droppedWrites(), assembled.coalesced().droppedBytes());
+        session.channel.writeAndFlush(assembled.batch(), session.channel.voidPromise());
+    }
+
+    /**
+     * The journal cannot continue where the target stands (it released those records, or never had
+     * them): shipping would leave a hole in the replica. Only a resync can fill it; until then the
+     * connection is refused, and retried with a growing backoff.
+     */
+    private void refuseGap(TargetSession session, long firstSeq) {
+        metrics.gapFound();
+        String message = "cg " + identity.cgId() + ": the target holds up to seq " + session.lastSentSeq
+                + " but the source journal continues at seq " + firstSeq + " (released up to "
+                + journal.releasedSeq() + "): the replica needs a resync";
+        LOG.error(message);
+        cutter.discard();
+        active = null;
+        session.channel.writeAndFlush(ErrorFrame.of(ErrorCode.SEQ_GAP, message))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private long nowNanos() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    private long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+    }
+
+    /** The target has everything up to {@code seq} durably: move the shipped seq and release the journal. */
+    private void targetHolds(long seq) {
+        if (seq <= shippedSeq) {
+            return;
+        }
+        shippedSeq = seq;
+        long releasable = Math.min(seq, journal.durableSeq());
+        if (releasable > journal.releasedSeq()) {
+            releaseRequest.accept(releasable);
+        }
+    }
+
+    /** Called on the link's event loop. */
+    private final class Events implements LinkEvents {
+        @Override
+        public TargetSession handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement) {
+            boolean lz4 = config.compressionEnabled() && agreement.has(Feature.LZ4_BATCHES);
+            TargetSession session = new TargetSession(channel, ack.resumeSeq(), lz4);
+            LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgId(), config.target(),
+                    ack.receiverId(), ack.resumeSeq(), lz4 ? ", LZ4 batches" : "");
+            targetHolds(ack.resumeSeq());
+            current = session;
+            handshakes.set(session);
+            LockSupport.unpark(thread);
+            return session;
+        }
+
+        @Override
+        public void acknowledged(TargetSession session, Ack ack) throws ProtocolException {
+            if (ack.cg() != identity.cgId()) {
+                throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + ack.cg()
+                        + " on the connection of cg " + identity.cgId());
+            }
+            if (ack.seq() > session.lastSentSeq) {
+                throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + identity.cgId() + ": " + ack.scope()
+                        + " ack of seq " + ack.seq() + " beyond seq " + session.lastSentSeq + " shipped so far");
+            }
+            // APPLIED implies DURABLE: the target applies only what it spooled durably.
+            if (window.acknowledgedThrough(ack.seq()) > 0) {
+                session.acknowledgedDurable = true;
+                LockSupport.unpark(thread);
+            }
+            targetHolds(ack.seq());
+            if (ack.scope() == AckScope.APPLIED && ack.seq() > appliedSeq) {
+                appliedSeq = ack.seq();
+                unapplied.appliedThrough(ack.seq());
+            }
+        }
+
+        @Override
+        public void disconnected(Channel channel) {
+            TargetSession session = current;
+            if (session != null && session.channel == channel) {
+                current = null;
+                LOG.info("cg {}: disconnected from target {} at shipped seq {}", identity.cgId(), config.target(),
+                        shippedSeq);
+            }
+            LockSupport.unpark(thread);
+        }
+
+        @Override
+        public long lastSentSeq() {
+            return lastSentSeq;
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.datamover.gateway.source.ship;
+
+import io.datamover.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The shipper's meters, tagged {@code cg}. Tallies are kept here (the status snapshot reads them)
+ * and exposed as function counters; the RPO and lag gauges read a {@link ShipperStatus}.
+ */
+final class ShipperMetrics implements AutoCloseable {
+    /** Where a protocol error was found: by the target (ERROR frame) or by this side. */
+    enum ErrorOrigin { PEER, LOCAL }
+
+    final AtomicLong batchesShipped = new AtomicLong();
+    final AtomicLong recordsShipped = new AtomicLong();
+    final AtomicLong bodyBytesShipped = new AtomicLong();
+    final AtomicLong bodyWireBytes = new AtomicLong();
+    final AtomicLong wireBytesOut = new AtomicLong();
+    final AtomicLong coalescedRecords = new AtomicLong();
+    final AtomicLong coalescedBytes = new AtomicLong();
+
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final List<Meter> meters = new ArrayList<>();
+    private final Counter reconnects;
+    private final Counter gaps;
+
+    ShipperMetrics(MeterRegistry registry, int cgId, Supplier<ShipperStatus> status) {
+        this.registry = registry;
+        this.tags = Tags.of("cg", Integer.toString(cgId));
+        tally("datamover.source.shipped.batches", "batches shipped to the target", batchesShipped);
+        tally("datamover.source.shipped.records", "records (seqs) covered by shipped batches", recordsShipped);
+        tally("datamover.source.shipped.bytes", "batch body bytes shipped, after coalescing, before compression",
+                bodyBytesShipped);
+        tally("datamover.source.wire.bytes", "batch frame bytes sent to the target", wireBytesOut);
+        tally("datamover.source.coalesced.records", "writes dropped because later writes of their batch cover them",
+                coalescedRecords);
+        tally("datamover.source.coalesced.bytes", "body bytes those writes would have taken", coalescedBytes);
+        gauge("datamover.source.rpo.seconds", "age of the oldest write durable at the source and not applied",
+                () -> status.get().rpoSeconds());
+        gauge("datamover.source.lag.records", "records durable at the source and not applied",
+                () -> status.get().lagRecords());
+        gauge("datamover.source.lag.bytes", "bytes durable at the source and not applied",
+                () -> status.get().lagBytes());
+        gauge("datamover.source.batches.inflight", "batches sent and not acknowledged durable",
+                () -> status.get().batchesInFlight());
+        gauge("datamover.source.compression.ratio", "body bytes before compression over bytes sent",
+                () -> status.get().compressionRatio());
+        gauge("datamover.source.connected", "1 while a handshaken connection to the target is up",
+                () -> status.get().connected() ? 1 : 0);
+        this.reconnects = register(Counter.builder("datamover.source.reconnects")
+                .description("reconnect attempts to the target scheduled").tags(tags).register(registry));
+        this.gaps = register(Counter.builder("datamover.source.ship.gaps")
+                .description("connections where the target's resume point was not in the journal").tags(tags)
+                .register(registry));
+    }
+
+    void shipped(long records, long bodyBytes, long bodyWire, long frameBytes, int dropped, long droppedBytes) {
+        batchesShipped.incrementAndGet();
+        recordsShipped.addAndGet(records);
+        bodyBytesShipped.addAndGet(bodyBytes);
+        bodyWireBytes.addAndGet(bodyWire);
+        wireBytesOut.addAndGet(frameBytes);
+        coalescedRecords.addAndGet(dropped);
+        coalescedBytes.addAndGet(droppedBytes);
+    }
+
+    double compressionRatio() {
+        long wire = bodyWireBytes.get();
+        return wire == 0 ? 1.0 : (double) bodyBytesShipped.get() / wire;
+    }
+
+    void reconnectScheduled() {
+        reconnects.increment();
+    }
+
+    void gapFound() {
+        gaps.increment();
+    }
+
+    void protocolError(ErrorCode code, ErrorOrigin origin) {
+        register(Counter.builder("datamover.source.ship.errors")
+                .description("protocol errors on the connection to the target")
+                .tags(tags.and("code", code.name(), "origin", origin.name().toLowerCase()))
+                .register(registry)).increment();
+    }
+
+    private void tally(String name, String description, AtomicLong value) {
+        register(FunctionCounter.builder(name, value, AtomicLong::get).description(description).tags(tags)
+                .register(registry));
+    }
+
+    private void gauge(String name, String description, Supplier<Number> value) {
+        register(Gauge.builder(name, value).description(description).tags(tags).register(registry));
+    }
+
+    private synchronized <M extends Meter> M register(M meter) {
+        if (!meters.contains(meter)) {
+            meters.add(meter);
+        }
+        return meter;
+    }
+
+    @Override
+    public synchronized void close() {
+        meters.forEach(registry::remove);
+        meters.clear();
+    }
+}

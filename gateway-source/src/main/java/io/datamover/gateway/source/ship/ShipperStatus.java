@@ -1,0 +1,19 @@
+package io.datamover.gateway.source.ship;
+
+/**
+ * A consistent-enough snapshot of one consistency group's shipping, for status and the RPO
+ * harness. Seqs: {@code durableSeq} is the highest in the source journal (acknowledged to the
+ * tap), {@code shippedSeq} the highest the target holds durably, {@code appliedSeq} the highest
+ * it applied.
+ *
+ * @param connected a connection to the target is up and handshaken
+ * @param lagRecords records durable at the source and not yet applied at the target
+ * @param lagBytes bytes of those records (journal entries not released, plus bodies not applied)
+ * @param rpoSeconds age of the oldest record durable at the source that the target has not applied
+ * @param oldestUnappliedMicros tap time of that record, or {@link Long#MAX_VALUE} when none is known
+ * @param compressionRatio body bytes before compression over bytes sent (1 when nothing shipped)
+ */
+public record ShipperStatus(boolean connected, long durableSeq, long shippedSeq, long appliedSeq, long lagRecords,
+        long lagBytes, double rpoSeconds, long oldestUnappliedMicros, int batchesInFlight, long bytesInFlight,
+        long batchesShipped, long recordsShipped, long bodyBytesShipped, long wireBytesOut, double compressionRatio,
+        long coalescedRecords, long coalescedBytes) {}

@@ -1,0 +1,325 @@
+package io.datamover.gateway.source.ship;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.Compression;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipper against a test target on a real loopback socket, over a real Chronicle journal. */
+class ShipperTest {
+    private static final int CG = 7;
+    private static final int BLOCK = 4096;
+    private static final DiskInfo DISK = new DiskInfo(3, "vm-7-root", 1L << 30, BLOCK);
+    private static final ShipperIdentity IDENTITY = new ShipperIdentity("gw-src-1", "pair-dc1-dc2", CG, "vm-7",
+            List.of(DISK));
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @TempDir
+    Path dir;
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final InstantSource clock = InstantSource.system();
+    /** The journal's owner thread, as the gateway's would be. */
+    private final ExecutorService owner = Executors.newSingleThreadExecutor();
+    private Journal journal;
+    private TestTarget target;
+    private Shipper shipper;
+
+    @BeforeEach
+    void openJournalAndTarget() throws Exception {
+        journal = owner.submit(() -> Journal.open(JournalConfig.of(dir.resolve("journal"), 256L << 20), registry,
+                clock)).get();
+        target = TestTarget.start();
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        if (shipper != null) {
+            shipper.close();
+        }
+        owner.submit(journal::close).get();
+        owner.shutdown();
+        target.close();
+    }
+
+    private ShipperConfig.Builder config() {
+        return ShipperConfig.builder("127.0.0.1", target.port())
+                .batch(20, 64 * 1024)
+                .inFlight(4, 256 * 1024)
+                .reconnect(20, 200, 0)
+                .liveness(200, 5_000)
+                .idleCheckMs(500)
+                .closeTimeoutMs(2_000);
+    }
+
+    private void startShipper(ShipperConfig config) {
+        shipper = Shipper.start(config, IDENTITY, journal, seq -> owner.execute(() -> journal.release(seq)), registry,
+                clock);
+    }
+
+    /** Appends the records on the journal's owner thread, syncs once and tells the shipper. */
+    private void appendAndSync(List<WriteRecord> records) throws Exception {
+        owner.submit(() -> {
+            for (WriteRecord r : records) {
+                try {
+                    journal.append(r);
+                } finally {
+                    r.release();
+                }
+            }
+            journal.sync();
+            shipper.durableAdvanced();
+            return null;
+        }).get();
+    }
+
+    private long nowMicros() {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+    }
+
+    /** Random (incompressible) payload of a seq: each seq writes its own block. */
+    private static byte[] randomPayload(long seq) {
+        SplittableRandom random = new SplittableRandom(seq);
+        byte[] bytes = new byte[512 + random.nextInt(BLOCK - 512)];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    private List<WriteRecord> distinctBlocks(long fromSeq, long toSeq) {
+        long micros = nowMicros();
+        return LongStream.rangeClosed(fromSeq, toSeq).mapToObj(seq -> new WriteRecord(CG, micros, false,
+                BlockWrite.data(seq, DISK.id(), seq * BLOCK, Unpooled.wrappedBuffer(randomPayload(seq))))).toList();
+    }
+
+    private void assertHoldsDistinctBlocks(long lastSeq) {
+        List<TestTarget.Entry> entries = target.entries();
+        assertThat(entries).extracting(TestTarget.Entry::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, lastSeq).boxed().toList());
+        for (TestTarget.Entry e : entries) {
+            assertThat(e.offset()).isEqualTo(e.seq() * BLOCK);
+            assertThat(e.payload()).as("payload of seq %d", e.seq()).isEqualTo(randomPayload(e.seq()));
+        }
+    }
+
+    private void assertContiguous(List<TestTarget.Received> batches, long firstSeq) {
+        long expected = firstSeq;
+        for (TestTarget.Received b : batches) {
+            assertThat(b.firstSeq()).as("batch after seq %d", expected - 1).isEqualTo(expected);
+            expected = b.lastSeq() + 1;
+        }
+    }
+
+    private double meter(String name) {
+        return registry.get(name).tag("cg", Integer.toString(CG)).functionCounter().count();
+    }
+
+    @Test
+    void everyRecordArrivesOnceInOrderAndTheJournalIsReleasedBehindTheAcks() throws Exception {
+        startShipper(config().build());
+        for (int round = 0; round < 3; round++) {
+            appendAndSync(distinctBlocks(round * 300L + 1, round * 300L + 300));
+        }
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 900);
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 900);
+
+        assertHoldsDistinctBlocks(900);
+        List<TestTarget.Received> batches = target.batches();
+        assertContiguous(batches, 1);
+        assertThat(batches.getLast().lastSeq()).isEqualTo(900);
+        assertThat(batches.size()).as("64 KiB batches").isGreaterThan(10);
+        assertThat(target.violations()).isEmpty();
+
+        ShipperStatus status = shipper.status();
+        assertThat(status.connected()).isTrue();
+        assertThat(status.durableSeq()).isEqualTo(900);
+        assertThat(status.shippedSeq()).isEqualTo(900);
+        assertThat(status.lagRecords()).isZero();
+        assertThat(status.lagBytes()).isZero();
+        assertThat(status.rpoSeconds()).isZero();
+        assertThat(status.batchesInFlight()).isZero();
+        assertThat(status.recordsShipped()).isEqualTo(900);
+        assertThat(status.coalescedRecords()).isZero();
+        assertThat(meter("datamover.source.shipped.records")).isEqualTo(900);
+        assertThat(meter("datamover.source.wire.bytes")).isGreaterThan(status.bodyBytesShipped());
+        assertThat(registry.get("datamover.source.rpo.seconds").gauge().value()).isZero();
+    }
+
+    @Test
+    void repeatedOverwritesOfTheSameBlocksInsideOneBatchAreShippedOnce() throws Exception {
+        startShipper(config().batch(500, 4 << 20).inFlight(4, 16 << 20).build());
+        long micros = nowMicros();
+        Map<Long, byte[]> expected = new HashMap<>();
+        List<WriteRecord> records = LongStream.rangeClosed(1, 400).mapToObj(seq -> {
+            long offset = (seq % 4) * BLOCK;
+            if (seq % 50 == 0) {
+                expected.put(offset, new byte[BLOCK]);
+                return new WriteRecord(CG, micros, false, BlockWrite.range(seq, DISK.id(), offset, BLOCK,
+                        RecordKind.ZERO));
+            }
+            byte[] payload = new byte[BLOCK];
+            Arrays.fill(payload, (byte) seq); // compressible
+            expected.put(offset, payload);
+            return new WriteRecord(CG, micros, false, BlockWrite.data(seq, DISK.id(), offset,
+                    Unpooled.wrappedBuffer(payload)));
+        }).toList();
+        long appendedBodyBytes = records.stream().mapToLong(r -> r.write().encodedLength()).sum();
+        appendAndSync(records);
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 400);
+
+        Map<Long, byte[]> image = new HashMap<>();
+        for (TestTarget.Entry e : target.entries()) {
+            image.put(e.offset(), e.kind() == RecordKind.ZERO ? new byte[BLOCK] : e.payload());
+        }
+        assertThat(image).containsOnlyKeys(expected.keySet());
+        expected.forEach((offset, bytes) -> assertThat(image.get(offset)).as("block at %d", offset).isEqualTo(bytes));
+        assertThat(target.entries().size()).as("entries shipped for 400 writes to 4 blocks").isLessThan(40);
+        assertThat(meter("datamover.source.coalesced.records")).isGreaterThan(360);
+        assertThat(meter("datamover.source.coalesced.bytes")).isGreaterThan(0);
+        ShipperStatus status = shipper.status();
+        assertThat(status.bodyBytesShipped()).isLessThan(appendedBodyBytes / 10);
+        assertThat(status.recordsShipped()).isEqualTo(400);
+        assertThat(target.batches()).anyMatch(b -> b.compression() == Compression.LZ4);
+        assertThat(status.compressionRatio()).isGreaterThan(2);
+        assertContiguous(target.batches(), 1);
+    }
+
+    @Test
+    void aTargetRestartResumesAfterItsResumeSeqWithoutGapsOrDuplicates() throws Exception {
+        target.ackLimitSeq(300);
+        startShipper(config().inFlight(64, 16 << 20).build());
+        List<WriteRecord> first = distinctBlocks(1, 600);
+        long firstMicros = first.getFirst().timestampMicros();
+        appendAndSync(first);
+        await().atMost(DEADLINE).until(() -> target.heldSeq() == 600);
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 300);
+        ShipperStatus behind = shipper.status();
+        assertThat(behind.shippedSeq()).isEqualTo(300);
+        assertThat(behind.appliedSeq()).isEqualTo(300);
+        assertThat(behind.lagRecords()).isEqualTo(300);
+        assertThat(behind.lagBytes()).isGreaterThan(300L * 512);
+        assertThat(behind.oldestUnappliedMicros()).isEqualTo(firstMicros);
+        assertThat(behind.rpoSeconds()).isGreaterThan(0);
+        assertThat(journal.releasedSeq()).as("nothing released past the ack").isEqualTo(300);
+
+        // The target goes down having synced up to 450: what it received past that is lost.
+        target.stop();
+        await().atMost(DEADLINE).until(() -> !shipper.status().connected());
+        target.ackLimitSeq(Long.MAX_VALUE);
+        appendAndSync(distinctBlocks(601, 800));
+        int resumed = target.batches().size();
+        target.restart(450);
+
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 800);
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 800);
+        assertHoldsDistinctBlocks(800);
+        List<TestTarget.Received> batches = target.batches();
+        assertThat(batches.get(resumed).firstSeq()).as("first batch after the restart").isEqualTo(451);
+        assertContiguous(batches.subList(resumed, batches.size()), 451);
+        assertThat(target.violations()).isEmpty();
+        assertThat(shipper.status().lagRecords()).isZero();
+    }
+
+    private long unacknowledgedBatches() {
+        return target.batches().stream().filter(b -> b.lastSeq() > target.ackedSeq()).count();
+    }
+
+    @Test
+    void theWindowBoundsBatchesInFlight() throws Exception {
+        target.ackLimitSeq(100);
+        startShipper(config().inFlight(3, 1 << 20).build());
+        appendAndSync(distinctBlocks(1, 600));
+        await().atMost(DEADLINE).until(() -> unacknowledgedBatches() == 3 && shipper.status().batchesInFlight() == 3);
+        long held = target.heldSeq();
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                .until(() -> target.heldSeq() == held && shipper.status().batchesInFlight() == 3);
+        assertThat(unacknowledgedBatches()).isEqualTo(3);
+        assertThat(shipper.status().bytesInFlight()).isPositive();
+
+        target.ackLimitSeq(Long.MAX_VALUE);
+        target.stop();
+        target.restart(held);
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 600);
+        assertHoldsDistinctBlocks(600);
+    }
+
+    @Test
+    void anIdleConnectionIsKeptByHeartbeatsAndCloseTakesItDown() throws Exception {
+        startShipper(config().liveness(50, 1_000).build());
+        appendAndSync(distinctBlocks(1, 10));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10);
+        int hellos = target.helloNanos().size();
+        int heartbeats = target.heartbeats();
+        // The target only answers heartbeats: without them the read-idle timeout would close the link.
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(5))
+                .until(() -> shipper.status().connected() && target.helloNanos().size() == hellos);
+        assertThat(target.heartbeats() - heartbeats).isGreaterThanOrEqualTo(10);
+
+        shipper.close();
+        await().atMost(DEADLINE).until(() -> target.openConnections() == 0);
+        assertThat(registry.find("datamover.source.rpo.seconds").gauge()).isNull();
+        shipper = null;
+    }
+
+    @Test
+    void aTargetThatLostAcknowledgedBatchesIsToldOfTheGapInsteadOfBeingFedOne() throws Exception {
+        startShipper(config().reconnect(50, 400, 0).build());
+        appendAndSync(distinctBlocks(1, 300));
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 300);
+        int batchesBefore = target.batches().size();
+
+        target.stop();
+        target.restart(200); // acknowledged 300 durable, comes back holding 200
+        appendAndSync(distinctBlocks(301, 320));
+        await().atMost(DEADLINE).until(() -> target.errorsReceived().size() >= 2);
+        assertThat(target.errorsReceived()).allMatch(e -> e.code() == ErrorCode.SEQ_GAP);
+        assertThat(target.batches()).hasSize(batchesBefore);
+        assertThat(target.heldSeq()).isEqualTo(200);
+        assertThat(target.violations()).isEmpty();
+        assertThat(registry.get("datamover.source.ship.gaps").counter().count()).isGreaterThanOrEqualTo(2);
+        assertThat(journal.releasedSeq()).isEqualTo(300);
+    }
+
+    @Test
+    void aTargetAnsweringWrongPairIsRetriedWithAGrowingBackoff() {
+        target.refuseWrongPair(true);
+        startShipper(config().reconnect(50, 400, 0).build());
+        await().atMost(DEADLINE).until(() -> target.helloNanos().size() >= 5);
+        List<Long> hellos = target.helloNanos();
+        long[] expectedMinGapsMs = {50, 100, 200, 400};
+        for (int i = 0; i < expectedMinGapsMs.length; i++) {
+            long gapMs = TimeUnit.NANOSECONDS.toMillis(hellos.get(i + 1) - hellos.get(i));
+            assertThat(gapMs).as("wait before attempt %d", i + 2).isGreaterThanOrEqualTo(expectedMinGapsMs[i] - 5);
+        }
+        assertThat(registry.get("datamover.source.ship.errors").tag("code", ErrorCode.WRONG_PAIR.name())
+                .tag("origin", "peer").counter().count()).isGreaterThanOrEqualTo(4);
+        assertThat(shipper.status().connected()).isFalse();
+        assertThat(target.batches()).isEmpty();
+    }
+}
