@@ -1,5 +1,6 @@
 package io.datamover.gateway.source;
 
+import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
 import java.net.InetSocketAddress;
@@ -19,12 +20,14 @@ import java.util.Objects;
  * @param heartbeatIntervalMs a HEARTBEAT goes to a tap after this long without sending it anything
  * @param readIdleTimeoutMs a tap silent this long is taken for dead (it heartbeats every second)
  * @param frameLimits bounds on frames from taps and on journal entries
+ * @param shipper where and how every group's journal is shipped to the target gateway
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
         long journalMaxBytes, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        FrameLimits frameLimits) {
+        FrameLimits frameLimits, ShipperConfig shipper) {
 
     public SourceGatewayConfig {
+        Objects.requireNonNull(shipper, "shipper");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(frameLimits, "frameLimits");
@@ -45,14 +48,15 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         }
     }
 
-    public static Builder builder(InetSocketAddress listen, Path dataDir) {
-        return new Builder(listen, dataDir);
+    public static Builder builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
+        return new Builder(listen, dataDir, shipper);
     }
 
-    /** Defaults for everything but where to listen and where to keep data. */
+    /** Defaults for everything but where to listen, where to keep data and where to ship. */
     public static final class Builder {
         private final InetSocketAddress listen;
         private final Path dataDir;
+        private final ShipperConfig shipper;
         private String gatewayId = "source-gateway";
         private String pairId;
         private long journalMaxBytes = 1L << 30;
@@ -61,9 +65,10 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private long readIdleTimeoutMs = 10_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
 
-        private Builder(InetSocketAddress listen, Path dataDir) {
+        private Builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
             this.listen = listen;
             this.dataDir = dataDir;
+            this.shipper = shipper;
         }
 
         public Builder gatewayId(String value) { gatewayId = value; return this; }
@@ -76,7 +81,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
 
         public SourceGatewayConfig build() {
             return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, maxQueuedBytes,
-                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits);
+                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper);
         }
     }
 }

@@ -3,11 +3,14 @@ package io.datamover.gateway.source;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.receiver.JournalWriter;
+import io.datamover.gateway.source.ship.Shipper;
+import io.datamover.gateway.source.ship.ShipperIdentity;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One consistency group at the source gateway: its identity, its journal (owned by a {@link JournalWriter})
@@ -18,10 +21,12 @@ final class SourceGroup implements AutoCloseable {
 
     private final CgIdentity identity;
     private final JournalWriter writer;
+    private final Shipper shipper;
 
-    private SourceGroup(CgIdentity identity, JournalWriter writer) {
+    private SourceGroup(CgIdentity identity, JournalWriter writer, Shipper shipper) {
         this.identity = identity;
         this.writer = writer;
+        this.shipper = shipper;
     }
 
     /** The directory of group {@code cgId} under the gateway's data directory. */
@@ -41,9 +46,24 @@ final class SourceGroup implements AutoCloseable {
         }
         JournalConfig journal = new JournalConfig(directory.resolve("journal"), config.journalMaxBytes(),
                 JournalRollCycle.FIVE_MINUTELY, config.frameLimits());
+        // The writer wakes the shipper after each sync, but starts first: the shipper needs its journal.
+        AtomicReference<Shipper> shipper = new AtomicReference<>();
         JournalWriter writer = JournalWriter.start(identity.cgLabel(), journal, config.maxQueuedBytes(),
-                durableSeq -> { }, registry, clock);
-        return new SourceGroup(identity, writer);
+                durableSeq -> {
+                    Shipper s = shipper.get();
+                    if (s != null) {
+                        s.durableAdvanced();
+                    }
+                }, registry, clock);
+        try {
+            shipper.set(Shipper.start(config.shipper(), new ShipperIdentity(config.gatewayId(), identity.pairId(),
+                    identity.cgId(), identity.cgName(), identity.disks()), writer.journal(), writer::release, registry,
+                    clock));
+        } catch (RuntimeException e) {
+            writer.close();
+            throw e;
+        }
+        return new SourceGroup(identity, writer, shipper.get());
     }
 
     CgIdentity identity() {
@@ -54,9 +74,17 @@ final class SourceGroup implements AutoCloseable {
         return writer;
     }
 
-    /** Makes what the tap sent durable and closes the journal. */
+    Shipper shipper() {
+        return shipper;
+    }
+
+    /** Stops shipping, then makes what the tap sent durable and closes the journal. */
     @Override
     public void close() {
-        writer.close();
+        try {
+            shipper.close();
+        } finally {
+            writer.close();
+        }
     }
 }

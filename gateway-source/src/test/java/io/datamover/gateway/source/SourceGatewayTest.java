@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalReader;
+import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.BlockWrite;
@@ -45,7 +46,9 @@ class SourceGatewayTest {
     }
 
     private SourceGatewayConfig.Builder config() {
-        return SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0), dataDir);
+        // No target here: the shippers keep trying port 1 with backoff, which the receiver does not notice.
+        return SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0), dataDir,
+                ShipperConfig.builder("127.0.0.1", 1).build());
     }
 
     private void startGateway(SourceGatewayConfig config) throws Exception {
