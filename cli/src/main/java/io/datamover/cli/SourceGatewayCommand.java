@@ -1,0 +1,99 @@
+package io.datamover.cli;
+
+import io.datamover.gateway.source.SourceGateway;
+import io.datamover.gateway.source.SourceGatewayConfig;
+import io.datamover.gateway.source.ship.ShipperConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code datamover source-gateway}: journals the taps' writes and ships them to the target gateway. */
+@Command(name = "source-gateway", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs at the protected site. Taps connect to it; their writes are appended to a durable journal"
+                + " per consistency group (Chronicle Queue, one fdatasync per group commit) and acknowledged once"
+                + " durable. Each journal is cut into batches, coalesced, LZ4-compressed and shipped to the target"
+                + " gateway; journal space is released once the target holds a batch. When a journal is full its tap"
+                + " is told to keep dirty bits instead. Stops cleanly on SIGTERM.")
+public final class SourceGatewayCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(SourceGatewayCommand.class);
+
+    @Option(names = "--listen", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "Where taps connect.")
+    HostPort listen;
+
+    @Option(names = "--target", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "The target gateway at the recovery site.")
+    HostPort target;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR",
+            description = "Where the journals live, one directory per consistency group. Use a disk that can take"
+                    + " the write rate of every tap together.")
+    Path dataDir;
+
+    @Option(names = "--pair", paramLabel = "ID",
+            description = "Serve only this replication pair (default: any; each group keeps the pair of its first tap).")
+    String pair;
+
+    @Option(names = "--id", defaultValue = "source-gateway", paramLabel = "ID",
+            description = "This gateway's name in handshakes and logs (default: ${DEFAULT-VALUE}).")
+    String gatewayId;
+
+    @Option(names = "--journal-max", defaultValue = "1G", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Bound of each group's journal; when full, its tap falls back to dirty bits"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long journalMaxBytes;
+
+    @Option(names = "--batch-interval", defaultValue = "100", paramLabel = "MS",
+            description = "A batch is cut this long after its first write at the latest (default: ${DEFAULT-VALUE}).")
+    long batchIntervalMs;
+
+    @Option(names = "--batch-size", defaultValue = "8M", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "A batch is cut before it grows past this many bytes (default: ${DEFAULT-VALUE}).")
+    long batchMaxBytes;
+
+    @Option(names = "--compression", defaultValue = "lz4", paramLabel = "lz4|none",
+            description = "Compress batches with LZ4 when it pays (default: ${DEFAULT-VALUE}).")
+    String compression;
+
+    @Option(names = "--batches-in-flight", defaultValue = "8", paramLabel = "N",
+            description = "Batches sent to the target and not yet acknowledged (default: ${DEFAULT-VALUE}).")
+    int batchesInFlight;
+
+    @Option(names = "--bytes-in-flight", defaultValue = "64M", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Wire bytes of those batches, at most (default: ${DEFAULT-VALUE}).")
+    long bytesInFlight;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        SourceGatewayConfig config;
+        try {
+            if (!compression.equals("lz4") && !compression.equals("none")) {
+                throw new IllegalArgumentException("--compression must be lz4 or none, not " + compression);
+            }
+            ShipperConfig shipper = ShipperConfig.builder(target.host(), target.port())
+                    .batch(batchIntervalMs, Math.toIntExact(batchMaxBytes))
+                    .compressionEnabled(compression.equals("lz4"))
+                    .inFlight(batchesInFlight, bytesInFlight)
+                    .build();
+            config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
+                    .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes).build();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "invalid source-gateway configuration: " + e.getMessage());
+        }
+        Daemons.runUntilSigterm("source-gateway",
+                () -> SourceGateway.start(config, new SimpleMeterRegistry(), InstantSource.system()),
+                gateway -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", gateway.address(),
+                        target));
+        return 0;
+    }
+}
