@@ -24,7 +24,8 @@ import java.util.Optional;
  * <p>On first contact the stamp is written (applied seq 0) before any image is created: an image without a
  * stamp is therefore never ours and is refused rather than adopted.
  *
- * <p>Not thread-safe: owned by the thread of its {@link Applier}.
+ * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
+ * {@link #requireOwner}) never changes and may be read from any thread.
  */
 public final class ReplicaSet implements AutoCloseable {
     static final String IMAGE_SUFFIX = ".img";
@@ -71,6 +72,26 @@ public final class ReplicaSet implements AutoCloseable {
             throw e;
         }
         return new ReplicaSet(directory, config, replicas, metadata);
+    }
+
+    /**
+     * The stamp of the replica set in {@code directory}, or empty when it has none (a gateway rediscovering its
+     * consistency groups at start).
+     *
+     * @throws ReplicaSetException if the stamp is damaged or of another version
+     */
+    public static Optional<ReplicaMetadata> readStamp(Path directory) throws IOException {
+        return ReplicaMetadataFile.read(directory);
+    }
+
+    /**
+     * Checks that this open set is what {@code other} asks for (a later connection for the same group): the same
+     * pair, group and disks.
+     *
+     * @throws ReplicaSetException WRONG_PAIR or DISK_MISMATCH, naming both sides
+     */
+    public void requireOwner(ReplicaSetConfig other) throws ReplicaSetException {
+        checkOwner(directory, ReplicaMetadata.initial(config.pairId(), config.cgId(), config.disks()), other);
     }
 
     private static void checkOwner(Path directory, ReplicaMetadata stamp, ReplicaSetConfig config)
