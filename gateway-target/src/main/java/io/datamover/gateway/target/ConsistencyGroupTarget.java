@@ -172,8 +172,11 @@ final class ConsistencyGroupTarget {
         });
     }
 
-    /** Takes ownership of {@code batch}, received on {@code session}'s event loop: verified, spooled, acknowledged. */
-    void receive(SourceSession session, Batch batch) {
+    /**
+     * Takes ownership of {@code batch}, received on {@code session}'s event loop, for the spool writer to verify,
+     * spool and acknowledge. Returns false when the budget is now full: the session stops reading.
+     */
+    boolean receive(SourceSession session, Batch batch) {
         long size = batch.body().readableBytes();
         budget.queued(size);
         try {
@@ -182,6 +185,11 @@ final class ConsistencyGroupTarget {
             budget.dequeued(size);
             batch.release();
         }
+        if (budget.full()) {
+            meters.readPauses.increment();
+            return false;
+        }
+        return true;
     }
 
     /** Runs on the spool writer. */

@@ -81,8 +81,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                 if (failed) {
                     return;
                 }
-                group.receive(this, (Batch) batch.retain());
-                if (group.budget().full()) {
+                if (!group.receive(this, (Batch) batch.retain())) {
                     ctx.channel().config().setAutoRead(false);
                 }
             }

@@ -38,6 +38,7 @@ final class TargetMetrics {
         final Counter bytesReceived;
         final Counter duplicates;
         final Counter applyFailures;
+        final Counter readPauses;
         final Timer applyLag;
         private final List<Meter> gauges = new ArrayList<>();
 
@@ -52,6 +53,9 @@ final class TargetMetrics {
                     .register(registry);
             applyFailures = Counter.builder("datamover.target.apply.failures").tag("cg", cg)
                     .description("batches the applier refused or could not write; applying stopped")
+                    .register(registry);
+            readPauses = Counter.builder("datamover.target.read.pauses").tag("cg", cg)
+                    .description("times reading from the source paused because the spool budget was full")
                     .register(registry);
             applyLag = Timer.builder("datamover.target.apply.lag").tag("cg", cg)
                     .description("time from a batch being spooled (DURABLE) to being applied (APPLIED)")

@@ -338,6 +338,7 @@ class TargetGatewayTest {
         source.awaitAck(AckScope.APPLIED, batches);
         images.assertReplicasMatch(replicaDir());
         assertThat(counter("datamover.target.batches.received", "cg", "7")).isEqualTo(batches);
+        assertThat(counter("datamover.target.read.pauses", "cg", "7")).isPositive();
     }
 
     @Test
