@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Asynchronous block replication for disaster recovery.",
-        subcommands = {TapCommand.class, DemoCommand.class, AckReceiverCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TapCommand.class, TargetGatewayCommand.class, DemoCommand.class, AckReceiverCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
