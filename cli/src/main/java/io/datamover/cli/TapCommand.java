@@ -4,8 +4,6 @@ import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +11,6 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -83,7 +79,7 @@ public final class TapCommand implements Callable<Integer> {
             exports.forEach(builder::export);
             tapConfig = builder.build();
             senderConfig = SenderConfig.builder(gateway.host(), gateway.port())
-                    .identity(senderId(), pair)
+                    .identity(Daemon.hostIdentity("tap"), pair)
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
@@ -91,35 +87,15 @@ public final class TapCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());
         }
-        // One close path: SIGTERM's hook wakes this thread, which closes the tap, and the hook waits for that
-        // (the JVM exits when hooks return).
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "tap-shutdown"));
+        Daemon daemon = Daemon.onTermination("tap-shutdown", SHUTDOWN_WAIT_SECONDS);
         try (ReplicatingTap tap = ReplicatingTap.start(tapConfig, senderConfig, Duration.ofSeconds(connectWaitSeconds),
                 new SimpleMeterRegistry(), InstantSource.system())) {
             LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}", exports.keySet(), nbd.host(),
                     tap.tap().port(), cgId, pair, gateway);
-            stop.await();
+            daemon.awaitTermination();
         } finally {
-            closed.countDown();
+            daemon.closed();
         }
         return 0;
-    }
-
-    private static String senderId() {
-        try {
-            String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
-            return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "tap" : "tap-" + host;
-        } catch (UnknownHostException e) {
-            return "tap";
-        }
     }
 }

@@ -4,13 +4,9 @@ import io.datamover.applier.Provisioning;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -64,7 +60,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             config = TargetGatewayConfig.builder(dataDir, replicaDir)
                     .listen(listen.host(), listen.port())
                     .pairId(pair)
-                    .receiverId(receiverId())
+                    .receiverId(Daemon.hostIdentity("target-gw"))
                     .provisioning(provisioning())
                     .spoolMaxBytes(spoolMaxBytes)
                     .build();
@@ -72,24 +68,13 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid target gateway configuration: " + e.getMessage());
         }
-        // One close path: SIGTERM's hook wakes this thread, which closes the gateway, and the hook waits for that
-        // (the JVM exits when hooks return).
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch closed = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.countDown();
-            try {
-                closed.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "target-gateway-shutdown"));
+        Daemon daemon = Daemon.onTermination("target-gateway-shutdown", SHUTDOWN_WAIT_SECONDS);
         try (TargetGateway gateway = TargetGateway.start(config, new SimpleMeterRegistry())) {
             LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
                     gateway.address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning());
-            stop.await();
+            daemon.awaitTermination();
         } finally {
-            closed.countDown();
+            daemon.closed();
         }
         return 0;
     }
@@ -99,16 +84,6 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             return Provisioning.valueOf(provisioning.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--provisioning must be thin or thick, not '" + provisioning + "'");
-        }
-    }
-
-    private static String receiverId() {
-        try {
-            String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
-            return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "target-gateway"
-                    : "target-gw-" + host;
-        } catch (UnknownHostException e) {
-            return "target-gateway";
         }
     }
 }

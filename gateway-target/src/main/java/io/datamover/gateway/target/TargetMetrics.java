@@ -43,20 +43,16 @@ final class TargetMetrics {
         private final List<Meter> gauges = new ArrayList<>();
 
         private Group(String cg, ConsistencyGroupTarget group) {
-            batchesReceived = Counter.builder("datamover.target.batches.received").tag("cg", cg)
-                    .description("batches verified and spooled").register(registry);
+            batchesReceived = counter("datamover.target.batches.received", cg, "batches verified and spooled");
             bytesReceived = Counter.builder("datamover.target.bytes.received").tag("cg", cg).baseUnit("bytes")
                     .description("batch body bytes verified and spooled, as received (compressed or not)")
                     .register(registry);
-            duplicates = Counter.builder("datamover.target.batches.duplicate").tag("cg", cg)
-                    .description("batches received again that were already held, acknowledged and ignored")
-                    .register(registry);
-            applyFailures = Counter.builder("datamover.target.apply.failures").tag("cg", cg)
-                    .description("batches the applier refused or could not write; applying stopped")
-                    .register(registry);
-            readPauses = Counter.builder("datamover.target.read.pauses").tag("cg", cg)
-                    .description("times reading from the source paused because the spool budget was full")
-                    .register(registry);
+            duplicates = counter("datamover.target.batches.duplicate", cg,
+                    "batches received again that were already held, acknowledged and ignored");
+            applyFailures = counter("datamover.target.apply.failures", cg,
+                    "batches the applier refused or could not write; applying stopped");
+            readPauses = counter("datamover.target.read.pauses", cg,
+                    "times reading from the source paused because the spool budget was full");
             applyLag = Timer.builder("datamover.target.apply.lag").tag("cg", cg)
                     .description("time from a batch being spooled (DURABLE) to being applied (APPLIED)")
                     .register(registry);
@@ -64,6 +60,10 @@ final class TargetMetrics {
                     "bytes spooled and not yet applied");
             gauge("datamover.target.applied.seq", cg, group, ConsistencyGroupTarget::appliedSeq,
                     "highest seq applied and durable on the replicas");
+        }
+
+        private Counter counter(String name, String cg, String description) {
+            return Counter.builder(name).tag("cg", cg).description(description).register(registry);
         }
 
         private void gauge(String name, String cg, ConsistencyGroupTarget group,
