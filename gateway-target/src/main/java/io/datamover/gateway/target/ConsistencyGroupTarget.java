@@ -230,8 +230,9 @@ final class ConsistencyGroupTarget {
             batch.release();
             if (!spooled) {
                 budget.dequeued(queuedBytes);
-                session.resumeIfRoom();
             }
+            // The in-memory queue shrank either way: reading may resume if it paused for the queue.
+            session.resumeIfRoom();
         }
     }
 
