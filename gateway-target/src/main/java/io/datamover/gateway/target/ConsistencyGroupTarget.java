@@ -151,6 +151,11 @@ final class ConsistencyGroupTarget {
             } catch (ReplicaSetException e) {
                 throw new ProtocolException(e.reason().errorCode(), e.getMessage());
             }
+            if (applyLoop.states().containsValue(ReplicaState.PROMOTED)) {
+                throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
+                        + Integer.toUnsignedString(cgId) + " has a PROMOTED (failed-over) replica in "
+                        + replicas.directory() + ": replication into it has stopped");
+            }
             SourceSession other = attached;
             if (other != null && other.isActive()) {
                 throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "

@@ -2,6 +2,7 @@ package io.datamover.gateway.target;
 
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.protocol.Batch;
+import io.datamover.protocol.Compression;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
@@ -57,6 +58,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private ConsistencyGroupTarget group;
     private String peer = "?";
     private boolean errorSent;
+    private boolean lz4Agreed;
     /** Set by the first failure, from any thread; later work of this session is dropped. */
     private volatile boolean failed;
 
@@ -80,6 +82,10 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             case Batch batch when phase == Phase.STREAMING -> {
                 if (failed) {
                     return;
+                }
+                if (batch.compression() == Compression.LZ4 && !lz4Agreed) {
+                    throw new ProtocolException(ErrorCode.INCOMPATIBLE, "batch [" + batch.firstSeq() + ", "
+                            + batch.lastSeq() + "] is LZ4-compressed but LZ4_BATCHES was not agreed in the handshake");
                 }
                 if (!group.receive(this, (Batch) batch.retain())) {
                     ctx.channel().config().setAutoRead(false);
@@ -133,6 +139,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             return;
         }
         group = attachment.group();
+        lz4Agreed = agreed.has(Feature.LZ4_BATCHES);
         phase = Phase.STREAMING;
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());

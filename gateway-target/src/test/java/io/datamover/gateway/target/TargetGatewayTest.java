@@ -17,6 +17,7 @@ import io.datamover.protocol.Compression;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.RecordKind;
@@ -261,6 +262,10 @@ class TargetGatewayTest {
         List<DiskInfo> otherDisks = List.of(new DiskInfo(1, "system", 8 * MIB, 4096));
         refusedHello(TestSource.hello(PAIR, CG, otherDisks), ErrorCode.INCOMPATIBLE);
         refusedHello(Hello.of(Role.TAP, "tap-1", PAIR, CG, "vm", DISKS), ErrorCode.INCOMPATIBLE);
+        Hello noLz4 = new Hello(1, 1, Feature.PAYLOAD_CRC.mask(), Role.SOURCE_GATEWAY, "src-gw", PAIR, CG, "vm", DISKS);
+        TestSource plain = connect(noLz4);
+        plain.send(images.batch(CG, 1, 1, Compression.LZ4, false, List.of(data(1, 1, 0, Images.pattern(65536, 1)))));
+        assertThat(plain.awaitError(ErrorCode.INCOMPATIBLE).message()).contains("LZ4_BATCHES");
         assertThat(counter("datamover.target.rejected", "code", "WRONG_PAIR")).isEqualTo(2);
     }
 
@@ -320,6 +325,7 @@ class TargetGatewayTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> status().failure().isPresent());
         assertThat(status().appliedSeq()).isEqualTo(1);
         assertThat(status().spoolBatches()).isEqualTo(1); // kept for the operator
+        assertThat(status().heldSeq()).isEqualTo(3); // what a source would resume after: spooled, not applied
         images.assertReplicasMatch(replicaDir());
         assertThat(refusedHello(TestSource.hello(PAIR, CG, DISKS), ErrorCode.MALFORMED).message())
                 .contains("stopped applying");
