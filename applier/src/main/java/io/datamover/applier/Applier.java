@@ -4,6 +4,7 @@ import io.datamover.applier.ApplyException.Reason;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.BatchBodies;
 import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.ProtocolException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -12,14 +13,18 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Applies batches to a {@link ReplicaSet} strictly in seq order: check the whole batch (seq range, disks,
  * ranges, payload CRCs) before touching anything, write every entry in order, fdatasync every touched
- * replica, then record the batch's last seq in the replica stamp.
+ * replica, then record the batch's last seq in the replica stamp, together with the replica states its
+ * SYNC_BEGIN / SYNC_END markers lead to ({@link ReplicaStateTransitions}). A set with a PROMOTED disk refuses
+ * every batch.
  *
  * <p>On a thin replica, ZERO and TRIM ranges and all-zero blocks of DATA writes become punched holes; on a
  * thick one they are written as zeros. Block-granular zero detection keeps mostly-empty writes thin.
@@ -72,6 +77,7 @@ public final class Applier {
             throw refuse(Reason.WRONG_CG, "batch [" + batch.firstSeq() + ", " + batch.lastSeq() + "] is for consistency group "
                     + batch.cg() + ", this replica set holds group " + replicas.cgId());
         }
+        requireNoPromotedReplica();
         if (batch.lastSeq() <= appliedSeq()) {
             return skip();
         }
@@ -105,6 +111,7 @@ public final class Applier {
         if (firstSeq < 1 || lastSeq < firstSeq) {
             throw new IllegalArgumentException("bad seq range [" + firstSeq + ", " + lastSeq + "]");
         }
+        requireNoPromotedReplica();
         long applied = appliedSeq();
         if (lastSeq <= applied) {
             return skip();
@@ -113,11 +120,14 @@ public final class Applier {
             throw refuse(Reason.SEQ_GAP, "batch [" + firstSeq + ", " + lastSeq + "] does not follow applied seq "
                     + applied + " in " + replicas.directory());
         }
-        check(firstSeq, lastSeq, entries);
+        Map<Integer, ReplicaState> statesAfter = check(firstSeq, lastSeq, entries);
         Timer.Sample sample = Timer.start(registry);
         try {
             Set<Replica> touched = new LinkedHashSet<>();
             for (BlockWrite e : entries) {
+                if (e.kind().isMarker()) {
+                    continue; // its state change is recorded with the applied seq below
+                }
                 Replica replica = replicas.replica(e.disk());
                 write(replica, e);
                 touched.add(replica);
@@ -125,7 +135,7 @@ public final class Applier {
             for (Replica replica : touched) {
                 replica.file().fdatasync();
             }
-            replicas.recordAppliedSeq(lastSeq);
+            replicas.recordApplied(lastSeq, statesAfter);
         } catch (IOException e) {
             storageFailure = e;
             metrics.error("STORAGE_FAILURE");
@@ -137,29 +147,41 @@ public final class Applier {
         return Outcome.APPLIED;
     }
 
-    /** Checks every entry before anything is written, so a bad batch changes nothing. */
-    private void check(long firstSeq, long lastSeq, List<BlockWrite> entries) throws ApplyException {
-        long previousSeq = firstSeq - 1;
-        for (BlockWrite e : entries) {
-            if (e.seq() <= previousSeq || e.seq() > lastSeq) {
-                throw refuse(Reason.BAD_ENTRY_SEQ, "batch [" + firstSeq + ", " + lastSeq + "] has entry seq " + e.seq()
-                        + " after " + previousSeq);
+    /**
+     * Checks every entry before anything is written, so a bad batch changes nothing, and returns the disks'
+     * states after the batch's markers.
+     */
+    private Map<Integer, ReplicaState> check(long firstSeq, long lastSeq, List<BlockWrite> entries)
+            throws ApplyException {
+        try {
+            BatchChecks.check(firstSeq, lastSeq, entries, id -> {
+                Replica replica = replicas.replica(id);
+                return replica == null ? null : replica.disk();
+            });
+            Map<Integer, ReplicaState> states = new HashMap<>(replicas.states());
+            for (BlockWrite e : entries) {
+                if (e.kind().isMarker()) {
+                    String disk = replicas.replica(e.disk()).disk().name();
+                    states.put(e.disk(), ReplicaStateTransitions.afterMarker(states.get(e.disk()), e.kind(), disk,
+                            e.seq()));
+                }
             }
-            previousSeq = e.seq();
-            Replica replica = replicas.replica(e.disk());
-            if (replica == null) {
-                throw refuse(Reason.UNKNOWN_DISK, "entry seq " + e.seq() + " names disk " + e.disk()
-                        + ", which is not in this replica set");
+            return states;
+        } catch (ApplyException e) {
+            metrics.error(e.reason().name());
+            throw e;
+        }
+    }
+
+    /** A set with a promoted disk takes no batch: applying to its other disks would break the group's order. */
+    private void requireNoPromotedReplica() throws ApplyException {
+        try {
+            for (DiskInfo disk : replicas.disks()) {
+                ReplicaStateTransitions.requireReplicating(replicas.states().get(disk.id()), disk.name());
             }
-            if (e.endOffset() > replica.disk().sizeBytes()) {
-                throw refuse(Reason.OUT_OF_RANGE, "entry seq " + e.seq() + " writes [" + e.offset() + ", "
-                        + e.endOffset() + ") past the end of disk " + replica.disk().name() + " ("
-                        + replica.disk().sizeBytes() + " bytes)");
-            }
-            if (!e.payloadCrcMatches()) {
-                throw refuse(Reason.CRC_MISMATCH, "entry seq " + e.seq() + " to disk " + replica.disk().name()
-                        + " at offset " + e.offset() + " does not match the CRC taken at the tap");
-            }
+        } catch (ApplyException e) {
+            metrics.error(e.reason().name());
+            throw e;
         }
     }
 
@@ -173,6 +195,7 @@ public final class Applier {
                 }
             }
             case ZERO, TRIM -> zero(replica, e.offset(), e.length());
+            case SYNC_BEGIN, SYNC_END -> throw new IllegalArgumentException("a marker writes nothing");
         }
     }
 

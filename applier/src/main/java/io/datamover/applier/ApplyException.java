@@ -17,7 +17,11 @@ public final class ApplyException extends Exception {
         /** An entry's seq is outside the batch or not increasing. */
         BAD_ENTRY_SEQ(ErrorCode.SEQ_GAP),
         /** An entry's payload does not match the CRC taken at the tap. */
-        CRC_MISMATCH(ErrorCode.CRC_MISMATCH);
+        CRC_MISMATCH(ErrorCode.CRC_MISMATCH),
+        /** A marker asks for a replica state change that is not allowed (SYNC_END without a sync under way). */
+        INVALID_STATE_TRANSITION(ErrorCode.MALFORMED),
+        /** A replica disk of the set was promoted by a failover: replication into it has stopped. */
+        REPLICA_PROMOTED(ErrorCode.INCOMPATIBLE);
 
         private final ErrorCode errorCode;
 

@@ -1,21 +1,33 @@
 package io.datamover.applier;
 
 import io.datamover.protocol.DiskInfo;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * The stamp of a replica directory: which pair and consistency group own it, which disks it holds, and the
- * highest seq whose batch is applied and durable.
+ * The stamp of a replica directory: which pair and consistency group own it, which disks it holds, the state of
+ * each disk ({@code states.get(i)} is that of {@code disks.get(i)}), and the highest seq whose batch is applied
+ * and durable. States and applied seq change together, in one stamp write.
  */
-public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, long appliedSeq) {
+public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, List<ReplicaState> states,
+        long appliedSeq) {
     public ReplicaMetadata {
         disks = List.copyOf(disks);
+        states = List.copyOf(states);
+        if (states.size() != disks.size()) {
+            throw new IllegalArgumentException(states.size() + " replica states for " + disks.size() + " disks");
+        }
         if (appliedSeq < 0) {
             throw new IllegalArgumentException("appliedSeq must be >= 0, got " + appliedSeq);
         }
     }
 
-    public ReplicaMetadata withAppliedSeq(long seq) {
-        return new ReplicaMetadata(pairId, cgId, disks, seq);
+    /** The stamp of a new replica set: nothing applied, every disk INCONSISTENT until its first sync ends. */
+    public static ReplicaMetadata initial(String pairId, int cgId, List<DiskInfo> disks) {
+        return new ReplicaMetadata(pairId, cgId, disks, Collections.nCopies(disks.size(), ReplicaState.INCONSISTENT), 0);
+    }
+
+    public ReplicaMetadata withApplied(long seq, List<ReplicaState> nextStates) {
+        return new ReplicaMetadata(pairId, cgId, disks, nextStates, seq);
     }
 }

@@ -23,12 +23,15 @@ import java.util.zip.CRC32C;
  *
  * <p>Layout, big-endian: magic u32 "DMRS", version u16, reserved u16 (0), length u32 (whole file),
  * pairId (u16 length + UTF-8), cgId u32, diskCount u16, diskCount times (id u32, name (u16 + UTF-8),
- * sizeBytes u64, blockSizeBytes u32), appliedSeq u64, then CRC32C u32 of every byte before it.
+ * sizeBytes u64, blockSizeBytes u32, state u8 ({@link ReplicaState} code)), appliedSeq u64, then CRC32C u32 of
+ * every byte before it.
+ *
+ * <p>Version 2 added the per-disk state (version 1 was never released: it is refused, not migrated).
  */
 final class ReplicaMetadataFile {
     static final String FILE_NAME = "replica-set.meta";
     static final int MAGIC = 0x444D5253; // "DMRS"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     private static final String TEMP_NAME = FILE_NAME + ".tmp";
     private static final int HEADER_BYTES = 4 + 2 + 2 + 4;
     /** Far above 256 disks with 255-byte names; a larger file is not ours. */
@@ -90,7 +93,7 @@ final class ReplicaMetadataFile {
         for (DiskInfo d : m.disks()) {
             byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
             names.add(name);
-            length += 4 + 2 + name.length + 8 + 4;
+            length += 4 + 2 + name.length + 8 + 4 + 1;
         }
         ByteBuffer out = ByteBuffer.allocate(length);
         out.putInt(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(length);
@@ -101,6 +104,7 @@ final class ReplicaMetadataFile {
             DiskInfo d = m.disks().get(i);
             out.putInt(d.id()).putShort((short) names.get(i).length).put(names.get(i));
             out.putLong(d.sizeBytes()).putInt(d.blockSizeBytes());
+            out.put((byte) m.states().get(i).code());
         }
         out.putLong(m.appliedSeq());
         out.putInt(crc(out.array(), out.position()));
@@ -132,14 +136,21 @@ final class ReplicaMetadataFile {
             int cgId = in.getInt();
             int diskCount = Short.toUnsignedInt(in.getShort());
             List<DiskInfo> disks = new ArrayList<>(diskCount);
+            List<ReplicaState> states = new ArrayList<>(diskCount);
             for (int i = 0; i < diskCount; i++) {
                 disks.add(new DiskInfo(in.getInt(), string(in), in.getLong(), in.getInt()));
+                int code = Byte.toUnsignedInt(in.get());
+                ReplicaState state = ReplicaState.fromCode(code);
+                if (state == null) {
+                    throw corrupt(file, "disk " + disks.get(i).name() + " has unknown replica state " + code);
+                }
+                states.add(state);
             }
             long appliedSeq = in.getLong();
             if (in.position() != length - 4) {
                 throw corrupt(file, "fields end at byte " + in.position() + ", the CRC is at " + (length - 4));
             }
-            return new ReplicaMetadata(pairId, cgId, disks, appliedSeq);
+            return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a valid replica stamp: " + e, e);
         }

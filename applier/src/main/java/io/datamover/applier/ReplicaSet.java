@@ -6,21 +6,26 @@ import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The replicas of one consistency group in one directory: a sparse file {@code <disk name>.img} per disk at
- * the source's size, and a stamp ({@link ReplicaMetadataFile}) naming the owning pair and the applied seq.
+ * the source's size, and a stamp ({@link ReplicaMetadataFile}) naming the owning pair, the applied seq and the
+ * {@link ReplicaState} of every disk (INCONSISTENT when created).
  * Opening checks the stamp first, so a directory that belongs to another pair is never written.
  *
  * <p>On first contact the stamp is written (applied seq 0) before any image is created: an image without a
  * stamp is therefore never ours and is refused rather than adopted.
  *
- * <p>Not thread-safe: owned by the thread of its {@link Applier}.
+ * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
+ * {@link #requireOwner}) never changes and may be read from any thread.
  */
 public final class ReplicaSet implements AutoCloseable {
     static final String IMAGE_SUFFIX = ".img";
@@ -53,7 +58,7 @@ public final class ReplicaSet implements AutoCloseable {
             checkOwner(directory, metadata, config);
         } else {
             refuseUnstampedImages(directory, config);
-            metadata = new ReplicaMetadata(config.pairId(), config.cgId(), config.disks(), 0);
+            metadata = ReplicaMetadata.initial(config.pairId(), config.cgId(), config.disks());
             ReplicaMetadataFile.write(directory, metadata);
         }
         Map<Integer, Replica> replicas = new HashMap<>();
@@ -67,6 +72,26 @@ public final class ReplicaSet implements AutoCloseable {
             throw e;
         }
         return new ReplicaSet(directory, config, replicas, metadata);
+    }
+
+    /**
+     * The stamp of the replica set in {@code directory}, or empty when it has none (a gateway rediscovering its
+     * consistency groups at start).
+     *
+     * @throws ReplicaSetException if the stamp is damaged or of another version
+     */
+    public static Optional<ReplicaMetadata> readStamp(Path directory) throws IOException {
+        return ReplicaMetadataFile.read(directory);
+    }
+
+    /**
+     * Checks that this open set is what {@code other} asks for (a later connection for the same group): the same
+     * pair, group and disks.
+     *
+     * @throws ReplicaSetException WRONG_PAIR or DISK_MISMATCH, naming both sides
+     */
+    public void requireOwner(ReplicaSetConfig other) throws ReplicaSetException {
+        checkOwner(directory, ReplicaMetadata.initial(config.pairId(), config.cgId(), config.disks()), other);
     }
 
     private static void checkOwner(Path directory, ReplicaMetadata stamp, ReplicaSetConfig config)
@@ -148,14 +173,35 @@ public final class ReplicaSet implements AutoCloseable {
         return metadata.appliedSeq();
     }
 
+    /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */
+    public Map<Integer, ReplicaState> states() {
+        Map<Integer, ReplicaState> states = new LinkedHashMap<>();
+        for (int i = 0; i < metadata.disks().size(); i++) {
+            states.put(metadata.disks().get(i).id(), metadata.states().get(i));
+        }
+        return Collections.unmodifiableMap(states);
+    }
+
     /** The replica of disk {@code diskId}, or null when the set has no such disk. */
     Replica replica(int diskId) {
         return replicas.get(diskId);
     }
 
-    /** Records {@code seq} as applied, durably. Call only after the batch's writes are synced. */
+    /** Records {@code seq} as applied with the disks' states unchanged, durably. */
     void recordAppliedSeq(long seq) throws IOException {
-        ReplicaMetadata next = metadata.withAppliedSeq(seq);
+        recordApplied(seq, states());
+    }
+
+    /**
+     * Records {@code seq} as applied and the disks' states after it in one atomic stamp write. Call only after the
+     * batch's writes are synced; the states come from {@link ReplicaStateTransitions}.
+     */
+    void recordApplied(long seq, Map<Integer, ReplicaState> states) throws IOException {
+        List<ReplicaState> ordered = new ArrayList<>(metadata.disks().size());
+        for (DiskInfo disk : metadata.disks()) {
+            ordered.add(states.get(disk.id()));
+        }
+        ReplicaMetadata next = metadata.withApplied(seq, ordered);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
     }

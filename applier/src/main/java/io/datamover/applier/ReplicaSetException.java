@@ -1,5 +1,6 @@
 package io.datamover.applier;
 
+import io.datamover.protocol.ErrorCode;
 import java.io.IOException;
 
 /**
@@ -10,13 +11,24 @@ public final class ReplicaSetException extends IOException {
     /** Why the replica set was refused; stable names for logs and metric tags. */
     public enum Reason {
         /** The replicas are stamped with another replication pair or consistency group. */
-        WRONG_PAIR,
+        WRONG_PAIR(ErrorCode.WRONG_PAIR),
         /** The metadata file is truncated, has a bad magic or CRC, or is not parseable. */
-        CORRUPT_METADATA,
+        CORRUPT_METADATA(ErrorCode.STORAGE_FAILURE),
         /** The metadata file was written by a format version this build does not read. */
-        UNSUPPORTED_VERSION,
+        UNSUPPORTED_VERSION(ErrorCode.STORAGE_FAILURE),
         /** A replica file or the recorded disk list does not match the declared disks. */
-        DISK_MISMATCH
+        DISK_MISMATCH(ErrorCode.INCOMPATIBLE);
+
+        private final ErrorCode errorCode;
+
+        Reason(ErrorCode errorCode) {
+            this.errorCode = errorCode;
+        }
+
+        /** The protocol error a gateway sends when it cannot open the replicas for a peer. */
+        public ErrorCode errorCode() {
+            return errorCode;
+        }
     }
 
     private final Reason reason;

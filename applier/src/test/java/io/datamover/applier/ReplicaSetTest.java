@@ -36,7 +36,7 @@ class ReplicaSetTest {
             assertThat(data.size()).isEqualTo(4 * MIB);
             assertThat(system.allocatedBytes() + data.allocatedBytes()).isZero();
         }
-        assertThat(ReplicaMetadataFile.read(dir)).contains(new ReplicaMetadata("pair-a", 3, DISKS, 0));
+        assertThat(ReplicaMetadataFile.read(dir)).contains(ReplicaMetadata.initial("pair-a", 3, DISKS));
         assertThat(dir.resolve("replica-set.meta.tmp")).doesNotExist();
     }
 
@@ -100,13 +100,13 @@ class ReplicaSetTest {
         ReplicaSet.open(dir, config("pair-a")).close();
         Path meta = ReplicaMetadataFile.path(dir);
         byte[] bytes = Files.readAllBytes(meta);
-        ByteBuffer.wrap(bytes).putShort(4, (short) 2);
+        ByteBuffer.wrap(bytes).putShort(4, (short) 99);
         Files.write(meta, bytes);
 
         assertThatThrownBy(() -> ReplicaSet.open(dir, config("pair-a")))
                 .isInstanceOfSatisfying(ReplicaSetException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED_VERSION))
-                .hasMessageContaining("version 2");
+                .hasMessageContaining("version 99");
     }
 
     @Test

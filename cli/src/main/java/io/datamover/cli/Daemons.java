@@ -1,10 +1,15 @@
 package io.datamover.cli;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** How every daemon command runs: serve until SIGTERM (or SIGINT), then close once, on the main thread. */
+/**
+ * What every daemon command shares: serve until SIGTERM (or SIGINT), then close once, on the main thread; and an
+ * identity for handshakes made from the host name.
+ */
 final class Daemons {
     /** Longest a SIGTERM waits for the clean close (in-flight writes, last acks, journals and bitmaps synced). */
     static final long SHUTDOWN_WAIT_SECONDS = 60;
@@ -39,6 +44,16 @@ final class Daemons {
             stop.await();
         } finally {
             closed.countDown();
+        }
+    }
+
+    /** {@code <prefix>-<host name>} as a protocol identifier, or {@code prefix} when the host name is unusable. */
+    static String hostIdentity(String prefix) {
+        try {
+            String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
+            return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? prefix : prefix + "-" + host;
+        } catch (UnknownHostException e) {
+            return prefix;
         }
     }
 }

@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Asynchronous block replication for disaster recovery.",
-        subcommands = {TapCommand.class, SourceGatewayCommand.class, DemoCommand.class, AckReceiverCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
+                AckReceiverCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

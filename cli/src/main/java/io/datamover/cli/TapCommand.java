@@ -4,8 +4,6 @@ import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,7 +77,7 @@ public final class TapCommand implements Callable<Integer> {
             exports.forEach(builder::export);
             tapConfig = builder.build();
             senderConfig = SenderConfig.builder(gateway.host(), gateway.port())
-                    .identity(senderId(), pair)
+                    .identity(Daemons.hostIdentity("tap"), pair)
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
@@ -94,14 +92,5 @@ public final class TapCommand implements Callable<Integer> {
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}",
                         exports.keySet(), nbd.host(), running.tap().port(), cgId, pair, gateway));
         return 0;
-    }
-
-    private static String senderId() {
-        try {
-            String host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
-            return host.isEmpty() || !Character.isLetterOrDigit(host.charAt(0)) ? "tap" : "tap-" + host;
-        } catch (UnknownHostException e) {
-            return "tap";
-        }
     }
 }

@@ -1,0 +1,82 @@
+package io.datamover.cli;
+
+import io.datamover.applier.Provisioning;
+import io.datamover.gateway.target.TargetGateway;
+import io.datamover.gateway.target.TargetGatewayConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code datamover target-gateway}: receives batches from source gateways, spools them and applies them to replicas. */
+@Command(name = "target-gateway", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Runs at the recovery site. Accepts source gateways, verifies every batch, spools it durably "
+                + "(acknowledged DURABLE), applies it to the replica disks strictly in order (acknowledged APPLIED). "
+                + "Replicas live in <replica-dir>/cg-<id>/<disk>.img, spools in <data-dir>/cg-<id>/spool/. "
+                + "Stops cleanly on SIGTERM (the batch being applied finishes; spooled batches are applied at the "
+                + "next start).")
+public final class TargetGatewayCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetGatewayCommand.class);
+
+    @Option(names = "--listen", converter = HostPort.Converter.class, defaultValue = "127.0.0.1:10810",
+            paramLabel = "HOST:PORT", description = "Where source gateways connect (default: ${DEFAULT-VALUE}).")
+    HostPort listen;
+
+    @Option(names = "--data-dir", required = true, paramLabel = "DIR",
+            description = "Where received batches are spooled until applied (one directory per consistency group).")
+    Path dataDir;
+
+    @Option(names = "--replica-dir", required = true, paramLabel = "DIR",
+            description = "Where the replica disks live (one directory per consistency group, stamped with its pair).")
+    Path replicaDir;
+
+    @Option(names = "--pair", paramLabel = "ID",
+            description = "Serve only this replication pair; sources of other pairs are refused (default: any pair).")
+    String pair;
+
+    @Option(names = "--spool-max", defaultValue = "1G", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Bytes a consistency group's spool may hold before reading from its source pauses"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long spoolMaxBytes;
+
+    @Option(names = "--provisioning", defaultValue = "thin", paramLabel = "thin|thick",
+            description = "thin: zero ranges become holes; thick: zeros are written (default: ${DEFAULT-VALUE}).")
+    String provisioning;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        TargetGatewayConfig config;
+        try {
+            config = TargetGatewayConfig.builder(dataDir, replicaDir)
+                    .listen(listen.host(), listen.port())
+                    .pairId(pair)
+                    .receiverId(Daemons.hostIdentity("target-gw"))
+                    .provisioning(provisioning())
+                    .spoolMaxBytes(spoolMaxBytes)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "invalid target gateway configuration: " + e.getMessage());
+        }
+        Daemons.runUntilSigterm("target-gateway", () -> TargetGateway.start(config, new SimpleMeterRegistry()),
+                gateway -> LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
+                        gateway.address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning()));
+        return 0;
+    }
+
+    private Provisioning provisioning() {
+        try {
+            return Provisioning.valueOf(provisioning.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--provisioning must be thin or thick, not '" + provisioning + "'");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+package io.datamover.gateway.target;
+
+import io.datamover.applier.Applier;
+import io.datamover.applier.ApplyException;
+import io.datamover.applier.BatchChecks;
+import io.datamover.applier.ReplicaSet;
+import io.datamover.applier.ReplicaSetConfig;
+import io.datamover.applier.ReplicaSetException;
+import io.datamover.applier.ReplicaState;
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.AckScope;
+import io.datamover.protocol.Batch;
+import io.datamover.protocol.BatchBodies;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ProtocolException;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One consistency group at the target: its replica set, its spool, and the two threads that own them.
+ *
+ * <p>The <b>spool writer</b> (one thread) owns the receiving side: which source session is attached, the highest
+ * seq held durably, and the order of everything a session hands over (attach, batches, detach run as tasks in
+ * arrival order, so a new session's resume seq counts every batch an older session left queued). It verifies a
+ * batch before anything is stored (seq continuity, body CRC and decompression, entries, disks, ranges, payload
+ * CRCs), writes it to the spool with fdatasync, acknowledges DURABLE, and hands it to the applier.
+ *
+ * <p>The <b>applier</b> ({@link ApplyLoop}, one thread) owns the replica set. Sessions only move bytes on the
+ * event loop; neither thread ever runs there.
+ */
+final class ConsistencyGroupTarget {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsistencyGroupTarget.class);
+    private static final long CLOSE_WAIT_SECONDS = 30;
+
+    private final int cgId;
+    private final ReplicaSet replicas;
+    private final BatchSpool spool;
+    private final SpoolBudget budget;
+    private final TargetGatewayConfig config;
+    private final TargetMetrics metrics;
+    private final TargetMetrics.Group meters;
+    private final ByteBufAllocator alloc;
+    private final ExecutorService writer;
+    private final ApplyLoop applyLoop;
+    private final Map<Integer, DiskInfo> disks = new LinkedHashMap<>();
+
+    /** Written by the spool writer only; read by the applier for APPLIED acks and by status. */
+    private volatile SourceSession attached;
+    /** Writer thread only (volatile for status): the highest seq spooled or applied. */
+    private volatile long heldSeq;
+    /** Set once by the applier when it stops on a refused batch or a storage failure. */
+    private volatile ProtocolException applyFailure;
+    private volatile boolean closing;
+
+    private ConsistencyGroupTarget(int cgId, ReplicaSet replicas, BatchSpool spool, TargetGatewayConfig config,
+            TargetMetrics metrics, ByteBufAllocator alloc) {
+        this.cgId = cgId;
+        this.replicas = replicas;
+        this.spool = spool;
+        this.config = config;
+        this.metrics = metrics;
+        this.alloc = alloc;
+        for (DiskInfo d : replicas.disks()) {
+            disks.put(d.id(), d);
+        }
+        this.budget = new SpoolBudget(config.spoolMaxBytes(), config.spoolMaxBatches(), config.receiveQueueMaxBytes(),
+                spool.bytes(), spool.batches());
+        this.heldSeq = spool.lastSeqOr(replicas.appliedSeq());
+        String name = "target-cg-" + Integer.toUnsignedString(cgId);
+        this.writer = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-spool"));
+        this.applyLoop = new ApplyLoop(this, replicas, new Applier(replicas, metrics.registry()), spool, config,
+                alloc, metrics.registry().config().clock());
+        this.meters = metrics.group(cgId, this);
+        Thread.ofPlatform().name(name + "-apply").start(applyLoop);
+    }
+
+    /**
+     * Opens (or creates) the replica set and spool of {@code replicaConfig}'s group and starts applying what the
+     * spool holds. Disk I/O: never call on an event loop.
+     */
+    static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
+            TargetMetrics metrics, ByteBufAllocator alloc) throws IOException {
+        String dirName = directoryName(replicaConfig.cgId());
+        ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
+        try {
+            BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
+                    replicas.appliedSeq(), metrics.registry().config().clock().monotonicTime());
+            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig.cgId(), replicas, spool, config,
+                    metrics, alloc);
+            LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}), {} spooled batches to apply",
+                    Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(), replicas.pairId(),
+                    replicas.appliedSeq(), replicas.states(), spool.batches());
+            return group;
+        } catch (IOException | RuntimeException e) {
+            try {
+                replicas.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /** The directory name of a group, under both the replica and the data directory. */
+    static String directoryName(int cgId) {
+        return "cg-" + Integer.toUnsignedString(cgId);
+    }
+
+    int cgId() {
+        return cgId;
+    }
+
+    SpoolBudget budget() {
+        return budget;
+    }
+
+    long appliedSeq() {
+        return applyLoop.appliedSeq();
+    }
+
+    ConsistencyGroupStatus status() {
+        Map<String, ReplicaState> states = new LinkedHashMap<>();
+        applyLoop.states().forEach((id, state) -> states.put(disks.get(id).name(), state));
+        ProtocolException failure = applyFailure;
+        return new ConsistencyGroupStatus(cgId, replicas.pairId(), appliedSeq(), heldSeq, states, budget.spooledBytes(),
+                spool.batches(), attached != null, failure == null ? null : failure.getMessage());
+    }
+
+    /**
+     * Attaches {@code session}, whose HELLO asked for {@code asked}; completes with the resume seq (the highest seq
+     * held durably) once every batch queued before it is settled, or with a ProtocolException to send.
+     */
+    CompletableFuture<Long> attach(SourceSession session, ReplicaSetConfig asked) {
+        return onWriter(() -> {
+            requireServing();
+            try {
+                replicas.requireOwner(asked);
+            } catch (ReplicaSetException e) {
+                throw new ProtocolException(e.reason().errorCode(), e.getMessage());
+            }
+            if (applyLoop.states().containsValue(ReplicaState.PROMOTED)) {
+                throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
+                        + Integer.toUnsignedString(cgId) + " has a PROMOTED (failed-over) replica in "
+                        + replicas.directory() + ": replication into it has stopped");
+            }
+            SourceSession other = attached;
+            if (other != null && other.isActive()) {
+                throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group "
+                        + Integer.toUnsignedString(cgId) + " already has a source connected from " + other.remote()
+                        + "; one source connection per group");
+            }
+            attached = session;
+            return heldSeq;
+        });
+    }
+
+    /** The session is gone; batches it left queued are dropped (the next session resumes after what is held). */
+    void detach(SourceSession session) {
+        onWriter(() -> {
+            if (attached == session) {
+                attached = null;
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Takes ownership of {@code batch}, received on {@code session}'s event loop, for the spool writer to verify,
+     * spool and acknowledge. Returns false when the budget is now full: the session stops reading.
+     */
+    boolean receive(SourceSession session, Batch batch) {
+        long size = batch.body().readableBytes();
+        budget.queued(size);
+        try {
+            writer.execute(() -> spoolBatch(session, batch, size));
+        } catch (RejectedExecutionException e) {
+            budget.dequeued(size);
+            batch.release();
+        }
+        if (budget.full()) {
+            meters.readPauses.increment();
+            return false;
+        }
+        return true;
+    }
+
+    /** Runs on the spool writer. */
+    private void spoolBatch(SourceSession session, Batch batch, long queuedBytes) {
+        boolean spooled = false;
+        try {
+            if (closing || attached != session || session.failed()) {
+                return;
+            }
+            if (batch.lastSeq() <= heldSeq) {
+                meters.duplicates.increment();
+                session.send(new Ack(cgId, batch.lastSeq(), AckScope.DURABLE));
+                return;
+            }
+            verify(batch);
+            BatchSpool.Entry entry = spool.write(batch, metrics.registry().config().clock().monotonicTime());
+            budget.spooled(queuedBytes, entry.sizeBytes());
+            spooled = true;
+            heldSeq = batch.lastSeq();
+            meters.batchesReceived.increment();
+            meters.bytesReceived.increment(queuedBytes);
+            // DURABLE goes out before the applier can see the batch, so it always precedes APPLIED.
+            session.send(new Ack(cgId, batch.lastSeq(), AckScope.DURABLE));
+            spool.publish(entry);
+        } catch (ProtocolException e) {
+            session.fail(e);
+        } catch (IOException e) {
+            LOG.error("cg {}: cannot spool batch [{}, {}]: {}", Integer.toUnsignedString(cgId), batch.firstSeq(),
+                    batch.lastSeq(), e.toString());
+            session.fail(new ProtocolException(ErrorCode.STORAGE_FAILURE, "target cannot spool batch ["
+                    + batch.firstSeq() + ", " + batch.lastSeq() + "]: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.error("cg {}: spooling batch [{}, {}] failed", Integer.toUnsignedString(cgId), batch.firstSeq(),
+                    batch.lastSeq(), e);
+            session.fail(new ProtocolException(ErrorCode.INTERNAL, "target failed on batch [" + batch.firstSeq()
+                    + ", " + batch.lastSeq() + "]: " + e));
+        } finally {
+            batch.release();
+            if (!spooled) {
+                budget.dequeued(queuedBytes);
+            }
+            // The in-memory queue shrank either way: reading may resume if it paused for the queue.
+            session.resumeIfRoom();
+        }
+    }
+
+    /** Everything a batch must pass before it is stored: nothing of a refused batch reaches the spool. */
+    private void verify(Batch batch) throws ProtocolException {
+        if (batch.cg() != cgId) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "batch [" + batch.firstSeq() + ", " + batch.lastSeq()
+                    + "] is for consistency group " + Integer.toUnsignedString(batch.cg()) + " on the connection of "
+                    + Integer.toUnsignedString(cgId));
+        }
+        if (batch.firstSeq() != heldSeq + 1) {
+            throw new ProtocolException(ErrorCode.SEQ_GAP, "batch [" + batch.firstSeq() + ", " + batch.lastSeq()
+                    + "] does not follow seq " + heldSeq + ", the highest the target holds for consistency group "
+                    + Integer.toUnsignedString(cgId));
+        }
+        List<BlockWrite> entries = BatchBodies.open(batch, config.frameLimits(), alloc);
+        try {
+            BatchChecks.check(batch.firstSeq(), batch.lastSeq(), entries, disks::get);
+        } catch (ApplyException e) {
+            throw new ProtocolException(e.reason().errorCode(), e.getMessage());
+        } finally {
+            entries.forEach(BlockWrite::release);
+        }
+    }
+
+    /** Called by the applier once a batch is applied and its seq recorded. */
+    void applied(BatchSpool.Entry entry, long nowNanos) {
+        meters.applyLag.record(nowNanos - entry.spooledAtNanos(), TimeUnit.NANOSECONDS);
+        SourceSession session = attached;
+        if (session != null) {
+            session.send(new Ack(cgId, entry.lastSeq(), AckScope.APPLIED));
+        }
+    }
+
+    /** Called by the applier once a spooled batch is deleted: the session may read again. */
+    void unspooled(BatchSpool.Entry entry) {
+        budget.unspooled(entry.sizeBytes());
+        SourceSession session = attached;
+        if (session != null) {
+            session.resumeIfRoom();
+        }
+    }
+
+    /** Called by the applier when it stops for good: the source is told, and later sessions are refused. */
+    void applyStopped(ProtocolException failure) {
+        meters.applyFailures.increment();
+        applyFailure = failure;
+        SourceSession session = attached;
+        if (session != null) {
+            session.fail(failure);
+        }
+    }
+
+    private void requireServing() throws ProtocolException {
+        if (closing) {
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
+        }
+        ProtocolException failure = applyFailure;
+        if (failure != null) {
+            throw new ProtocolException(failure.code(), "consistency group " + Integer.toUnsignedString(cgId)
+                    + " stopped applying and needs an operator: " + failure.getMessage());
+        }
+    }
+
+    /** Stops receiving, lets the applier finish the batch it is applying, closes the replicas. */
+    void close() throws IOException, InterruptedException {
+        closing = true;
+        meters.close();
+        writer.shutdown();
+        if (!writer.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            LOG.warn("cg {}: spool writer did not stop within {} s", Integer.toUnsignedString(cgId), CLOSE_WAIT_SECONDS);
+        }
+        applyLoop.stop();
+        spool.close();
+        if (!applyLoop.awaitStopped(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS))) {
+            LOG.warn("cg {}: applier did not stop within {} s; replicas left open", Integer.toUnsignedString(cgId),
+                    CLOSE_WAIT_SECONDS);
+            return;
+        }
+        replicas.close();
+    }
+
+    /** A task on the spool writer; fails with the ProtocolException it throws. */
+    private <T> CompletableFuture<T> onWriter(WriterTask<T> task) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            writer.execute(() -> {
+                try {
+                    result.complete(task.run());
+                } catch (ProtocolException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
+                    "the target gateway is stopping"));
+        }
+        return result;
+    }
+
+    @FunctionalInterface
+    private interface WriterTask<T> {
+        T run() throws ProtocolException;
+    }
+
+    Path replicaDirectory() {
+        return replicas.directory();
+    }
+}

@@ -1,0 +1,236 @@
+package io.datamover.gateway.target;
+
+import io.datamover.applier.ReplicaMetadata;
+import io.datamover.applier.ReplicaSet;
+import io.datamover.applier.ReplicaSetConfig;
+import io.datamover.applier.ReplicaSetException;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.netty.FrameDecoder;
+import io.datamover.protocol.netty.FrameEncoder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The target gateway daemon: accepts source gateways, one connection per consistency group at a time, and for
+ * each group keeps a replica set under {@code <replicaDir>/cg-<cgId>} and a spool under
+ * {@code <dataDir>/cg-<cgId>/spool} (named by id, not by name, so renaming a group never orphans its replicas).
+ * Groups found on disk at start are opened at once, so batches spooled before a crash are applied before any
+ * source connects.
+ *
+ * <p>Threads: the Netty event loop only moves frames; one opener thread creates replica sets (disk I/O); each
+ * group has a spool writer and an applier thread ({@link ConsistencyGroupTarget}).
+ */
+public final class TargetGateway implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TargetGateway.class);
+
+    private final TargetGatewayConfig config;
+    private final TargetMetrics metrics;
+    private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+    private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
+    /** Opens replica sets for new groups, one at a time, off the event loop. */
+    private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> new Thread(r, "target-opener"));
+    private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final InstantSource clock;
+    private Channel server;
+    private boolean closed;
+
+    private TargetGateway(TargetGatewayConfig config, MeterRegistry registry, InstantSource clock) {
+        this.config = config;
+        this.metrics = new TargetMetrics(registry);
+        this.clock = clock;
+    }
+
+    /** Starts a gateway: reopens the groups on disk (applying what their spools hold), then listens. */
+    public static TargetGateway start(TargetGatewayConfig config, MeterRegistry registry)
+            throws IOException, InterruptedException {
+        return start(config, registry, InstantSource.system());
+    }
+
+    /** As {@link #start(TargetGatewayConfig, MeterRegistry)}, with the clock heartbeats are stamped from. */
+    public static TargetGateway start(TargetGatewayConfig config, MeterRegistry registry, InstantSource clock)
+            throws IOException, InterruptedException {
+        TargetGateway gateway = new TargetGateway(config, registry, clock);
+        try {
+            Files.createDirectories(config.dataDir());
+            Files.createDirectories(config.replicaDir());
+            gateway.reopenGroups();
+            gateway.listen();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
+        return gateway;
+    }
+
+    private void reopenGroups() throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> found = Files.newDirectoryStream(config.replicaDir(), "cg-*")) {
+            found.forEach(dirs::add);
+        }
+        dirs.sort(Comparator.naturalOrder());
+        for (Path dir : dirs) {
+            try {
+                Optional<ReplicaMetadata> stamp = ReplicaSet.readStamp(dir);
+                if (stamp.isEmpty()) {
+                    continue;
+                }
+                ReplicaMetadata m = stamp.get();
+                if (config.pairId().isPresent() && !config.pairId().get().equals(m.pairId())) {
+                    LOG.warn("{} belongs to pair '{}', not to the pair '{}' this gateway serves: left alone", dir,
+                            m.pairId(), config.pairId().get());
+                    continue;
+                }
+                groups.put(m.cgId(), ConsistencyGroupTarget.open(
+                        new ReplicaSetConfig(m.pairId(), m.cgId(), m.disks(), config.provisioning()), config, metrics,
+                        alloc));
+            } catch (IOException | RuntimeException e) {
+                // One damaged group must not keep the others from replicating; its source is refused on connect.
+                LOG.error("cannot reopen the consistency group in {}: {}", dir, e.getMessage());
+            }
+        }
+    }
+
+    private void listen() throws InterruptedException {
+        SourceSession.Groups attach = this::attach;
+        server = new ServerBootstrap()
+                .group(eventLoops)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        sessions.add(ch);
+                        ch.pipeline().addLast(
+                                new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
+                                        TimeUnit.MILLISECONDS),
+                                new FrameDecoder(config.frameLimits()),
+                                new FrameEncoder(),
+                                new SourceSession(attach, config, metrics, clock));
+                    }
+                })
+                .bind(config.listenHost(), config.listenPort())
+                .sync()
+                .channel();
+        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk)",
+                config.receiverId(), address(), config.dataDir(), config.replicaDir(),
+                config.pairId().orElse("any"), groups.size());
+    }
+
+    /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
+    private CompletableFuture<SourceSession.Attachment> attach(SourceSession session, ReplicaSetConfig asked) {
+        CompletableFuture<ConsistencyGroupTarget> group = new CompletableFuture<>();
+        try {
+            opener.execute(() -> {
+                try {
+                    group.complete(groupFor(asked));
+                } catch (ProtocolException | RuntimeException e) {
+                    group.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            group.completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping"));
+        }
+        return group.thenCompose(g -> g.attach(session, asked).thenApply(
+                resumeSeq -> new SourceSession.Attachment(g, resumeSeq)));
+    }
+
+    /** Runs on the opener thread. */
+    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked) throws ProtocolException {
+        ConsistencyGroupTarget existing = groups.get(asked.cgId());
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            ConsistencyGroupTarget opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc);
+            groups.put(asked.cgId(), opened);
+            return opened;
+        } catch (ReplicaSetException e) {
+            throw new ProtocolException(e.reason().errorCode(), e.getMessage()
+                    + (e.reason() == ReplicaSetException.Reason.WRONG_PAIR ? " (check --replica-dir and the pair id"
+                            + " of both gateways)" : ""));
+        } catch (IOException e) {
+            LOG.error("cannot open consistency group {}: {}", Integer.toUnsignedString(asked.cgId()), e.toString());
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "target cannot open consistency group "
+                    + Integer.toUnsignedString(asked.cgId()) + ": " + e.getMessage());
+        }
+    }
+
+    /** Where sources connect (the bound port when the configuration asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** A snapshot of every consistency group this gateway holds, by id. */
+    public List<ConsistencyGroupStatus> consistencyGroups() {
+        return groups.values().stream().map(ConsistencyGroupTarget::status)
+                .sorted(Comparator.comparingInt(s -> s.cgId())).toList();
+    }
+
+    /** A snapshot of consistency group {@code cgId}, if this gateway holds it. */
+    public Optional<ConsistencyGroupStatus> consistencyGroup(int cgId) {
+        return Optional.ofNullable(groups.get(cgId)).map(ConsistencyGroupTarget::status);
+    }
+
+    /**
+     * Stops accepting, closes every source connection (SHUTTING_DOWN), lets each applier finish the batch it is
+     * applying, closes the replicas. Idempotent.
+     */
+    @Override
+    public synchronized void close() throws InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (server != null) {
+            server.close().sync();
+        }
+        sessions.writeAndFlush(ErrorFrame.of(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping"))
+                .awaitUninterruptibly(2, TimeUnit.SECONDS);
+        sessions.close().awaitUninterruptibly();
+        opener.shutdown();
+        opener.awaitTermination(30, TimeUnit.SECONDS);
+        for (ConsistencyGroupTarget group : groups.values()) {
+            try {
+                group.close();
+            } catch (IOException e) {
+                LOG.error("cg {}: closing the replicas failed: {}", Integer.toUnsignedString(group.cgId()),
+                        e.toString());
+            }
+        }
+        eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        LOG.info("target gateway {} stopped", config.receiverId());
+    }
+}

@@ -1,0 +1,143 @@
+package io.datamover.gateway.target;
+
+import io.datamover.applier.Provisioning;
+import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.Names;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything a {@link TargetGateway} needs, frozen and validated once by the canonical constructor (use
+ * {@link #builder} for the defaults). Units are in the names.
+ *
+ * @param listenHost address the gateway accepts source gateways on
+ * @param listenPort its TCP port (0: any free port, see {@link TargetGateway#address()})
+ * @param dataDir the spools live under it: {@code <dataDir>/cg-<cgId>/spool/}
+ * @param replicaDir the replica sets live under it: {@code <replicaDir>/cg-<cgId>/}
+ * @param pairId when present, the only replication pair served; HELLOs of others get WRONG_PAIR
+ * @param receiverId this gateway's identity in HELLO_ACK
+ * @param provisioning how replicas store zero ranges
+ * @param spoolMaxBytes bytes a consistency group's spool may hold (received, durable, not yet applied); reading
+ *        from the source pauses above it until the applier frees space. May be exceeded by one batch.
+ * @param spoolMaxBatches batches a spool may hold, the same way (bounds the spool's in-memory index)
+ * @param receiveQueueMaxBytes bytes of verified-or-not batches held in memory for the spool writer; reading pauses
+ *        above it
+ * @param heartbeatIntervalMs a HEARTBEAT (with the applied seq) goes out after this long without sending
+ * @param idleTimeoutMs a source silent this long (while we are reading) is taken for dead and disconnected
+ * @param frameLimits bounds on frames and batch bodies from sources
+ */
+public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
+        Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
+        int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
+        FrameLimits frameLimits) {
+
+    public TargetGatewayConfig {
+        Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(replicaDir, "replicaDir");
+        Objects.requireNonNull(pairId, "pairId");
+        Objects.requireNonNull(provisioning, "provisioning");
+        Objects.requireNonNull(frameLimits, "frameLimits");
+        pairId.ifPresent(id -> Names.requireId("pairId", id));
+        Names.requireId("receiverId", receiverId);
+        check(!listenHost.isBlank(), "listenHost must not be blank");
+        check(listenPort >= 0 && listenPort <= 65535, "listenPort must be 0..65535: " + listenPort);
+        check(spoolMaxBytes >= 1, "spoolMaxBytes must be >= 1: " + spoolMaxBytes);
+        check(spoolMaxBatches >= 1, "spoolMaxBatches must be >= 1: " + spoolMaxBatches);
+        check(receiveQueueMaxBytes >= 1, "receiveQueueMaxBytes must be >= 1: " + receiveQueueMaxBytes);
+        check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
+        check(idleTimeoutMs > heartbeatIntervalMs, "idleTimeoutMs must exceed heartbeatIntervalMs: " + idleTimeoutMs);
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** A builder with defaults for everything but the directories. */
+    public static Builder builder(Path dataDir, Path replicaDir) {
+        return new Builder(dataDir, replicaDir);
+    }
+
+    /** Fluent construction with defaults; {@link #build} validates. */
+    public static final class Builder {
+        private final Path dataDir;
+        private final Path replicaDir;
+        private String listenHost = "127.0.0.1";
+        private int listenPort = 10810;
+        private Optional<String> pairId = Optional.empty();
+        private String receiverId = "target-gateway";
+        private Provisioning provisioning = Provisioning.THIN;
+        private long spoolMaxBytes = 1024L * 1024 * 1024;
+        private int spoolMaxBatches = 16_384;
+        private long receiveQueueMaxBytes = 128L * 1024 * 1024;
+        private long heartbeatIntervalMs = 5_000;
+        private long idleTimeoutMs = 30_000;
+        private FrameLimits frameLimits = FrameLimits.DEFAULT;
+
+        private Builder(Path dataDir, Path replicaDir) {
+            this.dataDir = dataDir;
+            this.replicaDir = replicaDir;
+        }
+
+        public Builder listen(String host, int port) {
+            this.listenHost = host;
+            this.listenPort = port;
+            return this;
+        }
+
+        /** Serve only this pair (null: any pair, each consistency group still stamped with its own). */
+        public Builder pairId(String pairId) {
+            this.pairId = Optional.ofNullable(pairId);
+            return this;
+        }
+
+        public Builder receiverId(String receiverId) {
+            this.receiverId = receiverId;
+            return this;
+        }
+
+        public Builder provisioning(Provisioning provisioning) {
+            this.provisioning = provisioning;
+            return this;
+        }
+
+        public Builder spoolMaxBytes(long spoolMaxBytes) {
+            this.spoolMaxBytes = spoolMaxBytes;
+            return this;
+        }
+
+        public Builder spoolMaxBatches(int spoolMaxBatches) {
+            this.spoolMaxBatches = spoolMaxBatches;
+            return this;
+        }
+
+        public Builder receiveQueueMaxBytes(long receiveQueueMaxBytes) {
+            this.receiveQueueMaxBytes = receiveQueueMaxBytes;
+            return this;
+        }
+
+        public Builder heartbeatIntervalMs(long heartbeatIntervalMs) {
+            this.heartbeatIntervalMs = heartbeatIntervalMs;
+            return this;
+        }
+
+        public Builder idleTimeoutMs(long idleTimeoutMs) {
+            this.idleTimeoutMs = idleTimeoutMs;
+            return this;
+        }
+
+        public Builder frameLimits(FrameLimits frameLimits) {
+            this.frameLimits = frameLimits;
+            return this;
+        }
+
+        public TargetGatewayConfig build() {
+            return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
+                    provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
+                    idleTimeoutMs, frameLimits);
+        }
+    }
+}
