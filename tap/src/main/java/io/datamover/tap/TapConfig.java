@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.tap.sync.InitialSync;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -31,12 +32,18 @@ import java.util.stream.Stream;
  * @param handshakeTimeoutMillis time a client has to choose an export
  * @param shutdownTimeoutMillis time in-flight requests get to finish on close
  * @param firstSeq seq of the first write
+ * @param initialSync what to do for a disk protected for the first time (no bitmap yet)
+ * @param initialSyncChunkBytes bytes the initial sync reads at a time (its memory), 64 KiB to maxRequestBytes
+ * @param initialSyncMaxUnacknowledgedBytes the initial sync pauses while the records the gateway has not
+ *        acknowledged carry more payload than this, so guests' writes keep room in the sender's window; keep it
+ *        well below the sender's window and socket high water mark
  */
 public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Path stateDir, String bindHost, int port,
         int regionSizeBytes, int maxRequestBytes, int maxOptionBytes, int ioThreads, int eventLoopThreads,
         int maxConnections, int maxInFlightRequestsPerConnection, long maxInFlightBytesPerConnection,
         int maxPendingHandoffBytes, int replicationWindowRecords, long dirtyRetentionMillis, long handshakeTimeoutMillis,
-        long shutdownTimeoutMillis, long firstSeq) {
+        long shutdownTimeoutMillis, long firstSeq, InitialSync initialSync, int initialSyncChunkBytes,
+        long initialSyncMaxUnacknowledgedBytes) {
 
     public static final int MAX_REQUEST_BYTES_LIMIT = 32 << 20;
 
@@ -44,6 +51,7 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         Objects.requireNonNull(exports, "exports");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(bindHost, "bindHost");
+        Objects.requireNonNull(initialSync, "initialSync");
         exports = List.copyOf(exports);
         if (exports.isEmpty()) {
             throw new InvalidTapConfigException("a tap needs at least one export");
@@ -74,6 +82,11 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         check(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1: " + handshakeTimeoutMillis);
         check(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must be >= 0: " + shutdownTimeoutMillis);
         check(firstSeq >= 1, "firstSeq must be >= 1: " + firstSeq);
+        check(initialSyncChunkBytes >= (64 << 10) && initialSyncChunkBytes <= maxRequestBytes
+                && initialSyncChunkBytes <= maxPendingHandoffBytes && initialSyncChunkBytes % 4096 == 0,
+                "initialSyncChunkBytes must be a multiple of 4096 from 64 KiB to maxRequestBytes: " + initialSyncChunkBytes);
+        check(initialSyncMaxUnacknowledgedBytes >= 0,
+                "initialSyncMaxUnacknowledgedBytes must be >= 0: " + initialSyncMaxUnacknowledgedBytes);
     }
 
     private static void check(boolean condition, String message) {
@@ -112,6 +125,9 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         private long handshakeTimeoutMillis = 10_000;
         private long shutdownTimeoutMillis = 30_000;
         private long firstSeq = 1;
+        private InitialSync initialSync = InitialSync.AUTO;
+        private int initialSyncChunkBytes = 1 << 20;
+        private long initialSyncMaxUnacknowledgedBytes = 8L << 20;
 
         private Builder() {
         }
@@ -139,6 +155,9 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         public Builder handshakeTimeoutMillis(long value) { handshakeTimeoutMillis = value; return this; }
         public Builder shutdownTimeoutMillis(long value) { shutdownTimeoutMillis = value; return this; }
         public Builder firstSeq(long value) { firstSeq = value; return this; }
+        public Builder initialSync(InitialSync value) { initialSync = value; return this; }
+        public Builder initialSyncChunkBytes(int value) { initialSyncChunkBytes = value; return this; }
+        public Builder initialSyncMaxUnacknowledgedBytes(long value) { initialSyncMaxUnacknowledgedBytes = value; return this; }
 
         public TapConfig build() {
             if (stateDir == null) {
@@ -147,7 +166,8 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
             return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
                     maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
                     maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
-                    handshakeTimeoutMillis, shutdownTimeoutMillis, firstSeq);
+                    handshakeTimeoutMillis, shutdownTimeoutMillis, firstSeq, initialSync, initialSyncChunkBytes,
+                    initialSyncMaxUnacknowledgedBytes);
         }
     }
 }
