@@ -145,7 +145,7 @@ public final class Tap implements AutoCloseable {
         if (newDisks.isEmpty()) {
             return null;
         }
-        return RegionSyncer.start(group, newDisks, config.initialSyncChunkBytes(),
+        return RegionSyncer.start(group, newDisks, config.initialSyncReadBytes(),
                 config.initialSyncMaxUnacknowledgedBytes(), registry);
     }
 

@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * @param shutdownTimeoutMillis time in-flight requests get to finish on close
  * @param firstSeq seq of the first write
  * @param initialSync what to do for a disk protected for the first time (no bitmap yet)
- * @param initialSyncChunkBytes bytes the initial sync reads at a time (its memory), 64 KiB to maxRequestBytes
+ * @param initialSyncChunkBytes bytes the initial sync reads at a time (its memory), a multiple of 4 KiB; see
+ *        {@link #initialSyncReadBytes()}
  * @param initialSyncMaxUnacknowledgedBytes the initial sync pauses while the records the gateway has not
  *        acknowledged carry more payload than this, so guests' writes keep room in the sender's window; keep it
  *        well below the sender's window and socket high water mark
@@ -82,9 +83,10 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         check(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1: " + handshakeTimeoutMillis);
         check(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must be >= 0: " + shutdownTimeoutMillis);
         check(firstSeq >= 1, "firstSeq must be >= 1: " + firstSeq);
-        check(initialSyncChunkBytes >= (64 << 10) && initialSyncChunkBytes <= maxRequestBytes
-                && initialSyncChunkBytes <= maxPendingHandoffBytes && initialSyncChunkBytes % 4096 == 0,
-                "initialSyncChunkBytes must be a multiple of 4096 from 64 KiB to maxRequestBytes: " + initialSyncChunkBytes);
+        check(initialSyncChunkBytes >= 4096 && initialSyncChunkBytes <= MAX_REQUEST_BYTES_LIMIT
+                && initialSyncChunkBytes % 4096 == 0,
+                "initialSyncChunkBytes must be a multiple of 4096 up to " + MAX_REQUEST_BYTES_LIMIT + ": "
+                        + initialSyncChunkBytes);
         check(initialSyncMaxUnacknowledgedBytes >= 0,
                 "initialSyncMaxUnacknowledgedBytes must be >= 0: " + initialSyncMaxUnacknowledgedBytes);
     }
@@ -98,6 +100,12 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
     /** The I/O tasks that can be queued at once: every connection's full in-flight allowance. */
     public int ioQueueCapacity() {
         return maxConnections * maxInFlightRequestsPerConnection;
+    }
+
+    /** The initial sync's chunk, no larger than a request or the reorder buffer, whole 4 KiB blocks. */
+    public int initialSyncReadBytes() {
+        int bound = Math.min(initialSyncChunkBytes, Math.min(maxRequestBytes, maxPendingHandoffBytes));
+        return Math.max(4096, bound & ~4095);
     }
 
     public static Builder builder() {
