@@ -116,7 +116,8 @@ class InitialSyncTest {
         Random random = new Random(11);
         List<Tools.Running> guests = new ArrayList<>();
         for (int g = 0; g < 2; g++) {
-            guests.add(Tools.start(Tools.qemuIo(uri("disk0"), randomCommands(random, 200))));
+            guests.add(Tools.start(Tools.qemuIo(uri("disk0"),
+                    Tools.randomWrites(random, 200, DISK_BYTES, 4096, 32).toArray(String[]::new))));
         }
         await().atMost(DEADLINE).until(() -> receiver.records().stream()
                 .anyMatch(r -> r.kind() == RecordKind.ZERO || r.kind() == RecordKind.TRIM));
@@ -331,20 +332,5 @@ class InitialSyncTest {
         BitSet missing = (BitSet) required.clone();
         missing.andNot(dirty);
         return missing.isEmpty();
-    }
-
-    /** Writes, zero writes and discards anywhere on the disk, 4 KiB aligned, as qemu-io commands. */
-    private static String[] randomCommands(Random random, int count) {
-        List<String> commands = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            long offset = random.nextLong(DISK_BYTES / 4096 - 64) * 4096;
-            int length = 4096 * (1 + random.nextInt(32));
-            commands.add(switch (random.nextInt(5)) {
-                case 0 -> "write -z " + offset + " " + length;
-                case 1 -> "discard " + offset + " " + length;
-                default -> "write -P 0x" + Integer.toHexString(1 + random.nextInt(255)) + " " + offset + " " + length;
-            });
-        }
-        return commands.toArray(String[]::new);
     }
 }
