@@ -3,11 +3,13 @@ package io.datamover.cli;
 import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
+import io.datamover.tap.sync.InitialSync;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -64,6 +66,14 @@ public final class TapCommand implements Callable<Integer> {
             description = "How long to wait for the gateway at start before serving in bitmap mode (default: ${DEFAULT-VALUE}).")
     int connectWaitSeconds;
 
+    @Option(names = "--initial-sync", defaultValue = "auto", converter = InitialSyncConverter.class,
+            paramLabel = "auto|skip",
+            description = "For a disk protected for the first time (no dirty bitmap in the state dir yet): auto copies"
+                    + " its allocated, non-zero blocks to the replica while the guest runs; skip asserts that the"
+                    + " replica already equals the source (e.g. both blank) and only marks it consistent"
+                    + " (default: ${DEFAULT-VALUE}).")
+    InitialSync initialSync;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -73,7 +83,10 @@ public final class TapCommand implements Callable<Integer> {
         SenderConfig senderConfig;
         try {
             TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
-                    .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize));
+                    .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
+                    .initialSync(initialSync)
+                    // The sync leaves the guests most of the window and stays under the socket's high water mark.
+                    .initialSyncMaxUnacknowledgedBytes(Math.min(8L << 20, windowBytes / 8));
             exports.forEach(builder::export);
             tapConfig = builder.build();
             senderConfig = SenderConfig.builder(gateway.host(), gateway.port())
@@ -93,4 +106,17 @@ public final class TapCommand implements Callable<Integer> {
                         exports.keySet(), nbd.host(), running.tap().port(), cgId, pair, gateway));
         return 0;
     }
+
+    /** {@code auto} or {@code skip}, in any case. */
+    static final class InitialSyncConverter implements CommandLine.ITypeConverter<InitialSync> {
+        @Override
+        public InitialSync convert(String value) {
+            try {
+                return InitialSync.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not auto or skip");
+            }
+        }
+    }
+
 }

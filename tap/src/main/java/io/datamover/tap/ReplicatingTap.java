@@ -78,6 +78,8 @@ public final class ReplicatingTap implements AutoCloseable {
             }
             Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), sender, registry, clock);
             started.set(tap);
+            // Acks that came while Tap.start ran (the initial sync streams from its first moment) found no tap.
+            tap.acknowledge(tapConfig.consistencyGroupId(), sender.durableSeq());
             return new ReplicatingTap(sender, tap, modeEvents);
         } catch (IOException | RuntimeException | InterruptedException e) {
             sender.close();

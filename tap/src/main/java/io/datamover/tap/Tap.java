@@ -8,6 +8,9 @@ import io.datamover.tap.nbd.NbdServer;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.replication.ReplicationSink;
+import io.datamover.tap.sync.InitialSync;
+import io.datamover.tap.sync.RegionSyncer;
+import io.datamover.tap.sync.SyncRegions;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -30,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * A running tap: an NBD server over the disks of one consistency group, intercepting and ordering every write,
  * keeping a persistent dirty bitmap per disk and handing records to a {@link ReplicationSink}.
  *
+ * <p>A disk without a bitmap is newly protected: its bitmap is created with every region holding allocated extents
+ * dirty, and once the tap serves, a {@link RegionSyncer} copies the disk to the replica through the ordered stream
+ * (the group is RESYNCING meanwhile; {@link InitialSync} in the config says whether data is copied or only the
+ * markers sent).
+ *
  * <pre>{@code
  * try (Tap tap = Tap.start(config, sink, registry)) {
  *     int port = tap.port();
@@ -47,16 +55,19 @@ public final class Tap implements AutoCloseable {
     private final ConsistencyGroup group;
     private final ScheduledExecutorService sweeper;
     private final NbdServer server;
+    /** The initial sync of new disks, or null when every disk was protected before. */
+    private final RegionSyncer syncer;
     private boolean closed;
     private boolean serving = true;
 
     private Tap(TapConfig config, List<Export> exports, ConsistencyGroup group, ScheduledExecutorService sweeper,
-            NbdServer server) {
+            NbdServer server, RegionSyncer syncer) {
         this.config = config;
         this.exports = exports;
         this.group = group;
         this.sweeper = sweeper;
         this.server = server;
+        this.syncer = syncer;
     }
 
     /** Starts a tap with the system clock. */
@@ -87,7 +98,8 @@ public final class Tap implements AutoCloseable {
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, registry);
-            return new Tap(config, List.copyOf(exports), group, sweeper, server);
+            return new Tap(config, List.copyOf(exports), group, sweeper, server, startInitialSync(config, exports, group,
+                    registry));
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -104,8 +116,16 @@ public final class Tap implements AutoCloseable {
         SparseFile file = SparseFile.openReadWrite(exportConfig.path());
         try {
             long size = file.size();
+            // Created with the regions the initial sync must cover, atomically: a crash before the sync ends leaves
+            // them dirty, and the next start resyncs them.
             DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), size,
-                    config.regionSizeBytes(), pages -> bitmapSyncs.increment());
+                    config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
+                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()));
+            if (bitmap.created()) {
+                LOG.info("disk {} is newly protected: {} regions marked dirty for its initial sync ({})",
+                        exportConfig.name(), bitmap.dirtyCount(), config.initialSync());
+                return new Export(index, exportConfig.name(), file, size, RegionTracker.forInitialSync(bitmap));
+            }
             if (bitmap.dirtyCount() > 0) {
                 LOG.warn("disk {} has {} dirty regions from a previous run; they stay dirty until a resync",
                         exportConfig.name(), bitmap.dirtyCount());
@@ -115,6 +135,18 @@ public final class Tap implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    /** Starts the initial sync of the disks whose bitmap this start created, if any. */
+    private static RegionSyncer startInitialSync(TapConfig config, List<Export> exports, ConsistencyGroup group,
+            MeterRegistry registry) {
+        List<RegionSyncer.SyncDisk> newDisks = exports.stream().filter(export -> export.tracker().bitmap().created())
+                .map(export -> new RegionSyncer.SyncDisk(export, config.initialSync() == InitialSync.AUTO)).toList();
+        if (newDisks.isEmpty()) {
+            return null;
+        }
+        return RegionSyncer.start(group, newDisks, config.initialSyncReadBytes(),
+                config.initialSyncMaxUnacknowledgedBytes(), registry);
     }
 
     private static Map<String, Export> byName(List<Export> exports) {
@@ -149,12 +181,12 @@ public final class Tap implements AutoCloseable {
         }
     }
 
-    /** The port the tap listens on. */
     /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
     public void replicationLost(String reason) {
         group.replicationLost(reason);
     }
 
+    /** The port the tap listens on. */
     public int port() {
         return server.port();
     }
@@ -163,8 +195,14 @@ public final class Tap implements AutoCloseable {
         return config;
     }
 
+    /** STREAMING, RESYNCING while the initial sync of new disks runs, or BITMAP. */
     public ReplicationMode mode() {
         return group.mode();
+    }
+
+    /** True while the initial sync of newly protected disks runs. */
+    public boolean initialSyncRunning() {
+        return syncer != null && syncer.isRunning();
     }
 
     /** The last seq given to a write, or {@code firstSeq - 1} before the first. */
@@ -219,6 +257,9 @@ public final class Tap implements AutoCloseable {
         }
         closed = true;
         IOException failure = null;
+        if (syncer != null) {
+            syncer.close(); // what it has not covered stays dirty for a resync
+        }
         try {
             stopServing();
         } catch (IOException e) {

@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.tap.sync.InitialSync;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -31,12 +32,19 @@ import java.util.stream.Stream;
  * @param handshakeTimeoutMillis time a client has to choose an export
  * @param shutdownTimeoutMillis time in-flight requests get to finish on close
  * @param firstSeq seq of the first write
+ * @param initialSync what to do for a disk protected for the first time (no bitmap yet)
+ * @param initialSyncChunkBytes bytes the initial sync reads at a time (its memory), a multiple of 4 KiB; see
+ *        {@link #initialSyncReadBytes()}
+ * @param initialSyncMaxUnacknowledgedBytes the initial sync pauses while the records the gateway has not
+ *        acknowledged carry more payload than this, so guests' writes keep room in the sender's window; keep it
+ *        well below the sender's window and socket high water mark
  */
 public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Path stateDir, String bindHost, int port,
         int regionSizeBytes, int maxRequestBytes, int maxOptionBytes, int ioThreads, int eventLoopThreads,
         int maxConnections, int maxInFlightRequestsPerConnection, long maxInFlightBytesPerConnection,
         int maxPendingHandoffBytes, int replicationWindowRecords, long dirtyRetentionMillis, long handshakeTimeoutMillis,
-        long shutdownTimeoutMillis, long firstSeq) {
+        long shutdownTimeoutMillis, long firstSeq, InitialSync initialSync, int initialSyncChunkBytes,
+        long initialSyncMaxUnacknowledgedBytes) {
 
     public static final int MAX_REQUEST_BYTES_LIMIT = 32 << 20;
 
@@ -44,6 +52,7 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         Objects.requireNonNull(exports, "exports");
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(bindHost, "bindHost");
+        Objects.requireNonNull(initialSync, "initialSync");
         exports = List.copyOf(exports);
         if (exports.isEmpty()) {
             throw new InvalidTapConfigException("a tap needs at least one export");
@@ -74,6 +83,12 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         check(handshakeTimeoutMillis >= 1, "handshakeTimeoutMillis must be >= 1: " + handshakeTimeoutMillis);
         check(shutdownTimeoutMillis >= 0, "shutdownTimeoutMillis must be >= 0: " + shutdownTimeoutMillis);
         check(firstSeq >= 1, "firstSeq must be >= 1: " + firstSeq);
+        check(initialSyncChunkBytes >= 4096 && initialSyncChunkBytes <= MAX_REQUEST_BYTES_LIMIT
+                && initialSyncChunkBytes % 4096 == 0,
+                "initialSyncChunkBytes must be a multiple of 4096 up to " + MAX_REQUEST_BYTES_LIMIT + ": "
+                        + initialSyncChunkBytes);
+        check(initialSyncMaxUnacknowledgedBytes >= 0,
+                "initialSyncMaxUnacknowledgedBytes must be >= 0: " + initialSyncMaxUnacknowledgedBytes);
     }
 
     /** This configuration with another first seq (the gateway decides it for a tap starting clean). */
@@ -81,7 +96,8 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
                 maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
                 maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
-                handshakeTimeoutMillis, shutdownTimeoutMillis, seq);
+                handshakeTimeoutMillis, shutdownTimeoutMillis, seq, initialSync, initialSyncChunkBytes,
+                initialSyncMaxUnacknowledgedBytes);
     }
 
     private static void check(boolean condition, String message) {
@@ -93,6 +109,12 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
     /** The I/O tasks that can be queued at once: every connection's full in-flight allowance. */
     public int ioQueueCapacity() {
         return maxConnections * maxInFlightRequestsPerConnection;
+    }
+
+    /** The initial sync's chunk, no larger than a request or the reorder buffer, whole 4 KiB blocks. */
+    public int initialSyncReadBytes() {
+        int bound = Math.min(initialSyncChunkBytes, Math.min(maxRequestBytes, maxPendingHandoffBytes));
+        return Math.max(4096, bound & ~4095);
     }
 
     public static Builder builder() {
@@ -120,6 +142,9 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         private long handshakeTimeoutMillis = 10_000;
         private long shutdownTimeoutMillis = 30_000;
         private long firstSeq = 1;
+        private InitialSync initialSync = InitialSync.AUTO;
+        private int initialSyncChunkBytes = 1 << 20;
+        private long initialSyncMaxUnacknowledgedBytes = 8L << 20;
 
         private Builder() {
         }
@@ -147,6 +172,9 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         public Builder handshakeTimeoutMillis(long value) { handshakeTimeoutMillis = value; return this; }
         public Builder shutdownTimeoutMillis(long value) { shutdownTimeoutMillis = value; return this; }
         public Builder firstSeq(long value) { firstSeq = value; return this; }
+        public Builder initialSync(InitialSync value) { initialSync = value; return this; }
+        public Builder initialSyncChunkBytes(int value) { initialSyncChunkBytes = value; return this; }
+        public Builder initialSyncMaxUnacknowledgedBytes(long value) { initialSyncMaxUnacknowledgedBytes = value; return this; }
 
         public TapConfig build() {
             if (stateDir == null) {
@@ -155,7 +183,8 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
             return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
                     maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
                     maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
-                    handshakeTimeoutMillis, shutdownTimeoutMillis, firstSeq);
+                    handshakeTimeoutMillis, shutdownTimeoutMillis, firstSeq, initialSync, initialSyncChunkBytes,
+                    initialSyncMaxUnacknowledgedBytes);
         }
     }
 }

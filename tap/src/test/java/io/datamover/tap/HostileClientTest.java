@@ -124,7 +124,7 @@ class HostileClientTest extends TapTestBase {
             client.in.readFully(data);
             assertThat(data).containsOnly((byte) 0);
         }
-        assertThat(fixture.sink.records()).as("nothing invalid was written or streamed").isEmpty();
+        assertThat(fixture.sink.writes()).as("nothing invalid was written or streamed").isEmpty();
         assertProtocolErrorCounted("out_of_bounds");
         assertProtocolErrorCounted("request_too_big");
         assertProtocolErrorCounted("unknown_command");

@@ -89,17 +89,7 @@ class ReplicationStreamTest {
 
     /** Random writes, zero writes and discards at 512-byte-aligned random places, as qemu-io commands. */
     private static List<String> randomCommands(Random random, int count) {
-        List<String> commands = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            long offset = random.nextLong(DISK_BYTES / 512 - 256) * 512;
-            int length = 512 * (1 + random.nextInt(128));
-            commands.add(switch (random.nextInt(6)) {
-                case 0 -> "write -z " + offset + " " + length;
-                case 1 -> "discard " + offset + " " + length;
-                default -> "write -P 0x" + Integer.toHexString(1 + random.nextInt(255)) + " " + offset + " " + length;
-            });
-        }
-        return commands;
+        return Tools.randomWrites(random, count, DISK_BYTES, 512, 128);
     }
 
     @Test

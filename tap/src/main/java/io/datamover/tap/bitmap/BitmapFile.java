@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,26 +40,38 @@ final class BitmapFile implements AutoCloseable {
 
     private final Path path;
     private final FileChannel channel;
+    private final boolean created;
 
-    private BitmapFile(Path path, FileChannel channel) {
+    private BitmapFile(Path path, FileChannel channel, boolean created) {
         this.path = path;
         this.channel = channel;
+        this.created = created;
+    }
+
+    /** True when this open created the file (the disk was not protected before). */
+    boolean created() {
+        return created;
     }
 
     Path path() {
         return path;
     }
 
-    /** Opens the file, creating it (all clean) if absent; refuses a file whose header does not match. */
-    static BitmapFile openOrCreate(Path path, long diskSizeBytes, int regionSizeBytes) throws IOException {
+    /**
+     * Opens the file, or creates it if absent with the regions {@code initialDirty} gives set (asked only then);
+     * refuses a file whose header does not match.
+     */
+    static BitmapFile openOrCreate(Path path, long diskSizeBytes, int regionSizeBytes,
+            DirtyBitmap.InitialRegions initialDirty) throws IOException {
         long regionCount = regionCount(diskSizeBytes, regionSizeBytes);
-        if (Files.notExists(path)) {
-            create(path, diskSizeBytes, regionSizeBytes, regionCount);
+        boolean created = Files.notExists(path);
+        if (created) {
+            create(path, diskSizeBytes, regionSizeBytes, regionCount, initialDirty.regions());
         }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             validateHeader(path, channel, diskSizeBytes, regionSizeBytes, regionCount);
-            return new BitmapFile(path, channel);
+            return new BitmapFile(path, channel, created);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -77,7 +90,13 @@ final class BitmapFile implements AutoCloseable {
         return (int) words;
     }
 
-    private static void create(Path path, long diskSizeBytes, int regionSizeBytes, long regionCount) throws IOException {
+    /** Header and initial bits go to a temporary file renamed into place: the file never exists without them. */
+    private static void create(Path path, long diskSizeBytes, int regionSizeBytes, long regionCount, BitSet dirty)
+            throws IOException {
+        if (dirty.length() > regionCount) {
+            throw new IllegalArgumentException("initial dirty region " + (dirty.length() - 1) + " outside [0, "
+                    + regionCount + ")");
+        }
         Path temporary = path.resolveSibling(path.getFileName() + ".new");
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
         header.putLong(MAGIC).putInt(VERSION).putInt(regionSizeBytes).putLong(diskSizeBytes).putLong(regionCount);
@@ -89,6 +108,12 @@ final class BitmapFile implements AutoCloseable {
             long bitsBytes = (long) wordCount(regionCount) * Long.BYTES;
             // One zero byte at the end sizes the file; the bits before it stay a hole and read as clean.
             writeFully(channel, ByteBuffer.allocate(1), HEADER_BYTES + bitsBytes - 1);
+            long[] words = dirty.toLongArray();
+            if (words.length > 0) {
+                ByteBuffer bits = ByteBuffer.allocate(words.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                bits.asLongBuffer().put(words);
+                writeFully(channel, bits, HEADER_BYTES);
+            }
             channel.force(true);
         }
         Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);

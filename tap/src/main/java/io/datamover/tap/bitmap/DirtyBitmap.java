@@ -63,6 +63,14 @@ public final class DirtyBitmap implements AutoCloseable {
         this.syncObserver = syncObserver;
     }
 
+    /** The regions a new bitmap starts with set; asked only when the file is created. */
+    @FunctionalInterface
+    public interface InitialRegions {
+        BitSet regions() throws IOException;
+
+        InitialRegions NONE = BitSet::new;
+    }
+
     /**
      * Opens the bitmap of a disk of {@code diskSizeBytes}, creating it all clean if the file is absent.
      *
@@ -71,7 +79,16 @@ public final class DirtyBitmap implements AutoCloseable {
      */
     public static DirtyBitmap open(Path path, long diskSizeBytes, int regionSizeBytes, LongConsumer syncObserver)
             throws IOException {
-        BitmapFile file = BitmapFile.openOrCreate(path, diskSizeBytes, regionSizeBytes);
+        return open(path, diskSizeBytes, regionSizeBytes, syncObserver, InitialRegions.NONE);
+    }
+
+    /**
+     * Opens the bitmap of a disk, or creates it with {@code initialDirty} set, durably and atomically with the
+     * file's creation: a crash leaves either no bitmap or one with those bits. {@link #created()} tells which.
+     */
+    public static DirtyBitmap open(Path path, long diskSizeBytes, int regionSizeBytes, LongConsumer syncObserver,
+            InitialRegions initialDirty) throws IOException {
+        BitmapFile file = BitmapFile.openOrCreate(path, diskSizeBytes, regionSizeBytes, initialDirty);
         try {
             long regionCount = BitmapFile.regionCount(diskSizeBytes, regionSizeBytes);
             long[] words = file.readWords(BitmapFile.wordCount(regionCount));
@@ -84,6 +101,11 @@ public final class DirtyBitmap implements AutoCloseable {
 
     public Path path() {
         return file.path();
+    }
+
+    /** True when this open created the bitmap: the disk is newly protected. */
+    public boolean created() {
+        return file.created();
     }
 
     public long regionCount() {

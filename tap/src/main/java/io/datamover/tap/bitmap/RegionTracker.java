@@ -16,8 +16,14 @@ import java.util.Map;
  * cleared only after staying idle across a whole retention period (two {@link #sweep()} calls), so hot regions keep
  * their bit and do not pay a bitmap sync for every burst of writes.
  *
+ * <p>A new disk's initial sync adds a third reason to stay dirty: its allocated regions are <em>sync-pending</em> from
+ * the creation of the bitmap until the gateway holds the sync records that covered them. Region 0 is the sync's
+ * persistent witness: pending until the disk's SYNC_END is acknowledged, so a tap that dies before that finds a
+ * dirty bit at restart and resyncs the disk (which sends the markers again) instead of leaving the replica
+ * INCONSISTENT for good.
+ *
  * <p>Memory: the holder map has an entry per region touched by a write in flight or not yet acknowledged (bounded by
- * the tap's in-flight limits and replication window); the three bit sets have one bit per region.
+ * the tap's in-flight limits and replication window); the four bit sets have one bit per region.
  */
 public final class RegionTracker {
 
@@ -25,6 +31,8 @@ public final class RegionTracker {
     private final long regionSizeBytes;
     private final Map<Long, Integer> holders = new HashMap<>();
     private final BitSet pinned = new BitSet();
+    /** Regions the initial sync has not yet covered with acknowledged records. */
+    private final BitSet syncPending = new BitSet();
     /** Idle since before the last sweep: cleared by the next one. */
     private BitSet idleSinceLastSweep = new BitSet();
     /** Became idle after the last sweep. */
@@ -32,9 +40,21 @@ public final class RegionTracker {
 
     /** Regions dirty on disk when the tap starts may hold writes the journal never got: they stay pinned. */
     public RegionTracker(DirtyBitmap bitmap) {
+        this(bitmap, false);
+    }
+
+    private RegionTracker(DirtyBitmap bitmap, boolean initialSync) {
         this.bitmap = bitmap;
         this.regionSizeBytes = bitmap.regionSizeBytes();
-        pinned.or(bitmap.snapshot());
+        (initialSync ? syncPending : pinned).or(bitmap.snapshot());
+    }
+
+    /**
+     * For a disk whose bitmap was just created with its allocated regions (and region 0, the witness) set: those
+     * regions wait for the initial sync rather than for a resync.
+     */
+    public static RegionTracker forInitialSync(DirtyBitmap bitmap) {
+        return new RegionTracker(bitmap, true);
     }
 
     public DirtyBitmap bitmap() {
@@ -44,6 +64,34 @@ public final class RegionTracker {
     /** True when some region of the disk is pinned and needs a resync. */
     public synchronized boolean hasPinnedRegions() {
         return !pinned.isEmpty();
+    }
+
+    /** True while some region still waits for the initial sync (or its witness for the SYNC_END ack). */
+    public synchronized boolean hasSyncPending() {
+        return !syncPending.isEmpty();
+    }
+
+    /**
+     * The gateway holds the sync records of every region wholly below {@code endOffset}: they stop waiting for the
+     * sync. The witness (region 0) waits for {@code syncEnded}, the acknowledgement of the disk's SYNC_END, which
+     * ends every wait.
+     */
+    public synchronized void syncCovered(long endOffset, boolean syncEnded) {
+        long covered = syncEnded ? bitmap.regionCount() : Math.min(endOffset / regionSizeBytes, bitmap.regionCount());
+        int from = syncEnded ? 0 : 1;
+        for (int region = syncPending.nextSetBit(from); region >= 0 && region < covered;
+                region = syncPending.nextSetBit(region + 1)) {
+            syncPending.clear(region);
+            if (!holders.containsKey((long) region) && !pinned.get(region)) {
+                idleSinceThisSweep.set(region);
+            }
+        }
+    }
+
+    /** The initial sync stopped (bitmap mode): what it had not covered waits for a resync, like any pinned region. */
+    public synchronized void abandonSync() {
+        pinned.or(syncPending);
+        syncPending.clear();
     }
 
     /**
@@ -73,7 +121,7 @@ public final class RegionTracker {
             Integer remaining = holders.computeIfPresent(region, (r, count) -> count == 1 ? null : count - 1);
             if (pin) {
                 pinned.set((int) region);
-            } else if (remaining == null && !pinned.get((int) region)) {
+            } else if (remaining == null && !pinned.get((int) region) && !syncPending.get((int) region)) {
                 idleSinceThisSweep.set((int) region);
             }
         }
@@ -82,7 +130,7 @@ public final class RegionTracker {
     /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */
     public synchronized void unpinAll() {
         for (int region = pinned.nextSetBit(0); region >= 0; region = pinned.nextSetBit(region + 1)) {
-            if (!holders.containsKey((long) region)) {
+            if (!holders.containsKey((long) region) && !syncPending.get(region)) {
                 idleSinceThisSweep.set(region);
             }
         }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * earlier seq is handed off. That buffer is bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its
  * share before it gets a seq, and gives it back once handed off, so the buffer can never wait for a write that
  * could not start.
+ *
+ * <p>The initial sync of new disks runs through the same order: {@link #startResync} (STREAMING to RESYNCING), a
+ * {@link #marker} SYNC_BEGIN per disk, ordered {@link #beginSyncRead sync reads} that take seqs like writes,
+ * {@link #syncCovered} checkpoints that let acknowledgements end the regions' wait for the sync, a SYNC_END marker,
+ * and {@link #endResync}. Falling to BITMAP mode abandons the sync: what it had not covered stays dirty, pinned
+ * for a resync.
  */
 public final class ConsistencyGroup {
 
@@ -52,6 +60,9 @@ public final class ConsistencyGroup {
     // Guarded by this.
     private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
     private final ArrayDeque<OrderedWrite> unacknowledged;
+    /** Sync progress waiting for acknowledgement; at most one per unacknowledged seq. */
+    private final ArrayDeque<SyncCheckpoint> syncCheckpoints = new ArrayDeque<>();
+    private long unacknowledgedPayloadBytes;
     private long nextToHandOff;
     private long acknowledgedUpTo;
     private long pinnedUpToSeq;
@@ -85,6 +96,10 @@ public final class ConsistencyGroup {
         // and streaming on top of them would not give the replica a consistent prefix.
         this.pinnedUpToSeq = dirtyAtStart ? Long.MAX_VALUE : NO_PIN;
         this.mode = dirtyAtStart ? ReplicationMode.BITMAP : ReplicationMode.STREAMING;
+        if (dirtyAtStart) {
+            // No initial sync can run before the resync: a new disk's regions wait for that resync too.
+            this.disks.forEach(RegionTracker::abandonSync);
+        }
         Tags tags = Tags.of("cg", Long.toString(id));
         this.handedOff = registry.counter("datamover.tap.records.handed.off", tags);
         this.refused = registry.counter("datamover.tap.records.not.streamed", tags);
@@ -92,6 +107,8 @@ public final class ConsistencyGroup {
         this.gauges = List.of(
                 Gauge.builder("datamover.tap.replication.bitmap.mode", this, cg -> cg.mode() == ReplicationMode.BITMAP ? 1 : 0)
                         .tags(tags).register(registry),
+                Gauge.builder("datamover.tap.replication.resyncing", this,
+                        cg -> cg.mode() == ReplicationMode.RESYNCING ? 1 : 0).tags(tags).register(registry),
                 Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
                         .tags(tags).register(registry));
     }
@@ -132,6 +149,101 @@ public final class ConsistencyGroup {
     }
 
     /**
+     * Orders a sync read of {@code [offset, offset + length)} as if it were a DATA write of those bytes: it takes a
+     * seq, waits for earlier overlapping writes in flight, and later overlapping writes wait for it. The caller
+     * holds the regions ({@link OrderedWrite#markDirty()}), reads the range from the local disk and completes with
+     * the bytes read, which become a DATA record in seq order.
+     */
+    public OrderedWrite beginSyncRead(int disk, long offset, int length) {
+        return begin(disk, RecordKind.DATA, offset, length, false);
+    }
+
+    /**
+     * Sends a SYNC_BEGIN or SYNC_END marker for {@code disk}: it takes the next seq and is handed off in order.
+     *
+     * @return its seq
+     */
+    public long marker(int disk, RecordKind kind) {
+        if (!kind.isMarker()) {
+            throw new IllegalArgumentException(kind + " is not a marker");
+        }
+        handoffBudget.acquireUninterruptibly(1);
+        WriteSequencer.InFlightWrite slot = sequencer.begin(disk, 0, 0); // an empty range overlaps nothing
+        OrderedWrite marker = new OrderedWrite(slot, disks.get(disk), kind, 1, micros(clock.instant()), false);
+        marker.complete(true, Unpooled.EMPTY_BUFFER);
+        return marker.seq();
+    }
+
+    /**
+     * STREAMING to RESYNCING, for the initial sync.
+     *
+     * @return false, changing nothing, when the group is not STREAMING (in bitmap mode no sync can run)
+     */
+    public synchronized boolean startResync(String reason) {
+        if (mode != ReplicationMode.STREAMING) {
+            return false;
+        }
+        moveTo(ReplicationMode.RESYNCING, reason);
+        return true;
+    }
+
+    /** RESYNCING back to STREAMING once the syncer sent its last SYNC_END; nothing in any other mode. */
+    public synchronized void endResync(String reason) {
+        if (mode == ReplicationMode.RESYNCING) {
+            moveTo(ReplicationMode.STREAMING, reason);
+        }
+    }
+
+    /**
+     * The syncer has sent every record of {@code disk} below {@code endOffset} (every seq so far): once the gateway
+     * acknowledges them, those regions stop waiting for the sync; with {@code syncEnded} (after SYNC_END), all of
+     * the disk's do. Ignored in bitmap mode, where the sync was abandoned.
+     */
+    public synchronized void syncCovered(int disk, long endOffset, boolean syncEnded) {
+        if (!mode.streams()) {
+            return;
+        }
+        long seq = sequencer.lastAssigned();
+        SyncCheckpoint last = syncCheckpoints.peekLast();
+        if (last != null && last.seq == seq && last.disk == disk && !last.syncEnded) {
+            syncCheckpoints.pollLast(); // nothing sent since: the newer checkpoint says more
+        }
+        syncCheckpoints.addLast(new SyncCheckpoint(seq, disk, endOffset, syncEnded));
+        releaseSyncCheckpoints();
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} until the records the sink holds unacknowledged are at most
+     * {@code maxPayloadBytes} of payload and half the replication window, so a syncer leaves room for the guests'
+     * writes.
+     *
+     * @return true when there is room and the group still streams
+     */
+    public synchronized boolean awaitReplicationRoom(long maxPayloadBytes, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (mode.streams() && (unacknowledgedPayloadBytes > maxPayloadBytes || unacknowledged.size() > windowRecords / 2)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return mode.streams();
+    }
+
+    /** Payload bytes of the records the sink holds unacknowledged. */
+    public synchronized long unacknowledgedPayloadBytes() {
+        return unacknowledgedPayloadBytes;
+    }
+
+    private void releaseSyncCheckpoints() {
+        while (!syncCheckpoints.isEmpty() && syncCheckpoints.peekFirst().seq <= acknowledgedUpTo) {
+            SyncCheckpoint done = syncCheckpoints.pollFirst();
+            disks.get(done.disk).syncCovered(done.endOffset, done.syncEnded);
+        }
+    }
+
+    /**
      * The gateway holds every record up to {@code upToSeq} durably: their regions may become clean once no later
      * write holds them. Repeated or older acknowledgements are ignored.
      *
@@ -147,9 +259,14 @@ public final class ConsistencyGroup {
         }
         while (!unacknowledged.isEmpty() && unacknowledged.peekFirst().seq() <= upToSeq) {
             OrderedWrite write = unacknowledged.pollFirst();
-            write.tracker.release(write.offset(), write.length(), false);
+            unacknowledgedPayloadBytes -= write.payloadBytes();
+            if (write.held) {
+                write.tracker.release(write.offset(), write.length(), false);
+            }
         }
         acknowledgedUpTo = upToSeq;
+        releaseSyncCheckpoints();
+        notifyAll();
         if (pinnedUpToSeq != NO_PIN && upToSeq >= pinnedUpToSeq) {
             disks.forEach(RegionTracker::unpinAll);
             pinnedUpToSeq = NO_PIN;
@@ -178,13 +295,14 @@ public final class ConsistencyGroup {
             // The group was already in bitmap mode when the write completed: no reason to give.
         } else if (record == null) {
             notStreamedBecause = "the local write of seq " + write.seq() + " failed";
-        } else if (mode == ReplicationMode.STREAMING && unacknowledged.size() >= windowRecords) {
+        } else if (mode.streams() && unacknowledged.size() >= windowRecords) {
             notStreamedBecause = "the replication window is full (" + windowRecords + " records unacknowledged)";
-        } else if (mode == ReplicationMode.STREAMING) {
+        } else if (mode.streams()) {
             WriteRecord offered = record;
             record = null; // the sink owns it from here, taken or not
             if (offer(offered)) {
                 unacknowledged.addLast(write);
+                unacknowledgedPayloadBytes += write.payloadBytes();
                 handedOff.increment();
                 return;
             }
@@ -221,7 +339,7 @@ public final class ConsistencyGroup {
      * dirty regions, and records handed off but never acknowledged keep theirs until a resync.
      */
     public synchronized void replicationLost(String reason) {
-        if (mode == ReplicationMode.STREAMING) {
+        if (mode.streams()) {
             moveTo(ReplicationMode.BITMAP, reason);
             pinnedUpToSeq = Long.MAX_VALUE;
         }
@@ -231,10 +349,23 @@ public final class ConsistencyGroup {
         if (!mode.canMoveTo(next)) {
             throw new IllegalStateException("consistency group " + id + " cannot go from " + mode + " to " + next);
         }
-        if (mode != next) {
-            LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
-            mode = next;
+        if (mode == next) {
+            return;
         }
+        if (next == ReplicationMode.BITMAP) {
+            LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
+            // A sync cut short: what it had not covered is as dirty as any region a resync must copy.
+            disks.forEach(RegionTracker::abandonSync);
+            syncCheckpoints.clear();
+            notifyAll();
+        } else {
+            LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
+        }
+        mode = next;
+    }
+
+    /** The syncer covered {@code disk} below {@code endOffset} with every seq up to {@code seq}. */
+    private record SyncCheckpoint(long seq, int disk, long endOffset, boolean syncEnded) {
     }
 
     private static long micros(Instant instant) {
@@ -277,6 +408,10 @@ public final class ConsistencyGroup {
             return (int) (slot.end() - slot.offset());
         }
 
+        long payloadBytes() {
+            return kind.hasPayload() ? length() : 0;
+        }
+
         /** Marks the write's regions dirty and waits until that is durable (group commit). */
         public void markDirty() throws IOException {
             held = true;
@@ -299,8 +434,8 @@ public final class ConsistencyGroup {
                 notStreamed = true;
             } else if (succeeded) {
                 // Built here, on the I/O thread, so the payload CRC is not computed under the group's lock.
-                BlockWrite block = kind.hasPayload()
-                        ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
+                BlockWrite block = kind.hasPayload() ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
+                        : kind.isMarker() ? BlockWrite.marker(seq(), slot.disk(), kind)
                         : BlockWrite.range(seq(), slot.disk(), offset(), length(), kind);
                 if (!kind.hasPayload()) {
                     payload.release();

@@ -1,17 +1,29 @@
 package io.datamover.tap.replication;
 
 /**
- * How a consistency group replicates, at the tap. Only the transitions the tap itself makes exist so far;
- * the way back from BITMAP (a resync of dirty regions) comes with the gateway sender.
+ * How a consistency group replicates, at the tap. Only the transitions the tap itself makes exist so far; the way
+ * back from BITMAP (a resync of dirty regions) comes with issue 7 and will add {@code BITMAP -> RESYNCING}.
  */
 public enum ReplicationMode {
     /** Every record is offered to the sink in seq order. */
     STREAMING,
+    /**
+     * Records are offered as in STREAMING, and a syncer copies regions (the initial sync of new disks) through the
+     * same ordered stream; the replica disks being synced are INCONSISTENT until their SYNC_END is applied.
+     */
+    RESYNCING,
     /** The sink refused a record or a local write failed: records are no longer offered, dirty bits are kept. */
     BITMAP;
 
+    /** True when records are offered to the sink. */
+    public boolean streams() {
+        return this != BITMAP;
+    }
+
     /** The one place that says which changes are allowed. */
     boolean canMoveTo(ReplicationMode next) {
-        return this == next || (this == STREAMING && next == BITMAP);
+        return this == next
+                || (this == STREAMING && (next == BITMAP || next == RESYNCING))
+                || (this == RESYNCING && (next == BITMAP || next == STREAMING));
     }
 }

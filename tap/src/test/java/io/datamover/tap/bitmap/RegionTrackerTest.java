@@ -3,7 +3,9 @@ package io.datamover.tap.bitmap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,5 +80,67 @@ class RegionTrackerTest {
             tracker.sweep();
             assertThat(bitmap.isDirty(9)).isTrue();
         }
+    }
+
+    @Test
+    void aNewBitmapStartsWithItsInitialRegionsDurablyAndTheyWaitForTheSyncNotForWrites() throws IOException {
+        Path path = dir.resolve("new.dirty");
+        BitSet initial = new BitSet();
+        initial.set(0);
+        initial.set(3, 6);
+        try (DirtyBitmap bitmap = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> initial)) {
+            assertThat(bitmap.created()).isTrue();
+            RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
+            assertThat(tracker.hasPinnedRegions()).as("not a resync").isFalse();
+            assertThat(tracker.hasSyncPending()).isTrue();
+
+            tracker.hold(3 * REGION, 10); // a guest write, acknowledged: region 3 still waits for the sync
+            tracker.release(3 * REGION, 10, false);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).isEqualTo(initial);
+            tracker.syncCovered(5 * REGION, false); // regions 0..4 covered; 0 is the witness
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).isEqualTo(bits(0, 5));
+
+            tracker.syncCovered(64L * REGION, true);
+            sweepTwice(tracker);
+            assertThat(bitmap.dirtyCount()).isZero();
+            assertThat(tracker.hasSyncPending()).isFalse();
+        }
+        try (DirtyBitmap reopened = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> {
+            throw new AssertionError("asked for initial regions of an existing bitmap");
+        })) {
+            assertThat(reopened.created()).isFalse();
+        }
+    }
+
+    @Test
+    void anAbandonedSyncLeavesItsRegionsPinnedForAResync() throws IOException {
+        Path path = dir.resolve("new.dirty");
+        try (DirtyBitmap bitmap = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> bits(0, 7, 9))) {
+            RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
+            tracker.abandonSync();
+            assertThat(tracker.hasPinnedRegions()).isTrue();
+            tracker.syncCovered(64L * REGION, true); // too late: nothing waits for the sync any more
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).isEqualTo(bits(0, 7, 9));
+        }
+        assertThat(Files.exists(path.resolveSibling("new.dirty.new"))).isFalse();
+        try (DirtyBitmap onDisk = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { })) {
+            assertThat(onDisk.snapshot()).isEqualTo(bits(0, 7, 9));
+        }
+    }
+
+    private static void sweepTwice(RegionTracker tracker) throws IOException {
+        tracker.sweep();
+        tracker.sweep();
+    }
+
+    private static BitSet bits(int... regions) {
+        BitSet bits = new BitSet();
+        for (int region : regions) {
+            bits.set(region);
+        }
+        return bits;
     }
 }

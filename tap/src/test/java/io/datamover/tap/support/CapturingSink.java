@@ -43,4 +43,9 @@ public final class CapturingSink implements ReplicationSink {
     public synchronized List<Captured> records() {
         return List.copyOf(records);
     }
+
+    /** The records that write the disks: without the initial sync's SYNC_BEGIN/SYNC_END markers. */
+    public synchronized List<Captured> writes() {
+        return records.stream().filter(r -> !r.kind().isMarker()).toList();
+    }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real NBD clients (qemu-io, nbdcopy, nbdinfo, fio) as processes with a deadline. */
@@ -67,5 +68,23 @@ public final class Tools {
             command.add(c);
         }
         return command.toArray(String[]::new);
+    }
+
+    /**
+     * Random writes (patterns 1..255), zero writes and discards as qemu-io commands, {@code blockBytes} aligned,
+     * 1 to {@code maxBlocks} blocks long, anywhere on a disk of {@code diskBytes}.
+     */
+    public static List<String> randomWrites(Random random, int count, long diskBytes, int blockBytes, int maxBlocks) {
+        List<String> commands = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long offset = random.nextLong(diskBytes / blockBytes - maxBlocks) * blockBytes;
+            int length = blockBytes * (1 + random.nextInt(maxBlocks));
+            commands.add(switch (random.nextInt(6)) {
+                case 0 -> "write -z " + offset + " " + length;
+                case 1 -> "discard " + offset + " " + length;
+                default -> "write -P 0x" + Integer.toHexString(1 + random.nextInt(255)) + " " + offset + " " + length;
+            });
+        }
+        return commands;
     }
 }

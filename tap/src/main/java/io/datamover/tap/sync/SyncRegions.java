@@ -1,0 +1,38 @@
+package io.datamover.tap.sync;
+
+import io.datamover.disk.Extent;
+import io.datamover.disk.SparseFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.BitSet;
+
+/** The regions a newly protected disk's bitmap starts with: what the initial sync must cover. */
+public final class SyncRegions {
+
+    /** Region 0 is always set: the sync's witness, cleared only once SYNC_END is acknowledged. */
+    public static final int WITNESS_REGION = 0;
+
+    private SyncRegions() {
+    }
+
+    /**
+     * With {@link InitialSync#AUTO}, every region holding an allocated extent (SEEK_DATA/SEEK_HOLE, nothing read),
+     * plus the witness; with {@link InitialSync#SKIP}, the witness alone.
+     */
+    public static BitSet toMarkDirty(SparseFile file, int regionSizeBytes, InitialSync initialSync) throws IOException {
+        BitSet regions = new BitSet();
+        regions.set(WITNESS_REGION);
+        if (initialSync == InitialSync.SKIP) {
+            return regions;
+        }
+        try {
+            for (Extent extent : file.dataExtents(0, file.size())) {
+                regions.set(Math.toIntExact(extent.offset() / regionSizeBytes),
+                        Math.toIntExact((extent.end() - 1) / regionSizeBytes) + 1);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return regions;
+    }
+}
