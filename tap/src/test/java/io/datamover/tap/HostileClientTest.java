@@ -7,6 +7,7 @@ import io.datamover.tap.support.RawNbdClient;
 import io.datamover.tap.support.RawNbdClient.OptionReply;
 import io.datamover.tap.support.TapTestBase;
 import io.datamover.tap.support.Tools;
+import java.net.SocketException;
 import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +72,11 @@ class HostileClientTest extends TapTestBase {
     void aRequestBeforeNegotiationClosesTheConnection() throws Exception {
         try (RawNbdClient client = new RawNbdClient(fixture.tap.port())) {
             client.startHaggling();
-            client.sendRequest(0, 0, 1, 0, 4096);
+            try {
+                client.sendRequest(0, 0, 1, 0, 4096);
+            } catch (SocketException e) {
+                // The tap may close on the request's first bytes, before the rest is written: the same verdict.
+            }
             assertThat(client.closedByServer()).isTrue();
         }
     }

@@ -206,6 +206,7 @@ class InitialSyncTest {
                 .identity("tap-test", "pair-test")
                 .consistencyGroup(CG, "cg-test", ReplicatingTap.disksOf(config))
                 .reconnect(50, 200, 0.1)
+                .outageGraceMs(300) // these tests look at the bitmap after the gateway has gone for good
                 .build();
         return ReplicatingTap.start(config, sender, Duration.ofSeconds(10), registry, InstantSource.system());
     }

@@ -78,6 +78,7 @@ class ReplicationStreamTest {
                 .identity("tap-test", "pair-test")
                 .consistencyGroup((int) config.consistencyGroupId(), "cg-test", ReplicatingTap.disksOf(config))
                 .reconnect(50, 200, 0.1)
+                .outageGraceMs(300) // these tests look at the bitmap after the gateway has gone for good
                 .build();
         return ReplicatingTap.start(config, sender, Duration.ofSeconds(10), new SimpleMeterRegistry(),
                 InstantSource.system());

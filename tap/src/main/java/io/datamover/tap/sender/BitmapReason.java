@@ -8,12 +8,12 @@ public enum BitmapReason {
     NOT_CONNECTED,
     /** The unacknowledged bytes would exceed {@code windowBytes}. */
     WINDOW_FULL,
-    /** The socket's outbound buffer is above its high water mark: the network is the bottleneck. */
-    SOCKET_BACKLOG,
     /** The offered seq is not the next one expected: a caller bug, but refusing keeps the gateway gap-free. */
     SEQ_OUT_OF_ORDER,
-    /** The connection dropped with records unacknowledged; their dirty bits stay set. */
+    /** The connection stayed lost longer than the outage grace; held records were dropped, their dirty bits stay. */
     CONNECTION_LOST,
+    /** The gateway refused further records (its journal is full, or its storage failed). */
+    GATEWAY_REFUSED,
     /** On (re)connect the gateway holds a different seq than the next one this sender would send. */
     GATEWAY_OUT_OF_STEP,
     /** The sender is closed. */

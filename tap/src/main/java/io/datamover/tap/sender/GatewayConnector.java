@@ -83,6 +83,11 @@ final class GatewayConnector {
     }
 
     /** The handshake succeeded: the next failure waits the initial delay again. Event loop only. */
+    /** Runs {@code task} on the connector's event loop after {@code delayMs}. */
+    void schedule(Runnable task, long delayMs) {
+        group.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    }
+
     void handshakeSucceeded() {
         if (failedAttempts > 0) {
             LOG.info("cg {}: connected to gateway {} after {} failed attempts", config.cgId(), gateway,

@@ -45,6 +45,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final SenderMetrics metrics;
     private final InFlightWindow window;
     private final GatewayConnector connector;
+    private final long outageGraceMs;
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
@@ -57,6 +58,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private boolean closed;
     /** Until the first offer or {@link #takeStartSeq()}, a handshake may move the start to the gateway's resume point. */
     private boolean startSeqOpen = true;
+    /** Records offered before any handshake are refused; after one, an outage is ridden through in the window. */
+    private boolean everConnected;
+    /** Counts connections lost, so a grace timer knows whether its outage is still the current one. */
+    private long outages;
 
     private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
             MeterRegistry registry, InstantSource clock) {
@@ -67,6 +72,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.nextSeq = nextSeq;
         this.lastSentSeq = nextSeq - 1;
         this.window = new InFlightWindow(config.windowBytes());
+        this.outageGraceMs = config.outageGraceMs();
         this.metrics = new SenderMetrics(registry, cg);
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> mode == SenderMode.STREAMING ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
@@ -92,9 +98,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * Sends {@code record} if the sender is STREAMING, connected, the record is the next seq and it
-     * fits in the window; otherwise refuses it and stays in (or enters) BITMAP mode. Never blocks.
-     * Takes ownership of the record either way: it is released once written, or now if refused.
+     * Sends {@code record} if the sender is STREAMING, the record is the next seq and it fits in the window;
+     * otherwise refuses it and stays in (or enters) BITMAP mode. Never blocks. While a connection is being
+     * re-established the record waits in the window and goes out after the handshake. Takes ownership of the
+     * record either way.
      *
      * @return true when sent; false when the caller must keep the record's regions dirty
      * @throws IllegalArgumentException for a record of another consistency group (released first)
@@ -109,7 +116,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             int bytes = FrameCodec.encodedLength(record);
             synchronized (lock) {
                 startSeqOpen = false;
-                BitmapReason refusal = admit(record.seq(), bytes);
+                BitmapReason refusal = admit(record, bytes);
                 if (refusal != null) {
                     metrics.refused(refusal);
                     enterBitmap(refusal, record.seq());
@@ -117,9 +124,12 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 nextSeq++;
                 lastSentSeq = record.seq();
-                // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
-                FlushCoalescer.write(streamChannel, record, streamChannel.voidPromise());
-                handedOn = true;
+                Channel channel = streamChannel;
+                if (channel != null) {
+                    // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
+                    FlushCoalescer.write(channel, record, channel.voidPromise());
+                    handedOn = true;
+                } // else the window holds it until a connection takes it
             }
             metrics.sent(bytes);
             return true;
@@ -241,25 +251,26 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         metrics.close();
     }
 
-    /** Why {@code seq} cannot be sent now, or null when it can. Holds the lock. */
-    private BitmapReason admit(long seq, int bytes) {
+    /**
+     * Why {@code record} cannot be sent now, or null when it can, in which case the window holds a reference to
+     * it. Holds the lock.
+     */
+    private BitmapReason admit(WriteRecord record, int bytes) {
         if (closed) {
             return BitmapReason.CLOSED;
         }
         if (mode == SenderMode.BITMAP) {
             return BitmapReason.IN_BITMAP_MODE;
         }
-        if (seq != nextSeq) {
+        if (record.seq() != nextSeq) {
             return BitmapReason.SEQ_OUT_OF_ORDER;
         }
-        Channel channel = streamChannel;
-        if (channel == null) {
+        if (streamChannel == null && !everConnected) {
             return BitmapReason.NOT_CONNECTED;
         }
-        if (!channel.isWritable()) {
-            return BitmapReason.SOCKET_BACKLOG;
-        }
-        if (!window.tryReserve(seq, bytes)) {
+        record.retain();
+        if (!window.tryReserve(record, bytes)) {
+            record.release();
             return BitmapReason.WINDOW_FULL;
         }
         return null;
@@ -268,6 +279,9 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private void enterBitmap(BitmapReason reason, long seq) {
         if (mode == SenderMode.STREAMING) {
             changeMode(SenderMode.BITMAP, reason, seq);
+        }
+        if (streamChannel == null) {
+            window.clear(); // nothing will send them again: their dirty bits cover them
         }
     }
 
@@ -286,6 +300,42 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             LOG.info("cg {}: STREAMING again from seq {}", cg, seq);
         }
         modes.modeChanged(next, reason, seq);
+    }
+
+    /**
+     * Sends again, on a new connection, what the window holds beyond the gateway's {@code resumeSeq}, so an
+     * outage shorter than the window costs no resync. When the window does not reach back to
+     * {@code resumeSeq + 1} the stream cannot continue gap-free: BITMAP. Holds the lock.
+     */
+    private void resendAfter(Channel channel, long resumeSeq) {
+        long first = window.firstSeq();
+        if (resumeSeq != nextSeq - 1 && (first == 0 || first > resumeSeq + 1)) {
+            changeMode(SenderMode.BITMAP, BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
+            return;
+        }
+        int[] resent = new int[1];
+        window.forEachRetained(r -> {
+            if (r.seq() > resumeSeq) {
+                channel.write(r, channel.voidPromise());
+                resent[0]++;
+            } else {
+                r.release();
+            }
+        });
+        if (resent[0] > 0) {
+            channel.flush();
+            metrics.resent(resent[0]);
+            LOG.info("cg {}: sent {} records again from seq {} after the reconnect", cg, resent[0], resumeSeq + 1);
+        }
+    }
+
+    /** The connection lost as outage number {@code outage} is still not back: stop holding records. */
+    private void outageGraceOver(long outage) {
+        synchronized (lock) {
+            if (outage == outages && streamChannel == null) {
+                enterBitmap(BitmapReason.CONNECTION_LOST, nextSeq);
+            }
+        }
     }
 
     /** The gateway's word that every record up to {@code seq} is durable. Event loop only. */
@@ -328,12 +378,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     channel.close();
                     return;
                 }
-                streamChannel = channel;
+                everConnected = true;
                 LOG.info("cg {}: connected to gateway {} ({}, protocol {}), it holds up to seq {}, next seq {}, {}",
                         cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq, mode);
-                if (mode == SenderMode.STREAMING && resumeSeq != nextSeq - 1) {
-                    changeMode(SenderMode.BITMAP, BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
+                if (mode == SenderMode.STREAMING) {
+                    resendAfter(channel, resumeSeq);
                 }
+                streamChannel = channel;
             }
             connector.handshakeSucceeded();
             advanceDurable(resumeSeq);
@@ -364,11 +415,24 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     return; // never handshaken: the handler has said why
                 }
                 streamChannel = null;
-                long unacknowledged = window.records();
-                window.clear();
-                LOG.warn("cg {}: disconnected from gateway {} with {} records unacknowledged after seq {} "
-                        + "(their dirty bits stay set)", cg, gateway, unacknowledged, durableSeq);
-                enterBitmap(BitmapReason.CONNECTION_LOST, nextSeq);
+                long outage = ++outages;
+                if (mode == SenderMode.STREAMING && !closed) {
+                    LOG.warn("cg {}: disconnected from gateway {} with {} records ({} bytes) unacknowledged after seq "
+                            + "{}: holding them to send again; bitmap mode if the window fills or the outage passes "
+                            + "{} ms", cg, gateway, window.records(), window.bytesInUse(), durableSeq, outageGraceMs);
+                    connector.schedule(() -> outageGraceOver(outage), outageGraceMs);
+                } else {
+                    window.clear();
+                }
+            }
+        }
+
+        @Override
+        public void refused(ErrorCode code) {
+            if (code == ErrorCode.JOURNAL_FULL || code == ErrorCode.STORAGE_FAILURE) {
+                synchronized (lock) {
+                    enterBitmap(BitmapReason.GATEWAY_REFUSED, nextSeq);
+                }
             }
         }
 

@@ -72,6 +72,7 @@ final class GatewaySessionHandler extends SimpleChannelInboundHandler<Frame> {
                 metrics.protocolError(error.code(), ErrorOrigin.PEER);
                 LOG.warn("cg {}: gateway {} closed the connection with {}: {}", hello.cgId(), gateway, error.code(),
                         error.message());
+                events.refused(error.code());
                 ctx.close();
             }
             default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "

@@ -1,21 +1,21 @@
 package io.datamover.tap.sender;
 
+import io.datamover.protocol.WriteRecord;
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
 /**
- * The records sent but not yet acknowledged DURABLE: their seqs and encoded sizes, in seq order, and
- * the bytes they add up to, which may never exceed the capacity. Thread-safe: offering threads
- * reserve, the event loop releases on acks.
- *
- * <p>Memory is bounded by the configuration: every entry holds at least one frame header of bytes, so
- * the ring (two primitive arrays, grown by doubling) never holds more than capacity / header entries.
+ * The records handed to the gateway but not yet acknowledged DURABLE, in seq order, each holding a reference
+ * to its payload so it can be sent again over a new connection, and the encoded bytes they add up to, which
+ * may never exceed the capacity. That capacity is therefore both the memory the sender may hold and the
+ * outage it can ride through without falling to bitmap mode. Thread-safe: offering threads reserve, the
+ * event loop releases on acks.
  */
 final class InFlightWindow {
-    private static final int INITIAL_ENTRIES = 1024;
+    private record Entry(WriteRecord record, int bytes) {}
 
     private final long capacityBytes;
-    private long[] seqs = new long[INITIAL_ENTRIES];
-    private int[] sizes = new int[INITIAL_ENTRIES];
-    private int head;
-    private int count;
+    private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     /** Written under the lock, read without it by the gauge. */
     private volatile long bytesInUse;
 
@@ -23,21 +23,19 @@ final class InFlightWindow {
         this.capacityBytes = capacityBytes;
     }
 
-    /** Takes {@code bytes} of room for record {@code seq}; false, changing nothing, when they do not fit. */
-    synchronized boolean tryReserve(long seq, int bytes) {
+    /**
+     * Keeps {@code record} (taking one reference to it) with {@code bytes} of room; false, changing nothing and
+     * taking no reference, when they do not fit.
+     */
+    synchronized boolean tryReserve(WriteRecord record, int bytes) {
         if (bytes > capacityBytes - bytesInUse) {
             return false;
         }
-        if (count > 0 && seq <= seqs[index(count - 1)]) {
-            throw new IllegalStateException("seq " + seq + " reserved after " + seqs[index(count - 1)]);
+        Entry last = entries.peekLast();
+        if (last != null && record.seq() <= last.record().seq()) {
+            throw new IllegalStateException("seq " + record.seq() + " reserved after " + last.record().seq());
         }
-        if (count == seqs.length) {
-            grow();
-        }
-        int tail = index(count);
-        seqs[tail] = seq;
-        sizes[tail] = bytes;
-        count++;
+        entries.addLast(new Entry(record, bytes));
         bytesInUse += bytes;
         return true;
     }
@@ -45,20 +43,31 @@ final class InFlightWindow {
     /** Frees every record up to and including {@code seq}; returns the bytes freed. */
     synchronized long releaseThrough(long seq) {
         long freed = 0;
-        while (count > 0 && seqs[head] <= seq) {
-            freed += sizes[head];
-            head = index(1);
-            count--;
+        while (!entries.isEmpty() && entries.peekFirst().record().seq() <= seq) {
+            Entry e = entries.pollFirst();
+            freed += e.bytes();
+            e.record().release();
         }
         bytesInUse -= freed;
         return freed;
     }
 
-    /** Forgets every record (the connection they were sent on is gone; their dirty bits cover them). */
+    /** Forgets every record (their dirty bits cover them). */
     synchronized void clear() {
-        head = 0;
-        count = 0;
-        bytesInUse = 0;
+        releaseThrough(Long.MAX_VALUE);
+    }
+
+    /** Seq of the oldest record held, or 0 when empty. */
+    synchronized long firstSeq() {
+        Entry first = entries.peekFirst();
+        return first == null ? 0 : first.record().seq();
+    }
+
+    /** Hands every record held, oldest first, to {@code resend} (each with a new reference the callee owns). */
+    synchronized void forEachRetained(Consumer<WriteRecord> resend) {
+        for (Entry e : entries) {
+            resend.accept((WriteRecord) e.record().retain());
+        }
     }
 
     long bytesInUse() {
@@ -66,22 +75,6 @@ final class InFlightWindow {
     }
 
     synchronized int records() {
-        return count;
-    }
-
-    private int index(int offset) {
-        return (head + offset) & (seqs.length - 1);
-    }
-
-    private void grow() {
-        long[] newSeqs = new long[seqs.length * 2];
-        int[] newSizes = new int[sizes.length * 2];
-        for (int i = 0; i < count; i++) {
-            newSeqs[i] = seqs[index(i)];
-            newSizes[i] = sizes[index(i)];
-        }
-        seqs = newSeqs;
-        sizes = newSizes;
-        head = 0;
+        return entries.size();
     }
 }

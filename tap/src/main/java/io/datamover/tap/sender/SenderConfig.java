@@ -30,13 +30,15 @@ import java.util.Objects;
  * @param readIdleTimeoutMs the gateway is taken for dead after this long without a frame from it;
  *        also bounds the wait for HELLO_ACK. Must exceed the gateway's heartbeat interval.
  * @param closeTimeoutMs how long {@link GatewaySender#close()} waits for queued bytes and the event loop
+ * @param outageGraceMs how long a lost connection may take to come back while records wait in the window;
+ *        longer, and the sender goes to bitmap mode (as it does when the window fills first)
  * @param frameLimits bounds on frames from the gateway
  */
 public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
         String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
         int writeBufferHighWaterMarkBytes, int connectTimeoutMs, long reconnectInitialDelayMs,
         long reconnectMaxDelayMs, double reconnectJitterRatio, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        long closeTimeoutMs, FrameLimits frameLimits) {
+        long closeTimeoutMs, long outageGraceMs, FrameLimits frameLimits) {
 
     /**
      * Smallest window accepted. A record larger than the window is always refused, so production
@@ -66,6 +68,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         check(readIdleTimeoutMs > heartbeatIntervalMs,
                 "readIdleTimeoutMs must exceed heartbeatIntervalMs: " + readIdleTimeoutMs);
         check(closeTimeoutMs >= 0, "closeTimeoutMs must be >= 0: " + closeTimeoutMs);
+        check(outageGraceMs >= 0, "outageGraceMs must be >= 0: " + outageGraceMs);
         // The handshake validates identities, names and disks; fail here, once, rather than on every connect.
         hello(senderId, pairId, cgId, cgName, disks);
     }
@@ -110,6 +113,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         private long heartbeatIntervalMs = 1_000;
         private long readIdleTimeoutMs = 10_000;
         private long closeTimeoutMs = 5_000;
+        private long outageGraceMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
 
         private Builder(String gatewayHost, int gatewayPort) {
@@ -159,6 +163,11 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return this;
         }
 
+        public Builder outageGraceMs(long outageGraceMs) {
+            this.outageGraceMs = outageGraceMs;
+            return this;
+        }
+
         public Builder closeTimeoutMs(long closeTimeoutMs) {
             this.closeTimeoutMs = closeTimeoutMs;
             return this;
@@ -179,7 +188,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
                     low, high, connectTimeoutMs,
                     reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio, heartbeatIntervalMs,
-                    readIdleTimeoutMs, closeTimeoutMs, frameLimits);
+                    readIdleTimeoutMs, closeTimeoutMs, outageGraceMs, frameLimits);
         }
     }
 }

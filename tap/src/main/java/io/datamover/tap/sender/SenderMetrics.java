@@ -27,6 +27,7 @@ final class SenderMetrics {
     private final Counter bytesSent;
     private final Counter reconnects;
     private final Counter disconnects;
+    private final Counter resent;
     private final Map<BitmapReason, Counter> refusals = new EnumMap<>(BitmapReason.class);
     private final List<Gauge> gauges = new ArrayList<>();
 
@@ -37,6 +38,7 @@ final class SenderMetrics {
         this.bytesSent = registry.counter(PREFIX + "bytes.sent", tags);
         this.reconnects = registry.counter(PREFIX + "reconnects", tags);
         this.disconnects = registry.counter(PREFIX + "disconnects", tags);
+        this.resent = registry.counter(PREFIX + "records.resent", tags);
         for (BitmapReason reason : BitmapReason.values()) {
             refusals.put(reason, registry.counter(PREFIX + "refusals", tags.and("reason", reason.tag())));
         }
@@ -54,6 +56,11 @@ final class SenderMetrics {
     void sent(int encodedBytes) {
         recordsSent.increment();
         bytesSent.increment(encodedBytes);
+    }
+
+    /** Records sent again on a new connection after an outage. */
+    void resent(int records) {
+        resent.increment(records);
     }
 
     void refused(BitmapReason reason) {

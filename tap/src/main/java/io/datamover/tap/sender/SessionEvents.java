@@ -1,6 +1,7 @@
 package io.datamover.tap.sender;
 
 import io.datamover.protocol.Ack;
+import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.netty.channel.Channel;
@@ -12,6 +13,9 @@ interface SessionEvents {
 
     /** The gateway acknowledged records; throws when the ack breaks monotonicity or covers unsent records. */
     void acknowledged(Ack ack) throws ProtocolException;
+
+    /** The gateway closed the connection with an ERROR of this code. */
+    void refused(ErrorCode code);
 
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);

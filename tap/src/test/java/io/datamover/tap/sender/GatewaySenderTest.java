@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Flush;
 import io.datamover.tap.sender.SenderFixture.ModeChange;
 import io.datamover.tap.sender.TestGatewayReceiver.HelloReply;
@@ -132,15 +133,15 @@ class GatewaySenderTest {
     }
 
     @Test
-    void aSocketBacklogAboveTheHighWaterMarkRefusesBeforeTheWindowIsFull() {
-        GatewaySender sender = fx.startConnected(fx.config().writeBufferWaterMarks(32 << 10, 64 << 10).build());
+    void aGatewayThatStopsReadingFillsTheWindowBeforeBitmapMode() {
+        GatewaySender sender = fx.startConnected(fx.config().windowBytes(4 << 20).build());
         fx.receiver.reading(false);
         long seq = 1;
         while (sender.offer(fx.record(seq, 256 << 10))) {
             seq++;
         }
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.SOCKET_BACKLOG, seq));
-        assertThat(sender.windowBytesInUse()).isLessThan(64L << 20);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL, seq));
+        assertThat(sender.windowBytesInUse()).isLessThanOrEqualTo(4 << 20).isGreaterThan(3 << 20);
 
         long sent = seq - 1;
         fx.receiver.reading(true);
@@ -172,8 +173,36 @@ class GatewaySenderTest {
     }
 
     @Test
-    void aGatewayThatGoesAwayPutsTheSenderInBitmapModeAndItReconnectsWithBackoff() throws InterruptedException {
+    void anOutageShorterThanTheWindowIsRiddenThroughBySendingAgainAfterTheReconnect() throws InterruptedException {
+        fx.receiver.autoAck(false);
         GatewaySender sender = fx.startConnected(fx.config().build());
+        for (long seq = 1; seq <= 10; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.receiver.records().size() == 10);
+
+        fx.receiver.stop(); // records 1..10 were never acknowledged; the gateway kept up to 6
+        await().until(() -> !sender.isConnected());
+        for (long seq = 11; seq <= 20; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue(); // held while reconnecting
+        }
+        await().until(() -> fx.counter("reconnects") >= 2); // it keeps trying while the gateway is away
+
+        fx.receiver.autoAck(true);
+        fx.receiver.resumeSeq(6);
+        fx.receiver.restart();
+        await().until(() -> fx.lastDurableAck() == 20);
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(fx.modeChanges).isEmpty();
+        assertThat(fx.receiver.records()).filteredOn(r -> r.connection() == 2).extracting(Received::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(7, 20).boxed().toList());
+        assertThat(fx.receiver.violations()).isEmpty();
+        assertThat(sender.windowBytesInUse()).isZero();
+    }
+
+    @Test
+    void anOutageLongerThanTheWindowEndsInBitmapModeAndResumesOnlyThroughTheResync() throws InterruptedException {
+        GatewaySender sender = fx.startConnected(fx.config().windowBytes(1 << 20).build());
         for (long seq = 1; seq <= 10; seq++) {
             assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
         }
@@ -181,24 +210,46 @@ class GatewaySenderTest {
 
         fx.receiver.stop();
         await().until(() -> !sender.isConnected());
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 11));
-        for (long seq = 11; seq <= 20; seq++) {
-            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isFalse();
+        long seq = 11;
+        while (sender.offer(fx.record(seq, 64 << 10))) {
+            seq++;
         }
-        await().until(() -> fx.counter("reconnects") >= 3); // it keeps trying while the gateway is away
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL, seq));
+        assertThat(sender.windowBytesInUse()).isZero(); // nothing will send them again: dirty bits cover them
 
-        fx.receiver.resumeSeq(10); // the gateway kept what it acknowledged
+        fx.receiver.resumeSeq(10);
         fx.receiver.restart();
         await().until(sender::isConnected);
-        assertThat(fx.receiver.hellos()).hasSize(2);
         assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
-
-        assertThat(sender.resumeStreaming(21)).isTrue();
-        assertThat(sender.offer(fx.record(21, RECORD_BYTES))).isTrue();
-        await().until(() -> fx.lastDurableAck() == 21);
+        long next = seq + 1;
+        assertThat(sender.resumeStreaming(next)).isTrue();
+        assertThat(sender.offer(fx.record(next, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == next);
         assertThat(fx.receiver.records().getLast()).extracting(Received::seq, Received::connection)
-                .containsExactly(21L, 2);
+                .containsExactly(next, 2);
+    }
+
+    @Test
+    void anOutageLongerThanTheGraceEndsInBitmapModeAndDropsWhatWasHeld() {
+        GatewaySender sender = fx.startConnected(fx.config().outageGraceMs(200).build());
+        fx.receiver.autoAck(false);
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.receiver.records().size() == 1);
+        fx.receiver.stop();
+        await().until(() -> sender.mode() == SenderMode.BITMAP);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 2));
+        assertThat(sender.windowBytesInUse()).isZero();
+    }
+
+    @Test
+    void aFullJournalAtTheGatewayPutsTheSenderInBitmapMode() {
+        GatewaySender sender = fx.startConnected(fx.config().build());
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == 1);
+        fx.receiver.send(ErrorFrame.of(ErrorCode.JOURNAL_FULL, "the journal is full"));
+        await().until(() -> sender.mode() == SenderMode.BITMAP);
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.GATEWAY_REFUSED, 2));
+        assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isFalse();
     }
 
     @Test
@@ -233,7 +284,9 @@ class GatewaySenderTest {
         fx.receiver.sendGarbage();
         await().until(() -> fx.counter("protocol.errors", "code", "BAD_MAGIC", "origin", "local") == 1);
         await().until(() -> fx.receiver.hellos().size() == 2 && sender.isConnected());
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 1));
+        assertThat(fx.modeChanges).isEmpty(); // nothing was lost: the reconnect continues the stream
+        assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == 1);
     }
 
     @Test
@@ -257,7 +310,9 @@ class GatewaySenderTest {
         await().until(() -> !fx.receiver.errorsReceived().isEmpty());
         assertThat(fx.receiver.errorsReceived().getFirst().code()).isEqualTo(ErrorCode.SEQ_GAP);
         assertThat(fx.durableAcks).isEmpty();
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        // The violation costs the connection, not the record: it is held and sent again after the reconnect.
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        await().until(() -> fx.receiver.records().stream().filter(r -> r.connection() == 2).count() == 1);
     }
 
     @Test

@@ -3,48 +3,69 @@ package io.datamover.tap.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.WriteRecord;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class InFlightWindowTest {
+    private final List<WriteRecord> made = new ArrayList<>();
+
+    private WriteRecord record(long seq) {
+        WriteRecord r = new WriteRecord(1, seq, false, BlockWrite.data(seq, 0, 0, Unpooled.buffer(16).writeZero(16)));
+        made.add(r);
+        return r;
+    }
 
     @Test
     void reservesUpToTheCapacityAndReleasesThroughAnAckedSeq() {
         InFlightWindow window = new InFlightWindow(100);
-        assertThat(window.tryReserve(1, 40)).isTrue();
-        assertThat(window.tryReserve(2, 40)).isTrue();
-        assertThat(window.tryReserve(3, 40)).isFalse();
+        assertThat(window.tryReserve(record(1), 40)).isTrue();
+        assertThat(window.tryReserve(record(2), 40)).isTrue();
+        WriteRecord third = record(3);
+        assertThat(window.tryReserve(third, 40)).isFalse();
         assertThat(window.bytesInUse()).isEqualTo(80);
+        assertThat(window.firstSeq()).isEqualTo(1);
 
         assertThat(window.releaseThrough(1)).isEqualTo(40);
-        assertThat(window.tryReserve(3, 40)).isTrue();
+        assertThat(made.getFirst().refCnt()).isZero(); // the window's reference is given back
+        assertThat(window.tryReserve(third, 40)).isTrue();
         assertThat(window.releaseThrough(3)).isEqualTo(80);
         assertThat(window.bytesInUse()).isZero();
         assertThat(window.records()).isZero();
+        assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isZero());
     }
 
     @Test
-    void growsPastItsInitialSizeKeepingOrder() {
+    void handsOutNewReferencesForASecondSendingAndKeepsItsOwn() {
         InFlightWindow window = new InFlightWindow(1 << 20);
-        for (long seq = 1; seq <= 5_000; seq++) {
-            assertThat(window.tryReserve(seq, 10)).isTrue();
-            if (seq % 3 == 0) {
-                window.releaseThrough(seq - 100); // keeps the ring wrapped while it grows
-            }
+        for (long seq = 5; seq <= 7; seq++) {
+            window.tryReserve(record(seq), 10);
         }
-        // Last release was through 4_898: 4_899..5_000 remain.
-        assertThat(window.records()).isEqualTo(102);
-        assertThat(window.releaseThrough(4_950)).isEqualTo(52 * 10);
-        assertThat(window.records()).isEqualTo(50);
-        assertThat(window.bytesInUse()).isEqualTo(500);
+        List<Long> resent = new ArrayList<>();
+        window.forEachRetained(r -> {
+            resent.add(r.seq());
+            r.release();
+        });
+        assertThat(resent).containsExactly(5L, 6L, 7L);
+        assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isEqualTo(1));
+        window.clear();
+        assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isZero());
     }
 
     @Test
     void refusesSeqsOutOfOrderAndForgetsEverythingOnClear() {
         InFlightWindow window = new InFlightWindow(100);
-        window.tryReserve(5, 10);
-        assertThatThrownBy(() -> window.tryReserve(5, 10)).isInstanceOf(IllegalStateException.class);
+        window.tryReserve(record(5), 10);
+        WriteRecord again = record(5);
+        assertThatThrownBy(() -> window.tryReserve(again, 10)).isInstanceOf(IllegalStateException.class);
+        again.release();
         window.clear();
         assertThat(window.bytesInUse()).isZero();
-        assertThat(window.tryReserve(6, 100)).isTrue();
+        assertThat(window.firstSeq()).isZero();
+        assertThat(window.tryReserve(record(6), 100)).isTrue();
+        window.clear();
     }
 }
