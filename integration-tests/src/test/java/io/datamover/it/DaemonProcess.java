@@ -1,0 +1,86 @@
+package io.datamover.it;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A {@code bin/datamover} daemon run as operators run it, as a process the test can SIGTERM or SIGKILL. */
+final class DaemonProcess implements AutoCloseable {
+    private static final Path ROOT = Path.of(System.getProperty("datamover.root", "..")).toAbsolutePath().normalize();
+
+    private final String name;
+    private final List<String> command;
+    private final Path log;
+    private Process process;
+
+    DaemonProcess(String name, Path log, String... args) {
+        this.name = name;
+        this.log = log;
+        this.command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
+        this.command.addAll(List.of(args));
+    }
+
+    /** Starts (or starts again) the daemon and waits until {@code port} accepts connections. */
+    DaemonProcess start(int port) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
+        process = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!listening(port)) {
+            if (!process.isAlive()) {
+                throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + log());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " does not listen on " + port + " after 60 s:\n" + log());
+            }
+            Thread.sleep(100); // polling a port with a deadline
+        }
+        return this;
+    }
+
+    /** kill -9: no shutdown hook runs, nothing is flushed. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** SIGTERM, the clean shutdown, with a deadline; then SIGKILL. */
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}
