@@ -9,12 +9,11 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
-import io.datamover.protocol.netty.ReconnectBackoff;
+import io.datamover.protocol.netty.ReconnectingClient;
 import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
-import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +43,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final ModeListener modes;
     private final SenderMetrics metrics;
     private final InFlightWindow window;
-    private final GatewayConnector connector;
+    private final ReconnectingClient connector;
+    private final long closeTimeoutMs;
     private final long outageGraceMs;
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
@@ -77,9 +77,9 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> mode == SenderMode.STREAMING ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
         SessionEvents events = new Events();
-        this.connector = new GatewayConnector(config, metrics, new ReconnectBackoff(config.reconnectInitialDelayMs(),
-                config.reconnectMaxDelayMs(), config.reconnectJitterRatio(), new SplittableRandom()),
+        this.connector = GatewayConnector.create(config, metrics,
                 () -> new GatewaySessionHandler(config, events, metrics, clock));
+        this.closeTimeoutMs = config.closeTimeoutMs();
     }
 
     /**
@@ -247,7 +247,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             closed = true;
             enterBitmap(BitmapReason.CLOSED, nextSeq);
         }
-        connector.close();
+        connector.close(closeTimeoutMs, true); // sends what is queued first
         metrics.close();
     }
 
@@ -386,7 +386,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 streamChannel = channel;
             }
-            connector.handshakeSucceeded();
+            connector.connectionWorked();
             advanceDurable(resumeSeq);
         }
 

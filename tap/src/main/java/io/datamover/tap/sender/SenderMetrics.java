@@ -2,6 +2,7 @@ package io.datamover.tap.sender;
 
 import java.util.Locale;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.netty.ErrorOrigin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,11 +16,6 @@ import java.util.function.DoubleSupplier;
 /** The sender's meters, tagged with its consistency group. Counters are thread-safe. */
 final class SenderMetrics {
     static final String PREFIX = "datamover.sender.";
-
-    /** Who detected a protocol error: this sender, or the gateway (which said so in an ERROR frame). */
-    enum ErrorOrigin {
-        LOCAL, PEER
-    }
 
     private final MeterRegistry registry;
     private final Tags tags;

@@ -1,6 +1,7 @@
 package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.netty.ErrorOrigin;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -17,9 +18,6 @@ import java.util.function.Supplier;
  * and exposed as function counters; the RPO and lag gauges read a {@link ShipperStatus}.
  */
 final class ShipperMetrics implements AutoCloseable {
-    /** Where a protocol error was found: by the target (ERROR frame) or by this side. */
-    enum ErrorOrigin { PEER, LOCAL }
-
     final AtomicLong batchesShipped = new AtomicLong();
     final AtomicLong recordsShipped = new AtomicLong();
     final AtomicLong bodyBytesShipped = new AtomicLong();

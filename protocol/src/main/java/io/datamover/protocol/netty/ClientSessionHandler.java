@@ -1,0 +1,141 @@
+package io.datamover.protocol.netty;
+
+import io.datamover.protocol.Ack;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Frame;
+import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Heartbeat;
+import io.datamover.protocol.Hello;
+import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.Role;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connecting side of one connection (tap to source gateway, source to target gateway): opens with HELLO,
+ * requires a HELLO_ACK from the expected role that picks from what was offered, then passes acks on, sends
+ * heartbeats when idle, and closes on silence, on an ERROR from the peer and on any protocol violation (after
+ * telling the peer why). Moves frames only; what a handshake or an ack means is the subclass's to decide.
+ * Needs an {@code IdleStateHandler} (reader timeout, writer heartbeat interval) in front of it.
+ */
+public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<Frame> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSessionHandler.class);
+
+    private final Hello hello;
+    private final Role expectedRole;
+    private final String peer;
+    private final long readIdleTimeoutMs;
+    private final InstantSource clock;
+    private final BiConsumer<ErrorCode, ErrorOrigin> errors;
+    private boolean handshaken;
+
+    /**
+     * @param peer how logs name the peer, e.g. {@code "gateway 10.0.0.5:7000"}
+     * @param errors counts protocol errors by code and by who detected them
+     */
+    protected ClientSessionHandler(Hello hello, Role expectedRole, String peer, long readIdleTimeoutMs,
+            InstantSource clock, BiConsumer<ErrorCode, ErrorOrigin> errors) {
+        super(Frame.class);
+        this.hello = hello;
+        this.expectedRole = expectedRole;
+        this.peer = peer;
+        this.readIdleTimeoutMs = readIdleTimeoutMs;
+        this.clock = clock;
+        this.errors = errors;
+    }
+
+    /** The peer accepted the handshake on {@code channel}; throw to refuse what it agreed to. */
+    protected abstract void handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement)
+            throws ProtocolException;
+
+    /** The peer acknowledged; throw when the ack is impossible. */
+    protected abstract void acknowledged(Ack ack) throws ProtocolException;
+
+    /** Highest seq sent so far, for heartbeats. */
+    protected abstract long lastSentSeq();
+
+    /** {@code channel} is closed, whatever the reason. */
+    protected abstract void disconnected(Channel channel);
+
+    /** The peer closed the connection with an ERROR of this code. */
+    protected void refused(ErrorCode code) {
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.writeAndFlush(hello, ctx.voidPromise());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
+        switch (frame) {
+            case HelloAck ack when !handshaken -> {
+                Handshake.Agreement agreement = Handshake.checkAccepted(hello, ack, expectedRole);
+                handshaken = true;
+                handshaken(ctx.channel(), ack, agreement);
+            }
+            case Ack ack when handshaken -> acknowledged(ack);
+            case Heartbeat ignored when handshaken -> {
+                // Liveness only: the idle handler has seen the read.
+            }
+            case ErrorFrame error -> {
+                errors.accept(error.code(), ErrorOrigin.PEER);
+                LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),
+                        error.message());
+                refused(error.code());
+                ctx.close();
+            }
+            default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "
+                    + expectedRole + (handshaken ? "" : " before HELLO_ACK"));
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (!(event instanceof IdleStateEvent idle)) {
+            ctx.fireUserEventTriggered(event);
+        } else if (idle.state() == IdleState.WRITER_IDLE && handshaken) {
+            long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
+            ctx.writeAndFlush(new Heartbeat(nowMicros, lastSentSeq()), ctx.voidPromise());
+        } else if (idle.state() == IdleState.READER_IDLE) {
+            LOG.warn("cg {}: nothing from {} for {} ms{}: taking it for dead, closing", hello.cgId(), peer,
+                    readIdleTimeoutMs, handshaken ? "" : " (no HELLO_ACK)");
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!ctx.channel().isActive()) {
+            return; // a write that raced with a close; the close was reported already
+        }
+        ProtocolException violation = ProtocolException.findIn(cause);
+        if (violation != null) {
+            errors.accept(violation.code(), ErrorOrigin.LOCAL);
+            LOG.warn("cg {}: protocol violation by {}, closing: {}", hello.cgId(), peer, violation.getMessage());
+            ctx.writeAndFlush(ErrorFrame.of(violation)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            LOG.warn("cg {}: connection to {} failed, closing: {}", hello.cgId(), peer, cause.toString());
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        disconnected(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+}

@@ -1,0 +1,175 @@
+package io.datamover.protocol.netty;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one connection to a peer up: connects, and whenever a connect fails or a connection closes, connects
+ * again after the {@link ReconnectBackoff}'s wait, until closed. Owns its event loop (one thread: one stream to
+ * move) and the socket options. The caller decides when a connection has worked well enough for the backoff to
+ * start over ({@link #connectionWorked()}), so a peer that refuses every handshake is retried ever more slowly.
+ */
+public final class ReconnectingClient {
+    private static final Logger LOG = LoggerFactory.getLogger(ReconnectingClient.class);
+
+    /** What the owner hears about connections; on the event loop. */
+    public interface Listener {
+        /** A TCP connection is up (the handlers are in its pipeline). */
+        default void connected(Channel channel) {
+        }
+
+        /** {@code channel} closed; a reconnect is scheduled right after this returns. */
+        default void closed(Channel channel) {
+        }
+
+        /** A reconnect is scheduled (a metric). */
+        void reconnectScheduled();
+    }
+
+    private final String name;
+    private final String host;
+    private final int port;
+    private final ReconnectBackoff backoff;
+    private final Listener listener;
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+
+    // Event loop only, but close() reads them from another thread.
+    private volatile boolean closed;
+    private volatile Channel channel;
+    private volatile ScheduledFuture<?> pendingReconnect;
+    private int failedAttempts;
+
+    /**
+     * @param name how logs name the connection, e.g. {@code "cg 1: gateway 10.0.0.5:7000"}
+     * @param threadName name of the event loop's thread
+     * @param pipeline fills each new connection's pipeline
+     */
+    public ReconnectingClient(String name, String threadName, String host, int port, int connectTimeoutMs,
+            ReconnectBackoff backoff, Consumer<ChannelPipeline> pipeline, Listener listener) {
+        this.name = name;
+        this.host = host;
+        this.port = port;
+        this.backoff = backoff;
+        this.listener = listener;
+        this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName), NioIoHandler.newFactory());
+        this.bootstrap = new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        pipeline.accept(ch.pipeline());
+                    }
+                });
+    }
+
+    /** Sets a socket option for the connections to come; call before {@link #start()}. */
+    public <T> ReconnectingClient option(ChannelOption<T> option, T value) {
+        bootstrap.option(option, value);
+        return this;
+    }
+
+    public void start() {
+        group.execute(this::connect);
+    }
+
+    /** Runs {@code task} on the event loop after {@code delayMs}. */
+    public void schedule(Runnable task, long delayMs) {
+        group.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** The current connection worked: the next failure waits the initial delay again. Event loop only. */
+    public void connectionWorked() {
+        if (failedAttempts > 0) {
+            LOG.info("{}: connected after {} failed attempts", name, failedAttempts);
+        }
+        failedAttempts = 0;
+        backoff.reset();
+    }
+
+    /**
+     * Stops reconnecting, closes the connection (after sending what is queued when {@code sendQueuedFirst}) and
+     * the event loop, waiting about {@code timeoutMs} for each.
+     */
+    public void close(long timeoutMs, boolean sendQueuedFirst) {
+        closed = true;
+        ScheduledFuture<?> reconnect = pendingReconnect;
+        if (reconnect != null) {
+            reconnect.cancel(false);
+        }
+        Channel current = channel;
+        if (current != null && sendQueuedFirst) {
+            // An empty flush behind the queued frames: closing after it sends them first.
+            current.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                    .addListener(f -> current.close())
+                    .channel().closeFuture().awaitUninterruptibly(timeoutMs);
+            current.close();
+        } else if (current != null) {
+            current.close().awaitUninterruptibly(timeoutMs);
+        }
+        group.shutdownGracefully(0, timeoutMs, TimeUnit.MILLISECONDS).awaitUninterruptibly(timeoutMs + 1_000);
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        bootstrap.connect(host, port).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                connectFailed(f.cause());
+                return;
+            }
+            Channel connected = f.channel();
+            channel = connected;
+            listener.connected(connected);
+            connected.closeFuture().addListener(done -> {
+                listener.closed(connected);
+                scheduleReconnect();
+            });
+            if (closed) {
+                connected.close();
+            }
+        });
+    }
+
+    private void connectFailed(Throwable cause) {
+        // The first failure of a streak is worth a warning; the retries behind it only a debug line.
+        if (failedAttempts++ == 0) {
+            LOG.warn("{}: cannot connect: {}; retrying with backoff", name, cause.toString());
+        } else {
+            LOG.debug("{}: connect attempt {} failed: {}", name, failedAttempts, cause.toString());
+        }
+        scheduleReconnect();
+    }
+
+    private void scheduleReconnect() {
+        channel = null;
+        if (closed || group.isShuttingDown()) {
+            return;
+        }
+        long delayMs = backoff.nextDelayMs();
+        listener.reconnectScheduled();
+        LOG.debug("{}: reconnecting in {} ms", name, delayMs);
+        pendingReconnect = group.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);
+    }
+}
