@@ -75,6 +75,11 @@ final class TestTap implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
+    /** Sends without waiting; the gateway may close the connection meanwhile (what a refusal does). */
+    void sendWithoutWaiting(Frame frame) {
+        channel.writeAndFlush(frame, channel.voidPromise());
+    }
+
     /** The next frame the gateway sent, or an AssertionError after the deadline. */
     Frame next(Duration timeout) throws InterruptedException {
         Frame f = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);

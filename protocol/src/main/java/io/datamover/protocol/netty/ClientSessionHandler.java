@@ -45,13 +45,13 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
      * @param peer how logs name the peer, e.g. {@code "gateway 10.0.0.5:7000"}
      * @param errors counts protocol errors by code and by who detected them
      */
-    protected ClientSessionHandler(Hello hello, Role expectedRole, String peer, long readIdleTimeoutMs,
+    protected ClientSessionHandler(Hello hello, Role expectedRole, String peer, LinkSettings link,
             InstantSource clock, BiConsumer<ErrorCode, ErrorOrigin> errors) {
         super(Frame.class);
         this.hello = hello;
         this.expectedRole = expectedRole;
         this.peer = peer;
-        this.readIdleTimeoutMs = readIdleTimeoutMs;
+        this.readIdleTimeoutMs = link.readIdleTimeoutMs();
         this.clock = clock;
         this.errors = errors;
     }

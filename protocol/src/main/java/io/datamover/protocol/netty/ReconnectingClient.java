@@ -46,6 +46,7 @@ public final class ReconnectingClient {
     private final String host;
     private final int port;
     private final ReconnectBackoff backoff;
+    private final long closeTimeoutMs;
     private final Listener listener;
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
@@ -61,18 +62,19 @@ public final class ReconnectingClient {
      * @param threadName name of the event loop's thread
      * @param pipeline fills each new connection's pipeline
      */
-    public ReconnectingClient(String name, String threadName, String host, int port, int connectTimeoutMs,
-            ReconnectBackoff backoff, Consumer<ChannelPipeline> pipeline, Listener listener) {
+    public ReconnectingClient(String name, String threadName, String host, int port, LinkSettings link,
+            Consumer<ChannelPipeline> pipeline, Listener listener) {
         this.name = name;
         this.host = host;
         this.port = port;
-        this.backoff = backoff;
+        this.backoff = link.newBackoff();
+        this.closeTimeoutMs = link.closeTimeoutMs();
         this.listener = listener;
         this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName), NioIoHandler.newFactory());
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, link.connectTimeoutMs())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -109,9 +111,10 @@ public final class ReconnectingClient {
 
     /**
      * Stops reconnecting, closes the connection (after sending what is queued when {@code sendQueuedFirst}) and
-     * the event loop, waiting about {@code timeoutMs} for each.
+     * the event loop, waiting about the link's close timeout for each.
      */
-    public void close(long timeoutMs, boolean sendQueuedFirst) {
+    public void close(boolean sendQueuedFirst) {
+        long timeoutMs = closeTimeoutMs;
         closed = true;
         ScheduledFuture<?> reconnect = pendingReconnect;
         if (reconnect != null) {

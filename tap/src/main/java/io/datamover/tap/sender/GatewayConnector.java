@@ -2,15 +2,11 @@ package io.datamover.tap.sender;
 
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
-import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.protocol.netty.ReconnectingClient;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.timeout.IdleStateHandler;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** The tap's connection to its gateway: a {@link ReconnectingClient} with the sender's pipeline and options. */
@@ -19,18 +15,15 @@ final class GatewayConnector {
 
     static ReconnectingClient create(SenderConfig config, SenderMetrics metrics,
             Supplier<ChannelHandler> sessionHandlers) {
-        String gateway = config.gatewayHost() + ":" + config.gatewayPort();
-        ReconnectBackoff backoff = new ReconnectBackoff(config.reconnectInitialDelayMs(), config.reconnectMaxDelayMs(),
-                config.reconnectJitterRatio(), new SplittableRandom());
         FrameEncoder encoder = new FrameEncoder();
-        return new ReconnectingClient("cg " + config.cgId() + ": gateway " + gateway, "gateway-sender-" + config.cgId(),
-                config.gatewayHost(), config.gatewayPort(), config.connectTimeoutMs(), backoff,
+        return new ReconnectingClient("cg " + config.cgId() + ": gateway " + config.gatewayHost() + ":"
+                + config.gatewayPort(), "gateway-sender-" + config.cgId(), config.gatewayHost(), config.gatewayPort(),
+                config.link(),
                 pipeline -> pipeline.addLast(
                         // Records arrive as one writeAndFlush each; coalesce their syscalls.
                         new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
                                 true),
-                        new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
-                                TimeUnit.MILLISECONDS),
+                        config.link().newIdleStateHandler(),
                         new FrameDecoder(config.frameLimits()),
                         encoder,
                         sessionHandlers.get()),

@@ -44,7 +44,6 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final SenderMetrics metrics;
     private final InFlightWindow window;
     private final ReconnectingClient connector;
-    private final long closeTimeoutMs;
     private final long outageGraceMs;
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
@@ -79,7 +78,6 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         SessionEvents events = new Events();
         this.connector = GatewayConnector.create(config, metrics,
                 () -> new GatewaySessionHandler(config, events, metrics, clock));
-        this.closeTimeoutMs = config.closeTimeoutMs();
     }
 
     /**
@@ -247,7 +245,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             closed = true;
             enterBitmap(BitmapReason.CLOSED, nextSeq);
         }
-        connector.close(closeTimeoutMs, true); // sends what is queued first
+        connector.close(true); // sends what is queued first
         metrics.close();
     }
 

@@ -21,7 +21,7 @@ final class GatewaySessionHandler extends ClientSessionHandler {
 
     GatewaySessionHandler(SenderConfig config, SessionEvents events, SenderMetrics metrics, InstantSource clock) {
         super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewayHost() + ":" + config.gatewayPort(),
-                config.readIdleTimeoutMs(), clock, metrics::protocolError);
+                config.link(), clock, metrics::protocolError);
         this.events = events;
     }
 

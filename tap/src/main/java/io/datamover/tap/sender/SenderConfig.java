@@ -5,6 +5,7 @@ import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.Wire;
+import io.datamover.protocol.netty.LinkSettings;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,24 +22,16 @@ import java.util.Objects;
  * @param disks the disks records may refer to, declared in the handshake
  * @param windowBytes encoded bytes of records sent but not yet acknowledged DURABLE; over it, bitmap mode
  * @param writeBufferLowWaterMarkBytes the socket is writable again below this many queued bytes
- * @param writeBufferHighWaterMarkBytes queued-but-unwritten bytes above which records are refused
- * @param connectTimeoutMs time a TCP connect may take
- * @param reconnectInitialDelayMs first wait before reconnecting after a failure
- * @param reconnectMaxDelayMs ceiling of the doubling wait
- * @param reconnectJitterRatio fraction of a wait taken off at random (0: none, 1: anything down to 0)
- * @param heartbeatIntervalMs a HEARTBEAT goes out after this long without sending anything
- * @param readIdleTimeoutMs the gateway is taken for dead after this long without a frame from it;
- *        also bounds the wait for HELLO_ACK. Must exceed the gateway's heartbeat interval.
- * @param closeTimeoutMs how long {@link GatewaySender#close()} waits for queued bytes and the event loop
+ * @param writeBufferHighWaterMarkBytes queued-but-unwritten bytes above which the socket counts as not writable
+ *        (a flush hint is then not sent; records are bounded by the window, not by this)
+ * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, close wait
  * @param outageGraceMs how long a lost connection may take to come back while records wait in the window;
  *        longer, and the sender goes to bitmap mode (as it does when the window fills first)
  * @param frameLimits bounds on frames from the gateway
  */
 public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
         String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
-        int writeBufferHighWaterMarkBytes, int connectTimeoutMs, long reconnectInitialDelayMs,
-        long reconnectMaxDelayMs, double reconnectJitterRatio, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        long closeTimeoutMs, long outageGraceMs, FrameLimits frameLimits) {
+        int writeBufferHighWaterMarkBytes, LinkSettings link, long outageGraceMs, FrameLimits frameLimits) {
 
     /**
      * Smallest window accepted. A record larger than the window is always refused, so production
@@ -49,6 +42,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
     public SenderConfig {
         Objects.requireNonNull(gatewayHost, "gatewayHost");
         Objects.requireNonNull(frameLimits, "frameLimits");
+        Objects.requireNonNull(link, "link");
         disks = List.copyOf(disks);
         check(!gatewayHost.isBlank(), "gatewayHost must not be blank");
         check(gatewayPort >= 1 && gatewayPort <= 65535, "gatewayPort must be 1..65535: " + gatewayPort);
@@ -58,16 +52,6 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
                         + writeBufferLowWaterMarkBytes);
         check(writeBufferHighWaterMarkBytes <= windowBytes,
                 "writeBufferHighWaterMarkBytes must not exceed windowBytes: " + writeBufferHighWaterMarkBytes);
-        check(connectTimeoutMs >= 1, "connectTimeoutMs must be >= 1: " + connectTimeoutMs);
-        check(reconnectInitialDelayMs >= 1, "reconnectInitialDelayMs must be >= 1: " + reconnectInitialDelayMs);
-        check(reconnectMaxDelayMs >= reconnectInitialDelayMs,
-                "reconnectMaxDelayMs must be >= reconnectInitialDelayMs: " + reconnectMaxDelayMs);
-        check(reconnectJitterRatio >= 0 && reconnectJitterRatio <= 1,
-                "reconnectJitterRatio must be 0..1: " + reconnectJitterRatio);
-        check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
-        check(readIdleTimeoutMs > heartbeatIntervalMs,
-                "readIdleTimeoutMs must exceed heartbeatIntervalMs: " + readIdleTimeoutMs);
-        check(closeTimeoutMs >= 0, "closeTimeoutMs must be >= 0: " + closeTimeoutMs);
         check(outageGraceMs >= 0, "outageGraceMs must be >= 0: " + outageGraceMs);
         // The handshake validates identities, names and disks; fail here, once, rather than on every connect.
         hello(senderId, pairId, cgId, cgName, disks);
@@ -106,13 +90,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         /** 0 until set: then derived from the window (a quarter of it, at most 16 MiB). */
         private int writeBufferLowWaterMarkBytes;
         private int writeBufferHighWaterMarkBytes;
-        private int connectTimeoutMs = 5_000;
-        private long reconnectInitialDelayMs = 100;
-        private long reconnectMaxDelayMs = 30_000;
-        private double reconnectJitterRatio = 0.2;
-        private long heartbeatIntervalMs = 1_000;
-        private long readIdleTimeoutMs = 10_000;
-        private long closeTimeoutMs = 5_000;
+        private LinkSettings link = LinkSettings.DEFAULT;
         private long outageGraceMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
 
@@ -145,21 +123,13 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return this;
         }
 
-        public Builder connectTimeoutMs(int connectTimeoutMs) {
-            this.connectTimeoutMs = connectTimeoutMs;
-            return this;
-        }
-
         public Builder reconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
-            this.reconnectInitialDelayMs = initialDelayMs;
-            this.reconnectMaxDelayMs = maxDelayMs;
-            this.reconnectJitterRatio = jitterRatio;
+            link = link.withReconnect(initialDelayMs, maxDelayMs, jitterRatio);
             return this;
         }
 
         public Builder liveness(long heartbeatIntervalMs, long readIdleTimeoutMs) {
-            this.heartbeatIntervalMs = heartbeatIntervalMs;
-            this.readIdleTimeoutMs = readIdleTimeoutMs;
+            link = link.withLiveness(heartbeatIntervalMs, readIdleTimeoutMs);
             return this;
         }
 
@@ -169,7 +139,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         }
 
         public Builder closeTimeoutMs(long closeTimeoutMs) {
-            this.closeTimeoutMs = closeTimeoutMs;
+            link = link.withCloseTimeoutMs(closeTimeoutMs);
             return this;
         }
 
@@ -186,9 +156,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
                 low = high / 2;
             }
             return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
-                    low, high, connectTimeoutMs,
-                    reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio, heartbeatIntervalMs,
-                    readIdleTimeoutMs, closeTimeoutMs, outageGraceMs, frameLimits);
+                    low, high, link, outageGraceMs, frameLimits);
         }
     }
 }

@@ -134,7 +134,7 @@ public final class Shipper implements AutoCloseable {
         closing = true;
         LockSupport.unpark(thread);
         try {
-            thread.join(config.closeTimeoutMs() * 2 + 1_000);
+            thread.join(config.link().closeTimeoutMs() * 2 + 1_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

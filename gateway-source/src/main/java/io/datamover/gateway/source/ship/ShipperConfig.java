@@ -2,6 +2,7 @@ package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Wire;
+import io.datamover.protocol.netty.LinkSettings;
 import java.util.Objects;
 
 /**
@@ -15,22 +16,15 @@ import java.util.Objects;
  * @param compressionEnabled offer LZ4 batches (used only when the target agrees and it pays)
  * @param maxBatchesInFlight batches sent but not yet acknowledged DURABLE, at most
  * @param maxBytesInFlight wire bytes of those batches, at most (one batch always fits)
- * @param connectTimeoutMs time a TCP connect may take
- * @param reconnectInitialDelayMs first wait before reconnecting after a failure
- * @param reconnectMaxDelayMs ceiling of the doubling wait
- * @param reconnectJitterRatio fraction of a wait taken off at random (0: none, 1: anything down to 0)
- * @param heartbeatIntervalMs a HEARTBEAT goes out after this long without sending anything
- * @param readIdleTimeoutMs the target is taken for dead after this long without a frame from it;
- *        also bounds the wait for HELLO_ACK. Must exceed the target's heartbeat interval.
+ * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, close wait (the close also
+ *        waits for the shipper's thread)
  * @param idleCheckMs longest the shipper's thread sleeps without a wake-up (a safety net: new
  *        durable records, acks and connection changes wake it at once)
- * @param closeTimeoutMs how long {@link Shipper#close()} waits for the connection and the thread
  * @param targetFrameLimits bounds the target enforces on frames; every batch must fit them
  */
 public record ShipperConfig(String targetHost, int targetPort, long batchIntervalMs, int batchMaxBytes,
-        boolean compressionEnabled, int maxBatchesInFlight, long maxBytesInFlight, int connectTimeoutMs,
-        long reconnectInitialDelayMs, long reconnectMaxDelayMs, double reconnectJitterRatio, long heartbeatIntervalMs,
-        long readIdleTimeoutMs, long idleCheckMs, long closeTimeoutMs, FrameLimits targetFrameLimits) {
+        boolean compressionEnabled, int maxBatchesInFlight, long maxBytesInFlight, LinkSettings link,
+        long idleCheckMs, FrameLimits targetFrameLimits) {
 
     /** Room for the batch header and frame header beside the body. */
     private static final int BATCH_OVERHEAD_BYTES = 1024;
@@ -40,6 +34,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
     public ShipperConfig {
         Objects.requireNonNull(targetHost, "targetHost");
         Objects.requireNonNull(targetFrameLimits, "targetFrameLimits");
+        Objects.requireNonNull(link, "link");
         check(!targetHost.isBlank(), "targetHost must not be blank");
         check(targetPort >= 1 && targetPort <= 65535, "targetPort must be 1..65535: " + targetPort);
         check(batchIntervalMs >= 1, "batchIntervalMs must be >= 1: " + batchIntervalMs);
@@ -50,17 +45,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
                 + " bytes (batchMaxBytes, or one maximal write) must fit the target's limit of " + targetBound);
         check(maxBatchesInFlight >= 1, "maxBatchesInFlight must be >= 1: " + maxBatchesInFlight);
         check(maxBytesInFlight >= batchMaxBytes, "maxBytesInFlight must be >= batchMaxBytes: " + maxBytesInFlight);
-        check(connectTimeoutMs >= 1, "connectTimeoutMs must be >= 1: " + connectTimeoutMs);
-        check(reconnectInitialDelayMs >= 1, "reconnectInitialDelayMs must be >= 1: " + reconnectInitialDelayMs);
-        check(reconnectMaxDelayMs >= reconnectInitialDelayMs,
-                "reconnectMaxDelayMs must be >= reconnectInitialDelayMs: " + reconnectMaxDelayMs);
-        check(reconnectJitterRatio >= 0 && reconnectJitterRatio <= 1,
-                "reconnectJitterRatio must be 0..1: " + reconnectJitterRatio);
-        check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
-        check(readIdleTimeoutMs > heartbeatIntervalMs,
-                "readIdleTimeoutMs must exceed heartbeatIntervalMs: " + readIdleTimeoutMs);
         check(idleCheckMs >= 1, "idleCheckMs must be >= 1: " + idleCheckMs);
-        check(closeTimeoutMs >= 0, "closeTimeoutMs must be >= 0: " + closeTimeoutMs);
     }
 
     /** A builder with defaults for everything but the target's address. */
@@ -87,14 +72,8 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         private boolean compressionEnabled = true;
         private int maxBatchesInFlight = 8;
         private long maxBytesInFlight = 64L << 20;
-        private int connectTimeoutMs = 5_000;
-        private long reconnectInitialDelayMs = 100;
-        private long reconnectMaxDelayMs = 30_000;
-        private double reconnectJitterRatio = 0.2;
-        private long heartbeatIntervalMs = 1_000;
-        private long readIdleTimeoutMs = 10_000;
+        private LinkSettings link = LinkSettings.DEFAULT;
         private long idleCheckMs = 1_000;
-        private long closeTimeoutMs = 5_000;
         private FrameLimits targetFrameLimits = FrameLimits.DEFAULT;
 
         private Builder(String targetHost, int targetPort) {
@@ -119,21 +98,13 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
             return this;
         }
 
-        public Builder connectTimeoutMs(int connectTimeoutMs) {
-            this.connectTimeoutMs = connectTimeoutMs;
-            return this;
-        }
-
         public Builder reconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
-            this.reconnectInitialDelayMs = initialDelayMs;
-            this.reconnectMaxDelayMs = maxDelayMs;
-            this.reconnectJitterRatio = jitterRatio;
+            link = link.withReconnect(initialDelayMs, maxDelayMs, jitterRatio);
             return this;
         }
 
         public Builder liveness(long heartbeatIntervalMs, long readIdleTimeoutMs) {
-            this.heartbeatIntervalMs = heartbeatIntervalMs;
-            this.readIdleTimeoutMs = readIdleTimeoutMs;
+            link = link.withLiveness(heartbeatIntervalMs, readIdleTimeoutMs);
             return this;
         }
 
@@ -143,7 +114,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         }
 
         public Builder closeTimeoutMs(long closeTimeoutMs) {
-            this.closeTimeoutMs = closeTimeoutMs;
+            link = link.withCloseTimeoutMs(closeTimeoutMs);
             return this;
         }
 
@@ -154,9 +125,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
 
         public ShipperConfig build() {
             return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
-                    maxBatchesInFlight, maxBytesInFlight, connectTimeoutMs, reconnectInitialDelayMs,
-                    reconnectMaxDelayMs, reconnectJitterRatio, heartbeatIntervalMs, readIdleTimeoutMs, idleCheckMs,
-                    closeTimeoutMs, targetFrameLimits);
+                    maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits);
         }
     }
 }

@@ -4,13 +4,9 @@ import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
-import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.protocol.netty.ReconnectingClient;
 import io.netty.channel.Channel;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.InstantSource;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps one connection to the target gateway up for one consistency group (a {@link ReconnectingClient}). The
@@ -34,14 +30,11 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
-        ReconnectBackoff backoff = new ReconnectBackoff(config.reconnectInitialDelayMs(), config.reconnectMaxDelayMs(),
-                config.reconnectJitterRatio(), new SplittableRandom());
         FrameEncoder encoder = new FrameEncoder();
         this.client = new ReconnectingClient("cg " + hello.cgId() + ": target " + config.target(),
-                "shipper-link-" + hello.cgId(), config.targetHost(), config.targetPort(), config.connectTimeoutMs(),
-                backoff, pipeline -> pipeline.addLast(
-                        new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
-                                TimeUnit.MILLISECONDS),
+                "shipper-link-" + hello.cgId(), config.targetHost(), config.targetPort(), config.link(),
+                pipeline -> pipeline.addLast(
+                        config.link().newIdleStateHandler(),
                         new FrameDecoder(INBOUND_LIMITS),
                         encoder,
                         new TargetSessionHandler(hello, config, events, metrics, clock)),
@@ -61,7 +54,7 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
     @Override
     public void closed(Channel channel) {
         boolean healthy = (handler != null && handler.madeProgress())
-                || clock.millis() - connectedAtMillis >= config.reconnectMaxDelayMs();
+                || clock.millis() - connectedAtMillis >= config.link().reconnectMaxDelayMs();
         if (healthy) {
             client.connectionWorked();
         }
@@ -76,6 +69,6 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
     /** Stops reconnecting, closes the connection and the event loop. */
     @Override
     public void close() {
-        client.close(config.closeTimeoutMs(), false);
+        client.close(false);
     }
 }

@@ -20,7 +20,7 @@ final class TargetSessionHandler extends ClientSessionHandler {
 
     TargetSessionHandler(Hello hello, ShipperConfig config, LinkEvents events, ShipperMetrics metrics,
             InstantSource clock) {
-        super(hello, Role.TARGET_GATEWAY, "target " + config.target(), config.readIdleTimeoutMs(), clock,
+        super(hello, Role.TARGET_GATEWAY, "target " + config.target(), config.link(), clock,
                 metrics::protocolError);
         this.events = events;
     }
