@@ -176,8 +176,9 @@ public final class Applier {
     /** A set with a promoted disk takes no batch: applying to its other disks would break the group's order. */
     private void requireNoPromotedReplica() throws ApplyException {
         try {
+            Map<Integer, ReplicaState> states = replicas.states(); // a fresh copy each call: take it once
             for (DiskInfo disk : replicas.disks()) {
-                ReplicaStateTransitions.requireReplicating(replicas.states().get(disk.id()), disk.name());
+                ReplicaStateTransitions.requireReplicating(states.get(disk.id()), disk.name());
             }
         } catch (ApplyException e) {
             metrics.error(e.reason().name());

@@ -1,16 +1,15 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ReplicaSetException.Reason;
+import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +18,7 @@ import java.util.zip.CRC32C;
 
 /**
  * The on-disk form of {@link ReplicaMetadata}: one small file per replica directory, replaced atomically
- * (temp file, fsync, rename, fsync of the directory) so a crash leaves either the old or the new stamp.
+ * ({@link DurableFiles#replace}) so a crash leaves either the old or the new stamp.
  *
  * <p>Layout, big-endian: magic u32 "DMRS", version u16, reserved u16 (0), length u32 (whole file),
  * pairId (u16 length + UTF-8), cgId u32, diskCount u16, diskCount times (id u32, name (u16 + UTF-8),
@@ -32,7 +31,6 @@ final class ReplicaMetadataFile {
     static final String FILE_NAME = "replica-set.meta";
     static final int MAGIC = 0x444D5253; // "DMRS"
     static final int VERSION = 2;
-    private static final String TEMP_NAME = FILE_NAME + ".tmp";
     private static final int HEADER_BYTES = 4 + 2 + 2 + 4;
     /** Far above 256 disks with 255-byte names; a larger file is not ours. */
     private static final int MAX_FILE_BYTES = 256 * 1024;
@@ -66,24 +64,7 @@ final class ReplicaMetadataFile {
 
     /** Replaces the stamp of {@code directory} with {@code metadata}, durably. */
     static void write(Path directory, ReplicaMetadata metadata) throws IOException {
-        Path temp = directory.resolve(TEMP_NAME);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(encode(metadata));
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        Files.move(temp, path(directory), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDirectory(directory);
-    }
-
-    /** Makes a rename or a file creation in {@code directory} durable. */
-    static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        }
+        DurableFiles.replace(path(directory), ByteBuffer.wrap(encode(metadata)));
     }
 
     static byte[] encode(ReplicaMetadata m) {

@@ -1,6 +1,7 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ReplicaSetException.Reason;
+import io.datamover.disk.DurableFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class ReplicaSet implements AutoCloseable {
             for (DiskInfo disk : config.disks()) {
                 replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
             }
-            ReplicaMetadataFile.syncDirectory(directory);
+            DurableFiles.forceDirectory(directory);
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;

@@ -1,5 +1,6 @@
 package io.datamover.gateway.target;
 
+import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
@@ -116,7 +117,7 @@ final class BatchSpool {
         for (Entry e : applied) {
             Files.delete(e.file());
         }
-        syncDirectory(directory);
+        DurableFiles.forceDirectory(directory);
         return new BatchSpool(directory, pending);
     }
 
@@ -129,6 +130,8 @@ final class BatchSpool {
         String name = String.format("%020d-%020d", batch.firstSeq(), batch.lastSeq()) + SUFFIX;
         Path temp = directory.resolve(name + TEMP_SUFFIX);
         Path file = directory.resolve(name);
+        // Not DurableFiles.replace: that takes one buffer (the body would be copied) and fsyncs metadata too; a
+        // new file under a fresh name needs only fdatasync, the rename and the directory sync.
         ByteBuf head = Unpooled.buffer(128);
         long size;
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -144,7 +147,7 @@ final class BatchSpool {
             head.release();
         }
         Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(directory);
+        DurableFiles.forceDirectory(directory);
         return new Entry(batch.firstSeq(), batch.lastSeq(), file, size, nowNanos);
     }
 
@@ -258,12 +261,6 @@ final class BatchSpool {
     private static void writeFully(FileChannel ch, ByteBuffer src) throws IOException {
         while (src.hasRemaining()) {
             ch.write(src);
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
         }
     }
 }

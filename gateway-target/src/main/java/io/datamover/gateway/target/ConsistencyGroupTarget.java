@@ -17,7 +17,6 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -341,9 +340,5 @@ final class ConsistencyGroupTarget {
     @FunctionalInterface
     private interface WriterTask<T> {
         T run() throws ProtocolException;
-    }
-
-    Path replicaDirectory() {
-        return replicas.directory();
     }
 }

@@ -61,8 +61,4 @@ final class SpoolBudget {
     long spooledBytes() {
         return spooledBytes.get();
     }
-
-    long queuedBytes() {
-        return queuedBytes.get();
-    }
 }
