@@ -2,13 +2,12 @@ package io.datamover.cli;
 
 import io.datamover.cli.demo.AcknowledgingReceiver;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code datamover ack-receiver}: a stand-in for the source gateway until it exists, so the tap can
- * be run and benchmarked with replication on. It checks and acknowledges but stores nothing.
+ * {@code datamover ack-receiver}: a stand-in for the source gateway that checks and acknowledges but stores
+ * nothing, so the tap alone can be benchmarked with replication on (see docs/benchmarks.md).
  */
 @Command(name = "ack-receiver", mixinStandardHelpOptions = true,
         description = "Stand-in source gateway for demos and benchmarks: accepts taps, checks every frame, seq and CRC, and acknowledges (it does not batch or compress, to stay cheap in benchmarks). It STORES NOTHING: its acks are not durable.")
@@ -19,12 +18,8 @@ public final class AckReceiverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CountDownLatch stopped = new CountDownLatch(1);
-        try (AcknowledgingReceiver receiver = new AcknowledgingReceiver(listen.toAddress(), false)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "ack-receiver-stop"));
-            System.err.println("ack-receiver listening on " + receiver.address() + " (stores nothing)");
-            stopped.await();
-        }
+        Daemons.runUntilSigterm("ack-receiver", () -> new AcknowledgingReceiver(listen.toAddress(), false),
+                receiver -> System.err.println("ack-receiver listening on " + receiver.address() + " (stores nothing)"));
         return 0;
     }
 }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /** {@code datamover tap}: serves disks over NBD, intercepts every write and streams it to the source gateway. */
 @Command(name = "tap", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. When the gateway is slow or away the guest is never stalled: only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
+        description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. The guest is never stalled: a short gateway outage is ridden through in the window, and when the gateway is too slow or away too long only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);
 
@@ -58,8 +58,8 @@ public final class TapCommand implements Callable<Integer> {
     long regionSize;
 
     @Option(names = "--window", defaultValue = "64M", converter = ByteSize.class, paramLabel = "SIZE",
-            description = "Unacknowledged bytes in flight to the gateway before the tap falls back to bitmap mode"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Unacknowledged bytes held for the gateway (and sent again after a reconnect) before the tap"
+                    + " falls back to bitmap mode (default: ${DEFAULT-VALUE}).")
     long windowBytes;
 
     @Option(names = "--connect-wait", defaultValue = "5", paramLabel = "SECONDS",

@@ -17,24 +17,30 @@ import java.util.concurrent.TimeUnit;
 final class DaemonProcess implements AutoCloseable {
     private static final Path ROOT = Path.of(System.getProperty("datamover.root", "..")).toAbsolutePath().normalize();
 
+    /** {@code bin/datamover args...} from the checkout, as the reactor has just assembled it. */
+    static ProcessBuilder launcher(List<String> args) {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
+        pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
+        return pb;
+    }
+
     private final String name;
-    private final List<String> command;
+    private final List<String> args;
     private final Path log;
     private Process process;
 
     DaemonProcess(String name, Path log, String... args) {
         this.name = name;
         this.log = log;
-        this.command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
-        this.command.addAll(List.of(args));
+        this.args = List.of(args);
     }
 
     /** Starts (or starts again) the daemon and waits until {@code port} accepts connections. */
     DaemonProcess start(int port) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
-        process = pb.start();
+        process = launcher(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!listening(port)) {
             if (!process.isAlive()) {

@@ -1,36 +1,40 @@
 package io.datamover.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.datamover.tap.support.Tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The README's first command, run as a newcomer runs it: {@code bin/datamover} from the checkout. */
 class LauncherTest {
-    private static final Path ROOT = Path.of(System.getProperty("datamover.root", "..")).toAbsolutePath().normalize();
+    @TempDir
+    Path output;
 
     record Run(int exitCode, String stdout, String stderr) {}
 
-    static Run datamover(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ROOT.resolve("bin/datamover").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
-        pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
+    /** Output goes to files, so a chatty stderr cannot block the process and the deadline holds. */
+    Run datamover(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        Path out = output.resolve("stdout");
+        Path err = output.resolve("stderr");
+        ProcessBuilder pb = DaemonProcess.launcher(List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile());
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("datamover %s finished", List.of(args)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("datamover " + List.of(args) + " did not finish within 2 minutes:\n"
+                    + Files.readString(out) + Files.readString(err));
+        }
+        return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -49,7 +53,7 @@ class LauncherTest {
 
     @Test
     void demoDrivesAGuestThroughTheTapAndSaysWhatIsMissing() throws Exception {
-        assumeTrue(java.nio.file.Files.isExecutable(Path.of("/usr/bin/fio")), "the demo drives the tap with fio");
+        Tools.assumeInstalled("fio"); // the demo drives the tap with fio
         Run run = datamover(Map.of(), "demo", "--seconds", "2");
         assertThat(run.exitCode()).as(run.stdout() + run.stderr()).isZero();
         // Every guest write the tap ordered reached the receiver in order, with good CRCs, acknowledged.

@@ -75,7 +75,7 @@ class PipelineTest {
     }
 
     @Test
-    void aLargeSparseDiskSyncsInTimeThatFollowsItsDataAndTheReplicaStaysSparse() throws Exception {
+    void aLargeSparseDiskSyncsByReadingOnlyItsDataAndTheReplicaStaysSparse() throws Exception {
         long size = 16L << 30;
         Path source = Disks.sparse(base.resolve("big.img"), size);
         long data = Disks.scatter(source, size, 1 << 20, 200, 3); // 200 MiB scattered over 16 GiB

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
  * plainly which parts do not exist yet.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs what exists of the replication data path on loopback and shows it working. Today: fio (when installed) writes through a real tap over NBD, and the tap streams every write over loopback to a receiver that checks seq order and CRCs, batches and LZ4-compresses them as the source gateway will, and acknowledges. Without fio, write records are generated and streamed directly.")
+        description = "Runs what exists of the replication data path on loopback and shows it working. Today: fio (when installed) writes through a real tap over NBD, and the tap streams every write over loopback to a receiver that checks seq order and CRCs, batches and LZ4-compresses them as the source gateway does, and acknowledges. Without fio, write records are generated and streamed directly.")
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the demo's disk and logs instead of deleting them at the end.")
     boolean keep;
@@ -84,12 +84,12 @@ public final class DemoCommand implements Callable<Integer> {
 
     private void printNotThereYet(boolean withoutTap) {
         out.println();
-        out.println("Not there yet (see the feature status in README.md):");
+        out.println("Not there yet in this demo (the gateways exist: see the feature status in README.md):");
         if (withoutTap) {
             out.println("  - guest writes through the tap: it needs fio to drive it; the demo generated records itself");
         }
         out.println("  - the source gateway's journal: the receiver above keeps nothing, so its acks are not durable");
-        out.println("  - the target gateway, the applier and the replica disk, hence no replica to verify yet");
+        out.println("  - the target gateway, the applier and the replica disk, hence no replica to verify here");
         out.println("  - status, RPO, verify and metrics");
     }
 

@@ -1,5 +1,6 @@
 package io.datamover.tap.bitmap;
 
+import io.datamover.disk.DurableFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -90,7 +91,10 @@ final class BitmapFile implements AutoCloseable {
         return (int) words;
     }
 
-    /** Header and initial bits go to a temporary file renamed into place: the file never exists without them. */
+    /**
+     * Header and initial bits go to a temporary file renamed into place: the file never exists without them.
+     * Not {@link DurableFiles#replace}: that writes every byte, while the clean bits here stay a hole.
+     */
     private static void create(Path path, long diskSizeBytes, int regionSizeBytes, long regionCount, BitSet dirty)
             throws IOException {
         if (dirty.length() > regionCount) {
@@ -117,7 +121,7 @@ final class BitmapFile implements AutoCloseable {
             channel.force(true);
         }
         Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
-        syncDirectory(path.toAbsolutePath().getParent());
+        DurableFiles.forceDirectory(path.toAbsolutePath().getParent());
     }
 
     private static void validateHeader(Path path, FileChannel channel, long diskSizeBytes, int regionSizeBytes,
@@ -203,12 +207,6 @@ final class BitmapFile implements AutoCloseable {
         long at = position;
         while (src.hasRemaining()) {
             at += channel.write(src, at);
-        }
-    }
-
-    private static void syncDirectory(Path directory) throws IOException {
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
         }
     }
 }

@@ -66,7 +66,7 @@ public final class ConsistencyGroup {
     private long nextToHandOff;
     private long acknowledgedUpTo;
     private long pinnedUpToSeq;
-    /** Written under the lock; volatile so a write can peek at it without the lock. */
+    /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
 
     /**
@@ -122,7 +122,7 @@ public final class ConsistencyGroup {
         return id;
     }
 
-    public synchronized ReplicationMode mode() {
+    public ReplicationMode mode() {
         return mode;
     }
 
@@ -229,11 +229,6 @@ public final class ConsistencyGroup {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
         return mode.streams();
-    }
-
-    /** Payload bytes of the records the sink holds unacknowledged. */
-    public synchronized long unacknowledgedPayloadBytes() {
-        return unacknowledgedPayloadBytes;
     }
 
     private void releaseSyncCheckpoints() {

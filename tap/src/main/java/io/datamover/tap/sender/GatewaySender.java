@@ -18,18 +18,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tap's client to the source gateway: streams write records, in seq order and without gaps,
- * within a bounded window of unacknowledged bytes, and never makes the guest wait. When a record
- * cannot be sent at once (no connection, window full, socket backlog) it is refused and the sender
- * drops to {@link SenderMode#BITMAP}, where it refuses every later record too, so the gateway never
- * sees a gap; the tap keeps the dirty bits of refused records. Only {@link #resumeStreaming(long)},
- * made by the future resync once the gateway is level again, brings STREAMING back.
+ * The tap's client to the source gateway: streams write records, in seq order and without gaps, within a
+ * bounded {@link InFlightWindow} of unacknowledged bytes, and never makes the guest wait. The window keeps every
+ * record until the gateway acknowledges it DURABLE, so a connection lost for less than the outage grace is ridden
+ * through: records offered meanwhile wait in the window, and after the reconnect everything beyond the gateway's
+ * {@code resumeSeq} is sent again. A record that cannot be kept (window full, never connected yet, out of seq)
+ * is refused and the sender drops to {@link SenderMode#BITMAP}, where it refuses every later record too, so the
+ * gateway never sees a gap; so does an outage longer than the grace, or JOURNAL_FULL/STORAGE_FAILURE from the
+ * gateway. The tap keeps the dirty bits of refused records. Only {@link #resumeStreaming(long)}, made by the
+ * future resync once the gateway is level again, brings STREAMING back.
  *
- * <p>Durable acks shrink the window and reach the {@link AckListener}, which clears dirty bits.
- * Records sent but unacknowledged when a connection drops are simply forgotten here: they were
- * refused by nobody, but their dirty bits were never cleared, so the resync covers them. A drop
- * therefore always means BITMAP. On every (re)connect the gateway's {@code resumeSeq} counts as a
- * durable ack, so acks lost with a connection still clear bits.
+ * <p>Durable acks shrink the window and reach the {@link AckListener}, which clears dirty bits. On every
+ * (re)connect the gateway's {@code resumeSeq} counts as a durable ack, so acks lost with a connection still
+ * clear bits.
  *
  * <p>Threads: {@link #offer} and {@link #offerFlush} from any thread (the tap serialises offers in
  * seq order); frames are handed to the event loop, which only moves bytes.
@@ -227,7 +228,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         return durableSeq;
     }
 
-    /** Highest seq handed to a connection. */
+    /** Highest seq accepted: sent, or held in the window for the next connection. */
     public long lastSentSeq() {
         return lastSentSeq;
     }
@@ -266,12 +267,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         if (streamChannel == null && !everConnected) {
             return BitmapReason.NOT_CONNECTED;
         }
-        record.retain();
-        if (!window.tryReserve(record, bytes)) {
-            record.release();
-            return BitmapReason.WINDOW_FULL;
-        }
-        return null;
+        return window.tryReserve(record, bytes) ? null : BitmapReason.WINDOW_FULL;
     }
 
     private void enterBitmap(BitmapReason reason, long seq) {
@@ -311,19 +307,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             changeMode(SenderMode.BITMAP, BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
             return;
         }
-        int[] resent = new int[1];
-        window.forEachRetained(r -> {
-            if (r.seq() > resumeSeq) {
-                channel.write(r, channel.voidPromise());
-                resent[0]++;
-            } else {
-                r.release();
-            }
-        });
-        if (resent[0] > 0) {
+        int resent = window.forEachAfter(resumeSeq, r -> channel.write(r, channel.voidPromise()));
+        if (resent > 0) {
             channel.flush();
-            metrics.resent(resent[0]);
-            LOG.info("cg {}: sent {} records again from seq {} after the reconnect", cg, resent[0], resumeSeq + 1);
+            metrics.resent(resent);
+            LOG.info("cg {}: sent {} records again from seq {} after the reconnect", cg, resent, resumeSeq + 1);
         }
     }
 

@@ -94,11 +94,7 @@ class GatewaySenderTest {
     @Test
     void aFullWindowRefusesWithoutBlockingAndTheSenderStaysInBitmapModeUntilResumed() {
         fx.receiver.autoAck(false);
-        // Socket water marks as large as the window, so the window is what refuses (not the socket backlog, whose
-        // default bound is a quarter of the window and can be reached first while a coalesced flush is pending).
-        int window = (int) SenderConfig.MIN_WINDOW_BYTES;
-        GatewaySender sender = fx.startConnected(fx.config().windowBytes(window)
-                .writeBufferWaterMarks(window / 2, window).build());
+        GatewaySender sender = fx.startConnected(fx.config().windowBytes(SenderConfig.MIN_WINDOW_BYTES).build());
 
         long seq = 1;
         while (sender.offer(fx.record(seq, RECORD_BYTES))) {

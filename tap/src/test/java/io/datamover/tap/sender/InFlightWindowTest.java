@@ -19,19 +19,31 @@ class InFlightWindowTest {
         return r;
     }
 
+    /** Reserves a new record and gives up the caller's own reference, as the sender does once it is written. */
+    private boolean reserve(InFlightWindow window, long seq, int bytes) {
+        WriteRecord r = record(seq);
+        try {
+            return window.tryReserve(r, bytes);
+        } finally {
+            r.release();
+        }
+    }
+
     @Test
     void reservesUpToTheCapacityAndReleasesThroughAnAckedSeq() {
         InFlightWindow window = new InFlightWindow(100);
-        assertThat(window.tryReserve(record(1), 40)).isTrue();
-        assertThat(window.tryReserve(record(2), 40)).isTrue();
+        assertThat(reserve(window, 1, 40)).isTrue();
+        assertThat(reserve(window, 2, 40)).isTrue();
         WriteRecord third = record(3);
         assertThat(window.tryReserve(third, 40)).isFalse();
+        assertThat(third.refCnt()).as("a refused record gains no reference").isEqualTo(1);
         assertThat(window.bytesInUse()).isEqualTo(80);
         assertThat(window.firstSeq()).isEqualTo(1);
 
         assertThat(window.releaseThrough(1)).isEqualTo(40);
         assertThat(made.getFirst().refCnt()).isZero(); // the window's reference is given back
         assertThat(window.tryReserve(third, 40)).isTrue();
+        third.release();
         assertThat(window.releaseThrough(3)).isEqualTo(80);
         assertThat(window.bytesInUse()).isZero();
         assertThat(window.records()).isZero();
@@ -42,14 +54,15 @@ class InFlightWindowTest {
     void handsOutNewReferencesForASecondSendingAndKeepsItsOwn() {
         InFlightWindow window = new InFlightWindow(1 << 20);
         for (long seq = 5; seq <= 7; seq++) {
-            window.tryReserve(record(seq), 10);
+            reserve(window, seq, 10);
         }
         List<Long> resent = new ArrayList<>();
-        window.forEachRetained(r -> {
+        int handed = window.forEachAfter(5, r -> {
             resent.add(r.seq());
             r.release();
         });
-        assertThat(resent).containsExactly(5L, 6L, 7L);
+        assertThat(resent).containsExactly(6L, 7L);
+        assertThat(handed).isEqualTo(2);
         assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isEqualTo(1));
         window.clear();
         assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isZero());
@@ -58,14 +71,13 @@ class InFlightWindowTest {
     @Test
     void refusesSeqsOutOfOrderAndForgetsEverythingOnClear() {
         InFlightWindow window = new InFlightWindow(100);
-        window.tryReserve(record(5), 10);
-        WriteRecord again = record(5);
-        assertThatThrownBy(() -> window.tryReserve(again, 10)).isInstanceOf(IllegalStateException.class);
-        again.release();
+        reserve(window, 5, 10);
+        assertThatThrownBy(() -> reserve(window, 5, 10)).isInstanceOf(IllegalStateException.class);
         window.clear();
         assertThat(window.bytesInUse()).isZero();
         assertThat(window.firstSeq()).isZero();
-        assertThat(window.tryReserve(record(6), 100)).isTrue();
+        assertThat(reserve(window, 6, 100)).isTrue();
         window.clear();
+        assertThat(made).allSatisfy(r -> assertThat(r.refCnt()).isZero());
     }
 }
