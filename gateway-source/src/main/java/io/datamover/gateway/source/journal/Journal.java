@@ -8,10 +8,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -49,8 +51,8 @@ public final class Journal implements AutoCloseable {
     private final CycleFiles cycleFiles;
     private final JournalMetrics metrics;
     private final AtomicLong retainedBytes = new AtomicLong();
-    /** Reused encode buffer: one entry at a time, so memory is bounded by the largest frame. */
-    private final ByteBuf scratch = Unpooled.buffer(64 * 1024);
+    /** Reused buffer for a frame's header and fields; the payload goes to Chronicle from the record's own buffer. */
+    private final ByteBuf head = Unpooled.buffer(256);
     private long lastAppendedSeq;
     private volatile long durableSeq;
     private volatile long releasedSeq;
@@ -183,10 +185,14 @@ public final class Journal implements AutoCloseable {
             new RetentionMark(releasedSeq, RetentionMark.NO_INDEX).write(config.directory());
         }
         syncBeforeRoll();
-        scratch.clear();
-        FrameCodec.encode(record, scratch);
+        head.clear();
+        ByteBuf payload = FrameCodec.encodeHead(record, head);
         try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().write(scratch.array(), scratch.arrayOffset() + scratch.readerIndex(), length);
+            Bytes<?> entry = dc.wire().bytes();
+            entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
+            for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), payload.readableBytes())) {
+                writeFully(entry, chunk, dc, seq);
+            }
         }
         lastAppendCycle = queue.rollCycle().toCycle(appender.lastIndexAppended());
         lastAppendedSeq = seq;
@@ -194,6 +200,22 @@ public final class Journal implements AutoCloseable {
         metrics.recordsAppended.increment();
         metrics.bytesAppended.increment(length);
         return AppendResult.APPENDED;
+    }
+
+    /**
+     * Copies {@code chunk} into the entry. A heap chunk goes through its array: Chronicle's ByteBuffer copy
+     * ignores a heap buffer's array offset (Netty hands out such slices).
+     */
+    private static void writeFully(Bytes<?> entry, ByteBuffer chunk, DocumentContext dc, long seq) {
+        if (chunk.hasArray()) {
+            entry.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+            return;
+        }
+        entry.writeSome(chunk);
+        if (chunk.hasRemaining()) {
+            dc.rollbackOnClose();
+            throw new IllegalStateException("the journal entry of seq " + seq + " has no room for its payload");
+        }
     }
 
     /**
@@ -352,7 +374,7 @@ public final class Journal implements AutoCloseable {
             queue.close();
         } finally {
             metrics.close();
-            scratch.release();
+            head.release();
         }
     }
 }

@@ -8,9 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datamover.gateway.source.journal.JournalFixtures.ManualClock;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +70,38 @@ class JournalTest {
             }
             assertThat(reader.next()).isNull();
             assertThat(appendAndRelease(journal, data(201, 10))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    /** The payload goes to Chronicle from the record's own buffer: direct, sliced and composite ones too. */
+    @Test
+    void entriesAreTheEncodedFramesWhateverBufferThePayloadIsIn() throws Exception {
+        List<ByteBuf> expected = new ArrayList<>();
+        try (Journal journal = open(1 << 24)) {
+            for (long seq = 1; seq <= 3; seq++) {
+                byte[] bytes = payloadOf(seq, 5_000 + (int) seq);
+                ByteBuf payload = switch ((int) seq) {
+                    case 1 -> Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+                    case 2 -> Unpooled.directBuffer(bytes.length + 10).writeZero(10).writeBytes(bytes).skipBytes(10);
+                    default -> Unpooled.wrappedBuffer(Unpooled.directBuffer().writeBytes(bytes, 0, 100),
+                            Unpooled.wrappedBuffer(bytes, 100, bytes.length - 100));
+                };
+                WriteRecord record = new WriteRecord(7, 1_000 + seq, false, BlockWrite.data(seq, 1, 0, payload));
+                ByteBuf frame = Unpooled.buffer();
+                FrameCodec.encode(record, frame);
+                expected.add(frame);
+                assertThat(appendAndRelease(journal, record)).isEqualTo(AppendResult.APPENDED);
+            }
+            journal.sync();
+            try (ExcerptTailer tailer = journal.queue().createTailer()) {
+                for (ByteBuf frame : expected) {
+                    try (DocumentContext dc = tailer.readingDocument()) {
+                        assertThat(dc.isPresent()).isTrue();
+                        assertThat(dc.wire().bytes().toByteArray()).isEqualTo(ByteBufUtil.getBytes(frame));
+                    }
+                    frame.release();
+                }
+            }
         }
     }
 
