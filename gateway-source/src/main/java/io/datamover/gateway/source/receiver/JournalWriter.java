@@ -154,16 +154,23 @@ public final class JournalWriter implements AutoCloseable {
 
     private void submit(Command command) {
         if (closing) {
-            if (command instanceof Append a) {
-                a.record().release();
-                queuedBytes.addAndGet(-a.bytes());
-            } else if (command instanceof Attach a) {
-                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
-                        "the gateway is shutting down"));
-            }
+            discard(command);
             return;
         }
         commands.add(command);
+    }
+
+    /** A command the owner thread will not run: its record is freed, its attach fails. */
+    private void discard(Command command) {
+        switch (command) {
+            case Append a -> {
+                a.record().release();
+                queuedBytes.addAndGet(-a.bytes());
+            }
+            case Attach a -> a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
+                    "the gateway is shutting down"));
+            case Detach d -> { }
+        }
     }
 
     private void run(MeterRegistry registry, InstantSource clock) {
@@ -294,13 +301,7 @@ public final class JournalWriter implements AutoCloseable {
 
     private void drainUnprocessed() {
         for (Command c = commands.poll(); c != null; c = commands.poll()) {
-            if (c instanceof Append a) {
-                a.record().release();
-                queuedBytes.addAndGet(-a.bytes());
-            } else if (c instanceof Attach a) {
-                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
-                        "the gateway is shutting down"));
-            }
+            discard(c);
         }
     }
 
