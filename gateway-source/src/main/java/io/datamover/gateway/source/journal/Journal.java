@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,7 +68,7 @@ public final class Journal implements AutoCloseable {
         this.config = config;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
-        this.metrics = new JournalMetrics(registry, config.directory().getFileName().toString(), retainedBytes::get);
+        this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
         this.appender = queue.createAppender();
         this.retentionTailer = queue.createTailer();
         this.retentionGate = new SequenceGate(config.frameLimits(), 0);
@@ -240,11 +241,7 @@ public final class Journal implements AutoCloseable {
         }
         Timer.Sample sample = Timer.start();
         if (cycleFileSync.force(lastAppendCycle, appender::currentFile)) {
-            try {
-                RetentionMark.forceDirectory(config.directory());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
-            }
+            forceDirectory();
         }
         sample.stop(metrics.syncs);
         durableSeq = target;
@@ -309,13 +306,18 @@ public final class Journal implements AutoCloseable {
         }
         int deleted = cycleFiles.deleteBefore(retentionCycle);
         if (deleted > 0) {
-            try {
-                RetentionMark.forceDirectory(config.directory());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
-            }
+            forceDirectory();
             queue.refreshDirectoryListing();
             log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+        }
+    }
+
+    /** Makes created or deleted cycle file names durable. */
+    private void forceDirectory() {
+        try {
+            DurableFiles.forceDirectory(config.directory());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
         }
     }
 

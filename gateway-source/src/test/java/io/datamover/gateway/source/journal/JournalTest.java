@@ -198,6 +198,24 @@ class JournalTest {
         }
     }
 
+    /** Every group's journal directory is named "journal": the meters of two must not merge. */
+    @Test
+    void twoJournalsWithTheSameDirectoryNameKeepTheirOwnMeters() throws Exception {
+        try (Journal a = Journal.open(JournalConfig.of(dir.resolve("cg-1/journal"), 1 << 24), registry, clock);
+                Journal b = Journal.open(JournalConfig.of(dir.resolve("cg-2/journal"), 1 << 24), registry, clock)) {
+            appendAndRelease(a, data(1, 100));
+            appendAndRelease(b, data(1, 300));
+            appendAndRelease(b, data(2, 300));
+            assertThat(registry.get("datamover.journal.retained.bytes").gauges()).hasSize(2);
+            String tagOfA = a.config().directory().toString();
+            String tagOfB = b.config().directory().toString();
+            assertThat(registry.get("datamover.journal.retained.bytes").tag("journal", tagOfA).gauge().value())
+                    .isEqualTo(a.retainedBytes());
+            assertThat(registry.get("datamover.journal.records.appended").tag("journal", tagOfB).counter().count())
+                    .isEqualTo(2);
+        }
+    }
+
     @Test
     void releaseDeletesCycleFilesWhollyBehindIt() throws Exception {
         try (Journal journal = open(1 << 24)) {
