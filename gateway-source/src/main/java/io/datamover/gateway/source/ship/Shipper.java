@@ -108,7 +108,7 @@ public final class Shipper implements AutoCloseable {
     }
 
     /** The HELLO every connection opens with; LZ4 is offered only when compression is enabled. */
-    static Hello hello(String senderId, CgIdentity identity, boolean offerLz4) {
+    private static Hello hello(String senderId, CgIdentity identity, boolean offerLz4) {
         Hello all = Hello.of(Role.SOURCE_GATEWAY, senderId, identity.pairId(), identity.cgId(), identity.cgName(),
                 identity.disks());
         if (offerLz4) {
