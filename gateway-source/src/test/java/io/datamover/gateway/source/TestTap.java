@@ -75,6 +75,11 @@ final class TestTap implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
+    /** Sends without waiting: for a stream the gateway may refuse and close part way (a failed write is dropped). */
+    void sendWithoutWaiting(Frame frame) {
+        channel.writeAndFlush(frame);
+    }
+
     /** The next frame the gateway sent, or an AssertionError after the deadline. */
     Frame next(Duration timeout) throws InterruptedException {
         Frame f = received.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
