@@ -6,6 +6,8 @@ import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
 import io.datamover.gateway.source.journal.OutOfSequenceException;
 import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.Crc32c;
+import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -99,6 +101,7 @@ public final class JournalVsFio {
         byte[] bytes = new byte[recordSize];
         new SplittableRandom(42).nextBytes(bytes);
         ByteBuf payload = Unpooled.directBuffer(recordSize).writeBytes(bytes);
+        int payloadCrc = Crc32c.of(payload); // the tap's CRC, taken once: not journal work, so not timed
         long records = size / recordSize;
         long start;
         long end;
@@ -106,8 +109,8 @@ public final class JournalVsFio {
                 InstantSource.system())) {
             start = System.nanoTime();
             for (long seq = 1; seq <= records; seq++) {
-                WriteRecord r = new WriteRecord(1, seq, false,
-                        BlockWrite.data(seq, 0, (seq * recordSize) % (1L << 40), payload.retainedDuplicate()));
+                WriteRecord r = new WriteRecord(1, seq, false, new BlockWrite(seq, 0, (seq * recordSize) % (1L << 40),
+                        recordSize, RecordKind.DATA, payloadCrc, payload.retainedDuplicate()));
                 try {
                     if (journal.append(r) != AppendResult.APPENDED) {
                         throw new IllegalStateException("journal full at seq " + seq);

@@ -4,7 +4,6 @@ import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.ship.Shipper;
-import io.datamover.gateway.source.ship.ShipperIdentity;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,9 +55,8 @@ final class SourceGroup implements AutoCloseable {
                     }
                 }, registry, clock);
         try {
-            shipper.set(Shipper.start(config.shipper(), new ShipperIdentity(config.gatewayId(), identity.pairId(),
-                    identity.cgId(), identity.cgName(), identity.disks()), writer.journal(), writer::release, registry,
-                    clock));
+            shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), writer::release,
+                    registry, clock));
         } catch (RuntimeException e) {
             writer.close();
             throw e;

@@ -178,7 +178,7 @@ class SourceGatewayTest {
         long lastAcked = 0;
         try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
             for (long seq = 1; seq <= 40; seq++) { // 40 x 64 KiB cannot fit in 1 MiB
-                tap.sendWithoutWaiting(record(seq, 64 * 1024)); // the refusal closes the connection midway
+                tap.sendWithoutWaiting(record(seq, 64 * 1024)); // the refusal may close the socket mid-stream
             }
             while (true) {
                 var frame = tap.next(Duration.ofSeconds(10));

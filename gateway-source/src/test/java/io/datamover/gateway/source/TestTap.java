@@ -75,9 +75,9 @@ final class TestTap implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
-    /** Sends without waiting; the gateway may close the connection meanwhile (what a refusal does). */
+    /** Sends without waiting: for a stream the gateway may refuse and close part way (a failed write is dropped). */
     void sendWithoutWaiting(Frame frame) {
-        channel.writeAndFlush(frame, channel.voidPromise());
+        channel.writeAndFlush(frame);
     }
 
     /** The next frame the gateway sent, or an AssertionError after the deadline. */

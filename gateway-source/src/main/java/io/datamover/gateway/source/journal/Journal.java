@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,10 +9,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
+import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -49,8 +52,8 @@ public final class Journal implements AutoCloseable {
     private final CycleFiles cycleFiles;
     private final JournalMetrics metrics;
     private final AtomicLong retainedBytes = new AtomicLong();
-    /** Reused encode buffer: one entry at a time, so memory is bounded by the largest frame. */
-    private final ByteBuf scratch = Unpooled.buffer(64 * 1024);
+    /** Reused buffer for a frame's header and fields; the payload goes to Chronicle from the record's own buffer. */
+    private final ByteBuf head = Unpooled.buffer(256);
     private long lastAppendedSeq;
     private volatile long durableSeq;
     private volatile long releasedSeq;
@@ -65,7 +68,7 @@ public final class Journal implements AutoCloseable {
         this.config = config;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
-        this.metrics = new JournalMetrics(registry, config.directory().getFileName().toString(), retainedBytes::get);
+        this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
         this.appender = queue.createAppender();
         this.retentionTailer = queue.createTailer();
         this.retentionGate = new SequenceGate(config.frameLimits(), 0);
@@ -183,10 +186,14 @@ public final class Journal implements AutoCloseable {
             new RetentionMark(releasedSeq, RetentionMark.NO_INDEX).write(config.directory());
         }
         syncBeforeRoll();
-        scratch.clear();
-        FrameCodec.encode(record, scratch);
+        head.clear();
+        ByteBuf payload = FrameCodec.encodeHead(record, head);
         try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().write(scratch.array(), scratch.arrayOffset() + scratch.readerIndex(), length);
+            Bytes<?> entry = dc.wire().bytes();
+            entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
+            for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), payload.readableBytes())) {
+                writeFully(entry, chunk, dc, seq);
+            }
         }
         lastAppendCycle = queue.rollCycle().toCycle(appender.lastIndexAppended());
         lastAppendedSeq = seq;
@@ -194,6 +201,22 @@ public final class Journal implements AutoCloseable {
         metrics.recordsAppended.increment();
         metrics.bytesAppended.increment(length);
         return AppendResult.APPENDED;
+    }
+
+    /**
+     * Copies {@code chunk} into the entry. A heap chunk goes through its array: Chronicle's ByteBuffer copy
+     * ignores a heap buffer's array offset (Netty hands out such slices).
+     */
+    private static void writeFully(Bytes<?> entry, ByteBuffer chunk, DocumentContext dc, long seq) {
+        if (chunk.hasArray()) {
+            entry.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+            return;
+        }
+        entry.writeSome(chunk);
+        if (chunk.hasRemaining()) {
+            dc.rollbackOnClose();
+            throw new IllegalStateException("the journal entry of seq " + seq + " has no room for its payload");
+        }
     }
 
     /**
@@ -218,11 +241,7 @@ public final class Journal implements AutoCloseable {
         }
         Timer.Sample sample = Timer.start();
         if (cycleFileSync.force(lastAppendCycle, appender::currentFile)) {
-            try {
-                RetentionMark.forceDirectory(config.directory());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
-            }
+            forceDirectory();
         }
         sample.stop(metrics.syncs);
         durableSeq = target;
@@ -287,13 +306,18 @@ public final class Journal implements AutoCloseable {
         }
         int deleted = cycleFiles.deleteBefore(retentionCycle);
         if (deleted > 0) {
-            try {
-                RetentionMark.forceDirectory(config.directory());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
-            }
+            forceDirectory();
             queue.refreshDirectoryListing();
             log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+        }
+    }
+
+    /** Makes created or deleted cycle file names durable. */
+    private void forceDirectory() {
+        try {
+            DurableFiles.forceDirectory(config.directory());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot fsync the journal directory " + config.directory(), e);
         }
     }
 
@@ -352,7 +376,7 @@ public final class Journal implements AutoCloseable {
             queue.close();
         } finally {
             metrics.close();
-            scratch.release();
+            head.release();
         }
     }
 }

@@ -7,7 +7,10 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.function.LongSupplier;
 
-/** The journal's meters, tagged with its directory name (one journal per consistency group). */
+/**
+ * The journal's meters, tagged with its directory (one journal per consistency group). The whole path, not the
+ * last name: every group's journal directory is called {@code journal}.
+ */
 final class JournalMetrics {
     final Counter recordsAppended;
     final Counter bytesAppended;

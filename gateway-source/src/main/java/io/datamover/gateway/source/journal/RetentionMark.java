@@ -58,11 +58,6 @@ record RetentionMark(long releasedSeq, long index) {
         }
     }
 
-    /** Makes created, renamed or deleted names in {@code directory} durable. */
-    static void forceDirectory(Path directory) throws IOException {
-        DurableFiles.forceDirectory(directory);
-    }
-
     private static int crc(ByteBuffer b) {
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, LENGTH - 4);

@@ -64,6 +64,8 @@ public final class JournalWriter implements AutoCloseable {
     private final MeterRegistry registry;
     private final Gauge queuedGauge;
     private volatile boolean closing;
+    /** Set by the owner thread as it exits (closed or failed): nothing will take commands any more. */
+    private volatile boolean stopped;
 
     // Owner thread only.
     private Journal journal;
@@ -153,17 +155,27 @@ public final class JournalWriter implements AutoCloseable {
     }
 
     private void submit(Command command) {
-        if (closing) {
-            if (command instanceof Append a) {
-                a.record().release();
-                queuedBytes.addAndGet(-a.bytes());
-            } else if (command instanceof Attach a) {
-                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
-                        "the gateway is shutting down"));
-            }
+        if (closing || stopped) {
+            discard(command);
             return;
         }
         commands.add(command);
+        if (stopped) {
+            drainUnprocessed(); // the owner exited between the check and the add: nobody else will
+        }
+    }
+
+    /** A command the owner thread will not run: its record is freed, its attach fails. */
+    private void discard(Command command) {
+        switch (command) {
+            case Append a -> {
+                a.record().release();
+                queuedBytes.addAndGet(-a.bytes());
+            }
+            case Attach a -> a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
+                    "the gateway is shutting down"));
+            case Detach d -> { }
+        }
     }
 
     private void run(MeterRegistry registry, InstantSource clock) {
@@ -184,6 +196,7 @@ public final class JournalWriter implements AutoCloseable {
                         + e.getMessage()));
             }
         } finally {
+            stopped = true; // from here on submitters discard what they bring (a failed journal takes nothing)
             drainUnprocessed();
             journal.close();
         }
@@ -294,13 +307,7 @@ public final class JournalWriter implements AutoCloseable {
 
     private void drainUnprocessed() {
         for (Command c = commands.poll(); c != null; c = commands.poll()) {
-            if (c instanceof Append a) {
-                a.record().release();
-                queuedBytes.addAndGet(-a.bytes());
-            } else if (c instanceof Attach a) {
-                a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
-                        "the gateway is shutting down"));
-            }
+            discard(c);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.ship;
 
+import io.datamover.gateway.source.CgIdentity;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalReader;
 import io.datamover.protocol.Ack;
@@ -9,8 +10,10 @@ import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -43,7 +46,7 @@ public final class Shipper implements AutoCloseable {
     private static final int UNAPPLIED_ENTRIES = 4096;
 
     private final ShipperConfig config;
-    private final ShipperIdentity identity;
+    private final CgIdentity identity;
     private final Journal journal;
     private final LongConsumer releaseRequest;
     private final InstantSource clock;
@@ -71,8 +74,8 @@ public final class Shipper implements AutoCloseable {
     /** Records up to this seq are held by the target already; the reader may still hand them out. */
     private long skipThroughSeq;
 
-    private Shipper(ShipperConfig config, ShipperIdentity identity, Journal journal, LongConsumer releaseRequest,
-            MeterRegistry registry, InstantSource clock) {
+    private Shipper(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
+            LongConsumer releaseRequest, MeterRegistry registry, InstantSource clock) {
         this.config = config;
         this.identity = identity;
         this.journal = journal;
@@ -81,24 +84,38 @@ public final class Shipper implements AutoCloseable {
         this.idleCheckNanos = TimeUnit.MILLISECONDS.toNanos(config.idleCheckMs());
         this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
         this.cutter = new BatchCutter(TimeUnit.MILLISECONDS.toNanos(config.batchIntervalMs()), config.batchMaxBytes());
-        this.metrics = new ShipperMetrics(registry, identity.cgId(), this::status);
-        this.link = new TargetLink(config, identity.hello(config.compressionEnabled()), new Events(), metrics, clock);
-        this.thread = Thread.ofPlatform().name("shipper-" + identity.cgId()).unstarted(this::run);
+        this.metrics = new ShipperMetrics(registry, identity.cgLabel(), this::status);
+        this.link = new TargetLink(config, hello(senderId, identity, config.compressionEnabled()), new Events(),
+                metrics, clock);
+        this.thread = Thread.ofPlatform().name("shipper-" + identity.cgLabel()).unstarted(this::run);
     }
 
     /**
      * Starts shipping {@code journal} to the target in {@code config}.
      *
+     * @param senderId this source gateway's identity (e.g. its host name), sent in the HELLO
+     * @param identity the consistency group the journal belongs to, as its tap declared it
      * @param releaseRequest called on the link's event loop with the highest seq the target holds
      *     durably, each time it grows; its owner hands it to the journal's owner thread, which calls
      *     {@link Journal#release}. Never called with a seq above {@link Journal#durableSeq()}.
      * @param clock tap-time ages (RPO), heartbeats and batch intervals
      */
-    public static Shipper start(ShipperConfig config, ShipperIdentity identity, Journal journal,
+    public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
             LongConsumer releaseRequest, MeterRegistry registry, InstantSource clock) {
-        Shipper shipper = new Shipper(config, identity, journal, releaseRequest, registry, clock);
+        Shipper shipper = new Shipper(config, senderId, identity, journal, releaseRequest, registry, clock);
         shipper.thread.start();
         return shipper;
+    }
+
+    /** The HELLO every connection opens with; LZ4 is offered only when compression is enabled. */
+    private static Hello hello(String senderId, CgIdentity identity, boolean offerLz4) {
+        Hello all = Hello.of(Role.SOURCE_GATEWAY, senderId, identity.pairId(), identity.cgId(), identity.cgName(),
+                identity.disks());
+        if (offerLz4) {
+            return all;
+        }
+        return new Hello(all.protocolMin(), all.protocolMax(), all.features() & ~Feature.LZ4_BATCHES.mask(),
+                all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
     }
 
     /** The journal's owner calls this after each group-commit sync: durable records wait to be shipped. */
@@ -139,7 +156,7 @@ public final class Shipper implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warn("cg {}: the shipper's thread did not stop in time", identity.cgId());
+            LOG.warn("cg {}: the shipper's thread did not stop in time", identity.cgLabel());
         }
         metrics.close();
     }
@@ -156,10 +173,11 @@ public final class Shipper implements AutoCloseable {
                 link.close();
             }
         } catch (RuntimeException | Error e) {
-            LOG.error("cg {}: the shipper stopped on an unexpected failure", identity.cgId(), e);
+            LOG.error("cg {}: the shipper stopped on an unexpected failure", identity.cgLabel(), e);
             throw e;
         }
-        LOG.info("cg {}: shipper stopped at shipped seq {}, applied seq {}", identity.cgId(), shippedSeq, appliedSeq);
+        LOG.info("cg {}: shipper stopped at shipped seq {}, applied seq {}", identity.cgLabel(), shippedSeq,
+                appliedSeq);
     }
 
     /** One round: adopt a new connection, read, ship what is due, then sleep until there is more to do. */
@@ -246,7 +264,7 @@ public final class Shipper implements AutoCloseable {
      */
     private void refuseGap(TargetSession session, long firstSeq) {
         metrics.gapFound();
-        String message = "cg " + identity.cgId() + ": the target holds up to seq " + session.lastSentSeq
+        String message = "cg " + identity.cgLabel() + ": the target holds up to seq " + session.lastSentSeq
                 + " but the source journal continues at seq " + firstSeq + " (released up to "
                 + journal.releasedSeq() + "): the replica needs a resync";
         LOG.error(message);
@@ -283,7 +301,7 @@ public final class Shipper implements AutoCloseable {
         public TargetSession handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement) {
             boolean lz4 = config.compressionEnabled() && agreement.has(Feature.LZ4_BATCHES);
             TargetSession session = new TargetSession(channel, ack.resumeSeq(), lz4);
-            LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgId(), config.target(),
+            LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgLabel(), config.target(),
                     ack.receiverId(), ack.resumeSeq(), lz4 ? ", LZ4 batches" : "");
             targetHolds(ack.resumeSeq());
             current = session;
@@ -295,11 +313,11 @@ public final class Shipper implements AutoCloseable {
         @Override
         public void acknowledged(TargetSession session, Ack ack) throws ProtocolException {
             if (ack.cg() != identity.cgId()) {
-                throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + ack.cg()
-                        + " on the connection of cg " + identity.cgId());
+                throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + Integer.toUnsignedString(ack.cg())
+                        + " on the connection of cg " + identity.cgLabel());
             }
             if (ack.seq() > session.lastSentSeq) {
-                throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + identity.cgId() + ": " + ack.scope()
+                throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + identity.cgLabel() + ": " + ack.scope()
                         + " ack of seq " + ack.seq() + " beyond seq " + session.lastSentSeq + " shipped so far");
             }
             // APPLIED implies DURABLE: the target applies only what it spooled durably.
@@ -319,7 +337,7 @@ public final class Shipper implements AutoCloseable {
             TargetSession session = current;
             if (session != null && session.channel == channel) {
                 current = null;
-                LOG.info("cg {}: disconnected from target {} at shipped seq {}", identity.cgId(), config.target(),
+                LOG.info("cg {}: disconnected from target {} at shipped seq {}", identity.cgLabel(), config.target(),
                         shippedSeq);
             }
             LockSupport.unpark(thread);

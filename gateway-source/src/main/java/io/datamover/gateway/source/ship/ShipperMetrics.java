@@ -32,9 +32,9 @@ final class ShipperMetrics implements AutoCloseable {
     private final Counter reconnects;
     private final Counter gaps;
 
-    ShipperMetrics(MeterRegistry registry, int cgId, Supplier<ShipperStatus> status) {
+    ShipperMetrics(MeterRegistry registry, String cgLabel, Supplier<ShipperStatus> status) {
         this.registry = registry;
-        this.tags = Tags.of("cg", Integer.toString(cgId));
+        this.tags = Tags.of("cg", cgLabel);
         tally("datamover.source.shipped.batches", "batches shipped to the target", batchesShipped);
         tally("datamover.source.shipped.records", "records (seqs) covered by shipped batches", recordsShipped);
         tally("datamover.source.shipped.bytes", "batch body bytes shipped, after coalescing, before compression",

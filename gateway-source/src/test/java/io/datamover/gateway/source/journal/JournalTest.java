@@ -8,9 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datamover.gateway.source.journal.JournalFixtures.ManualClock;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +25,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +70,38 @@ class JournalTest {
             }
             assertThat(reader.next()).isNull();
             assertThat(appendAndRelease(journal, data(201, 10))).isEqualTo(AppendResult.APPENDED);
+        }
+    }
+
+    /** The payload goes to Chronicle from the record's own buffer: direct, sliced and composite ones too. */
+    @Test
+    void entriesAreTheEncodedFramesWhateverBufferThePayloadIsIn() throws Exception {
+        List<ByteBuf> expected = new ArrayList<>();
+        try (Journal journal = open(1 << 24)) {
+            for (long seq = 1; seq <= 3; seq++) {
+                byte[] bytes = payloadOf(seq, 5_000 + (int) seq);
+                ByteBuf payload = switch ((int) seq) {
+                    case 1 -> Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+                    case 2 -> Unpooled.directBuffer(bytes.length + 10).writeZero(10).writeBytes(bytes).skipBytes(10);
+                    default -> Unpooled.wrappedBuffer(Unpooled.directBuffer().writeBytes(bytes, 0, 100),
+                            Unpooled.wrappedBuffer(bytes, 100, bytes.length - 100));
+                };
+                WriteRecord record = new WriteRecord(7, 1_000 + seq, false, BlockWrite.data(seq, 1, 0, payload));
+                ByteBuf frame = Unpooled.buffer();
+                FrameCodec.encode(record, frame);
+                expected.add(frame);
+                assertThat(appendAndRelease(journal, record)).isEqualTo(AppendResult.APPENDED);
+            }
+            journal.sync();
+            try (ExcerptTailer tailer = journal.queue().createTailer()) {
+                for (ByteBuf frame : expected) {
+                    try (DocumentContext dc = tailer.readingDocument()) {
+                        assertThat(dc.isPresent()).isTrue();
+                        assertThat(dc.wire().bytes().toByteArray()).isEqualTo(ByteBufUtil.getBytes(frame));
+                    }
+                    frame.release();
+                }
+            }
         }
     }
 
@@ -156,6 +195,24 @@ class JournalTest {
             assertThat(readAll(reader)).containsExactlyElementsOf(range(13, 30));
             reader.seekTo(5);
             assertThat(readAll(reader)).containsExactlyElementsOf(range(5, 30));
+        }
+    }
+
+    /** Every group's journal directory is named "journal": the meters of two must not merge. */
+    @Test
+    void twoJournalsWithTheSameDirectoryNameKeepTheirOwnMeters() throws Exception {
+        try (Journal a = Journal.open(JournalConfig.of(dir.resolve("cg-1/journal"), 1 << 24), registry, clock);
+                Journal b = Journal.open(JournalConfig.of(dir.resolve("cg-2/journal"), 1 << 24), registry, clock)) {
+            appendAndRelease(a, data(1, 100));
+            appendAndRelease(b, data(1, 300));
+            appendAndRelease(b, data(2, 300));
+            assertThat(registry.get("datamover.journal.retained.bytes").gauges()).hasSize(2);
+            String tagOfA = a.config().directory().toString();
+            String tagOfB = b.config().directory().toString();
+            assertThat(registry.get("datamover.journal.retained.bytes").tag("journal", tagOfA).gauge().value())
+                    .isEqualTo(a.retainedBytes());
+            assertThat(registry.get("datamover.journal.records.appended").tag("journal", tagOfB).counter().count())
+                    .isEqualTo(2);
         }
     }
 

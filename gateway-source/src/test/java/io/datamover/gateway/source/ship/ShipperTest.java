@@ -3,6 +3,7 @@ package io.datamover.gateway.source.ship;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.datamover.gateway.source.CgIdentity;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.protocol.BlockWrite;
@@ -37,8 +38,7 @@ class ShipperTest {
     private static final int CG = 7;
     private static final int BLOCK = 4096;
     private static final DiskInfo DISK = new DiskInfo(3, "vm-7-root", 1L << 30, BLOCK);
-    private static final ShipperIdentity IDENTITY = new ShipperIdentity("gw-src-1", "pair-dc1-dc2", CG, "vm-7",
-            List.of(DISK));
+    private static final CgIdentity IDENTITY = new CgIdentity("pair-dc1-dc2", CG, "vm-7", List.of(DISK));
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
     @TempDir
@@ -80,8 +80,8 @@ class ShipperTest {
     }
 
     private void startShipper(ShipperConfig config) {
-        shipper = Shipper.start(config, IDENTITY, journal, seq -> owner.execute(() -> journal.release(seq)), registry,
-                clock);
+        shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal,
+                seq -> owner.execute(() -> journal.release(seq)), registry, clock);
     }
 
     /** Appends the records on the journal's owner thread, syncs once and tells the shipper. */
