@@ -49,8 +49,8 @@ class PipelineTest {
             long sourceAllocated = Disks.allocatedBytes(source);
             assertThat(Disks.allocatedBytes(pipeline.replica("root"))).isLessThanOrEqualTo(sourceAllocated
                     + sourceAllocated / 100);
-            assertThat(pipeline.counter(pipeline.sourceMetrics, "datamover.source.receiver.records"))
-                    .isEqualTo(pipeline.tap.tap().lastSeq()); // every record went through the journal
+            assertThat(Pipeline.counter(pipeline.local.sourceMetrics(), "datamover.source.receiver.records"))
+                    .isEqualTo(pipeline.tapLastSeq()); // every record went through the journal
         }
     }
 
@@ -69,7 +69,7 @@ class PipelineTest {
 
             pipeline.awaitReplicaCaughtUp(CATCH_UP);
             assertThat(Disks.sha256(pipeline.replica("vm2"))).isEqualTo(Disks.sha256(source));
-            double coalesced = pipeline.counter(pipeline.sourceMetrics, "datamover.source.coalesced.records");
+            double coalesced = Pipeline.counter(pipeline.local.sourceMetrics(), "datamover.source.coalesced.records");
             assertThat(coalesced).as("overwritten records dropped before shipping").isGreaterThanOrEqualTo(90);
         }
     }
@@ -83,7 +83,7 @@ class PipelineTest {
         try (Pipeline pipeline = new Pipeline(base, Map.of("big", source), 100)) {
             pipeline.awaitReplicaCaughtUp(Duration.ofSeconds(180));
             long seconds = (System.nanoTime() - started) / 1_000_000_000L;
-            double read = pipeline.counter(pipeline.tapMetrics, "datamover.tap.sync.bytes.read");
+            double read = Pipeline.counter(pipeline.local.tapMetrics(), "datamover.tap.sync.bytes.read");
             assertThat(read).as("the sync reads only allocated extents").isLessThanOrEqualTo(
                     (double) Disks.allocatedBytes(source));
             Disks.assertSameContentReadingOnlyData(source, pipeline.replica("big"));

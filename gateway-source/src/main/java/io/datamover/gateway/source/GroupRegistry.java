@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,6 +111,15 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     List<SourceGroup> groups() {
         return new ArrayList<>(groups.values());
+    }
+
+    /** Every group's status, ordered by cg id; from any thread. */
+    List<SourceGroupStatus> statuses() {
+        return groups.values().stream()
+                .sorted(Comparator.comparingInt(g -> g.identity().cgId()))
+                .map(g -> new SourceGroupStatus(g.identity(), attachedTaps.containsKey(g.identity().cgId()),
+                        g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.shipper().status()))
+                .toList();
     }
 
     @Override

@@ -21,6 +21,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,6 +92,16 @@ public final class SourceGateway implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
+    }
+
+    /** The status of every consistency group this gateway holds, ordered by cg id; from any thread. */
+    public List<SourceGroupStatus> consistencyGroups() {
+        return groups.statuses();
+    }
+
+    /** The status of consistency group {@code cgId}, if this gateway holds it. */
+    public Optional<SourceGroupStatus> consistencyGroup(int cgId) {
+        return groups.statuses().stream().filter(s -> s.identity().cgId() == cgId).findFirst();
     }
 
     /**

@@ -1,0 +1,224 @@
+package io.datamover.cli.local;
+
+import io.datamover.applier.ReplicaState;
+import io.datamover.gateway.source.SourceGateway;
+import io.datamover.gateway.source.SourceGatewayConfig;
+import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.source.ship.ShipperConfig;
+import io.datamover.gateway.target.ConsistencyGroupStatus;
+import io.datamover.gateway.target.TargetGateway;
+import io.datamover.gateway.target.TargetGatewayConfig;
+import io.datamover.tap.ReplicatingTap;
+import io.datamover.tap.TapConfig;
+import io.datamover.tap.sender.SenderConfig;
+import io.datamover.tap.sync.InitialSync;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The whole data path in one JVM on real loopback sockets, for the demo, benchmarks and integration tests: a tap
+ * serving the exports over NBD, a source gateway journaling under {@code base/source-data}, a target gateway
+ * spooling under {@code base/target-data} and applying to sparse replicas under {@code base/replicas}. Every
+ * component is the real one, as the daemons run it; only the process boundary is missing.
+ */
+public final class LocalPipeline implements AutoCloseable {
+    public static final String PAIR = "local-pair";
+
+    private final int cgId;
+    private final MeterRegistry tapMetrics;
+    private final MeterRegistry sourceMetrics;
+    private final MeterRegistry targetMetrics;
+    private final TargetGateway target;
+    private final SourceGateway source;
+    private final ReplicatingTap tap;
+    private final Path replicas;
+
+    private LocalPipeline(Builder b) throws Exception {
+        cgId = b.cgId;
+        tapMetrics = b.tapMetrics;
+        sourceMetrics = b.sourceMetrics;
+        targetMetrics = b.targetMetrics;
+        replicas = b.base.resolve("replicas");
+        target = TargetGateway.start(TargetGatewayConfig.builder(b.base.resolve("target-data"), replicas)
+                .listen("127.0.0.1", 0).build(), targetMetrics);
+        SourceGateway startedSource = null;
+        try {
+            ShipperConfig shipper = ShipperConfig.builder("127.0.0.1", target.address().getPort())
+                    .batch(b.batchIntervalMs, b.batchMaxBytes).compressionEnabled(b.compression)
+                    .reconnect(50, 500, 0.1).build();
+            startedSource = SourceGateway.start(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
+                    b.base.resolve("source-data"), shipper).journalMaxBytes(b.journalMaxBytes).build(),
+                    sourceMetrics, InstantSource.system());
+            TapConfig.Builder tapConfig = TapConfig.builder().port(0).stateDir(b.base.resolve("tap-state"))
+                    .ioThreads(4).consistencyGroupId(cgId).initialSync(b.initialSync);
+            b.exports.forEach(tapConfig::export);
+            TapConfig config = tapConfig.build();
+            SenderConfig sender = SenderConfig.builder("127.0.0.1", startedSource.address().getPort())
+                    .identity("tap-local", PAIR)
+                    .consistencyGroup(cgId, b.cgName, ReplicatingTap.disksOf(config))
+                    .reconnect(50, 500, 0.1)
+                    .build();
+            tap = ReplicatingTap.start(config, sender, Duration.ofSeconds(10), tapMetrics, InstantSource.system());
+            source = startedSource;
+        } catch (Exception | Error e) {
+            if (startedSource != null) {
+                startedSource.close();
+            }
+            target.close();
+            throw e;
+        }
+    }
+
+    /** A pipeline whose files live under {@code base} (created as needed). */
+    public static Builder builder(Path base) {
+        return new Builder(base);
+    }
+
+    public ReplicatingTap tap() {
+        return tap;
+    }
+
+    public SourceGateway source() {
+        return source;
+    }
+
+    public TargetGateway target() {
+        return target;
+    }
+
+    public MeterRegistry tapMetrics() {
+        return tapMetrics;
+    }
+
+    public MeterRegistry sourceMetrics() {
+        return sourceMetrics;
+    }
+
+    public MeterRegistry targetMetrics() {
+        return targetMetrics;
+    }
+
+    public int cgId() {
+        return cgId;
+    }
+
+    /** Where an NBD client attaches {@code export}. */
+    public String nbdUri(String export) {
+        return "nbd://127.0.0.1:" + tap.tap().port() + "/" + export;
+    }
+
+    /** The replica file of {@code disk} (an export name). */
+    public Path replica(String disk) {
+        return replicas.resolve("cg-" + Integer.toUnsignedString(cgId)).resolve(disk + ".img");
+    }
+
+    /** The source gateway's view of the group (lag, RPO, journal use), once the tap has connected. */
+    public Optional<SourceGroupStatus> sourceStatus() {
+        return source.consistencyGroup(cgId);
+    }
+
+    /** The target's view of the group (applied seq, replica states), once the source has connected. */
+    public Optional<ConsistencyGroupStatus> targetStatus() {
+        return target.consistencyGroup(cgId);
+    }
+
+    /** True when the target has applied every write the tap ordered and every replica is UP_TO_DATE. */
+    public boolean caughtUp() {
+        long last = tap.tap().lastSeq();
+        return targetStatus()
+                .filter(s -> s.appliedSeq() == last && s.failure().isEmpty()
+                        && s.replicaStates().values().stream().allMatch(ReplicaState.UP_TO_DATE::equals))
+                .isPresent();
+    }
+
+    /** Closes the tap (its last writes acknowledged), then the source gateway, then the target gateway. */
+    @Override
+    public void close() throws Exception {
+        try {
+            tap.close();
+        } finally {
+            try {
+                source.close();
+            } finally {
+                target.close();
+            }
+        }
+    }
+
+    /** Options of a {@link LocalPipeline}; the defaults are the daemons'. */
+    public static final class Builder {
+        private final Path base;
+        private final Map<String, Path> exports = new LinkedHashMap<>();
+        private int cgId = 1;
+        private String cgName = "vm-local";
+        private long batchIntervalMs = 100;
+        private int batchMaxBytes = 8 << 20;
+        private boolean compression = true;
+        private long journalMaxBytes = 1L << 30;
+        private InitialSync initialSync = InitialSync.AUTO;
+        private MeterRegistry tapMetrics = new SimpleMeterRegistry();
+        private MeterRegistry sourceMetrics = new SimpleMeterRegistry();
+        private MeterRegistry targetMetrics = new SimpleMeterRegistry();
+
+        private Builder(Path base) {
+            this.base = Objects.requireNonNull(base, "base");
+        }
+
+        /** A disk of the consistency group: its NBD export name and its image file. */
+        public Builder export(String name, Path image) {
+            exports.put(name, image);
+            return this;
+        }
+
+        public Builder consistencyGroup(int id, String name) {
+            cgId = id;
+            cgName = name;
+            return this;
+        }
+
+        public Builder batch(long intervalMs, int maxBytes) {
+            batchIntervalMs = intervalMs;
+            batchMaxBytes = maxBytes;
+            return this;
+        }
+
+        public Builder compression(boolean enabled) {
+            compression = enabled;
+            return this;
+        }
+
+        public Builder journalMaxBytes(long bytes) {
+            journalMaxBytes = bytes;
+            return this;
+        }
+
+        public Builder initialSync(InitialSync mode) {
+            initialSync = mode;
+            return this;
+        }
+
+        /** The registries each component reports to (by default one {@link SimpleMeterRegistry} each). */
+        public Builder metrics(MeterRegistry tap, MeterRegistry source, MeterRegistry target) {
+            tapMetrics = tap;
+            sourceMetrics = source;
+            targetMetrics = target;
+            return this;
+        }
+
+        /** Starts target gateway, source gateway and tap, in that order, each connecting to the next. */
+        public LocalPipeline start() throws Exception {
+            if (exports.isEmpty()) {
+                throw new IllegalArgumentException("a pipeline needs at least one export");
+            }
+            return new LocalPipeline(this);
+        }
+    }
+}
