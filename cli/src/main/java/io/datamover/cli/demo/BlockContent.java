@@ -1,7 +1,7 @@
 package io.datamover.cli.demo;
 
-import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -19,22 +19,17 @@ final class BlockContent {
         this.random = new SplittableRandom(seed);
     }
 
-    /** Fills {@code length} bytes: a fifth zeros, two fifths text-like, two fifths random. */
-    void fill(ByteBuf out, int length) {
+    /** Fills {@code block}: a fifth of the time zeros, two fifths text-like, two fifths random. */
+    void fill(byte[] block) {
         int pick = random.nextInt(5);
         if (pick == 0) {
-            out.writeZero(length);
+            Arrays.fill(block, (byte) 0);
         } else if (pick <= 2) {
-            for (int i = 0; i < length; i++) {
-                out.writeByte(WORDS[(i + random.nextInt(4)) % WORDS.length]);
+            for (int i = 0; i < block.length; i++) {
+                block[i] = WORDS[(i + random.nextInt(4)) % WORDS.length];
             }
         } else {
-            for (int i = 0; i < length; i += 8) {
-                long v = random.nextLong();
-                for (int b = 0; b < 8 && i + b < length; b++) {
-                    out.writeByte((int) (v >>> (8 * b)));
-                }
-            }
+            random.nextBytes(block);
         }
     }
 }
