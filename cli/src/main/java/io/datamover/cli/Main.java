@@ -18,7 +18,28 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line {@code args} (a daemon's config file first expanded into flags); the exit status. */
+    static int execute(String... args) {
+        CommandLine commandLine = new CommandLine(new Main()).setParameterExceptionHandler(Main::usageError);
+        String[] expanded;
+        try {
+            expanded = ConfigFile.expand(commandLine, args);
+        } catch (CommandLine.ParameterException e) {
+            return usageError(e, args);
+        }
+        return commandLine.execute(expanded);
+    }
+
+    /** A wrong flag or setting: one line that says what to fix (not the whole usage), exit status 2. */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String name = command.getCommandSpec().qualifiedName();
+        command.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+        command.getErr().flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @Override

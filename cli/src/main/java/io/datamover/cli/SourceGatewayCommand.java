@@ -69,6 +69,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             description = "Wire bytes of those batches, at most (default: ${DEFAULT-VALUE}).")
     long bytesInFlight;
 
+    @CommandLine.Mixin
+    ConfigFile.Option configFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

@@ -74,6 +74,9 @@ public final class TapCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     InitialSync initialSync;
 
+    @CommandLine.Mixin
+    ConfigFile.Option configFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

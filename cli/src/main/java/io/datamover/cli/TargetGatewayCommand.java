@@ -48,6 +48,9 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             description = "thin: zero ranges become holes; thick: zeros are written (default: ${DEFAULT-VALUE}).")
     String provisioning;
 
+    @CommandLine.Mixin
+    ConfigFile.Option configFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 

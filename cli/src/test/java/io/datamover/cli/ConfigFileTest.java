@@ -1,0 +1,98 @@
+package io.datamover.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ConfigFileTest {
+    @TempDir
+    Path dir;
+
+    private Path config(String text) throws IOException {
+        Path file = dir.resolve("datamover.properties");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    /** Parses {@code args} as Main would, config file expanded, and returns the subcommand's object. */
+    private static <T> T parse(String... args) {
+        CommandLine root = new CommandLine(new Main());
+        CommandLine.ParseResult result = root.parseArgs(ConfigFile.expand(root, args));
+        return result.subcommand().commandSpec().commandLine().getCommand();
+    }
+
+    @Test
+    void settingsOfTheFileBecomeOptionsAndFlagsOverrideThem() throws IOException {
+        Path file = config("""
+                # the protected site
+                listen = 127.0.0.1:10811
+                target = dr-site:10810
+                data-dir = /var/lib/datamover/journal
+                batch-interval = 250
+                journal-max = 4G
+                """);
+        SourceGatewayCommand command = parse("source-gateway", "--config", file.toString(), "--batch-interval=50");
+        assertThat(command.listen).isEqualTo(new HostPort("127.0.0.1", 10811));
+        assertThat(command.target).isEqualTo(new HostPort("dr-site", 10810));
+        assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/datamover/journal"));
+        assertThat(command.journalMaxBytes).isEqualTo(4L << 30);
+        assertThat(command.batchIntervalMs).isEqualTo(50); // the flag wins over the file
+    }
+
+    @Test
+    void aRepeatableOptionTakesCommaSeparatedValues() throws IOException {
+        Path file = config("export = root=/images/root.img, data=/images/data.img\ngateway = gw:10811\n"
+                + "state-dir = /var/lib/datamover/tap\n");
+        TapCommand command = parse("tap", "--config=" + file);
+        assertThat(command.exports).containsExactly(
+                java.util.Map.entry("root", Path.of("/images/root.img")),
+                java.util.Map.entry("data", Path.of("/images/data.img")));
+    }
+
+    @Test
+    void anUnknownSettingIsAUsageErrorNamingIt() throws IOException {
+        Path file = config("data-dir = /d\nreplica-dir = /r\nbatch-intervall = 100\n");
+        assertThatThrownBy(() -> parse("target-gateway", "--config", file.toString()))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("unknown setting 'batch-intervall'");
+    }
+
+    @Test
+    void aBadConfigExitsWithStatus2AndAOneLineError() throws IOException {
+        Path file = config("no-such-setting = 1\n");
+        assertThat(runMain("target-gateway", "--config", file.toString()).exitCode).isEqualTo(2);
+        Outcome missing = runMain("target-gateway", "--config", dir.resolve("absent.properties").toString());
+        assertThat(missing.exitCode).isEqualTo(2);
+        assertThat(missing.stderr.lines().findFirst().orElse("")).contains("cannot read config file");
+    }
+
+    @Test
+    void aBadValueInTheFileIsReportedLikeABadFlag() throws IOException {
+        Path file = config("listen = nowhere\ndata-dir = /d\nreplica-dir = /r\n");
+        Outcome outcome = runMain("target-gateway", "--config", file.toString());
+        assertThat(outcome.exitCode).isEqualTo(2);
+        assertThat(outcome.stderr).contains("is not HOST:PORT");
+    }
+
+    private record Outcome(int exitCode, String stderr) {}
+
+    private static Outcome runMain(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(Main.execute(args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+}
