@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
  * {@code datamover ack-receiver}: a stand-in for the source gateway that checks and acknowledges but stores
  * nothing, so the tap alone can be benchmarked with replication on (see docs/benchmarks.md).
  */
-@Command(name = "ack-receiver", mixinStandardHelpOptions = true,
+@Command(name = "ack-receiver", header = "Benchmark stand-in for a source gateway: checks and acknowledges, stores nothing.",
+        mixinStandardHelpOptions = true,
         description = "Stand-in source gateway for demos and benchmarks: accepts taps, checks every frame, seq and CRC, and acknowledges (it does not batch or compress, to stay cheap in benchmarks). It STORES NOTHING: its acks are not durable.")
 public final class AckReceiverCommand implements Callable<Integer> {
     @Option(names = "--listen", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Asynchronous block replication for disaster recovery.",
+        footer = {"", "New here? Run 'datamover demo', then 'datamover COMMAND --help' for any command."},
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
                 AckReceiverCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

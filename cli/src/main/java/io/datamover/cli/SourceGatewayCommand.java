@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code datamover source-gateway}: journals the taps' writes and ships them to the target gateway. */
-@Command(name = "source-gateway", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "source-gateway", header = "Protected site: journal the taps' writes durably and ship them to the target gateway.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs at the protected site. Taps connect to it; their writes are appended to a durable journal"
                 + " per consistency group (Chronicle Queue, one fdatasync per group commit) and acknowledged once"
                 + " durable. Each journal is cut into batches, coalesced, LZ4-compressed and shipped to the target"

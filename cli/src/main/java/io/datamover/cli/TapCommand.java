@@ -20,7 +20,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code datamover tap}: serves disks over NBD, intercepts every write and streams it to the source gateway. */
-@Command(name = "tap", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "tap", header = "Serve disks over NBD on the hypervisor host and stream every write to the source gateway.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. The guest is never stalled: a short gateway outage is ridden through in the window, and when the gateway is too slow or away too long only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);

@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code datamover target-gateway}: receives batches from source gateways, spools them and applies them to replicas. */
-@Command(name = "target-gateway", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "target-gateway", header = "Recovery site: receive batches, spool them and apply them in order to thin replicas.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "Runs at the recovery site. Accepts source gateways, verifies every batch, spools it durably "
                 + "(acknowledged DURABLE), applies it to the replica disks strictly in order (acknowledged APPLIED). "
                 + "Replicas live in <replica-dir>/cg-<id>/<disk>.img, spools in <data-dir>/cg-<id>/spool/. "

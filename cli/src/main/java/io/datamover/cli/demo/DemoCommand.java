@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * {@code datamover demo}: the whole data path on loopback in one process (tap, source gateway, target gateway,
  * replica), a guest writing through NBD, live figures, then catch-up, verification and a summary.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", header = "Replicate a demo disk through tap, source and target gateway on this machine (~1 min).",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Shows datamover replicating a disk, on this machine, in about a minute.",
                 "Creates a sparse source disk with some data on it in a temporary directory; starts the tap (NBD), the"
                         + " source gateway (journal) and the target gateway (replica) on loopback; the initial sync"
