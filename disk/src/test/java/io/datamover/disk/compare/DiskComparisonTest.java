@@ -85,10 +85,15 @@ class DiskComparisonTest {
     void writtenZerosEqualAHoleThoughTheAllocationDiffers() throws IOException {
         try (SparseFile s = SparseFile.create(source(), 8L * MIB); SparseFile r = SparseFile.create(replica(), 8L * MIB)) {
             byte[] thick = new byte[8 * MIB];
+            byte[] first = random(4, MIB);
             byte[] data = random(5, 100 * KIB);
+            System.arraycopy(first, 0, thick, 0, first.length);
             System.arraycopy(data, 0, thick, 3 * MIB, data.length);
+            System.arraycopy(data, 0, thick, 5 * MIB + 40 * KIB, data.length);
             write(s, 0, thick);                              // thick: every byte written
-            write(r, 3L * MIB, data);                        // thin: only the data
+            write(r, 0, first);                              // thin: only the data; the holes after the data at
+            write(r, 3L * MIB, data);                        // 3 MiB and before the data at 5 MiB + 40 KiB must
+            write(r, 5L * MIB + 40 * KIB, data);             // read as zeros, not as the first MiB's bytes
             s.fdatasync();
             r.fdatasync();
         }
@@ -97,8 +102,8 @@ class DiskComparisonTest {
 
         assertThat(report.equal()).isTrue();
         assertThat(report.source().allocatedBytes()).isEqualTo(8L * MIB);
-        assertThat(report.replica().allocatedBytes()).isEqualTo(100L * KIB);
-        assertThat(report.bytesRead()).isEqualTo(8L * MIB + 100L * KIB);
+        assertThat(report.replica().allocatedBytes()).isEqualTo(MIB + 200L * KIB);
+        assertThat(report.bytesRead()).isEqualTo(8L * MIB + MIB + 200L * KIB);
     }
 
     @Test
