@@ -1,7 +1,10 @@
 package io.datamover.cli.demo;
 
 import io.datamover.cli.ByteSize;
+import io.datamover.cli.VerifyReportText;
 import io.datamover.cli.local.LocalPipeline;
+import io.datamover.disk.compare.ComparisonReport;
+import io.datamover.disk.compare.DiskComparison;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import java.io.IOException;
@@ -123,8 +126,9 @@ public final class DemoCommand implements Callable<Integer> {
             double catchUpSeconds = (System.nanoTime() - writesStopped) / 1e9;
             out.println(figures.line());
             out.println();
-            out.println("  comparing the replica with the source ...");
-            ReplicaCheck check = ReplicaCheck.compare(disk, pipeline.replica(EXPORT));
+            out.println("  comparing the replica with the source (datamover verify) ...");
+            ComparisonReport check = DiskComparison.compare(disk, pipeline.replica(EXPORT),
+                    DiskComparison.DEFAULT_REGION_BYTES);
             return summary(pipeline, figures, guest, caughtUp, catchUpSeconds, check);
         }
     }
@@ -149,7 +153,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private boolean summary(LocalPipeline pipeline, LiveFigures figures, Workload guest, boolean caughtUp,
-            double catchUpSeconds, ReplicaCheck check) {
+            double catchUpSeconds, ComparisonReport check) {
         long lastSeq = pipeline.tap().tap().lastSeq();
         ShipperStatus shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping).orElse(null);
         String replicaStates = pipeline.targetStatus()
@@ -177,7 +181,9 @@ public final class DemoCommand implements Callable<Integer> {
                 ? String.format("replica at seq %,d, %.1f s after the writes stopped", lastSeq, catchUpSeconds)
                 : String.format("NOT caught up after %.0f s", catchUpSeconds));
         out.printf("  replica      %s%n", replicaStates);
-        out.printf("  verify       %s%n", check.describe());
+        out.printf("  verify       %s%n", VerifyReportText.verdict(check));
+        out.printf("  thin         allocated: source %,.1f MiB, replica %,.1f MiB (of %,d MiB)%n",
+                check.source().allocatedBytes() / MIB, check.replica().allocatedBytes() / MIB, diskBytes >> 20);
         out.printf("  result       %s%n", ok ? "OK: the replica equals the source" : "FAILED (see above)");
         return ok;
     }
