@@ -31,6 +31,8 @@ final class ShipperMetrics implements AutoCloseable {
     private final List<Meter> meters = new ArrayList<>();
     private final Counter reconnects;
     private final Counter gaps;
+    /** The latest error on the link to the target, for status; null until one happens. */
+    private volatile String lastError;
 
     ShipperMetrics(MeterRegistry registry, String cgLabel, Supplier<ShipperStatus> status) {
         this.registry = registry;
@@ -81,11 +83,17 @@ final class ShipperMetrics implements AutoCloseable {
         reconnects.increment();
     }
 
-    void gapFound() {
+    void gapFound(String message) {
         gaps.increment();
+        lastError = "refused the target: " + ErrorCode.SEQ_GAP.name() + ": " + message;
+    }
+
+    String lastError() {
+        return lastError;
     }
 
     void protocolError(ErrorCode code, ErrorOrigin origin) {
+        lastError = (origin == ErrorOrigin.PEER ? "target said " : "refused the target: ") + code.name();
         register(Counter.builder("datamover.source.ship.errors")
                 .description("protocol errors on the connection to the target")
                 .tags(tags.and("code", code.name(), "origin", origin.name().toLowerCase()))
