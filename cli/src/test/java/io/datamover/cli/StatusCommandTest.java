@@ -29,7 +29,7 @@ class StatusCommandTest {
             String address = "127.0.0.1:" + server.address().getPort();
 
             assertThat(run("status", "--gateway", address)).isZero();
-            assertThat(out.toString()).contains("cg 3 (null) of pair p: UP_TO_DATE", "disk root");
+            assertThat(out.toString()).contains("cg 3 of pair p: UP_TO_DATE", "disk root");
 
             out.getBuffer().setLength(0);
             assertThat(run("status", "--gateway", address, "--json")).isZero();

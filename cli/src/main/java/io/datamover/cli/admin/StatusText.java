@@ -18,7 +18,8 @@ public final class StatusText {
                         " consistency groups").append('\n');
         for (StatusReport.Group g : report.groups()) {
             out.append('\n');
-            line(out, "cg %s (%s) of pair %s: %s", g.cg(), g.name(), g.pair(), g.state());
+            line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),
+                    g.state());
             line(out, "  seq:        last %s, applied %s", integer(g.lastSeq()), integer(g.appliedSeq()));
             line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),
                     mib(g.lagBytes()));
