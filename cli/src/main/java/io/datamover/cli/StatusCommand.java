@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code datamover status}: asks a daemon's admin port for its status and prints it. */
-@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "status", header = "Print a daemon's status (replication state, lag, RPO, throughput) from its admin port.",
+        mixinStandardHelpOptions = true, sortOptions = false,
         description = "Prints the status a daemon's admin port serves (tap, source or target gateway: their --admin"
                 + " address): per consistency group its replication state, applied seq, lag in seconds, records"
                 + " and bytes, journal (or spool or window) use, throughput, compression ratio, RPO against its"
