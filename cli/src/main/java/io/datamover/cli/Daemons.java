@@ -1,10 +1,16 @@
 package io.datamover.cli;
 
+import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.StatusSource;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * What every daemon command shares: serve until SIGTERM (or SIGINT), then close once, on the main thread; and an
@@ -45,6 +51,35 @@ final class Daemons {
         } finally {
             closed.countDown();
         }
+    }
+
+    /** A daemon and its admin side (ticker, admin port), closed together: the admin side first. */
+    record WithAdmin<T extends AutoCloseable>(T daemon, DaemonAdmin admin) implements AutoCloseable {
+        @Override
+        public void close() throws Exception {
+            try {
+                admin.close();
+            } finally {
+                daemon.close();
+            }
+        }
+    }
+
+    /**
+     * Starts the daemon, then its admin side on {@code admin} (none when empty) with the status {@code status}
+     * makes of it; a daemon whose admin side fails to start is closed again.
+     */
+    static <T extends AutoCloseable> Starter<WithAdmin<T>> withAdmin(Starter<T> starter,
+            Optional<InetSocketAddress> admin, PrometheusMeterRegistry registry, Function<T, StatusSource> status) {
+        return () -> {
+            T daemon = starter.start();
+            try {
+                return new WithAdmin<>(daemon, DaemonAdmin.start(admin, registry, status.apply(daemon)));
+            } catch (Exception | Error e) {
+                daemon.close();
+                throw e;
+            }
+        };
     }
 
     /** {@code <prefix>-<host name>} as a protocol identifier, or {@code prefix} when the host name is unusable. */

@@ -3,9 +3,17 @@ package io.datamover.cli;
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGatewayConfig;
 import io.datamover.gateway.source.ship.ShipperConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.RpoObjectiveMonitor;
+import io.datamover.cli.admin.RpoObjectives;
+import io.datamover.cli.admin.SourceGatewayStatus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,13 +81,32 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ConfigFile.Option configFile;
 
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9811", paramLabel = "HOST:PORT|off",
+            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
+                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
+    String admin;
+
+    @Option(names = "--rpo-objective", defaultValue = "30", paramLabel = "SECONDS",
+            description = "Target RPO of every consistency group: crossing it logs a warning, sets the metric"
+                    + " datamover.source.rpo.objective.breached and shows BREACHED in status; 0: none"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double rpoObjectiveSeconds;
+
+    @Option(names = "--rpo-objective-cg", paramLabel = "CG=SECONDS",
+            description = "Target RPO of one consistency group, over --rpo-objective; repeatable.")
+    Map<Integer, Double> rpoObjectivePerGroup = new LinkedHashMap<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         SourceGatewayConfig config;
+        Optional<InetSocketAddress> adminAddress;
+        RpoObjectives objectives;
         try {
+            adminAddress = DaemonAdmin.parseAddress(admin);
+            objectives = new RpoObjectives(rpoObjectiveSeconds, rpoObjectivePerGroup);
             if (!compression.equals("lz4") && !compression.equals("none")) {
                 throw new IllegalArgumentException("--compression must be lz4 or none, not " + compression);
             }
@@ -94,9 +121,12 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());
         }
-        Daemons.runUntilSigterm("source-gateway",
-                () -> SourceGateway.start(config, new SimpleMeterRegistry(), InstantSource.system()),
-                gateway -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", gateway.address(),
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
+                () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
+                gateway -> new SourceGatewayStatus(gatewayId, gateway,
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry))),
+                running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;
     }

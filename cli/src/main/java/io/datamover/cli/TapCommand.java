@@ -4,7 +4,10 @@ import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sync.InitialSync;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.TapStatus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +15,7 @@ import java.time.InstantSource;
 import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,6 +81,10 @@ public final class TapCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9810", paramLabel = "HOST:PORT|off",
+            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
+                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
+    String admin;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -85,7 +93,9 @@ public final class TapCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TapConfig tapConfig;
         SenderConfig senderConfig;
+        Optional<InetSocketAddress> adminAddress;
         try {
+            adminAddress = DaemonAdmin.parseAddress(admin);
             TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
                     .initialSync(initialSync)
@@ -104,10 +114,12 @@ public final class TapCommand implements Callable<Integer> {
         }
         TapConfig tap = tapConfig;
         SenderConfig sender = senderConfig;
-        Daemons.runUntilSigterm("tap", () -> ReplicatingTap.start(tap, sender,
-                Duration.ofSeconds(connectWaitSeconds), new SimpleMeterRegistry(), InstantSource.system()),
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
+                Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
+                running -> new TapStatus(sender.senderId(), running, sender, registry)),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}",
-                        exports.keySet(), nbd.host(), running.tap().port(), cgId, pair, gateway));
+                        exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway));
         return 0;
     }
 

@@ -3,9 +3,13 @@ package io.datamover.cli;
 import io.datamover.applier.Provisioning;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.TargetGatewayStatus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +55,10 @@ public final class TargetGatewayCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
+    @Option(names = "--admin", defaultValue = "127.0.0.1:9812", paramLabel = "HOST:PORT|off",
+            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
+                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
+    String admin;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -58,7 +66,9 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TargetGatewayConfig config;
+        Optional<InetSocketAddress> adminAddress;
         try {
+            adminAddress = DaemonAdmin.parseAddress(admin);
             config = TargetGatewayConfig.builder(dataDir, replicaDir)
                     .listen(listen.host(), listen.port())
                     .pairId(pair)
@@ -70,9 +80,12 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid target gateway configuration: " + e.getMessage());
         }
-        Daemons.runUntilSigterm("target-gateway", () -> TargetGateway.start(config, new SimpleMeterRegistry()),
-                gateway -> LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
-                        gateway.address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning()));
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> TargetGateway.start(config, registry),
+                adminAddress, registry,
+                gateway -> new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes, registry)),
+                running -> LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
+                        running.daemon().address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning()));
         return 0;
     }
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code datamover verify}: compares a source disk with its replica and says whether they are equal. */
-@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+@Command(name = "verify", header = "Compare a replica with its source disk region by region (holes skipped); exit 0 when equal.",
+        mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = "Compares two disk images (sparse files or block devices) region by region with SHA-256 "
                 + "digests and lists the regions that differ. Only data is read: a range that is a hole on both "

@@ -6,6 +6,7 @@ import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RecordKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,6 +110,22 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         attachedTaps.remove(hello.cgId(), tap);
     }
 
+    @Override
+    public void tapError(Hello hello, String error) {
+        SourceGroup group = groups.get(hello.cgId());
+        if (group != null) {
+            group.tapError(error);
+        }
+    }
+
+    @Override
+    public void syncMarker(Hello hello, int disk, RecordKind kind) {
+        SourceGroup group = groups.get(hello.cgId());
+        if (group != null) {
+            group.syncMarker(disk, kind == RecordKind.SYNC_BEGIN);
+        }
+    }
+
     List<SourceGroup> groups() {
         return new ArrayList<>(groups.values());
     }
@@ -118,7 +135,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         return groups.values().stream()
                 .sorted(Comparator.comparingInt(g -> g.identity().cgId()))
                 .map(g -> new SourceGroupStatus(g.identity(), attachedTaps.containsKey(g.identity().cgId()),
-                        g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.shipper().status()))
+                        g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.disksSyncing(),
+                        g.lastTapError(), g.shipper().status()))
                 .toList();
     }
 

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -21,6 +23,10 @@ final class SourceGroup implements AutoCloseable {
     private final CgIdentity identity;
     private final JournalWriter writer;
     private final Shipper shipper;
+    /** Disks whose SYNC_BEGIN came from the tap since this gateway started, and not yet their SYNC_END. */
+    private final Set<Integer> disksSyncing = ConcurrentHashMap.newKeySet();
+    /** Why the latest tap connection of this group ended on an error; null when none did. */
+    private volatile String lastTapError;
 
     private SourceGroup(CgIdentity identity, JournalWriter writer, Shipper shipper) {
         this.identity = identity;
@@ -74,6 +80,26 @@ final class SourceGroup implements AutoCloseable {
 
     Shipper shipper() {
         return shipper;
+    }
+
+    void syncMarker(int disk, boolean begins) {
+        if (begins) {
+            disksSyncing.add(disk);
+        } else {
+            disksSyncing.remove(disk);
+        }
+    }
+
+    Set<Integer> disksSyncing() {
+        return Set.copyOf(disksSyncing);
+    }
+
+    void tapError(String error) {
+        lastTapError = error;
+    }
+
+    String lastTapError() {
+        return lastTapError;
     }
 
     /** Stops shipping, then makes what the tap sent durable and closes the journal. */

@@ -1,6 +1,7 @@
 package io.datamover.gateway.source;
 
 import io.datamover.gateway.source.ship.ShipperStatus;
+import java.util.Set;
 
 /**
  * One consistency group as the source gateway sees it, for status, the demo and benchmarks.
@@ -9,7 +10,35 @@ import io.datamover.gateway.source.ship.ShipperStatus;
  * @param tapConnected a tap is attached and streaming into the journal
  * @param journalBytes bytes the journal retains (records not yet released behind the target's acks)
  * @param journalMaxBytes the journal's configured bound; at it the tap is sent to bitmap mode
+ * @param disksSyncing disk ids whose SYNC_BEGIN the tap sent since this gateway started, without their SYNC_END
+ *     yet (a sync begun before a restart of this gateway is not known here)
+ * @param lastTapError why the latest tap connection ended on an error (either side's), or null
  * @param shipping what has been shipped and applied, the lag and the RPO
  */
 public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long journalBytes, long journalMaxBytes,
-        ShipperStatus shipping) {}
+        Set<Integer> disksSyncing, String lastTapError, ShipperStatus shipping) {
+
+    /** The group's replication as the source gateway can tell it (docs/pipeline.md, "Status"). */
+    public enum Mode {
+        /** A tap is attached and its writes are journaled and shipped. */
+        STREAMING,
+        /** A tap is attached and a sync of at least one disk is in the stream (SYNC_BEGIN without SYNC_END). */
+        RESYNCING,
+        /**
+         * No tap is attached: its guest's writes, if any, are kept as dirty bits at the tap (or the tap is down);
+         * the gateway cannot tell which, so it does not claim BITMAP.
+         */
+        DISCONNECTED
+    }
+
+    public SourceGroupStatus {
+        disksSyncing = Set.copyOf(disksSyncing);
+    }
+
+    public Mode mode() {
+        if (!tapConnected) {
+            return Mode.DISCONNECTED;
+        }
+        return disksSyncing.isEmpty() ? Mode.STREAMING : Mode.RESYNCING;
+    }
+}

@@ -14,6 +14,7 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.netty.channel.Channel;
@@ -49,6 +50,12 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
 
         /** The tap's connection is gone; called once, after a successful {@link #attachTap}. */
         void tapDetached(Hello hello, TapLink tap);
+
+        /** The connection of {@code hello}'s tap ends on an error, raised by either side; for status. */
+        void tapError(Hello hello, String error);
+
+        /** A SYNC_BEGIN or SYNC_END of {@code disk} was accepted from {@code hello}'s tap; for status. */
+        void syncMarker(Hello hello, int disk, RecordKind kind);
     }
 
     private enum State { AWAITING_HELLO, ATTACHING, STREAMING, CLOSED }
@@ -89,6 +96,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                     ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
             case ErrorFrame error -> {
                 metrics.peerError(error.code());
+                reportError("tap said " + error.code() + ": " + error.message());
                 LOG.warn("tap {} closed its connection with {}: {}", who(ctx), error.code(), error.message());
                 ctx.close();
             }
@@ -163,6 +171,9 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         // The frame decoder has already checked the payload against the CRC the tap took.
         expectedSeq++;
         metrics.received(r.write().length());
+        if (r.write().kind().isMarker()) {
+            groups.syncMarker(hello, r.write().disk(), r.write().kind());
+        }
         r.retain(); // the writer owns it from here; this handler releases the frame after this method
         if (!writer.append(r, this)) {
             ctx.channel().config().setAutoRead(false);
@@ -181,6 +192,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         channel.eventLoop().execute(() -> {
             if (channel.isActive()) {
                 metrics.refused(why.code());
+                reportError("refused the tap: " + why.getMessage());
                 channel.writeAndFlush(ErrorFrame.of(why)).addListener(ChannelFutureListener.CLOSE);
             }
         });
@@ -215,6 +227,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         ProtocolException p = ProtocolException.findIn(cause);
         ErrorFrame error = p != null ? ErrorFrame.of(p) : ErrorFrame.of(ErrorCode.INTERNAL, String.valueOf(cause));
         metrics.refused(error.code());
+        reportError("refused the tap: " + error.message());
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
@@ -233,6 +246,13 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         }
         state = State.CLOSED;
         ctx.fireChannelInactive();
+    }
+
+    /** Tells the group, once the HELLO named one, why its tap's connection ends. */
+    private void reportError(String error) {
+        if (hello != null) {
+            groups.tapError(hello, error);
+        }
     }
 
     private static String who(ChannelHandlerContext ctx) {

@@ -142,7 +142,7 @@ public final class Shipper implements AutoCloseable {
                 lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
-                metrics.coalescedBytes.get());
+                metrics.coalescedBytes.get(), metrics.lastError());
     }
 
     /** Stops cutting, closes the connection, closes the reader on its thread and waits for the thread. */
@@ -263,10 +263,10 @@ public final class Shipper implements AutoCloseable {
      * connection is refused, and retried with a growing backoff.
      */
     private void refuseGap(TargetSession session, long firstSeq) {
-        metrics.gapFound();
         String message = "cg " + identity.cgLabel() + ": the target holds up to seq " + session.lastSentSeq
                 + " but the source journal continues at seq " + firstSeq + " (released up to "
                 + journal.releasedSeq() + "): the replica needs a resync";
+        metrics.gapFound(message);
         LOG.error(message);
         cutter.discard();
         active = null;

@@ -3,6 +3,7 @@ package io.datamover.gateway.source.ship;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.netty.ErrorOrigin;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -31,6 +32,10 @@ final class ShipperMetrics implements AutoCloseable {
     private final List<Meter> meters = new ArrayList<>();
     private final Counter reconnects;
     private final Counter gaps;
+    private final DistributionSummary batchRecords;
+    private final DistributionSummary batchBytes;
+    /** The latest error on the link to the target, for status; null until one happens. */
+    private volatile String lastError;
 
     ShipperMetrics(MeterRegistry registry, String cgLabel, Supplier<ShipperStatus> status) {
         this.registry = registry;
@@ -60,6 +65,11 @@ final class ShipperMetrics implements AutoCloseable {
         this.gaps = register(Counter.builder("datamover.source.ship.gaps")
                 .description("connections where the target's resume point was not in the journal").tags(tags)
                 .register(registry));
+        this.batchRecords = register(DistributionSummary.builder("datamover.source.batch.records")
+                .description("records (seqs) a shipped batch covers").tags(tags).register(registry));
+        this.batchBytes = register(DistributionSummary.builder("datamover.source.batch.size")
+                .description("frame bytes of a shipped batch, as sent").baseUnit("bytes").tags(tags)
+                .register(registry));
     }
 
     void shipped(long records, long bodyBytes, long bodyWire, long frameBytes, int dropped, long droppedBytes) {
@@ -70,6 +80,8 @@ final class ShipperMetrics implements AutoCloseable {
         wireBytesOut.addAndGet(frameBytes);
         coalescedRecords.addAndGet(dropped);
         coalescedBytes.addAndGet(droppedBytes);
+        batchRecords.record(records);
+        batchBytes.record(frameBytes);
     }
 
     double compressionRatio() {
@@ -81,11 +93,17 @@ final class ShipperMetrics implements AutoCloseable {
         reconnects.increment();
     }
 
-    void gapFound() {
+    void gapFound(String message) {
         gaps.increment();
+        lastError = "refused the target: " + ErrorCode.SEQ_GAP.name() + ": " + message;
+    }
+
+    String lastError() {
+        return lastError;
     }
 
     void protocolError(ErrorCode code, ErrorOrigin origin) {
+        lastError = (origin == ErrorOrigin.PEER ? "target said " : "refused the target: ") + code.name();
         register(Counter.builder("datamover.source.ship.errors")
                 .description("protocol errors on the connection to the target")
                 .tags(tags.and("code", code.name(), "origin", origin.name().toLowerCase()))

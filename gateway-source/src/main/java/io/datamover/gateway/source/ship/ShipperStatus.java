@@ -12,8 +12,9 @@ package io.datamover.gateway.source.ship;
  * @param rpoSeconds age of the oldest record durable at the source that the target has not applied
  * @param oldestUnappliedMicros tap time of that record, or {@link Long#MAX_VALUE} when none is known
  * @param compressionRatio body bytes before compression over bytes sent (1 when nothing shipped)
+ * @param lastError the latest error on the link to the target ({@code CODE (origin)}), or null when none
  */
 public record ShipperStatus(boolean connected, long durableSeq, long shippedSeq, long appliedSeq, long lagRecords,
         long lagBytes, double rpoSeconds, long oldestUnappliedMicros, int batchesInFlight, long bytesInFlight,
         long batchesShipped, long recordsShipped, long bodyBytesShipped, long wireBytesOut, double compressionRatio,
-        long coalescedRecords, long coalescedBytes) {}
+        long coalescedRecords, long coalescedBytes, String lastError) {}

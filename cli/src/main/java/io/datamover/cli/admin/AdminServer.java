@@ -1,0 +1,113 @@
+package io.datamover.cli.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A daemon's admin port: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
+ * /status?format=text} (the table {@code datamover status} prints) and {@code GET /health}. GET only (HEAD too);
+ * anything else is 405, unknown paths 404. Two threads and a short queue: a scraper storm cannot take memory or
+ * threads from the data path (when both threads are busy and the queue is full, the accepting thread serves the
+ * request itself, so accepting slows down instead of queueing more).
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+    private static final String TEXT = "text/plain; charset=utf-8";
+
+    private final HttpServer server;
+    private final ThreadPoolExecutor executor;
+
+    private AdminServer(HttpServer server, ThreadPoolExecutor executor) {
+        this.server = server;
+        this.executor = executor;
+    }
+
+    /**
+     * Listens on {@code address} (port 0 picks a free one) and serves {@code registry} and {@code status}; the
+     * status supplier is called on an admin thread per request.
+     */
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+            Supplier<StatusReport> status) throws IOException {
+        HttpServer server = HttpServer.create(address, 16);
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("admin-http-", 0).daemon(true).factory(),
+                new ThreadPoolExecutor.CallerRunsPolicy());
+        server.setExecutor(executor);
+        server.createContext("/", exchange -> handle(exchange, registry, status));
+        server.start();
+        AdminServer admin = new AdminServer(server, executor);
+        LOG.info("admin port on http://{}:{}/ (/metrics, /status, /health)", address.getHostString(),
+                admin.address().getPort());
+        return admin;
+    }
+
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
+    private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry,
+            Supplier<StatusReport> status) throws IOException {
+        try (exchange) {
+            try {
+                route(exchange, registry, status);
+            } catch (RuntimeException e) {
+                LOG.warn("admin request {} failed", exchange.getRequestURI(), e);
+                reply(exchange, 500, TEXT, "internal error: " + e + "\n");
+            }
+        }
+    }
+
+    private static void route(HttpExchange exchange, PrometheusMeterRegistry registry,
+            Supplier<StatusReport> status) throws IOException {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+            reply(exchange, 405, TEXT, "only GET is served here\n");
+            return;
+        }
+        String query = exchange.getRequestURI().getRawQuery();
+        switch (exchange.getRequestURI().getPath()) {
+            case "/metrics" -> reply(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape());
+            case "/status" -> {
+                StatusReport report = status.get();
+                if ("format=text".equals(query)) {
+                    reply(exchange, 200, TEXT, StatusText.render(report));
+                } else {
+                    reply(exchange, 200, "application/json", StatusJson.render(report));
+                }
+            }
+            case "/health" -> reply(exchange, 200, TEXT, "ok\n");
+            default -> reply(exchange, 404, TEXT, "not found; try /metrics, /status, /status?format=text, /health\n");
+        }
+    }
+
+    private static void reply(HttpExchange exchange, int code, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(code, head ? -1 : bytes.length == 0 ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    /** Stops listening; requests being served get a second to finish. */
+    @Override
+    public void close() {
+        server.stop(1);
+        executor.shutdownNow();
+    }
+}

@@ -1,0 +1,66 @@
+package io.datamover.cli.admin;
+
+import io.datamover.gateway.source.SourceGateway;
+import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.source.ship.ShipperStatus;
+import io.datamover.protocol.DiskInfo;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The source gateway's status: per group its mode (STREAMING, RESYNCING or DISCONNECTED, see
+ * {@link SourceGroupStatus.Mode}), seqs, lag and RPO against its objective, journal use, throughput (records
+ * journaled and body bytes shipped per second over the last 10 s), compression and last error.
+ */
+public final class SourceGatewayStatus implements StatusSource {
+    private final String id;
+    private final SourceGateway gateway;
+    private final RpoObjectiveMonitor rpo;
+    private final Rates rates = new Rates(10, System::nanoTime);
+
+    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo) {
+        this.id = id;
+        this.gateway = gateway;
+        this.rpo = rpo;
+    }
+
+    @Override
+    public void tick() {
+        for (SourceGroupStatus group : gateway.consistencyGroups()) {
+            String cg = group.identity().cgLabel();
+            rates.sample("records/" + cg, group.shipping().durableSeq());
+            rates.sample("bytes/" + cg, group.shipping().bodyBytesShipped());
+        }
+        rpo.check();
+    }
+
+    @Override
+    public StatusReport report() {
+        return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList());
+    }
+
+    private StatusReport.Group group(SourceGroupStatus g) {
+        ShipperStatus s = g.shipping();
+        String cg = g.identity().cgLabel();
+        int cgId = g.identity().cgId();
+        double objective = rpo.objectiveSeconds(cgId);
+        String lastError = Stream.of(g.lastTapError(), s.lastError()).filter(Objects::nonNull)
+                .collect(Collectors.collectingAndThen(Collectors.joining("; "), e -> e.isEmpty() ? null : e));
+        return new StatusReport.Group(cg, g.identity().cgName(), g.identity().pairId(), g.mode().name(),
+                s.durableSeq(), s.appliedSeq(), s.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
+                g.journalMaxBytes(), rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg),
+                s.compressionRatio(), objective > 0 ? objective : null, rpo.breached(cgId), lastError,
+                disks(g));
+    }
+
+    /** A disk being synced is RESYNCING, the others follow the group. */
+    private static List<StatusReport.Disk> disks(SourceGroupStatus g) {
+        SourceGroupStatus.Mode mode = g.mode();
+        return g.identity().disks().stream().map((DiskInfo d) -> new StatusReport.Disk(d.name(), d.sizeBytes(),
+                mode != SourceGroupStatus.Mode.DISCONNECTED && g.disksSyncing().contains(d.id())
+                        ? SourceGroupStatus.Mode.RESYNCING.name() : mode == SourceGroupStatus.Mode.RESYNCING
+                        ? SourceGroupStatus.Mode.STREAMING.name() : mode.name())).toList();
+    }
+}

@@ -1,0 +1,86 @@
+package io.datamover.cli.admin;
+
+import java.util.List;
+import java.util.Locale;
+
+/** Renders a {@link StatusReport} as JSON: field names as in the records, nulls for what the daemon cannot know. */
+public final class StatusJson {
+    private StatusJson() {}
+
+    public static String render(StatusReport report) {
+        StringBuilder out = new StringBuilder(512);
+        out.append("{\"daemon\":").append(string(report.daemon()))
+                .append(",\"id\":").append(string(report.id()))
+                .append(",\"groups\":[");
+        List<StatusReport.Group> groups = report.groups();
+        for (int i = 0; i < groups.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            group(out, groups.get(i));
+        }
+        return out.append("]}\n").toString();
+    }
+
+    private static void group(StringBuilder out, StatusReport.Group g) {
+        out.append("{\"cg\":").append(string(g.cg()))
+                .append(",\"name\":").append(string(g.name()))
+                .append(",\"pair\":").append(string(g.pair()))
+                .append(",\"state\":").append(string(g.state()))
+                .append(",\"lastSeq\":").append(g.lastSeq())
+                .append(",\"appliedSeq\":").append(g.appliedSeq())
+                .append(",\"lagSeconds\":").append(number(g.lagSeconds()))
+                .append(",\"lagRecords\":").append(g.lagRecords())
+                .append(",\"lagBytes\":").append(g.lagBytes())
+                .append(",\"queueBytes\":").append(g.queueBytes())
+                .append(",\"queueMaxBytes\":").append(g.queueMaxBytes())
+                .append(",\"recordsPerSecond\":").append(number(g.recordsPerSecond()))
+                .append(",\"bytesPerSecond\":").append(number(g.bytesPerSecond()))
+                .append(",\"compressionRatio\":").append(number(g.compressionRatio()))
+                .append(",\"rpoObjectiveSeconds\":").append(number(g.rpoObjectiveSeconds()))
+                .append(",\"rpoBreached\":").append(g.rpoBreached())
+                .append(",\"lastError\":").append(string(g.lastError()))
+                .append(",\"disks\":[");
+        for (int i = 0; i < g.disks().size(); i++) {
+            StatusReport.Disk d = g.disks().get(i);
+            out.append(i > 0 ? "," : "").append("{\"name\":").append(string(d.name()))
+                    .append(",\"sizeBytes\":").append(d.sizeBytes())
+                    .append(",\"state\":").append(string(d.state())).append('}');
+        }
+        out.append("]}");
+    }
+
+    /** A JSON number, or null for an unknown or non-finite one (JSON has no NaN). */
+    private static String number(Double value) {
+        if (value == null || !Double.isFinite(value)) {
+            return "null";
+        }
+        return String.format(Locale.ROOT, "%.3f", value);
+    }
+
+    /** A JSON string with quotes, backslashes and control characters escaped, or null. */
+    static String string(String value) {
+        if (value == null) {
+            return "null";
+        }
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

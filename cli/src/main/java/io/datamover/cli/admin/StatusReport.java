@@ -1,0 +1,48 @@
+package io.datamover.cli.admin;
+
+import java.util.List;
+
+/**
+ * What a daemon's {@code GET /status} reports: one entry per consistency group, one line per disk. A field a daemon
+ * cannot know is null (the target does not know the tap-time age of the oldest write, the source gateway does not
+ * know the replica disks' states), and renders as "-" or JSON null.
+ *
+ * @param daemon {@code tap}, {@code source-gateway} or {@code target-gateway}
+ * @param id the daemon's identity in handshakes
+ */
+public record StatusReport(String daemon, String id, List<Group> groups) {
+    public StatusReport {
+        groups = List.copyOf(groups);
+    }
+
+    /**
+     * One consistency group.
+     *
+     * @param cg the cg id, unsigned decimal
+     * @param state the group's replication state as this daemon can tell it (docs/pipeline.md, "Status")
+     * @param lastSeq highest seq this daemon holds: ordered (tap), durable in the journal (source), held (target)
+     * @param appliedSeq highest seq applied on the replicas, as far as this daemon knows
+     * @param lagSeconds age of the oldest write acknowledged to the guest that the replica does not hold yet
+     * @param lagRecords records past {@code appliedSeq} (tap: not yet durable at the source gateway)
+     * @param lagBytes bytes of those records
+     * @param queueBytes bytes held for replication here: the tap's window, the journal, the target's spool
+     * @param queueMaxBytes the bound of that queue, when there is one
+     * @param recordsPerSecond records in per second, over the last few seconds
+     * @param bytesPerSecond bytes out (source: shipped, before compression) or in (target) per second
+     * @param compressionRatio bytes before compression over bytes sent
+     * @param rpoObjectiveSeconds the RPO objective of the group; null when it has none
+     * @param rpoBreached {@code lagSeconds} is past the objective
+     * @param lastError the latest error of the group, or null
+     */
+    public record Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
+            Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
+            Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio, Double rpoObjectiveSeconds,
+            boolean rpoBreached, String lastError, List<Disk> disks) {
+        public Group {
+            disks = List.copyOf(disks);
+        }
+    }
+
+    /** One disk of a group and its replication state as this daemon can tell it; the size when known. */
+    public record Disk(String name, Long sizeBytes, String state) {}
+}

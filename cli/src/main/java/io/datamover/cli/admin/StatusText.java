@@ -1,0 +1,60 @@
+package io.datamover.cli.admin;
+
+import java.util.Locale;
+
+/**
+ * Renders a {@link StatusReport} for people: one block per consistency group, one line per disk, in seconds, MiB
+ * and ratios; "-" for what the daemon cannot know.
+ */
+public final class StatusText {
+    private static final double MIB = 1024.0 * 1024.0;
+
+    private StatusText() {}
+
+    public static String render(StatusReport report) {
+        StringBuilder out = new StringBuilder(512);
+        out.append(report.daemon()).append(' ').append(report.id()).append(": ")
+                .append(report.groups().size()).append(report.groups().size() == 1 ? " consistency group" :
+                        " consistency groups").append('\n');
+        for (StatusReport.Group g : report.groups()) {
+            out.append('\n');
+            line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),
+                    g.state());
+            line(out, "  seq:        last %s, applied %s", integer(g.lastSeq()), integer(g.appliedSeq()));
+            line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),
+                    mib(g.lagBytes()));
+            line(out, "  rpo:        %s%s%s", seconds(g.lagSeconds()),
+                    g.rpoObjectiveSeconds() == null ? "" : " (objective " + seconds(g.rpoObjectiveSeconds()) + ")",
+                    g.rpoBreached() ? " BREACHED" : "");
+            line(out, "  queue:      %s of %s", mib(g.queueBytes()), mib(g.queueMaxBytes()));
+            line(out, "  throughput: %s records/s, %s/s", decimal(g.recordsPerSecond()), mib(g.bytesPerSecond()));
+            line(out, "  compression: %s", g.compressionRatio() == null ? "-"
+                    : String.format(Locale.ROOT, "%.2fx", g.compressionRatio()));
+            line(out, "  last error: %s", g.lastError() == null ? "none" : g.lastError());
+            for (StatusReport.Disk d : g.disks()) {
+                line(out, "  disk %-16s %10s  %s", d.name(), mib(d.sizeBytes()), d.state());
+            }
+        }
+        return out.toString();
+    }
+
+    private static void line(StringBuilder out, String format, Object... args) {
+        out.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    private static String integer(Long value) {
+        return value == null ? "-" : Long.toString(value);
+    }
+
+    private static String decimal(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f", value);
+    }
+
+    private static String seconds(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.1f s", value);
+    }
+
+    private static String mib(Number bytes) {
+        return bytes == null ? "-" : String.format(Locale.ROOT, "%.1f MiB", bytes.doubleValue() / MIB);
+    }
+}

@@ -1,0 +1,50 @@
+package io.datamover.cli.admin;
+
+import io.datamover.protocol.DiskInfo;
+import io.datamover.tap.ReplicatingTap;
+import io.datamover.tap.sender.SenderConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+
+/**
+ * The tap's status: its group's replication mode (STREAMING, RESYNCING or BITMAP, the tap is where it is decided),
+ * the last seq ordered and the last one durable at the source gateway, the window in use, and the records ordered
+ * and bytes sent per second.
+ */
+public final class TapStatus implements StatusSource {
+    private static final String BYTES_SENT = "datamover.sender.bytes.sent";
+
+    private final String id;
+    private final ReplicatingTap tap;
+    private final SenderConfig sender;
+    private final MeterRegistry registry;
+    private final String cg;
+    private final Rates rates = new Rates(10, System::nanoTime);
+
+    public TapStatus(String id, ReplicatingTap tap, SenderConfig sender, MeterRegistry registry) {
+        this.id = id;
+        this.tap = tap;
+        this.sender = sender;
+        this.registry = registry;
+        this.cg = Integer.toUnsignedString(sender.cgId());
+    }
+
+    @Override
+    public void tick() {
+        rates.sample("records", tap.tap().lastSeq());
+        rates.sample("bytes", StatusSource.count(registry, BYTES_SENT, Integer.toString(sender.cgId())));
+    }
+
+    @Override
+    public StatusReport report() {
+        String mode = tap.tap().mode().name();
+        long last = tap.tap().lastSeq();
+        long durable = tap.sender().durableSeq();
+        List<StatusReport.Disk> disks = sender.disks().stream()
+                .map((DiskInfo d) -> new StatusReport.Disk(d.name(), d.sizeBytes(), mode)).toList();
+        return new StatusReport("tap", id, List.of(new StatusReport.Group(cg, sender.cgName(), sender.pairId(), mode,
+                last, null, null, Math.max(0, last - durable), null, tap.sender().windowBytesInUse(),
+                sender.windowBytes(), rates.perSecond("records"), rates.perSecond("bytes"), null, null, false,
+                tap.sender().isConnected() ? null : "not connected to the source gateway", disks)));
+    }
+}

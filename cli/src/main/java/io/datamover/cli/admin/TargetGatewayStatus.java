@@ -1,0 +1,69 @@
+package io.datamover.cli.admin;
+
+import io.datamover.applier.ReplicaState;
+import io.datamover.gateway.target.ConsistencyGroupStatus;
+import io.datamover.gateway.target.TargetGateway;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The target gateway's status: per group the replica state (UP_TO_DATE only when every disk is; INCONSISTENT when
+ * any disk is), held and applied seqs, the spool, throughput (records applied and body bytes received per second)
+ * and why applying stopped, if it did. The target does not know tap-time ages: the lag in seconds is the source
+ * gateway's.
+ */
+public final class TargetGatewayStatus implements StatusSource {
+    private static final String BYTES_RECEIVED = "datamover.target.bytes.received";
+
+    private final String id;
+    private final TargetGateway gateway;
+    private final long spoolMaxBytes;
+    private final MeterRegistry registry;
+    private final Rates rates = new Rates(10, System::nanoTime);
+
+    public TargetGatewayStatus(String id, TargetGateway gateway, long spoolMaxBytes, MeterRegistry registry) {
+        this.id = id;
+        this.gateway = gateway;
+        this.spoolMaxBytes = spoolMaxBytes;
+        this.registry = registry;
+    }
+
+    @Override
+    public void tick() {
+        for (ConsistencyGroupStatus group : gateway.consistencyGroups()) {
+            String cg = Integer.toUnsignedString(group.cgId());
+            rates.sample("records/" + cg, group.appliedSeq());
+            rates.sample("bytes/" + cg, StatusSource.count(registry, BYTES_RECEIVED, cg));
+        }
+    }
+
+    @Override
+    public StatusReport report() {
+        return new StatusReport("target-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList());
+    }
+
+    private StatusReport.Group group(ConsistencyGroupStatus g) {
+        String cg = Integer.toUnsignedString(g.cgId());
+        List<StatusReport.Disk> disks = g.replicaStates().entrySet().stream()
+                .map(e -> new StatusReport.Disk(e.getKey(), null, e.getValue().name())).toList();
+        return new StatusReport.Group(cg, null, g.pairId(), groupState(g.replicaStates().values()), g.heldSeq(),
+                g.appliedSeq(), null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
+                spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
+                g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
+    }
+
+    /** The group is only as good as its worst disk. */
+    static String groupState(Collection<ReplicaState> states) {
+        if (states.isEmpty()) {
+            return ReplicaState.INCONSISTENT.name();
+        }
+        if (states.contains(ReplicaState.INCONSISTENT)) {
+            return ReplicaState.INCONSISTENT.name();
+        }
+        if (states.stream().allMatch(ReplicaState.PROMOTED::equals)) {
+            return ReplicaState.PROMOTED.name();
+        }
+        return states.contains(ReplicaState.PROMOTED) ? "MIXED" : ReplicaState.UP_TO_DATE.name();
+    }
+}

@@ -1,0 +1,38 @@
+package io.datamover.cli.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class StatusRenderingTest {
+
+    @Test
+    void jsonEscapesStringsAndWritesNullForWhatIsNotKnown() {
+        String json = StatusJson.render(Reports.report());
+
+        assertThat(json).startsWith("{\"daemon\":\"source-gateway\",\"id\":\"gw-1\",\"groups\":[{\"cg\":\"7\","
+                + "\"name\":\"vm \\\"seven\\\"\\n\"");
+        assertThat(json).contains("\"lagSeconds\":12.340", "\"appliedSeq\":100", "\"rpoObjectiveSeconds\":30.000",
+                "\"rpoBreached\":false", "\"lastError\":null",
+                "{\"name\":\"data\",\"sizeBytes\":null,\"state\":\"RESYNCING\"}");
+    }
+
+    @Test
+    void jsonEscapesControlCharacters() {
+        assertThat(StatusJson.string("a\u0001b\\c\t")).isEqualTo("\"a\\u0001b\\\\c\\t\"");
+        assertThat(StatusJson.string(null)).isEqualTo("null");
+    }
+
+    @Test
+    void textShowsOneBlockPerGroupAndOneLinePerDiskInHumanUnits() {
+        String text = StatusText.render(Reports.report());
+
+        assertThat(text).contains("cg 7 (vm \"seven\"\n) of pair pair-a: STREAMING",
+                "seq:        last 120, applied 100", "lag:        12.3 s, 20 records, 3.0 MiB",
+                "rpo:        12.3 s (objective 30.0 s)", "queue:      5.0 MiB of 1024.0 MiB",
+                "throughput: 40.0 records/s, 2.5 MiB/s", "compression: 1.75x", "last error: none");
+        assertThat(text).containsPattern("disk root +10240.0 MiB  STREAMING")
+                .containsPattern("disk data +-  RESYNCING");
+        assertThat(text).doesNotContain("BREACHED");
+    }
+}
