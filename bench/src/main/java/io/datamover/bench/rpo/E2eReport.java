@@ -38,7 +38,9 @@ public final class E2eReport {
         row(md, "phase 1: wire bytes per written byte", fmt("%.3f", s.wirePerWrittenByte())
                 + " (per shipped record byte " + fmt("%.3f", s.wirePerShippedByte()) + ", coalesced away "
                 + mb(s.coalescedBytes()) + ")");
-        row(md, "phase 1: RPO p50 / p99 / max (pipeline, end-to-end)", rpo(s.pipelineRpo()) + "; " + rpo(s.endToEndRpo()));
+        row(md, "phase 1: RPO p50 / p99 / max (pipeline; end-to-end)", rpo(s.pipelineRpo()) + "; "
+                + rpo(s.endToEndRpo()));
+        row(md, "phase 1: oldest write waited at, slowest 10% of samples", stages(s));
         r.halfRate().ifPresent(h -> {
             row(md, "phase 2: fio rate limit / wrote", mbps(h.workload().rateBytesPerSecond()) + " / "
                     + mbps(h.fioBytesPerSecond()));
@@ -50,6 +52,7 @@ public final class E2eReport {
                     "**" + rpo(h.pipelineRpo()) + "**");
             row(md, "**phase 2: RPO p50 / p99 / max, end-to-end** (tap seq to replica applied)",
                     "**" + rpo(h.endToEndRpo()) + "**");
+            row(md, "phase 2: oldest write waited at, slowest 10% of samples", stages(h));
             row(md, "phase 2: goal p99 < 1 s", "pipeline " + verdict(h.pipelineRpo()) + ", end-to-end "
                     + verdict(h.endToEndRpo()));
             row(md, "phase 2: drain after fio stopped", h.drained() ? secs(h.drainSeconds()) : "did not drain");
@@ -60,6 +63,20 @@ public final class E2eReport {
             row(md, "**run stopped early**", r.problem());
         }
         return md.toString();
+    }
+
+    private static String stages(PhaseResult p) {
+        if (p.slowestTenthWaitedAt().isEmpty()) {
+            return "no samples";
+        }
+        StringBuilder text = new StringBuilder();
+        for (WaitStage stage : WaitStage.values()) {
+            int n = p.slowestTenthWaitedAt().getOrDefault(stage, 0);
+            if (n > 0) {
+                text.append(text.isEmpty() ? "" : ", ").append(stage.label()).append(' ').append(n);
+            }
+        }
+        return text.toString();
     }
 
     private static String verdict(Distribution d) {

@@ -115,7 +115,7 @@ public final class EndToEndRun {
                 shipAfter.bodyBytesShipped() - shipBefore.bodyBytesShipped(),
                 shipAfter.wireBytesOut() - shipBefore.wireBytesOut(),
                 shipAfter.coalescedBytes() - shipBefore.coalescedBytes(), worst, samples.pipeline(),
-                samples.endToEnd(), drain);
+                samples.endToEnd(), samples.slowestTenth(), drain);
     }
 
     /** Seconds until the target applied the tap's last write; NaN on timeout or once the tap is in BITMAP mode. */

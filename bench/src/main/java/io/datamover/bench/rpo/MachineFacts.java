@@ -48,7 +48,7 @@ public record MachineFacts(String cpuModel, int jvmCores, String nproc, String l
         for (String candidate : List.of(name, name.replaceFirst("p?\\d+$", ""))) {
             Path flag = Path.of("/sys/block", candidate, "queue", "rotational");
             if (Files.isReadable(flag)) {
-                return "1".equals(firstLine(flag)) ? "rotational" : "ssd (non-rotational)";
+                return "1".equals(firstLine(flag)) ? "rotational as the kernel reports it" : "non-rotational";
             }
         }
         return UNKNOWN;

@@ -1,6 +1,7 @@
 package io.datamover.bench.rpo;
 
 import io.datamover.tap.replication.ReplicationMode;
+import java.util.Map;
 
 /**
  * One write phase: what fio wrote, what the replica absorbed while it wrote, what that cost on the wire (counted
@@ -12,11 +13,17 @@ import io.datamover.tap.replication.ReplicationMode;
  * @param shippedBodyBytes record bytes the source shipped for this phase, after coalescing, before compression
  * @param wireBytes batch frame bytes the source sent for this phase
  * @param worstTapMode STREAMING unless the tap fell behind (BITMAP: the source refused records)
+ * @param slowestTenthWaitedAt where the oldest unapplied write waited, counted over the slowest tenth of samples
  * @param drainSeconds from fio's exit until the target applied the tap's last write; NaN if it never did
  */
 public record PhaseResult(Workload workload, double writeSeconds, long fioBytes, long appliedBytes,
         long shippedBodyBytes, long wireBytes, long coalescedBytes, ReplicationMode worstTapMode,
-        Distribution pipelineRpo, Distribution endToEndRpo, double drainSeconds) {
+        Distribution pipelineRpo, Distribution endToEndRpo, Map<WaitStage, Integer> slowestTenthWaitedAt,
+        double drainSeconds) {
+
+    public PhaseResult {
+        slowestTenthWaitedAt = Map.copyOf(slowestTenthWaitedAt);
+    }
 
     public double appliedBytesPerSecond() {
         return appliedBytes / writeSeconds;

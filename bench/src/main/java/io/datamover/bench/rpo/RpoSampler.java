@@ -4,8 +4,12 @@ import io.datamover.cli.local.LocalPipeline;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.gateway.source.ship.ShipperStatus;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *       plus the local write time; it never understates.
  * </ul>
  *
- * <p>Also notes the worst tap mode seen ({@link ReplicationMode} declares them mildest first). One timer thread
+ * <p>Each sample also notes the {@link WaitStage} of the oldest unapplied write, and the worst tap mode seen ({@link ReplicationMode} declares them mildest first). One timer thread
  * owns all state until {@link #stop()}.
  */
 final class RpoSampler {
@@ -38,6 +42,7 @@ final class RpoSampler {
     private final ArrayDeque<long[]> seqSeen = new ArrayDeque<>();
     private final double[] pipelineRpo;
     private final double[] endToEndRpo;
+    private final WaitStage[] stages;
     private int samples;
     private int ticks;
     private ReplicationMode worstMode = ReplicationMode.STREAMING;
@@ -48,6 +53,7 @@ final class RpoSampler {
         this.maxSamples = maxSamples;
         this.pipelineRpo = new double[maxSamples];
         this.endToEndRpo = new double[maxSamples];
+        this.stages = new WaitStage[maxSamples];
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rpo-sampler");
             t.setDaemon(true);
@@ -71,12 +77,33 @@ final class RpoSampler {
         if (failure != null) {
             throw new IllegalStateException("the RPO sampler failed", failure);
         }
-        return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)),
-                Distribution.of(Arrays.copyOf(endToEndRpo, samples)), worstMode);
+        Distribution endToEnd = Distribution.of(Arrays.copyOf(endToEndRpo, samples));
+        return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)), endToEnd,
+                slowestTenthByStage(endToEnd), worstMode);
     }
 
-    /** The RPO distributions of a phase and the worst tap mode during it. */
-    record Samples(Distribution pipeline, Distribution endToEnd, ReplicationMode worstTapMode) {}
+    /**
+     * The RPO distributions of a phase, where the oldest write waited in its slowest tenth of samples (end-to-end
+     * RPO at or above the p90, and not zero), and the worst tap mode during it.
+     */
+    record Samples(Distribution pipeline, Distribution endToEnd, Map<WaitStage, Integer> slowestTenth,
+            ReplicationMode worstTapMode) {}
+
+    private Map<WaitStage, Integer> slowestTenthByStage(Distribution endToEnd) {
+        Map<WaitStage, Integer> counts = new EnumMap<>(WaitStage.class);
+        if (samples == 0) {
+            return counts;
+        }
+        double[] sorted = Arrays.copyOf(endToEndRpo, samples);
+        Arrays.sort(sorted);
+        double p90 = sorted[Math.max(0, (int) Math.ceil(0.9 * samples) - 1)];
+        for (int i = 0; i < samples; i++) {
+            if (endToEndRpo[i] >= p90 && endToEndRpo[i] > 0) {
+                counts.merge(stages[i], 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
 
     private void tick() {
         try {
@@ -88,11 +115,14 @@ final class RpoSampler {
             // The applied seq is read before the tap's, so it can never look ahead of the writes it counts.
             long applied = sample ? pipeline.targetStatus().map(ConsistencyGroupStatus::appliedSeq).orElse(0L) : 0;
             long now = System.nanoTime();
-            note(now, pipeline.tap().tap().lastSeq());
+            long tapLastSeq = pipeline.tap().tap().lastSeq();
+            note(now, tapLastSeq);
             if (sample) {
-                pipelineRpo[samples] = pipeline.sourceStatus().map(SourceGroupStatus::shipping)
-                        .map(s -> s.rpoSeconds()).orElse(0.0);
+                Optional<ShipperStatus> shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping);
+                pipelineRpo[samples] = shipping.map(ShipperStatus::rpoSeconds).orElse(0.0);
                 endToEndRpo[samples] = endToEndSeconds(now, applied);
+                stages[samples] = WaitStage.of(tapLastSeq, shipping.map(ShipperStatus::durableSeq).orElse(0L),
+                        shipping.map(ShipperStatus::shippedSeq).orElse(0L), applied);
                 samples++;
             }
         } catch (RuntimeException e) {

@@ -35,6 +35,7 @@ class EndToEndRunTest {
         assertThat(half.pipelineRpo().count()).as("a sample every 100 ms for ~3 s").isGreaterThanOrEqualTo(20);
         assertThat(half.endToEndRpo().max()).isFinite().isNotNegative();
         assertThat(half.drained()).isTrue();
+        assertThat(half.slowestTenthWaitedAt()).as("the slowest samples waited somewhere").isNotEmpty();
         ReplicaCheck.Result replica = result.replica().orElseThrow();
         assertThat(replica.matches()).as(replica.problem()).isTrue();
         assertThat(replica.comparedBytes()).isPositive();

@@ -40,4 +40,13 @@ class RpoFiguresTest {
                 "--refill_buffers", "--runtime=60").noneMatch(a -> a.startsWith("--rate"));
         assertThat(w.throttledTo(5_000_000).fioCommand("nbd://h:1/x", 1L << 30)).contains("--rate=5000000");
     }
+
+    @Test
+    void theOldestUnappliedWriteIsPlacedInTheStageItWaitsIn() {
+        // tap gave seqs up to 100, the journal holds 80, the target holds 60 and applied 40
+        assertThat(WaitStage.of(100, 80, 60, 40)).isEqualTo(WaitStage.TARGET_APPLY);
+        assertThat(WaitStage.of(100, 80, 60, 60)).isEqualTo(WaitStage.JOURNAL_TO_TARGET);
+        assertThat(WaitStage.of(100, 80, 80, 80)).isEqualTo(WaitStage.TAP_TO_JOURNAL);
+        assertThat(WaitStage.of(100, 100, 100, 100)).isEqualTo(WaitStage.CAUGHT_UP);
+    }
 }
