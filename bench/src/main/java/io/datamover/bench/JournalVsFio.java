@@ -19,9 +19,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The source journal's append+sync bandwidth against fio's sequential write with fdatasync on the same
@@ -44,8 +41,8 @@ public final class JournalVsFio {
             String value = i + 1 < args.length ? args[i + 1] : usage("missing value for " + args[i]);
             switch (args[i]) {
                 case "--dir" -> dir = Path.of(value);
-                case "--size" -> size = bytes(value);
-                case "--record-size" -> recordSize = Math.toIntExact(bytes(value));
+                case "--size" -> size = Sizes.parse(value);
+                case "--record-size" -> recordSize = Math.toIntExact(Sizes.parse(value));
                 case "--records-per-sync" -> recordsPerSync = Integer.parseInt(value);
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 default -> usage("unknown option " + args[i]);
@@ -71,8 +68,8 @@ public final class JournalVsFio {
         }
         System.out.printf("| mean | %,.0f | %,.0f | **%.2f** |%n", fioSum / rounds, journalSum / rounds,
                 journalSum / fioSum);
-        System.out.printf("%n%s of %s writes, a sync every %d writes (%s per sync)%n", human(size), human(recordSize),
-                recordsPerSync, human((long) recordSize * recordsPerSync));
+        System.out.printf("%n%s of %s writes, a sync every %d writes (%s per sync)%n", Sizes.human(size),
+                Sizes.human(recordSize), recordsPerSync, Sizes.human((long) recordSize * recordsPerSync));
     }
 
     private static double fioMegabytesPerSecond(Path dir, long size, int recordSize, int recordsPerSync)
@@ -87,17 +84,13 @@ public final class JournalVsFio {
             throw new IOException("fio failed: " + json);
         }
         Files.deleteIfExists(file);
-        Matcher m = Pattern.compile("\"write\"\\s*:\\s*\\{.*?\"bw_bytes\"\\s*:\\s*(\\d+)", Pattern.DOTALL).matcher(json);
-        if (!m.find()) {
-            throw new IOException("no write bandwidth in fio's output: " + json);
-        }
-        return Long.parseLong(m.group(1)) / 1e6;
+        return FioOutput.writeField(json, "bw_bytes") / 1e6;
     }
 
     private static double journalMegabytesPerSecond(Path dir, long size, int recordSize, int recordsPerSync)
             throws IOException, JournalStorageException {
         Path journalDir = dir.resolve("journal");
-        deleteTree(journalDir);
+        BenchFiles.deleteTree(journalDir);
         byte[] bytes = new byte[recordSize];
         new SplittableRandom(42).nextBytes(bytes);
         ByteBuf payload = Unpooled.directBuffer(recordSize).writeBytes(bytes);
@@ -129,40 +122,8 @@ public final class JournalVsFio {
         } finally {
             payload.release();
         }
-        deleteTree(journalDir);
+        BenchFiles.deleteTree(journalDir);
         return records * (double) recordSize / ((end - start) / 1e9) / 1e6;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
-
-    private static long bytes(String text) {
-        String t = text.trim().toUpperCase();
-        long unit = switch (t.charAt(t.length() - 1)) {
-            case 'K' -> 1L << 10;
-            case 'M' -> 1L << 20;
-            case 'G' -> 1L << 30;
-            default -> 1;
-        };
-        return Long.parseLong(unit == 1 ? t : t.substring(0, t.length() - 1)) * unit;
-    }
-
-    private static String human(long bytes) {
-        if (bytes >= 1L << 30 && bytes % (1L << 30) == 0) {
-            return (bytes >> 30) + " GiB";
-        }
-        if (bytes >= 1L << 20 && bytes % (1L << 20) == 0) {
-            return (bytes >> 20) + " MiB";
-        }
-        return (bytes >> 10) + " KiB";
     }
 
     private static String usage(String problem) {

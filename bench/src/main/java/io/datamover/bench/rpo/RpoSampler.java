@@ -1,0 +1,162 @@
+package io.datamover.bench.rpo;
+
+import io.datamover.cli.local.LocalPipeline;
+import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.target.ConsistencyGroupStatus;
+import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.gateway.source.ship.ShipperStatus;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Samples a {@link LocalPipeline}'s RPO every 100 ms, two ways:
+ *
+ * <ul>
+ *   <li><b>pipeline</b>: the source gateway's own {@code rpoSeconds}, the age of the oldest record durable in its
+ *       journal that the target has not applied. Blind to writes the tap has acknowledged to the guest but not yet
+ *       handed to (or had synced by) the source.
+ *   <li><b>end-to-end</b>: measured from outside. Every 10 ms the tap's last seq is noted with the time; at a sample,
+ *       the oldest write the target has not applied is seq {@code applied + 1}, which did not exist at the last
+ *       tick its seq was still at or below {@code applied}: the RPO is at most the time since that tick. The tap
+ *       gives a seq before the write reaches its disk and the guest's reply, so this overstates by up to one tick
+ *       plus the local write time; it never understates.
+ * </ul>
+ *
+ * <p>Each sample also notes the {@link WaitStage} of the oldest unapplied write, and the worst tap mode seen ({@link ReplicationMode} declares them mildest first). One timer thread
+ * owns all state until {@link #stop()}.
+ */
+final class RpoSampler {
+    static final long TICK_MS = 10;
+    static final int TICKS_PER_SAMPLE = 10;
+
+    private final LocalPipeline pipeline;
+    private final ScheduledExecutorService timer;
+    private final int maxSamples;
+    /** {time of the last tick the tap's last seq was this, that seq}, seqs increasing; timer thread only. */
+    private final ArrayDeque<long[]> seqSeen = new ArrayDeque<>();
+    private final double[] pipelineRpo;
+    private final double[] endToEndRpo;
+    private final WaitStage[] stages;
+    private int samples;
+    private int ticks;
+    private ReplicationMode worstMode = ReplicationMode.STREAMING;
+    private volatile RuntimeException failure;
+
+    private RpoSampler(LocalPipeline pipeline, int maxSamples) {
+        this.pipeline = pipeline;
+        this.maxSamples = maxSamples;
+        this.pipelineRpo = new double[maxSamples];
+        this.endToEndRpo = new double[maxSamples];
+        this.stages = new WaitStage[maxSamples];
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "rpo-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts sampling; keeps at most {@code maxSamples} samples (later ones are dropped). */
+    static RpoSampler start(LocalPipeline pipeline, int maxSamples) {
+        RpoSampler sampler = new RpoSampler(pipeline, maxSamples);
+        sampler.timer.scheduleAtFixedRate(sampler::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
+        return sampler;
+    }
+
+    /** Stops the timer and returns what it saw. */
+    Samples stop() throws InterruptedException {
+        timer.shutdown();
+        if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the RPO sampler did not stop");
+        }
+        if (failure != null) {
+            throw new IllegalStateException("the RPO sampler failed", failure);
+        }
+        Distribution endToEnd = Distribution.of(Arrays.copyOf(endToEndRpo, samples));
+        return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)), endToEnd,
+                slowestTenthByStage(endToEnd), worstMode);
+    }
+
+    /**
+     * The RPO distributions of a phase, where the oldest write waited in its slowest tenth of samples (end-to-end
+     * RPO at or above the p90, and not zero), and the worst tap mode during it.
+     */
+    record Samples(Distribution pipeline, Distribution endToEnd, Map<WaitStage, Integer> slowestTenth,
+            ReplicationMode worstTapMode) {}
+
+    private Map<WaitStage, Integer> slowestTenthByStage(Distribution endToEnd) {
+        Map<WaitStage, Integer> counts = new EnumMap<>(WaitStage.class);
+        if (samples == 0) {
+            return counts;
+        }
+        double[] sorted = Arrays.copyOf(endToEndRpo, samples);
+        Arrays.sort(sorted);
+        double p90 = sorted[Math.max(0, (int) Math.ceil(0.9 * samples) - 1)];
+        for (int i = 0; i < samples; i++) {
+            if (endToEndRpo[i] >= p90 && endToEndRpo[i] > 0) {
+                counts.merge(stages[i], 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    private void tick() {
+        try {
+            ReplicationMode mode = pipeline.tap().tap().mode();
+            if (mode.ordinal() > worstMode.ordinal()) {
+                worstMode = mode;
+            }
+            boolean sample = ticks++ % TICKS_PER_SAMPLE == 0 && samples < maxSamples;
+            // The applied seq is read before the tap's, so it can never look ahead of the writes it counts.
+            long applied = sample ? pipeline.targetStatus().map(ConsistencyGroupStatus::appliedSeq).orElse(0L) : 0;
+            long now = System.nanoTime();
+            long tapLastSeq = pipeline.tap().tap().lastSeq();
+            note(now, tapLastSeq);
+            if (sample) {
+                Optional<ShipperStatus> shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping);
+                pipelineRpo[samples] = shipping.map(ShipperStatus::rpoSeconds).orElse(0.0);
+                endToEndRpo[samples] = endToEndSeconds(now, applied);
+                stages[samples] = WaitStage.of(tapLastSeq, shipping.map(ShipperStatus::durableSeq).orElse(0L),
+                        shipping.map(ShipperStatus::shippedSeq).orElse(0L), applied);
+                samples++;
+            }
+        } catch (RuntimeException e) {
+            // A failed tick ends the series; stop() reports it rather than returning a short one.
+            failure = e;
+            throw e;
+        }
+    }
+
+    private void note(long now, long lastSeq) {
+        long[] tail = seqSeen.peekLast();
+        if (tail != null && tail[1] == lastSeq) {
+            tail[0] = now;
+        } else {
+            seqSeen.addLast(new long[] {now, lastSeq});
+        }
+    }
+
+    private double endToEndSeconds(long now, long applied) {
+        while (seqSeen.size() > 1 && secondSeq() <= applied) {
+            seqSeen.removeFirst();
+        }
+        long[] newest = seqSeen.peekLast();
+        if (newest[1] <= applied) {
+            return 0;
+        }
+        long[] oldest = seqSeen.peekFirst();
+        // The sampler started with the pipeline caught up, so the first entry is at or below the applied seq.
+        return (now - oldest[0]) / 1e9;
+    }
+
+    private long secondSeq() {
+        var it = seqSeen.iterator();
+        it.next();
+        return it.next()[1];
+    }
+}
