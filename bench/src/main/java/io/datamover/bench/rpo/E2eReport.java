@@ -1,6 +1,7 @@
 package io.datamover.bench.rpo;
 
 import io.datamover.bench.Sizes;
+import io.datamover.cli.VerifyReportText;
 import java.util.Locale;
 
 /** An {@link E2eResult} as markdown: machine, parameters, then the figures. MB is 10^6 bytes. */
@@ -57,8 +58,8 @@ public final class E2eReport {
                     + verdict(h.endToEndRpo()));
             row(md, "phase 2: drain after fio stopped", h.drained() ? secs(h.drainSeconds()) : "did not drain");
         });
-        r.replica().ifPresent(c -> row(md, "replica equals source", c.matches()
-                ? "yes (" + mb(c.comparedBytes()) + " of data extents compared)" : "**NO**: " + c.problem()));
+        r.replica().ifPresent(c -> row(md, "replica equals source", c.equal()
+                ? "yes (" + mb(c.bytesRead()) + " of data extents read)" : "**NO**: " + VerifyReportText.verdict(c)));
         if (!r.problem().isEmpty()) {
             row(md, "**run stopped early**", r.problem());
         }

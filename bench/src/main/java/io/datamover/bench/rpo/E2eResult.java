@@ -1,5 +1,6 @@
 package io.datamover.bench.rpo;
 
+import io.datamover.disk.compare.ComparisonReport;
 import java.util.Optional;
 
 /**
@@ -9,7 +10,7 @@ import java.util.Optional;
  * @param problem why the run stopped early, or empty
  */
 public record E2eResult(E2eOptions options, MachineFacts machine, PhaseResult sustained,
-        Optional<PhaseResult> halfRate, Optional<ReplicaCheck.Result> replica, String problem) {
+        Optional<PhaseResult> halfRate, Optional<ComparisonReport> replica, String problem) {
 
     /** The goal: p99 RPO under one second at half the sustained rate. */
     public static final double RPO_GOAL_SECONDS = 1.0;

@@ -3,6 +3,8 @@ package io.datamover.bench.rpo;
 import io.datamover.bench.BenchFiles;
 import io.datamover.cli.local.LocalPipeline;
 import io.datamover.disk.SparseFile;
+import io.datamover.disk.compare.ComparisonReport;
+import io.datamover.disk.compare.DiskComparison;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.gateway.target.ConsistencyGroupStatus;
@@ -69,8 +71,8 @@ public final class EndToEndRun {
                     }
                 }
             }
-            Optional<ReplicaCheck.Result> replica = problem.isEmpty()
-                    ? Optional.of(ReplicaCheck.compare(image, replicaImage))
+            Optional<ComparisonReport> replica = problem.isEmpty()
+                    ? Optional.of(DiskComparison.compare(image, replicaImage, DiskComparison.DEFAULT_REGION_BYTES))
                     : Optional.empty();
             return new E2eResult(options, machine, sustained, halfRate, replica, problem);
         } finally {

@@ -3,6 +3,7 @@ package io.datamover.bench.rpo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.datamover.disk.compare.ComparisonReport;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,9 @@ class EndToEndRunTest {
         assertThat(half.endToEndRpo().max()).isFinite().isNotNegative();
         assertThat(half.drained()).isTrue();
         assertThat(half.slowestTenthWaitedAt()).as("the slowest samples waited somewhere").isNotEmpty();
-        ReplicaCheck.Result replica = result.replica().orElseThrow();
-        assertThat(replica.matches()).as(replica.problem()).isTrue();
-        assertThat(replica.comparedBytes()).isPositive();
+        ComparisonReport replica = result.replica().orElseThrow();
+        assertThat(replica.equal()).as(replica.differences().toString()).isTrue();
+        assertThat(replica.bytesRead()).isPositive();
         String report = E2eReport.markdown(result);
         assertThat(report).containsPattern("sustained replication rate\\*\\* .* \\| \\*\\*\\d+\\.\\d MB/s\\*\\*")
                 .containsPattern("RPO p50 / p99 / max, pipeline.* \\| \\*\\*\\d+\\.\\d{3} / \\d+\\.\\d{3} / \\d+\\.\\d{3} s")
