@@ -41,7 +41,7 @@ public final class RpoObjectiveMonitor {
             double objective = objectives.secondsFor(cgId);
             if (objective > 0) {
                 watches.computeIfAbsent(cgId, id -> new Watch(group.identity().cgLabel(), objective))
-                        .update(group.shipping().rpoSeconds(), group.shipping().durableSeq(),
+                        .update(group.rpoSeconds(), group.shipping().durableSeq(),
                                 group.shipping().appliedSeq());
             }
         }

@@ -42,7 +42,7 @@ final class LiveFigures {
         tapModesSeen.add(pipeline.tap().tap().mode());
         pipeline.sourceStatus().ifPresent(s -> {
             if (rpoCount < MAX_SAMPLES) {
-                rpoSamples[rpoCount++] = s.shipping().rpoSeconds();
+                rpoSamples[rpoCount++] = s.rpoSeconds();
             }
         });
     }
@@ -61,7 +61,7 @@ final class LiveFigures {
                 source.map(s -> String.format("%.0f/%.0f", s.journalBytes() / MIB, s.journalMaxBytes() / MIB))
                         .orElse("-"),
                 target.map(ConsistencyGroupStatus::appliedSeq).orElse(0L), pipeline.tap().tap().lastSeq(),
-                source.map(s -> s.shipping().rpoSeconds()).orElse(0.0),
+                source.map(SourceGroupStatus::rpoSeconds).orElse(0.0),
                 source.map(s -> s.shipping().lagBytes() / MIB).orElse(0.0),
                 source.map(s -> s.shipping().compressionRatio()).orElse(1.0),
                 target.map(t -> replicaState(t.replicaStates().values())).orElse("(waiting)"),

@@ -3,6 +3,7 @@ package io.datamover.gateway.source;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
@@ -11,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -40,6 +42,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final InstantSource clock;
     private final Map<Integer, SourceGroup> groups = new ConcurrentHashMap<>();
     private final Map<Integer, TapLink> attachedTaps = new ConcurrentHashMap<>();
+    /** When each group without a tap lost it (or was opened without one): the floor of its RPO. */
+    private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
 
@@ -65,6 +69,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             }
             SourceGroup group = SourceGroup.open(directory, identity.get(), config, registry, clock);
             groups.put(identity.get().cgId(), group);
+            tapAbsentSinceMicros.put(identity.get().cgId(), nowMicros());
             LOG.info("cg {} ({}) of pair {}: journal open, {} bytes retained", identity.get().cgLabel(),
                     identity.get().cgName(), identity.get().pairId(), group.writer().journal().retainedBytes());
         }
@@ -80,6 +85,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
+                tapAbsentSinceMicros.remove(hello.cgId());
                 return group.writer();
             } catch (ProtocolException | IOException e) {
                 throw new CompletionException(e);
@@ -107,7 +113,9 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     @Override
     public void tapDetached(Hello hello, TapLink tap) {
-        attachedTaps.remove(hello.cgId(), tap);
+        if (attachedTaps.remove(hello.cgId(), tap)) {
+            tapAbsentSinceMicros.put(hello.cgId(), nowMicros());
+        }
     }
 
     @Override
@@ -132,12 +140,30 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     /** Every group's status, ordered by cg id; from any thread. */
     List<SourceGroupStatus> statuses() {
-        return groups.values().stream()
-                .sorted(Comparator.comparingInt(g -> g.identity().cgId()))
-                .map(g -> new SourceGroupStatus(g.identity(), attachedTaps.containsKey(g.identity().cgId()),
-                        g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.disksSyncing(),
-                        g.lastTapError(), g.shipper().status()))
-                .toList();
+        long now = nowMicros();
+        List<SourceGroupStatus> statuses = new ArrayList<>();
+        for (SourceGroup g : groups.values()) {
+            int cgId = g.identity().cgId();
+            ShipperStatus shipping = g.shipper().status();
+            statuses.add(new SourceGroupStatus(g.identity(), attachedTaps.containsKey(cgId),
+                    g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.disksSyncing(),
+                    g.lastTapError(), shipping, rpoSeconds(cgId, shipping, now)));
+        }
+        statuses.sort(Comparator.comparingInt(status -> status.identity().cgId()));
+        return statuses;
+    }
+
+
+    /** The shipping RPO, or while the group has no tap, at least the time since it went away. */
+    private double rpoSeconds(int cgId, ShipperStatus shipping, long nowMicros) {
+        Long absentSince = tapAbsentSinceMicros.get(cgId);
+        return absentSince == null ? shipping.rpoSeconds()
+                : Math.max(shipping.rpoSeconds(), Math.max(0, nowMicros - absentSince) / 1e6);
+    }
+
+    private long nowMicros() {
+        Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
     }
 
     @Override

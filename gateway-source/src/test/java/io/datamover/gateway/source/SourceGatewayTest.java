@@ -2,6 +2,7 @@ package io.datamover.gateway.source;
 
 import static io.datamover.gateway.source.TestTap.record;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
@@ -23,8 +24,10 @@ import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,7 +55,11 @@ class SourceGatewayTest {
     }
 
     private void startGateway(SourceGatewayConfig config) throws Exception {
-        gateway = SourceGateway.start(config, registry, InstantSource.system());
+        startGateway(config, InstantSource.system());
+    }
+
+    private void startGateway(SourceGatewayConfig config, InstantSource clock) throws Exception {
+        gateway = SourceGateway.start(config, registry, clock);
     }
 
     private TestTap connect(Hello hello, long expectedResumeSeq) throws Exception {
@@ -198,5 +205,26 @@ class SourceGatewayTest {
             tap.send(TestTap.hello("pair-a"));
             assertThat(tap.next(HelloAck.class).resumeSeq()).isGreaterThanOrEqualTo(lastAcked).isLessThan(40);
         }
+    }
+
+    @Test
+    void whileTheTapIsAwayTheGroupsRpoIsAtLeastTheTimeSinceItLeft() throws Exception {
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
+        startGateway(config().build(), now::get);
+        TestTap tap = connect(TestTap.hello("pair-a"), 0);
+        await().atMost(CLOSE_WAIT).until(() -> gateway.consistencyGroup(TestTap.CG)
+                .map(SourceGroupStatus::tapConnected).orElse(false));
+        now.set(now.get().plusSeconds(600)); // nothing written: nothing to lose while the tap is attached
+        assertThat(gateway.consistencyGroup(TestTap.CG).orElseThrow().rpoSeconds()).isZero();
+
+        tap.close();
+        await().atMost(CLOSE_WAIT).until(() -> !gateway.consistencyGroup(TestTap.CG).orElseThrow().tapConnected());
+        now.set(now.get().plusSeconds(90)); // the guest may write meanwhile: its writes are only dirty bits
+        SourceGroupStatus away = gateway.consistencyGroup(TestTap.CG).orElseThrow();
+        assertThat(away.mode()).isEqualTo(SourceGroupStatus.Mode.DISCONNECTED);
+        assertThat(away.rpoSeconds()).isBetween(90.0, 91.0);
+        assertThat(away.shipping().rpoSeconds()).isZero();
+
+        connect(TestTap.hello("pair-a"), 0).close();
     }
 }
