@@ -63,6 +63,14 @@ start_tap() { # job name
   tap_pid=$!
   pids+=("$receiver_pid" "$tap_pid")
   wait_port "$tap_port"
+  wait_streaming "$work/$1.tap.log"
+}
+# The disk is full and new to each fresh tap, so the tap first copies all of it to the receiver (its initial
+# sync). fio starts once that is over: the jobs measure the guest's I/O with every write streamed, not the
+# guest competing with a 2 GiB sync.
+wait_streaming() { # tap log
+  for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$1" && return 0; sleep 0.1; done
+  echo "$0: the tap's initial sync did not complete within 120 s (see $1)" >&2; return 1
 }
 stop_tap() { # the tap first, so it drains its last acks from a live receiver
   kill -TERM "$tap_pid"; wait "$tap_pid" 2>/dev/null || true

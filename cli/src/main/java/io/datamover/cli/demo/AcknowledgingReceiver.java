@@ -31,6 +31,7 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -43,13 +44,18 @@ import org.slf4j.LoggerFactory;
 /**
  * Stand-in for the source gateway until it exists (demo and benchmarks): accepts senders, checks
  * every frame, seq continuity and payload CRC, cuts the records into batches and compresses them as
- * the gateway will, and acknowledges every batch and, when records trickle, every
+ * the gateway will, and acknowledges every batch (256 records or 8 MiB of payload) and, when records trickle, every
  * {@link #ACK_INTERVAL_MS} ms. It keeps nothing: its acks promise no durability.
  */
 public final class AcknowledgingReceiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AcknowledgingReceiver.class);
     /** Records per simulated batch; the gateway will cut by time and size instead. */
     private static final int RECORDS_PER_BATCH = 256;
+    /**
+     * Payload bytes per simulated batch: 256 records of 1 MiB would be four times the tap's default 64 MiB window,
+     * so large writes would wait for the timer and a short stall would fill the window.
+     */
+    private static final long PAYLOAD_BYTES_PER_BATCH = 8L << 20;
     static final long ACK_INTERVAL_MS = 20;
 
     final AtomicLong records = new AtomicLong();
@@ -76,7 +82,11 @@ public final class AcknowledgingReceiver implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrameDecoder(FrameLimits.DEFAULT), new FrameEncoder(), new Session());
+                        FrameDecoder decoder = new FrameDecoder(FrameLimits.DEFAULT);
+                        // Frames are checked and dropped here, never kept: no need to copy the socket's read
+                        // buffers into one cumulation buffer first.
+                        decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+                        ch.pipeline().addLast(decoder, new FrameEncoder(), new Session());
                     }
                 })
                 .bind(listen)
@@ -100,6 +110,7 @@ public final class AcknowledgingReceiver implements AutoCloseable {
         private long sessionSeq;
         private long ackedSeq;
         private int unackedRecords;
+        private long unackedPayloadBytes;
         private final List<BlockWrite> pending = new ArrayList<>();
         private ScheduledFuture<?> ackTimer;
 
@@ -134,11 +145,13 @@ public final class AcknowledgingReceiver implements AutoCloseable {
             sessionSeq = r.seq();
             lastSeq.set(r.seq());
             records.incrementAndGet();
-            payloadBytes.addAndGet(r.write().payload().readableBytes());
+            int bytes = r.write().payload().readableBytes();
+            payloadBytes.addAndGet(bytes);
             if (simulateBatches) {
                 pending.add((BlockWrite) r.write().retain());
             }
-            if (++unackedRecords == RECORDS_PER_BATCH) {
+            unackedPayloadBytes += bytes;
+            if (++unackedRecords == RECORDS_PER_BATCH || unackedPayloadBytes >= PAYLOAD_BYTES_PER_BATCH) {
                 ackUpTo(ctx);
             }
         }
@@ -146,6 +159,7 @@ public final class AcknowledgingReceiver implements AutoCloseable {
         /** Cuts what is pending into a batch and acknowledges everything received so far. */
         private void ackUpTo(ChannelHandlerContext ctx) {
             unackedRecords = 0;
+            unackedPayloadBytes = 0;
             if (!pending.isEmpty()) {
                 cutBatch();
             }

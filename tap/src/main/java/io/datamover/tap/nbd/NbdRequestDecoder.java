@@ -12,6 +12,8 @@ import java.util.List;
  * never makes the tap buffer more than {@code maxRequestBytes}. An oversized WRITE payload is skipped as it arrives
  * (nothing buffered) and its request still goes up, flagged, to be answered with EINVAL. A bad magic is fatal:
  * the stream can no longer be framed, so the connection is closed.
+ *
+ * <p>A payload is a retained slice of the socket's read buffers, usually several of them (see the constructor).
  */
 final class NbdRequestDecoder extends ByteToMessageDecoder {
 
@@ -23,6 +25,10 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors) {
         this.maxRequestBytes = maxRequestBytes;
         this.errors = errors;
+        // A WRITE payload (up to 32 MiB) arrives in many socket reads and its slice lives on until the gateway
+        // acknowledges the record. Merging would copy every read into one buffer, and copy again whenever a slice
+        // still holds that buffer; a composite keeps the read buffers themselves: no copy of the payload here.
+        setCumulator(COMPOSITE_CUMULATOR);
     }
 
     @Override
