@@ -7,17 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** An allocator that remembers the largest buffer anyone asked it for, and every buffer it gave out. */
-final class RecordingAllocator extends AbstractByteBufAllocator {
+public final class RecordingAllocator extends AbstractByteBufAllocator {
     private final UnpooledByteBufAllocator delegate = new UnpooledByteBufAllocator(false);
     private final List<ByteBuf> allocated = new ArrayList<>();
     private int largestRequest;
 
-    int largestRequest() {
+    public int largestRequest() {
         return largestRequest;
     }
 
     /** How many of the buffers given out so far are still referenced (a leak once their users are done). */
-    long unreleased() {
+    public long unreleased() {
         return allocated.stream().filter(b -> b.refCnt() > 0).count();
     }
 
