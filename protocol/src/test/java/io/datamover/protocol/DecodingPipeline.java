@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import java.util.SplittableRandom;
 
 /**
  * A gateway's inbound path on an {@link EmbeddedChannel}: {@link FrameDecoder}, then a consumer that does what the
@@ -19,22 +18,14 @@ final class DecodingPipeline {
 
     private DecodingPipeline() {}
 
-    /**
-     * Feeds {@code stream} in chunks chosen by {@code chunking}: 0 writes it whole, any other value n splits it into
-     * pseudo-random chunks of 1 to n bytes (seeded by n, so an input always replays the same way).
-     */
+    /** Feeds {@code stream} in chunks chosen by {@code chunking} (see {@link FuzzInputs#writeInChunks}). */
     static Outcome feed(byte[] stream, int chunking) {
         RecordingAllocator alloc = new RecordingAllocator();
         Consumer consumer = new Consumer();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast(new FrameDecoder(LIMITS), consumer);
-        SplittableRandom chunks = new SplittableRandom(chunking);
-        for (int at = 0; at < stream.length && channel.isOpen(); ) {
-            int n = chunking == 0 ? stream.length : Math.min(stream.length - at, chunks.nextInt(1, chunking + 1));
-            channel.writeInbound(alloc.buffer(n).writeBytes(stream, at, n));
-            at += n;
-        }
+        FuzzInputs.writeInChunks(channel, stream, chunking);
         channel.finishAndReleaseAll();
         consumer.rethrowUnexpected();
         if (alloc.unreleased() != 0) {

@@ -1,12 +1,13 @@
 package io.datamover.protocol;
 
+import static io.datamover.protocol.FuzzInputs.prefixed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,7 +46,7 @@ class FrameFuzzSeedsTest {
         huge[Wire.OFFSET_LENGTH] = huge[Wire.OFFSET_LENGTH + 1] = huge[Wire.OFFSET_LENGTH + 2] = (byte) 0xFF;
         huge[Wire.OFFSET_LENGTH + 3] = (byte) 0xFF;
         seeds.put("length-4GiB", prefixed(0, huge));
-        seeds.put("http-request", prefixed(0, "GET / HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        seeds.put("http-request", prefixed(0, "GET / HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
         return seeds;
     }
 
@@ -58,7 +59,9 @@ class FrameFuzzSeedsTest {
             byte[] encoded = encodeAndRelease(e.getValue());
             byte[] body = Arrays.copyOfRange(encoded, Wire.HEADER_LENGTH, encoded.length);
             ByteBuf seed = Unpooled.buffer().writeByte(0);
-            seed.writeByte(type).writeByte(fua | (e.getKey().equals("batch-lz4") ? 0 : 4)).writeShort(body.length).writeBytes(body);
+            // Control bit 2 (make consistent) would turn the LZ4 batch into a raw one.
+            int control = fua | (e.getKey().equals("batch-lz4") ? 0 : 4);
+            seed.writeByte(type).writeByte(control).writeShort(body.length).writeBytes(body);
             seeds.put("valid-" + e.getKey(), ByteBufUtil.getBytes(seed));
             seed.release();
         }
@@ -127,13 +130,6 @@ class FrameFuzzSeedsTest {
         return bytes;
     }
 
-    private static byte[] prefixed(int chunking, byte[] stream) {
-        byte[] out = new byte[stream.length + 1];
-        out[0] = (byte) chunking;
-        System.arraycopy(stream, 0, out, 1, stream.length);
-        return out;
-    }
-
     @Test
     void validStreamsDecodeToTheirFrames() {
         streams().forEach((name, seed) -> {
@@ -158,15 +154,9 @@ class FrameFuzzSeedsTest {
     @Test
     @EnabledIfSystemProperty(named = "datamover.fuzz.writeSeeds", matches = "true")
     void writeSeeds() throws IOException {
-        write("arbitraryStream", streams());
-        write("envelopes", envelopes());
-        write("batchBodies", batches());
+        FuzzInputs.writeSeeds(INPUTS.resolve("arbitraryStream"), streams());
+        FuzzInputs.writeSeeds(INPUTS.resolve("envelopes"), envelopes());
+        FuzzInputs.writeSeeds(INPUTS.resolve("batchBodies"), batches());
     }
 
-    private static void write(String method, Map<String, byte[]> seeds) throws IOException {
-        Path dir = Files.createDirectories(INPUTS.resolve(method));
-        for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
-            Files.write(dir.resolve("seed-" + e.getKey()), e.getValue());
-        }
-    }
 }

@@ -1,13 +1,15 @@
 package io.datamover.tap.nbd;
 
+import static io.datamover.protocol.FuzzInputs.bytes;
+import static io.datamover.protocol.FuzzInputs.prefixed;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.protocol.FuzzInputs;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -132,21 +134,6 @@ class NbdFuzzSeedsTest {
         }
     }
 
-    private static byte[] bytes(java.util.function.Consumer<ByteBuf> writer) {
-        ByteBuf b = Unpooled.buffer();
-        writer.accept(b);
-        byte[] out = ByteBufUtil.getBytes(b);
-        b.release();
-        return out;
-    }
-
-    private static byte[] prefixed(int chunking, byte[] stream) {
-        byte[] out = new byte[stream.length + 1];
-        out[0] = (byte) chunking;
-        System.arraycopy(stream, 0, out, 1, stream.length);
-        return out;
-    }
-
     private static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
     }
@@ -184,14 +171,8 @@ class NbdFuzzSeedsTest {
     @Test
     @EnabledIfSystemProperty(named = "datamover.fuzz.writeSeeds", matches = "true")
     void writeSeeds() throws IOException {
-        write("clientStream", clientStreams());
-        write("requests", requestStreams());
+        FuzzInputs.writeSeeds(INPUTS.resolve("clientStream"), clientStreams());
+        FuzzInputs.writeSeeds(INPUTS.resolve("requests"), requestStreams());
     }
 
-    private static void write(String method, Map<String, byte[]> seeds) throws IOException {
-        Path dir = Files.createDirectories(INPUTS.resolve(method));
-        for (Map.Entry<String, byte[]> e : seeds.entrySet()) {
-            Files.write(dir.resolve("seed-" + e.getKey()), e.getValue());
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.datamover.tap.nbd;
 
+import io.datamover.protocol.FuzzInputs;
 import io.datamover.protocol.RecordingAllocator;
 import io.datamover.tap.export.Export;
 import io.micrometer.core.instrument.Counter;
@@ -9,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -31,9 +31,8 @@ final class NbdServerPipeline {
     private NbdServerPipeline() {}
 
     /**
-     * Feeds {@code clientBytes} in chunks chosen by {@code chunking}: 0 writes them whole, any other value n splits
-     * them into pseudo-random chunks of 1 to n bytes (seeded by n, so an input always replays the same way).
-     * Returns the protocol errors counted, by reason.
+     * Feeds {@code clientBytes} in chunks chosen by {@code chunking} (see {@link FuzzInputs#writeInChunks}) and
+     * returns the protocol errors counted, by reason.
      */
     static Map<String, Double> feed(byte[] clientBytes, int chunking) throws Exception {
         RecordingAllocator alloc = new RecordingAllocator();
@@ -53,14 +52,9 @@ final class NbdServerPipeline {
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast("handshake", handshake);
         channel.register();
-        SplittableRandom chunks = new SplittableRandom(chunking);
-        for (int at = 0; at < clientBytes.length && channel.isOpen(); ) {
-            int n = chunking == 0 ? clientBytes.length : Math.min(clientBytes.length - at, chunks.nextInt(1, chunking + 1));
-            // An exception that reached the end of the pipeline (the handshake phase has no handler for it) is
-            // rethrown here by EmbeddedChannel; in a real server it would leave the connection open and unserved.
-            channel.writeInbound(alloc.buffer(n).writeBytes(clientBytes, at, n));
-            at += n;
-        }
+        // An exception that reached the end of the pipeline (the handshake phase has no handler for it) is
+        // rethrown here by EmbeddedChannel; in a real server it would leave the connection open and unserved.
+        FuzzInputs.writeInChunks(channel, clientBytes, chunking);
         channel.finishAndReleaseAll();
         watcher.rethrow();
         if (alloc.unreleased() != 0) {
