@@ -13,7 +13,8 @@ import java.util.List;
  * (nothing buffered) and its request still goes up, flagged, to be answered with EINVAL. A bad magic is fatal:
  * the stream can no longer be framed, so the connection is closed.
  *
- * <p>A payload is a retained slice of the socket's read buffers, usually several of them (see the constructor).
+ * <p>A payload of 64 KiB or more is a retained slice of the socket's read buffers, usually several of them (see
+ * the constructor); a smaller one is copied, so that it does not pin a read buffer many times its size.
  */
 final class NbdRequestDecoder extends ByteToMessageDecoder {
 
@@ -21,6 +22,9 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     private final ProtocolErrors errors;
     private long bytesToDiscard;
     private boolean corrupted;
+
+    /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
+    static final int COPY_BELOW_BYTES = 64 * 1024;
 
     NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors) {
         this.maxRequestBytes = maxRequestBytes;
@@ -73,8 +77,20 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < Nbd.REQUEST_HEADER_BYTES + length) {
             return;
         }
-        ByteBuf payload = in.retainedSlice(start + Nbd.REQUEST_HEADER_BYTES, (int) length);
+        ByteBuf payload = payload(ctx, in, start + Nbd.REQUEST_HEADER_BYTES, (int) length);
         in.skipBytes(Nbd.REQUEST_HEADER_BYTES + (int) length);
         out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+    }
+
+    /**
+     * The payload at {@code index}: a retained slice of the read buffers, or for a small write its own copy, so
+     * that a 4 KiB record never keeps a read buffer of up to 1 MiB alive until the gateway's ack: what the window
+     * holds stays within about twice its byte count.
+     */
+    private static ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
+        if (length >= COPY_BELOW_BYTES) {
+            return in.retainedSlice(index, length);
+        }
+        return ctx.alloc().directBuffer(length).writeBytes(in, index, length);
     }
 }
