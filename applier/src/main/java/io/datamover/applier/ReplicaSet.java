@@ -26,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * <p>On first contact the stamp is written (applied seq 0) before any image is created: an image without a
  * stamp is therefore never ours and is refused rather than adopted.
  *
+ * <p>During a resync of an UP_TO_DATE disk the set also holds an undo log ({@code undo.log}, {@link UndoLog}) that
+ * keeps the last consistent image; opening recovers it (a torn last entry is dropped) or deletes it when the stamp
+ * shows the resync ended.
+ *
  * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
  * {@link #requireOwner}) never changes and may be read from any thread.
  */
