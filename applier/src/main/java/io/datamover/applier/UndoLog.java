@@ -2,14 +2,12 @@ package io.datamover.applier;
 
 import io.datamover.applier.ReplicaSetException.Reason;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.SparseFile;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -45,7 +43,7 @@ final class UndoLog implements AutoCloseable {
     private static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final Path file;
-    private final FileChannel channel;
+    private final SparseFile log;
     private final UndoLogHeader header;
     /** Regions saved, per disk id, by region index: each is saved once, before its first write. */
     private final Map<Integer, BitSet> saved = new HashMap<>();
@@ -54,9 +52,9 @@ final class UndoLog implements AutoCloseable {
     private int entries;
     private volatile long sizeBytes;
 
-    private UndoLog(Path file, FileChannel channel, UndoLogHeader header, long sizeBytes) {
+    private UndoLog(Path file, SparseFile log, UndoLogHeader header, long sizeBytes) {
         this.file = file;
-        this.channel = channel;
+        this.log = log;
         this.header = header;
         this.sizeBytes = sizeBytes;
     }
@@ -73,8 +71,7 @@ final class UndoLog implements AutoCloseable {
         }
         ByteBuffer encoded = encodeHeader(header);
         DurableFiles.replace(file, encoded);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new UndoLog(file, channel, header, encoded.remaining());
+        return new UndoLog(file, SparseFile.openReadWrite(file), header, encoded.remaining());
     }
 
     /**
@@ -85,20 +82,18 @@ final class UndoLog implements AutoCloseable {
      */
     static Optional<UndoLog> open(Path directory) throws IOException {
         Path file = path(directory);
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+        if (!Files.exists(file)) {
+            return Optional.empty(); // the log has one owner: nothing creates it meanwhile
         }
+        SparseFile opened = SparseFile.openReadWrite(file);
         try {
-            UndoLogHeader header = readHeader(file, channel);
-            UndoLog log = new UndoLog(file, channel, header, channel.size());
+            UndoLogHeader header = readHeader(opened);
+            UndoLog log = new UndoLog(file, opened, header, opened.size());
             log.recover(encodeHeader(header).remaining());
             return Optional.of(log);
         } catch (IOException | RuntimeException e) {
             try {
-                channel.close();
+                opened.close();
             } catch (IOException suppressed) {
                 e.addSuppressed(suppressed);
             }
@@ -131,17 +126,14 @@ final class UndoLog implements AutoCloseable {
     /** Appends {@code entry}; not durable until {@link #sync()}. */
     void append(UndoEntry entry) throws IOException {
         ByteBuffer bytes = entry.encode();
-        long at = sizeBytes;
-        while (bytes.hasRemaining()) {
-            at += channel.write(bytes, at);
-        }
+        log.writeFully(bytes.duplicate(), sizeBytes);
         remember(entry, sizeBytes);
-        sizeBytes = at;
+        sizeBytes += bytes.remaining();
     }
 
     /** Makes every appended entry durable (fdatasync): call before writing the regions they cover. */
     void sync() throws IOException {
-        channel.force(false);
+        log.fdatasync();
     }
 
     /** The entry at index {@code i} in append order. */
@@ -164,7 +156,7 @@ final class UndoLog implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        log.close();
     }
 
     private void remember(UndoEntry entry, long offset) {
@@ -179,7 +171,7 @@ final class UndoLog implements AutoCloseable {
     /** Reads the entries from {@code position} on and truncates the log after the last whole one. */
     private void recover(long position) throws IOException {
         long at = position;
-        long fileSize = channel.size();
+        long fileSize = log.size();
         int maxEntry = UndoEntry.maxEncodedBytes(header.regionBytes());
         while (at + UndoEntry.FIXED_BYTES <= fileSize) {
             ByteBuffer fixed = readAt(at, 8);
@@ -209,22 +201,15 @@ final class UndoLog implements AutoCloseable {
         if (at < fileSize) {
             LOG.warn("undo log {}: dropping {} bytes of a torn last entry at offset {} (a crash while appending; "
                     + "the region it was saving was not written yet)", file, fileSize - at, at);
-            channel.truncate(at);
-            channel.force(true);
+            log.setSize(at);
+            log.fdatasync();
         }
         sizeBytes = at;
     }
 
     private ByteBuffer readAt(long position, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
-        long at = position;
-        while (buf.hasRemaining()) {
-            int n = channel.read(buf, at);
-            if (n < 0) {
-                throw new IOException("read past the end of " + file + " at offset " + at);
-            }
-            at += n;
-        }
+        log.readFully(buf, position);
         return buf.flip();
     }
 
@@ -238,12 +223,10 @@ final class UndoLog implements AutoCloseable {
         return out.flip();
     }
 
-    private static UndoLogHeader readHeader(Path file, FileChannel channel) throws IOException {
-        long size = channel.size();
-        ByteBuffer in = ByteBuffer.allocate((int) Math.min(size, MAX_HEADER_BYTES));
-        while (in.hasRemaining() && channel.read(in, in.position()) >= 0) {
-            // until full or EOF
-        }
+    private static UndoLogHeader readHeader(SparseFile log) throws IOException {
+        Path file = log.path();
+        ByteBuffer in = ByteBuffer.allocate((int) Math.min(log.size(), MAX_HEADER_BYTES));
+        log.readFully(in, 0);
         in.flip();
         try {
             if (in.remaining() < HEADER_FIXED_BYTES + 4 || in.getInt() != MAGIC) {

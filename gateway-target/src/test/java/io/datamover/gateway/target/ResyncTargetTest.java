@@ -18,62 +18,18 @@ import io.datamover.protocol.Compression;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.RecordKind;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
+import java.security.MessageDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The target gateway during a resync: status says which consistent image is held, and rollback gives it back. */
-class ResyncTargetTest {
-    private static final int CG = 7;
-    private static final String PAIR = "pair-a";
-
-    @TempDir
-    Path tmp;
-
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Images images = new Images();
-    private final List<TestSource> sources = new ArrayList<>();
-    private TargetGateway gateway;
-
-    @AfterEach
-    void stop() throws Exception {
-        sources.forEach(TestSource::close);
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
-    private void start(UnaryOperator<TargetGatewayConfig.Builder> tweak) throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        gateway = TargetGateway.start(tweak.apply(TargetGatewayConfig.builder(tmp.resolve("data"),
-                tmp.resolve("replicas")).listen("127.0.0.1", 0)).build(), registry);
-    }
-
-    private TestSource connect() throws Exception {
-        TestSource source = TestSource.handshaken(gateway.address(), TestSource.hello(PAIR, CG, DISKS));
-        sources.add(source);
-        return source;
-    }
-
-    private Path replicaDir() {
-        return tmp.resolve("replicas").resolve("cg-" + CG);
-    }
-
-    private ConsistencyGroupStatus status() {
-        return gateway.consistencyGroup(CG).orElseThrow();
-    }
+class ResyncTargetTest extends TargetGatewayFixture {
 
     /** Initial sync of both disks (seqs 1 to 8), then streaming (9, 10): the consistent image at seq 10. */
     private void syncedToTen(TestSource source) throws InterruptedException {
@@ -100,7 +56,7 @@ class ResyncTargetTest {
 
     @Test
     void duringAResyncStatusShowsTheImageKeptAndRollbackGivesItBackWithItsHoles() throws Exception {
-        start(b -> b);
+        start();
         TestSource source = connect();
         syncedToTen(source);
         assertThat(status().consistentImage()).hasValue(10);
@@ -139,7 +95,7 @@ class ResyncTargetTest {
 
     @Test
     void aResyncThatEndsDropsItsUndoLogAndTheReplicasEqualTheSource() throws Exception {
-        start(b -> b);
+        start();
         TestSource source = connect();
         syncedToTen(source);
         resyncOfDiskOne(source);
@@ -181,30 +137,16 @@ class ResyncTargetTest {
         assertThat(status().consistentImage()).hasValue(10);
     }
 
-    private record Fingerprint(byte[] bytes, long allocatedBytes) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Fingerprint f && java.util.Arrays.equals(bytes, f.bytes)
-                    && allocatedBytes == f.allocatedBytes;
-        }
+    /** A replica file's content (SHA-256) and how much of it is allocated: equal only with the same holes. */
+    private record Fingerprint(String sha256, long allocatedBytes) {}
 
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public String toString() {
-            return "Fingerprint[" + bytes.length + " bytes, " + allocatedBytes + " allocated]";
-        }
-    }
-
-    private Map<String, Fingerprint> fingerprints() throws IOException {
+    private Map<String, Fingerprint> fingerprints() throws Exception {
         Map<String, Fingerprint> result = new HashMap<>();
         for (DiskInfo d : DISKS) {
             Path file = replicaDir().resolve(d.name() + ".img");
             try (SparseFile sparse = SparseFile.openReadOnly(file)) {
-                result.put(d.name(), new Fingerprint(Files.readAllBytes(file), sparse.allocatedBytes()));
+                result.put(d.name(), new Fingerprint(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(file))), sparse.allocatedBytes()));
             }
         }
         return result;
