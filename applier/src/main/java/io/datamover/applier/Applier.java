@@ -7,6 +7,7 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RecordKind;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
@@ -35,6 +36,11 @@ import java.util.Set;
  * therefore only makes the target apply the batch again, with the same result. A batch at or below the
  * applied seq is skipped; one that would leave a gap or overlap the applied seq is refused.
  *
+ * <p><b>Resync.</b> From the batch whose SYNC_BEGIN takes an UP_TO_DATE disk INCONSISTENT until every such disk is
+ * UP_TO_DATE again, the before-image of every region first written is saved in an undo log and synced before the
+ * batch writes ({@link ResyncProtection}), so the last consistent image stays recoverable
+ * ({@link ConsistentImageRollback}).
+ *
  * <p><b>One owner.</b> An applier and its replica set are used by one thread; nothing here is synchronized.
  * After a storage failure the applier refuses further work: the kernel may have dropped unsynced pages, so
  * the caller must reopen the replica set and replay from the recorded applied seq.
@@ -54,12 +60,25 @@ public final class Applier {
     private final ReplicaSet replicas;
     private final MeterRegistry registry;
     private final ApplierMetrics metrics;
+    private final ResyncProtection protection;
     private IOException storageFailure;
+    /** Test seam: runs once a batch's before-images are durable, before its first replica write. */
+    Runnable afterUndoDurable = () -> {};
 
+    /** An applier whose resync undo log is bounded by the default (a tenth of the group's disks, at least 64 MiB). */
     public Applier(ReplicaSet replicas, MeterRegistry registry) {
+        this(replicas, registry, ResyncProtection.defaultUndoMaxBytes(replicas.disks()));
+    }
+
+    /**
+     * @param undoMaxBytes bound of the undo log that keeps the last consistent image during a resync; a batch that
+     *     would pass it is refused ({@link ApplyException.Reason#UNDO_LOG_FULL}) and nothing of it is written
+     */
+    public Applier(ReplicaSet replicas, MeterRegistry registry, long undoMaxBytes) {
         this.replicas = replicas;
         this.registry = registry;
         this.metrics = new ApplierMetrics(registry, replicas.cgId());
+        this.protection = new ResyncProtection(replicas, undoMaxBytes, metrics);
     }
 
     /** The highest seq whose batch is applied and durable. */
@@ -120,9 +139,12 @@ public final class Applier {
             throw refuse(Reason.SEQ_GAP, "batch [" + firstSeq + ", " + lastSeq + "] does not follow applied seq "
                     + applied + " in " + replicas.directory());
         }
-        Map<Integer, ReplicaState> statesAfter = check(firstSeq, lastSeq, entries);
+        BatchPlan plan = check(firstSeq, lastSeq, entries);
         Timer.Sample sample = Timer.start(registry);
         try {
+            // Before-images durable first: a crash from here on leaves the consistent image recoverable.
+            protection.beforeWrites(firstSeq, lastSeq, plan.resyncBegins(), entries);
+            afterUndoDurable.run();
             Set<Replica> touched = new LinkedHashSet<>();
             for (BlockWrite e : entries) {
                 if (e.kind().isMarker()) {
@@ -135,7 +157,8 @@ public final class Applier {
             for (Replica replica : touched) {
                 replica.file().fdatasync();
             }
-            replicas.recordApplied(lastSeq, statesAfter);
+            replicas.recordApplied(lastSeq, plan.statesAfter());
+            protection.afterRecorded(lastSeq);
         } catch (IOException e) {
             storageFailure = e;
             metrics.error("STORAGE_FAILURE");
@@ -148,25 +171,32 @@ public final class Applier {
     }
 
     /**
-     * Checks every entry before anything is written, so a bad batch changes nothing, and returns the disks'
-     * states after the batch's markers.
+     * What a checked batch does to the replica states: the states after its markers, and whether one of its
+     * SYNC_BEGINs takes an UP_TO_DATE disk INCONSISTENT (a resync: the consistent image must be kept).
      */
-    private Map<Integer, ReplicaState> check(long firstSeq, long lastSeq, List<BlockWrite> entries)
-            throws ApplyException {
+    private record BatchPlan(Map<Integer, ReplicaState> statesAfter, boolean resyncBegins) {}
+
+    /**
+     * Checks every entry before anything is written, so a bad batch changes nothing, and returns what its markers
+     * do to the disks' states.
+     */
+    private BatchPlan check(long firstSeq, long lastSeq, List<BlockWrite> entries) throws ApplyException {
         try {
             BatchChecks.check(firstSeq, lastSeq, entries, id -> {
                 Replica replica = replicas.replica(id);
                 return replica == null ? null : replica.disk();
             });
             Map<Integer, ReplicaState> states = new HashMap<>(replicas.states());
+            boolean resyncBegins = false;
             for (BlockWrite e : entries) {
                 if (e.kind().isMarker()) {
                     String disk = replicas.replica(e.disk()).disk().name();
-                    states.put(e.disk(), ReplicaStateTransitions.afterMarker(states.get(e.disk()), e.kind(), disk,
-                            e.seq()));
+                    ReplicaState before = states.get(e.disk());
+                    resyncBegins |= e.kind() == RecordKind.SYNC_BEGIN && before == ReplicaState.UP_TO_DATE;
+                    states.put(e.disk(), ReplicaStateTransitions.afterMarker(before, e.kind(), disk, e.seq()));
                 }
             }
-            return states;
+            return new BatchPlan(states, resyncBegins);
         } catch (ApplyException e) {
             metrics.error(e.reason().name());
             throw e;

@@ -14,6 +14,8 @@ final class ApplierMetrics {
     final Counter bytesWritten;
     final Counter bytesPunched;
     final Timer applyLatency;
+    final Counter undoEntries;
+    final Counter undoBytes;
 
     ApplierMetrics(MeterRegistry registry, int cgId) {
         this.registry = registry;
@@ -30,6 +32,10 @@ final class ApplierMetrics {
                 .description("bytes turned into holes on thin replicas").register(registry);
         applyLatency = Timer.builder("datamover.applier.apply").tag("cg", cg)
                 .description("time to apply one batch, sync it and record its seq").register(registry);
+        undoEntries = Counter.builder("datamover.applier.undo.entries").tag("cg", cg)
+                .description("regions whose before-image was saved in the undo log of a resync").register(registry);
+        undoBytes = Counter.builder("datamover.applier.undo.appended").tag("cg", cg).baseUnit("bytes")
+                .description("bytes appended to the undo log of a resync").register(registry);
     }
 
     /** Counts a refused batch or a failure, by kind (an {@link ApplyException.Reason} name, "storage", ...). */

@@ -21,7 +21,13 @@ public final class ApplyException extends Exception {
         /** A marker asks for a replica state change that is not allowed (SYNC_END without a sync under way). */
         INVALID_STATE_TRANSITION(ErrorCode.MALFORMED),
         /** A replica disk of the set was promoted by a failover: replication into it has stopped. */
-        REPLICA_PROMOTED(ErrorCode.INCOMPATIBLE);
+        REPLICA_PROMOTED(ErrorCode.INCOMPATIBLE),
+        /**
+         * Saving the before-images of the batch would take the undo log of a resync past its bound: applying stops
+         * (the batch waits in the spool, the consistent image stays recoverable) until an operator raises the bound
+         * or rolls back.
+         */
+        UNDO_LOG_FULL(ErrorCode.STORAGE_FAILURE);
 
         private final ErrorCode errorCode;
 

@@ -2,7 +2,9 @@ package io.datamover.applier;
 
 import io.datamover.protocol.DiskInfo;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The stamp of a replica directory: which pair and consistency group own it, which disks it holds, the state of
@@ -25,6 +27,15 @@ public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, Lis
     /** The stamp of a new replica set: nothing applied, every disk INCONSISTENT until its first sync ends. */
     public static ReplicaMetadata initial(String pairId, int cgId, List<DiskInfo> disks) {
         return new ReplicaMetadata(pairId, cgId, disks, Collections.nCopies(disks.size(), ReplicaState.INCONSISTENT), 0);
+    }
+
+    /** The state of every disk, by disk id, in declaration order: a read-only map. */
+    public Map<Integer, ReplicaState> statesById() {
+        Map<Integer, ReplicaState> byId = new LinkedHashMap<>();
+        for (int i = 0; i < disks.size(); i++) {
+            byId.put(disks.get(i).id(), states.get(i));
+        }
+        return Collections.unmodifiableMap(byId);
     }
 
     public ReplicaMetadata withApplied(long seq, List<ReplicaState> nextStates) {

@@ -9,12 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replicas of one consistency group in one directory: a sparse file {@code <disk name>.img} per disk at
@@ -25,23 +26,33 @@ import java.util.Optional;
  * <p>On first contact the stamp is written (applied seq 0) before any image is created: an image without a
  * stamp is therefore never ours and is refused rather than adopted.
  *
+ * <p>During a resync of an UP_TO_DATE disk the set also holds an undo log ({@code undo.log}, {@link UndoLog}) that
+ * keeps the last consistent image; opening recovers it (a torn last entry is dropped) or deletes it when the stamp
+ * shows the resync ended.
+ *
  * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
  * {@link #requireOwner}) never changes and may be read from any thread.
  */
 public final class ReplicaSet implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaSet.class);
     static final String IMAGE_SUFFIX = ".img";
+    /** Granularity of the undo log's before-images: large enough for few entries, small enough for little waste. */
+    static final int UNDO_REGION_BYTES = 64 * 1024;
 
     private final Path directory;
     private final ReplicaSetConfig config;
     private final Map<Integer, Replica> replicas;
     private ReplicaMetadata metadata;
+    /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
+    private volatile UndoLog undoLog;
 
     private ReplicaSet(Path directory, ReplicaSetConfig config, Map<Integer, Replica> replicas,
-            ReplicaMetadata metadata) {
+            ReplicaMetadata metadata, UndoLog undoLog) {
         this.directory = directory;
         this.config = config;
         this.replicas = replicas;
         this.metadata = metadata;
+        this.undoLog = undoLog;
     }
 
     /**
@@ -68,11 +79,41 @@ public final class ReplicaSet implements AutoCloseable {
                 replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
             }
             DurableFiles.forceDirectory(directory);
+            return new ReplicaSet(directory, config, replicas, metadata, openUndoLog(directory, config, metadata));
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;
         }
-        return new ReplicaSet(directory, config, replicas, metadata);
+    }
+
+    /**
+     * The undo log of a resync that was under way, or null. A log the stamp has outgrown (a crash between recording
+     * the last SYNC_END and deleting the log) is deleted here.
+     */
+    private static UndoLog openUndoLog(Path directory, ReplicaSetConfig config, ReplicaMetadata metadata)
+            throws IOException {
+        Optional<UndoLog> found = UndoLog.open(directory);
+        if (found.isEmpty()) {
+            return null;
+        }
+        UndoLog log = found.get();
+        UndoLogHeader header = log.header();
+        if (header.cgId() != config.cgId() || !header.states().keySet().equals(metadata.statesById().keySet())) {
+            log.close();
+            throw new ReplicaSetException(Reason.DISK_MISMATCH, log.file() + " protects consistency group "
+                    + header.cgId() + " disks " + header.states().keySet() + ", not this replica set's");
+        }
+        if (header.outgrownBy(metadata.appliedSeq(), metadata.statesById())) {
+            LOG.info("cg {}: deleting the undo log of the consistent image at seq {}: the resync it protected ended "
+                    + "(applied seq {}, every disk UP_TO_DATE)", Integer.toUnsignedString(config.cgId()),
+                    header.consistentSeq(), metadata.appliedSeq());
+            log.delete();
+            return null;
+        }
+        LOG.info("cg {}: a resync is under way: the consistent image at seq {} is kept in {} ({} entries, {} bytes)",
+                Integer.toUnsignedString(config.cgId()), header.consistentSeq(), log.file(), log.entries(),
+                log.sizeBytes());
+        return log;
     }
 
     /**
@@ -176,11 +217,50 @@ public final class ReplicaSet implements AutoCloseable {
 
     /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */
     public Map<Integer, ReplicaState> states() {
-        Map<Integer, ReplicaState> states = new LinkedHashMap<>();
-        for (int i = 0; i < metadata.disks().size(); i++) {
-            states.put(metadata.disks().get(i).id(), metadata.states().get(i));
+        return metadata.statesById();
+    }
+
+    /**
+     * The applied seq of the last consistent image these replicas can give back: the seq an undo log protects
+     * while a resync is under way ({@link ConsistentImageRollback}), else the applied seq when every disk is
+     * UP_TO_DATE; empty when there is none (an initial sync, or a PROMOTED disk).
+     */
+    public OptionalLong consistentSeq() {
+        if (undoLog != null) {
+            return OptionalLong.of(undoLog.header().consistentSeq());
         }
-        return Collections.unmodifiableMap(states);
+        boolean allUpToDate = metadata.states().stream().allMatch(s -> s == ReplicaState.UP_TO_DATE);
+        return allUpToDate ? OptionalLong.of(metadata.appliedSeq()) : OptionalLong.empty();
+    }
+
+    /** Whether an undo log keeps the consistent image while the replicas are past it (a resync under way). */
+    public boolean resyncProtected() {
+        return undoLog != null;
+    }
+
+    /** Bytes of the undo log, 0 when there is none. */
+    public long undoLogBytes() {
+        UndoLog log = undoLog;
+        return log == null ? 0 : log.sizeBytes();
+    }
+
+    /** The undo log of a resync under way, or null. */
+    UndoLog undoLog() {
+        return undoLog;
+    }
+
+    /** Starts keeping the image at the applied seq: creates the undo log, durably, with the disks' states now. */
+    UndoLog startUndoLog() throws IOException {
+        undoLog = UndoLog.create(directory, new UndoLogHeader(config.cgId(), UNDO_REGION_BYTES, appliedSeq(),
+                states()));
+        return undoLog;
+    }
+
+    /** Deletes the undo log, durably. Call only once the stamp records every protected disk UP_TO_DATE. */
+    void dropUndoLog() throws IOException {
+        UndoLog log = undoLog;
+        undoLog = null;
+        log.delete();
     }
 
     /** The replica of disk {@code diskId}, or null when the set has no such disk. */
@@ -210,6 +290,14 @@ public final class ReplicaSet implements AutoCloseable {
     @Override
     public void close() throws IOException {
         IOException first = null;
+        UndoLog log = undoLog;
+        if (log != null) {
+            try {
+                log.close();
+            } catch (IOException e) {
+                first = e;
+            }
+        }
         for (Replica r : replicas.values()) {
             try {
                 r.file().close();

@@ -49,6 +49,12 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     long spoolMaxBytes;
 
+    @Option(names = "--undo-max", converter = ByteSize.class, paramLabel = "SIZE",
+            description = "Bound of a group's undo log, which keeps the last consistent image while a resync makes"
+                    + " the replicas INCONSISTENT; past it applying stops until raised (default: a tenth of the"
+                    + " group's disks, at least 64M).")
+    Long undoMaxBytes;
+
     @Option(names = "--provisioning", defaultValue = "thin", paramLabel = "thin|thick",
             description = "thin: zero ranges become holes; thick: zeros are written (default: ${DEFAULT-VALUE}).")
     String provisioning;
@@ -69,7 +75,11 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         Optional<InetSocketAddress> adminAddress;
         try {
             adminAddress = DaemonAdmin.parseAddress(admin);
-            config = TargetGatewayConfig.builder(dataDir, replicaDir)
+            TargetGatewayConfig.Builder builder = TargetGatewayConfig.builder(dataDir, replicaDir);
+            if (undoMaxBytes != null) {
+                builder.undoMaxBytes(undoMaxBytes);
+            }
+            config = builder
                     .listen(listen.host(), listen.port())
                     .pairId(pair)
                     .receiverId(Daemons.hostIdentity("target-gw"))

@@ -42,6 +42,8 @@ final class ApplyLoop implements Runnable {
     /** Published after every batch for readers on other threads (status, metrics, heartbeats). */
     private volatile long appliedSeq;
     private volatile Map<Integer, ReplicaState> states;
+    private volatile long consistentSeq;
+    private volatile boolean resyncProtected;
 
     ApplyLoop(ConsistencyGroupTarget group, ReplicaSet replicas, Applier applier, BatchSpool spool,
             TargetGatewayConfig config, ByteBufAllocator alloc, Clock clock) {
@@ -52,8 +54,29 @@ final class ApplyLoop implements Runnable {
         this.config = config;
         this.alloc = alloc;
         this.clock = clock;
-        this.appliedSeq = replicas.appliedSeq();
-        this.states = replicas.states();
+        publish();
+    }
+
+    /** Copies what status and metrics read from the replica set, which only this thread may touch. */
+    private void publish() {
+        states = replicas.states();
+        consistentSeq = replicas.consistentSeq().orElse(-1);
+        resyncProtected = replicas.resyncProtected();
+        appliedSeq = replicas.appliedSeq();
+    }
+
+    /** Applied seq of the last consistent image the replicas can give back, -1 when none. */
+    long consistentSeq() {
+        return consistentSeq;
+    }
+
+    boolean resyncProtected() {
+        return resyncProtected;
+    }
+
+    /** Bytes of the undo log; read from any thread. */
+    long undoLogBytes() {
+        return replicas.undoLogBytes();
     }
 
     long appliedSeq() {
@@ -95,14 +118,14 @@ final class ApplyLoop implements Runnable {
         } finally {
             batch.release();
         }
-        states = replicas.states();
-        appliedSeq = applier.appliedSeq();
+        publish();
         group.applied(entry, clock.monotonicTime());
         spool.removeOldest(entry);
         group.unspooled(entry);
     }
 
     private void stop(ProtocolException failure, Exception cause) {
+        publish(); // a refused batch may have begun keeping the consistent image
         LOG.error("cg {}: applying stopped at applied seq {}; the replicas stay at that batch until an operator "
                 + "acts: {}", Integer.toUnsignedString(group.cgId()), appliedSeq, failure.getMessage(), cause);
         group.applyStopped(failure);

@@ -3,6 +3,7 @@ package io.datamover.gateway.target;
 import io.datamover.applier.ReplicaState;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A read-only snapshot of one consistency group at the target, for {@code status} and tests.
@@ -16,12 +17,22 @@ import java.util.Optional;
  * @param spoolBatches batches spooled and not yet applied
  * @param sourceConnected whether a source gateway is attached
  * @param applyFailure why applying stopped (the replicas stay at {@code appliedSeq}); null while applying runs
+ * @param consistentSeq applied seq of the last consistent image the replicas can give back (the replicas
+ *        themselves when every disk is UP_TO_DATE, the undo log's image during a resync); -1 when there is none
+ *        (an initial sync)
+ * @param resyncProtected whether an undo log holds that image because a resync made the replicas INCONSISTENT
+ * @param undoLogBytes bytes of that undo log, 0 without one
  */
 public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, long heldSeq,
         Map<String, ReplicaState> replicaStates, long spoolBytes, int spoolBatches, boolean sourceConnected,
-        String applyFailure) {
+        String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes) {
     public ConsistencyGroupStatus {
         replicaStates = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(replicaStates));
+    }
+
+    /** Whether a consistent image can be recovered (failed over to), and at which seq. */
+    public OptionalLong consistentImage() {
+        return consistentSeq < 0 ? OptionalLong.empty() : OptionalLong.of(consistentSeq);
     }
 
     public Optional<String> failure() {

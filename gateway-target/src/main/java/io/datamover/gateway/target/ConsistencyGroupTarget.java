@@ -80,8 +80,11 @@ final class ConsistencyGroupTarget {
         this.heldSeq = spool.lastSeqOr(replicas.appliedSeq());
         String name = "target-cg-" + Integer.toUnsignedString(cgId);
         this.writer = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-spool"));
-        this.applyLoop = new ApplyLoop(this, replicas, new Applier(replicas, metrics.registry()), spool, config,
-                alloc, metrics.registry().config().clock());
+        Applier applier = config.undoMaxBytes().isPresent()
+                ? new Applier(replicas, metrics.registry(), config.undoMaxBytes().getAsLong())
+                : new Applier(replicas, metrics.registry());
+        this.applyLoop = new ApplyLoop(this, replicas, applier, spool, config, alloc,
+                metrics.registry().config().clock());
         this.meters = metrics.group(cgId, this);
         Thread.ofPlatform().name(name + "-apply").start(applyLoop);
     }
@@ -99,9 +102,11 @@ final class ConsistencyGroupTarget {
                     replicas.appliedSeq(), metrics.registry().config().clock().monotonicTime());
             ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig.cgId(), replicas, spool, config,
                     metrics, alloc);
-            LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}), {} spooled batches to apply",
-                    Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(), replicas.pairId(),
-                    replicas.appliedSeq(), replicas.states(), spool.batches());
+            LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}, consistent image at seq {}{}), {} "
+                    + "spooled batches to apply", Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(),
+                    replicas.pairId(), replicas.appliedSeq(), replicas.states(),
+                    replicas.consistentSeq().isPresent() ? replicas.consistentSeq().getAsLong() : "none",
+                    replicas.resyncProtected() ? " kept in the undo log during a resync" : "", spool.batches());
             return group;
         } catch (IOException | RuntimeException e) {
             try {
@@ -130,12 +135,17 @@ final class ConsistencyGroupTarget {
         return applyLoop.appliedSeq();
     }
 
+    ApplyLoop applyLoop() {
+        return applyLoop;
+    }
+
     ConsistencyGroupStatus status() {
         Map<String, ReplicaState> states = new LinkedHashMap<>();
         applyLoop.states().forEach((id, state) -> states.put(disks.get(id).name(), state));
         ProtocolException failure = applyFailure;
         return new ConsistencyGroupStatus(cgId, replicas.pairId(), appliedSeq(), heldSeq, states, budget.spooledBytes(),
-                spool.batches(), attached != null, failure == null ? null : failure.getMessage());
+                spool.batches(), attached != null, failure == null ? null : failure.getMessage(),
+                applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes());
     }
 
     /**

@@ -189,6 +189,11 @@ public final class TargetGateway implements AutoCloseable {
     }
 
     /** Where sources connect (the bound port when the configuration asked for port 0). */
+    /** Where the replica set of consistency group {@code cgId} lives under {@code replicaDir}. */
+    public static Path replicaSetDirectory(Path replicaDir, int cgId) {
+        return replicaDir.resolve(ConsistencyGroupTarget.directoryName(cgId));
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
     }

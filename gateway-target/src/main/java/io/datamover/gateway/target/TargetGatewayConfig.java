@@ -6,6 +6,7 @@ import io.datamover.protocol.Names;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Everything a {@link TargetGateway} needs, frozen and validated once by the canonical constructor (use
@@ -26,13 +27,18 @@ import java.util.Optional;
  * @param heartbeatIntervalMs a HEARTBEAT (with the applied seq) goes out after this long without sending
  * @param idleTimeoutMs a source silent this long (while we are reading) is taken for dead and disconnected
  * @param frameLimits bounds on frames and batch bodies from sources
+ * @param undoMaxBytes bound of a group's undo log, which keeps the last consistent image while a resync makes the
+ *        replicas INCONSISTENT; a batch that would pass it stops that group's applying (the batch waits in the
+ *        spool). Empty: a tenth of the group's disks, at least 64 MiB
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
-        FrameLimits frameLimits) {
+        FrameLimits frameLimits, OptionalLong undoMaxBytes) {
 
     public TargetGatewayConfig {
+        Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
+        undoMaxBytes.ifPresent(max -> check(max >= 1, "undoMaxBytes must be >= 1: " + max));
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(replicaDir, "replicaDir");
@@ -76,6 +82,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private long heartbeatIntervalMs = 5_000;
         private long idleTimeoutMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
+        private OptionalLong undoMaxBytes = OptionalLong.empty();
 
         private Builder(Path dataDir, Path replicaDir) {
             this.dataDir = dataDir;
@@ -134,10 +141,15 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        public Builder undoMaxBytes(long undoMaxBytes) {
+            this.undoMaxBytes = OptionalLong.of(undoMaxBytes);
+            return this;
+        }
+
         public TargetGatewayConfig build() {
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
-                    idleTimeoutMs, frameLimits);
+                    idleTimeoutMs, frameLimits, undoMaxBytes);
         }
     }
 }

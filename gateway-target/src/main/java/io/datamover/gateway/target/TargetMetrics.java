@@ -60,6 +60,10 @@ final class TargetMetrics {
                     "bytes spooled and not yet applied");
             gauge("datamover.target.applied.seq", cg, group, ConsistencyGroupTarget::appliedSeq,
                     "highest seq applied and durable on the replicas");
+            gauge("datamover.target.consistent.seq", cg, group, g -> g.applyLoop().consistentSeq(),
+                    "applied seq of the last consistent image the replicas can give back, -1 when none");
+            gauge("datamover.target.undo.bytes", cg, group, g -> g.applyLoop().undoLogBytes(),
+                    "bytes of the undo log keeping the consistent image during a resync");
         }
 
         private Counter counter(String name, String cg, String description) {

@@ -22,80 +22,25 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class TargetGatewayTest {
-    private static final int CG = 7;
-    private static final String PAIR = "pair-a";
-
-    @TempDir
-    Path tmp;
-
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final Images images = new Images();
-    private final List<TestSource> sources = new ArrayList<>();
-    private TargetGateway gateway;
-
-    @AfterEach
-    void stop() throws Exception {
-        sources.forEach(TestSource::close);
-        if (gateway != null) {
-            gateway.close();
-        }
-    }
-
-    private TargetGateway start(UnaryOperator<TargetGatewayConfig.Builder> tweak) throws Exception {
-        if (gateway != null) {
-            gateway.close();
-        }
-        gateway = TargetGateway.start(tweak.apply(TargetGatewayConfig.builder(tmp.resolve("data"),
-                tmp.resolve("replicas")).listen("127.0.0.1", 0)).build(), registry);
-        return gateway;
-    }
-
-    private TargetGateway start() throws Exception {
-        return start(b -> b);
-    }
-
-    private TestSource connect(Hello hello) throws Exception {
-        TestSource source = TestSource.handshaken(gateway.address(), hello);
-        sources.add(source);
-        return source;
-    }
-
-    private TestSource connect() throws Exception {
-        return connect(TestSource.hello(PAIR, CG, DISKS));
-    }
+class TargetGatewayTest extends TargetGatewayFixture {
 
     /** A source whose HELLO the target refuses with {@code code}. */
     private ErrorFrame refusedHello(Hello hello, ErrorCode code) throws Exception {
-        TestSource source = new TestSource(gateway.address());
-        sources.add(source);
+        TestSource source = track(new TestSource(gateway.address()));
         source.send(hello);
         return source.awaitError(code);
     }
 
-    private Path replicaDir() {
-        return tmp.resolve("replicas").resolve("cg-" + CG);
-    }
-
     private Path spoolDir() {
         return tmp.resolve("data").resolve("cg-" + CG).resolve("spool");
-    }
-
-    private ConsistencyGroupStatus status() {
-        return gateway.consistencyGroup(CG).orElseThrow();
     }
 
     private double counter(String name, String... tags) {

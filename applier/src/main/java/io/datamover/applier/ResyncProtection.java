@@ -1,0 +1,122 @@
+package io.datamover.applier;
+
+import io.datamover.applier.ApplyException.Reason;
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.DiskInfo;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the last consistent image of a replica set recoverable while a resync makes it INCONSISTENT: from the
+ * batch in which a SYNC_BEGIN reaches an UP_TO_DATE disk until every disk that was UP_TO_DATE then is UP_TO_DATE
+ * again, the current content of every region a batch is about to overwrite or punch for the first time, on every
+ * disk of the group that was consistent, goes to the {@link UndoLog} and is made durable before the batch writes
+ * anything. The image protected is the one at the applied seq before that batch (a batch boundary, so the group's
+ * disks are consistent with one another there).
+ *
+ * <p>An initial sync (a disk INCONSISTENT since creation) keeps no log: there is no consistent image to protect.
+ *
+ * <p>Owned by the applier's thread.
+ */
+final class ResyncProtection {
+    private static final Logger LOG = LoggerFactory.getLogger(ResyncProtection.class);
+
+    private final ReplicaSet replicas;
+    private final long undoMaxBytes;
+    private final ApplierMetrics metrics;
+
+    ResyncProtection(ReplicaSet replicas, long undoMaxBytes, ApplierMetrics metrics) {
+        if (undoMaxBytes < 1) {
+            throw new IllegalArgumentException("undoMaxBytes must be >= 1: " + undoMaxBytes);
+        }
+        this.replicas = replicas;
+        this.undoMaxBytes = undoMaxBytes;
+        this.metrics = metrics;
+    }
+
+    /** The default bound: a tenth of the group's disks, at least 64 MiB. */
+    static long defaultUndoMaxBytes(List<DiskInfo> disks) {
+        long total = 0;
+        for (DiskInfo d : disks) {
+            total += d.sizeBytes();
+        }
+        return Math.max(64L * 1024 * 1024, total / 10);
+    }
+
+    /**
+     * Before the batch {@code [firstSeq, lastSeq]} writes anything: starts protecting when {@code resyncBegins}
+     * (it takes an UP_TO_DATE disk INCONSISTENT) and saves, durably, the before-image of every region its entries
+     * are the first to touch since the consistent image.
+     *
+     * @throws ApplyException UNDO_LOG_FULL when the log would pass its bound; no replica was written
+     */
+    void beforeWrites(long firstSeq, long lastSeq, boolean resyncBegins, List<BlockWrite> entries)
+            throws ApplyException, IOException {
+        UndoLog log = replicas.undoLog();
+        if (log == null) {
+            if (!resyncBegins) {
+                return;
+            }
+            log = replicas.startUndoLog();
+            LOG.info("cg {}: a resync begins in batch [{}, {}]: the replicas are INCONSISTENT until its SYNC_END; the "
+                    + "consistent image at seq {} is kept in {} (at most {} bytes) until then",
+                    cg(), firstSeq, lastSeq, log.header().consistentSeq(), log.file(), undoMaxBytes);
+        }
+        int regionBytes = log.header().regionBytes();
+        int appended = 0;
+        for (BlockWrite e : entries) {
+            if (e.kind().isMarker() || e.length() == 0 || !log.header().protects(e.disk())) {
+                continue;
+            }
+            Replica replica = replicas.replica(e.disk());
+            for (long region = e.offset() / regionBytes; region <= (e.endOffset() - 1) / regionBytes; region++) {
+                if (log.isSaved(e.disk(), region)) {
+                    continue;
+                }
+                long offset = region * regionBytes;
+                int length = (int) Math.min(regionBytes, replica.disk().sizeBytes() - offset);
+                UndoEntry before = UndoEntry.capture(replica.file(), e.disk(), offset, length);
+                if (log.sizeBytes() + before.encodedBytes() > undoMaxBytes) {
+                    log.sync(); // what was saved stays valid: those regions are not written yet
+                    metrics.error(Reason.UNDO_LOG_FULL.name());
+                    throw new ApplyException(Reason.UNDO_LOG_FULL, "batch [" + firstSeq + ", " + lastSeq
+                            + "] needs more before-images than the undo log bound allows (" + log.sizeBytes()
+                            + " of " + undoMaxBytes + " bytes used, protecting the consistent image at seq "
+                            + log.header().consistentSeq() + "); raise the bound and restart, or roll back");
+                }
+                log.append(before);
+                appended++;
+                metrics.undoEntries.increment();
+                metrics.undoBytes.increment(before.encodedBytes());
+            }
+        }
+        if (appended > 0) {
+            log.sync();
+        }
+    }
+
+    /** After a batch is recorded: drops the undo log once the resync it protected is over. */
+    void afterRecorded(long appliedSeq) throws IOException {
+        UndoLog log = replicas.undoLog();
+        if (log == null) {
+            return;
+        }
+        Map<Integer, ReplicaState> states = replicas.states();
+        if (log.header().outgrownBy(appliedSeq, states)) {
+            long consistentSeq = log.header().consistentSeq();
+            int entries = log.entries();
+            long bytes = log.sizeBytes();
+            replicas.dropUndoLog();
+            LOG.info("cg {}: the resync ended at seq {}: every disk is UP_TO_DATE again; dropped the undo log of the "
+                    + "consistent image at seq {} ({} entries, {} bytes)", cg(), appliedSeq, consistentSeq, entries,
+                    bytes);
+        }
+    }
+
+    private String cg() {
+        return Integer.toUnsignedString(replicas.cgId());
+    }
+}

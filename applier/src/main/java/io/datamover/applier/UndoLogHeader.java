@@ -1,0 +1,45 @@
+package io.datamover.applier;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What an undo log protects: the consistency group, the region size its entries cover, the applied seq of the
+ * consistent image ({@code consistentSeq}) and every disk's replica state at that seq, by disk id in declaration
+ * order. Only disks UP_TO_DATE at {@code consistentSeq} are protected: a disk that was INCONSISTENT then is part of
+ * no consistent image, so its writes are not logged and a rollback leaves it INCONSISTENT.
+ */
+record UndoLogHeader(int cgId, int regionBytes, long consistentSeq, Map<Integer, ReplicaState> states) {
+    UndoLogHeader {
+        if (regionBytes <= 0 || Integer.bitCount(regionBytes) != 1) {
+            throw new IllegalArgumentException("regionBytes must be a power of two: " + regionBytes);
+        }
+        if (consistentSeq < 0) {
+            throw new IllegalArgumentException("consistentSeq must be >= 0: " + consistentSeq);
+        }
+        states = Collections.unmodifiableMap(new LinkedHashMap<>(states));
+    }
+
+    /** Whether writes to {@code diskId} must save their before-images: the disk was consistent at consistentSeq. */
+    boolean protects(int diskId) {
+        return states.get(diskId) == ReplicaState.UP_TO_DATE;
+    }
+
+    /**
+     * Whether the replicas no longer need the protected image: they are past it and every disk it protects is
+     * UP_TO_DATE again (its SYNC_END applied and recorded).
+     */
+    boolean outgrownBy(long appliedSeq, Map<Integer, ReplicaState> current) {
+        if (appliedSeq <= consistentSeq) {
+            return false; // the batch that began the resync may be half written: keep the image
+        }
+        for (Map.Entry<Integer, ReplicaState> protectedDisk : states.entrySet()) {
+            if (protectedDisk.getValue() == ReplicaState.UP_TO_DATE
+                    && current.get(protectedDisk.getKey()) != ReplicaState.UP_TO_DATE) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
