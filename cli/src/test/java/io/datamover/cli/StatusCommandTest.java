@@ -16,7 +16,7 @@ import picocli.CommandLine;
 /** {@code datamover status} against a real admin port on loopback. */
 class StatusCommandTest {
     private static final StatusReport REPORT = new StatusReport("target-gateway", "tgw", List.of(
-            new StatusReport.Group("3", null, "p", "UP_TO_DATE", 9L, 9L, null, 0L, 0L, 0L, 1L << 30, 1.0, 2.0, null,
+            new StatusReport.Group("3", null, "p", "UP_TO_DATE", 9L, 9L, 9L, null, 0L, 0L, 0L, 1L << 30, 1.0, 2.0, null,
                     null, false, null, List.of(new StatusReport.Disk("root", null, "UP_TO_DATE")))));
 
     private final StringWriter out = new StringWriter();

@@ -49,7 +49,7 @@ public final class SourceGatewayStatus implements StatusSource {
         String lastError = Stream.of(g.lastTapError(), s.lastError()).filter(Objects::nonNull)
                 .collect(Collectors.collectingAndThen(Collectors.joining("; "), e -> e.isEmpty() ? null : e));
         return new StatusReport.Group(cg, g.identity().cgName(), g.identity().pairId(), g.mode().name(),
-                s.durableSeq(), s.appliedSeq(), g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
+                s.durableSeq(), s.appliedSeq(), null, g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
                 g.journalMaxBytes(), rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg),
                 s.compressionRatio(), objective > 0 ? objective : null, rpo.breached(cgId), lastError,
                 disks(g));

@@ -29,6 +29,7 @@ public final class StatusJson {
                 .append(",\"state\":").append(string(g.state()))
                 .append(",\"lastSeq\":").append(g.lastSeq())
                 .append(",\"appliedSeq\":").append(g.appliedSeq())
+                .append(",\"consistentSeq\":").append(g.consistentSeq())
                 .append(",\"lagSeconds\":").append(number(g.lagSeconds()))
                 .append(",\"lagRecords\":").append(g.lagRecords())
                 .append(",\"lagBytes\":").append(g.lagBytes())

@@ -22,6 +22,8 @@ public record StatusReport(String daemon, String id, List<Group> groups) {
      * @param state the group's replication state as this daemon can tell it (docs/pipeline.md, "Status")
      * @param lastSeq highest seq this daemon holds: ordered (tap), durable in the journal (source), held (target)
      * @param appliedSeq highest seq applied on the replicas, as far as this daemon knows
+ * @param consistentSeq the seq of the last consistent image the replicas hold or can be rolled back to (during a
+ *     resync, the image kept by the target's undo log); null when unknown here or when none exists (initial sync)
      * @param lagSeconds age of the oldest write acknowledged to the guest that the replica does not hold yet
      * @param lagRecords records past {@code appliedSeq} (tap: not yet durable at the source gateway)
      * @param lagBytes bytes of those records
@@ -35,7 +37,7 @@ public record StatusReport(String daemon, String id, List<Group> groups) {
      * @param lastError the latest error of the group, or null
      */
     public record Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
-            Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
+            Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
             Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio, Double rpoObjectiveSeconds,
             boolean rpoBreached, String lastError, List<Disk> disks) {
         public Group {

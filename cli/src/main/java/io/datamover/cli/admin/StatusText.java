@@ -20,7 +20,8 @@ public final class StatusText {
             out.append('\n');
             line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),
                     g.state());
-            line(out, "  seq:        last %s, applied %s", integer(g.lastSeq()), integer(g.appliedSeq()));
+            line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
+                    integer(g.appliedSeq()), integer(g.consistentSeq()));
             line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),
                     mib(g.lagBytes()));
             line(out, "  rpo:        %s%s%s", seconds(g.lagSeconds()),

@@ -43,7 +43,7 @@ public final class TapStatus implements StatusSource {
         List<StatusReport.Disk> disks = sender.disks().stream()
                 .map((DiskInfo d) -> new StatusReport.Disk(d.name(), d.sizeBytes(), mode)).toList();
         return new StatusReport("tap", id, List.of(new StatusReport.Group(cg, sender.cgName(), sender.pairId(), mode,
-                last, null, null, Math.max(0, last - durable), null, tap.sender().windowBytesInUse(),
+                last, null, null, null, Math.max(0, last - durable), null, tap.sender().windowBytesInUse(),
                 sender.windowBytes(), rates.perSecond("records"), rates.perSecond("bytes"), null, null, false,
                 tap.sender().isConnected() ? null : "not connected to the source gateway", disks)));
     }

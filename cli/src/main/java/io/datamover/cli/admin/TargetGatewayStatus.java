@@ -48,7 +48,7 @@ public final class TargetGatewayStatus implements StatusSource {
         List<StatusReport.Disk> disks = g.replicaStates().entrySet().stream()
                 .map(e -> new StatusReport.Disk(e.getKey(), null, e.getValue().name())).toList();
         return new StatusReport.Group(cg, null, g.pairId(), groupState(g.replicaStates().values()), g.heldSeq(),
-                g.appliedSeq(), null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
+                g.appliedSeq(), g.consistentImage().isPresent() ? g.consistentImage().getAsLong() : null, null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
                 spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
                 g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
     }

@@ -23,7 +23,7 @@ final class Reports {
     /** One group, every field set, with a name that needs JSON escaping. */
     static StatusReport report() {
         return new StatusReport("source-gateway", "gw-1", List.of(new StatusReport.Group("7", "vm \"seven\"\n",
-                "pair-a", "STREAMING", 120L, 100L, 12.34, 20L, 3L << 20, 5L << 20, 1L << 30, 40.0, 2.5 * (1 << 20),
+                "pair-a", "STREAMING", 120L, 100L, 100L, 12.34, 20L, 3L << 20, 5L << 20, 1L << 30, 40.0, 2.5 * (1 << 20),
                 1.75, 30.0, false, null, List.of(new StatusReport.Disk("root", 10L << 30, "STREAMING"),
                         new StatusReport.Disk("data", null, "RESYNCING")))));
     }
