@@ -96,7 +96,8 @@ class AdminEndpointTest {
                 String targetStatus = get(targetAdmin, "/status");
                 assertThat(targetStatus).contains("\"daemon\":\"target-gateway\"", "\"cg\":\"4\"",
                         "\"state\":\"UP_TO_DATE\"", "\"appliedSeq\":" + lastSeq + ",",
-                        "\"consistentSeq\":" + lastSeq + ",", "{\"name\":\"root\",\"sizeBytes\":null,\"state\":\"UP_TO_DATE\"}");
+                        "\"consistentSeq\":" + lastSeq + ",",
+                        "{\"name\":\"root\",\"sizeBytes\":null,\"state\":\"UP_TO_DATE\"}");
                 assertThat(get(sourceAdmin, "/status")).contains("\"state\":\"STREAMING\"",
                         "\"appliedSeq\":" + lastSeq + ",", "\"lagSeconds\":0.000", "\"rpoBreached\":false");
                 assertThat(get(tapAdmin, "/status")).contains("\"daemon\":\"tap\"", "\"state\":\"STREAMING\"",
