@@ -75,14 +75,26 @@ class ResyncTest {
     void afterAnOutageTheTapResyncsWhileGuestsWriteAndTheReplicaEqualsTheSource() throws Exception {
         beforeAndDuringAnOutage(new Random(1));
 
-        // Guests keep writing while the gateway comes back and the resync runs.
-        Tools.Running guest = Tools.start(Tools.qemuIo(uri(), randomWrites(new Random(2), 400)));
+        // The gateway comes back, holding acks at first so the resync stalls after 1 MiB; a guest writes meanwhile.
+        receiver.autoAck(false);
         receiver.restart();
+        await().atMost(DEADLINE).until(() -> receiver.records().stream()
+                .anyMatch(r -> r.seq() > preOutage && r.kind() == RecordKind.SYNC_BEGIN));
+        Tools.Running guest = Tools.start(Tools.qemuIo(uri(), randomWrites(new Random(2), 400)));
+        await().atMost(DEADLINE).until(() -> receiver.records().stream()
+                .anyMatch(r -> r.seq() > preOutage && r.kind() == RecordKind.TRIM));
+        long received = receiver.records().getLast().seq();
+        receiver.ackDurable(CG, received); // before acks resume, so no later ack can overtake it
+        await().atMost(DEADLINE).until(() -> tap.sender().durableSeq() == received);
+        receiver.autoAck(true);
         Tools.Result result = guest.await(DEADLINE);
         assertThat(result.exitCode()).as(result.output()).isZero();
         awaitStreamingAndAcknowledged();
 
         List<Received> resync = assertResyncedFromTheResumePoint(1);
+        long syncEnd = resync.stream().filter(r -> r.kind() == RecordKind.SYNC_END).findFirst().orElseThrow().seq();
+        assertThat(resync.stream().filter(r -> r.seq() < syncEnd && r.kind() == RecordKind.TRIM).count())
+                .as("guest writes streamed during the resync").isPositive();
         assertThat(resync).extracting(Received::kind).contains(RecordKind.ZERO, RecordKind.DATA);
         assertThat(registry.get("datamover.tap.resync.runs").tag("outcome", "completed").counter().count()).isOne();
         assertThat(registry.get("datamover.tap.resync.bytes.zeroed").counter().count()).isPositive();

@@ -228,10 +228,12 @@ public final class ConsistencyGroup {
                 if (next < 1) {
                     return null;
                 }
+                long stale = nextToHandOff;
                 rebase(next);
                 List<ResyncDisk> resync = new ArrayList<>();
                 List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
-                moveTo(ReplicationMode.RESYNCING, "resync of the dirty regions from seq " + next);
+                moveTo(ReplicationMode.RESYNCING, "resync of the dirty regions, seqs re-based from " + stale + " to "
+                        + next);
                 for (int disk = 0; disk < disks.size(); disk++) {
                     RegionTracker.ResyncRegions r = regions.get(disk);
                     if (r != null) {
@@ -278,7 +280,6 @@ public final class ConsistencyGroup {
                 lost.tracker.release(lost.offset(), lost.length(), true);
             }
         }
-        LOG.info("consistency group {}: seqs re-based from {} to {}", id, nextToHandOff, next);
         sequencer.rebase(next);
         nextToHandOff = next;
         acknowledgedUpTo = Math.min(acknowledgedUpTo, next - 1);
