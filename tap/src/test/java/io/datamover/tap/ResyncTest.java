@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.datamover.disk.SparseFile;
+import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.SenderConfig;
@@ -143,6 +144,25 @@ class ResyncTest {
         assertThat(receiver.records().stream().filter(r -> r.kind() == RecordKind.SYNC_BEGIN && r.seq() > preOutage))
                 .as("one SYNC_BEGIN per resync").hasSize(2);
         assertResyncedFromTheResumePoint(2);
+    }
+
+    @Test
+    void afterJournalFullTheTapResyncsOnceTheGatewayTakesItAgain() throws Exception {
+        write("write -P 0x11 0 8m");
+        awaitStreamingAndAcknowledged();
+        receiver.autoAck(false);
+        write("write -P 0x66 8m 2m", "discard 1m 1m", "write -z 3m 64k"); // received, never journaled
+        long last = tap.tap().lastSeq();
+        await().atMost(DEADLINE).until(() -> receiver.records().getLast().seq() == last);
+        preOutage = receiver.acknowledged();
+        assertThat(preOutage).isLessThan(last);
+
+        receiver.autoAck(true);
+        receiver.sendError(ErrorCode.JOURNAL_FULL, "the test journal is full"); // the tap reconnects at once
+        await().atMost(DEADLINE).until(() -> registry.find("datamover.tap.resync.runs").tag("outcome", "completed")
+                .counter() != null);
+        awaitStreamingAndAcknowledged();
+        assertResyncedFromTheResumePoint(1);
     }
 
     /** Acknowledged writes, then the gateway goes away and the guest zeroes, discards and overwrites meanwhile. */
