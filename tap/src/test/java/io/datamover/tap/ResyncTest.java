@@ -7,17 +7,16 @@ import io.datamover.disk.SparseFile;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationMode;
-import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sender.TestGatewayReceiver;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
 import io.datamover.tap.support.ReplicaReplay;
+import io.datamover.tap.support.TestTaps;
 import io.datamover.tap.support.Tools;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
@@ -213,13 +212,7 @@ class ResyncTest {
     }
 
     private ReplicatingTap start(Duration connectWait) throws Exception {
-        SenderConfig sender = SenderConfig.builder("127.0.0.1", receiver.port())
-                .identity("tap-test", "pair-test")
-                .consistencyGroup(CG, "cg-test", ReplicatingTap.disksOf(config))
-                .reconnect(50, 200, 0.1)
-                .outageGraceMs(300)
-                .build();
-        return ReplicatingTap.start(config, sender, connectWait, registry, InstantSource.system());
+        return TestTaps.start(receiver, CG, config, connectWait, registry);
     }
 
     private void awaitStreamingAndAcknowledged() {
