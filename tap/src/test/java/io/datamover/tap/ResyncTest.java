@@ -164,6 +164,36 @@ class ResyncTest {
         assertResyncedFromTheResumePoint(1);
     }
 
+    @Test
+    void aWindowFilledWhileConnectedResyncsOnTheSameConnectionRightAfterTheLastRecordSent() throws Exception {
+        tap.close();
+        tap = TestTaps.start(receiver, CG, config, Duration.ofSeconds(10), registry,
+                sender -> sender.windowBytes(4 << 20));
+        write("write -P 0x11 0 3m");
+        awaitStreamingAndAcknowledged();
+
+        receiver.reading(false); // a gateway that cannot keep up: the window fills, the connection stays
+        write("write -P 0x77 8m 1m", "write -P 0x78 9m 1m", "write -P 0x79 10m 1m", "write -P 0x7a 11m 1m",
+                "write -P 0x7b 12m 1m", "discard 0 1m", "write -z 2m 1m");
+        assertThat(registry.get("datamover.tap.records.not.streamed").counter().count()).as("bitmap mode").isPositive();
+        receiver.reading(true);
+        await().atMost(DEADLINE).until(() -> registry.find("datamover.tap.resync.runs").tag("outcome", "completed")
+                .counter() != null);
+        awaitStreamingAndAcknowledged();
+
+        assertThat(receiver.violations()).isEmpty();
+        List<Received> records = receiver.records();
+        assertThat(receiver.connectionCount()).as("the first tap's, then this one's, never lost").isEqualTo(2);
+        assertThat(records).extracting(Received::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, tap.tap().lastSeq()).boxed().toList());
+        long syncBegin = records.stream().filter(r -> r.kind() == RecordKind.SYNC_BEGIN).mapToLong(Received::seq).max()
+                .orElseThrow();
+        assertThat(records).filteredOn(r -> r.seq() > syncBegin).extracting(Received::kind)
+                .contains(RecordKind.SYNC_END);
+        Path replica = ReplicaReplay.replay(dir.resolve("replica.img"), DISK_BYTES, 0, records);
+        assertThat(ReplicaReplay.sha256(replica)).isEqualTo(ReplicaReplay.sha256(dir.resolve("root.img")));
+    }
+
     /** Acknowledged writes, then the gateway goes away and the guest zeroes, discards and overwrites meanwhile. */
     private void beforeAndDuringAnOutage(Random random) throws Exception {
         write("write -P 0x11 0 8m", "write -P 0x22 16m 8m", "write -P 0x33 31m 1m");

@@ -11,10 +11,8 @@ import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -31,14 +29,15 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>a hole becomes a ZERO record without reading, after checking under the record's order that it is still a
  *   hole (if a guest filled it meanwhile, the ZERO still goes, the replica being INCONSISTENT anyway, and the range
- *   is walked again, so a later record carries the data);</li>
+ *   is walked again at once, so a later record carries the data);</li>
  *   <li>an extent is read a chunk at a time; the chunk is split into runs of zero and non-zero 4 KiB blocks, and each
  *   run is read again as an ordered sync read: bytes that are all zero at its seq go as a ZERO record, anything else
  *   as DATA. The decision is made on what was read under the order, so it is always right at that seq.</li>
  * </ul>
  * After a disk's last region it sends SYNC_END; once the gateway acknowledged the last SYNC_END, the group is
- * STREAMING again. Acknowledgements of its records end the regions' wait ({@link ConsistencyGroup#syncCovered});
- * regions guests write meanwhile stay held by their own records.
+ * STREAMING again. Acknowledgements of its records end the regions' wait ({@link ConsistencyGroup#syncCovered}, after
+ * every chunk, so a resync cut short keeps its progress); regions guests write meanwhile stay held by their own
+ * records.
  *
  * <p>When the group falls to bitmap mode again the resync stops; what was not acknowledged stays dirty and the next
  * resync (a new SYNC_BEGIN) copies it. Memory: one chunk buffer plus the records in flight, which the wait for room
@@ -171,62 +170,59 @@ public final class BitmapResync implements AutoCloseable {
         return !closed && group.mode() == ReplicationMode.RESYNCING;
     }
 
-    /** Copies the dirty regions of one disk, run of regions by run; false when the resync must stop. */
+    /**
+     * Copies the dirty regions of one disk, run of regions by run, telling the group after every chunk how far the
+     * disk is covered: a resync cut short keeps what the gateway acknowledged, so the next one has less to copy.
+     *
+     * @return false when the resync must stop
+     */
     private boolean copy(ConsistencyGroup.ResyncDisk disk, ResyncMetrics.DiskCounters counters) throws IOException {
         Export export = exports.get(disk.disk());
         long region = export.tracker().bitmap().regionSizeBytes();
         BitSet regions = disk.regions();
+        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
         for (int first = regions.nextSetBit(0); first >= 0; first = regions.nextSetBit(first)) {
             int end = regions.nextClearBit(first);
-            long to = Math.min(end * region, export.sizeBytes());
-            if (!copyRange(export, first * region, to, counters)) {
+            if (!copyRange(export, first * region, Math.min(end * region, export.sizeBytes()), chunk, counters)) {
                 return false;
             }
-            group.syncCovered(disk.disk(), to, false);
             first = end;
         }
         return true;
     }
 
     /** Copies {@code [from, to)}: holes as ZERO records, extents as their zero and non-zero runs. */
-    private boolean copyRange(Export export, long from, long to, ResyncMetrics.DiskCounters counters)
+    private boolean copyRange(Export export, long from, long to, ByteBuffer chunk, ResyncMetrics.DiskCounters counters)
             throws IOException {
-        Deque<long[]> pending = new ArrayDeque<>();
-        pending.add(new long[] {from, to});
-        ByteBuffer chunk = ByteBuffer.allocateDirect(chunkBytes);
-        while (!pending.isEmpty()) {
-            long[] range = pending.poll();
-            long at = range[0];
-            for (Extent extent : export.file().dataExtents(range[0], range[1])) {
-                if (!zeroHoles(export, at, extent.offset(), pending, counters)
-                        || !copyExtent(export, extent, chunk, counters)) {
-                    return false;
-                }
-                at = extent.end();
-            }
-            if (!zeroHoles(export, at, range[1], pending, counters)) {
+        long at = from;
+        for (Extent extent : export.file().dataExtents(from, to)) {
+            if (!zeroHoles(export, at, extent.offset(), chunk, counters)
+                    || !copyExtent(export, extent, chunk, counters)) {
                 return false;
             }
+            at = extent.end();
         }
-        return true;
+        return zeroHoles(export, at, to, chunk, counters);
     }
 
     /**
      * Sends {@code [from, to)}, a hole when the walk saw it, as ZERO records; a piece that is no longer a hole under
-     * its record's order goes to {@code pending} to be walked again.
+     * its record's order is walked again at once, so a later record carries what a guest wrote there.
      */
-    private boolean zeroHoles(Export export, long from, long to, Deque<long[]> pending,
-            ResyncMetrics.DiskCounters counters) throws IOException {
+    private boolean zeroHoles(Export export, long from, long to, ByteBuffer chunk, ResyncMetrics.DiskCounters counters)
+            throws IOException {
         for (long at = from; at < to; ) {
             if (!awaitRoom()) {
                 return false;
             }
             int length = (int) Math.min(MAX_ZERO_BYTES, to - at);
-            if (!zeroHole(export, at, length)) {
-                pending.add(new long[] {at, at + length});
-            }
+            boolean hole = zeroHole(export, at, length);
             counters.sent(length, true);
+            if (!hole && !copyRange(export, at, at + length, chunk, counters)) {
+                return false;
+            }
             at += length;
+            group.syncCovered(export.index(), at, false);
         }
         return true;
     }
@@ -269,6 +265,7 @@ public final class BitmapResync implements AutoCloseable {
                 send(export, at + runStart, length - runStart, counters);
             }
             at += length;
+            group.syncCovered(export.index(), at, false);
         }
         return true;
     }

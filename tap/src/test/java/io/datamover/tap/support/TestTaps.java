@@ -7,6 +7,7 @@ import io.datamover.tap.sender.TestGatewayReceiver;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.function.UnaryOperator;
 
 /** A replicating tap wired to a test receiver, with fast reconnects and a short outage grace. */
 public final class TestTaps {
@@ -20,11 +21,17 @@ public final class TestTaps {
      */
     public static ReplicatingTap start(TestGatewayReceiver receiver, int cg, TapConfig config, Duration connectWait,
             MeterRegistry registry) throws Exception {
-        SenderConfig sender = SenderConfig.builder("127.0.0.1", receiver.port())
+        return start(receiver, cg, config, connectWait, registry, UnaryOperator.identity());
+    }
+
+    /** As above, with {@code adjust} changing the sender's configuration. */
+    public static ReplicatingTap start(TestGatewayReceiver receiver, int cg, TapConfig config, Duration connectWait,
+            MeterRegistry registry, UnaryOperator<SenderConfig.Builder> adjust) throws Exception {
+        SenderConfig sender = adjust.apply(SenderConfig.builder("127.0.0.1", receiver.port())
                 .identity("tap-test", "pair-test")
                 .consistencyGroup(cg, "cg-test", ReplicatingTap.disksOf(config))
                 .reconnect(50, 200, 0.1)
-                .outageGraceMs(300)
+                .outageGraceMs(300))
                 .build();
         return ReplicatingTap.start(config, sender, connectWait, registry, InstantSource.system());
     }
