@@ -2,6 +2,7 @@ package io.datamover.tap;
 
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
 import io.datamover.tap.sender.SenderConfig;
@@ -15,13 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A tap wired to its gateway sender: intercepted writes go to the sender, the gateway's durable
- * acks clear the tap's dirty bits, and a lost connection puts the tap in bitmap mode. This is what
+ * acks clear the tap's dirty bits, and a lost connection puts the tap in bitmap mode. Whenever the
+ * tap is in bitmap mode (an outage, JOURNAL_FULL, dirty regions left from an earlier run) and the
+ * sender is connected and handshaken, it resyncs the dirty regions and streams again. This is what
  * {@code datamover tap} runs.
  */
 public final class ReplicatingTap implements AutoCloseable {
@@ -30,15 +35,24 @@ public final class ReplicatingTap implements AutoCloseable {
     public static final int BLOCK_SIZE = 4096;
     /** How long a clean shutdown waits for the gateway to acknowledge the last records. */
     static final Duration DRAIN_WAIT = Duration.ofSeconds(5);
+    /** How often the tap checks whether a resync can start. */
+    private static final long RESYNC_CHECK_MS = 100;
+    /** Longest pause between resyncs that did not bring the tap back to streaming (a gateway refusing again). */
+    private static final long RESYNC_MAX_BACKOFF_MS = 10_000;
 
     private final GatewaySender sender;
     private final Tap tap;
     private final ExecutorService modeEvents;
+    /** Runs the resyncs, one at a time; never interrupted (a read interrupted closes a disk's channel). */
+    private final ScheduledExecutorService resyncs;
+    private long resyncBackoffMs;
+    private long nextResyncNanos = System.nanoTime();
 
     private ReplicatingTap(GatewaySender sender, Tap tap, ExecutorService modeEvents) {
         this.sender = sender;
         this.tap = tap;
         this.modeEvents = modeEvents;
+        this.resyncs = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("tap-resync", true));
     }
 
     /**
@@ -48,22 +62,28 @@ public final class ReplicatingTap implements AutoCloseable {
      */
     public static ReplicatingTap start(TapConfig tapConfig, SenderConfig senderConfig, Duration connectWait,
             MeterRegistry registry, InstantSource clock) throws IOException, InterruptedException {
-        AtomicReference<Tap> started = new AtomicReference<>();
+        AtomicReference<ReplicatingTap> started = new AtomicReference<>();
         // The sender reports mode changes under its own lock, while a write being handed off holds the group's lock
         // and waits for the sender's: applying the change on another thread keeps the two locks from crossing.
         ExecutorService modeEvents = Executors.newSingleThreadExecutor(new DefaultThreadFactory("tap-mode-events", true));
         GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(),
                 (cg, seq) -> {
-                    Tap t = started.get();
+                    ReplicatingTap t = started.get();
                     if (t != null) {
-                        t.acknowledge(Integer.toUnsignedLong(cg), seq);
+                        t.tap.acknowledge(Integer.toUnsignedLong(cg), seq);
                     }
                 },
                 (mode, reason, seq) -> {
-                    Tap t = started.get();
+                    Tap t = started.get() == null ? null : started.get().tap;
                     if (t != null && mode == SenderMode.BITMAP && reason != BitmapReason.CLOSED) {
-                        modeEvents.execute(() -> t.replicationLost(
-                                "the gateway sender went to bitmap mode (" + reason + ") at seq " + seq));
+                        modeEvents.execute(() -> {
+                            // A resync may have resumed the sender since: then this loss is over, and the group's
+                            // own records would have told it otherwise.
+                            if (started.get().sender().mode() == SenderMode.BITMAP) {
+                                t.replicationLost("the gateway sender went to bitmap mode (" + reason + ") at seq "
+                                        + seq);
+                            }
+                        });
                     }
                 },
                 registry, clock);
@@ -77,15 +97,42 @@ public final class ReplicatingTap implements AutoCloseable {
                         senderConfig.gatewayHost(), senderConfig.gatewayPort(), connectWait.toMillis());
             }
             Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), sender, registry, clock);
-            started.set(tap);
+            if (tap.mode() == ReplicationMode.BITMAP) {
+                sender.awaitResync(); // dirty regions from an earlier run: the resync continues after the gateway
+            }
+            ReplicatingTap replicating = new ReplicatingTap(sender, tap, modeEvents);
+            started.set(replicating);
             // Acks that came while Tap.start ran (the initial sync streams from its first moment) found no tap.
             tap.acknowledge(tapConfig.consistencyGroupId(), sender.durableSeq());
-            return new ReplicatingTap(sender, tap, modeEvents);
+            replicating.resyncs.scheduleWithFixedDelay(replicating::resyncIfNeeded, 0, RESYNC_CHECK_MS,
+                    TimeUnit.MILLISECONDS);
+            return replicating;
         } catch (IOException | RuntimeException | InterruptedException e) {
             sender.close();
             modeEvents.shutdownNow();
             throw e;
         }
+    }
+
+    /**
+     * Resyncs when the tap is in bitmap mode and the sender is connected and handshaken: after an outage, after
+     * JOURNAL_FULL once the gateway takes the tap again, or with dirty regions from an earlier run. Resyncs that end
+     * in bitmap mode again back off, so a gateway that keeps refusing is not flooded.
+     */
+    private void resyncIfNeeded() {
+        if (tap.mode() != ReplicationMode.BITMAP || !sender.isConnected() || System.nanoTime() < nextResyncNanos) {
+            return;
+        }
+        try {
+            boolean streaming = tap.resync(sender::resumeForResync);
+            resyncBackoffMs = streaming ? 0 : Math.min(RESYNC_MAX_BACKOFF_MS, Math.max(2 * resyncBackoffMs, 200));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("resync of consistency group {} failed to start", tap.config().consistencyGroupId(), e);
+            resyncBackoffMs = RESYNC_MAX_BACKOFF_MS;
+        }
+        nextResyncNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(resyncBackoffMs);
     }
 
     /** The disks of a tap configuration as the handshake declares them (ids are export positions). */
@@ -113,6 +160,7 @@ public final class ReplicatingTap implements AutoCloseable {
      */
     @Override
     public void close() throws IOException {
+        resyncs.shutdown(); // no new resync; one running stops when the tap closes
         try {
             tap.stopServing();
             long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
@@ -125,9 +173,20 @@ public final class ReplicatingTap implements AutoCloseable {
             try {
                 tap.close();
             } finally {
+                awaitResyncsStopped();
                 sender.close();
                 modeEvents.shutdownNow();
             }
+        }
+    }
+
+    private void awaitResyncsStopped() {
+        try {
+            if (!resyncs.awaitTermination(DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("the resync thread did not stop within {} ms", DRAIN_WAIT.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

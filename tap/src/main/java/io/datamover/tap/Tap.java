@@ -8,6 +8,7 @@ import io.datamover.tap.nbd.NbdServer;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.replication.ReplicationSink;
+import io.datamover.tap.sync.BitmapResync;
 import io.datamover.tap.sync.InitialSync;
 import io.datamover.tap.sync.RegionSyncer;
 import io.datamover.tap.sync.SyncRegions;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * dirty, and once the tap serves, a {@link RegionSyncer} copies the disk to the replica through the ordered stream
  * (the group is RESYNCING meanwhile; {@link InitialSync} in the config says whether data is copied or only the
  * markers sent).
+ *
+ * <p>In bitmap mode the disks' dirty regions wait for a {@link BitmapResync}, which the owner of the sink starts
+ * ({@link #resync}) once the sink can stream again (in {@link ReplicatingTap}: the sender is connected).
  *
  * <pre>{@code
  * try (Tap tap = Tap.start(config, sink, registry)) {
@@ -57,17 +62,19 @@ public final class Tap implements AutoCloseable {
     private final NbdServer server;
     /** The initial sync of new disks, or null when every disk was protected before. */
     private final RegionSyncer syncer;
+    private final BitmapResync resync;
     private boolean closed;
     private boolean serving = true;
 
     private Tap(TapConfig config, List<Export> exports, ConsistencyGroup group, ScheduledExecutorService sweeper,
-            NbdServer server, RegionSyncer syncer) {
+            NbdServer server, RegionSyncer syncer, BitmapResync resync) {
         this.config = config;
         this.exports = exports;
         this.group = group;
         this.sweeper = sweeper;
         this.server = server;
         this.syncer = syncer;
+        this.resync = resync;
     }
 
     /** Starts a tap with the system clock. */
@@ -98,8 +105,10 @@ public final class Tap implements AutoCloseable {
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, registry);
+            BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
+                    config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, List.copyOf(exports), group, sweeper, server, startInitialSync(config, exports, group,
-                    registry));
+                    registry), resync);
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -186,6 +195,23 @@ public final class Tap implements AutoCloseable {
         group.replicationLost(reason);
     }
 
+    /**
+     * Resyncs the dirty regions on the caller's thread, when the group is in bitmap mode (and no initial sync is still
+     * winding down): re-bases the seqs on {@code restartStream}'s answer, copies the regions between SYNC_BEGIN and
+     * SYNC_END per disk, and returns to STREAMING once the gateway acknowledged the last SYNC_END.
+     *
+     * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
+     *        below 1 when it cannot now; see {@link ConsistencyGroup#startResyncAfterBitmap}
+     * @return true when the group is STREAMING again; false when nothing was to do, the sink could not restart, or
+     *         the resync stopped (bitmap mode again, or closing): the regions not acknowledged stay dirty
+     */
+    public boolean resync(LongSupplier restartStream) throws InterruptedException {
+        if (group.mode() != ReplicationMode.BITMAP || initialSyncRunning()) {
+            return false;
+        }
+        return resync.run(restartStream);
+    }
+
     /** The port the tap listens on. */
     public int port() {
         return server.port();
@@ -195,7 +221,7 @@ public final class Tap implements AutoCloseable {
         return config;
     }
 
-    /** STREAMING, RESYNCING while the initial sync of new disks runs, or BITMAP. */
+    /** STREAMING, RESYNCING while the initial sync of new disks or a resync after bitmap mode runs, or BITMAP. */
     public ReplicationMode mode() {
         return group.mode();
     }
@@ -260,6 +286,7 @@ public final class Tap implements AutoCloseable {
         if (syncer != null) {
             syncer.close(); // what it has not covered stays dirty for a resync
         }
+        resync.close(); // likewise
         try {
             stopServing();
         } catch (IOException e) {

@@ -8,10 +8,10 @@ import io.datamover.disk.SparseFile;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.replication.ReplicationSink;
-import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sender.TestGatewayReceiver;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
 import io.datamover.tap.support.ReplicaReplay;
+import io.datamover.tap.support.TestTaps;
 import io.datamover.tap.support.Tools;
 import io.datamover.tap.sync.InitialSync;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -21,7 +21,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -202,13 +201,7 @@ class InitialSyncTest {
     }
 
     private ReplicatingTap start(TapConfig config) throws Exception {
-        SenderConfig sender = SenderConfig.builder("127.0.0.1", receiver.port())
-                .identity("tap-test", "pair-test")
-                .consistencyGroup(CG, "cg-test", ReplicatingTap.disksOf(config))
-                .reconnect(50, 200, 0.1)
-                .outageGraceMs(300) // these tests look at the bitmap after the gateway has gone for good
-                .build();
-        return ReplicatingTap.start(config, sender, Duration.ofSeconds(10), registry, InstantSource.system());
+        return TestTaps.start(receiver, CG, config, Duration.ofSeconds(10), registry);
     }
 
     private void awaitSyncedAndAcknowledged() {

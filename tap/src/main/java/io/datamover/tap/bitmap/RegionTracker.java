@@ -88,6 +88,30 @@ public final class RegionTracker {
         }
     }
 
+    /** The regions a resync copies, and the bitmap ticket that makes its witness region durable. */
+    public record ResyncRegions(BitSet regions, long witnessTicket) {
+    }
+
+    /**
+     * A resync after bitmap mode starts: the pinned regions stop waiting for a pin to lift and wait for the resync's
+     * records instead (as the initial sync's regions do, {@link #syncCovered}); region 0 becomes the resync's witness,
+     * dirty until SYNC_END is acknowledged, so a tap that dies mid-resync resyncs again at its next start.
+     *
+     * @return the regions to copy (the pinned ones), or null when nothing is pinned (nothing changes)
+     */
+    public synchronized ResyncRegions beginResync() {
+        if (pinned.isEmpty()) {
+            return null;
+        }
+        BitSet regions = (BitSet) pinned.clone();
+        syncPending.or(pinned);
+        pinned.clear();
+        syncPending.set(0);
+        idleSinceLastSweep.clear(0);
+        idleSinceThisSweep.clear(0);
+        return new ResyncRegions(regions, bitmap.set(0, 0));
+    }
+
     /** The initial sync stopped (bitmap mode): what it had not covered waits for a resync, like any pinned region. */
     public synchronized void abandonSync() {
         pinned.or(syncPending);

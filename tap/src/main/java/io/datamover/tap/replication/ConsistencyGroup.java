@@ -14,11 +14,14 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +40,15 @@ import org.slf4j.LoggerFactory;
  * {@link #syncCovered} checkpoints that let acknowledgements end the regions' wait for the sync, a SYNC_END marker,
  * and {@link #endResync}. Falling to BITMAP mode abandons the sync: what it had not covered stays dirty, pinned
  * for a resync.
+ *
+ * <p>The resync after bitmap mode uses the same order, entered through {@link #startResyncAfterBitmap}: the records
+ * ordered in BITMAP mode were never sent, so the gateway holds the stream only up to its resume point. The group
+ * stops new writes from taking seqs, waits until every seq given out is handed off (those writes are dirty and not
+ * streamed), re-bases its next seq on the sink's restart point and moves to RESYNCING, all in one step, and orders
+ * the SYNC_BEGIN of every disk with pinned regions before any write can take a seq: so no write is streamed with a
+ * stale seq, the stream stays gap-free at the gateway, and no write reaches a replica disk before it is marked
+ * INCONSISTENT. The pinned regions then wait for the resync's records ({@link RegionTracker#beginResync}), as the
+ * initial sync's do, with region 0 as the witness until SYNC_END is acknowledged.
  */
 public final class ConsistencyGroup {
 
@@ -66,6 +78,8 @@ public final class ConsistencyGroup {
     private long nextToHandOff;
     private long acknowledgedUpTo;
     private long pinnedUpToSeq;
+    /** True while a resync waits for the writes in flight to be handed off: {@link #completed} then notifies. */
+    private boolean awaitingDrain;
     /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
 
@@ -159,6 +173,15 @@ public final class ConsistencyGroup {
     }
 
     /**
+     * Orders a resync's zeroing of {@code [offset, offset + length)} (a hole of the local disk) like a ZERO write: the
+     * caller holds the regions, checks under this order that the range is still a hole, and completes with an empty
+     * buffer; the record tells the replica to zero the range.
+     */
+    public OrderedWrite beginSyncZero(int disk, long offset, int length) {
+        return begin(disk, RecordKind.ZERO, offset, length, false);
+    }
+
+    /**
      * Sends a SYNC_BEGIN or SYNC_END marker for {@code disk}: it takes the next seq and is handed off in order.
      *
      * @return its seq
@@ -172,6 +195,122 @@ public final class ConsistencyGroup {
         OrderedWrite marker = new OrderedWrite(slot, disks.get(disk), kind, 1, micros(clock.instant()), false);
         marker.complete(true, Unpooled.EMPTY_BUFFER);
         return marker.seq();
+    }
+
+    /** What a resync after bitmap mode copies: the disks with pinned regions, whose SYNC_BEGIN is already ordered. */
+    public record ResyncStart(long firstSeq, List<ResyncDisk> disks) {
+    }
+
+    /** One disk of a resync: the regions to copy and the bitmap ticket of its witness (region 0). */
+    public record ResyncDisk(int disk, BitSet regions, long witnessTicket, long syncBeginSeq) {
+    }
+
+    /**
+     * BITMAP to RESYNCING, for the resync of dirty regions. Pauses new writes before they take a seq, waits (up to
+     * {@code drainTimeoutNanos}) until every seq given out is handed off, asks the sink to take records again, then
+     * re-bases the next seq on the seq the sink expects, moves to RESYNCING and orders a SYNC_BEGIN for every disk
+     * with pinned regions, before letting the writes go on.
+     *
+     * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
+     *        below 1 when it cannot (not connected); called with the group's lock held and no write in flight
+     * @return the resync to run; null, changing nothing, when the group is not in BITMAP, the writes in flight did not
+     *         end in time or the sink cannot restart
+     */
+    public ResyncStart startResyncAfterBitmap(LongSupplier restartStream, long drainTimeoutNanos)
+            throws InterruptedException {
+        sequencer.pause();
+        try {
+            synchronized (this) {
+                if (mode != ReplicationMode.BITMAP || !awaitAllHandedOff(drainTimeoutNanos)) {
+                    return null;
+                }
+                long next = restartStream.getAsLong();
+                if (next < 1) {
+                    return null;
+                }
+                long stale = nextToHandOff;
+                rebase(next);
+                List<ResyncDisk> resync = new ArrayList<>();
+                List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
+                moveTo(ReplicationMode.RESYNCING, "resync of the dirty regions, seqs re-based from " + stale + " to "
+                        + next);
+                for (int disk = 0; disk < disks.size(); disk++) {
+                    RegionTracker.ResyncRegions r = regions.get(disk);
+                    if (r != null) {
+                        resync.add(new ResyncDisk(disk, r.regions(), r.witnessTicket(), markerWhilePaused(disk)));
+                    }
+                }
+                return new ResyncStart(next, List.copyOf(resync));
+            }
+        } finally {
+            sequencer.resume();
+        }
+    }
+
+    /** Waits until every seq given out is handed off; false after the timeout. Holds the lock. */
+    private boolean awaitAllHandedOff(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        awaitingDrain = true;
+        try {
+            while (nextToHandOff <= sequencer.lastAssigned()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.warn("consistency group {}: writes up to seq {} still in flight after {} ms; resync postponed",
+                            id, sequencer.lastAssigned(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        } finally {
+            awaitingDrain = false;
+        }
+    }
+
+    /**
+     * The stream continues at {@code next}: records handed off at or after it never reached the sink's stream (the
+     * gateway lost them), so their regions are pinned like any write that was not streamed. Holds the lock, with
+     * nothing in flight.
+     */
+    private void rebase(long next) {
+        while (!unacknowledged.isEmpty() && unacknowledged.peekLast().seq() >= next) {
+            OrderedWrite lost = unacknowledged.pollLast();
+            unacknowledgedPayloadBytes -= lost.payloadBytes();
+            if (lost.held) {
+                lost.tracker.release(lost.offset(), lost.length(), true);
+            }
+        }
+        sequencer.rebase(next);
+        nextToHandOff = next;
+        acknowledgedUpTo = Math.min(acknowledgedUpTo, next - 1);
+        pinnedUpToSeq = NO_PIN; // the pins become the resync's regions
+    }
+
+    /** A SYNC_BEGIN taken while the sequencer is paused: the first records of a resync. Holds the lock. */
+    private long markerWhilePaused(int disk) {
+        WriteSequencer.InFlightWrite slot = sequencer.beginWhilePaused(disk);
+        // No budget: it is handed off at once, and the writes waiting for the pause may hold the whole budget.
+        OrderedWrite marker = new OrderedWrite(slot, disks.get(disk), RecordKind.SYNC_BEGIN, 0, micros(clock.instant()),
+                false);
+        marker.complete(true, Unpooled.EMPTY_BUFFER);
+        return marker.seq();
+    }
+
+    /**
+     * Waits up to {@code timeoutNanos} until the gateway acknowledged {@code seq}, while the group resyncs.
+     *
+     * @return true once acknowledged
+     */
+    public synchronized boolean awaitAcknowledged(long seq, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (mode == ReplicationMode.RESYNCING && acknowledgedUpTo < seq) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return acknowledgedUpTo >= seq;
     }
 
     /**
@@ -279,6 +418,9 @@ public final class ConsistencyGroup {
                 handoffBudget.release(next.budget);
             }
         }
+        if (awaitingDrain) {
+            notifyAll();
+        }
     }
 
     /** Called in seq order, with the lock held. */
@@ -371,7 +513,8 @@ public final class ConsistencyGroup {
     public final class OrderedWrite {
         private final WriteSequencer.InFlightWrite slot;
         private final RegionTracker tracker;
-        private final RecordKind kind;
+        /** DATA may become ZERO before completion ({@link #sendAsZero}). */
+        private RecordKind kind;
         private final int budget;
         private final long sourceTimeMicros;
         private final boolean fua;
@@ -411,6 +554,17 @@ public final class ConsistencyGroup {
         public void markDirty() throws IOException {
             held = true;
             tracker.bitmap().awaitDurable(tracker.hold(offset(), length()));
+        }
+
+        /**
+         * A sync read found only zeros: send a ZERO record of the range instead of the bytes (the replica may hold
+         * old data there, so the range must be zeroed; a hole is cheaper than zeros). Complete with an empty buffer.
+         */
+        public void sendAsZero() {
+            if (kind != RecordKind.DATA || completed) {
+                throw new IllegalStateException("seq " + seq() + " is a completed write or not a DATA read");
+            }
+            kind = RecordKind.ZERO;
         }
 
         /**

@@ -16,6 +16,8 @@ public enum BitmapReason {
     GATEWAY_REFUSED,
     /** On (re)connect the gateway holds a different seq than the next one this sender would send. */
     GATEWAY_OUT_OF_STEP,
+    /** The tap started with dirty regions from an earlier run: records wait until their resync. */
+    DIRTY_AT_START,
     /** The sender is closed. */
     CLOSED,
     /** The sender was already in BITMAP mode (counted, never logged per record). */

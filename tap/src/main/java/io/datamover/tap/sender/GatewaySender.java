@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * {@code resumeSeq} is sent again. A record that cannot be kept (window full, never connected yet, out of seq)
  * is refused and the sender drops to {@link SenderMode#BITMAP}, where it refuses every later record too, so the
  * gateway never sees a gap; so does an outage longer than the grace, or JOURNAL_FULL/STORAGE_FAILURE from the
- * gateway. The tap keeps the dirty bits of refused records. Only {@link #resumeStreaming(long)}, made by the
- * future resync once the gateway is level again, brings STREAMING back.
+ * gateway. The tap keeps the dirty bits of refused records. Only the resync brings STREAMING back
+ * ({@link #resumeForResync()}, or {@link #resumeStreaming(long)} at a given seq): a handshake in BITMAP mode adopts
+ * the gateway's {@code resumeSeq}, and the resync continues the stream gap-free from {@code resumeSeq + 1}.
  *
  * <p>Durable acks shrink the window and reach the {@link AckListener}, which clears dirty bits. On every
  * (re)connect the gateway's {@code resumeSeq} counts as a durable ack, so acks lost with a connection still
@@ -209,6 +210,36 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
+    /**
+     * For the resync after bitmap mode: takes records again (STREAMING) and returns the seq the next one must carry,
+     * the one after everything the gateway holds or has on its way; -1, still BITMAP, while no connection is
+     * handshaken. The tap calls it with its group's lock held and nothing in flight, and re-bases its seqs on the
+     * answer.
+     */
+    public long resumeForResync() {
+        synchronized (lock) {
+            if (closed || streamChannel == null) {
+                return -1;
+            }
+            if (mode == SenderMode.BITMAP) {
+                changeMode(SenderMode.STREAMING, null, nextSeq);
+            }
+            return nextSeq;
+        }
+    }
+
+    /**
+     * The tap starts with dirty regions from an earlier run: refuse records (BITMAP) until a resync resumes the
+     * stream, so a handshake adopts the gateway's resume point instead of insisting on this run's seqs.
+     */
+    public void awaitResync() {
+        synchronized (lock) {
+            startSeqOpen = false;
+            // Already connected: the handshake set the start to the gateway's resume point, nothing was offered.
+            enterBitmap(BitmapReason.DIRTY_AT_START, nextSeq);
+        }
+    }
+
     public SenderMode mode() {
         return mode;
     }
@@ -315,6 +346,25 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
+    /**
+     * A handshake in BITMAP mode: nothing is held (the window empties when a connection is lost in BITMAP mode), and
+     * the records after the gateway's {@code resumeSeq} were lost with it or never sent; their dirty bits cover them.
+     * The stream a resync starts continues right after what the gateway holds. Seqs the gateway holds beyond those
+     * this run sent come from an earlier run of the tap: nothing of this run to acknowledge. Holds the lock.
+     */
+    private void adoptResumePoint(long resumeSeq) {
+        if (resumeSeq != nextSeq - 1) {
+            LOG.info("cg {}: gateway {} holds up to seq {}: the resync will stream from seq {} (this run had reached "
+                    + "seq {})", cg, gateway, resumeSeq, resumeSeq + 1, nextSeq - 1);
+        }
+        window.clear();
+        if (resumeSeq > lastSentSeq) {
+            durableSeq = resumeSeq;
+        }
+        nextSeq = resumeSeq + 1;
+        lastSentSeq = resumeSeq;
+    }
+
     /** The connection lost as outage number {@code outage} is still not back: stop holding records. */
     private void outageGraceOver(long outage) {
         synchronized (lock) {
@@ -350,15 +400,18 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     durableSeq = resumeSeq;
                     window.releaseThrough(resumeSeq);
                 }
-                if (resumeSeq > lastSentSeq) {
-                    throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
-                            + " up to seq " + resumeSeq + ", but this tap has sent only up to " + lastSentSeq
-                            + ": wrong pair, or a tap that lost its seq counter");
-                }
                 if (resumeSeq < durableSeq) {
                     throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
                             + " up to seq " + resumeSeq + " but acknowledged seq " + durableSeq
                             + " as durable before: its journal lost acknowledged records");
+                }
+                if (mode == SenderMode.BITMAP) {
+                    adoptResumePoint(resumeSeq);
+                }
+                if (resumeSeq > lastSentSeq) {
+                    throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
+                            + " up to seq " + resumeSeq + ", but this tap has sent only up to " + lastSentSeq
+                            + ": wrong pair, or a tap that lost its seq counter");
                 }
                 if (closed) {
                     channel.close();

@@ -6,8 +6,6 @@ import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.datamover.tap.replication.ReplicationMode;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -37,8 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class RegionSyncer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegionSyncer.class);
-    /** Longest single wait for room in the window, so a stop or a mode change is noticed soon. */
-    private static final long ROOM_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
     /** A newly protected disk: copy its data ({@link InitialSync#AUTO}), or only send its markers (SKIP). */
@@ -169,40 +165,12 @@ public final class RegionSyncer implements AutoCloseable {
         return true;
     }
 
-    /** One ordered sync read: a seq, the bytes as they are at that seq, a DATA record. */
     private void send(Export export, long offset, int length) throws IOException {
-        ByteBuf payload = ByteBufAllocator.DEFAULT.directBuffer(length, length);
-        ConsistencyGroup.OrderedWrite read;
-        try {
-            read = group.beginSyncRead(export.index(), offset, length);
-        } catch (RuntimeException e) {
-            payload.release();
-            throw e;
-        }
-        boolean succeeded = false;
-        try {
-            read.markDirty();
-            export.read(payload.nioBuffer(0, length), offset);
-            payload.writerIndex(length);
-            succeeded = true;
-        } finally {
-            read.complete(succeeded, payload); // a failed read puts the group in bitmap mode
-        }
+        OrderedSyncReads.send(group, export, offset, length, false);
     }
 
-    /** Waits, in short slices, until the window has room; false when the sync must stop instead. */
     private boolean awaitRoom() {
-        while (!stopping && group.mode() == ReplicationMode.RESYNCING) {
-            try {
-                if (group.awaitReplicationRoom(maxUnacknowledgedBytes, ROOM_WAIT_SLICE_NANOS)) {
-                    return true;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return false;
+        return OrderedSyncReads.awaitRoom(group, maxUnacknowledgedBytes, () -> stopping);
     }
 
     private boolean stopped(Export export, long at) {

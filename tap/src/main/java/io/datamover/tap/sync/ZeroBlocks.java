@@ -20,6 +20,18 @@ final class ZeroBlocks {
     private ZeroBlocks() {
     }
 
+    /** True when every byte of {@code data} (from its position to its limit) is zero. */
+    static boolean isAllZero(ByteBuffer data) {
+        ByteBuffer rest = data.slice();
+        for (int at = 0; at < rest.limit(); at += BLOCK_BYTES) {
+            int length = Math.min(BLOCK_BYTES, rest.limit() - at);
+            if (rest.slice(at, length).mismatch(ZERO_BLOCK.slice(0, length)) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * The maximal runs of non-zero blocks of {@code data} (from index 0 to its limit), in order. The last block
      * may be shorter than 4 KiB (the end of a disk).

@@ -131,6 +131,58 @@ class RegionTrackerTest {
         }
     }
 
+    @Test
+    void aResyncTakesThePinnedRegionsAndKeepsTheWitnessUntilSyncEnd() throws IOException {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+            RegionTracker tracker = new RegionTracker(bitmap);
+            assertThat(tracker.beginResync()).as("nothing pinned, nothing to resync").isNull();
+            tracker.hold(5L * REGION, 2 * REGION);
+            tracker.release(5L * REGION, 2 * REGION, true); // regions 5, 6 not streamed
+            tracker.hold(40L * REGION, 1);
+            tracker.release(40L * REGION, 1, true);
+
+            RegionTracker.ResyncRegions resync = tracker.beginResync();
+            assertThat(resync.regions().stream()).containsExactly(5, 6, 40);
+            bitmap.awaitDurable(resync.witnessTicket());
+            assertThat(tracker.hasPinnedRegions()).isFalse();
+            assertThat(bitmap.snapshot().stream()).as("the witness joins them").containsExactly(0, 5, 6, 40);
+
+            // A guest write during the resync, acknowledged: it does not end the regions' wait for the resync.
+            tracker.hold(5L * REGION, 1);
+            tracker.release(5L * REGION, 1, false);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot().stream()).containsExactly(0, 5, 6, 40);
+
+            tracker.syncCovered(7L * REGION, false);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot().stream()).as("covered and acknowledged below region 7").containsExactly(0, 40);
+
+            tracker.syncCovered(64L * REGION, false);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot().stream()).as("the witness waits for SYNC_END").containsExactly(0);
+            tracker.syncCovered(64L * REGION, true);
+            sweepTwice(tracker);
+            assertThat(bitmap.dirtyCount()).isZero();
+        }
+    }
+
+    @Test
+    void aResyncCutShortLeavesWhatItHadNotCoveredPinnedWithTheWitness() throws IOException {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+            RegionTracker tracker = new RegionTracker(bitmap);
+            tracker.hold(3L * REGION, 1);
+            tracker.release(3L * REGION, 1, true);
+            tracker.hold(9L * REGION, 1);
+            tracker.release(9L * REGION, 1, true);
+            tracker.beginResync();
+            tracker.syncCovered(4L * REGION, false);
+            tracker.abandonSync(); // bitmap mode again
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot().stream()).containsExactly(0, 9);
+            assertThat(tracker.beginResync().regions().stream()).as("the next resync").containsExactly(0, 9);
+        }
+    }
+
     private static void sweepTwice(RegionTracker tracker) throws IOException {
         tracker.sweep();
         tracker.sweep();

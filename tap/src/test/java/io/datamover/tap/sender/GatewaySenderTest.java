@@ -226,6 +226,56 @@ class GatewaySenderTest {
     }
 
     @Test
+    void aReconnectInBitmapModeAdoptsTheGatewayResumePointAndTheResyncStreamsGapFreeFromIt() throws InterruptedException {
+        GatewaySender sender = fx.startConnected(fx.config().outageGraceMs(200).build());
+        for (long seq = 1; seq <= 5; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.lastDurableAck() == 5);
+        fx.receiver.autoAck(false);
+        for (long seq = 6; seq <= 10; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.receiver.records().size() == 10);
+        fx.receiver.stop();
+        await().until(() -> sender.mode() == SenderMode.BITMAP);
+        assertThat(sender.resumeForResync()).as("not connected").isEqualTo(-1);
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+
+        fx.receiver.autoAck(true);
+        fx.receiver.resumeSeq(7); // journaled up to 7 before it went away; 8..10 are lost
+        fx.receiver.restart();
+        await().until(sender::isConnected);
+        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.resumeForResync()).isEqualTo(8);
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(sender.offer(fx.record(8, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == 8);
+        assertThat(fx.durableAcks).contains(7L);
+        assertThat(fx.receiver.records().getLast()).extracting(Received::seq, Received::connection).containsExactly(8L, 2);
+        assertThat(fx.receiver.violations()).isEmpty();
+    }
+
+    @Test
+    void aTapRestartedWithDirtyBitsAdoptsAResumePointBeyondItsOwnSeqs() throws InterruptedException {
+        fx.receiver.stop();
+        GatewaySender sender = fx.start(fx.config().build());
+        assertThat(sender.takeStartSeq()).isEqualTo(1);
+        sender.awaitResync();
+        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.DIRTY_AT_START, 1));
+
+        fx.receiver.resumeSeq(500); // what the earlier run of the tap left in the journal
+        fx.receiver.restart();
+        await().until(sender::isConnected);
+        assertThat(fx.receiver.errorsReceived()).isEmpty();
+        assertThat(sender.durableSeq()).isEqualTo(500);
+        assertThat(fx.durableAcks).as("nothing of this run to acknowledge").isEmpty();
+        assertThat(sender.resumeForResync()).isEqualTo(501);
+        assertThat(sender.offer(fx.record(501, RECORD_BYTES))).isTrue();
+        await().until(() -> fx.lastDurableAck() == 501);
+    }
+
+    @Test
     void anOutageLongerThanTheGraceEndsInBitmapModeAndDropsWhatWasHeld() {
         GatewaySender sender = fx.startConnected(fx.config().outageGraceMs(200).build());
         fx.receiver.autoAck(false);

@@ -83,6 +83,9 @@ public final class TestGatewayReceiver implements AutoCloseable {
     private volatile boolean autoAck = true;
     private volatile boolean keepPayloads;
     private volatile long resumeSeq;
+    private volatile boolean resumeFromAcknowledged;
+    /** Highest seq acknowledged DURABLE on any connection: what a journal would hold. */
+    private final java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
     private volatile Channel current;
     private volatile Channel server;
     private int port;
@@ -155,8 +158,22 @@ public final class TestGatewayReceiver implements AutoCloseable {
         this.resumeSeq = seq;
     }
 
+    /**
+     * Answers HELLO as a real gateway does: {@code resumeSeq} is the highest seq acknowledged DURABLE so far (what its
+     * journal holds), and a connection's first record must be the one right after it (else SEQ_GAP).
+     */
+    public void resumeFromAcknowledged(boolean enabled) {
+        this.resumeFromAcknowledged = enabled;
+    }
+
+    /** Highest seq acknowledged DURABLE so far, on any connection. */
+    public long acknowledged() {
+        return acknowledged.get();
+    }
+
     /** Acknowledges DURABLE up to {@code seq} on the current connection. */
     public void ackDurable(int cg, long seq) {
+        acknowledged.accumulateAndGet(seq, Math::max);
         send(new Ack(cg, seq, AckScope.DURABLE));
     }
 
@@ -291,8 +308,13 @@ public final class TestGatewayReceiver implements AutoCloseable {
             switch (helloReply) {
                 case ACCEPT -> {
                     Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
+                    long resume = resumeSeq;
+                    if (resumeFromAcknowledged) {
+                        resume = acknowledged.get();
+                        lastSeq = resume; // the first record must follow it
+                    }
                     ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
-                            RECEIVER_ID, resumeSeq));
+                            RECEIVER_ID, resume));
                 }
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
                         .addListener(ChannelFutureListener.CLOSE);
@@ -319,6 +341,7 @@ public final class TestGatewayReceiver implements AutoCloseable {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             if (autoAck && unacked) {
+                acknowledged.accumulateAndGet(lastSeq, Math::max);
                 ctx.writeAndFlush(new Ack(hello.cgId(), lastSeq, AckScope.DURABLE));
             }
             unacked = false;

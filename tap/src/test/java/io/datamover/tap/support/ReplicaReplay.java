@@ -6,9 +6,15 @@ import io.datamover.disk.SparseFile;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.sender.TestGatewayReceiver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /** Replays received records onto an empty sparse file, as the target's applier would, and compares disks. */
@@ -22,7 +28,13 @@ public final class ReplicaReplay {
     /** A new sparse file of {@code sizeBytes} with {@code disk}'s records applied in order (zeros become holes). */
     public static Path replay(Path replica, long sizeBytes, int disk, List<TestGatewayReceiver.Received> records)
             throws IOException {
-        try (SparseFile file = SparseFile.create(replica, sizeBytes)) {
+        SparseFile.create(replica, sizeBytes).close();
+        return apply(replica, disk, records);
+    }
+
+    /** Applies {@code disk}'s records in order onto an existing replica image (zeros become holes). */
+    public static Path apply(Path replica, int disk, List<TestGatewayReceiver.Received> records) throws IOException {
+        try (SparseFile file = SparseFile.openReadWrite(replica)) {
             for (TestGatewayReceiver.Received r : records) {
                 if (r.disk() != disk || r.kind().isMarker()) {
                     continue;
@@ -36,6 +48,36 @@ public final class ReplicaReplay {
             file.fdatasync();
         }
         return replica;
+    }
+
+    /**
+     * What a gateway's journal holds of {@code received} (in arrival order, over several connections): each
+     * connection continues right after what the journal held when it began, so a record replaces every record of
+     * its seq or later that an earlier connection left unacknowledged.
+     */
+    public static List<TestGatewayReceiver.Received> journal(List<TestGatewayReceiver.Received> received) {
+        List<TestGatewayReceiver.Received> journal = new ArrayList<>();
+        for (TestGatewayReceiver.Received r : received) {
+            while (!journal.isEmpty() && journal.getLast().seq() >= r.seq()) {
+                journal.removeLast();
+            }
+            journal.add(r);
+        }
+        return journal;
+    }
+
+    /** SHA-256 of a whole image, holes reading as zeros. */
+    public static String sha256(Path image) throws IOException {
+        try (InputStream in = Files.newInputStream(image)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[COMPARE_BYTES];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Both files hold the same bytes, holes reading as zeros. */

@@ -1,0 +1,266 @@
+package io.datamover.tap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.datamover.disk.SparseFile;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.RecordKind;
+import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.sender.TestGatewayReceiver;
+import io.datamover.tap.sender.TestGatewayReceiver.Received;
+import io.datamover.tap.support.ReplicaReplay;
+import io.datamover.tap.support.TestTaps;
+import io.datamover.tap.support.Tools;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The resync after bitmap mode, with the real gateway sender against a receiver on loopback that answers HELLO as a
+ * gateway does (its resume point is what it acknowledged) and real NBD clients writing throughout: after an outage
+ * the tap resyncs its dirty regions between SYNC_BEGIN and SYNC_END, gap-free from the gateway's resume point, and
+ * the pre-outage replica with the stream applied equals the source (zeroed and discarded ranges included); also
+ * after a restart of the tap with dirty bits, and after an outage in the middle of a resync.
+ */
+class ResyncTest {
+    private static final long DISK_BYTES = 32L << 20;
+    private static final int REGION = 64 << 10;
+    private static final int CG = 1;
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+    private TestGatewayReceiver receiver;
+    private ReplicatingTap tap;
+    private SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private TapConfig config;
+    private long preOutage;
+
+    @BeforeEach
+    void start() throws Exception {
+        Tools.assumeInstalled("qemu-io");
+        receiver = TestGatewayReceiver.start();
+        receiver.keepPayloads(true);
+        receiver.resumeFromAcknowledged(true);
+        Path image = dir.resolve("root.img");
+        SparseFile.create(image, DISK_BYTES).close();
+        // Small chunks and a small pause threshold: the resync takes many steps, interleaved with the guests.
+        config = TapConfig.builder().port(0).stateDir(dir.resolve("state")).regionSizeBytes(REGION)
+                .dirtyRetentionMillis(100).ioThreads(4).export("root", image)
+                .initialSyncChunkBytes(64 << 10).initialSyncMaxUnacknowledgedBytes(1 << 20).build();
+        tap = start(Duration.ofSeconds(10));
+        awaitStreamingAndAcknowledged();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (tap != null) {
+            tap.close();
+        }
+        receiver.close();
+    }
+
+    @Test
+    void afterAnOutageTheTapResyncsWhileGuestsWriteAndTheReplicaEqualsTheSource() throws Exception {
+        beforeAndDuringAnOutage(new Random(1));
+
+        // The gateway comes back, holding acks at first so the resync stalls after 1 MiB; a guest writes meanwhile.
+        receiver.autoAck(false);
+        receiver.restart();
+        await().atMost(DEADLINE).until(() -> receiver.records().stream()
+                .anyMatch(r -> r.seq() > preOutage && r.kind() == RecordKind.SYNC_BEGIN));
+        Tools.Running guest = Tools.start(Tools.qemuIo(uri(), randomWrites(new Random(2), 400)));
+        await().atMost(DEADLINE).until(() -> receiver.records().stream()
+                .anyMatch(r -> r.seq() > preOutage && r.kind() == RecordKind.TRIM));
+        long received = receiver.records().getLast().seq();
+        receiver.ackDurable(CG, received); // before acks resume, so no later ack can overtake it
+        await().atMost(DEADLINE).until(() -> tap.sender().durableSeq() == received);
+        receiver.autoAck(true);
+        Tools.Result result = guest.await(DEADLINE);
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        awaitStreamingAndAcknowledged();
+
+        List<Received> resync = assertResyncedFromTheResumePoint(1);
+        long syncEnd = resync.stream().filter(r -> r.kind() == RecordKind.SYNC_END).findFirst().orElseThrow().seq();
+        assertThat(resync.stream().filter(r -> r.seq() < syncEnd && r.kind() == RecordKind.TRIM).count())
+                .as("guest writes streamed during the resync").isPositive();
+        assertThat(resync).extracting(Received::kind).contains(RecordKind.ZERO, RecordKind.DATA);
+        assertThat(registry.get("datamover.tap.resync.runs").tag("outcome", "completed").counter().count()).isOne();
+        assertThat(registry.get("datamover.tap.resync.bytes.zeroed").counter().count()).isPositive();
+        await().atMost(DEADLINE).until(() -> tap.tap().dirtyRegions("root").isEmpty());
+    }
+
+    @Test
+    void aTapRestartedWithDirtyBitsResyncsOnceConnected() throws Exception {
+        beforeAndDuringAnOutage(new Random(3));
+        tap.close();
+        tap = null;
+
+        // Started while the gateway is still away: the tap serves in bitmap mode, its dirty bits from the last run.
+        registry = new SimpleMeterRegistry();
+        tap = start(Duration.ofMillis(100));
+        assertThat(tap.tap().mode()).isEqualTo(ReplicationMode.BITMAP);
+        assertThat(tap.tap().dirtyRegions("root").cardinality()).isGreaterThan(1);
+        write("write -P 0x5c 30m 64k");
+
+        receiver.restart();
+        awaitStreamingAndAcknowledged();
+        assertResyncedFromTheResumePoint(1);
+    }
+
+    @Test
+    void anOutageDuringTheResyncKeepsEveryUnacknowledgedBitAndTheNextResyncCompletes() throws Exception {
+        beforeAndDuringAnOutage(new Random(4));
+        BitSet mustStayDirty = tap.tap().dirtyRegions("root");
+
+        // The gateway comes back but acknowledges nothing: the resync stalls once 1 MiB is unacknowledged.
+        receiver.autoAck(false);
+        receiver.restart();
+        await().atMost(DEADLINE).until(() -> receiver.records().stream()
+                .filter(r -> r.seq() > preOutage && r.kind() == RecordKind.DATA).count() >= 8);
+        assertThat(tap.tap().mode()).isEqualTo(ReplicationMode.RESYNCING);
+        receiver.stop();
+        await().atMost(DEADLINE).until(() -> tap.tap().mode() == ReplicationMode.BITMAP);
+        BitSet dirty = tap.tap().dirtyRegions("root");
+        BitSet missing = (BitSet) mustStayDirty.clone();
+        missing.andNot(dirty);
+        assertThat(missing.isEmpty()).as("regions no longer dirty though nothing was acknowledged: %s", missing).isTrue();
+
+        receiver.autoAck(true);
+        receiver.restart();
+        awaitStreamingAndAcknowledged();
+        assertThat(receiver.records().stream().filter(r -> r.kind() == RecordKind.SYNC_BEGIN && r.seq() > preOutage))
+                .as("one SYNC_BEGIN per resync").hasSize(2);
+        assertResyncedFromTheResumePoint(2);
+    }
+
+    @Test
+    void afterJournalFullTheTapResyncsOnceTheGatewayTakesItAgain() throws Exception {
+        write("write -P 0x11 0 8m");
+        awaitStreamingAndAcknowledged();
+        receiver.autoAck(false);
+        write("write -P 0x66 8m 2m", "discard 1m 1m", "write -z 3m 64k"); // received, never journaled
+        long last = tap.tap().lastSeq();
+        await().atMost(DEADLINE).until(() -> receiver.records().getLast().seq() == last);
+        preOutage = receiver.acknowledged();
+        assertThat(preOutage).isLessThan(last);
+
+        receiver.autoAck(true);
+        receiver.sendError(ErrorCode.JOURNAL_FULL, "the test journal is full"); // the tap reconnects at once
+        await().atMost(DEADLINE).until(() -> registry.find("datamover.tap.resync.runs").tag("outcome", "completed")
+                .counter() != null);
+        awaitStreamingAndAcknowledged();
+        assertResyncedFromTheResumePoint(1);
+    }
+
+    @Test
+    void aWindowFilledWhileConnectedResyncsOnTheSameConnectionRightAfterTheLastRecordSent() throws Exception {
+        tap.close();
+        tap = TestTaps.start(receiver, CG, config, Duration.ofSeconds(10), registry,
+                sender -> sender.windowBytes(4 << 20));
+        write("write -P 0x11 0 3m");
+        awaitStreamingAndAcknowledged();
+
+        receiver.reading(false); // a gateway that cannot keep up: the window fills, the connection stays
+        write("write -P 0x77 8m 1m", "write -P 0x78 9m 1m", "write -P 0x79 10m 1m", "write -P 0x7a 11m 1m",
+                "write -P 0x7b 12m 1m", "discard 0 1m", "write -z 2m 1m");
+        assertThat(registry.get("datamover.tap.records.not.streamed").counter().count()).as("bitmap mode").isPositive();
+        receiver.reading(true);
+        await().atMost(DEADLINE).until(() -> registry.find("datamover.tap.resync.runs").tag("outcome", "completed")
+                .counter() != null);
+        awaitStreamingAndAcknowledged();
+
+        assertThat(receiver.violations()).isEmpty();
+        List<Received> records = receiver.records();
+        assertThat(receiver.connectionCount()).as("the first tap's, then this one's, never lost").isEqualTo(2);
+        assertThat(records).extracting(Received::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, tap.tap().lastSeq()).boxed().toList());
+        long syncBegin = records.stream().filter(r -> r.kind() == RecordKind.SYNC_BEGIN).mapToLong(Received::seq).max()
+                .orElseThrow();
+        assertThat(records).filteredOn(r -> r.seq() > syncBegin).extracting(Received::kind)
+                .contains(RecordKind.SYNC_END);
+        Path replica = ReplicaReplay.replay(dir.resolve("replica.img"), DISK_BYTES, 0, records);
+        assertThat(ReplicaReplay.sha256(replica)).isEqualTo(ReplicaReplay.sha256(dir.resolve("root.img")));
+    }
+
+    /** Acknowledged writes, then the gateway goes away and the guest zeroes, discards and overwrites meanwhile. */
+    private void beforeAndDuringAnOutage(Random random) throws Exception {
+        write("write -P 0x11 0 8m", "write -P 0x22 16m 8m", "write -P 0x33 31m 1m");
+        write(randomWrites(random, 100));
+        awaitStreamingAndAcknowledged();
+        preOutage = receiver.acknowledged();
+        assertThat(preOutage).isEqualTo(tap.tap().lastSeq());
+
+        receiver.stop();
+        await().atMost(DEADLINE).until(() -> tap.tap().mode() == ReplicationMode.BITMAP);
+        write("discard 1m 2m", "write -z 16m 1m", "write -z 5m 64k", "write -P 0x44 4m 1m", "discard 24m 4m",
+                "write -P 0x55 26m 128k", "write -z 31m 4k");
+        write(randomWrites(random, 100));
+        assertThat(tap.tap().mode()).isEqualTo(ReplicationMode.BITMAP);
+    }
+
+    /**
+     * The gateway's journal continues gap-free after the pre-outage point with a SYNC_BEGIN of the disk, a SYNC_END
+     * comes later, and the pre-outage replica (which differs from the source) with the rest applied equals the source.
+     *
+     * @return the journal's records after the pre-outage point
+     */
+    private List<Received> assertResyncedFromTheResumePoint(int connectionsSinceOutage) throws IOException {
+        assertThat(receiver.violations()).isEmpty();
+        List<Received> received = receiver.records();
+        List<Received> journal = ReplicaReplay.journal(received);
+        long last = tap.sender().durableSeq();
+        assertThat(journal).extracting(Received::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, last).boxed().toList());
+        assertThat(journal).allMatch(Received::crcMatches);
+        List<Received> before = journal.stream().filter(r -> r.seq() <= preOutage).toList();
+        List<Received> after = journal.stream().filter(r -> r.seq() > preOutage).toList();
+        assertThat(after.getFirst().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
+        assertThat(after.getFirst().connection())
+                .isEqualTo(received.getLast().connection())
+                .isEqualTo(before.getLast().connection() + connectionsSinceOutage);
+        assertThat(after).extracting(Received::kind).contains(RecordKind.SYNC_END);
+
+        Path preOutageReplica = ReplicaReplay.replay(dir.resolve("pre-outage.img"), DISK_BYTES, 0, before);
+        String source = ReplicaReplay.sha256(dir.resolve("root.img"));
+        assertThat(ReplicaReplay.sha256(preOutageReplica)).as("the outage left the replica behind").isNotEqualTo(source);
+        Path replica = Files.copy(preOutageReplica, dir.resolve("replica.img"));
+        ReplicaReplay.apply(replica, 0, after);
+        assertThat(ReplicaReplay.sha256(replica)).isEqualTo(source);
+        return after;
+    }
+
+    private ReplicatingTap start(Duration connectWait) throws Exception {
+        return TestTaps.start(receiver, CG, config, connectWait, registry);
+    }
+
+    private void awaitStreamingAndAcknowledged() {
+        await().atMost(DEADLINE).until(() -> tap.tap().mode() == ReplicationMode.STREAMING
+                && !tap.tap().initialSyncRunning() && tap.sender().durableSeq() == tap.tap().lastSeq());
+    }
+
+    private void write(String... commands) throws Exception {
+        Tools.Result result = Tools.run(DEADLINE, Tools.qemuIo(uri(), commands));
+        assertThat(result.exitCode()).as(result.output()).isZero();
+        assertThat(result.output()).doesNotContain("failed");
+    }
+
+    private String uri() {
+        return "nbd://127.0.0.1:" + tap.tap().port() + "/root";
+    }
+
+    private static String[] randomWrites(Random random, int count) {
+        return Tools.randomWrites(random, count, DISK_BYTES, 4096, 32).toArray(String[]::new);
+    }
+}
