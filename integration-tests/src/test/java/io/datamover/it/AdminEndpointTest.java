@@ -85,7 +85,7 @@ class AdminEndpointTest {
                 assertThat(value(sourceScrape, "datamover_source_compression_ratio", "cg=\"4\"")).isGreaterThan(1);
                 assertThat(value(sourceScrape, "datamover_source_rpo_objective_seconds", "cg=\"4\"")).isEqualTo(30);
                 assertThat(value(sourceScrape, "datamover_source_rpo_objective_breached", "cg=\"4\"")).isZero();
-                assertThat(value(sourceScrape, "jvm_memory_used_bytes", "area=\"heap\"")).isPositive();
+                assertThat(sum(sourceScrape, "jvm_memory_used_bytes", "area=\"heap\"")).isPositive();
 
                 String targetScrape = get(targetAdmin, "/metrics");
                 assertThat(value(targetScrape, "datamover_target_applied_seq", "cg=\"4\"")).isEqualTo(lastSeq);
@@ -123,6 +123,18 @@ class AdminEndpointTest {
     }
 
     /** The value of the first sample of {@code name} whose labels contain {@code label}, from Prometheus text. */
+    /** The sum of every series of {@code name} whose labels contain {@code label} (e.g. all heap pools). */
+    private static double sum(String scrape, String name, String label) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*}) (\\S+)$").matcher(scrape);
+        double total = 0;
+        while (m.find()) {
+            if (m.group(1).contains(label)) {
+                total += Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
+    }
+
     private static double value(String scrape, String name, String label) {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$").matcher(scrape);
         while (m.find()) {

@@ -15,9 +15,16 @@ final class Pipeline implements AutoCloseable {
     final LocalPipeline local;
 
     Pipeline(Path base, Map<String, Path> exports, long batchIntervalMs) throws Exception {
-        LocalPipeline.Builder builder = LocalPipeline.builder(base).batch(batchIntervalMs, 8 << 20);
-        exports.forEach(builder::export);
+        this(exportsOf(LocalPipeline.builder(base).batch(batchIntervalMs, 8 << 20), exports));
+    }
+
+    Pipeline(LocalPipeline.Builder builder) throws Exception {
         local = builder.start();
+    }
+
+    private static LocalPipeline.Builder exportsOf(LocalPipeline.Builder builder, Map<String, Path> exports) {
+        exports.forEach(builder::export);
+        return builder;
     }
 
     String nbdUri(String export) {

@@ -3,6 +3,10 @@ package io.datamover.it;
 import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.cli.local.LocalPipeline;
+import io.datamover.disk.compare.ComparisonReport;
+import io.datamover.disk.compare.DiskComparison;
+import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.tap.support.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +94,39 @@ class PipelineTest {
             Disks.assertSameContentReadingOnlyData(source, pipeline.replica("big"));
             assertThat(Disks.allocatedBytes(pipeline.replica("big"))).isLessThanOrEqualTo(data + data / 100);
             System.out.printf("16 GiB disk with %d MiB of data synced in %d s%n", data >> 20, seconds);
+        }
+    }
+
+    @Test
+    void aFullJournalSendsTheTapToBitmapModeAndItsResyncBringsTheReplicaBackEqual() throws Exception {
+        Tools.assumeInstalled("fio");
+        Path source = Disks.sparse(base.resolve("vm3.img"), DISK);
+        Disks.scatter(source, DISK, 256 << 10, 2, 3);
+        // A 16 MiB journal released only once a second: the guest's 64 MiB overflow it, so the tap is refused
+        // (JOURNAL_FULL), keeps dirty bits, and resyncs them once the journal has room again. (The resync keeps
+        // up to 8 MiB unacknowledged: a journal smaller than that would refuse every resync in turn.)
+        try (Pipeline pipeline = new Pipeline(LocalPipeline.builder(base).export("data", source)
+                .batch(1_000, 8 << 20).journalMaxBytes(16 << 20))) {
+            pipeline.awaitReplicaCaughtUp(CATCH_UP); // the initial sync: a consistent image exists from here
+            Tools.Result fio = Tools.run(CLIENT, "fio", "--name=guest", "--ioengine=nbd",
+                    "--uri=" + pipeline.nbdUri("data"), "--rw=randwrite", "--bs=64k", "--size=" + DISK,
+                    "--io_size=64m", "--iodepth=16", "--randrepeat=1", "--randseed=9", "--refill_buffers",
+                    "--buffer_compress_percentage=50");
+            assertThat(fio.exitCode()).as(fio.output()).isZero();
+
+            pipeline.awaitReplicaCaughtUp(CATCH_UP);
+            assertThat(Pipeline.counter(pipeline.local.sourceMetrics(), "datamover.journal.full.refusals"))
+                    .as("the journal overflowed").isPositive();
+            assertThat(pipeline.local.tapMetrics().find("datamover.tap.resync.runs").tag("outcome", "completed")
+                    .counter()).as("a resync completed").isNotNull()
+                    .extracting(c -> c.count()).asInstanceOf(InstanceOfAssertFactories.DOUBLE).isPositive();
+            assertThat(Pipeline.counter(pipeline.local.targetMetrics(), "datamover.applier.undo.entries"))
+                    .as("the target kept the last consistent image while the resync ran").isPositive();
+            ConsistencyGroupStatus target = pipeline.local.targetStatus().orElseThrow();
+            assertThat(target.resyncProtected()).as("the undo log is dropped once UP_TO_DATE").isFalse();
+            ComparisonReport comparison = DiskComparison.compare(source, pipeline.replica("data"),
+                    DiskComparison.DEFAULT_REGION_BYTES);
+            assertThat(comparison.equal()).as(comparison.differences().toString()).isTrue();
         }
     }
 }
