@@ -19,7 +19,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
@@ -46,12 +45,7 @@ import org.openjdk.jmh.infra.IterationParams;
  *       batch of operations; punches/s = batch size x {@value #ENTRIES} / score.
  * </ul>
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
-@Fork(1)
-public class ApplierBenchmark {
+public class ApplierBenchmark extends HotPathBenchmark {
     static final int ENTRIES = 16;
     static final int ENTRY_BYTES = 64 * 1024;
     /** Batches of ZERO entries per punch iteration: 256 MiB of data prefilled and punched per iteration. */

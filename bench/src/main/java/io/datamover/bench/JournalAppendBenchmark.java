@@ -14,20 +14,11 @@ import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The source journal's append of one WRITE_RECORD, with the group commit ({@link Journal#sync()}, one fdatasync)
@@ -35,13 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link BenchDirectory#root()}. The score is records/s with the syncs' cost spread over them; {@code megabytes}
  * is the payload MB/s. The tap's payload CRC is taken once in setup: it is not the journal's work.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
-@Fork(1)
-public class JournalAppendBenchmark {
+public class JournalAppendBenchmark extends HotPathBenchmark {
     /** Far above what an iteration writes: the bound is only counted, never reached. */
     private static final long JOURNAL_BOUND = 1L << 40;
     private static final long DISK_BYTES = 1L << 40;

@@ -1,35 +1,20 @@
 package io.datamover.bench;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4SafeDecompressor;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * LZ4 as the batch body path uses it ({@code BatchBodies}: {@code fastestInstance()}, the fast compressor, the
  * safe decompressor, direct buffers) on one block of each content. The secondary result {@code megabytes} is
  * the uncompressed MB/s; the ratio (uncompressed / compressed) is printed once per trial, as "lz4 ratio".
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
-@Fork(1)
-public class Lz4Benchmark {
+public class Lz4Benchmark extends HotPathBenchmark {
     private static final LZ4Factory LZ4 = LZ4Factory.fastestInstance();
 
     @Param({"65536", "1048576"})

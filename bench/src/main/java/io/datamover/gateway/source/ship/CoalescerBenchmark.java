@@ -2,6 +2,7 @@ package io.datamover.gateway.source.ship;
 
 import io.datamover.bench.BlockData;
 import io.datamover.bench.ByteRate;
+import io.datamover.bench.HotPathBenchmark;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.WriteRecord;
 import io.netty.buffer.ByteBuf;
@@ -11,21 +12,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The shipper's batch path on one cut batch of {@value #RECORDS} records: {@link Coalescer} alone, and
@@ -35,13 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Lives in the shipper's package because both classes are package-private (the bench module's classpath
  * shares the package; there are no JPMS modules).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2, time = 2)
-@Measurement(iterations = 3, time = 3)
-@Fork(1)
-public class CoalescerBenchmark {
+public class CoalescerBenchmark extends HotPathBenchmark {
     /** 8 MiB of 4 KiB writes: one full batch at the shipper's default size. */
     static final int RECORDS = 2048;
     private static final long DISK_BYTES = 1L << 30;
