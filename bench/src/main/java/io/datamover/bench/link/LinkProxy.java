@@ -4,12 +4,13 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
@@ -59,11 +60,10 @@ public final class LinkProxy implements AutoCloseable {
             this.server = new ServerBootstrap().group(loop).channel(NioServerSocketChannel.class)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.AUTO_READ, false)
-                    .childHandler(new ChannelInboundHandlerAdapter() {
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
-                        public void channelActive(ChannelHandlerContext ctx) {
-                            accepted(ctx.channel());
-                            ctx.fireChannelActive();
+                        protected void initChannel(SocketChannel client) {
+                            accepted(client);
                         }
                     })
                     .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();

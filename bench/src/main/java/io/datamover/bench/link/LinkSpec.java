@@ -75,7 +75,7 @@ public record LinkSpec(long bitsPerSecond, Duration oneWayLatency, List<Outage> 
             return Duration.ofNanos(Math.round(Double.parseDouble(text) * 1e9));
         }
 
-        String describe() {
+        public String describe() {
             return String.format(java.util.Locale.ROOT, "%.1f s+%.1f s %s", at.toMillis() / 1e3, length.toMillis() / 1e3,
                     kind.name().toLowerCase(java.util.Locale.ROOT));
         }

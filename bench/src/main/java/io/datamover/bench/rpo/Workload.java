@@ -10,7 +10,7 @@ import java.util.Locale;
  * every buffer with a repeated pattern and the rest with random bytes), so every write is as compressible as the
  * next and LZ4 sees mixed data rather than all-zero or all-random blocks.
  *
- * @param rateBytesPerSecond fio's {@code --rate} (for writes); 0 writes as fast as the tap accepts
+ * @param rateBytesPerSecond fio's {@code --rate}, the writes' (and the reads') cap; 0 is as fast as the tap goes
  * @param readPercent fio's {@code --rwmixread}: the share of reads mixed in; 0 writes only
  * @param zipfTheta fio's {@code --random_distribution=zipf:THETA}, a hot set that takes most writes (1.2 puts
  *     about half of them on 1% of the blocks); 0 spreads them uniformly
@@ -58,8 +58,8 @@ public record Workload(int seconds, int blockSize, int compressiblePercent, int 
             cmd.add(String.format(Locale.ROOT, "--random_distribution=zipf:%s", zipfTheta));
         }
         if (rateBytesPerSecond > 0) {
-            // With reads mixed in, the rate limits writes only (fio's "READ,WRITE" form, reads unthrottled).
-            cmd.add(readPercent == 0 ? "--rate=" + rateBytesPerSecond : "--rate=," + rateBytesPerSecond);
+            // One value caps reads and writes each; the mix keeps reads below the cap.
+            cmd.add("--rate=" + rateBytesPerSecond);
         }
         return cmd;
     }
