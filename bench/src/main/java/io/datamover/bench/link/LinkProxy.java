@@ -46,7 +46,8 @@ public final class LinkProxy implements AutoCloseable {
     /** Both relays of every open connection; event loop only. */
     private final Set<Relay> relays = new HashSet<>();
     private final Set<Channel> channels = new HashSet<>();
-    private LinkSpec.Outage.Kind down;
+    /** The outage under way, or null; written on the event loop only. */
+    private volatile LinkSpec.Outage.Kind down;
     private final Channel server;
 
     private LinkProxy(InetSocketAddress upstream, LinkSpec spec) throws InterruptedException {
@@ -95,6 +96,11 @@ public final class LinkProxy implements AutoCloseable {
     /** Bytes delivered toward the clients so far. */
     public long downstreamBytes() {
         return downstreamBytes.get();
+    }
+
+    /** True while an outage is under way. */
+    public boolean isDown() {
+        return down != null;
     }
 
     /** Schedules the spec's outages, each counted from now. */
