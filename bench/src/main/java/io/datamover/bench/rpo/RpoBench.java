@@ -17,6 +17,10 @@ public final class RpoBench {
     private RpoBench() {}
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help")) {
+            System.out.println(RpoOptions.USAGE);
+            return;
+        }
         RpoOptions options;
         try {
             options = RpoOptions.parse(args);

@@ -13,12 +13,7 @@ final class RpoReport {
 
     static String markdown(RpoOptions o, MachineFacts m, List<RunResult> runs, String command) {
         StringBuilder md = new StringBuilder("# RPO harness\n\n```sh\n").append(command).append("\n```\n\n");
-        md.append("| machine | value |\n|---|---|\n");
-        row(md, "CPU", m.cpuModel());
-        row(md, "cores (JVM) / nproc", m.jvmCores() + " / " + m.nproc());
-        row(md, "load average at start", m.loadAverage());
-        row(md, "OS / JDK", m.kernel() + " / " + m.jdk());
-        row(md, "disk of --dir", o.dir() + " on " + m.device() + " (" + m.fileSystem() + ", " + m.rotational() + ")");
+        md.append(m.markdown(o.dir()));
         md.append("\n| parameter | value |\n|---|---|\n");
         row(md, "pipeline", "tap + source gateway + target gateway in one JVM (LocalPipeline), the shipper's"
                 + " connection through an emulated link (TCP proxy on loopback, Netty traffic shaping)");
@@ -28,7 +23,8 @@ final class RpoReport {
                 + (o.readPercent() == 0 ? "writes only" : o.readPercent() + "% reads") + ", "
                 + (o.zipfTheta() == 0 ? "uniform" : "zipf " + o.zipfTheta()) + ", " + o.compressiblePercent()
                 + "% compressible buffers");
-        row(md, "burst", Sizes.human(o.burstBytes()) + " of the same I/O unthrottled, then the drain is timed");
+        row(md, "burst", Sizes.human(o.burstBytes()) + " of the same I/O (reads included) unthrottled, then the"
+                + " drain (fio's exit until the replica applied the tap's last write) is timed");
         row(md, "link", "one-way latency " + o.latency().toMillis() + " ms, each direction shaped to the run's"
                 + " bandwidth" + (o.outages().isEmpty() ? ", no outages" : ", outages (from the steady phase's"
                 + " start) " + o.outages().stream().map(LinkSpec.Outage::describe).collect(Collectors.joining(", "))));
