@@ -12,13 +12,7 @@ public final class E2eReport {
         StringBuilder md = new StringBuilder();
         E2eOptions o = r.options();
         MachineFacts m = r.machine();
-        table(md, "machine", "value");
-        row(md, "CPU", m.cpuModel());
-        row(md, "cores (JVM) / nproc", m.jvmCores() + " / " + m.nproc());
-        row(md, "load average at start", m.loadAverage());
-        row(md, "OS / JDK", m.kernel() + " / " + m.jdk());
-        row(md, "disk of --dir", o.dir() + " on " + m.device() + " (" + m.fileSystem() + ", " + m.rotational() + ")");
-        md.append('\n');
+        md.append(m.markdown(o.dir())).append('\n');
         table(md, "parameter", "value");
         row(md, "seconds per phase", Integer.toString(o.phaseSeconds()));
         row(md, "source disk", Sizes.human(o.diskBytes()) + " sparse, one export, tap + source + target in one JVM");

@@ -29,6 +29,16 @@ public record MachineFacts(String cpuModel, int jvmCores, String nproc, String l
                 rotational(device));
     }
 
+    /** The facts as a two-column markdown table; {@code dir} is the directory the run wrote to. */
+    String markdown(Path dir) {
+        return "| machine | value |\n|---|---|\n"
+                + "| CPU | " + cpuModel + " |\n"
+                + "| cores (JVM) / nproc | " + jvmCores + " / " + nproc + " |\n"
+                + "| load average at start | " + loadAverage + " |\n"
+                + "| OS / JDK | " + kernel + " / " + jdk + " |\n"
+                + "| disk of --dir | " + dir + " on " + device + " (" + fileSystem + ", " + rotational + ") |\n";
+    }
+
     private static String readCpuModel() {
         try {
             List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));

@@ -15,11 +15,12 @@ import java.util.Map;
  * @param worstTapMode STREAMING unless the tap fell behind (BITMAP: the source refused records)
  * @param slowestTenthWaitedAt where the oldest unapplied write waited, counted over the slowest tenth of samples
  * @param drainSeconds from fio's exit until the target applied the tap's last write; NaN if it never did
+ * @param endToEndSeries the end-to-end RPO samples in time order, from fio's start
  */
 public record PhaseResult(Workload workload, double writeSeconds, long fioBytes, long appliedBytes,
         long shippedBodyBytes, long wireBytes, long coalescedBytes, ReplicationMode worstTapMode,
         Distribution pipelineRpo, Distribution endToEndRpo, Map<WaitStage, Integer> slowestTenthWaitedAt,
-        double drainSeconds) {
+        double drainSeconds, Series endToEndSeries) {
 
     public PhaseResult {
         slowestTenthWaitedAt = Map.copyOf(slowestTenthWaitedAt);
@@ -31,6 +32,11 @@ public record PhaseResult(Workload workload, double writeSeconds, long fioBytes,
 
     public double fioBytesPerSecond() {
         return fioBytes / writeSeconds;
+    }
+
+    /** Guest bytes written per second from fio's start until the replica held them all: a burst's throughput. */
+    public double writtenUntilDrainedBytesPerSecond() {
+        return fioBytes / (writeSeconds + drainSeconds);
     }
 
     public boolean drained() {

@@ -43,6 +43,8 @@ final class RpoSampler {
     private final double[] pipelineRpo;
     private final double[] endToEndRpo;
     private final WaitStage[] stages;
+    private final long[] sampledAtNanos;
+    private final long startNanos = System.nanoTime();
     private int samples;
     private int ticks;
     private ReplicationMode worstMode = ReplicationMode.STREAMING;
@@ -54,6 +56,7 @@ final class RpoSampler {
         this.pipelineRpo = new double[maxSamples];
         this.endToEndRpo = new double[maxSamples];
         this.stages = new WaitStage[maxSamples];
+        this.sampledAtNanos = new long[maxSamples];
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "rpo-sampler");
             t.setDaemon(true);
@@ -78,16 +81,20 @@ final class RpoSampler {
             throw new IllegalStateException("the RPO sampler failed", failure);
         }
         Distribution endToEnd = Distribution.of(Arrays.copyOf(endToEndRpo, samples));
+        double[] at = new double[samples];
+        for (int i = 0; i < samples; i++) {
+            at[i] = (sampledAtNanos[i] - startNanos) / 1e9;
+        }
         return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)), endToEnd,
-                slowestTenthByStage(endToEnd), worstMode);
+                slowestTenthByStage(endToEnd), worstMode, new Series(at, Arrays.copyOf(endToEndRpo, samples)));
     }
 
     /**
      * The RPO distributions of a phase, where the oldest write waited in its slowest tenth of samples (end-to-end
-     * RPO at or above the p90, and not zero), and the worst tap mode during it.
+     * RPO at or above the p90, and not zero), the worst tap mode during it, and the end-to-end samples in order.
      */
     record Samples(Distribution pipeline, Distribution endToEnd, Map<WaitStage, Integer> slowestTenth,
-            ReplicationMode worstTapMode) {}
+            ReplicationMode worstTapMode, Series endToEndSeries) {}
 
     private Map<WaitStage, Integer> slowestTenthByStage(Distribution endToEnd) {
         Map<WaitStage, Integer> counts = new EnumMap<>(WaitStage.class);
@@ -121,6 +128,7 @@ final class RpoSampler {
                 Optional<ShipperStatus> shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping);
                 pipelineRpo[samples] = shipping.map(ShipperStatus::rpoSeconds).orElse(0.0);
                 endToEndRpo[samples] = endToEndSeconds(now, applied);
+                sampledAtNanos[samples] = now;
                 stages[samples] = WaitStage.of(tapLastSeq, shipping.map(ShipperStatus::durableSeq).orElse(0L),
                         shipping.map(ShipperStatus::shippedSeq).orElse(0L), applied);
                 samples++;

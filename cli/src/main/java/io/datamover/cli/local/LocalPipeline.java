@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * The whole data path in one JVM on real loopback sockets, for the demo, benchmarks and integration tests: a tap
@@ -51,7 +52,8 @@ public final class LocalPipeline implements AutoCloseable {
                 .listen("127.0.0.1", 0).build(), targetMetrics);
         SourceGateway startedSource = null;
         try {
-            ShipperConfig shipper = ShipperConfig.builder("127.0.0.1", target.address().getPort())
+            InetSocketAddress shipTo = b.shipperRoute.apply(target.address());
+            ShipperConfig shipper = ShipperConfig.builder(shipTo.getHostString(), shipTo.getPort())
                     .batch(b.batchIntervalMs, b.batchMaxBytes).compressionEnabled(b.compression)
                     .reconnect(50, 500, 0.1).build();
             startedSource = SourceGateway.start(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
@@ -167,6 +169,7 @@ public final class LocalPipeline implements AutoCloseable {
         private MeterRegistry tapMetrics = new SimpleMeterRegistry();
         private MeterRegistry sourceMetrics = new SimpleMeterRegistry();
         private MeterRegistry targetMetrics = new SimpleMeterRegistry();
+        private UnaryOperator<InetSocketAddress> shipperRoute = UnaryOperator.identity();
 
         private Builder(Path base) {
             this.base = Objects.requireNonNull(base, "base");
@@ -210,6 +213,15 @@ public final class LocalPipeline implements AutoCloseable {
             tapMetrics = tap;
             sourceMetrics = source;
             targetMetrics = target;
+            return this;
+        }
+
+        /**
+         * Where the source gateway's shipper connects, given the target gateway's listening address (by default
+         * that address itself): the RPO harness starts an emulated WAN link there and returns the link's address.
+         */
+        public Builder shipperRoute(UnaryOperator<InetSocketAddress> route) {
+            shipperRoute = Objects.requireNonNull(route, "route");
             return this;
         }
 

@@ -1,0 +1,113 @@
+package io.datamover.bench.rpo;
+
+import io.datamover.bench.Sizes;
+import io.datamover.bench.link.LinkSpec;
+import io.datamover.cli.VerifyReportText;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The sweep as markdown: machine, parameters, one row per run for RPO and throughput, one for resources. */
+final class RpoReport {
+    private RpoReport() {}
+
+    static String markdown(RpoOptions o, MachineFacts m, List<RunResult> runs, String command) {
+        StringBuilder md = new StringBuilder("# RPO harness\n\n```sh\n").append(command).append("\n```\n\n");
+        md.append(m.markdown(o.dir()));
+        md.append("\n| parameter | value |\n|---|---|\n");
+        row(md, "pipeline", "tap + source gateway + target gateway in one JVM (LocalPipeline), the shipper's"
+                + " connection through an emulated link (TCP proxy on loopback, Netty traffic shaping)");
+        row(md, "source disk", Sizes.human(o.diskBytes()) + " sparse, empty at the start of each run");
+        row(md, "steady phase", o.seconds() + " s of fio (nbd engine) at " + mbps(o.rateBytesPerSecond())
+                + " of writes, bs " + Sizes.human(o.blockSize()) + ", iodepth " + o.ioDepth() + ", "
+                + (o.readPercent() == 0 ? "writes only" : o.readPercent() + "% reads") + ", "
+                + (o.zipfTheta() == 0 ? "uniform" : "zipf " + o.zipfTheta()) + ", " + o.compressiblePercent()
+                + "% compressible buffers");
+        row(md, "burst", Sizes.human(o.burstBytes()) + " of the same I/O (reads included) unthrottled, then the"
+                + " drain (fio's exit until the replica applied the tap's last write) is timed");
+        row(md, "link", "one-way latency " + o.latency().toMillis() + " ms, each direction shaped to the run's"
+                + " bandwidth" + (o.outages().isEmpty() ? ", no outages" : ", outages (from the steady phase's"
+                + " start) " + o.outages().stream().map(LinkSpec.Outage::describe).collect(Collectors.joining(", "))));
+        row(md, "RPO", "end-to-end, sampled every 100 ms during the steady phase: the age of the oldest write the"
+                + " tap has ordered that the replica has not applied");
+        md.append("\n## RPO and throughput\n\n| run | batch | batch max | LZ4 | link | RPO p50 / p99 / max (s)"
+                + " | steady applied | burst written | drain after burst | burst throughput | wire / written"
+                + " | replica |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (RunResult r : runs) {
+            RpoOptions.RunConfig c = r.config();
+            Distribution d = r.rpo();
+            cells(md, c.number(), c.batchMs() + " ms", Sizes.human(c.batchBytes()), c.compression() ? "on" : "off",
+                    bandwidth(c.link()),
+                    d.count() == 0 ? "n/a" : fmt("%.3f / %.3f / %.3f", d.p50(), d.p99(), d.max()),
+                    r.steady().map(s -> mbps(s.appliedBytesPerSecond())).orElse("n/a"),
+                    r.burst().map(b -> fmt("%.0f MB", b.fioBytes() / 1e6)).orElse("n/a"),
+                    Double.isNaN(r.drainSeconds()) ? "n/a" : fmt("%.2f s", r.drainSeconds()),
+                    Double.isNaN(r.burstThroughput()) ? "n/a" : mbps(r.burstThroughput()),
+                    Double.isNaN(r.wirePerWrittenByte()) ? "n/a" : fmt("%.3f", r.wirePerWrittenByte()),
+                    replica(r));
+        }
+        md.append("\n## CPU and memory\n\nCPU seconds over both phases, by thread names; GC and JIT only count in the"
+                + " JVM's total. Memory peaks are the whole JVM's (the components share it): heap used, direct"
+                + " buffers, resident set (with the journal's mapped files). fio runs in its own process and is"
+                + " not counted.\n\n| run | wall | tap | source gw | target gw | link | other threads | JVM total"
+                + " | heap peak | direct peak | RSS peak |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (RunResult r : runs) {
+            if (r.usage().isEmpty()) {
+                cells(md, r.config().number(), "n/a", "", "", "", "", "", "", "", "", "");
+                continue;
+            }
+            ResourceSampler.Usage u = r.usage().get();
+            cells(md, r.config().number(), fmt("%.1f s", u.wallSeconds()),
+                    cpu(u, ResourceSampler.Component.TAP), cpu(u, ResourceSampler.Component.SOURCE),
+                    cpu(u, ResourceSampler.Component.TARGET), cpu(u, ResourceSampler.Component.LINK),
+                    cpu(u, ResourceSampler.Component.OTHER), fmt("%.1f s", u.processCpuSeconds()),
+                    mib(u.peakHeapBytes()), mib(u.peakDirectBytes()), mib(u.peakRssBytes()));
+        }
+        List<RunResult> failed = runs.stream().filter(r -> !r.problem().isEmpty()).toList();
+        if (!failed.isEmpty()) {
+            md.append("\n## Problems\n\n");
+            failed.forEach(r -> md.append("- run ").append(r.config().number()).append(": ").append(r.problem())
+                    .append('\n'));
+        }
+        md.append("\nPlots: `rpo-over-time-<run>.svg`, `rpo-p99-vs-batch-interval.svg`,"
+                + " `throughput-vs-link-bandwidth.svg`. MB is 10^6 bytes.\n");
+        return md.toString();
+    }
+
+    static String bandwidth(LinkSpec link) {
+        return link.bitsPerSecond() == 0 ? "unlimited" : fmt("%d Mbit/s", link.bitsPerSecond() / 1_000_000);
+    }
+
+    private static String replica(RunResult r) {
+        return r.replica().map(c -> c.equal() ? "equal" : "**DIFFERS**: " + VerifyReportText.verdict(c))
+                .orElse("not compared");
+    }
+
+    private static String cpu(ResourceSampler.Usage u, ResourceSampler.Component c) {
+        return fmt("%.1f s", u.cpuSeconds().get(c));
+    }
+
+    private static void row(StringBuilder md, String left, String right) {
+        cells(md, left, right);
+    }
+
+    private static void cells(StringBuilder md, Object... cells) {
+        md.append('|');
+        for (Object cell : cells) {
+            md.append(' ').append(cell.toString().replace("|", "\\|")).append(" |");
+        }
+        md.append('\n');
+    }
+
+    private static String mbps(double bytesPerSecond) {
+        return fmt("%.1f MB/s", bytesPerSecond / 1e6);
+    }
+
+    private static String mib(long bytes) {
+        return fmt("%.0f MiB", bytes / (double) (1 << 20));
+    }
+
+    private static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}

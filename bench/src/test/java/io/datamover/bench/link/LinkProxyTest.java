@@ -1,0 +1,159 @@
+package io.datamover.bench.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The emulated link on real loopback sockets, with an echo peer behind it: bytes arrive intact and in order, no
+ * sooner than the latency, no faster than the bandwidth, and not at all while the link is down. Behavioural bounds,
+ * not timings of the proxy.
+ */
+class LinkProxyTest {
+    private ServerSocket echo;
+    private LinkProxy link;
+
+    @BeforeEach
+    void startEchoPeer() throws IOException {
+        echo = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        Thread.ofPlatform().daemon().name("echo-peer").start(() -> {
+            while (!echo.isClosed()) {
+                try {
+                    Socket s = echo.accept();
+                    Thread.ofPlatform().daemon().start(() -> {
+                        try (s) {
+                            s.getInputStream().transferTo(s.getOutputStream());
+                        } catch (IOException e) {
+                            // the proxy closed it: an outage or the end of a test
+                        }
+                    });
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        if (link != null) {
+            link.close();
+        }
+        echo.close();
+    }
+
+    @Test
+    void aRoundTripTakesAtLeastTwiceTheOneWayLatency() throws Exception {
+        link = LinkProxy.start(peer(), new LinkSpec(0, Duration.ofMillis(60), List.of()));
+        try (Socket s = connect()) {
+            long start = System.nanoTime();
+            s.getOutputStream().write(42);
+            assertThat(s.getInputStream().read()).isEqualTo(42);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(120));
+        }
+    }
+
+    @Test
+    void bytesPassIntactInOrderAndNoFasterThanTheBandwidth() throws Exception {
+        // 4 Mbit/s: 500 kB/s each way, so a megabyte cannot come back in much under two seconds.
+        link = LinkProxy.start(peer(), new LinkSpec(4_000_000, Duration.ofMillis(2), List.of()));
+        byte[] sent = new byte[1_000_000];
+        new Random(7).nextBytes(sent);
+        try (Socket s = connect()) {
+            long start = System.nanoTime();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(sent);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            writer.get(5, TimeUnit.SECONDS);
+            assertThat(back).isEqualTo(sent);
+            assertThat(sent.length / seconds).as("bytes per second through the link").isLessThan(500_000 * 1.25);
+            assertThat(link.upstreamBytes()).isEqualTo(sent.length);
+            assertThat(link.downstreamBytes()).isEqualTo(sent.length);
+        }
+    }
+
+    @Test
+    void aDisconnectOutageClosesConnectionsAndRefusesNewOnesUntilItEnds() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        try (Socket before = connect()) {
+            roundTrip(before);
+            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(800),
+                    LinkSpec.Outage.Kind.DISCONNECT)));
+            assertThat(before.getInputStream().read()).as("the open connection is closed").isEqualTo(-1);
+            try (Socket during = connect()) {
+                assertThatThrownBy(() -> {
+                    during.getOutputStream().write(1);
+                    if (during.getInputStream().read() == -1) {
+                        throw new SocketException("closed");
+                    }
+                }).as("a connection during the outage is closed at once").isInstanceOf(IOException.class);
+            }
+        }
+        long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(this::echoesOnANewConnection);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not before the outage ended")
+                .isGreaterThanOrEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void aStallHoldsBytesUntilItEndsAndKeepsTheConnection() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        try (Socket s = connect()) {
+            roundTrip(s);
+            long start = System.nanoTime();
+            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(700),
+                    LinkSpec.Outage.Kind.STALL)));
+            await().atMost(Duration.ofSeconds(1)).until(link::isDown);
+            s.getOutputStream().write(new byte[] {1, 2, 3});
+            InputStream in = s.getInputStream();
+            assertThat(in.readNBytes(3)).containsExactly(1, 2, 3);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+            roundTrip(s);
+        }
+    }
+
+    private InetSocketAddress peer() {
+        return new InetSocketAddress("127.0.0.1", echo.getLocalPort());
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket(link.address().getAddress(), link.address().getPort());
+        s.setSoTimeout(5000);
+        return s;
+    }
+
+    private boolean echoesOnANewConnection() {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(7);
+            return s.getInputStream().read() == 7;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void roundTrip(Socket s) throws IOException {
+        s.getOutputStream().write(7);
+        assertThat(s.getInputStream().read()).isEqualTo(7);
+    }
+}

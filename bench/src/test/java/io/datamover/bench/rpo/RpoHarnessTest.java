@@ -1,0 +1,65 @@
+package io.datamover.bench.rpo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.datamover.bench.link.LinkSpec;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness runs one tiny configuration end to end over a shaped link with an outage: the report and the plots
+ * carry numbers and the replica equals the source.
+ */
+class RpoHarnessTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aTinySweepOverAShapedLinkWithAnOutageReportsAndPlots() throws Exception {
+        assumeTrue(onPath("fio"), "fio is not installed");
+        Path results = dir.resolve("results");
+        RpoOptions options = new RpoOptions(5, 4L << 20, dir.resolve("work"), 64L << 20, 64 << 10, 2L << 20, 30,
+                1.2, 50, 4, Duration.ofMillis(5), List.of(LinkSpec.Outage.parse("1.5+1")), List.of(100L),
+                List.of(8 << 20), List.of(true), List.of(40L), results);
+
+        List<RunResult> runs = RpoHarness.run(options);
+
+        assertThat(runs).hasSize(1);
+        RunResult run = runs.getFirst();
+        assertThat(run.problem()).isEmpty();
+        assertThat(run.replica().orElseThrow().equal()).as(run.replica().toString()).isTrue();
+        assertThat(run.rpo().count()).as("a sample every 100 ms for ~5 s").isGreaterThanOrEqualTo(30);
+        assertThat(run.rpo().max()).as("the 1 s outage shows in the RPO").isGreaterThanOrEqualTo(1.0);
+        assertThat(run.drainSeconds()).isFinite().isNotNegative();
+        assertThat(run.wirePerWrittenByte()).as("50%% compressible data ships smaller").isBetween(0.1, 1.0);
+        assertThat(run.burstThroughput() * 8).as("the burst cannot beat the 40 Mbit/s link after compression")
+                .isLessThan(40e6 / run.wirePerWrittenByte() * 1.3);
+        ResourceSampler.Usage usage = run.usage().orElseThrow();
+        assertThat(usage.cpuSeconds().get(ResourceSampler.Component.TAP)).isPositive();
+        assertThat(usage.cpuSeconds().get(ResourceSampler.Component.SOURCE)).isPositive();
+        assertThat(usage.cpuSeconds().get(ResourceSampler.Component.TARGET)).isPositive();
+        assertThat(usage.cpuSeconds().get(ResourceSampler.Component.LINK)).isPositive();
+        assertThat(usage.peakHeapBytes()).isPositive();
+
+        String report = RpoBench.write(options, MachineFacts.probe(dir), runs, "bench rpo (test)");
+        assertThat(results.resolve("report.md")).content()
+                .containsPattern("\\| 1 \\| 100 ms \\| 8 MiB \\| on \\| 40 Mbit/s \\| \\d+\\.\\d{3} / \\d+\\.\\d{3} /")
+                .contains("| equal |").doesNotContain("NaN").isEqualTo(report);
+        for (String svg : List.of("rpo-over-time-1.svg", "rpo-p99-vs-batch-interval.svg",
+                "throughput-vs-link-bandwidth.svg")) {
+            assertThat(results.resolve(svg)).content().startsWith("<svg").containsPattern("points=\"[\\d.]+,[\\d.]+");
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        return Stream.of(System.getenv("PATH").split(File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+    }
+}
