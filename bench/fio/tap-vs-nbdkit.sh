@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Side-by-side fio through NBD, in one run, on the same file:
-#   - nbdkit's file plugin (the reference server), and
+# Side-by-side fio, in one run, on the same file:
+#   - fio on the file itself (io_uring, buffered: the ceiling of the machine),
+#   - nbdkit's file plugin (the reference server) and qemu-nbd, through fio's nbd engine, and
 #   - the datamover tap with replication on: its sender connected to a receiver that acknowledges.
-# Each job runs against nbdkit, then against the tap, before the next job starts, so both see the
-# same machine state. Prints a markdown table with the ratios (tap / nbdkit).
+# Each job runs against every server in turn before the next job starts, so all see the same machine
+# state. Prints a markdown table with the ratios (tap / nbdkit, tap / qemu-nbd).
 #
 #   bench/fio/tap-vs-nbdkit.sh [--runtime SECONDS] [--size SIZE] [--dir DIR]
 #
-# Needs fio (with the nbd engine), nbdkit and python3 (Debian: fio nbdkit python3).
+# Needs fio (with the nbd engine), nbdkit, qemu-nbd and python3 (Debian: fio nbdkit qemu-utils python3).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     *) echo "usage: $0 [--runtime SECONDS] [--size SIZE] [--dir DIR]" >&2; exit 2 ;;
   esac
 done
-for tool in fio nbdkit python3; do
+for tool in fio nbdkit qemu-nbd python3; do
   command -v "$tool" >/dev/null || { echo "$0: $tool is not installed (apt-get install $tool)" >&2; exit 2; }
 done
 
@@ -47,7 +48,13 @@ nbdkit_port=$(free_port)
 nbdkit --foreground --ipaddr 127.0.0.1 --port "$nbdkit_port" --threads 16 file "file=$disk" &
 pids+=($!)
 
+qemu_port=$(free_port)
+qemu-nbd --format=raw --bind=127.0.0.1 --port="$qemu_port" --export-name=disk --shared=16 --persistent \
+  --cache=writeback --aio=threads "$disk" &
+pids+=($!)
+
 wait_port "$nbdkit_port"
+wait_port "$qemu_port"
 
 # A fresh receiver and tap (fresh dirty bitmap) per job, so every job starts STREAMING; whether it
 # stayed so is reported, since a gateway that cannot keep up sends the tap to bitmap mode.
@@ -96,8 +103,13 @@ fio --name=fill --ioengine=nbd --uri="nbd://127.0.0.1:$nbdkit_port/" --size="$si
 
 for job in "${jobs[@]}"; do
   name=${job%%|*}; args=${job#*|}
+  echo "== $name: fio on the file" >&2
+  fio --name="$name" --ioengine=io_uring --filename="$disk" --size="$size" --time_based --runtime="$runtime" \
+      --ramp_time=2 --numjobs=1 --group_reporting --output-format=json $args >"$work/$name.file.json"
   echo "== $name: nbdkit file" >&2
   run_fio "$name" nbdkit "nbd://127.0.0.1:$nbdkit_port/" $args
+  echo "== $name: qemu-nbd" >&2
+  run_fio "$name" qemu-nbd "nbd://127.0.0.1:$qemu_port/disk" $args
   echo "== $name: datamover tap" >&2
   start_tap "$name"
   run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" $args
@@ -118,11 +130,14 @@ def replication(name):
             return "fell to bitmap mode at seq " + line.split("BITMAP mode at seq ")[1].split(" ")[0] + \
                 " (" + line.split("(")[1].split(")")[0] + ")"
     return "streaming throughout"
-print("| job | nbdkit file MB/s | tap MB/s | nbdkit IOPS | tap IOPS | nbdkit p99 us | tap p99 us | tap / nbdkit | tap replication |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+servers = [("file", "fio on the file"), ("nbdkit", "nbdkit file"), ("qemu-nbd", "qemu-nbd"), ("tap", "tap")]
+print("| job | " + " | ".join(f"{label} MB/s (IOPS)" for _, label in servers)
+      + " | nbdkit p99 us | tap p99 us | tap / nbdkit | tap / qemu-nbd | tap replication |")
+print("|---|" + "---:|" * (len(servers) + 4) + "---|")
 for n in names:
-    kb, ki, kp = figures(os.path.join(work, f"{n}.nbdkit.json"))
-    tb, ti, tp = figures(os.path.join(work, f"{n}.tap.json"))
-    print(f"| {n} | {kb:,.0f} | {tb:,.0f} | {ki:,.0f} | {ti:,.0f} | {kp:,.0f} | {tp:,.0f} | {ti / ki:.2f} | {replication(n)} |")
+    f = {key: figures(os.path.join(work, f"{n}.{key}.json")) for key, _ in servers}
+    cells = " | ".join(f"{f[key][0]:,.0f} ({f[key][1]:,.0f})" for key, _ in servers)
+    print(f"| {n} | {cells} | {f['nbdkit'][2]:,.0f} | {f['tap'][2]:,.0f} | {f['tap'][1] / f['nbdkit'][1]:.2f}"
+          f" | {f['tap'][1] / f['qemu-nbd'][1]:.2f} | {replication(n)} |")
 PY
 echo "(fio JSON and logs in $work)" >&2
