@@ -2,7 +2,6 @@ package io.datamover.bench.rpo;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -13,13 +12,9 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * CPU and memory of each component of a {@link io.datamover.cli.local.LocalPipeline}, which all share one JVM.
@@ -29,8 +24,6 @@ import java.util.regex.Pattern;
  */
 final class ResourceSampler {
     static final long POLL_MS = 250;
-    private static final String NETTY_DEFAULT_POOL = "multiThreadIoEventLoopGroup-";
-    private static final Pattern NETTY_POOL_ID = Pattern.compile(Pattern.quote(NETTY_DEFAULT_POOL) + "(\\d+)-\\d+");
 
     /** Where a thread's CPU goes. */
     enum Component {
@@ -51,7 +44,6 @@ final class ResourceSampler {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    private final int firstPipelinePool;
     private final Map<Long, Long> cpuAtStart = new HashMap<>();
     private final Map<Long, Long> cpuLastSeen = new HashMap<>();
     private final Map<Long, String> names = new HashMap<>();
@@ -66,22 +58,11 @@ final class ResourceSampler {
     private long peakDirect;
     private long peakRss;
 
-    private ResourceSampler(int firstPipelinePool) {
-        this.firstPipelinePool = firstPipelinePool;
-    }
+    private ResourceSampler() {}
 
-    /**
-     * Call before the pipeline starts: the gateways' event loops carry Netty's default names, told apart by the
-     * order their pools are numbered in (the target gateway starts first).
-     */
-    static int nextNettyPoolId() {
-        String name = new DefaultThreadFactory("pool-probe").newThread(() -> {}).getName();
-        return Integer.parseInt(name.split("-")[2]) + 1;
-    }
-
-    /** Starts measuring; threads of pools numbered from {@code firstPipelinePool} are the pipeline's. */
-    static ResourceSampler start(int firstPipelinePool) {
-        ResourceSampler sampler = new ResourceSampler(firstPipelinePool);
+    /** Starts measuring. */
+    static ResourceSampler start() {
+        ResourceSampler sampler = new ResourceSampler();
         sampler.poll(true);
         sampler.processCpuAtStart = sampler.os.getProcessCpuTime();
         sampler.startNanos = System.nanoTime();
@@ -97,15 +78,12 @@ final class ResourceSampler {
         poll(false);
         double wall = (System.nanoTime() - startNanos) / 1e9;
         double process = (os.getProcessCpuTime() - processCpuAtStart) / 1e9;
-        TreeSet<Integer> pools = new TreeSet<>();
-        names.values().forEach(n -> poolId(n).ifPresent(pools::add));
-        pools.headSet(firstPipelinePool).clear();
         Map<Component, Double> cpu = new EnumMap<>(Component.class);
         for (Component c : Component.values()) {
             cpu.put(c, 0.0);
         }
         cpuLastSeen.forEach((id, nanos) -> {
-            Component c = componentOf(names.get(id), pools);
+            Component c = componentOf(names.get(id));
             cpu.merge(c, (nanos - cpuAtStart.getOrDefault(id, 0L)) / 1e9, Double::sum);
         });
         return new Usage(cpu, process, wall, peakHeap, peakDirect, peakRss);
@@ -150,16 +128,8 @@ final class ResourceSampler {
         return 0;
     }
 
-    private static Optional<Integer> poolId(String threadName) {
-        Matcher m = NETTY_POOL_ID.matcher(threadName);
-        return m.matches() ? Optional.of(Integer.parseInt(m.group(1))) : Optional.empty();
-    }
-
-    /**
-     * The component a thread works for, by the names the components give their threads; of the pipeline's
-     * default-named Netty pools, the first is the target gateway's and the second the source gateway's.
-     */
-    static Component componentOf(String name, TreeSet<Integer> pipelinePools) {
+    /** The component a thread works for, by the names the components give their threads. */
+    static Component componentOf(String name) {
         if (name.startsWith("tap-") || name.startsWith("gateway-sender-")) {
             return Component.TAP;
         }
@@ -171,16 +141,6 @@ final class ResourceSampler {
         }
         if (name.startsWith("link-proxy")) {
             return Component.LINK;
-        }
-        Optional<Integer> pool = poolId(name);
-        if (pool.isPresent() && !pipelinePools.isEmpty()) {
-            if (pool.get().equals(pipelinePools.first())) {
-                return Component.TARGET;
-            }
-            Integer second = pipelinePools.higher(pipelinePools.first());
-            if (pool.get().equals(second)) {
-                return Component.SOURCE;
-            }
         }
         return Component.OTHER;
     }

@@ -57,7 +57,6 @@ public final class RpoHarness {
             Optional<ResourceSampler.Usage> usage = Optional.empty();
             String problem = "";
             Path replicaImage;
-            int firstPool = ResourceSampler.nextNettyPoolId();
             try (LocalPipeline pipeline = LocalPipeline.builder(work).export(EndToEndRun.EXPORT, image)
                     .batch(config.batchMs(), config.batchBytes()).compression(config.compression())
                     .shipperRoute(target -> startLink(target, config, link)).start()) {
@@ -65,7 +64,7 @@ public final class RpoHarness {
                 if (Double.isNaN(PhaseRunner.awaitCaughtUp(pipeline, SETUP_TIMEOUT))) {
                     throw new IllegalStateException("the pipeline did not finish the initial sync of the empty disk");
                 }
-                ResourceSampler resources = ResourceSampler.start(firstPool);
+                ResourceSampler resources = ResourceSampler.start();
                 try {
                     link.get().scheduleOutages();
                     Workload workload = options.steadyWorkload();

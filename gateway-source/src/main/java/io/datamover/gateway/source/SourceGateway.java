@@ -17,6 +17,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -55,7 +56,8 @@ public final class SourceGateway implements AutoCloseable {
     public static SourceGateway start(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock)
             throws IOException, InterruptedException {
         GroupRegistry groups = new GroupRegistry(config, registry, clock);
-        EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("source-gateway-io"),
+                NioIoHandler.newFactory());
         try {
             groups.openExisting();
             ReceiverMetrics metrics = new ReceiverMetrics(registry);

@@ -22,6 +22,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,7 +63,8 @@ public final class TargetGateway implements AutoCloseable {
     private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
     /** Opens replica sets for new groups, one at a time, off the event loop. */
     private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> new Thread(r, "target-opener"));
-    private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(0,
+            new DefaultThreadFactory("target-gateway-io"), NioIoHandler.newFactory());
     private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final InstantSource clock;
     private Channel server;
