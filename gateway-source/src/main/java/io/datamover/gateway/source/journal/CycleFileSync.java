@@ -8,7 +8,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 
 /**
- * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file.
+ * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file. Used by
+ * one thread at a time: the journal's sync thread, handed over through {@link SyncThread}.
  *
  * <p>Why not only Chronicle's {@code ExcerptAppender.sync()}: in Chronicle Queue 2026.4 it msyncs
  * the current mapped chunk from a forward-only watermark up to the write position, so pages
@@ -41,6 +42,11 @@ final class CycleFileSync implements AutoCloseable {
             throw new UncheckedIOException("cannot fdatasync the journal file " + target, e);
         }
         return newFile;
+    }
+
+    /** Whether the channel open is the file of {@code currentCycle} (then {@link #force} needs no file). */
+    boolean holds(int currentCycle) {
+        return currentCycle == cycle && channel != null;
     }
 
     @Override

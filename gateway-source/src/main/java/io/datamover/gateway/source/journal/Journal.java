@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Durability: an append only writes into Chronicle's mapped file. {@link #sync()} is the group
  * commit: one fdatasync for everything appended since the previous one; only seqs up to what it
- * returns may be acknowledged. See docs/journal.md.
+ * returns may be acknowledged. {@link #startSync()} runs that fdatasync on the journal's sync thread
+ * while the owner appends the next group; {@link #durableSeq()} says when it is done. See docs/journal.md.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -63,6 +65,9 @@ public final class Journal implements AutoCloseable {
     private boolean sequenceStarted;
     private int lastAppendCycle = Integer.MIN_VALUE;
     private final CycleFileSync cycleFileSync = new CycleFileSync();
+    private final SyncThread syncThread;
+    /** Highest seq a started sync covers; owner thread only. */
+    private long syncStartedSeq;
 
     private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
         this.config = config;
@@ -72,6 +77,7 @@ public final class Journal implements AutoCloseable {
         this.appender = queue.createAppender();
         this.retentionTailer = queue.createTailer();
         this.retentionGate = new SequenceGate(config.frameLimits(), 0);
+        this.syncThread = new SyncThread("journal-sync " + config.directory());
     }
 
     /**
@@ -143,6 +149,7 @@ public final class Journal implements AutoCloseable {
             }
         }
         durableSeq = lastAppendedSeq;
+        syncStartedSeq = lastAppendedSeq;
         retainedBytes.set(retained);
         if (retentionIndex != RetentionMark.NO_INDEX) {
             deleteCyclesBefore(queue.rollCycle().toCycle(retentionIndex));
@@ -231,21 +238,57 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Group commit: makes everything appended so far durable with one fdatasync of the cycle file
-     * (and a directory fsync the first time a cycle file is synced). Returns the highest durable seq; callers
-     * acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
+     * (and a directory fsync the first time a cycle file is synced), waiting for it. Returns the highest durable
+     * seq; callers acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
      */
     public long sync() {
+        startSync();
+        return awaitSync();
+    }
+
+    /**
+     * Pipelined group commit: starts the fdatasync that makes everything appended so far durable on the
+     * journal's sync thread and returns at once, so the caller can append the next group meanwhile. At most one
+     * sync is in flight: this first waits for the previous one. {@link #durableSeq()} moves when it is done; only
+     * then may its records be acknowledged (see {@link #awaitSync()}).
+     */
+    public void startSync() {
+        awaitSync();
         long target = lastAppendedSeq;
-        if (target == durableSeq) {
-            return target;
+        if (target == syncStartedSeq) {
+            return;
         }
+        int cycle = lastAppendCycle;
+        // Chronicle's appender is the owner thread's: the file is looked up here, not on the sync thread.
+        File file = cycleFileSync.holds(cycle) ? null : appender.currentFile();
+        syncStartedSeq = target;
+        syncThread.start(() -> forceUpTo(target, cycle, file));
+    }
+
+    /** Waits for the sync in flight, if any, and returns the highest durable seq; a failed sync is thrown here. */
+    public long awaitSync() {
+        try {
+            syncThread.await();
+        } catch (RuntimeException e) {
+            syncStartedSeq = durableSeq; // nothing after it is durable: the next sync covers it all again
+            throw e;
+        }
+        return durableSeq;
+    }
+
+    /** Whether a sync started by {@link #startSync()} is still running. */
+    public boolean syncInFlight() {
+        return syncThread.busy();
+    }
+
+    /** Runs on the sync thread. */
+    private void forceUpTo(long target, int cycle, File file) {
         Timer.Sample sample = Timer.start();
-        if (cycleFileSync.force(lastAppendCycle, appender::currentFile)) {
+        if (cycleFileSync.force(cycle, () -> file)) {
             forceDirectory();
         }
         sample.stop(metrics.syncs);
         durableSeq = target;
-        return target;
     }
 
     /**
@@ -370,13 +413,17 @@ public final class Journal implements AutoCloseable {
     @Override
     public void close() {
         try {
-            cycleFileSync.close();
-            appender.close();
-            retentionTailer.close();
-            queue.close();
+            syncThread.close(); // a failure of the last sync is thrown after everything is closed
         } finally {
-            metrics.close();
-            head.release();
+            try {
+                cycleFileSync.close();
+                appender.close();
+                retentionTailer.close();
+                queue.close();
+            } finally {
+                metrics.close();
+                head.release();
+            }
         }
     }
 }

@@ -132,6 +132,36 @@ class JournalTest {
         }
     }
 
+    /** startSync covers what was appended before it started, not what is appended while it runs. */
+    @Test
+    void aPipelinedSyncMakesDurableOnlyWhatWasAppendedBeforeItStarted() throws Exception {
+        try (Journal journal = open(1 << 24); JournalReader reader = journal.newReader()) {
+            for (long seq = 1; seq <= 100; seq++) {
+                appendAndRelease(journal, data(seq, 4096));
+            }
+            journal.startSync();
+            for (long seq = 101; seq <= 150; seq++) {
+                appendAndRelease(journal, data(seq, 4096)); // while the sync may still run
+            }
+            assertThat(journal.awaitSync()).isEqualTo(100);
+            assertThat(journal.syncInFlight()).isFalse();
+            assertThat(readAll(reader)).as("only durable records are shipped").hasSize(100).endsWith(100L);
+
+            clock.advanceMinutes(5); // the next append rolls: the file left behind is synced first
+            journal.startSync();
+            appendAndRelease(journal, data(151, 4096));
+            assertThat(journal.durableSeq()).isEqualTo(150);
+            journal.startSync();
+            assertThat(journal.awaitSync()).isEqualTo(151);
+            assertThat(journal.awaitSync()).as("nothing in flight: returns at once").isEqualTo(151);
+            assertThat(syncCount()).isEqualTo(3);
+            assertThat(readAll(reader)).hasSize(51).endsWith(151L);
+        }
+        try (Journal journal = open(1 << 24)) {
+            assertThat(journal.durableSeq()).isEqualTo(151);
+        }
+    }
+
     @Test
     void refusesASeqThatIsNotTheNextOne() throws Exception {
         try (Journal journal = open(1 << 24)) {
