@@ -65,6 +65,7 @@ public final class Journal implements AutoCloseable {
     private boolean sequenceStarted;
     private int lastAppendCycle = Integer.MIN_VALUE;
     private final CycleFileSync cycleFileSync = new CycleFileSync();
+    private final PayloadWriter payloadWriter = new PayloadWriter();
     private final SyncThread syncThread;
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
@@ -198,8 +199,11 @@ public final class Journal implements AutoCloseable {
         try (DocumentContext dc = appender.writingDocument()) {
             Bytes<?> entry = dc.wire().bytes();
             entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
-            for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), payload.readableBytes())) {
-                writeFully(entry, chunk, dc, seq);
+            try {
+                payloadWriter.write(entry, payload, appender.cycle(), appender::currentFile);
+            } catch (RuntimeException e) {
+                dc.rollbackOnClose();
+                throw e;
             }
         }
         lastAppendCycle = queue.rollCycle().toCycle(appender.lastIndexAppended());
@@ -208,22 +212,6 @@ public final class Journal implements AutoCloseable {
         metrics.recordsAppended.increment();
         metrics.bytesAppended.increment(length);
         return AppendResult.APPENDED;
-    }
-
-    /**
-     * Copies {@code chunk} into the entry. A heap chunk goes through its array: Chronicle's ByteBuffer copy
-     * ignores a heap buffer's array offset (Netty hands out such slices).
-     */
-    private static void writeFully(Bytes<?> entry, ByteBuffer chunk, DocumentContext dc, long seq) {
-        if (chunk.hasArray()) {
-            entry.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
-            return;
-        }
-        entry.writeSome(chunk);
-        if (chunk.hasRemaining()) {
-            dc.rollbackOnClose();
-            throw new IllegalStateException("the journal entry of seq " + seq + " has no room for its payload");
-        }
     }
 
     /**
@@ -416,6 +404,7 @@ public final class Journal implements AutoCloseable {
             syncThread.close(); // a failure of the last sync is thrown after everything is closed
         } finally {
             try {
+                payloadWriter.close();
                 cycleFileSync.close();
                 appender.close();
                 retentionTailer.close();
