@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -32,8 +31,7 @@ import org.slf4j.LoggerFactory;
 final class PayloadWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PayloadWriter.class);
 
-    private FileChannel channel;
-    private int cycle = Integer.MIN_VALUE;
+    private final CycleFileHandle file = new CycleFileHandle();
     private BytesStore<?, ?> advisedChunk;
     private boolean adviceFailureLogged;
 
@@ -43,7 +41,7 @@ final class PayloadWriter implements AutoCloseable {
      */
     void write(Bytes<?> entry, ByteBuf payload, int currentCycle, Supplier<File> currentFile) {
         adviseChunk(entry);
-        select(currentCycle, currentFile);
+        FileChannel channel = file.channel(currentCycle, currentFile);
         long offset = entry.writePosition();
         int length = payload.readableBytes();
         try {
@@ -53,7 +51,7 @@ final class PayloadWriter implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to the journal's cycle file " + cycle, e);
+            throw new UncheckedIOException("cannot write to the journal file " + file.file(), e);
         }
         entry.writeSkip(length);
     }
@@ -87,31 +85,8 @@ final class PayloadWriter implements AutoCloseable {
         return (address + MappedMemory.PAGE_BYTES - 1) & -MappedMemory.PAGE_BYTES;
     }
 
-    private void select(int currentCycle, Supplier<File> currentFile) {
-        if (currentCycle == cycle && channel != null) {
-            return;
-        }
-        close();
-        File file = currentFile.get();
-        try {
-            channel = FileChannel.open(file.toPath(), StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the journal file " + file, e);
-        }
-        cycle = currentCycle;
-    }
-
     @Override
     public void close() {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close the journal's cycle file " + cycle, e);
-        } finally {
-            channel = null;
-        }
+        file.close();
     }
 }
