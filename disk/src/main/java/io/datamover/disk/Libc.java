@@ -34,6 +34,8 @@ final class Libc {
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
 
+    static final int MADV_RANDOM = 1;
+
     static final int AT_EMPTY_PATH = 0x1000;
     static final int STATX_SIZE = 0x200;
     static final int STATX_BLOCKS = 0x400;
@@ -67,6 +69,8 @@ final class Libc {
     static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle STATX = downcall("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
+    static final MethodHandle MADVISE = downcall("madvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Libc() {

@@ -3,12 +3,11 @@ package io.datamover.gateway.source.journal;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 
 /**
- * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file.
+ * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file. Used by
+ * one thread at a time: the journal's sync thread, handed over through {@link SyncThread}.
  *
  * <p>Why not only Chronicle's {@code ExcerptAppender.sync()}: in Chronicle Queue 2026.4 it msyncs
  * the current mapped chunk from a forward-only watermark up to the write position, so pages
@@ -17,44 +16,29 @@ import java.util.function.Supplier;
  * those dirtied through the shared mapping (Linux writes mapped dirty pages back on fsync).
  */
 final class CycleFileSync implements AutoCloseable {
-    private File file;
-    private int cycle = Integer.MIN_VALUE;
-    private FileChannel channel;
+    private final CycleFileHandle handle = new CycleFileHandle();
 
     /**
-     * fdatasyncs the file of {@code currentCycle}, asking {@code currentFile} for it only when the cycle changed
-     * (Chronicle resolves it through the file system, which costs more than the sync of a small group); returns
-     * true when it is a file not synced before (its name needs a directory fsync).
+     * fdatasyncs the file of {@code currentCycle} ({@code currentFile} is asked for it only when the cycle
+     * changed); returns true when it is a file not synced before (its name needs a directory fsync).
      */
     boolean force(int currentCycle, Supplier<File> currentFile) {
-        boolean newFile = currentCycle != cycle || channel == null;
-        File target = newFile ? currentFile.get() : file;
+        boolean newFile = !handle.holds(currentCycle);
         try {
-            if (newFile) {
-                close();
-                channel = FileChannel.open(target.toPath(), StandardOpenOption.WRITE);
-                file = target;
-                cycle = currentCycle;
-            }
-            channel.force(false);
+            handle.channel(currentCycle, currentFile).force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot fdatasync the journal file " + target, e);
+            throw new UncheckedIOException("cannot fdatasync the journal file " + handle.file(), e);
         }
         return newFile;
     }
 
+    /** Whether the channel open is the file of {@code currentCycle} (then {@link #force} needs no file). */
+    boolean holds(int currentCycle) {
+        return handle.holds(currentCycle);
+    }
+
     @Override
     public void close() {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close the journal file " + file, e);
-        } finally {
-            channel = null;
-            file = null;
-        }
+        handle.close();
     }
 }

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -37,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Durability: an append only writes into Chronicle's mapped file. {@link #sync()} is the group
  * commit: one fdatasync for everything appended since the previous one; only seqs up to what it
- * returns may be acknowledged. See docs/journal.md.
+ * returns may be acknowledged. {@link #startSync()} runs that fdatasync on the journal's sync thread
+ * while the owner appends the next group; {@link #durableSeq()} says when it is done. See docs/journal.md.
  */
 public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
@@ -63,6 +65,10 @@ public final class Journal implements AutoCloseable {
     private boolean sequenceStarted;
     private int lastAppendCycle = Integer.MIN_VALUE;
     private final CycleFileSync cycleFileSync = new CycleFileSync();
+    private final PayloadWriter payloadWriter = new PayloadWriter();
+    private final SyncThread syncThread;
+    /** Highest seq a started sync covers; owner thread only. */
+    private long syncStartedSeq;
 
     private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
         this.config = config;
@@ -72,6 +78,7 @@ public final class Journal implements AutoCloseable {
         this.appender = queue.createAppender();
         this.retentionTailer = queue.createTailer();
         this.retentionGate = new SequenceGate(config.frameLimits(), 0);
+        this.syncThread = new SyncThread("journal-sync " + config.directory());
     }
 
     /**
@@ -143,6 +150,7 @@ public final class Journal implements AutoCloseable {
             }
         }
         durableSeq = lastAppendedSeq;
+        syncStartedSeq = lastAppendedSeq;
         retainedBytes.set(retained);
         if (retentionIndex != RetentionMark.NO_INDEX) {
             deleteCyclesBefore(queue.rollCycle().toCycle(retentionIndex));
@@ -191,8 +199,11 @@ public final class Journal implements AutoCloseable {
         try (DocumentContext dc = appender.writingDocument()) {
             Bytes<?> entry = dc.wire().bytes();
             entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
-            for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), payload.readableBytes())) {
-                writeFully(entry, chunk, dc, seq);
+            try {
+                payloadWriter.write(entry, payload, appender.cycle(), appender::currentFile);
+            } catch (RuntimeException e) {
+                dc.rollbackOnClose();
+                throw e;
             }
         }
         lastAppendCycle = queue.rollCycle().toCycle(appender.lastIndexAppended());
@@ -201,22 +212,6 @@ public final class Journal implements AutoCloseable {
         metrics.recordsAppended.increment();
         metrics.bytesAppended.increment(length);
         return AppendResult.APPENDED;
-    }
-
-    /**
-     * Copies {@code chunk} into the entry. A heap chunk goes through its array: Chronicle's ByteBuffer copy
-     * ignores a heap buffer's array offset (Netty hands out such slices).
-     */
-    private static void writeFully(Bytes<?> entry, ByteBuffer chunk, DocumentContext dc, long seq) {
-        if (chunk.hasArray()) {
-            entry.write(chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
-            return;
-        }
-        entry.writeSome(chunk);
-        if (chunk.hasRemaining()) {
-            dc.rollbackOnClose();
-            throw new IllegalStateException("the journal entry of seq " + seq + " has no room for its payload");
-        }
     }
 
     /**
@@ -231,21 +226,57 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Group commit: makes everything appended so far durable with one fdatasync of the cycle file
-     * (and a directory fsync the first time a cycle file is synced). Returns the highest durable seq; callers
-     * acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
+     * (and a directory fsync the first time a cycle file is synced), waiting for it. Returns the highest durable
+     * seq; callers acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
      */
     public long sync() {
+        startSync();
+        return awaitSync();
+    }
+
+    /**
+     * Pipelined group commit: starts the fdatasync that makes everything appended so far durable on the
+     * journal's sync thread and returns at once, so the caller can append the next group meanwhile. At most one
+     * sync is in flight: this first waits for the previous one. {@link #durableSeq()} moves when it is done; only
+     * then may its records be acknowledged (see {@link #awaitSync()}).
+     */
+    public void startSync() {
+        awaitSync();
         long target = lastAppendedSeq;
-        if (target == durableSeq) {
-            return target;
+        if (target == syncStartedSeq) {
+            return;
         }
+        int cycle = lastAppendCycle;
+        // Chronicle's appender is the owner thread's: the file is looked up here, not on the sync thread.
+        File file = cycleFileSync.holds(cycle) ? null : appender.currentFile();
+        syncStartedSeq = target;
+        syncThread.start(() -> forceUpTo(target, cycle, file));
+    }
+
+    /** Waits for the sync in flight, if any, and returns the highest durable seq; a failed sync is thrown here. */
+    public long awaitSync() {
+        try {
+            syncThread.await();
+        } catch (RuntimeException e) {
+            syncStartedSeq = durableSeq; // nothing after it is durable: the next sync covers it all again
+            throw e;
+        }
+        return durableSeq;
+    }
+
+    /** Whether a sync started by {@link #startSync()} is still running. */
+    public boolean syncInFlight() {
+        return syncThread.busy();
+    }
+
+    /** Runs on the sync thread. */
+    private void forceUpTo(long target, int cycle, File file) {
         Timer.Sample sample = Timer.start();
-        if (cycleFileSync.force(lastAppendCycle, appender::currentFile)) {
+        if (cycleFileSync.force(cycle, () -> file)) {
             forceDirectory();
         }
         sample.stop(metrics.syncs);
         durableSeq = target;
-        return target;
     }
 
     /**
@@ -370,13 +401,18 @@ public final class Journal implements AutoCloseable {
     @Override
     public void close() {
         try {
-            cycleFileSync.close();
-            appender.close();
-            retentionTailer.close();
-            queue.close();
+            syncThread.close(); // a failure of the last sync is thrown after everything is closed
         } finally {
-            metrics.close();
-            head.release();
+            try {
+                payloadWriter.close();
+                cycleFileSync.close();
+                appender.close();
+                retentionTailer.close();
+                queue.close();
+            } finally {
+                metrics.close();
+                head.release();
+            }
         }
     }
 }

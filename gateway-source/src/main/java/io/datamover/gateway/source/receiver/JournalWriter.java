@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The owner thread of one consistency group's journal. Tap sessions hand it records, the shipper hands it
  * releases; it appends, then commits the group with one sync and acknowledges the tap up to the durable seq.
  * Everything queued at the moment of a sync is covered by it, so the busier the tap, the more records each
- * fdatasync covers (group commit).
+ * fdatasync covers (group commit). The sync runs on the journal's sync thread while this thread appends the
+ * next group (pipelined); a group is acknowledged only once its sync is done.
  *
  * <p>The queue is bounded in bytes: {@link #append} says when it is over the bound, the session stops
  * reading its socket, and this thread resumes it once the queue is half empty.
@@ -73,6 +74,8 @@ public final class JournalWriter implements AutoCloseable {
     private TapLink refusedTap;
     private long ackedToTap;
     private long released;
+    /** Durable seq last given to the durable listener. */
+    private long announcedDurable;
 
     private JournalWriter(String cg, JournalConfig config, long maxQueuedBytes, LongConsumer durableListener,
             MeterRegistry registry, InstantSource clock) {
@@ -182,6 +185,7 @@ public final class JournalWriter implements AutoCloseable {
         try {
             journal = Journal.open(config, registry, clock);
             released = journal.releasedSeq();
+            announcedDurable = journal.durableSeq();
             opened.complete(journal);
         } catch (RuntimeException | Error | JournalStorageException e) {
             opened.completeExceptionally(e);
@@ -204,14 +208,17 @@ public final class JournalWriter implements AutoCloseable {
 
     private void loop() {
         while (!closing) {
-            Command first = poll();
+            Command first = next();
             int appended = 0;
             for (Command c = first; c != null; c = appended < MAX_RECORDS_PER_COMMIT ? commands.poll() : null) {
                 if (execute(c)) {
                     appended++;
                 }
             }
-            commit();
+            // Pipelined group commit: this group syncs on the journal's sync thread while the next one is
+            // appended; the acks it allows are published once it is done (here or in next()).
+            journal.startSync();
+            publish();
         }
         // Closing: what is already queued is appended and made durable, so nothing acknowledged-in-flight is lost.
         for (Command c = commands.poll(); c != null; c = commands.poll()) {
@@ -220,7 +227,17 @@ public final class JournalWriter implements AutoCloseable {
         commit();
     }
 
-    private Command poll() {
+    /**
+     * The next command. When none is queued, the sync in flight is waited for and its acks published first,
+     * so acks never wait for more traffic.
+     */
+    private Command next() {
+        Command queued = commands.poll();
+        if (queued != null) {
+            return queued;
+        }
+        journal.awaitSync();
+        publish();
         try {
             return commands.poll(IDLE_POLL_MS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -283,10 +300,15 @@ public final class JournalWriter implements AutoCloseable {
         link.refuse(why);
     }
 
-    /** One sync for everything appended since the last, then the acks, the release and the wake-up it allows. */
+    /** One sync for everything appended since the last, waited for, then the acks it allows. */
     private void commit() {
-        long before = journal.durableSeq();
-        long durable = journal.sync();
+        journal.sync();
+        publish();
+    }
+
+    /** Acks, the release and the wake-up that the durable seq allows now. */
+    private void publish() {
+        long durable = journal.durableSeq();
         if (tap != null && tap != refusedTap && durable > ackedToTap) {
             ackedToTap = durable;
             tap.acknowledgeDurable(durable);
@@ -296,7 +318,8 @@ public final class JournalWriter implements AutoCloseable {
             journal.release(releasable);
             released = releasable;
         }
-        if (durable > before) {
+        if (durable > announcedDurable) {
+            announcedDurable = durable;
             durableListener.accept(durable);
         }
         TapLink paused = pausedLink.get();
