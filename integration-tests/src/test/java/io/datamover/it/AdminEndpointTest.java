@@ -101,7 +101,7 @@ class AdminEndpointTest {
                 assertThat(get(sourceAdmin, "/status")).contains("\"state\":\"STREAMING\"",
                         "\"appliedSeq\":" + lastSeq + ",", "\"lagSeconds\":0.000", "\"rpoBreached\":false");
                 assertThat(get(tapAdmin, "/status")).contains("\"daemon\":\"tap\"", "\"state\":\"STREAMING\"",
-                        "\"lastSeq\":" + lastSeq + ",");
+                        "\"lastSeq\":" + lastSeq + ",", "\"lagSeconds\":0.000");
 
                 StringWriter out = new StringWriter();
                 int exit = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).execute("status",

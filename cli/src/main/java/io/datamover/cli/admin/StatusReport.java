@@ -24,7 +24,8 @@ public record StatusReport(String daemon, String id, List<Group> groups) {
      * @param appliedSeq highest seq applied on the replicas, as far as this daemon knows
  * @param consistentSeq the seq of the last consistent image the replicas hold or can be rolled back to (during a
  *     resync, the image kept by the target's undo log); null when unknown here or when none exists (initial sync)
-     * @param lagSeconds age of the oldest write acknowledged to the guest that the replica does not hold yet
+     * @param lagSeconds age of the oldest write acknowledged to the guest that the replica does not hold yet (tap: its
+ *     share, the oldest write not yet durable at the source gateway; null in bitmap mode)
      * @param lagRecords records past {@code appliedSeq} (tap: not yet durable at the source gateway)
      * @param lagBytes bytes of those records
      * @param queueBytes bytes held for replication here: the tap's window, the journal, the target's spool

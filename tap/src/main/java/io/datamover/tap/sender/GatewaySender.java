@@ -254,6 +254,14 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         return window.bytesInUse();
     }
 
+    /**
+     * Tap time (µs) of the oldest write handed to the gateway and not yet acknowledged durable by it,
+     * {@link Long#MAX_VALUE} when there is none; from any thread.
+     */
+    public long oldestUnacknowledgedMicros() {
+        return window.oldestTimestampMicros();
+    }
+
     /** Highest seq the gateway has acknowledged DURABLE (0 before any). */
     public long durableSeq() {
         return durableSeq;

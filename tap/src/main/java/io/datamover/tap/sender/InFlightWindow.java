@@ -18,6 +18,8 @@ final class InFlightWindow {
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     /** Written under the sender's lock, read without it by the gauge. */
     private volatile long bytesInUse;
+    /** Tap time of the oldest record held, {@link Long#MAX_VALUE} when none; read without the lock by status. */
+    private volatile long oldestTimestampMicros = Long.MAX_VALUE;
 
     InFlightWindow(long capacityBytes) {
         this.capacityBytes = capacityBytes;
@@ -37,6 +39,9 @@ final class InFlightWindow {
         }
         entries.addLast(new Entry((WriteRecord) record.retain(), bytes));
         bytesInUse += bytes;
+        if (entries.size() == 1) {
+            oldestTimestampMicros = record.timestampMicros();
+        }
         return true;
     }
 
@@ -49,12 +54,19 @@ final class InFlightWindow {
             e.record().release();
         }
         bytesInUse -= freed;
+        Entry first = entries.peekFirst();
+        oldestTimestampMicros = first == null ? Long.MAX_VALUE : first.record().timestampMicros();
         return freed;
     }
 
     /** Forgets every record (their dirty bits cover them). */
     void clear() {
         releaseThrough(Long.MAX_VALUE);
+    }
+
+    /** Tap time (µs) of the oldest record held, {@link Long#MAX_VALUE} when none; from any thread. */
+    long oldestTimestampMicros() {
+        return oldestTimestampMicros;
     }
 
     /** Seq of the oldest record held, or 0 when empty. */

@@ -51,6 +51,19 @@ class InFlightWindowTest {
     }
 
     @Test
+    void theOldestTimestampIsThatOfTheOldestRecordHeld() {
+        InFlightWindow window = new InFlightWindow(1 << 20);
+        assertThat(window.oldestTimestampMicros()).isEqualTo(Long.MAX_VALUE);
+        reserve(window, 1, 10); // record(seq) stamps seq as its tap time
+        reserve(window, 2, 10);
+        assertThat(window.oldestTimestampMicros()).isEqualTo(1);
+        window.releaseThrough(1);
+        assertThat(window.oldestTimestampMicros()).isEqualTo(2);
+        window.clear();
+        assertThat(window.oldestTimestampMicros()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void handsOutNewReferencesForASecondSendingAndKeepsItsOwn() {
         InFlightWindow window = new InFlightWindow(1 << 20);
         for (long seq = 5; seq <= 7; seq++) {
