@@ -1,8 +1,11 @@
 package io.datamover.bench.outage;
 
+import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The options of {@code bin/bench tap-outage}, validated once.
@@ -45,39 +48,26 @@ public record OutageOptions(int outageSeconds, int leadSeconds, Path dir, long d
     /** Parses {@code --name value} pairs over {@link #defaults()}; bad input throws with the usage line. */
     public static OutageOptions parse(String... args) {
         OutageOptions o = defaults();
-        int outage = o.outageSeconds;
-        int lead = o.leadSeconds;
-        Path dir = o.dir;
-        long size = o.diskBytes;
-        long window = o.windowBytes;
-        long heap = o.heapBytes;
-        long direct = o.directBytes;
-        long sampleMs = o.sampleMillis;
-        Optional<Path> out = o.out;
-        for (int i = 0; i < args.length; i += 2) {
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("missing value for " + args[i] + "\n" + USAGE);
-            }
-            String value = args[i + 1];
-            try {
-                switch (args[i]) {
-                    case "--minutes" -> outage = Math.toIntExact(Math.round(Double.parseDouble(value) * 60));
-                    case "--seconds" -> outage = Integer.parseInt(value);
-                    case "--lead-seconds" -> lead = Integer.parseInt(value);
-                    case "--dir" -> dir = Path.of(value);
-                    case "--size" -> size = Sizes.parse(value);
-                    case "--window" -> window = Sizes.parse(value);
-                    case "--xmx" -> heap = Sizes.parse(value);
-                    case "--max-direct" -> direct = Sizes.parse(value);
-                    case "--sample-ms" -> sampleMs = Long.parseLong(value);
-                    case "--out" -> out = Optional.of(Path.of(value));
-                    default -> throw new IllegalArgumentException("unknown option " + args[i] + "\n" + USAGE);
-                }
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw new IllegalArgumentException("not a number for " + args[i] + ": " + value + "\n" + USAGE, e);
-            }
+        Map<String, String> given = OptionPairs.parse(args, Set.of("--minutes", "--seconds", "--lead-seconds",
+                "--dir", "--size", "--window", "--xmx", "--max-direct", "--sample-ms", "--out"), USAGE);
+        try {
+            int outage = given.containsKey("--minutes")
+                    ? Math.toIntExact(Math.round(Double.parseDouble(given.get("--minutes")) * 60))
+                    : Integer.parseInt(given.getOrDefault("--seconds", Integer.toString(o.outageSeconds)));
+            return new OutageOptions(outage,
+                    Integer.parseInt(given.getOrDefault("--lead-seconds", Integer.toString(o.leadSeconds))),
+                    given.containsKey("--dir") ? Path.of(given.get("--dir")) : o.dir,
+                    size(given, "--size", o.diskBytes), size(given, "--window", o.windowBytes),
+                    size(given, "--xmx", o.heapBytes), size(given, "--max-direct", o.directBytes),
+                    Long.parseLong(given.getOrDefault("--sample-ms", Long.toString(o.sampleMillis))),
+                    Optional.ofNullable(given.get("--out")).map(Path::of));
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("not a number: " + e.getMessage() + "\n" + USAGE, e);
         }
-        return new OutageOptions(outage, lead, dir, size, window, heap, direct, sampleMs, out);
+    }
+
+    private static long size(Map<String, String> given, String name, long fallback) {
+        return given.containsKey(name) ? Sizes.parse(given.get(name)) : fallback;
     }
 
     /** The JVM options the tap is started with ({@code DATAMOVER_JAVA_OPTS}). */

@@ -24,20 +24,23 @@ public final class OutageRun {
     private static final String GATEWAY_JAVA_OPTIONS = "-Xmx256m";
 
     private final OutageOptions options;
+    private final Path work;
 
-    private OutageRun(OutageOptions options) {
+    private OutageRun(OutageOptions options, Path work) {
         this.options = options;
+        this.work = work;
     }
 
     public static OutageResult run(OutageOptions options) throws Exception {
-        return new OutageRun(options).run();
+        Path work = BenchFiles.freshDirectory(options.dir(), "tap-outage-run");
+        try {
+            return new OutageRun(options, work).run(MachineFacts.probe(options.dir()));
+        } finally {
+            BenchFiles.deleteTree(work);
+        }
     }
 
-    private OutageResult run() throws Exception {
-        Files.createDirectories(options.dir());
-        MachineFacts machine = MachineFacts.probe(options.dir());
-        Path work = options.dir().resolve("tap-outage-run");
-        BenchFiles.deleteTree(work);
+    private OutageResult run(MachineFacts machine) throws Exception {
         Files.createDirectories(work.resolve("state"));
         Path image = work.resolve("disk.img");
         SparseFile.create(image, options.diskBytes()).close();
@@ -54,14 +57,12 @@ public final class OutageRun {
                     "--initial-sync", "skip")) {
                 awaitPort(adminPort, tap);
                 awaitPort(nbdPort, tap);
-                return measure(machine, work, gateway, tap, nbdPort, adminPort);
+                return measure(machine, gateway, tap, nbdPort, adminPort);
             }
-        } finally {
-            BenchFiles.deleteTree(work);
         }
     }
 
-    private OutageResult measure(MachineFacts machine, Path work, DatamoverProcess gateway, DatamoverProcess tap,
+    private OutageResult measure(MachineFacts machine, DatamoverProcess gateway, DatamoverProcess tap,
             int nbdPort, int adminPort) throws Exception {
         TapSampler sampler = new TapSampler(tap.pid(), adminPort);
         Path fioJson = work.resolve("fio.json");
