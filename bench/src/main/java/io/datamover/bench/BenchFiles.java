@@ -21,4 +21,11 @@ public final class BenchFiles {
             }
         }
     }
+
+    /** {@code parent/name}, emptied (a run left over by a killed bench is removed) and created. */
+    public static Path freshDirectory(Path parent, String name) throws IOException {
+        Path dir = parent.resolve(name);
+        deleteTree(dir);
+        return Files.createDirectories(dir);
+    }
 }

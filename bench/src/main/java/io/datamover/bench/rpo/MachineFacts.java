@@ -18,7 +18,7 @@ public record MachineFacts(String cpuModel, int jvmCores, String nproc, String l
 
     private static final String UNKNOWN = "unknown";
 
-    static MachineFacts probe(Path dir) {
+    public static MachineFacts probe(Path dir) {
         String[] df = run("df", "--output=source,fstype", dir.toString()).lines().skip(1).findFirst()
                 .orElse(UNKNOWN + " " + UNKNOWN).trim().split("\\s+");
         String device = df[0];
@@ -30,7 +30,7 @@ public record MachineFacts(String cpuModel, int jvmCores, String nproc, String l
     }
 
     /** The facts as a two-column markdown table; {@code dir} is the directory the run wrote to. */
-    String markdown(Path dir) {
+    public String markdown(Path dir) {
         return "| machine | value |\n|---|---|\n"
                 + "| CPU | " + cpuModel + " |\n"
                 + "| cores (JVM) / nproc | " + jvmCores + " / " + nproc + " |\n"
