@@ -8,6 +8,9 @@ import io.datamover.disk.compare.DiskComparison;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,10 +64,10 @@ class FaultCampaignTest {
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
             guest.awaitWrites(0, 20, Duration.ofSeconds(60));
-            CampaignReport.Fault[] kinds = CampaignReport.Fault.values();
+            List<CampaignReport.Fault> schedule = schedule(random, faults);
             for (int f = 0; f < faults; f++) {
                 pause(Duration.ofMillis(300 + random.nextInt(2200)));
-                CampaignReport.Fault fault = kinds[random.nextInt(kinds.length)];
+                CampaignReport.Fault fault = schedule.get(f);
                 Duration down = Duration.ofMillis(200 + random.nextInt(2800));
                 inject(site, guest, run, fault, down, initial, dir.resolve("check-" + f));
                 run.fault(fault);
@@ -96,6 +99,19 @@ class FaultCampaignTest {
                 run.divergences.add("the source disk lost acknowledged writes: " + source.describe());
             }
         }
+    }
+
+    /** Every kind once in a seeded order (while there are enough faults), then kinds at random. */
+    private static List<CampaignReport.Fault> schedule(SplittableRandom random, int faults) {
+        List<CampaignReport.Fault> kinds = List.of(CampaignReport.Fault.values());
+        List<CampaignReport.Fault> schedule = new ArrayList<>(kinds);
+        for (int i = schedule.size() - 1; i > 0; i--) { // Fisher-Yates, from the run's seed
+            Collections.swap(schedule, i, random.nextInt(i + 1));
+        }
+        while (schedule.size() < faults) {
+            schedule.add(kinds.get(random.nextInt(kinds.size())));
+        }
+        return schedule;
     }
 
     private static void inject(ReplicationSite site, CampaignWorkload guest, CampaignReport.Run run,

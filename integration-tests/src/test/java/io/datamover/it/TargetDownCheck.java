@@ -34,7 +34,10 @@ final class TargetDownCheck {
         DIVERGED
     }
 
-    record Result(Outcome outcome, String detail) {}
+    /**
+     * @param noPrefixBeforeRollback a resync was under way and its image, before the rollback, was not a prefix
+     */
+    record Result(Outcome outcome, String detail, boolean noPrefixBeforeRollback) {}
 
     private static final Duration REPLAY_DEADLINE = Duration.ofSeconds(60);
 
@@ -45,7 +48,7 @@ final class TargetDownCheck {
             throws IOException, InterruptedException {
         Path replicaSet = site.replica().getParent();
         if (!Files.exists(site.replica())) {
-            return new Result(Outcome.NO_REPLICA_YET, "");
+            return new Result(Outcome.NO_REPLICA_YET, "", false);
         }
         Path frozen = scratch.resolve("frozen");
         copyTree(site.replicaDir(), frozen.resolve("replicas"));
@@ -57,10 +60,14 @@ final class TargetDownCheck {
         Path asLeft = scratch.resolve("as-left");
         copyTree(frozen.resolve("replicas"), asLeft);
         Path asLeftSet = asLeft.resolve(replicaSet.getFileName());
+        Path asLeftImage = asLeftSet.resolve(site.replica().getFileName());
+        PrefixChecker.Result beforeRollback = PrefixChecker.check(initial, asLeftImage, writes);
         boolean rolledBack = rollBackIfResyncing(asLeftSet);
-        PrefixChecker.Result raw = PrefixChecker.check(initial, asLeftSet.resolve(site.replica().getFileName()), writes);
+        PrefixChecker.Result raw = rolledBack ? PrefixChecker.check(initial, asLeftImage, writes) : beforeRollback;
         if (raw.consistent()) {
-            return new Result(rolledBack ? Outcome.PREFIX_ROLLED_BACK : Outcome.PREFIX, raw.describe());
+            // Before the rollback a resync's image is usually no prefix: what shows the check can fail.
+            return new Result(rolledBack ? Outcome.PREFIX_ROLLED_BACK : Outcome.PREFIX, raw.describe(),
+                    rolledBack && !beforeRollback.consistent());
         }
         replay(frozen, scratch.resolve("replay.log"));
         Path frozenSet = frozen.resolve("replicas").resolve(replicaSet.getFileName());
@@ -70,7 +77,7 @@ final class TargetDownCheck {
         String detail = "as left" + (rolledBack ? " and rolled back" : "") + ": " + raw.describe()
                 + "; after replaying the spool" + (rolledBackAfterReplay ? " and rolling back" : "") + ": "
                 + replayed.describe();
-        return new Result(replayed.consistent() ? Outcome.PREFIX_AFTER_REPLAY : Outcome.DIVERGED, detail);
+        return new Result(replayed.consistent() ? Outcome.PREFIX_AFTER_REPLAY : Outcome.DIVERGED, detail, false);
     }
 
     /** Rolls the replica set back to its last consistent image when a resync left it INCONSISTENT. */
