@@ -1,0 +1,175 @@
+package io.datamover.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.bench.link.LinkSpec;
+import io.datamover.disk.compare.ComparisonReport;
+import io.datamover.disk.compare.DiskComparison;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
+ * kill -9 (and restart) the target gateway, the source gateway or the tap, or take the link between the gateways
+ * down (disconnect or stall), at seeded moments for seeded lengths. While the target is down, what it left must be
+ * a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults stop the pair must
+ * converge, the replica equal the source and hold every acknowledged write. Divergences must be 0.
+ *
+ * <p>Run {@code i} uses seed {@code seed + i}: {@code -Ddatamover.campaign.seed=S -Ddatamover.campaign.runs=1}
+ * replays one run's schedule (the moments are seeded; the processes' own timing is not). CI runs a short
+ * campaign; see docs/fault-campaign.md for a longer one.
+ */
+class FaultCampaignTest {
+    private static final long DEFAULT_SEED = 20261122L;
+    private static final long DISK = 64L << 20;
+    private static final long GUEST_BYTES_PER_SECOND = 2L << 20;
+    /** Small, so that a source gateway down for a second or two sends the tap to bitmap mode, then a resync. */
+    private static final String TAP_WINDOW = "2M";
+    private static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(120);
+
+    @TempDir
+    Path base;
+
+    @Test
+    void everyRunStaysAPrefixUnderFaultsAndConverges() throws Exception {
+        long seed = Long.getLong("datamover.campaign.seed", DEFAULT_SEED);
+        int runs = Integer.getInteger("datamover.campaign.runs", 3);
+        int faults = Integer.getInteger("datamover.campaign.faults", 5);
+        System.out.printf("fault campaign: seed %d, %d runs of %d faults (-Ddatamover.campaign.seed=%d)%n", seed,
+                runs, faults, seed);
+        CampaignReport report = new CampaignReport(seed);
+        for (int i = 0; i < runs; i++) {
+            CampaignReport.Run run = report.begin(i, seed + i);
+            run(run, faults, Files.createDirectories(base.resolve("run-" + i)));
+            System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, converged in %s, divergences %s%n",
+                    i, run.seed, run.writes, run.faults, run.targetDownChecks,
+                    run.converge == null ? "NO" : run.converge.toMillis() + " ms", run.divergences);
+        }
+        String table = report.table();
+        System.out.println(table);
+        assertThat(report.divergences()).as(table).isZero();
+    }
+
+    private void run(CampaignReport.Run run, int faults, Path dir) throws Exception {
+        SplittableRandom random = new SplittableRandom(run.seed);
+        Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
+        try (ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW).start();
+                CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
+                        GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
+            guest.awaitWrites(0, 20, Duration.ofSeconds(60));
+            List<CampaignReport.Fault> schedule = schedule(random, faults);
+            for (int f = 0; f < faults; f++) {
+                pause(Duration.ofMillis(300 + random.nextInt(2200)));
+                CampaignReport.Fault fault = schedule.get(f);
+                Duration down = Duration.ofMillis(200 + random.nextInt(2800));
+                inject(site, guest, run, fault, down, initial, dir.resolve("check-" + f));
+                run.fault(fault);
+                guest.checkHealthy();
+            }
+            long faultsStopped = System.nanoTime();
+            guest.close(); // the log is final from here
+            guest.checkHealthy();
+            run.writes = guest.log().size();
+            run.reconnects = guest.reconnects();
+            if (!awaitConvergence(site)) {
+                run.divergences.add("no convergence within " + CONVERGE_DEADLINE + ": tap " + site.tapStatus()
+                        + ", target " + site.targetStatus() + "\n" + site.logTails());
+                return;
+            }
+            run.converge = Duration.ofNanos(System.nanoTime() - faultsStopped);
+            ComparisonReport comparison = DiskComparison.compare(site.sourceDisk(), site.replica(),
+                    DiskComparison.DEFAULT_REGION_BYTES);
+            if (!comparison.equal()) {
+                run.divergences.add("the converged replica differs from the source in " + comparison.differences());
+            }
+            PrefixChecker.Result all = PrefixChecker.check(initial, site.replica(), guest.log().snapshot());
+            if (!all.complete()) {
+                run.divergences.add("the converged replica is not the image of every acknowledged write: "
+                        + all.describe());
+            }
+            PrefixChecker.Result source = PrefixChecker.check(initial, site.sourceDisk(), guest.log().snapshot());
+            if (!source.complete()) {
+                run.divergences.add("the source disk lost acknowledged writes: " + source.describe());
+            }
+        }
+    }
+
+    /** Every kind once in a seeded order (while there are enough faults), then kinds at random. */
+    private static List<CampaignReport.Fault> schedule(SplittableRandom random, int faults) {
+        List<CampaignReport.Fault> kinds = List.of(CampaignReport.Fault.values());
+        List<CampaignReport.Fault> schedule = new ArrayList<>(kinds);
+        for (int i = schedule.size() - 1; i > 0; i--) { // Fisher-Yates, from the run's seed
+            Collections.swap(schedule, i, random.nextInt(i + 1));
+        }
+        while (schedule.size() < faults) {
+            schedule.add(kinds.get(random.nextInt(kinds.size())));
+        }
+        return schedule;
+    }
+
+    private static void inject(ReplicationSite site, CampaignWorkload guest, CampaignReport.Run run,
+            CampaignReport.Fault fault, Duration down, Path initial, Path scratch) throws Exception {
+        long start = System.nanoTime();
+        switch (fault) {
+            case KILL_TARGET -> {
+                site.killTarget();
+                run.checked(TargetDownCheck.run(site, guest, initial, Files.createDirectories(scratch)));
+                pauseUntil(start, down);
+                site.startTarget();
+            }
+            case KILL_SOURCE -> {
+                site.killSource();
+                pauseUntil(start, down);
+                site.startSource();
+            }
+            case KILL_TAP -> {
+                site.killTap();
+                pauseUntil(start, down);
+                site.startTap();
+            }
+            case LINK_DISCONNECT -> {
+                site.linkOutage(down, LinkSpec.Outage.Kind.DISCONNECT);
+                pauseUntil(start, down);
+            }
+            case LINK_STALL -> {
+                site.linkOutage(down, LinkSpec.Outage.Kind.STALL);
+                pauseUntil(start, down);
+            }
+        }
+    }
+
+    /** Converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap streaming. */
+    private static boolean awaitConvergence(ReplicationSite site) throws InterruptedException {
+        long end = System.nanoTime() + CONVERGE_DEADLINE.toNanos();
+        while (System.nanoTime() < end) {
+            AdminStatus tap = site.tapStatus();
+            AdminStatus target = site.targetStatus();
+            if (tap != null && target != null && tap.state().equals("STREAMING")
+                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
+                    && target.appliedSeq() == tap.lastSeq()) {
+                return true;
+            }
+            Thread.sleep(100); // polling the admin ports with a deadline
+        }
+        return false;
+    }
+
+    /** The guest keeps writing meanwhile: this only spaces the faults out. */
+    private static void pause(Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+    }
+
+    private static void pauseUntil(long startNanos, Duration down) throws InterruptedException {
+        long left = startNanos + down.toNanos() - System.nanoTime();
+        if (left > 0) {
+            Thread.sleep(left / 1_000_000);
+        }
+    }
+}

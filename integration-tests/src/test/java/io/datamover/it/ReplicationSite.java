@@ -1,0 +1,135 @@
+package io.datamover.it;
+
+import io.datamover.bench.link.LinkProxy;
+import io.datamover.bench.link.LinkSpec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A whole replication pair as operators run it: target gateway, source gateway and tap as {@code bin/datamover}
+ * processes, the gateways joined by an emulated link ({@link LinkProxy}), each daemon with an admin port. Any of
+ * them can be killed with SIGKILL and started again on the same ports and directories.
+ */
+final class ReplicationSite implements AutoCloseable {
+    static final String EXPORT = "vm";
+    static final int CG = 1;
+
+    private final Path base;
+    private final Path sourceDisk;
+    private final int targetPort = DaemonProcess.freePort();
+    private final int sourcePort = DaemonProcess.freePort();
+    private final int nbdPort = DaemonProcess.freePort();
+    private final String targetAdmin = admin();
+    private final String tapAdmin = admin();
+    private final DaemonProcess target;
+    private final DaemonProcess source;
+    private final DaemonProcess tap;
+    private final LinkProxy link;
+
+    ReplicationSite(Path base, long diskBytes, String tapWindow) throws IOException, InterruptedException {
+        this.base = base;
+        this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
+        this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
+        this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
+                "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
+                replicaDir().toString(), "--admin", targetAdmin);
+        this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway", "--listen",
+                "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
+                base.resolve("source-data").toString(), "--admin", admin());
+        this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
+                "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
+                base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
+                tapAdmin);
+    }
+
+    ReplicationSite start() throws IOException, InterruptedException {
+        target.start(targetPort);
+        source.start(sourcePort);
+        tap.start(nbdPort);
+        return this;
+    }
+
+    int nbdPort() {
+        return nbdPort;
+    }
+
+    Path sourceDisk() {
+        return sourceDisk;
+    }
+
+    Path targetDataDir() {
+        return base.resolve("target-data");
+    }
+
+    Path replicaDir() {
+        return base.resolve("replicas");
+    }
+
+    Path replica() {
+        return replicaDir().resolve("cg-" + CG).resolve(EXPORT + ".img");
+    }
+
+    void killTarget() throws InterruptedException {
+        target.kill9();
+    }
+
+    void startTarget() throws IOException, InterruptedException {
+        target.start(targetPort);
+    }
+
+    void killSource() throws InterruptedException {
+        source.kill9();
+    }
+
+    void startSource() throws IOException, InterruptedException {
+        source.start(sourcePort);
+    }
+
+    void killTap() throws InterruptedException {
+        tap.kill9();
+    }
+
+    void startTap() throws IOException, InterruptedException {
+        tap.start(nbdPort);
+    }
+
+    /** Takes the link between the gateways down from now on for {@code length}. */
+    void linkOutage(Duration length, LinkSpec.Outage.Kind kind) {
+        link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
+    }
+
+    AdminStatus tapStatus() throws InterruptedException {
+        return AdminStatus.fetch(tapAdmin);
+    }
+
+    AdminStatus targetStatus() throws InterruptedException {
+        return AdminStatus.fetch(targetAdmin);
+    }
+
+    /** The last lines of each daemon's log, for a failure message. */
+    String logTails() throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (String name : List.of("tap", "source", "target")) {
+            Path log = base.resolve(name + ".log");
+            List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            out.append("--- ").append(name).append(".log (last 15 lines)\n");
+            lines.subList(Math.max(0, lines.size() - 15), lines.size()).forEach(l -> out.append(l).append('\n'));
+        }
+        return out.toString();
+    }
+
+    static String admin() throws IOException {
+        return "127.0.0.1:" + DaemonProcess.freePort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try (tap; source; target) {
+            link.close();
+        }
+    }
+}
