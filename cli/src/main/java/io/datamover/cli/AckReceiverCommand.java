@@ -1,6 +1,5 @@
 package io.datamover.cli;
 
-import io.datamover.cli.demo.AcknowledgingReceiver;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ack-receiver", header = "Benchmark stand-in for a source gateway: checks and acknowledges, stores nothing.",
         mixinStandardHelpOptions = true,
-        description = "Stand-in source gateway for demos and benchmarks: accepts taps, checks every frame, seq and CRC, and acknowledges (it does not batch or compress, to stay cheap in benchmarks). It STORES NOTHING: its acks are not durable.")
+        description = "Stand-in source gateway for the tap benchmark (bench/fio/tap-vs-nbdkit.sh, bin/bench tap-outage): accepts taps, checks every frame, seq and CRC, and acknowledges (it does not batch or compress, to stay cheap in benchmarks). It STORES NOTHING: its acks are not durable.")
 public final class AckReceiverCommand implements Callable<Integer> {
     @Option(names = "--listen", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
             description = "Address to accept taps on.")
@@ -19,7 +18,7 @@ public final class AckReceiverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Daemons.runUntilSigterm("ack-receiver", () -> new AcknowledgingReceiver(listen.toAddress(), false),
+        Daemons.runUntilSigterm("ack-receiver", () -> new AcknowledgingReceiver(listen.toAddress()),
                 receiver -> System.err.println("ack-receiver listening on " + receiver.address() + " (stores nothing)"));
         return 0;
     }

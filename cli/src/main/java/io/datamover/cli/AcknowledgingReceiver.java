@@ -1,9 +1,7 @@
-package io.datamover.cli.demo;
+package io.datamover.cli;
 
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
-import io.datamover.protocol.BatchBodies;
-import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
@@ -20,7 +18,6 @@ import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -34,48 +31,30 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stand-in for the source gateway until it exists (demo and benchmarks): accepts senders, checks
- * every frame, seq continuity and payload CRC, cuts the records into batches and compresses them as
- * the gateway will, and acknowledges every batch (256 records or 8 MiB of payload) and, when records trickle, every
- * {@link #ACK_INTERVAL_MS} ms. It keeps nothing: its acks promise no durability.
+ * Stand-in for the source gateway in the tap's benchmark ({@code datamover ack-receiver}): accepts senders, checks
+ * every frame, seq continuity and payload CRC, and acknowledges every 256 records or 8 MiB of payload and, when
+ * records trickle, every {@link #ACK_INTERVAL_MS} ms. It keeps nothing: its acks promise no durability.
  */
-public final class AcknowledgingReceiver implements AutoCloseable {
+final class AcknowledgingReceiver implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AcknowledgingReceiver.class);
-    /** Records per simulated batch; the gateway will cut by time and size instead. */
-    private static final int RECORDS_PER_BATCH = 256;
+    /** Records acknowledged at once. */
+    private static final int RECORDS_PER_ACK = 256;
     /**
-     * Payload bytes per simulated batch: 256 records of 1 MiB would be four times the tap's default 64 MiB window,
+     * Payload bytes acknowledged at once: 256 records of 1 MiB would be four times the tap's default 64 MiB window,
      * so large writes would wait for the timer and a short stall would fill the window.
      */
-    private static final long PAYLOAD_BYTES_PER_BATCH = 8L << 20;
+    private static final long PAYLOAD_BYTES_PER_ACK = 8L << 20;
     static final long ACK_INTERVAL_MS = 20;
 
-    final AtomicLong records = new AtomicLong();
-    final AtomicLong payloadBytes = new AtomicLong();
-    final AtomicLong batches = new AtomicLong();
-    final AtomicLong batchRawBytes = new AtomicLong();
-    final AtomicLong batchWireBytes = new AtomicLong();
-    final AtomicLong lastSeq = new AtomicLong();
-    final AtomicLong errors = new AtomicLong();
-
-    private final boolean simulateBatches;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
-    /**
-     * @param simulateBatches cut into batches and LZ4-compress what arrives, as the gateway will (the demo
-     *     shows the compression); off, only check and acknowledge, so the receiver costs little CPU in benchmarks
-     */
-    public AcknowledgingReceiver(InetSocketAddress listen, boolean simulateBatches) throws InterruptedException {
-        this.simulateBatches = simulateBatches;
+    AcknowledgingReceiver(InetSocketAddress listen) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -94,7 +73,7 @@ public final class AcknowledgingReceiver implements AutoCloseable {
                 .channel();
     }
 
-    public InetSocketAddress address() {
+    InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
     }
 
@@ -111,7 +90,6 @@ public final class AcknowledgingReceiver implements AutoCloseable {
         private long ackedSeq;
         private int unackedRecords;
         private long unackedPayloadBytes;
-        private final List<BlockWrite> pending = new ArrayList<>();
         private ScheduledFuture<?> ackTimer;
 
         @Override
@@ -143,45 +121,24 @@ public final class AcknowledgingReceiver implements AutoCloseable {
                 throw new ProtocolException(ErrorCode.MALFORMED, "seq " + r.seq() + ": unknown disk " + r.write().disk());
             }
             sessionSeq = r.seq();
-            lastSeq.set(r.seq());
-            records.incrementAndGet();
-            int bytes = r.write().payload().readableBytes();
-            payloadBytes.addAndGet(bytes);
-            if (simulateBatches) {
-                pending.add((BlockWrite) r.write().retain());
-            }
-            unackedPayloadBytes += bytes;
-            if (++unackedRecords == RECORDS_PER_BATCH || unackedPayloadBytes >= PAYLOAD_BYTES_PER_BATCH) {
+            unackedPayloadBytes += r.write().payload().readableBytes();
+            if (++unackedRecords == RECORDS_PER_ACK || unackedPayloadBytes >= PAYLOAD_BYTES_PER_ACK) {
                 ackUpTo(ctx);
             }
         }
 
-        /** Cuts what is pending into a batch and acknowledges everything received so far. */
+        /** Acknowledges everything received so far. */
         private void ackUpTo(ChannelHandlerContext ctx) {
             unackedRecords = 0;
             unackedPayloadBytes = 0;
-            if (!pending.isEmpty()) {
-                cutBatch();
-            }
             if (sessionSeq > ackedSeq) {
                 ackedSeq = sessionSeq;
                 ctx.writeAndFlush(new Ack(hello.cgId(), sessionSeq, AckScope.DURABLE));
             }
         }
 
-        private void cutBatch() {
-            BatchBodies.Body body = BatchBodies.build(pending, true, ByteBufAllocator.DEFAULT);
-            batches.incrementAndGet();
-            batchRawBytes.addAndGet(body.uncompressedLength());
-            batchWireBytes.addAndGet(body.bytes().readableBytes());
-            body.bytes().release();
-            pending.forEach(BlockWrite::release);
-            pending.clear();
-        }
-
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            errors.incrementAndGet();
             ProtocolException p = ProtocolException.findIn(cause);
             ErrorFrame error = p != null ? ErrorFrame.of(p) : ErrorFrame.of(ErrorCode.INTERNAL, String.valueOf(cause));
             LOG.warn("closing {}: {}", ctx.channel().remoteAddress(), error.message());
@@ -193,8 +150,6 @@ public final class AcknowledgingReceiver implements AutoCloseable {
             if (ackTimer != null) {
                 ackTimer.cancel(false);
             }
-            pending.forEach(BlockWrite::release);
-            pending.clear();
         }
     }
 }
