@@ -1,10 +1,8 @@
 package io.datamover.cli.admin;
 
-import io.datamover.applier.ReplicaState;
 import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.gateway.target.TargetGateway;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Collection;
 import java.util.List;
 
 /**
@@ -47,23 +45,10 @@ public final class TargetGatewayStatus implements StatusSource {
         String cg = Integer.toUnsignedString(g.cgId());
         List<StatusReport.Disk> disks = g.replicaStates().entrySet().stream()
                 .map(e -> new StatusReport.Disk(e.getKey(), null, e.getValue().name())).toList();
-        return new StatusReport.Group(cg, null, g.pairId(), groupState(g.replicaStates().values()), g.heldSeq(),
-                g.appliedSeq(), g.consistentImage().isPresent() ? g.consistentImage().getAsLong() : null, null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
+        Long consistentSeq = g.consistentImage().isPresent() ? g.consistentImage().getAsLong() : null;
+        return new StatusReport.Group(cg, null, g.pairId(), g.groupState(), g.heldSeq(), g.appliedSeq(),
+                consistentSeq, null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
                 spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
                 g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
-    }
-
-    /** The group is only as good as its worst disk. */
-    static String groupState(Collection<ReplicaState> states) {
-        if (states.isEmpty()) {
-            return ReplicaState.INCONSISTENT.name();
-        }
-        if (states.contains(ReplicaState.INCONSISTENT)) {
-            return ReplicaState.INCONSISTENT.name();
-        }
-        if (states.stream().allMatch(ReplicaState.PROMOTED::equals)) {
-            return ReplicaState.PROMOTED.name();
-        }
-        return states.contains(ReplicaState.PROMOTED) ? "MIXED" : ReplicaState.UP_TO_DATE.name();
     }
 }

@@ -6,6 +6,7 @@ import io.datamover.cli.local.LocalPipeline;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
 import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -156,8 +157,7 @@ public final class DemoCommand implements Callable<Integer> {
             double catchUpSeconds, ComparisonReport check) {
         long lastSeq = pipeline.tap().tap().lastSeq();
         ShipperStatus shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping).orElse(null);
-        String replicaStates = pipeline.targetStatus()
-                .map(t -> LiveFigures.replicaState(t.replicaStates().values())).orElse("unknown");
+        String replicaStates = pipeline.targetStatus().map(ConsistencyGroupStatus::groupState).orElse("unknown");
         String failure = guest.failure();
         boolean ok = failure.isEmpty() && caughtUp && check.equal() && !figures.tapLeftStreaming()
                 && replicaStates.equals("UP_TO_DATE");

@@ -6,11 +6,9 @@ import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.tap.replication.ReplicationMode;
 import io.micrometer.core.instrument.Counter;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * What the demo watches: samples the pipeline every {@link #SAMPLE_MILLIS} ms (RPO, modes) and renders the
@@ -64,7 +62,7 @@ final class LiveFigures {
                 source.map(SourceGroupStatus::rpoSeconds).orElse(0.0),
                 source.map(s -> s.shipping().lagBytes() / MIB).orElse(0.0),
                 source.map(s -> s.shipping().compressionRatio()).orElse(1.0),
-                target.map(t -> replicaState(t.replicaStates().values())).orElse("(waiting)"),
+                target.map(ConsistencyGroupStatus::groupState).orElse("(waiting)"),
                 pipeline.tap().tap().mode() + (pipeline.tap().tap().initialSyncRunning() ? " (initial sync)" : ""));
     }
 
@@ -72,13 +70,6 @@ final class LiveFigures {
     double journaledBytes() {
         return pipeline.sourceMetrics().find("datamover.source.receiver.bytes").counters().stream()
                 .mapToDouble(Counter::count).sum();
-    }
-
-    /** The single state of every replica, or the states joined when they differ. */
-    static String replicaState(Collection<?> states) {
-        Set<String> distinct = new TreeSet<>();
-        states.forEach(s -> distinct.add(s.toString()));
-        return String.join("/", distinct);
     }
 
     boolean tapLeftStreaming() {

@@ -137,7 +137,7 @@ public final class LocalPipeline implements AutoCloseable {
         long last = tap.tap().lastSeq();
         return targetStatus()
                 .filter(s -> s.appliedSeq() == last && s.failure().isEmpty()
-                        && s.replicaStates().values().stream().allMatch(ReplicaState.UP_TO_DATE::equals))
+                        && s.groupState().equals(ReplicaState.UP_TO_DATE.name()))
                 .isPresent();
     }
 

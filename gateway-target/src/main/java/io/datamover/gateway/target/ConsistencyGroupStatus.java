@@ -1,6 +1,8 @@
 package io.datamover.gateway.target;
 
 import io.datamover.applier.ReplicaState;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -27,12 +29,27 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
         Map<String, ReplicaState> replicaStates, long spoolBytes, int spoolBatches, boolean sourceConnected,
         String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes) {
     public ConsistencyGroupStatus {
-        replicaStates = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(replicaStates));
+        replicaStates = Collections.unmodifiableMap(new LinkedHashMap<>(replicaStates));
     }
 
     /** Whether a consistent image can be recovered (failed over to), and at which seq. */
     public OptionalLong consistentImage() {
         return consistentSeq < 0 ? OptionalLong.empty() : OptionalLong.of(consistentSeq);
+    }
+
+    /**
+     * The group's state, only as good as its worst disk: INCONSISTENT if any disk is (or none is known yet),
+     * PROMOTED if all are, MIXED if only some are promoted, else UP_TO_DATE.
+     */
+    public String groupState() {
+        var states = replicaStates.values();
+        if (states.isEmpty() || states.contains(ReplicaState.INCONSISTENT)) {
+            return ReplicaState.INCONSISTENT.name();
+        }
+        if (states.stream().allMatch(ReplicaState.PROMOTED::equals)) {
+            return ReplicaState.PROMOTED.name();
+        }
+        return states.contains(ReplicaState.PROMOTED) ? "MIXED" : ReplicaState.UP_TO_DATE.name();
     }
 
     public Optional<String> failure() {
