@@ -3,11 +3,10 @@ package io.datamover.bench.outage;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import io.datamover.cli.Executables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +20,7 @@ class TapOutageSmokeTest {
 
     @Test
     void aShortOutageIsMeasuredAndReported() throws Exception {
-        assumeTrue(onPath("fio"), "fio is not installed");
+        assumeTrue(Executables.onPath("fio"), "fio is not installed");
         // The outage grace (30 s) is not a tap option; a 4 MiB window filled by unthrottled fio sends the tap to
         // bitmap mode within a second or two of the gateway's death instead.
         OutageOptions options = new OutageOptions(10, 2, dir, 256L << 20, 4L << 20, 128L << 20, 64L << 20, 1000,
@@ -47,10 +46,5 @@ class TapOutageSmokeTest {
                 "-Xmx128m -XX:MaxDirectMemorySize=64m", "MB/s", "p99", "I/O errors 0", OutageReport.WITHIN,
                 "| t (s after the gateway died) |");
         assertThat(Files.exists(dir.resolve("tap-outage-run"))).as("the run cleans up after itself").isFalse();
-    }
-
-    private static boolean onPath(String command) {
-        return Stream.of(System.getenv("PATH").split(File.pathSeparator))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 }

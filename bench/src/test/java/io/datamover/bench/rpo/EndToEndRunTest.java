@@ -3,12 +3,10 @@ package io.datamover.bench.rpo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.datamover.cli.Executables;
 import io.datamover.disk.compare.ComparisonReport;
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +17,7 @@ class EndToEndRunTest {
 
     @Test
     void aShortRunMeasuresBothPhasesAndTheReplicaMatches() throws Exception {
-        assumeTrue(onPath("fio"), "fio is not installed");
+        assumeTrue(Executables.onPath("fio"), "fio is not installed");
         E2eOptions options = new E2eOptions(3, dir, 64L << 20, 64 << 10, 50, 4, 100, 0, Optional.empty());
 
         E2eResult result = EndToEndRun.run(options);
@@ -47,8 +45,4 @@ class EndToEndRunTest {
         assertThat(dir.resolve("e2e-run")).as("the run cleans up after itself").doesNotExist();
     }
 
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv("PATH").split(File.pathSeparator))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
-    }
 }

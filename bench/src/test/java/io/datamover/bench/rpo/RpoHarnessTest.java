@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.datamover.bench.link.LinkSpec;
-import java.io.File;
-import java.nio.file.Files;
+import io.datamover.cli.Executables;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +21,7 @@ class RpoHarnessTest {
 
     @Test
     void aTinySweepOverAShapedLinkWithAnOutageReportsAndPlots() throws Exception {
-        assumeTrue(onPath("fio"), "fio is not installed");
+        assumeTrue(Executables.onPath("fio"), "fio is not installed");
         Path results = dir.resolve("results");
         RpoOptions options = new RpoOptions(5, 4L << 20, dir.resolve("work"), 64L << 20, 64 << 10, 2L << 20, 30,
                 1.2, 50, 4, Duration.ofMillis(5), List.of(LinkSpec.Outage.parse("1.5+1")), List.of(100L),
@@ -58,8 +56,4 @@ class RpoHarnessTest {
         }
     }
 
-    private static boolean onPath(String tool) {
-        return Stream.of(System.getenv("PATH").split(File.pathSeparator))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
-    }
 }

@@ -1,7 +1,7 @@
 package io.datamover.cli.demo;
 
+import io.datamover.cli.Executables;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -21,12 +21,7 @@ final class FioWorkload implements Workload {
     }
 
     static boolean installed() {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "fio"))) {
-                return true;
-            }
-        }
-        return false;
+        return Executables.onPath("fio");
     }
 
     @Override
