@@ -97,6 +97,18 @@ final class ReplicationSite implements AutoCloseable {
         tap.start(nbdPort);
     }
 
+    DaemonProcess target() {
+        return target;
+    }
+
+    DaemonProcess source() {
+        return source;
+    }
+
+    DaemonProcess tap() {
+        return tap;
+    }
+
     /** Takes the link between the gateways down from now on for {@code length}. */
     void linkOutage(Duration length, LinkSpec.Outage.Kind kind) {
         link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
@@ -108,6 +120,25 @@ final class ReplicationSite implements AutoCloseable {
 
     AdminStatus targetStatus() throws InterruptedException {
         return AdminStatus.fetch(targetAdmin);
+    }
+
+    /**
+     * Waits until the pair has converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap
+     * STREAMING. False when {@code deadline} passes first.
+     */
+    boolean awaitConvergence(Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < end) {
+            AdminStatus tap = tapStatus();
+            AdminStatus target = targetStatus();
+            if (tap != null && target != null && tap.state().equals("STREAMING")
+                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
+                    && target.appliedSeq() == tap.lastSeq()) {
+                return true;
+            }
+            Thread.sleep(100); // polling the admin ports with a deadline
+        }
+        return false;
     }
 
     /** The last lines of each daemon's log, for a failure message. */
