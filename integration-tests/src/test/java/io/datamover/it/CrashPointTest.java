@@ -12,8 +12,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -32,7 +34,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  *
  * <p>One pair serves every point in turn (each starts from the converged state the previous one left; a failed
  * point leaves a fresh pair to the next). Hit counts come from {@code -Ddatamover.crash.seed} (printed);
- * {@code -Ddatamover.crash.points=A,B} runs only those points.
+ * {@code -Ddatamover.crash.points=A,B} runs only those points, {@code -Ddatamover.crash.hit=N} crashes them at
+ * hit N instead.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrashPointTest {
@@ -43,8 +46,17 @@ class CrashPointTest {
     private static final String TAP_WINDOW = "32M";
     /** Short, so that the tap clears dirty bits (TAP_DIRTY_CLEARED) within a second of an ack. */
     private static final String DIRTY_RETENTION_SECONDS = "0.3";
-    /** The crash comes at hit 1 to this many: within a few seconds at the guest's rate for every point. */
+    /**
+     * The crash comes at hit 1 to this many of a point reached once per guest write (about 60 a second), so that it
+     * often comes after batches reached the replica; a point reached per batch, sync or sweep (a few a second)
+     * crashes at hit 1 to {@link #MAX_HITS}. Either way within a few seconds.
+     */
+    private static final int MAX_HITS_PER_WRITE = 100;
     private static final int MAX_HITS = 8;
+    private static final Set<CrashPoint.Point> PER_WRITE = EnumSet.of(CrashPoint.Point.TAP_DIRTY_MARKED,
+            CrashPoint.Point.TAP_LOCAL_WRITE_DONE, CrashPoint.Point.TAP_RECORD_SENT,
+            CrashPoint.Point.SOURCE_JOURNAL_APPENDED, CrashPoint.Point.SOURCE_TAILER_ADVANCED,
+            CrashPoint.Point.TARGET_APPLY_ENTRY_WRITTEN);
     private static final Duration CRASH_DEADLINE = Duration.ofSeconds(30);
     private static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(60);
     private static final Duration QUIESCE_DEADLINE = Duration.ofSeconds(30);
@@ -66,7 +78,9 @@ class CrashPointTest {
     void recoversFromACrashAtThePoint(CrashPoint.Point point) throws Exception {
         Assumptions.assumeTrue(selected.isEmpty() || selected.contains(point.name()), "not selected");
         long pointSeed = seed + point.ordinal();
-        long after = 1 + new SplittableRandom(pointSeed).nextInt(MAX_HITS);
+        long drawn = 1 + new SplittableRandom(pointSeed).nextInt(PER_WRITE.contains(point) ? MAX_HITS_PER_WRITE
+                : MAX_HITS);
+        long after = Long.getLong("datamover.crash.hit", drawn);
         System.out.printf("crash point %s: seed %d (-Ddatamover.crash.seed=%d -Ddatamover.crash.points=%s),"
                 + " crash at hit %d%n", point, pointSeed, seed, point, after);
         Path dir = Files.createDirectories(base.resolve(point.name().toLowerCase(Locale.ROOT)));
@@ -94,6 +108,9 @@ class CrashPointTest {
                 + after);
         restart(pair, point);
         owner.javaOptions("");
+        if (owner == pair.source()) {
+            awaitTapAttached(pair); // so that the guest's writes reach the target before the crash, not only after
+        }
         long guestStart = System.nanoTime();
         try (CampaignWorkload guest = new CampaignWorkload(pair.nbdPort(), ReplicationSite.EXPORT, DISK,
                 GUEST_BYTES_PER_SECOND, pointSeed).start()) {
@@ -175,6 +192,18 @@ class CrashPointTest {
                         + ": " + before);
             }
             Thread.sleep(200); // polling the target's admin port with a deadline
+        }
+    }
+
+    private static void awaitTapAttached(ReplicationSite pair) throws InterruptedException {
+        long end = System.nanoTime() + QUIESCE_DEADLINE.toNanos();
+        AdminStatus source;
+        while ((source = pair.sourceStatus()) == null || !source.state().equals("STREAMING")) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("the tap did not attach to the source gateway within " + QUIESCE_DEADLINE
+                        + ": " + source);
+            }
+            Thread.sleep(100); // polling the source gateway's admin port with a deadline
         }
     }
 

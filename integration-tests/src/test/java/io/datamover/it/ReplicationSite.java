@@ -25,6 +25,7 @@ final class ReplicationSite implements AutoCloseable {
     private final int nbdPort = DaemonProcess.freePort();
     private final String targetAdmin = admin();
     private final String tapAdmin = admin();
+    private final String sourceAdmin = admin();
     private final DaemonProcess target;
     private final DaemonProcess source;
     private final DaemonProcess tap;
@@ -39,7 +40,7 @@ final class ReplicationSite implements AutoCloseable {
                 replicaDir().toString(), "--admin", targetAdmin);
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", admin());
+                base.resolve("source-data").toString(), "--admin", sourceAdmin);
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
@@ -116,6 +117,11 @@ final class ReplicationSite implements AutoCloseable {
 
     AdminStatus tapStatus() throws InterruptedException {
         return AdminStatus.fetch(tapAdmin);
+    }
+
+    /** The source gateway's view: STREAMING while a tap is attached, DISCONNECTED when none. */
+    AdminStatus sourceStatus() throws InterruptedException {
+        return AdminStatus.fetch(sourceAdmin);
     }
 
     AdminStatus targetStatus() throws InterruptedException {
