@@ -4,6 +4,7 @@ import io.datamover.applier.ApplyException.Reason;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.BatchBodies;
 import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.ProtocolException;
@@ -153,11 +154,14 @@ public final class Applier {
                 Replica replica = replicas.replica(e.disk());
                 write(replica, e);
                 touched.add(replica);
+                CrashPoint.reached(CrashPoint.Point.TARGET_APPLY_ENTRY_WRITTEN);
             }
             for (Replica replica : touched) {
                 replica.file().fdatasync();
             }
+            CrashPoint.reached(CrashPoint.Point.TARGET_APPLY_SYNCED);
             replicas.recordApplied(lastSeq, plan.statesAfter());
+            CrashPoint.reached(CrashPoint.Point.TARGET_APPLIED_SEQ_RECORDED);
             protection.afterRecorded(lastSeq);
         } catch (IOException e) {
             storageFailure = e;

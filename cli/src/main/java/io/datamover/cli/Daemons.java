@@ -2,6 +2,7 @@ package io.datamover.cli;
 
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.StatusSource;
+import io.datamover.protocol.CrashPoint;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,12 +12,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every daemon command shares: serve until SIGTERM (or SIGINT), then close once, on the main thread; and an
  * identity for handshakes made from the host name.
  */
 final class Daemons {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemons.class);
     /** Longest a SIGTERM waits for the clean close (in-flight writes, last acks, journals and bitmaps synced). */
     static final long SHUTDOWN_WAIT_SECONDS = 60;
 
@@ -45,6 +49,11 @@ final class Daemons {
                 Thread.currentThread().interrupt();
             }
         }, name + "-shutdown"));
+        CrashPoint.Point crash = CrashPoint.armed(); // a bad -Ddatamover.crash.point fails the start, not a write
+        if (crash != null) {
+            LOG.warn("{}: armed to crash at {} (hit {}): a test run, not for production", name, crash,
+                    CrashPoint.after());
+        }
         try (T daemon = starter.start()) {
             ready.accept(daemon);
             stop.await();

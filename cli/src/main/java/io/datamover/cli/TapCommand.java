@@ -67,6 +67,12 @@ public final class TapCommand implements Callable<Integer> {
                     + " falls back to bitmap mode (default: ${DEFAULT-VALUE}).")
     long windowBytes;
 
+    @Option(names = "--dirty-retention", defaultValue = "10", paramLabel = "SECONDS",
+            description = "How long a region stays dirty after its last write was acknowledged by the gateway, so hot"
+                    + " regions do not pay a bitmap sync for every burst; a crash resyncs what was written in the last"
+                    + " retention period (default: ${DEFAULT-VALUE}).")
+    double dirtyRetentionSeconds;
+
     @Option(names = "--connect-wait", defaultValue = "5", paramLabel = "SECONDS",
             description = "How long to wait for the gateway at start before serving in bitmap mode (default: ${DEFAULT-VALUE}).")
     int connectWaitSeconds;
@@ -98,7 +104,7 @@ public final class TapCommand implements Callable<Integer> {
             adminAddress = DaemonAdmin.parseAddress(admin);
             TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
-                    .initialSync(initialSync)
+                    .initialSync(initialSync).dirtyRetentionMillis(Math.round(dirtyRetentionSeconds * 1000))
                     // The sync leaves the guests most of the window and stays under the socket's high water mark.
                     .initialSyncMaxUnacknowledgedBytes(Math.min(8L << 20, windowBytes / 8));
             exports.forEach(builder::export);

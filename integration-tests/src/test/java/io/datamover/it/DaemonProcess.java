@@ -29,6 +29,8 @@ final class DaemonProcess implements AutoCloseable {
     private final String name;
     private final List<String> args;
     private final Path log;
+    private List<String> extraArgs = List.of();
+    private String javaOptions = "";
     private Process process;
 
     DaemonProcess(String name, Path log, String... args) {
@@ -39,8 +41,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts (or starts again) the daemon and waits until {@code port} accepts connections. */
     DaemonProcess start(int port) throws IOException, InterruptedException {
-        process = launcher(args).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .start();
+        List<String> all = new ArrayList<>(args);
+        all.addAll(extraArgs);
+        ProcessBuilder pb = launcher(all);
+        if (!javaOptions.isEmpty()) {
+            pb.environment().put("DATAMOVER_JAVA_OPTS", javaOptions); // bin/datamover passes them to the JVM
+        }
+        process = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!listening(port)) {
             if (!process.isAlive()) {
@@ -52,6 +59,23 @@ final class DaemonProcess implements AutoCloseable {
             Thread.sleep(100); // polling a port with a deadline
         }
         return this;
+    }
+
+    /** JVM options (e.g. {@code -Dkey=value}) for the starts from now on; empty for none. */
+    DaemonProcess javaOptions(String options) {
+        this.javaOptions = options;
+        return this;
+    }
+
+    /** Command-line arguments added after the daemon's own, for the starts from now on. */
+    DaemonProcess extraArgs(String... more) {
+        this.extraArgs = List.of(more);
+        return this;
+    }
+
+    /** Waits up to {@code deadline} for the process to exit by itself; its exit status, or null if it still runs. */
+    Integer awaitExit(Duration deadline) throws InterruptedException {
+        return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
     /** kill -9: no shutdown hook runs, nothing is flushed. */

@@ -78,7 +78,7 @@ class FaultCampaignTest {
             guest.checkHealthy();
             run.writes = guest.log().size();
             run.reconnects = guest.reconnects();
-            if (!awaitConvergence(site)) {
+            if (!site.awaitConvergence(CONVERGE_DEADLINE)) {
                 run.divergences.add("no convergence within " + CONVERGE_DEADLINE + ": tap " + site.tapStatus()
                         + ", target " + site.targetStatus() + "\n" + site.logTails());
                 return;
@@ -143,22 +143,6 @@ class FaultCampaignTest {
                 pauseUntil(start, down);
             }
         }
-    }
-
-    /** Converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap streaming. */
-    private static boolean awaitConvergence(ReplicationSite site) throws InterruptedException {
-        long end = System.nanoTime() + CONVERGE_DEADLINE.toNanos();
-        while (System.nanoTime() < end) {
-            AdminStatus tap = site.tapStatus();
-            AdminStatus target = site.targetStatus();
-            if (tap != null && target != null && tap.state().equals("STREAMING")
-                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
-                    && target.appliedSeq() == tap.lastSeq()) {
-                return true;
-            }
-            Thread.sleep(100); // polling the admin ports with a deadline
-        }
-        return false;
     }
 
     /** The guest keeps writing meanwhile: this only spaces the faults out. */

@@ -25,6 +25,7 @@ final class ReplicationSite implements AutoCloseable {
     private final int nbdPort = DaemonProcess.freePort();
     private final String targetAdmin = admin();
     private final String tapAdmin = admin();
+    private final String sourceAdmin = admin();
     private final DaemonProcess target;
     private final DaemonProcess source;
     private final DaemonProcess tap;
@@ -39,7 +40,7 @@ final class ReplicationSite implements AutoCloseable {
                 replicaDir().toString(), "--admin", targetAdmin);
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", admin());
+                base.resolve("source-data").toString(), "--admin", sourceAdmin);
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
@@ -97,6 +98,18 @@ final class ReplicationSite implements AutoCloseable {
         tap.start(nbdPort);
     }
 
+    DaemonProcess target() {
+        return target;
+    }
+
+    DaemonProcess source() {
+        return source;
+    }
+
+    DaemonProcess tap() {
+        return tap;
+    }
+
     /** Takes the link between the gateways down from now on for {@code length}. */
     void linkOutage(Duration length, LinkSpec.Outage.Kind kind) {
         link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
@@ -106,8 +119,32 @@ final class ReplicationSite implements AutoCloseable {
         return AdminStatus.fetch(tapAdmin);
     }
 
+    /** The source gateway's view: STREAMING while a tap is attached, DISCONNECTED when none. */
+    AdminStatus sourceStatus() throws InterruptedException {
+        return AdminStatus.fetch(sourceAdmin);
+    }
+
     AdminStatus targetStatus() throws InterruptedException {
         return AdminStatus.fetch(targetAdmin);
+    }
+
+    /**
+     * Waits until the pair has converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap
+     * STREAMING. False when {@code deadline} passes first.
+     */
+    boolean awaitConvergence(Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (System.nanoTime() < end) {
+            AdminStatus tap = tapStatus();
+            AdminStatus target = targetStatus();
+            if (tap != null && target != null && tap.state().equals("STREAMING")
+                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
+                    && target.appliedSeq() == tap.lastSeq()) {
+                return true;
+            }
+            Thread.sleep(100); // polling the admin ports with a deadline
+        }
+        return false;
     }
 
     /** The last lines of each daemon's log, for a failure message. */

@@ -12,6 +12,7 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.BatchBodies;
 import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
@@ -191,6 +192,7 @@ final class ConsistencyGroupTarget {
      * spool and acknowledge. Returns false when the budget is now full: the session stops reading.
      */
     boolean receive(SourceSession session, Batch batch) {
+        CrashPoint.reached(CrashPoint.Point.TARGET_BATCH_RECEIVED);
         long size = batch.body().readableBytes();
         budget.queued(size);
         try {
@@ -225,6 +227,7 @@ final class ConsistencyGroupTarget {
             heldSeq = batch.lastSeq();
             meters.batchesReceived.increment();
             meters.bytesReceived.increment(queuedBytes);
+            CrashPoint.reached(CrashPoint.Point.TARGET_BATCH_SPOOLED);
             // DURABLE goes out before the applier can see the batch, so it always precedes APPLIED.
             session.send(new Ack(cgId, batch.lastSeq(), AckScope.DURABLE));
             spool.publish(entry);

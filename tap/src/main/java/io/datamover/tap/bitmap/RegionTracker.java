@@ -1,5 +1,6 @@
 package io.datamover.tap.bitmap;
 
+import io.datamover.protocol.CrashPoint;
 import java.io.IOException;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -166,8 +167,10 @@ public final class RegionTracker {
      * clear costs one bitmap sync per sweep at most, never one per write.
      */
     public void sweep() throws IOException {
+        boolean cleared;
         synchronized (this) {
             BitSet expired = idleSinceLastSweep;
+            cleared = !expired.isEmpty();
             for (int region = expired.nextSetBit(0); region >= 0; region = expired.nextSetBit(region + 1)) {
                 bitmap.clear(region);
             }
@@ -176,6 +179,9 @@ public final class RegionTracker {
             idleSinceThisSweep = expired;
         }
         bitmap.flush();
+        if (cleared) {
+            CrashPoint.reached(CrashPoint.Point.TAP_DIRTY_CLEARED);
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.datamover.tap.nbd;
 
 import io.datamover.disk.DiskIOException;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
@@ -78,6 +79,7 @@ final class RequestProcessor {
         ByteBuf response = null;
         try {
             write.markDirty();
+            CrashPoint.reached(CrashPoint.Point.TAP_DIRTY_MARKED);
             switch (kind) {
                 case DATA -> export.write(request.payload(), request.offset);
                 case ZERO -> export.zero(request.offset, request.length, !request.hasFlag(Nbd.CMD_FLAG_NO_HOLE));
@@ -86,6 +88,7 @@ final class RequestProcessor {
             if (request.hasFlag(Nbd.CMD_FLAG_FUA)) {
                 export.flush();
             }
+            CrashPoint.reached(CrashPoint.Point.TAP_LOCAL_WRITE_DONE);
             succeeded = true;
             response = NbdReplies.simple(alloc, request.cookie, 0);
         } catch (IOException | RuntimeException e) {

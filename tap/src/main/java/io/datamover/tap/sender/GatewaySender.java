@@ -2,6 +2,7 @@ package io.datamover.tap.sender;
 
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.FrameCodec;
@@ -129,6 +130,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
                     FlushCoalescer.write(channel, record, channel.voidPromise());
                     handedOn = true;
+                    CrashPoint.reached(CrashPoint.Point.TAP_RECORD_SENT);
                 } // else the window holds it until a connection takes it
             }
             metrics.sent(bytes);
@@ -452,6 +454,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                         + " outside [" + durableSeq + ", " + lastSentSeq + "] (acked before, sent so far)");
             }
             advanceDurable(seq);
+            CrashPoint.reached(CrashPoint.Point.TAP_ACK_PROCESSED);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.datamover.gateway.source.journal;
 
 import io.datamover.disk.DurableFiles;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -211,6 +212,7 @@ public final class Journal implements AutoCloseable {
         retainedBytes.addAndGet(length + ENTRY_OVERHEAD_BYTES);
         metrics.recordsAppended.increment();
         metrics.bytesAppended.increment(length);
+        CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_APPENDED);
         return AppendResult.APPENDED;
     }
 
@@ -272,6 +274,7 @@ public final class Journal implements AutoCloseable {
     /** Runs on the sync thread. */
     private void forceUpTo(long target, int cycle, File file) {
         Timer.Sample sample = Timer.start();
+        CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_SYNC_STARTED);
         if (cycleFileSync.force(cycle, () -> file)) {
             forceDirectory();
         }
@@ -315,6 +318,7 @@ public final class Journal implements AutoCloseable {
         retainedBytes.addAndGet(-freed);
         long index = retentionTailer.index();
         new RetentionMark(releasedSeq, index).write(config.directory());
+        CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_RELEASED);
         retentionIndex = index;
         deleteCyclesBefore(queue.rollCycle().toCycle(index));
     }

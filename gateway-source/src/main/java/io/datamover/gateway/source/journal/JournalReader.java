@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.WriteRecord;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -58,6 +59,7 @@ public final class JournalReader implements AutoCloseable {
         WriteRecord record = read(false, Long.MAX_VALUE);
         if (record != null) {
             journal.queue().tableStorePut(NEXT_SEQ_KEY, record.seq() + 1);
+            CrashPoint.reached(CrashPoint.Point.SOURCE_TAILER_ADVANCED);
         }
         return record;
     }

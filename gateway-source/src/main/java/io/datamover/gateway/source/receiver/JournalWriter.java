@@ -5,6 +5,7 @@ import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
 import io.datamover.gateway.source.journal.OutOfSequenceException;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.ProtocolException;
@@ -310,6 +311,7 @@ public final class JournalWriter implements AutoCloseable {
     private void publish() {
         long durable = journal.durableSeq();
         if (tap != null && tap != refusedTap && durable > ackedToTap) {
+            CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_SYNCED);
             ackedToTap = durable;
             tap.acknowledgeDurable(durable);
         }

@@ -5,6 +5,7 @@ import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalReader;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
@@ -255,6 +256,7 @@ public final class Shipper implements AutoCloseable {
         metrics.shipped(assembled.recordCount(), assembled.bodyBytes(), assembled.batch().body().readableBytes(),
                 frameBytes, assembled.coalesced().droppedWrites(), assembled.coalesced().droppedBytes());
         session.channel.writeAndFlush(assembled.batch(), session.channel.voidPromise());
+        CrashPoint.reached(CrashPoint.Point.SOURCE_BATCH_SENT);
     }
 
     /**
@@ -292,6 +294,7 @@ public final class Shipper implements AutoCloseable {
         long releasable = Math.min(seq, journal.durableSeq());
         if (releasable > journal.releasedSeq()) {
             releaseRequest.accept(releasable);
+            CrashPoint.reached(CrashPoint.Point.SOURCE_TARGET_ACK_PROCESSED);
         }
     }
 
