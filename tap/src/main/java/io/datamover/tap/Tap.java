@@ -17,6 +17,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -54,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class Tap implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
+    /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
+    private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final TapConfig config;
     private final List<Export> exports;
@@ -273,6 +276,23 @@ public final class Tap implements AutoCloseable {
     }
 
     /**
+     * Lets a sweep under way finish: interrupting it mid-fdatasync would close the bitmap's channel
+     * (ClosedByInterruptException) and leave the bitmap failed, so close would fail and bits stay stale.
+     */
+    private void stopSweeper() {
+        sweeper.shutdown();
+        try {
+            if (!sweeper.awaitTermination(SWEEPER_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("a dirty-bitmap sweep did not finish within {}; closing anyway", SWEEPER_STOP_TIMEOUT);
+                sweeper.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            sweeper.shutdownNow();
+        }
+    }
+
+    /**
      * Clean shutdown: stops serving, clears the dirty regions whose writes the gateway acknowledged, then makes
      * the disks and the bitmaps durable and closes them.
      */
@@ -292,7 +312,7 @@ public final class Tap implements AutoCloseable {
         } catch (IOException e) {
             failure = e;
         }
-        sweeper.shutdownNow();
+        stopSweeper();
         group.unregisterMetrics();
         for (Export export : exports) {
             try {
