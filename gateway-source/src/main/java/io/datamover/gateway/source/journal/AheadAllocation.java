@@ -25,18 +25,21 @@ final class AheadAllocation {
     private long allocatedTo;
     private boolean failed;
 
-    /** Makes sure the blocks from {@code writePosition} to {@code AHEAD_BYTES / 2} past it are allocated. */
-    void ensure(SparseFile file, int currentCycle, long writePosition) {
+    /**
+     * Makes sure the blocks of an entry about to be written at {@code [start, end)} are allocated, and those up
+     * to at least {@code AHEAD_BYTES / 2} past it.
+     */
+    void ensure(SparseFile file, int currentCycle, long start, long end) {
         if (currentCycle != cycle) {
             cycle = currentCycle;
             allocatedTo = 0;
             failed = false;
         }
-        if (failed || writePosition + AHEAD_BYTES / 2 <= allocatedTo) {
+        if (failed || end + AHEAD_BYTES / 2 <= allocatedTo) {
             return;
         }
-        long from = Math.max(allocatedTo, writePosition & -MappedMemory.PAGE_BYTES);
-        long to = writePosition + AHEAD_BYTES;
+        long from = Math.max(allocatedTo, start & -MappedMemory.PAGE_BYTES);
+        long to = end + AHEAD_BYTES;
         try {
             file.allocate(from, to - from);
             allocatedTo = to;

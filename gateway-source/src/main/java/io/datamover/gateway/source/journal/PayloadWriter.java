@@ -46,7 +46,7 @@ final class PayloadWriter implements AutoCloseable {
         SparseFile cycleFile = file.file(currentCycle, currentFile);
         long offset = entry.writePosition();
         int length = payload.readableBytes();
-        aheadAllocation.ensure(cycleFile, currentCycle, offset + length);
+        aheadAllocation.ensure(cycleFile, currentCycle, offset, offset + length);
         FileChannel channel = cycleFile.channel();
         try {
             for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), length)) {
