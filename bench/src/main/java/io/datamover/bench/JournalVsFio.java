@@ -9,6 +9,7 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Crc32c;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -19,6 +20,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The source journal's append+sync bandwidth against fio's sequential write with fdatasync on the same
@@ -28,7 +30,7 @@ import java.util.SplittableRandom;
  * and pipelined as the gateway's owner thread does it ({@code Journal.startSync()}: the sync of a group runs on
  * the journal's sync thread while the next group is appended; at most one in flight, so as many fdatasyncs as
  * fio, and everything is durable when the clock stops). Rounds alternate fio and journal so all see the same
- * disk state. Prints a markdown table.
+ * disk state. Prints a markdown table, and the journal's fdatasync times per job on stderr.
  *
  * <pre>bin/bench journal-vs-fio --dir /var/tmp/dm-journal --size 1G --record-size 64k --records-per-sync 16</pre>
  */
@@ -106,7 +108,8 @@ public final class JournalVsFio {
         long records = size / recordSize;
         long start;
         long end;
-        try (Journal journal = Journal.open(JournalConfig.of(journalDir, size * 2), new SimpleMeterRegistry(),
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Journal journal = Journal.open(JournalConfig.of(journalDir, size * 2), registry,
                 InstantSource.system())) {
             start = System.nanoTime();
             for (long seq = 1; seq <= records; seq++) {
@@ -134,6 +137,9 @@ public final class JournalVsFio {
         } finally {
             payload.release();
         }
+        Timer syncs = registry.get("datamover.journal.syncs").timer(); // timed on the sync thread: fdatasync alone
+        System.err.printf("journal (%s): %d fdatasyncs, mean %.2f ms, max %.1f ms%n",
+                pipelined ? "pipelined" : "sync waited", syncs.count(), syncs.mean(TimeUnit.MILLISECONDS), syncs.max(TimeUnit.MILLISECONDS));
         BenchFiles.deleteTree(journalDir);
         return records * (double) recordSize / ((end - start) / 1e9) / 1e6;
     }

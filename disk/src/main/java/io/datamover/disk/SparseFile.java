@@ -161,18 +161,31 @@ public final class SparseFile implements AutoCloseable {
      * does not change (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). Partial blocks at the edges are zeroed.
      */
     public void punchHole(long offset, long length) throws IOException {
+        fallocate(Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE, "PUNCH_HOLE", offset, length);
+    }
+
+    /**
+     * Allocates blocks for {@code [offset, offset + length)} ahead of writes, without changing the file size, even
+     * past its end (FALLOC_FL_KEEP_SIZE); holes in the range read back as zeros, as before. Later writes there need
+     * no block allocation when they are written back. Fails with ENOSPC when the space is not there.
+     */
+    public void allocate(long offset, long length) throws IOException {
+        fallocate(Libc.FALLOC_FL_KEEP_SIZE, "KEEP_SIZE", offset, length);
+    }
+
+    private void fallocate(int mode, String modeName, long offset, long length) throws IOException {
         checkRange(offset, length);
         ensureOpen("fallocate");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
-            int mode = Libc.FALLOC_FL_PUNCH_HOLE | Libc.FALLOC_FL_KEEP_SIZE;
             int rc;
             do {
                 rc = (int) Libc.FALLOCATE.invokeExact(capture, fd, mode, offset, length);
             } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
             if (rc != 0) {
                 throw new DiskIOException(path,
-                        "fallocate(PUNCH_HOLE, offset=" + offset + ", length=" + length + ")", Libc.errno(capture));
+                        "fallocate(" + modeName + ", offset=" + offset + ", length=" + length + ")",
+                        Libc.errno(capture));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;

@@ -53,6 +53,23 @@ class SparseFileTest {
     }
 
     @Test
+    void allocatingAheadTakesSpaceKeepsTheSizeAndStillReadsZeros() throws IOException {
+        try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), 4L * MIB)) {
+            writePattern(file, 0, MIB, (byte) 7);
+            file.allocate(MIB, 8L * MIB); // past the end too: the size stays
+
+            assertThat(file.size()).isEqualTo(4L * MIB);
+            assertThat(file.allocatedBytes()).isGreaterThanOrEqualTo(9L * MIB);
+            ByteBuffer read = ByteBuffer.allocate(3 * MIB);
+            file.readFully(read, MIB);
+            assertThat(read.array()).containsOnly((byte) 0);
+            ByteBuffer kept = ByteBuffer.allocate(MIB);
+            file.readFully(kept, 0);
+            assertThat(kept.array()).containsOnly((byte) 7);
+        }
+    }
+
+    @Test
     void unalignedPunchZerosThePartialBlocks() throws IOException {
         try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), MIB)) {
             writePattern(file, 0, MIB, (byte) 1);

@@ -1,41 +1,40 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.SparseFile;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.function.Supplier;
 
-/** A channel to the file of the journal's current cycle, reopened when the cycle changes. One thread at a time. */
+/** The journal's current cycle file, opened once and reopened when the cycle changes. One thread at a time. */
 final class CycleFileHandle implements AutoCloseable {
     private File file;
     private int cycle = Integer.MIN_VALUE;
-    private FileChannel channel;
+    private SparseFile open;
 
     /**
-     * The channel to the file of {@code currentCycle}, asking {@code currentFile} for it only when the cycle
-     * changed (Chronicle resolves it through the file system, which costs more than the sync of a small group).
+     * The file of {@code currentCycle}, asking {@code currentFile} for it only when the cycle changed (Chronicle
+     * resolves it through the file system, which costs more than the sync of a small group).
      */
-    FileChannel channel(int currentCycle, Supplier<File> currentFile) {
+    SparseFile file(int currentCycle, Supplier<File> currentFile) {
         if (holds(currentCycle)) {
-            return channel;
+            return open;
         }
         close();
         File target = currentFile.get();
         try {
-            channel = FileChannel.open(target.toPath(), StandardOpenOption.WRITE);
+            open = SparseFile.openReadWrite(target.toPath());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the journal file " + target, e);
         }
         file = target;
         cycle = currentCycle;
-        return channel;
+        return open;
     }
 
-    /** Whether the channel open is the file of {@code currentCycle}. */
+    /** Whether the file open is the file of {@code currentCycle}. */
     boolean holds(int currentCycle) {
-        return currentCycle == cycle && channel != null;
+        return currentCycle == cycle && open != null;
     }
 
     File file() {
@@ -44,15 +43,15 @@ final class CycleFileHandle implements AutoCloseable {
 
     @Override
     public void close() {
-        if (channel == null) {
+        if (open == null) {
             return;
         }
         try {
-            channel.close();
+            open.close();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot close the journal file " + file, e);
         } finally {
-            channel = null;
+            open = null;
             file = null;
         }
     }

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.util.function.Supplier;
 
 /**
- * Makes the cycle file being appended durable with fdatasync, keeping one channel open per file. Used by
+ * Makes the cycle file being appended durable with fdatasync, keeping the file open until the cycle changes. Used by
  * one thread at a time: the journal's sync thread, handed over through {@link SyncThread}.
  *
  * <p>Why not only Chronicle's {@code ExcerptAppender.sync()}: in Chronicle Queue 2026.4 it msyncs
@@ -25,14 +25,14 @@ final class CycleFileSync implements AutoCloseable {
     boolean force(int currentCycle, Supplier<File> currentFile) {
         boolean newFile = !handle.holds(currentCycle);
         try {
-            handle.channel(currentCycle, currentFile).force(false);
+            handle.file(currentCycle, currentFile).fdatasync();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot fdatasync the journal file " + handle.file(), e);
         }
         return newFile;
     }
 
-    /** Whether the channel open is the file of {@code currentCycle} (then {@link #force} needs no file). */
+    /** Whether the file open is the file of {@code currentCycle} (then {@link #force} needs no file). */
     boolean holds(int currentCycle) {
         return handle.holds(currentCycle);
     }

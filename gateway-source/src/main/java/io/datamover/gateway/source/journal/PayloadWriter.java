@@ -1,6 +1,7 @@
 package io.datamover.gateway.source.journal;
 
 import io.datamover.disk.MappedMemory;
+import io.datamover.disk.SparseFile;
 import io.netty.buffer.ByteBuf;
 import java.io.File;
 import java.io.IOException;
@@ -32,6 +33,7 @@ final class PayloadWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PayloadWriter.class);
 
     private final CycleFileHandle file = new CycleFileHandle();
+    private final AheadAllocation aheadAllocation = new AheadAllocation();
     private BytesStore<?, ?> advisedChunk;
     private boolean adviceFailureLogged;
 
@@ -41,9 +43,11 @@ final class PayloadWriter implements AutoCloseable {
      */
     void write(Bytes<?> entry, ByteBuf payload, int currentCycle, Supplier<File> currentFile) {
         adviseChunk(entry);
-        FileChannel channel = file.channel(currentCycle, currentFile);
+        SparseFile cycleFile = file.file(currentCycle, currentFile);
         long offset = entry.writePosition();
         int length = payload.readableBytes();
+        aheadAllocation.ensure(cycleFile, currentCycle, offset, offset + length);
+        FileChannel channel = cycleFile.channel();
         try {
             for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), length)) {
                 while (chunk.hasRemaining()) {

@@ -7,6 +7,7 @@ import static io.datamover.gateway.source.journal.JournalFixtures.trim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.datamover.disk.SparseFile;
 import io.datamover.gateway.source.journal.JournalFixtures.ManualClock;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.FrameCodec;
@@ -188,6 +189,35 @@ class JournalTest {
             double ratio = (writeBytes(io) - before) / ((double) records * length);
             // 1.01 here (entry headers, index, the partial page at each sync); 1.15 before, copying through the mapping
             assertThat(ratio).as("bytes written back per byte appended").isLessThan(1.08);
+        }
+    }
+
+    @Test
+    void blocksAheadOfTheAppenderAreAllocatedAndEntriesStillReadBack() throws Exception {
+        int length = 64 * 1024;
+        int records = 200; // past the first step, so the allocation moves along with the appender
+        try (Journal journal = open(1L << 30)) {
+            for (long seq = 1; seq <= records; seq++) {
+                appendAndRelease(journal, data(seq, length));
+            }
+            journal.sync();
+            Path cycleFile = cycleFiles().getFirst();
+            try (SparseFile file = SparseFile.openReadOnly(cycleFile)) {
+                long appended = (long) records * length;
+                // unwritten allocated blocks past the last entry, at least half a step of them
+                assertThat(file.allocatedBytes()).isGreaterThanOrEqualTo(appended + AheadAllocation.AHEAD_BYTES / 2);
+                assertThat(file.allocatedBytes()).isLessThan(appended + 2 * AheadAllocation.AHEAD_BYTES);
+            }
+        }
+        try (Journal journal = open(1L << 30); JournalReader reader = journal.newReader()) {
+            assertThat(journal.lastAppendedSeq()).isEqualTo(records);
+            for (long seq = 1; seq <= records; seq++) {
+                WriteRecord r = reader.next();
+                assertThat(r.seq()).isEqualTo(seq);
+                assertThat(bytes(r)).isEqualTo(payloadOf(seq, length));
+                r.release();
+            }
+            assertThat(reader.next()).isNull();
         }
     }
 
