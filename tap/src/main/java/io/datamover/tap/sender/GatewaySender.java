@@ -114,6 +114,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 throw new IllegalArgumentException("record of cg " + record.cg() + " offered to the sender of cg " + cg);
             }
             int bytes = FrameCodec.encodedLength(record);
+            Channel channel;
             synchronized (lock) {
                 startSeqOpen = false;
                 BitmapReason refusal = admit(record, bytes);
@@ -124,12 +125,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 nextSeq++;
                 lastSentSeq = record.seq();
-                Channel channel = streamChannel;
-                if (channel != null) {
-                    // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
-                    FlushCoalescer.write(channel, record, channel.voidPromise());
-                    handedOn = true;
-                } // else the window holds it until a connection takes it
+                channel = streamChannel; // null: the window holds it until a connection takes it
+            }
+            if (channel != null) {
+                // Outside the lock, which the event loop takes for every ack: queueing the write may wake the loop
+                // (a syscall). Offers come one at a time in seq order (the tap's group serialises them), so the
+                // writes stay in order; a record whose connection dropped meanwhile is in the window, sent again.
+                // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
+                FlushCoalescer.write(channel, record, channel.voidPromise());
+                handedOn = true;
             }
             metrics.sent(bytes);
             return true;
