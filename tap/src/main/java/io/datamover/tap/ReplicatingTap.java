@@ -174,14 +174,23 @@ public final class ReplicatingTap implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             try {
-                // The last acks may still be on their way to the group: applied here, before the bitmaps are flushed.
-                tap.acknowledge(tap.config().consistencyGroupId(), sender.durableSeq());
+                applyLastAck();
                 tap.close();
             } finally {
                 awaitResyncsStopped();
                 sender.close();
                 modeEvents.shutdownNow();
             }
+        }
+    }
+
+    /** The last acks may still be on their way to the group ({@link LatestAck}): applied before the bitmaps flush. */
+    private void applyLastAck() {
+        try {
+            tap.acknowledge(tap.config().consistencyGroupId(), sender.durableSeq());
+        } catch (IllegalArgumentException e) {
+            // A seq the group never handed off (the gateway's resume point from an earlier run): nothing to clear.
+            LOG.warn("last durable ack not applied at close: {}", e.getMessage());
         }
     }
 
