@@ -4,9 +4,15 @@
 #   - nbdkit's file plugin (the reference server) and qemu-nbd, through fio's nbd engine, and
 #   - the datamover tap with replication on: its sender connected to a receiver that acknowledges.
 # Each job runs against every server in turn before the next job starts, so all see the same machine
-# state. Prints a markdown table with the ratios (tap / nbdkit, tap / qemu-nbd).
+# state. Prints a markdown table with the ratios (tap / nbdkit, tap / qemu-nbd) and each server's CPU per
+# request (the tap's includes its receiver's): less sensitive than throughput to what else the machine runs.
 #
-#   bench/fio/tap-vs-nbdkit.sh [--runtime SECONDS] [--size SIZE] [--dir DIR]
+# The tap is a long-running JVM that this script starts afresh for every job (so every job starts with a fresh
+# bitmap, STREAMING); before its measured run it gets --tap-warmup seconds of the same job, unmeasured, so the
+# JIT compiler has compiled its write path (C2 took 40-50% of the tap's CPU in the first 5 s of a cold run).
+# nbdkit and qemu-nbd are native and need none. --tap-warmup 0 measures the cold tap.
+#
+#   bench/fio/tap-vs-nbdkit.sh [--runtime SECONDS] [--size SIZE] [--dir DIR] [--tap-warmup SECONDS]
 #
 # Needs fio (with the nbd engine), nbdkit, qemu-nbd and python3 (Debian: fio nbdkit qemu-utils python3).
 set -euo pipefail
@@ -15,12 +21,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 runtime=20
 size=2G
 dir=""
+tap_warmup=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runtime) runtime=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
-    *) echo "usage: $0 [--runtime SECONDS] [--size SIZE] [--dir DIR]" >&2; exit 2 ;;
+    --tap-warmup) tap_warmup=$2; shift 2 ;;
+    *) echo "usage: $0 [--runtime SECONDS] [--size SIZE] [--dir DIR] [--tap-warmup SECONDS]" >&2; exit 2 ;;
   esac
 done
 for tool in fio nbdkit qemu-nbd python3; do
@@ -46,11 +54,13 @@ export DATAMOVER_NO_BUILD=1                  # so the processes below never rebu
 
 nbdkit_port=$(free_port)
 nbdkit --foreground --ipaddr 127.0.0.1 --port "$nbdkit_port" --threads 16 file "file=$disk" &
+nbdkit_pid=$!
 pids+=($!)
 
 qemu_port=$(free_port)
 qemu-nbd --format=raw --bind=127.0.0.1 --port="$qemu_port" --export-name=disk --shared=16 --persistent \
   --cache=writeback --aio=threads "$disk" &
+qemu_pid=$!
 pids+=($!)
 
 wait_port "$nbdkit_port"
@@ -66,7 +76,7 @@ start_tap() { # job name
   tap_port=$(free_port)
   rm -rf "$work/tap-state"
   "$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
-    --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" >"$work/$1.tap.log" 2>&1 &
+    --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" --admin off >"$work/$1.tap.log" 2>&1 &
   tap_pid=$!
   pids+=("$receiver_pid" "$tap_pid")
   wait_port "$tap_port"
@@ -91,10 +101,19 @@ jobs=(
   "rand-read-4k-qd32|--rw=randread --bs=4k --iodepth=32"
 )
 
-run_fio() { # name server uri args...
-  local name=$1 server=$2 uri=$3; shift 3
+cpu_ticks() { # pids...: user + system clock ticks, summed
+  local total=0 p
+  for p in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$total"
+}
+
+run_fio() { # name server uri pids args...: the CPU ticks the pids spent during the run go to $name.$server.cpu
+  local name=$1 server=$2 uri=$3 measured=$4; shift 4
+  local before
+  before=$(cpu_ticks $measured)
   fio --name="$name" --ioengine=nbd --uri="$uri" --size="$size" --time_based --runtime="$runtime" \
       --ramp_time=2 --numjobs=1 --group_reporting --output-format=json "$@" >"$work/$name.$server.json"
+  echo $(( $(cpu_ticks $measured) - before )) >"$work/$name.$server.cpu"
 }
 
 # Fill the disk once so reads read data, not holes.
@@ -107,18 +126,26 @@ for job in "${jobs[@]}"; do
   fio --name="$name" --ioengine=io_uring --filename="$disk" --size="$size" --time_based --runtime="$runtime" \
       --ramp_time=2 --numjobs=1 --group_reporting --output-format=json $args >"$work/$name.file.json"
   echo "== $name: nbdkit file" >&2
-  run_fio "$name" nbdkit "nbd://127.0.0.1:$nbdkit_port/" $args
+  run_fio "$name" nbdkit "nbd://127.0.0.1:$nbdkit_port/" "$nbdkit_pid" $args
   echo "== $name: qemu-nbd" >&2
-  run_fio "$name" qemu-nbd "nbd://127.0.0.1:$qemu_port/disk" $args
+  run_fio "$name" qemu-nbd "nbd://127.0.0.1:$qemu_port/disk" "$qemu_pid" $args
   echo "== $name: datamover tap" >&2
   start_tap "$name"
-  run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" $args
+  if [[ $tap_warmup -gt 0 ]]; then
+    fio --name="$name-warmup" --ioengine=nbd --uri="nbd://127.0.0.1:$tap_port/disk" --size="$size" --time_based \
+        --runtime="$tap_warmup" --numjobs=1 --output-format=json $args >"$work/$name.tap-warmup.json"
+  fi
+  run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" "$tap_pid $receiver_pid" $args
   stop_tap
 done
 
-python3 - "$work" "${jobs[@]%%|*}" <<'PY'
+python3 - "$work" "$runtime" "$(getconf CLK_TCK)" "${jobs[@]%%|*}" <<'PY'
 import json, sys, os
-work, names = sys.argv[1], sys.argv[2:]
+work, runtime, hz, names = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+def cpu_us_per_request(name, server):
+    # CPU over the ramp and the run, requests at the measured rate over both: microseconds per request.
+    ticks = int(open(os.path.join(work, f"{name}.{server}.cpu")).read())
+    return ticks / hz * 1e6 / (figures(os.path.join(work, f"{name}.{server}.json"))[1] * (runtime + 2))
 def figures(path):
     text = open(path).read()  # fio's nbd engine prints a line before the JSON
     job = json.loads(text[text.index("{"):])["jobs"][0]
@@ -132,12 +159,15 @@ def replication(name):
     return "streaming throughout"
 servers = [("file", "fio on the file"), ("nbdkit", "nbdkit file"), ("qemu-nbd", "qemu-nbd"), ("tap", "tap")]
 print("| job | " + " | ".join(f"{label} MB/s (IOPS)" for _, label in servers)
-      + " | nbdkit p99 us | tap p99 us | tap / nbdkit | tap / qemu-nbd | tap replication |")
-print("|---|" + "---:|" * (len(servers) + 4) + "---|")
+      + " | nbdkit p99 us | tap p99 us | tap / nbdkit | tap / qemu-nbd"
+      + " | CPU us/request nbdkit, qemu-nbd, tap+receiver | tap replication |")
+print("|---|" + "---:|" * (len(servers) + 5) + "---|")
 for n in names:
     f = {key: figures(os.path.join(work, f"{n}.{key}.json")) for key, _ in servers}
     cells = " | ".join(f"{f[key][0]:,.0f} ({f[key][1]:,.0f})" for key, _ in servers)
     print(f"| {n} | {cells} | {f['nbdkit'][2]:,.0f} | {f['tap'][2]:,.0f} | {f['tap'][1] / f['nbdkit'][1]:.2f}"
-          f" | {f['tap'][1] / f['qemu-nbd'][1]:.2f} | {replication(n)} |")
+          f" | {f['tap'][1] / f['qemu-nbd'][1]:.2f}"
+          f" | {cpu_us_per_request(n, 'nbdkit'):.0f}, {cpu_us_per_request(n, 'qemu-nbd'):.0f},"
+          f" {cpu_us_per_request(n, 'tap'):.0f} | {replication(n)} |")
 PY
 echo "(fio JSON and logs in $work)" >&2

@@ -7,6 +7,7 @@ import io.datamover.tap.sync.InitialSync;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.TapStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -62,9 +63,10 @@ public final class TapCommand implements Callable<Integer> {
             description = "Bytes of disk per dirty-bitmap bit (default: ${DEFAULT-VALUE}).")
     long regionSize;
 
-    @Option(names = "--window", defaultValue = "64M", converter = ByteSize.class, paramLabel = "SIZE",
+    @Option(names = "--window", converter = ByteSize.class, paramLabel = "SIZE",
             description = "Unacknowledged bytes held for the gateway (and sent again after a reconnect) before the tap"
-                    + " falls back to bitmap mode (default: ${DEFAULT-VALUE}).")
+                    + " falls back to bitmap mode (default: a quarter of the JVM's direct memory, at most 1G).")
+    Long windowOption;
     long windowBytes;
 
     @Option(names = "--dirty-retention", defaultValue = "10", paramLabel = "SECONDS",
@@ -101,6 +103,8 @@ public final class TapCommand implements Callable<Integer> {
         SenderConfig senderConfig;
         Optional<InetSocketAddress> adminAddress;
         try {
+            windowBytes = windowOption != null ? windowOption
+                    : SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory());
             adminAddress = DaemonAdmin.parseAddress(admin);
             TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
@@ -124,8 +128,9 @@ public final class TapCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
                 running -> new TapStatus(sender.senderId(), running, sender, registry)),
-                running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {}",
-                        exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway));
+                running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
+                        exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway,
+                        sender.windowBytes() >> 20));
         return 0;
     }
 

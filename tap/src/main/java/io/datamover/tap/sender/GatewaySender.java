@@ -115,6 +115,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 throw new IllegalArgumentException("record of cg " + record.cg() + " offered to the sender of cg " + cg);
             }
             int bytes = FrameCodec.encodedLength(record);
+            Channel channel;
             synchronized (lock) {
                 startSeqOpen = false;
                 BitmapReason refusal = admit(record, bytes);
@@ -125,13 +126,16 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 nextSeq++;
                 lastSentSeq = record.seq();
-                Channel channel = streamChannel;
-                if (channel != null) {
-                    // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
-                    FlushCoalescer.write(channel, record, channel.voidPromise());
-                    handedOn = true;
-                    CrashPoint.reached(CrashPoint.Point.TAP_RECORD_SENT);
-                } // else the window holds it until a connection takes it
+                channel = streamChannel; // null: the window holds it until a connection takes it
+            }
+            if (channel != null) {
+                // Outside the lock, which the event loop takes for every ack: queueing the write may wake the loop
+                // (a syscall). Offers come one at a time in seq order (the tap's group serialises them), so the
+                // writes stay in order; a record whose connection dropped meanwhile is in the window, sent again.
+                // A failed write reaches the pipeline's exceptionCaught, which closes the connection.
+                FlushCoalescer.write(channel, record, channel.voidPromise());
+                handedOn = true;
+                CrashPoint.reached(CrashPoint.Point.TAP_RECORD_SENT);
             }
             metrics.sent(bytes);
             return true;

@@ -77,6 +77,19 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         }
     }
 
+    /** Largest window {@link #defaultWindowBytes} picks. */
+    public static final long MAX_DEFAULT_WINDOW_BYTES = 1L << 30;
+
+    /**
+     * The window when the operator sets none: a quarter of the direct memory the JVM may use (the window's records
+     * keep their payload in direct buffers, next to the socket's buffers and the requests in flight), at most
+     * {@value #MAX_DEFAULT_WINDOW_BYTES} bytes: about a second of writes at 1 GB/s waiting for acks, so a burst
+     * at disk speed or a gateway stalled for a moment does not cost a resync. Never below {@link #MIN_WINDOW_BYTES}.
+     */
+    public static long defaultWindowBytes(long maxDirectMemoryBytes) {
+        return Math.max(MIN_WINDOW_BYTES, Math.min(MAX_DEFAULT_WINDOW_BYTES, maxDirectMemoryBytes / 4));
+    }
+
     /** Fluent construction; {@link #build()} validates. */
     public static final class Builder {
         private final String gatewayHost;

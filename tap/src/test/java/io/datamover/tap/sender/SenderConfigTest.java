@@ -34,4 +34,11 @@ class SenderConfigTest {
                 .hasMessageContaining("writeBufferLowWaterMarkBytes");
         assertThatThrownBy(() -> valid().identity("bad id", "pair").build()).hasMessageContaining("senderId");
     }
+
+    @Test
+    void theDefaultWindowIsAQuarterOfDirectMemoryBetweenTheMinimumAndOneGib() {
+        assertThat(SenderConfig.defaultWindowBytes(256L << 20)).isEqualTo(64L << 20);
+        assertThat(SenderConfig.defaultWindowBytes(6L << 30)).isEqualTo(1L << 30);
+        assertThat(SenderConfig.defaultWindowBytes(0)).isEqualTo(SenderConfig.MIN_WINDOW_BYTES);
+    }
 }
