@@ -1,10 +1,6 @@
 package io.datamover.bench.rpo;
 
-import io.datamover.cli.local.LocalPipeline;
-import io.datamover.gateway.source.SourceGroupStatus;
-import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.tap.replication.ReplicationMode;
-import io.datamover.gateway.source.ship.ShipperStatus;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -15,7 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Samples a {@link LocalPipeline}'s RPO every 100 ms, two ways:
+ * Samples a pipeline's RPO every 100 ms through a {@link PipelineProbe}, two ways:
  *
  * <ul>
  *   <li><b>pipeline</b>: the source gateway's own {@code rpoSeconds}, the age of the oldest record durable in its
@@ -35,7 +31,7 @@ final class RpoSampler {
     static final long TICK_MS = 10;
     static final int TICKS_PER_SAMPLE = 10;
 
-    private final LocalPipeline pipeline;
+    private final PipelineProbe pipeline;
     private final ScheduledExecutorService timer;
     private final int maxSamples;
     /** {time of the last tick the tap's last seq was this, that seq}, seqs increasing; timer thread only. */
@@ -50,7 +46,7 @@ final class RpoSampler {
     private ReplicationMode worstMode = ReplicationMode.STREAMING;
     private volatile RuntimeException failure;
 
-    private RpoSampler(LocalPipeline pipeline, int maxSamples) {
+    private RpoSampler(PipelineProbe pipeline, int maxSamples) {
         this.pipeline = pipeline;
         this.maxSamples = maxSamples;
         this.pipelineRpo = new double[maxSamples];
@@ -65,7 +61,7 @@ final class RpoSampler {
     }
 
     /** Starts sampling; keeps at most {@code maxSamples} samples (later ones are dropped). */
-    static RpoSampler start(LocalPipeline pipeline, int maxSamples) {
+    static RpoSampler start(PipelineProbe pipeline, int maxSamples) {
         RpoSampler sampler = new RpoSampler(pipeline, maxSamples);
         sampler.timer.scheduleAtFixedRate(sampler::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
         return sampler;
@@ -114,23 +110,24 @@ final class RpoSampler {
 
     private void tick() {
         try {
-            ReplicationMode mode = pipeline.tap().tap().mode();
-            if (mode.ordinal() > worstMode.ordinal()) {
-                worstMode = mode;
-            }
             boolean sample = ticks++ % TICKS_PER_SAMPLE == 0 && samples < maxSamples;
-            // The applied seq is read before the tap's, so it can never look ahead of the writes it counts.
-            long applied = sample ? pipeline.targetStatus().map(ConsistencyGroupStatus::appliedSeq).orElse(0L) : 0;
+            // The target is read before the tap, so its applied seq can never look ahead of the writes it counts;
+            // the tick's time is taken before the tap is read, so the seq read was not yet passed at that time.
+            PipelineProbe.TargetReading target = sample ? pipeline.target() : PipelineProbe.TargetReading.NONE;
             long now = System.nanoTime();
-            long tapLastSeq = pipeline.tap().tap().lastSeq();
-            note(now, tapLastSeq);
+            PipelineProbe.TapReading tap = pipeline.tap();
+            if (tap.mode().ordinal() > worstMode.ordinal()) {
+                worstMode = tap.mode();
+            }
+            note(now, tap.lastSeq());
             if (sample) {
-                Optional<ShipperStatus> shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping);
-                pipelineRpo[samples] = shipping.map(ShipperStatus::rpoSeconds).orElse(0.0);
-                endToEndRpo[samples] = endToEndSeconds(now, applied);
+                Optional<PipelineProbe.SourceReading> source = pipeline.source();
+                pipelineRpo[samples] = source.map(PipelineProbe.SourceReading::rpoSeconds).orElse(0.0);
+                endToEndRpo[samples] = endToEndSeconds(now, target.appliedSeq());
                 sampledAtNanos[samples] = now;
-                stages[samples] = WaitStage.of(tapLastSeq, shipping.map(ShipperStatus::durableSeq).orElse(0L),
-                        shipping.map(ShipperStatus::shippedSeq).orElse(0L), applied);
+                stages[samples] = WaitStage.of(tap.lastSeq(),
+                        source.map(PipelineProbe.SourceReading::durableSeq).orElse(0L), target.heldSeq(),
+                        target.appliedSeq());
                 samples++;
             }
         } catch (RuntimeException e) {

@@ -1,0 +1,162 @@
+package io.datamover.bench.rpo;
+
+import io.datamover.bench.link.LinkProxy;
+import io.datamover.bench.link.LinkSpec;
+import io.datamover.bench.process.DatamoverProcess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pipeline as an operator runs it: {@code datamover target-gateway}, {@code source-gateway} and {@code tap}, each
+ * its own JVM started through {@code bin/datamover}, on loopback, the source gateway's shipper connected to the
+ * target through an emulated {@link LinkProxy} (in the bench's JVM). Each daemon's files and log live under
+ * {@code base}. Closing stops the tap, then the source gateway, then the target gateway (SIGTERM, as an operator),
+ * then the link.
+ */
+final class DaemonPipeline implements AutoCloseable {
+    /**
+     * Every component's JVM options: a bounded heap, so its peak says what it needs rather than what G1 let it grow
+     * to, and Native Memory Tracking, the only place Netty's cleaner-less direct buffers are counted.
+     */
+    static final String COMPONENT_JAVA_OPTIONS = "-Xmx512m -XX:NativeMemoryTracking=summary";
+
+    /** One running daemon: which component, its process, its admin port. */
+    record Daemon(Component component, DatamoverProcess process, int adminPort) {}
+
+    private final List<Daemon> daemons;
+    private final LinkProxy link;
+    private final AdminProbe probe;
+    private final Path replica;
+
+    private DaemonPipeline(List<Daemon> daemons, LinkProxy link, AdminProbe probe, Path replica) {
+        this.daemons = List.copyOf(daemons);
+        this.link = link;
+        this.probe = probe;
+        this.replica = replica;
+    }
+
+    /**
+     * Starts target gateway, link, source gateway and tap, each once the one it connects to listens (the tap would
+     * otherwise start in bitmap mode), serving {@code image} as {@link EndToEndRun#EXPORT}.
+     */
+    static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config) throws Exception {
+        List<Daemon> started = new ArrayList<>();
+        LinkProxy link = null;
+        try {
+            int targetPort = DatamoverProcess.freePort();
+            Daemon target = daemon(base, Component.TARGET, started, "target-gateway",
+                    "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
+                    "--replica-dir", base.resolve("replicas").toString());
+            target.process().awaitListening(targetPort);
+            link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
+            int sourcePort = DatamoverProcess.freePort();
+            Daemon source = daemon(base, Component.SOURCE, started, "source-gateway",
+                    "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
+                    "--data-dir", base.resolve("source-data").toString(),
+                    "--batch-interval", Long.toString(config.batchMs()),
+                    "--batch-size", Integer.toString(config.batchBytes()),
+                    "--compression", config.compression() ? "lz4" : "none");
+            source.process().awaitListening(sourcePort);
+            int nbdPort = DatamoverProcess.freePort();
+            Daemon tap = daemon(base, Component.TAP, started, "tap",
+                    "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
+                    "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString());
+            tap.process().awaitListening(nbdPort);
+            for (Daemon d : started) {
+                d.process().awaitListening(d.adminPort());
+            }
+            AdminProbe probe = new AdminProbe("nbd://127.0.0.1:" + nbdPort + "/" + EndToEndRun.EXPORT,
+                    tap.adminPort(), source.adminPort(), target.adminPort());
+            return new DaemonPipeline(started, link, probe,
+                    base.resolve("replicas").resolve("cg-1").resolve(EndToEndRun.EXPORT + ".img"));
+        } catch (Exception | Error e) {
+            stop(started.reversed(), link);
+            throw e;
+        }
+    }
+
+    private static Daemon daemon(Path base, Component component, List<Daemon> started, String command,
+            String... args) throws IOException {
+        int admin = DatamoverProcess.freePort();
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--admin", "127.0.0.1:" + admin));
+        Daemon d = new Daemon(component, DatamoverProcess.start(base.resolve(command + ".log"), COMPONENT_JAVA_OPTIONS,
+                all.toArray(String[]::new)), admin);
+        started.add(d);
+        return d;
+    }
+
+    AdminProbe probe() {
+        return probe;
+    }
+
+    LinkProxy link() {
+        return link;
+    }
+
+    /** The daemons, by component. */
+    Map<Component, Daemon> daemons() {
+        Map<Component, Daemon> byComponent = new EnumMap<>(Component.class);
+        daemons.forEach(d -> byComponent.put(d.component(), d));
+        return byComponent;
+    }
+
+    /** The replica of the export, complete once the target gateway has stopped. */
+    Path replica() {
+        return replica;
+    }
+
+    /** Whether every daemon still runs; the last lines of the log of one that does not, for a run's problem. */
+    String deadDaemons() {
+        StringBuilder dead = new StringBuilder();
+        for (Daemon d : daemons) {
+            if (!d.process().isAlive()) {
+                dead.append(d.component().label()).append(" exited: ").append(d.process().logTail()).append('\n');
+            }
+        }
+        return dead.toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop(daemons.reversed(), link);
+    }
+
+    private static void stop(List<Daemon> tapFirst, LinkProxy link) throws Exception {
+        Exception first = null;
+        for (Daemon d : tapFirst) {
+            try {
+                d.process().close();
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (link != null) {
+            link.close();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** The pipeline's components, in data-path order. */
+    enum Component {
+        TAP("tap"), SOURCE("source gateway"), TARGET("target gateway");
+
+        private final String label;
+
+        Component(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+    }
+}
