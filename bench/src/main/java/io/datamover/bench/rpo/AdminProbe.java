@@ -2,13 +2,6 @@ package io.datamover.bench.rpo;
 
 import io.datamover.bench.process.PrometheusText;
 import io.datamover.tap.replication.ReplicationMode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -16,25 +9,21 @@ import java.util.regex.Pattern;
 /**
  * Reads a pipeline of daemons through their admin ports, as an operator's tools would: {@code GET /status} (the
  * JSON of {@code io.datamover.cli.admin.StatusJson}, one consistency group per daemon here) for seqs, modes and
- * the source gateway's RPO, the source gateway's {@code GET /metrics} for its shipping counters. A failed request
- * throws: a daemon that stops answering ends the run rather than reading as zero.
+ * the source gateway's RPO, the source gateway's {@code GET /metrics} for its shipping counters.
  */
 final class AdminProbe implements PipelineProbe {
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
     private final String nbdUri;
-    private final URI tapStatus;
-    private final URI sourceStatus;
-    private final URI sourceMetrics;
-    private final URI targetStatus;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final AdminClient admin;
+    private final int tapPort;
+    private final int sourcePort;
+    private final int targetPort;
 
-    AdminProbe(String nbdUri, int tapAdminPort, int sourceAdminPort, int targetAdminPort) {
+    AdminProbe(String nbdUri, AdminClient admin, int tapAdminPort, int sourceAdminPort, int targetAdminPort) {
         this.nbdUri = nbdUri;
-        this.tapStatus = admin(tapAdminPort, "/status");
-        this.sourceStatus = admin(sourceAdminPort, "/status");
-        this.sourceMetrics = admin(sourceAdminPort, "/metrics");
-        this.targetStatus = admin(targetAdminPort, "/status");
+        this.admin = admin;
+        this.tapPort = tapAdminPort;
+        this.sourcePort = sourceAdminPort;
+        this.targetPort = targetAdminPort;
     }
 
     @Override
@@ -44,14 +33,14 @@ final class AdminProbe implements PipelineProbe {
 
     @Override
     public TapReading tap() {
-        String json = get(tapStatus);
+        String json = admin.get(tapPort, "/status");
         return new TapReading(field(json, "state").map(ReplicationMode::valueOf).orElse(ReplicationMode.BITMAP),
                 field(json, "lastSeq").map(Long::parseLong).orElse(0L));
     }
 
     @Override
     public TargetReading target() {
-        String json = get(targetStatus);
+        String json = admin.get(targetPort, "/status");
         if (field(json, "cg").isEmpty()) {
             return TargetReading.NONE;
         }
@@ -62,7 +51,7 @@ final class AdminProbe implements PipelineProbe {
 
     @Override
     public Optional<SourceReading> source() {
-        String json = get(sourceStatus);
+        String json = admin.get(sourcePort, "/status");
         if (field(json, "cg").isEmpty()) {
             return Optional.empty();
         }
@@ -72,7 +61,7 @@ final class AdminProbe implements PipelineProbe {
 
     @Override
     public ShipCounters shipped() {
-        String text = get(sourceMetrics);
+        String text = admin.get(sourcePort, "/metrics");
         return new ShipCounters(counter(text, "datamover_source_shipped_bytes_total"),
                 counter(text, "datamover_source_wire_bytes_total"),
                 counter(text, "datamover_source_coalesced_bytes_total"));
@@ -93,25 +82,5 @@ final class AdminProbe implements PipelineProbe {
             return Optional.empty();
         }
         return Optional.of(m.group(2) != null ? m.group(2) : m.group(1));
-    }
-
-    private String get(URI uri) {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException(uri + " answered " + response.statusCode());
-            }
-            return response.body();
-        } catch (IOException e) {
-            throw new UncheckedIOException("admin port unreadable: " + uri, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading " + uri, e);
-        }
-    }
-
-    private static URI admin(int port, String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
     }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
 /**
  * The pipeline as an operator runs it: {@code datamover target-gateway}, {@code source-gateway} and {@code tap}, each
  * its own JVM started through {@code bin/datamover}, on loopback, the source gateway's shipper connected to the
- * target through an emulated {@link LinkProxy} (in the bench's JVM). Each daemon's files and log live under
+ * target through an emulated {@link LinkProxy} (in the bench's JVM), all read through their admin ports
+ * ({@link AdminProbe}). Each daemon's files and log live under
  * {@code base}. Closing stops the tap, then the source gateway, then the target gateway (SIGTERM, as an operator),
  * then the link.
  */
@@ -24,55 +25,63 @@ final class DaemonPipeline implements AutoCloseable {
      * to, and Native Memory Tracking, the only place Netty's cleaner-less direct buffers are counted.
      */
     static final String COMPONENT_JAVA_OPTIONS = "-Xmx512m -XX:NativeMemoryTracking=summary";
+    /** Long enough for the three JVMs, started together on a loaded 2-core machine, to find each other. */
+    static final int TAP_CONNECT_WAIT_SECONDS = 60;
 
     /** One running daemon: which component, its process, its admin port. */
     record Daemon(Component component, DatamoverProcess process, int adminPort) {}
 
     private final List<Daemon> daemons;
     private final LinkProxy link;
+    private final AdminClient admin;
     private final AdminProbe probe;
     private final Path replica;
 
-    private DaemonPipeline(List<Daemon> daemons, LinkProxy link, AdminProbe probe, Path replica) {
+    private DaemonPipeline(List<Daemon> daemons, LinkProxy link, AdminClient admin, AdminProbe probe, Path replica) {
         this.daemons = List.copyOf(daemons);
         this.link = link;
+        this.admin = admin;
         this.probe = probe;
         this.replica = replica;
     }
 
     /**
-     * Starts target gateway, link, source gateway and tap, each once the one it connects to listens (the tap would
-     * otherwise start in bitmap mode), serving {@code image} as {@link EndToEndRun#EXPORT}.
+     * Starts the link toward the target gateway's port, then the three daemons at once (JVM start-up is most of the
+     * set-up time): the source gateway's shipper retries until the target listens, and the tap waits up to
+     * {@link #TAP_CONNECT_WAIT_SECONDS} for the source gateway before it would serve in bitmap mode. Serves
+     * {@code image} as {@link EndToEndRun#EXPORT}.
      */
     static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config) throws Exception {
         List<Daemon> started = new ArrayList<>();
         LinkProxy link = null;
         try {
             int targetPort = DatamoverProcess.freePort();
+            int sourcePort = DatamoverProcess.freePort();
+            int nbdPort = DatamoverProcess.freePort();
+            link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
             Daemon target = daemon(base, Component.TARGET, started, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
                     "--replica-dir", base.resolve("replicas").toString());
-            target.process().awaitListening(targetPort);
-            link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
-            int sourcePort = DatamoverProcess.freePort();
             Daemon source = daemon(base, Component.SOURCE, started, "source-gateway",
                     "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
                     "--data-dir", base.resolve("source-data").toString(),
                     "--batch-interval", Long.toString(config.batchMs()),
                     "--batch-size", Integer.toString(config.batchBytes()),
                     "--compression", config.compression() ? "lz4" : "none");
-            source.process().awaitListening(sourcePort);
-            int nbdPort = DatamoverProcess.freePort();
             Daemon tap = daemon(base, Component.TAP, started, "tap",
                     "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
-                    "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString());
+                    "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString(),
+                    "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS));
+            target.process().awaitListening(targetPort);
+            source.process().awaitListening(sourcePort);
             tap.process().awaitListening(nbdPort);
             for (Daemon d : started) {
                 d.process().awaitListening(d.adminPort());
             }
-            AdminProbe probe = new AdminProbe("nbd://127.0.0.1:" + nbdPort + "/" + EndToEndRun.EXPORT,
+            AdminClient admin = new AdminClient();
+            AdminProbe probe = new AdminProbe("nbd://127.0.0.1:" + nbdPort + "/" + EndToEndRun.EXPORT, admin,
                     tap.adminPort(), source.adminPort(), target.adminPort());
-            return new DaemonPipeline(started, link, probe,
+            return new DaemonPipeline(started, link, admin, probe,
                     base.resolve("replicas").resolve("cg-1").resolve(EndToEndRun.EXPORT + ".img"));
         } catch (Exception | Error e) {
             stop(started.reversed(), link);
@@ -90,6 +99,11 @@ final class DaemonPipeline implements AutoCloseable {
                 all.toArray(String[]::new)), admin);
         started.add(d);
         return d;
+    }
+
+    /** The one client every admin request of the run goes through, which counts them per daemon. */
+    AdminClient admin() {
+        return admin;
     }
 
     AdminProbe probe() {

@@ -9,11 +9,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,14 +23,23 @@ import java.util.concurrent.TimeUnit;
  * direct buffer pool. At stop, Native Memory Tracking's peak of "Other" (the JDK's direct buffers and Netty's
  * pooled arenas, which the JDK's pool does not see) since the JVM started; the direct peak is the larger of the
  * two. The emulated link runs in the bench's JVM: its CPU is its threads' ({@code link-proxy*}).
+ *
+ * <p>Serving the harness's admin requests costs each daemon CPU (the tap answers 100 status reads a second), so
+ * before measuring, each daemon's CPU per request is calibrated over {@link #CALIBRATION_REQUESTS} back-to-back
+ * status reads at idle, and the usage says how many requests the run sent it and their estimated CPU.
  */
 final class ResourceSampler {
     static final long POLL_MS = 250;
-    private static final Duration SCRAPE_TIMEOUT = Duration.ofSeconds(5);
+    static final int CALIBRATION_REQUESTS = 300;
 
-    /** What one component used over a run; memory in bytes. */
-    record ComponentUsage(double cpuSeconds, long peakRssBytes, long meanRssBytes, long peakHeapBytes,
-            long peakDirectBytes) {}
+    /**
+     * What one component used over a run; memory in bytes.
+     *
+     * @param adminRequests admin requests the harness sent it during the run
+     * @param adminCpuSeconds their estimated CPU: the requests times the CPU per request calibrated at idle
+     */
+    record ComponentUsage(double cpuSeconds, long adminRequests, double adminCpuSeconds, long peakRssBytes,
+            long meanRssBytes, long peakHeapBytes, long peakDirectBytes) {}
 
     /** What a run cost, per component, and the link's CPU. */
     record Usage(Map<Component, ComponentUsage> components, double linkCpuSeconds, double wallSeconds) {
@@ -47,8 +51,9 @@ final class ResourceSampler {
     /** Peaks and sums of one daemon's samples; the timer thread writes, {@link #stop()} reads after it ended. */
     private static final class Tally {
         final Daemon daemon;
-        final URI metrics;
+        double cpuPerRequest;
         double cpuAtStart;
+        long requestsAtStart;
         long peakRss;
         long rssSum;
         int rssSamples;
@@ -57,12 +62,11 @@ final class ResourceSampler {
 
         Tally(Daemon daemon) {
             this.daemon = daemon;
-            this.metrics = URI.create("http://127.0.0.1:" + daemon.adminPort() + "/metrics");
         }
     }
 
     private final Map<Component, Tally> tallies = new EnumMap<>(Component.class);
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(SCRAPE_TIMEOUT).build();
+    private final AdminClient admin;
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final Map<Long, Long> linkCpuAtStart = new HashMap<>();
     private final Map<Long, Long> linkCpuLastSeen = new HashMap<>();
@@ -75,6 +79,7 @@ final class ResourceSampler {
     private volatile Exception failure;
 
     private ResourceSampler(DaemonPipeline pipeline) {
+        this.admin = pipeline.admin();
         pipeline.daemons().forEach((component, daemon) -> tallies.put(component, new Tally(daemon)));
     }
 
@@ -82,7 +87,11 @@ final class ResourceSampler {
     static ResourceSampler start(DaemonPipeline pipeline) throws IOException, InterruptedException {
         ResourceSampler sampler = new ResourceSampler(pipeline);
         for (Tally t : sampler.tallies.values()) {
+            t.cpuPerRequest = sampler.calibrate(t.daemon);
+        }
+        for (Tally t : sampler.tallies.values()) {
             t.cpuAtStart = ProcFs.cpuSeconds(t.daemon.process().pid());
+            t.requestsAtStart = sampler.admin.requests(t.daemon.adminPort());
         }
         sampler.linkCpu(sampler.linkCpuAtStart);
         sampler.startNanos = System.nanoTime();
@@ -107,7 +116,9 @@ final class ResourceSampler {
             Tally t = e.getValue();
             long pid = t.daemon.process().pid();
             long nmtPeak = NativeMemory.other(pid).peakBytes();
-            usage.put(e.getKey(), new ComponentUsage(ProcFs.cpuSeconds(pid) - t.cpuAtStart, t.peakRss,
+            long requests = admin.requests(t.daemon.adminPort()) - t.requestsAtStart;
+            usage.put(e.getKey(), new ComponentUsage(ProcFs.cpuSeconds(pid) - t.cpuAtStart, requests,
+                    requests * t.cpuPerRequest, t.peakRss,
                     t.rssSamples == 0 ? 0 : t.rssSum / t.rssSamples, t.peakHeap, Math.max(t.peakJdkDirect, nmtPeak)));
         }
         double link = linkCpuLastSeen.entrySet().stream()
@@ -131,13 +142,22 @@ final class ResourceSampler {
             t.peakRss = Math.max(t.peakRss, rss);
             t.rssSum += rss;
             t.rssSamples++;
-            String text = http.send(HttpRequest.newBuilder(t.metrics).timeout(SCRAPE_TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String text = admin.get(t.daemon.adminPort(), "/metrics");
             t.peakHeap = Math.max(t.peakHeap, PrometheusText.sum(text, "jvm_memory_used_bytes", "area=\"heap\""));
             t.peakJdkDirect = Math.max(t.peakJdkDirect,
                     PrometheusText.sum(text, "jvm_buffer_memory_used_bytes", "id=\"direct\""));
         }
         linkCpu(linkCpuLastSeen);
+    }
+
+    /** The daemon's CPU seconds per status read, over {@link #CALIBRATION_REQUESTS} of them in a row. */
+    private double calibrate(Daemon daemon) throws IOException {
+        long pid = daemon.process().pid();
+        double before = ProcFs.cpuSeconds(pid);
+        for (int i = 0; i < CALIBRATION_REQUESTS; i++) {
+            admin.get(daemon.adminPort(), "/status");
+        }
+        return (ProcFs.cpuSeconds(pid) - before) / CALIBRATION_REQUESTS;
     }
 
     /** CPU nanoseconds of this JVM's link threads, by thread id, into {@code into}. */

@@ -54,22 +54,27 @@ final class RpoReport {
                 + " the journal's and spool's mapped files). Heap: used, from the admin port's `/metrics`, same"
                 + " samples. Direct: the larger of the JDK's direct pool (same samples) and Native Memory Tracking's"
                 + " peak of \"Other\" since the JVM started (Netty's pooled arenas included). fio runs in its own"
-                + " process and is not counted.\n\n| run | wall | component | CPU | RSS peak | RSS mean | heap peak"
-                + " | direct peak |\n|---|---|---|---|---|---|---|---|\n");
+                + " process and is not counted. The harness reads the daemons' admin ports (the tap's `/status` every 10"
+                + " ms): *of which admin reads* is the CPU those requests cost, estimated as their number times the"
+                + " CPU per request measured on each daemon at idle before the run (" + ResourceSampler.CALIBRATION_REQUESTS
+                + " status reads in a row).\n\n| run | wall | component | CPU | of which admin reads | RSS peak"
+                + " | RSS mean | heap peak | direct peak |\n|---|---|---|---|---|---|---|---|---|\n");
         for (RunResult r : runs) {
             if (r.usage().isEmpty()) {
-                cells(md, r.config().number(), "n/a", "", "", "", "", "", "");
+                cells(md, r.config().number(), "n/a", "", "", "", "", "", "", "");
                 continue;
             }
             ResourceSampler.Usage u = r.usage().get();
             String wall = fmt("%.1f s", u.wallSeconds());
             for (DaemonPipeline.Component c : DaemonPipeline.Component.values()) {
                 ResourceSampler.ComponentUsage cu = u.components().get(c);
-                cells(md, r.config().number(), wall, c.label(), fmt("%.1f s", cu.cpuSeconds()), mib(cu.peakRssBytes()),
+                cells(md, r.config().number(), wall, c.label(), fmt("%.1f s", cu.cpuSeconds()),
+                        fmt("%.1f s (%,d requests)", cu.adminCpuSeconds(), cu.adminRequests()), mib(cu.peakRssBytes()),
                         mib(cu.meanRssBytes()), mib(cu.peakHeapBytes()), mib(cu.peakDirectBytes()));
                 wall = "";
             }
-            cells(md, r.config().number(), "", "emulated link", fmt("%.1f s", u.linkCpuSeconds()), "-", "-", "-", "-");
+            cells(md, r.config().number(), "", "emulated link", fmt("%.1f s", u.linkCpuSeconds()), "-", "-", "-", "-",
+                    "-");
         }
         List<RunResult> failed = runs.stream().filter(r -> !r.problem().isEmpty()).toList();
         if (!failed.isEmpty()) {

@@ -45,6 +45,8 @@ class RpoHarnessTest {
                 .containsOnlyKeys(DaemonPipeline.Component.values());
         usage.components().forEach((component, used) -> {
             assertThat(used.cpuSeconds()).as(component + " CPU").isPositive();
+            assertThat(used.adminRequests()).as(component + " admin requests").isPositive();
+            assertThat(used.adminCpuSeconds()).as(component + " CPU of admin requests").isNotNegative();
             assertThat(used.peakRssBytes()).as(component + " RSS peak").isGreaterThan(32L << 20)
                     .isGreaterThanOrEqualTo(used.meanRssBytes());
             assertThat(used.meanRssBytes()).as(component + " RSS mean").isPositive();
@@ -55,14 +57,16 @@ class RpoHarnessTest {
         assertThat(usage.components().values()).extracting(ResourceSampler.ComponentUsage::peakRssBytes)
                 .as("three processes, three different resident sets").doesNotHaveDuplicates();
         assertThat(usage.linkCpuSeconds()).isPositive();
+        assertThat(usage.components().get(DaemonPipeline.Component.TAP).adminRequests())
+                .as("the tap's status is read every 10 ms").isGreaterThan(300);
 
         String report = RpoBench.write(options, MachineFacts.probe(dir), runs, "bench rpo (test)");
         assertThat(results.resolve("report.md")).content()
                 .containsPattern("\\| 1 \\| 100 ms \\| 8 MiB \\| on \\| 40 Mbit/s \\| \\d+\\.\\d{3} / \\d+\\.\\d{3} /")
-                .containsPattern("\\| 1 \\| [\\d.]+ s \\| tap \\| [\\d.]+ s \\| [1-9]\\d* MiB \\| [1-9]\\d* MiB \\| [1-9]\\d* MiB \\|"
+                .containsPattern("\\| 1 \\| [\\d.]+ s \\| tap \\| [\\d.]+ s \\| [\\d.]+ s \\([\\d,]+ requests\\) \\| [1-9]\\d* MiB \\| [1-9]\\d* MiB \\| [1-9]\\d* MiB \\|"
                         + " \\d+ MiB \\|")
-                .containsPattern("\\| 1 \\|  \\| source gateway \\| [\\d.]+ s \\| [1-9]\\d* MiB \\|")
-                .containsPattern("\\| 1 \\|  \\| target gateway \\| [\\d.]+ s \\| [1-9]\\d* MiB \\|")
+                .containsPattern("\\| 1 \\|  \\| source gateway \\| [\\d.]+ s \\| [^|]+ \\| [1-9]\\d* MiB \\|")
+                .containsPattern("\\| 1 \\|  \\| target gateway \\| [\\d.]+ s \\| [^|]+ \\| [1-9]\\d* MiB \\|")
                 .contains("| equal |").doesNotContain("NaN").isEqualTo(report);
         for (String svg : List.of("rpo-over-time-1.svg", "rpo-p99-vs-batch-interval.svg",
                 "throughput-vs-link-bandwidth.svg")) {
