@@ -25,8 +25,8 @@ final class DaemonPipeline implements AutoCloseable {
      * to, and Native Memory Tracking, the only place Netty's cleaner-less direct buffers are counted.
      */
     static final String COMPONENT_JAVA_OPTIONS = "-Xmx512m -XX:NativeMemoryTracking=summary";
-    /** Long enough for the three JVMs, started together on a loaded 2-core machine, to find each other. */
-    static final int TAP_CONNECT_WAIT_SECONDS = 60;
+    /** The tap waits this long for its first handshake before it would serve in bitmap mode. */
+    static final int TAP_CONNECT_WAIT_SECONDS = 30;
 
     /** One running daemon: which component, its process, its admin port. */
     record Daemon(Component component, DatamoverProcess process, int adminPort) {}
@@ -46,10 +46,10 @@ final class DaemonPipeline implements AutoCloseable {
     }
 
     /**
-     * Starts the link toward the target gateway's port, then the three daemons at once (JVM start-up is most of the
-     * set-up time): the source gateway's shipper retries until the target listens, and the tap waits up to
-     * {@link #TAP_CONNECT_WAIT_SECONDS} for the source gateway before it would serve in bitmap mode. Serves
-     * {@code image} as {@link EndToEndRun#EXPORT}.
+     * Starts the link toward the target gateway's port, then both gateways at once (JVM start-up is most of the
+     * set-up time; the source gateway's shipper retries until the target listens), then the tap once the source
+     * gateway listens: the tap's reconnect backoff grows to seconds, and a source gateway that came up late on a
+     * loaded machine would find it waiting. Serves {@code image} as {@link EndToEndRun#EXPORT}.
      */
     static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config) throws Exception {
         List<Daemon> started = new ArrayList<>();
@@ -68,12 +68,12 @@ final class DaemonPipeline implements AutoCloseable {
                     "--batch-interval", Long.toString(config.batchMs()),
                     "--batch-size", Integer.toString(config.batchBytes()),
                     "--compression", config.compression() ? "lz4" : "none");
+            source.process().awaitListening(sourcePort);
             Daemon tap = daemon(base, Component.TAP, started, "tap",
                     "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
                     "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString(),
                     "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS));
             target.process().awaitListening(targetPort);
-            source.process().awaitListening(sourcePort);
             tap.process().awaitListening(nbdPort);
             for (Daemon d : started) {
                 d.process().awaitListening(d.adminPort());
@@ -138,24 +138,27 @@ final class DaemonPipeline implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         stop(daemons.reversed(), link);
     }
 
-    private static void stop(List<Daemon> tapFirst, LinkProxy link) throws Exception {
-        Exception first = null;
+    /** Stops every daemon, tap first, even when one fails to stop; then the link. */
+    private static void stop(List<Daemon> tapFirst, LinkProxy link) throws IOException {
+        IOException failed = null;
         for (Daemon d : tapFirst) {
             try {
                 d.process().close();
-            } catch (Exception e) {
-                first = first == null ? e : first;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed = failed == null ? new IOException("interrupted while stopping the " + d.component().label(), e)
+                        : failed;
             }
         }
         if (link != null) {
             link.close();
         }
-        if (first != null) {
-            throw first;
+        if (failed != null) {
+            throw failed;
         }
     }
 

@@ -21,7 +21,7 @@ final class PhaseRunner {
         PipelineProbe.ShipCounters shipBefore = pipeline.shipped();
         long appliedBefore = pipeline.target().appliedSeq();
         RpoSampler sampler = RpoSampler.start(pipeline,
-                (int) ((workload.seconds() + 60) * 1000 / (RpoSampler.TICK_MS * RpoSampler.TICKS_PER_SAMPLE)));
+                (int) ((workload.seconds() + 60) * 1000 / RpoSampler.SAMPLE_MS));
         long start = System.nanoTime();
         FioRun.Result fio;
         RpoSampler.Samples samples;

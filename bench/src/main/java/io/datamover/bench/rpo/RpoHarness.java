@@ -76,8 +76,13 @@ public final class RpoHarness {
                             }
                         }
                     } finally {
-                        usage = Optional.of(resources.stop());
                         linkBytes = pipeline.link().upstreamBytes();
+                        try {
+                            usage = Optional.of(resources.stop());
+                        } catch (Exception e) {
+                            // Reported as the run's problem; an exception from the phases, if any, goes first.
+                            problem = problem.isEmpty() ? "CPU and memory figures lost: " + e : problem;
+                        }
                     }
                 } catch (Exception e) {
                     String dead = pipeline.deadDaemons();

@@ -4,11 +4,14 @@ import io.datamover.tap.replication.ReplicationMode;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Samples a pipeline's RPO every 100 ms through a {@link PipelineProbe}, two ways:
@@ -28,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * owns all state until {@link #stop()}.
  */
 final class RpoSampler {
+    private static final Logger LOG = LoggerFactory.getLogger(RpoSampler.class);
     static final long TICK_MS = 10;
-    static final int TICKS_PER_SAMPLE = 10;
+    static final long SAMPLE_MS = 100;
 
     private final PipelineProbe pipeline;
     private final ScheduledExecutorService timer;
@@ -42,7 +46,10 @@ final class RpoSampler {
     private final long[] sampledAtNanos;
     private final long startNanos = System.nanoTime();
     private int samples;
-    private int ticks;
+    private long ticks;
+    private long longestTickNanos;
+    /** When the next sample is due; timer thread only. */
+    private long nextSampleNanos = startNanos;
     private ReplicationMode worstMode = ReplicationMode.STREAMING;
     private volatile RuntimeException failure;
 
@@ -81,6 +88,10 @@ final class RpoSampler {
         for (int i = 0; i < samples; i++) {
             at[i] = (sampledAtNanos[i] - startNanos) / 1e9;
         }
+        LOG.info("rpo sampler: {} ticks in {} ms (the tap's seq every {} ms on average, {} ms at the longest tick),"
+                + " {} samples", ticks, (System.nanoTime() - startNanos) / 1_000_000,
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - startNanos) / 1e6 / Math.max(1, ticks)),
+                longestTickNanos / 1_000_000, samples);
         return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)), endToEnd,
                 slowestTenthByStage(endToEnd), worstMode, new Series(at, Arrays.copyOf(endToEndRpo, samples)));
     }
@@ -110,7 +121,14 @@ final class RpoSampler {
 
     private void tick() {
         try {
-            boolean sample = ticks++ % TICKS_PER_SAMPLE == 0 && samples < maxSamples;
+            // By the clock, not by tick count: a tick that reads a daemon over HTTP on a loaded machine may take
+            // longer than TICK_MS, and the samples must stay 100 ms apart all the same.
+            long tickStart = System.nanoTime();
+            ticks++;
+            boolean sample = tickStart >= nextSampleNanos && samples < maxSamples;
+            if (sample) {
+                nextSampleNanos = Math.max(nextSampleNanos + TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS), tickStart);
+            }
             // The target is read before the tap, so its applied seq can never look ahead of the writes it counts;
             // the tick's time is taken before the tap is read, so the seq read was not yet passed at that time.
             PipelineProbe.TargetReading target = sample ? pipeline.target() : PipelineProbe.TargetReading.NONE;
@@ -130,6 +148,7 @@ final class RpoSampler {
                         target.appliedSeq());
                 samples++;
             }
+            longestTickNanos = Math.max(longestTickNanos, System.nanoTime() - tickStart);
         } catch (RuntimeException e) {
             // A failed tick ends the series; stop() reports it rather than returning a short one.
             failure = e;
