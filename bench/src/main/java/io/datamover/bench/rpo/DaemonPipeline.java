@@ -15,9 +15,8 @@ import java.util.Map;
  * The pipeline as an operator runs it: {@code datamover target-gateway}, {@code source-gateway} and {@code tap}, each
  * its own JVM started through {@code bin/datamover}, on loopback, the source gateway's shipper connected to the
  * target through an emulated {@link LinkProxy} (in the bench's JVM), all read through their admin ports
- * ({@link AdminProbe}). Each daemon's files and log live under
- * {@code base}. Closing stops the tap, then the source gateway, then the target gateway (SIGTERM, as an operator),
- * then the link.
+ * ({@link AdminProbe}). Each daemon's files and log live under {@code base}. Closing sends SIGTERM to the tap, the
+ * source gateway and the target gateway, waits for them, then closes the link.
  */
 final class DaemonPipeline implements AutoCloseable {
     /**
@@ -142,8 +141,12 @@ final class DaemonPipeline implements AutoCloseable {
         stop(daemons.reversed(), link);
     }
 
-    /** Stops every daemon, tap first, even when one fails to stop; then the link. */
+    /**
+     * Stops every daemon, even when one fails to stop; then the link. SIGTERM goes to all of them, tap first, before
+     * waiting for any: by then the target has applied everything, and each daemon stops cleanly on its own.
+     */
     private static void stop(List<Daemon> tapFirst, LinkProxy link) throws IOException {
+        tapFirst.forEach(d -> d.process().terminate());
         IOException failed = null;
         for (Daemon d : tapFirst) {
             try {

@@ -9,10 +9,16 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -86,9 +92,8 @@ final class ResourceSampler {
     /** Starts measuring the pipeline's daemons and its link. */
     static ResourceSampler start(DaemonPipeline pipeline) throws IOException, InterruptedException {
         ResourceSampler sampler = new ResourceSampler(pipeline);
-        for (Tally t : sampler.tallies.values()) {
-            t.cpuPerRequest = sampler.calibrate(t.daemon);
-        }
+        // Side by side: on a loaded machine each daemon's calibration takes a second or more.
+        sampler.forEachDaemon(t -> t.cpuPerRequest = sampler.calibrate(t.daemon));
         for (Tally t : sampler.tallies.values()) {
             t.cpuAtStart = ProcFs.cpuSeconds(t.daemon.process().pid());
             t.requestsAtStart = sampler.admin.requests(t.daemon.adminPort());
@@ -111,11 +116,13 @@ final class ResourceSampler {
         }
         poll();
         double wall = (System.nanoTime() - startNanos) / 1e9;
+        Map<Component, Long> nmtPeaks = new ConcurrentHashMap<>();
+        forEachDaemon(t -> nmtPeaks.put(t.daemon.component(), NativeMemory.other(t.daemon.process().pid()).peakBytes()));
         Map<Component, ComponentUsage> usage = new EnumMap<>(Component.class);
         for (Map.Entry<Component, Tally> e : tallies.entrySet()) {
             Tally t = e.getValue();
             long pid = t.daemon.process().pid();
-            long nmtPeak = NativeMemory.other(pid).peakBytes();
+            long nmtPeak = nmtPeaks.get(e.getKey());
             long requests = admin.requests(t.daemon.adminPort()) - t.requestsAtStart;
             usage.put(e.getKey(), new ComponentUsage(ProcFs.cpuSeconds(pid) - t.cpuAtStart, requests,
                     requests * t.cpuPerRequest, t.peakRss,
@@ -148,6 +155,34 @@ final class ResourceSampler {
                     PrometheusText.sum(text, "jvm_buffer_memory_used_bytes", "id=\"direct\""));
         }
         linkCpu(linkCpuLastSeen);
+    }
+
+    /** A step that reads a daemon from outside (HTTP, jcmd). */
+    private interface DaemonStep {
+        void run(Tally tally) throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code step} for every daemon at once, one virtual thread each, and waits for all. */
+    private void forEachDaemon(DaemonStep step) throws IOException, InterruptedException {
+        List<Future<?>> running = new ArrayList<>();
+        try (ExecutorService each = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Tally t : tallies.values()) {
+                running.add(each.submit(() -> {
+                    step.run(t);
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IllegalStateException("reading a daemon failed", e.getCause());
+                }
+            }
+        }
     }
 
     /** The daemon's CPU seconds per status read, over {@link #CALIBRATION_REQUESTS} of them in a row. */
