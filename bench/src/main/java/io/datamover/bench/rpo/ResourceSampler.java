@@ -92,8 +92,10 @@ final class ResourceSampler {
     /** Starts measuring the pipeline's daemons and its link. */
     static ResourceSampler start(DaemonPipeline pipeline) throws IOException, InterruptedException {
         ResourceSampler sampler = new ResourceSampler(pipeline);
-        // Side by side: on a loaded machine each daemon's calibration takes a second or more.
-        sampler.forEachDaemon(t -> t.cpuPerRequest = sampler.calibrate(t.daemon));
+        // One daemon at a time: calibrating them side by side on two cores measured contention more than requests.
+        for (Tally t : sampler.tallies.values()) {
+            t.cpuPerRequest = sampler.calibrate(t.daemon);
+        }
         for (Tally t : sampler.tallies.values()) {
             t.cpuAtStart = ProcFs.cpuSeconds(t.daemon.process().pid());
             t.requestsAtStart = sampler.admin.requests(t.daemon.adminPort());
