@@ -1,13 +1,11 @@
 package io.datamover.bench.outage;
 
 import io.datamover.bench.BenchFiles;
+import io.datamover.bench.process.DatamoverProcess;
 import io.datamover.bench.rpo.MachineFacts;
 import io.datamover.disk.SparseFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +18,6 @@ import java.util.concurrent.TimeUnit;
  * tap's memory is sampled. Everything lives under {@code dir/tap-outage-run}, removed after (the logs too).
  */
 public final class OutageRun {
-    private static final long START_TIMEOUT_MS = 60_000;
     private static final String GATEWAY_JAVA_OPTIONS = "-Xmx256m";
 
     private final OutageOptions options;
@@ -44,19 +41,19 @@ public final class OutageRun {
         Files.createDirectories(work.resolve("state"));
         Path image = work.resolve("disk.img");
         SparseFile.create(image, options.diskBytes()).close();
-        int gatewayPort = freePort();
-        int nbdPort = freePort();
-        int adminPort = freePort();
+        int gatewayPort = DatamoverProcess.freePort();
+        int nbdPort = DatamoverProcess.freePort();
+        int adminPort = DatamoverProcess.freePort();
         try (DatamoverProcess gateway = DatamoverProcess.start(work.resolve("ack-receiver.log"), GATEWAY_JAVA_OPTIONS,
                 "ack-receiver", "--listen", "127.0.0.1:" + gatewayPort)) {
-            awaitPort(gatewayPort, gateway);
+            gateway.awaitListening(gatewayPort);
             try (DatamoverProcess tap = DatamoverProcess.start(work.resolve("tap.log"), options.tapJavaOptions(),
                     "tap", "--export", "disk=" + image, "--nbd", "127.0.0.1:" + nbdPort,
                     "--gateway", "127.0.0.1:" + gatewayPort, "--state-dir", work.resolve("state").toString(),
                     "--admin", "127.0.0.1:" + adminPort, "--window", Long.toString(options.windowBytes()),
                     "--initial-sync", "skip")) {
-                awaitPort(adminPort, tap);
-                awaitPort(nbdPort, tap);
+                tap.awaitListening(adminPort);
+                tap.awaitListening(nbdPort);
                 return measure(machine, gateway, tap, nbdPort, adminPort);
             }
         }
@@ -127,28 +124,4 @@ public final class OutageRun {
             throw e.getCause();
         }
     }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void awaitPort(int port, DatamoverProcess process) throws IOException, InterruptedException {
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("the process exited before listening on " + port + ":\n" + process.logTail());
-            }
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(200); // polling a port that is not open yet; the deadline bounds it
-            }
-        }
-        throw new IOException("nothing listens on " + port + " after " + START_TIMEOUT_MS + " ms:\n"
-                + process.logTail());
-    }
-
 }

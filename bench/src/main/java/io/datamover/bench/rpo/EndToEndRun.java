@@ -45,18 +45,19 @@ public final class EndToEndRun {
             Path replicaImage;
             try (LocalPipeline pipeline = pipeline(work, image)) {
                 replicaImage = pipeline.replica(EXPORT);
-                if (Double.isNaN(PhaseRunner.awaitCaughtUp(pipeline, SETUP_TIMEOUT))) {
+                PipelineProbe probe = new LocalPipelineProbe(pipeline);
+                if (Double.isNaN(PhaseRunner.awaitCaughtUp(probe, SETUP_TIMEOUT))) {
                     throw new IllegalStateException("the pipeline did not finish the initial sync of the empty disk");
                 }
                 Workload workload = new Workload(options.phaseSeconds(), options.blockSize(),
                         options.compressiblePercent(), options.ioDepth(), 0);
-                sustained = PhaseRunner.run(pipeline, workload, options.diskBytes());
+                sustained = PhaseRunner.run(probe, workload, options.diskBytes());
                 if (!sustained.drained()) {
                     problem = "the replica did not catch up after phase 1 (tap " + sustained.worstTapMode()
                             + "); phase 2 skipped";
                 } else {
                     long half = Math.max(options.blockSize(), Math.round(sustained.appliedBytesPerSecond() / 2));
-                    halfRate = Optional.of(PhaseRunner.run(pipeline, workload.throttledTo(half), options.diskBytes()));
+                    halfRate = Optional.of(PhaseRunner.run(probe, workload.throttledTo(half), options.diskBytes()));
                     if (!halfRate.get().drained()) {
                         problem = "the replica did not catch up after phase 2";
                     }

@@ -1,26 +1,23 @@
 package io.datamover.bench.rpo;
 
 import io.datamover.bench.BenchFiles;
-import io.datamover.bench.link.LinkProxy;
-import io.datamover.cli.local.LocalPipeline;
 import io.datamover.disk.SparseFile;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the sweep of {@link RpoOptions}: for each configuration a fresh {@link LocalPipeline} on an empty sparse
- * disk, its shipper routed through an emulated {@link LinkProxy}, then the steady phase with the link's outages,
- * the burst and its drain, and a byte comparison of replica and source. Each run lives under {@code dir/rpo-run},
+ * Runs the sweep of {@link RpoOptions}: for each configuration a fresh {@link DaemonPipeline} (tap, source gateway
+ * and target gateway each in its own JVM) on an empty sparse disk, its shipper routed through an emulated
+ * {@link io.datamover.bench.link.LinkProxy}, then the steady phase with the link's outages, the burst and its
+ * drain, and a byte comparison of replica and source. Each run lives under {@code dir/rpo-run},
  * removed after it.
  */
 public final class RpoHarness {
@@ -48,69 +45,62 @@ public final class RpoHarness {
         Path work = options.dir().resolve("rpo-run");
         BenchFiles.deleteTree(work);
         Files.createDirectories(work);
-        AtomicReference<LinkProxy> link = new AtomicReference<>();
         try {
             Path image = work.resolve("source.img");
             SparseFile.create(image, options.diskBytes()).close();
             Optional<PhaseResult> steady = Optional.empty();
             Optional<PhaseResult> burst = Optional.empty();
             Optional<ResourceSampler.Usage> usage = Optional.empty();
+            long linkBytes = 0;
             String problem = "";
             Path replicaImage;
-            try (LocalPipeline pipeline = LocalPipeline.builder(work).export(EndToEndRun.EXPORT, image)
-                    .batch(config.batchMs(), config.batchBytes()).compression(config.compression())
-                    .shipperRoute(target -> startLink(target, config, link)).start()) {
-                replicaImage = pipeline.replica(EndToEndRun.EXPORT);
-                if (Double.isNaN(PhaseRunner.awaitCaughtUp(pipeline, SETUP_TIMEOUT))) {
-                    throw new IllegalStateException("the pipeline did not finish the initial sync of the empty disk");
-                }
-                ResourceSampler resources = ResourceSampler.start();
+            try (DaemonPipeline pipeline = DaemonPipeline.start(work, image, config)) {
+                replicaImage = pipeline.replica();
+                PipelineProbe probe = pipeline.probe();
                 try {
-                    link.get().scheduleOutages();
-                    Workload workload = options.steadyWorkload();
-                    steady = Optional.of(PhaseRunner.run(pipeline, workload, options.diskBytes()));
-                    if (!steady.get().drained()) {
-                        problem = "the replica did not catch up after the steady phase; burst skipped";
-                    } else {
-                        burst = Optional.of(PhaseRunner.run(pipeline,
-                                workload.burst(options.burstBytes(), BURST_MAX_SECONDS), options.diskBytes()));
-                        if (!burst.get().drained()) {
-                            problem = "the replica did not catch up after the burst";
+                    if (Double.isNaN(PhaseRunner.awaitCaughtUp(probe, SETUP_TIMEOUT))) {
+                        throw new IllegalStateException("the pipeline did not finish the initial sync of the empty disk");
+                    }
+                    ResourceSampler resources = ResourceSampler.start(pipeline);
+                    try {
+                        pipeline.link().scheduleOutages();
+                        Workload workload = options.steadyWorkload();
+                        steady = Optional.of(PhaseRunner.run(probe, workload, options.diskBytes()));
+                        if (!steady.get().drained()) {
+                            problem = "the replica did not catch up after the steady phase; burst skipped";
+                        } else {
+                            burst = Optional.of(PhaseRunner.run(probe,
+                                    workload.burst(options.burstBytes(), BURST_MAX_SECONDS), options.diskBytes()));
+                            if (!burst.get().drained()) {
+                                problem = "the replica did not catch up after the burst";
+                            }
+                        }
+                    } finally {
+                        linkBytes = pipeline.link().upstreamBytes();
+                        try {
+                            usage = Optional.of(resources.stop());
+                        } catch (Exception e) {
+                            // Reported as the run's problem; an exception from the phases, if any, goes first.
+                            problem = problem.isEmpty() ? "CPU and memory figures lost: " + e : problem;
                         }
                     }
-                } finally {
-                    usage = Optional.of(resources.stop());
+                } catch (Exception e) {
+                    String dead = pipeline.deadDaemons();
+                    LOG.warn("rpo run {} failed: {}{}", config.number(), e.toString(), dead.isEmpty() ? "" : "\n" + dead);
+                    return new RunResult(config, steady, burst, usage, linkBytes, Optional.empty(),
+                            e + (dead.isEmpty() ? "" : "; " + dead.strip().replace('\n', ' ')));
                 }
             } catch (Exception e) {
                 LOG.warn("rpo run {} failed: {}", config.number(), e.toString());
-                return new RunResult(config, steady, burst, usage, linkBytes(link), Optional.empty(), e.toString());
+                return new RunResult(config, steady, burst, usage, linkBytes, Optional.empty(), e.toString());
             }
+            // The replica is compared once the target gateway has stopped, every applied write synced.
             Optional<ComparisonReport> replica = problem.isEmpty()
                     ? Optional.of(DiskComparison.compare(image, replicaImage, DiskComparison.DEFAULT_REGION_BYTES))
                     : Optional.empty();
-            return new RunResult(config, steady, burst, usage, linkBytes(link), replica, problem);
+            return new RunResult(config, steady, burst, usage, linkBytes, replica, problem);
         } finally {
-            LinkProxy proxy = link.get();
-            if (proxy != null) {
-                proxy.close();
-            }
             BenchFiles.deleteTree(work);
         }
-    }
-
-    private static InetSocketAddress startLink(InetSocketAddress target, RpoOptions.RunConfig config,
-            AtomicReference<LinkProxy> link) {
-        try {
-            link.set(LinkProxy.start(target, config.link()));
-            return link.get().address();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the emulated link", e);
-        }
-    }
-
-    private static long linkBytes(AtomicReference<LinkProxy> link) {
-        LinkProxy proxy = link.get();
-        return proxy == null ? 0 : proxy.upstreamBytes();
     }
 }

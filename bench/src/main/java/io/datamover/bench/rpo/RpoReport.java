@@ -15,8 +15,10 @@ final class RpoReport {
         StringBuilder md = new StringBuilder("# RPO harness\n\n```sh\n").append(command).append("\n```\n\n");
         md.append(m.markdown(o.dir()));
         md.append("\n| parameter | value |\n|---|---|\n");
-        row(md, "pipeline", "tap + source gateway + target gateway in one JVM (LocalPipeline), the shipper's"
-                + " connection through an emulated link (TCP proxy on loopback, Netty traffic shaping)");
+        row(md, "pipeline", "`datamover tap`, `source-gateway` and `target-gateway`, each its own JVM (`"
+                + DaemonPipeline.COMPONENT_JAVA_OPTIONS + "`), read through their admin ports; the shipper's"
+                + " connection through an emulated link (TCP proxy on loopback in the bench's JVM, Netty traffic"
+                + " shaping)");
         row(md, "source disk", Sizes.human(o.diskBytes()) + " sparse, empty at the start of each run");
         row(md, "steady phase", o.seconds() + " s of fio (nbd engine) at " + mbps(o.rateBytesPerSecond())
                 + " of writes, bs " + Sizes.human(o.blockSize()) + ", iodepth " + o.ioDepth() + ", "
@@ -46,22 +48,33 @@ final class RpoReport {
                     Double.isNaN(r.wirePerWrittenByte()) ? "n/a" : fmt("%.3f", r.wirePerWrittenByte()),
                     replica(r));
         }
-        md.append("\n## CPU and memory\n\nCPU seconds over both phases, by thread names; GC and JIT only count in the"
-                + " JVM's total. Memory peaks are the whole JVM's (the components share it): heap used, direct"
-                + " buffers, resident set (with the journal's mapped files). fio runs in its own process and is"
-                + " not counted.\n\n| run | wall | tap | source gw | target gw | link | other threads | JVM total"
-                + " | heap peak | direct peak | RSS peak |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("\n## CPU and memory per component\n\nEach component is its own JVM. CPU: user + system seconds of"
+                + " the process over both phases (`/proc/<pid>/stat`, GC and JIT included); the emulated link's is its"
+                + " threads' in the bench's JVM. RSS: `VmRSS` sampled every " + ResourceSampler.POLL_MS + " ms (with"
+                + " the journal's and spool's mapped files). Heap: used, from the admin port's `/metrics`, same"
+                + " samples. Direct: the larger of the JDK's direct pool (same samples) and Native Memory Tracking's"
+                + " peak of \"Other\" since the JVM started (Netty's pooled arenas included). fio runs in its own"
+                + " process and is not counted. The harness reads the daemons' admin ports (the tap's `/status` every 10"
+                + " ms): *of which admin reads* is the CPU those requests cost, estimated as their number times the"
+                + " CPU per request measured on each daemon at idle before the run (" + ResourceSampler.CALIBRATION_REQUESTS
+                + " status reads in a row).\n\n| run | wall | component | CPU | of which admin reads | RSS peak"
+                + " | RSS mean | heap peak | direct peak |\n|---|---|---|---|---|---|---|---|---|\n");
         for (RunResult r : runs) {
             if (r.usage().isEmpty()) {
-                cells(md, r.config().number(), "n/a", "", "", "", "", "", "", "", "", "");
+                cells(md, r.config().number(), "n/a", "", "", "", "", "", "", "");
                 continue;
             }
             ResourceSampler.Usage u = r.usage().get();
-            cells(md, r.config().number(), fmt("%.1f s", u.wallSeconds()),
-                    cpu(u, ResourceSampler.Component.TAP), cpu(u, ResourceSampler.Component.SOURCE),
-                    cpu(u, ResourceSampler.Component.TARGET), cpu(u, ResourceSampler.Component.LINK),
-                    cpu(u, ResourceSampler.Component.OTHER), fmt("%.1f s", u.processCpuSeconds()),
-                    mib(u.peakHeapBytes()), mib(u.peakDirectBytes()), mib(u.peakRssBytes()));
+            String wall = fmt("%.1f s", u.wallSeconds());
+            for (DaemonPipeline.Component c : DaemonPipeline.Component.values()) {
+                ResourceSampler.ComponentUsage cu = u.components().get(c);
+                cells(md, r.config().number(), wall, c.label(), fmt("%.1f s", cu.cpuSeconds()),
+                        fmt("%.1f s (%,d requests)", cu.adminCpuSeconds(), cu.adminRequests()), mib(cu.peakRssBytes()),
+                        mib(cu.meanRssBytes()), mib(cu.peakHeapBytes()), mib(cu.peakDirectBytes()));
+                wall = "";
+            }
+            cells(md, r.config().number(), "", "emulated link", fmt("%.1f s", u.linkCpuSeconds()), "-", "-", "-", "-",
+                    "-");
         }
         List<RunResult> failed = runs.stream().filter(r -> !r.problem().isEmpty()).toList();
         if (!failed.isEmpty()) {
@@ -81,10 +94,6 @@ final class RpoReport {
     private static String replica(RunResult r) {
         return r.replica().map(c -> c.equal() ? "equal" : "**DIFFERS**: " + VerifyReportText.verdict(c))
                 .orElse("not compared");
-    }
-
-    private static String cpu(ResourceSampler.Usage u, ResourceSampler.Component c) {
-        return fmt("%.1f s", u.cpuSeconds().get(c));
     }
 
     private static void row(StringBuilder md, String left, String right) {

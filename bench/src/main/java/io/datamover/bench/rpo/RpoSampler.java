@@ -1,21 +1,20 @@
 package io.datamover.bench.rpo;
 
-import io.datamover.cli.local.LocalPipeline;
-import io.datamover.gateway.source.SourceGroupStatus;
-import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.tap.replication.ReplicationMode;
-import io.datamover.gateway.source.ship.ShipperStatus;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Samples a {@link LocalPipeline}'s RPO every 100 ms, two ways:
+ * Samples a pipeline's RPO every 100 ms through a {@link PipelineProbe}, two ways:
  *
  * <ul>
  *   <li><b>pipeline</b>: the source gateway's own {@code rpoSeconds}, the age of the oldest record durable in its
@@ -32,10 +31,11 @@ import java.util.concurrent.TimeUnit;
  * owns all state until {@link #stop()}.
  */
 final class RpoSampler {
+    private static final Logger LOG = LoggerFactory.getLogger(RpoSampler.class);
     static final long TICK_MS = 10;
-    static final int TICKS_PER_SAMPLE = 10;
+    static final long SAMPLE_MS = 100;
 
-    private final LocalPipeline pipeline;
+    private final PipelineProbe pipeline;
     private final ScheduledExecutorService timer;
     private final int maxSamples;
     /** {time of the last tick the tap's last seq was this, that seq}, seqs increasing; timer thread only. */
@@ -46,11 +46,14 @@ final class RpoSampler {
     private final long[] sampledAtNanos;
     private final long startNanos = System.nanoTime();
     private int samples;
-    private int ticks;
+    private long ticks;
+    private long longestTickNanos;
+    /** When the next sample is due; timer thread only. */
+    private long nextSampleNanos = startNanos;
     private ReplicationMode worstMode = ReplicationMode.STREAMING;
     private volatile RuntimeException failure;
 
-    private RpoSampler(LocalPipeline pipeline, int maxSamples) {
+    private RpoSampler(PipelineProbe pipeline, int maxSamples) {
         this.pipeline = pipeline;
         this.maxSamples = maxSamples;
         this.pipelineRpo = new double[maxSamples];
@@ -65,7 +68,7 @@ final class RpoSampler {
     }
 
     /** Starts sampling; keeps at most {@code maxSamples} samples (later ones are dropped). */
-    static RpoSampler start(LocalPipeline pipeline, int maxSamples) {
+    static RpoSampler start(PipelineProbe pipeline, int maxSamples) {
         RpoSampler sampler = new RpoSampler(pipeline, maxSamples);
         sampler.timer.scheduleAtFixedRate(sampler::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
         return sampler;
@@ -85,6 +88,10 @@ final class RpoSampler {
         for (int i = 0; i < samples; i++) {
             at[i] = (sampledAtNanos[i] - startNanos) / 1e9;
         }
+        LOG.info("rpo sampler: {} ticks in {} ms (the tap's seq every {} ms on average, {} ms at the longest tick),"
+                + " {} samples", ticks, (System.nanoTime() - startNanos) / 1_000_000,
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - startNanos) / 1e6 / Math.max(1, ticks)),
+                longestTickNanos / 1_000_000, samples);
         return new Samples(Distribution.of(Arrays.copyOf(pipelineRpo, samples)), endToEnd,
                 slowestTenthByStage(endToEnd), worstMode, new Series(at, Arrays.copyOf(endToEndRpo, samples)));
     }
@@ -114,25 +121,34 @@ final class RpoSampler {
 
     private void tick() {
         try {
-            ReplicationMode mode = pipeline.tap().tap().mode();
-            if (mode.ordinal() > worstMode.ordinal()) {
-                worstMode = mode;
-            }
-            boolean sample = ticks++ % TICKS_PER_SAMPLE == 0 && samples < maxSamples;
-            // The applied seq is read before the tap's, so it can never look ahead of the writes it counts.
-            long applied = sample ? pipeline.targetStatus().map(ConsistencyGroupStatus::appliedSeq).orElse(0L) : 0;
-            long now = System.nanoTime();
-            long tapLastSeq = pipeline.tap().tap().lastSeq();
-            note(now, tapLastSeq);
+            // By the clock, not by tick count: a tick that reads a daemon over HTTP on a loaded machine may take
+            // longer than TICK_MS, and the samples must stay 100 ms apart all the same.
+            long tickStart = System.nanoTime();
+            ticks++;
+            boolean sample = tickStart >= nextSampleNanos && samples < maxSamples;
             if (sample) {
-                Optional<ShipperStatus> shipping = pipeline.sourceStatus().map(SourceGroupStatus::shipping);
-                pipelineRpo[samples] = shipping.map(ShipperStatus::rpoSeconds).orElse(0.0);
-                endToEndRpo[samples] = endToEndSeconds(now, applied);
+                nextSampleNanos = Math.max(nextSampleNanos + TimeUnit.MILLISECONDS.toNanos(SAMPLE_MS), tickStart);
+            }
+            // The target is read before the tap, so its applied seq can never look ahead of the writes it counts;
+            // the tick's time is taken before the tap is read, so the seq read was not yet passed at that time.
+            PipelineProbe.TargetReading target = sample ? pipeline.target() : PipelineProbe.TargetReading.NONE;
+            long now = System.nanoTime();
+            PipelineProbe.TapReading tap = pipeline.tap();
+            if (tap.mode().ordinal() > worstMode.ordinal()) {
+                worstMode = tap.mode();
+            }
+            note(now, tap.lastSeq());
+            if (sample) {
+                Optional<PipelineProbe.SourceReading> source = pipeline.source();
+                pipelineRpo[samples] = source.map(PipelineProbe.SourceReading::rpoSeconds).orElse(0.0);
+                endToEndRpo[samples] = endToEndSeconds(now, target.appliedSeq());
                 sampledAtNanos[samples] = now;
-                stages[samples] = WaitStage.of(tapLastSeq, shipping.map(ShipperStatus::durableSeq).orElse(0L),
-                        shipping.map(ShipperStatus::shippedSeq).orElse(0L), applied);
+                stages[samples] = WaitStage.of(tap.lastSeq(),
+                        source.map(PipelineProbe.SourceReading::durableSeq).orElse(0L), target.heldSeq(),
+                        target.appliedSeq());
                 samples++;
             }
+            longestTickNanos = Math.max(longestTickNanos, System.nanoTime() - tickStart);
         } catch (RuntimeException e) {
             // A failed tick ends the series; stop() reports it rather than returning a short one.
             failure = e;

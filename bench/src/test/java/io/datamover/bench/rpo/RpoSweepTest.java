@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datamover.bench.link.LinkSpec;
+import io.datamover.cli.admin.StatusJson;
+import io.datamover.cli.admin.StatusReport;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The sweep's command line, the workload's fio options, the CPU attribution by thread name and the plot scale. */
+/** The sweep's command line, the workload's fio options, the reading of a daemon's status JSON and the plot scale. */
 class RpoSweepTest {
     @Test
     void theQuickSweepIsFourRunsAndFullCrossesEveryList() {
@@ -47,21 +50,20 @@ class RpoSweepTest {
     }
 
     @Test
-    void threadsAreAttributedToTheComponentThatNamesThem() {
-        assertThat(ResourceSampler.componentOf("tap-io-4-1")).isEqualTo(ResourceSampler.Component.TAP);
-        assertThat(ResourceSampler.componentOf("gateway-sender-1-3-1"))
-                .isEqualTo(ResourceSampler.Component.TAP);
-        assertThat(ResourceSampler.componentOf("journal-cg-1")).isEqualTo(ResourceSampler.Component.SOURCE);
-        assertThat(ResourceSampler.componentOf("shipper-link-1-9-1"))
-                .isEqualTo(ResourceSampler.Component.SOURCE);
-        assertThat(ResourceSampler.componentOf("target-cg-1-apply"))
-                .isEqualTo(ResourceSampler.Component.TARGET);
-        assertThat(ResourceSampler.componentOf("link-proxy-7-1")).isEqualTo(ResourceSampler.Component.LINK);
-        assertThat(ResourceSampler.componentOf("source-gateway-io-3-1")).isEqualTo(ResourceSampler.Component.SOURCE);
-        assertThat(ResourceSampler.componentOf("target-gateway-io-2-1")).isEqualTo(ResourceSampler.Component.TARGET);
-        assertThat(ResourceSampler.componentOf("multiThreadIoEventLoopGroup-20-1"))
-                .isEqualTo(ResourceSampler.Component.OTHER);
-        assertThat(ResourceSampler.componentOf("rpo-sampler")).isEqualTo(ResourceSampler.Component.OTHER);
+    void theAdminProbeReadsTheFieldsOfADaemonsStatusJson() {
+        String json = StatusJson.render(new StatusReport("target-gateway", "t \"1\"", List.of(new StatusReport.Group(
+                "1", null, "pair", "UP_TO_DATE", 42L, 40L, null, null, 2L, 0L, 0L, 1L, 1.5, 2.5, null, null, false,
+                null, List.of(new StatusReport.Disk("bench", null, "INCONSISTENT"))))));
+
+        assertThat(AdminProbe.field(json, "state")).contains("UP_TO_DATE");
+        assertThat(AdminProbe.field(json, "lastSeq")).contains("42");
+        assertThat(AdminProbe.field(json, "appliedSeq")).contains("40");
+        assertThat(AdminProbe.field(json, "bytesPerSecond")).contains("2.500");
+        assertThat(AdminProbe.field(json, "lagSeconds")).as("null reads as absent").isEmpty();
+        assertThat(AdminProbe.field(json, "lastError")).isEmpty();
+        assertThat(AdminProbe.field(json, "id")).contains("t \\\"1\\\"");
+        assertThat(AdminProbe.field(StatusJson.render(new StatusReport("source-gateway", "s", List.of())), "cg"))
+                .as("no group yet").isEmpty();
     }
 
     @Test

@@ -1,10 +1,10 @@
-package io.datamover.bench.outage;
+package io.datamover.bench.process;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Values read from a Prometheus text exposition, without a client library for a handful of gauges. */
-final class PrometheusText {
+public final class PrometheusText {
     private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})?\\s+(\\S+)",
             Pattern.MULTILINE);
 
@@ -14,7 +14,7 @@ final class PrometheusText {
      * The sum of every sample of {@code metric} whose labels contain {@code labelFragment} (e.g.
      * {@code area="heap"}; empty matches all), or -1 when there is none.
      */
-    static long sum(String exposition, String metric, String labelFragment) {
+    public static long sum(String exposition, String metric, String labelFragment) {
         Matcher m = LINE.matcher(exposition);
         double total = 0;
         boolean found = false;

@@ -1,6 +1,10 @@
-package io.datamover.bench.outage;
+package io.datamover.bench.process;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** One {@code bin/datamover} daemon run as the operator runs it, its output in a log file. */
-final class DatamoverProcess implements AutoCloseable {
+public final class DatamoverProcess implements AutoCloseable {
+    private static final long START_TIMEOUT_MS = 60_000;
+
     private final Process process;
     private final Path log;
 
@@ -21,7 +27,7 @@ final class DatamoverProcess implements AutoCloseable {
      * Starts {@code bin/datamover args...} with {@code javaOptions} in {@code DATAMOVER_JAVA_OPTS}; the command is
      * not rebuilt (bin/bench has just built it, tests build it with the reactor).
      */
-    static DatamoverProcess start(Path log, String javaOptions, String... args) throws IOException {
+    public static DatamoverProcess start(Path log, String javaOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(launcher().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -32,7 +38,7 @@ final class DatamoverProcess implements AutoCloseable {
     }
 
     /** bin/datamover of this checkout: {@code -Ddatamover.root} (set by bin/bench) or found above the cwd. */
-    static Path launcher() throws IOException {
+    public static Path launcher() throws IOException {
         String root = System.getProperty("datamover.root");
         if (root != null) {
             return Path.of(root, "bin", "datamover");
@@ -50,22 +56,22 @@ final class DatamoverProcess implements AutoCloseable {
     }
 
     /** The JVM's pid: bin/datamover execs java. */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** SIGKILL, as a crashed gateway host. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
     /** The last lines of its log, for an error message. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
@@ -74,8 +80,37 @@ final class DatamoverProcess implements AutoCloseable {
         }
     }
 
-    Path log() {
+    public Path log() {
         return log;
+    }
+
+    /** Waits until something listens on loopback {@code port}; fails when the process exits or past 60 s. */
+    public void awaitListening(int port) throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        while (System.currentTimeMillis() < deadline) {
+            if (!isAlive()) {
+                throw new IOException("the process exited before listening on " + port + ":\n" + logTail());
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200); // polling a port that is not open yet; the deadline bounds it
+            }
+        }
+        throw new IOException("nothing listens on " + port + " after " + START_TIMEOUT_MS + " ms:\n" + logTail());
+    }
+
+    /** A loopback port free right now, for a daemon's address (the daemons take HOST:PORT, not port 0). */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** SIGTERM (the daemons stop cleanly on it) without waiting: several daemons can then stop side by side. */
+    public void terminate() {
+        process.destroy();
     }
 
     /** SIGTERM (the daemons stop cleanly on it), then SIGKILL past 30 s. */

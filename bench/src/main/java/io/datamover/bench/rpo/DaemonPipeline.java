@@ -1,0 +1,182 @@
+package io.datamover.bench.rpo;
+
+import io.datamover.bench.link.LinkProxy;
+import io.datamover.bench.link.LinkSpec;
+import io.datamover.bench.process.DatamoverProcess;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pipeline as an operator runs it: {@code datamover target-gateway}, {@code source-gateway} and {@code tap}, each
+ * its own JVM started through {@code bin/datamover}, on loopback, the source gateway's shipper connected to the
+ * target through an emulated {@link LinkProxy} (in the bench's JVM), all read through their admin ports
+ * ({@link AdminProbe}). Each daemon's files and log live under {@code base}. Closing sends SIGTERM to the tap, the
+ * source gateway and the target gateway, waits for them, then closes the link.
+ */
+final class DaemonPipeline implements AutoCloseable {
+    /**
+     * Every component's JVM options: a bounded heap, so its peak says what it needs rather than what G1 let it grow
+     * to, and Native Memory Tracking, the only place Netty's cleaner-less direct buffers are counted.
+     */
+    static final String COMPONENT_JAVA_OPTIONS = "-Xmx512m -XX:NativeMemoryTracking=summary";
+    /** The tap waits this long for its first handshake before it would serve in bitmap mode. */
+    static final int TAP_CONNECT_WAIT_SECONDS = 30;
+
+    /** One running daemon: which component, its process, its admin port. */
+    record Daemon(Component component, DatamoverProcess process, int adminPort) {}
+
+    private final List<Daemon> daemons;
+    private final LinkProxy link;
+    private final AdminClient admin;
+    private final AdminProbe probe;
+    private final Path replica;
+
+    private DaemonPipeline(List<Daemon> daemons, LinkProxy link, AdminClient admin, AdminProbe probe, Path replica) {
+        this.daemons = List.copyOf(daemons);
+        this.link = link;
+        this.admin = admin;
+        this.probe = probe;
+        this.replica = replica;
+    }
+
+    /**
+     * Starts the link toward the target gateway's port, then both gateways at once (JVM start-up is most of the
+     * set-up time; the source gateway's shipper retries until the target listens), then the tap once the source
+     * gateway listens: the tap's reconnect backoff grows to seconds, and a source gateway that came up late on a
+     * loaded machine would find it waiting. Serves {@code image} as {@link EndToEndRun#EXPORT}.
+     */
+    static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config) throws Exception {
+        List<Daemon> started = new ArrayList<>();
+        LinkProxy link = null;
+        try {
+            int targetPort = DatamoverProcess.freePort();
+            int sourcePort = DatamoverProcess.freePort();
+            int nbdPort = DatamoverProcess.freePort();
+            link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
+            Daemon target = daemon(base, Component.TARGET, started, "target-gateway",
+                    "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
+                    "--replica-dir", base.resolve("replicas").toString());
+            Daemon source = daemon(base, Component.SOURCE, started, "source-gateway",
+                    "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
+                    "--data-dir", base.resolve("source-data").toString(),
+                    "--batch-interval", Long.toString(config.batchMs()),
+                    "--batch-size", Integer.toString(config.batchBytes()),
+                    "--compression", config.compression() ? "lz4" : "none");
+            source.process().awaitListening(sourcePort);
+            Daemon tap = daemon(base, Component.TAP, started, "tap",
+                    "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
+                    "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString(),
+                    "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS));
+            target.process().awaitListening(targetPort);
+            tap.process().awaitListening(nbdPort);
+            for (Daemon d : started) {
+                d.process().awaitListening(d.adminPort());
+            }
+            AdminClient admin = new AdminClient();
+            AdminProbe probe = new AdminProbe("nbd://127.0.0.1:" + nbdPort + "/" + EndToEndRun.EXPORT, admin,
+                    tap.adminPort(), source.adminPort(), target.adminPort());
+            return new DaemonPipeline(started, link, admin, probe,
+                    base.resolve("replicas").resolve("cg-1").resolve(EndToEndRun.EXPORT + ".img"));
+        } catch (Exception | Error e) {
+            stop(started.reversed(), link);
+            throw e;
+        }
+    }
+
+    private static Daemon daemon(Path base, Component component, List<Daemon> started, String command,
+            String... args) throws IOException {
+        int admin = DatamoverProcess.freePort();
+        List<String> all = new ArrayList<>(List.of(command));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--admin", "127.0.0.1:" + admin));
+        Daemon d = new Daemon(component, DatamoverProcess.start(base.resolve(command + ".log"), COMPONENT_JAVA_OPTIONS,
+                all.toArray(String[]::new)), admin);
+        started.add(d);
+        return d;
+    }
+
+    /** The one client every admin request of the run goes through, which counts them per daemon. */
+    AdminClient admin() {
+        return admin;
+    }
+
+    AdminProbe probe() {
+        return probe;
+    }
+
+    LinkProxy link() {
+        return link;
+    }
+
+    /** The daemons, by component. */
+    Map<Component, Daemon> daemons() {
+        Map<Component, Daemon> byComponent = new EnumMap<>(Component.class);
+        daemons.forEach(d -> byComponent.put(d.component(), d));
+        return byComponent;
+    }
+
+    /** The replica of the export, complete once the target gateway has stopped. */
+    Path replica() {
+        return replica;
+    }
+
+    /** Whether every daemon still runs; the last lines of the log of one that does not, for a run's problem. */
+    String deadDaemons() {
+        StringBuilder dead = new StringBuilder();
+        for (Daemon d : daemons) {
+            if (!d.process().isAlive()) {
+                dead.append(d.component().label()).append(" exited: ").append(d.process().logTail()).append('\n');
+            }
+        }
+        return dead.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        stop(daemons.reversed(), link);
+    }
+
+    /**
+     * Stops every daemon, even when one fails to stop; then the link. SIGTERM goes to all of them, tap first, before
+     * waiting for any: by then the target has applied everything, and each daemon stops cleanly on its own.
+     */
+    private static void stop(List<Daemon> tapFirst, LinkProxy link) throws IOException {
+        tapFirst.forEach(d -> d.process().terminate());
+        IOException failed = null;
+        for (Daemon d : tapFirst) {
+            try {
+                d.process().close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed = failed == null ? new IOException("interrupted while stopping the " + d.component().label(), e)
+                        : failed;
+            }
+        }
+        if (link != null) {
+            link.close();
+        }
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** The pipeline's components, in data-path order. */
+    enum Component {
+        TAP("tap"), SOURCE("source gateway"), TARGET("target gateway");
+
+        private final String label;
+
+        Component(String label) {
+            this.label = label;
+        }
+
+        String label() {
+            return label;
+        }
+    }
+}
