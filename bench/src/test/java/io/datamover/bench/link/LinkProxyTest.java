@@ -133,6 +133,65 @@ class LinkProxyTest {
         }
     }
 
+    @Test
+    void aCorruptionFlipsSeededBytesInOneDirectionUpToItsBound() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        byte[] sent = new byte[200_000];
+        new Random(3).nextBytes(sent);
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 10_000, 4, 99));
+        List<Integer> first = damagedOffsets(sent, echo(sent));
+        assertThat(first).as("offsets flipped on the way up").hasSize(4);
+        assertThat(link.upstreamBytesCorrupted()).isEqualTo(4);
+        assertThat(link.downstreamBytesCorrupted()).isZero();
+        assertThat(echo(sent)).as("the bound is spent: intact again").isEqualTo(sent);
+
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 10_000, 4, 99));
+        assertThat(damagedOffsets(sent, echo(sent))).as("the same seed damages the same offsets").isEqualTo(first);
+    }
+
+    @Test
+    void aCorruptionTowardTheClientsEndsWithItsLength() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        byte[] sent = new byte[100_000];
+        new Random(4).nextBytes(sent);
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, Duration.ofMillis(300), 1_000, 1_000_000,
+                5));
+        assertThat(damagedOffsets(sent, echo(sent))).isNotEmpty();
+        assertThat(link.upstreamBytesCorrupted()).isZero();
+        assertThat(link.downstreamBytesCorrupted()).isPositive();
+        await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.equals(echo(sent), sent));
+        long flipped = link.downstreamBytesCorrupted();
+        assertThat(echo(sent)).as("after the corruption's length").isEqualTo(sent);
+        assertThat(link.downstreamBytesCorrupted()).isEqualTo(flipped);
+    }
+
+    /** Sends {@code sent} through the link to the echo peer on a new connection; what comes back. */
+    private byte[] echo(byte[] sent) throws Exception {
+        try (Socket s = connect()) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(sent);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            writer.get(5, TimeUnit.SECONDS);
+            return back;
+        }
+    }
+
+    private static List<Integer> damagedOffsets(byte[] sent, byte[] back) {
+        assertThat(back).hasSameSizeAs(sent);
+        List<Integer> offsets = new java.util.ArrayList<>();
+        for (int i = 0; i < sent.length; i++) {
+            if (sent[i] != back[i]) {
+                offsets.add(i);
+            }
+        }
+        return offsets;
+    }
+
     private InetSocketAddress peer() {
         return new InetSocketAddress("127.0.0.1", echo.getLocalPort());
     }
