@@ -3,8 +3,6 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.link.LinkSpec;
-import io.datamover.disk.compare.ComparisonReport;
-import io.datamover.disk.compare.DiskComparison;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,26 +76,13 @@ class FaultCampaignTest {
             guest.checkHealthy();
             run.writes = guest.log().size();
             run.reconnects = guest.reconnects();
-            if (!awaitConvergence(site)) {
+            if (!ConvergenceCheck.await(site, CONVERGE_DEADLINE)) {
                 run.divergences.add("no convergence within " + CONVERGE_DEADLINE + ": tap " + site.tapStatus()
                         + ", target " + site.targetStatus() + "\n" + site.logTails());
                 return;
             }
             run.converge = Duration.ofNanos(System.nanoTime() - faultsStopped);
-            ComparisonReport comparison = DiskComparison.compare(site.sourceDisk(), site.replica(),
-                    DiskComparison.DEFAULT_REGION_BYTES);
-            if (!comparison.equal()) {
-                run.divergences.add("the converged replica differs from the source in " + comparison.differences());
-            }
-            PrefixChecker.Result all = PrefixChecker.check(initial, site.replica(), guest.log().snapshot());
-            if (!all.complete()) {
-                run.divergences.add("the converged replica is not the image of every acknowledged write: "
-                        + all.describe());
-            }
-            PrefixChecker.Result source = PrefixChecker.check(initial, site.sourceDisk(), guest.log().snapshot());
-            if (!source.complete()) {
-                run.divergences.add("the source disk lost acknowledged writes: " + source.describe());
-            }
+            run.divergences.addAll(ConvergenceCheck.divergences(site, initial, guest.log().snapshot()));
         }
     }
 
@@ -143,22 +128,6 @@ class FaultCampaignTest {
                 pauseUntil(start, down);
             }
         }
-    }
-
-    /** Converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap streaming. */
-    private static boolean awaitConvergence(ReplicationSite site) throws InterruptedException {
-        long end = System.nanoTime() + CONVERGE_DEADLINE.toNanos();
-        while (System.nanoTime() < end) {
-            AdminStatus tap = site.tapStatus();
-            AdminStatus target = site.targetStatus();
-            if (tap != null && target != null && tap.state().equals("STREAMING")
-                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
-                    && target.appliedSeq() == tap.lastSeq()) {
-                return true;
-            }
-            Thread.sleep(100); // polling the admin ports with a deadline
-        }
-        return false;
     }
 
     /** The guest keeps writing meanwhile: this only spaces the faults out. */

@@ -25,21 +25,31 @@ final class ReplicationSite implements AutoCloseable {
     private final int nbdPort = DaemonProcess.freePort();
     private final String targetAdmin = admin();
     private final String tapAdmin = admin();
+    private final String sourceAdmin = admin();
     private final DaemonProcess target;
     private final DaemonProcess source;
     private final DaemonProcess tap;
     private final LinkProxy link;
 
     ReplicationSite(Path base, long diskBytes, String tapWindow) throws IOException, InterruptedException {
+        this(base, diskBytes, tapWindow, List.of());
+    }
+
+    /** @param sourceOptions more options of the source gateway, e.g. {@code --journal-max 4M} */
+    ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions)
+            throws IOException, InterruptedException {
         this.base = base;
         this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
                 replicaDir().toString(), "--admin", targetAdmin);
-        this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway", "--listen",
+        List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", admin());
+                base.resolve("source-data").toString(), "--admin", sourceAdmin));
+        sourceArgs.addAll(sourceOptions);
+        this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
+                sourceArgs.toArray(String[]::new));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
@@ -100,6 +110,28 @@ final class ReplicationSite implements AutoCloseable {
     /** Takes the link between the gateways down from now on for {@code length}. */
     void linkOutage(Duration length, LinkSpec.Outage.Kind kind) {
         link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
+    }
+
+    /** Damages bytes between the gateways from now on, as {@code corruption} says. */
+    void corruptLink(LinkSpec.Corruption corruption) {
+        link.corrupt(corruption);
+    }
+
+    /** The link between the gateways (its counters). */
+    LinkProxy link() {
+        return link;
+    }
+
+    String targetAdmin() {
+        return targetAdmin;
+    }
+
+    String sourceAdmin() {
+        return sourceAdmin;
+    }
+
+    String tapAdmin() {
+        return tapAdmin;
     }
 
     AdminStatus tapStatus() throws InterruptedException {
