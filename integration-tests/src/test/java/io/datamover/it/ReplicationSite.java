@@ -17,6 +17,12 @@ import java.util.List;
 final class ReplicationSite implements AutoCloseable {
     static final String EXPORT = "vm";
     static final int CG = 1;
+    /**
+     * A source journal a guest of 2 MiB/s fills in some seconds of link stall. Not much smaller: a resync keeps up
+     * to 8 MiB unacknowledged, so a journal under about that refuses every resync in turn.
+     */
+    static final List<String> SMALL_JOURNAL = List.of("--journal-max", "16M");
+    private static final long JOURNAL_FULL_POLL_MS = 100;
 
     private final Path base;
     private final Path sourceDisk;
@@ -110,6 +116,27 @@ final class ReplicationSite implements AutoCloseable {
     /** Takes the link between the gateways down from now on for {@code length}. */
     void linkOutage(Duration length, LinkSpec.Outage.Kind kind) {
         link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
+    }
+
+    /**
+     * Stalls the link between the gateways until the source journal refuses the tap (JOURNAL_FULL: the tap goes
+     * to bitmap mode), then ends the stall; fails after {@code deadline}. Needs a small journal
+     * ({@link #SMALL_JOURNAL}).
+     */
+    void stallLinkUntilJournalFull(Duration deadline) throws InterruptedException {
+        double before = AdminMetrics.sum(sourceAdmin, "datamover_journal_full_refusals_total");
+        link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, deadline, LinkSpec.Outage.Kind.STALL)));
+        long end = System.nanoTime() + deadline.toNanos();
+        try {
+            while (AdminMetrics.sum(sourceAdmin, "datamover_journal_full_refusals_total") <= before) {
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("the source journal did not fill in " + deadline + " of link stall");
+                }
+                Thread.sleep(JOURNAL_FULL_POLL_MS); // polling a metric with a deadline
+            }
+        } finally {
+            link.endOutage();
+        }
     }
 
     /** Damages bytes between the gateways from now on, as {@code corruption} says. */

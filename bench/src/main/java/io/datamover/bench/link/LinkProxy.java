@@ -52,6 +52,8 @@ public final class LinkProxy implements AutoCloseable {
     private final Set<Channel> channels = new HashSet<>();
     /** The outage under way, or null; written on the event loop only. */
     private volatile LinkSpec.Outage.Kind down;
+    /** Which outage is under way (its end must not end a later one); event loop only. */
+    private LinkSpec.Outage current;
     private final Channel server;
 
     private LinkProxy(InetSocketAddress upstream, LinkSpec spec) throws InterruptedException {
@@ -191,17 +193,32 @@ public final class LinkProxy implements AutoCloseable {
     private void begin(LinkSpec.Outage outage) {
         LOG.info("link: {} outage for {} ms", outage.kind(), outage.length().toMillis());
         down = outage.kind();
+        current = outage;
         if (outage.kind() == LinkSpec.Outage.Kind.DISCONNECT) {
             List.copyOf(channels).forEach(Channel::close);
         } else {
             relays.forEach(r -> r.stall(true));
         }
-        loop.schedule(this::end, outage.length().toNanos(), TimeUnit.NANOSECONDS);
+        loop.schedule(() -> {
+            if (current == outage) {
+                end();
+            }
+        }, outage.length().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends the outage under way now, before its length is up (a fault held until something happened). */
+    public void endOutage() {
+        loop.submit(() -> {
+            if (current != null) {
+                end();
+            }
+        }).syncUninterruptibly();
     }
 
     private void end() {
         LOG.info("link: up again");
         down = null;
+        current = null;
         List.copyOf(relays).forEach(r -> r.stall(false));
     }
 

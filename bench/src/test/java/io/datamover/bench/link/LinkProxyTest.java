@@ -134,6 +134,21 @@ class LinkProxyTest {
     }
 
     @Test
+    void anOutageEndedEarlyLetsBytesThroughAtOnce() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        try (Socket s = connect()) {
+            roundTrip(s);
+            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofSeconds(60),
+                    LinkSpec.Outage.Kind.STALL)));
+            await().atMost(Duration.ofSeconds(1)).until(link::isDown);
+            s.getOutputStream().write(9);
+            link.endOutage();
+            assertThat(link.isDown()).isFalse();
+            assertThat(s.getInputStream().read()).as("well before the 60 s stall's end").isEqualTo(9);
+        }
+    }
+
+    @Test
     void aCorruptionFlipsSeededBytesInOneDirectionUpToItsBound() throws Exception {
         link = LinkProxy.start(peer(), LinkSpec.unlimited());
         byte[] sent = new byte[200_000];
