@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
- * kill -9 (and restart) the target gateway, the source gateway or the tap, or take the link between the gateways
- * down (disconnect or stall), at seeded moments for seeded lengths. While the target is down, what it left must be
+ * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
+ * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC), or
+ * stall the link until the source journal is full, at seeded moments for seeded lengths. While the target is down, what it left must be
  * a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults stop the pair must
  * converge, the replica equal the source and hold every acknowledged write. Divergences must be 0.
  *
@@ -31,6 +32,14 @@ class FaultCampaignTest {
     /** Small, so that a source gateway down for a second or two sends the tap to bitmap mode, then a resync. */
     private static final String TAP_WINDOW = "2M";
     private static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(120);
+    /**
+     * The target's replica directory is a tmpfs of this size, which the ENOSPC fault fills: room for the replica
+     * (64 MiB) and a resync's undo log (at most 64 MiB by default) besides.
+     */
+    private static final int REPLICA_TMPFS_MIB = 160;
+    /** Corruption: about one byte in this many relayed, at most a few bytes per fault. */
+    private static final long CORRUPT_EVERY_BYTES = 64 << 10;
+    private static final Duration JOURNAL_FULL_DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
     Path base;
@@ -39,7 +48,7 @@ class FaultCampaignTest {
     void everyRunStaysAPrefixUnderFaultsAndConverges() throws Exception {
         long seed = Long.getLong("datamover.campaign.seed", DEFAULT_SEED);
         int runs = Integer.getInteger("datamover.campaign.runs", 3);
-        int faults = Integer.getInteger("datamover.campaign.faults", 5);
+        int faults = Integer.getInteger("datamover.campaign.faults", CampaignReport.Fault.values().length);
         System.out.printf("fault campaign: seed %d, %d runs of %d faults (-Ddatamover.campaign.seed=%d)%n", seed,
                 runs, faults, seed);
         CampaignReport report = new CampaignReport(seed);
@@ -58,7 +67,9 @@ class FaultCampaignTest {
     private void run(CampaignReport.Run run, int faults, Path dir) throws Exception {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
-        try (ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW).start();
+        try (Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
+                ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, ReplicationSite.SMALL_JOURNAL)
+                        .start();
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
             guest.awaitWrites(0, 20, Duration.ofSeconds(60));
@@ -66,14 +77,16 @@ class FaultCampaignTest {
             for (int f = 0; f < faults; f++) {
                 pause(Duration.ofMillis(300 + random.nextInt(2200)));
                 CampaignReport.Fault fault = schedule.get(f);
+                run.evidence(site);
                 Duration down = Duration.ofMillis(200 + random.nextInt(2800));
-                inject(site, guest, run, fault, down, initial, dir.resolve("check-" + f));
+                inject(site, replicas, guest, run, fault, down, random, initial, dir.resolve("check-" + f));
                 run.fault(fault);
                 guest.checkHealthy();
             }
             long faultsStopped = System.nanoTime();
             guest.close(); // the log is final from here
             guest.checkHealthy();
+            run.evidence(site);
             run.writes = guest.log().size();
             run.reconnects = guest.reconnects();
             if (!ConvergenceCheck.await(site, CONVERGE_DEADLINE)) {
@@ -99,8 +112,9 @@ class FaultCampaignTest {
         return schedule;
     }
 
-    private static void inject(ReplicationSite site, CampaignWorkload guest, CampaignReport.Run run,
-            CampaignReport.Fault fault, Duration down, Path initial, Path scratch) throws Exception {
+    private static void inject(ReplicationSite site, Tmpfs replicas, CampaignWorkload guest, CampaignReport.Run run,
+            CampaignReport.Fault fault, Duration down, SplittableRandom random, Path initial, Path scratch)
+            throws Exception {
         long start = System.nanoTime();
         switch (fault) {
             case KILL_TARGET -> {
@@ -127,6 +141,18 @@ class FaultCampaignTest {
                 site.linkOutage(down, LinkSpec.Outage.Kind.STALL);
                 pauseUntil(start, down);
             }
+            case CORRUPT -> {
+                LinkSpec.Direction direction = LinkSpec.Direction.values()[random.nextInt(3)];
+                site.corruptLink(new LinkSpec.Corruption(direction, down, CORRUPT_EVERY_BYTES, 1 + random.nextInt(3),
+                        random.nextLong()));
+                pauseUntil(start, down);
+            }
+            case ENOSPC -> {
+                replicas.fill();
+                pauseUntil(start, down);
+                replicas.free();
+            }
+            case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
         }
     }
 
