@@ -10,22 +10,26 @@ import java.util.Map;
 final class CampaignReport {
     enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL }
 
+    /** The refusals damage on the wire can cause: the frame CRC, or first a header field it garbled. */
+    private static final List<String> DAMAGE_CODES = List.of("BAD_MAGIC", "UNSUPPORTED_VERSION",
+            "UNKNOWN_FRAME_TYPE", "FRAME_TOO_LARGE", "CRC_MISMATCH", "TRUNCATED", "MALFORMED", "BAD_COMPRESSION");
+
     /**
      * What the daemons counted of the faults that leave no process down, read at the end of a run: bytes the link
-     * damaged, frames refused for a bad checksum (target and source), apply failures on a full disk (each retry
+     * damaged, frames refused as damaged (target and source), apply failures on a full disk (each retry
      * counts), tap writes the full journal refused.
      */
-    record Evidence(long corruptedBytes, long crcRefusals, long applyFailures, long journalFullRefusals) {
+    record Evidence(long corruptedBytes, long damagedFrames, long applyFailures, long journalFullRefusals) {
         static final Evidence NONE = new Evidence(0, 0, 0, 0);
 
         Evidence plus(Evidence o) {
-            return new Evidence(corruptedBytes + o.corruptedBytes, crcRefusals + o.crcRefusals,
+            return new Evidence(corruptedBytes + o.corruptedBytes, damagedFrames + o.damagedFrames,
                     applyFailures + o.applyFailures, journalFullRefusals + o.journalFullRefusals);
         }
 
         @Override
         public String toString() {
-            return String.format("%d/%d/%d/%d", corruptedBytes, crcRefusals, applyFailures, journalFullRefusals);
+            return String.format("%d/%d/%d/%d", corruptedBytes, damagedFrames, applyFailures, journalFullRefusals);
         }
     }
 
@@ -67,15 +71,24 @@ final class CampaignReport {
          */
         void evidence(ReplicationSite site) throws InterruptedException {
             Evidence now = new Evidence(site.link().upstreamBytesCorrupted() + site.link().downstreamBytesCorrupted(),
-                    (long) (AdminMetrics.sum(site.targetAdmin(), "datamover_target_rejected_total",
-                            "code=\"CRC_MISMATCH\"") + AdminMetrics.sum(site.sourceAdmin(),
-                            "datamover_source_ship_errors_total", "code=\"CRC_MISMATCH\"", "origin=\"local\"")),
+                    damagedFrameRefusals(site),
                     (long) AdminMetrics.sum(site.targetAdmin(), "datamover_target_apply_failures_total"),
                     (long) AdminMetrics.sum(site.sourceAdmin(), "datamover_journal_full_refusals_total"));
             evidence = evidence.plus(new Evidence(since(now.corruptedBytes, lastRead.corruptedBytes),
-                    since(now.crcRefusals, lastRead.crcRefusals), since(now.applyFailures, lastRead.applyFailures),
+                    since(now.damagedFrames, lastRead.damagedFrames), since(now.applyFailures, lastRead.applyFailures),
                     since(now.journalFullRefusals, lastRead.journalFullRefusals)));
             lastRead = now;
+        }
+
+        /** Frames either gateway refused as damaged: a bad checksum, or a header that makes no sense. */
+        private static long damagedFrameRefusals(ReplicationSite site) throws InterruptedException {
+            double sum = 0;
+            for (String code : DAMAGE_CODES) {
+                sum += AdminMetrics.sum(site.targetAdmin(), "datamover_target_rejected_total", "code=\"" + code + "\"")
+                        + AdminMetrics.sum(site.sourceAdmin(), "datamover_source_ship_errors_total",
+                                "code=\"" + code + "\"", "origin=\"local\"");
+            }
+            return (long) sum;
         }
 
         private static long since(long now, long before) {
@@ -138,9 +151,9 @@ final class CampaignReport {
                 faults.values().stream().mapToInt(Integer::intValue).sum(), faults));
         out.append(String.format("  checks while the target was down %s (%d resync images no prefix until rolled"
                 + " back),%n", checks, noPrefixBeforeRollback));
-        out.append(String.format("  evidence: %d bytes corrupted on the link, %d frames refused for a bad checksum,"
+        out.append(String.format("  evidence: %d bytes corrupted on the link, %d frames refused as damaged,"
                 + " %d apply failures on a full disk, %d writes refused by a full journal (lower bounds: a killed"
-                + " daemon's counts are lost),%n", evidence.corruptedBytes(), evidence.crcRefusals(),
+                + " daemon's counts are lost),%n", evidence.corruptedBytes(), evidence.damagedFrames(),
                 evidence.applyFailures(), evidence.journalFullRefusals()));
         out.append(String.format("  converged %d/%d (mean %d ms, max %d ms), divergences %d%n", converged,
                 runs.size(), converged == 0 ? 0 : total.toMillis() / converged, slowest.toMillis(), divergences()));

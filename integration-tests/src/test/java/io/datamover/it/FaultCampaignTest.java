@@ -17,13 +17,16 @@ import org.junit.jupiter.api.io.TempDir;
  * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
  * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
  * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC), or
- * stall the link until the source journal is full, at seeded moments for seeded lengths. While the target is down, what it left must be
- * a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults stop the pair must
- * converge, the replica equal the source and hold every acknowledged write. Divergences must be 0.
+ * stall the link until the source journal is full, at seeded moments for seeded lengths. While the target is
+ * down, what it left must be a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults
+ * stop the pair must converge, the replica equal the source and hold every acknowledged write. Divergences must
+ * be 0. The replicas live on a tmpfs (for ENOSPC): without root to mount it the campaign is aborted, not passed.
+ *
+ * <p>{@code bin/bench campaign [--seed S] [--runs N] [--faults F]} runs a longer campaign.
  *
  * <p>Run {@code i} uses seed {@code seed + i}: {@code -Ddatamover.campaign.seed=S -Ddatamover.campaign.runs=1}
  * replays one run's schedule (the moments are seeded; the processes' own timing is not). CI runs a short
- * campaign; see docs/fault-campaign.md for a longer one.
+ * campaign; see docs/fault-campaign.md.
  */
 class FaultCampaignTest {
     private static final long DEFAULT_SEED = 20261122L;
@@ -37,9 +40,15 @@ class FaultCampaignTest {
      * (64 MiB) and a resync's undo log (at most 64 MiB by default) besides.
      */
     private static final int REPLICA_TMPFS_MIB = 160;
-    /** Corruption: about one byte in this many relayed, at most a few bytes per fault. */
-    private static final long CORRUPT_EVERY_BYTES = 64 << 10;
+    /**
+     * Corruption: about one byte in this many relayed, at most a few bytes per fault; batches flow at the guest's
+     * 2 MiB/s, acks (about 30 bytes a frame) far slower.
+     */
+    private static final long CORRUPT_BATCH_EVERY_BYTES = 64 << 10;
+    private static final long CORRUPT_ACK_EVERY_BYTES = 256;
     private static final Duration JOURNAL_FULL_DEADLINE = Duration.ofSeconds(60);
+    /** How long the ENOSPC fault waits, at most, for the target to hit the full disk. */
+    private static final Duration ENOSPC_HOLD_DEADLINE = Duration.ofSeconds(15);
 
     @TempDir
     Path base;
@@ -55,8 +64,8 @@ class FaultCampaignTest {
         for (int i = 0; i < runs; i++) {
             CampaignReport.Run run = report.begin(i, seed + i);
             run(run, faults, Files.createDirectories(base.resolve("run-" + i)));
-            System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, converged in %s, divergences %s%n",
-                    i, run.seed, run.writes, run.faults, run.targetDownChecks,
+            System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, evidence %s, converged in %s,"
+                    + " divergences %s%n", i, run.seed, run.writes, run.faults, run.targetDownChecks, run.evidence,
                     run.converge == null ? "NO" : run.converge.toMillis() + " ms", run.divergences);
         }
         String table = report.table();
@@ -143,17 +152,35 @@ class FaultCampaignTest {
             }
             case CORRUPT -> {
                 LinkSpec.Direction direction = LinkSpec.Direction.values()[random.nextInt(3)];
-                site.corruptLink(new LinkSpec.Corruption(direction, down, CORRUPT_EVERY_BYTES, 1 + random.nextInt(3),
-                        random.nextLong()));
+                int flips = 1 + random.nextInt(3);
+                long seed = random.nextLong();
+                if (direction.includesUpstream()) {
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, down,
+                            CORRUPT_BATCH_EVERY_BYTES, flips, seed));
+                }
+                if (direction.includesDownstream()) {
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, down,
+                            CORRUPT_ACK_EVERY_BYTES, flips, seed));
+                }
                 pauseUntil(start, down);
             }
             case ENOSPC -> {
+                double failures = applyFailures(site);
                 replicas.fill();
+                // Full until applying hit it (the guest keeps the target busy), at least for the fault's length.
+                long end = System.nanoTime() + ENOSPC_HOLD_DEADLINE.toNanos();
+                while (applyFailures(site) <= failures && System.nanoTime() < end) {
+                    Thread.sleep(50); // polling a metric with a deadline
+                }
                 pauseUntil(start, down);
                 replicas.free();
             }
             case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
         }
+    }
+
+    private static double applyFailures(ReplicationSite site) throws InterruptedException {
+        return AdminMetrics.sum(site.targetAdmin(), "datamover_target_apply_failures_total");
     }
 
     /** The guest keeps writing meanwhile: this only spaces the faults out. */

@@ -6,6 +6,7 @@ import io.datamover.bench.link.LinkSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,8 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  * source the same way. The replica converges to the source, holding every acknowledged write.
  */
 class LinkCorruptionTest {
-    private static final long DISK = 64L << 20;
-    private static final long GUEST_BYTES_PER_SECOND = 2L << 20;
     private static final Duration DEADLINE = FaultAwaits.DEADLINE;
 
     @TempDir
@@ -25,12 +24,8 @@ class LinkCorruptionTest {
 
     @Test
     void aDamagedBatchIsRefusedNeverAppliedAndSentAgain() throws Exception {
-        Path initial = Disks.sparse(base.resolve("initial.img"), DISK);
-        try (ReplicationSite site = new ReplicationSite(base, DISK, "2M").start();
-                CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
-                        GUEST_BYTES_PER_SECOND, 11).start()) {
-            guest.awaitWrites(0, 20, DEADLINE);
-            FaultAwaits.replicating(site);
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 11)) {
+            ReplicationSite site = pair.site;
             // A few bytes of the batches in flight, one in about 64 KiB, as a bad NIC would.
             site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 64 << 10,
                     3, 7));
@@ -43,24 +38,20 @@ class LinkCorruptionTest {
 
             // Nothing of a damaged batch reached the replica or the spool: what the target holds is a prefix.
             site.killTarget();
-            TargetDownCheck.Result check = TargetDownCheck.run(site, guest, initial,
+            TargetDownCheck.Result check = TargetDownCheck.run(site, pair.guest, pair.initial,
                     Files.createDirectories(base.resolve("check")));
             assertThat(check.outcome()).as(check.detail()).isNotEqualTo(TargetDownCheck.Outcome.DIVERGED);
             site.startTarget();
 
-            guest.awaitWrites(guest.log().size(), 20, DEADLINE);
-            FaultAwaits.converges(site, guest, initial);
+            pair.keepsWriting();
+            pair.converges();
         }
     }
 
     @Test
     void aDamagedAckIsRefusedByTheSourceWhichSendsAgain() throws Exception {
-        Path initial = Disks.sparse(base.resolve("initial.img"), DISK);
-        try (ReplicationSite site = new ReplicationSite(base, DISK, "2M").start();
-                CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
-                        GUEST_BYTES_PER_SECOND, 12).start()) {
-            guest.awaitWrites(0, 20, DEADLINE);
-            FaultAwaits.replicating(site);
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 12)) {
+            ReplicationSite site = pair.site;
             // Acks are small frames: one byte in about 200 hits several of them.
             site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, Duration.ofSeconds(30), 200, 3,
                     8));
@@ -70,8 +61,8 @@ class LinkCorruptionTest {
             FaultAwaits.atLeast(DEADLINE, "source reconnects", () -> AdminMetrics.sum(site.sourceAdmin(),
                     "datamover_source_reconnects_total"), 1);
 
-            guest.awaitWrites(guest.log().size(), 20, DEADLINE);
-            FaultAwaits.converges(site, guest, initial);
+            pair.keepsWriting();
+            pair.converges();
         }
     }
 }

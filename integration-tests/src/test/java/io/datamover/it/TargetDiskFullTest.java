@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (root needed; otherwise the test is aborted, not passed).
  */
 class TargetDiskFullTest {
-    private static final long DISK = 64L << 20;
     private static final int TMPFS_MIB = 96;
     private static final Duration DEADLINE = FaultAwaits.DEADLINE;
 
@@ -25,14 +25,9 @@ class TargetDiskFullTest {
 
     @Test
     void aFullReplicaDiskStopsApplyingVisiblyAndResumesOnceSpaceIsFreed() throws Exception {
-        Path initial = Disks.sparse(base.resolve("initial.img"), DISK);
         try (Tmpfs tmpfs = Tmpfs.mount(base.resolve("replicas"), TMPFS_MIB);
-                ReplicationSite site = new ReplicationSite(base, DISK, "2M").start();
-                CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
-                        2L << 20, 21).start()) {
-            guest.awaitWrites(0, 20, DEADLINE);
-            FaultAwaits.replicating(site);
-
+                ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 21)) {
+            ReplicationSite site = pair.site;
             tmpfs.fill();
             FaultAwaits.atLeast(DEADLINE, "target apply failures", () -> AdminMetrics.sum(site.targetAdmin(),
                     "datamover_target_apply_failures_total"), 1);
@@ -41,7 +36,7 @@ class TargetDiskFullTest {
                     .doesNotContain("\"state\":\"UP_TO_DATE\"");
             assertThat(Files.readString(base.resolve("target.log"))).contains("No space left on device");
             long stuckAt = site.targetStatus().appliedSeq();
-            guest.awaitWrites(guest.log().size(), 20, DEADLINE); // the guest is never stalled
+            pair.keepsWriting(); // the guest is never stalled
             FaultAwaits.atLeast(DEADLINE, "retries while the disk is full", () -> AdminMetrics.sum(
                     site.targetAdmin(), "datamover_target_apply_failures_total"), 2);
             AdminStatus stuck = site.targetStatus();
@@ -55,7 +50,7 @@ class TargetDiskFullTest {
             });
             assertThat(AdminStatus.json(site.targetAdmin())).as("the error is cleared")
                     .doesNotContain("No space left on device");
-            FaultAwaits.converges(site, guest, initial);
+            pair.converges();
         }
     }
 }

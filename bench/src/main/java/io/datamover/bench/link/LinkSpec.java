@@ -85,11 +85,11 @@ public record LinkSpec(long bitsPerSecond, Duration oneWayLatency, List<Outage> 
     public enum Direction {
         UPSTREAM, DOWNSTREAM, BOTH;
 
-        boolean includesUpstream() {
+        public boolean includesUpstream() {
             return this != DOWNSTREAM;
         }
 
-        boolean includesDownstream() {
+        public boolean includesDownstream() {
             return this != UPSTREAM;
         }
     }

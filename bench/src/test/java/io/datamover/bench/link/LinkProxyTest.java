@@ -74,23 +74,13 @@ class LinkProxyTest {
         link = LinkProxy.start(peer(), new LinkSpec(4_000_000, Duration.ofMillis(2), List.of()));
         byte[] sent = new byte[1_000_000];
         new Random(7).nextBytes(sent);
-        try (Socket s = connect()) {
-            long start = System.nanoTime();
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    s.getOutputStream().write(sent);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            byte[] back = s.getInputStream().readNBytes(sent.length);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            writer.get(5, TimeUnit.SECONDS);
-            assertThat(back).isEqualTo(sent);
-            assertThat(sent.length / seconds).as("bytes per second through the link").isLessThan(500_000 * 1.25);
-            assertThat(link.upstreamBytes()).isEqualTo(sent.length);
-            assertThat(link.downstreamBytes()).isEqualTo(sent.length);
-        }
+        long start = System.nanoTime();
+        byte[] back = echo(sent);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(back).isEqualTo(sent);
+        assertThat(sent.length / seconds).as("bytes per second through the link").isLessThan(500_000 * 1.25);
+        assertThat(link.upstreamBytes()).isEqualTo(sent.length);
+        assertThat(link.downstreamBytes()).isEqualTo(sent.length);
     }
 
     @Test
@@ -98,8 +88,7 @@ class LinkProxyTest {
         link = LinkProxy.start(peer(), LinkSpec.unlimited());
         try (Socket before = connect()) {
             roundTrip(before);
-            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(800),
-                    LinkSpec.Outage.Kind.DISCONNECT)));
+            outageNow(Duration.ofMillis(800), LinkSpec.Outage.Kind.DISCONNECT);
             assertThat(before.getInputStream().read()).as("the open connection is closed").isEqualTo(-1);
             try (Socket during = connect()) {
                 assertThatThrownBy(() -> {
@@ -122,8 +111,7 @@ class LinkProxyTest {
         try (Socket s = connect()) {
             roundTrip(s);
             long start = System.nanoTime();
-            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(700),
-                    LinkSpec.Outage.Kind.STALL)));
+            outageNow(Duration.ofMillis(700), LinkSpec.Outage.Kind.STALL);
             await().atMost(Duration.ofSeconds(1)).until(link::isDown);
             s.getOutputStream().write(new byte[] {1, 2, 3});
             InputStream in = s.getInputStream();
@@ -138,8 +126,7 @@ class LinkProxyTest {
         link = LinkProxy.start(peer(), LinkSpec.unlimited());
         try (Socket s = connect()) {
             roundTrip(s);
-            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofSeconds(60),
-                    LinkSpec.Outage.Kind.STALL)));
+            outageNow(Duration.ofSeconds(60), LinkSpec.Outage.Kind.STALL);
             await().atMost(Duration.ofSeconds(1)).until(link::isDown);
             s.getOutputStream().write(9);
             link.endOutage();
@@ -205,6 +192,10 @@ class LinkProxyTest {
             }
         }
         return offsets;
+    }
+
+    private void outageNow(Duration length, LinkSpec.Outage.Kind kind) {
+        link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
     }
 
     private InetSocketAddress peer() {
