@@ -18,6 +18,17 @@ record AdminStatus(String state, long lastSeq, Long appliedSeq) {
     private static final Pattern GROUP = Pattern.compile(
             "\"groups\":\\[\\{.*?\"state\":\"(\\w+)\",\"lastSeq\":(\\d+),\"appliedSeq\":(\\d+|null)");
 
+    /** The whole {@code GET /status} JSON, or "" when the daemon does not answer. */
+    static String json(String adminHostPort) throws InterruptedException {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + adminHostPort
+                    + "/status")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     static AdminStatus fetch(String adminHostPort) throws InterruptedException {
         try {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + adminHostPort

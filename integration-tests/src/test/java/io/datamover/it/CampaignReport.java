@@ -8,7 +8,30 @@ import java.util.Map;
 
 /** The fault campaign's results, run by run, and the summary table it prints. */
 final class CampaignReport {
-    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL }
+    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL }
+
+    /** The refusals damage on the wire can cause: the frame CRC, or first a header field it garbled. */
+    private static final List<String> DAMAGE_CODES = List.of("BAD_MAGIC", "UNSUPPORTED_VERSION",
+            "UNKNOWN_FRAME_TYPE", "FRAME_TOO_LARGE", "CRC_MISMATCH", "TRUNCATED", "MALFORMED", "BAD_COMPRESSION");
+
+    /**
+     * What the daemons counted of the faults that leave no process down, read at the end of a run: bytes the link
+     * damaged, frames refused as damaged (target and source), apply failures on a full disk (each retry
+     * counts), tap writes the full journal refused.
+     */
+    record Evidence(long corruptedBytes, long damagedFrames, long applyFailures, long journalFullRefusals) {
+        static final Evidence NONE = new Evidence(0, 0, 0, 0);
+
+        Evidence plus(Evidence o) {
+            return new Evidence(corruptedBytes + o.corruptedBytes, damagedFrames + o.damagedFrames,
+                    applyFailures + o.applyFailures, journalFullRefusals + o.journalFullRefusals);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d/%d/%d/%d", corruptedBytes, damagedFrames, applyFailures, journalFullRefusals);
+        }
+    }
 
     /** One run: its seed, what it did and what came of it; {@code divergence} null when none. */
     static final class Run {
@@ -22,6 +45,8 @@ final class CampaignReport {
         /** Resync images that were no prefix until rolled back: checks that could have failed and did. */
         int noPrefixBeforeRollback;
         Duration converge;
+        Evidence evidence = Evidence.NONE;
+        private Evidence lastRead = Evidence.NONE;
 
         Run(int index, long seed) {
             this.index = index;
@@ -38,6 +63,36 @@ final class CampaignReport {
             if (r.outcome() == TargetDownCheck.Outcome.DIVERGED) {
                 divergences.add("while the target was down: " + r.detail());
             }
+        }
+
+        /**
+         * Adds what the link and the daemons counted since the last call (call before each fault and at the end).
+         * A daemon killed and started again counts from 0: then its whole count is taken, a lower bound.
+         */
+        void evidence(ReplicationSite site) throws InterruptedException {
+            Evidence now = new Evidence(site.link().upstreamBytesCorrupted() + site.link().downstreamBytesCorrupted(),
+                    damagedFrameRefusals(site),
+                    (long) AdminMetrics.sum(site.targetAdmin(), "datamover_target_apply_failures_total"),
+                    (long) AdminMetrics.sum(site.sourceAdmin(), "datamover_journal_full_refusals_total"));
+            evidence = evidence.plus(new Evidence(since(now.corruptedBytes, lastRead.corruptedBytes),
+                    since(now.damagedFrames, lastRead.damagedFrames), since(now.applyFailures, lastRead.applyFailures),
+                    since(now.journalFullRefusals, lastRead.journalFullRefusals)));
+            lastRead = now;
+        }
+
+        /** Frames either gateway refused as damaged: a bad checksum, or a header that makes no sense. */
+        private static long damagedFrameRefusals(ReplicationSite site) throws InterruptedException {
+            double sum = 0;
+            for (String code : DAMAGE_CODES) {
+                sum += AdminMetrics.sum(site.targetAdmin(), "datamover_target_rejected_total", "code=\"" + code + "\"")
+                        + AdminMetrics.sum(site.sourceAdmin(), "datamover_source_ship_errors_total",
+                                "code=\"" + code + "\"", "origin=\"local\"");
+            }
+            return (long) sum;
+        }
+
+        private static long since(long now, long before) {
+            return now >= before ? now - before : now;
         }
 
         int faultCount() {
@@ -66,8 +121,8 @@ final class CampaignReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%nfault campaign, seed %d (replay: -Ddatamover.campaign.seed=%d"
                 + " -Ddatamover.campaign.runs=%d)%n", seed, seed, runs.size()));
-        out.append(String.format("%-4s %-20s %7s %5s %-84s %-48s %10s %s%n", "run", "seed", "writes", "recon",
-                "faults", "checks while the target was down", "converge", "divergences"));
+        out.append(String.format("%-4s %-20s %7s %5s %-148s %-48s %-13s %10s %s%n", "run", "seed", "writes", "recon",
+                "faults", "checks while the target was down", "evidence", "converge", "divergences"));
         Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
         Map<TargetDownCheck.Outcome, Integer> checks = new EnumMap<>(TargetDownCheck.Outcome.class);
         long writes = 0;
@@ -75,10 +130,12 @@ final class CampaignReport {
         Duration slowest = Duration.ZERO;
         Duration total = Duration.ZERO;
         int converged = 0;
+        Evidence evidence = Evidence.NONE;
         for (Run r : runs) {
-            out.append(String.format("%-4d %-20d %7d %5d %-84s %-48s %10s %d%n", r.index, r.seed, r.writes,
-                    r.reconnects, r.faults, r.targetDownChecks, r.converge == null ? "NO" : r.converge.toMillis()
-                            + " ms", r.divergences.size()));
+            out.append(String.format("%-4d %-20d %7d %5d %-148s %-48s %-13s %10s %d%n", r.index, r.seed, r.writes,
+                    r.reconnects, r.faults, r.targetDownChecks, r.evidence, r.converge == null ? "NO"
+                            : r.converge.toMillis() + " ms", r.divergences.size()));
+            evidence = evidence.plus(r.evidence);
             r.divergences.forEach(d -> out.append("     ").append(d).append('\n'));
             r.faults.forEach((k, v) -> faults.merge(k, v, Integer::sum));
             r.targetDownChecks.forEach((k, v) -> checks.merge(k, v, Integer::sum));
@@ -94,6 +151,10 @@ final class CampaignReport {
                 faults.values().stream().mapToInt(Integer::intValue).sum(), faults));
         out.append(String.format("  checks while the target was down %s (%d resync images no prefix until rolled"
                 + " back),%n", checks, noPrefixBeforeRollback));
+        out.append(String.format("  evidence: %d bytes corrupted on the link, %d frames refused as damaged,"
+                + " %d apply failures on a full disk, %d writes refused by a full journal (lower bounds: a killed"
+                + " daemon's counts are lost),%n", evidence.corruptedBytes(), evidence.damagedFrames(),
+                evidence.applyFailures(), evidence.journalFullRefusals()));
         out.append(String.format("  converged %d/%d (mean %d ms, max %d ms), divergences %d%n", converged,
                 runs.size(), converged == 0 ? 0 : total.toMillis() / converged, slowest.toMillis(), divergences()));
         return out.toString();

@@ -129,7 +129,7 @@ class CrashPointTest {
             guest.close(); // the log is final from here
             guest.checkHealthy();
             outcome.writes = guest.log().size();
-            assertThat(pair.awaitConvergence(CONVERGE_DEADLINE)).as("converged within %s: tap %s, target %s",
+            assertThat(ConvergenceCheck.await(pair, CONVERGE_DEADLINE)).as("converged within %s: tap %s, target %s",
                     CONVERGE_DEADLINE, pair.tapStatus(), pair.targetStatus()).isTrue();
             outcome.converge = Duration.ofNanos(System.nanoTime() - stopped);
             ComparisonReport comparison = DiskComparison.compare(pair.sourceDisk(), pair.replica(),
@@ -236,7 +236,7 @@ class CrashPointTest {
             ReplicationSite fresh = new ReplicationSite(dir, DISK, TAP_WINDOW);
             fresh.tap().extraArgs("--dirty-retention", DIRTY_RETENTION_SECONDS);
             site = fresh.start();
-            assertThat(site.awaitConvergence(CONVERGE_DEADLINE)).as("a fresh pair is streaming").isTrue();
+            assertThat(ConvergenceCheck.await(site, CONVERGE_DEADLINE)).as("a fresh pair is streaming").isTrue();
         }
         return site;
     }

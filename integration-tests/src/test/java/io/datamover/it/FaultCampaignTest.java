@@ -3,8 +3,6 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.link.LinkSpec;
-import io.datamover.disk.compare.ComparisonReport;
-import io.datamover.disk.compare.DiskComparison;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,14 +15,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
- * kill -9 (and restart) the target gateway, the source gateway or the tap, or take the link between the gateways
- * down (disconnect or stall), at seeded moments for seeded lengths. While the target is down, what it left must be
- * a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults stop the pair must
- * converge, the replica equal the source and hold every acknowledged write. Divergences must be 0.
+ * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
+ * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC), or
+ * stall the link until the source journal is full, at seeded moments for seeded lengths. While the target is
+ * down, what it left must be a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults
+ * stop the pair must converge, the replica equal the source and hold every acknowledged write. Divergences must
+ * be 0. The replicas live on a tmpfs (for ENOSPC): without root to mount it the campaign is aborted, not passed.
+ *
+ * <p>{@code bin/bench campaign [--seed S] [--runs N] [--faults F]} runs a longer campaign.
  *
  * <p>Run {@code i} uses seed {@code seed + i}: {@code -Ddatamover.campaign.seed=S -Ddatamover.campaign.runs=1}
  * replays one run's schedule (the moments are seeded; the processes' own timing is not). CI runs a short
- * campaign; see docs/fault-campaign.md for a longer one.
+ * campaign; see docs/fault-campaign.md.
  */
 class FaultCampaignTest {
     private static final long DEFAULT_SEED = 20261122L;
@@ -33,6 +35,20 @@ class FaultCampaignTest {
     /** Small, so that a source gateway down for a second or two sends the tap to bitmap mode, then a resync. */
     private static final String TAP_WINDOW = "2M";
     private static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(120);
+    /**
+     * The target's replica directory is a tmpfs of this size, which the ENOSPC fault fills: room for the replica
+     * (64 MiB) and a resync's undo log (at most 64 MiB by default) besides.
+     */
+    private static final int REPLICA_TMPFS_MIB = 160;
+    /**
+     * Corruption: about one byte in this many relayed, at most a few bytes per fault; batches flow at the guest's
+     * 2 MiB/s, acks (about 30 bytes a frame) far slower.
+     */
+    private static final long CORRUPT_BATCH_EVERY_BYTES = 64 << 10;
+    private static final long CORRUPT_ACK_EVERY_BYTES = 256;
+    private static final Duration JOURNAL_FULL_DEADLINE = Duration.ofSeconds(60);
+    /** How long the ENOSPC fault waits, at most, for the target to hit the full disk. */
+    private static final Duration ENOSPC_HOLD_DEADLINE = Duration.ofSeconds(15);
 
     @TempDir
     Path base;
@@ -41,15 +57,15 @@ class FaultCampaignTest {
     void everyRunStaysAPrefixUnderFaultsAndConverges() throws Exception {
         long seed = Long.getLong("datamover.campaign.seed", DEFAULT_SEED);
         int runs = Integer.getInteger("datamover.campaign.runs", 3);
-        int faults = Integer.getInteger("datamover.campaign.faults", 5);
+        int faults = Integer.getInteger("datamover.campaign.faults", CampaignReport.Fault.values().length);
         System.out.printf("fault campaign: seed %d, %d runs of %d faults (-Ddatamover.campaign.seed=%d)%n", seed,
                 runs, faults, seed);
         CampaignReport report = new CampaignReport(seed);
         for (int i = 0; i < runs; i++) {
             CampaignReport.Run run = report.begin(i, seed + i);
             run(run, faults, Files.createDirectories(base.resolve("run-" + i)));
-            System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, converged in %s, divergences %s%n",
-                    i, run.seed, run.writes, run.faults, run.targetDownChecks,
+            System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, evidence %s, converged in %s,"
+                    + " divergences %s%n", i, run.seed, run.writes, run.faults, run.targetDownChecks, run.evidence,
                     run.converge == null ? "NO" : run.converge.toMillis() + " ms", run.divergences);
         }
         String table = report.table();
@@ -60,7 +76,9 @@ class FaultCampaignTest {
     private void run(CampaignReport.Run run, int faults, Path dir) throws Exception {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
-        try (ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW).start();
+        try (Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
+                ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, ReplicationSite.SMALL_JOURNAL)
+                        .start();
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
             guest.awaitWrites(0, 20, Duration.ofSeconds(60));
@@ -68,36 +86,25 @@ class FaultCampaignTest {
             for (int f = 0; f < faults; f++) {
                 pause(Duration.ofMillis(300 + random.nextInt(2200)));
                 CampaignReport.Fault fault = schedule.get(f);
+                run.evidence(site);
                 Duration down = Duration.ofMillis(200 + random.nextInt(2800));
-                inject(site, guest, run, fault, down, initial, dir.resolve("check-" + f));
+                inject(site, replicas, guest, run, fault, down, random, initial, dir.resolve("check-" + f));
                 run.fault(fault);
                 guest.checkHealthy();
             }
             long faultsStopped = System.nanoTime();
             guest.close(); // the log is final from here
             guest.checkHealthy();
+            run.evidence(site);
             run.writes = guest.log().size();
             run.reconnects = guest.reconnects();
-            if (!site.awaitConvergence(CONVERGE_DEADLINE)) {
+            if (!ConvergenceCheck.await(site, CONVERGE_DEADLINE)) {
                 run.divergences.add("no convergence within " + CONVERGE_DEADLINE + ": tap " + site.tapStatus()
                         + ", target " + site.targetStatus() + "\n" + site.logTails());
                 return;
             }
             run.converge = Duration.ofNanos(System.nanoTime() - faultsStopped);
-            ComparisonReport comparison = DiskComparison.compare(site.sourceDisk(), site.replica(),
-                    DiskComparison.DEFAULT_REGION_BYTES);
-            if (!comparison.equal()) {
-                run.divergences.add("the converged replica differs from the source in " + comparison.differences());
-            }
-            PrefixChecker.Result all = PrefixChecker.check(initial, site.replica(), guest.log().snapshot());
-            if (!all.complete()) {
-                run.divergences.add("the converged replica is not the image of every acknowledged write: "
-                        + all.describe());
-            }
-            PrefixChecker.Result source = PrefixChecker.check(initial, site.sourceDisk(), guest.log().snapshot());
-            if (!source.complete()) {
-                run.divergences.add("the source disk lost acknowledged writes: " + source.describe());
-            }
+            run.divergences.addAll(ConvergenceCheck.divergences(site, initial, guest.log().snapshot()));
         }
     }
 
@@ -114,8 +121,9 @@ class FaultCampaignTest {
         return schedule;
     }
 
-    private static void inject(ReplicationSite site, CampaignWorkload guest, CampaignReport.Run run,
-            CampaignReport.Fault fault, Duration down, Path initial, Path scratch) throws Exception {
+    private static void inject(ReplicationSite site, Tmpfs replicas, CampaignWorkload guest, CampaignReport.Run run,
+            CampaignReport.Fault fault, Duration down, SplittableRandom random, Path initial, Path scratch)
+            throws Exception {
         long start = System.nanoTime();
         switch (fault) {
             case KILL_TARGET -> {
@@ -142,7 +150,37 @@ class FaultCampaignTest {
                 site.linkOutage(down, LinkSpec.Outage.Kind.STALL);
                 pauseUntil(start, down);
             }
+            case CORRUPT -> {
+                LinkSpec.Direction direction = LinkSpec.Direction.values()[random.nextInt(3)];
+                int flips = 1 + random.nextInt(3);
+                long seed = random.nextLong();
+                if (direction.includesUpstream()) {
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, down,
+                            CORRUPT_BATCH_EVERY_BYTES, flips, seed));
+                }
+                if (direction.includesDownstream()) {
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, down,
+                            CORRUPT_ACK_EVERY_BYTES, flips, seed));
+                }
+                pauseUntil(start, down);
+            }
+            case ENOSPC -> {
+                double failures = applyFailures(site);
+                replicas.fill();
+                // Full until applying hit it (the guest keeps the target busy), at least for the fault's length.
+                long end = System.nanoTime() + ENOSPC_HOLD_DEADLINE.toNanos();
+                while (applyFailures(site) <= failures && System.nanoTime() < end) {
+                    Thread.sleep(50); // polling a metric with a deadline
+                }
+                pauseUntil(start, down);
+                replicas.free();
+            }
+            case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
         }
+    }
+
+    private static double applyFailures(ReplicationSite site) throws InterruptedException {
+        return AdminMetrics.sum(site.targetAdmin(), "datamover_target_apply_failures_total");
     }
 
     /** The guest keeps writing meanwhile: this only spaces the faults out. */

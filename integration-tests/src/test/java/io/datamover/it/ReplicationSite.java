@@ -17,6 +17,12 @@ import java.util.List;
 final class ReplicationSite implements AutoCloseable {
     static final String EXPORT = "vm";
     static final int CG = 1;
+    /**
+     * A source journal a guest of 2 MiB/s fills in some seconds of link stall. Not much smaller: a resync keeps up
+     * to 8 MiB unacknowledged, so a journal under about that refuses every resync in turn.
+     */
+    static final List<String> SMALL_JOURNAL = List.of("--journal-max", "16M");
+    private static final long JOURNAL_FULL_POLL_MS = 100;
 
     private final Path base;
     private final Path sourceDisk;
@@ -32,15 +38,24 @@ final class ReplicationSite implements AutoCloseable {
     private final LinkProxy link;
 
     ReplicationSite(Path base, long diskBytes, String tapWindow) throws IOException, InterruptedException {
+        this(base, diskBytes, tapWindow, List.of());
+    }
+
+    /** @param sourceOptions more options of the source gateway, e.g. {@code --journal-max 4M} */
+    ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions)
+            throws IOException, InterruptedException {
         this.base = base;
         this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
                 replicaDir().toString(), "--admin", targetAdmin);
-        this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway", "--listen",
+        List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", sourceAdmin);
+                base.resolve("source-data").toString(), "--admin", sourceAdmin));
+        sourceArgs.addAll(sourceOptions);
+        this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
+                sourceArgs.toArray(String[]::new));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
@@ -115,6 +130,49 @@ final class ReplicationSite implements AutoCloseable {
         link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
     }
 
+    /**
+     * Stalls the link between the gateways until the source journal refuses the tap (JOURNAL_FULL: the tap goes
+     * to bitmap mode), then ends the stall; fails after {@code deadline}. Needs a small journal
+     * ({@link #SMALL_JOURNAL}).
+     */
+    void stallLinkUntilJournalFull(Duration deadline) throws InterruptedException {
+        double before = AdminMetrics.sum(sourceAdmin, "datamover_journal_full_refusals_total");
+        link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, deadline, LinkSpec.Outage.Kind.STALL)));
+        long end = System.nanoTime() + deadline.toNanos();
+        try {
+            while (AdminMetrics.sum(sourceAdmin, "datamover_journal_full_refusals_total") <= before) {
+                if (System.nanoTime() > end) {
+                    throw new AssertionError("the source journal did not fill in " + deadline + " of link stall");
+                }
+                Thread.sleep(JOURNAL_FULL_POLL_MS); // polling a metric with a deadline
+            }
+        } finally {
+            link.endOutage();
+        }
+    }
+
+    /** Damages bytes between the gateways from now on, as {@code corruption} says. */
+    void corruptLink(LinkSpec.Corruption corruption) {
+        link.corrupt(corruption);
+    }
+
+    /** The link between the gateways (its counters). */
+    LinkProxy link() {
+        return link;
+    }
+
+    String targetAdmin() {
+        return targetAdmin;
+    }
+
+    String sourceAdmin() {
+        return sourceAdmin;
+    }
+
+    String tapAdmin() {
+        return tapAdmin;
+    }
+
     AdminStatus tapStatus() throws InterruptedException {
         return AdminStatus.fetch(tapAdmin);
     }
@@ -126,25 +184,6 @@ final class ReplicationSite implements AutoCloseable {
 
     AdminStatus targetStatus() throws InterruptedException {
         return AdminStatus.fetch(targetAdmin);
-    }
-
-    /**
-     * Waits until the pair has converged: the target has applied the tap's last seq, its replica UP_TO_DATE, the tap
-     * STREAMING. False when {@code deadline} passes first.
-     */
-    boolean awaitConvergence(Duration deadline) throws InterruptedException {
-        long end = System.nanoTime() + deadline.toNanos();
-        while (System.nanoTime() < end) {
-            AdminStatus tap = tapStatus();
-            AdminStatus target = targetStatus();
-            if (tap != null && target != null && tap.state().equals("STREAMING")
-                    && target.state().equals("UP_TO_DATE") && target.appliedSeq() != null
-                    && target.appliedSeq() == tap.lastSeq()) {
-                return true;
-            }
-            Thread.sleep(100); // polling the admin ports with a deadline
-        }
-        return false;
     }
 
     /** The last lines of each daemon's log, for a failure message. */

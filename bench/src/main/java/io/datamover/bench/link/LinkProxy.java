@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * An emulated WAN link as a TCP proxy on loopback: connections accepted at {@link #address()} are forwarded to
  * {@code upstream}, each direction through Netty's {@link GlobalTrafficShapingHandler} (the bandwidth, shared by
  * all connections like one link) and a {@link Relay} (the latency). {@link #scheduleOutages} takes the link down
- * at given times. One event loop thread, named {@code link-proxy}, runs all of it.
+ * at given times; {@link #corrupt} damages bytes in flight. One event loop thread, named {@code link-proxy}, runs
+ * all of it.
  */
 public final class LinkProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkProxy.class);
@@ -43,11 +44,16 @@ public final class LinkProxy implements AutoCloseable {
     private final GlobalTrafficShapingHandler towardDownstream;
     private final AtomicLong upstreamBytes = new AtomicLong();
     private final AtomicLong downstreamBytes = new AtomicLong();
+    /** Relays toward upstream run their bytes through the first, relays toward the clients through the second. */
+    private final ByteCorrupter upstreamCorrupter = new ByteCorrupter();
+    private final ByteCorrupter downstreamCorrupter = new ByteCorrupter();
     /** Both relays of every open connection; event loop only. */
     private final Set<Relay> relays = new HashSet<>();
     private final Set<Channel> channels = new HashSet<>();
     /** The outage under way, or null; written on the event loop only. */
     private volatile LinkSpec.Outage.Kind down;
+    /** Which outage is under way (its end must not end a later one); event loop only. */
+    private LinkSpec.Outage current;
     private final Channel server;
 
     private LinkProxy(InetSocketAddress upstream, LinkSpec spec) throws InterruptedException {
@@ -114,6 +120,29 @@ public final class LinkProxy implements AutoCloseable {
         }
     }
 
+    /** Starts damaging bytes in flight as {@code corruption} says, from now on (replacing one under way). */
+    public void corrupt(LinkSpec.Corruption corruption) {
+        loop.submit(() -> {
+            LOG.info("link: {}", corruption.describe());
+            if (corruption.direction().includesUpstream()) {
+                upstreamCorrupter.start(corruption);
+            }
+            if (corruption.direction().includesDownstream()) {
+                downstreamCorrupter.start(corruption.withSeed(corruption.seed() + 1));
+            }
+        }).syncUninterruptibly();
+    }
+
+    /** Bytes flipped so far toward upstream (client to server). */
+    public long upstreamBytesCorrupted() {
+        return loop.submit(upstreamCorrupter::flipped).syncUninterruptibly().getNow();
+    }
+
+    /** Bytes flipped so far toward the clients. */
+    public long downstreamBytesCorrupted() {
+        return loop.submit(downstreamCorrupter::flipped).syncUninterruptibly().getNow();
+    }
+
     private GlobalTrafficShapingHandler shaper() {
         GlobalTrafficShapingHandler shaper = new GlobalTrafficShapingHandler(loop.next(), spec.bytesPerSecond(), 0,
                 SHAPER_CHECK_MS);
@@ -127,7 +156,7 @@ public final class LinkProxy implements AutoCloseable {
             return;
         }
         long latency = spec.oneWayLatency().toNanos();
-        Relay up = new Relay(client, latency, upstreamBytes);
+        Relay up = new Relay(client, latency, upstreamBytes, upstreamCorrupter);
         client.pipeline().addLast(towardDownstream, up);
         ChannelFuture connect = new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -135,7 +164,7 @@ public final class LinkProxy implements AutoCloseable {
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(upstream);
         Channel server = connect.channel();
-        Relay downRelay = new Relay(server, latency, downstreamBytes);
+        Relay downRelay = new Relay(server, latency, downstreamBytes, downstreamCorrupter);
         server.pipeline().addLast(towardUpstream, downRelay);
         connect.addListener(done -> {
             if (!done.isSuccess() || !client.isActive()) {
@@ -164,17 +193,32 @@ public final class LinkProxy implements AutoCloseable {
     private void begin(LinkSpec.Outage outage) {
         LOG.info("link: {} outage for {} ms", outage.kind(), outage.length().toMillis());
         down = outage.kind();
+        current = outage;
         if (outage.kind() == LinkSpec.Outage.Kind.DISCONNECT) {
             List.copyOf(channels).forEach(Channel::close);
         } else {
             relays.forEach(r -> r.stall(true));
         }
-        loop.schedule(this::end, outage.length().toNanos(), TimeUnit.NANOSECONDS);
+        loop.schedule(() -> {
+            if (current == outage) {
+                end();
+            }
+        }, outage.length().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Ends the outage under way now, before its length is up (a fault held until something happened). */
+    public void endOutage() {
+        loop.submit(() -> {
+            if (current != null) {
+                end();
+            }
+        }).syncUninterruptibly();
     }
 
     private void end() {
         LOG.info("link: up again");
         down = null;
+        current = null;
         List.copyOf(relays).forEach(r -> r.stall(false));
     }
 

@@ -80,4 +80,42 @@ public record LinkSpec(long bitsPerSecond, Duration oneWayLatency, List<Outage> 
                     kind.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
+
+    /** Which way a fault acts: toward the upstream server (UPSTREAM), toward the clients (DOWNSTREAM), or both. */
+    public enum Direction {
+        UPSTREAM, DOWNSTREAM, BOTH;
+
+        public boolean includesUpstream() {
+            return this != DOWNSTREAM;
+        }
+
+        public boolean includesDownstream() {
+            return this != UPSTREAM;
+        }
+    }
+
+    /**
+     * Bytes damaged above TCP from now on for {@code length}: about one byte in every {@code everyBytes} relayed in
+     * {@code direction} is XORed with a non-zero value, at seeded positions, at most {@code maxFlips} bytes (per
+     * direction). Connections stay up; only the receivers' checksums can tell.
+     */
+    public record Corruption(Direction direction, Duration length, long everyBytes, long maxFlips, long seed) {
+        public Corruption {
+            Objects.requireNonNull(direction, "direction");
+            if (length.isNegative() || length.isZero() || everyBytes < 1 || maxFlips < 1) {
+                throw new IllegalArgumentException("bad corruption: for " + length + ", one byte in " + everyBytes
+                        + ", at most " + maxFlips);
+            }
+        }
+
+        Corruption withSeed(long other) {
+            return new Corruption(direction, length, everyBytes, maxFlips, other);
+        }
+
+        public String describe() {
+            return String.format(java.util.Locale.ROOT, "corrupt %s for %.1f s, 1 byte in %d, at most %d (seed %d)",
+                    direction.name().toLowerCase(java.util.Locale.ROOT), length.toMillis() / 1e3, everyBytes,
+                    maxFlips, seed);
+        }
+    }
 }

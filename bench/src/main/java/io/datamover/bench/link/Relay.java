@@ -24,6 +24,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
     private final Channel from;
     private final long latencyNanos;
     private final AtomicLong forwarded;
+    private final ByteCorrupter corrupter;
     private final ArrayDeque<Delayed> line = new ArrayDeque<>();
     private Channel to;
     private Relay reverse;
@@ -31,10 +32,11 @@ final class Relay extends ChannelInboundHandlerAdapter {
     private boolean stalled;
     private ScheduledFuture<?> drainTask;
 
-    Relay(Channel from, long latencyNanos, AtomicLong forwarded) {
+    Relay(Channel from, long latencyNanos, AtomicLong forwarded, ByteCorrupter corrupter) {
         this.from = from;
         this.latencyNanos = latencyNanos;
         this.forwarded = forwarded;
+        this.corrupter = corrupter;
     }
 
     /** Joins the two directions of a connection; each writes to the other's channel. */
@@ -51,6 +53,7 @@ final class Relay extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        corrupter.apply(bytes);
         line.addLast(new Delayed(System.nanoTime() + latencyNanos, bytes));
         delayedBytes += bytes.readableBytes();
         drain();

@@ -74,23 +74,13 @@ class LinkProxyTest {
         link = LinkProxy.start(peer(), new LinkSpec(4_000_000, Duration.ofMillis(2), List.of()));
         byte[] sent = new byte[1_000_000];
         new Random(7).nextBytes(sent);
-        try (Socket s = connect()) {
-            long start = System.nanoTime();
-            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-                try {
-                    s.getOutputStream().write(sent);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            byte[] back = s.getInputStream().readNBytes(sent.length);
-            double seconds = (System.nanoTime() - start) / 1e9;
-            writer.get(5, TimeUnit.SECONDS);
-            assertThat(back).isEqualTo(sent);
-            assertThat(sent.length / seconds).as("bytes per second through the link").isLessThan(500_000 * 1.25);
-            assertThat(link.upstreamBytes()).isEqualTo(sent.length);
-            assertThat(link.downstreamBytes()).isEqualTo(sent.length);
-        }
+        long start = System.nanoTime();
+        byte[] back = echo(sent);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(back).isEqualTo(sent);
+        assertThat(sent.length / seconds).as("bytes per second through the link").isLessThan(500_000 * 1.25);
+        assertThat(link.upstreamBytes()).isEqualTo(sent.length);
+        assertThat(link.downstreamBytes()).isEqualTo(sent.length);
     }
 
     @Test
@@ -98,8 +88,7 @@ class LinkProxyTest {
         link = LinkProxy.start(peer(), LinkSpec.unlimited());
         try (Socket before = connect()) {
             roundTrip(before);
-            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(800),
-                    LinkSpec.Outage.Kind.DISCONNECT)));
+            outageNow(Duration.ofMillis(800), LinkSpec.Outage.Kind.DISCONNECT);
             assertThat(before.getInputStream().read()).as("the open connection is closed").isEqualTo(-1);
             try (Socket during = connect()) {
                 assertThatThrownBy(() -> {
@@ -122,8 +111,7 @@ class LinkProxyTest {
         try (Socket s = connect()) {
             roundTrip(s);
             long start = System.nanoTime();
-            link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, Duration.ofMillis(700),
-                    LinkSpec.Outage.Kind.STALL)));
+            outageNow(Duration.ofMillis(700), LinkSpec.Outage.Kind.STALL);
             await().atMost(Duration.ofSeconds(1)).until(link::isDown);
             s.getOutputStream().write(new byte[] {1, 2, 3});
             InputStream in = s.getInputStream();
@@ -131,6 +119,83 @@ class LinkProxyTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
             roundTrip(s);
         }
+    }
+
+    @Test
+    void anOutageEndedEarlyLetsBytesThroughAtOnce() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        try (Socket s = connect()) {
+            roundTrip(s);
+            outageNow(Duration.ofSeconds(60), LinkSpec.Outage.Kind.STALL);
+            await().atMost(Duration.ofSeconds(1)).until(link::isDown);
+            s.getOutputStream().write(9);
+            link.endOutage();
+            assertThat(link.isDown()).isFalse();
+            assertThat(s.getInputStream().read()).as("well before the 60 s stall's end").isEqualTo(9);
+        }
+    }
+
+    @Test
+    void aCorruptionFlipsSeededBytesInOneDirectionUpToItsBound() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        byte[] sent = new byte[200_000];
+        new Random(3).nextBytes(sent);
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 10_000, 4, 99));
+        List<Integer> first = damagedOffsets(sent, echo(sent));
+        assertThat(first).as("offsets flipped on the way up").hasSize(4);
+        assertThat(link.upstreamBytesCorrupted()).isEqualTo(4);
+        assertThat(link.downstreamBytesCorrupted()).isZero();
+        assertThat(echo(sent)).as("the bound is spent: intact again").isEqualTo(sent);
+
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 10_000, 4, 99));
+        assertThat(damagedOffsets(sent, echo(sent))).as("the same seed damages the same offsets").isEqualTo(first);
+    }
+
+    @Test
+    void aCorruptionTowardTheClientsEndsWithItsLength() throws Exception {
+        link = LinkProxy.start(peer(), LinkSpec.unlimited());
+        byte[] sent = new byte[100_000];
+        new Random(4).nextBytes(sent);
+        link.corrupt(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, Duration.ofMillis(300), 1_000, 1_000_000,
+                5));
+        assertThat(damagedOffsets(sent, echo(sent))).isNotEmpty();
+        assertThat(link.upstreamBytesCorrupted()).isZero();
+        assertThat(link.downstreamBytesCorrupted()).isPositive();
+        await().atMost(Duration.ofSeconds(5)).until(() -> java.util.Arrays.equals(echo(sent), sent));
+        long flipped = link.downstreamBytesCorrupted();
+        assertThat(echo(sent)).as("after the corruption's length").isEqualTo(sent);
+        assertThat(link.downstreamBytesCorrupted()).isEqualTo(flipped);
+    }
+
+    /** Sends {@code sent} through the link to the echo peer on a new connection; what comes back. */
+    private byte[] echo(byte[] sent) throws Exception {
+        try (Socket s = connect()) {
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+                try {
+                    s.getOutputStream().write(sent);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            byte[] back = s.getInputStream().readNBytes(sent.length);
+            writer.get(5, TimeUnit.SECONDS);
+            return back;
+        }
+    }
+
+    private static List<Integer> damagedOffsets(byte[] sent, byte[] back) {
+        assertThat(back).hasSameSizeAs(sent);
+        List<Integer> offsets = new java.util.ArrayList<>();
+        for (int i = 0; i < sent.length; i++) {
+            if (sent[i] != back[i]) {
+                offsets.add(i);
+            }
+        }
+        return offsets;
+    }
+
+    private void outageNow(Duration length, LinkSpec.Outage.Kind kind) {
+        link.scheduleOutages(List.of(new LinkSpec.Outage(Duration.ZERO, length, kind)));
     }
 
     private InetSocketAddress peer() {

@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * contiguous from the applied seq on, recovered ones first), applies each whole, then has the group acknowledge
  * APPLIED and deletes it from the spool. Re-applying after a crash is idempotent ({@link Applier}).
  *
- * <p>A batch the applier refuses, or a storage failure, stops this loop for good with the reason kept for status:
- * the replicas stay at the last applied batch, and nothing retries in a loop. An operator restarts the gateway
- * once the cause is dealt with.
+ * <p>A batch the applier refuses stops this loop for good with the reason kept for status: the replicas stay at
+ * the last applied batch, and nothing retries in a loop; an operator restarts the gateway once the cause is dealt
+ * with. A storage failure (a full disk, an I/O error) stops it too, but the group reopens its replica set and
+ * replays the spool on its own, with a backoff ({@link TargetGateway}): the batch may be partly written, so its
+ * disks are reported INCONSISTENT until then.
  */
 final class ApplyLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ApplyLoop.class);
@@ -44,9 +46,13 @@ final class ApplyLoop implements Runnable {
     private volatile Map<Integer, ReplicaState> states;
     private volatile long consistentSeq;
     private volatile boolean resyncProtected;
+    /** A storage failure stopped a batch part way: the replicas may hold part of it until it is replayed. */
+    private volatile boolean torn;
 
+    /** @param torn a storage failure stopped the group's last opening part way through a batch */
     ApplyLoop(ConsistencyGroupTarget group, ReplicaSet replicas, Applier applier, BatchSpool spool,
-            TargetGatewayConfig config, ByteBufAllocator alloc, Clock clock) {
+            TargetGatewayConfig config, ByteBufAllocator alloc, Clock clock, boolean torn) {
+        this.torn = torn;
         this.group = group;
         this.replicas = replicas;
         this.applier = applier;
@@ -67,7 +73,8 @@ final class ApplyLoop implements Runnable {
 
     /** Applied seq of the last consistent image the replicas can give back, -1 when none. */
     long consistentSeq() {
-        return consistentSeq;
+        // Torn outside a resync: the replicas hold part of a batch, no image to give back until it is replayed.
+        return torn && !resyncProtected ? -1 : consistentSeq;
     }
 
     boolean resyncProtected() {
@@ -83,8 +90,15 @@ final class ApplyLoop implements Runnable {
         return appliedSeq;
     }
 
+    /** Each disk's state; UP_TO_DATE ones show INCONSISTENT while a batch is torn by a storage failure. */
     Map<Integer, ReplicaState> states() {
-        return states;
+        Map<Integer, ReplicaState> now = states;
+        if (!torn) {
+            return now;
+        }
+        Map<Integer, ReplicaState> shown = new java.util.LinkedHashMap<>(now);
+        shown.replaceAll((id, state) -> state == ReplicaState.UP_TO_DATE ? ReplicaState.INCONSISTENT : state);
+        return shown;
     }
 
     @Override
@@ -97,15 +111,17 @@ final class ApplyLoop implements Runnable {
                 }
             }
         } catch (ApplyException e) {
-            stop(new ProtocolException(e.reason().errorCode(), "the replica refused a batch: " + e.getMessage()), e);
+            stop(new ProtocolException(e.reason().errorCode(), "the replica refused a batch: " + e.getMessage()), e,
+                    false);
         } catch (ProtocolException e) {
-            stop(new ProtocolException(e.code(), "a spooled batch is unreadable: " + e.getMessage()), e);
+            stop(new ProtocolException(e.code(), "a spooled batch is unreadable: " + e.getMessage()), e, false);
         } catch (IOException e) {
-            stop(new ProtocolException(ErrorCode.STORAGE_FAILURE, "replica or spool storage failed: " + e), e);
+            torn = true;
+            stop(new ProtocolException(ErrorCode.STORAGE_FAILURE, "replica or spool storage failed: " + e), e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            stop(new ProtocolException(ErrorCode.INTERNAL, "the applier failed: " + e), e);
+            stop(new ProtocolException(ErrorCode.INTERNAL, "the applier failed: " + e), e, false);
         } finally {
             stopped.countDown();
         }
@@ -118,17 +134,26 @@ final class ApplyLoop implements Runnable {
         } finally {
             batch.release();
         }
+        torn = false;
         publish();
         group.applied(entry, clock.monotonicTime());
         spool.removeOldest(entry);
         group.unspooled(entry);
     }
 
-    private void stop(ProtocolException failure, Exception cause) {
+    /** @param storage a storage failure: the group retries on its own; else it waits for an operator */
+    private void stop(ProtocolException failure, Exception cause, boolean storage) {
         publish(); // a refused batch may have begun keeping the consistent image
-        LOG.error("cg {}: applying stopped at applied seq {}; the replicas stay at that batch until an operator "
-                + "acts: {}", Integer.toUnsignedString(group.cgId()), appliedSeq, failure.getMessage(), cause);
-        group.applyStopped(failure);
+        if (storage) {
+            // No stack trace: ENOSPC or EIO says it all, and it may come back at every retry.
+            LOG.error("cg {}: applying stopped at applied seq {} on a storage failure; the replicas may hold part of "
+                    + "the next batch until it is replayed (retried on its own): {}",
+                    Integer.toUnsignedString(group.cgId()), appliedSeq, failure.getMessage());
+        } else {
+            LOG.error("cg {}: applying stopped at applied seq {}; the replicas stay at that batch until an operator "
+                    + "acts: {}", Integer.toUnsignedString(group.cgId()), appliedSeq, failure.getMessage(), cause);
+        }
+        group.applyStopped(failure, storage);
     }
 
     /** Asks the loop to end after the batch it is applying, if any. */

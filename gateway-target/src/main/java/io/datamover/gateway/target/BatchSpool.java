@@ -143,6 +143,14 @@ final class BatchSpool {
             }
             ch.force(false);
             size = ch.size();
+        } catch (IOException e) {
+            // A full disk (ENOSPC) is retried when the source sends the batch again: free what this try took.
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         } finally {
             head.release();
         }

@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The <b>applier</b> ({@link ApplyLoop}, one thread) owns the replica set. Sessions only move bytes on the
  * event loop; neither thread ever runs there.
+ *
+ * <p>When a storage failure stops the applier, the group tells its {@link StorageFailures} listener, which closes
+ * it and opens the group again (a fresh replica set and applier, replaying the spool) after a backoff.
  */
 final class ConsistencyGroupTarget {
     private static final Logger LOG = LoggerFactory.getLogger(ConsistencyGroupTarget.class);
@@ -56,6 +59,10 @@ final class ConsistencyGroupTarget {
     private final ExecutorService writer;
     private final ApplyLoop applyLoop;
     private final Map<Integer, DiskInfo> disks = new LinkedHashMap<>();
+    private final ReplicaSetConfig replicaConfig;
+    private final StorageFailures storageFailures;
+    private final long appliedSeqAtOpen;
+    private boolean closed;
 
     /** Written by the spool writer only; read by the applier for APPLIED acks and by status. */
     private volatile SourceSession attached;
@@ -63,11 +70,23 @@ final class ConsistencyGroupTarget {
     private volatile long heldSeq;
     /** Set once by the applier when it stops on a refused batch or a storage failure. */
     private volatile ProtocolException applyFailure;
+    /** The failure is a storage failure, retried by reopening the group. */
+    private volatile boolean retrying;
     private volatile boolean closing;
 
-    private ConsistencyGroupTarget(int cgId, ReplicaSet replicas, BatchSpool spool, TargetGatewayConfig config,
-            TargetMetrics metrics, ByteBufAllocator alloc) {
-        this.cgId = cgId;
+    /** Told when a group's applying stopped on a storage failure (a full disk, an I/O error); any thread. */
+    @FunctionalInterface
+    interface StorageFailures {
+        void stopped(ConsistencyGroupTarget group);
+    }
+
+    private ConsistencyGroupTarget(ReplicaSetConfig replicaConfig, ReplicaSet replicas, BatchSpool spool,
+            TargetGatewayConfig config, TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures,
+            boolean torn) {
+        this.cgId = replicaConfig.cgId();
+        this.replicaConfig = replicaConfig;
+        this.storageFailures = storageFailures;
+        this.appliedSeqAtOpen = replicas.appliedSeq();
         this.replicas = replicas;
         this.spool = spool;
         this.config = config;
@@ -85,7 +104,7 @@ final class ConsistencyGroupTarget {
                 ? new Applier(replicas, metrics.registry(), config.undoMaxBytes().getAsLong())
                 : new Applier(replicas, metrics.registry());
         this.applyLoop = new ApplyLoop(this, replicas, applier, spool, config, alloc,
-                metrics.registry().config().clock());
+                metrics.registry().config().clock(), torn);
         this.meters = metrics.group(cgId, this);
         Thread.ofPlatform().name(name + "-apply").start(applyLoop);
     }
@@ -95,14 +114,25 @@ final class ConsistencyGroupTarget {
      * spool holds. Disk I/O: never call on an event loop.
      */
     static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
-            TargetMetrics metrics, ByteBufAllocator alloc) throws IOException {
+            TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures) throws IOException {
+        return open(replicaConfig, config, metrics, alloc, storageFailures, false);
+    }
+
+    /**
+     * As {@link #open(ReplicaSetConfig, TargetGatewayConfig, TargetMetrics, ByteBufAllocator, StorageFailures)};
+     * {@code torn}: reopening after a storage failure, the replicas may hold part of the first spooled batch, so
+     * they are reported INCONSISTENT until it is applied again.
+     */
+    static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
+            TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn)
+            throws IOException {
         String dirName = directoryName(replicaConfig.cgId());
         ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
         try {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
                     replicas.appliedSeq(), metrics.registry().config().clock().monotonicTime());
-            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig.cgId(), replicas, spool, config,
-                    metrics, alloc);
+            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig, replicas, spool, config,
+                    metrics, alloc, storageFailures, torn && spool.batches() > 0);
             LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}, consistent image at seq {}{}), {} "
                     + "spooled batches to apply", Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(),
                     replicas.pairId(), replicas.appliedSeq(), replicas.states(),
@@ -126,6 +156,16 @@ final class ConsistencyGroupTarget {
 
     int cgId() {
         return cgId;
+    }
+
+    /** What the group was opened with: what opens it again. */
+    ReplicaSetConfig replicaConfig() {
+        return replicaConfig;
+    }
+
+    /** True once this opening of the group applied a batch. */
+    boolean appliedSinceOpen() {
+        return applyLoop.appliedSeq() > appliedSeqAtOpen;
     }
 
     SpoolBudget budget() {
@@ -293,29 +333,41 @@ final class ConsistencyGroupTarget {
         }
     }
 
-    /** Called by the applier when it stops for good: the source is told, and later sessions are refused. */
-    void applyStopped(ProtocolException failure) {
+    /**
+     * Called by the applier when it stops: the source is told, and later sessions are refused; a storage failure
+     * ({@code storage}) is retried by the listener, anything else waits for an operator.
+     */
+    void applyStopped(ProtocolException failure, boolean storage) {
         meters.applyFailures.increment();
+        retrying = storage;
         applyFailure = failure;
         SourceSession session = attached;
         if (session != null) {
             session.fail(failure);
         }
+        if (storage) {
+            storageFailures.stopped(this);
+        }
     }
 
     private void requireServing() throws ProtocolException {
-        if (closing) {
-            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
-        }
         ProtocolException failure = applyFailure;
         if (failure != null) {
             throw new ProtocolException(failure.code(), "consistency group " + Integer.toUnsignedString(cgId)
-                    + " stopped applying and needs an operator: " + failure.getMessage());
+                    + (retrying ? " stopped applying on a storage failure and retries on its own: "
+                            : " stopped applying and needs an operator: ") + failure.getMessage());
+        }
+        if (closing) {
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
         }
     }
 
-    /** Stops receiving, lets the applier finish the batch it is applying, closes the replicas. */
-    void close() throws IOException, InterruptedException {
+    /** Stops receiving, lets the applier finish the batch it is applying, closes the replicas. Idempotent. */
+    synchronized void close() throws IOException, InterruptedException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         closing = true;
         meters.close();
         writer.shutdown();

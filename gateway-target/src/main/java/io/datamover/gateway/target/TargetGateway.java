@@ -40,6 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +54,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: the Netty event loop only moves frames; one opener thread creates replica sets (disk I/O); each
  * group has a spool writer and an applier thread ({@link ConsistencyGroupTarget}).
+ *
+ * <p>A group whose applying stopped on a storage failure (a full disk: ENOSPC; an I/O error) is closed and opened
+ * again on the opener thread after a backoff (1 s, doubling up to 30 s; back to 1 s once a reopening applied a
+ * batch), as an operator's restart would: a fresh replica set replays the spool from the recorded applied seq. So
+ * the group resumes on its own once space is freed; meanwhile its status keeps the error and its source is
+ * refused with it.
  */
 public final class TargetGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TargetGateway.class);
+    private static final long STORAGE_RETRY_FIRST_MS = 1_000;
+    private static final long STORAGE_RETRY_MAX_MS = 30_000;
 
     private final TargetGatewayConfig config;
     private final TargetMetrics metrics;
@@ -63,6 +72,11 @@ public final class TargetGateway implements AutoCloseable {
     private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
     /** Opens replica sets for new groups, one at a time, off the event loop. */
     private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> new Thread(r, "target-opener"));
+    /** Times the reopening of groups stopped by a storage failure; the reopening itself runs on the opener. */
+    private final ScheduledExecutorService storageRetries = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("target-storage-retry").daemon(true).unstarted(r));
+    /** Reopenings in a row, by cg, that applied nothing yet: the backoff's exponent. */
+    private final Map<Integer, Integer> storageRetryAttempts = new ConcurrentHashMap<>();
     private final EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(0,
             new DefaultThreadFactory("target-gateway-io"), NioIoHandler.newFactory());
     private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -118,7 +132,7 @@ public final class TargetGateway implements AutoCloseable {
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
                         new ReplicaSetConfig(m.pairId(), m.cgId(), m.disks(), config.provisioning()), config, metrics,
-                        alloc));
+                        alloc, this::storageFailed));
             } catch (IOException | RuntimeException e) {
                 // One damaged group must not keep the others from replicating; its source is refused on connect.
                 LOG.error("cannot reopen the consistency group in {}: {}", dir, e.getMessage());
@@ -176,7 +190,8 @@ public final class TargetGateway implements AutoCloseable {
             return existing;
         }
         try {
-            ConsistencyGroupTarget opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc);
+            ConsistencyGroupTarget opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc,
+                    this::storageFailed);
             groups.put(asked.cgId(), opened);
             return opened;
         } catch (ReplicaSetException e) {
@@ -187,6 +202,41 @@ public final class TargetGateway implements AutoCloseable {
             LOG.error("cannot open consistency group {}: {}", Integer.toUnsignedString(asked.cgId()), e.toString());
             throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "target cannot open consistency group "
                     + Integer.toUnsignedString(asked.cgId()) + ": " + e.getMessage());
+        }
+    }
+
+    /** A group's applying stopped on a storage failure (any thread): reopen it after the backoff. */
+    private void storageFailed(ConsistencyGroupTarget failed) {
+        int cg = failed.cgId();
+        int attempt = failed.appliedSinceOpen() ? 0 : storageRetryAttempts.getOrDefault(cg, 0);
+        storageRetryAttempts.put(cg, attempt + 1);
+        long delayMs = Math.min(STORAGE_RETRY_MAX_MS, STORAGE_RETRY_FIRST_MS << Math.min(attempt, 16));
+        LOG.warn("cg {}: storage failure; reopening the replica set to retry in {} ms (retry {})",
+                Integer.toUnsignedString(cg), delayMs, attempt + 1);
+        try {
+            storageRetries.schedule(() -> opener.execute(() -> reopen(failed)), delayMs, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // stopping: the next start replays the spool
+        }
+    }
+
+    /** Runs on the opener thread: closes a group stopped by a storage failure and opens it again. */
+    private void reopen(ConsistencyGroupTarget failed) {
+        int cg = failed.cgId();
+        if (groups.get(cg) != failed) {
+            return;
+        }
+        try {
+            failed.close();
+            groups.put(cg, ConsistencyGroupTarget.open(failed.replicaConfig(), config, metrics, alloc,
+                    this::storageFailed, true));
+            LOG.info("cg {}: replica set reopened after a storage failure", Integer.toUnsignedString(cg));
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cg {}: cannot reopen the replica set after a storage failure: {}",
+                    Integer.toUnsignedString(cg), e.toString());
+            storageFailed(failed); // still in the map, closed, refusing sources with its failure
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -227,6 +277,7 @@ public final class TargetGateway implements AutoCloseable {
         sessions.writeAndFlush(ErrorFrame.of(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping"))
                 .awaitUninterruptibly(2, TimeUnit.SECONDS);
         sessions.close().awaitUninterruptibly();
+        storageRetries.shutdownNow();
         opener.shutdown();
         opener.awaitTermination(30, TimeUnit.SECONDS);
         for (ConsistencyGroupTarget group : groups.values()) {

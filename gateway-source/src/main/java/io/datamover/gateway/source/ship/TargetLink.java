@@ -33,9 +33,13 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
         FrameEncoder encoder = new FrameEncoder();
         this.client = new ReconnectingClient("cg " + hello.cgId() + ": target " + config.target(),
                 "shipper-link-" + hello.cgId(), config.targetHost(), config.targetPort(), config.link(),
+                // The idle handler after the decoder: the target is taken for dead after the read timeout without a
+                // whole frame, not without a byte. A length field damaged on the wire (within the bound) would
+                // otherwise swallow the target's acks and heartbeats into one endless frame, both ends still busy.
+                // Everything the target sends is small, so a whole frame is never slow to arrive.
                 pipeline -> pipeline.addLast(
-                        config.link().newIdleStateHandler(),
                         new FrameDecoder(INBOUND_LIMITS),
+                        config.link().newIdleStateHandler(),
                         encoder,
                         new TargetSessionHandler(hello, config, events, metrics, clock)),
                 this);

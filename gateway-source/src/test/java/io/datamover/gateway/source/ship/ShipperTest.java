@@ -288,6 +288,22 @@ class ShipperTest {
     }
 
     @Test
+    void aTargetWhoseFrameHeaderIsDamagedInsideTheBoundIsTakenForDeadAfterTheReadTimeout() throws Exception {
+        startShipper(config().liveness(50, 1_000).build());
+        appendAndSync(distinctBlocks(1, 10));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10);
+        int hellos = target.helloNanos().size();
+        // The next ack's length field damaged: the heartbeats the target keeps answering read as its payload,
+        // bytes keep arriving but no whole frame does. The shipper must take the target for dead, not wait.
+        target.damageNextAck();
+        appendAndSync(distinctBlocks(11, 20));
+        await().atMost(Duration.ofSeconds(5)).until(() -> target.helloNanos().size() > hellos);
+        appendAndSync(distinctBlocks(21, 30));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 30);
+        assertHoldsDistinctBlocks(30);
+    }
+
+    @Test
     void aTargetThatLostAcknowledgedBatchesIsToldOfTheGapInsteadOfBeingFedOne() throws Exception {
         startShipper(config().reconnect(50, 400, 0).build());
         appendAndSync(distinctBlocks(1, 300));

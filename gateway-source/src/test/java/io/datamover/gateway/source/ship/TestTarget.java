@@ -65,6 +65,7 @@ final class TestTarget implements AutoCloseable {
     private final List<ErrorFrame> errorsReceived = new CopyOnWriteArrayList<>();
     private final AtomicInteger heartbeats = new AtomicInteger();
     private volatile boolean refuseWrongPair;
+    private volatile boolean damageNextAck;
     private volatile long ackLimitSeq = Long.MAX_VALUE;
     private volatile long heldSeq;
     private volatile long ackedSeq;
@@ -84,6 +85,14 @@ final class TestTarget implements AutoCloseable {
     /** Answer every HELLO with ERROR(WRONG_PAIR). */
     void refuseWrongPair(boolean refuse) {
         refuseWrongPair = refuse;
+    }
+
+    /**
+     * Sends the next ack as a header whose length field was damaged on the wire (60000 bytes, inside the bound):
+     * the bytes after it, heartbeats and acks, read as that frame's payload until it is whole.
+     */
+    void damageNextAck() {
+        damageNextAck = true;
     }
 
     /** Hold batches past this seq without acknowledging them (as if not yet synced). */
@@ -257,7 +266,11 @@ final class TestTarget implements AutoCloseable {
 
         private void ack(ChannelHandlerContext ctx, long seq) {
             long acked = Math.min(seq, ackLimitSeq);
-            if (acked > 0 && acked <= heldSeq) {
+            if (acked > 0 && acked <= heldSeq && damageNextAck) {
+                damageNextAck = false;
+                ctx.writeAndFlush(ctx.alloc().buffer(16).writeInt(0x444D5652).writeByte(1).writeByte(5).writeShort(0)
+                        .writeInt(60_000).writeInt(0));
+            } else if (acked > 0 && acked <= heldSeq) {
                 ackedSeq = Math.max(ackedSeq, acked);
                 ctx.write(new Ack(hello.cgId(), acked, AckScope.DURABLE));
                 ctx.writeAndFlush(new Ack(hello.cgId(), acked, AckScope.APPLIED));
