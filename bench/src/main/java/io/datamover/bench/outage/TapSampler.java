@@ -16,7 +16,7 @@ import java.util.List;
 final class TapSampler {
     private final long pid;
     private final URI metrics;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
     private final List<TapSample> samples = new ArrayList<>();
 
     TapSampler(long pid, int adminPort) {
