@@ -78,12 +78,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             description = "Wire bytes of those batches, at most (default: ${DEFAULT-VALUE}).")
     long bytesInFlight;
 
-    @Option(names = "--ack-timeout", defaultValue = "60", paramLabel = "SECONDS",
-            description = "While batches wait for an acknowledgement, the connection to the target gateway is closed and made"
-                    + " again (sending them again) after this long without one; the target's heartbeats do not count."
-                    + " Guards against a stream stalled by bytes damaged on the way. The timer restarts at every ack,"
-                    + " so it must cover sending ONE batch (up to --batch-size) over the link (default: ${DEFAULT-VALUE}).")
-    double ackTimeoutSeconds;
+    @CommandLine.Mixin
+    AckTimeoutOption ackTimeout;
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
@@ -121,7 +117,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .batch(batchIntervalMs, Math.toIntExact(batchMaxBytes))
                     .compressionEnabled(compression.equals("lz4"))
                     .inFlight(batchesInFlight, bytesInFlight)
-                    .ackTimeoutMs(Math.round(ackTimeoutSeconds * 1000))
+                    .ackTimeoutMs(ackTimeout.millis())
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes).build();

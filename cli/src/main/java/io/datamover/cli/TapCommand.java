@@ -87,12 +87,8 @@ public final class TapCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     InitialSync initialSync;
 
-    @Option(names = "--ack-timeout", defaultValue = "60", paramLabel = "SECONDS",
-            description = "While records wait for an acknowledgement, the connection to the source gateway is closed and made"
-                    + " again (sending them again) after this long without one; the gateway's heartbeats do not count."
-                    + " Guards against a stream stalled by bytes damaged on the way. The timer restarts at every ack,"
-                    + " so it must cover sending ONE record over the link (default: ${DEFAULT-VALUE}).")
-    double ackTimeoutSeconds;
+    @CommandLine.Mixin
+    AckTimeoutOption ackTimeout;
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
@@ -125,7 +121,7 @@ public final class TapCommand implements Callable<Integer> {
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
-                    .ackTimeoutMs(Math.round(ackTimeoutSeconds * 1000))
+                    .ackTimeoutMs(ackTimeout.millis())
                     .build();
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());
