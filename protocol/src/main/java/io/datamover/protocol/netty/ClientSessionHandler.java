@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * heartbeats when idle, and closes on silence, on an ERROR from the peer, on any protocol violation (after
  * telling the peer why) and when acks stop while something waits for one ({@link LinkSettings#ackTimeoutMs()}:
  * a peer that heartbeats but swallows the stream, e.g. into a frame whose length was damaged on the wire; the
- * reconnect sends again what is unacknowledged). Moves frames only; what a handshake or an ack means is the subclass's to decide.
+ * reconnect sends again what is unacknowledged). Moves frames only; what a handshake or an ack means is the
+ * subclass's to decide.
  * Needs an {@code IdleStateHandler} (reader timeout, writer heartbeat interval) in front of it.
  */
 public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<Frame> {
