@@ -79,6 +79,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     long bytesInFlight;
 
     @CommandLine.Mixin
+    AckTimeoutOption ackTimeout;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @Option(names = "--admin", defaultValue = "127.0.0.1:9811", paramLabel = "HOST:PORT|off",
@@ -114,6 +117,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .batch(batchIntervalMs, Math.toIntExact(batchMaxBytes))
                     .compressionEnabled(compression.equals("lz4"))
                     .inFlight(batchesInFlight, bytesInFlight)
+                    .ackTimeoutMs(ackTimeout.millis())
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes).build();

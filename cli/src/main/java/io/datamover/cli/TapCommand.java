@@ -88,6 +88,9 @@ public final class TapCommand implements Callable<Integer> {
     InitialSync initialSync;
 
     @CommandLine.Mixin
+    AckTimeoutOption ackTimeout;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
     @Option(names = "--admin", defaultValue = "127.0.0.1:9810", paramLabel = "HOST:PORT|off",
             description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
@@ -118,6 +121,7 @@ public final class TapCommand implements Callable<Integer> {
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
+                    .ackTimeoutMs(ackTimeout.millis())
                     .build();
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());

@@ -39,6 +39,7 @@ class ConfigFileTest {
                 data-dir = /var/lib/datamover/journal
                 batch-interval = 250
                 journal-max = 4G
+                ack-timeout = 300
                 """);
         SourceGatewayCommand command = parse("source-gateway", "--config", file.toString(), "--batch-interval=50");
         assertThat(command.listen).isEqualTo(new HostPort("127.0.0.1", 10811));
@@ -46,6 +47,7 @@ class ConfigFileTest {
         assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/datamover/journal"));
         assertThat(command.journalMaxBytes).isEqualTo(4L << 30);
         assertThat(command.batchIntervalMs).isEqualTo(50); // the flag wins over the file
+        assertThat(command.ackTimeout.millis()).isEqualTo(300_000); // a slow WAN link: 5 min for one batch
     }
 
     @Test
@@ -53,6 +55,7 @@ class ConfigFileTest {
         Path file = config("export = root=/images/root.img, data=/images/data.img\ngateway = gw:10811\n"
                 + "state-dir = /var/lib/datamover/tap\n");
         TapCommand command = parse("tap", "--config=" + file);
+        assertThat(command.ackTimeout.millis()).isEqualTo(60_000);
         assertThat(command.exports).containsExactly(
                 java.util.Map.entry("root", Path.of("/images/root.img")),
                 java.util.Map.entry("data", Path.of("/images/data.img")));

@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The connecting side of one connection (tap to source gateway, source to target gateway): opens with HELLO,
  * requires a HELLO_ACK from the expected role that picks from what was offered, then passes acks on, sends
- * heartbeats when idle, and closes on silence, on an ERROR from the peer and on any protocol violation (after
- * telling the peer why). Moves frames only; what a handshake or an ack means is the subclass's to decide.
+ * heartbeats when idle, and closes on silence, on an ERROR from the peer, on any protocol violation (after
+ * telling the peer why) and when acks stop while something waits for one ({@link LinkSettings#ackTimeoutMs()}:
+ * a peer that heartbeats but swallows the stream, e.g. into a frame whose length was damaged on the wire; the
+ * reconnect sends again what is unacknowledged). Moves frames only; what a handshake or an ack means is the
+ * subclass's to decide.
  * Needs an {@code IdleStateHandler} (reader timeout, writer heartbeat interval) in front of it.
  */
 public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<Frame> {
@@ -39,6 +42,8 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
     private final long readIdleTimeoutMs;
     private final InstantSource clock;
     private final BiConsumer<ErrorCode, ErrorOrigin> errors;
+    private final long ackTimeoutMs;
+    private AckWatchdog ackWatchdog;
     private boolean handshaken;
 
     /**
@@ -54,6 +59,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         this.readIdleTimeoutMs = link.readIdleTimeoutMs();
         this.clock = clock;
         this.errors = errors;
+        this.ackTimeoutMs = link.ackTimeoutMs();
     }
 
     /** The peer accepted the handshake on {@code channel}; throw to refuse what it agreed to. */
@@ -68,6 +74,12 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
 
     /** {@code channel} is closed, whatever the reason. */
     protected abstract void disconnected(Channel channel);
+
+    /** Bytes sent on this connection that wait for an ack (0: none); read on the event loop. */
+    protected abstract long unacknowledgedBytes();
+
+    /** Acks stopped for the ack timeout while bytes waited; the connection closes next. For the metric. */
+    protected abstract void ackTimedOut();
 
     /** The peer closed the connection with an ERROR of this code. */
     protected void refused(ErrorCode code) {
@@ -86,8 +98,17 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
                 Handshake.Agreement agreement = Handshake.checkAccepted(hello, ack, expectedRole);
                 handshaken = true;
                 handshaken(ctx.channel(), ack, agreement);
+                if (ctx.channel().isActive()) { // else closed by the subclass: channelInactive may have run
+                    ackWatchdog = new AckWatchdog(ackTimeoutMs, this::unacknowledgedBytes, () -> acksStopped(ctx));
+                    ackWatchdog.start(ctx.executor());
+                }
             }
-            case Ack ack when handshaken -> acknowledged(ack);
+            case Ack ack when handshaken -> {
+                if (ackWatchdog != null) {
+                    ackWatchdog.acknowledged();
+                }
+                acknowledged(ack);
+            }
             case Heartbeat ignored when handshaken -> {
                 // Liveness only: the idle handler has seen the read.
             }
@@ -117,6 +138,17 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         }
     }
 
+    private void acksStopped(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        ackTimedOut();
+        LOG.warn("cg {}: no ack from {} for {} ms while {} bytes wait for one (it heartbeats, but the stream does not"
+                + " move: a frame damaged on the wire?): closing to reconnect and send them again", hello.cgId(),
+                peer, ackTimeoutMs, unacknowledgedBytes());
+        ctx.close();
+    }
+
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!ctx.channel().isActive()) {
@@ -135,6 +167,9 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (ackWatchdog != null) {
+            ackWatchdog.stop();
+        }
         disconnected(ctx.channel());
         ctx.fireChannelInactive();
     }

@@ -16,11 +16,19 @@ import java.util.concurrent.TimeUnit;
  * @param readIdleTimeoutMs the peer is taken for dead after this long without a frame from it; also bounds the
  *        wait for HELLO_ACK. Must exceed the peer's heartbeat interval.
  * @param closeTimeoutMs how long a close waits for queued bytes, the connection and the event loop
+ * @param ackTimeoutMs while something sent waits for an ack, the connection is closed (and made again, which sends
+ *        it again) after this long without one. Heartbeats keep a connection alive but prove nothing about the
+ *        stream: a length field damaged on the wire makes the peer swallow everything into a frame that never ends.
+ *        The timer restarts at every ack, so it bounds the time of ONE batch or record: the default fits an 8 MiB
+ *        batch on a link of about 1.2 Mbit/s.
  */
 public record LinkSettings(int connectTimeoutMs, long reconnectInitialDelayMs, long reconnectMaxDelayMs,
-        double reconnectJitterRatio, long heartbeatIntervalMs, long readIdleTimeoutMs, long closeTimeoutMs) {
+        double reconnectJitterRatio, long heartbeatIntervalMs, long readIdleTimeoutMs, long closeTimeoutMs,
+        long ackTimeoutMs) {
 
-    public static final LinkSettings DEFAULT = new LinkSettings(5_000, 100, 30_000, 0.2, 1_000, 10_000, 5_000);
+    public static final long DEFAULT_ACK_TIMEOUT_MS = 60_000;
+    public static final LinkSettings DEFAULT = new LinkSettings(5_000, 100, 30_000, 0.2, 1_000, 10_000, 5_000,
+            DEFAULT_ACK_TIMEOUT_MS);
 
     public LinkSettings {
         check(connectTimeoutMs >= 1, "connectTimeoutMs must be >= 1: " + connectTimeoutMs);
@@ -33,6 +41,7 @@ public record LinkSettings(int connectTimeoutMs, long reconnectInitialDelayMs, l
         check(readIdleTimeoutMs > heartbeatIntervalMs,
                 "readIdleTimeoutMs must exceed heartbeatIntervalMs: " + readIdleTimeoutMs);
         check(closeTimeoutMs >= 0, "closeTimeoutMs must be >= 0: " + closeTimeoutMs);
+        check(ackTimeoutMs >= 1, "ackTimeoutMs must be >= 1: " + ackTimeoutMs);
     }
 
     private static void check(boolean condition, String message) {
@@ -43,22 +52,27 @@ public record LinkSettings(int connectTimeoutMs, long reconnectInitialDelayMs, l
 
     public LinkSettings withConnectTimeoutMs(int value) {
         return new LinkSettings(value, reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio,
-                heartbeatIntervalMs, readIdleTimeoutMs, closeTimeoutMs);
+                heartbeatIntervalMs, readIdleTimeoutMs, closeTimeoutMs, ackTimeoutMs);
     }
 
     public LinkSettings withReconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
         return new LinkSettings(connectTimeoutMs, initialDelayMs, maxDelayMs, jitterRatio, heartbeatIntervalMs,
-                readIdleTimeoutMs, closeTimeoutMs);
+                readIdleTimeoutMs, closeTimeoutMs, ackTimeoutMs);
     }
 
     public LinkSettings withLiveness(long heartbeatMs, long readIdleMs) {
         return new LinkSettings(connectTimeoutMs, reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio,
-                heartbeatMs, readIdleMs, closeTimeoutMs);
+                heartbeatMs, readIdleMs, closeTimeoutMs, ackTimeoutMs);
     }
 
     public LinkSettings withCloseTimeoutMs(long value) {
         return new LinkSettings(connectTimeoutMs, reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio,
-                heartbeatIntervalMs, readIdleTimeoutMs, value);
+                heartbeatIntervalMs, readIdleTimeoutMs, value, ackTimeoutMs);
+    }
+
+    public LinkSettings withAckTimeoutMs(long value) {
+        return new LinkSettings(connectTimeoutMs, reconnectInitialDelayMs, reconnectMaxDelayMs, reconnectJitterRatio,
+                heartbeatIntervalMs, readIdleTimeoutMs, closeTimeoutMs, value);
     }
 
     /** A fresh backoff for one connection's life. */

@@ -494,5 +494,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         public long lastSentSeq() {
             return lastSentSeq;
         }
+
+        @Override
+        public long unacknowledgedBytes() {
+            return window.bytesInUse();
+        }
     }
 }

@@ -18,11 +18,13 @@ import java.time.InstantSource;
  */
 final class GatewaySessionHandler extends ClientSessionHandler {
     private final SessionEvents events;
+    private final SenderMetrics metrics;
 
     GatewaySessionHandler(SenderConfig config, SessionEvents events, SenderMetrics metrics, InstantSource clock) {
         super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewayHost() + ":" + config.gatewayPort(),
                 config.link(), clock, metrics::protocolError);
         this.events = events;
+        this.metrics = metrics;
     }
 
     @Override
@@ -47,6 +49,16 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     @Override
     protected void disconnected(Channel channel) {
         events.disconnected(channel);
+    }
+
+    @Override
+    protected long unacknowledgedBytes() {
+        return events.unacknowledgedBytes();
+    }
+
+    @Override
+    protected void ackTimedOut() {
+        metrics.ackTimedOut();
     }
 
     @Override

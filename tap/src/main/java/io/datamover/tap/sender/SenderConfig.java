@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param writeBufferLowWaterMarkBytes the socket is writable again below this many queued bytes
  * @param writeBufferHighWaterMarkBytes queued-but-unwritten bytes above which the socket counts as not writable
  *        (a flush hint is then not sent; records are bounded by the window, not by this)
- * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, close wait
+ * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, ack timeout, close wait
  * @param outageGraceMs how long a lost connection may take to come back while records wait in the window;
  *        longer, and the sender goes to bitmap mode (as it does when the window fills first)
  * @param frameLimits bounds on frames from the gateway
@@ -153,6 +153,12 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
 
         public Builder closeTimeoutMs(long closeTimeoutMs) {
             link = link.withCloseTimeoutMs(closeTimeoutMs);
+            return this;
+        }
+
+        /** See {@link LinkSettings#ackTimeoutMs()}. */
+        public Builder ackTimeoutMs(long ackTimeoutMs) {
+            link = link.withAckTimeoutMs(ackTimeoutMs);
             return this;
         }
 

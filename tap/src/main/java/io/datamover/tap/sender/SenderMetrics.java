@@ -24,6 +24,7 @@ final class SenderMetrics {
     private final Counter reconnects;
     private final Counter disconnects;
     private final Counter resent;
+    private final Counter ackTimeouts;
     private final Map<BitmapReason, Counter> refusals = new EnumMap<>(BitmapReason.class);
     private final List<Gauge> gauges = new ArrayList<>();
 
@@ -35,6 +36,7 @@ final class SenderMetrics {
         this.reconnects = registry.counter(PREFIX + "reconnects", tags);
         this.disconnects = registry.counter(PREFIX + "disconnects", tags);
         this.resent = registry.counter(PREFIX + "records.resent", tags);
+        this.ackTimeouts = registry.counter(PREFIX + "ack.timeouts", tags);
         for (BitmapReason reason : BitmapReason.values()) {
             refusals.put(reason, registry.counter(PREFIX + "refusals", tags.and("reason", reason.tag())));
         }
@@ -65,6 +67,11 @@ final class SenderMetrics {
 
     void reconnectScheduled() {
         reconnects.increment();
+    }
+
+    /** A connection closed because the gateway acknowledged nothing for the ack timeout while records waited. */
+    void ackTimedOut() {
+        ackTimeouts.increment();
     }
 
     void disconnected() {

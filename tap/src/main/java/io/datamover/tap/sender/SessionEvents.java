@@ -22,4 +22,7 @@ interface SessionEvents {
 
     /** Highest seq handed to a connection so far, for heartbeats. */
     long lastSentSeq();
+
+    /** Encoded bytes of records sent and not yet acknowledged DURABLE. */
+    long unacknowledgedBytes();
 }

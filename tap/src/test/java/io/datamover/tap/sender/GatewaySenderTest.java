@@ -379,6 +379,39 @@ class GatewaySenderTest {
     }
 
     @Test
+    void aGatewayThatHeartbeatsButNeverAcknowledgesIsLeftAfterTheAckTimeoutAndGetsTheRecordsAgain() {
+        long ackTimeoutMs = 2_000;
+        // The gateway answers heartbeats but acks nothing, as one stuck in a frame whose length was damaged on the
+        // wire: the read timeout (500 ms) never fires, only the ack timeout can end it.
+        fx.receiver.autoAck(false);
+        fx.receiver.resumeFromAcknowledged(true);
+        GatewaySender sender = fx.startConnected(fx.config().liveness(50, 500).ackTimeoutMs(ackTimeoutMs).build());
+        long offeredAt = System.nanoTime();
+        for (long seq = 1; seq <= 5; seq++) {
+            assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+        }
+        await().until(() -> fx.receiver.records().size() == 5);
+
+        await().during(Duration.ofMillis(1_000)).atMost(Duration.ofMillis(1_400))
+                .until(() -> fx.receiver.connectionCount() == 1 && sender.isConnected());
+        await().atMost(Duration.ofMillis(ackTimeoutMs + 2_000)).pollInterval(Duration.ofMillis(10))
+                .until(() -> fx.receiver.connectionCount() == 2);
+        long leftAfterMs = (System.nanoTime() - offeredAt) / 1_000_000;
+        assertThat(leftAfterMs).isBetween(ackTimeoutMs, ackTimeoutMs + 1_500);
+        assertThat(fx.counter("ack.timeouts")).isEqualTo(1);
+
+        // The new connection gets every unacknowledged record again, and its ack empties the window.
+        await().until(() -> fx.receiver.records().stream().filter(r -> r.connection() == 2).count() == 5);
+        assertThat(fx.receiver.records()).filteredOn(r -> r.connection() == 2).extracting(Received::seq)
+                .containsExactly(1L, 2L, 3L, 4L, 5L);
+        fx.receiver.ackDurable(CG, 5);
+        await().until(() -> sender.windowBytesInUse() == 0 && fx.lastDurableAck() == 5);
+        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(fx.modeChanges).isEmpty();
+        assertThat(fx.counter("ack.timeouts")).isEqualTo(1);
+    }
+
+    @Test
     void aSilentGatewayIsTakenForDeadAndReconnected() {
         fx.receiver.helloReply(HelloReply.SILENT);
         fx.start(fx.config().liveness(50, 300).build());

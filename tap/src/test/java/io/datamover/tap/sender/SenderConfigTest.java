@@ -21,6 +21,7 @@ class SenderConfigTest {
         assertThat(config.writeBufferLowWaterMarkBytes()).isEqualTo(128 << 10);
         assertThat(valid().build().writeBufferHighWaterMarkBytes()).isEqualTo(16 << 20);
         assertThat(config.hello().disks()).hasSize(1);
+        assertThat(config.link().ackTimeoutMs()).isEqualTo(60_000); // an 8 MiB batch on about 1.2 Mbit/s
     }
 
     @Test
@@ -30,6 +31,7 @@ class SenderConfigTest {
         assertThatThrownBy(() -> valid().reconnect(100, 50, 0).build()).hasMessageContaining("reconnectMaxDelayMs");
         assertThatThrownBy(() -> valid().reconnect(100, 200, 1.5).build()).hasMessageContaining("reconnectJitterRatio");
         assertThatThrownBy(() -> valid().liveness(1_000, 1_000).build()).hasMessageContaining("readIdleTimeoutMs");
+        assertThatThrownBy(() -> valid().ackTimeoutMs(0).build()).hasMessageContaining("ackTimeoutMs");
         assertThatThrownBy(() -> valid().writeBufferWaterMarks(10, 5).build())
                 .hasMessageContaining("writeBufferLowWaterMarkBytes");
         assertThatThrownBy(() -> valid().identity("bad id", "pair").build()).hasMessageContaining("senderId");

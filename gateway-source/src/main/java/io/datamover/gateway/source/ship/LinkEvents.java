@@ -19,4 +19,7 @@ interface LinkEvents {
 
     /** Highest seq shipped so far, for heartbeats. */
     long lastSentSeq();
+
+    /** Wire bytes of the batches in flight, waiting for a DURABLE ack. */
+    long bytesInFlight();
 }

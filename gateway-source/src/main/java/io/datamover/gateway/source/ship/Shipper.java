@@ -350,5 +350,10 @@ public final class Shipper implements AutoCloseable {
         public long lastSentSeq() {
             return lastSentSeq;
         }
+
+        @Override
+        public long bytesInFlight() {
+            return window.bytes();
+        }
     }
 }

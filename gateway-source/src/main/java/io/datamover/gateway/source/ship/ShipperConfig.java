@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param compressionEnabled offer LZ4 batches (used only when the target agrees and it pays)
  * @param maxBatchesInFlight batches sent but not yet acknowledged DURABLE, at most
  * @param maxBytesInFlight wire bytes of those batches, at most (one batch always fits)
- * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, close wait (the close also
- *        waits for the shipper's thread)
+ * @param link connect timeout, reconnect backoff, heartbeats and silence timeout, ack timeout, close wait (the
+ *        close also waits for the shipper's thread)
  * @param idleCheckMs longest the shipper's thread sleeps without a wake-up (a safety net: new
  *        durable records, acks and connection changes wake it at once)
  * @param targetFrameLimits bounds the target enforces on frames; every batch must fit them
@@ -115,6 +115,12 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
 
         public Builder closeTimeoutMs(long closeTimeoutMs) {
             link = link.withCloseTimeoutMs(closeTimeoutMs);
+            return this;
+        }
+
+        /** See {@link LinkSettings#ackTimeoutMs()}. */
+        public Builder ackTimeoutMs(long ackTimeoutMs) {
+            link = link.withAckTimeoutMs(ackTimeoutMs);
             return this;
         }
 

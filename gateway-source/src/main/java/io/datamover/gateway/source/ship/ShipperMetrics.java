@@ -32,6 +32,7 @@ final class ShipperMetrics implements AutoCloseable {
     private final List<Meter> meters = new ArrayList<>();
     private final Counter reconnects;
     private final Counter gaps;
+    private final Counter ackTimeouts;
     private final DistributionSummary batchRecords;
     private final DistributionSummary batchBytes;
     /** The latest error on the link to the target, for status; null until one happens. */
@@ -65,6 +66,9 @@ final class ShipperMetrics implements AutoCloseable {
         this.gaps = register(Counter.builder("datamover.source.ship.gaps")
                 .description("connections where the target's resume point was not in the journal").tags(tags)
                 .register(registry));
+        this.ackTimeouts = register(Counter.builder("datamover.source.ack.timeouts")
+                .description("connections closed because the target acknowledged nothing for the ack timeout while"
+                        + " batches were in flight").tags(tags).register(registry));
         this.batchRecords = register(DistributionSummary.builder("datamover.source.batch.records")
                 .description("records (seqs) a shipped batch covers").tags(tags).register(registry));
         this.batchBytes = register(DistributionSummary.builder("datamover.source.batch.size")
@@ -91,6 +95,11 @@ final class ShipperMetrics implements AutoCloseable {
 
     void reconnectScheduled() {
         reconnects.increment();
+    }
+
+    void ackTimedOut() {
+        ackTimeouts.increment();
+        lastError = "the target acknowledged nothing for the ack timeout: reconnected";
     }
 
     void gapFound(String message) {

@@ -16,6 +16,7 @@ import java.time.InstantSource;
  */
 final class TargetSessionHandler extends ClientSessionHandler {
     private final LinkEvents events;
+    private final ShipperMetrics metrics;
     private TargetSession session;
 
     TargetSessionHandler(Hello hello, ShipperConfig config, LinkEvents events, ShipperMetrics metrics,
@@ -23,6 +24,7 @@ final class TargetSessionHandler extends ClientSessionHandler {
         super(hello, Role.TARGET_GATEWAY, "target " + config.target(), config.link(), clock,
                 metrics::protocolError);
         this.events = events;
+        this.metrics = metrics;
     }
 
     /** True once the target acknowledged a batch of this connection as durable. */
@@ -48,5 +50,15 @@ final class TargetSessionHandler extends ClientSessionHandler {
     @Override
     protected void disconnected(Channel channel) {
         events.disconnected(channel);
+    }
+
+    @Override
+    protected long unacknowledgedBytes() {
+        return events.bytesInFlight();
+    }
+
+    @Override
+    protected void ackTimedOut() {
+        metrics.ackTimedOut();
     }
 }

@@ -304,6 +304,32 @@ class ShipperTest {
     }
 
     @Test
+    void aTargetThatHeartbeatsButNeverAcknowledgesIsLeftAfterTheAckTimeoutAndGetsTheBatchAgain() throws Exception {
+        long ackTimeoutMs = 2_000;
+        // The first connection swallows batches but answers heartbeats, as a target stuck in a frame whose length
+        // was damaged on the wire: the read timeout (500 ms) never fires, only the ack timeout can end it.
+        target.stallConnections(1);
+        startShipper(config().liveness(50, 500).ackTimeoutMs(ackTimeoutMs).build());
+        await().atMost(DEADLINE).until(() -> shipper.status().connected());
+        appendAndSync(distinctBlocks(1, 10));
+        await().atMost(DEADLINE).until(() -> !target.swallowedNanos().isEmpty());
+        long swallowedAt = target.swallowedNanos().getFirst();
+
+        await().during(Duration.ofMillis(1_000)).atMost(Duration.ofMillis(1_400))
+                .until(() -> target.helloNanos().size() == 1 && shipper.status().batchesInFlight() > 0);
+        await().atMost(Duration.ofMillis(ackTimeoutMs + 2_000)).pollInterval(Duration.ofMillis(10))
+                .until(() -> target.helloNanos().size() == 2);
+        long leftAfterMs = TimeUnit.NANOSECONDS.toMillis(target.helloNanos().get(1) - swallowedAt);
+        assertThat(leftAfterMs).isBetween(ackTimeoutMs, ackTimeoutMs + 1_500);
+        assertThat(registry.get("datamover.source.ack.timeouts").counter().count()).isEqualTo(1);
+
+        // The new connection gets the batch again; the journal is released behind its ack.
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10 && journal.releasedSeq() == 10);
+        assertHoldsDistinctBlocks(10);
+        assertThat(target.helloNanos()).hasSize(2);
+    }
+
+    @Test
     void aTargetThatLostAcknowledgedBatchesIsToldOfTheGapInsteadOfBeingFedOne() throws Exception {
         startShipper(config().reconnect(50, 400, 0).build());
         appendAndSync(distinctBlocks(1, 300));

@@ -64,6 +64,8 @@ final class TestTarget implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<ErrorFrame> errorsReceived = new CopyOnWriteArrayList<>();
     private final AtomicInteger heartbeats = new AtomicInteger();
+    private final AtomicInteger connectionsToStall = new AtomicInteger();
+    private final List<Long> swallowedNanos = new CopyOnWriteArrayList<>();
     private volatile boolean refuseWrongPair;
     private volatile boolean damageNextAck;
     private volatile long ackLimitSeq = Long.MAX_VALUE;
@@ -93,6 +95,20 @@ final class TestTarget implements AutoCloseable {
      */
     void damageNextAck() {
         damageNextAck = true;
+    }
+
+    /**
+     * The next {@code connections} handshaken connections drop every batch unread and never ack, but keep answering
+     * heartbeats: what a receiver does whose frame decoder swallows the stream into a frame whose length field was
+     * damaged on the wire (inside the bound).
+     */
+    void stallConnections(int connections) {
+        connectionsToStall.set(connections);
+    }
+
+    /** When each batch dropped by a stalled connection arrived ({@link System#nanoTime()}). */
+    List<Long> swallowedNanos() {
+        return List.copyOf(swallowedNanos);
     }
 
     /** Hold batches past this seq without acknowledging them (as if not yet synced). */
@@ -196,6 +212,7 @@ final class TestTarget implements AutoCloseable {
     /** One shipper connection: HELLO first, then batches that continue what is held. */
     private final class Session extends SimpleChannelInboundHandler<Frame> {
         private Hello hello;
+        private boolean stalled;
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
@@ -225,12 +242,17 @@ final class TestTarget implements AutoCloseable {
                 return;
             }
             hello = h;
+            stalled = connectionsToStall.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             Handshake.Agreement agreed = Handshake.negotiate(h, 0);
             ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY, "test-target",
                     heldSeq));
         }
 
         private void receive(ChannelHandlerContext ctx, Batch batch) throws ProtocolException {
+            if (stalled) {
+                swallowedNanos.add(System.nanoTime());
+                return;
+            }
             if (batch.cg() != hello.cgId()) {
                 throw new ProtocolException(ErrorCode.WRONG_PAIR, "batch of cg " + batch.cg());
             }
