@@ -37,6 +37,13 @@ final class ReplicationSite implements AutoCloseable {
     private final DaemonProcess tap;
     private final LinkProxy link;
 
+    /**
+     * Shorter than the daemons' 60 s default: a CORRUPT fault that damages a frame's length stalls that connection
+     * until the sender's ack timeout, and runs must converge well within their deadline. Longer than any stall the
+     * faults hold (the journal-full stall included), so a stall stays a stall.
+     */
+    static final String ACK_TIMEOUT_SECONDS = "15";
+
     ReplicationSite(Path base, long diskBytes, String tapWindow) throws IOException, InterruptedException {
         this(base, diskBytes, tapWindow, List.of());
     }
@@ -52,14 +59,14 @@ final class ReplicationSite implements AutoCloseable {
                 replicaDir().toString(), "--admin", targetAdmin);
         List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", sourceAdmin));
+                base.resolve("source-data").toString(), "--admin", sourceAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS));
         sourceArgs.addAll(sourceOptions);
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
                 sourceArgs.toArray(String[]::new));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
-                tapAdmin);
+                tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS);
     }
 
     ReplicationSite start() throws IOException, InterruptedException {
