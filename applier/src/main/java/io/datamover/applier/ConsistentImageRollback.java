@@ -51,7 +51,19 @@ public final class ConsistentImageRollback {
             throw new RollbackRefusedException(directory + " holds no replica set (no " + ReplicaMetadataFile.FILE_NAME
                     + ")");
         }
-        ReplicaMetadata metadata = stamp.get();
+        Optional<ReplicaSetLock> lock = ReplicaSetLock.tryAcquire(directory);
+        if (lock.isEmpty()) {
+            throw new RollbackRefusedException(directory + " is in use: stop the target gateway first");
+        }
+        try (ReplicaSetLock held = lock.get()) {
+            return rollbackLocked(directory);
+        }
+    }
+
+    private static Result rollbackLocked(Path directory) throws IOException {
+        // Read again, now that nothing writes it.
+        ReplicaMetadata metadata = ReplicaMetadataFile.read(directory).orElseThrow(
+                () -> new RollbackRefusedException(directory + " lost its " + ReplicaMetadataFile.FILE_NAME));
         for (int i = 0; i < metadata.disks().size(); i++) {
             if (metadata.states().get(i) == ReplicaState.PROMOTED) {
                 throw new RollbackRefusedException("disk " + metadata.disks().get(i).name() + " in " + directory

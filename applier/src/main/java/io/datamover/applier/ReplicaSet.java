@@ -40,15 +40,17 @@ public final class ReplicaSet implements AutoCloseable {
     static final int UNDO_REGION_BYTES = 64 * 1024;
 
     private final Path directory;
+    private final ReplicaSetLock lock;
     private final ReplicaSetConfig config;
     private final Map<Integer, Replica> replicas;
     private ReplicaMetadata metadata;
     /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
     private volatile UndoLog undoLog;
 
-    private ReplicaSet(Path directory, ReplicaSetConfig config, Map<Integer, Replica> replicas,
+    private ReplicaSet(Path directory, ReplicaSetLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
             ReplicaMetadata metadata, UndoLog undoLog) {
         this.directory = directory;
+        this.lock = lock;
         this.config = config;
         this.replicas = replicas;
         this.metadata = metadata;
@@ -63,6 +65,17 @@ public final class ReplicaSet implements AutoCloseable {
      */
     public static ReplicaSet open(Path directory, ReplicaSetConfig config) throws IOException {
         Files.createDirectories(directory);
+        ReplicaSetLock lock = ReplicaSetLock.tryAcquire(directory).orElseThrow(() -> new ReplicaSetException(
+                Reason.IN_USE, directory + " is in use by another process (a target gateway, or datamover rollback)"));
+        try {
+            return open(directory, lock, config);
+        } catch (IOException | RuntimeException e) {
+            closeQuietlyInto(lock, e);
+            throw e;
+        }
+    }
+
+    private static ReplicaSet open(Path directory, ReplicaSetLock lock, ReplicaSetConfig config) throws IOException {
         Optional<ReplicaMetadata> stamp = ReplicaMetadataFile.read(directory);
         ReplicaMetadata metadata;
         if (stamp.isPresent()) {
@@ -79,7 +92,7 @@ public final class ReplicaSet implements AutoCloseable {
                 replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
             }
             DurableFiles.forceDirectory(directory);
-            return new ReplicaSet(directory, config, replicas, metadata, openUndoLog(directory, config, metadata));
+            return new ReplicaSet(directory, lock, config, replicas, metadata, openUndoLog(directory, config, metadata));
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;
@@ -309,6 +322,15 @@ public final class ReplicaSet implements AutoCloseable {
                 }
             }
         }
+        try {
+            lock.close(); // last: nothing of this set is written after it
+        } catch (IOException e) {
+            if (first == null) {
+                first = e;
+            } else {
+                first.addSuppressed(e);
+            }
+        }
         if (first != null) {
             throw first;
         }
@@ -321,10 +343,10 @@ public final class ReplicaSet implements AutoCloseable {
     }
 
     /** Closes {@code file} on a failure path, keeping a close failure as suppressed by {@code cause}. */
-    private static void closeQuietlyInto(SparseFile file, Exception cause) {
+    private static void closeQuietlyInto(AutoCloseable file, Exception cause) {
         try {
             file.close();
-        } catch (IOException e) {
+        } catch (Exception e) {
             cause.addSuppressed(e);
         }
     }

@@ -17,7 +17,9 @@ public final class ReplicaSetException extends IOException {
         /** The metadata file was written by a format version this build does not read. */
         UNSUPPORTED_VERSION(ErrorCode.STORAGE_FAILURE),
         /** A replica file or the recorded disk list does not match the declared disks. */
-        DISK_MISMATCH(ErrorCode.INCOMPATIBLE);
+        DISK_MISMATCH(ErrorCode.INCOMPATIBLE),
+        /** Another process (a running target gateway, {@code datamover rollback}) has the replica set open. */
+        IN_USE(ErrorCode.STORAGE_FAILURE);
 
         private final ErrorCode errorCode;
 

@@ -119,6 +119,22 @@ class ResyncRollbackTest {
     }
 
     @Test
+    void rollbackIsRefusedWhileTheSetIsOpenAndChangesNothing() throws Exception {
+        resyncOfA().forEach(this::apply);
+        Map<String, Snapshot> midResync = snapshot();
+
+        assertThatThrownBy(() -> ConsistentImageRollback.rollback(dir)).isInstanceOf(RollbackRefusedException.class)
+                .hasMessageContaining("in use");
+        assertThatThrownBy(() -> ReplicaSet.open(dir, CONFIG)).isInstanceOf(ReplicaSetException.class)
+                .hasMessageContaining("in use");
+
+        assertThat(snapshot()).isEqualTo(midResync);
+        assertThat(set.resyncProtected()).isTrue();
+        assertThat(rollbackClosed().consistentSeq()).isEqualTo(n); // once closed, the lock is free
+        assertRolledBackToN();
+    }
+
+    @Test
     void aFinishedResyncDropsTheLogAndTheReplicaEqualsTheSource() throws Exception {
         resyncOfA().forEach(this::apply);
         apply(data(A, 30 * REGION, REGION), marker(A, RecordKind.SYNC_END));

@@ -18,13 +18,14 @@ import picocli.CommandLine.Option;
                 + "they had before it in an undo log. When the resync cannot finish (the source site is lost), this "
                 + "writes that image back (data and holes), records its seq and the disks UP_TO_DATE in the replica "
                 + "stamp and deletes the log, so the replicas can be failed over to. Run it with the target gateway "
-                + "stopped. Afterwards the group cannot continue from its source where it was: replicating again "
+                + "stopped: while a gateway has the group open, the rollback is refused (a lock file in the group's "
+                + "directory). Afterwards the group cannot continue from its source where it was: replicating again "
                 + "takes a new sync.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:rolled back",
-            "2:bad options, or nothing to roll back (consistent already, or an initial sync with no consistent "
-                    + "image)",
+            "2:bad options, nothing to roll back (consistent already, or an initial sync with no consistent "
+                    + "image), or the group is in use by a running target gateway",
             "3:an I/O error stopped the rollback (running it again is safe)"})
 public final class RollbackCommand implements Callable<Integer> {
     static final int EXIT_REFUSED = 2;
