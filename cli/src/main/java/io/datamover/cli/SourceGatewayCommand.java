@@ -53,8 +53,11 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             description = "This gateway's name in handshakes and logs (default: ${DEFAULT-VALUE}).")
     String gatewayId;
 
+    /** Twice what a tap's resync keeps unacknowledged (TapConfig's 8 MiB): below it a resync never gets through. */
+    static final long MIN_JOURNAL_BYTES = 16L << 20;
+
     @Option(names = "--journal-max", defaultValue = "1G", converter = ByteSize.class, paramLabel = "SIZE",
-            description = "Bound of each group's journal; when full, its tap falls back to dirty bits"
+            description = "Bound of each group's journal, at least 16M; when full, its tap falls back to dirty bits"
                     + " (default: ${DEFAULT-VALUE}).")
     long journalMaxBytes;
 
@@ -110,6 +113,11 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         try {
             adminAddress = DaemonAdmin.parseAddress(admin);
             objectives = new RpoObjectives(rpoObjectiveSeconds, rpoObjectivePerGroup);
+            if (journalMaxBytes < MIN_JOURNAL_BYTES) {
+                throw new IllegalArgumentException("--journal-max must be at least 16M, not " + journalMaxBytes
+                        + " bytes: a tap's resync keeps up to 8 MiB unacknowledged, and a smaller journal fills"
+                        + " before the resync can finish");
+            }
             if (!compression.equals("lz4") && !compression.equals("none")) {
                 throw new IllegalArgumentException("--compression must be lz4 or none, not " + compression);
             }

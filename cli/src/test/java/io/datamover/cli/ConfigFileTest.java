@@ -86,6 +86,14 @@ class ConfigFileTest {
         assertThat(outcome.stderr).contains("is not HOST:PORT");
     }
 
+    @Test
+    void aJournalTooSmallForAResyncIsRefused() throws IOException {
+        Outcome outcome = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
+                "--data-dir", dir.resolve("d").toString(), "--journal-max", "4M", "--admin", "off");
+        assertThat(outcome.exitCode).isEqualTo(2);
+        assertThat(outcome.stderr).contains("--journal-max must be at least 16M");
+    }
+
     private record Outcome(int exitCode, String stderr) {}
 
     private static Outcome runMain(String... args) {

@@ -48,7 +48,7 @@ final class ReplicationSite implements AutoCloseable {
         this(base, diskBytes, tapWindow, List.of());
     }
 
-    /** @param sourceOptions more options of the source gateway, e.g. {@code --journal-max 4M} */
+    /** @param sourceOptions more options of the source gateway, e.g. {@code --journal-max 16M} */
     ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions)
             throws IOException, InterruptedException {
         this.base = base;
