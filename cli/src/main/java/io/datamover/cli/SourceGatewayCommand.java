@@ -87,10 +87,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ConfigFile.Option configFile;
 
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9811", paramLabel = "HOST:PORT|off",
-            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
-                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
-    String admin;
+    @CommandLine.Mixin
+    AdminOption admin;
 
     @Option(names = "--rpo-objective", defaultValue = "30", paramLabel = "SECONDS",
             description = "Target RPO of every consistency group: crossing it logs a warning, sets the metric"
@@ -111,7 +109,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Optional<InetSocketAddress> adminAddress;
         RpoObjectives objectives;
         try {
-            adminAddress = DaemonAdmin.parseAddress(admin);
+            adminAddress = admin.address(AdminOption.SOURCE_GATEWAY_PORT);
             objectives = new RpoObjectives(rpoObjectiveSeconds, rpoObjectivePerGroup);
             if (journalMaxBytes < MIN_JOURNAL_BYTES) {
                 throw new IllegalArgumentException("--journal-max must be at least 16M, not " + journalMaxBytes

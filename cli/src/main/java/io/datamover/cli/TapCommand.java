@@ -92,10 +92,8 @@ public final class TapCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9810", paramLabel = "HOST:PORT|off",
-            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
-                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
-    String admin;
+    @CommandLine.Mixin
+    AdminOption admin;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -108,7 +106,7 @@ public final class TapCommand implements Callable<Integer> {
         try {
             windowBytes = windowOption != null ? windowOption
                     : SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory());
-            adminAddress = DaemonAdmin.parseAddress(admin);
+            adminAddress = admin.address(AdminOption.TAP_PORT);
             TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
                     .initialSync(initialSync).dirtyRetentionMillis(Math.round(dirtyRetentionSeconds * 1000))

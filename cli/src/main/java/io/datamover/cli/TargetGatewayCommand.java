@@ -61,10 +61,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ConfigFile.Option configFile;
-    @Option(names = "--admin", defaultValue = "127.0.0.1:9812", paramLabel = "HOST:PORT|off",
-            description = "The admin HTTP port: GET /metrics (Prometheus), /status (JSON; ?format=text for the"
-                    + " table), /health. off: none (default: ${DEFAULT-VALUE}).")
-    String admin;
+    @CommandLine.Mixin
+    AdminOption admin;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -74,7 +72,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         TargetGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         try {
-            adminAddress = DaemonAdmin.parseAddress(admin);
+            adminAddress = admin.address(AdminOption.TARGET_GATEWAY_PORT);
             TargetGatewayConfig.Builder builder = TargetGatewayConfig.builder(dataDir, replicaDir);
             if (undoMaxBytes != null) {
                 builder.undoMaxBytes(undoMaxBytes);
