@@ -123,7 +123,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .batch(batchIntervalMs, Math.toIntExact(batchMaxBytes))
                     .compressionEnabled(compression.equals("lz4"))
                     .inFlight(batchesInFlight, bytesInFlight)
-                    .ackTimeoutMs(ackTimeout.millis())
+                    .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes).build();

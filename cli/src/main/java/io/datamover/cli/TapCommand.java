@@ -119,7 +119,7 @@ public final class TapCommand implements Callable<Integer> {
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
-                    .ackTimeoutMs(ackTimeout.millis())
+                    .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
                     .build();
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());

@@ -77,7 +77,7 @@ class ReplicationStreamTest {
         SenderConfig sender = SenderConfig.builder("127.0.0.1", receiver.port())
                 .identity("tap-test", "pair-test")
                 .consistencyGroup((int) config.consistencyGroupId(), "cg-test", ReplicatingTap.disksOf(config))
-                .reconnect(50, 200, 0.1)
+                .link(l -> l.withReconnect(50, 200, 0.1))
                 .outageGraceMs(300) // these tests look at the bitmap after the gateway has gone for good
                 .build();
         return ReplicatingTap.start(config, sender, Duration.ofSeconds(10), new SimpleMeterRegistry(),

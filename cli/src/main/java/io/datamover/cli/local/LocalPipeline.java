@@ -55,7 +55,7 @@ public final class LocalPipeline implements AutoCloseable {
             InetSocketAddress shipTo = b.shipperRoute.apply(target.address());
             ShipperConfig shipper = ShipperConfig.builder(shipTo.getHostString(), shipTo.getPort())
                     .batch(b.batchIntervalMs, b.batchMaxBytes).compressionEnabled(b.compression)
-                    .reconnect(50, 500, 0.1).build();
+                    .link(l -> l.withReconnect(50, 500, 0.1)).build();
             startedSource = SourceGateway.start(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
                     b.base.resolve("source-data"), shipper).journalMaxBytes(b.journalMaxBytes).build(),
                     sourceMetrics, InstantSource.system());
@@ -66,7 +66,7 @@ public final class LocalPipeline implements AutoCloseable {
             SenderConfig sender = SenderConfig.builder("127.0.0.1", startedSource.address().getPort())
                     .identity("tap-local", PAIR)
                     .consistencyGroup(cgId, b.cgName, ReplicatingTap.disksOf(config))
-                    .reconnect(50, 500, 0.1)
+                    .link(l -> l.withReconnect(50, 500, 0.1))
                     .build();
             tap = ReplicatingTap.start(config, sender, Duration.ofSeconds(10), tapMetrics, InstantSource.system());
             source = startedSource;

@@ -8,6 +8,7 @@ import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * Everything a {@link GatewaySender} needs, frozen and validated once by the canonical constructor
@@ -136,34 +137,22 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return this;
         }
 
-        public Builder reconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
-            link = link.withReconnect(initialDelayMs, maxDelayMs, jitterRatio);
-            return this;
-        }
-
-        public Builder liveness(long heartbeatIntervalMs, long readIdleTimeoutMs) {
-            link = link.withLiveness(heartbeatIntervalMs, readIdleTimeoutMs);
-            return this;
-        }
-
         public Builder outageGraceMs(long outageGraceMs) {
             this.outageGraceMs = outageGraceMs;
             return this;
         }
 
-        public Builder closeTimeoutMs(long closeTimeoutMs) {
-            link = link.withCloseTimeoutMs(closeTimeoutMs);
-            return this;
-        }
-
-        /** See {@link LinkSettings#ackTimeoutMs()}. */
-        public Builder ackTimeoutMs(long ackTimeoutMs) {
-            link = link.withAckTimeoutMs(ackTimeoutMs);
-            return this;
-        }
-
         public Builder frameLimits(FrameLimits frameLimits) {
             this.frameLimits = frameLimits;
+            return this;
+        }
+
+        /**
+         * Changes how the connection is kept (reconnect backoff, liveness, close and ack timeouts), e.g.
+         * {@code link(l -> l.withReconnect(50, 500, 0.1))}: see {@link LinkSettings}.
+         */
+        public Builder link(UnaryOperator<LinkSettings> change) {
+            link = change.apply(link);
             return this;
         }
 

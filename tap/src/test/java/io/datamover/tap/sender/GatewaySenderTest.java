@@ -385,7 +385,7 @@ class GatewaySenderTest {
         // wire: the read timeout (500 ms) never fires, only the ack timeout can end it.
         fx.receiver.autoAck(false);
         fx.receiver.resumeFromAcknowledged(true);
-        GatewaySender sender = fx.startConnected(fx.config().liveness(50, 500).ackTimeoutMs(ackTimeoutMs).build());
+        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 500)).link(l -> l.withAckTimeoutMs(ackTimeoutMs)).build());
         long offeredAt = System.nanoTime();
         for (long seq = 1; seq <= 5; seq++) {
             assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
@@ -414,13 +414,13 @@ class GatewaySenderTest {
     @Test
     void aSilentGatewayIsTakenForDeadAndReconnected() {
         fx.receiver.helloReply(HelloReply.SILENT);
-        fx.start(fx.config().liveness(50, 300).build());
+        fx.start(fx.config().link(l -> l.withLiveness(50, 300)).build());
         await().atMost(Duration.ofSeconds(10)).until(() -> fx.receiver.hellos().size() >= 2);
     }
 
     @Test
     void heartbeatsKeepAnIdleConnectionAlive() {
-        GatewaySender sender = fx.startConnected(fx.config().liveness(50, 300).build());
+        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 300)).build());
         await().until(() -> fx.receiver.heartbeats() >= 15); // 750 ms: more than two read-idle timeouts
         assertThat(fx.receiver.connectionCount()).isEqualTo(1);
         assertThat(sender.isConnected()).isTrue();

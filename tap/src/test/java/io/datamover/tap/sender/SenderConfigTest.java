@@ -28,10 +28,10 @@ class SenderConfigTest {
     void everyBadValueIsRefusedWithItsName() {
         assertThatThrownBy(() -> valid().windowBytes(1024).build()).hasMessageContaining("windowBytes");
         assertThatThrownBy(() -> SenderConfig.builder("h", 0).build()).hasMessageContaining("gatewayPort");
-        assertThatThrownBy(() -> valid().reconnect(100, 50, 0).build()).hasMessageContaining("reconnectMaxDelayMs");
-        assertThatThrownBy(() -> valid().reconnect(100, 200, 1.5).build()).hasMessageContaining("reconnectJitterRatio");
-        assertThatThrownBy(() -> valid().liveness(1_000, 1_000).build()).hasMessageContaining("readIdleTimeoutMs");
-        assertThatThrownBy(() -> valid().ackTimeoutMs(0).build()).hasMessageContaining("ackTimeoutMs");
+        assertThatThrownBy(() -> valid().link(l -> l.withReconnect(100, 50, 0)).build()).hasMessageContaining("reconnectMaxDelayMs");
+        assertThatThrownBy(() -> valid().link(l -> l.withReconnect(100, 200, 1.5)).build()).hasMessageContaining("reconnectJitterRatio");
+        assertThatThrownBy(() -> valid().link(l -> l.withLiveness(1_000, 1_000)).build()).hasMessageContaining("readIdleTimeoutMs");
+        assertThatThrownBy(() -> valid().link(l -> l.withAckTimeoutMs(0)).build()).hasMessageContaining("ackTimeoutMs");
         assertThatThrownBy(() -> valid().writeBufferWaterMarks(10, 5).build())
                 .hasMessageContaining("writeBufferLowWaterMarkBytes");
         assertThatThrownBy(() -> valid().identity("bad id", "pair").build()).hasMessageContaining("senderId");

@@ -46,9 +46,9 @@ final class SenderFixture implements AutoCloseable {
         return SenderConfig.builder("127.0.0.1", receiver.port())
                 .identity("tap-test", "pair-test")
                 .consistencyGroup(CG, "cg-test", List.of(DISK))
-                .reconnect(20, 200, 0.2)
-                .liveness(200, 2_000)
-                .closeTimeoutMs(2_000);
+                .link(l -> l.withReconnect(20, 200, 0.2))
+                .link(l -> l.withLiveness(200, 2_000))
+                .link(l -> l.withCloseTimeoutMs(2_000));
     }
 
     GatewaySender start(SenderConfig config) {

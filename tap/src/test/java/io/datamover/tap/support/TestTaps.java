@@ -30,7 +30,7 @@ public final class TestTaps {
         SenderConfig sender = adjust.apply(SenderConfig.builder("127.0.0.1", receiver.port())
                 .identity("tap-test", "pair-test")
                 .consistencyGroup(cg, "cg-test", ReplicatingTap.disksOf(config))
-                .reconnect(50, 200, 0.1)
+                .link(l -> l.withReconnect(50, 200, 0.1))
                 .outageGraceMs(300))
                 .build();
         return ReplicatingTap.start(config, sender, connectWait, registry, InstantSource.system());

@@ -4,6 +4,7 @@ import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * How one consistency group's shipper talks to the target gateway, frozen and validated once by
@@ -98,34 +99,22 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
             return this;
         }
 
-        public Builder reconnect(long initialDelayMs, long maxDelayMs, double jitterRatio) {
-            link = link.withReconnect(initialDelayMs, maxDelayMs, jitterRatio);
-            return this;
-        }
-
-        public Builder liveness(long heartbeatIntervalMs, long readIdleTimeoutMs) {
-            link = link.withLiveness(heartbeatIntervalMs, readIdleTimeoutMs);
-            return this;
-        }
-
         public Builder idleCheckMs(long idleCheckMs) {
             this.idleCheckMs = idleCheckMs;
             return this;
         }
 
-        public Builder closeTimeoutMs(long closeTimeoutMs) {
-            link = link.withCloseTimeoutMs(closeTimeoutMs);
-            return this;
-        }
-
-        /** See {@link LinkSettings#ackTimeoutMs()}. */
-        public Builder ackTimeoutMs(long ackTimeoutMs) {
-            link = link.withAckTimeoutMs(ackTimeoutMs);
-            return this;
-        }
-
         public Builder targetFrameLimits(FrameLimits targetFrameLimits) {
             this.targetFrameLimits = targetFrameLimits;
+            return this;
+        }
+
+        /**
+         * Changes how the connection is kept (reconnect backoff, liveness, close and ack timeouts), e.g.
+         * {@code link(l -> l.withReconnect(50, 500, 0.1))}: see {@link LinkSettings}.
+         */
+        public Builder link(UnaryOperator<LinkSettings> change) {
+            link = change.apply(link);
             return this;
         }
 

@@ -73,10 +73,10 @@ class ShipperTest {
         return ShipperConfig.builder("127.0.0.1", target.port())
                 .batch(20, 64 * 1024)
                 .inFlight(4, 256 * 1024)
-                .reconnect(20, 200, 0)
-                .liveness(200, 5_000)
+                .link(l -> l.withReconnect(20, 200, 0))
+                .link(l -> l.withLiveness(200, 5_000))
                 .idleCheckMs(500)
-                .closeTimeoutMs(2_000);
+                .link(l -> l.withCloseTimeoutMs(2_000));
     }
 
     private void startShipper(ShipperConfig config) {
@@ -271,7 +271,7 @@ class ShipperTest {
 
     @Test
     void anIdleConnectionIsKeptByHeartbeatsAndCloseTakesItDown() throws Exception {
-        startShipper(config().liveness(50, 1_000).build());
+        startShipper(config().link(l -> l.withLiveness(50, 1_000)).build());
         appendAndSync(distinctBlocks(1, 10));
         await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10);
         int hellos = target.helloNanos().size();
@@ -289,7 +289,7 @@ class ShipperTest {
 
     @Test
     void aTargetWhoseFrameHeaderIsDamagedInsideTheBoundIsTakenForDeadAfterTheReadTimeout() throws Exception {
-        startShipper(config().liveness(50, 1_000).build());
+        startShipper(config().link(l -> l.withLiveness(50, 1_000)).build());
         appendAndSync(distinctBlocks(1, 10));
         await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 10);
         int hellos = target.helloNanos().size();
@@ -309,7 +309,7 @@ class ShipperTest {
         // The first connection swallows batches but answers heartbeats, as a target stuck in a frame whose length
         // was damaged on the wire: the read timeout (500 ms) never fires, only the ack timeout can end it.
         target.stallConnections(1);
-        startShipper(config().liveness(50, 500).ackTimeoutMs(ackTimeoutMs).build());
+        startShipper(config().link(l -> l.withLiveness(50, 500)).link(l -> l.withAckTimeoutMs(ackTimeoutMs)).build());
         await().atMost(DEADLINE).until(() -> shipper.status().connected());
         appendAndSync(distinctBlocks(1, 10));
         await().atMost(DEADLINE).until(() -> !target.swallowedNanos().isEmpty());
@@ -331,7 +331,7 @@ class ShipperTest {
 
     @Test
     void aTargetThatLostAcknowledgedBatchesIsToldOfTheGapInsteadOfBeingFedOne() throws Exception {
-        startShipper(config().reconnect(50, 400, 0).build());
+        startShipper(config().link(l -> l.withReconnect(50, 400, 0)).build());
         appendAndSync(distinctBlocks(1, 300));
         await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 300);
         int batchesBefore = target.batches().size();
@@ -351,7 +351,7 @@ class ShipperTest {
     @Test
     void aTargetAnsweringWrongPairIsRetriedWithAGrowingBackoff() {
         target.refuseWrongPair(true);
-        startShipper(config().reconnect(50, 400, 0).build());
+        startShipper(config().link(l -> l.withReconnect(50, 400, 0)).build());
         await().atMost(DEADLINE).until(() -> target.helloNanos().size() >= 5);
         List<Long> hellos = target.helloNanos();
         long[] expectedMinGapsMs = {50, 100, 200, 400};
