@@ -47,6 +47,8 @@ class FaultCampaignTest {
     private static final long CORRUPT_BATCH_EVERY_BYTES = 64 << 10;
     private static final long CORRUPT_ACK_EVERY_BYTES = 256;
     private static final Duration JOURNAL_FULL_DEADLINE = Duration.ofSeconds(60);
+    /** How long the CORRUPT fault stays armed, at most, waiting for traffic to damage. */
+    private static final Duration CORRUPT_HOLD_DEADLINE = Duration.ofSeconds(15);
     /** How long the ENOSPC fault waits, at most, for the target to hit the full disk. */
     private static final Duration ENOSPC_HOLD_DEADLINE = Duration.ofSeconds(15);
 
@@ -154,13 +156,20 @@ class FaultCampaignTest {
                 LinkSpec.Direction direction = LinkSpec.Direction.values()[random.nextInt(3)];
                 int flips = 1 + random.nextInt(3);
                 long seed = random.nextLong();
+                long corruptedBefore = corrupted(site);
+                // Armed until its flips are spent (or the deadline): a window with no traffic on the link (the tap
+                // in bitmap mode after an earlier fault, say) would otherwise inject nothing.
                 if (direction.includesUpstream()) {
-                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, down,
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, CORRUPT_HOLD_DEADLINE,
                             CORRUPT_BATCH_EVERY_BYTES, flips, seed));
                 }
                 if (direction.includesDownstream()) {
-                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, down,
+                    site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, CORRUPT_HOLD_DEADLINE,
                             CORRUPT_ACK_EVERY_BYTES, flips, seed));
+                }
+                long end = System.nanoTime() + CORRUPT_HOLD_DEADLINE.toNanos();
+                while (corrupted(site) == corruptedBefore && System.nanoTime() < end) {
+                    Thread.sleep(50); // polling the link's counter with a deadline
                 }
                 pauseUntil(start, down);
             }
@@ -177,6 +186,10 @@ class FaultCampaignTest {
             }
             case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
         }
+    }
+
+    private static long corrupted(ReplicationSite site) {
+        return site.link().upstreamBytesCorrupted() + site.link().downstreamBytesCorrupted();
     }
 
     private static double applyFailures(ReplicationSite site) throws InterruptedException {
