@@ -270,6 +270,32 @@ public final class SparseFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts writing back the dirty pages of {@code [offset, offset + length)} and returns without waiting
+     * (sync_file_range(SYNC_FILE_RANGE_WRITE)). Durability is not changed: no metadata is written and the device
+     * cache is not flushed, so only a later {@link #fdatasync()} (which waits for this writeback) makes the data
+     * durable; starting early lets the device write while the caller goes on.
+     */
+    public void startWriteback(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        ensureOpen("sync_file_range");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            int rc;
+            do {
+                rc = (int) Libc.SYNC_FILE_RANGE.invokeExact(capture, fd, offset, length, Libc.SYNC_FILE_RANGE_WRITE);
+            } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
+            if (rc != 0) {
+                throw new DiskIOException(path, "sync_file_range(WRITE, offset=" + offset + ", length=" + length + ")",
+                        Libc.errno(capture));
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("sync_file_range", t);
+        }
+    }
+
     /** Reads exactly {@code dst.remaining()} bytes at {@code position}; fails at EOF instead of returning short. */
     public void readFully(ByteBuffer dst, long position) throws IOException {
         long at = position;
