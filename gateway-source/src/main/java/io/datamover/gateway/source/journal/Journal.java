@@ -236,12 +236,7 @@ public final class Journal implements AutoCloseable {
         Runnable force = nextSync();
         if (force != null) {
             // Nothing else to do meanwhile: the owner syncs itself rather than wake the sync thread and wait for it.
-            try {
-                force.run();
-            } catch (RuntimeException e) {
-                syncStartedSeq = durableSeq; // nothing after it is durable: the next sync covers it all again
-                throw e;
-            }
+            finishSync(force);
         }
         return durableSeq;
     }
@@ -277,13 +272,18 @@ public final class Journal implements AutoCloseable {
 
     /** Waits for the sync in flight, if any, and returns the highest durable seq; a failed sync is thrown here. */
     public long awaitSync() {
+        finishSync(syncThread::await);
+        return durableSeq;
+    }
+
+    /** Runs or waits for a sync; when it fails, nothing after {@code durableSeq} is durable and the next sync covers it. */
+    private void finishSync(Runnable sync) {
         try {
-            syncThread.await();
+            sync.run();
         } catch (RuntimeException e) {
-            syncStartedSeq = durableSeq; // nothing after it is durable: the next sync covers it all again
+            syncStartedSeq = durableSeq;
             throw e;
         }
-        return durableSeq;
     }
 
     /** Whether a sync started by {@link #startSync()} is still running. */
