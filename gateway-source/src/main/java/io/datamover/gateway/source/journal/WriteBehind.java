@@ -19,7 +19,7 @@ final class WriteBehind {
     private static final Logger log = LoggerFactory.getLogger(WriteBehind.class);
     /**
      * Complete pages gathered before their writeback is started: 4 per 1 MiB group. Measured against 0 (none), one
-     * record (64 KiB: a syscall per append, slower than none), 512 KiB and 1 MiB (see docs/benchmarks.md).
+     * record (64 KiB: a syscall per append, no better than none), 512 KiB and 1 MiB (see docs/benchmarks.md).
      */
     static final long STEP_BYTES = 256 << 10;
 
