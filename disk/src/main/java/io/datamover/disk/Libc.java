@@ -36,6 +36,8 @@ final class Libc {
 
     static final int MADV_RANDOM = 1;
 
+    static final int SYNC_FILE_RANGE_WRITE = 0x2;
+
     static final int AT_EMPTY_PATH = 0x1000;
     static final int STATX_SIZE = 0x200;
     static final int STATX_BLOCKS = 0x400;
@@ -67,6 +69,8 @@ final class Libc {
     static final MethodHandle LSEEK = downcall("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    static final MethodHandle SYNC_FILE_RANGE = downcall("sync_file_range",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle STATX = downcall("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     static final MethodHandle MADVISE = downcall("madvise",

@@ -175,22 +175,32 @@ public final class SparseFile implements AutoCloseable {
 
     private void fallocate(int mode, String modeName, long offset, long length) throws IOException {
         checkRange(offset, length);
-        ensureOpen("fallocate");
+        callRetryingInterrupts("fallocate", "fallocate(" + modeName + ", offset=" + offset + ", length=" + length + ")",
+                capture -> (int) Libc.FALLOCATE.invokeExact(capture, fd, mode, offset, length));
+    }
+
+    /** A libc call that returns 0, or -1 with errno in the captured state. */
+    @FunctionalInterface
+    private interface ZeroOrErrno {
+        int call(MemorySegment capture) throws Throwable;
+    }
+
+    /** Runs {@code call} on the open descriptor, again on EINTR; a failure is a {@link DiskIOException} naming {@code description}. */
+    private void callRetryingInterrupts(String name, String description, ZeroOrErrno call) throws IOException {
+        ensureOpen(name);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             int rc;
             do {
-                rc = (int) Libc.FALLOCATE.invokeExact(capture, fd, mode, offset, length);
+                rc = call.call(capture);
             } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
             if (rc != 0) {
-                throw new DiskIOException(path,
-                        "fallocate(" + modeName + ", offset=" + offset + ", length=" + length + ")",
-                        Libc.errno(capture));
+                throw new DiskIOException(path, description, Libc.errno(capture));
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
-            throw unexpected("fallocate", t);
+            throw unexpected(name, t);
         }
     }
 
@@ -253,21 +263,20 @@ public final class SparseFile implements AutoCloseable {
 
     /** Makes written data durable (fdatasync): after it returns, a crash does not lose what was written before. */
     public void fdatasync() throws IOException {
-        ensureOpen("fdatasync");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = Libc.captureState(arena);
-            int rc;
-            do {
-                rc = (int) Libc.FDATASYNC.invokeExact(capture, fd);
-            } while (rc != 0 && Libc.errno(capture) == Libc.EINTR);
-            if (rc != 0) {
-                throw new DiskIOException(path, "fdatasync", Libc.errno(capture));
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw unexpected("fdatasync", t);
-        }
+        callRetryingInterrupts("fdatasync", "fdatasync", capture -> (int) Libc.FDATASYNC.invokeExact(capture, fd));
+    }
+
+    /**
+     * Starts writing back the dirty pages of {@code [offset, offset + length)} and returns without waiting
+     * (sync_file_range(SYNC_FILE_RANGE_WRITE)). Durability is not changed: no metadata is written and the device
+     * cache is not flushed, so only a later {@link #fdatasync()} (which waits for this writeback) makes the data
+     * durable; starting early lets the device write while the caller goes on.
+     */
+    public void startWriteback(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        callRetryingInterrupts("sync_file_range", "sync_file_range(WRITE, offset=" + offset + ", length=" + length + ")",
+                capture -> (int) Libc.SYNC_FILE_RANGE.invokeExact(capture, fd, offset, length,
+                        Libc.SYNC_FILE_RANGE_WRITE));
     }
 
     /** Reads exactly {@code dst.remaining()} bytes at {@code position}; fails at EOF instead of returning short. */

@@ -2,11 +2,13 @@ package io.datamover.disk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -114,6 +116,23 @@ class SparseFileTest {
             assertThat(file.nextHole(2L * MIB - 1)).isEqualTo(2L * MIB);
             assertThatThrownBy(() -> file.readFully(ByteBuffer.allocate(2), 2L * MIB - 1))
                     .isInstanceOf(IOException.class).hasMessageContaining("read past end");
+        }
+    }
+
+    @Test
+    void startedWritebackCleansTheRangeWithoutWaitingForTheFlusher() throws IOException {
+        Path path = dir.resolve("disk.img");
+        try (SparseFile file = SparseFile.create(path, 8L * MIB)) {
+            writePattern(file, 0, 8 * MIB, (byte) 3);
+            assertThat(PageCacheState.dirtyPages(path, 0, 4L * MIB)).isPositive();
+
+            file.startWriteback(0, 4L * MIB);
+
+            // The kernel's flusher would leave them dirty for 30 s (dirty_expire_centisecs): only the call cleans them.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> PageCacheState.dirtyPages(path, 0, 4L * MIB) == 0);
+            assertThat(PageCacheState.dirtyPages(path, 4L * MIB, 4L * MIB)).isPositive();
+            assertThatThrownBy(() -> file.startWriteback(-1, MIB)).isInstanceOf(IllegalArgumentException.class);
         }
     }
 

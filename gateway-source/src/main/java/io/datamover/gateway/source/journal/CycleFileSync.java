@@ -7,7 +7,8 @@ import java.util.function.Supplier;
 
 /**
  * Makes the cycle file being appended durable with fdatasync, keeping the file open until the cycle changes. Used by
- * one thread at a time: the journal's sync thread, handed over through {@link SyncThread}.
+ * one thread at a time: the journal's sync thread, or the owner thread in {@code Journal.sync()} once the sync
+ * thread's last sync is done (the handover is {@link SyncThread}'s future).
  *
  * <p>Why not only Chronicle's {@code ExcerptAppender.sync()}: in Chronicle Queue 2026.4 it msyncs
  * the current mapped chunk from a forward-only watermark up to the write position, so pages

@@ -199,9 +199,10 @@ public final class Journal implements AutoCloseable {
         ByteBuf payload = FrameCodec.encodeHead(record, head);
         try (DocumentContext dc = appender.writingDocument()) {
             Bytes<?> entry = dc.wire().bytes();
+            long entryStart = entry.writePosition() - ENTRY_OVERHEAD_BYTES; // Chronicle's header precedes the content
             entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
             try {
-                payloadWriter.write(entry, payload, appender.cycle(), appender::currentFile);
+                payloadWriter.write(entry, entryStart, payload, appender.cycle(), appender::currentFile);
             } catch (RuntimeException e) {
                 dc.rollbackOnClose();
                 throw e;
@@ -232,8 +233,12 @@ public final class Journal implements AutoCloseable {
      * seq; callers acknowledge up to it. Does nothing, and counts no sync, when nothing new was appended.
      */
     public long sync() {
-        startSync();
-        return awaitSync();
+        Runnable force = nextSync();
+        if (force != null) {
+            // Nothing else to do meanwhile: the owner syncs itself rather than wake the sync thread and wait for it.
+            finishSync(force);
+        }
+        return durableSeq;
     }
 
     /**
@@ -243,27 +248,42 @@ public final class Journal implements AutoCloseable {
      * then may its records be acknowledged (see {@link #awaitSync()}).
      */
     public void startSync() {
+        Runnable force = nextSync();
+        if (force != null) {
+            syncThread.start(force);
+        }
+    }
+
+    /**
+     * Waits for the sync in flight and returns the fdatasync that covers everything appended since, or null when
+     * nothing was. Chronicle's appender is the owner thread's: the file is looked up here, not where it runs.
+     */
+    private Runnable nextSync() {
         awaitSync();
         long target = lastAppendedSeq;
         if (target == syncStartedSeq) {
-            return;
+            return null;
         }
         int cycle = lastAppendCycle;
-        // Chronicle's appender is the owner thread's: the file is looked up here, not on the sync thread.
         File file = cycleFileSync.holds(cycle) ? null : appender.currentFile();
         syncStartedSeq = target;
-        syncThread.start(() -> forceUpTo(target, cycle, file));
+        return () -> forceUpTo(target, cycle, file);
     }
 
     /** Waits for the sync in flight, if any, and returns the highest durable seq; a failed sync is thrown here. */
     public long awaitSync() {
+        finishSync(syncThread::await);
+        return durableSeq;
+    }
+
+    /** Runs or waits for a sync; when it fails, nothing after {@code durableSeq} is durable and the next sync covers it. */
+    private void finishSync(Runnable sync) {
         try {
-            syncThread.await();
+            sync.run();
         } catch (RuntimeException e) {
-            syncStartedSeq = durableSeq; // nothing after it is durable: the next sync covers it all again
+            syncStartedSeq = durableSeq;
             throw e;
         }
-        return durableSeq;
     }
 
     /** Whether a sync started by {@link #startSync()} is still running. */
@@ -271,7 +291,7 @@ public final class Journal implements AutoCloseable {
         return syncThread.busy();
     }
 
-    /** Runs on the sync thread. */
+    /** Runs on the sync thread, or on the owner in {@link #sync()}: one at a time, after the previous one. */
     private void forceUpTo(long target, int cycle, File file) {
         Timer.Sample sample = Timer.start();
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_SYNC_STARTED);

@@ -34,19 +34,22 @@ final class PayloadWriter implements AutoCloseable {
 
     private final CycleFileHandle file = new CycleFileHandle();
     private final AheadAllocation aheadAllocation = new AheadAllocation();
+    private final WriteBehind writeBehind = new WriteBehind();
     private BytesStore<?, ?> advisedChunk;
     private boolean adviceFailureLogged;
 
     /**
      * Writes {@code payload} (not consumed) at {@code entry}'s write position (Chronicle positions its mapped
-     * bytes by file offset) in the file of {@code currentCycle}, then moves the entry past it.
+     * bytes by file offset) in the file of {@code currentCycle}, then moves the entry past it. The entry (its
+     * Chronicle header) starts at {@code entryStart}.
      */
-    void write(Bytes<?> entry, ByteBuf payload, int currentCycle, Supplier<File> currentFile) {
+    void write(Bytes<?> entry, long entryStart, ByteBuf payload, int currentCycle, Supplier<File> currentFile) {
         adviseChunk(entry);
         SparseFile cycleFile = file.file(currentCycle, currentFile);
         long offset = entry.writePosition();
         int length = payload.readableBytes();
         aheadAllocation.ensure(cycleFile, currentCycle, offset, offset + length);
+        writeBehind.entryStarting(cycleFile, currentCycle, entryStart);
         FileChannel channel = cycleFile.channel();
         try {
             for (ByteBuffer chunk : payload.nioBuffers(payload.readerIndex(), length)) {
