@@ -227,4 +227,18 @@ class SourceGatewayTest {
 
         connect(TestTap.hello("pair-a"), 0).close();
     }
+
+    @Test
+    void aTapWhoseConnectionIsResetIsAnOutageNotAnError() throws Exception {
+        startGateway(config().build());
+        TestTap tap = connect(TestTap.hello("pair-a"), 0);
+        sendAndAwaitDurable(tap, 1, 5);
+
+        tap.reset();
+
+        await().atMost(CLOSE_WAIT).until(() -> !gateway.consistencyGroup(TestTap.CG).orElseThrow().tapConnected());
+        assertThat(gateway.consistencyGroup(TestTap.CG).orElseThrow().lastTapError()).isNull();
+        assertThat(registry.find("datamover.source.receiver.errors").counters()).isEmpty();
+        connect(TestTap.hello("pair-a"), 5).close(); // and the tap is welcome back where it left off
+    }
 }

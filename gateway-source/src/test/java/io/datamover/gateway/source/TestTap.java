@@ -107,6 +107,12 @@ final class TestTap implements AutoCloseable {
         return channel.closeFuture().awaitUninterruptibly(timeout.toMillis());
     }
 
+    /** Closes with a TCP reset, as a tap killed with -9 or a host gone down leaves its connection. */
+    void reset() {
+        channel.config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        close();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();

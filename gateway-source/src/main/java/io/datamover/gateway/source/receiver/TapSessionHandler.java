@@ -23,6 +23,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.net.SocketException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -217,6 +218,12 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof SocketException && ctx.channel().isActive()) {
+            // The tap went away (killed, host down, reset): an outage, not a fault of ours or a refusal.
+            LOG.warn("tap {}: connection lost: {}", who(ctx), cause.getMessage());
+            ctx.close();
+            return;
+        }
         fail(ctx, cause);
     }
 
