@@ -130,6 +130,8 @@ class ResyncRollbackTest {
 
         assertThat(snapshot()).isEqualTo(midResync);
         assertThat(set.resyncProtected()).isTrue();
+        assertThat(otherProcessCanLock(dir.resolve(ReplicaSetLock.FILE_NAME)))
+                .as("the refusals in this JVM left the OS lock held").isFalse();
         assertThat(rollbackClosed().consistentSeq()).isEqualTo(n); // once closed, the lock is free
         assertRolledBackToN();
     }
@@ -261,6 +263,17 @@ class ResyncRollbackTest {
     }
 
     private static final class SimulatedCrash extends RuntimeException {}
+
+    /** Whether another process can take the lock now (POSIX record locks, as the JDK's file locks are). */
+    private static boolean otherProcessCanLock(Path lockFile) throws IOException, InterruptedException {
+        Process probe = new ProcessBuilder("python3", "-c", "import fcntl, sys\n"
+                + "f = open(sys.argv[1], 'w')\n"
+                + "try:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\nexcept OSError:\n    sys.exit(3)\n",
+                lockFile.toString()).redirectErrorStream(true).start();
+        int status = probe.waitFor();
+        assertThat(status).as("lock probe: %s", new String(probe.getInputStream().readAllBytes())).isIn(0, 3);
+        return status == 0;
+    }
 
     private ConsistentImageRollback.Result rollbackClosed() throws IOException {
         set.close();
