@@ -28,7 +28,13 @@ final class ReplicatingGuest implements AutoCloseable {
         CampaignWorkload guest = null;
         try {
             guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK, 2L << 20, guestSeed).start();
-            guest.awaitWrites(0, 20, FaultAwaits.DEADLINE);
+            try {
+                guest.awaitWrites(0, 20, FaultAwaits.DEADLINE);
+            } catch (AssertionError e) {
+                // A start that never replicates says why only in the daemons' logs: carry them into the failure.
+                throw new AssertionError(e.getMessage() + "; tap " + site.tapStatus() + ", source "
+                        + site.sourceStatus() + ", target " + site.targetStatus() + "\n" + site.logTails(), e);
+            }
             FaultAwaits.replicating(site);
             return new ReplicatingGuest(initial, site, guest);
         } catch (Exception | AssertionError e) {
