@@ -66,7 +66,7 @@ public final class Applier {
     /** Test seam: runs once a batch's before-images are durable, before its first replica write. */
     Runnable afterUndoDurable = () -> {};
 
-    /** An applier whose resync undo log is bounded by the default (a tenth of the group's disks, at least 64 MiB). */
+    /** An applier whose resync undo log has the default bound (see {@link ResyncProtection#defaultUndoMaxBytes}). */
     public Applier(ReplicaSet replicas, MeterRegistry registry) {
         this(replicas, registry, ResyncProtection.defaultUndoMaxBytes(replicas.disks()));
     }

@@ -37,13 +37,24 @@ final class ResyncProtection {
         this.metrics = metrics;
     }
 
-    /** The default bound: a tenth of the group's disks, at least 64 MiB. */
+    /**
+     * Up to this, the default bound lets the log save every region of the group: a small group is protected
+     * whatever its resync touches. Beyond, saving every region costs too much target disk for a default.
+     */
+    static final long WHOLE_GROUP_BOUND_UP_TO = 256L << 20;
+
+    /**
+     * The default bound: enough to save every region of every disk of the group, up to
+     * {@link #WHOLE_GROUP_BOUND_UP_TO}; a tenth of the group's disks when that is more.
+     */
     static long defaultUndoMaxBytes(List<DiskInfo> disks) {
         long total = 0;
+        long wholeGroup = UndoLog.MAX_HEADER_BYTES;
         for (DiskInfo d : disks) {
             total += d.sizeBytes();
+            wholeGroup += UndoEntry.wholeDiskBytes(d.sizeBytes(), ReplicaSet.UNDO_REGION_BYTES);
         }
-        return Math.max(64L * 1024 * 1024, total / 10);
+        return Math.max(Math.min(wholeGroup, WHOLE_GROUP_BOUND_UP_TO), total / 10);
     }
 
     /**

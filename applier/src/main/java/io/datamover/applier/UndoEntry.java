@@ -33,6 +33,15 @@ record UndoEntry(int diskId, long regionOffset, int regionLength, List<Extent> e
         return FIXED_BYTES + maxExtents(regionBytes) * EXTENT_BYTES + regionBytes + CRC_BYTES;
     }
 
+    /**
+     * The most the entries of every region of a disk of {@code diskBytes} can take: a region's data and extent list
+     * together never pass its length plus one extent (each further extent comes with a hole of at least 512 bytes).
+     */
+    static long wholeDiskBytes(long diskBytes, int regionBytes) {
+        long regions = (diskBytes + regionBytes - 1) / regionBytes;
+        return diskBytes + regions * (FIXED_BYTES + EXTENT_BYTES + CRC_BYTES);
+    }
+
     UndoEntry {
         extents = List.copyOf(extents);
         data = data.asReadOnlyBuffer();

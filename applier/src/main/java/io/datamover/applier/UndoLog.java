@@ -40,7 +40,7 @@ final class UndoLog implements AutoCloseable {
     static final int MAGIC = 0x444D554C; // "DMUL"
     static final int VERSION = 1;
     private static final int HEADER_FIXED_BYTES = 4 + 2 + 2 + 4 + 4 + 4 + 8 + 2;
-    private static final int MAX_HEADER_BYTES = 64 * 1024;
+    static final int MAX_HEADER_BYTES = 64 * 1024;
 
     private final Path file;
     private final SparseFile log;

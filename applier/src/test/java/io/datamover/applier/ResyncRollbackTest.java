@@ -325,7 +325,6 @@ class ResyncRollbackTest {
         apply(List.of(entries));
     }
 
-    /** Applies {@code entries} (templates, any seq) as the next batch, renumbered, and to the source reference. */
     /** {@code entries} (templates, any seq) numbered from {@code firstSeq} on. */
     private List<BlockWrite> numbered(List<BlockWrite> entries, long firstSeq) {
         List<BlockWrite> numbered = new ArrayList<>();
@@ -335,6 +334,7 @@ class ResyncRollbackTest {
         return numbered;
     }
 
+    /** Applies {@code entries} (templates, any seq) as the next batch, renumbered, and to the source reference. */
     private void apply(List<BlockWrite> entries) {
         List<BlockWrite> numbered = numbered(entries, seq + 1);
         try {

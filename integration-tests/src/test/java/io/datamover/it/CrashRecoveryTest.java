@@ -3,6 +3,7 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.datamover.bench.process.LoopbackPorts;
 import io.datamover.cli.Main;
 import io.datamover.tap.support.Tools;
 import java.io.IOException;
@@ -29,9 +30,9 @@ class CrashRecoveryTest {
     void theReplicaConvergesAfterKillMinus9OfEachGatewayMidStream() throws Exception {
         Tools.assumeInstalled("fio");
         Path source = Disks.sparse(base.resolve("vm.img"), DISK);
-        int targetPort = DaemonProcess.freePort();
-        int sourcePort = DaemonProcess.freePort();
-        int nbdPort = DaemonProcess.freePort();
+        int targetPort = LoopbackPorts.next();
+        int sourcePort = LoopbackPorts.next();
+        int nbdPort = LoopbackPorts.next();
         Path replica = base.resolve("replicas/cg-1/vm.img");
         String targetAdmin = freeAdminPort();
         try (DaemonProcess target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway",
@@ -83,6 +84,6 @@ class CrashRecoveryTest {
 
     /** Each daemon's admin port on a free port, not the fixed default another build on this host may hold. */
     private static String freeAdminPort() throws IOException {
-        return "127.0.0.1:" + DaemonProcess.freePort();
+        return "127.0.0.1:" + LoopbackPorts.next();
     }
 }

@@ -2,6 +2,7 @@ package io.datamover.it;
 
 import io.datamover.bench.link.LinkProxy;
 import io.datamover.bench.link.LinkSpec;
+import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -26,9 +27,9 @@ final class ReplicationSite implements AutoCloseable {
 
     private final Path base;
     private final Path sourceDisk;
-    private final int targetPort = DaemonProcess.freePort();
-    private final int sourcePort = DaemonProcess.freePort();
-    private final int nbdPort = DaemonProcess.freePort();
+    private final int targetPort = LoopbackPorts.next();
+    private final int sourcePort = LoopbackPorts.next();
+    private final int nbdPort = LoopbackPorts.next();
     private final String targetAdmin = admin();
     private final String tapAdmin = admin();
     private final String sourceAdmin = admin();
@@ -206,7 +207,7 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     static String admin() throws IOException {
-        return "127.0.0.1:" + DaemonProcess.freePort();
+        return "127.0.0.1:" + LoopbackPorts.next();
     }
 
     @Override

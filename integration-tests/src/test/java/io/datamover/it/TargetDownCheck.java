@@ -2,6 +2,7 @@ package io.datamover.it;
 
 import io.datamover.applier.ConsistentImageRollback;
 import io.datamover.applier.RollbackRefusedException;
+import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -96,7 +97,7 @@ final class TargetDownCheck {
 
     /** A scratch target gateway on the copy applies what its spool holds, then is stopped. */
     private static void replay(Path frozen, Path log) throws IOException, InterruptedException {
-        int port = DaemonProcess.freePort();
+        int port = LoopbackPorts.next();
         String admin = ReplicationSite.admin();
         try (DaemonProcess scratch = new DaemonProcess("scratch target-gateway", log, "target-gateway", "--listen",
                 "127.0.0.1:" + port, "--data-dir", frozen.resolve("target-data").toString(), "--replica-dir",

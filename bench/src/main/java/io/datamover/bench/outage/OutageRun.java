@@ -2,6 +2,7 @@ package io.datamover.bench.outage;
 
 import io.datamover.bench.BenchFiles;
 import io.datamover.bench.process.DatamoverProcess;
+import io.datamover.bench.process.LoopbackPorts;
 import io.datamover.bench.rpo.MachineFacts;
 import io.datamover.disk.SparseFile;
 import java.io.IOException;
@@ -41,9 +42,9 @@ public final class OutageRun {
         Files.createDirectories(work.resolve("state"));
         Path image = work.resolve("disk.img");
         SparseFile.create(image, options.diskBytes()).close();
-        int gatewayPort = DatamoverProcess.freePort();
-        int nbdPort = DatamoverProcess.freePort();
-        int adminPort = DatamoverProcess.freePort();
+        int gatewayPort = LoopbackPorts.next();
+        int nbdPort = LoopbackPorts.next();
+        int adminPort = LoopbackPorts.next();
         try (DatamoverProcess gateway = DatamoverProcess.start(work.resolve("ack-receiver.log"), GATEWAY_JAVA_OPTIONS,
                 "ack-receiver", "--listen", "127.0.0.1:" + gatewayPort)) {
             gateway.awaitListening(gatewayPort);

@@ -1,9 +1,7 @@
 package io.datamover.bench.process;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,13 +97,6 @@ public final class DatamoverProcess implements AutoCloseable {
             }
         }
         throw new IOException("nothing listens on " + port + " after " + START_TIMEOUT_MS + " ms:\n" + logTail());
-    }
-
-    /** A loopback port free right now, for a daemon's address (the daemons take HOST:PORT, not port 0). */
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     /** SIGTERM (the daemons stop cleanly on it) without waiting: several daemons can then stop side by side. */

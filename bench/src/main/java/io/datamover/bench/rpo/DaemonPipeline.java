@@ -3,6 +3,7 @@ package io.datamover.bench.rpo;
 import io.datamover.bench.link.LinkProxy;
 import io.datamover.bench.link.LinkSpec;
 import io.datamover.bench.process.DatamoverProcess;
+import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -54,9 +55,9 @@ final class DaemonPipeline implements AutoCloseable {
         List<Daemon> started = new ArrayList<>();
         LinkProxy link = null;
         try {
-            int targetPort = DatamoverProcess.freePort();
-            int sourcePort = DatamoverProcess.freePort();
-            int nbdPort = DatamoverProcess.freePort();
+            int targetPort = LoopbackPorts.next();
+            int sourcePort = LoopbackPorts.next();
+            int nbdPort = LoopbackPorts.next();
             link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
             Daemon target = daemon(base, Component.TARGET, started, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
@@ -90,7 +91,7 @@ final class DaemonPipeline implements AutoCloseable {
 
     private static Daemon daemon(Path base, Component component, List<Daemon> started, String command,
             String... args) throws IOException {
-        int admin = DatamoverProcess.freePort();
+        int admin = LoopbackPorts.next();
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
         all.addAll(List.of("--admin", "127.0.0.1:" + admin));
