@@ -2,7 +2,9 @@
 # Side-by-side fio, in one run, on the same file:
 #   - fio on the file itself (io_uring, buffered: the ceiling of the machine),
 #   - nbdkit's file plugin (the reference server) and qemu-nbd, through fio's nbd engine, and
-#   - the datamover tap with replication on: its sender connected to a receiver that acknowledges.
+#   - the datamover tap with replication on: its sender connected to a receiver that acknowledges, and
+#   - the tap with replication off (its gateway address refuses connections, so it serves in bitmap mode and
+#     only marks dirty regions): what serving NBD costs, apart from what replicating costs.
 # Each job runs against every server in turn before the next job starts, so all see the same machine
 # state. Prints a markdown table with the ratios (tap / nbdkit, tap / qemu-nbd) and each server's CPU per
 # request (the tap's includes its receiver's): less sensitive than throughput to what else the machine runs.
@@ -89,6 +91,24 @@ wait_streaming() { # tap log
   for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$1" && return 0; sleep 0.1; done
   echo "$0: the tap's initial sync did not complete within 120 s (see $1)" >&2; return 1
 }
+start_unreplicated_tap() { # job name: no receiver listens on the gateway port, so the tap stays in bitmap mode
+  receiver_port=$(free_port) # nothing will listen there
+  tap_port=$(free_port)
+  rm -rf "$work/tap-state"
+  "$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+    --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" --admin off >"$work/$1.tap-off.log" 2>&1 &
+  tap_pid=$!
+  receiver_pid=$tap_pid
+  pids+=("$tap_pid")
+  wait_port "$tap_port"
+}
+warm_up_tap() { # job name, fio arguments...: unmeasured, so the JIT compiler has compiled the write path
+  local name=$1; shift
+  if [[ $tap_warmup -gt 0 ]]; then
+    fio --name="$name-warmup" --ioengine=nbd --uri="nbd://127.0.0.1:$tap_port/disk" --size="$size" --time_based \
+        --runtime="$tap_warmup" --numjobs=1 --output-format=json "$@" >"$work/$name.tap-warmup.json"
+  fi
+}
 stop_tap() { # the tap first, so it drains its last acks from a live receiver
   kill -TERM "$tap_pid"; wait "$tap_pid" 2>/dev/null || true
   kill -TERM "$receiver_pid"; wait "$receiver_pid" 2>/dev/null || true
@@ -105,6 +125,22 @@ cpu_ticks() { # pids...: user + system clock ticks, summed
   local total=0 p
   for p in "$@"; do total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
   echo "$total"
+}
+
+thread_ticks() { # label=pid...: per thread, its process's label, its name and its CPU ticks
+  local spec t
+  for spec in "$@"; do
+    for t in /proc/"${spec#*=}"/task/*; do
+      echo "${spec%%=*} $(tr ' ' _ <"$t/comm") $(awk '{print $14 + $15}' "$t/stat" 2>/dev/null || echo 0)"
+    done
+  done
+}
+
+run_tap_fio() { # name server processes (label=pid...) args...: run_fio, and the CPU of each thread of the processes
+  local name=$1 server=$2 processes=$3; shift 3
+  thread_ticks $processes >"$work/$name.$server.threads.before"
+  run_fio "$name" "$server" "nbd://127.0.0.1:$tap_port/disk" "$(echo "$processes" | sed 's/[a-z]*=//g')" "$@"
+  thread_ticks $processes >"$work/$name.$server.threads.after"
 }
 
 run_fio() { # name server uri pids args...: the CPU ticks the pids spent during the run go to $name.$server.cpu
@@ -131,16 +167,18 @@ for job in "${jobs[@]}"; do
   run_fio "$name" qemu-nbd "nbd://127.0.0.1:$qemu_port/disk" "$qemu_pid" $args
   echo "== $name: datamover tap" >&2
   start_tap "$name"
-  if [[ $tap_warmup -gt 0 ]]; then
-    fio --name="$name-warmup" --ioengine=nbd --uri="nbd://127.0.0.1:$tap_port/disk" --size="$size" --time_based \
-        --runtime="$tap_warmup" --numjobs=1 --output-format=json $args >"$work/$name.tap-warmup.json"
-  fi
-  run_fio "$name" tap "nbd://127.0.0.1:$tap_port/disk" "$tap_pid $receiver_pid" $args
+  warm_up_tap "$name" $args
+  run_tap_fio "$name" tap "tap=$tap_pid receiver=$receiver_pid" $args
   stop_tap
+  echo "== $name: datamover tap, replication off" >&2
+  start_unreplicated_tap "$name"
+  warm_up_tap "$name" $args
+  run_tap_fio "$name" tap-off "tap=$tap_pid" $args
+  kill -TERM "$tap_pid"; wait "$tap_pid" 2>/dev/null || true
 done
 
 python3 - "$work" "$runtime" "$(getconf CLK_TCK)" "${jobs[@]%%|*}" <<'PY'
-import json, sys, os
+import json, os, re, sys
 work, runtime, hz, names = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 def cpu_us_per_request(name, server):
     # CPU over the ramp and the run, requests at the measured rate over both: microseconds per request.
@@ -157,17 +195,37 @@ def replication(name):
             return "fell to bitmap mode at seq " + line.split("BITMAP mode at seq ")[1].split(" ")[0] + \
                 " (" + line.split("(")[1].split(")")[0] + ")"
     return "streaming throughout"
-servers = [("file", "fio on the file"), ("nbdkit", "nbdkit file"), ("qemu-nbd", "qemu-nbd"), ("tap", "tap")]
+servers = [("file", "fio on the file"), ("nbdkit", "nbdkit file"), ("qemu-nbd", "qemu-nbd"), ("tap", "tap"),
+           ("tap-off", "tap, replication off")]
 print("| job | " + " | ".join(f"{label} MB/s (IOPS)" for _, label in servers)
-      + " | nbdkit p99 us | tap p99 us | tap / nbdkit | tap / qemu-nbd"
-      + " | CPU us/request nbdkit, qemu-nbd, tap+receiver | tap replication |")
+      + " | tap / nbdkit | tap, replication off / nbdkit | tap / qemu-nbd | p99 us nbdkit, tap"
+      + " | CPU us/request nbdkit, qemu-nbd, tap+receiver, tap with replication off | tap replication |")
 print("|---|" + "---:|" * (len(servers) + 5) + "---|")
 for n in names:
     f = {key: figures(os.path.join(work, f"{n}.{key}.json")) for key, _ in servers}
     cells = " | ".join(f"{f[key][0]:,.0f} ({f[key][1]:,.0f})" for key, _ in servers)
-    print(f"| {n} | {cells} | {f['nbdkit'][2]:,.0f} | {f['tap'][2]:,.0f} | {f['tap'][1] / f['nbdkit'][1]:.2f}"
-          f" | {f['tap'][1] / f['qemu-nbd'][1]:.2f}"
-          f" | {cpu_us_per_request(n, 'nbdkit'):.0f}, {cpu_us_per_request(n, 'qemu-nbd'):.0f},"
-          f" {cpu_us_per_request(n, 'tap'):.0f} | {replication(n)} |")
+    cpu = ", ".join(f"{cpu_us_per_request(n, key):.0f}" for key in ("nbdkit", "qemu-nbd", "tap", "tap-off"))
+    print(f"| {n} | {cells} | **{f['tap'][1] / f['nbdkit'][1]:.2f}** | {f['tap-off'][1] / f['nbdkit'][1]:.2f}"
+          f" | {f['tap'][1] / f['qemu-nbd'][1]:.2f} | {f['nbdkit'][2]:,.0f}, {f['tap'][2]:,.0f} | {cpu}"
+          f" | {replication(n)} |")
+
+def thread_split(name, server):
+    # CPU per request by thread group: where the tap (and its receiver) spend it.
+    ticks = {}
+    for when in ("before", "after"):
+        for line in open(os.path.join(work, f"{name}.{server}.threads.{when}")):
+            process, thread, t = line.split()
+            thread = re.sub(r"(-\d+)+$", "", thread)
+            group = ("JIT compiler" if thread.startswith(("C1_", "C2_"))
+                     else "receiver" if process == "receiver" else thread)
+            ticks[group] = ticks.get(group, 0) + (int(t) if when == "after" else -int(t))
+    requests = figures(os.path.join(work, f"{name}.{server}.json"))[1] * (runtime + 2)
+    top = sorted(((t / hz * 1e6 / requests, g) for g, t in ticks.items() if t > 0), reverse=True)
+    return ", ".join(f"{g} {us:.0f}" if us >= 20 else f"{g} {us:.1f}" for us, g in top[:6] if us >= 0.05)
+print()
+print("| job | tap + receiver, us of CPU per request by thread | tap with replication off, by thread |")
+print("|---|---|---|")
+for n in names:
+    print(f"| {n} | {thread_split(n, 'tap')} | {thread_split(n, 'tap-off')} |")
 PY
 echo "(fio JSON and logs in $work)" >&2
