@@ -2,6 +2,7 @@ package io.datamover.applier;
 
 import io.datamover.applier.ApplyException.Reason;
 import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
 import java.util.List;
@@ -106,6 +107,7 @@ final class ResyncProtection {
         }
         if (appended > 0) {
             log.sync();
+            CrashPoint.reached(CrashPoint.Point.TARGET_UNDO_SAVED);
         }
     }
 
@@ -121,6 +123,7 @@ final class ResyncProtection {
             int entries = log.entries();
             long bytes = log.sizeBytes();
             replicas.dropUndoLog();
+            CrashPoint.reached(CrashPoint.Point.TARGET_UNDO_DROPPED);
             LOG.info("cg {}: the resync ended at seq {}: every disk is UP_TO_DATE again; dropped the undo log of the "
                     + "consistent image at seq {} ({} entries, {} bytes)", cg(), appliedSeq, consistentSeq, entries,
                     bytes);

@@ -55,6 +55,15 @@ class CrashPointTest {
             CrashPoint.Point.TAP_LOCAL_WRITE_DONE, CrashPoint.Point.TAP_RECORD_SENT,
             CrashPoint.Point.SOURCE_JOURNAL_APPENDED, CrashPoint.Point.SOURCE_TAILER_ADVANCED,
             CrashPoint.Point.TARGET_APPLY_ENTRY_WRITTEN);
+    /**
+     * Points reached in a resync after bitmap mode, once per resync: the test kills the tap while the guest writes,
+     * so that it starts again with dirty regions and resyncs them, and crashes at the first hit.
+     */
+    private static final Set<CrashPoint.Point> IN_RESYNC = EnumSet.of(CrashPoint.Point.TAP_RESYNC_STARTED,
+            CrashPoint.Point.TAP_RESYNC_SYNC_END_SENT, CrashPoint.Point.TARGET_UNDO_SAVED,
+            CrashPoint.Point.TARGET_UNDO_DROPPED);
+    /** Guest writes before the tap is killed to leave dirty regions for a resync point. */
+    private static final int WRITES_BEFORE_TAP_KILL = 30;
     private static final Duration CRASH_DEADLINE = Duration.ofSeconds(30);
     private static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(60);
     private static final Duration QUIESCE_DEADLINE = Duration.ofSeconds(30);
@@ -77,7 +86,7 @@ class CrashPointTest {
         Assumptions.assumeTrue(selected.isEmpty() || selected.contains(point.name()), "not selected");
         long pointSeed = seed + point.ordinal();
         long drawn = 1 + new SplittableRandom(pointSeed).nextInt(PER_WRITE.contains(point) ? MAX_HITS_PER_WRITE
-                : MAX_HITS);
+                : IN_RESYNC.contains(point) ? 1 : MAX_HITS);
         long after = Long.getLong("datamover.crash.hit", drawn);
         System.out.printf("crash point %s: seed %d (-Ddatamover.crash.seed=%d -Ddatamover.crash.points=%s),"
                 + " crash at hit %d%n", point, pointSeed, seed, point, after);
@@ -101,17 +110,25 @@ class CrashPointTest {
         ReplicationSite pair = site();
         Path initial = Files.copy(converged, dir.resolve("initial.img"), StandardCopyOption.REPLACE_EXISTING);
         DaemonProcess owner = owner(pair, point);
-        owner.close(); // a clean stop, then a start armed for the crash
-        owner.javaOptions("-D" + CrashPoint.POINT_PROPERTY + "=" + point + " -D" + CrashPoint.AFTER_PROPERTY + "="
-                + after);
-        restart(pair, point);
-        owner.javaOptions("");
+        boolean inResync = IN_RESYNC.contains(point);
+        if (!inResync) {
+            restartArmed(pair, point, after);
+        }
         if (owner == pair.source()) {
             awaitTapAttached(pair); // so that the guest's writes reach the target before the crash, not only after
         }
-        long guestStart = System.nanoTime();
         try (CampaignWorkload guest = new CampaignWorkload(pair.nbdPort(), ReplicationSite.EXPORT, DISK,
                 GUEST_BYTES_PER_SECOND, pointSeed).start()) {
+            if (inResync) {
+                // A tap killed while the guest writes starts again with dirty regions: it resyncs them at once.
+                guest.awaitWrites(guest.log().size(), WRITES_BEFORE_TAP_KILL, Duration.ofSeconds(60));
+                pair.killTap();
+                restartArmed(pair, point, after);
+                if (owner != pair.tap()) {
+                    pair.startTap();
+                }
+            }
+            long guestStart = System.nanoTime();
             Integer exit = owner.awaitExit(CRASH_DEADLINE);
             assertThat(exit).as("%s never crashed at %s within %s (%d writes)", owner(point), point, CRASH_DEADLINE,
                     guest.log().size()).isNotNull();
@@ -135,20 +152,41 @@ class CrashPointTest {
         converged = Files.copy(pair.sourceDisk(), dir.resolve("converged.img"), StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** Stops {@code point}'s owner cleanly (if it runs) and starts it again, armed to crash at hit {@code after}. */
+    private static void restartArmed(ReplicationSite pair, CrashPoint.Point point, long after) throws Exception {
+        DaemonProcess owner = owner(pair, point);
+        owner.close();
+        owner.javaOptions("-D" + CrashPoint.POINT_PROPERTY + "=" + point + " -D" + CrashPoint.AFTER_PROPERTY + "="
+                + after);
+        restart(pair, point);
+        owner.javaOptions("");
+    }
+
     /**
      * With the owner down: the target's replica as left must be a prefix of the acknowledged writes. A target crash
-     * is checked as the fault campaign does (a torn batch must become a prefix once its spool is applied); after a
-     * crash of the tap or the source gateway the target is alive and stops at a batch boundary, where its replica
-     * must be a prefix as it stands. Starts the owner again unarmed.
+     * is checked as the fault campaign does (a torn batch must become a prefix once its spool is applied); so is a
+     * tap crash in a resync, after a clean stop of the target and a restart of the tap (a replica in a resync is
+     * INCONSISTENT: its consistent image, rolled back from the undo log, is what must be a prefix). After any other crash of the tap or the
+     * source gateway the target is alive and stops at a batch boundary, where its replica must be a prefix as it
+     * stands. Starts the stopped daemons again, unarmed.
      */
     private static String checkRightAfterTheCrash(ReplicationSite pair, CrashPoint.Point point,
             CampaignWorkload guest, Path initial, Path dir) throws Exception {
-        if (point.name().startsWith("TARGET_")) {
+        boolean targetDown = point.name().startsWith("TARGET_");
+        if (targetDown || IN_RESYNC.contains(point)) {
+            if (!targetDown) {
+                pair.target().close();
+                restart(pair, point); // the tap again, so that the guest is acknowledged; the replica stays as left
+            }
             TargetDownCheck.Result down = TargetDownCheck.run(pair, guest, initial,
                     Files.createDirectories(dir.resolve("target-down")));
             assertThat(down.outcome()).as("the replica set the target left: %s", down.detail())
                     .isNotEqualTo(TargetDownCheck.Outcome.DIVERGED);
-            restart(pair, point);
+            if (targetDown) {
+                restart(pair, point);
+            } else {
+                pair.startTarget();
+            }
             return down.outcome() + (down.detail().isEmpty() ? "" : " (" + down.detail() + ")");
         }
         Path asLeft = copyAtBatchBoundary(pair, dir.resolve("replica-as-left.img"));

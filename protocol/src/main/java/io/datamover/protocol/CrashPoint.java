@@ -51,7 +51,16 @@ public final class CrashPoint {
         /** Target gateway: a batch's replica writes are fdatasynced; its applied seq is not recorded yet. */
         TARGET_APPLY_SYNCED,
         /** Target gateway: the applied seq is recorded; no APPLIED ack yet, the spool file not deleted. */
-        TARGET_APPLIED_SEQ_RECORDED
+        TARGET_APPLIED_SEQ_RECORDED,
+        // The resync after bitmap mode (last, so that the points above keep their seeds in CrashPointTest).
+        /** Tap: a resync is ordered (seqs re-based, SYNC_BEGIN of each dirty disk queued); no region copied yet. */
+        TAP_RESYNC_STARTED,
+        /** Tap: a disk's regions are copied and its SYNC_END queued; not acknowledged, its bits not cleared. */
+        TAP_RESYNC_SYNC_END_SENT,
+        /** Target gateway: before-images a resync batch needs are durable in the undo log; no replica written. */
+        TARGET_UNDO_SAVED,
+        /** Target gateway: the resync is over and its undo log deleted; the batch's APPLIED ack not sent yet. */
+        TARGET_UNDO_DROPPED
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

@@ -2,6 +2,7 @@ package io.datamover.tap.sync;
 
 import io.datamover.disk.Extent;
 import io.datamover.disk.SparseFile;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
@@ -128,6 +129,7 @@ public final class BitmapResync implements AutoCloseable {
         }
         LOG.info("consistency group {}: resync starts at seq {}: dirty bytes per disk {}", group.id(), start.firstSeq(),
                 dirty);
+        CrashPoint.reached(CrashPoint.Point.TAP_RESYNC_STARTED);
         String outcome = "stopped";
         try {
             long lastSyncEnd = 0;
@@ -139,6 +141,7 @@ public final class BitmapResync implements AutoCloseable {
                     return false;
                 }
                 lastSyncEnd = group.marker(disk.disk(), RecordKind.SYNC_END);
+                CrashPoint.reached(CrashPoint.Point.TAP_RESYNC_SYNC_END_SENT);
                 group.syncCovered(disk.disk(), exports.get(disk.disk()).sizeBytes(), true);
             }
             while (resyncing() && !group.awaitAcknowledged(lastSyncEnd, ACK_WAIT_SLICE_NANOS)) {
