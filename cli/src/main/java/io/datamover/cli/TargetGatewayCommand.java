@@ -51,8 +51,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
 
     @Option(names = "--undo-max", converter = ByteSize.class, paramLabel = "SIZE",
             description = "Bound of a group's undo log, which keeps the last consistent image while a resync makes"
-                    + " the replicas INCONSISTENT; past it applying stops until raised (default: room for every"
-                    + " region of a group up to 256M, else a tenth of the group's disks).")
+                    + " the replicas INCONSISTENT; past it applying stops until raised (default: room for a"
+                    + " before-image of every region, at most 256M, or a tenth of the group's disks when more).")
     Long undoMaxBytes;
 
     @Option(names = "--provisioning", defaultValue = "thin", paramLabel = "thin|thick",
