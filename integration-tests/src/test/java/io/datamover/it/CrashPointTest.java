@@ -62,6 +62,14 @@ class CrashPointTest {
     private static final Set<CrashPoint.Point> IN_RESYNC = EnumSet.of(CrashPoint.Point.TAP_RESYNC_STARTED,
             CrashPoint.Point.TAP_RESYNC_SYNC_END_SENT, CrashPoint.Point.TARGET_UNDO_SAVED,
             CrashPoint.Point.TARGET_UNDO_DROPPED);
+    /**
+     * Points reached in the initial sync of a new disk: each runs on a fresh pair whose source disk holds data
+     * ({@code --initial-sync auto}), with the tap armed from its first start.
+     */
+    private static final Set<CrashPoint.Point> IN_INITIAL_SYNC = EnumSet.of(
+            CrashPoint.Point.TAP_INITIAL_SYNC_CHUNK_COVERED, CrashPoint.Point.TAP_INITIAL_SYNC_END_SENT);
+    /** The data an initial sync copies: this many chunks of 64 KiB scattered over the disk. */
+    private static final int INITIAL_DATA_CHUNKS = 64;
     /** Guest writes before the tap is killed to leave dirty regions for a resync point. */
     private static final int WRITES_BEFORE_TAP_KILL = 30;
     private static final Duration CRASH_DEADLINE = Duration.ofSeconds(30);
@@ -85,8 +93,7 @@ class CrashPointTest {
     void recoversFromACrashAtThePoint(CrashPoint.Point point) throws Exception {
         Assumptions.assumeTrue(selected.isEmpty() || selected.contains(point.name()), "not selected");
         long pointSeed = seed + point.ordinal();
-        long drawn = 1 + new SplittableRandom(pointSeed).nextInt(PER_WRITE.contains(point) ? MAX_HITS_PER_WRITE
-                : IN_RESYNC.contains(point) ? 1 : MAX_HITS);
+        long drawn = 1 + new SplittableRandom(pointSeed).nextInt(maxHits(point));
         long after = Long.getLong("datamover.crash.hit", drawn);
         System.out.printf("crash point %s: seed %d (-Ddatamover.crash.seed=%d -Ddatamover.crash.points=%s),"
                 + " crash at hit %d%n", point, pointSeed, seed, point, after);
@@ -107,11 +114,12 @@ class CrashPointTest {
     }
 
     private void run(CrashPoint.Point point, long after, long pointSeed, Path dir, Outcome outcome) throws Exception {
-        ReplicationSite pair = site();
+        boolean inInitialSync = IN_INITIAL_SYNC.contains(point);
+        ReplicationSite pair = inInitialSync ? siteSyncingArmed(point, after) : site();
         Path initial = Files.copy(converged, dir.resolve("initial.img"), StandardCopyOption.REPLACE_EXISTING);
         DaemonProcess owner = owner(pair, point);
         boolean inResync = IN_RESYNC.contains(point);
-        if (!inResync) {
+        if (!inResync && !inInitialSync) {
             restartArmed(pair, point, after);
         }
         if (owner == pair.source()) {
@@ -152,14 +160,45 @@ class CrashPointTest {
         converged = Files.copy(pair.sourceDisk(), dir.resolve("converged.img"), StandardCopyOption.REPLACE_EXISTING);
     }
 
+    /** The highest hit a point may crash at: it must be reached within seconds. */
+    private static int maxHits(CrashPoint.Point point) {
+        if (PER_WRITE.contains(point)) {
+            return MAX_HITS_PER_WRITE;
+        }
+        boolean oncePerSync = IN_RESYNC.contains(point) || point == CrashPoint.Point.TAP_INITIAL_SYNC_END_SENT;
+        return oncePerSync ? 1 : MAX_HITS;
+    }
+
     /** Stops {@code point}'s owner cleanly (if it runs) and starts it again, armed to crash at hit {@code after}. */
     private static void restartArmed(ReplicationSite pair, CrashPoint.Point point, long after) throws Exception {
         DaemonProcess owner = owner(pair, point);
         owner.close();
-        owner.javaOptions("-D" + CrashPoint.POINT_PROPERTY + "=" + point + " -D" + CrashPoint.AFTER_PROPERTY + "="
-                + after);
+        owner.javaOptions(armed(point, after));
         restart(pair, point);
         owner.javaOptions("");
+    }
+
+    private static String armed(CrashPoint.Point point, long after) {
+        return "-D" + CrashPoint.POINT_PROPERTY + "=" + point + " -D" + CrashPoint.AFTER_PROPERTY + "=" + after;
+    }
+
+    /**
+     * A fresh pair whose source disk holds data and whose tap copies it ({@code --initial-sync auto}), the tap
+     * launched armed: it may crash before its NBD port is up, so nothing waits for that port.
+     */
+    private ReplicationSite siteSyncingArmed(CrashPoint.Point point, long after) throws Exception {
+        closeSite();
+        Path dir = Files.createDirectories(base.resolve("site-" + sites++));
+        ReplicationSite fresh = new ReplicationSite(dir, DISK, TAP_WINDOW, List.of(), "auto");
+        Disks.scatter(fresh.sourceDisk(), DISK, 64 << 10, INITIAL_DATA_CHUNKS, seed + sites);
+        converged = Files.copy(fresh.sourceDisk(), dir.resolve("initial.img"));
+        fresh.tap().extraArgs("--dirty-retention", DIRTY_RETENTION_SECONDS);
+        site = fresh;
+        fresh.startTarget();
+        fresh.startSource();
+        fresh.tap().javaOptions(armed(point, after)).launch();
+        fresh.tap().javaOptions("");
+        return fresh;
     }
 
     /**
@@ -172,6 +211,11 @@ class CrashPointTest {
      */
     private static String checkRightAfterTheCrash(ReplicationSite pair, CrashPoint.Point point,
             CampaignWorkload guest, Path initial, Path dir) throws Exception {
+        if (IN_INITIAL_SYNC.contains(point)) {
+            // A replica in its initial sync is INCONSISTENT and has no earlier image: nothing to hold to a prefix.
+            restart(pair, point);
+            return "INCONSISTENT (initial sync: no consistent image yet)";
+        }
         boolean targetDown = point.name().startsWith("TARGET_");
         if (targetDown || IN_RESYNC.contains(point)) {
             if (!targetDown) {
@@ -278,7 +322,7 @@ class CrashPointTest {
     @AfterAll
     void printReportAndStop() throws InterruptedException {
         try {
-            System.out.printf("%ncrash points, seed %d (replay: -Ddatamover.crash.seed=%d)%n%-28s %-15s %4s %7s %9s"
+            System.out.printf("%ncrash points, seed %d (replay: -Ddatamover.crash.seed=%d)%n%-31s %-15s %4s %7s %9s"
                     + " %9s %9s  %s%n", seed, seed, "point", "owner", "hit", "crashed", "after", "writes", "converge",
                     "right after the crash (the replica as left, by the guest's acknowledged writes)");
             report.forEach(System.out::println);
@@ -305,7 +349,7 @@ class CrashPointTest {
         }
 
         String line() {
-            return String.format("%-28s %-15s %4d %7s %9s %9s %9s  %s%s", point, owner(point), hit, crashed ? "yes"
+            return String.format("%-31s %-15s %4d %7s %9s %9s %9s  %s%s", point, owner(point), hit, crashed ? "yes"
                     : "NO", millis(crashAfter), writesAtCrash + "/" + writes, millis(converge), prefix,
                     failure == null ? "" : "  FAILED: " + failure);
         }

@@ -39,13 +39,7 @@ final class DaemonProcess implements AutoCloseable {
 
     /** Starts (or starts again) the daemon and waits until {@code port} accepts connections. */
     DaemonProcess start(int port) throws IOException, InterruptedException {
-        List<String> all = new ArrayList<>(args);
-        all.addAll(extraArgs);
-        ProcessBuilder pb = launcher(all);
-        if (!javaOptions.isEmpty()) {
-            pb.environment().put("DATAMOVER_JAVA_OPTS", javaOptions); // bin/datamover passes them to the JVM
-        }
-        process = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        launch();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!listening(port)) {
             if (!process.isAlive()) {
@@ -56,6 +50,18 @@ final class DaemonProcess implements AutoCloseable {
             }
             Thread.sleep(100); // polling a port with a deadline
         }
+        return this;
+    }
+
+    /** Starts (or starts again) the daemon without waiting for it: for a start that may end at once (a crash). */
+    DaemonProcess launch() throws IOException {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(extraArgs);
+        ProcessBuilder pb = launcher(all);
+        if (!javaOptions.isEmpty()) {
+            pb.environment().put("DATAMOVER_JAVA_OPTS", javaOptions); // bin/datamover passes them to the JVM
+        }
+        process = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         return this;
     }
 

@@ -52,6 +52,15 @@ final class ReplicationSite implements AutoCloseable {
     /** @param sourceOptions more options of the source gateway, e.g. {@code --journal-max 16M} */
     ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions)
             throws IOException, InterruptedException {
+        this(base, diskBytes, tapWindow, sourceOptions, "skip");
+    }
+
+    /**
+     * @param initialSync the tap's {@code --initial-sync}: {@code skip} (both disks blank, the default) or
+     *        {@code auto} (the tap copies what the source disk holds)
+     */
+    ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions, String initialSync)
+            throws IOException, InterruptedException {
         this.base = base;
         this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
@@ -66,7 +75,7 @@ final class ReplicationSite implements AutoCloseable {
                 sourceArgs.toArray(String[]::new));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
-                base.resolve("tap-state").toString(), "--initial-sync", "skip", "--window", tapWindow, "--admin",
+                base.resolve("tap-state").toString(), "--initial-sync", initialSync, "--window", tapWindow, "--admin",
                 tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS);
     }
 

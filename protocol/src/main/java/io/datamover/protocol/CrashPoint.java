@@ -60,7 +60,11 @@ public final class CrashPoint {
         /** Target gateway: before-images a resync batch needs are durable in the undo log; no replica written. */
         TARGET_UNDO_SAVED,
         /** Target gateway: the resync is over and its undo log deleted; the batch's APPLIED ack not sent yet. */
-        TARGET_UNDO_DROPPED
+        TARGET_UNDO_DROPPED,
+        /** Tap: an initial-sync chunk's records are queued and its progress checkpointed; not acknowledged. */
+        TAP_INITIAL_SYNC_CHUNK_COVERED,
+        /** Tap: a new disk is copied and its initial sync's SYNC_END queued; not acknowledged. */
+        TAP_INITIAL_SYNC_END_SENT
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

@@ -1,6 +1,7 @@
 package io.datamover.tap.sync;
 
 import io.datamover.disk.Extent;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
@@ -148,6 +149,7 @@ public final class RegionSyncer implements AutoCloseable {
                     sent += nonZero;
                     at += length;
                     group.syncCovered(export.index(), at, false);
+                    CrashPoint.reached(CrashPoint.Point.TAP_INITIAL_SYNC_CHUNK_COVERED);
                     m.reached(at);
                 }
             }
@@ -156,6 +158,7 @@ public final class RegionSyncer implements AutoCloseable {
             return stopped(export, export.sizeBytes());
         }
         long endSeq = group.marker(export.index(), RecordKind.SYNC_END);
+        CrashPoint.reached(CrashPoint.Point.TAP_INITIAL_SYNC_END_SENT);
         group.syncCovered(export.index(), export.sizeBytes(), true);
         m.reached(export.sizeBytes());
         LOG.info("initial sync of disk {} done in {} ms: {} allocated bytes read, {} sent, {} skipped as zero, "
