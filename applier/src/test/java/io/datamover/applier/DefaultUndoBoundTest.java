@@ -41,8 +41,7 @@ class DefaultUndoBoundTest {
             assertThat(set.states()).containsExactly(Map.entry(DISK.id(), ReplicaState.UP_TO_DATE));
             long consistent = set.appliedSeq();
 
-            List<BlockWrite> begin = List.of(BlockWrite.marker(++seq, DISK.id(), RecordKind.SYNC_BEGIN));
-            applier.apply(seq, seq, begin);
+            applyMarker(applier, RecordKind.SYNC_BEGIN);
             for (long offset = 0; offset < DISK.sizeBytes(); offset += 8L * MIB) {
                 applyBatch(applier, offset, 8);
                 assertThat(set.resyncProtected()).as("every region rewritten keeps its before-image").isTrue();
@@ -52,7 +51,7 @@ class DefaultUndoBoundTest {
             assertThat(log.sizeBytes()).as("a before-image of every region").isGreaterThan(DISK.sizeBytes());
             assertThat(log.entries()).isEqualTo((int) (DISK.sizeBytes() / ReplicaSet.UNDO_REGION_BYTES));
 
-            applier.apply(++seq, seq, List.of(BlockWrite.marker(seq, DISK.id(), RecordKind.SYNC_END)));
+            applyMarker(applier, RecordKind.SYNC_END);
             assertThat(set.undoLog()).as("the finished resync drops the log").isNull();
             assertThat(set.states()).containsExactly(Map.entry(DISK.id(), ReplicaState.UP_TO_DATE));
         } finally {
@@ -61,11 +60,17 @@ class DefaultUndoBoundTest {
     }
 
     private void sync(Applier applier) throws Exception {
-        applier.apply(++seq, seq, List.of(BlockWrite.marker(seq, DISK.id(), RecordKind.SYNC_BEGIN)));
+        applyMarker(applier, RecordKind.SYNC_BEGIN);
         for (long offset = 0; offset < DISK.sizeBytes(); offset += 8L * MIB) {
             applyBatch(applier, offset, 8);
         }
-        applier.apply(++seq, seq, List.of(BlockWrite.marker(seq, DISK.id(), RecordKind.SYNC_END)));
+        applyMarker(applier, RecordKind.SYNC_END);
+    }
+
+    /** One batch holding only a {@code kind} marker of the disk. */
+    private void applyMarker(Applier applier, RecordKind kind) throws Exception {
+        seq++;
+        applier.apply(seq, seq, List.of(BlockWrite.marker(seq, DISK.id(), kind)));
     }
 
     /** One batch of {@code mebibytes} 1 MiB writes from {@code offset} on. */

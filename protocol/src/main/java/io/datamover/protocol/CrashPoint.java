@@ -52,7 +52,8 @@ public final class CrashPoint {
         TARGET_APPLY_SYNCED,
         /** Target gateway: the applied seq is recorded; no APPLIED ack yet, the spool file not deleted. */
         TARGET_APPLIED_SEQ_RECORDED,
-        // The resync after bitmap mode (last, so that the points above keep their seeds in CrashPointTest).
+        // Points added later go last, so that the earlier ones keep their seeds in CrashPointTest: the resync after
+        // bitmap mode, then the initial sync of a new disk.
         /** Tap: a resync is ordered (seqs re-based, SYNC_BEGIN of each dirty disk queued); no region copied yet. */
         TAP_RESYNC_STARTED,
         /** Tap: a disk's regions are copied and its SYNC_END queued; not acknowledged, its bits not cleared. */
