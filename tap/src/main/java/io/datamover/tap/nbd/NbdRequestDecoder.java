@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * Splits the transmission-phase byte stream into {@link NbdRequest}s. Waits for a whole 28-byte header, checks the
@@ -13,6 +14,12 @@ import java.util.List;
  * (nothing buffered) and its request still goes up, flagged, to be answered with EINVAL. A bad magic is fatal:
  * the stream can no longer be framed, so the connection is closed.
  *
+ * <p>Requests are decoded one at a time, and only while {@code admitting} says the connection has room for one
+ * more (see {@code NbdTransmissionHandler}). A socket read can hold thousands of small requests: those beyond the
+ * room stay undecoded in the read buffer, the socket is not read again meanwhile, and {@link #decodeHeldRequests}
+ * goes on from there once requests complete. So a burst waits, it is never refused, and what waits per connection
+ * is at most the last socket read (see {@code NbdServer}'s read size).
+ *
  * <p>A payload of 64 KiB or more is a retained slice of the socket's read buffers, usually several of them (see
  * the constructor); a smaller one is copied, so that it does not pin a read buffer many times its size.
  */
@@ -20,19 +27,62 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
 
     private final long maxRequestBytes;
     private final ProtocolErrors errors;
+    private final BooleanSupplier admitting;
+    private ChannelHandlerContext context;
+    private boolean inChannelRead;
     private long bytesToDiscard;
     private boolean corrupted;
 
     /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
     static final int COPY_BELOW_BYTES = 64 * 1024;
 
-    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors) {
+    /** {@code admitting}: true while the next handler takes another request; read on the event loop only. */
+    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors, BooleanSupplier admitting) {
         this.maxRequestBytes = maxRequestBytes;
         this.errors = errors;
+        this.admitting = admitting;
         // A WRITE payload (up to 32 MiB) arrives in many socket reads and its slice lives on until the gateway
         // acknowledges the record. Merging would copy every read into one buffer, and copy again whenever a slice
         // still holds that buffer; a composite keeps the read buffers themselves: no copy of the payload here.
         setCumulator(COMPOSITE_CUMULATOR);
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        inChannelRead = true;
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            inChannelRead = false;
+        }
+    }
+
+    /**
+     * Decodes the requests held back in the read buffer while the connection had no room, as far as there is room
+     * now. Called on the event loop when a request completes; a call from within a decode is not needed (that
+     * decode goes on by itself) and does nothing.
+     */
+    void decodeHeldRequests() throws Exception {
+        if (!inChannelRead && context != null && !context.isRemoved() && internalBuffer().isReadable()) {
+            channelRead(context, Unpooled.EMPTY_BUFFER);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (admitting.getAsBoolean()) {
+            super.channelReadComplete(ctx);
+            return;
+        }
+        // Requests are held back: no read until there is room. (The superclass asks for one when a read decoded
+        // nothing and auto-read is off, which here would buffer the socket's whole backlog.)
+        discardSomeReadBytes();
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -47,7 +97,7 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             bytesToDiscard -= skip;
             return;
         }
-        if (in.readableBytes() < Nbd.REQUEST_HEADER_BYTES) {
+        if (in.readableBytes() < Nbd.REQUEST_HEADER_BYTES || !admitting.getAsBoolean()) {
             return;
         }
         int start = in.readerIndex();

@@ -59,7 +59,8 @@ public final class NbdServer implements AutoCloseable {
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.eventLoops = new MultiThreadIoEventLoopGroup(config.eventLoopThreads(), new DefaultThreadFactory("tap-nbd"), ioHandler);
-        // Bounded by construction: each connection has at most maxInFlightRequestsPerConnection tasks outstanding.
+        // Bounded by construction: each connection has at most maxInFlightRequestsPerConnection tasks outstanding
+        // (its decoder holds the rest back), so the queue never refuses one while the tap runs.
         this.ioExecutor = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(config.ioQueueCapacity()), new DefaultThreadFactory("tap-io", true));
         ProtocolErrors errors = new ProtocolErrors(registry);
@@ -108,10 +109,12 @@ public final class NbdServer implements AutoCloseable {
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
             RequestProcessor processor, ProtocolErrors errors, MeterRegistry registry) {
-        ctx.pipeline().addAfter(ctx.name(), "request-decoder", new NbdRequestDecoder(config.maxRequestBytes(), errors));
-        ctx.pipeline().addAfter("request-decoder", "transmission", new NbdTransmissionHandler(session, validator, processor,
-                ioExecutor, config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(),
-                () -> shuttingDown, errors, registry));
+        NbdTransmissionHandler transmission = new NbdTransmissionHandler(session, validator, processor, ioExecutor,
+                config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(), () -> shuttingDown,
+                errors, registry);
+        ctx.pipeline().addAfter(ctx.name(), "request-decoder",
+                new NbdRequestDecoder(config.maxRequestBytes(), errors, transmission::admitsRequests));
+        ctx.pipeline().addAfter("request-decoder", "transmission", transmission);
     }
 
     public int port() {

@@ -1,6 +1,7 @@
 package io.datamover.tap.nbd;
 
 import io.datamover.protocol.netty.FlushCoalescer;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,14 +10,23 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The transmission phase of one connection, on its event loop: validates each request (bad ones are answered at
  * once, without touching the disk), hands good ones to the bounded I/O executor, and keeps the connection within
- * its in-flight limits by pausing reads (TCP backpressure) rather than queueing. Replies go out as they complete,
- * matched by cookie, in any order.
+ * its in-flight limits by backpressure rather than queueing or refusing: the {@link NbdRequestDecoder} before it
+ * decodes a request only while {@link #admitsRequests()}, and reads from the socket pause meanwhile. Replies go
+ * out as they complete, matched by cookie, in any order.
+ *
+ * <p>The executor's queue holds every connection's full allowance, so it never refuses a task while the tap
+ * runs; if it ever does (a bug, or the executor stopping at shutdown), the request is answered ESHUTDOWN with an
+ * ERROR line and a count in {@code datamover.tap.io.rejected}.
  */
 final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NbdTransmissionHandler.class);
 
     private final NbdSession session;
     private final RequestValidator validator;
@@ -27,6 +37,8 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private final BooleanSupplier shuttingDown;
     private final ProtocolErrors errors;
     private final RequestCounters requestCounters;
+    private final Counter rejectedTasks;
+    private NbdRequestDecoder decoder;
 
     // Event-loop state only.
     private int inFlightRequests;
@@ -45,6 +57,17 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         this.shuttingDown = shuttingDown;
         this.errors = errors;
         this.requestCounters = RequestCounters.of(registry);
+        this.rejectedTasks = registry.counter("datamover.tap.io.rejected");
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        decoder = ctx.pipeline().get(NbdRequestDecoder.class);
+    }
+
+    /** True while this connection has room for one more request in flight (the decoder's gate). */
+    boolean admitsRequests() {
+        return !shuttingDown.getAsBoolean() && inFlightRequests < maxInFlightRequests && inFlightBytes < maxInFlightBytes;
     }
 
     @Override
@@ -79,6 +102,10 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
         try {
             ioExecutor.execute(() -> processor.process(request, session, reply -> send(ctx, reply, cost)));
         } catch (RejectedExecutionException e) {
+            rejectedTasks.increment();
+            LOG.error("the I/O executor refused {} from NBD client {}{}: {}; answered ESHUTDOWN", request,
+                    ctx.channel().remoteAddress(), shuttingDown.getAsBoolean() ? " (the tap is shutting down)" : "",
+                    e.getMessage());
             ctx.writeAndFlush(NbdReplies.error(ctx.alloc(), session.structuredReplies(), request.cookie, Nbd.ESHUTDOWN,
                     "the tap is shutting down"));
             request.release();
@@ -99,12 +126,20 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private void replied(ChannelHandlerContext ctx, long cost) {
         inFlightRequests--;
         inFlightBytes -= cost;
+        // Requests already read go first; the socket is read again only if room is left after them.
+        if (decoder != null && !disconnecting && admitsRequests()) {
+            try {
+                decoder.decodeHeldRequests();
+            } catch (Exception e) {
+                exceptionCaught(ctx, e);
+            }
+        }
         updateAutoRead(ctx);
         closeWhenDrained(ctx);
     }
 
     private void updateAutoRead(ChannelHandlerContext ctx) {
-        boolean read = !disconnecting && !shuttingDown.getAsBoolean() && inFlightRequests < maxInFlightRequests && inFlightBytes < maxInFlightBytes;
+        boolean read = !disconnecting && admitsRequests();
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }

@@ -21,7 +21,7 @@ class NbdRequestDecoderTest {
 
     private static NbdRequest decodeOneIn(ByteBuf readBuffer) {
         EmbeddedChannel channel = new EmbeddedChannel(
-                new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry())));
+                new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()), () -> true));
         channel.writeInbound(readBuffer);
         NbdRequest request = channel.readInbound();
         channel.finishAndReleaseAll();

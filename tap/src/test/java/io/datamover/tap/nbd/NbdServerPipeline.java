@@ -42,11 +42,13 @@ final class NbdServerPipeline {
         Export export = new Export(0, "disk0", null, EXPORT_BYTES, null);
         NbdHandshakeHandler handshake = new NbdHandshakeHandler(Map.of("disk0", export, "", export), MAX_OPTION_BYTES,
                 MAX_REQUEST_BYTES, 60_000, () -> false, errors, (ctx, session) -> {
-                    ctx.pipeline().addAfter(ctx.name(), "request-decoder", new NbdRequestDecoder(MAX_REQUEST_BYTES, errors));
-                    ctx.pipeline().addAfter("request-decoder", "watcher", watcher);
-                    ctx.pipeline().addAfter("watcher", "transmission", new NbdTransmissionHandler(session,
+                    NbdTransmissionHandler transmission = new NbdTransmissionHandler(session,
                             new RequestValidator(MAX_REQUEST_BYTES), null, NO_DISK, 64, 64L << 20, () -> false, errors,
-                            registry));
+                            registry);
+                    ctx.pipeline().addAfter(ctx.name(), "request-decoder",
+                            new NbdRequestDecoder(MAX_REQUEST_BYTES, errors, transmission::admitsRequests));
+                    ctx.pipeline().addAfter("request-decoder", "watcher", watcher);
+                    ctx.pipeline().addAfter("watcher", "transmission", transmission);
                 });
         EmbeddedChannel channel = new EmbeddedChannel(false, false);
         channel.config().setAllocator(alloc);

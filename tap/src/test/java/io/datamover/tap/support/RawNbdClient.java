@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.SocketException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,6 +17,7 @@ public final class RawNbdClient implements AutoCloseable {
 
     public static final long IHAVEOPT = 0x49484156454F5054L;
     public static final int REQUEST_MAGIC = 0x25609513;
+    public static final int REQUEST_BYTES = 28;
 
     private final Socket socket;
     public final DataInputStream in;
@@ -84,26 +86,38 @@ public final class RawNbdClient implements AutoCloseable {
     }
 
     public void sendRequest(int flags, int type, long cookie, long offset, long length) throws IOException {
-        out.writeInt(REQUEST_MAGIC);
-        out.writeShort(flags);
-        out.writeShort(type);
-        out.writeLong(cookie);
-        out.writeLong(offset);
-        out.writeInt((int) length);
+        ByteBuffer request = ByteBuffer.allocate(REQUEST_BYTES);
+        encodeRequest(request, flags, type, cookie, offset, length);
+        out.write(request.array());
         out.flush();
     }
 
     /** A simple reply: returns its error; the cookie must match. */
     public int readSimpleReply(long cookie) throws IOException {
+        SimpleReply reply = readSimpleReply();
+        if (reply.cookie() != cookie) {
+            throw new IOException("reply for cookie " + reply.cookie() + ", expected " + cookie);
+        }
+        return reply.error();
+    }
+
+    /** The header of a simple reply, which may answer any request in flight. */
+    public record SimpleReply(int error, long cookie) {
+    }
+
+    /** The next simple reply's header, whatever request it answers (replies may come in any order). */
+    public SimpleReply readSimpleReply() throws IOException {
         if (in.readInt() != 0x67446698) {
             throw new IOException("bad simple reply magic");
         }
         int error = in.readInt();
-        long got = in.readLong();
-        if (got != cookie) {
-            throw new IOException("reply for cookie " + got + ", expected " + cookie);
-        }
-        return error;
+        return new SimpleReply(error, in.readLong());
+    }
+
+    /** A request header as it goes on the wire, for sending many at once with one write. */
+    public static void encodeRequest(ByteBuffer into, int flags, int type, long cookie, long offset, long length) {
+        into.putInt(REQUEST_MAGIC).putShort((short) flags).putShort((short) type).putLong(cookie).putLong(offset)
+                .putInt((int) length);
     }
 
     /** True once the server has closed the connection (EOF or reset) before the deadline. */
