@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
  * Carries out one validated request on an I/O thread (never on the event loop) and produces its reply.
  *
  * <p>Write path (WRITE, TRIM, WRITE_ZEROES), in this order: seq from the consistency group, regions marked dirty
- * durably, local disk written (fdatasync first if FUA), reply, then the record goes to the sink in seq order.
+ * durably, local disk written (fdatasync first if FUA), reply, then the record goes to the sink in seq order. A
+ * TRIM or WRITE_ZEROES longer than a record can carry goes through that path once per range (see {@link #write}).
  */
 final class RequestProcessor {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestProcessor.class);
     /** Descriptors per BLOCK_STATUS reply: clients ask again from where the reply stopped. */
     private static final int MAX_EXTENTS = 256;
+    /** The longest range one ZERO or TRIM record carries (a record's length is at most 2^31 - 1). */
+    static final int MAX_RANGE_RECORD_BYTES = 1 << 30;
 
     private final ConsistencyGroup group;
     private final ByteBufAllocator alloc;
@@ -71,35 +74,62 @@ final class RequestProcessor {
         }
     }
 
+    /**
+     * A TRIM or WRITE_ZEROES may cover up to 4 GiB - 1, more than one record can carry (its length is a positive
+     * int on the wire): it is written and streamed as ranges of at most {@link #MAX_RANGE_RECORD_BYTES}, each
+     * ordered like any write. The guest's reply comes with the last range, or with the first that fails.
+     */
     private void write(NbdRequest request, NbdSession session, RecordKind kind, Consumer<ByteBuf> reply) {
+        long offset = request.offset;
+        long end = offset + request.length;
+        while (end - offset > MAX_RANGE_RECORD_BYTES) {
+            if (!writeRange(request, session, kind, offset, MAX_RANGE_RECORD_BYTES, false, reply)) {
+                return;
+            }
+            offset += MAX_RANGE_RECORD_BYTES;
+        }
+        writeRange(request, session, kind, offset, (int) (end - offset), true, reply);
+    }
+
+    /**
+     * Orders, writes and completes {@code [offset, offset + length)} of {@code request}; replies if this is the
+     * request's {@code last} range or if it failed.
+     *
+     * @return whether the range was written
+     */
+    private boolean writeRange(NbdRequest request, NbdSession session, RecordKind kind, long offset, int length,
+            boolean last, Consumer<ByteBuf> reply) {
         Export export = session.export();
-        ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, request.offset, (int) request.length,
-                request.hasFlag(Nbd.CMD_FLAG_FUA));
+        boolean fua = request.hasFlag(Nbd.CMD_FLAG_FUA);
+        ConsistencyGroup.OrderedWrite write = group.begin(export.index(), kind, offset, length, fua);
         boolean succeeded = false;
         ByteBuf response = null;
         try {
             write.markDirty();
             CrashPoint.reached(CrashPoint.Point.TAP_DIRTY_MARKED);
             switch (kind) {
-                case DATA -> export.write(request.payload(), request.offset);
-                case ZERO -> export.zero(request.offset, request.length, !request.hasFlag(Nbd.CMD_FLAG_NO_HOLE));
-                case TRIM -> export.zero(request.offset, request.length, true);
+                case DATA -> export.write(request.payload(), offset);
+                case ZERO -> export.zero(offset, length, !request.hasFlag(Nbd.CMD_FLAG_NO_HOLE));
+                case TRIM -> export.zero(offset, length, true);
             }
-            if (request.hasFlag(Nbd.CMD_FLAG_FUA)) {
-                export.flush();
+            if (fua && last) {
+                export.flush(); // one flush covers the earlier ranges too
             }
             CrashPoint.reached(CrashPoint.Point.TAP_LOCAL_WRITE_DONE);
             succeeded = true;
-            response = NbdReplies.simple(alloc, request.cookie, 0);
+            response = last ? NbdReplies.simple(alloc, request.cookie, 0) : null;
         } catch (IOException | RuntimeException e) {
             response = failed(request, session, e);
         } finally {
             try {
-                reply.accept(response);
+                if (response != null) {
+                    reply.accept(response);
+                }
             } finally {
                 write.complete(succeeded, kind.hasPayload() ? request.takePayload() : Unpooled.EMPTY_BUFFER);
             }
         }
+        return succeeded;
     }
 
     private ByteBuf flush(NbdRequest request, NbdSession session) {

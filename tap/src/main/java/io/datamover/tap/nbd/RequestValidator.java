@@ -11,8 +11,12 @@ final class RequestValidator {
     record Rejection(int error, String reason, String message) {
     }
 
-    /** TRIM and WRITE_ZEROES carry no payload, so they may be longer than a WRITE (qemu sends up to 2 GiB). */
-    private static final long MAX_PAYLOADLESS_BYTES = Integer.MAX_VALUE;
+    /**
+     * TRIM and WRITE_ZEROES carry no payload: any length the request carries (up to 2^32 - 1) is accepted within
+     * the export; mkfs.ext4 discards a whole 2 GiB disk in one request. The processor splits what one record
+     * cannot carry.
+     */
+    private static final long MAX_PAYLOADLESS_BYTES = 0xFFFF_FFFFL;
 
     private final long maxRequestBytes;
 
