@@ -68,7 +68,8 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
      * decode goes on by itself) and does nothing.
      */
     void decodeHeldRequests() throws Exception {
-        if (!inChannelRead && context != null && !context.isRemoved() && internalBuffer().isReadable()) {
+        if (!inChannelRead && context != null && !context.isRemoved() && context.channel().isActive()
+                && internalBuffer().isReadable()) {
             channelRead(context, Unpooled.EMPTY_BUFFER);
         }
     }

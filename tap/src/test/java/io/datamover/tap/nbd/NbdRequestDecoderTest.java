@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** How WRITE payloads are held: what a record keeps alive until the gateway acknowledges it. */
@@ -53,5 +57,50 @@ class NbdRequestDecoderTest {
             request.release();
         }
         assertThat(readBuffer.refCnt()).isZero();
+    }
+
+    @Test
+    void requestsBeyondTheRoomStayUndecodedAndNoMoreIsReadUntilThereIsRoom() throws Exception {
+        int[] reads = {0};
+        EmbeddedChannel channel = new EmbeddedChannel(false, false);
+        channel.config().setAutoRead(false); // as the transmission handler sets it while the connection is full
+        channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void read(ChannelHandlerContext ctx) {
+                reads[0]++;
+                ctx.read();
+            }
+        });
+        // Room for two requests at a time: those the test has not taken yet.
+        NbdRequestDecoder decoder = new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()),
+                () -> channel.inboundMessages().size() < 2);
+        channel.pipeline().addLast(decoder);
+        channel.register();
+
+        ByteBuf burst = Unpooled.buffer();
+        for (int cookie = 0; cookie < 5; cookie++) {
+            burst.writeInt(Nbd.REQUEST_MAGIC).writeShort(0).writeShort(Nbd.CMD_READ).writeLong(cookie).writeLong(0)
+                    .writeInt(512);
+        }
+        channel.writeInbound(burst);
+        channel.writeInbound(Unpooled.EMPTY_BUFFER); // a read that brings nothing while the connection is full
+        assertThat(cookies(channel)).containsExactly(0L, 1L);
+        decoder.decodeHeldRequests();
+        assertThat(cookies(channel)).containsExactly(2L, 3L);
+        decoder.decodeHeldRequests();
+        assertThat(cookies(channel)).containsExactly(4L);
+        assertThat(reads[0]).as("socket reads asked for while requests were held").isZero();
+        channel.finishAndReleaseAll();
+    }
+
+    /** Takes the decoded requests out of the channel (making room) and returns their cookies. */
+    private static List<Long> cookies(EmbeddedChannel channel) {
+        List<Long> cookies = new ArrayList<>();
+        NbdRequest request;
+        while ((request = channel.readInbound()) != null) {
+            cookies.add(request.cookie);
+            request.release();
+        }
+        return cookies;
     }
 }
