@@ -27,7 +27,7 @@ final class RequestProcessor {
     /** Descriptors per BLOCK_STATUS reply: clients ask again from where the reply stopped. */
     private static final int MAX_EXTENTS = 256;
     /** The longest range one ZERO or TRIM record carries (a record's length is at most 2^31 - 1). */
-    static final int MAX_RANGE_RECORD_BYTES = 1 << 30;
+    private static final int MAX_RANGE_RECORD_BYTES = 1 << 30;
 
     private final ConsistencyGroup group;
     private final ByteBufAllocator alloc;
