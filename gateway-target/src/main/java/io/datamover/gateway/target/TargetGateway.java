@@ -152,7 +152,7 @@ public final class TargetGateway implements AutoCloseable {
                         ch.pipeline().addLast(
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
-                                new FrameDecoder(config.frameLimits()),
+                                FrameDecoder.untilHandshake(config.frameLimits()),
                                 new FrameEncoder(),
                                 new SourceSession(attach, config, metrics, clock));
                     }
