@@ -21,14 +21,6 @@ import org.junit.jupiter.api.Test;
 class HandshakeBoundTest {
     private static final int MIB = 1024 * 1024;
 
-    /** A header as a hostile peer sends it: valid magic, version and type, and a 64 MiB length (no payload). */
-    private static ByteBuf headerDeclaring(FrameType type, long length) {
-        ByteBuf b = Unpooled.buffer(Wire.HEADER_LENGTH);
-        b.writeInt(Wire.MAGIC).writeByte(Wire.FRAME_VERSION).writeByte(type.code()).writeShort(0)
-                .writeInt((int) length).writeInt(0);
-        return b;
-    }
-
     private static WriteRecord write(long seq, int length) {
         return new WriteRecord(SampleFrames.CG, SampleFrames.T0, false,
                 BlockWrite.data(seq, 0, 0, SampleFrames.pattern(length, (int) seq)));
@@ -44,7 +36,7 @@ class HandshakeBoundTest {
         for (FrameType type : List.of(FrameType.HELLO, FrameType.WRITE_RECORD, FrameType.BATCH)) {
             EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT));
             // The 16 header bytes alone: no payload has arrived, nothing is waited for.
-            assertThatThrownBy(() -> ch.writeInbound(headerDeclaring(type, 64L * MIB)))
+            assertThatThrownBy(() -> ch.writeInbound(HostileFrames.headerDeclaring(type, 64L * MIB)))
                     .as(type.name()).satisfies(e -> assertThat(refusal(e)).isEqualTo(ErrorCode.FRAME_TOO_LARGE))
                     .hasMessageContaining("the limit is " + Hello.MAX_BODY_BYTES);
             // What the peer dribbles afterwards is dropped as it comes, never accumulated.
@@ -60,7 +52,7 @@ class HandshakeBoundTest {
     @Test
     void aFrameJustOverTheHandshakeBoundIsRefusedAndTheLargestHelloFits() throws ProtocolException {
         EmbeddedChannel tooBig = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT));
-        assertThatThrownBy(() -> tooBig.writeInbound(headerDeclaring(FrameType.HELLO, Hello.MAX_BODY_BYTES + 1)))
+        assertThatThrownBy(() -> tooBig.writeInbound(HostileFrames.headerDeclaring(FrameType.HELLO, Hello.MAX_BODY_BYTES + 1)))
                 .satisfies(e -> assertThat(refusal(e)).isEqualTo(ErrorCode.FRAME_TOO_LARGE));
 
         Hello largest = largestHello();
@@ -114,15 +106,7 @@ class HandshakeBoundTest {
 
     @Test
     void aHelloWithoutDisksIsMalformed() {
-        // The constructor refuses it, so write the body by hand: one disk declared, then none.
-        ByteBuf bytes = SampleFrames.encode(SampleFrames.hello());
-        int disksAt = Wire.HEADER_LENGTH + 2 + 2 + 8 + 1 + (2 + "tap-host1".length()) + (2 + "pair-dc1-dc2".length())
-                + 4 + (2 + "vm-42".length());
-        assertThat(bytes.getUnsignedShort(disksAt)).isEqualTo(2);
-        bytes.setShort(disksAt, 0);
-        bytes.writerIndex(disksAt + 2);
-        bytes.setInt(Wire.OFFSET_LENGTH, bytes.readableBytes() - Wire.HEADER_LENGTH);
-        MalformedInputTest.fixCrc(bytes);
+        ByteBuf bytes = HostileFrames.helloWithoutDisks(SampleFrames.hello());
         EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT));
         assertThatThrownBy(() -> ch.writeInbound(bytes))
                 .satisfies(e -> assertThat(refusal(e)).isEqualTo(ErrorCode.MALFORMED))

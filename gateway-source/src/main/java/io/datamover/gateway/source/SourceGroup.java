@@ -19,6 +19,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class SourceGroup implements AutoCloseable {
     static final String DIRECTORY_PREFIX = "cg-";
+    /**
+     * File descriptors a group holds, an upper estimate: the journal's queue metadata and cycle files (Chronicle
+     * keeps a few cycles mapped while the shipper and the retention tailer read behind the appender), the
+     * retention mark, the tap's and the shipper's connections. Measured: MEASURED.
+     */
+    static final int DESCRIPTORS = 32;
 
     private final CgIdentity identity;
     private final JournalWriter writer;
