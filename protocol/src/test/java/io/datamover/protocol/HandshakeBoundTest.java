@@ -21,9 +21,13 @@ import org.junit.jupiter.api.Test;
 class HandshakeBoundTest {
     private static final int MIB = 1024 * 1024;
 
-    private static WriteRecord write(long seq, int length) {
-        return new WriteRecord(SampleFrames.CG, SampleFrames.T0, false,
-                BlockWrite.data(seq, 0, 0, SampleFrames.pattern(length, (int) seq)));
+    /** A HELLO and a WRITE_RECORD of 1 MiB, as one socket read would bring them. */
+    private static ByteBuf helloThenAMebibyteRecord() {
+        WriteRecord record = new WriteRecord(SampleFrames.CG, SampleFrames.T0, false,
+                BlockWrite.data(1, 0, 0, SampleFrames.pattern(MIB, 1)));
+        ByteBuf stream = Unpooled.wrappedBuffer(SampleFrames.encode(SampleFrames.hello()), SampleFrames.encode(record));
+        record.release();
+        return stream;
     }
 
     private static ErrorCode refusal(Throwable e) {
@@ -52,7 +56,8 @@ class HandshakeBoundTest {
     @Test
     void aFrameJustOverTheHandshakeBoundIsRefusedAndTheLargestHelloFits() throws ProtocolException {
         EmbeddedChannel tooBig = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT));
-        assertThatThrownBy(() -> tooBig.writeInbound(HostileFrames.headerDeclaring(FrameType.HELLO, Hello.MAX_BODY_BYTES + 1)))
+        ByteBuf justOver = HostileFrames.headerDeclaring(FrameType.HELLO, Hello.MAX_BODY_BYTES + 1);
+        assertThatThrownBy(() -> tooBig.writeInbound(justOver))
                 .satisfies(e -> assertThat(refusal(e)).isEqualTo(ErrorCode.FRAME_TOO_LARGE));
 
         Hello largest = largestHello();
@@ -67,11 +72,7 @@ class HandshakeBoundTest {
     @Test
     void theBoundRisesOnlyWhenTheSessionAcceptsTheHandshake() {
         // HELLO and a 1 MiB record in one read: the record waits for the session's decision on the HELLO.
-        ByteBuf hello = SampleFrames.encode(SampleFrames.hello());
-        WriteRecord record = write(1, MIB);
-        ByteBuf stream = Unpooled.wrappedBuffer(hello, SampleFrames.encode(record));
-        record.release();
-
+        ByteBuf stream = helloThenAMebibyteRecord();
         List<Frame> accepted = new ArrayList<>();
         EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT),
                 new ChannelInboundHandlerAdapter() {
@@ -93,10 +94,7 @@ class HandshakeBoundTest {
 
     @Test
     void aBigFrameAfterAHelloTheSessionHasNotAcceptedYetIsRefused() {
-        ByteBuf hello = SampleFrames.encode(SampleFrames.hello());
-        WriteRecord record = write(1, MIB);
-        ByteBuf stream = Unpooled.wrappedBuffer(hello, SampleFrames.encode(record));
-        record.release();
+        ByteBuf stream = helloThenAMebibyteRecord();
         EmbeddedChannel ch = new EmbeddedChannel(FrameDecoder.untilHandshake(FrameLimits.DEFAULT));
         assertThatThrownBy(() -> ch.writeInbound(stream))
                 .satisfies(e -> assertThat(refusal(e)).isEqualTo(ErrorCode.FRAME_TOO_LARGE));
