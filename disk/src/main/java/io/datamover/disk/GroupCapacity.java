@@ -7,7 +7,7 @@ package io.datamover.disk;
  * journals, replicas and spools open files as they go) or the listener.
  */
 public final class GroupCapacity {
-    /** Descriptors kept for everything but the groups: accepted connections, the admin port, logs, late class loading. */
+    /** Descriptors kept for all but the groups: accepted connections, the admin port, logs, late class loading. */
     public static final int RESERVED_DESCRIPTORS = 128;
     /** The default of both gateways' {@code --max-groups}. */
     public static final int DEFAULT_MAX_GROUPS = 64;

@@ -39,7 +39,7 @@ class GroupCapacityTest {
                 "Max processes             95704                95704                processes",
                 "Max open files            4096                 524288               files");
         assertThat(OpenFiles.softLimit(limits)).isEqualTo(4096);
-        assertThat(OpenFiles.softLimit(List.of("Max open files            unlimited            unlimited            files")))
-                .isEqualTo(Long.MAX_VALUE);
+        String unlimited = "Max open files            unlimited            unlimited            files";
+        assertThat(OpenFiles.softLimit(List.of(unlimited))).isEqualTo(Long.MAX_VALUE);
     }
 }

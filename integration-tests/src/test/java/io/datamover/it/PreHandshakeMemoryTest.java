@@ -42,7 +42,7 @@ class PreHandshakeMemoryTest {
      * pipeline's own buffers.
      */
     private static final long DIRECT_GROWTH_BOUND = 64L << 20;
-    /** Growth allowed to a gateway's resident set (VmHWM after the attack over VmRSS before): the direct bound plus heap. */
+    /** Growth allowed to a gateway's resident set (VmHWM after the attack over VmRSS before): direct plus heap. */
     private static final long RSS_GROWTH_BOUND = 256L << 20;
     private static final String NMT = "-XX:NativeMemoryTracking=summary";
 

@@ -100,7 +100,8 @@ class TargetGatewayTest extends TargetGatewayFixture {
         TestSource hostile = track(new TestSource(gateway.address()));
         // Refused on the header's declared length, at once: not after 64 MiB arrive, nor at the idle timeout.
         hostile.sendRaw(HostileFrames.headerDeclaring(FrameType.BATCH, 64L << 20));
-        assertThat(hostile.awaitError(ErrorCode.FRAME_TOO_LARGE).message()).contains("limit is " + Hello.MAX_BODY_BYTES);
+        assertThat(hostile.awaitError(ErrorCode.FRAME_TOO_LARGE).message())
+                .contains("limit is " + Hello.MAX_BODY_BYTES);
         assertThat(counter("datamover.target.rejected", "code", "FRAME_TOO_LARGE")).isEqualTo(1);
 
         // After HELLO_ACK the streaming bound holds: a batch of 1 MiB is applied.

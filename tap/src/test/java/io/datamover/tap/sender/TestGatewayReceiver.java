@@ -323,7 +323,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
                         .addListener(ChannelFutureListener.CLOSE);
                 case GARBAGE -> ctx.writeAndFlush(garbage());
-                case OVERSIZED_HEADER -> ctx.writeAndFlush(HostileFrames.headerDeclaring(FrameType.HELLO_ACK, 64L << 20));
+                case OVERSIZED_HEADER ->
+                        ctx.writeAndFlush(HostileFrames.headerDeclaring(FrameType.HELLO_ACK, 64L << 20));
                 case SILENT -> { }
             }
         }
