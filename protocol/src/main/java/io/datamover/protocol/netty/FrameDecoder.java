@@ -21,32 +21,37 @@ import java.util.List;
  * calls {@link #handshakeAccepted}: a peer that has not been accepted is refused on the length its header declares,
  * before the payload is buffered, so it can never make the gateway hold more than a HELLO (plus the one socket read
  * Netty has in hand). Until then it decodes one frame per call, so the session sees the HELLO (or HELLO_ACK) and can
- * raise the bound before the next frame is decoded.
+ * raise the bound before the next frame is decoded. Netty's cumulation buffer follows: a refused stream is dropped as
+ * it arrives, and an accepted one is consumed frame by frame, so the cumulation never holds more than a header, the
+ * bound and one socket read (the default receive allocator reads at most 64 KiB at a time).
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
     private final FrameLimits streamingLimits;
-    /** Event loop only. */
+    // Event loop only: the bound in force, and whether the session has yet to accept the handshake.
     private FrameLimits limits;
+    private boolean awaitingHandshake;
     private boolean corrupted;
 
     /** A decoder that holds every frame to {@code limits} from the first byte (tests, trusted tools). */
     public FrameDecoder(FrameLimits limits) {
-        this(limits, limits);
+        this(limits, limits, false);
     }
 
-    private FrameDecoder(FrameLimits initialLimits, FrameLimits streamingLimits) {
+    private FrameDecoder(FrameLimits initialLimits, FrameLimits streamingLimits, boolean awaitingHandshake) {
         this.limits = initialLimits;
         this.streamingLimits = streamingLimits;
+        this.awaitingHandshake = awaitingHandshake;
     }
 
     /** A decoder bounded to {@link FrameLimits#HANDSHAKE} until {@link #handshakeAccepted}, then to {@code limits}. */
     public static FrameDecoder untilHandshake(FrameLimits limits) {
-        return new FrameDecoder(FrameLimits.HANDSHAKE, limits);
+        return new FrameDecoder(FrameLimits.HANDSHAKE, limits, true);
     }
 
     /** Raises the bound to the streaming limits; on the event loop, once the handshake is accepted. */
     public void handshakeAccepted() {
         limits = streamingLimits;
+        awaitingHandshake = false;
     }
 
     /** {@link #handshakeAccepted} on the frame decoder of {@code pipeline}, if it has one. */
@@ -55,10 +60,6 @@ public final class FrameDecoder extends ByteToMessageDecoder {
         if (decoder != null) {
             decoder.handshakeAccepted();
         }
-    }
-
-    private boolean inHandshake() {
-        return limits != streamingLimits;
     }
 
     @Override
@@ -71,7 +72,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             Frame frame;
             while ((frame = FrameCodec.decode(in, limits)) != null) {
                 out.add(frame);
-                if (ctx.isRemoved() || inHandshake()) {
+                if (ctx.isRemoved() || awaitingHandshake) {
                     return;
                 }
             }
