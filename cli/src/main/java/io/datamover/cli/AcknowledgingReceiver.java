@@ -61,7 +61,7 @@ final class AcknowledgingReceiver implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        FrameDecoder decoder = new FrameDecoder(FrameLimits.DEFAULT);
+                        FrameDecoder decoder = FrameDecoder.untilHandshake(FrameLimits.DEFAULT);
                         // Frames are checked and dropped here, never kept: no need to copy the socket's read
                         // buffers into one cumulation buffer first.
                         decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
@@ -98,6 +98,7 @@ final class AcknowledgingReceiver implements AutoCloseable {
                 case Hello h when hello == null -> {
                     Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
                     hello = h;
+                    FrameDecoder.handshakeAccepted(ctx.pipeline());
                     ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
                             "ack-receiver", 0));
                     LOG.info("sender {} (pair {}, cg {}) connected from {}", h.senderId(), h.pairId(), h.cgId(),

@@ -85,6 +85,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     AckTimeoutOption ackTimeout;
 
     @CommandLine.Mixin
+    MaxGroupsOption maxGroups;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @CommandLine.Mixin
@@ -126,7 +129,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
-                    .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes).build();
+                    .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
+                    .maxGroups(maxGroups.maxGroups).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());

@@ -60,6 +60,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     String provisioning;
 
     @CommandLine.Mixin
+    MaxGroupsOption maxGroups;
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
     @CommandLine.Mixin
     AdminOption admin;
@@ -83,6 +85,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     .receiverId(Daemons.hostIdentity("target-gw"))
                     .provisioning(provisioning())
                     .spoolMaxBytes(spoolMaxBytes)
+                    .maxGroups(maxGroups.maxGroups)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),

@@ -94,6 +94,18 @@ class ConfigFileTest {
         assertThat(outcome.stderr).contains("--journal-max must be at least 16M");
     }
 
+    @Test
+    void bothGatewaysTakeMaxGroupsAndRefuseLessThanOne() throws IOException {
+        Path file = config("max-groups = 0\ndata-dir = /d\nreplica-dir = /r\n");
+        Outcome target = runMain("target-gateway", "--config", file.toString(), "--admin", "off");
+        assertThat(target.exitCode).isEqualTo(2);
+        assertThat(target.stderr).contains("maxGroups must be >= 1");
+        Outcome source = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
+                "--data-dir", dir.resolve("d").toString(), "--max-groups", "0", "--admin", "off");
+        assertThat(source.exitCode).isEqualTo(2);
+        assertThat(source.stderr).contains("maxGroups must be >= 1");
+    }
+
     private record Outcome(int exitCode, String stderr) {}
 
     private static Outcome runMain(String... args) {

@@ -3,6 +3,7 @@ package io.datamover.it;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * A focused fault test's starting point: a {@link ReplicationSite} on a 64 MiB disk with a 2 MiB tap window, and
@@ -23,8 +24,16 @@ final class ReplicatingGuest implements AutoCloseable {
 
     /** Starts the site in {@code base} (with {@code sourceOptions}) and the guest, and waits until it replicates. */
     static ReplicatingGuest start(Path base, List<String> sourceOptions, long guestSeed) throws Exception {
+        return start(base, sourceOptions, guestSeed, site -> { });
+    }
+
+    /** As {@link #start(Path, List, long)}, with {@code beforeStart} applied to the site first (e.g. JVM options). */
+    static ReplicatingGuest start(Path base, List<String> sourceOptions, long guestSeed,
+            Consumer<ReplicationSite> beforeStart) throws Exception {
         Path initial = Disks.sparse(base.resolve("initial.img"), DISK);
-        ReplicationSite site = new ReplicationSite(base, DISK, "2M", sourceOptions).start();
+        ReplicationSite site = new ReplicationSite(base, DISK, "2M", sourceOptions);
+        beforeStart.accept(site);
+        site.start();
         CampaignWorkload guest = null;
         try {
             guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK, 2L << 20, guestSeed).start();

@@ -90,6 +90,16 @@ final class ReplicationSite implements AutoCloseable {
         return nbdPort;
     }
 
+    /** Where taps connect to the source gateway. */
+    int sourcePort() {
+        return sourcePort;
+    }
+
+    /** Where the target gateway listens (the source reaches it through the link). */
+    int targetPort() {
+        return targetPort;
+    }
+
     Path sourceDisk() {
         return sourceDisk;
     }

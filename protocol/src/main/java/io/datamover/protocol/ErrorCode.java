@@ -28,7 +28,12 @@ public enum ErrorCode implements WireCode {
     SHUTTING_DOWN(14),
     INTERNAL(15),
     /** Another peer already serves this consistency group on this gateway. */
-    ALREADY_CONNECTED(16);
+    ALREADY_CONNECTED(16),
+    /**
+     * The gateway takes no new consistency group: it holds as many as its --max-groups allows, or the file
+     * descriptors of one more would not fit under its open-files limit. Groups it already holds are not affected.
+     */
+    TOO_MANY_GROUPS(17);
 
     private final int code;
 

@@ -17,6 +17,10 @@ import java.util.Set;
 public record Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId,
         int cgId, String cgName, List<DiskInfo> disks) implements Frame {
 
+    /** Largest encoded body: every string at its maximum, {@link Wire#MAX_DISKS} disks with the longest names. */
+    public static final int MAX_BODY_BYTES = 2 + 2 + 8 + 1 + (2 + Wire.MAX_ID_BYTES) * 2 + 4 + (2 + Wire.MAX_NAME_BYTES)
+            + 2 + Wire.MAX_DISKS * (4 + 2 + Wire.MAX_ID_BYTES + 8 + 4);
+
     public Hello {
         if (protocolMin < 1 || protocolMax < protocolMin || protocolMax > 0xFFFF) {
             throw new IllegalArgumentException("bad protocol range [" + protocolMin + ", " + protocolMax + "]");
@@ -28,6 +32,10 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
         Names.requireId("pairId", pairId);
         Names.requireName("cgName", cgName, Wire.MAX_NAME_BYTES);
         disks = List.copyOf(disks);
+        if (disks.isEmpty()) {
+            // Nothing to replicate: a group without disks would be saved and then refused by the target forever.
+            throw new IllegalArgumentException("a HELLO must declare at least one disk");
+        }
         if (disks.size() > Wire.MAX_DISKS) {
             throw new IllegalArgumentException(disks.size() + " disks, the limit is " + Wire.MAX_DISKS);
         }

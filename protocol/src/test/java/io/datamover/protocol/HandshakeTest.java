@@ -7,8 +7,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class HandshakeTest {
+    private static final List<DiskInfo> DISK = List.of(new DiskInfo(0, "vda", 1 << 20, 512));
+
     private static Hello offering(int min, int max, long features) {
-        return new Hello(min, max, features, Role.TAP, "tap-1", "pair-1", 1, "cg", List.of());
+        return new Hello(min, max, features, Role.TAP, "tap-1", "pair-1", 1, "cg", DISK);
     }
 
     @Test
@@ -40,7 +42,7 @@ class HandshakeTest {
         assertThatThrownBy(() -> new Hello(1, 1, 0, Role.TAP, "tap-1", "pair-1", 1, "cg",
                 List.of(new DiskInfo(0, "a", 1, 512), new DiskInfo(0, "b", 1, 512))))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new Hello(1, 1, 0, Role.TAP, "tap 1", "pair-1", 1, "cg", List.of()))
+        assertThatThrownBy(() -> new Hello(1, 1, 0, Role.TAP, "tap 1", "pair-1", 1, "cg", DISK))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("senderId");
         // Disk names become file names at the receiver: no path separators, no leading dot.
         for (String name : List.of("../etc/passwd", "a/b", ".hidden", "")) {

@@ -86,7 +86,7 @@ class RandomizedFrameTest {
         return switch (type) {
             case HELLO -> {
                 List<DiskInfo> disks = new ArrayList<>();
-                int n = random.nextInt(5);
+                int n = 1 + random.nextInt(4);
                 for (int d = 0; d < n; d++) {
                     disks.add(new DiskInfo(d, "disk-" + d + "." + random.nextInt(1000),
                             1 + (random.nextLong() >>> 2), 512 << random.nextInt(8)));

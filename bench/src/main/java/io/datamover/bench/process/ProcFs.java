@@ -15,8 +15,17 @@ public final class ProcFs {
 
     /** {@code VmRSS} of {@code /proc/<pid>/status} in bytes, -1 when the line is missing. */
     public static long rssBytes(long pid) throws IOException {
+        return statusBytes(pid, "VmRSS:");
+    }
+
+    /** {@code VmHWM}, the highest resident set since the process started, in bytes; -1 when the line is missing. */
+    public static long peakRssBytes(long pid) throws IOException {
+        return statusBytes(pid, "VmHWM:");
+    }
+
+    private static long statusBytes(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
         }

@@ -14,6 +14,10 @@ import java.util.List;
 public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> disks) {
     public CgIdentity {
         disks = List.copyOf(disks);
+        if (disks.isEmpty()) {
+            // Saved by an older build that took a HELLO without disks: its shipper could never be accepted.
+            throw new IllegalArgumentException("a consistency group needs at least one disk");
+        }
     }
 
     public static CgIdentity of(Hello hello) {

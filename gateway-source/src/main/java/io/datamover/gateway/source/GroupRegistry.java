@@ -1,5 +1,7 @@
 package io.datamover.gateway.source;
 
+import io.datamover.disk.GroupCapacity;
+import io.datamover.disk.OpenFiles;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
@@ -47,10 +49,13 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
 
-    GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock) {
+    private final GroupCapacity capacity;
+
+    GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock) throws IOException {
         this.config = config;
         this.registry = registry;
         this.clock = clock;
+        this.capacity = new GroupCapacity(config.maxGroups(), OpenFiles.ofThisProcess());
     }
 
     /** Opens every group found under the data directory. */
@@ -73,6 +78,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             LOG.info("cg {} ({}) of pair {}: journal open, {} bytes retained", identity.get().cgLabel(),
                     identity.get().cgName(), identity.get().pairId(), group.writer().journal().retainedBytes());
         }
+        LOG.info("{} groups open; {}", groups.size(), capacity.describe(SourceGroup.DESCRIPTORS));
     }
 
     @Override
@@ -104,6 +110,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             return group;
         }
         CgIdentity identity = CgIdentity.of(hello);
+        String refusal = capacity.refusal(groups.size(), SourceGroup.DESCRIPTORS);
+        if (refusal != null) {
+            throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "cg " + identity.cgLabel() + " of pair "
+                    + identity.pairId() + " is new and refused: " + refusal);
+        }
         group = SourceGroup.open(SourceGroup.directory(config.dataDir(), identity), identity, config, registry, clock);
         groups.put(hello.cgId(), group);
         LOG.info("cg {} ({}) of pair {}: first contact from tap {}, protecting disks {}", identity.cgLabel(),

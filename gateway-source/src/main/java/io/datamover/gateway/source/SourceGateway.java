@@ -73,7 +73,7 @@ public final class SourceGateway implements AutoCloseable {
                             ch.pipeline().addLast(
                                     new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                             TimeUnit.MILLISECONDS),
-                                    new FrameDecoder(config.frameLimits()),
+                                    FrameDecoder.untilHandshake(config.frameLimits()),
                                     new FrameEncoder(),
                                     new TapSessionHandler(config.gatewayId(), groups, metrics, clock));
                         }

@@ -1,5 +1,6 @@
 package io.datamover.gateway.source;
 
+import io.datamover.disk.GroupCapacity;
 import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
@@ -21,10 +22,11 @@ import java.util.Objects;
  * @param readIdleTimeoutMs a tap silent this long is taken for dead (it heartbeats every second)
  * @param frameLimits bounds on frames from taps and on journal entries
  * @param shipper where and how every group's journal is shipped to the target gateway
+ * @param maxGroups consistency groups this gateway takes, at most; a tap of one more is refused with TOO_MANY_GROUPS
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
         long journalMaxBytes, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        FrameLimits frameLimits, ShipperConfig shipper) {
+        FrameLimits frameLimits, ShipperConfig shipper, int maxGroups) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
@@ -40,6 +42,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
                 "maxQueuedBytes must hold the largest frame (" + frameLimits.maxPayloadBytes() + "): " + maxQueuedBytes);
         check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
         check(readIdleTimeoutMs > heartbeatIntervalMs, "readIdleTimeoutMs must exceed heartbeatIntervalMs");
+        check(maxGroups >= 1, "maxGroups must be >= 1: " + maxGroups);
     }
 
     private static void check(boolean ok, String message) {
@@ -64,6 +67,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private long heartbeatIntervalMs = 1_000;
         private long readIdleTimeoutMs = 10_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
+        private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
 
         private Builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
             this.listen = listen;
@@ -78,10 +82,11 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
         public Builder readIdleTimeoutMs(long value) { readIdleTimeoutMs = value; return this; }
         public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
+        public Builder maxGroups(int value) { maxGroups = value; return this; }
 
         public SourceGatewayConfig build() {
             return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, maxQueuedBytes,
-                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper);
+                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups);
         }
     }
 }

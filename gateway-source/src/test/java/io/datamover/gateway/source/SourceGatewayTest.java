@@ -14,6 +14,8 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.FrameType;
+import io.datamover.protocol.HostileFrames;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.Role;
@@ -22,12 +24,14 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +128,66 @@ class SourceGatewayTest {
             sendAndAwaitDurable(tap, 501, 520);
         }
         assertThat(registry.get("datamover.source.receiver.records").counter().count()).isEqualTo(520);
+    }
+
+    @Test
+    void beforeItsHelloIsAcceptedATapCannotMakeTheGatewayBufferABigFrame() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = new TestTap(gateway.address())) {
+            // Refused on the header's declared length, at once: not after 64 MiB arrive, nor at the read timeout.
+            tap.sendRaw(HostileFrames.headerDeclaring(FrameType.HELLO, 64L << 20));
+            ErrorFrame error = tap.next(ErrorFrame.class);
+            assertThat(error.code()).isEqualTo(ErrorCode.FRAME_TOO_LARGE);
+            assertThat(error.message()).contains("limit is " + Hello.MAX_BODY_BYTES);
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        // After HELLO_ACK the streaming bound holds: a 1 MiB write is journaled.
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            tap.send(new WriteRecord(TestTap.CG, 1, false,
+                    BlockWrite.data(1, TestTap.DISK.id(), 0, Unpooled.wrappedBuffer(new byte[1 << 20]))));
+            assertThat(tap.next(Ack.class).seq()).isEqualTo(1);
+        }
+        assertThat(registry.counter("datamover.source.receiver.errors", "code", "FRAME_TOO_LARGE", "origin", "local")
+                .count()).isEqualTo(1);
+    }
+
+    @Test
+    void aHelloWithoutDisksIsRefusedAsMalformedAndNothingIsSaved() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = new TestTap(gateway.address())) {
+            tap.sendRaw(HostileFrames.helloWithoutDisks(TestTap.hello("pair-a")));
+            ErrorFrame error = tap.next(ErrorFrame.class);
+            assertThat(error.code()).isEqualTo(ErrorCode.MALFORMED);
+            assertThat(error.message()).contains("at least one disk");
+            assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
+        }
+        assertThat(gateway.consistencyGroups()).isEmpty();
+        try (Stream<Path> saved = Files.list(dataDir)) {
+            assertThat(saved).as("no group directory").isEmpty();
+        }
+    }
+
+    @Test
+    void pastMaxGroupsANewGroupIsRefusedAndTheGroupsHeldKeepJournaling() throws Exception {
+        startGateway(config().maxGroups(1).build());
+        try (TestTap first = connect(TestTap.hello("pair-a"), 0)) {
+            sendAndAwaitDurable(first, 1, 10);
+            Hello another = Hello.of(Role.TAP, "other-tap", "pair-a", TestTap.CG + 1, "vm2", List.of(TestTap.DISK));
+            try (TestTap second = new TestTap(gateway.address())) {
+                second.send(another);
+                ErrorFrame error = second.next(ErrorFrame.class);
+                assertThat(error.code()).isEqualTo(ErrorCode.TOO_MANY_GROUPS);
+                assertThat(error.message()).contains("--max-groups");
+                assertThat(second.awaitClosed(CLOSE_WAIT)).isTrue();
+            }
+            sendAndAwaitDurable(first, 11, 20);
+        }
+        assertThat(dataDir.resolve("cg-" + (TestTap.CG + 1))).doesNotExist();
+        assertThat(gateway.consistencyGroups()).hasSize(1);
+        assertThat(registry.counter("datamover.source.receiver.errors", "code", "TOO_MANY_GROUPS", "origin", "local")
+                .count()).isEqualTo(1);
+        // A returning group is not new: held groups are never refused.
+        connect(TestTap.hello("pair-a"), 20).close();
     }
 
     @Test

@@ -75,6 +75,11 @@ final class TestTap implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
+    /** Sends bytes no frame constructor would make (see HostileFrames). */
+    void sendRaw(io.netty.buffer.ByteBuf bytes) {
+        channel.writeAndFlush(bytes).syncUninterruptibly();
+    }
+
     /** Sends without waiting: for a stream the gateway may refuse and close part way (a failed write is dropped). */
     void sendWithoutWaiting(Frame frame) {
         channel.writeAndFlush(frame);

@@ -14,6 +14,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FlushCoalescer;
+import io.datamover.protocol.netty.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -141,6 +142,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         group = attachment.group();
         lz4Agreed = agreed.has(Feature.LZ4_BATCHES);
         phase = Phase.STREAMING;
+        FrameDecoder.handshakeAccepted(ctx.pipeline());
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());
         LOG.info("source {} (pair {}) streams consistency group {} '{}' ({} disks), resuming after seq {}", peer,

@@ -4,6 +4,8 @@ import io.datamover.applier.ReplicaMetadata;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
+import io.datamover.disk.GroupCapacity;
+import io.datamover.disk.OpenFiles;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.ProtocolException;
@@ -84,10 +86,14 @@ public final class TargetGateway implements AutoCloseable {
     private Channel server;
     private boolean closed;
 
-    private TargetGateway(TargetGatewayConfig config, MeterRegistry registry, InstantSource clock) {
+    private final GroupCapacity capacity;
+
+    private TargetGateway(TargetGatewayConfig config, MeterRegistry registry, InstantSource clock,
+            GroupCapacity capacity) {
         this.config = config;
         this.metrics = new TargetMetrics(registry);
         this.clock = clock;
+        this.capacity = capacity;
     }
 
     /** Starts a gateway: reopens the groups on disk (applying what their spools hold), then listens. */
@@ -99,7 +105,8 @@ public final class TargetGateway implements AutoCloseable {
     /** As {@link #start(TargetGatewayConfig, MeterRegistry)}, with the clock heartbeats are stamped from. */
     public static TargetGateway start(TargetGatewayConfig config, MeterRegistry registry, InstantSource clock)
             throws IOException, InterruptedException {
-        TargetGateway gateway = new TargetGateway(config, registry, clock);
+        TargetGateway gateway = new TargetGateway(config, registry, clock,
+                new GroupCapacity(config.maxGroups(), OpenFiles.ofThisProcess()));
         try {
             Files.createDirectories(config.dataDir());
             Files.createDirectories(config.replicaDir());
@@ -152,7 +159,7 @@ public final class TargetGateway implements AutoCloseable {
                         ch.pipeline().addLast(
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
-                                new FrameDecoder(config.frameLimits()),
+                                FrameDecoder.untilHandshake(config.frameLimits()),
                                 new FrameEncoder(),
                                 new SourceSession(attach, config, metrics, clock));
                     }
@@ -160,9 +167,10 @@ public final class TargetGateway implements AutoCloseable {
                 .bind(config.listenHost(), config.listenPort())
                 .sync()
                 .channel();
-        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk)",
+        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {})",
                 config.receiverId(), address(), config.dataDir(), config.replicaDir(),
-                config.pairId().orElse("any"), groups.size());
+                config.pairId().orElse("any"), groups.size(),
+                capacity.describe(ConsistencyGroupTarget.descriptors(1)));
     }
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
@@ -188,6 +196,12 @@ public final class TargetGateway implements AutoCloseable {
         ConsistencyGroupTarget existing = groups.get(asked.cgId());
         if (existing != null) {
             return existing;
+        }
+        String refusal = capacity.refusal(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
+        if (refusal != null) {
+            throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "consistency group "
+                    + Integer.toUnsignedString(asked.cgId()) + " of pair " + asked.pairId() + " is new and refused: "
+                    + refusal);
         }
         try {
             ConsistencyGroupTarget opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc,

@@ -1,6 +1,7 @@
 package io.datamover.gateway.target;
 
 import io.datamover.applier.Provisioning;
+import io.datamover.disk.GroupCapacity;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
 import java.nio.file.Path;
@@ -30,11 +31,13 @@ import java.util.OptionalLong;
  * @param undoMaxBytes bound of a group's undo log, which keeps the last consistent image while a resync makes the
  *        replicas INCONSISTENT; a batch that would pass it stops that group's applying (the batch waits in the
  *        spool). Empty: a tenth of the group's disks, at least 64 MiB
+ * @param maxGroups consistency groups this gateway takes, at most; a source's HELLO for one more is refused with
+ *        TOO_MANY_GROUPS
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
-        FrameLimits frameLimits, OptionalLong undoMaxBytes) {
+        FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups) {
 
     public TargetGatewayConfig {
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
@@ -54,6 +57,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         check(receiveQueueMaxBytes >= 1, "receiveQueueMaxBytes must be >= 1: " + receiveQueueMaxBytes);
         check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
         check(idleTimeoutMs > heartbeatIntervalMs, "idleTimeoutMs must exceed heartbeatIntervalMs: " + idleTimeoutMs);
+        check(maxGroups >= 1, "maxGroups must be >= 1: " + maxGroups);
     }
 
     private static void check(boolean ok, String message) {
@@ -83,6 +87,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private long idleTimeoutMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private OptionalLong undoMaxBytes = OptionalLong.empty();
+        private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
 
         private Builder(Path dataDir, Path replicaDir) {
             this.dataDir = dataDir;
@@ -146,10 +151,15 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        public Builder maxGroups(int maxGroups) {
+            this.maxGroups = maxGroups;
+            return this;
+        }
+
         public TargetGatewayConfig build() {
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
-                    idleTimeoutMs, frameLimits, undoMaxBytes);
+                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups);
         }
     }
 }

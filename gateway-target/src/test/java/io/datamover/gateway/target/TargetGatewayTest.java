@@ -18,8 +18,10 @@ import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.FrameType;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
+import io.datamover.protocol.HostileFrames;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
 import io.netty.buffer.Unpooled;
@@ -90,6 +92,52 @@ class TargetGatewayTest extends TargetGatewayFixture {
         assertThat(counter("datamover.target.batches.received", "cg", "7")).isEqualTo(2);
         assertThat(registry.get("datamover.target.applied.seq").gauge().value()).isEqualTo(9);
         assertThat(registry.get("datamover.target.apply.lag").timer().count()).isEqualTo(2);
+    }
+
+    @Test
+    void beforeItsHelloIsAcceptedASourceCannotMakeTheTargetBufferABigFrame() throws Exception {
+        start();
+        TestSource hostile = track(new TestSource(gateway.address()));
+        // Refused on the header's declared length, at once: not after 64 MiB arrive, nor at the idle timeout.
+        hostile.sendRaw(HostileFrames.headerDeclaring(FrameType.BATCH, 64L << 20));
+        assertThat(hostile.awaitError(ErrorCode.FRAME_TOO_LARGE).message())
+                .contains("limit is " + Hello.MAX_BODY_BYTES);
+        assertThat(counter("datamover.target.rejected", "code", "FRAME_TOO_LARGE")).isEqualTo(1);
+
+        // After HELLO_ACK the streaming bound holds: a batch of 1 MiB is applied.
+        TestSource source = connect();
+        source.send(images.batch(CG, 1, 1, Compression.NONE, List.of(data(1, 1, 0, images.random(MIB)))));
+        source.awaitAck(AckScope.APPLIED, 1);
+        images.assertReplicasMatch(replicaDir());
+    }
+
+    @Test
+    void aHelloWithoutDisksIsRefusedAsMalformedAndNothingIsCreated() throws Exception {
+        start();
+        TestSource source = track(new TestSource(gateway.address()));
+        source.sendRaw(HostileFrames.helloWithoutDisks(TestSource.hello(PAIR, CG, DISKS)));
+        assertThat(source.awaitError(ErrorCode.MALFORMED).message()).contains("at least one disk");
+        assertThat(gateway.consistencyGroups()).isEmpty();
+        assertThat(TargetGateway.replicaSetDirectory(tmp.resolve("replicas"), CG)).doesNotExist();
+    }
+
+    @Test
+    void pastMaxGroupsANewGroupIsRefusedAndTheGroupsHeldKeepApplying() throws Exception {
+        start(b -> b.maxGroups(1));
+        TestSource source = connect();
+        source.send(images.batch(CG, 1, 1, Compression.NONE, List.of(data(1, 1, 0, images.random(4096)))));
+        source.awaitAck(AckScope.APPLIED, 1);
+
+        int other = CG + 1;
+        ErrorFrame error = refusedHello(TestSource.hello(PAIR, other, DISKS), ErrorCode.TOO_MANY_GROUPS);
+        assertThat(error.message()).contains("consistency group " + other).contains("--max-groups");
+        assertThat(counter("datamover.target.rejected", "code", "TOO_MANY_GROUPS")).isEqualTo(1);
+        assertThat(gateway.consistencyGroup(other)).isEmpty();
+        assertThat(TargetGateway.replicaSetDirectory(tmp.resolve("replicas"), other)).doesNotExist();
+
+        source.send(images.batch(CG, 2, 2, Compression.NONE, List.of(data(2, 2, 0, images.random(8192)))));
+        source.awaitAck(AckScope.APPLIED, 2);
+        images.assertReplicasMatch(replicaDir());
     }
 
     @Test

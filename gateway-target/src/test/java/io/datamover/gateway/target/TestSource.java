@@ -79,6 +79,11 @@ final class TestSource implements AutoCloseable {
         channel.writeAndFlush(frame).syncUninterruptibly();
     }
 
+    /** Sends bytes no frame constructor would make (see HostileFrames). */
+    void sendRaw(io.netty.buffer.ByteBuf bytes) {
+        channel.writeAndFlush(bytes).syncUninterruptibly();
+    }
+
     /** The next frame, which must be of {@code type}. */
     <T extends Frame> T next(Class<T> type) throws InterruptedException {
         Frame frame = received.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);

@@ -97,6 +97,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
             case HelloAck ack when !handshaken -> {
                 Handshake.Agreement agreement = Handshake.checkAccepted(hello, ack, expectedRole);
                 handshaken = true;
+                FrameDecoder.handshakeAccepted(ctx.pipeline());
                 handshaken(ctx.channel(), ack, agreement);
                 if (ctx.channel().isActive()) { // else closed by the subclass: channelInactive may have run
                     ackWatchdog = new AckWatchdog(ackTimeoutMs, this::unacknowledgedBytes, () -> acksStopped(ctx));

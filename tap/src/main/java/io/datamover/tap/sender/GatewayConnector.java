@@ -24,7 +24,7 @@ final class GatewayConnector {
                         new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES,
                                 true),
                         config.link().newIdleStateHandler(),
-                        new FrameDecoder(config.frameLimits()),
+                        FrameDecoder.untilHandshake(config.frameLimits()),
                         encoder,
                         sessionHandlers.get()),
                 metrics::reconnectScheduled)

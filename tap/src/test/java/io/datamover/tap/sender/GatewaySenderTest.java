@@ -345,6 +345,16 @@ class GatewaySenderTest {
     }
 
     @Test
+    void aHugeFrameInsteadOfAHelloAckIsRefusedOnItsHeader() {
+        // Until the HELLO_ACK, the tap holds the gateway to the handshake bound: it does not wait for 64 MiB.
+        fx.receiver.helloReply(HelloReply.OVERSIZED_HEADER);
+        GatewaySender sender = fx.start(fx.config().build());
+        await().until(() -> fx.counter("protocol.errors", "code", "FRAME_TOO_LARGE", "origin", "local") >= 2);
+        fx.receiver.helloReply(HelloReply.ACCEPT);
+        await().until(sender::isConnected);
+    }
+
+    @Test
     void anAckBeyondWhatWasSentIsAViolationReportedToTheGateway() {
         fx.receiver.autoAck(false);
         GatewaySender sender = fx.startConnected(fx.config().build());

@@ -8,10 +8,12 @@ import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.FrameType;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.HostileFrames;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
@@ -59,6 +61,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
         ERROR,
         /** Bytes that are not a frame. */
         GARBAGE,
+        /** A frame header declaring 64 MiB, and nothing behind it. */
+        OVERSIZED_HEADER,
         /** Nothing at all, and no heartbeats either: a hung gateway. */
         SILENT
     }
@@ -319,6 +323,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
                         .addListener(ChannelFutureListener.CLOSE);
                 case GARBAGE -> ctx.writeAndFlush(garbage());
+                case OVERSIZED_HEADER ->
+                        ctx.writeAndFlush(HostileFrames.headerDeclaring(FrameType.HELLO_ACK, 64L << 20));
                 case SILENT -> { }
             }
         }

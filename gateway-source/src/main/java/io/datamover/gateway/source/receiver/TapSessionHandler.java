@@ -17,6 +17,7 @@ import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
+import io.datamover.protocol.netty.FrameDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -144,6 +145,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         expectedSeq = resumeSeq + 1;
         lastAckedSeq = resumeSeq;
         metrics.tapsConnected.increment();
+        FrameDecoder.handshakeAccepted(ctx.pipeline());
         LOG.info("tap {} ({}) attached to cg {} ({}) of pair {}: journal holds up to seq {}", hello.senderId(),
                 who(ctx), identity.cgLabel(), hello.cgName(), hello.pairId(), resumeSeq);
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,

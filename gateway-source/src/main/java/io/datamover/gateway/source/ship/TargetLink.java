@@ -38,7 +38,7 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
                 // otherwise swallow the target's acks and heartbeats into one endless frame, both ends still busy.
                 // Everything the target sends is small, so a whole frame is never slow to arrive.
                 pipeline -> pipeline.addLast(
-                        new FrameDecoder(INBOUND_LIMITS),
+                        FrameDecoder.untilHandshake(INBOUND_LIMITS),
                         config.link().newIdleStateHandler(),
                         encoder,
                         new TargetSessionHandler(hello, config, events, metrics, clock)),
