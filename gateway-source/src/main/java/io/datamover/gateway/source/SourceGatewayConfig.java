@@ -1,5 +1,6 @@
 package io.datamover.gateway.source;
 
+import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
@@ -16,6 +17,7 @@ import java.util.Objects;
  * @param gatewayId this gateway's identity in handshakes
  * @param pairId the only replication pair served, or null to take each group's pair from its first tap
  * @param journalMaxBytes bound of each group's journal; when full, the tap is told to go to bitmap mode
+ * @param journalRollCycle time one journal file covers; released space is freed a whole file at a time
  * @param maxQueuedBytes records received but not yet appended, per group; over it the tap is not read
  * @param heartbeatIntervalMs a HEARTBEAT goes to a tap after this long without sending it anything
  * @param readIdleTimeoutMs a tap silent this long is taken for dead (it heartbeats every second)
@@ -23,7 +25,7 @@ import java.util.Objects;
  * @param shipper where and how every group's journal is shipped to the target gateway
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
-        long journalMaxBytes, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
+        long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
         FrameLimits frameLimits, ShipperConfig shipper) {
 
     public SourceGatewayConfig {
@@ -31,6 +33,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(frameLimits, "frameLimits");
+        Objects.requireNonNull(journalRollCycle, "journalRollCycle");
         Names.requireId("gatewayId", gatewayId);
         if (pairId != null) {
             Names.requireId("pairId", pairId);
@@ -60,6 +63,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private String gatewayId = "source-gateway";
         private String pairId;
         private long journalMaxBytes = 1L << 30;
+        private JournalRollCycle journalRollCycle = JournalRollCycle.FIVE_MINUTELY;
         private long maxQueuedBytes = 64L << 20;
         private long heartbeatIntervalMs = 1_000;
         private long readIdleTimeoutMs = 10_000;
@@ -74,13 +78,14 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder gatewayId(String value) { gatewayId = value; return this; }
         public Builder pairId(String value) { pairId = value; return this; }
         public Builder journalMaxBytes(long value) { journalMaxBytes = value; return this; }
+        public Builder journalRollCycle(JournalRollCycle value) { journalRollCycle = value; return this; }
         public Builder maxQueuedBytes(long value) { maxQueuedBytes = value; return this; }
         public Builder heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
         public Builder readIdleTimeoutMs(long value) { readIdleTimeoutMs = value; return this; }
         public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
 
         public SourceGatewayConfig build() {
-            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, maxQueuedBytes,
+            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle, maxQueuedBytes,
                     heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper);
         }
     }
