@@ -108,6 +108,7 @@ public final class Journal implements AutoCloseable {
                 .timeProvider(time)
                 .storeFileListener(cycleFiles)
                 .build();
+        queue.refreshDirectoryListing(); // from the files themselves: Chronicle's own record of them is never synced
         int lastCycle = queue.lastCycle();
         if (lastCycle != Integer.MIN_VALUE) {
             // A clock now behind the last cycle written (stepped back while the gateway was down) must not
