@@ -124,6 +124,32 @@ class JournalIdleTest {
         }
     }
 
+    /**
+     * What the failure left on disk: the retention mark moved past the idle cycles, the released files before them
+     * not deleted (the release threw while listing them). A gateway restarted on it opens, deletes them, goes on.
+     */
+    @Test
+    void aJournalLeftByTheIdleFailureOpensAndDeletesItsReleasedFiles() throws Exception {
+        Path left = dir.resolveSibling(dir.getFileName() + "-released-file");
+        try (Journal journal = open(); JournalReader reader = journal.newReader()) {
+            append(journal, 4);
+            Path first = cycleFiles().getFirst();
+            Files.copy(first, left);
+            clock.advanceMinutes(6 * CYCLE_MINUTES);
+            append(journal, 4);
+            assertThat(readChecked(reader)).hasSize(8);
+            journal.release(8);
+            Files.copy(left, first); // put back as the failed release left it
+        }
+        try (Journal journal = open(); JournalReader reader = journal.newReader()) {
+            assertThat(journal.releasedSeq()).isEqualTo(8);
+            assertThat(cycleFiles()).hasSize(1);
+            appendSyncShipAndRelease(journal, reader, 3);
+        } finally {
+            Files.deleteIfExists(left);
+        }
+    }
+
     /** Appends {@code count} records, ships them through the reader (checking their bytes) and releases them. */
     private void appendSyncShipAndRelease(Journal journal, JournalReader reader, int count) throws Exception {
         long first = nextSeq;
