@@ -25,8 +25,8 @@ import java.util.Objects;
  * @param shipper where and how every group's journal is shipped to the target gateway
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
-        long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        FrameLimits frameLimits, ShipperConfig shipper) {
+        long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs,
+        long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
@@ -85,8 +85,8 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
 
         public SourceGatewayConfig build() {
-            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle, maxQueuedBytes,
-                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper);
+            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle,
+                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper);
         }
     }
 }
