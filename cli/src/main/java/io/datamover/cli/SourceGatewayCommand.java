@@ -2,6 +2,7 @@ package io.datamover.cli;
 
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGatewayConfig;
+import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.RpoObjectiveMonitor;
@@ -60,6 +61,11 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             description = "Bound of each group's journal, at least 16M; when full, its tap falls back to dirty bits"
                     + " (default: ${DEFAULT-VALUE}).")
     long journalMaxBytes;
+
+    @Option(names = "--journal-roll-cycle", defaultValue = "FIVE_MINUTELY", paramLabel = "CYCLE",
+            description = "Time one journal file covers: ${COMPLETION-CANDIDATES} (SECONDLY is for tests); released"
+                    + " space is freed a whole file at a time (default: ${DEFAULT-VALUE}).")
+    JournalRollCycle journalRollCycle;
 
     @Option(names = "--batch-interval", defaultValue = "100", paramLabel = "MS",
             description = "A batch is cut this long after its first write at the latest (default: ${DEFAULT-VALUE}).")
@@ -130,7 +136,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
-                    .maxGroups(maxGroups.maxGroups).build();
+                    .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -26,6 +27,8 @@ final class CampaignWorkload implements AutoCloseable {
     private final SplittableRandom random;
     private final WriteLog log = new WriteLog();
     private final AtomicInteger reconnects = new AtomicInteger();
+    /** An idle asked for and not yet begun, in nanoseconds; 0 when none. */
+    private final AtomicLong idleNanos = new AtomicLong();
     private volatile boolean stop;
     private volatile Throwable failure;
     private Thread thread;
@@ -70,6 +73,11 @@ final class CampaignWorkload implements AutoCloseable {
         }
     }
 
+    /** From its next request on, the guest sends nothing for {@code length}, then writes on at its rate. */
+    void idle(Duration length) {
+        idleNanos.set(length.toNanos());
+    }
+
     void checkHealthy() {
         if (failure != null) {
             throw new AssertionError("the guest failed: " + failure, failure);
@@ -84,6 +92,7 @@ final class CampaignWorkload implements AutoCloseable {
         NbdClient client = connect(false);
         try {
             while (!stop) {
+                start += idleIfAsked();
                 int length = (1 + random.nextInt(MAX_BLOCKS)) * WriteLog.BLOCK;
                 long offset = random.nextLong(blocks - length / WriteLog.BLOCK + 1) * WriteLog.BLOCK;
                 int pick = random.nextInt(20);
@@ -119,6 +128,16 @@ final class CampaignWorkload implements AutoCloseable {
         } finally {
             client.close();
         }
+    }
+
+    /** Waits out an idle asked for, if any; returns its length, by which the rate's schedule moves on. */
+    private long idleIfAsked() {
+        long idle = idleNanos.getAndSet(0);
+        long end = System.nanoTime() + idle;
+        while (!stop && System.nanoTime() < end) {
+            LockSupport.parkNanos(end - System.nanoTime());
+        }
+        return idle;
     }
 
     private NbdClient connect(boolean again) throws IOException, InterruptedException {

@@ -10,14 +10,16 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
  * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
- * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC), or
- * stall the link until the source journal is full, at seeded moments for seeded lengths. While the target is
+ * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC),
+ * stall the link until the source journal is full, or let the pair idle across journal cycles, at seeded moments
+ * for seeded lengths. While the target is
  * down, what it left must be a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults
  * stop the pair must converge, the replica equal the source and hold every acknowledged write. Divergences must
  * be 0. The replicas live on a tmpfs (for ENOSPC): without root to mount it the campaign is aborted, not passed.
@@ -51,6 +53,11 @@ class FaultCampaignTest {
     private static final Duration CORRUPT_HOLD_DEADLINE = Duration.ofSeconds(15);
     /** How long the ENOSPC fault waits, at most, for the target to hit the full disk. */
     private static final Duration ENOSPC_HOLD_DEADLINE = Duration.ofSeconds(15);
+    /** The source journal's files cover a second each, so an IDLE of a few seconds passes several cycles. */
+    private static final List<String> SOURCE_OPTIONS = Stream.concat(ReplicationSite.SMALL_JOURNAL.stream(),
+            Stream.of("--journal-roll-cycle", "SECONDLY")).toList();
+    /** An IDLE lasts this (three cycles) plus the fault's length. */
+    private static final Duration IDLE_CYCLES = Duration.ofSeconds(3);
 
     @TempDir
     Path base;
@@ -79,7 +86,7 @@ class FaultCampaignTest {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
         try (Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
-                ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, ReplicationSite.SMALL_JOURNAL)
+                ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, SOURCE_OPTIONS)
                         .start();
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
@@ -185,6 +192,11 @@ class FaultCampaignTest {
                 replicas.free();
             }
             case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
+            case IDLE -> {
+                Duration idle = IDLE_CYCLES.plus(down);
+                guest.idle(idle);
+                pauseUntil(start, idle);
+            }
         }
     }
 

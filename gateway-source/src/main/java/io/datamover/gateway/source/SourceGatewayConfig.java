@@ -1,6 +1,7 @@
 package io.datamover.gateway.source;
 
 import io.datamover.disk.GroupCapacity;
+import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
@@ -17,6 +18,7 @@ import java.util.Objects;
  * @param gatewayId this gateway's identity in handshakes
  * @param pairId the only replication pair served, or null to take each group's pair from its first tap
  * @param journalMaxBytes bound of each group's journal; when full, the tap is told to go to bitmap mode
+ * @param journalRollCycle time one journal file covers; released space is freed a whole file at a time
  * @param maxQueuedBytes records received but not yet appended, per group; over it the tap is not read
  * @param heartbeatIntervalMs a HEARTBEAT goes to a tap after this long without sending it anything
  * @param readIdleTimeoutMs a tap silent this long is taken for dead (it heartbeats every second)
@@ -25,14 +27,15 @@ import java.util.Objects;
  * @param maxGroups consistency groups this gateway takes, at most; a tap of one more is refused with TOO_MANY_GROUPS
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
-        long journalMaxBytes, long maxQueuedBytes, long heartbeatIntervalMs, long readIdleTimeoutMs,
-        FrameLimits frameLimits, ShipperConfig shipper, int maxGroups) {
+        long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs,
+        long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper, int maxGroups) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(frameLimits, "frameLimits");
+        Objects.requireNonNull(journalRollCycle, "journalRollCycle");
         Names.requireId("gatewayId", gatewayId);
         if (pairId != null) {
             Names.requireId("pairId", pairId);
@@ -63,6 +66,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private String gatewayId = "source-gateway";
         private String pairId;
         private long journalMaxBytes = 1L << 30;
+        private JournalRollCycle journalRollCycle = JournalRollCycle.FIVE_MINUTELY;
         private long maxQueuedBytes = 64L << 20;
         private long heartbeatIntervalMs = 1_000;
         private long readIdleTimeoutMs = 10_000;
@@ -78,6 +82,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder gatewayId(String value) { gatewayId = value; return this; }
         public Builder pairId(String value) { pairId = value; return this; }
         public Builder journalMaxBytes(long value) { journalMaxBytes = value; return this; }
+        public Builder journalRollCycle(JournalRollCycle value) { journalRollCycle = value; return this; }
         public Builder maxQueuedBytes(long value) { maxQueuedBytes = value; return this; }
         public Builder heartbeatIntervalMs(long value) { heartbeatIntervalMs = value; return this; }
         public Builder readIdleTimeoutMs(long value) { readIdleTimeoutMs = value; return this; }
@@ -85,8 +90,8 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder maxGroups(int value) { maxGroups = value; return this; }
 
         public SourceGatewayConfig build() {
-            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, maxQueuedBytes,
-                    heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups);
+            return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle,
+                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups);
         }
     }
 }

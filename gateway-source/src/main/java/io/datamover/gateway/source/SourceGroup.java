@@ -1,7 +1,6 @@
 package io.datamover.gateway.source;
 
 import io.datamover.gateway.source.journal.JournalConfig;
-import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.ship.Shipper;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,7 +56,7 @@ final class SourceGroup implements AutoCloseable {
             CgIdentityFile.write(directory, identity);
         }
         JournalConfig journal = new JournalConfig(directory.resolve("journal"), config.journalMaxBytes(),
-                JournalRollCycle.FIVE_MINUTELY, config.frameLimits());
+                config.journalRollCycle(), config.frameLimits());
         // The writer wakes the shipper after each sync, but starts first: the shipper needs its journal.
         AtomicReference<Shipper> shipper = new AtomicReference<>();
         JournalWriter writer = JournalWriter.start(identity.cgLabel(), journal, config.maxQueuedBytes(),

@@ -81,6 +81,10 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
     /** Acks stopped for the ack timeout while bytes waited; the connection closes next. For the metric. */
     protected abstract void ackTimedOut();
 
+    /** The peer's heartbeat, saying how far it has got ({@link Heartbeat#lastSeq()}); liveness only by default. */
+    protected void heartbeat(Heartbeat heartbeat) {
+    }
+
     /** The peer closed the connection with an ERROR of this code. */
     protected void refused(ErrorCode code) {
     }
@@ -110,9 +114,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
                 }
                 acknowledged(ack);
             }
-            case Heartbeat ignored when handshaken -> {
-                // Liveness only: the idle handler has seen the read.
-            }
+            case Heartbeat heartbeat when handshaken -> heartbeat(heartbeat); // the idle handler has seen the read
             case ErrorFrame error -> {
                 errors.accept(error.code(), ErrorOrigin.PEER);
                 LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),

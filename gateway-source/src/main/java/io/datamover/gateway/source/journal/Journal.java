@@ -14,12 +14,14 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
+import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
@@ -46,6 +48,8 @@ public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     /** Chronicle's per-document header, counted in retained bytes. */
     static final int ENTRY_OVERHEAD_BYTES = 4;
+    /** What Chronicle's {@code nextCycle} answers when there is no later cycle file. */
+    private static final int NO_CYCLE = -1;
 
     private final JournalConfig config;
     private final SingleChronicleQueue queue;
@@ -98,11 +102,19 @@ public final class Journal implements AutoCloseable {
         }
         RetentionMark mark = RetentionMark.read(config.directory());
         CycleFiles cycleFiles = new CycleFiles();
+        ForwardOnlyTime time = new ForwardOnlyTime(clock);
         SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
                 .rollCycle(config.rollCycle().chronicle())
-                .timeProvider(clock::millis)
+                .timeProvider(time)
                 .storeFileListener(cycleFiles)
                 .build();
+        queue.refreshDirectoryListing(); // from the files themselves: Chronicle's own record of them is never synced
+        int lastCycle = queue.lastCycle();
+        if (lastCycle != Integer.MIN_VALUE) {
+            // A clock now behind the last cycle written (stepped back while the gateway was down) must not
+            // make Chronicle append to an earlier cycle file.
+            time.notBefore(queue.epoch() + (long) lastCycle * queue.rollCycle().lengthInMillis());
+        }
         Journal journal = new Journal(config, queue, cycleFiles, registry);
         try {
             journal.recover(mark);
@@ -346,6 +358,10 @@ public final class Journal implements AutoCloseable {
     /**
      * Deletes the cycle files wholly behind the retention point. Files are learnt from Chronicle's
      * store listener; moving a scratch tailer to a cycle makes Chronicle report its file.
+     *
+     * <p>Only cycles that have a file are visited, walking Chronicle's directory listing from the first one: a
+     * cycle in which nothing was appended (the pair was idle) has none. (Chronicle's {@code listCyclesBetween}
+     * fails with "'file not found' for the upperCycle" when a bound has no file, which is what broke idle pairs.)
      */
     private void deleteCyclesBefore(int retentionCycle) {
         int first = queue.firstCycle();
@@ -353,9 +369,9 @@ public final class Journal implements AutoCloseable {
             return;
         }
         try (ExcerptTailer probe = queue.createTailer()) {
-            for (long cycle : queue.listCyclesBetween(first, retentionCycle - 1)) {
-                if (!cycleFiles.knows((int) cycle)) {
-                    probe.moveToCycle((int) cycle);
+            for (int cycle = first; cycle != NO_CYCLE && cycle < retentionCycle; cycle = nextCycleWithAFile(cycle)) {
+                if (!cycleFiles.knows(cycle)) {
+                    probe.moveToCycle(cycle);
                 }
             }
         }
@@ -364,6 +380,16 @@ public final class Journal implements AutoCloseable {
             forceDirectory();
             queue.refreshDirectoryListing();
             log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+        }
+    }
+
+    /** The next cycle after {@code cycle} that has a file, or {@link #NO_CYCLE}. */
+    private int nextCycleWithAFile(int cycle) {
+        try {
+            return queue.nextCycle(cycle, TailerDirection.FORWARD);
+        } catch (ParseException e) {
+            throw new IllegalStateException("a file in the journal " + config.directory()
+                    + " has a name Chronicle cannot parse", e);
         }
     }
 

@@ -14,6 +14,9 @@ interface LinkEvents {
     /** The target acknowledged batches of {@code session}; throws when the ack is impossible. */
     void acknowledged(TargetSession session, Ack ack) throws ProtocolException;
 
+    /** The target says it has applied everything up to {@code seq} (its heartbeat). */
+    void targetApplied(long seq);
+
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);
 

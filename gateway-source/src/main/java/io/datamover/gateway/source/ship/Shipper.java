@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <p>On every handshake the reader seeks to the target's {@code resumeSeq + 1}; batches in flight on
  * the previous connection are forgotten (the journal still holds them). An ack DURABLE moves the
  * shipped seq and asks the journal's owner, through {@code releaseRequest}, to release up to it;
- * an ack APPLIED moves the applied seq, which RPO and lag are measured against.
+ * an ack APPLIED, or the applied seq in a target's heartbeat (one answers the heartbeat sent at each handshake, so
+ * a restarted gateway knows it before any new write), moves the applied seq, which RPO and lag are measured against.
  */
 public final class Shipper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Shipper.class);
@@ -329,9 +330,17 @@ public final class Shipper implements AutoCloseable {
                 LockSupport.unpark(thread);
             }
             targetHolds(ack.seq());
-            if (ack.scope() == AckScope.APPLIED && ack.seq() > appliedSeq) {
-                appliedSeq = ack.seq();
-                unapplied.appliedThrough(ack.seq());
+            if (ack.scope() == AckScope.APPLIED) {
+                targetApplied(ack.seq());
+            }
+        }
+
+        /** From APPLIED acks and the target's heartbeats (one answers the heartbeat sent at each handshake). */
+        @Override
+        public void targetApplied(long seq) {
+            if (seq > appliedSeq) {
+                appliedSeq = seq;
+                unapplied.appliedThrough(seq);
             }
         }
 

@@ -221,7 +221,7 @@ final class TestTarget implements AutoCloseable {
                 case Batch b when hello != null -> receive(ctx, b);
                 case Heartbeat ignored when hello != null -> {
                     heartbeats.incrementAndGet();
-                    ctx.writeAndFlush(new Heartbeat(0, heldSeq));
+                    ctx.writeAndFlush(new Heartbeat(0, ackedSeq)); // its applied seq, as a target gateway's
                 }
                 case ErrorFrame e -> {
                     errorsReceived.add(e);
