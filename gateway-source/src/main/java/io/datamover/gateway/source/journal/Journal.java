@@ -67,6 +67,7 @@ public final class Journal implements AutoCloseable {
     private int lastAppendCycle = Integer.MIN_VALUE;
     private final CycleFileSync cycleFileSync = new CycleFileSync();
     private final PayloadWriter payloadWriter = new PayloadWriter();
+    private final ReleasedPages releasedPages = new ReleasedPages();
     private final SyncThread syncThread;
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
@@ -176,8 +177,10 @@ public final class Journal implements AutoCloseable {
      *
      * @throws OutOfSequenceException when its seq is not {@code lastAppendedSeq() + 1} (any seq
      *     is accepted first in a journal that never held an entry)
+     * @throws JournalWriteException when the disk is full or fails: the record is not stored, nothing counts it,
+     *     and the journal takes the same seq again later
      */
-    public AppendResult append(WriteRecord record) throws OutOfSequenceException {
+    public AppendResult append(WriteRecord record) throws OutOfSequenceException, JournalWriteException {
         long seq = record.seq();
         if (sequenceStarted && seq != lastAppendedSeq + 1) {
             throw new OutOfSequenceException(lastAppendedSeq + 1, seq);
@@ -188,11 +191,7 @@ public final class Journal implements AutoCloseable {
             return AppendResult.FULL;
         }
         if (!sequenceStarted) {
-            // Recovery needs to know where the sequence starts before any entry can be on disk.
-            sequenceStarted = true;
-            releasedSeq = seq - 1;
-            retentionGate.advance(releasedSeq);
-            new RetentionMark(releasedSeq, RetentionMark.NO_INDEX).write(config.directory());
+            startSequence(seq);
         }
         syncBeforeRoll();
         head.clear();
@@ -200,9 +199,17 @@ public final class Journal implements AutoCloseable {
         try (DocumentContext dc = appender.writingDocument()) {
             Bytes<?> entry = dc.wire().bytes();
             long entryStart = entry.writePosition() - ENTRY_OVERHEAD_BYTES; // Chronicle's header precedes the content
-            entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
             try {
+                // Blocks first: Chronicle writes the head through its mapping, where a full disk is a SIGBUS.
+                payloadWriter.reserve(entryStart, entry.writePosition() + length, appender.cycle(),
+                        appender::currentFile);
+                entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
                 payloadWriter.write(entry, entryStart, payload, appender.cycle(), appender::currentFile);
+            } catch (IOException | UncheckedIOException e) {
+                dc.rollbackOnClose(); // no entry, not even a torn one: the next append takes its place
+                metrics.writeFailures.increment();
+                throw new JournalWriteException("cannot append seq " + seq + " to the journal " + config.directory(),
+                        e);
             } catch (RuntimeException e) {
                 dc.rollbackOnClose();
                 throw e;
@@ -215,6 +222,20 @@ public final class Journal implements AutoCloseable {
         metrics.bytesAppended.increment(length);
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_APPENDED);
         return AppendResult.APPENDED;
+    }
+
+    /** Recovery needs to know where the sequence starts before any entry can be on disk: a mark says so first. */
+    private void startSequence(long firstSeq) throws JournalWriteException {
+        try {
+            new RetentionMark(firstSeq - 1, RetentionMark.NO_INDEX).write(config.directory());
+        } catch (UncheckedIOException e) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot start the journal " + config.directory() + " at seq " + firstSeq,
+                    e);
+        }
+        sequenceStarted = true;
+        releasedSeq = firstSeq - 1;
+        retentionGate.advance(releasedSeq);
     }
 
     /**
@@ -320,8 +341,11 @@ public final class Journal implements AutoCloseable {
                 if (!dc.isPresent()) {
                     break;
                 }
-                long entryBytes = dc.wire().bytes().readRemaining() + ENTRY_OVERHEAD_BYTES;
-                SequenceGate.Inspection inspection = retentionGate.inspect(dc.wire().bytes());
+                Bytes<?> content = dc.wire().bytes();
+                long contentStart = content.readPosition();
+                long contentEnd = content.readLimit();
+                long entryBytes = content.readRemaining() + ENTRY_OVERHEAD_BYTES;
+                SequenceGate.Inspection inspection = retentionGate.inspect(content);
                 if (inspection.verdict() == SequenceGate.Verdict.ACCEPTED) {
                     long seq = inspection.record().seq();
                     inspection.record().release();
@@ -331,6 +355,7 @@ public final class Journal implements AutoCloseable {
                     }
                     retentionGate.advance(seq);
                 }
+                releasedPages.released(retentionTailer.cycle(), contentStart, contentEnd);
                 freed += entryBytes;
             }
         }
@@ -340,6 +365,7 @@ public final class Journal implements AutoCloseable {
         new RetentionMark(releasedSeq, index).write(config.directory());
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_RELEASED);
         retentionIndex = index;
+        releasedPages.punch(cycleFiles::file);
         deleteCyclesBefore(queue.rollCycle().toCycle(index));
     }
 

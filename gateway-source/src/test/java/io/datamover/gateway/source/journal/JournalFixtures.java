@@ -32,7 +32,8 @@ final class JournalFixtures {
     }
 
     /** Appends {@code record} and releases it: the journal never takes ownership. */
-    static AppendResult appendAndRelease(Journal journal, WriteRecord record) throws OutOfSequenceException {
+    static AppendResult appendAndRelease(Journal journal, WriteRecord record)
+            throws OutOfSequenceException, JournalWriteException {
         try {
             return journal.append(record);
         } finally {
