@@ -8,7 +8,8 @@ import java.util.Map;
 
 /** The fault campaign's results, run by run, and the summary table it prints. */
 final class CampaignReport {
-    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL }
+    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL,
+        JOURNAL_DISK_FULL }
 
     /** The refusals damage on the wire can cause: the frame CRC, or first a header field it garbled. */
     private static final List<String> DAMAGE_CODES = List.of("BAD_MAGIC", "UNSUPPORTED_VERSION",

@@ -46,8 +46,17 @@ public final class Journal implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
     /** Chronicle's per-document header, counted in retained bytes. */
     static final int ENTRY_OVERHEAD_BYTES = 4;
+    /**
+     * Free space a new cycle file needs before Chronicle may create it: its header and indexes (tens of KiB), which
+     * Chronicle writes through its mapping, where a full tmpfs is a SIGBUS (an InternalError that leaves the
+     * appender broken), not an error; with room to spare.
+     */
+    static final long NEW_CYCLE_BYTES = 1L << 20;
+    /** A roll this close counts as due, so the space is checked before any append that could roll. */
+    private static final long ROLL_MARGIN_MS = 1_000;
 
     private final JournalConfig config;
+    private final InstantSource clock;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer retentionTailer;
@@ -72,8 +81,10 @@ public final class Journal implements AutoCloseable {
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
 
-    private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
+    private Journal(JournalConfig config, InstantSource clock, SingleChronicleQueue queue, CycleFiles cycleFiles,
+            MeterRegistry registry) {
         this.config = config;
+        this.clock = clock;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
         this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
@@ -104,7 +115,7 @@ public final class Journal implements AutoCloseable {
                 .timeProvider(clock::millis)
                 .storeFileListener(cycleFiles)
                 .build();
-        Journal journal = new Journal(config, queue, cycleFiles, registry);
+        Journal journal = new Journal(config, clock, queue, cycleFiles, registry);
         try {
             journal.recover(mark);
         } catch (RuntimeException e) {
@@ -193,6 +204,7 @@ public final class Journal implements AutoCloseable {
         if (!sequenceStarted) {
             startSequence(seq);
         }
+        requireRoomForRoll(seq, length);
         syncBeforeRoll();
         head.clear();
         ByteBuf payload = FrameCodec.encodeHead(record, head);
@@ -222,6 +234,29 @@ public final class Journal implements AutoCloseable {
         metrics.bytesAppended.increment(length);
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_APPENDED);
         return AppendResult.APPENDED;
+    }
+
+    /** Before an append that may start a new cycle file: refuses it unless the disk has room for the file. */
+    private void requireRoomForRoll(long seq, int length) throws JournalWriteException {
+        int soon = queue.cycle(() -> clock.millis() + ROLL_MARGIN_MS);
+        if (soon == lastAppendCycle) {
+            return;
+        }
+        long needed = NEW_CYCLE_BYTES + AheadAllocation.MIN_AHEAD_BYTES + length;
+        long usable;
+        try {
+            usable = Files.getFileStore(config.directory()).getUsableSpace();
+        } catch (IOException e) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot tell the free space for a new cycle file of " + config.directory(),
+                    e);
+        }
+        if (usable < needed) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot append seq " + seq + " to the journal " + config.directory()
+                    + ": No space left on device for a new cycle file (" + usable + " bytes free, " + needed
+                    + " needed)", true);
+        }
     }
 
     /** Recovery needs to know where the sequence starts before any entry can be on disk: a mark says so first. */

@@ -16,6 +16,12 @@ public final class JournalWriteException extends Exception {
         this.outOfSpace = isOutOfSpace(cause);
     }
 
+    /** The disk is full ({@code outOfSpace}) or failing, as the journal found out before trying. */
+    JournalWriteException(String message, boolean outOfSpace) {
+        super(message);
+        this.outOfSpace = outOfSpace;
+    }
+
     /** True when the disk is full (ENOSPC, quota), false for an I/O error. */
     public boolean outOfSpace() {
         return outOfSpace;

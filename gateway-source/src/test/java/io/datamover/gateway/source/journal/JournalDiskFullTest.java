@@ -82,6 +82,42 @@ class JournalDiskFullTest {
         }
     }
 
+    /**
+     * A new cycle file is written through Chronicle's mapping: on a full tmpfs that is a SIGBUS, which the JVM turns
+     * into an InternalError that leaves Chronicle's appender broken. The journal refuses such an append first.
+     */
+    @Test
+    void anAppendThatWouldStartACycleFileOnAFullDiskIsRefusedFirst() throws Exception {
+        Path mount = base.resolve("disk");
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount(mount, 8)) {
+            JournalConfig config = JournalConfig.of(mount.resolve("journal"), 1L << 30);
+            long full;
+            try (Journal journal = Journal.open(config, registry, clock)) {
+                full = fillUntilRefused(journal, 1);
+                journal.sync();
+                clock.advanceMinutes(6); // the next append goes to a new cycle file
+                assertThatThrownBy(() -> appendAndRelease(journal, data(full, 100)))
+                        .isInstanceOf(JournalWriteException.class)
+                        .satisfies(e -> assertThat(((JournalWriteException) e).outOfSpace()).isTrue());
+
+                journal.release(full - 1);
+                assertThat(appendAndRelease(journal, data(full, 100))).isEqualTo(AppendResult.APPENDED);
+                assertThat(journal.sync()).isEqualTo(full);
+                journal.release(full); // the retention point in the new cycle: the old file goes
+            }
+            try (Journal journal = Journal.open(config, registry, clock); JournalReader reader = journal.newReader()) {
+                assertThat(journal.lastAppendedSeq()).isEqualTo(full);
+                assertThat(appendAndRelease(journal, data(full + 1, 100))).isEqualTo(AppendResult.APPENDED);
+                journal.sync();
+                WriteRecord r = reader.next();
+                assertThat(r.seq()).isEqualTo(full + 1);
+                r.release();
+            }
+            assertThat(registry.find("datamover.journal.entries.skipped").counters())
+                    .allSatisfy(c -> assertThat(c.count()).as("torn or corrupt entries").isZero());
+        }
+    }
+
     /** Appends records from {@code seq} on until the disk refuses one; returns the refused seq. */
     private static long fillUntilRefused(Journal journal, long seq) throws Exception {
         for (long s = seq; ; s++) {
