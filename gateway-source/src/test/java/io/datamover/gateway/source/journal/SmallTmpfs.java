@@ -9,14 +9,14 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
 /** A small tmpfs on a directory, for a disk the journal fills itself. Needs root; without it the test is aborted. */
-final class SmallTmpfs implements AutoCloseable {
+public final class SmallTmpfs implements AutoCloseable {
     private final Path dir;
 
     private SmallTmpfs(Path dir) {
         this.dir = dir;
     }
 
-    static SmallTmpfs mount(Path dir, int mebibytes) throws IOException, InterruptedException {
+    public static SmallTmpfs mount(Path dir, int mebibytes) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         String out = run("mount", "-t", "tmpfs", "-o", "size=" + mebibytes + "m", "tmpfs", dir.toString());
         Assumptions.assumeTrue(out == null, () -> "a full disk needs a tmpfs (run as root): " + out);

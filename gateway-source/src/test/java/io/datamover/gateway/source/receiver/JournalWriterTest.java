@@ -5,28 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.gateway.source.journal.JournalFixtures;
+import io.datamover.gateway.source.journal.JournalFixtures.ManualClock;
 import io.datamover.gateway.source.journal.JournalReader;
-import io.datamover.protocol.BlockWrite;
+import io.datamover.gateway.source.journal.SmallTmpfs;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
-import java.util.List;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,15 +38,12 @@ class JournalWriterTest {
     Path base;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final MovableClock clock = new MovableClock();
+    private final ManualClock clock = new ManualClock();
 
     @Test
     void aFullDiskRefusesTheTapWithJournalFullAndTakesRecordsAgainOnceSpaceIsBack() throws Exception {
         Path mount = base.resolve("disk");
-        Files.createDirectories(mount);
-        Assumptions.assumeTrue(new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.toString())
-                .inheritIO().start().waitFor() == 0, "a full disk needs a tmpfs (run as root)");
-        try (JournalWriter writer = JournalWriter.start("1", JournalConfig.of(mount.resolve("journal"), 1L << 30),
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount(mount, 8); JournalWriter writer = JournalWriter.start("1", JournalConfig.of(mount.resolve("journal"), 1L << 30),
                 64L << 20, durable -> { }, () -> { }, registry, clock)) {
             RecordingTap tap = new RecordingTap();
             long resume = writer.attach(tap).get(10, TimeUnit.SECONDS);
@@ -86,8 +77,6 @@ class JournalWriterTest {
             assertThat(back.refusal.get()).isNull();
             assertThat(writer.storageError()).isNull();
             assertThat(gauge()).isZero();
-        } finally {
-            new ProcessBuilder("umount", "-l", mount.toString()).inheritIO().start().waitFor();
         }
     }
 
@@ -139,12 +128,7 @@ class JournalWriterTest {
     }
 
     private static WriteRecord record(long seq) {
-        byte[] payload = new byte[RECORD_BYTES];
-        byte[] tag = ("seq-" + seq + ";").getBytes(StandardCharsets.US_ASCII);
-        for (int i = 0; i < payload.length; i++) {
-            payload[i] = tag[i % tag.length];
-        }
-        return new WriteRecord(7, seq, false, BlockWrite.data(seq, 1, seq * 65_536, Unpooled.wrappedBuffer(payload)));
+        return JournalFixtures.data(seq, RECORD_BYTES);
     }
 
     /** The tap as the writer sees it: what it acknowledged and why it refused. */
@@ -164,19 +148,5 @@ class JournalWriterTest {
 
         @Override
         public void resumeReading() { }
-    }
-
-    /** A clock the test moves past the writer's backoff instead of waiting for it. */
-    private static final class MovableClock implements InstantSource {
-        private final AtomicLong millis = new AtomicLong(Instant.parse("2026-11-22T00:00:00Z").toEpochMilli());
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
-
-        void advance(Duration by) {
-            millis.addAndGet(by.toMillis());
-        }
     }
 }
