@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,9 +63,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     /** Times the reopening of failed groups; the reopening itself runs on the control thread. */
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("source-gateway-restart").daemon(true).factory());
-    /** Groups being reopened after a failure, by cg id, each with the backoff of its reopenings. */
+    /** The backoff of each group's reopenings after a failure, by cg id. */
     private final Map<Integer, ReconnectBackoff> restartBackoffs = new ConcurrentHashMap<>();
-    private final Map<Integer, Boolean> restarting = new ConcurrentHashMap<>();
+    /** Groups with a reopening scheduled or running, by cg id. */
+    private final Set<Integer> restarting = ConcurrentHashMap.newKeySet();
     /** Why the latest reopening of a group failed, by cg id; for status. */
     private final Map<Integer, String> reopenErrors = new ConcurrentHashMap<>();
     private final Map<Integer, Long> openedAtMillis = new ConcurrentHashMap<>();
@@ -142,7 +144,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     /** A thread of the group stopped on an unexpected failure (called on it): reopen the group after a backoff. */
     private void failed(CgIdentity identity) {
         int cgId = identity.cgId();
-        if (restarting.putIfAbsent(cgId, true) != null) {
+        if (!restarting.add(cgId)) {
             return; // its other thread failed first
         }
         ReconnectBackoff backoff = restartBackoffs.computeIfAbsent(cgId,

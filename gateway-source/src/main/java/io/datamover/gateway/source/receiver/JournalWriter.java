@@ -227,6 +227,7 @@ public final class JournalWriter implements AutoCloseable {
                 failedListener.run();
                 while (!closing) {
                     LockSupport.park(this); // the shipper still reads the journal until the group closes both
+                    Thread.interrupted(); // only close() ends the wait: a stray interrupt must not make it spin
                 }
             }
         } finally {
