@@ -212,7 +212,9 @@ public final class Journal implements AutoCloseable {
             Bytes<?> entry = dc.wire().bytes();
             long entryStart = entry.writePosition() - ENTRY_OVERHEAD_BYTES; // Chronicle's header precedes the content
             try {
-                // Blocks first: Chronicle writes the head through its mapping, where a full disk is a SIGBUS.
+                // Blocks first: Chronicle writes the head through its mapping, where a full disk is a SIGBUS. (The
+                // header it has just marked lies in the margin the previous append reserved, or in a new file whose
+                // room requireRoomForRoll checked.)
                 payloadWriter.reserve(entryStart, entry.writePosition() + length, appender.cycle(),
                         appender::currentFile);
                 entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
