@@ -4,6 +4,7 @@ import io.datamover.gateway.source.journal.AppendResult;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.JournalWriteException;
 import io.datamover.gateway.source.journal.OutOfSequenceException;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Crc32c;
@@ -69,7 +70,7 @@ public class JournalAppendBenchmark extends HotPathBenchmark {
     }
 
     @Benchmark
-    public long append(ByteRate rate) throws OutOfSequenceException {
+    public long append(ByteRate rate) throws OutOfSequenceException, JournalWriteException {
         seq++;
         WriteRecord r = new WriteRecord(1, seq, false, new BlockWrite(seq, 1, (seq * recordBytes) % DISK_BYTES,
                 recordBytes, RecordKind.DATA, payloadCrc, payload.retainedDuplicate()));

@@ -4,6 +4,7 @@ import io.datamover.gateway.source.journal.AppendResult;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.JournalWriteException;
 import io.datamover.gateway.source.journal.OutOfSequenceException;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Crc32c;
@@ -119,7 +120,7 @@ public final class JournalVsFio {
                     if (journal.append(r) != AppendResult.APPENDED) {
                         throw new IllegalStateException("journal full at seq " + seq);
                     }
-                } catch (OutOfSequenceException e) {
+                } catch (OutOfSequenceException | JournalWriteException e) {
                     throw new IllegalStateException(e);
                 } finally {
                     r.release();

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /** The fault campaign's results, run by run, and the summary table it prints. */
 final class CampaignReport {
-    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL, IDLE }
+    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL,
+        JOURNAL_DISK_FULL, IDLE }
 
     /** The refusals damage on the wire can cause: the frame CRC, or first a header field it garbled. */
     private static final List<String> DAMAGE_CODES = List.of("BAD_MAGIC", "UNSUPPORTED_VERSION",
@@ -17,19 +18,22 @@ final class CampaignReport {
     /**
      * What the daemons counted of the faults that leave no process down, read at the end of a run: bytes the link
      * damaged, frames refused as damaged (target and source), apply failures on a full disk (each retry
-     * counts), tap writes the full journal refused.
+     * counts), tap writes the full journal refused, journal appends its full disk refused (each retry counts).
      */
-    record Evidence(long corruptedBytes, long damagedFrames, long applyFailures, long journalFullRefusals) {
-        static final Evidence NONE = new Evidence(0, 0, 0, 0);
+    record Evidence(long corruptedBytes, long damagedFrames, long applyFailures, long journalFullRefusals,
+            long journalWriteFailures) {
+        static final Evidence NONE = new Evidence(0, 0, 0, 0, 0);
 
         Evidence plus(Evidence o) {
             return new Evidence(corruptedBytes + o.corruptedBytes, damagedFrames + o.damagedFrames,
-                    applyFailures + o.applyFailures, journalFullRefusals + o.journalFullRefusals);
+                    applyFailures + o.applyFailures, journalFullRefusals + o.journalFullRefusals,
+                    journalWriteFailures + o.journalWriteFailures);
         }
 
         @Override
         public String toString() {
-            return String.format("%d/%d/%d/%d", corruptedBytes, damagedFrames, applyFailures, journalFullRefusals);
+            return String.format("%d/%d/%d/%d/%d", corruptedBytes, damagedFrames, applyFailures, journalFullRefusals,
+                    journalWriteFailures);
         }
     }
 
@@ -73,10 +77,12 @@ final class CampaignReport {
             Evidence now = new Evidence(site.link().upstreamBytesCorrupted() + site.link().downstreamBytesCorrupted(),
                     damagedFrameRefusals(site),
                     (long) AdminMetrics.sum(site.targetAdmin(), "datamover_target_apply_failures_total"),
-                    (long) AdminMetrics.sum(site.sourceAdmin(), "datamover_journal_full_refusals_total"));
+                    (long) AdminMetrics.sum(site.sourceAdmin(), "datamover_journal_full_refusals_total"),
+                    (long) AdminMetrics.sum(site.sourceAdmin(), "datamover_journal_write_failures_total"));
             evidence = evidence.plus(new Evidence(since(now.corruptedBytes, lastRead.corruptedBytes),
                     since(now.damagedFrames, lastRead.damagedFrames), since(now.applyFailures, lastRead.applyFailures),
-                    since(now.journalFullRefusals, lastRead.journalFullRefusals)));
+                    since(now.journalFullRefusals, lastRead.journalFullRefusals),
+                    since(now.journalWriteFailures, lastRead.journalWriteFailures)));
             lastRead = now;
         }
 
@@ -152,9 +158,10 @@ final class CampaignReport {
         out.append(String.format("  checks while the target was down %s (%d resync images no prefix until rolled"
                 + " back),%n", checks, noPrefixBeforeRollback));
         out.append(String.format("  evidence: %d bytes corrupted on the link, %d frames refused as damaged,"
-                + " %d apply failures on a full disk, %d writes refused by a full journal (lower bounds: a killed"
-                + " daemon's counts are lost),%n", evidence.corruptedBytes(), evidence.damagedFrames(),
-                evidence.applyFailures(), evidence.journalFullRefusals()));
+                + " %d apply failures on a full disk, %d writes refused by a full journal, %d journal appends"
+                + " refused by its full disk (lower bounds: a killed daemon's counts are lost),%n",
+                evidence.corruptedBytes(), evidence.damagedFrames(), evidence.applyFailures(),
+                evidence.journalFullRefusals(), evidence.journalWriteFailures()));
         out.append(String.format("  converged %d/%d (mean %d ms, max %d ms), divergences %d%n", converged,
                 runs.size(), converged == 0 ? 0 : total.toMillis() / converged, slowest.toMillis(), divergences()));
         return out.toString();

@@ -18,11 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A seeded fault-injection campaign over a whole pair of real processes: while a guest writes through the tap,
  * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
  * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC),
- * stall the link until the source journal is full, or let the pair idle across journal cycles, at seeded moments
- * for seeded lengths. While the target is
+ * stall the link until the source journal is full, fill the source journal's file system, or let the pair idle
+ * across journal cycles, at seeded moments for seeded lengths. While the target is
  * down, what it left must be a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults
  * stop the pair must converge, the replica equal the source and hold every acknowledged write. Divergences must
- * be 0. The replicas live on a tmpfs (for ENOSPC): without root to mount it the campaign is aborted, not passed.
+ * be 0. The replicas and the source gateway's data live on tmpfs (for ENOSPC): without root to mount them the
+ * campaign is aborted, not passed.
  *
  * <p>{@code bin/bench campaign [--seed S] [--runs N] [--faults F]} runs a longer campaign.
  *
@@ -42,6 +43,12 @@ class FaultCampaignTest {
      * (64 MiB) and a resync's undo log (at most 64 MiB by default) besides.
      */
     private static final int REPLICA_TMPFS_MIB = 160;
+    /**
+     * The source gateway's data directory is a tmpfs of this size, which JOURNAL_DISK_FULL fills: room for the
+     * journal (16 MiB), the blocks it allocates ahead (16 MiB) and what released entries leave until their cycle
+     * file goes.
+     */
+    private static final int SOURCE_TMPFS_MIB = 128;
     /**
      * Corruption: about one byte in this many relayed, at most a few bytes per fault; batches flow at the guest's
      * 2 MiB/s, acks (about 30 bytes a frame) far slower.
@@ -86,6 +93,7 @@ class FaultCampaignTest {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
         try (Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
+                Tmpfs sourceData = Tmpfs.mount(dir.resolve("source-data"), SOURCE_TMPFS_MIB);
                 ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, SOURCE_OPTIONS)
                         .start();
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
@@ -97,7 +105,8 @@ class FaultCampaignTest {
                 CampaignReport.Fault fault = schedule.get(f);
                 run.evidence(site);
                 Duration down = Duration.ofMillis(200 + random.nextInt(2800));
-                inject(site, replicas, guest, run, fault, down, random, initial, dir.resolve("check-" + f));
+                inject(site, replicas, sourceData, guest, run, fault, down, random, initial,
+                        dir.resolve("check-" + f));
                 run.fault(fault);
                 guest.checkHealthy();
             }
@@ -130,9 +139,9 @@ class FaultCampaignTest {
         return schedule;
     }
 
-    private static void inject(ReplicationSite site, Tmpfs replicas, CampaignWorkload guest, CampaignReport.Run run,
-            CampaignReport.Fault fault, Duration down, SplittableRandom random, Path initial, Path scratch)
-            throws Exception {
+    private static void inject(ReplicationSite site, Tmpfs replicas, Tmpfs sourceData, CampaignWorkload guest,
+            CampaignReport.Run run, CampaignReport.Fault fault, Duration down, SplittableRandom random, Path initial,
+            Path scratch) throws Exception {
         long start = System.nanoTime();
         switch (fault) {
             case KILL_TARGET -> {
@@ -180,16 +189,16 @@ class FaultCampaignTest {
                 }
                 pauseUntil(start, down);
             }
-            case ENOSPC -> {
-                double failures = applyFailures(site);
-                replicas.fill();
-                // Full until applying hit it (the guest keeps the target busy), at least for the fault's length.
-                long end = System.nanoTime() + ENOSPC_HOLD_DEADLINE.toNanos();
-                while (applyFailures(site) <= failures && System.nanoTime() < end) {
-                    Thread.sleep(50); // polling a metric with a deadline
+            case ENOSPC -> fillUntil(replicas, () -> applyFailures(site), start, down);
+            case JOURNAL_DISK_FULL -> {
+                // The link stalled meanwhile: shipping would release, and so free, what the guest appends.
+                site.linkOutage(ENOSPC_HOLD_DEADLINE, LinkSpec.Outage.Kind.STALL);
+                try {
+                    fillUntil(sourceData, () -> AdminMetrics.sum(site.sourceAdmin(),
+                            "datamover_journal_write_failures_total"), start, down);
+                } finally {
+                    site.link().endOutage();
                 }
-                pauseUntil(start, down);
-                replicas.free();
             }
             case JOURNAL_FULL -> site.stallLinkUntilJournalFull(JOURNAL_FULL_DEADLINE);
             case IDLE -> {
@@ -198,6 +207,22 @@ class FaultCampaignTest {
                 pauseUntil(start, idle);
             }
         }
+    }
+
+    /**
+     * Fills {@code disk} until {@code failures} grows (the daemon hit the full disk; the guest keeps it writing), at
+     * most {@link #ENOSPC_HOLD_DEADLINE}, and for at least the fault's length, then frees it.
+     */
+    private static void fillUntil(Tmpfs disk, FaultAwaits.Reading failures, long start, Duration down)
+            throws Exception {
+        double before = failures.read();
+        disk.fill();
+        long end = System.nanoTime() + ENOSPC_HOLD_DEADLINE.toNanos();
+        while (failures.read() <= before && System.nanoTime() < end) {
+            Thread.sleep(50); // polling a metric with a deadline
+        }
+        pauseUntil(start, down);
+        disk.free();
     }
 
     private static long corrupted(ReplicationSite site) {

@@ -46,7 +46,7 @@ public final class SourceGatewayStatus implements StatusSource {
         String cg = g.identity().cgLabel();
         int cgId = g.identity().cgId();
         double objective = rpo.objectiveSeconds(cgId);
-        String lastError = Stream.of(g.lastTapError(), s.lastError()).filter(Objects::nonNull)
+        String lastError = Stream.of(g.journalError(), g.lastTapError(), s.lastError()).filter(Objects::nonNull)
                 .collect(Collectors.collectingAndThen(Collectors.joining("; "), e -> e.isEmpty() ? null : e));
         return new StatusReport.Group(cg, g.identity().cgName(), g.identity().pairId(), g.mode().name(),
                 s.durableSeq(), s.appliedSeq(), null, g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),

@@ -17,7 +17,8 @@ final class Reports {
                 4096 * (durableSeq - appliedSeq), rpoSeconds, 0, 0, 0, 1, appliedSeq, 4096 * appliedSeq, 2048,
                 2.0, 0, 0, null);
         return new SourceGroupStatus(new CgIdentity("pair-a", cgId, "vm" + cgId,
-                List.of(new DiskInfo(0, "root", 1 << 20, 4096))), true, 8192, 1 << 30, Set.of(), null, shipping, rpoSeconds);
+                List.of(new DiskInfo(0, "root", 1 << 20, 4096))), true, 8192, 1 << 30, Set.of(), null, null, shipping,
+                rpoSeconds);
     }
 
     /** One group, every field set, with a name that needs JSON escaping. */

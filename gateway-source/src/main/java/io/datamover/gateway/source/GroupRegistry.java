@@ -10,6 +10,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.netty.ReconnectBackoff;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,11 +22,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,9 +40,18 @@ import org.slf4j.LoggerFactory;
  * journals ship before their taps are back), creates a group at its tap's first contact, and lets one tap at a
  * time attach to each. Opening and creating touch the disk, so they run on one control thread, never on an
  * event loop.
+ *
+ * <p>A group one of whose threads (the journal's owner, the shipper) stopped on an unexpected failure is closed
+ * and opened again on the control thread after a backoff (1 s, doubling up to 30 s; back to 1 s once a group ran
+ * for {@link #STABLE_MS} before failing), as an operator's restart would; meanwhile status shows the failure and
+ * its tap is refused with STORAGE_FAILURE, and goes to bitmap mode.
  */
 final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRegistry.class);
+    private static final long RESTART_FIRST_MS = 1_000;
+    private static final long RESTART_MAX_MS = 30_000;
+    /** A group that ran this long before it failed is reopened after the first backoff again. */
+    static final long STABLE_MS = 60_000;
 
     private final SourceGatewayConfig config;
     private final MeterRegistry registry;
@@ -48,6 +62,16 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
+    /** Times the reopening of failed groups; the reopening itself runs on the control thread. */
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("source-gateway-restart").daemon(true).factory());
+    /** The backoff of each group's reopenings after a failure, by cg id. */
+    private final Map<Integer, ReconnectBackoff> restartBackoffs = new ConcurrentHashMap<>();
+    /** Groups with a reopening scheduled or running, by cg id. */
+    private final Set<Integer> restarting = ConcurrentHashMap.newKeySet();
+    /** Why the latest reopening of a group failed, by cg id; for status. */
+    private final Map<Integer, String> reopenErrors = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> openedAtMillis = new ConcurrentHashMap<>();
 
     private final GroupCapacity capacity;
 
@@ -72,7 +96,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 LOG.warn("{} has no {}: not a consistency group, ignored", directory, CgIdentityFile.FILE_NAME);
                 continue;
             }
-            SourceGroup group = SourceGroup.open(directory, identity.get(), config, registry, clock);
+            SourceGroup group = open(directory, identity.get());
             groups.put(identity.get().cgId(), group);
             tapAbsentSinceMicros.put(identity.get().cgId(), nowMicros());
             LOG.info("cg {} ({}) of pair {}: journal open, {} bytes retained", identity.get().cgLabel(),
@@ -115,11 +139,59 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "cg " + identity.cgLabel() + " of pair "
                     + identity.pairId() + " is new and refused: " + refusal);
         }
-        group = SourceGroup.open(SourceGroup.directory(config.dataDir(), identity), identity, config, registry, clock);
+        group = open(SourceGroup.directory(config.dataDir(), identity), identity);
+
         groups.put(hello.cgId(), group);
         LOG.info("cg {} ({}) of pair {}: first contact from tap {}, protecting disks {}", identity.cgLabel(),
                 identity.cgName(), identity.pairId(), hello.senderId(), identity.disks());
         return group;
+    }
+
+    private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
+        SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity));
+        openedAtMillis.put(identity.cgId(), clock.millis());
+        return group;
+    }
+
+    /** A thread of the group stopped on an unexpected failure (called on it): reopen the group after a backoff. */
+    private void failed(CgIdentity identity) {
+        int cgId = identity.cgId();
+        if (!restarting.add(cgId)) {
+            return; // its other thread failed first
+        }
+        ReconnectBackoff backoff = restartBackoffs.computeIfAbsent(cgId,
+                id -> new ReconnectBackoff(RESTART_FIRST_MS, RESTART_MAX_MS, 0, new Random()));
+        if (clock.millis() - openedAtMillis.getOrDefault(cgId, 0L) >= STABLE_MS) {
+            backoff.reset();
+        }
+        SourceGroup group = groups.get(cgId);
+        scheduleReopen(identity, backoff, group == null ? "a thread failed" : group.failure());
+    }
+
+    private void scheduleReopen(CgIdentity identity, ReconnectBackoff backoff, String why) {
+        long delayMs = backoff.nextDelayMs();
+        LOG.error("cg {}: {}; the group is closed and opened again in {} ms", identity.cgLabel(), why, delayMs);
+        restarts.schedule(() -> control.execute(() -> reopen(identity, backoff)), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** On the control thread: closes the failed group and opens it from its directory, as a restart would. */
+    private void reopen(CgIdentity identity, ReconnectBackoff backoff) {
+        int cgId = identity.cgId();
+        SourceGroup failed = groups.get(cgId);
+        if (failed != null) {
+            failed.close();
+        }
+        try {
+            SourceGroup fresh = open(SourceGroup.directory(config.dataDir(), identity), identity);
+            groups.put(cgId, fresh);
+            reopenErrors.remove(cgId);
+            restarting.remove(cgId);
+            LOG.info("cg {} ({}): opened again after a failure, journal holds up to seq {}", identity.cgLabel(),
+                    identity.cgName(), fresh.writer().journal().durableSeq());
+        } catch (IOException | RuntimeException e) {
+            reopenErrors.put(cgId, "cannot open the group again: " + e.getMessage());
+            scheduleReopen(identity, backoff, reopenErrors.get(cgId));
+        }
     }
 
     @Override
@@ -156,9 +228,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         for (SourceGroup g : groups.values()) {
             int cgId = g.identity().cgId();
             ShipperStatus shipping = g.shipper().status();
+            String journalError = Stream.of(g.journalError(), reopenErrors.get(cgId)).filter(e -> e != null)
+                    .reduce((a, b) -> a + "; " + b).orElse(null);
             statuses.add(new SourceGroupStatus(g.identity(), attachedTaps.containsKey(cgId),
                     g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.disksSyncing(),
-                    g.lastTapError(), shipping, rpoSeconds(cgId, shipping, now)));
+                    g.lastTapError(), journalError, shipping, rpoSeconds(cgId, shipping, now)));
         }
         statuses.sort(Comparator.comparingInt(status -> status.identity().cgId()));
         return statuses;
@@ -179,6 +253,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     @Override
     public void close() {
+        restarts.shutdownNow();
         control.shutdownNow();
         for (SourceGroup group : groups.values()) {
             group.close();

@@ -48,9 +48,12 @@ final class SourceGroup implements AutoCloseable {
     /**
      * Opens the group in {@code directory}, creating it (identity first, then the journal) on first contact.
      * Blocking: disk I/O and journal recovery.
+     *
+     * @param failed called on the failing thread when the journal's owner or the shipper stopped on an unexpected
+     *     failure ({@link #failure()}): the group must be closed and opened again
      */
     static SourceGroup open(Path directory, CgIdentity identity, SourceGatewayConfig config, MeterRegistry registry,
-            InstantSource clock) throws IOException {
+            InstantSource clock, Runnable failed) throws IOException {
         Files.createDirectories(directory);
         if (CgIdentityFile.read(directory).isEmpty()) {
             CgIdentityFile.write(directory, identity);
@@ -65,10 +68,10 @@ final class SourceGroup implements AutoCloseable {
                     if (s != null) {
                         s.durableAdvanced();
                     }
-                }, registry, clock);
+                }, failed, registry, clock);
         try {
             shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), writer::release,
-                    registry, clock));
+                    failed, registry, clock));
         } catch (RuntimeException e) {
             writer.close();
             throw e;
@@ -106,6 +109,22 @@ final class SourceGroup implements AutoCloseable {
 
     String lastTapError() {
         return lastTapError;
+    }
+
+    /** The unexpected failure that stopped one of the group's threads, or null while both run. */
+    String failure() {
+        String writerFailure = writer.failure();
+        String shipperFailure = shipper.failure();
+        if (writerFailure != null) {
+            return "the journal's owner thread failed: " + writerFailure;
+        }
+        return shipperFailure == null ? null : "the shipper failed: " + shipperFailure;
+    }
+
+    /** What keeps the journal from taking records or shipping, for status; null when nothing does. */
+    String journalError() {
+        String failed = failure();
+        return failed != null ? failed : writer.storageError();
     }
 
     /** Stops shipping, then makes what the tap sent durable and closes the journal. */

@@ -13,13 +13,16 @@ import java.util.Set;
  * @param disksSyncing disk ids whose SYNC_BEGIN the tap sent since this gateway started, without their SYNC_END
  *     yet (a sync begun before a restart of this gateway is not known here)
  * @param lastTapError why the latest tap connection ended on an error (either side's), or null
+ * @param journalError what keeps the journal from taking records or the group from shipping (a full or failing
+ *     disk, tried again on its own; a thread that failed, its group being reopened), or null when nothing does
  * @param shipping what has been shipped and applied, the lag and the RPO of what reached the journal
  * @param rpoSeconds the group's RPO as this gateway can bound it: the shipping RPO while a tap is attached; while
  *     none is, at least the time since the tap went away (or since this gateway opened the group), because the
  *     guest may have written since and those writes are only dirty bits at the tap
  */
 public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long journalBytes, long journalMaxBytes,
-        Set<Integer> disksSyncing, String lastTapError, ShipperStatus shipping, double rpoSeconds) {
+        Set<Integer> disksSyncing, String lastTapError, String journalError, ShipperStatus shipping,
+        double rpoSeconds) {
 
     /** The group's replication as the source gateway can tell it (docs/pipeline.md, "Status"). */
     public enum Mode {

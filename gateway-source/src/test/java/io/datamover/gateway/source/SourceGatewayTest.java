@@ -8,6 +8,7 @@ import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalReader;
 import io.datamover.gateway.source.ship.ShipperConfig;
+import io.datamover.gateway.source.ship.TestTarget;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.BlockWrite;
@@ -16,6 +17,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.FrameType;
 import io.datamover.protocol.HostileFrames;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.Role;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -128,6 +131,62 @@ class SourceGatewayTest {
             sendAndAwaitDurable(tap, 501, 520);
         }
         assertThat(registry.get("datamover.source.receiver.records").counter().count()).isEqualTo(520);
+    }
+
+    /**
+     * The journal's owner thread stopped by an unexpected failure (here the retention mark made immutable, so a
+     * release fails with EPERM): the tap is refused with STORAGE_FAILURE, never SHUTTING_DOWN, status says why, and
+     * the group is closed and opened again on its own; once the cause is gone it takes the tap's records again.
+     */
+    @Test
+    void aFailedJournalThreadIsReportedAndItsGroupReopensOnItsOwn() throws Exception {
+        try (TestTarget target = TestTarget.start()) {
+            startGateway(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0), dataDir,
+                    ShipperConfig.builder("127.0.0.1", target.port()).build()).build());
+            Path mark = dataDir.resolve("cg-7").resolve("journal").resolve("retention.mark");
+            try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+                sendAndAwaitDurable(tap, 1, 10);
+                await().atMost(CLOSE_WAIT).until(() -> target.ackedSeq() >= 10);
+                Assumptions.assumeTrue(chattr("+i", mark), "needs root and a file system with chattr +i");
+                try {
+                    for (long seq = 11; seq <= 20; seq++) {
+                        tap.sendWithoutWaiting(record(seq, 4096)); // the refusal may close the connection meanwhile
+                    }
+                    assertThat(nextError(tap).code()).isEqualTo(ErrorCode.STORAGE_FAILURE);
+                    await().atMost(CLOSE_WAIT).until(() -> String.valueOf(journalError()).contains(
+                            "the journal's owner thread failed"));
+                } finally {
+                    chattr("-i", mark);
+                }
+            }
+            await().atMost(CLOSE_WAIT).until(() -> journalError() == null);
+            long resume = gateway.consistencyGroup(TestTap.CG).orElseThrow().shipping().durableSeq();
+            assertThat(resume).as("what was durable before the failure").isBetween(10L, 20L);
+            try (TestTap tap = connect(TestTap.hello("pair-a"), resume)) {
+                sendAndAwaitDurable(tap, resume + 1, resume + 10);
+            }
+            await().atMost(CLOSE_WAIT).until(() -> target.ackedSeq() >= resume + 10);
+        }
+    }
+
+    private String journalError() {
+        return gateway.consistencyGroup(TestTap.CG).orElseThrow().journalError();
+    }
+
+    /** The next ERROR frame, skipping the acks before it. */
+    private static ErrorFrame nextError(TestTap tap) throws InterruptedException {
+        while (true) {
+            Frame f = tap.next(Duration.ofSeconds(10));
+            if (f instanceof ErrorFrame error) {
+                return error;
+            }
+        }
+    }
+
+    private static boolean chattr(String flag, Path file) throws Exception {
+        Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor() == 0;
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DiskIOException;
 import io.datamover.disk.MappedMemory;
 import io.datamover.disk.SparseFile;
 import java.io.IOException;
@@ -15,11 +16,18 @@ import org.slf4j.LoggerFactory;
  * lays its file out with fallocate the same way. Allocated blocks not yet written read back as zeros, as the hole
  * did, so Chronicle and recovery see the same file. Cost: at most {@link #AHEAD_BYTES} of allocated, unwritten
  * space past the last entry of each cycle file, freed with the file.
+ *
+ * <p>It is also what makes a full disk a clean refusal: Chronicle writes an entry's header and its index through
+ * its mapping, and a store into a page the file system cannot allocate is a SIGBUS (tmpfs), not an error. So when
+ * the step ahead does not fit, the entry and {@link #MIN_AHEAD_BYTES} past it must, or the append is refused with
+ * ENOSPC before anything is written.
  */
 final class AheadAllocation {
     private static final Logger log = LoggerFactory.getLogger(AheadAllocation.class);
     /** Blocks kept allocated past the write position; allocated again when less than half is left. */
     static final long AHEAD_BYTES = 16L << 20;
+    /** Allocated past an entry at least, for Chronicle's next header and index pages. */
+    static final long MIN_AHEAD_BYTES = 256L << 10;
 
     private int cycle = Integer.MIN_VALUE;
     private long allocatedTo;
@@ -27,9 +35,11 @@ final class AheadAllocation {
 
     /**
      * Makes sure the blocks of an entry about to be written at {@code [start, end)} are allocated, and those up
-     * to at least {@code AHEAD_BYTES / 2} past it.
+     * to {@code AHEAD_BYTES / 2} past it (only {@link #MIN_AHEAD_BYTES} when the disk is nearly full).
+     *
+     * @throws IOException ENOSPC (or EDQUOT) when the disk has no room for the entry: nothing may be written
      */
-    void ensure(SparseFile file, int currentCycle, long start, long end) {
+    void ensure(SparseFile file, int currentCycle, long start, long end) throws IOException {
         if (currentCycle != cycle) {
             cycle = currentCycle;
             allocatedTo = 0;
@@ -39,15 +49,27 @@ final class AheadAllocation {
             return;
         }
         long from = Math.max(allocatedTo, start & -MappedMemory.PAGE_BYTES);
-        long to = end + AHEAD_BYTES;
         try {
-            file.allocate(from, to - from);
-            allocatedTo = to;
+            allocateTo(file, from, end + AHEAD_BYTES);
+        } catch (DiskIOException e) {
+            if (!e.isOutOfSpace()) {
+                fallBack(file, e);
+            } else if (end + MIN_AHEAD_BYTES > allocatedTo) {
+                allocateTo(file, from, end + MIN_AHEAD_BYTES); // nearly full: what this entry needs, or refuse it
+            }
         } catch (IOException e) {
-            // Only an optimisation: appends still work (writeback allocates), and ENOSPC shows up there if real.
-            failed = true;
-            log.warn("journal: cannot allocate ahead in {}, writeback allocates instead: {}", file.path(),
-                    e.getMessage());
+            fallBack(file, e);
         }
+    }
+
+    private void allocateTo(SparseFile file, long from, long to) throws IOException {
+        file.allocate(from, to - from);
+        allocatedTo = to;
+    }
+
+    /** Any failure but a full disk (e.g. fallocate not supported): only an optimisation lost, writeback allocates. */
+    private void fallBack(SparseFile file, IOException e) {
+        failed = true;
+        log.warn("journal: cannot allocate ahead in {}, writeback allocates instead: {}", file.path(), e.getMessage());
     }
 }

@@ -27,6 +27,11 @@ final class CycleFiles implements StoreFileListener {
         // Nothing to do: a file is deleted for being behind the retention point, not for being unmapped.
     }
 
+    /** The file of {@code cycle}, or null when Chronicle has not reported it. */
+    File file(int cycle) {
+        return files.get(cycle);
+    }
+
     boolean knows(int cycle) {
         return files.containsKey(cycle);
     }

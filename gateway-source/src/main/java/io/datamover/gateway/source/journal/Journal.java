@@ -50,8 +50,18 @@ public final class Journal implements AutoCloseable {
     static final int ENTRY_OVERHEAD_BYTES = 4;
     /** What Chronicle's {@code nextCycle} answers when there is no later cycle file. */
     private static final int NO_CYCLE = -1;
+    /**
+     * Free space a new cycle file needs before Chronicle may create it: its header and indexes (tens of KiB), which
+     * Chronicle writes through its mapping, where a full tmpfs is a SIGBUS (an InternalError that leaves the
+     * appender broken), not an error; with room to spare.
+     */
+    static final long NEW_CYCLE_BYTES = 1L << 20;
+    /** A roll this close counts as due, so the space is checked before any append that could roll. */
+    private static final long ROLL_MARGIN_MS = 1_000;
 
     private final JournalConfig config;
+    /** The time Chronicle rolls by; the roll check asks the same. */
+    private final ForwardOnlyTime time;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer retentionTailer;
@@ -71,12 +81,15 @@ public final class Journal implements AutoCloseable {
     private int lastAppendCycle = Integer.MIN_VALUE;
     private final CycleFileSync cycleFileSync = new CycleFileSync();
     private final PayloadWriter payloadWriter = new PayloadWriter();
+    private final ReleasedPages releasedPages = new ReleasedPages();
     private final SyncThread syncThread;
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
 
-    private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
+    private Journal(JournalConfig config, ForwardOnlyTime time, SingleChronicleQueue queue, CycleFiles cycleFiles,
+            MeterRegistry registry) {
         this.config = config;
+        this.time = time;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
         this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
@@ -115,7 +128,7 @@ public final class Journal implements AutoCloseable {
             // make Chronicle append to an earlier cycle file.
             time.notBefore(queue.epoch() + (long) lastCycle * queue.rollCycle().lengthInMillis());
         }
-        Journal journal = new Journal(config, queue, cycleFiles, registry);
+        Journal journal = new Journal(config, time, queue, cycleFiles, registry);
         try {
             journal.recover(mark);
         } catch (RuntimeException e) {
@@ -188,8 +201,10 @@ public final class Journal implements AutoCloseable {
      *
      * @throws OutOfSequenceException when its seq is not {@code lastAppendedSeq() + 1} (any seq
      *     is accepted first in a journal that never held an entry)
+     * @throws JournalWriteException when the disk is full or fails: the record is not stored, nothing counts it,
+     *     and the journal takes the same seq again later
      */
-    public AppendResult append(WriteRecord record) throws OutOfSequenceException {
+    public AppendResult append(WriteRecord record) throws OutOfSequenceException, JournalWriteException {
         long seq = record.seq();
         if (sequenceStarted && seq != lastAppendedSeq + 1) {
             throw new OutOfSequenceException(lastAppendedSeq + 1, seq);
@@ -200,21 +215,28 @@ public final class Journal implements AutoCloseable {
             return AppendResult.FULL;
         }
         if (!sequenceStarted) {
-            // Recovery needs to know where the sequence starts before any entry can be on disk.
-            sequenceStarted = true;
-            releasedSeq = seq - 1;
-            retentionGate.advance(releasedSeq);
-            new RetentionMark(releasedSeq, RetentionMark.NO_INDEX).write(config.directory());
+            startSequence(seq);
         }
+        requireRoomForRoll(seq, length);
         syncBeforeRoll();
         head.clear();
         ByteBuf payload = FrameCodec.encodeHead(record, head);
         try (DocumentContext dc = appender.writingDocument()) {
             Bytes<?> entry = dc.wire().bytes();
             long entryStart = entry.writePosition() - ENTRY_OVERHEAD_BYTES; // Chronicle's header precedes the content
-            entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
             try {
+                // Blocks first: Chronicle writes the head through its mapping, where a full disk is a SIGBUS. (The
+                // header it has just marked lies in the margin the previous append reserved, or in a new file whose
+                // room requireRoomForRoll checked.)
+                payloadWriter.reserve(entryStart, entry.writePosition() + length, appender.cycle(),
+                        appender::currentFile);
+                entry.write(head.array(), head.arrayOffset() + head.readerIndex(), head.readableBytes());
                 payloadWriter.write(entry, entryStart, payload, appender.cycle(), appender::currentFile);
+            } catch (IOException | UncheckedIOException e) {
+                dc.rollbackOnClose(); // no entry, not even a torn one: the next append takes its place
+                metrics.writeFailures.increment();
+                throw new JournalWriteException("cannot append seq " + seq + " to the journal " + config.directory(),
+                        e);
             } catch (RuntimeException e) {
                 dc.rollbackOnClose();
                 throw e;
@@ -227,6 +249,43 @@ public final class Journal implements AutoCloseable {
         metrics.bytesAppended.increment(length);
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_APPENDED);
         return AppendResult.APPENDED;
+    }
+
+    /** Before an append that may start a new cycle file: refuses it unless the disk has room for the file. */
+    private void requireRoomForRoll(long seq, int length) throws JournalWriteException {
+        int soon = queue.cycle(() -> time.currentTimeMillis() + ROLL_MARGIN_MS);
+        if (soon == lastAppendCycle) {
+            return;
+        }
+        long needed = NEW_CYCLE_BYTES + AheadAllocation.MIN_AHEAD_BYTES + length;
+        long usable;
+        try {
+            usable = Files.getFileStore(config.directory()).getUsableSpace();
+        } catch (IOException e) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot tell the free space for a new cycle file of " + config.directory(),
+                    e);
+        }
+        if (usable < needed) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot append seq " + seq + " to the journal " + config.directory()
+                    + ": No space left on device for a new cycle file (" + usable + " bytes free, " + needed
+                    + " needed)", true);
+        }
+    }
+
+    /** Recovery needs to know where the sequence starts before any entry can be on disk: a mark says so first. */
+    private void startSequence(long firstSeq) throws JournalWriteException {
+        try {
+            new RetentionMark(firstSeq - 1, RetentionMark.NO_INDEX).write(config.directory());
+        } catch (UncheckedIOException e) {
+            metrics.writeFailures.increment();
+            throw new JournalWriteException("cannot start the journal " + config.directory() + " at seq " + firstSeq,
+                    e);
+        }
+        sequenceStarted = true;
+        releasedSeq = firstSeq - 1;
+        retentionGate.advance(releasedSeq);
     }
 
     /**
@@ -332,8 +391,11 @@ public final class Journal implements AutoCloseable {
                 if (!dc.isPresent()) {
                     break;
                 }
-                long entryBytes = dc.wire().bytes().readRemaining() + ENTRY_OVERHEAD_BYTES;
-                SequenceGate.Inspection inspection = retentionGate.inspect(dc.wire().bytes());
+                Bytes<?> content = dc.wire().bytes();
+                long contentStart = content.readPosition();
+                long contentEnd = content.readLimit();
+                long entryBytes = content.readRemaining() + ENTRY_OVERHEAD_BYTES;
+                SequenceGate.Inspection inspection = retentionGate.inspect(content);
                 if (inspection.verdict() == SequenceGate.Verdict.ACCEPTED) {
                     long seq = inspection.record().seq();
                     inspection.record().release();
@@ -343,6 +405,7 @@ public final class Journal implements AutoCloseable {
                     }
                     retentionGate.advance(seq);
                 }
+                releasedPages.released(retentionTailer.cycle(), contentStart, contentEnd);
                 freed += entryBytes;
             }
         }
@@ -352,6 +415,7 @@ public final class Journal implements AutoCloseable {
         new RetentionMark(releasedSeq, index).write(config.directory());
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_RELEASED);
         retentionIndex = index;
+        releasedPages.punch(cycleFiles::file);
         deleteCyclesBefore(queue.rollCycle().toCycle(index));
     }
 

@@ -15,6 +15,8 @@ final class JournalMetrics {
     final Counter recordsAppended;
     final Counter bytesAppended;
     final Counter fullRefusals;
+    /** Appends refused because the disk was full or failed (ENOSPC, EIO). */
+    final Counter writeFailures;
     final Timer syncs;
     final Counter corruptEntriesSkipped;
     final Counter outOfSequenceEntriesSkipped;
@@ -26,6 +28,7 @@ final class JournalMetrics {
         recordsAppended = registry.counter("datamover.journal.records.appended", tags);
         bytesAppended = registry.counter("datamover.journal.bytes.appended", tags);
         fullRefusals = registry.counter("datamover.journal.full.refusals", tags);
+        writeFailures = registry.counter("datamover.journal.write.failures", tags);
         syncs = registry.timer("datamover.journal.syncs", tags);
         corruptEntriesSkipped = registry.counter("datamover.journal.entries.skipped", tags.and("reason", "corrupt"));
         outOfSequenceEntriesSkipped = registry.counter("datamover.journal.entries.skipped",

@@ -5,7 +5,6 @@ import io.datamover.disk.SparseFile;
 import io.netty.buffer.ByteBuf;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.function.Supplier;
@@ -39,16 +38,26 @@ final class PayloadWriter implements AutoCloseable {
     private boolean adviceFailureLogged;
 
     /**
+     * Allocates the blocks of the entry about to be written at {@code [entryStart, entryEnd)} of the file of
+     * {@code currentCycle} (and ahead of it), before anything of it is written: see {@link AheadAllocation}.
+     *
+     * @throws IOException ENOSPC when the disk has no room for it; nothing was written
+     */
+    void reserve(long entryStart, long entryEnd, int currentCycle, Supplier<File> currentFile) throws IOException {
+        aheadAllocation.ensure(file.file(currentCycle, currentFile), currentCycle, entryStart, entryEnd);
+    }
+
+    /**
      * Writes {@code payload} (not consumed) at {@code entry}'s write position (Chronicle positions its mapped
      * bytes by file offset) in the file of {@code currentCycle}, then moves the entry past it. The entry (its
-     * Chronicle header) starts at {@code entryStart}.
+     * Chronicle header) starts at {@code entryStart}; its blocks are {@linkplain #reserve reserved}.
      */
-    void write(Bytes<?> entry, long entryStart, ByteBuf payload, int currentCycle, Supplier<File> currentFile) {
+    void write(Bytes<?> entry, long entryStart, ByteBuf payload, int currentCycle, Supplier<File> currentFile)
+            throws IOException {
         adviseChunk(entry);
         SparseFile cycleFile = file.file(currentCycle, currentFile);
         long offset = entry.writePosition();
         int length = payload.readableBytes();
-        aheadAllocation.ensure(cycleFile, currentCycle, offset, offset + length);
         writeBehind.entryStarting(cycleFile, currentCycle, entryStart);
         FileChannel channel = cycleFile.channel();
         try {
@@ -58,7 +67,7 @@ final class PayloadWriter implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to the journal file " + file.file(), e);
+            throw new IOException("cannot write to the journal file " + file.file() + ": " + e.getMessage(), e);
         }
         entry.writeSkip(length);
     }

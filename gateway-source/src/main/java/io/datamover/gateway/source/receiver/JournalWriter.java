@@ -4,6 +4,7 @@ import io.datamover.gateway.source.journal.AppendResult;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.JournalWriteException;
 import io.datamover.gateway.source.journal.OutOfSequenceException;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
@@ -24,6 +25,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The queue is bounded in bytes: {@link #append} says when it is over the bound, the session stops
  * reading its socket, and this thread resumes it once the queue is half empty.
+ *
+ * <p>An append the disk refuses (full, or an I/O error) refuses the tap, which goes to bitmap mode, and the journal
+ * is tried again after a backoff ({@link JournalOutage}). Any other failure stops this thread for good: the tap is
+ * refused with STORAGE_FAILURE, the journal stays open for the shipper, and the group is told, to be reopened.
  */
 public final class JournalWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JournalWriter.class);
@@ -65,6 +71,10 @@ public final class JournalWriter implements AutoCloseable {
     private final Counter recordsRefused;
     private final MeterRegistry registry;
     private final Gauge queuedGauge;
+    private final JournalOutage outage;
+    private final Runnable failedListener;
+    /** Why this thread stopped on an unexpected failure; null while it runs. */
+    private volatile String failure;
     private volatile boolean closing;
     /** Set by the owner thread as it exits (closed or failed): nothing will take commands any more. */
     private volatile boolean stopped;
@@ -79,8 +89,10 @@ public final class JournalWriter implements AutoCloseable {
     private long announcedDurable;
 
     private JournalWriter(String cg, JournalConfig config, long maxQueuedBytes, LongConsumer durableListener,
-            MeterRegistry registry, InstantSource clock) {
+            Runnable failedListener, MeterRegistry registry, InstantSource clock) {
         this.cg = cg;
+        this.failedListener = failedListener;
+        this.outage = new JournalOutage(cg, clock, registry);
         this.config = config;
         this.maxQueuedBytes = maxQueuedBytes;
         this.durableListener = durableListener;
@@ -97,11 +109,13 @@ public final class JournalWriter implements AutoCloseable {
      *
      * @param maxQueuedBytes bound of records waiting to be appended; over it the tap session stops reading
      * @param durableListener told the new durable seq after every sync that advanced it (wakes the shipper)
+     * @param failedListener called on the owner thread when an unexpected failure stopped it ({@link #failure()})
      */
     public static JournalWriter start(String cg, JournalConfig config, long maxQueuedBytes,
-            LongConsumer durableListener, MeterRegistry registry, InstantSource clock)
+            LongConsumer durableListener, Runnable failedListener, MeterRegistry registry, InstantSource clock)
             throws IOException {
-        JournalWriter writer = new JournalWriter(cg, config, maxQueuedBytes, durableListener, registry, clock);
+        JournalWriter writer = new JournalWriter(cg, config, maxQueuedBytes, durableListener, failedListener,
+                registry, clock);
         writer.thread.start();
         try {
             writer.opened.get();
@@ -176,8 +190,10 @@ public final class JournalWriter implements AutoCloseable {
                 a.record().release();
                 queuedBytes.addAndGet(-a.bytes());
             }
-            case Attach a -> a.resumeSeq().completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN,
-                    "the gateway is shutting down"));
+            case Attach a -> a.resumeSeq().completeExceptionally(failure == null
+                    ? new ProtocolException(ErrorCode.SHUTTING_DOWN, "the gateway is shutting down")
+                    : new ProtocolException(ErrorCode.STORAGE_FAILURE, "the source gateway's journal of cg " + cg
+                            + " failed (" + failure + "); it is being reopened"));
             case Detach d -> { }
         }
     }
@@ -195,7 +211,9 @@ public final class JournalWriter implements AutoCloseable {
         try {
             loop();
         } catch (RuntimeException | Error e) {
-            LOG.error("cg {}: the journal failed, refusing the tap's records from now on", cg, e);
+            failure = String.valueOf(e);
+            LOG.error("cg {}: the journal's owner thread failed, refusing the tap's records until the group is "
+                    + "reopened", cg, e);
             if (tap != null) {
                 tap.refuse(new ProtocolException(ErrorCode.STORAGE_FAILURE, "the source gateway's journal failed: "
                         + e.getMessage()));
@@ -203,6 +221,16 @@ public final class JournalWriter implements AutoCloseable {
         } finally {
             stopped = true; // from here on submitters discard what they bring (a failed journal takes nothing)
             drainUnprocessed();
+        }
+        try {
+            if (failure != null) {
+                failedListener.run();
+                while (!closing) {
+                    LockSupport.park(this); // the shipper still reads the journal until the group closes both
+                    Thread.interrupted(); // only close() ends the wait: a stray interrupt must not make it spin
+                }
+            }
+        } finally {
             journal.close();
         }
     }
@@ -280,8 +308,13 @@ public final class JournalWriter implements AutoCloseable {
             recordsRefused.increment(); // after a refusal, the tap's dirty bits cover these
             return false;
         }
+        if (outage.waiting()) {
+            refuse(a.from(), outage.refusal());
+            return false;
+        }
         try {
             if (journal.append(a.record()) == AppendResult.APPENDED) {
+                outage.succeeded();
                 return true;
             }
             refuse(a.from(), new ProtocolException(ErrorCode.JOURNAL_FULL, "the source journal of cg " + cg
@@ -289,6 +322,9 @@ public final class JournalWriter implements AutoCloseable {
                     + " bytes): switch to bitmap mode; seq " + a.record().seq() + " and later were not journaled"));
         } catch (OutOfSequenceException e) {
             refuse(a.from(), new ProtocolException(ErrorCode.SEQ_GAP, "cg " + cg + ": " + e.getMessage()));
+        } catch (JournalWriteException e) {
+            outage.failed(e);
+            refuse(a.from(), outage.refusal());
         }
         return false;
     }
@@ -344,10 +380,21 @@ public final class JournalWriter implements AutoCloseable {
         return queuedBytes.get();
     }
 
+    /** Why the journal's disk refuses appends (full or failing; tried again on its own), or null when it takes them. */
+    public String storageError() {
+        return outage.lastError();
+    }
+
+    /** The unexpected failure that stopped this thread, or null while it runs. */
+    public String failure() {
+        return failure;
+    }
+
     /** Appends and syncs what is queued, closes the journal on its thread, and waits for that. */
     @Override
     public void close() {
         closing = true;
+        LockSupport.unpark(thread);
         try {
             thread.join();
         } catch (InterruptedException e) {
@@ -360,5 +407,6 @@ public final class JournalWriter implements AutoCloseable {
     private void unregister() {
         registry.remove(queuedGauge);
         registry.remove(recordsRefused);
+        outage.unregister();
     }
 }

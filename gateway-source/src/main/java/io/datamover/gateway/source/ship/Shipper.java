@@ -51,6 +51,7 @@ public final class Shipper implements AutoCloseable {
     private final CgIdentity identity;
     private final Journal journal;
     private final LongConsumer releaseRequest;
+    private final Runnable failedListener;
     private final InstantSource clock;
     private final ShipperMetrics metrics;
     private final InFlightBatches window;
@@ -69,6 +70,8 @@ public final class Shipper implements AutoCloseable {
     /** Tap time of the oldest record read but not yet shipped; {@link Long#MAX_VALUE} when none. */
     private volatile long oldestPendingMicros = Long.MAX_VALUE;
     private volatile boolean closing;
+    /** The unexpected failure that stopped the shipper's thread; null while it runs. */
+    private volatile String failure;
 
     // The shipper's thread only.
     private final BatchCutter cutter;
@@ -77,11 +80,12 @@ public final class Shipper implements AutoCloseable {
     private long skipThroughSeq;
 
     private Shipper(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
-            LongConsumer releaseRequest, MeterRegistry registry, InstantSource clock) {
+            LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry, InstantSource clock) {
         this.config = config;
         this.identity = identity;
         this.journal = journal;
         this.releaseRequest = releaseRequest;
+        this.failedListener = failedListener;
         this.clock = clock;
         this.idleCheckNanos = TimeUnit.MILLISECONDS.toNanos(config.idleCheckMs());
         this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
@@ -100,11 +104,13 @@ public final class Shipper implements AutoCloseable {
      * @param releaseRequest called on the link's event loop with the highest seq the target holds
      *     durably, each time it grows; its owner hands it to the journal's owner thread, which calls
      *     {@link Journal#release}. Never called with a seq above {@link Journal#durableSeq()}.
+     * @param failedListener called on the shipper's thread when an unexpected failure stopped it ({@link #failure()})
      * @param clock tap-time ages (RPO), heartbeats and batch intervals
      */
     public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
-            LongConsumer releaseRequest, MeterRegistry registry, InstantSource clock) {
-        Shipper shipper = new Shipper(config, senderId, identity, journal, releaseRequest, registry, clock);
+            LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry, InstantSource clock) {
+        Shipper shipper = new Shipper(config, senderId, identity, journal, releaseRequest, failedListener, registry,
+                clock);
         shipper.thread.start();
         return shipper;
     }
@@ -147,6 +153,11 @@ public final class Shipper implements AutoCloseable {
                 metrics.coalescedBytes.get(), metrics.lastError());
     }
 
+    /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
+    public String failure() {
+        return failure;
+    }
+
     /** Stops cutting, closes the connection, closes the reader on its thread and waits for the thread. */
     @Override
     public void close() {
@@ -175,8 +186,11 @@ public final class Shipper implements AutoCloseable {
                 link.close();
             }
         } catch (RuntimeException | Error e) {
-            LOG.error("cg {}: the shipper stopped on an unexpected failure", identity.cgLabel(), e);
-            throw e;
+            failure = String.valueOf(e);
+            LOG.error("cg {}: the shipper stopped on an unexpected failure; the group is to be reopened",
+                    identity.cgLabel(), e);
+            failedListener.run();
+            return;
         }
         LOG.info("cg {}: shipper stopped at shipped seq {}, applied seq {}", identity.cgLabel(), shippedSeq,
                 appliedSeq);

@@ -10,7 +10,7 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Records with payloads derived from their seq, so a read-back can be checked byte for byte. */
-final class JournalFixtures {
+public final class JournalFixtures {
     private JournalFixtures() {}
 
     static byte[] payloadOf(long seq, int length) {
@@ -22,7 +22,7 @@ final class JournalFixtures {
         return bytes;
     }
 
-    static WriteRecord data(long seq, int length) {
+    public static WriteRecord data(long seq, int length) {
         return new WriteRecord(7, 1_000 + seq, seq % 2 == 0,
                 BlockWrite.data(seq, 1, seq * 4096, Unpooled.wrappedBuffer(payloadOf(seq, length))));
     }
@@ -32,7 +32,8 @@ final class JournalFixtures {
     }
 
     /** Appends {@code record} and releases it: the journal never takes ownership. */
-    static AppendResult appendAndRelease(Journal journal, WriteRecord record) throws OutOfSequenceException {
+    static AppendResult appendAndRelease(Journal journal, WriteRecord record)
+            throws OutOfSequenceException, JournalWriteException {
         try {
             return journal.append(record);
         } finally {
@@ -41,7 +42,7 @@ final class JournalFixtures {
     }
 
     /** A clock tests move by hand (Chronicle rolls cycle files by it). */
-    static final class ManualClock implements InstantSource {
+    public static final class ManualClock implements InstantSource {
         private final AtomicLong millis = new AtomicLong(Instant.parse("2026-11-22T00:00:00Z").toEpochMilli());
 
         @Override
@@ -51,6 +52,10 @@ final class JournalFixtures {
 
         void advanceMinutes(long minutes) {
             millis.addAndGet(minutes * 60_000);
+        }
+
+        public void advance(java.time.Duration by) {
+            millis.addAndGet(by.toMillis());
         }
     }
 }

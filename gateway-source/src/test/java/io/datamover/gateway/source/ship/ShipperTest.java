@@ -81,7 +81,7 @@ class ShipperTest {
 
     private void startShipper(ShipperConfig config) {
         shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal,
-                seq -> owner.execute(() -> journal.release(seq)), registry, clock);
+                seq -> owner.execute(() -> journal.release(seq)), () -> { }, registry, clock);
     }
 
     /** Appends the records on the journal's owner thread, syncs once and tells the shipper. */

@@ -49,7 +49,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (payloads copied) and acknowledges DURABLE, then APPLIED, up to a configurable limit. It can be
  * stopped and restarted on the same port, keeping what it holds up to a chosen seq.
  */
-final class TestTarget implements AutoCloseable {
+public final class TestTarget implements AutoCloseable {
     /** One entry as received. */
     record Entry(long seq, int disk, long offset, int length, io.datamover.protocol.RecordKind kind, byte[] payload) {}
 
@@ -74,13 +74,13 @@ final class TestTarget implements AutoCloseable {
     private volatile Channel server;
     private int port;
 
-    static TestTarget start() throws InterruptedException {
+    public static TestTarget start() throws InterruptedException {
         TestTarget target = new TestTarget();
         target.listen(0);
         return target;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
@@ -161,7 +161,7 @@ final class TestTarget implements AutoCloseable {
         return heldSeq;
     }
 
-    long ackedSeq() {
+    public long ackedSeq() {
         return ackedSeq;
     }
 
