@@ -107,7 +107,7 @@ public final class TapCommand implements Callable<Integer> {
             windowBytes = windowOption != null ? windowOption
                     : SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory());
             adminAddress = admin.address(AdminOption.TAP_PORT);
-            TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
+            TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).pairId(pair).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
                     .initialSync(initialSync).dirtyRetentionMillis(Math.round(dirtyRetentionSeconds * 1000))
                     // The sync leaves the guests most of the window and stays under the socket's high water mark.

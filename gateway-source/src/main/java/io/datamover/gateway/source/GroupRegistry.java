@@ -1,5 +1,7 @@
 package io.datamover.gateway.source;
 
+import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
@@ -46,6 +48,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
     private final ExecutorService control = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
+    /** The data directory's one owner, from {@link #openExisting} to {@link #close}. */
+    private DirectoryLock dataDirLock;
 
     GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock) {
         this.config = config;
@@ -53,9 +57,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         this.clock = clock;
     }
 
-    /** Opens every group found under the data directory. */
+    /** Locks the data directory, then opens every group found under it. */
     void openExisting() throws IOException {
-        Files.createDirectories(config.dataDir());
+        PrivateFiles.createDirectories(config.dataDir());
+        dataDirLock = DirectoryLock.acquire(config.dataDir(), "the source gateway");
         List<Path> directories;
         try (Stream<Path> list = Files.list(config.dataDir())) {
             directories = list.filter(p -> p.getFileName().toString().startsWith(SourceGroup.DIRECTORY_PREFIX))
@@ -169,9 +174,24 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     @Override
     public void close() {
         control.shutdownNow();
-        for (SourceGroup group : groups.values()) {
-            group.close();
+        try {
+            for (SourceGroup group : groups.values()) {
+                group.close();
+            }
+            groups.clear();
+        } finally {
+            releaseDataDir();
         }
-        groups.clear();
+    }
+
+    private void releaseDataDir() {
+        if (dataDirLock != null) {
+            try {
+                dataDirLock.close();
+            } catch (IOException e) {
+                LOG.error("releasing the lock of {} failed: {}", config.dataDir(), e.toString());
+            }
+            dataDirLock = null;
+        }
     }
 }

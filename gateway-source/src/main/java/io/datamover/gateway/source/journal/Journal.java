@@ -1,6 +1,8 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.WriteRecord;
@@ -12,7 +14,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
@@ -48,6 +49,8 @@ public final class Journal implements AutoCloseable {
     static final int ENTRY_OVERHEAD_BYTES = 4;
 
     private final JournalConfig config;
+    /** The journal directory's one owner: held from open to close. */
+    private final DirectoryLock lock;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer retentionTailer;
@@ -71,8 +74,10 @@ public final class Journal implements AutoCloseable {
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
 
-    private Journal(JournalConfig config, SingleChronicleQueue queue, CycleFiles cycleFiles, MeterRegistry registry) {
+    private Journal(JournalConfig config, DirectoryLock lock, SingleChronicleQueue queue, CycleFiles cycleFiles,
+            MeterRegistry registry) {
         this.config = config;
+        this.lock = lock;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
         this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
@@ -91,26 +96,50 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(JournalConfig config, MeterRegistry registry, InstantSource clock)
             throws JournalStorageException {
-        try {
-            Files.createDirectories(config.directory());
-        } catch (IOException e) {
-            throw new JournalStorageException("cannot create the journal directory " + config.directory(), e);
-        }
-        RetentionMark mark = RetentionMark.read(config.directory());
+        DirectoryLock lock = lockDirectory(config.directory());
+        RetentionMark mark;
         CycleFiles cycleFiles = new CycleFiles();
-        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
-                .rollCycle(config.rollCycle().chronicle())
-                .timeProvider(clock::millis)
-                .storeFileListener(cycleFiles)
-                .build();
-        Journal journal = new Journal(config, queue, cycleFiles, registry);
+        SingleChronicleQueue queue;
         try {
+            mark = RetentionMark.read(config.directory());
+            queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
+                    .rollCycle(config.rollCycle().chronicle())
+                    .timeProvider(clock::millis)
+                    .storeFileListener(cycleFiles)
+                    .build();
+        } catch (JournalStorageException | RuntimeException e) {
+            try {
+                lock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        Journal journal = new Journal(config, lock, queue, cycleFiles, registry);
+        try {
+            // Chronicle creates its files with the umask's mode: its metadata (and older cycles) now, each cycle file
+            // appended to when it is first synced (CycleFileHandle).
+            PrivateFiles.restrictFilesIn(config.directory());
             journal.recover(mark);
+        } catch (IOException e) {
+            journal.close();
+            throw new JournalStorageException("cannot make the files of " + config.directory() + " private", e);
         } catch (RuntimeException e) {
             journal.close();
             throw e;
         }
         return journal;
+    }
+
+    /** Creates the directory (0700) if missing and takes it: one journal per directory, one process per journal. */
+    private static DirectoryLock lockDirectory(Path directory) throws JournalStorageException {
+        try {
+            PrivateFiles.createDirectories(directory);
+            return DirectoryLock.acquire(directory, "the source gateway's journal");
+        } catch (IOException e) {
+            throw new JournalStorageException("cannot open the journal directory " + directory + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     private void recover(RetentionMark mark) {
@@ -414,6 +443,14 @@ public final class Journal implements AutoCloseable {
         return config;
     }
 
+    private void releaseLock() {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.error("releasing the lock of the journal {} failed: {}", config.directory(), e.toString());
+        }
+    }
+
     SingleChronicleQueue queue() {
         return queue;
     }
@@ -436,6 +473,7 @@ public final class Journal implements AutoCloseable {
             } finally {
                 metrics.close();
                 head.release();
+                releaseLock();
             }
         }
     }
