@@ -45,7 +45,8 @@ public final class TapCommand implements Callable<Integer> {
     HostPort gateway;
 
     @Option(names = "--state-dir", required = true, paramLabel = "DIR",
-            description = "Where the dirty bitmaps live (one file per disk). Keep it on the host, not on the disks.")
+            description = "Where the dirty bitmaps live (one file per disk). Keep it on the host, not on the disks."
+                    + " One tap per directory; each bitmap records its disk and pair and is refused for another.")
     Path stateDir;
 
     @Option(names = "--pair", defaultValue = "default", paramLabel = "ID",
