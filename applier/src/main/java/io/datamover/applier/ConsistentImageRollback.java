@@ -1,5 +1,7 @@
 package io.datamover.applier;
 
+import io.datamover.disk.DirectoryInUseException;
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
@@ -51,11 +53,13 @@ public final class ConsistentImageRollback {
             throw new RollbackRefusedException(directory + " holds no replica set (no " + ReplicaMetadataFile.FILE_NAME
                     + ")");
         }
-        Optional<ReplicaSetLock> lock = ReplicaSetLock.tryAcquire(directory);
-        if (lock.isEmpty()) {
-            throw new RollbackRefusedException(directory + " is in use: stop the target gateway first");
+        DirectoryLock lock;
+        try {
+            lock = DirectoryLock.acquire(directory, "datamover rollback");
+        } catch (DirectoryInUseException e) {
+            throw new RollbackRefusedException(e.getMessage() + " (stop the target gateway first)");
         }
-        try (ReplicaSetLock held = lock.get()) {
+        try (DirectoryLock held = lock) {
             return rollbackLocked(directory);
         }
     }

@@ -1,7 +1,10 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ReplicaSetException.Reason;
+import io.datamover.disk.DirectoryInUseException;
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
@@ -40,14 +43,14 @@ public final class ReplicaSet implements AutoCloseable {
     static final int UNDO_REGION_BYTES = 64 * 1024;
 
     private final Path directory;
-    private final ReplicaSetLock lock;
+    private final DirectoryLock lock;
     private final ReplicaSetConfig config;
     private final Map<Integer, Replica> replicas;
     private ReplicaMetadata metadata;
     /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
     private volatile UndoLog undoLog;
 
-    private ReplicaSet(Path directory, ReplicaSetLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
+    private ReplicaSet(Path directory, DirectoryLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
             ReplicaMetadata metadata, UndoLog undoLog) {
         this.directory = directory;
         this.lock = lock;
@@ -64,9 +67,14 @@ public final class ReplicaSet implements AutoCloseable {
      *     is damaged or of another version, or its disks do not match {@code config}
      */
     public static ReplicaSet open(Path directory, ReplicaSetConfig config) throws IOException {
-        Files.createDirectories(directory);
-        ReplicaSetLock lock = ReplicaSetLock.tryAcquire(directory).orElseThrow(() -> new ReplicaSetException(
-                Reason.IN_USE, directory + " is in use by another process (a target gateway, or datamover rollback)"));
+        PrivateFiles.createDirectories(directory);
+        // Held while open, and by datamover rollback while it writes: neither writes under the other.
+        DirectoryLock lock;
+        try {
+            lock = DirectoryLock.acquire(directory, "the target gateway");
+        } catch (DirectoryInUseException e) {
+            throw new ReplicaSetException(Reason.IN_USE, e.getMessage());
+        }
         try {
             return open(directory, lock, config);
         } catch (IOException | RuntimeException e) {
@@ -75,7 +83,7 @@ public final class ReplicaSet implements AutoCloseable {
         }
     }
 
-    private static ReplicaSet open(Path directory, ReplicaSetLock lock, ReplicaSetConfig config) throws IOException {
+    private static ReplicaSet open(Path directory, DirectoryLock lock, ReplicaSetConfig config) throws IOException {
         Optional<ReplicaMetadata> stamp = ReplicaMetadataFile.read(directory);
         ReplicaMetadata metadata;
         if (stamp.isPresent()) {

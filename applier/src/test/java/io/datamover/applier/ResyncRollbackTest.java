@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datamover.applier.ApplyException.Reason;
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.Extent;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.BlockWrite;
@@ -130,7 +131,7 @@ class ResyncRollbackTest {
 
         assertThat(snapshot()).isEqualTo(midResync);
         assertThat(set.resyncProtected()).isTrue();
-        assertThat(otherProcessCanLock(dir.resolve(ReplicaSetLock.FILE_NAME)))
+        assertThat(otherProcessCanLock(dir.resolve(DirectoryLock.FILE_NAME)))
                 .as("the refusals in this JVM left the OS lock held").isFalse();
         assertThat(rollbackClosed().consistentSeq()).isEqualTo(n); // once closed, the lock is free
         assertRolledBackToN();

@@ -1,6 +1,8 @@
 package io.datamover.cli;
 
 import io.datamover.cli.demo.DemoCommand;
+import io.datamover.disk.DirectoryInUseException;
+import io.datamover.tap.bitmap.BitmapFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -24,7 +26,8 @@ public final class Main implements Runnable {
 
     /** Runs the command line {@code args} (a daemon's config file first expanded into flags); the exit status. */
     static int execute(String... args) {
-        CommandLine commandLine = new CommandLine(new Main()).setParameterExceptionHandler(Main::usageError);
+        CommandLine commandLine = new CommandLine(new Main()).setParameterExceptionHandler(Main::usageError)
+                .setExecutionExceptionHandler(Main::startRefused);
         String[] expanded;
         try {
             expanded = ConfigFile.expand(commandLine, args);
@@ -41,6 +44,19 @@ public final class Main implements Runnable {
         command.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
         command.getErr().flush();
         return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * A daemon refused at start because another process holds its directory, or its state directory holds another
+     * disk's bitmap: one line that says so and what to do, exit status 1; anything else as picocli reports it.
+     */
+    private static int startRefused(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
+        if (!(e instanceof DirectoryInUseException || e instanceof BitmapFormatException)) {
+            throw e;
+        }
+        command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+        command.getErr().flush();
+        return 1;
     }
 
     @Override

@@ -45,7 +45,8 @@ public final class TapCommand implements Callable<Integer> {
     HostPort gateway;
 
     @Option(names = "--state-dir", required = true, paramLabel = "DIR",
-            description = "Where the dirty bitmaps live (one file per disk). Keep it on the host, not on the disks.")
+            description = "Where the dirty bitmaps live (one file per disk). Keep it on the host, not on the disks."
+                    + " One tap per directory; each bitmap records its disk and pair and is refused for another.")
     Path stateDir;
 
     @Option(names = "--pair", defaultValue = "default", paramLabel = "ID",
@@ -107,7 +108,7 @@ public final class TapCommand implements Callable<Integer> {
             windowBytes = windowOption != null ? windowOption
                     : SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory());
             adminAddress = admin.address(AdminOption.TAP_PORT);
-            TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).stateDir(stateDir)
+            TapConfig.Builder builder = TapConfig.builder().consistencyGroupId(cgId).pairId(pair).stateDir(stateDir)
                     .bindHost(nbd.host()).port(nbd.port()).regionSizeBytes(Math.toIntExact(regionSize))
                     .initialSync(initialSync).dirtyRetentionMillis(Math.round(dirtyRetentionSeconds * 1000))
                     // The sync leaves the guests most of the window and stays under the socket's high water mark.

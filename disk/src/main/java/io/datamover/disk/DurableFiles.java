@@ -14,12 +14,11 @@ public final class DurableFiles {
 
     /**
      * Replaces {@code file} with {@code content}: writes a temporary sibling, fsyncs it, renames it over the
-     * file and fsyncs the directory, so a crash at any point leaves one whole version.
+     * file and fsyncs the directory, so a crash at any point leaves one whole version. The file is private (0600).
      */
     public static void replace(Path file, ByteBuffer content) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = PrivateFiles.createFresh(temporary)) {
             ByteBuffer b = content.duplicate();
             while (b.hasRemaining()) {
                 ch.write(b);

@@ -41,9 +41,16 @@ final class Libc {
     static final int AT_EMPTY_PATH = 0x1000;
     static final int STATX_SIZE = 0x200;
     static final int STATX_BLOCKS = 0x400;
-    /** struct statx is 256 bytes; stx_size at 40 and stx_blocks at 48 on every Linux architecture. */
+    static final int STATX_INO = 0x100;
+    static final int STATX_BTIME = 0x800;
+    /** struct statx is 256 bytes, its layout the same on every Linux architecture. */
     static final long STATX_STRUCT_BYTES = 256;
     static final long STATX_MASK_OFFSET = 0;
+    static final long STATX_INO_OFFSET = 32;
+    /** stx_btime: tv_sec (i64), then tv_nsec (u32). */
+    static final long STATX_BTIME_OFFSET = 80;
+    static final long STATX_RDEV_MAJOR_OFFSET = 128;
+    static final long STATX_RDEV_MINOR_OFFSET = 132;
     static final long STATX_SIZE_OFFSET = 40;
     static final long STATX_BLOCKS_OFFSET = 48;
 

@@ -82,7 +82,7 @@ public final class SparseFile implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment name = arena.allocateFrom(absolute.toString());
-            fd = (int) Libc.OPEN.invokeExact(capture, name, flags | Libc.O_CLOEXEC, 0644);
+            fd = (int) Libc.OPEN.invokeExact(capture, name, flags | Libc.O_CLOEXEC, PrivateFiles.FILE_MODE);
             if (fd < 0) {
                 throw new DiskIOException(absolute, "open", Libc.errno(capture));
             }
@@ -299,20 +299,47 @@ public final class SparseFile implements AutoCloseable {
         }
     }
 
+    /** This file's identity: inode and birth time, or a block device's number; see {@link FileIdentity}. */
+    public FileIdentity identity() throws IOException {
+        return statx(Libc.STATX_INO, Libc.STATX_BTIME, (buffer, returned) -> {
+            if (blockDevice) {
+                return new FileIdentity(0, 0, 0, buffer.get(JAVA_INT, Libc.STATX_RDEV_MAJOR_OFFSET),
+                        buffer.get(JAVA_INT, Libc.STATX_RDEV_MINOR_OFFSET));
+            }
+            boolean born = (returned & Libc.STATX_BTIME) != 0;
+            return new FileIdentity(buffer.get(JAVA_LONG, Libc.STATX_INO_OFFSET),
+                    born ? buffer.get(JAVA_LONG, Libc.STATX_BTIME_OFFSET) : 0,
+                    born ? buffer.get(JAVA_INT, Libc.STATX_BTIME_OFFSET + Long.BYTES) : 0, 0, 0);
+        });
+    }
+
     private long statx(int mask, long fieldOffset) throws IOException {
+        return statx(mask, 0, (buffer, returned) -> buffer.get(JAVA_LONG, fieldOffset));
+    }
+
+    /** Reads the fields of struct statx that {@code reader} needs, given which ones the file system returned. */
+    @FunctionalInterface
+    private interface StatxReader<T> {
+        T read(MemorySegment buffer, int returnedMask);
+    }
+
+    /** statx asking for {@code required} (missing: an error) and {@code optional} fields. */
+    private <T> T statx(int required, int optional, StatxReader<T> reader) throws IOException {
         ensureOpen("statx");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = Libc.captureState(arena);
             MemorySegment buffer = arena.allocate(Libc.STATX_STRUCT_BYTES, 8);
-            int rc = (int) Libc.STATX.invokeExact(capture, fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, mask, buffer);
+            int rc = (int) Libc.STATX.invokeExact(capture, fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH,
+                    required | optional, buffer);
             if (rc != 0) {
                 throw new DiskIOException(path, "statx", Libc.errno(capture));
             }
             int returned = buffer.get(JAVA_INT, Libc.STATX_MASK_OFFSET);
-            if ((returned & mask) != mask) {
-                throw new IOException("statx on " + path + " did not return the requested field (mask " + mask + ")");
+            if ((returned & required) != required) {
+                throw new IOException("statx on " + path + " did not return the requested field (mask " + required
+                        + ")");
             }
-            return buffer.get(JAVA_LONG, fieldOffset);
+            return reader.read(buffer, returned);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

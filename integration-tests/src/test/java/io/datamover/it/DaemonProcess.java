@@ -29,6 +29,7 @@ final class DaemonProcess implements AutoCloseable {
     private final Path log;
     private List<String> extraArgs = List.of();
     private String javaOptions = "";
+    private String umask;
     private Process process;
 
     DaemonProcess(String name, Path log, String... args) {
@@ -58,6 +59,11 @@ final class DaemonProcess implements AutoCloseable {
         List<String> all = new ArrayList<>(args);
         all.addAll(extraArgs);
         ProcessBuilder pb = launcher(all);
+        if (umask != null) { // through sh, which execs the daemon: the same process, under this umask
+            List<String> command = new ArrayList<>(List.of("sh", "-c", "umask " + umask + " && exec \"$0\" \"$@\""));
+            command.addAll(pb.command());
+            pb.command(command);
+        }
         if (!javaOptions.isEmpty()) {
             pb.environment().put("DATAMOVER_JAVA_OPTS", javaOptions); // bin/datamover passes them to the JVM
         }
@@ -69,6 +75,17 @@ final class DaemonProcess implements AutoCloseable {
     DaemonProcess javaOptions(String options) {
         this.javaOptions = options;
         return this;
+    }
+
+    /** The umask (e.g. {@code 022}) the daemon runs under, for the starts from now on; null for this JVM's. */
+    DaemonProcess umask(String mask) {
+        this.umask = mask;
+        return this;
+    }
+
+    /** The daemon's process id (bin/datamover execs the JVM). */
+    long pid() {
+        return process.pid();
     }
 
     /** Command-line arguments added after the daemon's own, for the starts from now on. */

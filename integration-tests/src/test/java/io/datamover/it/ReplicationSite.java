@@ -79,6 +79,12 @@ final class ReplicationSite implements AutoCloseable {
                 tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS);
     }
 
+    /** Runs every daemon under {@code mask} (e.g. {@code 022}) from the next start on. */
+    ReplicationSite umask(String mask) {
+        List.of(target, source, tap).forEach(daemon -> daemon.umask(mask));
+        return this;
+    }
+
     ReplicationSite start() throws IOException, InterruptedException {
         target.start(targetPort);
         source.start(sourcePort);
@@ -106,6 +112,14 @@ final class ReplicationSite implements AutoCloseable {
 
     Path targetDataDir() {
         return base.resolve("target-data");
+    }
+
+    Path sourceDataDir() {
+        return base.resolve("source-data");
+    }
+
+    Path tapStateDir() {
+        return base.resolve("tap-state");
     }
 
     Path replicaDir() {

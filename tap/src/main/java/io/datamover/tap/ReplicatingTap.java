@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.tap.replication.ReplicationMode;
@@ -62,6 +63,27 @@ public final class ReplicatingTap implements AutoCloseable {
      */
     public static ReplicatingTap start(TapConfig tapConfig, SenderConfig senderConfig, Duration connectWait,
             MeterRegistry registry, InstantSource clock) throws IOException, InterruptedException {
+        if (!tapConfig.pairId().equals(senderConfig.pairId())) {
+            throw new InvalidTapConfigException("the tap's pair " + tapConfig.pairId() + " is not its sender's "
+                    + senderConfig.pairId());
+        }
+        // Before the sender connects: a second tap on this state directory must not reach the gateway at all.
+        DirectoryLock stateDirLock = Tap.lockStateDir(tapConfig);
+        try {
+            return start(tapConfig, stateDirLock, senderConfig, connectWait, registry, clock);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            try {
+                stateDirLock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    private static ReplicatingTap start(TapConfig tapConfig, DirectoryLock stateDirLock, SenderConfig senderConfig,
+            Duration connectWait, MeterRegistry registry, InstantSource clock)
+            throws IOException, InterruptedException {
         AtomicReference<ReplicatingTap> started = new AtomicReference<>();
         // The sender reports mode changes under its own lock, while a write being handed off holds the group's lock
         // and waits for the sender's: applying the change on another thread keeps the two locks from crossing.
@@ -99,7 +121,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 LOG.warn("gateway {}:{} not reachable within {} ms: serving in bitmap mode, still connecting",
                         senderConfig.gatewayHost(), senderConfig.gatewayPort(), connectWait.toMillis());
             }
-            Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), sender, registry, clock);
+            Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), stateDirLock, sender, registry, clock);
             if (tap.mode() == ReplicationMode.BITMAP) {
                 sender.awaitResync(); // dirty regions from an earlier run: the resync continues after the gateway
             }

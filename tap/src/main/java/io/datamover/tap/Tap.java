@@ -1,6 +1,9 @@
 package io.datamover.tap;
 
+import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
 import io.datamover.tap.export.Export;
@@ -16,7 +19,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -59,6 +61,8 @@ public final class Tap implements AutoCloseable {
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final TapConfig config;
+    /** The state directory's one owner, released last on close. */
+    private final DirectoryLock stateDirLock;
     private final List<Export> exports;
     private final ConsistencyGroup group;
     private final ScheduledExecutorService sweeper;
@@ -69,9 +73,10 @@ public final class Tap implements AutoCloseable {
     private boolean closed;
     private boolean serving = true;
 
-    private Tap(TapConfig config, List<Export> exports, ConsistencyGroup group, ScheduledExecutorService sweeper,
-            NbdServer server, RegionSyncer syncer, BitmapResync resync) {
+    private Tap(TapConfig config, DirectoryLock stateDirLock, List<Export> exports, ConsistencyGroup group,
+            ScheduledExecutorService sweeper, NbdServer server, RegionSyncer syncer, BitmapResync resync) {
         this.config = config;
+        this.stateDirLock = stateDirLock;
         this.exports = exports;
         this.group = group;
         this.sweeper = sweeper;
@@ -86,13 +91,43 @@ public final class Tap implements AutoCloseable {
     }
 
     /**
-     * Opens the disks and their bitmaps (refusing a bitmap made for another disk), then listens.
+     * Locks the state directory, opens the disks and their bitmaps (refusing a bitmap made for another disk or
+     * pair), then listens.
      *
      * @param clock source of the records' timestamps
+     * @throws io.datamover.disk.DirectoryInUseException when another tap holds the state directory
      */
     public static Tap start(TapConfig config, ReplicationSink sink, MeterRegistry registry, InstantSource clock)
             throws IOException {
-        Files.createDirectories(config.stateDir());
+        DirectoryLock stateDirLock = lockStateDir(config);
+        try {
+            return start(config, stateDirLock, sink, registry, clock);
+        } catch (IOException | RuntimeException e) {
+            try {
+                stateDirLock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates the state directory (0700) if missing and takes it: one tap per state directory.
+     *
+     * @throws io.datamover.disk.DirectoryInUseException when another tap, in this process or another, holds it
+     */
+    static DirectoryLock lockStateDir(TapConfig config) throws IOException {
+        PrivateFiles.createDirectories(config.stateDir());
+        return DirectoryLock.acquire(config.stateDir(), "the tap");
+    }
+
+    /**
+     * As {@link #start(TapConfig, ReplicationSink, MeterRegistry, InstantSource)}, in a state directory the caller
+     * locked ({@link #lockStateDir}): the tap releases the lock when it closes, the caller when this fails.
+     */
+    static Tap start(TapConfig config, DirectoryLock stateDirLock, ReplicationSink sink, MeterRegistry registry,
+            InstantSource clock) throws IOException {
         List<Export> exports = new ArrayList<>();
         ScheduledExecutorService sweeper = null;
         try {
@@ -110,8 +145,8 @@ public final class Tap implements AutoCloseable {
             NbdServer server = NbdServer.start(config, byName(exports), group, registry);
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
-            return new Tap(config, List.copyOf(exports), group, sweeper, server, startInitialSync(config, exports, group,
-                    registry), resync);
+            return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
+                    startInitialSync(config, exports, group, registry), resync);
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -130,8 +165,10 @@ public final class Tap implements AutoCloseable {
             long size = file.size();
             // Created with the regions the initial sync must cover, atomically: a crash before the sync ends leaves
             // them dirty, and the next start resyncs them.
-            DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), size,
-                    config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
+            BitmapIdentity identity = new BitmapIdentity(config.pairId(), config.consistencyGroupId(),
+                    file.identity());
+            DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), identity,
+                    size, config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
                     () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()));
             if (bitmap.created()) {
                 LOG.info("disk {} is newly protected: {} regions marked dirty for its initial sync ({})",
@@ -323,6 +360,15 @@ public final class Tap implements AutoCloseable {
                 if (failure == null) {
                     failure = new IOException("closing the tap's disks failed");
                 }
+                failure.addSuppressed(e);
+            }
+        }
+        try {
+            stateDirLock.close();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
                 failure.addSuppressed(e);
             }
         }

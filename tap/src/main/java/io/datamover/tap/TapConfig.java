@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.protocol.Names;
 import io.datamover.tap.sync.InitialSync;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -14,6 +15,8 @@ import java.util.stream.Stream;
  * {@code exports}.
  *
  * @param consistencyGroupId id of the group in write records
+ * @param pairId the replication pair the group belongs to; recorded with the dirty bitmaps, which describe the disks
+ *        against that pair's replicas only
  * @param exports the disks, at least one; the first is also served under the empty (default) export name
  * @param stateDir where the dirty bitmaps live, one file per disk
  * @param bindHost address to listen on, e.g. 127.0.0.1
@@ -39,8 +42,9 @@ import java.util.stream.Stream;
  *        acknowledged carry more payload than this, so guests' writes keep room in the sender's window; keep it
  *        well below the sender's window and socket high water mark
  */
-public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Path stateDir, String bindHost, int port,
-        int regionSizeBytes, int maxRequestBytes, int maxOptionBytes, int ioThreads, int eventLoopThreads,
+public record TapConfig(long consistencyGroupId, String pairId, List<ExportConfig> exports, Path stateDir,
+        String bindHost, int port, int regionSizeBytes, int maxRequestBytes, int maxOptionBytes, int ioThreads,
+        int eventLoopThreads,
         int maxConnections, int maxInFlightRequestsPerConnection, long maxInFlightBytesPerConnection,
         int maxPendingHandoffBytes, int replicationWindowRecords, long dirtyRetentionMillis, long handshakeTimeoutMillis,
         long shutdownTimeoutMillis, long firstSeq, InitialSync initialSync, int initialSyncChunkBytes,
@@ -50,6 +54,11 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
 
     public TapConfig {
         Objects.requireNonNull(exports, "exports");
+        try {
+            Names.requireId("pairId", pairId);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTapConfigException(e.getMessage());
+        }
         Objects.requireNonNull(stateDir, "stateDir");
         Objects.requireNonNull(bindHost, "bindHost");
         Objects.requireNonNull(initialSync, "initialSync");
@@ -93,8 +102,8 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
 
     /** This configuration with another first seq (the gateway decides it for a tap starting clean). */
     public TapConfig withFirstSeq(long seq) {
-        return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
-                maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
+        return new TapConfig(consistencyGroupId, pairId, exports, stateDir, bindHost, port, regionSizeBytes,
+                maxRequestBytes, maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
                 maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
                 handshakeTimeoutMillis, shutdownTimeoutMillis, seq, initialSync, initialSyncChunkBytes,
                 initialSyncMaxUnacknowledgedBytes);
@@ -124,6 +133,7 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
     /** Defaults in one place; {@link #build()} validates. */
     public static final class Builder {
         private long consistencyGroupId = 1;
+        private String pairId = "default";
         private List<ExportConfig> exports = List.of();
         private Path stateDir;
         private String bindHost = "127.0.0.1";
@@ -150,6 +160,7 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
         }
 
         public Builder consistencyGroupId(long value) { consistencyGroupId = value; return this; }
+        public Builder pairId(String value) { pairId = value; return this; }
         public Builder exports(List<ExportConfig> value) { exports = value; return this; }
         public Builder export(String name, Path path) {
             exports = Stream.concat(exports.stream(), Stream.of(new ExportConfig(name, path))).toList();
@@ -180,8 +191,8 @@ public record TapConfig(long consistencyGroupId, List<ExportConfig> exports, Pat
             if (stateDir == null) {
                 throw new InvalidTapConfigException("stateDir is required");
             }
-            return new TapConfig(consistencyGroupId, exports, stateDir, bindHost, port, regionSizeBytes, maxRequestBytes,
-                    maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
+            return new TapConfig(consistencyGroupId, pairId, exports, stateDir, bindHost, port, regionSizeBytes,
+                    maxRequestBytes, maxOptionBytes, ioThreads, eventLoopThreads, maxConnections, maxInFlightRequestsPerConnection,
                     maxInFlightBytesPerConnection, maxPendingHandoffBytes, replicationWindowRecords, dirtyRetentionMillis,
                     handshakeTimeoutMillis, shutdownTimeoutMillis, firstSeq, initialSync, initialSyncChunkBytes,
                     initialSyncMaxUnacknowledgedBytes);

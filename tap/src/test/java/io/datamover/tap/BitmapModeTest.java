@@ -4,6 +4,8 @@ import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.datamover.disk.SparseFile;
+import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.support.TapTestBase;
@@ -38,7 +40,12 @@ class BitmapModeTest extends TapTestBase {
         assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(expected);
 
         // Simulated crash: read the bitmap file as it is on disk, the tap never closed nor flushed on purpose.
-        try (DirtyBitmap onDisk = DirtyBitmap.open(config.stateDir().resolve("disk0.dirty"), SIZE, REGION, pages -> { })) {
+        BitmapIdentity identity;
+        try (SparseFile disk = SparseFile.openReadOnly(config.exports().getFirst().path())) {
+            identity = new BitmapIdentity(config.pairId(), 7, disk.identity());
+        }
+        try (DirtyBitmap onDisk = DirtyBitmap.open(config.stateDir().resolve("disk0.dirty"), identity, SIZE, REGION,
+                pages -> { })) {
             assertThat(onDisk.snapshot()).isEqualTo(expected);
         }
 

@@ -75,7 +75,7 @@ class ReplicationStreamTest {
 
     private ReplicatingTap start(TapConfig config) throws Exception {
         SenderConfig sender = SenderConfig.builder("127.0.0.1", receiver.port())
-                .identity("tap-test", "pair-test")
+                .identity("tap-test", config.pairId())
                 .consistencyGroup((int) config.consistencyGroupId(), "cg-test", ReplicatingTap.disksOf(config))
                 .link(l -> l.withReconnect(50, 200, 0.1))
                 .outageGraceMs(300) // these tests look at the bitmap after the gateway has gone for good

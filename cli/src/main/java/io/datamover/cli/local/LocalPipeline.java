@@ -59,7 +59,7 @@ public final class LocalPipeline implements AutoCloseable {
             startedSource = SourceGateway.start(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
                     b.base.resolve("source-data"), shipper).journalMaxBytes(b.journalMaxBytes).build(),
                     sourceMetrics, InstantSource.system());
-            TapConfig.Builder tapConfig = TapConfig.builder().port(0).stateDir(b.base.resolve("tap-state"))
+            TapConfig.Builder tapConfig = TapConfig.builder().port(0).pairId(PAIR).stateDir(b.base.resolve("tap-state"))
                     .ioThreads(4).consistencyGroupId(cgId).initialSync(b.initialSync);
             b.exports.forEach(tapConfig::export);
             TapConfig config = tapConfig.build();

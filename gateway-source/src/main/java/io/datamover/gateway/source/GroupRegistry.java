@@ -2,6 +2,8 @@ package io.datamover.gateway.source;
 
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
+import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
@@ -72,6 +74,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     /** Why the latest reopening of a group failed, by cg id; for status. */
     private final Map<Integer, String> reopenErrors = new ConcurrentHashMap<>();
     private final Map<Integer, Long> openedAtMillis = new ConcurrentHashMap<>();
+    /** The data directory's one owner, from {@link #openExisting} to {@link #close}. */
+    private DirectoryLock dataDirLock;
 
     private final GroupCapacity capacity;
 
@@ -82,9 +86,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         this.capacity = new GroupCapacity(config.maxGroups(), OpenFiles.ofThisProcess());
     }
 
-    /** Opens every group found under the data directory. */
+    /** Locks the data directory, then opens every group found under it. */
     void openExisting() throws IOException {
-        Files.createDirectories(config.dataDir());
+        PrivateFiles.createDirectories(config.dataDir());
+        dataDirLock = DirectoryLock.acquire(config.dataDir(), "the source gateway");
         List<Path> directories;
         try (Stream<Path> list = Files.list(config.dataDir())) {
             directories = list.filter(p -> p.getFileName().toString().startsWith(SourceGroup.DIRECTORY_PREFIX))
@@ -255,9 +260,24 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     public void close() {
         restarts.shutdownNow();
         control.shutdownNow();
-        for (SourceGroup group : groups.values()) {
-            group.close();
+        try {
+            for (SourceGroup group : groups.values()) {
+                group.close();
+            }
+            groups.clear();
+        } finally {
+            releaseDataDir();
         }
-        groups.clear();
+    }
+
+    private void releaseDataDir() {
+        if (dataDirLock != null) {
+            try {
+                dataDirLock.close();
+            } catch (IOException e) {
+                LOG.error("releasing the lock of {} failed: {}", config.dataDir(), e.toString());
+            }
+            dataDirLock = null;
+        }
     }
 }

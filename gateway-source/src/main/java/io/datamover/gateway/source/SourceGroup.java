@@ -1,11 +1,11 @@
 package io.datamover.gateway.source;
 
+import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.ship.Shipper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Set;
@@ -54,7 +54,7 @@ final class SourceGroup implements AutoCloseable {
      */
     static SourceGroup open(Path directory, CgIdentity identity, SourceGatewayConfig config, MeterRegistry registry,
             InstantSource clock, Runnable failed) throws IOException {
-        Files.createDirectories(directory);
+        PrivateFiles.createDirectories(directory);
         if (CgIdentityFile.read(directory).isEmpty()) {
             CgIdentityFile.write(directory, identity);
         }

@@ -1,6 +1,7 @@
 package io.datamover.gateway.target;
 
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
@@ -78,7 +79,7 @@ final class BatchSpool {
      *     was acknowledged is missing, which the operator must look at (nothing is deleted then)
      */
     static BatchSpool open(Path directory, long appliedSeq, long nowNanos) throws IOException {
-        Files.createDirectories(directory);
+        PrivateFiles.createDirectories(directory);
         List<Entry> found = new ArrayList<>();
         List<Path> temporary = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
@@ -134,8 +135,7 @@ final class BatchSpool {
         // new file under a fresh name needs only fdatasync, the rename and the directory sync.
         ByteBuf head = Unpooled.buffer(128);
         long size;
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = PrivateFiles.createFresh(temp)) {
             ByteBuf body = FrameCodec.encodeHead(batch, head);
             writeFully(ch, head.nioBuffer());
             for (ByteBuffer part : body.nioBuffers()) {

@@ -6,6 +6,8 @@ import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
+import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.ProtocolException;
@@ -83,6 +85,8 @@ public final class TargetGateway implements AutoCloseable {
             new DefaultThreadFactory("target-gateway-io"), NioIoHandler.newFactory());
     private final ChannelGroup sessions = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final InstantSource clock;
+    /** The data directory and the replica directory, held for the gateway's life: one owner each. */
+    private final List<DirectoryLock> directoryLocks = new ArrayList<>();
     private Channel server;
     private boolean closed;
 
@@ -108,8 +112,7 @@ public final class TargetGateway implements AutoCloseable {
         TargetGateway gateway = new TargetGateway(config, registry, clock,
                 new GroupCapacity(config.maxGroups(), OpenFiles.ofThisProcess()));
         try {
-            Files.createDirectories(config.dataDir());
-            Files.createDirectories(config.replicaDir());
+            gateway.lockDirectories();
             gateway.reopenGroups();
             gateway.listen();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -117,6 +120,15 @@ public final class TargetGateway implements AutoCloseable {
             throw e;
         }
         return gateway;
+    }
+
+    private void lockDirectories() throws IOException {
+        PrivateFiles.createDirectories(config.dataDir());
+        directoryLocks.add(DirectoryLock.acquire(config.dataDir(), "the target gateway"));
+        PrivateFiles.createDirectories(config.replicaDir());
+        if (!Files.isSameFile(config.dataDir(), config.replicaDir())) {
+            directoryLocks.add(DirectoryLock.acquire(config.replicaDir(), "the target gateway"));
+        }
     }
 
     private void reopenGroups() throws IOException {
@@ -303,6 +315,13 @@ public final class TargetGateway implements AutoCloseable {
             }
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        for (DirectoryLock lock : directoryLocks) {
+            try {
+                lock.close();
+            } catch (IOException e) {
+                LOG.error("releasing the lock of {} failed: {}", lock.directory(), e.toString());
+            }
+        }
         LOG.info("target gateway {} stopped", config.receiverId());
     }
 }

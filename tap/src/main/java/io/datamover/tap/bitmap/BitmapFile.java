@@ -1,27 +1,41 @@
 package io.datamover.tap.bitmap;
 
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.FileIdentity;
+import io.datamover.disk.PrivateFiles;
+import io.datamover.protocol.Wire;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * On-disk format of one disk's dirty bitmap.
  *
  * <pre>
  * offset 0    8 bytes  magic "DMDIRTY1"
- *        8    4 bytes  format version (1)
+ *        8    4 bytes  format version (2)
  *        12   4 bytes  region size in bytes
  *        16   8 bytes  disk size in bytes
  *        24   8 bytes  region count
- *        32   4 bytes  CRC32C of bytes 0..31
+ *        32   8 bytes  image inode (0 for a block device)          \
+ *        40   8 bytes  image birth time, seconds (0: none recorded)  |
+ *        48   4 bytes  image birth time, nanoseconds                 | {@link BitmapIdentity}: whose bits these are
+ *        52   4 bytes  block device major (0 for a file)             |
+ *        56   4 bytes  block device minor (0 for a file)             |
+ *        60   8 bytes  consistency group id                          |
+ *        68   1 byte   pair id length n                              |
+ *        69 128 bytes  pair id, ASCII, zero-padded                  /
+ *        197  4 bytes  CRC32C of bytes 0..196
  *        ...  zero up to HEADER_BYTES
  * HEADER_BYTES         the bits: bit r is bit (r % 64) of the little-endian 64-bit word r / 64
  * </pre>
@@ -29,15 +43,24 @@ import java.util.zip.CRC32C;
  * rename), so a crash never leaves a half-written header. The bits are rewritten page by page afterwards; a torn
  * page is harmless because every bit that differs between its old and new content is either a new 1 not yet
  * promised to anyone or a 0 that was safe to clear (see {@link DirtyBitmap}).
+ *
+ * <p>Version 1 (bytes 0..31 as above, its CRC32C at 32) recorded no identity. Such a file is adopted once: its bits
+ * are kept (they were trusted before the upgrade) and it is rewritten, atomically, as version 2 with the identity of
+ * the disk and pair it is opened for.
  */
 final class BitmapFile implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BitmapFile.class);
 
     static final long MAGIC = 0x444D_4449_5254_5931L; // "DMDIRTY1"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The format before the header held an identity, adopted at open. */
+    static final int VERSION_WITHOUT_IDENTITY = 1;
     static final int HEADER_BYTES = 4096;
     static final int PAGE_BYTES = 4096;
     static final int WORDS_PER_PAGE = PAGE_BYTES / Long.BYTES;
-    private static final int HEADER_CHECKED_BYTES = 32;
+    private static final int PAIR_ID_BYTES = Wire.MAX_ID_BYTES;
+    private static final int HEADER_CHECKED_BYTES = 69 + PAIR_ID_BYTES;
+    private static final int V1_HEADER_CHECKED_BYTES = 32;
 
     private final Path path;
     private final FileChannel channel;
@@ -60,18 +83,21 @@ final class BitmapFile implements AutoCloseable {
 
     /**
      * Opens the file, or creates it if absent with the regions {@code initialDirty} gives set (asked only then);
-     * refuses a file whose header does not match.
+     * refuses a file whose header does not match, or that holds another image's or pair's bits.
      */
-    static BitmapFile openOrCreate(Path path, long diskSizeBytes, int regionSizeBytes,
+    static BitmapFile openOrCreate(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
             DirtyBitmap.InitialRegions initialDirty) throws IOException {
         long regionCount = regionCount(diskSizeBytes, regionSizeBytes);
         boolean created = Files.notExists(path);
         if (created) {
-            create(path, diskSizeBytes, regionSizeBytes, regionCount, initialDirty.regions());
+            create(path, identity, diskSizeBytes, regionSizeBytes, regionCount, initialDirty.regions());
         }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            validateHeader(path, channel, diskSizeBytes, regionSizeBytes, regionCount);
+            if (validateHeader(path, channel, identity, diskSizeBytes, regionSizeBytes, regionCount)
+                    == VERSION_WITHOUT_IDENTITY) {
+                channel = adopt(path, channel, identity, diskSizeBytes, regionSizeBytes, regionCount);
+            }
             return new BitmapFile(path, channel, created);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -95,8 +121,8 @@ final class BitmapFile implements AutoCloseable {
      * Header and initial bits go to a temporary file renamed into place: the file never exists without them.
      * Not {@link DurableFiles#replace}: that writes every byte, while the clean bits here stay a hole.
      */
-    private static void create(Path path, long diskSizeBytes, int regionSizeBytes, long regionCount, BitSet dirty)
-            throws IOException {
+    private static void create(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
+            long regionCount, BitSet dirty) throws IOException {
         if (dirty.length() > regionCount) {
             throw new IllegalArgumentException("initial dirty region " + (dirty.length() - 1) + " outside [0, "
                     + regionCount + ")");
@@ -104,10 +130,14 @@ final class BitmapFile implements AutoCloseable {
         Path temporary = path.resolveSibling(path.getFileName() + ".new");
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
         header.putLong(MAGIC).putInt(VERSION).putInt(regionSizeBytes).putLong(diskSizeBytes).putLong(regionCount);
-        header.putInt(headerCrc(header, 0));
+        FileIdentity image = identity.image();
+        header.putLong(image.inode()).putLong(image.birthSeconds()).putInt(image.birthNanos())
+                .putInt(image.deviceMajor()).putInt(image.deviceMinor()).putLong(identity.cgId());
+        byte[] pairId = identity.pairId().getBytes(StandardCharsets.US_ASCII);
+        header.put((byte) pairId.length).put(pairId).position(HEADER_CHECKED_BYTES);
+        header.putInt(headerCrc(header, HEADER_CHECKED_BYTES));
         header.clear();
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
+        try (FileChannel channel = PrivateFiles.createFresh(temporary)) {
             writeFully(channel, header, 0);
             long bitsBytes = (long) wordCount(regionCount) * Long.BYTES;
             // One zero byte at the end sizes the file; the bits before it stay a hole and read as clean.
@@ -124,8 +154,9 @@ final class BitmapFile implements AutoCloseable {
         DurableFiles.forceDirectory(path.toAbsolutePath().getParent());
     }
 
-    private static void validateHeader(Path path, FileChannel channel, long diskSizeBytes, int regionSizeBytes,
-            long regionCount) throws IOException {
+    /** Checks the header against the disk and the identity; the format version found (1: no identity to check). */
+    private static int validateHeader(Path path, FileChannel channel, BitmapIdentity identity, long diskSizeBytes,
+            int regionSizeBytes, long regionCount) throws IOException {
         if (channel.size() < HEADER_BYTES) {
             throw new BitmapFormatException(path, "shorter than its header (" + channel.size() + " bytes)");
         }
@@ -136,17 +167,21 @@ final class BitmapFile implements AutoCloseable {
         if (magic != MAGIC) {
             throw new BitmapFormatException(path, "bad magic 0x" + Long.toHexString(magic));
         }
-        int crc = header.getInt(HEADER_CHECKED_BYTES);
-        if (crc != headerCrc(header, 0)) {
-            throw new BitmapFormatException(path, "header checksum mismatch");
-        }
         int version = header.getInt(8);
-        if (version != VERSION) {
-            throw new BitmapFormatException(path, "unsupported version " + version + " (this build reads " + VERSION + ")");
+        if (version != VERSION && version != VERSION_WITHOUT_IDENTITY) {
+            throw new BitmapFormatException(path, "unsupported version " + version + " (this build reads "
+                    + VERSION_WITHOUT_IDENTITY + " and " + VERSION + ")");
+        }
+        int checkedBytes = version == VERSION ? HEADER_CHECKED_BYTES : V1_HEADER_CHECKED_BYTES;
+        if (header.getInt(checkedBytes) != headerCrc(header, checkedBytes)) {
+            throw new BitmapFormatException(path, "header checksum mismatch");
         }
         int fileRegionSize = header.getInt(12);
         long fileDiskSize = header.getLong(16);
         long fileRegionCount = header.getLong(24);
+        if (version == VERSION) {
+            checkIdentity(path, identity, readIdentity(header));
+        }
         if (fileRegionSize != regionSizeBytes) {
             throw new BitmapFormatException(path, "region size " + fileRegionSize + " bytes, configured " + regionSizeBytes);
         }
@@ -157,11 +192,57 @@ final class BitmapFile implements AutoCloseable {
         if (fileRegionCount != regionCount || channel.size() < expectedBytes) {
             throw new BitmapFormatException(path, "truncated or inconsistent: " + channel.size() + " bytes, need " + expectedBytes);
         }
+        return version;
     }
 
-    private static int headerCrc(ByteBuffer header, int from) {
+    private static BitmapIdentity readIdentity(ByteBuffer header) {
+        FileIdentity image = new FileIdentity(header.getLong(32), header.getLong(40), header.getInt(48),
+                header.getInt(52), header.getInt(56));
+        int pairIdLength = Math.min(Byte.toUnsignedInt(header.get(68)), PAIR_ID_BYTES);
+        byte[] pairId = new byte[pairIdLength];
+        header.get(69, pairId);
+        return new BitmapIdentity(new String(pairId, StandardCharsets.US_ASCII), header.getLong(60), image);
+    }
+
+    /** Stale bits of another disk or pair would skip this disk's initial sync: refused, with what to do. */
+    private static void checkIdentity(Path path, BitmapIdentity expected, BitmapIdentity found)
+            throws BitmapFormatException {
+        String remedy = ": point --state-dir at this disk's own state directory, or delete " + path
+                + " to protect the disk anew (a full initial sync)";
+        if (!found.sameOwner(expected)) {
+            throw new BitmapFormatException(path, "it holds the dirty regions of " + found.owner() + ", not of "
+                    + expected.owner() + remedy);
+        }
+        if (!found.image().equals(expected.image())) {
+            throw new BitmapFormatException(path, "it was made for the image with " + found.image() + ", this image"
+                    + " has " + expected.image() + " (another disk, or this one replaced: copied, restored or"
+                    + " re-created)" + remedy);
+        }
+    }
+
+    /**
+     * Rewrites a version 1 file as version 2 with {@code identity}, keeping its bits: atomically (the same temporary
+     * file and rename as a creation), so a crash leaves either the old file or the new one.
+     */
+    private static FileChannel adopt(Path path, FileChannel old, BitmapIdentity identity, long diskSizeBytes,
+            int regionSizeBytes, long regionCount) throws IOException {
+        BitSet bits;
+        try (old) {
+            ByteBuffer words = ByteBuffer.allocate(wordCount(regionCount) * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(old, words, HEADER_BYTES);
+            bits = BitSet.valueOf(words.flip());
+        }
+        create(path, identity, diskSizeBytes, regionSizeBytes, regionCount, bits);
+        LOG.warn("dirty bitmap {} of format version {} adopted for {} and the image with {}: its {} dirty regions"
+                + " are kept; from now on it is refused for another image or pair", path, VERSION_WITHOUT_IDENTITY,
+                identity.owner(), identity.image(), bits.cardinality());
+        return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /** CRC32C of the header's first {@code checkedBytes}. */
+    private static int headerCrc(ByteBuffer header, int checkedBytes) {
         CRC32C crc = new CRC32C();
-        crc.update(header.duplicate().position(from).limit(from + HEADER_CHECKED_BYTES));
+        crc.update(header.duplicate().position(0).limit(checkedBytes));
         return (int) crc.getValue();
     }
 

@@ -74,21 +74,22 @@ public final class DirtyBitmap implements AutoCloseable {
     /**
      * Opens the bitmap of a disk of {@code diskSizeBytes}, creating it all clean if the file is absent.
      *
+     * @param identity the image and pair the bits are about, recorded at creation and checked at every open
      * @param syncObserver told the number of pages of each sync, e.g. to count syncs in a metric
-     * @throws BitmapFormatException if the file exists but was made for another disk, region size or format
+     * @throws BitmapFormatException if the file exists but was made for another image, pair, geometry or format
      */
-    public static DirtyBitmap open(Path path, long diskSizeBytes, int regionSizeBytes, LongConsumer syncObserver)
-            throws IOException {
-        return open(path, diskSizeBytes, regionSizeBytes, syncObserver, InitialRegions.NONE);
+    public static DirtyBitmap open(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
+            LongConsumer syncObserver) throws IOException {
+        return open(path, identity, diskSizeBytes, regionSizeBytes, syncObserver, InitialRegions.NONE);
     }
 
     /**
      * Opens the bitmap of a disk, or creates it with {@code initialDirty} set, durably and atomically with the
      * file's creation: a crash leaves either no bitmap or one with those bits. {@link #created()} tells which.
      */
-    public static DirtyBitmap open(Path path, long diskSizeBytes, int regionSizeBytes, LongConsumer syncObserver,
-            InitialRegions initialDirty) throws IOException {
-        BitmapFile file = BitmapFile.openOrCreate(path, diskSizeBytes, regionSizeBytes, initialDirty);
+    public static DirtyBitmap open(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
+            LongConsumer syncObserver, InitialRegions initialDirty) throws IOException {
+        BitmapFile file = BitmapFile.openOrCreate(path, identity, diskSizeBytes, regionSizeBytes, initialDirty);
         try {
             long regionCount = BitmapFile.regionCount(diskSizeBytes, regionSizeBytes);
             long[] words = file.readWords(BitmapFile.wordCount(regionCount));

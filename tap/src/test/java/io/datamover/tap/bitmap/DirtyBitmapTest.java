@@ -3,8 +3,10 @@ package io.datamover.tap.bitmap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.datamover.disk.FileIdentity;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,10 +17,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DirtyBitmapTest {
+    private static final BitmapIdentity IDENTITY = new BitmapIdentity("pair-test", 1,
+            new FileIdentity(12, 1_765_000_000L, 123, 0, 0));
 
     private static final long DISK = 1L << 30;
     private static final int REGION = 64 << 10;
@@ -29,11 +34,11 @@ class DirtyBitmapTest {
     @Test
     void durableBitsSurviveACrashWithoutClose() throws IOException {
         Path file = dir.resolve("disk.dirty");
-        DirtyBitmap crashed = DirtyBitmap.open(file, DISK, REGION, pages -> { });
+        DirtyBitmap crashed = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { });
         crashed.awaitDurable(crashed.set(3, 5));
         crashed.awaitDurable(crashed.set(16_383, 16_383));
         // Simulated crash: never closed, never flushed again; the file is read as it is.
-        try (DirtyBitmap reopened = DirtyBitmap.open(file, DISK, REGION, pages -> { })) {
+        try (DirtyBitmap reopened = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
             assertThat(reopened.snapshot().stream()).containsExactly(3, 4, 5, 16_383);
         }
     }
@@ -42,18 +47,18 @@ class DirtyBitmapTest {
     void alreadyDurableBitsNeedNoSyncAndClearsAreLazy() throws IOException {
         AtomicLong syncs = new AtomicLong();
         Path file = dir.resolve("disk.dirty");
-        try (DirtyBitmap bitmap = DirtyBitmap.open(file, DISK, REGION, pages -> syncs.incrementAndGet())) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> syncs.incrementAndGet())) {
             bitmap.awaitDurable(bitmap.set(7, 7));
             assertThat(syncs).hasValue(1);
             assertThat(bitmap.set(7, 7)).as("no ticket for a durable bit").isZero();
 
             bitmap.clear(7);
             assertThat(syncs).as("clearing does not sync").hasValue(1);
-            try (DirtyBitmap onDisk = DirtyBitmap.open(file, DISK, REGION, pages -> { })) {
+            try (DirtyBitmap onDisk = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
                 assertThat(onDisk.isDirty(7)).as("a stale 1 on disk is fine").isTrue();
             }
         }
-        try (DirtyBitmap afterClose = DirtyBitmap.open(file, DISK, REGION, pages -> { })) {
+        try (DirtyBitmap afterClose = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
             assertThat(afterClose.dirtyCount()).as("close writes the lazy clear").isZero();
         }
     }
@@ -62,7 +67,7 @@ class DirtyBitmapTest {
     void concurrentNewBitsShareSyncs() throws Exception {
         AtomicLong syncs = new AtomicLong();
         int writers = 32;
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("disk.dirty"), DISK, REGION, pages -> syncs.incrementAndGet());
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("disk.dirty"), IDENTITY, DISK, REGION, pages -> syncs.incrementAndGet());
                 ExecutorService pool = Executors.newFixedThreadPool(writers)) {
             CountDownLatch go = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
@@ -86,28 +91,85 @@ class DirtyBitmapTest {
     @Test
     void aBitmapOfAnotherDiskOrFormatIsRefused() throws IOException {
         Path file = dir.resolve("disk.dirty");
-        DirtyBitmap.open(file, DISK, REGION, pages -> { }).close();
+        DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }).close();
 
-        assertThatThrownBy(() -> DirtyBitmap.open(file, DISK * 2, REGION, pages -> { }))
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK * 2, REGION, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("disk size");
-        assertThatThrownBy(() -> DirtyBitmap.open(file, DISK, REGION * 2, pages -> { }))
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION * 2, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("region size");
 
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
             channel.write(ByteBuffer.wrap(new byte[] {'X'}), 0);
         }
-        assertThatThrownBy(() -> DirtyBitmap.open(file, DISK, REGION, pages -> { }))
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("magic");
     }
 
     @Test
     void aCorruptedHeaderFieldFailsTheChecksum() throws IOException {
         Path file = dir.resolve("disk.dirty");
-        DirtyBitmap.open(file, DISK, REGION, pages -> { }).close();
+        DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }).close();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {9}), 11);
+            channel.write(ByteBuffer.wrap(new byte[] {9}), 15); // the region size: the version (at 8) says where the CRC is
         }
-        assertThatThrownBy(() -> DirtyBitmap.open(file, DISK, REGION, pages -> { }))
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("checksum");
+    }
+
+    @Test
+    void aBitmapOfAnotherImagePairOrGroupIsRefusedWithWhatToDo() throws IOException {
+        Path file = dir.resolve("disk.dirty");
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
+            bitmap.awaitDurable(bitmap.set(7, 7));
+        }
+        FileIdentity image = IDENTITY.image();
+        List<BitmapIdentity> others = List.of(
+                new BitmapIdentity("pair-test", 1, new FileIdentity(13, image.birthSeconds(), image.birthNanos(), 0, 0)),
+                new BitmapIdentity("pair-test", 1, new FileIdentity(12, image.birthSeconds() + 1, 123, 0, 0)),
+                new BitmapIdentity("pair-test", 1, new FileIdentity(0, 0, 0, 8, 16)),
+                new BitmapIdentity("another-pair", 1, image),
+                new BitmapIdentity("pair-test", 2, image));
+        for (BitmapIdentity other : others) {
+            assertThatThrownBy(() -> DirtyBitmap.open(file, other, DISK, REGION, pages -> { })).as("%s", other)
+                    .isInstanceOf(BitmapFormatException.class).hasMessageContaining(file.toString())
+                    .hasMessageContaining("delete").hasMessageContaining(
+                            other.image().equals(image) ? "not of pair " + other.pairId() : "made for the image with "
+                                    + image);
+        }
+        try (DirtyBitmap same = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
+            assertThat(same.snapshot().stream()).containsExactly(7);
+        }
+    }
+
+    @Test
+    void aVersion1BitmapIsAdoptedWithItsBitsAndFromThenOnChecked() throws IOException {
+        Path file = dir.resolve("disk.dirty");
+        long regions = DISK / REGION;
+        ByteBuffer header = ByteBuffer.allocate(BitmapFile.HEADER_BYTES);
+        header.putLong(BitmapFile.MAGIC).putInt(1).putInt(REGION).putLong(DISK).putLong(regions);
+        CRC32C crc = new CRC32C();
+        crc.update(header.array(), 0, 32);
+        header.putInt((int) crc.getValue()).clear();
+        ByteBuffer bits = ByteBuffer.allocate((int) (regions / 8)).order(ByteOrder.LITTLE_ENDIAN);
+        bits.putLong(0, 1L << 5).putLong(8 * 100, 1L << 63);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(header, 0);
+            channel.write(bits, BitmapFile.HEADER_BYTES);
+        }
+
+        try (DirtyBitmap adopted = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
+            assertThat(adopted.created()).isFalse();
+            assertThat(adopted.snapshot().stream()).containsExactly(5, 100 * 64 + 63);
+        }
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer version = ByteBuffer.allocate(4);
+            channel.read(version, 8);
+            assertThat(version.getInt(0)).isEqualTo(BitmapFile.VERSION);
+        }
+        assertThatThrownBy(() -> DirtyBitmap.open(file, new BitmapIdentity("another-pair", 1, IDENTITY.image()), DISK,
+                REGION, pages -> { })).isInstanceOf(BitmapFormatException.class);
+        try (DirtyBitmap reopened = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { })) {
+            assertThat(reopened.snapshot().stream()).containsExactly(5, 100 * 64 + 63);
+        }
     }
 }

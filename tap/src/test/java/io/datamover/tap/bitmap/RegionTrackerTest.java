@@ -2,6 +2,7 @@ package io.datamover.tap.bitmap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.disk.FileIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegionTrackerTest {
+    private static final BitmapIdentity IDENTITY = new BitmapIdentity("pair-test", 1, new FileIdentity(12, 0, 0, 0, 0));
 
     private static final int REGION = 64 << 10;
 
@@ -18,7 +20,7 @@ class RegionTrackerTest {
 
     @Test
     void aRegionClearsOnlyAfterItsLastHolderAndAFullIdlePeriod() throws IOException {
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             bitmap.awaitDurable(tracker.hold(0, 2 * REGION));      // regions 0, 1
             bitmap.awaitDurable(tracker.hold(REGION, 10));         // region 1 again
@@ -37,7 +39,7 @@ class RegionTrackerTest {
 
     @Test
     void aWriteAgainWhileIdleKeepsTheRegion() throws IOException {
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             tracker.hold(0, 1);
             tracker.release(0, 1, false);
@@ -51,7 +53,7 @@ class RegionTrackerTest {
 
     @Test
     void pinnedRegionsStayUntilUnpinned() throws IOException {
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             tracker.hold(5L * REGION, 1);
             tracker.release(5L * REGION, 1, true);
@@ -68,10 +70,10 @@ class RegionTrackerTest {
     @Test
     void regionsDirtyAtStartAreNeverClearedByAcknowledgements() throws IOException {
         Path file = dir.resolve("d.dirty");
-        try (DirtyBitmap bitmap = DirtyBitmap.open(file, 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, 64L * REGION, REGION, pages -> { })) {
             bitmap.awaitDurable(bitmap.set(9, 9));
         }
-        try (DirtyBitmap bitmap = DirtyBitmap.open(file, 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             assertThat(tracker.hasPinnedRegions()).isTrue();
             tracker.hold(9L * REGION, 1);
@@ -88,7 +90,7 @@ class RegionTrackerTest {
         BitSet initial = new BitSet();
         initial.set(0);
         initial.set(3, 6);
-        try (DirtyBitmap bitmap = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> initial)) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { }, () -> initial)) {
             assertThat(bitmap.created()).isTrue();
             RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
             assertThat(tracker.hasPinnedRegions()).as("not a resync").isFalse();
@@ -107,7 +109,7 @@ class RegionTrackerTest {
             assertThat(bitmap.dirtyCount()).isZero();
             assertThat(tracker.hasSyncPending()).isFalse();
         }
-        try (DirtyBitmap reopened = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> {
+        try (DirtyBitmap reopened = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { }, () -> {
             throw new AssertionError("asked for initial regions of an existing bitmap");
         })) {
             assertThat(reopened.created()).isFalse();
@@ -117,7 +119,7 @@ class RegionTrackerTest {
     @Test
     void anAbandonedSyncLeavesItsRegionsPinnedForAResync() throws IOException {
         Path path = dir.resolve("new.dirty");
-        try (DirtyBitmap bitmap = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { }, () -> bits(0, 7, 9))) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { }, () -> bits(0, 7, 9))) {
             RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
             tracker.abandonSync();
             assertThat(tracker.hasPinnedRegions()).isTrue();
@@ -126,14 +128,14 @@ class RegionTrackerTest {
             assertThat(bitmap.snapshot()).isEqualTo(bits(0, 7, 9));
         }
         assertThat(Files.exists(path.resolveSibling("new.dirty.new"))).isFalse();
-        try (DirtyBitmap onDisk = DirtyBitmap.open(path, 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap onDisk = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { })) {
             assertThat(onDisk.snapshot()).isEqualTo(bits(0, 7, 9));
         }
     }
 
     @Test
     void aResyncTakesThePinnedRegionsAndKeepsTheWitnessUntilSyncEnd() throws IOException {
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             assertThat(tracker.beginResync()).as("nothing pinned, nothing to resync").isNull();
             tracker.hold(5L * REGION, 2 * REGION);
@@ -168,7 +170,7 @@ class RegionTrackerTest {
 
     @Test
     void aResyncCutShortLeavesWhatItHadNotCoveredPinnedWithTheWitness() throws IOException {
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
             RegionTracker tracker = new RegionTracker(bitmap);
             tracker.hold(3L * REGION, 1);
             tracker.release(3L * REGION, 1, true);

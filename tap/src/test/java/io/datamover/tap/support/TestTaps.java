@@ -28,7 +28,7 @@ public final class TestTaps {
     public static ReplicatingTap start(TestGatewayReceiver receiver, int cg, TapConfig config, Duration connectWait,
             MeterRegistry registry, UnaryOperator<SenderConfig.Builder> adjust) throws Exception {
         SenderConfig sender = adjust.apply(SenderConfig.builder("127.0.0.1", receiver.port())
-                .identity("tap-test", "pair-test")
+                .identity("tap-test", config.pairId())
                 .consistencyGroup(cg, "cg-test", ReplicatingTap.disksOf(config))
                 .link(l -> l.withReconnect(50, 200, 0.1))
                 .outageGraceMs(300))

@@ -1,6 +1,8 @@
 package io.datamover.gateway.source.journal;
 
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.WriteRecord;
@@ -12,7 +14,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.InstantSource;
@@ -62,6 +63,8 @@ public final class Journal implements AutoCloseable {
     private final JournalConfig config;
     /** The time Chronicle rolls by; the roll check asks the same. */
     private final ForwardOnlyTime time;
+    /** The journal directory's one owner: held from open to close. */
+    private final DirectoryLock lock;
     private final SingleChronicleQueue queue;
     private final ExcerptAppender appender;
     private final ExcerptTailer retentionTailer;
@@ -86,9 +89,10 @@ public final class Journal implements AutoCloseable {
     /** Highest seq a started sync covers; owner thread only. */
     private long syncStartedSeq;
 
-    private Journal(JournalConfig config, ForwardOnlyTime time, SingleChronicleQueue queue, CycleFiles cycleFiles,
-            MeterRegistry registry) {
+    private Journal(JournalConfig config, DirectoryLock lock, ForwardOnlyTime time, SingleChronicleQueue queue,
+            CycleFiles cycleFiles, MeterRegistry registry) {
         this.config = config;
+        this.lock = lock;
         this.time = time;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
@@ -108,34 +112,67 @@ public final class Journal implements AutoCloseable {
      */
     public static Journal open(JournalConfig config, MeterRegistry registry, InstantSource clock)
             throws JournalStorageException {
-        try {
-            Files.createDirectories(config.directory());
-        } catch (IOException e) {
-            throw new JournalStorageException("cannot create the journal directory " + config.directory(), e);
-        }
-        RetentionMark mark = RetentionMark.read(config.directory());
+        DirectoryLock lock = lockDirectory(config.directory());
+        RetentionMark mark;
         CycleFiles cycleFiles = new CycleFiles();
         ForwardOnlyTime time = new ForwardOnlyTime(clock);
-        SingleChronicleQueue queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
-                .rollCycle(config.rollCycle().chronicle())
-                .timeProvider(time)
-                .storeFileListener(cycleFiles)
-                .build();
-        queue.refreshDirectoryListing(); // from the files themselves: Chronicle's own record of them is never synced
-        int lastCycle = queue.lastCycle();
-        if (lastCycle != Integer.MIN_VALUE) {
-            // A clock now behind the last cycle written (stepped back while the gateway was down) must not
-            // make Chronicle append to an earlier cycle file.
-            time.notBefore(queue.epoch() + (long) lastCycle * queue.rollCycle().lengthInMillis());
-        }
-        Journal journal = new Journal(config, time, queue, cycleFiles, registry);
+        SingleChronicleQueue queue = null;
         try {
+            mark = RetentionMark.read(config.directory());
+            queue = SingleChronicleQueueBuilder.single(config.directory().toFile())
+                    .rollCycle(config.rollCycle().chronicle())
+                    .timeProvider(time)
+                    .storeFileListener(cycleFiles)
+                    .build();
+            startTimeAfterLastCycle(queue, time);
+        } catch (JournalStorageException | RuntimeException e) {
+            if (queue != null) {
+                queue.close();
+            }
+            try {
+                lock.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        Journal journal = new Journal(config, lock, time, queue, cycleFiles, registry);
+        try {
+            // Chronicle creates its files with the umask's mode: its metadata (and older cycles) now, each cycle file
+            // appended to when it is first synced (CycleFileHandle).
+            PrivateFiles.restrictFilesIn(config.directory());
             journal.recover(mark);
+        } catch (IOException e) {
+            journal.close();
+            throw new JournalStorageException("cannot make the files of " + config.directory() + " private", e);
         } catch (RuntimeException e) {
             journal.close();
             throw e;
         }
         return journal;
+    }
+
+    /**
+     * A clock now behind the last cycle written (stepped back while the gateway was down) must not make Chronicle
+     * append to an earlier cycle file: the time starts no earlier than that cycle.
+     */
+    private static void startTimeAfterLastCycle(SingleChronicleQueue queue, ForwardOnlyTime time) {
+        queue.refreshDirectoryListing(); // from the files themselves: Chronicle's own record of them is never synced
+        int lastCycle = queue.lastCycle();
+        if (lastCycle != Integer.MIN_VALUE) {
+            time.notBefore(queue.epoch() + (long) lastCycle * queue.rollCycle().lengthInMillis());
+        }
+    }
+
+    /** Creates the directory (0700) if missing and takes it: one journal per directory, one process per journal. */
+    private static DirectoryLock lockDirectory(Path directory) throws JournalStorageException {
+        try {
+            PrivateFiles.createDirectories(directory);
+            return DirectoryLock.acquire(directory, "the source gateway's journal");
+        } catch (IOException e) {
+            throw new JournalStorageException("cannot open the journal directory " + directory + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     private void recover(RetentionMark mark) {
@@ -504,6 +541,14 @@ public final class Journal implements AutoCloseable {
         return config;
     }
 
+    private void releaseLock() {
+        try {
+            lock.close();
+        } catch (IOException e) {
+            log.error("releasing the lock of the journal {} failed: {}", config.directory(), e.toString());
+        }
+    }
+
     SingleChronicleQueue queue() {
         return queue;
     }
@@ -526,6 +571,7 @@ public final class Journal implements AutoCloseable {
             } finally {
                 metrics.close();
                 head.release();
+                releaseLock();
             }
         }
     }
