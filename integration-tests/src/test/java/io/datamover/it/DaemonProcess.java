@@ -99,11 +99,6 @@ final class DaemonProcess implements AutoCloseable {
         return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
     }
 
-    /** The running process's id (for /proc and jcmd). */
-    long pid() {
-        return process.pid();
-    }
-
     /** kill -9: no shutdown hook runs, nothing is flushed. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();
