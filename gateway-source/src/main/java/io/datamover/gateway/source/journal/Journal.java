@@ -26,6 +26,7 @@ import net.openhft.chronicle.queue.RollCycle;
 import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
 import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueStore;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -459,7 +460,7 @@ public final class Journal implements AutoCloseable {
 
     /**
      * Deletes the cycle files wholly behind the retention point. Files are learnt from Chronicle's
-     * store listener; moving a scratch tailer to a cycle makes Chronicle report its file.
+     * store listener, or asked of Chronicle for a cycle it has not reported.
      *
      * <p>Only cycles that have a file are visited, walking Chronicle's directory listing from the first one: a
      * cycle in which nothing was appended (the pair was idle) has none. (Chronicle's {@code listCyclesBetween}
@@ -470,10 +471,11 @@ public final class Journal implements AutoCloseable {
         if (first == Integer.MAX_VALUE || first >= retentionCycle) {
             return;
         }
-        try (ExcerptTailer probe = queue.createTailer()) {
-            for (int cycle = first; cycle != NO_CYCLE && cycle < retentionCycle; cycle = nextCycleWithAFile(cycle)) {
-                if (!cycleFiles.knows(cycle)) {
-                    probe.moveToCycle(cycle);
+        for (int cycle = first; cycle != NO_CYCLE && cycle < retentionCycle; cycle = nextCycleWithAFile(cycle)) {
+            if (!cycleFiles.knows(cycle)) {
+                File file = fileOfCycle(cycle);
+                if (file != null) {
+                    cycleFiles.onAcquired(cycle, file);
                 }
             }
         }
@@ -482,6 +484,23 @@ public final class Journal implements AutoCloseable {
             forceDirectory();
             queue.refreshDirectoryListing();
             log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+        }
+    }
+
+    /**
+     * The file of {@code cycle}, asked of Chronicle itself: its store listener reports a file on a background thread,
+     * too late for a caller that has just moved a tailer to the cycle (a journal reopened with files left behind its
+     * retention point found none of them known).
+     */
+    private File fileOfCycle(int cycle) {
+        SingleChronicleQueueStore store = queue.storeForCycle(cycle, queue.epoch(), false, null);
+        if (store == null) {
+            return null;
+        }
+        try {
+            return store.file();
+        } finally {
+            queue.closeStore(store);
         }
     }
 
