@@ -14,6 +14,8 @@ import java.time.InstantSource;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,67 +33,62 @@ class ResyncAfterRefusalTest {
 
     @TempDir
     Path dir;
+    private final CapturingSink sink = new CapturingSink();
+    private DirtyBitmap bitmap;
+    private RegionTracker tracker;
+    private ConsistencyGroup group;
+
+    /** Three guest writes, seqs 1-3 into regions 1-3, sent to the gateway and not acknowledged yet. */
+    @BeforeEach
+    void threeWritesSent() throws IOException {
+        bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { });
+        tracker = new RegionTracker(bitmap);
+        group = new ConsistencyGroup(1, List.of(tracker), sink, InstantSource.system(), 1, 1 << 20, 1_000,
+                new SimpleMeterRegistry());
+        for (int region = 1; region <= 3; region++) {
+            ConsistencyGroup.OrderedWrite w = group.begin(0, RecordKind.DATA, (long) region * REGION, 4096, false);
+            w.markDirty();
+            w.complete(true, Unpooled.wrappedBuffer(new byte[4096]));
+        }
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        bitmap.close();
+    }
 
     @Test
     void aResyncRestartedOnTheRefusedConnectionCopiesNothingAndTheRefusedRecordsStayDirtyUntilAcknowledged()
             throws Exception {
-        CapturingSink sink = new CapturingSink();
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
-            ConsistencyGroup group = group(tracker, sink);
-            write(group, 1);
-            write(group, 2);
-            write(group, 3); // seqs 1-3 sent; the journal refuses them all
-            group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)");
+        group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)"); // seqs 1-3 refused
 
-            ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 4, DRAIN); // the sender's own next
-            assertThat(start.disks()).as("nothing pinned: nothing to copy").isEmpty();
-            group.endResync("nothing to copy");
-            assertThat(group.mode()).isEqualTo(ReplicationMode.STREAMING);
-            assertThat(sink.records()).extracting(CapturingSink.Captured::kind).doesNotContain(RecordKind.SYNC_BEGIN);
+        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 4, DRAIN); // the sender's own next
+        assertThat(start.disks()).as("nothing pinned: nothing to copy").isEmpty();
+        group.endResync("nothing to copy");
+        assertThat(group.mode()).isEqualTo(ReplicationMode.STREAMING);
+        assertThat(sink.records()).extracting(CapturingSink.Captured::kind).doesNotContain(RecordKind.SYNC_BEGIN);
 
-            tracker.sweep();
-            tracker.sweep();
-            assertThat(bitmap.snapshot()).as("held by records the gateway has not acknowledged").isEqualTo(bits(1, 2, 3));
+        tracker.sweep();
+        tracker.sweep();
+        assertThat(bitmap.snapshot()).as("held by records the gateway has not acknowledged").isEqualTo(bits(1, 2, 3));
 
-            group.acknowledge(3); // sent again on the next connection, journaled at last
-            tracker.sweep();
-            tracker.sweep();
-            assertThat(bitmap.dirtyCount()).isZero();
-        }
+        group.acknowledge(3); // sent again on the next connection, journaled at last
+        tracker.sweep();
+        tracker.sweep();
+        assertThat(bitmap.dirtyCount()).isZero();
     }
 
     @Test
     void aResyncRestartedAtTheJournalsResumePointCopiesTheRegionsOfTheRefusedRecords() throws Exception {
-        CapturingSink sink = new CapturingSink();
-        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
-            ConsistencyGroup group = group(tracker, sink);
-            write(group, 1);
-            write(group, 2);
-            write(group, 3);
-            group.acknowledge(1); // journaled; 2 and 3 refused
-            group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)");
+        group.acknowledge(1); // journaled; 2 and 3 refused
+        group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)");
 
-            ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 2, DRAIN); // after a new handshake
-            assertThat(start.disks()).singleElement().satisfies(d -> {
-                assertThat(d.regions()).isEqualTo(bits(2, 3));
-                assertThat(d.syncBeginSeq()).isEqualTo(2);
-            });
-            assertThat(sink.records().getLast().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
-        }
-    }
-
-    private static ConsistencyGroup group(RegionTracker tracker, CapturingSink sink) {
-        return new ConsistencyGroup(1, List.of(tracker), sink, InstantSource.system(), 1, 1 << 20, 1_000,
-                new SimpleMeterRegistry());
-    }
-
-    /** A guest write of one block into {@code region}, handed off to the sink. */
-    private static void write(ConsistencyGroup group, int region) throws IOException {
-        ConsistencyGroup.OrderedWrite w = group.begin(0, RecordKind.DATA, (long) region * REGION, 4096, false);
-        w.markDirty();
-        w.complete(true, Unpooled.wrappedBuffer(new byte[4096]));
+        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 2, DRAIN); // after a new handshake
+        assertThat(start.disks()).singleElement().satisfies(d -> {
+            assertThat(d.regions()).isEqualTo(bits(2, 3));
+            assertThat(d.syncBeginSeq()).isEqualTo(2);
+        });
+        assertThat(sink.records().getLast().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
     }
 
     private static BitSet bits(int... regions) {
