@@ -2,11 +2,13 @@ package io.datamover.it;
 
 import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.datamover.cli.local.LocalPipeline;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
 import io.datamover.gateway.target.ConsistencyGroupStatus;
+import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.support.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -98,13 +99,14 @@ class PipelineTest {
     }
 
     @Test
-    void aFullJournalSendsTheTapToBitmapModeAndItsResyncBringsTheReplicaBackEqual() throws Exception {
+    void aFullJournalRefusesTheTapAndTheReplicaStillComesBackEqual() throws Exception {
         Tools.assumeInstalled("fio");
         Path source = Disks.sparse(base.resolve("vm3.img"), DISK);
         Disks.scatter(source, DISK, 256 << 10, 2, 3);
         // A 16 MiB journal released only once a second: the guest's 64 MiB overflow it, so the tap is refused
-        // (JOURNAL_FULL), keeps dirty bits, and resyncs them once the journal has room again. (The resync keeps
-        // up to 8 MiB unacknowledged: a journal smaller than that would refuse every resync in turn.)
+        // (JOURNAL_FULL) and the refused records come back by a resync of their dirty regions or by the sender's
+        // window, once the journal has room again. (The resync keeps up to 8 MiB unacknowledged: a journal smaller
+        // than that would refuse every resync in turn.)
         try (Pipeline pipeline = new Pipeline(LocalPipeline.builder(base).export("data", source)
                 .batch(1_000, 8 << 20).journalMaxBytes(16 << 20))) {
             pipeline.awaitReplicaCaughtUp(CATCH_UP); // the initial sync: a consistent image exists from here
@@ -115,22 +117,39 @@ class PipelineTest {
             assertThat(fio.exitCode()).as(fio.output()).isZero();
 
             pipeline.awaitReplicaCaughtUp(CATCH_UP);
-            assertThat(Pipeline.counter(pipeline.local.sourceMetrics(), "datamover.journal.full.refusals"))
-                    .as("the journal overflowed").isPositive();
-            assertThat(pipeline.local.tapMetrics().find("datamover.tap.resync.runs").tag("outcome", "completed")
-                    .counter()).as("a resync completed").isNotNull()
-                    .extracting(c -> c.count()).asInstanceOf(InstanceOfAssertFactories.DOUBLE).isPositive();
-            ConsistencyGroupStatus target = pipeline.local.targetStatus().orElseThrow();
-            // The replica first: once in 13 CI runs the undo check below failed (no entry at all; not reproduced
-            // in 5 local runs), and whether the replica was equal then is not known.
             ComparisonReport comparison = DiskComparison.compare(source, pipeline.replica("data"),
                     DiskComparison.DEFAULT_REGION_BYTES);
             assertThat(comparison.equal()).as(comparison.differences().toString()).isTrue();
-            assertThat(Pipeline.counter(pipeline.local.targetMetrics(), "datamover.applier.undo.entries"))
-                    .as("the target kept the last consistent image while the resync ran (target %s; resync runs %s)",
-                            target, pipeline.local.tapMetrics().find("datamover.tap.resync.runs").counters().stream()
-                                    .map(c -> c.getId().getTag("outcome") + "=" + c.count()).toList())
-                    .isPositive();
+            assertThat(Pipeline.counter(pipeline.local.sourceMetrics(), "datamover.journal.full.refusals"))
+                    .as("the journal overflowed").isPositive();
+            // The target may apply a resync's SYNC_END just before the tap has read its acknowledgement.
+            await().atMost(CATCH_UP).until(() -> pipeline.local.tap().tap().mode() == ReplicationMode.STREAMING);
+            ConsistencyGroupStatus target = pipeline.local.targetStatus().orElseThrow();
+            // The records the journal refused reach the replica one of two ways, and which one is a race:
+            // - the tap reads the JOURNAL_FULL, goes to bitmap mode, reconnects, adopts the journal's resume point and
+            //   resyncs the regions of the refused records (pinned when its seqs are re-based): SYNC_BEGIN, copies,
+            //   SYNC_END, and the target saves before-images meanwhile;
+            // - or the refused records stay in the sender's window and are sent again on the next connection, once the
+            //   journal has room: when the tap never read the JOURNAL_FULL (the gateway closed the connection first, and
+            //   the error frame was lost with it), or when the tap's resync thread restarted the stream on the refused
+            //   connection before the tap saw it close. Then nothing is pinned, the resync "completes" at once with no
+            //   disk to copy and no SYNC_BEGIN, and the window's records reach the journal by the ride-through.
+            // A run where every overflow went the second way keeps no undo entry at all (seen once in 13 CI runs); the
+            // replica is equal all the same, since every write reached the journal. What must hold either way: a
+            // resync that copied regions kept the last consistent image while it ran.
+            double resyncRecords = Pipeline.counter(pipeline.local.tapMetrics(), "datamover.tap.resync.records.sent");
+            String runs = pipeline.local.tapMetrics().find("datamover.tap.resync.runs").counters().stream()
+                    .map(c -> c.getId().getTag("outcome") + "=" + c.count()).toList().toString();
+            if (resyncRecords > 0) {
+                assertThat(Pipeline.counter(pipeline.local.targetMetrics(), "datamover.applier.undo.entries"))
+                        .as("the target kept the last consistent image while the resync ran (target %s; resync runs %s)",
+                                target, runs)
+                        .isPositive();
+            } else {
+                assertThat(Pipeline.counter(pipeline.local.tapMetrics(), "datamover.sender.records.resent"))
+                        .as("no resync copied anything (runs %s): the refused records were sent again", runs)
+                        .isPositive();
+            }
             assertThat(target.resyncProtected()).as("the undo log is dropped once UP_TO_DATE").isFalse();
         }
     }

@@ -1,0 +1,101 @@
+package io.datamover.tap.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.protocol.RecordKind;
+import io.datamover.tap.bitmap.DirtyBitmap;
+import io.datamover.tap.bitmap.RegionTracker;
+import io.datamover.tap.support.CapturingSink;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The two ways a resync after JOURNAL_FULL can start, depending on where the sink restarts the stream. After a new
+ * handshake the sender restarts at the journal's resume point: the refused records' seqs are re-based, their regions
+ * pinned and copied. But the resync thread may restart the sender on the refused connection before the tap has seen
+ * it close: then the sink restarts at its own next seq, nothing is pinned, and the resync has nothing to copy (no
+ * SYNC_BEGIN: a target keeps no undo entry). The refused records are then still the sender's to send again, and
+ * their regions stay dirty until the gateway acknowledges them, so nothing can be lost that way.
+ */
+class ResyncAfterRefusalTest {
+    private static final int REGION = 64 << 10;
+    private static final long DRAIN = TimeUnit.SECONDS.toNanos(10);
+
+    @TempDir
+    Path dir;
+    private final CapturingSink sink = new CapturingSink();
+    private DirtyBitmap bitmap;
+    private RegionTracker tracker;
+    private ConsistencyGroup group;
+
+    /** Three guest writes, seqs 1-3 into regions 1-3, sent to the gateway and not acknowledged yet. */
+    @BeforeEach
+    void threeWritesSent() throws IOException {
+        bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { });
+        tracker = new RegionTracker(bitmap);
+        group = new ConsistencyGroup(1, List.of(tracker), sink, InstantSource.system(), 1, 1 << 20, 1_000,
+                new SimpleMeterRegistry());
+        for (int region = 1; region <= 3; region++) {
+            ConsistencyGroup.OrderedWrite w = group.begin(0, RecordKind.DATA, (long) region * REGION, 4096, false);
+            w.markDirty();
+            w.complete(true, Unpooled.wrappedBuffer(new byte[4096]));
+        }
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        bitmap.close();
+    }
+
+    @Test
+    void aResyncRestartedOnTheRefusedConnectionCopiesNothingAndTheRefusedRecordsStayDirtyUntilAcknowledged()
+            throws Exception {
+        group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)"); // seqs 1-3 refused
+
+        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 4, DRAIN); // the sender's own next
+        assertThat(start.disks()).as("nothing pinned: nothing to copy").isEmpty();
+        group.endResync("nothing to copy");
+        assertThat(group.mode()).isEqualTo(ReplicationMode.STREAMING);
+        assertThat(sink.records()).extracting(CapturingSink.Captured::kind).doesNotContain(RecordKind.SYNC_BEGIN);
+
+        tracker.sweep();
+        tracker.sweep();
+        assertThat(bitmap.snapshot()).as("held by records the gateway has not acknowledged").isEqualTo(bits(1, 2, 3));
+
+        group.acknowledge(3); // sent again on the next connection, journaled at last
+        tracker.sweep();
+        tracker.sweep();
+        assertThat(bitmap.dirtyCount()).isZero();
+    }
+
+    @Test
+    void aResyncRestartedAtTheJournalsResumePointCopiesTheRegionsOfTheRefusedRecords() throws Exception {
+        group.acknowledge(1); // journaled; 2 and 3 refused
+        group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)");
+
+        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 2, DRAIN); // after a new handshake
+        assertThat(start.disks()).singleElement().satisfies(d -> {
+            assertThat(d.regions()).isEqualTo(bits(2, 3));
+            assertThat(d.syncBeginSeq()).isEqualTo(2);
+        });
+        assertThat(sink.records().getLast().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
+    }
+
+    private static BitSet bits(int... regions) {
+        BitSet bits = new BitSet();
+        for (int r : regions) {
+            bits.set(r);
+        }
+        return bits;
+    }
+}
