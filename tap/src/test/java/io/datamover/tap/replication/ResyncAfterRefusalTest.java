@@ -3,6 +3,8 @@ package io.datamover.tap.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.protocol.RecordKind;
+import io.datamover.disk.FileIdentity;
+import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
 import io.datamover.tap.support.CapturingSink;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their regions stay dirty until the gateway acknowledges them, so nothing can be lost that way.
  */
 class ResyncAfterRefusalTest {
+    private static final BitmapIdentity IDENTITY = new BitmapIdentity("pair-test", 1, new FileIdentity(12, 0, 0, 0, 0));
     private static final int REGION = 64 << 10;
     private static final long DRAIN = TimeUnit.SECONDS.toNanos(10);
 
@@ -41,7 +44,7 @@ class ResyncAfterRefusalTest {
     /** Three guest writes, seqs 1-3 into regions 1-3, sent to the gateway and not acknowledged yet. */
     @BeforeEach
     void threeWritesSent() throws IOException {
-        bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), 64L * REGION, REGION, pages -> { });
+        bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { });
         tracker = new RegionTracker(bitmap);
         group = new ConsistencyGroup(1, List.of(tracker), sink, InstantSource.system(), 1, 1 << 20, 1_000,
                 new SimpleMeterRegistry());
