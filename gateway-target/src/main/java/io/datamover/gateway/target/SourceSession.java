@@ -15,8 +15,8 @@ import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.FrameDecoder;
+import io.datamover.protocol.netty.ErrorThenClose;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
@@ -206,7 +206,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             errorSent = true;
             metrics.rejected(error.code());
             LOG.warn("closing source {}: {}", peer, error.getMessage());
-            channel.writeAndFlush(ErrorFrame.of(error)).addListener(ChannelFutureListener.CLOSE);
+            ErrorThenClose.send(channel, ErrorFrame.of(error));
         });
     }
 

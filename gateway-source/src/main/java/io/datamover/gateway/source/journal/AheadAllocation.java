@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * writes them back (ext4 delayed allocation), on the sync's critical path. fio's sequential write, the reference,
  * lays its file out with fallocate the same way. Allocated blocks not yet written read back as zeros, as the hole
  * did, so Chronicle and recovery see the same file. Cost: at most {@link #AHEAD_BYTES} of allocated, unwritten
- * space past the last entry of each cycle file, freed with the file.
+ * space past the last entry of the current cycle file, given back when the appender leaves it ({@link #leave}).
  *
  * <p>It is also what makes a full disk a clean refusal: Chronicle writes an entry's header and its index through
  * its mapping, and a store into a page the file system cannot allocate is a SIGBUS (tmpfs), not an error. So when
@@ -31,7 +31,34 @@ final class AheadAllocation {
 
     private int cycle = Integer.MIN_VALUE;
     private long allocatedTo;
+    /** End of the last entry reserved in the current cycle. */
+    private long reservedTo;
     private boolean failed;
+
+    /** The cycle whose file the blocks ahead are allocated in, if any. */
+    int cycle() {
+        return cycle;
+    }
+
+    /**
+     * The appender left the current cycle, whose file is {@code file}: gives back the blocks allocated past its last
+     * entry (all but {@link #MIN_AHEAD_BYTES}, where Chronicle ends the file). Without this every cycle file kept up
+     * to {@link #AHEAD_BYTES} allocated and unwritten until deleted: with the target away for many cycles (or short
+     * cycles), far more than the journal's bound, and a full disk.
+     */
+    void leave(SparseFile file) {
+        long from = ((reservedTo + MappedMemory.PAGE_BYTES - 1) & -MappedMemory.PAGE_BYTES) + MIN_AHEAD_BYTES;
+        if (!failed && allocatedTo > from) {
+            try {
+                file.punchHole(from, allocatedTo - from);
+            } catch (IOException e) {
+                log.warn("journal: cannot give back the blocks allocated ahead in {}: {}", file.path(), e.getMessage());
+            }
+        }
+        cycle = Integer.MIN_VALUE;
+        allocatedTo = 0;
+        reservedTo = 0;
+    }
 
     /**
      * Makes sure the blocks of an entry about to be written at {@code [start, end)} are allocated, and those up
@@ -45,6 +72,7 @@ final class AheadAllocation {
             allocatedTo = 0;
             failed = false;
         }
+        reservedTo = Math.max(reservedTo, end);
         if (failed || end + AHEAD_BYTES / 2 <= allocatedTo) {
             return;
         }

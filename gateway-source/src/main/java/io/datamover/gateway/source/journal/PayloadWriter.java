@@ -44,6 +44,10 @@ final class PayloadWriter implements AutoCloseable {
      * @throws IOException ENOSPC when the disk has no room for it; nothing was written
      */
     void reserve(long entryStart, long entryEnd, int currentCycle, Supplier<File> currentFile) throws IOException {
+        int left = aheadAllocation.cycle();
+        if (left != currentCycle && file.holds(left)) {
+            aheadAllocation.leave(file.file(left, currentFile)); // still the file of the cycle left behind
+        }
         aheadAllocation.ensure(file.file(currentCycle, currentFile), currentCycle, entryStart, entryEnd);
     }
 

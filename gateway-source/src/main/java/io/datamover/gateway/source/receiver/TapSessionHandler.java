@@ -18,8 +18,8 @@ import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
+import io.datamover.protocol.netty.ErrorThenClose;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
@@ -196,7 +196,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             if (channel.isActive()) {
                 metrics.refused(why.code());
                 reportError("refused the tap: " + why.getMessage());
-                channel.writeAndFlush(ErrorFrame.of(why)).addListener(ChannelFutureListener.CLOSE);
+                ErrorThenClose.send(channel, ErrorFrame.of(why));
             }
         });
     }
@@ -242,7 +242,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         } else {
             LOG.warn("tap {}: {}, closing: {}", who(ctx), error.code(), error.message());
         }
-        ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+        ErrorThenClose.send(ctx.channel(), error);
     }
 
     @Override
