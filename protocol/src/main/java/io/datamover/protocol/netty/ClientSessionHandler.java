@@ -11,6 +11,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
@@ -160,7 +161,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         if (violation != null) {
             errors.accept(violation.code(), ErrorOrigin.LOCAL);
             LOG.warn("cg {}: protocol violation by {}, closing: {}", hello.cgId(), peer, violation.getMessage());
-            ErrorThenClose.send(ctx.channel(), ErrorFrame.of(violation));
+            ctx.writeAndFlush(ErrorFrame.of(violation)).addListener(ChannelFutureListener.CLOSE);
         } else {
             LOG.warn("cg {}: connection to {} failed, closing: {}", hello.cgId(), peer, cause.toString());
             ctx.close();

@@ -18,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * on that failure, and the ERROR frame waiting in its receive buffer is never read, so the peer takes the refusal
  * for a lost connection. Here, once the frame is written the output is shut down (the FIN follows the frame), and
  * whatever the peer still sends is read and dropped, never handed to the session, until the peer closes or
- * {@link #LINGER_MS} pass.
+ * {@link #LINGER_MS} pass. For the gateways' server sides, whose peers stream to them; a client that finds its
+ * gateway at fault closes at once and reconnects.
  */
 public final class ErrorThenClose {
     /** How long a refused peer may go on sending before the connection is closed anyway. */

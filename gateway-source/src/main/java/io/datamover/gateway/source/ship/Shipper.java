@@ -16,9 +16,9 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
-import io.datamover.protocol.netty.ErrorThenClose;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -287,7 +287,8 @@ public final class Shipper implements AutoCloseable {
         LOG.error(message);
         cutter.discard();
         active = null;
-        ErrorThenClose.send(session.channel, ErrorFrame.of(ErrorCode.SEQ_GAP, message));
+        session.channel.writeAndFlush(ErrorFrame.of(ErrorCode.SEQ_GAP, message))
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     private long nowNanos() {
