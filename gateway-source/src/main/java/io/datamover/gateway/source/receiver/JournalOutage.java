@@ -53,6 +53,11 @@ final class JournalOutage {
         return failure != null && clock.millis() < retryAtMillis;
     }
 
+    /** Whether the last append failed: the next one is a retry. */
+    boolean failing() {
+        return failure != null;
+    }
+
     /** An append failed: logs it (no stack trace: the errno says it all, at every try), counts it, and backs off. */
     void failed(JournalWriteException e) {
         if (failure == null) {

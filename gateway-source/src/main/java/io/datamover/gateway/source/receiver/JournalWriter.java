@@ -312,6 +312,9 @@ public final class JournalWriter implements AutoCloseable {
             refuse(a.from(), outage.refusal());
             return false;
         }
+        if (outage.failing()) {
+            releaseAcknowledged(); // the space the target's acks give back comes first, or the retry may fail for nothing
+        }
         try {
             if (journal.append(a.record()) == AppendResult.APPENDED) {
                 outage.succeeded();
@@ -343,6 +346,15 @@ public final class JournalWriter implements AutoCloseable {
         publish();
     }
 
+    /** Gives back what the target acknowledged (the shipper's requests), as far as it is durable. */
+    private void releaseAcknowledged() {
+        long releasable = Math.min(releaseRequested.get(), journal.durableSeq());
+        if (releasable > released) {
+            journal.release(releasable);
+            released = releasable;
+        }
+    }
+
     /** Acks, the release and the wake-up that the durable seq allows now. */
     private void publish() {
         long durable = journal.durableSeq();
@@ -351,11 +363,7 @@ public final class JournalWriter implements AutoCloseable {
             ackedToTap = durable;
             tap.acknowledgeDurable(durable);
         }
-        long releasable = Math.min(releaseRequested.get(), durable);
-        if (releasable > released) {
-            journal.release(releasable);
-            released = releasable;
-        }
+        releaseAcknowledged();
         if (durable > announcedDurable) {
             announcedDurable = durable;
             durableListener.accept(durable);
