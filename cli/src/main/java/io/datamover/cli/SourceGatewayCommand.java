@@ -94,6 +94,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     MaxGroupsOption maxGroups;
 
     @CommandLine.Mixin
+    ListenerLimitsOption listenerLimits;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @CommandLine.Mixin
@@ -136,7 +139,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
-                    .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups).build();
+                    .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups)
+                    .listenerLimits(listenerLimits.limits()).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());

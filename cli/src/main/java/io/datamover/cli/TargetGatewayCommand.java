@@ -62,6 +62,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     MaxGroupsOption maxGroups;
     @CommandLine.Mixin
+    ListenerLimitsOption listenerLimits;
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
     @CommandLine.Mixin
     AdminOption admin;
@@ -86,6 +88,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     .provisioning(provisioning())
                     .spoolMaxBytes(spoolMaxBytes)
                     .maxGroups(maxGroups.maxGroups)
+                    .listenerLimits(listenerLimits.limits())
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),

@@ -106,6 +106,18 @@ class ConfigFileTest {
         assertThat(source.stderr).contains("maxGroups must be >= 1");
     }
 
+    @Test
+    void bothGatewaysTakeListenerLimitsAndRefuseMoreHandshakesThanConnections() throws IOException {
+        Path file = config("max-connections = 10\nmax-handshakes = 11\ndata-dir = /d\nreplica-dir = /r\n");
+        Outcome target = runMain("target-gateway", "--config", file.toString(), "--admin", "off");
+        assertThat(target.exitCode).isEqualTo(2);
+        assertThat(target.stderr).contains("maxHandshakes must be 1..10");
+        Outcome source = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
+                "--data-dir", dir.resolve("d").toString(), "--hello-timeout", "0", "--admin", "off");
+        assertThat(source.exitCode).isEqualTo(2);
+        assertThat(source.stderr).contains("helloTimeoutMs must be >= 1");
+    }
+
     private record Outcome(int exitCode, String stderr) {}
 
     private static Outcome runMain(String... args) {

@@ -12,8 +12,16 @@ public final class GroupCapacity {
     /** The default of both gateways' {@code --max-groups}. */
     public static final int DEFAULT_MAX_GROUPS = 64;
 
+    /** Threads a gateway opens new groups on: groups open side by side, none waits for all the others. */
+    public static final int OPENING_THREADS = 4;
+    private static final int OPEN_LOCK_STRIPES = 64;
+
     private final int maxGroups;
     private final OpenFiles files;
+    /** One lock per stripe of cg ids: a group is opened (or reopened) by one thread at a time. */
+    private final Object[] openLocks = new Object[OPEN_LOCK_STRIPES];
+    /** Groups admitted by {@link #admit} and not yet {@link #opened}; guarded by this. */
+    private int opening;
 
     public GroupCapacity(int maxGroups, OpenFiles files) {
         if (maxGroups < 1) {
@@ -21,6 +29,42 @@ public final class GroupCapacity {
         }
         this.maxGroups = maxGroups;
         this.files = files;
+        for (int i = 0; i < openLocks.length; i++) {
+            openLocks[i] = new Object();
+        }
+    }
+
+    /**
+     * Held while a group is looked up and opened or reopened: the same group never opens twice at once, while
+     * other groups (bar a shared stripe) open beside it. Bounded whatever cg ids peers send.
+     */
+    public Object openLock(int cgId) {
+        return openLocks[Math.floorMod(Integer.hashCode(cgId), openLocks.length)];
+    }
+
+    /**
+     * As {@link #refusal}, counting the groups admitted and still opening as open; when it is null the new group is
+     * admitted and must be followed by {@link #opened} once its opening ended, opened or not. Serialized with
+     * {@link #opened}, so a group is counted once, never twice nor not at all.
+     */
+    public synchronized String admit(int groupsOpen, int descriptors) {
+        String refusal = refusal(groupsOpen + opening, descriptors);
+        if (refusal == null) {
+            opening++;
+        }
+        return refusal;
+    }
+
+    /**
+     * The opening of a group {@link #admit}ted ended: runs {@code publish} (which puts an opened group among the
+     * open ones; nothing when it failed) and stops counting the group as opening, as one step.
+     */
+    public synchronized void opened(Runnable publish) {
+        try {
+            publish.run();
+        } finally {
+            opening--;
+        }
     }
 
     /**

@@ -27,6 +27,19 @@ class GroupCapacityTest {
     }
 
     @Test
+    void groupsStillOpeningCountAsHeldUntilTheirOpeningEnds() {
+        GroupCapacity capacity = new GroupCapacity(3, new OpenFiles(1 << 20, () -> 100));
+        List<Integer> held = new java.util.ArrayList<>(List.of(1));
+        assertThat(capacity.admit(held.size(), 40)).as("second group").isNull();
+        assertThat(capacity.admit(held.size(), 40)).as("third group, beside the second one opening").isNull();
+        assertThat(capacity.admit(held.size(), 40)).as("a fourth, two opening").contains("already holds 3");
+        capacity.opened(() -> held.add(2));
+        assertThat(capacity.admit(held.size(), 40)).as("a fourth, one opened and one opening").isNotNull();
+        capacity.opened(() -> { }); // the third failed to open
+        assertThat(capacity.admit(held.size(), 40)).as("a fourth, in the failed one's place").isNull();
+    }
+
+    @Test
     void thisProcessHasALimitAndHoldsDescriptorsUnderIt() throws IOException {
         OpenFiles files = OpenFiles.ofThisProcess();
         assertThat(files.open()).isPositive().isLessThan(files.limit());

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** What the kernel says of a process: its resident set and the CPU time it used, from {@code /proc/<pid>}. */
+/** What the kernel says of a process: its resident set, threads and the CPU time it used, from {@code /proc/<pid>}. */
 public final class ProcFs {
     /** {@code /proc/<pid>/stat} counts in USER_HZ, which Linux fixes at 100 for user space on every architecture. */
     private static final double TICKS_PER_SECOND = 100;
@@ -23,10 +23,20 @@ public final class ProcFs {
         return statusBytes(pid, "VmHWM:");
     }
 
+    /** {@code Threads} of {@code /proc/<pid>/status}: the threads the process runs now; -1 when the line is missing. */
+    public static long threads(long pid) throws IOException {
+        return statusNumber(pid, "Threads:");
+    }
+
     private static long statusBytes(long pid, String field) throws IOException {
+        long kib = statusNumber(pid, field);
+        return kib < 0 ? -1 : kib * 1024;
+    }
+
+    private static long statusNumber(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
             if (line.startsWith(field)) {
-                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                return Long.parseLong(line.replaceAll("\\D", ""));
             }
         }
         return -1;

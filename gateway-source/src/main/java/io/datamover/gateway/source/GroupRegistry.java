@@ -40,13 +40,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The consistency groups of a source gateway: opens the ones found in the data directory at start (so their
  * journals ship before their taps are back), creates a group at its tap's first contact, and lets one tap at a
- * time attach to each. Opening and creating touch the disk, so they run on one control thread, never on an
- * event loop.
+ * time attach to each. Opening and creating touch the disk, so they run off the event loop, on a small pool
+ * ({@link GroupCapacity#OPENING_THREADS}): many taps connecting at once have their groups opened side by side, each
+ * group by one thread at a time ({@link GroupCapacity#openLock}).
  *
  * <p>A group one of whose threads (the journal's owner, the shipper) stopped on an unexpected failure is closed
- * and opened again on the control thread after a backoff (1 s, doubling up to 30 s; back to 1 s once a group ran
- * for {@link #STABLE_MS} before failing), as an operator's restart would; meanwhile status shows the failure and
- * its tap is refused with STORAGE_FAILURE, and goes to bitmap mode.
+ * and opened again by an opening thread (under its open lock) after a backoff (1 s, doubling up to 30 s; back
+ * to 1 s once a group ran for {@link #STABLE_MS} before failing), as an operator's restart would; meanwhile status
+ * shows the failure and its tap is refused with STORAGE_FAILURE, and goes to bitmap mode.
  */
 final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupRegistry.class);
@@ -62,9 +63,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final Map<Integer, TapLink> attachedTaps = new ConcurrentHashMap<>();
     /** When each group without a tap lost it (or was opened without one): the floor of its RPO. */
     private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
-    private final ExecutorService control = Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().name("source-gateway-control").daemon(true).factory());
-    /** Times the reopening of failed groups; the reopening itself runs on the control thread. */
+    /** Looks up and opens the groups of taps' HELLOs, and reopens failed groups. */
+    private final ExecutorService openers = Executors.newFixedThreadPool(GroupCapacity.OPENING_THREADS,
+            Thread.ofPlatform().name("source-gateway-open-", 0).daemon(true).factory());
+    /** Times the reopening of failed groups; the reopening itself runs on an opening thread. */
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("source-gateway-restart").daemon(true).factory());
     /** The backoff of each group's reopenings after a failure, by cg id. */
@@ -125,7 +127,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             } catch (ProtocolException | IOException e) {
                 throw new CompletionException(e);
             }
-        }, control);
+        }, openers);
     }
 
     private SourceGroup groupFor(Hello hello) throws ProtocolException, IOException {
@@ -133,20 +135,32 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             throw new ProtocolException(ErrorCode.WRONG_PAIR, "this gateway serves pair " + config.pairId()
                     + ", tap " + hello.senderId() + " belongs to pair " + hello.pairId());
         }
-        SourceGroup group = groups.get(hello.cgId());
-        if (group != null) {
-            group.identity().requireSameAs(hello);
-            return group;
+        synchronized (capacity.openLock(hello.cgId())) {
+            SourceGroup group = groups.get(hello.cgId());
+            if (group != null) {
+                group.identity().requireSameAs(hello);
+                return group;
+            }
+            return create(hello);
         }
+    }
+
+    /** Under the group's open lock: opens the new group of {@code hello}, if it fits. */
+    private SourceGroup create(Hello hello) throws ProtocolException, IOException {
         CgIdentity identity = CgIdentity.of(hello);
-        String refusal = capacity.refusal(groups.size(), SourceGroup.DESCRIPTORS);
+        String refusal = capacity.admit(groups.size(), SourceGroup.DESCRIPTORS);
         if (refusal != null) {
             throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "cg " + identity.cgLabel() + " of pair "
                     + identity.pairId() + " is new and refused: " + refusal);
         }
-        group = open(SourceGroup.directory(config.dataDir(), identity), identity);
-
-        groups.put(hello.cgId(), group);
+        SourceGroup group;
+        try {
+            group = open(SourceGroup.directory(config.dataDir(), identity), identity);
+        } catch (IOException | RuntimeException e) {
+            capacity.opened(() -> { });
+            throw e;
+        }
+        capacity.opened(() -> groups.put(hello.cgId(), group));
         LOG.info("cg {} ({}) of pair {}: first contact from tap {}, protecting disks {}", identity.cgLabel(),
                 identity.cgName(), identity.pairId(), hello.senderId(), identity.disks());
         return group;
@@ -176,11 +190,17 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private void scheduleReopen(CgIdentity identity, ReconnectBackoff backoff, String why) {
         long delayMs = backoff.nextDelayMs();
         LOG.error("cg {}: {}; the group is closed and opened again in {} ms", identity.cgLabel(), why, delayMs);
-        restarts.schedule(() -> control.execute(() -> reopen(identity, backoff)), delayMs, TimeUnit.MILLISECONDS);
+        restarts.schedule(() -> openers.execute(() -> reopen(identity, backoff)), delayMs, TimeUnit.MILLISECONDS);
     }
 
-    /** On the control thread: closes the failed group and opens it from its directory, as a restart would. */
+    /** On an opening thread: closes the failed group and opens it from its directory, as a restart would. */
     private void reopen(CgIdentity identity, ReconnectBackoff backoff) {
+        synchronized (capacity.openLock(identity.cgId())) {
+            reopenLocked(identity, backoff);
+        }
+    }
+
+    private void reopenLocked(CgIdentity identity, ReconnectBackoff backoff) {
         int cgId = identity.cgId();
         SourceGroup failed = groups.get(cgId);
         if (failed != null) {
@@ -259,7 +279,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     @Override
     public void close() {
         restarts.shutdownNow();
-        control.shutdownNow();
+        openers.shutdown();
+        awaitOpeners();
         try {
             for (SourceGroup group : groups.values()) {
                 group.close();
@@ -267,6 +288,17 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             groups.clear();
         } finally {
             releaseDataDir();
+        }
+    }
+
+    /** Lets the groups being opened finish opening, so that they are closed with the others. */
+    private void awaitOpeners() {
+        try {
+            if (!openers.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.error("groups still opening after 30 s; closing the others");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

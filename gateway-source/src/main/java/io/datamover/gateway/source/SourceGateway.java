@@ -4,6 +4,7 @@ import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.netty.ListenerGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -62,6 +63,8 @@ public final class SourceGateway implements AutoCloseable {
             groups.openExisting();
             ReceiverMetrics metrics = new ReceiverMetrics(registry);
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+            ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
+                    ListenerGuard.METRIC, "listener", "taps", "reason", reason.tag()).increment());
             Channel server = new ServerBootstrap()
                     .group(eventLoops)
                     .channel(NioServerSocketChannel.class)
@@ -71,6 +74,7 @@ public final class SourceGateway implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             taps.add(ch);
                             ch.pipeline().addLast(
+                                    guard.newHandler(),
                                     new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                             TimeUnit.MILLISECONDS),
                                     FrameDecoder.untilHandshake(config.frameLimits()),
@@ -82,8 +86,8 @@ public final class SourceGateway implements AutoCloseable {
                     .sync()
                     .channel();
             SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
-            LOG.info("source gateway {} listening for taps on {}, data in {}", config.gatewayId(),
-                    server.localAddress(), config.dataDir());
+            LOG.info("source gateway {} listening for taps on {}, data in {}; {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir(), config.listenerLimits());
             return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             groups.close();

@@ -5,6 +5,7 @@ import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
+import io.datamover.protocol.netty.ListenerLimits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -25,10 +26,12 @@ import java.util.Objects;
  * @param frameLimits bounds on frames from taps and on journal entries
  * @param shipper where and how every group's journal is shipped to the target gateway
  * @param maxGroups consistency groups this gateway takes, at most; a tap of one more is refused with TOO_MANY_GROUPS
+ * @param listenerLimits what the taps' listener lets in before a tap's HELLO is accepted
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
         long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs,
-        long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper, int maxGroups) {
+        long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper, int maxGroups,
+        ListenerLimits listenerLimits) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
@@ -36,6 +39,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(frameLimits, "frameLimits");
         Objects.requireNonNull(journalRollCycle, "journalRollCycle");
+        Objects.requireNonNull(listenerLimits, "listenerLimits");
         Names.requireId("gatewayId", gatewayId);
         if (pairId != null) {
             Names.requireId("pairId", pairId);
@@ -72,6 +76,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private long readIdleTimeoutMs = 10_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
+        private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
 
         private Builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
             this.listen = listen;
@@ -88,10 +93,12 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder readIdleTimeoutMs(long value) { readIdleTimeoutMs = value; return this; }
         public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
         public Builder maxGroups(int value) { maxGroups = value; return this; }
+        public Builder listenerLimits(ListenerLimits value) { listenerLimits = value; return this; }
 
         public SourceGatewayConfig build() {
             return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle,
-                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups);
+                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups,
+                    listenerLimits);
         }
     }
 }

@@ -16,6 +16,7 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
+import io.datamover.protocol.netty.ListenerGuard;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -103,6 +104,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     }
 
     private void handshake(ChannelHandlerContext ctx, Hello hello) throws ProtocolException {
+        ListenerGuard.helloReceived(ctx.pipeline());
         peer = hello.senderId() + " (" + ctx.channel().remoteAddress() + ")";
         if (hello.role() != Role.SOURCE_GATEWAY) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + hello.senderId() + " says it is a "
@@ -143,6 +145,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         lz4Agreed = agreed.has(Feature.LZ4_BATCHES);
         phase = Phase.STREAMING;
         FrameDecoder.handshakeAccepted(ctx.pipeline());
+        ListenerGuard.handshakeFinished(ctx.pipeline());
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());
         LOG.info("source {} (pair {}) streams consistency group {} '{}' ({} disks), resuming after seq {}", peer,
@@ -161,8 +164,10 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             ctx.fireUserEventTriggered(event);
         } else if (idle.state() == IdleState.WRITER_IDLE && phase == Phase.STREAMING) {
             sendHeartbeat(ctx);
-        } else if (idle.state() == IdleState.READER_IDLE && ctx.channel().config().isAutoRead()) {
-            // While reading is paused for the spool, silence is ours, not the source's.
+        } else if (idle.state() == IdleState.READER_IDLE && ctx.channel().config().isAutoRead()
+                && phase == Phase.STREAMING) {
+            // While reading is paused for the spool, or the group opens, silence is ours, not the source's; before
+            // its HELLO, the listener's HELLO timeout rules (ListenerGuard).
             LOG.warn("nothing from source {} for {} ms: taking it for dead, closing", peer, config.idleTimeoutMs());
             ctx.close();
         }

@@ -13,6 +13,7 @@ import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.netty.ListenerGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -56,14 +57,17 @@ import org.slf4j.LoggerFactory;
  * Groups found on disk at start are opened at once, so batches spooled before a crash are applied before any
  * source connects.
  *
- * <p>Threads: the Netty event loop only moves frames; one opener thread creates replica sets (disk I/O); each
- * group has a spool writer and an applier thread ({@link ConsistencyGroupTarget}).
+ * <p>Threads: the Netty event loop only moves frames; a small pool ({@link GroupCapacity#OPENING_THREADS}) looks up
+ * and creates replica sets (disk I/O), groups side by side, each group by one thread at a time
+ * ({@link GroupCapacity#openLock}); each group has a spool writer and an applier thread
+ * ({@link ConsistencyGroupTarget}). A {@link ListenerGuard} bounds the connections and handshakes the listener
+ * holds.
  *
  * <p>A group whose applying stopped on a storage failure (a full disk: ENOSPC; an I/O error) is closed and opened
- * again on the opener thread after a backoff (1 s, doubling up to 30 s; back to 1 s once a reopening applied a
- * batch), as an operator's restart would: a fresh replica set replays the spool from the recorded applied seq. So
- * the group resumes on its own once space is freed; meanwhile its status keeps the error and its source is
- * refused with it.
+ * again by an opener thread (under its open lock) after a backoff (1 s, doubling up to 30 s; back to 1 s once a
+ * reopening applied a batch), as an operator's restart would: a fresh replica set replays the spool from the
+ * recorded applied seq. So the group resumes on its own once space is freed; meanwhile its status keeps the error
+ * and its source is refused with it.
  */
 public final class TargetGateway implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TargetGateway.class);
@@ -74,9 +78,13 @@ public final class TargetGateway implements AutoCloseable {
     private final TargetMetrics metrics;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
-    /** Opens replica sets for new groups, one at a time, off the event loop. */
-    private final ExecutorService opener = Executors.newSingleThreadExecutor(r -> new Thread(r, "target-opener"));
-    /** Times the reopening of groups stopped by a storage failure; the reopening itself runs on the opener. */
+    /**
+     * Looks up, and for new groups opens, the replica sets sources' HELLOs name, and reopens the groups stopped by a
+     * storage failure; off the event loop.
+     */
+    private final ExecutorService openers = Executors.newFixedThreadPool(GroupCapacity.OPENING_THREADS,
+            Thread.ofPlatform().name("target-open-", 0).factory());
+    /** Times the reopening of groups stopped by a storage failure; the reopening itself runs on an opener. */
     private final ScheduledExecutorService storageRetries = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("target-storage-retry").daemon(true).unstarted(r));
     /** Reopenings in a row, by cg, that applied nothing yet: the backoff's exponent. */
@@ -161,6 +169,8 @@ public final class TargetGateway implements AutoCloseable {
 
     private void listen() throws InterruptedException {
         SourceSession.Groups attach = this::attach;
+        ListenerGuard guard = new ListenerGuard("source gateways", config.listenerLimits(), reason -> metrics
+                .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason.tag()).increment());
         server = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -169,6 +179,7 @@ public final class TargetGateway implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
                         ch.pipeline().addLast(
+                                guard.newHandler(),
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
                                 FrameDecoder.untilHandshake(config.frameLimits()),
@@ -179,17 +190,17 @@ public final class TargetGateway implements AutoCloseable {
                 .bind(config.listenHost(), config.listenPort())
                 .sync()
                 .channel();
-        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {})",
+        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {})",
                 config.receiverId(), address(), config.dataDir(), config.replicaDir(),
                 config.pairId().orElse("any"), groups.size(),
-                capacity.describe(ConsistencyGroupTarget.descriptors(1)));
+                capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits());
     }
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
     private CompletableFuture<SourceSession.Attachment> attach(SourceSession session, ReplicaSetConfig asked) {
         CompletableFuture<ConsistencyGroupTarget> group = new CompletableFuture<>();
         try {
-            opener.execute(() -> {
+            openers.execute(() -> {
                 try {
                     group.complete(groupFor(asked));
                 } catch (ProtocolException | RuntimeException e) {
@@ -203,22 +214,25 @@ public final class TargetGateway implements AutoCloseable {
                 resumeSeq -> new SourceSession.Attachment(g, resumeSeq)));
     }
 
-    /** Runs on the opener thread. */
+    /** Runs on an opener thread. */
     private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked) throws ProtocolException {
-        ConsistencyGroupTarget existing = groups.get(asked.cgId());
-        if (existing != null) {
-            return existing;
+        synchronized (capacity.openLock(asked.cgId())) {
+            ConsistencyGroupTarget existing = groups.get(asked.cgId());
+            return existing != null ? existing : create(asked);
         }
-        String refusal = capacity.refusal(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
+    }
+
+    /** Under the group's open lock: opens the replica set of a new group, if it fits. */
+    private ConsistencyGroupTarget create(ReplicaSetConfig asked) throws ProtocolException {
+        String refusal = capacity.admit(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
         if (refusal != null) {
             throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "consistency group "
                     + Integer.toUnsignedString(asked.cgId()) + " of pair " + asked.pairId() + " is new and refused: "
                     + refusal);
         }
+        ConsistencyGroupTarget opened = null;
         try {
-            ConsistencyGroupTarget opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc,
-                    this::storageFailed);
-            groups.put(asked.cgId(), opened);
+            opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc, this::storageFailed);
             return opened;
         } catch (ReplicaSetException e) {
             throw new ProtocolException(e.reason().errorCode(), e.getMessage()
@@ -228,6 +242,13 @@ public final class TargetGateway implements AutoCloseable {
             LOG.error("cannot open consistency group {}: {}", Integer.toUnsignedString(asked.cgId()), e.toString());
             throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "target cannot open consistency group "
                     + Integer.toUnsignedString(asked.cgId()) + ": " + e.getMessage());
+        } finally {
+            ConsistencyGroupTarget publish = opened;
+            capacity.opened(() -> {
+                if (publish != null) {
+                    groups.put(asked.cgId(), publish);
+                }
+            });
         }
     }
 
@@ -240,14 +261,20 @@ public final class TargetGateway implements AutoCloseable {
         LOG.warn("cg {}: storage failure; reopening the replica set to retry in {} ms (retry {})",
                 Integer.toUnsignedString(cg), delayMs, attempt + 1);
         try {
-            storageRetries.schedule(() -> opener.execute(() -> reopen(failed)), delayMs, TimeUnit.MILLISECONDS);
+            storageRetries.schedule(() -> openers.execute(() -> reopen(failed)), delayMs, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // stopping: the next start replays the spool
         }
     }
 
-    /** Runs on the opener thread: closes a group stopped by a storage failure and opens it again. */
+    /** Runs on an opener thread: closes a group stopped by a storage failure and opens it again. */
     private void reopen(ConsistencyGroupTarget failed) {
+        synchronized (capacity.openLock(failed.cgId())) {
+            reopenLocked(failed);
+        }
+    }
+
+    private void reopenLocked(ConsistencyGroupTarget failed) {
         int cg = failed.cgId();
         if (groups.get(cg) != failed) {
             return;
@@ -304,8 +331,8 @@ public final class TargetGateway implements AutoCloseable {
                 .awaitUninterruptibly(2, TimeUnit.SECONDS);
         sessions.close().awaitUninterruptibly();
         storageRetries.shutdownNow();
-        opener.shutdown();
-        opener.awaitTermination(30, TimeUnit.SECONDS);
+        openers.shutdown();
+        openers.awaitTermination(30, TimeUnit.SECONDS);
         for (ConsistencyGroupTarget group : groups.values()) {
             try {
                 group.close();

@@ -4,6 +4,7 @@ import io.datamover.applier.Provisioning;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
+import io.datamover.protocol.netty.ListenerLimits;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -33,11 +34,13 @@ import java.util.OptionalLong;
  *        spool). Empty: a tenth of the group's disks, at least 64 MiB
  * @param maxGroups consistency groups this gateway takes, at most; a source's HELLO for one more is refused with
  *        TOO_MANY_GROUPS
+ * @param listenerLimits what the listener lets in before a source's HELLO is accepted
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
-        FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups) {
+        FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups,
+        ListenerLimits listenerLimits) {
 
     public TargetGatewayConfig {
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
@@ -48,6 +51,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         Objects.requireNonNull(pairId, "pairId");
         Objects.requireNonNull(provisioning, "provisioning");
         Objects.requireNonNull(frameLimits, "frameLimits");
+        Objects.requireNonNull(listenerLimits, "listenerLimits");
         pairId.ifPresent(id -> Names.requireId("pairId", id));
         Names.requireId("receiverId", receiverId);
         check(!listenHost.isBlank(), "listenHost must not be blank");
@@ -88,6 +92,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private OptionalLong undoMaxBytes = OptionalLong.empty();
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
+        private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
 
         private Builder(Path dataDir, Path replicaDir) {
             this.dataDir = dataDir;
@@ -156,10 +161,15 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        public Builder listenerLimits(ListenerLimits listenerLimits) {
+            this.listenerLimits = listenerLimits;
+            return this;
+        }
+
         public TargetGatewayConfig build() {
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
-                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups);
+                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits);
         }
     }
 }

@@ -19,6 +19,7 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
+import io.datamover.protocol.netty.ListenerGuard;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -108,6 +109,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     }
 
     private void handshake(ChannelHandlerContext ctx, Hello h) throws ProtocolException {
+        ListenerGuard.helloReceived(ctx.pipeline());
         if (h.role() != Role.TAP) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, h.senderId() + " says it is a " + h.role()
                     + "; this port takes taps");
@@ -146,6 +148,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         lastAckedSeq = resumeSeq;
         metrics.tapsConnected.increment();
         FrameDecoder.handshakeAccepted(ctx.pipeline());
+        ListenerGuard.handshakeFinished(ctx.pipeline());
         LOG.info("tap {} ({}) attached to cg {} ({}) of pair {}: journal holds up to seq {}", hello.senderId(),
                 who(ctx), identity.cgLabel(), hello.cgName(), hello.pairId(), resumeSeq);
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
@@ -212,8 +215,10 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             ctx.fireUserEventTriggered(event);
         } else if (idle.state() == IdleState.WRITER_IDLE && state == State.STREAMING) {
             ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
-        } else if (idle.state() == IdleState.READER_IDLE) {
-            LOG.warn("tap {}: silent for too long{}, closing", who(ctx), state == State.STREAMING ? "" : " (no HELLO)");
+        } else if (idle.state() == IdleState.READER_IDLE && state == State.STREAMING) {
+            // Before its HELLO, the listener's HELLO timeout rules (ListenerGuard); while its group opens, the tap
+            // waits for us.
+            LOG.warn("tap {}: silent for too long, closing", who(ctx));
             ctx.close();
         }
     }
