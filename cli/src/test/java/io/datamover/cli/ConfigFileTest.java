@@ -9,6 +9,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -96,26 +98,34 @@ class ConfigFileTest {
 
     @Test
     void bothGatewaysTakeMaxGroupsAndRefuseLessThanOne() throws IOException {
-        Path file = config("max-groups = 0\ndata-dir = /d\nreplica-dir = /r\n");
-        Outcome target = runMain("target-gateway", "--config", file.toString(), "--admin", "off");
-        assertThat(target.exitCode).isEqualTo(2);
-        assertThat(target.stderr).contains("maxGroups must be >= 1");
-        Outcome source = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
-                "--data-dir", dir.resolve("d").toString(), "--max-groups", "0", "--admin", "off");
-        assertThat(source.exitCode).isEqualTo(2);
-        assertThat(source.stderr).contains("maxGroups must be >= 1");
+        assertTargetRefuses("max-groups = 0", "maxGroups must be >= 1");
+        assertSourceRefuses("maxGroups must be >= 1", "--max-groups", "0");
     }
 
     @Test
     void bothGatewaysTakeListenerLimitsAndRefuseMoreHandshakesThanConnections() throws IOException {
-        Path file = config("max-connections = 10\nmax-handshakes = 11\ndata-dir = /d\nreplica-dir = /r\n");
-        Outcome target = runMain("target-gateway", "--config", file.toString(), "--admin", "off");
-        assertThat(target.exitCode).isEqualTo(2);
-        assertThat(target.stderr).contains("maxHandshakes must be 1..10");
-        Outcome source = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
-                "--data-dir", dir.resolve("d").toString(), "--hello-timeout", "0", "--admin", "off");
-        assertThat(source.exitCode).isEqualTo(2);
-        assertThat(source.stderr).contains("helloTimeoutMs must be >= 1");
+        assertTargetRefuses("max-connections = 10\nmax-handshakes = 11", "maxHandshakes must be 1..10");
+        assertSourceRefuses("helloTimeoutMs must be >= 1", "--hello-timeout", "0");
+    }
+
+    /** A target gateway whose config file holds {@code settings} is refused with exit status 2 and {@code expected}. */
+    private void assertTargetRefuses(String settings, String expected) throws IOException {
+        Path file = config(settings + "\ndata-dir = /d\nreplica-dir = /r\n");
+        assertRefused(expected, "target-gateway", "--config", file.toString(), "--admin", "off");
+    }
+
+    /** A source gateway given {@code flags} besides the ones it needs is refused with exit status 2 and {@code expected}. */
+    private void assertSourceRefuses(String expected, String... flags) {
+        List<String> args = new ArrayList<>(List.of("source-gateway", "--listen", "127.0.0.1:0", "--target",
+                "127.0.0.1:1", "--data-dir", dir.resolve("d").toString(), "--admin", "off"));
+        args.addAll(List.of(flags));
+        assertRefused(expected, args.toArray(String[]::new));
+    }
+
+    private static void assertRefused(String expected, String... args) {
+        Outcome outcome = runMain(args);
+        assertThat(outcome.exitCode).isEqualTo(2);
+        assertThat(outcome.stderr).contains(expected);
     }
 
     private record Outcome(int exitCode, String stderr) {}

@@ -1,8 +1,8 @@
 package io.datamover.gateway.source;
 
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
-import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;

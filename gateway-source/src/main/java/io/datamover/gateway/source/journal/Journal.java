@@ -20,6 +20,7 @@ import java.text.ParseException;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.core.time.TimeProvider;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycle;
@@ -65,6 +66,8 @@ public final class Journal implements AutoCloseable {
     private final JournalConfig config;
     /** The time Chronicle rolls by; the roll check asks the same. */
     private final ForwardOnlyTime time;
+    /** That time a roll margin ahead: made once, asked before every append. */
+    private final TimeProvider rollMarginAhead;
     /** The journal directory's one owner: held from open to close. */
     private final DirectoryLock lock;
     private final SingleChronicleQueue queue;
@@ -96,6 +99,7 @@ public final class Journal implements AutoCloseable {
         this.config = config;
         this.lock = lock;
         this.time = time;
+        this.rollMarginAhead = () -> time.currentTimeMillis() + ROLL_MARGIN_MS;
         this.queue = queue;
         this.cycleFiles = cycleFiles;
         this.metrics = new JournalMetrics(registry, config.directory().toString(), retainedBytes::get);
@@ -292,7 +296,7 @@ public final class Journal implements AutoCloseable {
 
     /** Before an append that may start a new cycle file: refuses it unless the disk has room for the file. */
     private void requireRoomForRoll(long seq, int length) throws JournalWriteException {
-        int soon = queue.cycle(() -> time.currentTimeMillis() + ROLL_MARGIN_MS);
+        int soon = queue.cycle(rollMarginAhead);
         if (soon == lastAppendCycle) {
             return;
         }
