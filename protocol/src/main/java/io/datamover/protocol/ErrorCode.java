@@ -33,7 +33,20 @@ public enum ErrorCode implements WireCode {
      * The gateway takes no new consistency group: it holds as many as its --max-groups allows, or the file
      * descriptors of one more would not fit under its open-files limit. Groups it already holds are not affected.
      */
-    TOO_MANY_GROUPS(17);
+    TOO_MANY_GROUPS(17),
+    /**
+     * The peer's certificate does not allow what its HELLO asks: another role, another pair, or a consistency group
+     * the certificate does not name. The message says nothing about this side's pair.
+     */
+    UNAUTHORIZED(18),
+    /**
+     * The two sides' histories of the pair split: the receiver holds seqs or a generation the sender does not know
+     * (for example a data directory restored from an older copy). Nothing is resumed until an operator chooses the
+     * side to discard (docs/security.md).
+     */
+    DIVERGED(19),
+    /** The two sides share no generation: they hold data of different pairs or of different histories. */
+    UNRELATED(20);
 
     private final int code;
 
