@@ -39,11 +39,15 @@ public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> 
         return null;
     }
 
-    /** Refuses a returning tap that is not this group any more: another pair, or other disks. */
+    /**
+     * Refuses a returning tap that is not this group any more: another pair, or other disks. The refusal sent to the
+     * tap does not name this group's pair.
+     */
     public void requireSameAs(Hello hello) throws ProtocolException {
         if (!pairId.equals(hello.pairId())) {
-            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " belongs to pair " + pairId
-                    + ", but tap " + hello.senderId() + " says pair " + hello.pairId());
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " is held here for another pair "
+                    + "than pair '" + hello.pairId() + "' of tap " + hello.senderId(), "cg " + cgLabel()
+                    + " belongs to pair " + pairId);
         }
         if (!disks.equals(hello.disks())) {
             throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " was protected with disks "

@@ -13,6 +13,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.netty.ReconnectBackoff;
+import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,10 +114,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<JournalWriter> attachTap(Hello hello, TapLink tap) {
+    public CompletableFuture<JournalWriter> attachTap(Hello hello, HelloAuthorization.Grant grant, TapLink tap) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                SourceGroup group = groupFor(hello);
+                SourceGroup group = groupFor(hello, grant);
                 TapLink other = attachedTaps.putIfAbsent(hello.cgId(), tap);
                 if (other != null) {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
@@ -130,14 +131,16 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         }, openers);
     }
 
-    private SourceGroup groupFor(Hello hello) throws ProtocolException, IOException {
+    private SourceGroup groupFor(Hello hello, HelloAuthorization.Grant grant) throws ProtocolException, IOException {
         if (config.pairId() != null && !config.pairId().equals(hello.pairId())) {
-            throw new ProtocolException(ErrorCode.WRONG_PAIR, "this gateway serves pair " + config.pairId()
-                    + ", tap " + hello.senderId() + " belongs to pair " + hello.pairId());
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "pair '" + hello.pairId() + "' of tap "
+                    + hello.senderId() + " is not served by this gateway", "this gateway serves pair "
+                    + config.pairId());
         }
         synchronized (capacity.openLock(hello.cgId())) {
             SourceGroup group = groups.get(hello.cgId());
             if (group != null) {
+                grant.requireGroupPair(hello.cgId(), group.identity().pairId());
                 group.identity().requireSameAs(hello);
                 return group;
             }

@@ -4,7 +4,10 @@ import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ListenerGuard;
+import io.datamover.protocol.tls.AuthenticatedPeer;
+import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -62,6 +65,7 @@ public final class SourceGateway implements AutoCloseable {
         try {
             groups.openExisting();
             ReceiverMetrics metrics = new ReceiverMetrics(registry);
+            HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()));
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
             ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
                     ListenerGuard.METRIC, "listener", "taps", "reason", reason.tag()).increment());
@@ -73,13 +77,18 @@ public final class SourceGateway implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             taps.add(ch);
+                            // The one place a tap's connection gets its proved peer. No TLS yet: every connection is
+                            // plaintext and unauthenticated, as with --insecure-plaintext. The TLS transport replaces
+                            // this line with the peer its handshake proves.
+                            ch.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
                             ch.pipeline().addLast(
                                     guard.newHandler(),
                                     new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                             TimeUnit.MILLISECONDS),
                                     FrameDecoder.untilHandshake(config.frameLimits()),
                                     new FrameEncoder(),
-                                    new TapSessionHandler(config.gatewayId(), groups, metrics, clock));
+                                    new TapSessionHandler(config.gatewayId(), authorization, groups, metrics,
+                                            clock));
                         }
                     })
                     .bind(config.listen())

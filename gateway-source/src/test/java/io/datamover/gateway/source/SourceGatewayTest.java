@@ -278,7 +278,9 @@ class SourceGatewayTest {
         startGateway(config().pairId("pair-a").build());
         try (TestTap tap = new TestTap(gateway.address())) {
             tap.send(TestTap.hello("pair-b"));
-            assertThat(tap.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.WRONG_PAIR);
+            ErrorFrame error = tap.next(ErrorFrame.class);
+            assertThat(error.code()).isEqualTo(ErrorCode.WRONG_PAIR);
+            assertThat(error.message()).as("nothing about this side's pair").doesNotContain("pair-a");
             assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
         }
         connect(TestTap.hello("pair-a"), 0).close();

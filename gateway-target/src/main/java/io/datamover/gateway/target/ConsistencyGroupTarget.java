@@ -208,7 +208,7 @@ final class ConsistencyGroupTarget {
             try {
                 replicas.requireOwner(asked);
             } catch (ReplicaSetException e) {
-                throw new ProtocolException(e.reason().errorCode(), e.getMessage());
+                throw refusal(cgId, e);
             }
             if (applyLoop.states().containsValue(ReplicaState.PROMOTED)) {
                 throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
@@ -224,6 +224,19 @@ final class ConsistencyGroupTarget {
             attached = session;
             return heldSeq;
         });
+    }
+
+    /**
+     * The refusal a source gets when the replica set of group {@code cgId} is not what it asks for. A set of another
+     * pair is named to the source without its pair (and without the local path); this side's log gets both.
+     */
+    static ProtocolException refusal(int cgId, ReplicaSetException e) {
+        if (e.reason() == ReplicaSetException.Reason.WRONG_PAIR) {
+            return new ProtocolException(ErrorCode.WRONG_PAIR, "consistency group " + Integer.toUnsignedString(cgId)
+                    + " is held here for another pair", e.getMessage() + " (check --replica-dir and the pair id of "
+                    + "both gateways)");
+        }
+        return new ProtocolException(e.reason().errorCode(), e.getMessage());
     }
 
     /** The session is gone; batches it left queued are dropped (the next session resumes after what is held). */

@@ -17,6 +17,8 @@ import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
 import io.datamover.protocol.netty.ListenerGuard;
+import io.datamover.protocol.tls.AuthenticatedPeer;
+import io.datamover.protocol.tls.HelloAuthorization;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -32,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One source gateway's connection: HELLO first (role, pair, protocol checked here; the group's replicas and the
+ * One source gateway's connection: HELLO first (authorized against the source's certificate by
+ * {@link HelloAuthorization}; role, pair, protocol checked here; the group's replicas and the
  * resume seq decided by the group), then BATCHes handed to the group's spool writer, HEARTBEATs both ways. Reading
  * pauses while the group's spool budget is full. Any violation, here or found by the group, is answered with an
  * ERROR and the connection closed. Only moves frames: every decision about seqs and storage is the group's.
@@ -42,7 +45,9 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
 
     /** Where a session finds its group; opening one is disk I/O, so the answer comes later. */
     interface Groups {
-        CompletableFuture<Attachment> attach(SourceSession session, ReplicaSetConfig asked);
+        /** {@code grant}: the peer its certificate proved, to match with the group's pair once it is found. */
+        CompletableFuture<Attachment> attach(SourceSession session, ReplicaSetConfig asked,
+                HelloAuthorization.Grant grant);
     }
 
     /** A session attached to {@code group}; the source resumes after {@code resumeSeq}. */
@@ -51,6 +56,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private enum Phase { AWAITING_HELLO, ATTACHING, STREAMING }
 
     private final Groups groups;
+    private final HelloAuthorization authorization;
     private final TargetGatewayConfig config;
     private final TargetMetrics metrics;
     private final InstantSource clock;
@@ -64,9 +70,11 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     /** Set by the first failure, from any thread; later work of this session is dropped. */
     private volatile boolean failed;
 
-    SourceSession(Groups groups, TargetGatewayConfig config, TargetMetrics metrics, InstantSource clock) {
+    SourceSession(Groups groups, HelloAuthorization authorization, TargetGatewayConfig config, TargetMetrics metrics,
+            InstantSource clock) {
         super(Frame.class);
         this.groups = groups;
+        this.authorization = authorization;
         this.config = config;
         this.metrics = metrics;
         this.clock = clock;
@@ -106,13 +114,15 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private void handshake(ChannelHandlerContext ctx, Hello hello) throws ProtocolException {
         ListenerGuard.helloReceived(ctx.pipeline());
         peer = hello.senderId() + " (" + ctx.channel().remoteAddress() + ")";
+        HelloAuthorization.Grant grant = authorization.authorize(ctx.channel(), hello);
         if (hello.role() != Role.SOURCE_GATEWAY) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + hello.senderId() + " says it is a "
                     + hello.role() + "; a target gateway serves SOURCE_GATEWAY peers only");
         }
         if (config.pairId().isPresent() && !config.pairId().get().equals(hello.pairId())) {
-            throw new ProtocolException(ErrorCode.WRONG_PAIR, "this target gateway serves pair '"
-                    + config.pairId().get() + "', not pair '" + hello.pairId() + "' of source " + hello.senderId());
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "pair '" + hello.pairId() + "' of source "
+                    + hello.senderId() + " is not served by this target gateway", "this target gateway serves pair '"
+                    + config.pairId().get() + "'");
         }
         Handshake.Agreement agreed = Handshake.negotiate(hello, Feature.PAYLOAD_CRC.mask());
         ReplicaSetConfig asked;
@@ -123,7 +133,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                     + e.getMessage());
         }
         phase = Phase.ATTACHING;
-        groups.attach(this, asked).whenComplete((attachment, error) -> ctx.executor().execute(
+        groups.attach(this, asked, grant).whenComplete((attachment, error) -> ctx.executor().execute(
                 () -> attached(ctx, hello, agreed, attachment, error)));
     }
 
@@ -148,8 +158,8 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         ListenerGuard.handshakeFinished(ctx.pipeline());
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());
-        LOG.info("source {} (pair {}) streams consistency group {} '{}' ({} disks), resuming after seq {}", peer,
-                hello.pairId(), Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(),
+        LOG.info("source {} (pair {}, certificate '{}') streams consistency group {} '{}' ({} disks), resuming after "
+                + "seq {}", peer, hello.pairId(), AuthenticatedPeer.of(ctx.channel()).subject(), Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(),
                 attachment.resumeSeq());
     }
 
@@ -210,7 +220,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             }
             errorSent = true;
             metrics.rejected(error.code());
-            LOG.warn("closing source {}: {}", peer, error.getMessage());
+            LOG.warn("closing source {}: {}", peer, error.logMessage());
             ErrorThenClose.send(channel, ErrorFrame.of(error));
         });
     }

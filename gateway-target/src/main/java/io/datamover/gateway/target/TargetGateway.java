@@ -13,7 +13,10 @@ import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ListenerGuard;
+import io.datamover.protocol.tls.AuthenticatedPeer;
+import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
@@ -76,6 +79,8 @@ public final class TargetGateway implements AutoCloseable {
 
     private final TargetGatewayConfig config;
     private final TargetMetrics metrics;
+    /** Which sources' certificates may say their HELLO: source gateways of the served pair, if one is set. */
+    private final HelloAuthorization authorization;
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
     /**
@@ -104,6 +109,7 @@ public final class TargetGateway implements AutoCloseable {
             GroupCapacity capacity) {
         this.config = config;
         this.metrics = new TargetMetrics(registry);
+        this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId());
         this.clock = clock;
         this.capacity = capacity;
     }
@@ -168,7 +174,6 @@ public final class TargetGateway implements AutoCloseable {
     }
 
     private void listen() throws InterruptedException {
-        SourceSession.Groups attach = this::attach;
         ListenerGuard guard = new ListenerGuard("source gateways", config.listenerLimits(), reason -> metrics
                 .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason.tag()).increment());
         server = new ServerBootstrap()
@@ -178,13 +183,17 @@ public final class TargetGateway implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
+                        // The one place a source's connection gets its proved peer. No TLS yet: every connection is
+                        // plaintext and unauthenticated, as with --insecure-plaintext. The TLS transport replaces
+                        // this line with the peer its handshake proves.
+                        ch.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
                         ch.pipeline().addLast(
                                 guard.newHandler(),
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
                                 FrameDecoder.untilHandshake(config.frameLimits()),
                                 new FrameEncoder(),
-                                new SourceSession(attach, config, metrics, clock));
+                                newSession());
                     }
                 })
                 .bind(config.listenHost(), config.listenPort())
@@ -196,13 +205,19 @@ public final class TargetGateway implements AutoCloseable {
                 capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits());
     }
 
+    /** The handler of one source's connection, attaching to this gateway's groups. */
+    SourceSession newSession() {
+        return new SourceSession(this::attach, authorization, config, metrics, clock);
+    }
+
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
-    private CompletableFuture<SourceSession.Attachment> attach(SourceSession session, ReplicaSetConfig asked) {
+    private CompletableFuture<SourceSession.Attachment> attach(SourceSession session, ReplicaSetConfig asked,
+            HelloAuthorization.Grant grant) {
         CompletableFuture<ConsistencyGroupTarget> group = new CompletableFuture<>();
         try {
             openers.execute(() -> {
                 try {
-                    group.complete(groupFor(asked));
+                    group.complete(groupFor(asked, grant));
                 } catch (ProtocolException | RuntimeException e) {
                     group.completeExceptionally(e);
                 }
@@ -214,11 +229,19 @@ public final class TargetGateway implements AutoCloseable {
                 resumeSeq -> new SourceSession.Attachment(g, resumeSeq)));
     }
 
-    /** Runs on an opener thread. */
-    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked) throws ProtocolException {
+    /**
+     * Runs on an opener thread. An existing group only takes a certificate of the pair it is held for; a new group's
+     * pair is the HELLO's, which {@link HelloAuthorization#authorize} matched with the certificate's.
+     */
+    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, HelloAuthorization.Grant grant)
+            throws ProtocolException {
         synchronized (capacity.openLock(asked.cgId())) {
             ConsistencyGroupTarget existing = groups.get(asked.cgId());
-            return existing != null ? existing : create(asked);
+            if (existing != null) {
+                grant.requireGroupPair(asked.cgId(), existing.replicaConfig().pairId());
+                return existing;
+            }
+            return create(asked);
         }
     }
 
@@ -235,9 +258,7 @@ public final class TargetGateway implements AutoCloseable {
             opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc, this::storageFailed);
             return opened;
         } catch (ReplicaSetException e) {
-            throw new ProtocolException(e.reason().errorCode(), e.getMessage()
-                    + (e.reason() == ReplicaSetException.Reason.WRONG_PAIR ? " (check --replica-dir and the pair id"
-                            + " of both gateways)" : ""));
+            throw ConsistencyGroupTarget.refusal(asked.cgId(), e);
         } catch (IOException e) {
             LOG.error("cannot open consistency group {}: {}", Integer.toUnsignedString(asked.cgId()), e.toString());
             throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "target cannot open consistency group "

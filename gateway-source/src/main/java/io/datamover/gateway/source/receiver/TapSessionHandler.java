@@ -20,6 +20,8 @@ import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
 import io.datamover.protocol.netty.ListenerGuard;
+import io.datamover.protocol.tls.AuthenticatedPeer;
+import io.datamover.protocol.tls.HelloAuthorization;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -35,8 +37,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One tap connection, at the source gateway: HELLO first (role, revision, features, then the consistency group
- * is looked up or created off the event loop), then gap-free WRITE_RECORDs checked against the declared disks
+ * One tap connection, at the source gateway: HELLO first (authorized against the tap's certificate by
+ * {@link HelloAuthorization}; role, revision, features; then the consistency group is looked up or created off the
+ * event loop), then gap-free WRITE_RECORDs checked against the declared disks
  * and handed to the group's {@link JournalWriter}. Acks and refusals come back from the writer's thread as
  * {@link TapLink} calls. Only moves frames and checks them; never touches the disk.
  */
@@ -46,10 +49,10 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     /** Finds, or creates on first contact, the journal of a tap's consistency group. */
     public interface Groups {
         /**
-         * Completes with the group's writer once {@code hello} is accepted as its only tap, or fails with a
-         * {@link ProtocolException} saying why not. Called on the event loop; must not block.
+         * Completes with the group's writer once {@code hello}, authorized as {@code grant}, is accepted as its only
+         * tap, or fails with a {@link ProtocolException} saying why not. Called on the event loop; must not block.
          */
-        CompletableFuture<JournalWriter> attachTap(Hello hello, TapLink tap);
+        CompletableFuture<JournalWriter> attachTap(Hello hello, HelloAuthorization.Grant grant, TapLink tap);
 
         /** The tap's connection is gone; called once, after a successful {@link #attachTap}. */
         void tapDetached(Hello hello, TapLink tap);
@@ -64,6 +67,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private enum State { AWAITING_HELLO, ATTACHING, STREAMING, CLOSED }
 
     private final String gatewayId;
+    private final HelloAuthorization authorization;
     private final Groups groups;
     private final ReceiverMetrics metrics;
     private final InstantSource clock;
@@ -75,9 +79,11 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private long expectedSeq;
     private volatile long lastAckedSeq;
 
-    public TapSessionHandler(String gatewayId, Groups groups, ReceiverMetrics metrics, InstantSource clock) {
+    public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
+            ReceiverMetrics metrics, InstantSource clock) {
         super(Frame.class);
         this.gatewayId = gatewayId;
+        this.authorization = authorization;
         this.groups = groups;
         this.metrics = metrics;
         this.clock = clock;
@@ -110,6 +116,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
 
     private void handshake(ChannelHandlerContext ctx, Hello h) throws ProtocolException {
         ListenerGuard.helloReceived(ctx.pipeline());
+        HelloAuthorization.Grant grant = authorization.authorize(ctx.channel(), h);
         if (h.role() != Role.TAP) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, h.senderId() + " says it is a " + h.role()
                     + "; this port takes taps");
@@ -118,7 +125,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         hello = h;
         identity = CgIdentity.of(h);
         state = State.ATTACHING;
-        groups.attachTap(h, this)
+        groups.attachTap(h, grant, this)
                 .thenCompose(w -> {
                     writer = w;
                     return w.attach(this);
@@ -149,8 +156,9 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         metrics.tapsConnected.increment();
         FrameDecoder.handshakeAccepted(ctx.pipeline());
         ListenerGuard.handshakeFinished(ctx.pipeline());
-        LOG.info("tap {} ({}) attached to cg {} ({}) of pair {}: journal holds up to seq {}", hello.senderId(),
-                who(ctx), identity.cgLabel(), hello.cgName(), hello.pairId(), resumeSeq);
+        LOG.info("tap {} ({}, certificate '{}') attached to cg {} ({}) of pair {}: journal holds up to seq {}",
+                hello.senderId(), who(ctx), AuthenticatedPeer.of(ctx.channel()).subject(), identity.cgLabel(),
+                hello.cgName(), hello.pairId(), resumeSeq);
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
                 resumeSeq));
     }
@@ -245,7 +253,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
-            LOG.warn("tap {}: {}, closing: {}", who(ctx), error.code(), error.message());
+            LOG.warn("tap {}: {}, closing: {}", who(ctx), error.code(), p.logMessage());
         }
         ErrorThenClose.send(ctx.channel(), error);
     }
