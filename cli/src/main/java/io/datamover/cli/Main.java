@@ -1,5 +1,6 @@
 package io.datamover.cli;
 
+import io.datamover.cli.cert.CertCommand;
 import io.datamover.cli.demo.DemoCommand;
 import io.datamover.disk.DirectoryInUseException;
 import io.datamover.tap.bitmap.BitmapFormatException;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Asynchronous block replication for disaster recovery.",
         footer = {"", "New here? Run 'datamover demo', then 'datamover COMMAND --help' for any command."},
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
-                AckReceiverCommand.class, StatusCommand.class, VerifyCommand.class, RollbackCommand.class, CommandLine.HelpCommand.class})
+                AckReceiverCommand.class, StatusCommand.class, VerifyCommand.class, RollbackCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

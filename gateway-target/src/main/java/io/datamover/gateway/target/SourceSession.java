@@ -159,8 +159,8 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());
         LOG.info("source {} (pair {}, certificate '{}') streams consistency group {} '{}' ({} disks), resuming after "
-                + "seq {}", peer, hello.pairId(), AuthenticatedPeer.of(ctx.channel()).subject(), Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(),
-                attachment.resumeSeq());
+                + "seq {}", peer, hello.pairId(), AuthenticatedPeer.of(ctx.channel()).subject(),
+                Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(), attachment.resumeSeq());
     }
 
     private void sendHeartbeat(ChannelHandlerContext ctx) {
