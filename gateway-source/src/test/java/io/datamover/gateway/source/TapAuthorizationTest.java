@@ -160,6 +160,7 @@ class TapAuthorizationTest {
         ErrorFrame unauthorized = refused(peers.tap("pair-b", CG), TestTap.hello("pair-b"));
         assertThat(unauthorized.code()).isEqualTo(ErrorCode.UNAUTHORIZED);
         assertThat(unauthorized.message()).doesNotContain(PAIR);
+        assertThat(groups.statuses().get(0).lastTapError()).as("not the group's tap: not in its status").isNull();
         ErrorFrame plaintext = refused(AuthenticatedPeer.insecure(), TestTap.hello("pair-b"));
         assertThat(plaintext.code()).isEqualTo(ErrorCode.WRONG_PAIR);
         assertThat(plaintext.message()).doesNotContain(PAIR);

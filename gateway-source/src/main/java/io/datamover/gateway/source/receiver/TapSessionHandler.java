@@ -249,7 +249,11 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         ProtocolException p = ProtocolException.findIn(cause);
         ErrorFrame error = p != null ? ErrorFrame.of(p) : ErrorFrame.of(ErrorCode.INTERNAL, String.valueOf(cause));
         metrics.refused(error.code());
-        reportError("refused the tap: " + error.message());
+        if (error.code() != ErrorCode.UNAUTHORIZED) {
+            // A peer the group's pair does not authorize is no tap of that group: its refusal is not the group's
+            // status (the log line and the metric have it).
+            reportError("refused the tap: " + error.message());
+        }
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
