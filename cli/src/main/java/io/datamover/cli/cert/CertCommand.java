@@ -24,16 +24,16 @@ import picocli.CommandLine.Command;
                     + "Keep ca/ca.key off the daemons' hosts."},
         footer = {"",
             "Using your own CA instead:",
-            "  A daemon reads three PEM files from its --tls-dir: ca.crt (the CA certificates it trusts), ROLE.crt "
-                    + "(its certificate, then any intermediates) and ROLE.key (its private key, PKCS#8 'BEGIN "
-                    + "PRIVATE KEY', unencrypted, readable by its owner only: mode 0600), where ROLE is tap, "
-                    + "source-gateway or target-gateway.",
+            "  A daemon reads three PEM files from its --tls-dir (ROLE: tap, source-gateway or target-gateway):",
+            "    ca.crt     the CA certificates it trusts",
+            "    ROLE.crt   its certificate, then any intermediates",
+            "    ROLE.key   its private key: PKCS#8 ('BEGIN PRIVATE KEY'), unencrypted, mode 0600",
             "  Each certificate carries its identity as exactly one URI subject alternative name:",
             "    datamover:/pair/PAIR/role/source-gateway",
             "    datamover:/pair/PAIR/role/target-gateway",
             "    datamover:/pair/PAIR/role/tap/cg/N[,N...]   (the consistency group ids the tap may write)",
-            "  plus the DNS names and IP addresses its peers dial (they are checked as host names), and may be "
-                    + "used for both TLS server and client authentication. With openssl 3:",
+            "  plus the DNS names and IP addresses its peers dial (checked as host names), and is usable for",
+            "  both TLS server and client authentication. With openssl 3:",
             "    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \\",
             "      -keyout source-gateway.key -subj '/CN=source-gateway P' \\",
             "      -addext subjectAltName=URI:datamover:/pair/P/role/source-gateway,DNS:src-gw \\",
