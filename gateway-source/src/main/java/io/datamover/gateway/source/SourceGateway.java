@@ -2,9 +2,9 @@ package io.datamover.gateway.source;
 
 import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
-import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ListenerGuard;
 import io.datamover.protocol.tls.AuthenticatedPeer;
 import io.datamover.protocol.tls.HelloAuthorization;
