@@ -1,5 +1,6 @@
 package io.datamover.it;
 
+import io.datamover.bench.process.LabTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -15,10 +16,13 @@ import java.util.concurrent.TimeUnit;
 final class DaemonProcess implements AutoCloseable {
     private static final Path ROOT = Path.of(System.getProperty("datamover.root", "..")).toAbsolutePath().normalize();
 
-    /** {@code bin/datamover args...} from the checkout, as the reactor has just assembled it. */
-    static ProcessBuilder launcher(List<String> args) {
+    /**
+     * {@code bin/datamover args...} from the checkout, as the reactor has just assembled it; a daemon speaks mutual TLS
+     * with lab certificates ({@link LabTls}) unless {@code args} choose.
+     */
+    static ProcessBuilder launcher(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
-        command.addAll(args);
+        command.addAll(LabTls.secured(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
         pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
         return pb;

@@ -11,6 +11,7 @@ public final class StatusJson {
         StringBuilder out = new StringBuilder(512);
         out.append("{\"daemon\":").append(string(report.daemon()))
                 .append(",\"id\":").append(string(report.id()))
+                .append(",\"transport\":").append(transport(report.transport()))
                 .append(",\"groups\":[");
         List<StatusReport.Group> groups = report.groups();
         for (int i = 0; i < groups.size(); i++) {
@@ -49,6 +50,15 @@ public final class StatusJson {
                     .append(",\"state\":").append(string(d.state())).append('}');
         }
         out.append("]}");
+    }
+
+    private static String transport(StatusReport.Transport t) {
+        if (t == null) {
+            return "null";
+        }
+        return "{\"mode\":" + string(t.mode()) + ",\"provider\":" + string(t.provider()) + ",\"subject\":"
+                + string(t.subject()) + ",\"serial\":" + string(t.serial()) + ",\"notAfter\":"
+                + string(t.notAfter()) + ",\"expirySeconds\":" + number(t.expirySeconds()) + "}";
     }
 
     /** A JSON number, or null for an unknown or non-finite one (JSON has no NaN). */

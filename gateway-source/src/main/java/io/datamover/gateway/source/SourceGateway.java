@@ -64,7 +64,7 @@ public final class SourceGateway implements AutoCloseable {
             ReceiverMetrics metrics = new ReceiverMetrics(registry);
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
             ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
-                    ListenerGuard.METRIC, "listener", "taps", "reason", reason.tag()).increment());
+                    ListenerGuard.METRIC, "listener", "taps", "reason", reason).increment());
             Channel server = new ServerBootstrap()
                     .group(eventLoops)
                     .channel(NioServerSocketChannel.class)
@@ -73,8 +73,12 @@ public final class SourceGateway implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             taps.add(ch);
+                            ch.pipeline().addLast(guard.newHandler());
+                            // TLS behind the guard: a slow handshake holds an unfinished-handshake slot and runs
+                            // under the HELLO timeout.
+                            config.transport().secureServer(ch, config.listenerLimits().helloTimeoutMs(),
+                                    guard.tlsRefusals());
                             ch.pipeline().addLast(
-                                    guard.newHandler(),
                                     new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                             TimeUnit.MILLISECONDS),
                                     FrameDecoder.untilHandshake(config.frameLimits()),
@@ -86,8 +90,8 @@ public final class SourceGateway implements AutoCloseable {
                     .sync()
                     .channel();
             SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
-            LOG.info("source gateway {} listening for taps on {}, data in {}; {}", config.gatewayId(),
-                    server.localAddress(), config.dataDir(), config.listenerLimits());
+            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport());
             return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             groups.close();

@@ -170,7 +170,7 @@ public final class TargetGateway implements AutoCloseable {
     private void listen() throws InterruptedException {
         SourceSession.Groups attach = this::attach;
         ListenerGuard guard = new ListenerGuard("source gateways", config.listenerLimits(), reason -> metrics
-                .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason.tag()).increment());
+                .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason).increment());
         server = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -178,8 +178,12 @@ public final class TargetGateway implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
+                        ch.pipeline().addLast(guard.newHandler());
+                        // TLS behind the guard: a slow handshake holds an unfinished-handshake slot and runs under
+                        // the HELLO timeout.
+                        config.transport().secureServer(ch, config.listenerLimits().helloTimeoutMs(),
+                                guard.tlsRefusals());
                         ch.pipeline().addLast(
-                                guard.newHandler(),
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
                                 FrameDecoder.untilHandshake(config.frameLimits()),
@@ -190,10 +194,10 @@ public final class TargetGateway implements AutoCloseable {
                 .bind(config.listenHost(), config.listenPort())
                 .sync()
                 .channel();
-        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {})",
+        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {}; {})",
                 config.receiverId(), address(), config.dataDir(), config.replicaDir(),
                 config.pairId().orElse("any"), groups.size(),
-                capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits());
+                capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits(), config.transport());
     }
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
