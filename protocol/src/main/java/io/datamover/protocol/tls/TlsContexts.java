@@ -137,7 +137,10 @@ public final class TlsContexts {
         }
     }
 
-    /** Reloads when a file's size, time or inode changed since the files were last read; for a periodic poll. */
+    /**
+     * Reloads when a file's size, times (modification, inode change) or inode changed since the files were last read;
+     * for a periodic poll.
+     */
     public synchronized boolean reloadIfChanged() {
         if (Objects.equals(lastSeen, stamp(files))) {
             return false;
@@ -150,12 +153,21 @@ public final class TlsContexts {
         return end.getEpochSecond() - clock.instant().getEpochSecond();
     }
 
+    /** The inode's change time where there is one: a chmod that fixes a key's mode changes it. */
+    private static Object changeTime(Path file) throws IOException {
+        try {
+            return Files.getAttribute(file, "unix:ctime");
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            return "";
+        }
+    }
+
     private static List<Object> stamp(TlsFiles files) {
         List<Object> stamp = new ArrayList<>();
         for (Path file : List.of(files.trustedCertificates(), files.certificateChain(), files.privateKey())) {
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                stamp.add(List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey())));
+                stamp.add(List.of(a.size(), a.lastModifiedTime(), String.valueOf(a.fileKey()), changeTime(file)));
             } catch (IOException e) {
                 stamp.add(List.of()); // missing: the load says so
             }

@@ -12,13 +12,15 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.channels.ClosedChannelException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Right behind the {@link SslHandler}: once the handshake is done, reads the identity the peer's certificate proves
  * and sets it on the channel ({@link AuthenticatedPeer#KEY}) before any frame reaches the session. A client also
  * checks that the server is what it dials (a role of its pair) and holds {@code channelActive}, which starts the
- * session (the HELLO goes out), until then. A failed handshake, a plaintext peer, a missing or unexpected identity:
+ * session (the HELLO goes out), until then. In TLS 1.3 a server judges the client's certificate after the client is
+ * done: a server's refusal reaches the client as an alert once its session started, and is counted then. A failed handshake, a plaintext peer, a missing or unexpected identity:
  * reported to the {@link TlsRefusal.Listener} and closed.
  */
 final class TlsPeerCheck extends ChannelInboundHandlerAdapter {
@@ -81,12 +83,21 @@ final class TlsPeerCheck extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable unwrapped = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (authenticated && isClient() && unwrapped instanceof SSLHandshakeException) {
+            // TLS 1.3: a client is done with its handshake before the server judges its certificate; the server's
+            // refusal comes as an alert afterwards.
+            refusals.refused(TlsRefusal.HANDSHAKE, ctx.channel(), "the server refused this side's certificate: "
+                    + describe(unwrapped));
+            ctx.close();
+            return;
+        }
         if (authenticated) {
             ctx.fireExceptionCaught(cause);
             return;
         }
         // Before the handshake the SslHandler's failures also come as its completion event; counted once.
-        handshakeFailed(ctx, cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause);
+        handshakeFailed(ctx, unwrapped);
     }
 
     private void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
