@@ -11,7 +11,6 @@ public final class StatusJson {
         StringBuilder out = new StringBuilder(512);
         out.append("{\"daemon\":").append(string(report.daemon()))
                 .append(",\"id\":").append(string(report.id()))
-                .append(",\"transport\":").append(transport(report.transport()))
                 .append(",\"groups\":[");
         List<StatusReport.Group> groups = report.groups();
         for (int i = 0; i < groups.size(); i++) {
@@ -20,7 +19,7 @@ public final class StatusJson {
             }
             group(out, groups.get(i));
         }
-        return out.append("]}\n").toString();
+        return out.append("],\"transport\":").append(transport(report.transport())).append("}\n").toString();
     }
 
     private static void group(StringBuilder out, StatusReport.Group g) {
