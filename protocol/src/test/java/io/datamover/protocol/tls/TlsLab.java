@@ -35,9 +35,19 @@ final class TlsLab {
 
     /** (Re)writes {@code dir}'s files with a new certificate and key for {@code identity}. */
     TlsFiles write(Path dir, PeerIdentity identity, Duration validity, Clock clock) throws IOException {
+        return write(dir, identity, HOSTS, validity, clock);
+    }
+
+    /** A --tls-dir for {@code identity} naming only {@code hosts}. */
+    TlsFiles files(PeerIdentity identity, List<String> hosts) throws IOException {
+        return write(Files.createDirectories(base.resolve("tls-" + dirs++)), identity, hosts, DAY, Clock.systemUTC());
+    }
+
+    private TlsFiles write(Path dir, PeerIdentity identity, List<String> hosts, Duration validity, Clock clock)
+            throws IOException {
         ca.writeTo(dir);
         TlsFiles files = new TlsFiles(dir, identity.role());
-        ca.issue(identity, HOSTS, validity, clock).writeTo(files);
+        ca.issue(identity, hosts, validity, clock).writeTo(files);
         return files;
     }
 

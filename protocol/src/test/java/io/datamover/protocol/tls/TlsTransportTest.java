@@ -103,6 +103,20 @@ class TlsTransportTest {
         assertThat(clientRefusals).isEmpty();
     }
 
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void aClientRefusesAServerWhoseCertificateDoesNotNameTheHostItDials(TlsProvider provider) throws Exception {
+        int port = listen(TransportSecurity.tls(TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY),
+                List.of("elsewhere.example", "10.9.9.9")), provider)), ListenerLimits.DEFAULT);
+        TlsContexts tap = TlsLab.contexts(lab.files(TlsLab.tap()), provider);
+
+        assertThat(dialRefused(TransportSecurity.tls(tap), port, Role.SOURCE_GATEWAY, TlsLab.PAIR).active)
+                .as("the session (its HELLO) never started").isFalse();
+
+        awaitClientRefused(TlsRefusal.HANDSHAKE);
+        assertThat(serverSaw).isEmpty();
+    }
+
     @Test
     void aPeerWithoutACertificateIsRefusedInTheHandshake() throws Exception {
         int port = listen(TransportSecurity.tls(
