@@ -1,11 +1,18 @@
 package io.datamover.bench.process;
 
+import io.datamover.protocol.Role;
 import io.datamover.protocol.tls.CertificateAuthority;
 import io.datamover.protocol.tls.LabCertificates;
+import io.datamover.protocol.tls.PeerIdentity;
+import io.datamover.protocol.tls.TlsFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,6 +63,26 @@ public final class LabTls {
             DIRS.put(key, dir);
         }
         return dir;
+    }
+
+    /**
+     * A new certificate and key for {@code role} in {@code dir} (one of {@link #dir}'s), by the same CA, renamed into
+     * place so a daemon's poll never reads one without the other; returns the new certificate.
+     */
+    public static synchronized X509Certificate renew(Path dir, Role role, String pair, int cg) throws IOException {
+        Path staging = Files.createDirectories(dir.resolveSibling(dir.getFileName() + ".renew"));
+        PeerIdentity identity = role == Role.TAP ? PeerIdentity.tap(pair, List.of(cg))
+                : PeerIdentity.gateway(role, pair);
+        CertificateAuthority.Issued issued = ca.issue(identity, LabCertificates.LOOPBACK, Duration.ofDays(30),
+                Clock.systemUTC());
+        TlsFiles staged = new TlsFiles(staging, role);
+        issued.writeTo(staged);
+        TlsFiles live = new TlsFiles(dir, role);
+        Files.move(staged.privateKey(), live.privateKey(), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staged.certificateChain(), live.certificateChain(), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+        return issued.certificate();
     }
 
     private static String valueOf(List<String> args, String option, String otherwise) {
