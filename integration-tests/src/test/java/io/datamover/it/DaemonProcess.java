@@ -34,6 +34,7 @@ final class DaemonProcess implements AutoCloseable {
     private List<String> extraArgs = List.of();
     private String javaOptions = "";
     private String umask;
+    private boolean insecurePlaintext;
     private Process process;
 
     DaemonProcess(String name, Path log, String... args) {
@@ -62,6 +63,9 @@ final class DaemonProcess implements AutoCloseable {
     DaemonProcess launch() throws IOException {
         List<String> all = new ArrayList<>(args);
         all.addAll(extraArgs);
+        if (insecurePlaintext) {
+            all.add("--insecure-plaintext");
+        }
         ProcessBuilder pb = launcher(all);
         if (umask != null) { // through sh, which execs the daemon: the same process, under this umask
             List<String> command = new ArrayList<>(List.of("sh", "-c", "umask " + umask + " && exec \"$0\" \"$@\""));
@@ -90,6 +94,12 @@ final class DaemonProcess implements AutoCloseable {
     /** The daemon's process id (bin/datamover execs the JVM). */
     long pid() {
         return process.pid();
+    }
+
+    /** Plaintext instead of the lab's TLS, for the starts from now on: for tests whose peers speak raw frames. */
+    DaemonProcess insecurePlaintext() {
+        this.insecurePlaintext = true;
+        return this;
     }
 
     /** Command-line arguments added after the daemon's own, for the starts from now on. */

@@ -56,10 +56,7 @@ class PreHandshakeMemoryTest {
         try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 41, site -> {
             site.source().javaOptions(NMT);
             site.target().javaOptions(NMT);
-            // The attack is on the frame decoder, so the listeners take plaintext frames: the pair runs plaintext.
-            site.target().extraArgs("--insecure-plaintext");
-            site.source().extraArgs("--insecure-plaintext");
-            site.tap().extraArgs("--insecure-plaintext");
+            site.insecurePlaintext(); // the attack is on the frame decoder: the listeners take plaintext frames
         })) {
             ReplicationSite site = pair.site;
             Footprint sourceBefore = Footprint.of(site.source().pid());

@@ -64,9 +64,7 @@ final class TlsPeerCheck extends ChannelInboundHandlerAdapter {
             return;
         }
         if (completion.isSuccess()) {
-            if (authenticate(ctx) && isClient()) {
-                ctx.fireChannelActive();
-            }
+            authenticate(ctx);
         } else {
             handshakeFailed(ctx, completion.cause());
         }
@@ -147,6 +145,9 @@ final class TlsPeerCheck extends ChannelInboundHandlerAdapter {
         }
         ctx.channel().attr(AuthenticatedPeer.KEY).set(new AuthenticatedPeer(subject, identity));
         authenticated = true;
+        if (isClient()) {
+            ctx.fireChannelActive(); // the session starts: its HELLO goes to a proved server
+        }
         return true;
     }
 
