@@ -24,12 +24,15 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +45,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -119,24 +126,23 @@ class TlsTransportTest {
 
     @Test
     void aPeerWithoutACertificateIsRefusedInTheHandshake() throws Exception {
-        int port = listen(TransportSecurity.tls(
-                TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)), TlsProvider.JDK)), ListenerLimits.DEFAULT);
+        int port = listenAsSourceGateway();
         // A client that trusts the CA but has no certificate of its own.
-        javax.net.ssl.TrustManagerFactory trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
-        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        TrustManagerFactory trust = TrustManagerFactory.getInstance("PKIX");
+        KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setCertificateEntry("ca", lab.ca.certificate());
         trust.init(store);
-        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+        SSLContext context = SSLContext.getInstance("TLSv1.3");
         context.init(null, trust.getTrustManagers(), null);
-        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+        try (SSLSocket socket = (SSLSocket) context.getSocketFactory()
                 .createSocket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
             socket.startHandshake(); // TLS 1.3: the client's (empty) certificate is judged after its Finished
             socket.getOutputStream().write('x');
             socket.getOutputStream().flush();
             assertThat(readsUntilClosed(socket)).isTrue();
-        } catch (javax.net.ssl.SSLException e) {
+        } catch (SSLException e) {
             // refused during the handshake itself: as good
         }
         awaitListenerRefused(TlsRefusal.HANDSHAKE);
@@ -145,31 +151,32 @@ class TlsTransportTest {
 
     @Test
     void aCertificateOfAnotherCaIsRefusedOnBothSides() throws Exception {
-        int port = listen(TransportSecurity.tls(
-                TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)), TlsProvider.JDK)), ListenerLimits.DEFAULT);
-        TlsLab otherLab = new TlsLab(base.resolve("other"));
-        TlsContexts stranger = TlsLab.contexts(otherLab.files(TlsLab.tap()), TlsProvider.JDK);
+        TlsContexts stranger = TlsLab.contexts(new TlsLab(base.resolve("other")).files(TlsLab.tap()), TlsProvider.JDK);
 
-        dialRefused(TransportSecurity.tls(stranger), port, Role.SOURCE_GATEWAY, TlsLab.PAIR);
-
-        awaitListenerRefused(TlsRefusal.HANDSHAKE);
-        awaitClientRefused(TlsRefusal.HANDSHAKE);
-        assertThat(serverSaw).isEmpty();
+        assertRefusedInTheHandshakeByBothSides(stranger);
     }
 
     @Test
     void anExpiredCertificateIsRefused() throws Exception {
-        int port = listen(TransportSecurity.tls(
-                TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)), TlsProvider.JDK)), ListenerLimits.DEFAULT);
         // Issued ten days ago for a day; loaded as of then, so only the peer's check can refuse it.
         Clock tenDaysAgo = Clock.fixed(Instant.now().minus(Duration.ofDays(10)), ZoneOffset.UTC);
         TlsContexts expired = TlsContexts.load(lab.files(TlsLab.tap(), TlsLab.DAY, tenDaysAgo), TlsProvider.JDK,
                 tenDaysAgo);
 
-        dialRefused(TransportSecurity.tls(expired), port, Role.SOURCE_GATEWAY, TlsLab.PAIR);
+        assertRefusedInTheHandshakeByBothSides(expired);
+    }
+
+    /**
+     * A tap with {@code tap}'s certificate dials a source gateway: the listener refuses it in the handshake, and the
+     * tap counts it too (when the server refuses, TLS 1.3 tells the client with an alert after its own side of the
+     * handshake); nothing reaches the server's session.
+     */
+    private void assertRefusedInTheHandshakeByBothSides(TlsContexts tap) throws Exception {
+        int port = listenAsSourceGateway();
+
+        dialRefused(TransportSecurity.tls(tap), port, Role.SOURCE_GATEWAY, TlsLab.PAIR);
 
         awaitListenerRefused(TlsRefusal.HANDSHAKE);
-        // TLS 1.3: the client hears of it as an alert after its own side of the handshake; counted then.
         awaitClientRefused(TlsRefusal.HANDSHAKE);
         assertThat(serverSaw).isEmpty();
     }
@@ -195,8 +202,7 @@ class TlsTransportTest {
 
     @Test
     void aPlaintextPeerIsRefusedWithALogLineNamingItsAddress() throws Exception {
-        int port = listen(TransportSecurity.tls(
-                TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)), TlsProvider.JDK)), ListenerLimits.DEFAULT);
+        int port = listenAsSourceGateway();
         PrintStream err = System.err;
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -260,6 +266,12 @@ class TlsTransportTest {
     }
 
     // ---- harness: a listener that echoes, a client that sends lines and reads them back
+
+    /** A source gateway's listener with a certificate of the lab's CA, the JDK provider and default limits. */
+    private int listenAsSourceGateway() throws Exception {
+        return listen(TransportSecurity.tls(TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)),
+                TlsProvider.JDK)), ListenerLimits.DEFAULT);
+    }
 
     private int listen(TransportSecurity security, ListenerLimits limits) throws InterruptedException {
         return listen(security, guard(limits), limits.helloTimeoutMs());
@@ -388,9 +400,9 @@ class TlsTransportTest {
                 // TLS alerts or nothing: read until the end
             }
             return true;
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return false;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return true; // reset
         }
     }
