@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Certificate rotation without a restart (issue 15): while a guest writes through a real pair (daemons as processes,
  * mutual TLS with lab certificates), the source gateway's certificate is renewed on disk and the gateway gets SIGHUP.
  * A new connection to it is served the new certificate (its serial), the tap's running connection goes on (no
- * reconnect), and the replica converges.
+ * reconnect), metrics and status show the new certificate, and the replica converges.
  */
 class CertificateRotationTest {
     private static final String PAIR = "default";
@@ -51,6 +51,13 @@ class CertificateRotationTest {
             assertThat(AdminMetrics.sum(site.tapAdmin(), "datamover_sender_reconnects_total"))
                     .as("the tap's connection was not disturbed").isEqualTo(tapReconnects);
             assertThat(site.source().log()).contains("reloaded (SIGHUP)");
+            assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_tls_reloads_total")).isGreaterThanOrEqualTo(1);
+            assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_tls_certificate_expiry_seconds",
+                    "certificate=\"daemon\"")).as("the renewed certificate's 30 days")
+                    .isBetween(29 * 86_400.0, 30 * 86_400.0);
+            assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_insecure_plaintext")).isZero();
+            assertThat(AdminStatus.json(site.sourceAdmin())).contains("\"transport\":{\"mode\":\"TLS\"",
+                    "\"serial\":\"" + renewed.getSerialNumber().toString(16) + "\"");
             pair.converges();
         }
     }
