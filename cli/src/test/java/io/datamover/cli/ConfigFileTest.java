@@ -118,6 +118,8 @@ class ConfigFileTest {
                 "--insecure-plaintext");
         assertRefused("exclude each other", "target-gateway", "--data-dir", "d", "--replica-dir", "r",
                 "--tls-dir", dir.toString(), "--insecure-plaintext");
+        assertRefused("--tls-provider must be jdk or openssl, not 'boring'", "target-gateway", "--data-dir", "d",
+                "--replica-dir", "r", "--tls-dir", dir.toString(), "--tls-provider", "boring");
     }
 
     @Test
