@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -53,7 +54,7 @@ public final class LocalPipeline implements AutoCloseable {
         sourceMetrics = b.sourceMetrics;
         targetMetrics = b.targetMetrics;
         replicas = b.base.resolve("replicas");
-        Path tls = b.tls ? LabCertificates.create(b.base.resolve("tls"), PAIR, java.util.List.of(cgId),
+        Path tls = b.tls ? LabCertificates.create(b.base.resolve("tls"), PAIR, List.of(cgId),
                 LabCertificates.LOOPBACK) : null;
         target = TargetGateway.start(TargetGatewayConfig.builder(b.base.resolve("target-data"), replicas)
                 .listen("127.0.0.1", 0).transport(transport(tls, Role.TARGET_GATEWAY)).build(), targetMetrics);

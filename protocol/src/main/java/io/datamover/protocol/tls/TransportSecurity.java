@@ -3,6 +3,7 @@ package io.datamover.protocol.tls;
 import io.datamover.protocol.Role;
 import io.netty.channel.Channel;
 import io.netty.handler.ssl.SslHandler;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -22,7 +23,7 @@ public final class TransportSecurity {
     }
 
     public static TransportSecurity tls(TlsContexts contexts) {
-        return new TransportSecurity(java.util.Objects.requireNonNull(contexts, "contexts"));
+        return new TransportSecurity(Objects.requireNonNull(contexts, "contexts"));
     }
 
     /** No TLS: for daemons run with {@code --insecure-plaintext}, and for components tested on their own. */
