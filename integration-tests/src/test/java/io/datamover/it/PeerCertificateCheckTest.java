@@ -28,10 +28,7 @@ class PeerCertificateCheckTest {
             site.target().extraArgs("--tls-dir", LabTls.dir(OTHER_PAIR, 1).toString());
             site.start();
 
-            FaultAwaits.atLeast(FaultAwaits.DEADLINE, "targets the source gateway refused", () -> AdminMetrics.sum(
-                    site.sourceAdmin(), "datamover_tls_refused_total", "link=\"target\"",
-                    "reason=\"tls-identity\""), 2); // and retried
-            assertThat(site.source().log()).contains("CN=target-gateway " + OTHER_PAIR);
+            awaitRefusedAndRetried(site.sourceAdmin(), "target", site.source(), "CN=target-gateway " + OTHER_PAIR);
             assertThat(site.replicaDir().resolve("cg-1")).doesNotExist();
             FaultAwaits.until(FaultAwaits.DEADLINE, "the tap streaming to its source gateway (that link is fine)",
                     () -> site.tapStatus().state().equals("STREAMING"));
@@ -44,14 +41,19 @@ class PeerCertificateCheckTest {
             site.source().extraArgs("--tls-dir", LabTls.dir(OTHER_PAIR, 1).toString());
             site.start();
 
-            FaultAwaits.atLeast(FaultAwaits.DEADLINE, "source gateways the tap refused", () -> AdminMetrics.sum(
-                    site.tapAdmin(), "datamover_tls_refused_total", "link=\"gateway\"", "reason=\"tls-identity\""),
-                    2); // and retried
-            assertThat(site.tap().log()).contains("CN=source-gateway " + OTHER_PAIR);
+            awaitRefusedAndRetried(site.tapAdmin(), "gateway", site.tap(), "CN=source-gateway " + OTHER_PAIR);
             try (Stream<Path> groups = Files.list(site.sourceDataDir())) {
                 assertThat(groups.filter(dir -> dir.getFileName().toString().startsWith("cg-")))
                         .as("groups journaled").isEmpty();
             }
         }
+    }
+
+    /** The dialing daemon refused its peer's identity twice (so it retried) and logged the peer's subject. */
+    private static void awaitRefusedAndRetried(String admin, String link, DaemonProcess dialer, String subject)
+            throws Exception {
+        FaultAwaits.atLeast(FaultAwaits.DEADLINE, "peers refused on link " + link, () -> AdminMetrics.sum(admin,
+                "datamover_tls_refused_total", "link=\"" + link + "\"", "reason=\"tls-identity\""), 2);
+        assertThat(dialer.log()).contains(subject);
     }
 }
