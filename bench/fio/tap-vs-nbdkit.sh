@@ -70,14 +70,16 @@ wait_port "$qemu_port"
 
 # A fresh receiver and tap (fresh dirty bitmap) per job, so every job starts STREAMING; whether it
 # stayed so is reported, since a gateway that cannot keep up sends the tap to bitmap mode.
+# Plaintext on loopback: this measures the tap's own cost (bin/bench e2e measures TLS).
 start_tap() { # job name
   receiver_port=$(free_port)
-  "$root/bin/datamover" ack-receiver --listen "127.0.0.1:$receiver_port" >"$work/$1.receiver.log" 2>&1 &
+  "$root/bin/datamover" ack-receiver --insecure-plaintext --listen "127.0.0.1:$receiver_port" \
+    >"$work/$1.receiver.log" 2>&1 &
   receiver_pid=$!
   wait_port "$receiver_port"
   tap_port=$(free_port)
   rm -rf "$work/tap-state"
-  "$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+  "$root/bin/datamover" tap --insecure-plaintext --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
     --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" --admin off >"$work/$1.tap.log" 2>&1 &
   tap_pid=$!
   pids+=("$receiver_pid" "$tap_pid")
@@ -95,7 +97,7 @@ start_unreplicated_tap() { # job name: no receiver listens on the gateway port, 
   receiver_port=$(free_port) # nothing will listen there
   tap_port=$(free_port)
   rm -rf "$work/tap-state"
-  "$root/bin/datamover" tap --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+  "$root/bin/datamover" tap --insecure-plaintext --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
     --gateway "127.0.0.1:$receiver_port" --state-dir "$work/tap-state" --admin off >"$work/$1.tap-off.log" 2>&1 &
   tap_pid=$!
   receiver_pid=$tap_pid

@@ -1,6 +1,10 @@
 package io.datamover.cli;
 
+import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,9 +20,17 @@ public final class AckReceiverCommand implements Callable<Integer> {
             description = "Address to accept taps on.")
     HostPort listen;
 
+    @CommandLine.Mixin
+    TlsOption tls;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        Daemons.runUntilSigterm("ack-receiver", () -> new AcknowledgingReceiver(listen.toAddress()),
+        // It stands in for a source gateway: the tap checks the certificate of one.
+        TransportSecurity transport = tls.open(Role.SOURCE_GATEWAY, DaemonAdmin.newRegistry(), spec.commandLine());
+        Daemons.runUntilSigterm("ack-receiver", () -> new AcknowledgingReceiver(listen.toAddress(), transport),
                 receiver -> System.err.println("ack-receiver listening on " + receiver.address() + " (stores nothing)"));
         return 0;
     }

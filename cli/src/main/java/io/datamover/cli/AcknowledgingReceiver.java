@@ -17,6 +17,8 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.tls.TlsRefusal;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -50,17 +52,20 @@ final class AcknowledgingReceiver implements AutoCloseable {
      */
     private static final long PAYLOAD_BYTES_PER_ACK = 8L << 20;
     static final long ACK_INTERVAL_MS = 20;
+    private static final long HANDSHAKE_TIMEOUT_MS = 10_000;
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
-    AcknowledgingReceiver(InetSocketAddress listen) throws InterruptedException {
+    AcknowledgingReceiver(InetSocketAddress listen, TransportSecurity transport) throws InterruptedException {
+        TlsRefusal.Listener refusals = TlsRefusal.loggedAndCounted("ack-receiver", reason -> { });
         server = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        transport.secureServer(ch, HANDSHAKE_TIMEOUT_MS, refusals);
                         FrameDecoder decoder = FrameDecoder.untilHandshake(FrameLimits.DEFAULT);
                         // Frames are checked and dropped here, never kept: no need to copy the socket's read
                         // buffers into one cumulation buffer first.

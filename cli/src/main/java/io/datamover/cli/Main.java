@@ -3,6 +3,7 @@ package io.datamover.cli;
 import io.datamover.cli.cert.CertCommand;
 import io.datamover.cli.demo.DemoCommand;
 import io.datamover.disk.DirectoryInUseException;
+import io.datamover.protocol.tls.TlsSetupException;
 import io.datamover.tap.bitmap.BitmapFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -49,10 +50,11 @@ public final class Main implements Runnable {
 
     /**
      * A daemon refused at start because another process holds its directory, or its state directory holds another
-     * disk's bitmap: one line that says so and what to do, exit status 1; anything else as picocli reports it.
+     * disk's bitmap, or its TLS files are unusable: one line that says so and what to do, exit status 1; anything else as picocli reports it.
      */
     private static int startRefused(Exception e, CommandLine command, CommandLine.ParseResult parsed) throws Exception {
-        if (!(e instanceof DirectoryInUseException || e instanceof BitmapFormatException)) {
+        if (!(e instanceof DirectoryInUseException || e instanceof BitmapFormatException
+                || e instanceof TlsSetupException)) {
             throw e;
         }
         command.getErr().println(command.getCommandSpec().qualifiedName() + ": " + e.getMessage());

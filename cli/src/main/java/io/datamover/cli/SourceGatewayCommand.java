@@ -8,6 +8,9 @@ import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.RpoObjectiveMonitor;
 import io.datamover.cli.admin.RpoObjectives;
 import io.datamover.cli.admin.SourceGatewayStatus;
+import io.datamover.cli.admin.TransportStatus;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -97,6 +100,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     ListenerLimitsOption listenerLimits;
 
     @CommandLine.Mixin
+    TlsOption tls;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @CommandLine.Mixin
@@ -117,6 +123,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        TransportSecurity transport = tls.open(Role.SOURCE_GATEWAY, registry, spec.commandLine());
         SourceGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         RpoObjectives objectives;
@@ -140,16 +148,15 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
                     .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups)
-                    .listenerLimits(listenerLimits.limits()).build();
+                    .listenerLimits(listenerLimits.limits()).transport(transport).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());
         }
-        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
-                gateway -> new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry))),
+                gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry)), transport)),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;

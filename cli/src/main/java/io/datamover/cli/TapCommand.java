@@ -6,6 +6,9 @@ import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sync.InitialSync;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.TapStatus;
+import io.datamover.cli.admin.TransportStatus;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
@@ -92,6 +95,9 @@ public final class TapCommand implements Callable<Integer> {
     AckTimeoutOption ackTimeout;
 
     @CommandLine.Mixin
+    TlsOption tls;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
     @CommandLine.Mixin
     AdminOption admin;
@@ -101,6 +107,8 @@ public final class TapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        TransportSecurity transport = tls.open(Role.TAP, registry, spec.commandLine());
         TapConfig tapConfig;
         SenderConfig senderConfig;
         Optional<InetSocketAddress> adminAddress;
@@ -121,16 +129,16 @@ public final class TapCommand implements Callable<Integer> {
                             ReplicatingTap.disksOf(tapConfig))
                     .windowBytes(windowBytes)
                     .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
+                    .transport(transport)
                     .build();
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());
         }
         TapConfig tap = tapConfig;
         SenderConfig sender = senderConfig;
-        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
-                running -> new TapStatus(sender.senderId(), running, sender, registry)),
+                running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport)),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
                         exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway,
                         sender.windowBytes() >> 20));

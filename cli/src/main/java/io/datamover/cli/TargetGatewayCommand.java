@@ -5,6 +5,9 @@ import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.TargetGatewayStatus;
+import io.datamover.cli.admin.TransportStatus;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -64,6 +67,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ListenerLimitsOption listenerLimits;
     @CommandLine.Mixin
+    TlsOption tls;
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
     @CommandLine.Mixin
     AdminOption admin;
@@ -73,6 +78,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
+        TransportSecurity transport = tls.open(Role.TARGET_GATEWAY, registry, spec.commandLine());
         TargetGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         try {
@@ -89,15 +96,16 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     .spoolMaxBytes(spoolMaxBytes)
                     .maxGroups(maxGroups.maxGroups)
                     .listenerLimits(listenerLimits.limits())
+                    .transport(transport)
                     .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid target gateway configuration: " + e.getMessage());
         }
-        PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> TargetGateway.start(config, registry),
                 adminAddress, registry,
-                gateway -> new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes, registry)),
+                gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
+                        registry), transport)),
                 running -> LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning()));
         return 0;

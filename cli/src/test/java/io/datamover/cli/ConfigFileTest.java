@@ -91,7 +91,8 @@ class ConfigFileTest {
     @Test
     void aJournalTooSmallForAResyncIsRefused() throws IOException {
         Outcome outcome = runMain("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1",
-                "--data-dir", dir.resolve("d").toString(), "--journal-max", "4M", "--admin", "off");
+                "--data-dir", dir.resolve("d").toString(), "--journal-max", "4M", "--admin", "off",
+                "--insecure-plaintext");
         assertThat(outcome.exitCode).isEqualTo(2);
         assertThat(outcome.stderr).contains("--journal-max must be at least 16M");
     }
@@ -108,16 +109,48 @@ class ConfigFileTest {
         assertSourceRefuses("helloTimeoutMs must be >= 1", "--hello-timeout", "0");
     }
 
+    @Test
+    void aDaemonWithoutTlsFilesOrInsecurePlaintextIsRefusedSayingHowToMakeCertificates() throws IOException {
+        Outcome outcome = runMain("target-gateway", "--data-dir", dir.resolve("d").toString(), "--replica-dir",
+                dir.resolve("r").toString(), "--admin", "off");
+        assertThat(outcome.exitCode).isEqualTo(2);
+        assertThat(outcome.stderr).contains("--tls-dir DIR", "datamover cert create-ca", "datamover cert create",
+                "--insecure-plaintext");
+        assertRefused("exclude each other", "target-gateway", "--data-dir", "d", "--replica-dir", "r",
+                "--tls-dir", dir.toString(), "--insecure-plaintext");
+        assertRefused("--tls-provider must be jdk or openssl, not 'boring'", "target-gateway", "--data-dir", "d",
+                "--replica-dir", "r", "--tls-dir", dir.toString(), "--tls-provider", "boring");
+    }
+
+    @Test
+    void aTlsDirFromTheConfigFileWithAKeyReadableByOthersRefusesTheStartNamingTheFile() throws IOException {
+        Path tls = io.datamover.protocol.tls.LabCertificates.create(dir.resolve("tls"), "p", List.of(1),
+                List.of("127.0.0.1"));
+        Path key = tls.resolve("target-gateway.key");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        Path file = config("data-dir = " + dir.resolve("d") + "\nreplica-dir = " + dir.resolve("r")
+                + "\ntls-dir = " + tls + "\nadmin = off\n");
+
+        Outcome outcome = runMain("target-gateway", "--config", file.toString());
+
+        assertThat(outcome.exitCode).isEqualTo(1);
+        assertThat(outcome.stderr).contains(key + " is readable by group or others (mode 0644", "chmod 600 " + key);
+        Files.delete(key);
+        Outcome missing = runMain("target-gateway", "--config", file.toString());
+        assertThat(missing.exitCode).isEqualTo(1);
+        assertThat(missing.stderr).contains(key + " is missing");
+    }
+
     /** A target gateway whose config file holds {@code settings} is refused with exit status 2 and {@code expected}. */
     private void assertTargetRefuses(String settings, String expected) throws IOException {
-        Path file = config(settings + "\ndata-dir = /d\nreplica-dir = /r\n");
+        Path file = config(settings + "\ndata-dir = /d\nreplica-dir = /r\ninsecure-plaintext = true\n");
         assertRefused(expected, "target-gateway", "--config", file.toString(), "--admin", "off");
     }
 
     /** A source gateway given {@code flags} besides the ones it needs is refused with exit status 2 and {@code expected}. */
     private void assertSourceRefuses(String expected, String... flags) {
         List<String> args = new ArrayList<>(List.of("source-gateway", "--listen", "127.0.0.1:0", "--target",
-                "127.0.0.1:1", "--data-dir", dir.resolve("d").toString(), "--admin", "off"));
+                "127.0.0.1:1", "--data-dir", dir.resolve("d").toString(), "--admin", "off", "--insecure-plaintext"));
         args.addAll(List.of(flags));
         assertRefused(expected, args.toArray(String[]::new));
     }

@@ -54,7 +54,7 @@ class StatusCommandTest {
         assertThat(err.toString()).contains("is not HOST:PORT");
         assertThat(run("status")).isEqualTo(2);
         assertThat(run("source-gateway", "--listen", "127.0.0.1:0", "--target", "127.0.0.1:1", "--data-dir", "d",
-                "--admin", "nonsense")).isEqualTo(2);
+                "--admin", "nonsense", "--insecure-plaintext")).isEqualTo(2);
         assertThat(err.toString()).contains("--admin takes HOST:PORT or off");
     }
 

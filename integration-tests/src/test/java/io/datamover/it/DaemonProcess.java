@@ -1,5 +1,6 @@
 package io.datamover.it;
 
+import io.datamover.bench.process.LabTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -15,10 +16,13 @@ import java.util.concurrent.TimeUnit;
 final class DaemonProcess implements AutoCloseable {
     private static final Path ROOT = Path.of(System.getProperty("datamover.root", "..")).toAbsolutePath().normalize();
 
-    /** {@code bin/datamover args...} from the checkout, as the reactor has just assembled it. */
-    static ProcessBuilder launcher(List<String> args) {
+    /**
+     * {@code bin/datamover args...} from the checkout, as the reactor has just assembled it; a daemon speaks mutual TLS
+     * with lab certificates ({@link LabTls}) unless {@code args} choose.
+     */
+    static ProcessBuilder launcher(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
-        command.addAll(args);
+        command.addAll(LabTls.secured(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
         pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
         return pb;
@@ -30,6 +34,7 @@ final class DaemonProcess implements AutoCloseable {
     private List<String> extraArgs = List.of();
     private String javaOptions = "";
     private String umask;
+    private boolean insecurePlaintext;
     private Process process;
 
     DaemonProcess(String name, Path log, String... args) {
@@ -58,6 +63,9 @@ final class DaemonProcess implements AutoCloseable {
     DaemonProcess launch() throws IOException {
         List<String> all = new ArrayList<>(args);
         all.addAll(extraArgs);
+        if (insecurePlaintext) {
+            all.add("--insecure-plaintext");
+        }
         ProcessBuilder pb = launcher(all);
         if (umask != null) { // through sh, which execs the daemon: the same process, under this umask
             List<String> command = new ArrayList<>(List.of("sh", "-c", "umask " + umask + " && exec \"$0\" \"$@\""));
@@ -86,6 +94,12 @@ final class DaemonProcess implements AutoCloseable {
     /** The daemon's process id (bin/datamover execs the JVM). */
     long pid() {
         return process.pid();
+    }
+
+    /** Plaintext instead of the lab's TLS, for the starts from now on: for tests whose peers speak raw frames. */
+    DaemonProcess insecurePlaintext() {
+        this.insecurePlaintext = true;
+        return this;
     }
 
     /** Command-line arguments added after the daemon's own, for the starts from now on. */

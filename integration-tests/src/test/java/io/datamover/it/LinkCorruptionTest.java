@@ -14,7 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
  * End-to-end integrity under bytes damaged above TCP between the gateways (where TCP's checksum cannot see it):
  * a damaged batch is refused by the target (CRC_MISMATCH: a log line and {@code datamover.target.rejected}),
  * nothing of it is spooled or applied, the source reconnects and sends it again; a damaged ack is refused by the
- * source the same way. The replica converges to the source, holding every acknowledged write.
+ * source the same way. The replica converges to the source, holding every acknowledged write. These run the pair in
+ * plaintext, as the frames' own checks are their point; with TLS (the last test) its record MAC refuses the damage
+ * first, and the link is made again the same way.
  */
 class LinkCorruptionTest {
     private static final Duration DEADLINE = FaultAwaits.DEADLINE;
@@ -24,7 +26,7 @@ class LinkCorruptionTest {
 
     @Test
     void aDamagedBatchIsRefusedNeverAppliedAndSentAgain() throws Exception {
-        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 11)) {
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 11, ReplicationSite::insecurePlaintext)) {
             ReplicationSite site = pair.site;
             // A few bytes of the batches in flight, one in about 64 KiB, as a bad NIC would.
             site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 64 << 10,
@@ -50,7 +52,7 @@ class LinkCorruptionTest {
 
     @Test
     void aDamagedAckIsRefusedByTheSourceWhichSendsAgain() throws Exception {
-        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 12)) {
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 12, ReplicationSite::insecurePlaintext)) {
             ReplicationSite site = pair.site;
             // Acks are small frames: one byte in about 200 hits several of them.
             site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.DOWNSTREAM, Duration.ofSeconds(30), 200, 3,
@@ -60,6 +62,23 @@ class LinkCorruptionTest {
                     site.sourceAdmin(), "datamover_source_ship_errors_total", "origin=\"local\""), 1);
             FaultAwaits.atLeast(DEADLINE, "source reconnects", () -> AdminMetrics.sum(site.sourceAdmin(),
                     "datamover_source_reconnects_total"), 1);
+
+            pair.keepsWriting();
+            pair.converges();
+        }
+    }
+
+    @Test
+    void underTlsADamagedRecordIsRefusedByItsMacAndTheBatchSentAgain() throws Exception {
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 13)) {
+            ReplicationSite site = pair.site;
+            site.corruptLink(new LinkSpec.Corruption(LinkSpec.Direction.UPSTREAM, Duration.ofSeconds(30), 64 << 10,
+                    3, 9));
+            FaultAwaits.atLeast(DEADLINE, "bytes of batches damaged", () -> site.link().upstreamBytesCorrupted(), 3);
+            FaultAwaits.atLeast(DEADLINE, "source reconnects", () -> AdminMetrics.sum(site.sourceAdmin(),
+                    "datamover_source_reconnects_total"), 1);
+            assertThat(AdminMetrics.sum(site.targetAdmin(), "datamover_target_rejected_total",
+                    "code=\"CRC_MISMATCH\"")).as("no damaged frame got past TLS").isZero();
 
             pair.keepsWriting();
             pair.converges();

@@ -3,33 +3,32 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.ProcFs;
-import io.datamover.protocol.DiskInfo;
-import io.datamover.protocol.FrameCodec;
-import io.datamover.protocol.Hello;
-import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ListenerLimits;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bounded listeners, end to end (issue 15): while a guest writes through a real pair (daemons as processes, default
- * listener limits), each gateway's listener gets a slow handshake (a real HELLO sent one byte a second) and then
- * 1,000 connections that send nothing. Each gateway closes at accept every connection past its cap on unfinished
- * handshakes, and the ones it held (the slow one included) at the HELLO timeout; every one is counted by reason.
+ * listener limits, mutual TLS), each gateway's TLS listener gets a slow handshake (a real TLS ClientHello sent one byte
+ * a second) and then 1,000 connections that send nothing. Each gateway closes at accept every connection past its cap
+ * on unfinished handshakes, and the ones it held (the slow one included) at the TLS handshake timeout or the HELLO
+ * timeout (both --hello-timeout, whichever comes first); every one is counted by reason.
  * Its threads and resident set stay within the bounds below, and the pair keeps streaming and converges. Before the
  * fix every idle connection was held until the read-idle timeout (10 s at the source, 30 s at the target), none was
  * counted, and the slow handshake, which resets the read-idle timer with each byte, was held until its HELLO ended.
@@ -60,8 +59,8 @@ class ListenerFloodTest {
             ReplicationSite site = pair.site;
             Footprint sourceBefore = Footprint.of(site.source().pid());
             Footprint targetBefore = Footprint.of(site.target().pid());
-            try (Flood onSource = new Flood(site.sourcePort(), Role.TAP);
-                    Flood onTarget = new Flood(site.targetPort(), Role.SOURCE_GATEWAY)) {
+            try (Flood onSource = new Flood(site.sourcePort());
+                    Flood onTarget = new Flood(site.targetPort())) {
                 int minRefusedAtAccept = FLOOD - ListenerLimits.DEFAULT_MAX_HANDSHAKES;
                 FaultAwaits.atLeast(FaultAwaits.DEADLINE, "source gateway connections closed at accept",
                         () -> refused(site.sourceAdmin(), "taps", "handshakes"), minRefusedAtAccept);
@@ -85,11 +84,9 @@ class ListenerFloodTest {
                         THREAD_GROWTH_BOUND);
                 assertThat(sourceDuring.peakRssBytes - sourceBefore.rssBytes).as(figures).isLessThan(RSS_GROWTH_BOUND);
                 assertThat(targetDuring.peakRssBytes - targetBefore.rssBytes).as(figures).isLessThan(RSS_GROWTH_BOUND);
-                // Every connection of the flood was closed by the guard, at accept or at the HELLO timeout.
-                assertThat(refused(site.sourceAdmin(), "taps", "handshakes")
-                        + refused(site.sourceAdmin(), "taps", "hello-timeout")).as(figures).isEqualTo(FLOOD);
-                assertThat(refused(site.targetAdmin(), "sources", "handshakes")
-                        + refused(site.targetAdmin(), "sources", "hello-timeout")).as(figures).isEqualTo(FLOOD);
+                // Every connection of the flood was closed by the guard or the TLS layer, at accept or at a timeout.
+                assertThat(closedByListener(site.sourceAdmin(), "taps")).as(figures).isEqualTo(FLOOD);
+                assertThat(closedByListener(site.targetAdmin(), "sources")).as(figures).isEqualTo(FLOOD);
                 long helloTimeoutSeconds = ListenerLimits.DEFAULT_HELLO_TIMEOUT_MS / 1000;
                 assertThat(List.of(onSource.slowLastedSeconds.get(), onTarget.slowLastedSeconds.get()))
                         .as("seconds the slow handshakes lasted; " + figures)
@@ -98,6 +95,12 @@ class ListenerFloodTest {
             }
             pair.converges();
         }
+    }
+
+    /** At accept (the cap on unfinished handshakes) or at the handshake's timeout, TLS or HELLO. */
+    private static double closedByListener(String admin, String listener) throws InterruptedException {
+        return refused(admin, listener, "handshakes") + refused(admin, listener, "hello-timeout")
+                + refused(admin, listener, "tls-handshake-timeout");
     }
 
     private static double refused(String admin, String listener, String reason) throws InterruptedException {
@@ -117,8 +120,9 @@ class ListenerFloodTest {
     }
 
     /**
-     * Against one listener: a connection that sends a real HELLO one byte a second, then {@link #IDLE_CONNECTIONS}
-     * that send nothing; each watched by a virtual thread that reads until the gateway closes it.
+     * Against one listener: a connection that sends a real TLS ClientHello one byte a second, then
+     * {@link #IDLE_CONNECTIONS} that send nothing; each watched by a virtual thread that reads until the gateway
+     * closes it.
      */
     private static final class Flood implements AutoCloseable {
         private final List<Socket> sockets = new ArrayList<>();
@@ -126,9 +130,9 @@ class ListenerFloodTest {
         private final AtomicInteger slowLastedSeconds = new AtomicInteger(-1);
         private final AtomicBoolean stopped = new AtomicBoolean();
 
-        Flood(int port, Role role) throws IOException {
+        Flood(int port) throws IOException {
             Socket slow = connect(port);
-            byte[] hello = helloBytes(role);
+            byte[] hello = clientHelloBytes(port);
             Thread.ofVirtual().start(() -> dribble(slow, hello));
             for (int i = 0; i < IDLE_CONNECTIONS; i++) {
                 connect(port);
@@ -143,13 +147,17 @@ class ListenerFloodTest {
             return socket;
         }
 
-        private static byte[] helloBytes(Role role) {
-            ByteBuf out = Unpooled.buffer();
-            FrameCodec.encode(Hello.of(role, "slow-peer", "flood-pair", 999, "flood",
-                    List.of(new DiskInfo(0, "disk0", 1 << 20, 4096))), out);
-            byte[] bytes = ByteBufUtil.getBytes(out);
-            out.release();
-            return bytes;
+        /** The first flight of a TLS 1.3 client: what a real peer sends first. */
+        private static byte[] clientHelloBytes(int port) throws IOException {
+            try {
+                SSLEngine engine = SSLContext.getDefault().createSSLEngine("127.0.0.1", port);
+                engine.setUseClientMode(true);
+                ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+                engine.wrap(ByteBuffer.allocate(0), out);
+                return Arrays.copyOf(out.array(), out.position());
+            } catch (GeneralSecurityException e) {
+                throw new IOException(e);
+            }
         }
 
         private void dribble(Socket socket, byte[] hello) {
@@ -195,6 +203,7 @@ class ListenerFloodTest {
 
         String refusals(String admin, String listener) throws InterruptedException {
             return (long) refused(admin, listener, "handshakes") + " at accept, " + (long) refused(admin, listener,
+                    "tls-handshake-timeout") + " at the TLS handshake timeout, " + (long) refused(admin, listener,
                     "hello-timeout") + " at the HELLO timeout";
         }
 

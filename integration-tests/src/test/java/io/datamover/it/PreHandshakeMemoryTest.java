@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * then dribble. Each gateway refuses every one on its header (FRAME_TOO_LARGE, counted), its direct memory (NMT
  * "Other", peak) and resident set (VmHWM, the peak) grow by no more than the bounds below, and the pair keeps
  * streaming and converges: the replica equals the source disk. Before the fix each gateway buffered what every
- * connection sent (60 x 8 MiB here; 3.6 GB with whole 64 MiB bodies).
+ * connection sent (60 x 8 MiB here; 3.6 GB with whole 64 MiB bodies). The pair runs with {@code --insecure-plaintext}
+ * so the attackers' frames reach the decoder (with TLS they never would: ListenerFloodTest).
  */
 class PreHandshakeMemoryTest {
     private static final int CONNECTIONS = 60;
@@ -55,6 +56,7 @@ class PreHandshakeMemoryTest {
         try (ReplicatingGuest pair = ReplicatingGuest.start(base, List.of(), 41, site -> {
             site.source().javaOptions(NMT);
             site.target().javaOptions(NMT);
+            site.insecurePlaintext(); // the attack is on the frame decoder: the listeners take plaintext frames
         })) {
             ReplicationSite site = pair.site;
             Footprint sourceBefore = Footprint.of(site.source().pid());

@@ -79,6 +79,15 @@ final class ReplicationSite implements AutoCloseable {
                 tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS);
     }
 
+    /**
+     * Every daemon in plaintext ({@code --insecure-plaintext}) from the next start on, instead of mutual TLS with lab
+     * certificates: for tests whose own peers speak raw frames, or whose point is the frames' own checks.
+     */
+    ReplicationSite insecurePlaintext() {
+        List.of(target, source, tap).forEach(DaemonProcess::insecurePlaintext);
+        return this;
+    }
+
     /** Runs every daemon under {@code mask} (e.g. {@code 022}) from the next start on. */
     ReplicationSite umask(String mask) {
         List.of(target, source, tap).forEach(daemon -> daemon.umask(mask));

@@ -23,11 +23,12 @@ public final class DatamoverProcess implements AutoCloseable {
 
     /**
      * Starts {@code bin/datamover args...} with {@code javaOptions} in {@code DATAMOVER_JAVA_OPTS}; the command is
-     * not rebuilt (bin/bench has just built it, tests build it with the reactor).
+     * not rebuilt (bin/bench has just built it, tests build it with the reactor). A daemon speaks mutual TLS with
+     * lab certificates ({@link LabTls}) unless {@code args} choose.
      */
     public static DatamoverProcess start(Path log, String javaOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(launcher().toString()));
-        command.addAll(List.of(args));
+        command.addAll(LabTls.secured(List.of(args)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         builder.environment().put("DATAMOVER_NO_BUILD", "1");

@@ -19,7 +19,7 @@ public final class StatusJson {
             }
             group(out, groups.get(i));
         }
-        return out.append("]}\n").toString();
+        return out.append("],\"transport\":").append(transport(report.transport())).append("}\n").toString();
     }
 
     private static void group(StringBuilder out, StatusReport.Group g) {
@@ -49,6 +49,15 @@ public final class StatusJson {
                     .append(",\"state\":").append(string(d.state())).append('}');
         }
         out.append("]}");
+    }
+
+    private static String transport(StatusReport.Transport t) {
+        if (t == null) {
+            return "null";
+        }
+        return "{\"mode\":" + string(t.mode()) + ",\"provider\":" + string(t.provider()) + ",\"subject\":"
+                + string(t.subject()) + ",\"serial\":" + string(t.serial()) + ",\"notAfter\":"
+                + string(t.notAfter()) + ",\"expirySeconds\":" + number(t.expirySeconds()) + "}";
     }
 
     /** A JSON number, or null for an unknown or non-finite one (JSON has no NaN). */

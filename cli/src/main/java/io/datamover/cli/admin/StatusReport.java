@@ -9,11 +9,33 @@ import java.util.List;
  *
  * @param daemon {@code tap}, {@code source-gateway} or {@code target-gateway}
  * @param id the daemon's identity in handshakes
+ * @param transport how the daemon's connections are secured; null when not reported
  */
-public record StatusReport(String daemon, String id, List<Group> groups) {
+public record StatusReport(String daemon, String id, List<Group> groups, Transport transport) {
     public StatusReport {
         groups = List.copyOf(groups);
     }
+
+    public StatusReport(String daemon, String id, List<Group> groups) {
+        this(daemon, id, groups, null);
+    }
+
+    public StatusReport withTransport(Transport value) {
+        return new StatusReport(daemon, id, groups, value);
+    }
+
+    /**
+     * The daemon's transport security.
+     *
+     * @param mode {@code TLS} or {@code INSECURE-PLAINTEXT}
+     * @param provider {@code jdk} or {@code openssl}; null without TLS
+     * @param subject the subject of the daemon's certificate in use
+     * @param serial its serial number, hexadecimal
+     * @param notAfter when it ends, ISO-8601
+     * @param expirySeconds seconds until then (negative once past)
+     */
+    public record Transport(String mode, String provider, String subject, String serial, String notAfter,
+            Double expirySeconds) {}
 
     /**
      * One consistency group.

@@ -16,6 +16,13 @@ public final class StatusText {
         out.append(report.daemon()).append(' ').append(report.id()).append(": ")
                 .append(report.groups().size()).append(report.groups().size() == 1 ? " consistency group" :
                         " consistency groups").append('\n');
+        StatusReport.Transport t = report.transport();
+        if (t != null && t.provider() == null) {
+            line(out, "transport: %s (no certificates: anyone who reaches the ports is trusted)", t.mode());
+        } else if (t != null) {
+            line(out, "transport: %s (%s), certificate '%s' serial %s, expires %s (in %.1f days)", t.mode(),
+                    t.provider(), t.subject(), t.serial(), t.notAfter(), t.expirySeconds() / 86_400);
+        }
         for (StatusReport.Group g : report.groups()) {
             out.append('\n');
             line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),

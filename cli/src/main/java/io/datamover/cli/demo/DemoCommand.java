@@ -114,6 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
                     pipeline.nbdUri(EXPORT));
             out.printf("  source gateway %s, journal in %s%n", pipeline.source().address(), workDir.resolve("source-data"));
             out.printf("  target gateway %s, replica %s%n", pipeline.target().address(), pipeline.replica(EXPORT));
+            out.printf("  links          mutual TLS 1.3, lab CA and certificates in %s%n", workDir.resolve("tls"));
             out.printf("  guest          %s%n%n", guest.description());
             LiveFigures figures = new LiveFigures(pipeline);
             out.println(LiveFigures.header());

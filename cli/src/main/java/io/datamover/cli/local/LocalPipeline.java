@@ -8,6 +8,10 @@ import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
+import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.LabCertificates;
+import io.datamover.protocol.tls.TlsSetupException;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
@@ -19,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,7 +33,8 @@ import java.util.function.UnaryOperator;
  * The whole data path in one JVM on real loopback sockets, for the demo, benchmarks and integration tests: a tap
  * serving the exports over NBD, a source gateway journaling under {@code base/source-data}, a target gateway
  * spooling under {@code base/target-data} and applying to sparse replicas under {@code base/replicas}. Every
- * component is the real one, as the daemons run it; only the process boundary is missing.
+ * component is the real one, as the daemons run it; only the process boundary is missing. The links speak mutual TLS
+ * with a lab CA and certificates made under {@code base/tls} (plaintext only when asked, {@link Builder#tls}).
  */
 public final class LocalPipeline implements AutoCloseable {
     public static final String PAIR = "local-pair";
@@ -48,8 +54,10 @@ public final class LocalPipeline implements AutoCloseable {
         sourceMetrics = b.sourceMetrics;
         targetMetrics = b.targetMetrics;
         replicas = b.base.resolve("replicas");
+        Path tls = b.tls ? LabCertificates.create(b.base.resolve("tls"), PAIR, List.of(cgId),
+                LabCertificates.LOOPBACK) : null;
         target = TargetGateway.start(TargetGatewayConfig.builder(b.base.resolve("target-data"), replicas)
-                .listen("127.0.0.1", 0).build(), targetMetrics);
+                .listen("127.0.0.1", 0).transport(transport(tls, Role.TARGET_GATEWAY)).build(), targetMetrics);
         SourceGateway startedSource = null;
         try {
             InetSocketAddress shipTo = b.shipperRoute.apply(target.address());
@@ -57,7 +65,8 @@ public final class LocalPipeline implements AutoCloseable {
                     .batch(b.batchIntervalMs, b.batchMaxBytes).compressionEnabled(b.compression)
                     .link(l -> l.withReconnect(50, 500, 0.1)).build();
             startedSource = SourceGateway.start(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
-                    b.base.resolve("source-data"), shipper).journalMaxBytes(b.journalMaxBytes).build(),
+                    b.base.resolve("source-data"), shipper).journalMaxBytes(b.journalMaxBytes)
+                    .transport(transport(tls, Role.SOURCE_GATEWAY)).build(),
                     sourceMetrics, InstantSource.system());
             TapConfig.Builder tapConfig = TapConfig.builder().port(0).pairId(PAIR).stateDir(b.base.resolve("tap-state"))
                     .ioThreads(4).consistencyGroupId(cgId).initialSync(b.initialSync);
@@ -67,6 +76,7 @@ public final class LocalPipeline implements AutoCloseable {
                     .identity("tap-local", PAIR)
                     .consistencyGroup(cgId, b.cgName, ReplicatingTap.disksOf(config))
                     .link(l -> l.withReconnect(50, 500, 0.1))
+                    .transport(transport(tls, Role.TAP))
                     .build();
             tap = ReplicatingTap.start(config, sender, Duration.ofSeconds(10), tapMetrics, InstantSource.system());
             source = startedSource;
@@ -77,6 +87,10 @@ public final class LocalPipeline implements AutoCloseable {
             target.close();
             throw e;
         }
+    }
+
+    private static TransportSecurity transport(Path tlsDir, Role role) throws TlsSetupException {
+        return tlsDir == null ? TransportSecurity.insecurePlaintext() : LabCertificates.transport(tlsDir, role);
     }
 
     /** A pipeline whose files live under {@code base} (created as needed). */
@@ -170,12 +184,19 @@ public final class LocalPipeline implements AutoCloseable {
         private MeterRegistry sourceMetrics = new SimpleMeterRegistry();
         private MeterRegistry targetMetrics = new SimpleMeterRegistry();
         private UnaryOperator<InetSocketAddress> shipperRoute = UnaryOperator.identity();
+        private boolean tls = true;
 
         private Builder(Path base) {
             this.base = Objects.requireNonNull(base, "base");
         }
 
         /** A disk of the consistency group: its NBD export name and its image file. */
+        /** Mutual TLS on both links (the default), or plaintext for a comparison. */
+        public Builder tls(boolean enabled) {
+            this.tls = enabled;
+            return this;
+        }
+
         public Builder export(String name, Path image) {
             exports.put(name, image);
             return this;

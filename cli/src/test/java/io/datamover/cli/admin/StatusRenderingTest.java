@@ -35,4 +35,20 @@ class StatusRenderingTest {
                 .containsPattern("disk data +-  RESYNCING");
         assertThat(text).doesNotContain("BREACHED");
     }
+
+    @Test
+    void theTransportShowsTlsWithTheCertificatesEndOrInsecurePlaintext() {
+        StatusReport tls = Reports.report().withTransport(new StatusReport.Transport("TLS", "openssl",
+                "CN=source-gateway p,O=datamover", "1f", "2027-01-01T00:00:00Z", 86_400.0 * 30));
+        assertThat(StatusText.render(tls)).contains("transport: TLS (openssl), certificate 'CN=source-gateway"
+                + " p,O=datamover' serial 1f, expires 2027-01-01T00:00:00Z (in 30.0 days)");
+        assertThat(StatusJson.render(tls)).contains("\"transport\":{\"mode\":\"TLS\",\"provider\":\"openssl\","
+                + "\"subject\":\"CN=source-gateway p,O=datamover\",\"serial\":\"1f\",\"notAfter\":"
+                + "\"2027-01-01T00:00:00Z\",\"expirySeconds\":2592000.000}");
+
+        StatusReport plaintext = Reports.report().withTransport(new StatusReport.Transport("INSECURE-PLAINTEXT", null,
+                null, null, null, null));
+        assertThat(StatusText.render(plaintext)).contains("transport: INSECURE-PLAINTEXT");
+        assertThat(StatusJson.render(plaintext)).contains("\"transport\":{\"mode\":\"INSECURE-PLAINTEXT\"");
+    }
 }

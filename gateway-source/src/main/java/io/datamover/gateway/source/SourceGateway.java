@@ -6,7 +6,6 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.datamover.protocol.netty.ListenerGuard;
-import io.datamover.protocol.tls.AuthenticatedPeer;
 import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -68,7 +67,7 @@ public final class SourceGateway implements AutoCloseable {
             HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()));
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
             ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
-                    ListenerGuard.METRIC, "listener", "taps", "reason", reason.tag()).increment());
+                    ListenerGuard.METRIC, "listener", "taps", "reason", reason).increment());
             Channel server = new ServerBootstrap()
                     .group(eventLoops)
                     .channel(NioServerSocketChannel.class)
@@ -77,12 +76,12 @@ public final class SourceGateway implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             taps.add(ch);
-                            // The one place a tap's connection gets its proved peer. No TLS yet: every connection is
-                            // plaintext and unauthenticated, as with --insecure-plaintext. The TLS transport replaces
-                            // this line with the peer its handshake proves.
-                            ch.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
+                            ch.pipeline().addLast(guard.newHandler());
+                            // TLS behind the guard: a slow handshake holds an unfinished-handshake slot and runs
+                            // under the HELLO timeout.
+                            config.transport().secureServer(ch, config.listenerLimits().helloTimeoutMs(),
+                                    guard.tlsRefusals());
                             ch.pipeline().addLast(
-                                    guard.newHandler(),
                                     new IdleStateHandler(config.readIdleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                             TimeUnit.MILLISECONDS),
                                     FrameDecoder.untilHandshake(config.frameLimits()),
@@ -95,8 +94,8 @@ public final class SourceGateway implements AutoCloseable {
                     .sync()
                     .channel();
             SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
-            LOG.info("source gateway {} listening for taps on {}, data in {}; {}", config.gatewayId(),
-                    server.localAddress(), config.dataDir(), config.listenerLimits());
+            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport());
             return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             groups.close();

@@ -6,6 +6,7 @@ import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
 import io.datamover.protocol.netty.ListenerLimits;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -27,11 +28,13 @@ import java.util.Objects;
  * @param shipper where and how every group's journal is shipped to the target gateway
  * @param maxGroups consistency groups this gateway takes, at most; a tap of one more is refused with TOO_MANY_GROUPS
  * @param listenerLimits what the taps' listener lets in before a tap's HELLO is accepted
+ * @param transport mutual TLS (or, when the operator asked, plaintext) for taps and for the link to the target; the
+ *        shipper's is the same ({@link Builder#transport})
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
         long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs,
         long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper, int maxGroups,
-        ListenerLimits listenerLimits) {
+        ListenerLimits listenerLimits, TransportSecurity transport) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
@@ -40,6 +43,8 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         Objects.requireNonNull(frameLimits, "frameLimits");
         Objects.requireNonNull(journalRollCycle, "journalRollCycle");
         Objects.requireNonNull(listenerLimits, "listenerLimits");
+        Objects.requireNonNull(transport, "transport");
+        check(shipper.transport() == transport, "the shipper must use the gateway's transport security");
         Names.requireId("gatewayId", gatewayId);
         if (pairId != null) {
             Names.requireId("pairId", pairId);
@@ -77,6 +82,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
         private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
+        private TransportSecurity transport = TransportSecurity.insecurePlaintext();
 
         private Builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
             this.listen = listen;
@@ -94,11 +100,13 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder frameLimits(FrameLimits value) { frameLimits = value; return this; }
         public Builder maxGroups(int value) { maxGroups = value; return this; }
         public Builder listenerLimits(ListenerLimits value) { listenerLimits = value; return this; }
+        /** TLS for taps and for the shipper's link to the target; plaintext (nothing proved) by default. */
+        public Builder transport(TransportSecurity value) { transport = value; return this; }
 
         public SourceGatewayConfig build() {
             return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle,
-                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits, shipper, maxGroups,
-                    listenerLimits);
+                    maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits,
+                    shipper.withTransport(transport), maxGroups, listenerLimits, transport);
         }
     }
 }

@@ -15,7 +15,6 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.datamover.protocol.netty.ListenerGuard;
-import io.datamover.protocol.tls.AuthenticatedPeer;
 import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -175,7 +174,7 @@ public final class TargetGateway implements AutoCloseable {
 
     private void listen() throws InterruptedException {
         ListenerGuard guard = new ListenerGuard("source gateways", config.listenerLimits(), reason -> metrics
-                .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason.tag()).increment());
+                .registry().counter(ListenerGuard.METRIC, "listener", "sources", "reason", reason).increment());
         server = new ServerBootstrap()
                 .group(eventLoops)
                 .channel(NioServerSocketChannel.class)
@@ -183,12 +182,12 @@ public final class TargetGateway implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         sessions.add(ch);
-                        // The one place a source's connection gets its proved peer. No TLS yet: every connection is
-                        // plaintext and unauthenticated, as with --insecure-plaintext. The TLS transport replaces
-                        // this line with the peer its handshake proves.
-                        ch.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
+                        ch.pipeline().addLast(guard.newHandler());
+                        // TLS behind the guard: a slow handshake holds an unfinished-handshake slot and runs under
+                        // the HELLO timeout.
+                        config.transport().secureServer(ch, config.listenerLimits().helloTimeoutMs(),
+                                guard.tlsRefusals());
                         ch.pipeline().addLast(
-                                guard.newHandler(),
                                 new IdleStateHandler(config.idleTimeoutMs(), config.heartbeatIntervalMs(), 0,
                                         TimeUnit.MILLISECONDS),
                                 FrameDecoder.untilHandshake(config.frameLimits()),
@@ -199,10 +198,10 @@ public final class TargetGateway implements AutoCloseable {
                 .bind(config.listenHost(), config.listenPort())
                 .sync()
                 .channel();
-        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {})",
+        LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {}; {})",
                 config.receiverId(), address(), config.dataDir(), config.replicaDir(),
                 config.pairId().orElse("any"), groups.size(),
-                capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits());
+                capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits(), config.transport());
     }
 
     /** The handler of one source's connection, attaching to this gateway's groups. */

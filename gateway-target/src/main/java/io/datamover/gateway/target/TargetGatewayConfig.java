@@ -5,6 +5,7 @@ import io.datamover.disk.GroupCapacity;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
 import io.datamover.protocol.netty.ListenerLimits;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,12 +36,13 @@ import java.util.OptionalLong;
  * @param maxGroups consistency groups this gateway takes, at most; a source's HELLO for one more is refused with
  *        TOO_MANY_GROUPS
  * @param listenerLimits what the listener lets in before a source's HELLO is accepted
+ * @param transport mutual TLS for source gateways, or (when the operator asked) plaintext; plaintext by default
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
         FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups,
-        ListenerLimits listenerLimits) {
+        ListenerLimits listenerLimits, TransportSecurity transport) {
 
     public TargetGatewayConfig {
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
@@ -52,6 +54,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         Objects.requireNonNull(provisioning, "provisioning");
         Objects.requireNonNull(frameLimits, "frameLimits");
         Objects.requireNonNull(listenerLimits, "listenerLimits");
+        Objects.requireNonNull(transport, "transport");
         pairId.ifPresent(id -> Names.requireId("pairId", id));
         Names.requireId("receiverId", receiverId);
         check(!listenHost.isBlank(), "listenHost must not be blank");
@@ -93,6 +96,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private OptionalLong undoMaxBytes = OptionalLong.empty();
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
         private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
+        private TransportSecurity transport = TransportSecurity.insecurePlaintext();
 
         private Builder(Path dataDir, Path replicaDir) {
             this.dataDir = dataDir;
@@ -166,10 +170,16 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        /** TLS for source gateways; plaintext (nothing proved) by default. */
+        public Builder transport(TransportSecurity transport) {
+            this.transport = transport;
+            return this;
+        }
+
         public TargetGatewayConfig build() {
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
-                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits);
+                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits, transport);
         }
     }
 }

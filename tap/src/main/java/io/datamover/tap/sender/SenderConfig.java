@@ -6,6 +6,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
@@ -29,10 +30,13 @@ import java.util.function.UnaryOperator;
  * @param outageGraceMs how long a lost connection may take to come back while records wait in the window;
  *        longer, and the sender goes to bitmap mode (as it does when the window fills first)
  * @param frameLimits bounds on frames from the gateway
+ * @param transport mutual TLS to the gateway, which must prove it is a source gateway of {@code pairId}; or, when
+ *        the operator asked, plaintext. Plaintext (nothing proved) by default
  */
 public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
         String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
-        int writeBufferHighWaterMarkBytes, LinkSettings link, long outageGraceMs, FrameLimits frameLimits) {
+        int writeBufferHighWaterMarkBytes, LinkSettings link, long outageGraceMs, FrameLimits frameLimits,
+        TransportSecurity transport) {
 
     /**
      * Smallest window accepted. A record larger than the window is always refused, so production
@@ -44,6 +48,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         Objects.requireNonNull(gatewayHost, "gatewayHost");
         Objects.requireNonNull(frameLimits, "frameLimits");
         Objects.requireNonNull(link, "link");
+        Objects.requireNonNull(transport, "transport");
         disks = List.copyOf(disks);
         check(!gatewayHost.isBlank(), "gatewayHost must not be blank");
         check(gatewayPort >= 1 && gatewayPort <= 65535, "gatewayPort must be 1..65535: " + gatewayPort);
@@ -107,6 +112,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         private LinkSettings link = LinkSettings.DEFAULT;
         private long outageGraceMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
+        private TransportSecurity transport = TransportSecurity.insecurePlaintext();
 
         private Builder(String gatewayHost, int gatewayPort) {
             this.gatewayHost = gatewayHost;
@@ -156,6 +162,11 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return this;
         }
 
+        public Builder transport(TransportSecurity transport) {
+            this.transport = transport;
+            return this;
+        }
+
         public SenderConfig build() {
             int high = writeBufferHighWaterMarkBytes;
             int low = writeBufferLowWaterMarkBytes;
@@ -164,7 +175,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
                 low = high / 2;
             }
             return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
-                    low, high, link, outageGraceMs, frameLimits);
+                    low, high, link, outageGraceMs, frameLimits, transport);
         }
     }
 }

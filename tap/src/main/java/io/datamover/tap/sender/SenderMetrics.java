@@ -3,6 +3,7 @@ package io.datamover.tap.sender;
 import java.util.Locale;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.netty.ErrorOrigin;
+import io.datamover.protocol.tls.TlsRefusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -76,6 +77,11 @@ final class SenderMetrics {
 
     void disconnected() {
         disconnects.increment();
+    }
+
+    /** The TLS layer refused the gateway (handshake, or its certificate is not a source gateway of the pair). */
+    void tlsRefused(TlsRefusal reason) {
+        registry.counter(TlsRefusal.CLIENT_METRIC, tags.and("link", "gateway", "reason", reason.tag())).increment();
     }
 
     /** Rare by nature, so the counter per code is looked up when needed. */

@@ -3,6 +3,7 @@ package io.datamover.gateway.source.ship;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -22,10 +23,12 @@ import java.util.function.UnaryOperator;
  * @param idleCheckMs longest the shipper's thread sleeps without a wake-up (a safety net: new
  *        durable records, acks and connection changes wake it at once)
  * @param targetFrameLimits bounds the target enforces on frames; every batch must fit them
+ * @param transport TLS to the target, or plaintext; the source gateway's own (see
+ *        {@code SourceGatewayConfig.Builder#transport}), plaintext by default
  */
 public record ShipperConfig(String targetHost, int targetPort, long batchIntervalMs, int batchMaxBytes,
         boolean compressionEnabled, int maxBatchesInFlight, long maxBytesInFlight, LinkSettings link,
-        long idleCheckMs, FrameLimits targetFrameLimits) {
+        long idleCheckMs, FrameLimits targetFrameLimits, TransportSecurity transport) {
 
     /** Room for the batch header and frame header beside the body. */
     private static final int BATCH_OVERHEAD_BYTES = 1024;
@@ -36,6 +39,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         Objects.requireNonNull(targetHost, "targetHost");
         Objects.requireNonNull(targetFrameLimits, "targetFrameLimits");
         Objects.requireNonNull(link, "link");
+        Objects.requireNonNull(transport, "transport");
         check(!targetHost.isBlank(), "targetHost must not be blank");
         check(targetPort >= 1 && targetPort <= 65535, "targetPort must be 1..65535: " + targetPort);
         check(batchIntervalMs >= 1, "batchIntervalMs must be >= 1: " + batchIntervalMs);
@@ -52,6 +56,12 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
     /** A builder with defaults for everything but the target's address. */
     public static Builder builder(String targetHost, int targetPort) {
         return new Builder(targetHost, targetPort);
+    }
+
+    /** This configuration with connections secured by {@code value}. */
+    public ShipperConfig withTransport(TransportSecurity value) {
+        return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
+                maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits, value);
     }
 
     String target() {
@@ -120,7 +130,8 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
 
         public ShipperConfig build() {
             return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
-                    maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits);
+                    maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits,
+                    TransportSecurity.insecurePlaintext());
         }
     }
 }

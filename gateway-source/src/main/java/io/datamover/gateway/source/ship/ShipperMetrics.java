@@ -2,6 +2,7 @@ package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.netty.ErrorOrigin;
+import io.datamover.protocol.tls.TlsRefusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -95,6 +96,13 @@ final class ShipperMetrics implements AutoCloseable {
 
     void reconnectScheduled() {
         reconnects.increment();
+    }
+
+    /** The TLS layer refused the target (handshake, or its certificate is not a target gateway of the pair). */
+    void tlsRefused(TlsRefusal reason) {
+        register(Counter.builder(TlsRefusal.CLIENT_METRIC).description("connections the TLS layer refused, by reason")
+                .tags(tags).tag("link", "target").tag("reason", reason.tag()).register(registry)).increment();
+        lastError = "TLS refused the target: " + reason.tag();
     }
 
     void ackTimedOut() {

@@ -2,9 +2,11 @@ package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Hello;
+import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.datamover.protocol.netty.ReconnectingClient;
+import io.datamover.protocol.tls.TlsRefusal;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
 
@@ -31,17 +33,24 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
         this.metrics = metrics;
         this.clock = clock;
         FrameEncoder encoder = new FrameEncoder();
-        this.client = new ReconnectingClient("cg " + hello.cgId() + ": target " + config.target(),
+        String name = "cg " + hello.cgId() + ": target " + config.target();
+        TlsRefusal.Listener tlsRefusals = TlsRefusal.loggedAndCounted(name, metrics::tlsRefused);
+        this.client = new ReconnectingClient(name,
                 "shipper-link-" + hello.cgId(), config.targetHost(), config.targetPort(), config.link(),
                 // The idle handler after the decoder: the target is taken for dead after the read timeout without a
                 // whole frame, not without a byte. A length field damaged on the wire (within the bound) would
                 // otherwise swallow the target's acks and heartbeats into one endless frame, both ends still busy.
                 // Everything the target sends is small, so a whole frame is never slow to arrive.
-                pipeline -> pipeline.addLast(
-                        FrameDecoder.untilHandshake(INBOUND_LIMITS),
-                        config.link().newIdleStateHandler(),
-                        encoder,
-                        new TargetSessionHandler(hello, config, events, metrics, clock)),
+                pipeline -> {
+                    // TLS first: the target must prove it is a target gateway of this group's pair.
+                    config.transport().secureClient(pipeline.channel(), config.targetHost(), config.targetPort(),
+                            Role.TARGET_GATEWAY, hello.pairId(), config.link().readIdleTimeoutMs(), tlsRefusals);
+                    pipeline.addLast(
+                            FrameDecoder.untilHandshake(INBOUND_LIMITS),
+                            config.link().newIdleStateHandler(),
+                            encoder,
+                            new TargetSessionHandler(hello, config, events, metrics, clock));
+                },
                 this);
     }
 
