@@ -112,6 +112,21 @@ public record GenerationHistory(long current, List<EndedGeneration> earlier) {
         return id;
     }
 
+    /** Bytes of the wire form. */
+    public int encodedLength() {
+        return 8 + 1 + earlier.size() * EndedGeneration.WIRE_BYTES;
+    }
+
+    /** The wire form alone, for the files that keep a history (a source group's, a replica set's stamp). */
+    public void writeTo(ByteBuf out) {
+        write(out);
+    }
+
+    /** Reads what {@link #writeTo} wrote, bounded and checked as on the wire. */
+    public static GenerationHistory readFrom(ByteBuf in) throws ProtocolException {
+        return read(new FieldReader(in, FrameType.HELLO));
+    }
+
     void write(ByteBuf out) {
         out.writeLong(current);
         out.writeByte(earlier.size());
