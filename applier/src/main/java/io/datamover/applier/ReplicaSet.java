@@ -256,6 +256,22 @@ public final class ReplicaSet implements AutoCloseable {
         metadata = next;
     }
 
+    /**
+     * Gives up what the replicas hold after {@code seq}, because an operator discarded it ({@code datamover resync
+     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the full
+     * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
+     * too. The applier's thread only, with nothing of the discarded history left to apply.
+     */
+    public synchronized void discardAfter(long seq, GenerationHistory history) throws IOException {
+        ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
+                java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
+        ReplicaMetadataFile.write(directory, next);
+        metadata = next;
+        if (undoLog != null) {
+            dropUndoLog();
+        }
+    }
+
     /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */
     public Map<Integer, ReplicaState> states() {
         return metadata.statesById();

@@ -70,9 +70,11 @@ final class SourceGroup implements AutoCloseable {
                     }
                 }, failed, registry, clock);
         try {
-            shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), writer::release,
-                    failed, registry, clock));
-        } catch (RuntimeException e) {
+            GenerationLog generations = GenerationLog.openAndStart(directory, identity.cgLabel(),
+                    writer.journal().durableSeq());
+            shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), generations,
+                    writer::release, failed, registry, clock));
+        } catch (IOException | RuntimeException e) {
             writer.close();
             throw e;
         }

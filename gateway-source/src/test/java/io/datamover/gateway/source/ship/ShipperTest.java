@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.datamover.gateway.source.CgIdentity;
+import io.datamover.gateway.source.GenerationLog;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.protocol.BlockWrite;
@@ -80,7 +81,13 @@ class ShipperTest {
     }
 
     private void startShipper(ShipperConfig config) {
-        shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal,
+        GenerationLog generations;
+        try {
+            generations = GenerationLog.openAndStart(dir, IDENTITY.cgLabel(), journal.durableSeq());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal, generations,
                 seq -> owner.execute(() -> journal.release(seq)), () -> { }, registry, clock);
     }
 

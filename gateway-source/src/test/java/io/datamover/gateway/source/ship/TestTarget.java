@@ -244,8 +244,9 @@ public final class TestTarget implements AutoCloseable {
             hello = h;
             stalled = connectionsToStall.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             Handshake.Agreement agreed = Handshake.negotiate(h, 0);
+            // As a target that takes the source's generation history (docs/protocol.md, "Generations").
             ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY, "test-target",
-                    heldSeq));
+                    heldSeq, h.generations()));
         }
 
         private void receive(ChannelHandlerContext ctx, Batch batch) throws ProtocolException {
