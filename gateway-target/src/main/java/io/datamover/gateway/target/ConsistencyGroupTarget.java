@@ -202,7 +202,8 @@ final class ConsistencyGroupTarget {
         ProtocolException failure = applyFailure;
         return new ConsistencyGroupStatus(cgId, replicas.pairId(), appliedSeq(), heldSeq, states, budget.spooledBytes(),
                 spool.batches(), attached != null, failure == null ? null : failure.getMessage(),
-                applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes());
+                applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes(),
+                generations.refusal());
     }
 
     /**
