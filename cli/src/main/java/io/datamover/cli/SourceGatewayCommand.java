@@ -7,6 +7,7 @@ import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.RpoObjectiveMonitor;
 import io.datamover.cli.admin.RpoObjectives;
+import io.datamover.cli.admin.SourceGatewayActions;
 import io.datamover.cli.admin.SourceGatewayStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -149,7 +150,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
                 gateway -> new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry))),
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry)),
+                SourceGatewayActions::new),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;

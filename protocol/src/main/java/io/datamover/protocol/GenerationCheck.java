@@ -78,9 +78,12 @@ public final class GenerationCheck {
         }
         int discard = newestDiscard(source);
         if (discard >= 0 && common >= discard) {
-            long resume = Math.min(source.earlier().get(discard).endSeq(), sourceSeq);
+            // The histories agree up to where their newest common generation ended: the replica restarts there and
+            // the source sends everything after it (its journal holds it: nothing after it was ever accepted).
+            long resume = Math.min(source.earlier().get(common).endSeq(), sourceSeq);
             return new Verdict(Outcome.DISCARD_REPLICA, resume, "the source discards the replica's data after seq "
-                    + resume);
+                    + resume + ", where their common generation " + GenerationHistory.hex(
+                            source.earlier().get(common).id()) + " ended");
         }
         if (ended >= 0) {
             return new Verdict(Outcome.DIVERGED, 0, "the replica's generation ended at seq "

@@ -91,18 +91,26 @@ class GenerationCheckTest {
 
     @Test
     void aDiscardGenerationOverridesAReplicaThatDivergedAtOrBeforeIt() {
-        // Refused at A (target 14 > source 10), then resync --discard replica: A ended at 10 by a discard.
+        // Refused at A (target 14 > source 10), then resync --discard replica at seq 10: A ended at 10 by a discard.
         GenerationHistory resolved = h(B, endedByDiscard(A, 10));
         expect(resolved, 10, h(A), 14, DISCARD_REPLICA, 10);
         expect(resolved, 12, h(A), 14, DISCARD_REPLICA, 10);
         // A replica that did not diverge adopts as usual, keeping its data.
         expect(resolved, 12, h(A), 9, ADOPT, 9);
+        // The source restarted (B after A at 10), was refused, journaled on (the tap's writes) and the operator
+        // discarded at seq 30: the replica restarts where A ended, and gets 11..30 from the journal.
+        expect(h(C, endedByDiscard(B, 30), ended(A, 10)), 30, h(A), 14, DISCARD_REPLICA, 10);
         // The divergence happened before the discard: the target is in a generation the source never knew.
-        expect(h(C, endedByDiscard(B, 10), ended(A, 4)), 10, h(X, ended(A, 8)), 8, DISCARD_REPLICA, 10);
-        // The source restored from an older copy, then the discard: the target knows the source's old current.
-        expect(h(C, endedByDiscard(B, 10)), 10, h(X, ended(B, 20)), 30, DISCARD_REPLICA, 10);
+        expect(h(C, endedByDiscard(B, 10), ended(A, 4)), 10, h(X, ended(A, 8)), 8, DISCARD_REPLICA, 4);
         // No common generation: a discard does not take over another pair's replica.
         expect(resolved, 12, h(X), 14, UNRELATED, 0);
+    }
+
+    @Test
+    void aDiscardAfterTheSourcesOwnGenerationWentOnAtTheTargetRestartsWhereTheTargetSaysItEnded() {
+        // The source was restored from a copy holding B; the target had moved on from B (ended there at 20) to X.
+        // After the source's discard, the source's B is an earlier one of its own too.
+        expect(h(C, endedByDiscard(B, 12)), 12, h(X, ended(B, 20)), 30, DISCARD_REPLICA, 12);
     }
 
     @Test

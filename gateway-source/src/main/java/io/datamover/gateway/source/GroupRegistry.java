@@ -246,6 +246,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         return new ArrayList<>(groups.values());
     }
 
+    /** The group {@code cgId}, if open. */
+    Optional<SourceGroup> group(int cgId) {
+        return Optional.ofNullable(groups.get(cgId));
+    }
+
     /** Every group's status, ordered by cg id; from any thread. */
     List<SourceGroupStatus> statuses() {
         long now = nowMicros();

@@ -3,6 +3,7 @@ package io.datamover.gateway.source.ship;
 import io.datamover.gateway.source.GenerationLog;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.GenerationCheck;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
@@ -98,6 +99,41 @@ final class GenerationGuard {
             // Retried at the next round; until then the HELLO carries the old generation, refused all the same.
             LOG.error("cg {}: cannot end the diverged generation at seq {}: {}", cg, endSeq, e.toString());
         }
+    }
+
+    /**
+     * The operator's {@code datamover resync --discard replica}: starts a generation that the target, refused as
+     * DIVERGED, takes by giving up what it holds after the histories' common point (docs/protocol.md, "Generations").
+     * Durable before it returns; idempotent: a rerun before the target connected again starts no other generation.
+     *
+     * @param journalSeq the journal's highest seq now, where the current generation ends
+     * @return what was done, for the operator
+     * @throws IllegalStateException when there is nothing a discard resolves (not refused, or UNRELATED)
+     */
+    synchronized String discardReplica(long journalSeq) throws IOException {
+        GenerationHistory history = log.history();
+        boolean discardStarted = !history.earlier().isEmpty() && history.earlier().getFirst().discardsReplica();
+        String refused = refusal;
+        if (discardStarted && (refused == null || refused.startsWith(ErrorCode.DIVERGED.name()))) {
+            return "consistency group " + cg + ": already resolved: " + history + " (the target takes it at its next"
+                    + " connection)";
+        }
+        if (refused == null) {
+            throw new IllegalStateException("consistency group " + cg + " is not refused by its target as DIVERGED"
+                    + " (now): nothing to discard. A source gateway learns it at its next connection to the target");
+        }
+        if (!refused.startsWith(ErrorCode.DIVERGED.name())) {
+            throw new IllegalStateException("consistency group " + cg + " is refused as " + refused + ": the replica"
+                    + " set shares no history with this source; a discard does not take over another pair's replica."
+                    + " Move the target's replica set of this group aside (the target then creates a new one and the"
+                    + " tap's initial sync fills it)");
+        }
+        GenerationHistory next = log.startNext(journalSeq, true);
+        endDueAt = NONE_DUE;
+        LOG.warn("cg {}: resync --discard replica: {}; the target gives up what it holds after the histories' common"
+                + " point at its next connection", cg, next);
+        return "consistency group " + cg + ": " + next + " started at seq " + journalSeq + ", discarding the replica's"
+                + " data; the target takes it at its next connection and is resynced";
     }
 
     /** The refusal as DIVERGED or UNRELATED that holds the group, or null. */

@@ -20,6 +20,7 @@ import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -159,6 +160,15 @@ public final class Shipper implements AutoCloseable {
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
                 metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal());
+    }
+
+    /**
+     * {@code datamover resync --discard replica} for this group: see {@link GenerationGuard#discardReplica}.
+     *
+     * @throws IllegalStateException when the group is not refused as DIVERGED
+     */
+    public String discardReplica() throws IOException {
+        return generations.discardReplica(journal.durableSeq());
     }
 
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
