@@ -97,10 +97,10 @@ public final class GenerationLog {
             throw new IOException(file + " is damaged (CRC32C mismatch)");
         }
         try {
-            GenerationHistory history = GenerationHistory.readFrom(in.slice(in.readerIndex(),
-                    bytes.length - 4 - in.readerIndex()));
-            if (history.isNone()) {
-                throw new IOException(file + " holds no current generation");
+            ByteBuf fields = in.slice(in.readerIndex(), bytes.length - 4 - in.readerIndex());
+            GenerationHistory history = GenerationHistory.readFrom(fields);
+            if (history.isNone() || fields.isReadable()) {
+                throw new IOException(file + " holds no current generation, or more than a history");
             }
             return history;
         } catch (ProtocolException e) {
