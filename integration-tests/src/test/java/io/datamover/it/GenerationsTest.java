@@ -82,6 +82,45 @@ class GenerationsTest {
         }
     }
 
+    @Test
+    void aReplicaSetCopiedFromAnotherPairsHistoryIsRefusedAsUnrelatedAndNotTakenOverByADiscard() throws Exception {
+        // Another source's replica set of the same pair id and group: a history of its own.
+        Path otherReplicaSet;
+        try (ReplicationSite other = new ReplicationSite(Files.createDirectories(base.resolve("other")),
+                ReplicatingGuest.DISK, "2M")) {
+            other.start();
+            FaultAwaits.replicating(other);
+            otherReplicaSet = other.replica().getParent();
+        }
+        try (ReplicatingGuest pair = ReplicatingGuest.start(Files.createDirectories(base.resolve("this")), List.of(),
+                152)) {
+            ReplicationSite site = pair.site;
+            pair.guest.close();
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the target idle, its spool applied", () -> {
+                AdminStatus target = site.targetStatus();
+                return target != null && target.appliedSeq() != null && target.appliedSeq() == target.lastSeq()
+                        && target.lastSeq() == site.tapStatus().lastSeq();
+            });
+            site.killTarget();
+            Path replicaSet = site.replica().getParent();
+            deleteTree(replicaSet);
+            copyTree(otherReplicaSet, replicaSet);
+            String copied = Disks.sha256(site.replica());
+            site.startTarget();
+
+            FaultAwaits.atLeast(FaultAwaits.DEADLINE, "UNRELATED refusals", () -> AdminMetrics.sum(site.targetAdmin(),
+                    DIVERGED_REFUSALS, "code=\"UNRELATED\""), 1);
+            FaultAwaits.until(FaultAwaits.DEADLINE, "both gateways DIVERGED", () -> diverged(site.sourceStatus())
+                    && diverged(site.targetStatus()));
+            assertThat(site.target().log()).contains("refused as UNRELATED: no common generation");
+            ReplicationSite.CommandRun resync = site.resync("--discard", "replica");
+            assertThat(resync.exitCode()).as(resync.output()).isOne();
+            assertThat(resync.output()).contains("UNRELATED").contains("Move the target's replica set");
+            assertThat(Disks.sha256(site.replica())).as("nothing written into the copied replica set")
+                    .isEqualTo(copied);
+        }
+    }
+
     private static boolean diverged(AdminStatus status) {
         return status != null && status.state().equals(DIVERGED);
     }
