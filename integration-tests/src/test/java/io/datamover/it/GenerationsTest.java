@@ -77,6 +77,9 @@ class GenerationsTest {
             assertThat(again.output()).contains("already resolved");
 
             pair.converges();
+            assertThat(site.tap().log()).as("the tap was told to resync its whole disks")
+                    .contains("asks for a resync of the whole disks");
+            assertThat(site.target().log()).contains("gave up what they held after seq");
             assertThat(AdminMetrics.sum(site.targetAdmin(), "datamover_pair_diverged")).isZero();
             assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_pair_diverged")).isZero();
         }

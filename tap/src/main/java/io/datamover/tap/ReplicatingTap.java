@@ -106,8 +106,13 @@ public final class ReplicatingTap implements AutoCloseable {
 
                     @Override
                     public void acknowledgedLost(int cg, long heldSeq) {
-                        // Before the connection carries anything, so the resync it leads to sees every bit.
                         acks.restartAfter(heldSeq);
+                        resyncRequested(cg);
+                    }
+
+                    /** Before the connection carries anything, so the resync it leads to sees every bit. */
+                    @Override
+                    public void resyncRequested(int cg) {
                         Tap t = started.get() == null ? null : started.get().tap;
                         if (t == null) {
                             return; // still starting: the tap opens with the gateway's resume point

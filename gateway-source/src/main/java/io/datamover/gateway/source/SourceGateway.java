@@ -119,8 +119,7 @@ public final class SourceGateway implements AutoCloseable {
      * @throws IllegalStateException when the group is not refused as DIVERGED
      */
     public String discardReplica(int cgId) throws IOException {
-        return groups.group(cgId).orElseThrow(() -> new java.util.NoSuchElementException("this source gateway holds"
-                + " no consistency group " + Integer.toUnsignedString(cgId))).shipper().discardReplica();
+        return groups.discardReplica(cgId);
     }
 
     /**

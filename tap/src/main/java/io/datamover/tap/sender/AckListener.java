@@ -18,4 +18,11 @@ public interface AckListener {
      */
     default void acknowledgedLost(int cg, long heldSeq) {
     }
+
+    /**
+     * The gateway asks for a resync of the whole disks (RESYNC_REQUIRED: an operator discarded the replica's data):
+     * every region must be marked dirty. Called as {@link #acknowledgedLost}, under the sender's lock.
+     */
+    default void resyncRequested(int cg) {
+    }
 }

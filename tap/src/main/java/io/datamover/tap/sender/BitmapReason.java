@@ -21,6 +21,8 @@ public enum BitmapReason {
      * copy): every region is marked dirty and resynced.
      */
     GATEWAY_LOST_ACKNOWLEDGED,
+    /** The gateway asked for a resync of the whole disks (an operator discarded the replica's data). */
+    RESYNC_REQUESTED,
     /** The tap started with dirty regions from an earlier run: records wait until their resync. */
     DIRTY_AT_START,
     /** The sender is closed. */

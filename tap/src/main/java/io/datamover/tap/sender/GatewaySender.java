@@ -500,6 +500,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 synchronized (lock) {
                     enterBitmap(BitmapReason.GATEWAY_REFUSED, nextSeq);
                 }
+            } else if (code == ErrorCode.RESYNC_REQUIRED) {
+                synchronized (lock) {
+                    LOG.warn("cg {}: gateway {} asks for a resync of the whole disks (the replica's data was"
+                            + " discarded): every region is marked dirty", cg, gateway);
+                    acks.resyncRequested(cg);
+                    enterBitmap(BitmapReason.RESYNC_REQUESTED, nextSeq);
+                }
             }
         }
 

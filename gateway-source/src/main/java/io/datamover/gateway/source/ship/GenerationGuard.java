@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * same generation and the table would resume it over writes the source never held. The file is written by the
  * shipper's thread ({@link #endGenerationIfDue}), never on the event loop.
  */
-final class GenerationGuard {
+public final class GenerationGuard {
     private static final Logger LOG = LoggerFactory.getLogger(GenerationGuard.class);
     private static final long NONE_DUE = -1;
 
@@ -107,10 +107,12 @@ final class GenerationGuard {
      * Durable before it returns; idempotent: a rerun before the target connected again starts no other generation.
      *
      * @param journalSeq the journal's highest seq now, where the current generation ends
+     * @param beforeNewGeneration what must be durable before the replica can take the new generation (the tap's
+     *     resync of its whole disks, owed from then on)
      * @return what was done, for the operator
      * @throws IllegalStateException when there is nothing a discard resolves (not refused, or UNRELATED)
      */
-    synchronized String discardReplica(long journalSeq) throws IOException {
+    synchronized String discardReplica(long journalSeq, BeforeDiscard beforeNewGeneration) throws IOException {
         GenerationHistory history = log.history();
         boolean discardStarted = !history.earlier().isEmpty() && history.earlier().getFirst().discardsReplica();
         String refused = refusal;
@@ -128,12 +130,19 @@ final class GenerationGuard {
                     + " Move the target's replica set of this group aside (the target then creates a new one and the"
                     + " tap's initial sync fills it)");
         }
+        beforeNewGeneration.run();
         GenerationHistory next = log.startNext(journalSeq, true);
         endDueAt = NONE_DUE;
         LOG.warn("cg {}: resync --discard replica: {}; the target gives up what it holds after the histories' common"
                 + " point at its next connection", cg, next);
         return "consistency group " + cg + ": " + next + " started at seq " + journalSeq + ", discarding the replica's"
                 + " data; the target takes it at its next connection and is resynced";
+    }
+
+    /** Runs before a discarding generation is stored. */
+    @FunctionalInterface
+    public interface BeforeDiscard {
+        void run() throws IOException;
     }
 
     /** The refusal as DIVERGED or UNRELATED that holds the group, or null. */

@@ -165,10 +165,11 @@ public final class Shipper implements AutoCloseable {
     /**
      * {@code datamover resync --discard replica} for this group: see {@link GenerationGuard#discardReplica}.
      *
+     * @param beforeNewGeneration run once a new generation is due, before it is stored
      * @throws IllegalStateException when the group is not refused as DIVERGED
      */
-    public String discardReplica() throws IOException {
-        return generations.discardReplica(journal.durableSeq());
+    public String discardReplica(GenerationGuard.BeforeDiscard beforeNewGeneration) throws IOException {
+        return generations.discardReplica(journal.durableSeq(), beforeNewGeneration);
     }
 
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
