@@ -3,8 +3,6 @@ package io.datamover.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -63,18 +61,18 @@ public final class ResyncCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
         }
         URI uri = URI.create("http://" + admin + "/resync?cg=" + cg + "&discard=" + discard);
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(StatusCommand.TIMEOUT).build()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(StatusCommand.TIMEOUT)
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            (response.statusCode() == 200 ? out : err).print(response.statusCode() == 200 ? response.body()
-                    : "datamover resync: " + response.body());
+        try {
+            HttpResponse<String> response = AdminRequest.send("POST", uri);
+            if (response.statusCode() != 200) {
+                err.print("datamover resync: " + response.body());
+                err.flush();
+                return 1;
+            }
+            out.print(response.body());
             out.flush();
-            err.flush();
-            return response.statusCode() == 200 ? 0 : 1;
+            return 0;
         } catch (IOException e) {
-            err.println("datamover resync: cannot reach the source gateway's admin port at " + admin + ": "
-                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+            err.println(AdminRequest.unreachable("resync", admin, e) + " (the source gateway's --admin)");
             return 1;
         }
     }
