@@ -385,8 +385,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
      * region dirty and resyncs all of it, continuing the stream after what the gateway holds. Holds the lock.
      */
     private void acknowledgedLost(String receiverId, long resumeSeq) {
-        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but acknowledged seq {} as durable before: its journal lost "
-                + "acknowledged records (restored from an older copy?); every region is marked dirty and resynced",
+        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but acknowledged seq {} as durable before: its journal "
+                + "lost acknowledged records (restored from an older copy?); every region is marked dirty and resynced",
                 cg, gateway, receiverId, resumeSeq, durableSeq);
         metrics.acknowledgedLost();
         acks.acknowledgedLost(cg, resumeSeq);
