@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * A daemon's admin port: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
  * /status?format=text} (the table {@code datamover status} prints) and {@code GET /health}; {@code POST} runs the
  * daemon's {@link AdminActions} (the source gateway's {@code /resync}). Other methods are 405, unknown paths 404.
- * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both threads are busy and the queue is full, the accepting thread serves the
- * request itself, so accepting slows down instead of queueing more).
+ * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both
+ * threads are busy and the queue is full, the accepting thread serves the request itself, so accepting slows down
+ * instead of queueing more).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
