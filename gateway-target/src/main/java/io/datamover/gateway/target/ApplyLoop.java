@@ -121,6 +121,7 @@ final class ApplyLoop implements Runnable {
                     spool.removeOldest(e);
                     group.unspooled(e);
                 }
+                spool.syncRemovals(); // else a crash could bring them back, to be applied after the stamp's seq
                 replicas.discardAfter(seq, history);
                 torn = false;
                 publish();

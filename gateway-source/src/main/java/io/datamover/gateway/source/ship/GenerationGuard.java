@@ -87,7 +87,7 @@ public final class GenerationGuard {
     }
 
     /** On the shipper's thread: ends the current generation if a refusal asked for it. */
-    void endGenerationIfDue() {
+    synchronized void endGenerationIfDue() {
         long endSeq = endDueAt;
         if (endSeq == NONE_DUE) {
             return;
