@@ -1,6 +1,7 @@
 package io.datamover.applier;
 
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,11 +10,21 @@ import java.util.Map;
 /**
  * The stamp of a replica directory: which pair and consistency group own it, which disks it holds, the state of
  * each disk ({@code states.get(i)} is that of {@code disks.get(i)}), and the highest seq whose batch is applied
- * and durable. States and applied seq change together, in one stamp write.
+ * and durable. States and applied seq change together, in one stamp write. {@code generations} is the pair's history
+ * the replicas belong to (docs/protocol.md, "Generations"); {@link GenerationHistory#NONE} until a source's is
+ * adopted.
  */
 public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, List<ReplicaState> states,
-        long appliedSeq) {
+        long appliedSeq, GenerationHistory generations) {
+    /** A stamp without a generation yet. */
+    public ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, List<ReplicaState> states, long appliedSeq) {
+        this(pairId, cgId, disks, states, appliedSeq, GenerationHistory.NONE);
+    }
+
     public ReplicaMetadata {
+        if (generations == null) {
+            throw new IllegalArgumentException("generations is required (GenerationHistory.NONE for none)");
+        }
         disks = List.copyOf(disks);
         states = List.copyOf(states);
         if (states.size() != disks.size()) {
@@ -39,6 +50,10 @@ public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, Lis
     }
 
     public ReplicaMetadata withApplied(long seq, List<ReplicaState> nextStates) {
-        return new ReplicaMetadata(pairId, cgId, disks, nextStates, seq);
+        return new ReplicaMetadata(pairId, cgId, disks, nextStates, seq, generations);
+    }
+
+    public ReplicaMetadata withGenerations(GenerationHistory history) {
+        return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq, history);
     }
 }

@@ -3,6 +3,10 @@ package io.datamover.applier;
 import io.datamover.applier.ReplicaSetException.Reason;
 import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -22,15 +26,19 @@ import java.util.zip.CRC32C;
  *
  * <p>Layout, big-endian: magic u32 "DMRS", version u16, reserved u16 (0), length u32 (whole file),
  * pairId (u16 length + UTF-8), cgId u32, diskCount u16, diskCount times (id u32, name (u16 + UTF-8),
- * sizeBytes u64, blockSizeBytes u32, state u8 ({@link ReplicaState} code)), appliedSeq u64, then CRC32C u32 of
- * every byte before it.
+ * sizeBytes u64, blockSizeBytes u32, state u8 ({@link ReplicaState} code)), appliedSeq u64, the generation history
+ * in its wire form ({@link GenerationHistory#writeTo}), then CRC32C u32 of every byte before it.
  *
- * <p>Version 2 added the per-disk state (version 1 was never released: it is refused, not migrated).
+ * <p>Version 2 added the per-disk state (version 1 was never released: it is refused, not migrated). Version 3 added
+ * the generation history; a version 2 stamp is read as one with no generation yet (the next source adopts its own,
+ * if it holds what the replicas hold), and written back as version 3.
  */
 final class ReplicaMetadataFile {
     static final String FILE_NAME = "replica-set.meta";
     static final int MAGIC = 0x444D5253; // "DMRS"
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+    /** The version before generations, still read. */
+    static final int VERSION_WITHOUT_GENERATIONS = 2;
     private static final int HEADER_BYTES = 4 + 2 + 2 + 4;
     /** Far above 256 disks with 255-byte names; a larger file is not ours. */
     private static final int MAX_FILE_BYTES = 256 * 1024;
@@ -70,7 +78,7 @@ final class ReplicaMetadataFile {
     static byte[] encode(ReplicaMetadata m) {
         byte[] pair = m.pairId().getBytes(StandardCharsets.UTF_8);
         List<byte[]> names = new ArrayList<>(m.disks().size());
-        int length = HEADER_BYTES + 2 + pair.length + 4 + 2 + 8 + 4;
+        int length = HEADER_BYTES + 2 + pair.length + 4 + 2 + 8 + m.generations().encodedLength() + 4;
         for (DiskInfo d : m.disks()) {
             byte[] name = d.name().getBytes(StandardCharsets.UTF_8);
             names.add(name);
@@ -88,6 +96,10 @@ final class ReplicaMetadataFile {
             out.put((byte) m.states().get(i).code());
         }
         out.putLong(m.appliedSeq());
+        ByteBuf history = Unpooled.wrappedBuffer(out.array(), out.position(), m.generations().encodedLength());
+        history.writerIndex(0);
+        m.generations().writeTo(history);
+        out.position(out.position() + history.writerIndex());
         out.putInt(crc(out.array(), out.position()));
         return out.array();
     }
@@ -99,9 +111,9 @@ final class ReplicaMetadataFile {
                 throw corrupt(file, "no replica stamp magic");
             }
             int version = Short.toUnsignedInt(in.getShort());
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_WITHOUT_GENERATIONS) {
                 throw new ReplicaSetException(Reason.UNSUPPORTED_VERSION, file + " has format version " + version
-                        + ", this build reads version " + VERSION);
+                        + ", this build reads versions " + VERSION_WITHOUT_GENERATIONS + " and " + VERSION);
             }
             in.getShort();
             int length = in.getInt();
@@ -128,10 +140,18 @@ final class ReplicaMetadataFile {
                 states.add(state);
             }
             long appliedSeq = in.getLong();
+            GenerationHistory generations = GenerationHistory.NONE;
+            if (version == VERSION) {
+                ByteBuf history = Unpooled.wrappedBuffer(bytes, in.position(), length - 4 - in.position());
+                generations = GenerationHistory.readFrom(history);
+                in.position(in.position() + history.readerIndex());
+            }
             if (in.position() != length - 4) {
                 throw corrupt(file, "fields end at byte " + in.position() + ", the CRC is at " + (length - 4));
             }
-            return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq);
+            return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq, generations);
+        } catch (ProtocolException e) {
+            throw corrupt(file, "generation history: " + e.getMessage());
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a valid replica stamp: " + e, e);
         }

@@ -7,6 +7,7 @@ import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,11 @@ public final class ReplicaSet implements AutoCloseable {
     private final DirectoryLock lock;
     private final ReplicaSetConfig config;
     private final Map<Integer, Replica> replicas;
-    private ReplicaMetadata metadata;
+    /**
+     * Replaced whole, under this set's lock: by the applier's thread (applied seq and states) and by the thread that
+     * decides a source's generations ({@link #adoptGenerations}); the other fields never change.
+     */
+    private volatile ReplicaMetadata metadata;
     /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
     private volatile UndoLog undoLog;
 
@@ -236,6 +241,37 @@ public final class ReplicaSet implements AutoCloseable {
         return metadata.appliedSeq();
     }
 
+    /** The pair's generation history these replicas belong to; {@link GenerationHistory#NONE} before any. */
+    public GenerationHistory generations() {
+        return metadata.generations();
+    }
+
+    /**
+     * Takes {@code history} as the replicas' generation history, durably, before the source that sent it is
+     * answered; applied seq and states unchanged. Any thread: the stamp is replaced under this set's lock.
+     */
+    public synchronized void adoptGenerations(GenerationHistory history) throws IOException {
+        ReplicaMetadata next = metadata.withGenerations(history);
+        ReplicaMetadataFile.write(directory, next);
+        metadata = next;
+    }
+
+    /**
+     * Gives up what the replicas hold after {@code seq}, because an operator discarded it ({@code datamover resync
+     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the full
+     * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
+     * too. The applier's thread only, with nothing of the discarded history left to apply.
+     */
+    public synchronized void discardAfter(long seq, GenerationHistory history) throws IOException {
+        ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
+                java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
+        ReplicaMetadataFile.write(directory, next);
+        metadata = next;
+        if (undoLog != null) {
+            dropUndoLog();
+        }
+    }
+
     /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */
     public Map<Integer, ReplicaState> states() {
         return metadata.statesById();
@@ -298,7 +334,7 @@ public final class ReplicaSet implements AutoCloseable {
      * Records {@code seq} as applied and the disks' states after it in one atomic stamp write. Call only after the
      * batch's writes are synced; the states come from {@link ReplicaStateTransitions}.
      */
-    void recordApplied(long seq, Map<Integer, ReplicaState> states) throws IOException {
+    synchronized void recordApplied(long seq, Map<Integer, ReplicaState> states) throws IOException {
         List<ReplicaState> ordered = new ArrayList<>(metadata.disks().size());
         for (DiskInfo disk : metadata.disks()) {
             ordered.add(states.get(disk.id()));

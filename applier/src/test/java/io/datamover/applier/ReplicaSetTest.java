@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.datamover.applier.ReplicaSetException.Reason;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,46 @@ class ReplicaSetTest {
         try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
             assertThat(set.appliedSeq()).isEqualTo(42);
         }
+    }
+
+    @Test
+    void generationsSurviveReopenAndAppliedSeqsKeepThem() throws Exception {
+        GenerationHistory adopted = GenerationHistory.first().next(40, false);
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.generations().isNone()).as("a new replica set has no generation").isTrue();
+            set.recordAppliedSeq(40);
+            set.adoptGenerations(adopted);
+            set.recordAppliedSeq(41);
+        }
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.generations()).isEqualTo(adopted);
+            assertThat(set.appliedSeq()).isEqualTo(41);
+        }
+    }
+
+    @Test
+    void aStampOfTheVersionBeforeGenerationsReadsAsNoGenerationYet() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.recordAppliedSeq(17);
+        }
+        // The same stamp as a build without generations wrote it: version 2, no history before the CRC.
+        Path meta = ReplicaMetadataFile.path(dir);
+        byte[] v3 = Files.readAllBytes(meta);
+        int historyBytes = GenerationHistory.NONE.encodedLength();
+        byte[] v2 = java.util.Arrays.copyOf(v3, v3.length - historyBytes);
+        ByteBuffer.wrap(v2).putShort(4, (short) 2).putInt(8, v2.length);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v2, 0, v2.length - 4);
+        ByteBuffer.wrap(v2).putInt(v2.length - 4, (int) crc.getValue());
+        Files.write(meta, v2);
+
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.appliedSeq()).isEqualTo(17);
+            assertThat(set.generations().isNone()).isTrue();
+            set.adoptGenerations(GenerationHistory.first());
+        }
+        assertThat(ByteBuffer.wrap(Files.readAllBytes(meta)).getShort(4)).as("written back as version 3")
+                .isEqualTo((short) 3);
     }
 
     @Test

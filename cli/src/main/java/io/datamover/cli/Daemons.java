@@ -1,5 +1,6 @@
 package io.datamover.cli;
 
+import io.datamover.cli.admin.AdminActions;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.StatusSource;
 import io.datamover.protocol.CrashPoint;
@@ -80,10 +81,18 @@ final class Daemons {
      */
     static <T extends AutoCloseable> Starter<WithAdmin<T>> withAdmin(Starter<T> starter,
             Optional<InetSocketAddress> admin, PrometheusMeterRegistry registry, Function<T, StatusSource> status) {
+        return withAdmin(starter, admin, registry, status, daemon -> AdminActions.NONE);
+    }
+
+    /** As {@link #withAdmin(Starter, Optional, PrometheusMeterRegistry, Function)}, with the daemon's admin actions. */
+    static <T extends AutoCloseable> Starter<WithAdmin<T>> withAdmin(Starter<T> starter,
+            Optional<InetSocketAddress> admin, PrometheusMeterRegistry registry, Function<T, StatusSource> status,
+            Function<T, AdminActions> actions) {
         return () -> {
             T daemon = starter.start();
             try {
-                return new WithAdmin<>(daemon, DaemonAdmin.start(admin, registry, status.apply(daemon)));
+                return new WithAdmin<>(daemon, DaemonAdmin.start(admin, registry, status.apply(daemon),
+                        actions.apply(daemon)));
             } catch (Exception | Error e) {
                 daemon.close();
                 throw e;

@@ -7,6 +7,7 @@ import io.datamover.gateway.source.ship.ShipperConfig;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.RpoObjectiveMonitor;
 import io.datamover.cli.admin.RpoObjectives;
+import io.datamover.cli.admin.SourceGatewayActions;
 import io.datamover.cli.admin.SourceGatewayStatus;
 import io.datamover.cli.admin.TransportStatus;
 import io.datamover.protocol.Role;
@@ -156,7 +157,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
                 gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry)), transport)),
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry)), transport),
+                SourceGatewayActions::new),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;

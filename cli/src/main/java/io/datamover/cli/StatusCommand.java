@@ -3,10 +3,7 @@ package io.datamover.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +20,6 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:the status was printed", "1:the admin port could not be reached or answered an error",
                 "2:wrong options"})
 public final class StatusCommand implements Callable<Integer> {
-    static final Duration TIMEOUT = Duration.ofSeconds(5);
-
     @Option(names = "--gateway", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
             description = "The daemon's admin address (defaults: tap 127.0.0.1:9810, source gateway"
                     + " 127.0.0.1:9811, target gateway 127.0.0.1:9812).")
@@ -41,9 +36,8 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         URI uri = URI.create("http://" + gateway + "/status" + (json ? "" : "?format=text"));
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT).build()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+        try {
+            HttpResponse<String> response = AdminRequest.send("GET", uri);
             if (response.statusCode() != 200) {
                 err.println("datamover status: " + uri + " answered HTTP " + response.statusCode());
                 return 1;
@@ -52,8 +46,7 @@ public final class StatusCommand implements Callable<Integer> {
             out.flush();
             return 0;
         } catch (IOException e) {
-            err.println("datamover status: cannot reach the admin port at " + gateway + ": "
-                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+            err.println(AdminRequest.unreachable("status", gateway, e));
             return 1;
         }
     }

@@ -151,6 +151,31 @@ final class ReplicationSite implements AutoCloseable {
         source.kill9();
     }
 
+    /** SIGTERM: the source gateway makes its journal durable and stops. */
+    void stopSource() throws InterruptedException {
+        source.close();
+    }
+
+    /** What a one-shot {@code bin/datamover} command printed, and its exit status. */
+    record CommandRun(int exitCode, String output) {}
+
+    /**
+     * {@code bin/datamover resync --cg 1 --admin <the source gateway's admin port> args...}, e.g. {@code --discard
+     * replica}; waits up to a minute for it.
+     */
+    CommandRun resync(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("resync", "--cg", Integer.toString(CG), "--admin",
+                sourceAdmin));
+        command.addAll(List.of(args));
+        Path output = base.resolve("resync-" + System.nanoTime() + ".out");
+        Process p = DaemonProcess.launcher(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("datamover " + command + " did not finish within a minute");
+        }
+        return new CommandRun(p.exitValue(), Files.readString(output));
+    }
+
     void startSource() throws IOException, InterruptedException {
         source.start(sourcePort);
     }

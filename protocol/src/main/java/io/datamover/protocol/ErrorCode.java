@@ -46,7 +46,12 @@ public enum ErrorCode implements WireCode {
      */
     DIVERGED(19),
     /** The two sides share no generation: they hold data of different pairs or of different histories. */
-    UNRELATED(20);
+    UNRELATED(20),
+    /**
+     * From a source gateway to its tap: an operator discarded the replica's data ({@code datamover resync --discard
+     * replica}); the tap marks every region dirty and resyncs its whole disks.
+     */
+    RESYNC_REQUIRED(21);
 
     private final int code;
 

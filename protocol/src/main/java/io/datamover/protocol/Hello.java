@@ -11,15 +11,27 @@ import java.util.Set;
  * consistency group it serves, which disks it will send, and what it can speak.
  *
  * <p>Layout: protocolMin u16, protocolMax u16, features u64, role u8, senderId (string),
- * pairId (string), cgId u32, cgName (string), diskCount u16, then diskCount {@link DiskInfo}s.
+ * pairId (string), cgId u32, cgName (string), diskCount u16, then diskCount {@link DiskInfo}s; from protocol
+ * revision {@link Wire#PROTOCOL_GENERATIONS} on (when {@code protocolMax} reaches it), the sender's
+ * {@link GenerationHistory} and {@code lastSeq} u64.
  * A string is a u16 byte length then UTF-8 bytes.
+ *
+ * @param generations the sender's history of the group ({@link GenerationHistory#NONE} from a tap)
+ * @param lastSeq the highest seq the sender holds for the group (a source gateway: its journal's; a tap: 0)
  */
 public record Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId,
-        int cgId, String cgName, List<DiskInfo> disks) implements Frame {
+        int cgId, String cgName, List<DiskInfo> disks, GenerationHistory generations, long lastSeq) implements Frame {
 
     /** Largest encoded body: every string at its maximum, {@link Wire#MAX_DISKS} disks with the longest names. */
     public static final int MAX_BODY_BYTES = 2 + 2 + 8 + 1 + (2 + Wire.MAX_ID_BYTES) * 2 + 4 + (2 + Wire.MAX_NAME_BYTES)
-            + 2 + Wire.MAX_DISKS * (4 + 2 + Wire.MAX_ID_BYTES + 8 + 4);
+            + 2 + Wire.MAX_DISKS * (4 + 2 + Wire.MAX_ID_BYTES + 8 + 4) + GenerationHistory.MAX_WIRE_BYTES + 8;
+
+    /** A HELLO that carries no generation: a tap's, or one of a revision before generations. */
+    public Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId, int cgId,
+            String cgName, List<DiskInfo> disks) {
+        this(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, GenerationHistory.NONE,
+                0);
+    }
 
     public Hello {
         if (protocolMin < 1 || protocolMax < protocolMin || protocolMax > 0xFFFF) {
@@ -46,6 +58,25 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
                 throw new IllegalArgumentException("disk id " + d.id() + " or name " + d.name() + " declared twice");
             }
         }
+        if (generations == null) {
+            throw new IllegalArgumentException("generations is required (GenerationHistory.NONE for none)");
+        }
+        if (lastSeq < 0) {
+            throw new IllegalArgumentException("lastSeq must not be negative");
+        }
+        if (!carriesGenerations(protocolMax) && (!generations.isNone() || lastSeq != 0)) {
+            throw new IllegalArgumentException("protocol " + protocolMax + " has no generations");
+        }
+    }
+
+    /** True when a frame of this (highest) revision carries generations. */
+    static boolean carriesGenerations(int protocol) {
+        return protocol >= Wire.PROTOCOL_GENERATIONS;
+    }
+
+    /** This HELLO carrying {@code history} and {@code seq}: what a source gateway sends. */
+    public Hello withGenerations(GenerationHistory history, long seq) {
+        return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, history, seq);
     }
 
     /** A hello offering every revision and feature this build has. */
@@ -85,6 +116,10 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
             out.writeLong(d.sizeBytes());
             out.writeInt(d.blockSizeBytes());
         }
+        if (carriesGenerations(protocolMax)) {
+            generations.write(out);
+            out.writeLong(lastSeq);
+        }
     }
 
     static Hello readBody(FieldReader r) throws ProtocolException {
@@ -112,6 +147,12 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
             int blockSize = r.u32AsInt("disk block size");
             disks.add(new DiskInfo(id, name, size, blockSize));
         }
-        return new Hello(min, max, features, role, senderId, pairId, cgId, cgName, disks);
+        GenerationHistory generations = GenerationHistory.NONE;
+        long lastSeq = 0;
+        if (carriesGenerations(max)) {
+            generations = GenerationHistory.read(r);
+            lastSeq = r.positiveU64("lastSeq");
+        }
+        return new Hello(min, max, features, role, senderId, pairId, cgId, cgName, disks, generations, lastSeq);
     }
 }

@@ -7,9 +7,17 @@ import io.netty.buffer.ByteBuf;
  * highest seq it already holds durably for the consistency group, so the sender resumes after it.
  * A refused hello is answered with an {@link ErrorFrame} instead.
  *
- * <p>Layout: protocol u16, features u64, role u8, receiverId (string), resumeSeq u64.
+ * <p>Layout: protocol u16, features u64, role u8, receiverId (string), resumeSeq u64; from protocol revision
+ * {@link Wire#PROTOCOL_GENERATIONS} on, the receiver's {@link GenerationHistory} (after it adopted the sender's,
+ * when it did).
  */
-public record HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq) implements Frame {
+public record HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq,
+        GenerationHistory generations) implements Frame {
+
+    /** An answer that carries no generation: a source gateway's to a tap. */
+    public HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq) {
+        this(protocol, features, role, receiverId, resumeSeq, GenerationHistory.NONE);
+    }
 
     public HelloAck {
         if (protocol < 1 || protocol > 0xFFFF) {
@@ -21,6 +29,12 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         Names.requireId("receiverId", receiverId);
         if (resumeSeq < 0) {
             throw new IllegalArgumentException("resumeSeq must not be negative");
+        }
+        if (generations == null) {
+            throw new IllegalArgumentException("generations is required (GenerationHistory.NONE for none)");
+        }
+        if (!Hello.carriesGenerations(protocol) && !generations.isNone()) {
+            throw new IllegalArgumentException("protocol " + protocol + " has no generations");
         }
     }
 
@@ -35,6 +49,9 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         out.writeByte(role.code());
         FieldWriter.string(out, receiverId);
         out.writeLong(resumeSeq);
+        if (Hello.carriesGenerations(protocol)) {
+            generations.write(out);
+        }
     }
 
     static HelloAck readBody(FieldReader r) throws ProtocolException {
@@ -47,6 +64,8 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         }
         String receiverId = r.string("receiverId", Wire.MAX_ID_BYTES, false);
         long resumeSeq = r.positiveU64("resumeSeq");
-        return new HelloAck(protocol, features, role, receiverId, resumeSeq);
+        GenerationHistory generations = Hello.carriesGenerations(protocol) ? GenerationHistory.read(r)
+                : GenerationHistory.NONE;
+        return new HelloAck(protocol, features, role, receiverId, resumeSeq, generations);
     }
 }

@@ -18,8 +18,13 @@ public final class Wire {
     /** Version of the framing itself (the header above). Changing the header means a new value. */
     public static final int FRAME_VERSION = 1;
     /** Range of protocol revisions (frame semantics) this build speaks; negotiated in the handshake. */
-    public static final int PROTOCOL_MIN = 1;
-    public static final int PROTOCOL_MAX = 1;
+    public static final int PROTOCOL_MIN = 2;
+    public static final int PROTOCOL_MAX = 2;
+    /**
+     * The revision that added generations (HELLO and HELLO_ACK end with a {@link GenerationHistory}). A peer of an
+     * earlier revision is refused as INCOMPATIBLE: a link that cannot compare histories cannot refuse divergence.
+     */
+    public static final int PROTOCOL_GENERATIONS = 2;
 
     public static final int HEADER_LENGTH = 16;
     public static final int OFFSET_MAGIC = 0;

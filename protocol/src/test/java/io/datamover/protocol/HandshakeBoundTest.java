@@ -119,7 +119,12 @@ class HandshakeBoundTest {
             String name = String.format("d%03d", i) + "x".repeat(Wire.MAX_ID_BYTES - 4);
             disks.add(new DiskInfo(i, name, 1L << 40, 4096));
         }
-        return new Hello(1, 1, Feature.all(), Role.SOURCE_GATEWAY, "s".repeat(Wire.MAX_ID_BYTES),
-                "p".repeat(Wire.MAX_ID_BYTES), 1, "n".repeat(Wire.MAX_NAME_BYTES), disks);
+        GenerationHistory longest = GenerationHistory.first();
+        for (int i = 0; i < GenerationHistory.MAX_EARLIER; i++) {
+            longest = longest.next(i, i % 2 == 0);
+        }
+        return new Hello(Wire.PROTOCOL_MAX, Wire.PROTOCOL_MAX, Feature.all(), Role.SOURCE_GATEWAY,
+                "s".repeat(Wire.MAX_ID_BYTES), "p".repeat(Wire.MAX_ID_BYTES), 1, "n".repeat(Wire.MAX_NAME_BYTES), disks,
+                longest, Long.MAX_VALUE);
     }
 }

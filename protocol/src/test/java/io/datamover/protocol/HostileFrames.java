@@ -18,16 +18,25 @@ public final class HostileFrames {
 
     /** {@code hello} encoded as a whole frame (CRC right) but declaring no disk. */
     public static ByteBuf helloWithoutDisks(Hello hello) {
-        ByteBuf frame = Unpooled.buffer();
-        FrameCodec.encode(hello, frame);
-        int disksAt = frame.writerIndex();
+        ByteBuf whole = Unpooled.buffer();
+        FrameCodec.encode(hello, whole);
+        int tailBytes = Hello.carriesGenerations(hello.protocolMax())
+                ? 8 + 1 + hello.generations().earlier().size() * EndedGeneration.WIRE_BYTES + 8 : 0;
+        int disksEnd = whole.writerIndex() - tailBytes;
+        int disksAt = disksEnd;
         for (DiskInfo d : hello.disks()) {
             disksAt -= 4 + FieldWriter.stringLength(d.name()) + 8 + 4;
         }
         disksAt -= 2;
-        frame.setShort(disksAt, 0);
-        frame.writerIndex(disksAt + 2);
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeBytes(whole, 0, disksAt).writeShort(0).writeBytes(whole, disksEnd, tailBytes);
+        whole.release();
         frame.setInt(Wire.OFFSET_LENGTH, frame.readableBytes() - Wire.HEADER_LENGTH);
+        return fixCrc(frame);
+    }
+
+    /** Sets the header's CRC right for what {@code frame} now holds (after a test changed its bytes). */
+    public static ByteBuf fixCrc(ByteBuf frame) {
         CRC32C crc = new CRC32C();
         Crc32c.update(crc, frame, 0, Wire.CRC_COVERED_HEADER_BYTES);
         Crc32c.update(crc, frame, Wire.HEADER_LENGTH, frame.readableBytes() - Wire.HEADER_LENGTH);

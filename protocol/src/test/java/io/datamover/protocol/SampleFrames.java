@@ -23,9 +23,16 @@ final class SampleFrames {
         return b;
     }
 
+    /** A source gateway's history: current generation, two earlier ones (the newer ended by a discard). */
+    static GenerationHistory generations() {
+        return new GenerationHistory(0x1122334455667788L, List.of(new EndedGeneration(0x0A0B0C0D0E0F1011L, 44, true),
+                new EndedGeneration(0x7F00000000000001L, 12, false)));
+    }
+
     static Hello hello() {
-        return new Hello(1, 1, Feature.all(), Role.TAP, "tap-host1", "pair-dc1-dc2", CG, "vm-42",
-                List.of(new DiskInfo(0, "vm-42-root", 16L << 30, 4096), new DiskInfo(1, "vm-42-data", 1L << 30, 512)));
+        return new Hello(2, 2, Feature.all(), Role.SOURCE_GATEWAY, "gw-src-1", "pair-dc1-dc2", CG, "vm-42",
+                List.of(new DiskInfo(0, "vm-42-root", 16L << 30, 4096), new DiskInfo(1, "vm-42-data", 1L << 30, 512)),
+                generations(), 45);
     }
 
     static List<BlockWrite> batchEntries() {
@@ -61,7 +68,7 @@ final class SampleFrames {
     static Map<String, Frame> all() {
         Map<String, Frame> m = new LinkedHashMap<>();
         m.put("hello", hello());
-        m.put("hello-ack", new HelloAck(1, Feature.all(), Role.SOURCE_GATEWAY, "gw-src-1", 41));
+        m.put("hello-ack", new HelloAck(2, Feature.all(), Role.TARGET_GATEWAY, "gw-dst-1", 41, generations()));
         m.put("write-data", new WriteRecord(CG, T0, false, BlockWrite.data(42, 0, 0, pattern(16, 0))));
         m.put("write-data-fua", new WriteRecord(CG, T0 + 1, true, BlockWrite.data(43, 1, (1L << 30) - 512, pattern(8, 0xF0))));
         m.put("write-zero", new WriteRecord(CG, T0 + 2, false, BlockWrite.range(44, 0, 8192, 1 << 20, RecordKind.ZERO)));

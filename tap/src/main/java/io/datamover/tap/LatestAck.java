@@ -40,6 +40,20 @@ final class LatestAck {
         }
     }
 
+    /**
+     * The gateway now holds only up to {@code seq} (it lost records it had acknowledged): the acks of the stream that
+     * continues after it count again, though below the highest seen so far. Any thread; call before that stream
+     * starts.
+     */
+    void restartAfter(long seq) {
+        latest.set(seq);
+        try {
+            executor.execute(() -> applied = Math.min(applied, seq));
+        } catch (RejectedExecutionException e) {
+            // shutting down: nothing more is applied
+        }
+    }
+
     private void drain() {
         queued.set(false); // before reading: an ack arriving from now on queues another drain
         long seq = latest.get();

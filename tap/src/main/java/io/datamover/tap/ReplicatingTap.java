@@ -4,6 +4,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.sender.AckListener;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
 import io.datamover.tap.sender.SenderConfig;
@@ -97,7 +98,29 @@ public final class ReplicatingTap implements AutoCloseable {
             }
         });
         GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(),
-                (cg, seq) -> acks.acknowledged(seq),
+                new AckListener() {
+                    @Override
+                    public void durable(int cg, long seq) {
+                        acks.acknowledged(seq);
+                    }
+
+                    @Override
+                    public void acknowledgedLost(int cg, long heldSeq) {
+                        acks.restartAfter(heldSeq);
+                        resyncRequested(cg);
+                    }
+
+                    /** Before the connection carries anything, so the resync it leads to sees every bit. */
+                    @Override
+                    public void resyncRequested(int cg) {
+                        Tap t = started.get() == null ? null : started.get().tap;
+                        if (t == null) {
+                            return; // still starting: the tap opens with the gateway's resume point
+                        }
+                        t.markEveryRegionDirty();
+                        modeEvents.execute(() -> flushDirtyBits(t));
+                    }
+                },
                 (mode, reason, seq) -> {
                     Tap t = started.get() == null ? null : started.get().tap;
                     if (t != null && mode == SenderMode.BITMAP && reason != BitmapReason.CLOSED) {
@@ -136,6 +159,15 @@ public final class ReplicatingTap implements AutoCloseable {
             sender.close();
             modeEvents.shutdownNow();
             throw e;
+        }
+    }
+
+    private static void flushDirtyBits(Tap tap) {
+        try {
+            tap.flushDirtyBits();
+        } catch (IOException e) {
+            // In memory they are set: this run resyncs them all the same; only a crash before the next sync loses them.
+            LOG.error("cannot make the dirty bits of every region durable: {}", e.toString());
         }
     }
 

@@ -289,6 +289,24 @@ public final class Tap implements AutoCloseable {
         group.acknowledge(upToSeq);
     }
 
+    /**
+     * Marks every region of every disk dirty and pinned, in memory: the gateway lost records it had acknowledged (whose
+     * bits were let go), so the next resync copies the whole disks (holes as ZERO records). {@link #flushDirtyBits}
+     * makes them durable. Takes only the trackers' and bitmaps' own locks.
+     */
+    public void markEveryRegionDirty() {
+        for (Export export : exports) {
+            export.tracker().pinAll();
+        }
+    }
+
+    /** Makes every dirty bit set so far durable. */
+    public void flushDirtyBits() throws IOException {
+        for (Export export : exports) {
+            export.tracker().bitmap().flush();
+        }
+    }
+
     /** The dirty regions of a disk, as in memory now (bit i = region i). */
     public BitSet dirtyRegions(String exportName) {
         return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()

@@ -146,6 +146,52 @@ class ResyncTest {
     }
 
     @Test
+    void aGatewayBackWithLessThanItAcknowledgedGetsEveryRegionResynced() throws Exception {
+        // The gateway's data directory is copied here (the copy holds up to preOutage)...
+        write("write -P 0x11 0 8m", "write -P 0x22 16m 8m");
+        write(randomWrites(new Random(5), 100));
+        awaitStreamingAndAcknowledged();
+        preOutage = receiver.acknowledged();
+        // ...the guest writes more, acknowledged DURABLE (their dirty bits cleared), and the gateway stops.
+        write("write -P 0x33 4m 1m", "discard 16m 1m", "write -z 20m 64k");
+        write(randomWrites(new Random(6), 100));
+        awaitStreamingAndAcknowledged();
+        assertThat(receiver.acknowledged()).isGreaterThan(preOutage);
+        receiver.stop();
+        await().atMost(DEADLINE).until(() -> !tap.sender().isConnected());
+
+        // It comes back from the older copy: no record of the writes it acknowledged after preOutage.
+        double resyncsBefore = completedResyncs();
+        receiver.forgetAfter(preOutage);
+        receiver.restart();
+        await().atMost(DEADLINE).until(() -> completedResyncs() > resyncsBefore);
+        awaitStreamingAndAcknowledged();
+        assertThat(registry.get("datamover.sender.acknowledged.lost").counter().count()).isOne();
+        List<Received> resync = assertResyncedFromTheResumePoint(1);
+        assertThat(resync.stream().filter(r -> r.kind() == RecordKind.DATA || r.kind() == RecordKind.ZERO)
+                .mapToLong(Received::length).sum()).as("every region of the disk, not only the dirty ones")
+                .isGreaterThanOrEqualTo(DISK_BYTES);
+    }
+
+    @Test
+    void aGatewayAskingForAResyncOfTheWholeDisksGetsEveryRegion() throws Exception {
+        write("write -P 0x11 0 8m", "write -P 0x22 16m 8m");
+        write(randomWrites(new Random(7), 100));
+        awaitStreamingAndAcknowledged();
+        preOutage = receiver.acknowledged();
+        await().atMost(DEADLINE).until(() -> tap.tap().dirtyRegions("root").isEmpty());
+
+        // The replica's data was discarded by an operator: the gateway tells the tap, which reconnects.
+        double resyncsBefore = completedResyncs();
+        receiver.sendError(ErrorCode.RESYNC_REQUIRED, "the replica's data was discarded");
+        await().atMost(DEADLINE).until(() -> completedResyncs() > resyncsBefore);
+        awaitStreamingAndAcknowledged();
+        List<Received> resync = assertResyncedFromTheResumePoint(1, false);
+        assertThat(resync.stream().filter(r -> r.kind() == RecordKind.DATA || r.kind() == RecordKind.ZERO)
+                .mapToLong(Received::length).sum()).as("every region of the disk").isGreaterThanOrEqualTo(DISK_BYTES);
+    }
+
+    @Test
     void afterJournalFullTheTapResyncsOnceTheGatewayTakesItAgain() throws Exception {
         write("write -P 0x11 0 8m");
         awaitStreamingAndAcknowledged();
@@ -217,6 +263,12 @@ class ResyncTest {
      * @return the journal's records after the pre-outage point
      */
     private List<Received> assertResyncedFromTheResumePoint(int connectionsSinceOutage) throws IOException {
+        return assertResyncedFromTheResumePoint(connectionsSinceOutage, true);
+    }
+
+    /** As above; {@code replicaBehind}: the pre-outage replica must differ from the source (the guest wrote since). */
+    private List<Received> assertResyncedFromTheResumePoint(int connectionsSinceOutage, boolean replicaBehind)
+            throws IOException {
         assertThat(receiver.violations()).isEmpty();
         List<Received> received = receiver.records();
         List<Received> journal = ReplicaReplay.journal(received);
@@ -234,11 +286,19 @@ class ResyncTest {
 
         Path preOutageReplica = ReplicaReplay.replay(dir.resolve("pre-outage.img"), DISK_BYTES, 0, before);
         String source = ReplicaReplay.sha256(dir.resolve("root.img"));
-        assertThat(ReplicaReplay.sha256(preOutageReplica)).as("the outage left the replica behind").isNotEqualTo(source);
+        if (replicaBehind) {
+            assertThat(ReplicaReplay.sha256(preOutageReplica)).as("the outage left the replica behind")
+                    .isNotEqualTo(source);
+        }
         Path replica = Files.copy(preOutageReplica, dir.resolve("replica.img"));
         ReplicaReplay.apply(replica, 0, after);
         assertThat(ReplicaReplay.sha256(replica)).isEqualTo(source);
         return after;
+    }
+
+    private double completedResyncs() {
+        var counter = registry.find("datamover.tap.resync.runs").tag("outcome", "completed").counter();
+        return counter == null ? 0 : counter.count();
     }
 
     private ReplicatingTap start(Duration connectWait) throws Exception {

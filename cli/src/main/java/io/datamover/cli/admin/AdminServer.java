@@ -6,7 +6,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -16,10 +19,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A daemon's admin port: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
- * /status?format=text} (the table {@code datamover status} prints) and {@code GET /health}. GET only (HEAD too);
- * anything else is 405, unknown paths 404. Two threads and a short queue: a scraper storm cannot take memory or
- * threads from the data path (when both threads are busy and the queue is full, the accepting thread serves the
- * request itself, so accepting slows down instead of queueing more).
+ * /status?format=text} (the table {@code datamover status} prints) and {@code GET /health}; {@code POST} runs the
+ * daemon's {@link AdminActions} (the source gateway's {@code /resync}). Other methods are 405, unknown paths 404.
+ * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both
+ * threads are busy and the queue is full, the accepting thread serves the request itself, so accepting slows down
+ * instead of queueing more).
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
@@ -39,12 +43,18 @@ public final class AdminServer implements AutoCloseable {
      */
     public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
             Supplier<StatusReport> status) throws IOException {
+        return start(address, registry, status, AdminActions.NONE);
+    }
+
+    /** As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier)}, with {@code actions} for POST. */
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+            Supplier<StatusReport> status, AdminActions actions) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("admin-http-", 0).daemon(true).factory(),
                 new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);
-        server.createContext("/", exchange -> handle(exchange, registry, status));
+        server.createContext("/", exchange -> handle(exchange, registry, status, actions));
         server.start();
         AdminServer admin = new AdminServer(server, executor);
         LOG.info("admin port on http://{}:{}/ (/metrics, /status, /health)", address.getHostString(),
@@ -57,9 +67,13 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry,
-            Supplier<StatusReport> status) throws IOException {
+            Supplier<StatusReport> status, AdminActions actions) throws IOException {
         try (exchange) {
             try {
+                if (exchange.getRequestMethod().equals("POST")) {
+                    post(exchange, actions);
+                    return;
+                }
                 route(exchange, registry, status);
             } catch (RuntimeException e) {
                 LOG.warn("admin request {} failed", exchange.getRequestURI(), e);
@@ -72,8 +86,8 @@ public final class AdminServer implements AutoCloseable {
             Supplier<StatusReport> status) throws IOException {
         String method = exchange.getRequestMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
-            exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-            reply(exchange, 405, TEXT, "only GET is served here\n");
+            exchange.getResponseHeaders().set("Allow", "GET, HEAD, POST");
+            reply(exchange, 405, TEXT, "only GET and POST are served here\n");
             return;
         }
         String query = exchange.getRequestURI().getRawQuery();
@@ -89,6 +103,26 @@ public final class AdminServer implements AutoCloseable {
             }
             case "/health" -> reply(exchange, 200, TEXT, "ok\n");
             default -> reply(exchange, 404, TEXT, "not found; try /metrics, /status, /status?format=text, /health\n");
+        }
+    }
+
+    private static void post(HttpExchange exchange, AdminActions actions) throws IOException {
+        Map<String, String> parameters = new HashMap<>();
+        String query = exchange.getRequestURI().getRawQuery();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    parameters.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        AdminActions.Answer answer = actions.post(exchange.getRequestURI().getPath(), parameters);
+        if (answer == null) {
+            reply(exchange, 404, TEXT, "no such action on this daemon\n");
+        } else {
+            reply(exchange, answer.status(), TEXT, answer.text());
         }
     }
 

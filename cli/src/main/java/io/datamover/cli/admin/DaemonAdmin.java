@@ -44,6 +44,12 @@ public final class DaemonAdmin implements AutoCloseable {
      */
     public static DaemonAdmin start(Optional<InetSocketAddress> address, PrometheusMeterRegistry registry,
             StatusSource status) throws IOException {
+        return start(address, registry, status, AdminActions.NONE);
+    }
+
+    /** As {@link #start(Optional, PrometheusMeterRegistry, StatusSource)}, with {@code actions} for POST requests. */
+    public static DaemonAdmin start(Optional<InetSocketAddress> address, PrometheusMeterRegistry registry,
+            StatusSource status, AdminActions actions) throws IOException {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -59,8 +65,8 @@ public final class DaemonAdmin implements AutoCloseable {
             }
         }, 0, 1, TimeUnit.SECONDS);
         try {
-            AdminServer server = address.isPresent() ? AdminServer.start(address.get(), registry, status::report)
-                    : null;
+            AdminServer server = address.isPresent()
+                    ? AdminServer.start(address.get(), registry, status::report, actions) : null;
             return new DaemonAdmin(ticker, server, gcMetrics);
         } catch (IOException | RuntimeException e) {
             ticker.shutdownNow();

@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The source gateway's status: per group its mode (STREAMING, RESYNCING or DISCONNECTED, see
+ * The source gateway's status: per group its mode (STREAMING, RESYNCING, DISCONNECTED or DIVERGED, see
  * {@link SourceGroupStatus.Mode}), seqs, lag and RPO against its objective, journal use, throughput (records
  * journaled and body bytes shipped per second over the last 10 s), compression and last error.
  */
@@ -46,7 +46,8 @@ public final class SourceGatewayStatus implements StatusSource {
         String cg = g.identity().cgLabel();
         int cgId = g.identity().cgId();
         double objective = rpo.objectiveSeconds(cgId);
-        String lastError = Stream.of(g.journalError(), g.lastTapError(), s.lastError()).filter(Objects::nonNull)
+        String lastError = Stream.of(s.generationRefusal(), g.journalError(), g.lastTapError(), s.lastError())
+                .filter(Objects::nonNull)
                 .collect(Collectors.collectingAndThen(Collectors.joining("; "), e -> e.isEmpty() ? null : e));
         return new StatusReport.Group(cg, g.identity().cgName(), g.identity().pairId(), g.mode().name(),
                 s.durableSeq(), s.appliedSeq(), null, g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
@@ -59,7 +60,8 @@ public final class SourceGatewayStatus implements StatusSource {
     private static List<StatusReport.Disk> disks(SourceGroupStatus g) {
         SourceGroupStatus.Mode mode = g.mode();
         return g.identity().disks().stream().map((DiskInfo d) -> new StatusReport.Disk(d.name(), d.sizeBytes(),
-                mode != SourceGroupStatus.Mode.DISCONNECTED && g.disksSyncing().contains(d.id())
+                mode != SourceGroupStatus.Mode.DISCONNECTED && mode != SourceGroupStatus.Mode.DIVERGED
+                        && g.disksSyncing().contains(d.id())
                         ? SourceGroupStatus.Mode.RESYNCING.name() : mode == SourceGroupStatus.Mode.RESYNCING
                         ? SourceGroupStatus.Mode.STREAMING.name() : mode.name())).toList();
     }

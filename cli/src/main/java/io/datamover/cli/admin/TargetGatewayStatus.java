@@ -49,6 +49,7 @@ public final class TargetGatewayStatus implements StatusSource {
         return new StatusReport.Group(cg, null, g.pairId(), g.groupState(), g.heldSeq(), g.appliedSeq(),
                 consistentSeq, null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
                 spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
-                g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
+                g.generationRefusal() != null ? g.generationRefusal()
+                        : g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
     }
 }

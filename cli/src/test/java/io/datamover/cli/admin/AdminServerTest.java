@@ -10,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,9 +60,29 @@ class AdminServerTest {
     @Test
     void otherPathsAre404AndOtherMethods405() throws Exception {
         assertThat(get("/nothing", "GET").statusCode()).isEqualTo(404);
-        HttpResponse<String> post = get("/metrics", "POST");
-        assertThat(post.statusCode()).isEqualTo(405);
-        assertThat(post.headers().firstValue("Allow")).hasValue("GET, HEAD");
+        HttpResponse<String> put = get("/metrics", "PUT");
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+        assertThat(get("/metrics", "POST").statusCode()).as("a daemon without actions").isEqualTo(404);
+    }
+
+    @Test
+    void aPostRunsTheDaemonsActionWithItsDecodedParameters() throws Exception {
+        server.close();
+        Map<String, String> seen = new ConcurrentHashMap<>();
+        server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), registry, Reports::report,
+                (path, parameters) -> {
+                    if (!path.equals("/resync")) {
+                        return null;
+                    }
+                    seen.putAll(parameters);
+                    return new AdminActions.Answer(409, "not diverged\n");
+                });
+        HttpResponse<String> post = get("/resync?cg=7&discard=re%70lica", "POST");
+        assertThat(post.statusCode()).isEqualTo(409);
+        assertThat(post.body()).isEqualTo("not diverged\n");
+        assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of("cg", "7", "discard", "replica"));
+        assertThat(get("/other", "POST").statusCode()).isEqualTo(404);
     }
 
     private HttpResponse<String> get(String path, String method) throws Exception {

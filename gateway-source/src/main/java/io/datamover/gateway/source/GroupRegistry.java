@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -122,6 +123,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 if (other != null) {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
+                }
+                if (group.tellTapToResync()) {
+                    attachedTaps.remove(hello.cgId(), tap);
+                    throw resyncRequired(group);
                 }
                 tapAbsentSinceMicros.remove(hello.cgId());
                 return group.writer();
@@ -247,6 +252,31 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     List<SourceGroup> groups() {
         return new ArrayList<>(groups.values());
+    }
+
+    /**
+     * {@code datamover resync --discard replica} for group {@code cgId} ({@link SourceGroup#discardReplica}); a tap
+     * attached now is told at once to resync its whole disks, one connecting later at its HELLO.
+     *
+     * @throws NoSuchElementException when this gateway holds no such group
+     */
+    String discardReplica(int cgId) throws IOException {
+        SourceGroup group = groups.get(cgId);
+        if (group == null) {
+            throw new NoSuchElementException("this source gateway holds no consistency group "
+                    + Integer.toUnsignedString(cgId));
+        }
+        String answer = group.discardReplica();
+        TapLink tap = attachedTaps.get(cgId);
+        if (tap != null && group.tellTapToResync()) {
+            tap.refuse(resyncRequired(group));
+        }
+        return answer;
+    }
+
+    private static ProtocolException resyncRequired(SourceGroup group) {
+        return new ProtocolException(ErrorCode.RESYNC_REQUIRED, "cg " + group.identity().cgLabel() + ": the"
+                + " replica's data was discarded (datamover resync --discard replica): resync the whole disks");
     }
 
     /** Every group's status, ordered by cg id; from any thread. */

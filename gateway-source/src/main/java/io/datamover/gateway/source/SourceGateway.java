@@ -119,6 +119,18 @@ public final class SourceGateway implements AutoCloseable {
     }
 
     /**
+     * {@code datamover resync --cg N --discard replica}: starts a generation that has the target give up what its
+     * replicas hold beyond the common history and take this source's (docs/protocol.md, "Generations").
+     *
+     * @return what was done, for the operator
+     * @throws java.util.NoSuchElementException when this gateway holds no such group
+     * @throws IllegalStateException when the group is not refused as DIVERGED
+     */
+    public String discardReplica(int cgId) throws IOException {
+        return groups.discardReplica(cgId);
+    }
+
+    /**
      * Stops accepting taps, closes their connections, then makes every group's journal durable and closes it.
      */
     @Override

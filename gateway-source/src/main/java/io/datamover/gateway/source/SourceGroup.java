@@ -29,15 +29,17 @@ final class SourceGroup implements AutoCloseable {
     private final CgIdentity identity;
     private final JournalWriter writer;
     private final Shipper shipper;
+    private final TapResyncRequest tapResync;
     /** Disks whose SYNC_BEGIN came from the tap since this gateway started, and not yet their SYNC_END. */
     private final Set<Integer> disksSyncing = ConcurrentHashMap.newKeySet();
     /** Why the latest tap connection of this group ended on an error; null when none did. */
     private volatile String lastTapError;
 
-    private SourceGroup(CgIdentity identity, JournalWriter writer, Shipper shipper) {
+    private SourceGroup(CgIdentity identity, JournalWriter writer, Shipper shipper, TapResyncRequest tapResync) {
         this.identity = identity;
         this.writer = writer;
         this.shipper = shipper;
+        this.tapResync = tapResync;
     }
 
     /** The directory of group {@code cgId} under the gateway's data directory. */
@@ -70,13 +72,15 @@ final class SourceGroup implements AutoCloseable {
                     }
                 }, failed, registry, clock);
         try {
-            shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), writer::release,
-                    failed, registry, clock));
-        } catch (RuntimeException e) {
+            GenerationLog generations = GenerationLog.openAndStart(directory, identity.cgLabel(),
+                    writer.journal().durableSeq());
+            shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), generations,
+                    writer::release, failed, registry, clock));
+        } catch (IOException | RuntimeException e) {
             writer.close();
             throw e;
         }
-        return new SourceGroup(identity, writer, shipper.get());
+        return new SourceGroup(identity, writer, shipper.get(), TapResyncRequest.open(directory, identity));
     }
 
     CgIdentity identity() {
@@ -96,7 +100,21 @@ final class SourceGroup implements AutoCloseable {
             disksSyncing.add(disk);
         } else {
             disksSyncing.remove(disk);
+            tapResync.syncEnded(disk);
         }
+    }
+
+    /** A tap connecting now is to be asked for a resync of its whole disks (once per run while one is owed). */
+    boolean tellTapToResync() {
+        return tapResync.tellOnce();
+    }
+
+    /**
+     * {@code datamover resync --discard replica}: the tap's resync of its whole disks is recorded as owed before
+     * the shipper starts the generation that has the replica give up its data (see {@link Shipper#discardReplica}).
+     */
+    String discardReplica() throws IOException {
+        return shipper.discardReplica(tapResync::request);
     }
 
     Set<Integer> disksSyncing() {

@@ -34,7 +34,12 @@ public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long 
          * No tap is attached: its guest's writes, if any, are kept as dirty bits at the tap (or the tap is down);
          * the gateway cannot tell which, so it does not claim BITMAP.
          */
-        DISCONNECTED
+        DISCONNECTED,
+        /**
+         * The target and this gateway refuse each other: their generation histories disagree (docs/protocol.md,
+         * "Generations"). The tap's writes are still journaled; nothing is shipped until an operator resolves it.
+         */
+        DIVERGED
     }
 
     public SourceGroupStatus {
@@ -42,6 +47,9 @@ public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long 
     }
 
     public Mode mode() {
+        if (shipping.diverged()) {
+            return Mode.DIVERGED;
+        }
         if (!tapConnected) {
             return Mode.DISCONNECTED;
         }

@@ -10,7 +10,11 @@ import io.datamover.protocol.ProtocolException;
 import io.netty.buffer.ByteBufAllocator;
 import io.micrometer.core.instrument.Clock;
 import java.io.IOException;
+import io.datamover.protocol.GenerationHistory;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -40,6 +44,8 @@ final class ApplyLoop implements Runnable {
     private final ByteBufAllocator alloc;
     private final Clock clock;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Work other threads hand to this one, run between batches. */
+    private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
     private volatile boolean stopping;
     /** Published after every batch for readers on other threads (status, metrics, heartbeats). */
     private volatile long appliedSeq;
@@ -101,10 +107,42 @@ final class ApplyLoop implements Runnable {
         return shown;
     }
 
+    /**
+     * Has this thread give up what the replicas hold after {@code seq} (a source's {@code resync --discard
+     * replica}): the spooled batches first, then the stamp ({@link ReplicaSet#discardAfter}), so a crash in between
+     * leaves the old history, decided again on the next connection. Completes once done; the caller keeps the spool
+     * from growing meanwhile (the spool writer waits on it).
+     */
+    CompletableFuture<Void> discardAfter(long seq, GenerationHistory history) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() -> {
+            try {
+                for (BatchSpool.Entry e = spool.awaitOldest(0); e != null; e = spool.awaitOldest(0)) {
+                    spool.removeOldest(e);
+                    group.unspooled(e);
+                }
+                spool.syncRemovals(); // else a crash could bring them back, to be applied after the stamp's seq
+                replicas.discardAfter(seq, history);
+                torn = false;
+                publish();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     @Override
     public void run() {
         try {
             while (!stopping) {
+                for (Runnable command = commands.poll(); command != null; command = commands.poll()) {
+                    command.run();
+                }
                 BatchSpool.Entry entry = spool.awaitOldest(POLL_MS);
                 if (entry != null) {
                     applyOne(entry);

@@ -227,6 +227,14 @@ final class BatchSpool {
         Files.delete(entry.file());
     }
 
+    /**
+     * Makes the deletes of {@link #removeOldest} durable: for batches removed without being applied (a discard),
+     * which {@link #open} would otherwise find again after a crash and apply.
+     */
+    void syncRemovals() throws IOException {
+        DurableFiles.forceDirectory(directory);
+    }
+
     /** The last seq spooled, or {@code otherwise} when the spool is empty. */
     long lastSeqOr(long otherwise) {
         lock.lock();

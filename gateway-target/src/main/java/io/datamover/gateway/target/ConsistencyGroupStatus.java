@@ -24,10 +24,16 @@ import java.util.OptionalLong;
  *        (an initial sync)
  * @param resyncProtected whether an undo log holds that image because a resync made the replicas INCONSISTENT
  * @param undoLogBytes bytes of that undo log, 0 without one
+ * @param generationRefusal why the latest source was refused as DIVERGED or UNRELATED (docs/protocol.md,
+ *        "Generations"), or null when it was accepted
  */
 public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, long heldSeq,
         Map<String, ReplicaState> replicaStates, long spoolBytes, int spoolBatches, boolean sourceConnected,
-        String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes) {
+        String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes,
+        String generationRefusal) {
+    /** The state of a group whose latest source was refused because their histories disagree. */
+    public static final String DIVERGED = "DIVERGED";
+
     public ConsistencyGroupStatus {
         replicaStates = Collections.unmodifiableMap(new LinkedHashMap<>(replicaStates));
     }
@@ -38,10 +44,14 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
     }
 
     /**
-     * The group's state, only as good as its worst disk: INCONSISTENT if any disk is (or none is known yet),
-     * PROMOTED if all are, MIXED if only some are promoted, else UP_TO_DATE.
+     * The group's state: DIVERGED while its latest source is refused for its generations; else only as good as its
+     * worst disk: INCONSISTENT if any disk is (or none is known yet), PROMOTED if all are, MIXED if only some are
+     * promoted, else UP_TO_DATE.
      */
     public String groupState() {
+        if (generationRefusal != null) {
+            return DIVERGED;
+        }
         var states = replicaStates.values();
         if (states.isEmpty() || states.contains(ReplicaState.INCONSISTENT)) {
             return ReplicaState.INCONSISTENT.name();

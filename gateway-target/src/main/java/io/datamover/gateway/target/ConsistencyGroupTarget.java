@@ -15,6 +15,9 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.GenerationCheck;
+import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
@@ -22,10 +25,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +76,7 @@ final class ConsistencyGroupTarget {
     private final ReplicaSetConfig replicaConfig;
     private final StorageFailures storageFailures;
     private final long appliedSeqAtOpen;
+    private final GenerationGate generations;
     private boolean closed;
 
     /** Written by the spool writer only; read by the applier for APPLIED acks and by status. */
@@ -114,6 +120,7 @@ final class ConsistencyGroupTarget {
                 : new Applier(replicas, metrics.registry());
         this.applyLoop = new ApplyLoop(this, replicas, applier, spool, config, alloc,
                 metrics.registry().config().clock(), torn);
+        this.generations = new GenerationGate(cgId, replicas);
         this.meters = metrics.group(cgId, this);
         Thread.ofPlatform().name(name + "-apply").start(applyLoop);
     }
@@ -195,14 +202,17 @@ final class ConsistencyGroupTarget {
         ProtocolException failure = applyFailure;
         return new ConsistencyGroupStatus(cgId, replicas.pairId(), appliedSeq(), heldSeq, states, budget.spooledBytes(),
                 spool.batches(), attached != null, failure == null ? null : failure.getMessage(),
-                applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes());
+                applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes(),
+                generations.refusal());
     }
 
     /**
-     * Attaches {@code session}, whose HELLO asked for {@code asked}; completes with the resume seq (the highest seq
-     * held durably) once every batch queued before it is settled, or with a ProtocolException to send.
+     * Attaches {@code session}, whose {@code hello} asked for {@code asked}, once every batch queued before it is
+     * settled and the generations agree ({@link GenerationGate}); completes with the resume seq (the highest seq
+     * held durably, or where a discard restarts the replicas) and the history to answer with, or with a
+     * ProtocolException to send.
      */
-    CompletableFuture<Long> attach(SourceSession session, ReplicaSetConfig asked) {
+    CompletableFuture<GenerationGate.Admitted> attach(SourceSession session, ReplicaSetConfig asked, Hello hello) {
         return onWriter(() -> {
             requireServing();
             try {
@@ -221,8 +231,12 @@ final class ConsistencyGroupTarget {
                         + Integer.toUnsignedString(cgId) + " already has a source connected from " + other.remote()
                         + "; one source connection per group");
             }
+            GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
+            if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
+                discardAfter(admitted.resumeSeq(), admitted.generations());
+            }
             attached = session;
-            return heldSeq;
+            return admitted;
         });
     }
 
@@ -237,6 +251,31 @@ final class ConsistencyGroupTarget {
                     + "both gateways)");
         }
         return new ProtocolException(e.reason().errorCode(), e.getMessage());
+    }
+
+    /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
+    private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
+        try {
+            applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
+                    + Integer.toUnsignedString(cgId) + " cannot discard its replicas after seq " + seq + ": "
+                    + e.getCause());
+        } catch (TimeoutException e) {
+            throw new ProtocolException(ErrorCode.INTERNAL, "consistency group " + Integer.toUnsignedString(cgId)
+                    + ": the applier did not discard the replicas after seq " + seq + " in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
+        }
+        heldSeq = seq;
+        LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
+                + "INCONSISTENT until the full resync ends", Integer.toUnsignedString(cgId), seq);
+    }
+
+    /** Why the latest source was refused as DIVERGED or UNRELATED, for status; null when it was not. */
+    String generationRefusal() {
+        return generations.refusal();
     }
 
     /** The session is gone; batches it left queued are dropped (the next session resumes after what is held). */

@@ -7,6 +7,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Frame;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
@@ -46,12 +47,12 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     /** Where a session finds its group; opening one is disk I/O, so the answer comes later. */
     interface Groups {
         /** {@code grant}: the peer its certificate proved, to match with the group's pair once it is found. */
-        CompletableFuture<Attachment> attach(SourceSession session, ReplicaSetConfig asked,
+        CompletableFuture<Attachment> attach(SourceSession session, ReplicaSetConfig asked, Hello hello,
                 HelloAuthorization.Grant grant);
     }
 
-    /** A session attached to {@code group}; the source resumes after {@code resumeSeq}. */
-    record Attachment(ConsistencyGroupTarget group, long resumeSeq) {}
+    /** A session attached to {@code group}; the source resumes after {@code resumeSeq}; the replicas' history. */
+    record Attachment(ConsistencyGroupTarget group, long resumeSeq, GenerationHistory generations) {}
 
     private enum Phase { AWAITING_HELLO, ATTACHING, STREAMING }
 
@@ -133,7 +134,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                     + e.getMessage());
         }
         phase = Phase.ATTACHING;
-        groups.attach(this, asked, grant).whenComplete((attachment, error) -> ctx.executor().execute(
+        groups.attach(this, asked, hello, grant).whenComplete((attachment, error) -> ctx.executor().execute(
                 () -> attached(ctx, hello, agreed, attachment, error)));
     }
 
@@ -157,7 +158,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         FrameDecoder.handshakeAccepted(ctx.pipeline());
         ListenerGuard.handshakeFinished(ctx.pipeline());
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
-                config.receiverId(), attachment.resumeSeq()), ctx.voidPromise());
+                config.receiverId(), attachment.resumeSeq(), attachment.generations()), ctx.voidPromise());
         LOG.info("source {} (pair {}, certificate '{}') streams consistency group {} '{}' ({} disks), resuming after "
                 + "seq {}", peer, hello.pairId(), AuthenticatedPeer.of(ctx.channel()).subject(),
                 Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(), attachment.resumeSeq());

@@ -10,6 +10,7 @@ import io.datamover.disk.OpenFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
@@ -211,7 +212,7 @@ public final class TargetGateway implements AutoCloseable {
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
     private CompletableFuture<SourceSession.Attachment> attach(SourceSession session, ReplicaSetConfig asked,
-            HelloAuthorization.Grant grant) {
+            Hello hello, HelloAuthorization.Grant grant) {
         CompletableFuture<ConsistencyGroupTarget> group = new CompletableFuture<>();
         try {
             openers.execute(() -> {
@@ -224,8 +225,8 @@ public final class TargetGateway implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             group.completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping"));
         }
-        return group.thenCompose(g -> g.attach(session, asked).thenApply(
-                resumeSeq -> new SourceSession.Attachment(g, resumeSeq)));
+        return group.thenCompose(g -> g.attach(session, asked, hello).thenApply(
+                admitted -> new SourceSession.Attachment(g, admitted.resumeSeq(), admitted.generations())));
     }
 
     /**

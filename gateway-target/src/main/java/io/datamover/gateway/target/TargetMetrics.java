@@ -64,6 +64,9 @@ final class TargetMetrics {
                     "applied seq of the last consistent image the replicas can give back, -1 when none");
             gauge("datamover.target.undo.bytes", cg, group, g -> g.applyLoop().undoLogBytes(),
                     "bytes of the undo log keeping the consistent image during a resync");
+            gauge("datamover.pair.diverged", cg, group, g -> g.generationRefusal() == null ? 0 : 1,
+                    "1 while the group's source is refused as DIVERGED or UNRELATED (their generation histories "
+                            + "disagree)");
         }
 
         private Counter counter(String name, String cg, String description) {

@@ -24,6 +24,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.HostileFrames;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.Wire;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -255,7 +256,8 @@ class TargetGatewayTest extends TargetGatewayFixture {
         List<DiskInfo> otherDisks = List.of(new DiskInfo(1, "system", 8 * MIB, 4096));
         refusedHello(TestSource.hello(PAIR, CG, otherDisks), ErrorCode.INCOMPATIBLE);
         refusedHello(Hello.of(Role.TAP, "tap-1", PAIR, CG, "vm", DISKS), ErrorCode.INCOMPATIBLE);
-        Hello noLz4 = new Hello(1, 1, Feature.PAYLOAD_CRC.mask(), Role.SOURCE_GATEWAY, "src-gw", PAIR, CG, "vm", DISKS);
+        Hello noLz4 = new Hello(Wire.PROTOCOL_MAX, Wire.PROTOCOL_MAX, Feature.PAYLOAD_CRC.mask(), Role.SOURCE_GATEWAY,
+                "src-gw", PAIR, CG, "vm", DISKS, TestSource.GENERATIONS, TestSource.JOURNAL_SEQ);
         TestSource plain = connect(noLz4);
         plain.send(images.batch(CG, 1, 1, Compression.LZ4, false, List.of(data(1, 1, 0, Images.pattern(65536, 1)))));
         assertThat(plain.awaitError(ErrorCode.INCOMPATIBLE).message()).contains("LZ4_BATCHES");

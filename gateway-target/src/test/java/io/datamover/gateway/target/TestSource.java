@@ -9,6 +9,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameLimits;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ReferenceCountedFrames;
@@ -59,8 +60,13 @@ final class TestSource implements AutoCloseable {
                 .connect(target).sync().channel();
     }
 
+    /** The history every stand-in source claims: one generation, whose journal holds far more than tests send. */
+    static final GenerationHistory GENERATIONS = new GenerationHistory(0x5eed, List.of());
+    static final long JOURNAL_SEQ = 1L << 40;
+
     static Hello hello(String pair, int cg, List<DiskInfo> disks) {
-        return Hello.of(Role.SOURCE_GATEWAY, "src-gw", pair, cg, "vm-" + cg, disks);
+        return Hello.of(Role.SOURCE_GATEWAY, "src-gw", pair, cg, "vm-" + cg, disks).withGenerations(GENERATIONS,
+                JOURNAL_SEQ);
     }
 
     /** Connects and says HELLO; returns the target's HELLO_ACK. */

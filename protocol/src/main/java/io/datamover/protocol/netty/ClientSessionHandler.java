@@ -45,6 +45,8 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
     private final long ackTimeoutMs;
     private AckWatchdog ackWatchdog;
     private boolean handshaken;
+    /** The HELLO this connection opened with. */
+    private Hello sent;
 
     /**
      * @param peer how logs name the peer, e.g. {@code "gateway 10.0.0.5:7000"}
@@ -89,9 +91,25 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
     protected void refused(ErrorCode code) {
     }
 
+    /** The peer closed the connection with {@code error}; {@link #refused(ErrorCode)} by default. */
+    protected void refused(ErrorFrame error) {
+        refused(error.code());
+    }
+
+    /** The HELLO to open a new connection with: the one given at construction unless a subclass says more. */
+    protected Hello helloToSend() {
+        return hello;
+    }
+
+    /** The HELLO this connection opened with (null before it is active). */
+    protected Hello sentHello() {
+        return sent;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(hello, ctx.voidPromise());
+        sent = helloToSend();
+        ctx.writeAndFlush(sent, ctx.voidPromise());
         ctx.fireChannelActive();
     }
 
@@ -99,7 +117,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) throws ProtocolException {
         switch (frame) {
             case HelloAck ack when !handshaken -> {
-                Handshake.Agreement agreement = Handshake.checkAccepted(hello, ack, expectedRole);
+                Handshake.Agreement agreement = Handshake.checkAccepted(sent, ack, expectedRole);
                 handshaken = true;
                 FrameDecoder.handshakeAccepted(ctx.pipeline());
                 handshaken(ctx.channel(), ack, agreement);
@@ -119,7 +137,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
                 errors.accept(error.code(), ErrorOrigin.PEER);
                 LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),
                         error.message());
-                refused(error.code());
+                refused(error);
                 ctx.close();
             }
             default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "

@@ -152,6 +152,20 @@ public final class RegionTracker {
         }
     }
 
+    /**
+     * Pins every region, dirty in memory, for a resync of the whole disk: the gateway lost records it had acknowledged,
+     * whose regions were let go on its word. Takes only this tracker's and the bitmap's locks.
+     *
+     * @return the ticket to pass to {@link DirtyBitmap#awaitDurable} to have the bits on disk
+     */
+    public synchronized long pinAll() {
+        int regions = (int) bitmap.regionCount();
+        pinned.set(0, regions);
+        idleSinceLastSweep.clear();
+        idleSinceThisSweep.clear();
+        return regions == 0 ? 0 : bitmap.set(0, regions - 1);
+    }
+
     /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */
     public synchronized void unpinAll() {
         for (int region = pinned.nextSetBit(0); region >= 0; region = pinned.nextSetBit(region + 1)) {

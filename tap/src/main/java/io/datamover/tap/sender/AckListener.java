@@ -9,4 +9,20 @@ public interface AckListener {
      * the work to the bitmap's owner).
      */
     void durable(int cg, long seq);
+
+    /**
+     * The gateway now holds {@code cg} only up to {@code heldSeq}, less than it acknowledged durable before: the dirty
+     * bits of the records after it were cleared and nothing says which regions they wrote, so every region must be
+     * marked dirty. Called on the event loop under the sender's lock, before the connection can carry a record: set
+     * the bits in memory only (a resync must see them) and make them durable on another thread.
+     */
+    default void acknowledgedLost(int cg, long heldSeq) {
+    }
+
+    /**
+     * The gateway asks for a resync of the whole disks (RESYNC_REQUIRED: an operator discarded the replica's data):
+     * every region must be marked dirty. Called as {@link #acknowledgedLost}, under the sender's lock.
+     */
+    default void resyncRequested(int cg) {
+    }
 }

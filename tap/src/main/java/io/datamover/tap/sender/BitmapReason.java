@@ -16,6 +16,13 @@ public enum BitmapReason {
     GATEWAY_REFUSED,
     /** On (re)connect the gateway holds a different seq than the next one this sender would send. */
     GATEWAY_OUT_OF_STEP,
+    /**
+     * On (re)connect the gateway holds less than it acknowledged durable before (its journal restored from an older
+     * copy): every region is marked dirty and resynced.
+     */
+    GATEWAY_LOST_ACKNOWLEDGED,
+    /** The gateway asked for a resync of the whole disks (an operator discarded the replica's data). */
+    RESYNC_REQUESTED,
     /** The tap started with dirty regions from an earlier run: records wait until their resync. */
     DIRTY_AT_START,
     /** The sender is closed. */

@@ -379,6 +379,21 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         lastSentSeq = resumeSeq;
     }
 
+    /**
+     * The gateway holds less than it acknowledged durable ({@code durableSeq}): its journal lost records, e.g. its data
+     * directory was restored from an older copy. Their dirty bits were cleared on its word, so the tap marks every
+     * region dirty and resyncs all of it, continuing the stream after what the gateway holds. Holds the lock.
+     */
+    private void acknowledgedLost(String receiverId, long resumeSeq) {
+        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but acknowledged seq {} as durable before: its journal "
+                + "lost acknowledged records (restored from an older copy?); every region is marked dirty and resynced",
+                cg, gateway, receiverId, resumeSeq, durableSeq);
+        metrics.acknowledgedLost();
+        acks.acknowledgedLost(cg, resumeSeq);
+        enterBitmap(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED, nextSeq); // the handshake then adopts its resume point
+        durableSeq = resumeSeq;
+    }
+
     /** The connection lost as outage number {@code outage} is still not back: stop holding records. */
     private void outageGraceOver(long outage) {
         synchronized (lock) {
@@ -415,9 +430,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     window.releaseThrough(resumeSeq);
                 }
                 if (resumeSeq < durableSeq) {
-                    throw new ProtocolException(ErrorCode.SEQ_GAP, "gateway " + ack.receiverId() + " holds cg " + cg
-                            + " up to seq " + resumeSeq + " but acknowledged seq " + durableSeq
-                            + " as durable before: its journal lost acknowledged records");
+                    acknowledgedLost(ack.receiverId(), resumeSeq);
                 }
                 if (mode == SenderMode.BITMAP) {
                     adoptResumePoint(resumeSeq);
@@ -486,6 +499,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             if (code == ErrorCode.JOURNAL_FULL || code == ErrorCode.STORAGE_FAILURE) {
                 synchronized (lock) {
                     enterBitmap(BitmapReason.GATEWAY_REFUSED, nextSeq);
+                }
+            } else if (code == ErrorCode.RESYNC_REQUIRED) {
+                synchronized (lock) {
+                    LOG.warn("cg {}: gateway {} asks for a resync of the whole disks (the replica's data was"
+                            + " discarded): every region is marked dirty", cg, gateway);
+                    acks.resyncRequested(cg);
+                    enterBitmap(BitmapReason.RESYNC_REQUESTED, nextSeq);
                 }
             }
         }

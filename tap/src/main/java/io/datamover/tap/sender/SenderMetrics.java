@@ -26,6 +26,7 @@ final class SenderMetrics {
     private final Counter disconnects;
     private final Counter resent;
     private final Counter ackTimeouts;
+    private final Counter acknowledgedLost;
     private final Map<BitmapReason, Counter> refusals = new EnumMap<>(BitmapReason.class);
     private final List<Gauge> gauges = new ArrayList<>();
 
@@ -38,6 +39,7 @@ final class SenderMetrics {
         this.disconnects = registry.counter(PREFIX + "disconnects", tags);
         this.resent = registry.counter(PREFIX + "records.resent", tags);
         this.ackTimeouts = registry.counter(PREFIX + "ack.timeouts", tags);
+        this.acknowledgedLost = registry.counter(PREFIX + "acknowledged.lost", tags);
         for (BitmapReason reason : BitmapReason.values()) {
             refusals.put(reason, registry.counter(PREFIX + "refusals", tags.and("reason", reason.tag())));
         }
@@ -73,6 +75,11 @@ final class SenderMetrics {
     /** A connection closed because the gateway acknowledged nothing for the ack timeout while records waited. */
     void ackTimedOut() {
         ackTimeouts.increment();
+    }
+
+    /** The gateway came back holding less than it acknowledged durable: every region resynced. */
+    void acknowledgedLost() {
+        acknowledgedLost.increment();
     }
 
     void disconnected() {

@@ -170,6 +170,14 @@ public final class TestGatewayReceiver implements AutoCloseable {
         this.resumeFromAcknowledged = enabled;
     }
 
+    /**
+     * As a gateway whose journal was replaced by an older copy that holds up to {@code seq}: with
+     * {@link #resumeFromAcknowledged}, the next HELLO is answered with {@code seq}, below what it acknowledged.
+     */
+    public void forgetAfter(long seq) {
+        acknowledged.set(seq);
+    }
+
     /** Highest seq acknowledged DURABLE so far, on any connection. */
     public long acknowledged() {
         return acknowledged.get();

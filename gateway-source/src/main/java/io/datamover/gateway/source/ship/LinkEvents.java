@@ -1,6 +1,8 @@
 package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.Ack;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
@@ -8,8 +10,18 @@ import io.netty.channel.Channel;
 
 /** What a connection to the target reports to the shipper; called on the link's event loop. */
 interface LinkEvents {
-    /** The target accepted the handshake on {@code channel}; returns the session acks are reported against. */
-    TargetSession handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement) throws ProtocolException;
+    /** The HELLO a new connection opens with: the group's history and the journal's seq now. */
+    Hello hello();
+
+    /**
+     * The target accepted the handshake of {@code sent} on {@code channel}; returns the session acks are reported
+     * against, or throws to refuse the answer (its history does not agree with ours).
+     */
+    TargetSession handshaken(Channel channel, Hello sent, HelloAck ack, Handshake.Agreement agreement)
+            throws ProtocolException;
+
+    /** The target closed the connection opened with {@code sent} with {@code error}. */
+    void refused(Hello sent, ErrorFrame error);
 
     /** The target acknowledged batches of {@code session}; throws when the ack is impossible. */
     void acknowledged(TargetSession session, Ack ack) throws ProtocolException;

@@ -1,6 +1,7 @@
 package io.datamover.gateway.source.ship;
 
 import io.datamover.gateway.source.CgIdentity;
+import io.datamover.gateway.source.GenerationLog;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalReader;
 import io.datamover.protocol.Ack;
@@ -19,6 +20,7 @@ import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -59,6 +61,9 @@ public final class Shipper implements AutoCloseable {
     private final TargetLink link;
     private final Thread thread;
     private final long idleCheckNanos;
+    private final GenerationGuard generations;
+    /** The HELLO without generations; each connection's adds them ({@link GenerationGuard#hello}). */
+    private final Hello helloTemplate;
 
     /** Handshakes not yet adopted by the shipper's thread; only the latest counts. */
     private final AtomicReference<TargetSession> handshakes = new AtomicReference<>();
@@ -80,7 +85,8 @@ public final class Shipper implements AutoCloseable {
     private long skipThroughSeq;
 
     private Shipper(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
-            LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry, InstantSource clock) {
+            GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
+            InstantSource clock) {
         this.config = config;
         this.identity = identity;
         this.journal = journal;
@@ -91,8 +97,9 @@ public final class Shipper implements AutoCloseable {
         this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
         this.cutter = new BatchCutter(TimeUnit.MILLISECONDS.toNanos(config.batchIntervalMs()), config.batchMaxBytes());
         this.metrics = new ShipperMetrics(registry, identity.cgLabel(), this::status);
-        this.link = new TargetLink(config, hello(senderId, identity, config.compressionEnabled()), new Events(),
-                metrics, clock);
+        this.generations = new GenerationGuard(generationLog, identity.cgLabel());
+        this.helloTemplate = hello(senderId, identity, config.compressionEnabled());
+        this.link = new TargetLink(config, helloTemplate, new Events(), metrics, clock);
         this.thread = Thread.ofPlatform().name("shipper-" + identity.cgLabel()).unstarted(this::run);
     }
 
@@ -101,6 +108,7 @@ public final class Shipper implements AutoCloseable {
      *
      * @param senderId this source gateway's identity (e.g. its host name), sent in the HELLO
      * @param identity the consistency group the journal belongs to, as its tap declared it
+     * @param generationLog the group's generation history, sent in each HELLO and checked against the target's
      * @param releaseRequest called on the link's event loop with the highest seq the target holds
      *     durably, each time it grows; its owner hands it to the journal's owner thread, which calls
      *     {@link Journal#release}. Never called with a seq above {@link Journal#durableSeq()}.
@@ -108,9 +116,10 @@ public final class Shipper implements AutoCloseable {
      * @param clock tap-time ages (RPO), heartbeats and batch intervals
      */
     public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
-            LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry, InstantSource clock) {
-        Shipper shipper = new Shipper(config, senderId, identity, journal, releaseRequest, failedListener, registry,
-                clock);
+            GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
+            InstantSource clock) {
+        Shipper shipper = new Shipper(config, senderId, identity, journal, generationLog, releaseRequest,
+                failedListener, registry, clock);
         shipper.thread.start();
         return shipper;
     }
@@ -150,7 +159,17 @@ public final class Shipper implements AutoCloseable {
                 lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
-                metrics.coalescedBytes.get(), metrics.lastError());
+                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal());
+    }
+
+    /**
+     * {@code datamover resync --discard replica} for this group: see {@link GenerationGuard#discardReplica}.
+     *
+     * @param beforeNewGeneration run once a new generation is due, before it is stored
+     * @throws IllegalStateException when the group is not refused as DIVERGED
+     */
+    public String discardReplica(GenerationGuard.BeforeDiscard beforeNewGeneration) throws IOException {
+        return generations.discardReplica(journal.durableSeq(), beforeNewGeneration);
     }
 
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
@@ -198,6 +217,7 @@ public final class Shipper implements AutoCloseable {
 
     /** One round: adopt a new connection, read, ship what is due, then sleep until there is more to do. */
     private void step(JournalReader reader) {
+        generations.endGenerationIfDue();
         TargetSession fresh = handshakes.getAndSet(null);
         if (fresh != null) {
             adopt(fresh, reader);
@@ -316,7 +336,19 @@ public final class Shipper implements AutoCloseable {
     /** Called on the link's event loop. */
     private final class Events implements LinkEvents {
         @Override
-        public TargetSession handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement) {
+        public Hello hello() {
+            return generations.hello(helloTemplate, journal.durableSeq());
+        }
+
+        @Override
+        public void refused(Hello sent, ErrorFrame error) {
+            generations.refusedByTarget(error.code(), sent, error.message());
+        }
+
+        @Override
+        public TargetSession handshaken(Channel channel, Hello sent, HelloAck ack, Handshake.Agreement agreement)
+                throws ProtocolException {
+            generations.accept(sent, ack);
             boolean lz4 = config.compressionEnabled() && agreement.has(Feature.LZ4_BATCHES);
             TargetSession session = new TargetSession(channel, ack.resumeSeq(), lz4);
             LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgLabel(), config.target(),

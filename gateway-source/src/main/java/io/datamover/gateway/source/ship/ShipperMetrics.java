@@ -62,6 +62,8 @@ final class ShipperMetrics implements AutoCloseable {
                 () -> status.get().compressionRatio());
         gauge("datamover.source.connected", "1 while a handshaken connection to the target is up",
                 () -> status.get().connected() ? 1 : 0);
+        gauge("datamover.pair.diverged", "1 while the target and this source refuse each other as DIVERGED or "
+                + "UNRELATED (their generation histories disagree)", () -> status.get().diverged() ? 1 : 0);
         this.reconnects = register(Counter.builder("datamover.source.reconnects")
                 .description("reconnect attempts to the target scheduled").tags(tags).register(registry));
         this.gaps = register(Counter.builder("datamover.source.ship.gaps")

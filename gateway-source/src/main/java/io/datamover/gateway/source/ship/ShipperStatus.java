@@ -13,8 +13,16 @@ package io.datamover.gateway.source.ship;
  * @param oldestUnappliedMicros tap time of that record, or {@link Long#MAX_VALUE} when none is known
  * @param compressionRatio body bytes before compression over bytes sent (1 when nothing shipped)
  * @param lastError the latest error on the link to the target ({@code CODE (origin)}), or null when none
+ * @param generationRefusal why the target and this source refuse each other as DIVERGED or UNRELATED (their
+ *     generation histories disagree; nothing is shipped until an operator resolves it), or null
  */
 public record ShipperStatus(boolean connected, long durableSeq, long shippedSeq, long appliedSeq, long lagRecords,
         long lagBytes, double rpoSeconds, long oldestUnappliedMicros, int batchesInFlight, long bytesInFlight,
         long batchesShipped, long recordsShipped, long bodyBytesShipped, long wireBytesOut, double compressionRatio,
-        long coalescedRecords, long coalescedBytes, String lastError) {}
+        long coalescedRecords, long coalescedBytes, String lastError, String generationRefusal) {
+
+    /** True while the target and this source refuse each other as DIVERGED or UNRELATED. */
+    public boolean diverged() {
+        return generationRefusal != null;
+    }
+}

@@ -1,6 +1,7 @@
 package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.Ack;
+import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
@@ -44,9 +45,19 @@ final class TargetSessionHandler extends ClientSessionHandler {
      */
     @Override
     protected void handshaken(Channel channel, HelloAck ack, Handshake.Agreement agreement) throws ProtocolException {
-        session = events.handshaken(channel, ack, agreement);
+        session = events.handshaken(channel, sentHello(), ack, agreement);
         long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
         channel.writeAndFlush(new Heartbeat(nowMicros, ack.resumeSeq()), channel.voidPromise());
+    }
+
+    @Override
+    protected Hello helloToSend() {
+        return events.hello();
+    }
+
+    @Override
+    protected void refused(ErrorFrame error) {
+        events.refused(sentHello(), error);
     }
 
     @Override

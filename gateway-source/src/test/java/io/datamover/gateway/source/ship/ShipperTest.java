@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.datamover.gateway.source.CgIdentity;
+import io.datamover.gateway.source.GenerationLog;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Compression;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -80,7 +82,13 @@ class ShipperTest {
     }
 
     private void startShipper(ShipperConfig config) {
-        shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal,
+        GenerationLog generations;
+        try {
+            generations = GenerationLog.openAndStart(dir, IDENTITY.cgLabel(), journal.durableSeq());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal, generations,
                 seq -> owner.execute(() -> journal.release(seq)), () -> { }, registry, clock);
     }
 
@@ -346,6 +354,33 @@ class ShipperTest {
         assertThat(target.violations()).isEmpty();
         assertThat(registry.get("datamover.source.ship.gaps").counter().count()).isGreaterThanOrEqualTo(2);
         assertThat(journal.releasedSeq()).isEqualTo(300);
+    }
+
+    @Test
+    void aTargetClaimingMoreThanTheJournalHoldsIsRefusedAsDivergedNotResumed() throws Exception {
+        startShipper(config().link(l -> l.withReconnect(50, 400, 0)).build());
+        appendAndSync(distinctBlocks(1, 14));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 14);
+        int batchesBefore = target.batches().size();
+
+        // The attack of issue 15: with the source away, a stranger wrote seq 15 into the replica.
+        target.stop();
+        target.strangerWroteThrough(15);
+        target.restart(Long.MAX_VALUE);
+        await().atMost(DEADLINE).until(() -> target.errorsReceived().size() >= 2);
+        assertThat(target.errorsReceived()).allMatch(e -> e.code() == ErrorCode.DIVERGED);
+        assertThat(target.errorsReceived().getFirst().message()).contains("holding seq 15").contains("seq 14");
+        assertThat(shipper.status().diverged()).isTrue();
+        assertThat(shipper.status().generationRefusal()).startsWith("DIVERGED");
+        assertThat(registry.get("datamover.pair.diverged").tag("cg", Integer.toString(CG)).gauge().value())
+                .isEqualTo(1);
+        assertThat(target.batches()).as("nothing shipped, nothing resumed after seq 15").hasSize(batchesBefore);
+        // The generation the target had accepted ended at the journal's seq 14: the refusal stays, whatever the
+        // journal takes next.
+        await().atMost(DEADLINE).until(() -> target.hellos().getLast().generations().earlier().getFirst()
+                .endSeq() == 14);
+        List<Hello> hellos = target.hellos();
+        assertThat(hellos.getLast().generations().current()).isNotEqualTo(hellos.getFirst().generations().current());
     }
 
     @Test

@@ -61,6 +61,7 @@ public final class TestTarget implements AutoCloseable {
     private final List<Entry> entries = new ArrayList<>();
     private final List<Received> batches = new CopyOnWriteArrayList<>();
     private final List<Long> helloNanos = new CopyOnWriteArrayList<>();
+    private final List<Hello> hellos = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<ErrorFrame> errorsReceived = new CopyOnWriteArrayList<>();
     private final AtomicInteger heartbeats = new AtomicInteger();
@@ -124,6 +125,18 @@ public final class TestTarget implements AutoCloseable {
             server = null;
         }
         connections.close().syncUninterruptibly();
+    }
+
+    /** While stopped: a stranger wrote seqs into the replica up to {@code seq}, beyond what its source holds. */
+    void strangerWroteThrough(long seq) {
+        synchronized (entries) {
+            heldSeq = seq;
+        }
+    }
+
+    /** Every HELLO received, in order. */
+    List<Hello> hellos() {
+        return List.copyOf(hellos);
     }
 
     /** Comes back on the same port holding what it had up to {@code keepThroughSeq} (the rest was never synced). */
@@ -233,6 +246,7 @@ public final class TestTarget implements AutoCloseable {
 
         private void answer(ChannelHandlerContext ctx, Hello h) throws ProtocolException {
             helloNanos.add(System.nanoTime());
+            hellos.add(h);
             if (h.role() != Role.SOURCE_GATEWAY) {
                 throw new ProtocolException(ErrorCode.INCOMPATIBLE, "expected a SOURCE_GATEWAY, got " + h.role());
             }
@@ -244,8 +258,9 @@ public final class TestTarget implements AutoCloseable {
             hello = h;
             stalled = connectionsToStall.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             Handshake.Agreement agreed = Handshake.negotiate(h, 0);
+            // As a target that takes the source's generation history (docs/protocol.md, "Generations").
             ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY, "test-target",
-                    heldSeq));
+                    heldSeq, h.generations()));
         }
 
         private void receive(ChannelHandlerContext ctx, Batch batch) throws ProtocolException {

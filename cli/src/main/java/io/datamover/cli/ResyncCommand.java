@@ -1,0 +1,79 @@
+package io.datamover.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpResponse;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code datamover resync --cg N --discard replica}: resolves a pair refused as DIVERGED by naming the side whose
+ * data is discarded; asks the source gateway's admin port, which answers once the new generation is durable.
+ */
+@Command(name = "resync", header = "Resolve a DIVERGED consistency group: discard one side's data and resync.",
+        mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"A pair whose two sides' generation histories disagree (the target holds writes the source"
+                + " never held, or the source's data directory was restored from an older copy) is refused as"
+                + " DIVERGED: nothing is shipped or overwritten, and `datamover status` shows DIVERGED on both"
+                + " gateways. This command names the side whose data is discarded.",
+                "",
+                "--discard replica: the source gateway starts a new generation, durably, before it answers. At its"
+                        + " next connection the target gives up what its replicas hold after the two histories'"
+                        + " common point (the replica disks are INCONSISTENT until the resync ends) and takes the"
+                        + " source's history, and the tap resyncs the whole disks. Safe to run again.",
+                "",
+                "--discard source is not supported yet: keeping the replica's data is a failover and failback (issue"
+                        + " 17).",
+                "",
+                "A replica set refused as UNRELATED (copied from another pair or history) is not taken over by a"
+                        + " discard: move it aside on the target, which then creates a new one."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:the new generation is stored (or was already)",
+                "1:refused (the group is not DIVERGED, unknown, or --discard source), or the admin port could not be"
+                        + " reached",
+                "2:wrong options"})
+public final class ResyncCommand implements Callable<Integer> {
+    enum Side { replica, source }
+
+    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
+    long cg;
+
+    @Option(names = "--discard", required = true, paramLabel = "replica|source",
+            description = "The side whose data is discarded: ${COMPLETION-CANDIDATES}.")
+    Side discard;
+
+    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:9811",
+            description = "The source gateway's admin address (default: ${DEFAULT-VALUE}).")
+    HostPort admin;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (cg < 0 || cg > 0xFFFF_FFFFL) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
+        }
+        URI uri = URI.create("http://" + admin + "/resync?cg=" + cg + "&discard=" + discard);
+        try {
+            HttpResponse<String> response = AdminRequest.send("POST", uri);
+            if (response.statusCode() != 200) {
+                err.print("datamover resync: " + response.body());
+                err.flush();
+                return 1;
+            }
+            out.print(response.body());
+            out.flush();
+            return 0;
+        } catch (IOException e) {
+            err.println(AdminRequest.unreachable("resync", admin, e) + " (the source gateway's --admin)");
+            return 1;
+        }
+    }
+}

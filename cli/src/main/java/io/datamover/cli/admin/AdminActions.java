@@ -1,0 +1,19 @@
+package io.datamover.cli.admin;
+
+import java.util.Map;
+
+/**
+ * What a daemon does on its admin port's {@code POST} requests (a {@code GET} only reads): for the source gateway,
+ * {@code POST /resync?cg=N&discard=replica} ({@code datamover resync}). Called on an admin thread.
+ */
+@FunctionalInterface
+public interface AdminActions {
+    /** A daemon without actions: every POST is 404. */
+    AdminActions NONE = (path, parameters) -> null;
+
+    /** The HTTP status and the text for the operator. */
+    record Answer(int status, String text) {}
+
+    /** The answer to {@code POST path?parameters}, or null when this daemon has no such action (404). */
+    Answer post(String path, Map<String, String> parameters);
+}
