@@ -192,7 +192,10 @@ class CrashPointTest {
         ReplicationSite fresh = new ReplicationSite(dir, DISK, TAP_WINDOW, List.of(), "auto");
         Disks.scatter(fresh.sourceDisk(), DISK, 64 << 10, INITIAL_DATA_CHUNKS, seed + sites);
         converged = Files.copy(fresh.sourceDisk(), dir.resolve("initial.img"));
-        fresh.tap().extraArgs("--dirty-retention", DIRTY_RETENTION_SECONDS);
+        // The initial sync's points need the sync to stream: the tap waits for its first handshake instead of the
+        // 5 s default, which a loaded machine can spend on the journal's first opening and the TLS handshake (the
+        // tap then syncs in bitmap mode and its resync, not the initial sync, copies the disk).
+        fresh.tap().extraArgs("--dirty-retention", DIRTY_RETENTION_SECONDS, "--connect-wait", "60");
         site = fresh;
         fresh.startTarget();
         fresh.startSource();
