@@ -17,8 +17,8 @@ import java.util.Optional;
  */
 public final class EndToEndRun {
     static final String EXPORT = "bench";
-    private static final int BATCH_MAX_BYTES = 8 << 20;
-    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(60);
+    static final int BATCH_MAX_BYTES = 8 << 20;
+    static final Duration SETUP_TIMEOUT = Duration.ofSeconds(60);
 
     private final E2eOptions options;
 
