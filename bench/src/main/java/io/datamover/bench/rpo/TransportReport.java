@@ -10,9 +10,11 @@ import java.util.OptionalDouble;
 import java.util.stream.DoubleStream;
 
 /**
- * A {@link TransportComparison.Result} as markdown: machine and parameters, one row per run (its rate, its ratio to
- * the plaintext run of its round, each daemon's CPU per MiB), then each transport's mean over the rounds and the
- * verdict of the goal: TLS sustains at least {@link #GOAL_RATIO} of plaintext's rate. MB is 10^6 bytes; a MiB of
+ * A {@link TransportComparison.Result} as markdown: machine and parameters, one row per run (its sustained rate as
+ * phase 1 of {@link E2eReport} defines it, guest bytes applied while fio wrote, and its ratio to the plaintext run of
+ * its round; each daemon's CPU per MiB; the tap's worst mode; all fio wrote over the time until the replica held
+ * it), then each transport's mean over the rounds and the verdict of the goal: TLS sustains at least
+ * {@link #GOAL_RATIO} of plaintext's rate. MB is 10^6 bytes; a MiB of
  * CPU cost is 2^20 guest bytes applied at the replica, and the CPU is the daemon's over the phase and its drain,
  * less the calibrated cost of the harness's admin reads.
  */
@@ -38,8 +40,8 @@ final class TransportReport {
                 .append(" of ").append(String.join(", ", o.transports().stream().map(Transport::label).toList()))
                 .append(", in that order |\n\n");
         md.append("| round | transport | sustained MB/s | ratio to plaintext | source gateway CPU µs/MiB"
-                + " | target gateway CPU µs/MiB | tap CPU µs/MiB | tap mode | replica equals source |\n")
-                .append("|---|---|---|---|---|---|---|---|---|\n");
+                + " | target gateway CPU µs/MiB | tap CPU µs/MiB | tap mode | written until replicated MB/s"
+                + " | replica equals source |\n").append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Run run : r.runs()) {
             md.append("| ").append(run.round()).append(" | ").append(run.transport().label()).append(" | ")
                     .append(mbps(rate(run))).append(" | ").append(ratio(rate(run), plaintext(r.runs(), run.round())))
@@ -48,7 +50,9 @@ final class TransportReport {
                 md.append(cost(cpuMicrosPerMiB(run, c))).append(" | ");
             }
             md.append(run.sustained().map(s -> s.tapStayedStreaming() ? "STREAMING" : "fell to " + s.worstTapMode())
-                    .orElse("n/a")).append(" | ").append(replica(run)).append(" |\n");
+                    .orElse("n/a")).append(" | ").append(mbps(run.sustained().filter(PhaseResult::drained)
+                            .map(PhaseResult::writtenUntilDrainedBytesPerSecond).orElse(Double.NaN)))
+                    .append(" | ").append(replica(run)).append(" |\n");
         }
         if (o.rounds() > 1) {
             md.append("\n| transport | mean sustained MB/s | ratio to plaintext | source gateway CPU µs/MiB"
