@@ -4,7 +4,6 @@ import io.datamover.bench.BenchFiles;
 import io.datamover.bench.link.LinkSpec;
 import io.datamover.disk.SparseFile;
 import io.datamover.disk.compare.ComparisonReport;
-import io.datamover.disk.compare.DiskComparison;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,10 +92,8 @@ final class TransportComparison {
                 }
             }
             // The replica is compared once the target gateway has stopped, every applied write synced.
-            Optional<ComparisonReport> replica = problem.isEmpty()
-                    ? Optional.of(DiskComparison.compare(image, replicaImage, DiskComparison.DEFAULT_REGION_BYTES))
-                    : Optional.empty();
-            return new Run(transport, round, sustained, usage, replica, problem);
+            return new Run(transport, round, sustained, usage,
+                    EndToEndRun.compareUnlessStopped(problem, image, replicaImage), problem);
         } finally {
             BenchFiles.deleteTree(work);
         }
