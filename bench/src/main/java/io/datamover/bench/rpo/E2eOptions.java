@@ -21,15 +21,18 @@ import java.util.Set;
  * @param transports empty: one in-JVM pipeline, both phases; else the sustained phase once per transport and
  *     round, each on daemons as processes ({@link TransportComparison})
  * @param rounds how many times each transport runs, interleaved; 1 unless {@code transports} are given
+ * @param warmupSeconds with {@code transports}: fio writes this long, and the pipeline drains, before the measured
+ *     phase, so the daemons' JIT has compiled the hot paths (the JDK's AES-GCM among them) as a long-running
+ *     daemon's has
  * @param out a file the report is also written to
  */
 public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSize, int compressiblePercent,
         int ioDepth, long batchIntervalMs, long journalMaxBytes, List<Transport> transports, int rounds,
-        Optional<Path> out) {
+        int warmupSeconds, Optional<Path> out) {
 
     public static final String USAGE = "usage: bench e2e [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
             + " [--compressible 50] [--iodepth 16] [--batch-ms 100] [--journal SIZE]"
-            + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1]] [--out FILE]";
+            + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1] [--warmup 0]] [--out FILE]";
 
     public E2eOptions {
         require(phaseSeconds >= 1, "--seconds must be at least 1");
@@ -47,11 +50,13 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
                 + " --transports");
         require(rounds >= 1 && (rounds == 1 || !transports.isEmpty()), "--rounds must be at least 1, and needs"
                 + " --transports");
+        require(warmupSeconds >= 0 && (warmupSeconds == 0 || !transports.isEmpty()), "--warmup must not be"
+                + " negative, and needs --transports");
     }
 
     public static E2eOptions defaults() {
         return new E2eOptions(60, Path.of("/var/tmp/dm-e2e-bench"), 4L << 30, 64 << 10, 50, 16, 100, 0, List.of(),
-                1, Optional.empty());
+                1, 0, Optional.empty());
     }
 
     /** Parses {@code --name value} pairs over {@link #defaults()}; bad input throws with the usage line. */
@@ -67,6 +72,7 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         long journal = o.journalMaxBytes;
         List<Transport> transports = o.transports;
         int rounds = o.rounds;
+        int warmup = o.warmupSeconds;
         Optional<Path> out = o.out;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
@@ -86,6 +92,7 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
                     case "--transports" -> transports = Arrays.stream(value.split(",")).map(String::strip)
                             .map(Transport::parse).toList();
                     case "--rounds" -> rounds = Integer.parseInt(value);
+                    case "--warmup" -> warmup = Integer.parseInt(value);
                     case "--out" -> out = Optional.of(Path.of(value));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
@@ -97,7 +104,7 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
             throw new IllegalArgumentException("--bs too large\n" + USAGE);
         }
         return new E2eOptions(seconds, dir, size, (int) bs, compressible, depth, batchMs, journal, transports, rounds,
-                out);
+                warmup, out);
     }
 
     private static void require(boolean ok, String problem) {

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@code bench e2e --transports}: the sustained phase of {@link EndToEndRun} (fio unthrottled, then the drain) once
  * per transport and round, the transports interleaved within each round so a change in the machine's load spreads
  * over all of them. Each run starts a fresh {@link DaemonPipeline} (tap, source and target gateway each its own
- * JVM, so each one's CPU is its own) on an empty sparse disk, the link between the gateways unlimited, measures the
- * daemons' CPU with a {@link ResourceSampler} over the phase and its drain, then compares replica and source once
+ * JVM, so each one's CPU is its own) on an empty sparse disk, the link between the gateways unlimited, after an
+ * optional unmeasured warm-up phase measures the daemons' CPU with a {@link ResourceSampler} over the phase and its drain, then compares replica and source once
  * the daemons have stopped. Everything lives under {@code dir/e2e-run}, removed after each run.
  */
 final class TransportComparison {
@@ -62,8 +62,7 @@ final class TransportComparison {
         Files.createDirectories(work);
         RpoOptions.RunConfig config = new RpoOptions.RunConfig(round, options.batchIntervalMs(),
                 EndToEndRun.BATCH_MAX_BYTES, true, LinkSpec.unlimited());
-        Workload workload = new Workload(options.phaseSeconds(), options.blockSize(), options.compressiblePercent(),
-                options.ioDepth(), 0);
+        Workload workload = unthrottled(options, options.phaseSeconds());
         try {
             Path image = work.resolve("source.img");
             SparseFile.create(image, options.diskBytes()).close();
@@ -76,6 +75,10 @@ final class TransportComparison {
                 try {
                     if (Double.isNaN(PhaseRunner.awaitCaughtUp(pipeline.probe(), EndToEndRun.SETUP_TIMEOUT))) {
                         throw new IllegalStateException("the pipeline did not finish the initial sync of the empty disk");
+                    }
+                    if (options.warmupSeconds() > 0 && !PhaseRunner.run(pipeline.probe(),
+                            unthrottled(options, options.warmupSeconds()), options.diskBytes()).drained()) {
+                        throw new IllegalStateException("the replica did not catch up after the warm-up");
                     }
                     ResourceSampler resources = ResourceSampler.start(pipeline);
                     try {
@@ -97,5 +100,9 @@ final class TransportComparison {
         } finally {
             BenchFiles.deleteTree(work);
         }
+    }
+
+    private static Workload unthrottled(E2eOptions options, int seconds) {
+        return new Workload(seconds, options.blockSize(), options.compressiblePercent(), options.ioDepth(), 0);
     }
 }

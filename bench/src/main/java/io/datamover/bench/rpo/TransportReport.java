@@ -28,7 +28,9 @@ final class TransportReport {
         E2eOptions o = r.options();
         StringBuilder md = new StringBuilder(r.machine().markdown(o.dir())).append('\n');
         md.append("| parameter | value |\n|---|---|\n")
-                .append("| seconds of fio per run | ").append(o.phaseSeconds()).append(" |\n")
+                .append("| seconds of fio per run | ").append(o.phaseSeconds())
+                .append(o.warmupSeconds() == 0 ? "" : " measured, after " + o.warmupSeconds() + " unmeasured (warm-up)")
+                .append(" |\n")
                 .append("| source disk | ").append(Sizes.human(o.diskBytes()))
                 .append(" sparse, one export; tap, source and target gateway each a bin/datamover JVM,"
                         + " the gateways linked through an unlimited loopback proxy |\n")

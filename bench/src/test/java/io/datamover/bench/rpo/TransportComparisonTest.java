@@ -24,7 +24,7 @@ class TransportComparisonTest {
     void eachTransportRunsOnItsOwnDaemonsAndTheReplicaEqualsTheSource() throws Exception {
         assumeTrue(Executables.onPath("fio"), "fio is not installed");
         E2eOptions options = E2eOptions.parse("--seconds", "2", "--dir", dir.toString(), "--size", "32M",
-                "--iodepth", "4", "--transports", "plaintext,tls-jdk,tls-openssl");
+                "--iodepth", "4", "--transports", "plaintext,tls-jdk,tls-openssl", "--warmup", "1");
 
         TransportComparison.Result result = TransportComparison.run(options);
 
@@ -56,5 +56,6 @@ class TransportComparisonTest {
         assertThatThrownBy(() -> E2eOptions.parse("--transports", "plaintext,plaintext"))
                 .hasMessageContaining("twice");
         assertThatThrownBy(() -> E2eOptions.parse("--rounds", "2")).hasMessageContaining("--transports");
+        assertThatThrownBy(() -> E2eOptions.parse("--warmup", "5")).hasMessageContaining("--transports");
     }
 }
