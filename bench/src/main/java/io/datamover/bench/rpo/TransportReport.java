@@ -73,7 +73,8 @@ final class TransportReport {
         for (Transport t : o.transports()) {
             if (t.tls()) {
                 md.append("TLS >= ").append(GOAL_RATIO).append("x plaintext (").append(t.label()).append(", mean of ")
-                        .append(o.rounds()).append(o.rounds() == 1 ? " run" : " runs").append("): ")
+                        .append(measured(r.runs(), t)).append(measured(r.runs(), t) == 1 ? " run" : " runs")
+                        .append("): ")
                         .append(verdict(r.runs(), t)).append('\n');
             }
         }
@@ -87,6 +88,11 @@ final class TransportReport {
     static String verdict(List<Run> runs, Transport tls) {
         double ratio = meanRate(runs.stream().filter(r -> r.transport() == tls).toList()) / plaintext(runs);
         return Double.isNaN(ratio) ? "n/a" : (ratio >= GOAL_RATIO ? "PASS" : "FAIL") + fmt(" (%.2fx)", ratio);
+    }
+
+    /** How many of the transport's runs have a rate. */
+    private static long measured(List<Run> runs, Transport t) {
+        return runs.stream().filter(r -> r.transport() == t && !Double.isNaN(rate(r))).count();
     }
 
     /** Guest bytes applied per second during the phase; NaN when the run has no figures. */
@@ -106,8 +112,9 @@ final class TransportReport {
         return mean(runs.stream().mapToDouble(TransportReport::rate));
     }
 
+    /** The mean of the runs that have the figure (NaN for the others); NaN when none has it. */
     private static double mean(DoubleStream values) {
-        OptionalDouble mean = values.average();
+        OptionalDouble mean = values.filter(v -> !Double.isNaN(v)).average();
         return mean.isPresent() ? mean.getAsDouble() : Double.NaN;
     }
 
