@@ -49,9 +49,16 @@ final class DaemonPipeline implements AutoCloseable {
      * Starts the link toward the target gateway's port, then both gateways at once (JVM start-up is most of the
      * set-up time; the source gateway's shipper retries until the target listens), then the tap once the source
      * gateway listens: the tap's reconnect backoff grows to seconds, and a source gateway that came up late on a
-     * loaded machine would find it waiting. Serves {@code image} as {@link EndToEndRun#EXPORT}.
+     * loaded machine would find it waiting. Serves {@code image} as {@link EndToEndRun#EXPORT}. The daemons speak
+     * mutual TLS with lab certificates and the JDK provider.
      */
     static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config) throws Exception {
+        return start(base, image, config, Transport.TLS_JDK);
+    }
+
+    /** As {@link #start(Path, Path, RpoOptions.RunConfig)}, the daemons talking over {@code transport}. */
+    static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config, Transport transport)
+            throws Exception {
         List<Daemon> started = new ArrayList<>();
         LinkProxy link = null;
         try {
@@ -59,17 +66,17 @@ final class DaemonPipeline implements AutoCloseable {
             int sourcePort = LoopbackPorts.next();
             int nbdPort = LoopbackPorts.next();
             link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
-            Daemon target = daemon(base, Component.TARGET, started, "target-gateway",
+            Daemon target = daemon(base, Component.TARGET, started, transport, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
                     "--replica-dir", base.resolve("replicas").toString());
-            Daemon source = daemon(base, Component.SOURCE, started, "source-gateway",
+            Daemon source = daemon(base, Component.SOURCE, started, transport, "source-gateway",
                     "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
                     "--data-dir", base.resolve("source-data").toString(),
                     "--batch-interval", Long.toString(config.batchMs()),
                     "--batch-size", Integer.toString(config.batchBytes()),
                     "--compression", config.compression() ? "lz4" : "none");
             source.process().awaitListening(sourcePort);
-            Daemon tap = daemon(base, Component.TAP, started, "tap",
+            Daemon tap = daemon(base, Component.TAP, started, transport, "tap",
                     "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
                     "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString(),
                     "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS));
@@ -89,11 +96,12 @@ final class DaemonPipeline implements AutoCloseable {
         }
     }
 
-    private static Daemon daemon(Path base, Component component, List<Daemon> started, String command,
-            String... args) throws IOException {
+    private static Daemon daemon(Path base, Component component, List<Daemon> started, Transport transport,
+            String command, String... args) throws IOException {
         int admin = LoopbackPorts.next();
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
+        all.addAll(transport.daemonArgs());
         all.addAll(List.of("--admin", "127.0.0.1:" + admin));
         Daemon d = new Daemon(component, DatamoverProcess.start(base.resolve(command + ".log"), COMPONENT_JAVA_OPTIONS,
                 all.toArray(String[]::new)), admin);

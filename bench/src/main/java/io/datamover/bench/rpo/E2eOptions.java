@@ -2,7 +2,10 @@ package io.datamover.bench.rpo;
 
 import io.datamover.bench.Sizes;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The options of {@code bin/bench e2e}, validated once.
@@ -15,13 +18,21 @@ import java.util.Optional;
  * @param ioDepth fio's writes in flight
  * @param batchIntervalMs the source gateway's batch interval
  * @param journalMaxBytes the source journal's bound, or 0 for the pipeline's default
+ * @param transports empty: one in-JVM pipeline, both phases; else the sustained phase once per transport and
+ *     round, each on daemons as processes ({@link TransportComparison})
+ * @param rounds how many times each transport runs, interleaved; 1 unless {@code transports} are given
+ * @param warmupSeconds with {@code transports}: fio writes this long, and the pipeline drains, before the measured
+ *     phase, so the daemons' JIT has compiled the hot paths (the JDK's AES-GCM among them) as a long-running
+ *     daemon's has
  * @param out a file the report is also written to
  */
 public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSize, int compressiblePercent,
-        int ioDepth, long batchIntervalMs, long journalMaxBytes, Optional<Path> out) {
+        int ioDepth, long batchIntervalMs, long journalMaxBytes, List<Transport> transports, int rounds,
+        int warmupSeconds, Optional<Path> out) {
 
     public static final String USAGE = "usage: bench e2e [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
-            + " [--compressible 50] [--iodepth 16] [--batch-ms 100] [--journal SIZE] [--out FILE]";
+            + " [--compressible 50] [--iodepth 16] [--batch-ms 100] [--journal SIZE]"
+            + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1] [--warmup 0]] [--out FILE]";
 
     public E2eOptions {
         require(phaseSeconds >= 1, "--seconds must be at least 1");
@@ -33,11 +44,19 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
         require(batchIntervalMs >= 1, "--batch-ms must be at least 1");
         require(journalMaxBytes >= 0, "--journal must not be negative");
+        transports = List.copyOf(transports);
+        require(transports.size() == Set.copyOf(transports).size(), "--transports names a transport twice");
+        require(journalMaxBytes == 0 || transports.isEmpty(), "--journal applies to the in-JVM run, not to"
+                + " --transports");
+        require(rounds >= 1 && (rounds == 1 || !transports.isEmpty()), "--rounds must be at least 1, and needs"
+                + " --transports");
+        require(warmupSeconds >= 0 && (warmupSeconds == 0 || !transports.isEmpty()), "--warmup must not be"
+                + " negative, and needs --transports");
     }
 
     public static E2eOptions defaults() {
-        return new E2eOptions(60, Path.of("/var/tmp/dm-e2e-bench"), 4L << 30, 64 << 10, 50, 16, 100, 0,
-                Optional.empty());
+        return new E2eOptions(60, Path.of("/var/tmp/dm-e2e-bench"), 4L << 30, 64 << 10, 50, 16, 100, 0, List.of(),
+                1, 0, Optional.empty());
     }
 
     /** Parses {@code --name value} pairs over {@link #defaults()}; bad input throws with the usage line. */
@@ -51,6 +70,9 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         int depth = o.ioDepth;
         long batchMs = o.batchIntervalMs;
         long journal = o.journalMaxBytes;
+        List<Transport> transports = o.transports;
+        int rounds = o.rounds;
+        int warmup = o.warmupSeconds;
         Optional<Path> out = o.out;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
@@ -67,6 +89,10 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
                     case "--iodepth" -> depth = Integer.parseInt(value);
                     case "--batch-ms" -> batchMs = Long.parseLong(value);
                     case "--journal" -> journal = Sizes.parse(value);
+                    case "--transports" -> transports = Arrays.stream(value.split(",")).map(String::strip)
+                            .map(Transport::parse).toList();
+                    case "--rounds" -> rounds = Integer.parseInt(value);
+                    case "--warmup" -> warmup = Integer.parseInt(value);
                     case "--out" -> out = Optional.of(Path.of(value));
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
@@ -77,7 +103,8 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         if (bs > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("--bs too large\n" + USAGE);
         }
-        return new E2eOptions(seconds, dir, size, (int) bs, compressible, depth, batchMs, journal, out);
+        return new E2eOptions(seconds, dir, size, (int) bs, compressible, depth, batchMs, journal, transports, rounds,
+                warmup, out);
     }
 
     private static void require(boolean ok, String problem) {

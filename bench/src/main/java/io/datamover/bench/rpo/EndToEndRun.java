@@ -5,6 +5,7 @@ import io.datamover.cli.local.LocalPipeline;
 import io.datamover.disk.SparseFile;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,8 +18,8 @@ import java.util.Optional;
  */
 public final class EndToEndRun {
     static final String EXPORT = "bench";
-    private static final int BATCH_MAX_BYTES = 8 << 20;
-    private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(60);
+    static final int BATCH_MAX_BYTES = 8 << 20;
+    static final Duration SETUP_TIMEOUT = Duration.ofSeconds(60);
 
     private final E2eOptions options;
 
@@ -63,13 +64,19 @@ public final class EndToEndRun {
                     }
                 }
             }
-            Optional<ComparisonReport> replica = problem.isEmpty()
-                    ? Optional.of(DiskComparison.compare(image, replicaImage, DiskComparison.DEFAULT_REGION_BYTES))
-                    : Optional.empty();
-            return new E2eResult(options, machine, sustained, halfRate, replica, problem);
+            return new E2eResult(options, machine, sustained, halfRate, compareUnlessStopped(problem, image, replicaImage),
+                    problem);
         } finally {
             BenchFiles.deleteTree(work);
         }
+    }
+
+    /** Replica against source, byte for byte over both files' data extents; not compared after a run's problem. */
+    static Optional<ComparisonReport> compareUnlessStopped(String problem, Path image, Path replica)
+            throws IOException {
+        return problem.isEmpty()
+                ? Optional.of(DiskComparison.compare(image, replica, DiskComparison.DEFAULT_REGION_BYTES))
+                : Optional.empty();
     }
 
     private LocalPipeline pipeline(Path work, Path image) throws Exception {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.datamover.cli.Executables;
 import io.datamover.disk.compare.ComparisonReport;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ class EndToEndRunTest {
     @Test
     void aShortRunMeasuresBothPhasesAndTheReplicaMatches() throws Exception {
         assumeTrue(Executables.onPath("fio"), "fio is not installed");
-        E2eOptions options = new E2eOptions(3, dir, 64L << 20, 64 << 10, 50, 4, 100, 0, Optional.empty());
+        E2eOptions options = new E2eOptions(3, dir, 64L << 20, 64 << 10, 50, 4, 100, 0, List.of(), 1, 0, Optional.empty());
 
         E2eResult result = EndToEndRun.run(options);
 
