@@ -109,7 +109,7 @@ public final class TargetGateway implements AutoCloseable {
             GroupCapacity capacity) {
         this.config = config;
         this.metrics = new TargetMetrics(registry);
-        this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId());
+        this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId(), config.transport());
         this.clock = clock;
         this.capacity = capacity;
     }
