@@ -74,7 +74,7 @@ class UnauthorizedPeersTest {
 
             site.tap().close(); // SIGTERM: the attacker writes while the real tap is down
             FaultAwaits.until(FaultAwaits.DEADLINE, "the source gateway without its tap",
-                    () -> !site.sourceStatus().state().equals("STREAMING"));
+                    () -> site.sourceStatus() != null && !site.sourceStatus().state().equals("STREAMING"));
             attacksOnTheSourceAreRefused(site);
             site.startTap();
             FaultAwaits.until(FaultAwaits.DEADLINE, "the real tap streaming again",
@@ -122,7 +122,7 @@ class UnauthorizedPeersTest {
             String claimedPair = PeerIdentity.of(certificate(files)).pairId();
             for (int cg : List.of(CG, NEW_CG)) {
                 HostilePeer peer = HostilePeer.presenting(certificate(files), key(files));
-                assertUnauthorized(sourceWrites(peer, site, claimedPair, cg, cg == CG ? before.lastSeq() + 1 : 1),
+                assertUnauthorized(sourceWrites(peer, site, claimedPair, cg, nextSeq(before, cg)),
                         files.certificateChain() + " writing cg " + cg);
                 refusals++;
             }
@@ -132,6 +132,8 @@ class UnauthorizedPeersTest {
 
         assertThat(listenerRefusals(site.targetAdmin(), "sources", "tls-handshake")).isEqualTo(handshakes + 3);
         assertThat(targetRejected(site, ErrorCode.UNAUTHORIZED)).isEqualTo(unauthorized + refusals);
+        assertThat(site.target().log()).as("refusals logged with the peer's certificate subject")
+                .contains("with certificate 'CN=source-gateway " + OTHER_PAIR, "with certificate 'CN=tap " + PAIR);
         assertThat(Disks.sha256(site.replica())).as("the replica, written by no attacker").isEqualTo(replica);
         assertThat(groupDirectories(site.replicaDir(), site.targetDataDir())).as("no group created").isEqualTo(groups);
         AdminStatus after = site.targetStatus();
@@ -149,13 +151,15 @@ class UnauthorizedPeersTest {
         int refusals = 0;
         for (int cg : List.of(CG, NEW_CG)) {
             assertUnauthorized(tapWrites(HostilePeer.presenting(certificate(otherGroupsTap), key(otherGroupsTap)),
-                    site, PAIR, cg, before.lastSeq() + 1), "cg " + (NEW_CG + 1) + "'s tap writing cg " + cg);
+                    site, PAIR, cg, nextSeq(before, cg)), "cg " + (NEW_CG + 1) + "'s tap writing cg " + cg);
             TlsFiles otherPairsTap = new TlsFiles(LabTls.dir(OTHER_PAIR, cg), Role.TAP);
             assertUnauthorized(tapWrites(HostilePeer.presenting(certificate(otherPairsTap), key(otherPairsTap)),
-                    site, OTHER_PAIR, cg, before.lastSeq() + 1), OTHER_PAIR + "'s tap writing cg " + cg);
+                    site, OTHER_PAIR, cg, nextSeq(before, cg)), OTHER_PAIR + "'s tap writing cg " + cg);
             refusals += 2;
         }
         awaitCount("UNAUTHORIZED taps", () -> sourceRejected(site, ErrorCode.UNAUTHORIZED), unauthorized + refusals);
+        assertThat(site.source().log()).as("refusals logged with the peer's certificate subject")
+                .contains("with certificate 'CN=tap " + OTHER_PAIR, "with certificate 'CN=tap " + PAIR);
         assertThat(groupDirectories(site.sourceDataDir())).as("no group journaled").isEqualTo(groups);
         assertThat(site.sourceStatus()).as("the real group's journal").isEqualTo(before);
     }
@@ -187,6 +191,11 @@ class UnauthorizedPeersTest {
                     BlockWrite.data(seq, 0, 0, Unpooled.wrappedBuffer(attackersBlock())));
             return peer.send(site.sourcePort(), hello, write).framesUntilClosed(REFUSED_WITHIN);
         }
+    }
+
+    /** The seq a write that gets through lands at: after the real group's last, or the first of a new group. */
+    private static long nextSeq(AdminStatus realGroup, int cg) {
+        return cg == CG ? realGroup.lastSeq() + 1 : 1;
     }
 
     private static byte[] attackersBlock() {
