@@ -90,7 +90,7 @@ public final class HelloAuthorization {
             throw grant.refusal("its certificate is for pair '" + identity.pairId() + "', this gateway serves pair '"
                     + servedPair.get() + "'");
         }
-        Optional<String> ownPair = transport.contexts().map(tls -> tls.material().identity().pairId());
+        Optional<String> ownPair = ownPair();
         if (ownPair.isPresent() && !ownPair.get().equals(identity.pairId())) {
             throw grant.refusal("its certificate is for pair '" + identity.pairId() + "', this gateway's certificate "
                     + "is for pair '" + ownPair.get() + "'");
@@ -100,6 +100,15 @@ public final class HelloAuthorization {
                     + " but its certificate allows " + identity.cgIds());
         }
         return grant;
+    }
+
+    /** The pair this gateway serves, for log lines: its --pair, or under TLS its own certificate's, or "any". */
+    public String servedPairName() {
+        return servedPair.or(this::ownPair).orElse("any");
+    }
+
+    private Optional<String> ownPair() {
+        return transport.contexts().map(tls -> tls.material().identity().pairId());
     }
 
     /** A peer whose HELLO was authorized; its certificate's pair is still to be matched with an existing group. */
