@@ -51,7 +51,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     Path dataDir;
 
     @Option(names = "--pair", paramLabel = "ID",
-            description = "Serve only this replication pair (default: any; each group keeps the pair of its first tap).")
+            description = "Serve only this replication pair (default: under TLS the pair of this gateway's certificate;"
+                    + " with --insecure-plaintext any, each group keeping the pair of its first tap).")
     String pair;
 
     @Option(names = "--id", defaultValue = "source-gateway", paramLabel = "ID",

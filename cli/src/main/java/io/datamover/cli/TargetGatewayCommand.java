@@ -44,7 +44,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     Path replicaDir;
 
     @Option(names = "--pair", paramLabel = "ID",
-            description = "Serve only this replication pair; sources of other pairs are refused (default: any pair).")
+            description = "Serve only this replication pair; sources of other pairs are refused (default: under TLS the"
+                    + " pair of this gateway's certificate; any pair with --insecure-plaintext).")
     String pair;
 
     @Option(names = "--spool-max", defaultValue = "1G", converter = ByteSize.class, paramLabel = "SIZE",
@@ -106,8 +107,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                 adminAddress, registry,
                 gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
                         registry), transport)),
-                running -> LOG.info("target gateway ready on {} (pair {}, replicas in {}, spool in {}, {} provisioning)",
-                        running.daemon().address(), pair != null ? pair : "any", replicaDir, dataDir, config.provisioning()));
+                running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
+                        running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;
     }
 

@@ -64,7 +64,8 @@ public final class SourceGateway implements AutoCloseable {
         try {
             groups.openExisting();
             ReceiverMetrics metrics = new ReceiverMetrics(registry);
-            HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()));
+            HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()),
+                    config.transport());
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
             ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
                     ListenerGuard.METRIC, "listener", "taps", "reason", reason).increment());

@@ -109,7 +109,7 @@ public final class TargetGateway implements AutoCloseable {
             GroupCapacity capacity) {
         this.config = config;
         this.metrics = new TargetMetrics(registry);
-        this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId());
+        this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId(), config.transport());
         this.clock = clock;
         this.capacity = capacity;
     }
@@ -201,7 +201,7 @@ public final class TargetGateway implements AutoCloseable {
                 .channel();
         LOG.info("target gateway {} listening on {} (data {}, replicas {}, pair {}, {} groups on disk; {}; {}; {})",
                 config.receiverId(), address(), config.dataDir(), config.replicaDir(),
-                config.pairId().orElse("any"), groups.size(),
+                authorization.servedPairName(), groups.size(),
                 capacity.describe(ConsistencyGroupTarget.descriptors(1)), config.listenerLimits(), config.transport());
     }
 

@@ -13,8 +13,9 @@ import java.util.Optional;
  * byte. A peer is accepted only when its certificate
  * <ul>
  *   <li>has the role this listener takes (taps at a source gateway, source gateways at a target gateway),</li>
- *   <li>is of the HELLO's pair, of the pair this gateway serves (its --pair, when set), and of the pair the HELLO's
- *       group is held for, when the group exists ({@link Grant#requireGroupPair}),</li>
+ *   <li>is of the HELLO's pair, of the pair this gateway serves (its --pair, when set), of the pair of this gateway's
+ *       own certificate (under TLS), and of the pair the HELLO's group is held for, when the group exists
+ *       ({@link Grant#requireGroupPair}),</li>
  *   <li>and, for a tap, names the HELLO's consistency group.</li>
  * </ul>
  * A HELLO whose role byte differs from its certificate's role is refused as well. Every refusal is an
@@ -31,14 +32,28 @@ public final class HelloAuthorization {
 
     private final Role accepted;
     private final Optional<String> servedPair;
+    private final TransportSecurity transport;
 
     /**
+     * A gateway run without TLS of its own: only {@code servedPair} binds the peers' pair.
+     *
      * @param accepted the role this listener takes
      * @param servedPair the only pair this gateway serves, when configured
      */
     public HelloAuthorization(Role accepted, Optional<String> servedPair) {
+        this(accepted, servedPair, TransportSecurity.insecurePlaintext());
+    }
+
+    /**
+     * @param transport this gateway's: under TLS, its own certificate's pair (as it is now, reloads included) is the
+     *        only one it serves, --pair or not. A real peer of another pair refuses this gateway's certificate when
+     *        it connects, so only a stranger with a certificate of the same CA would otherwise get through, and
+     *        create groups of its own here.
+     */
+    public HelloAuthorization(Role accepted, Optional<String> servedPair, TransportSecurity transport) {
         this.accepted = accepted;
         this.servedPair = servedPair;
+        this.transport = transport;
     }
 
     /**
@@ -75,11 +90,25 @@ public final class HelloAuthorization {
             throw grant.refusal("its certificate is for pair '" + identity.pairId() + "', this gateway serves pair '"
                     + servedPair.get() + "'");
         }
+        Optional<String> ownPair = ownPair();
+        if (ownPair.isPresent() && !ownPair.get().equals(identity.pairId())) {
+            throw grant.refusal("its certificate is for pair '" + identity.pairId() + "', this gateway's certificate "
+                    + "is for pair '" + ownPair.get() + "'");
+        }
         if (identity.role() == Role.TAP && !identity.mayWrite(hello.cgId())) {
             throw grant.refusal("its HELLO names consistency group " + Integer.toUnsignedString(hello.cgId())
                     + " but its certificate allows " + identity.cgIds());
         }
         return grant;
+    }
+
+    /** The pair this gateway serves, for log lines: its --pair, or under TLS its own certificate's, or "any". */
+    public String servedPairName() {
+        return servedPair.or(this::ownPair).orElse("any");
+    }
+
+    private Optional<String> ownPair() {
+        return transport.contexts().map(tls -> tls.material().identity().pairId());
     }
 
     /** A peer whose HELLO was authorized; its certificate's pair is still to be matched with an existing group. */

@@ -10,9 +10,11 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The rules of {@link HelloAuthorization}, with peers read from real certificates; the handlers' tests run them. */
 class HelloAuthorizationTest {
@@ -63,6 +65,19 @@ class HelloAuthorizationTest {
         any.requireGroupPair(7, "pair-b");
         assertThatThrownBy(() -> any.requireGroupPair(7, PAIR)).isInstanceOfSatisfying(ProtocolException.class,
                 e -> assertThat(ErrorFrame.of(e).message()).doesNotContain(PAIR));
+    }
+
+    @Test
+    void underTlsAGatewayServesOnlyThePairOfItsOwnCertificate(@TempDir Path dir) throws Exception {
+        TransportSecurity ownCertificate = LabCertificates.transport(LabCertificates.create(dir, PAIR, List.of(7),
+                LabCertificates.LOOPBACK), Role.TARGET_GATEWAY);
+        HelloAuthorization sources = new HelloAuthorization(Role.SOURCE_GATEWAY, Optional.empty(), ownCertificate);
+
+        // A stranger with a certificate of another pair from the same CA, asking for a group of its own (no --pair).
+        assertRefused(sources, peers.gateway(Role.SOURCE_GATEWAY, "pair-b"), hello(Role.SOURCE_GATEWAY, "pair-b", 9),
+                "this gateway's certificate is for pair 'pair-a'");
+        assertThat(sources.authorize(channelOf(peers.gateway(Role.SOURCE_GATEWAY, PAIR)),
+                hello(Role.SOURCE_GATEWAY, PAIR, 9)).subject()).isEqualTo("CN=source-gateway pair-a,O=datamover");
     }
 
     @Test
