@@ -54,15 +54,18 @@ public final class ReplicaSet implements AutoCloseable {
     private volatile ReplicaMetadata metadata;
     /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
     private volatile UndoLog undoLog;
+    /** Which regions were written after which seq: what a discard of the replica's data must resync. */
+    private final WrittenRegions writtenRegions;
 
     private ReplicaSet(Path directory, DirectoryLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
-            ReplicaMetadata metadata, UndoLog undoLog) {
+            ReplicaMetadata metadata, UndoLog undoLog, WrittenRegions writtenRegions) {
         this.directory = directory;
         this.lock = lock;
         this.config = config;
         this.replicas = replicas;
         this.metadata = metadata;
         this.undoLog = undoLog;
+        this.writtenRegions = writtenRegions;
     }
 
     /**
@@ -105,7 +108,9 @@ public final class ReplicaSet implements AutoCloseable {
                 replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
             }
             DurableFiles.forceDirectory(directory);
-            return new ReplicaSet(directory, lock, config, replicas, metadata, openUndoLog(directory, config, metadata));
+            UndoLog undoLog = openUndoLog(directory, config, metadata);
+            WrittenRegions written = WrittenRegions.open(directory, config.disks(), metadata.appliedSeq());
+            return new ReplicaSet(directory, lock, config, replicas, metadata, undoLog, written);
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;
@@ -251,6 +256,9 @@ public final class ReplicaSet implements AutoCloseable {
      * answered; applied seq and states unchanged. Any thread: the stamp is replaced under this set's lock.
      */
     public synchronized void adoptGenerations(GenerationHistory history) throws IOException {
+        if (!history.isNone() && history.current() != metadata.generations().current()) {
+            writtenRegions.beginEpoch(metadata.appliedSeq()); // a later discard back to here resyncs only what follows
+        }
         ReplicaMetadata next = metadata.withGenerations(history);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
@@ -261,8 +269,12 @@ public final class ReplicaSet implements AutoCloseable {
      * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the full
      * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
      * too. The applier's thread only, with nothing of the discarded history left to apply.
+     *
+     * @return the regions written after {@code seq} (what the resync must cover), or everything when not known;
+     *     computed and recorded before the stamp is written
      */
-    public synchronized void discardAfter(long seq, GenerationHistory history) throws IOException {
+    public synchronized WrittenRegions.Report discardAfter(long seq, GenerationHistory history) throws IOException {
+        WrittenRegions.Report written = writtenRegions.discardAfter(seq);
         ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
                 java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
         ReplicaMetadataFile.write(directory, next);
@@ -270,6 +282,17 @@ public final class ReplicaSet implements AutoCloseable {
         if (undoLog != null) {
             dropUndoLog();
         }
+        return written;
+    }
+
+    /** The regions written after {@code seq}, or everything when that is not known. Any thread. */
+    public WrittenRegions.Report writtenAfter(long seq) {
+        return writtenRegions.after(seq);
+    }
+
+    /** Records the regions {@code entries} write, durably when one is new: before they are written. */
+    void markWritten(List<io.datamover.protocol.BlockWrite> entries) throws IOException {
+        writtenRegions.markWritten(entries);
     }
 
     /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */

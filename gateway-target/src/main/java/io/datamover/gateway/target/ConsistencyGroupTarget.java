@@ -7,6 +7,7 @@ import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
 import io.datamover.applier.ReplicaState;
+import io.datamover.applier.WrittenRegions;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.Batch;
@@ -255,8 +256,9 @@ final class ConsistencyGroupTarget {
 
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
     private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
+        WrittenRegions.Report written;
         try {
-            applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            written = applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
                     + Integer.toUnsignedString(cgId) + " cannot discard its replicas after seq " + seq + ": "
@@ -270,7 +272,10 @@ final class ConsistencyGroupTarget {
         }
         heldSeq = seq;
         LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
-                + "INCONSISTENT until the full resync ends", Integer.toUnsignedString(cgId), seq);
+                + "INCONSISTENT until the resync ends; written after it: {}", Integer.toUnsignedString(cgId), seq,
+                written.everything() ? "not known (whole disks)" : written.bytes() + " bytes in "
+                        + written.extentsByDisk().get().values().stream().mapToInt(java.util.List::size).sum()
+                        + " extents");
     }
 
     /** Why the latest source was refused as DIVERGED or UNRELATED, for status; null when it was not. */

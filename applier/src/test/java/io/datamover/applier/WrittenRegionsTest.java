@@ -1,0 +1,144 @@
+package io.datamover.applier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.protocol.BlockWrite;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a discard of the replica's data must resync: only the regions written after the discard point. */
+class WrittenRegionsTest {
+    private static final int MIB = 1024 * 1024;
+    private static final List<DiskInfo> DISKS = List.of(
+            new DiskInfo(1, "system", 16L * MIB, 4096), new DiskInfo(2, "data", 4L * MIB, 4096));
+    private static final ReplicaSetConfig CONFIG = new ReplicaSetConfig("pair-a", 5, DISKS, Provisioning.THIN);
+
+    @TempDir
+    Path dir;
+
+    private ReplicaSet set;
+    private Applier applier;
+    private long seq;
+
+    @AfterEach
+    void close() throws IOException {
+        if (set != null) {
+            set.close();
+        }
+    }
+
+    private void reopen() throws IOException {
+        if (set != null) {
+            set.close();
+        }
+        set = ReplicaSet.open(dir, CONFIG);
+        applier = new Applier(set, new SimpleMeterRegistry());
+        seq = set.appliedSeq();
+    }
+
+    /** Applies one DATA write of {@code length} bytes at {@code offset} as the next seq. */
+    private void write(int disk, long offset, int length) throws Exception {
+        seq++;
+        byte[] bytes = new byte[length];
+        java.util.Arrays.fill(bytes, (byte) seq);
+        BlockWrite e = BlockWrite.data(seq, disk, offset, Unpooled.wrappedBuffer(bytes));
+        try {
+            applier.apply(seq, seq, List.of(e));
+        } finally {
+            e.release();
+        }
+    }
+
+    /** A generation taken at the applied seq, as the target does when a restarted source connects. */
+    private GenerationHistory nextGeneration() throws IOException {
+        GenerationHistory next = set.generations().isNone() ? GenerationHistory.first()
+                : set.generations().next(set.appliedSeq(), false);
+        set.adoptGenerations(next);
+        return next;
+    }
+
+    private static List<long[]> extents(WrittenRegions.Report report, int disk) {
+        return report.extentsByDisk().orElseThrow().get(disk);
+    }
+
+    @Test
+    void aDiscardReportsOnlyTheRegionsWrittenAfterItsSeqAcrossAReopen() throws Exception {
+        reopen();
+        nextGeneration();
+        for (long off = 0; off < 16L * MIB; off += MIB) {
+            write(1, off, MIB); // the initial sync: every region of both disks
+        }
+        write(2, 0, 4 * MIB);
+        long common = set.appliedSeq();
+        nextGeneration(); // the source restarted: a new generation from here
+        write(1, 3L * MIB + 4096, 8192); // what the source will not hold: region 3 ...
+        write(1, 9L * MIB - 4096, 8192); // ... and regions 8 and 9 (the write straddles them)
+        reopen();
+
+        WrittenRegions.Report report = set.discardAfter(common, set.generations().next(common, true));
+
+        assertThat(report.everything()).isFalse();
+        assertThat(extents(report, 1)).containsExactly(new long[] {3L * MIB, MIB}, new long[] {8L * MIB, 2L * MIB});
+        assertThat(extents(report, 2)).isEmpty();
+        assertThat(report.bytes()).isEqualTo(3L * MIB);
+        assertThat(set.appliedSeq()).isEqualTo(common);
+        assertThat(set.states()).containsOnly(Map.entry(1, ReplicaState.INCONSISTENT),
+                Map.entry(2, ReplicaState.INCONSISTENT));
+    }
+
+    @Test
+    void aDiscardBeforeTheSetKnewItsWritesReportsEverything() throws Exception {
+        reopen();
+        nextGeneration();
+        write(1, 0, 4096);
+        write(1, MIB, 4096);
+        Files.delete(dir.resolve(WrittenRegions.FILE_NAME)); // a replica set from a build before this record
+        reopen();
+        write(1, 2L * MIB, 4096);
+
+        assertThat(set.writtenAfter(2).extentsByDisk().orElseThrow().get(1))
+                .containsExactly(new long[] {2L * MIB, MIB});
+        assertThat(set.discardAfter(1, set.generations().next(1, true)).everything())
+                .as("seq 1 is before what the record covers").isTrue();
+    }
+
+    @Test
+    void aDamagedRecordIsNotTrustedAndADiscardBeforeItsRestartIsEverything() throws Exception {
+        reopen();
+        write(1, 0, 4096);
+        write(1, 5L * MIB, 4096);
+        Path file = dir.resolve(WrittenRegions.FILE_NAME);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 2] ^= 0x01;
+        Files.write(file, bytes);
+        reopen();
+
+        assertThat(set.writtenAfter(0).everything()).isTrue();
+        assertThat(set.writtenAfter(2).bytes()).isZero();
+    }
+
+    @Test
+    void manyGenerationsKeepTheRecordBoundedAndNeverLoseAWrite() throws Exception {
+        reopen();
+        for (int g = 0; g < 3 * WrittenRegions.MAX_EPOCHS; g++) {
+            nextGeneration();
+            write(1, (long) (g % 16) * MIB, 4096);
+        }
+        long size = Files.size(dir.resolve(WrittenRegions.FILE_NAME));
+        assertThat(size).as("bounded by the epochs kept").isLessThanOrEqualTo(
+                12 + WrittenRegions.MAX_EPOCHS * (8 + 2 + 1));
+        assertThat(set.writtenAfter(0).bytes()).as("every region written since seq 0").isEqualTo(16L * MIB);
+        assertThat(set.writtenAfter(set.appliedSeq() - 1).bytes()).as("the last generation's only")
+                .isEqualTo(MIB);
+    }
+}
