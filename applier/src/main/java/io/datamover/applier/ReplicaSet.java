@@ -8,6 +8,7 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,9 +57,11 @@ public final class ReplicaSet implements AutoCloseable {
     private volatile UndoLog undoLog;
     /** Which regions were written after which seq: what a discard of the replica's data must resync. */
     private final WrittenRegions writtenRegions;
+    /** What the resync after a discard must cover, from the discard until every disk is UP_TO_DATE; else null. */
+    private volatile ResyncRegions pendingDiscard;
 
     private ReplicaSet(Path directory, DirectoryLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
-            ReplicaMetadata metadata, UndoLog undoLog, WrittenRegions writtenRegions) {
+            ReplicaMetadata metadata, UndoLog undoLog, WrittenRegions writtenRegions, ResyncRegions pendingDiscard) {
         this.directory = directory;
         this.lock = lock;
         this.config = config;
@@ -66,6 +69,7 @@ public final class ReplicaSet implements AutoCloseable {
         this.metadata = metadata;
         this.undoLog = undoLog;
         this.writtenRegions = writtenRegions;
+        this.pendingDiscard = pendingDiscard;
     }
 
     /**
@@ -109,8 +113,10 @@ public final class ReplicaSet implements AutoCloseable {
             }
             DurableFiles.forceDirectory(directory);
             UndoLog undoLog = openUndoLog(directory, config, metadata);
-            WrittenRegions written = WrittenRegions.open(directory, config.disks(), metadata.appliedSeq());
-            return new ReplicaSet(directory, lock, config, replicas, metadata, undoLog, written);
+            WrittenRegions written = WrittenRegions.open(directory, config.cgId(), config.disks(),
+                    metadata.appliedSeq());
+            ResyncRegions discarded = DiscardReport.read(directory, config.cgId()).orElse(null);
+            return new ReplicaSet(directory, lock, config, replicas, metadata, undoLog, written, discarded);
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;
@@ -270,11 +276,13 @@ public final class ReplicaSet implements AutoCloseable {
      * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
      * too. The applier's thread only, with nothing of the discarded history left to apply.
      *
-     * @return the regions written after {@code seq} (what the resync must cover), or everything when not known;
-     *     computed and recorded before the stamp is written
+     * @return the ranges written after {@code seq} (what the resync must cover), or everything when not known; kept
+     *     ({@link #pendingDiscard}) before the stamp is written
      */
-    public synchronized WrittenRegions.Report discardAfter(long seq, GenerationHistory history) throws IOException {
-        WrittenRegions.Report written = writtenRegions.discardAfter(seq);
+    public synchronized ResyncRegions discardAfter(long seq, GenerationHistory history) throws IOException {
+        ResyncRegions written = writtenRegions.discardAfter(seq);
+        DiscardReport.write(directory, written);
+        pendingDiscard = written;
         ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
                 java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
         ReplicaMetadataFile.write(directory, next);
@@ -285,9 +293,14 @@ public final class ReplicaSet implements AutoCloseable {
         return written;
     }
 
-    /** The regions written after {@code seq}, or everything when that is not known. Any thread. */
-    public WrittenRegions.Report writtenAfter(long seq) {
+    /** The ranges written after {@code seq}, or everything when that is not known. Any thread. */
+    public ResyncRegions writtenAfter(long seq) {
         return writtenRegions.after(seq);
+    }
+
+    /** What the resync after a discard of the replicas' data must cover, until every disk is UP_TO_DATE again. */
+    public Optional<ResyncRegions> pendingDiscard() {
+        return Optional.ofNullable(pendingDiscard);
     }
 
     /** Records the regions {@code entries} write, durably when one is new: before they are written. */
@@ -365,6 +378,10 @@ public final class ReplicaSet implements AutoCloseable {
         ReplicaMetadata next = metadata.withApplied(seq, ordered);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
+        if (pendingDiscard != null && ordered.stream().allMatch(st -> st == ReplicaState.UP_TO_DATE)) {
+            DiscardReport.delete(directory); // the resync it asked for has ended
+            pendingDiscard = null;
+        }
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.datamover.applier;
 import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -13,10 +14,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,22 +53,6 @@ public final class WrittenRegions {
     static final int MIN_REGION_SHIFT = 20; // 1 MiB
     static final int MAX_REGIONS_PER_DISK = 65_536;
 
-    /** The regions to resync per disk id, or {@link #EVERYTHING} when they are not known. */
-    public record Report(Optional<Map<Integer, List<long[]>>> extentsByDisk) {
-        public static final Report EVERYTHING = new Report(Optional.empty());
-
-        /** Whether the whole disks must be resynced (what was written after the seq is not known). */
-        public boolean everything() {
-            return extentsByDisk.isEmpty();
-        }
-
-        /** Bytes to resync: the sum of the extents' lengths; -1 for everything. */
-        public long bytes() {
-            return extentsByDisk.map(m -> m.values().stream().flatMap(List::stream).mapToLong(e -> e[1]).sum())
-                    .orElse(-1L);
-        }
-    }
-
     private record Epoch(long startSeq, BitSet[] bitmaps) {
         boolean isEmpty() {
             for (BitSet b : bitmaps) {
@@ -83,12 +65,14 @@ public final class WrittenRegions {
     }
 
     private final Path file;
+    private final int cgId;
     private final List<DiskInfo> disks;
     private final int regionShift;
     private final Deque<Epoch> epochs;
 
-    private WrittenRegions(Path file, List<DiskInfo> disks, int regionShift, Deque<Epoch> epochs) {
+    private WrittenRegions(Path file, int cgId, List<DiskInfo> disks, int regionShift, Deque<Epoch> epochs) {
         this.file = file;
+        this.cgId = cgId;
         this.disks = List.copyOf(disks);
         this.regionShift = regionShift;
         this.epochs = epochs;
@@ -98,14 +82,14 @@ public final class WrittenRegions {
      * Opens the record of {@code directory}, or begins one at {@code appliedSeq} (0 for a new set: complete) when it
      * has none or it cannot be trusted.
      */
-    static WrittenRegions open(Path directory, List<DiskInfo> disks, long appliedSeq) throws IOException {
+    static WrittenRegions open(Path directory, int cgId, List<DiskInfo> disks, long appliedSeq) throws IOException {
         Path file = directory.resolve(FILE_NAME);
         int shift = regionShift(disks);
         try {
             byte[] bytes = Files.readAllBytes(file);
             Deque<Epoch> epochs = decode(bytes, disks, shift);
             if (!epochs.isEmpty() && epochs.peekFirst().startSeq() <= appliedSeq) {
-                return new WrittenRegions(file, disks, shift, epochs);
+                return new WrittenRegions(file, cgId, disks, shift, epochs);
             }
             LOG.warn("{} does not cover applied seq {}: tracking written regions again from there", file, appliedSeq);
         } catch (NoSuchFileException e) {
@@ -119,7 +103,7 @@ public final class WrittenRegions {
         }
         Deque<Epoch> fresh = new ArrayDeque<>();
         fresh.add(new Epoch(appliedSeq, emptyBitmaps(disks.size())));
-        WrittenRegions regions = new WrittenRegions(file, disks, shift, fresh);
+        WrittenRegions regions = new WrittenRegions(file, cgId, disks, shift, fresh);
         regions.persist();
         return regions;
     }
@@ -167,8 +151,11 @@ public final class WrittenRegions {
         persist();
     }
 
-    /** The regions written after {@code seq}, as extents per disk, or {@link Report#EVERYTHING} if not known. */
-    public synchronized Report after(long seq) {
+    /**
+     * The ranges written after {@code seq} (whole regions, adjacent ones as one range), or everything when that is not
+     * known or takes more than {@link ResyncRegions#MAX_RANGES} ranges.
+     */
+    public synchronized ResyncRegions after(long seq) {
         BitSet[] union = emptyBitmaps(disks.size());
         boolean covered = false;
         for (Epoch epoch : epochs) {
@@ -183,22 +170,19 @@ public final class WrittenRegions {
             }
         }
         if (!covered) {
-            return Report.EVERYTHING;
+            return ResyncRegions.everything(cgId);
         }
-        Map<Integer, List<long[]>> byDisk = new LinkedHashMap<>();
+        List<ResyncRegions.Range> ranges = new ArrayList<>();
         for (int i = 0; i < disks.size(); i++) {
             DiskInfo disk = disks.get(i);
-            List<long[]> extents = new ArrayList<>();
             BitSet bits = union[i];
             for (int from = bits.nextSetBit(0); from >= 0; from = bits.nextSetBit(bits.nextClearBit(from))) {
-                int to = bits.nextClearBit(from);
                 long offset = (long) from << regionShift;
-                long end = Math.min(disk.sizeBytes(), (long) to << regionShift);
-                extents.add(new long[] {offset, end - offset});
+                long end = Math.min(disk.sizeBytes(), (long) bits.nextClearBit(from) << regionShift);
+                ranges.add(new ResyncRegions.Range(disk.id(), offset, end - offset));
             }
-            byDisk.put(disk.id(), List.copyOf(extents));
         }
-        return new Report(Optional.of(byDisk));
+        return ResyncRegions.of(cgId, ranges);
     }
 
     /**
@@ -206,8 +190,8 @@ public final class WrittenRegions {
      * epochs that began after {@code seq} into the one holding it and begins one at {@code seq}, durably (call before
      * the stamp records the discard: a crash between leaves only bits too many).
      */
-    synchronized Report discardAfter(long seq) throws IOException {
-        Report report = after(seq);
+    synchronized ResyncRegions discardAfter(long seq) throws IOException {
+        ResyncRegions report = after(seq);
         if (report.everything()) {
             epochs.clear();
             epochs.add(new Epoch(seq, emptyBitmaps(disks.size()))); // tracking restarts where the replicas do

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.ResyncRegions.Range;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,9 +70,6 @@ class WrittenRegionsTest {
         return next;
     }
 
-    private static List<long[]> extents(WrittenRegions.Report report, int disk) {
-        return report.extentsByDisk().orElseThrow().get(disk);
-    }
 
     @Test
     void aDiscardReportsOnlyTheRegionsWrittenAfterItsSeqAcrossAReopen() throws Exception {
@@ -85,12 +85,14 @@ class WrittenRegionsTest {
         write(1, 9L * MIB - 4096, 8192); // ... and regions 8 and 9 (the write straddles them)
         reopen();
 
-        WrittenRegions.Report report = set.discardAfter(common, set.generations().next(common, true));
+        ResyncRegions report = set.discardAfter(common, set.generations().next(common, true));
 
         assertThat(report.everything()).isFalse();
-        assertThat(extents(report, 1)).containsExactly(new long[] {3L * MIB, MIB}, new long[] {8L * MIB, 2L * MIB});
-        assertThat(extents(report, 2)).isEmpty();
+        assertThat(report.ranges()).containsExactly(new Range(1, 3L * MIB, MIB), new Range(1, 8L * MIB, 2L * MIB));
         assertThat(report.bytes()).isEqualTo(3L * MIB);
+        assertThat(set.pendingDiscard()).as("kept for the source until the resync ends").contains(report);
+        reopen();
+        assertThat(set.pendingDiscard()).contains(report);
         assertThat(set.appliedSeq()).isEqualTo(common);
         assertThat(set.states()).containsOnly(Map.entry(1, ReplicaState.INCONSISTENT),
                 Map.entry(2, ReplicaState.INCONSISTENT));
@@ -106,8 +108,7 @@ class WrittenRegionsTest {
         reopen();
         write(1, 2L * MIB, 4096);
 
-        assertThat(set.writtenAfter(2).extentsByDisk().orElseThrow().get(1))
-                .containsExactly(new long[] {2L * MIB, MIB});
+        assertThat(set.writtenAfter(2).ranges()).containsExactly(new Range(1, 2L * MIB, MIB));
         assertThat(set.discardAfter(1, set.generations().next(1, true)).everything())
                 .as("seq 1 is before what the record covers").isTrue();
     }
@@ -140,5 +141,19 @@ class WrittenRegionsTest {
         assertThat(set.writtenAfter(0).bytes()).as("every region written since seq 0").isEqualTo(16L * MIB);
         assertThat(set.writtenAfter(set.appliedSeq() - 1).bytes()).as("the last generation's only")
                 .isEqualTo(MIB);
+    }
+
+    @Test
+    void theReportIsForgottenOnceEveryDiskIsUpToDateAgain() throws Exception {
+        reopen();
+        nextGeneration();
+        write(1, 0, 4096);
+        set.discardAfter(0, set.generations().next(0, true));
+        assertThat(set.pendingDiscard()).isPresent();
+        set.recordApplied(1, Map.of(1, ReplicaState.UP_TO_DATE, 2, ReplicaState.INCONSISTENT));
+        assertThat(set.pendingDiscard()).as("disk 2 not resynced yet").isPresent();
+        set.recordApplied(2, Map.of(1, ReplicaState.UP_TO_DATE, 2, ReplicaState.UP_TO_DATE));
+        assertThat(set.pendingDiscard()).isEqualTo(Optional.empty());
+        assertThat(dir.resolve(DiscardReport.FILE_NAME)).doesNotExist();
     }
 }

@@ -4,10 +4,10 @@ import io.datamover.applier.Applier;
 import io.datamover.applier.ApplyException;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaState;
-import io.datamover.applier.WrittenRegions;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import io.micrometer.core.instrument.Clock;
 import java.io.IOException;
@@ -114,8 +114,8 @@ final class ApplyLoop implements Runnable {
      * leaves the old history, decided again on the next connection. Completes once done; the caller keeps the spool
      * from growing meanwhile (the spool writer waits on it).
      */
-    CompletableFuture<WrittenRegions.Report> discardAfter(long seq, GenerationHistory history) {
-        CompletableFuture<WrittenRegions.Report> done = new CompletableFuture<>();
+    CompletableFuture<ResyncRegions> discardAfter(long seq, GenerationHistory history) {
+        CompletableFuture<ResyncRegions> done = new CompletableFuture<>();
         commands.add(() -> {
             try {
                 for (BatchSpool.Entry e = spool.awaitOldest(0); e != null; e = spool.awaitOldest(0)) {
@@ -123,7 +123,7 @@ final class ApplyLoop implements Runnable {
                     group.unspooled(e);
                 }
                 spool.syncRemovals(); // else a crash could bring them back, to be applied after the stamp's seq
-                WrittenRegions.Report written = replicas.discardAfter(seq, history);
+                ResyncRegions written = replicas.discardAfter(seq, history);
                 torn = false;
                 publish();
                 done.complete(written);

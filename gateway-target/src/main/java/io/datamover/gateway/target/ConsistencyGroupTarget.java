@@ -7,7 +7,6 @@ import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
 import io.datamover.applier.ReplicaState;
-import io.datamover.applier.WrittenRegions;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.Batch;
@@ -20,6 +19,7 @@ import io.datamover.protocol.GenerationCheck;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -256,7 +256,7 @@ final class ConsistencyGroupTarget {
 
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
     private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
-        WrittenRegions.Report written;
+        ResyncRegions written;
         try {
             written = applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -272,10 +272,14 @@ final class ConsistencyGroupTarget {
         }
         heldSeq = seq;
         LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
-                + "INCONSISTENT until the resync ends; written after it: {}", Integer.toUnsignedString(cgId), seq,
-                written.everything() ? "not known (whole disks)" : written.bytes() + " bytes in "
-                        + written.extentsByDisk().get().values().stream().mapToInt(java.util.List::size).sum()
-                        + " extents");
+                + "INCONSISTENT until the resync of what they were written in after it ends: {}",
+                Integer.toUnsignedString(cgId), seq, written.everything() ? "not known, the whole disks"
+                        : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
+    }
+
+    /** What the resync after a discard of the replicas' data must cover, until it ends; null when none is owed. */
+    ResyncRegions pendingDiscard() {
+        return replicas.pendingDiscard().orElse(null);
     }
 
     /** Why the latest source was refused as DIVERGED or UNRELATED, for status; null when it was not. */
