@@ -1,13 +1,10 @@
 package io.datamover.applier;
 
 import io.datamover.disk.DurableFiles;
-import io.datamover.protocol.FrameCodec;
-import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -28,27 +25,21 @@ final class DiscardReport {
 
     /** Keeps {@code regions}, durably. */
     static void write(Path directory, ResyncRegions regions) throws IOException {
-        ByteBuf frame = Unpooled.buffer(FrameCodec.encodedLength(regions));
-        FrameCodec.encode(regions, frame);
-        DurableFiles.replace(directory.resolve(FILE_NAME), frame.nioBuffer());
+        DurableFiles.replace(directory.resolve(FILE_NAME), ByteBuffer.wrap(regions.toBytes()));
     }
 
     /** The kept report, or empty when there is none. */
     static Optional<ResyncRegions> read(Path directory, int cgId) throws IOException {
         Path file = directory.resolve(FILE_NAME);
-        byte[] bytes;
         try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
-        try {
-            if (FrameCodec.decodeComplete(Unpooled.wrappedBuffer(bytes), FrameLimits.DEFAULT)
-                    instanceof ResyncRegions regions && regions.cg() == cgId) {
+            ResyncRegions regions = ResyncRegions.fromBytes(Files.readAllBytes(file));
+            if (regions.cg() == cgId) {
                 return Optional.of(regions);
             }
-            LOG.warn("{} holds no RESYNC_REGIONS of consistency group {}: the resync covers the whole disks", file,
-                    Integer.toUnsignedString(cgId));
+            LOG.warn("{} is for consistency group {}: the resync covers the whole disks", file,
+                    Integer.toUnsignedString(regions.cg()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
         } catch (ProtocolException e) {
             LOG.warn("{} is damaged ({}): the resync covers the whole disks", file, e.getMessage());
         }

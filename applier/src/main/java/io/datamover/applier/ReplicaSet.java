@@ -262,9 +262,6 @@ public final class ReplicaSet implements AutoCloseable {
      * answered; applied seq and states unchanged. Any thread: the stamp is replaced under this set's lock.
      */
     public synchronized void adoptGenerations(GenerationHistory history) throws IOException {
-        if (!history.isNone() && history.current() != metadata.generations().current()) {
-            writtenRegions.beginEpoch(metadata.appliedSeq()); // a later discard back to here resyncs only what follows
-        }
         ReplicaMetadata next = metadata.withGenerations(history);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
@@ -280,7 +277,7 @@ public final class ReplicaSet implements AutoCloseable {
      *     ({@link #pendingDiscard}) before the stamp is written
      */
     public synchronized ResyncRegions discardAfter(long seq, GenerationHistory history) throws IOException {
-        ResyncRegions written = writtenRegions.discardAfter(seq);
+        ResyncRegions written = everyDiskCovered(writtenRegions.discardAfter(seq));
         DiscardReport.write(directory, written);
         pendingDiscard = written;
         ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
@@ -291,6 +288,35 @@ public final class ReplicaSet implements AutoCloseable {
             dropUndoLog();
         }
         return written;
+    }
+
+    /**
+     * {@code regions} with the first region of each disk it has no range on: a discard makes every disk INCONSISTENT,
+     * and only a resync of the disk (its SYNC_BEGIN, SYNC_END) makes it UP_TO_DATE again; a tap resyncs the disks it
+     * has regions of.
+     */
+    private ResyncRegions everyDiskCovered(ResyncRegions regions) {
+        if (regions.everything()) {
+            return regions;
+        }
+        List<ResyncRegions.Range> ranges = new ArrayList<>(regions.ranges());
+        for (DiskInfo disk : config.disks()) {
+            if (ranges.stream().noneMatch(r -> r.disk() == disk.id())) {
+                ranges.add(new ResyncRegions.Range(disk.id(), 0, Math.min(disk.sizeBytes(),
+                        writtenRegions.regionBytes())));
+            }
+        }
+        return ResyncRegions.of(regions.cg(), ranges);
+    }
+
+    /**
+     * Begins an epoch of the written regions at {@code seq}, durably: a source's connection was accepted to resume
+     * after it, so a later discard back to {@code seq} resyncs only what was written since. {@code seq} must be at or
+     * above every seq applied or spooled so far (the target's held seq): a write recorded in an epoch that began
+     * after its seq is still reported, one recorded in an epoch before it would not be. Any thread.
+     */
+    public void beginWrittenEpoch(long seq) throws IOException {
+        writtenRegions.beginEpoch(seq);
     }
 
     /** The ranges written after {@code seq}, or everything when that is not known. Any thread. */

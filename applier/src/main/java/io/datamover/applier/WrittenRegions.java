@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * data ({@code datamover resync --discard replica}) resyncs only those regions instead of the whole disks (DRBD's
  * "written since the generation began" bitmap). Kept as {@code written-regions} beside the stamp.
  *
- * <p>Epochs: a bitmap per disk for each seq range. An epoch begins at a seq (a generation the replicas take begins
- * one) and holds every region written by a batch after that seq, until the next epoch begins. "Written after S" is the
+ * <p>Epochs: a bitmap per disk for each seq range. An epoch begins at a seq (each source connection the target
+ * accepts begins one, at the seq it resumes after) and holds every region written by a batch after that seq, until
+ * the next epoch begins. "Written after S" is the
  * union of the epoch S falls in and every later one: a superset, never less. At most {@link #MAX_EPOCHS} are kept; the
  * two oldest are then merged (the union under the older start), so coverage is never lost, only precision. A seq
  * before the oldest epoch (a set whose tracking began after it, e.g. one stamped before this file existed) is
@@ -135,7 +136,7 @@ public final class WrittenRegions {
     }
 
     /**
-     * Begins an epoch at {@code seq} (the replicas take a generation that begins there), durably; past
+     * Begins an epoch at {@code seq} (a source resumes after it), durably; past
      * {@link #MAX_EPOCHS} the two oldest merge.
      */
     synchronized void beginEpoch(long seq) throws IOException {

@@ -1,6 +1,7 @@
 package io.datamover.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.List;
 
 /**
@@ -54,6 +55,24 @@ public record ResyncRegions(int cg, boolean everything, List<Range> ranges) impl
     /** Bytes the ranges cover; -1 for everything. */
     public long bytes() {
         return everything ? -1 : ranges.stream().mapToLong(Range::length).sum();
+    }
+
+    /** This frame, encoded whole (header and CRC): how a gateway keeps it in a file. */
+    public byte[] toBytes() {
+        ByteBuf out = Unpooled.buffer();
+        FrameCodec.encode(this, out);
+        byte[] bytes = new byte[out.readableBytes()];
+        out.readBytes(bytes);
+        return bytes;
+    }
+
+    /** The frame {@link #toBytes} made, checked (CRC, bounds) as on the wire. */
+    public static ResyncRegions fromBytes(byte[] bytes) throws ProtocolException {
+        if (FrameCodec.decodeComplete(Unpooled.wrappedBuffer(bytes), FrameLimits.DEFAULT)
+                instanceof ResyncRegions regions) {
+            return regions;
+        }
+        throw new ProtocolException(ErrorCode.MALFORMED, "not a RESYNC_REGIONS frame");
     }
 
     @Override

@@ -235,6 +235,8 @@ final class ConsistencyGroupTarget {
             GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
                 discardAfter(admitted.resumeSeq(), admitted.generations());
+            } else {
+                beginWrittenEpoch();
             }
             attached = session;
             return admitted;
@@ -252,6 +254,20 @@ final class ConsistencyGroupTarget {
                     + "both gateways)");
         }
         return new ProtocolException(e.reason().errorCode(), e.getMessage());
+    }
+
+    /**
+     * On the spool writer, as a source is accepted: what it writes from now on is told apart from what came before,
+     * so a discard back to here (this connection was a stranger's, or its source loses what it sends) resyncs only
+     * that. At the held seq: every batch spooled or applied so far is at or below it.
+     */
+    private void beginWrittenEpoch() throws ProtocolException {
+        try {
+            replicas.beginWrittenEpoch(heldSeq);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
+                    + Integer.toUnsignedString(cgId) + " cannot record where this source's writes begin: " + e);
+        }
     }
 
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
