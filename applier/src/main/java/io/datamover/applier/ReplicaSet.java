@@ -269,7 +269,7 @@ public final class ReplicaSet implements AutoCloseable {
 
     /**
      * Gives up what the replicas hold after {@code seq}, because an operator discarded it ({@code datamover resync
-     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the full
+     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the
      * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
      * too. The applier's thread only, with nothing of the discarded history left to apply.
      *

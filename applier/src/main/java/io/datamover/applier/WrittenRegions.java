@@ -26,9 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Epochs: a bitmap per disk for each seq range. An epoch begins at a seq (each source connection the target
  * accepts begins one, at the seq it resumes after) and holds every region written by a batch after that seq, until
- * the next epoch begins. "Written after S" is the
- * union of the epoch S falls in and every later one: a superset, never less. At most {@link #MAX_EPOCHS} are kept; the
- * two oldest are then merged (the union under the older start), so coverage is never lost, only precision. A seq
+ * the next epoch begins. "Written after S" is the union of the epoch S falls in and every later one: a superset,
+ * never less. At most {@link #MAX_EPOCHS} are kept; the two oldest are then merged (the union under the older start),
+ * so coverage is never lost, only precision. A seq
  * before the oldest epoch (a set whose tracking began after it, e.g. one stamped before this file existed) is
  * answered "unknown": the caller resyncs everything.
  *
@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe: the applier's thread marks, the thread that admits a source begins epochs.
  */
-public final class WrittenRegions {
+final class WrittenRegions {
     private static final Logger LOG = LoggerFactory.getLogger(WrittenRegions.class);
     static final String FILE_NAME = "written-regions";
     static final int MAGIC = 0x444D5752; // "DMWR"
@@ -110,7 +110,7 @@ public final class WrittenRegions {
     }
 
     /** Region size in bytes. */
-    public long regionBytes() {
+    long regionBytes() {
         return 1L << regionShift;
     }
 
@@ -156,7 +156,7 @@ public final class WrittenRegions {
      * The ranges written after {@code seq} (whole regions, adjacent ones as one range), or everything when that is not
      * known or takes more than {@link ResyncRegions#MAX_RANGES} ranges.
      */
-    public synchronized ResyncRegions after(long seq) {
+    synchronized ResyncRegions after(long seq) {
         BitSet[] union = emptyBitmaps(disks.size());
         boolean covered = false;
         for (Epoch epoch : epochs) {

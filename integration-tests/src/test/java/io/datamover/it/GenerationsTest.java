@@ -161,13 +161,13 @@ class GenerationsTest {
             assertThat(ConvergenceCheck.await(site, FaultAwaits.DEADLINE)).as("converged: tap %s, target %s\n%s",
                     site.tapStatus(), site.targetStatus(), site.logTails()).isTrue();
             double resynced = resyncedBytes(site) - resyncedBefore;
+            System.out.printf("discard resync: %.0f bytes resynced by the tap (disk %d bytes, 40 MiB of data)%n",
+                    resynced, ReplicatingGuest.DISK);
 
             assertThat(site.tap().log()).contains("asks for a resync of 2 ranges");
             assertThat(resynced).as("bytes the tap resynced for the discard (sent and zeroed)")
                     .isPositive().isLessThanOrEqualTo(4.0 * (1 << 20));
             assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
-            System.out.printf("discard resync: %.0f bytes resynced by the tap (disk %d bytes, 40 MiB of data)%n",
-                    resynced, ReplicatingGuest.DISK);
         }
     }
 

@@ -380,6 +380,7 @@ public final class Shipper implements AutoCloseable {
                 report(regions);
             } // else already kept: the target sends it after each HELLO_ACK until the resync ends
         }
+
         @Override
         public Hello hello() {
             return generations.hello(helloTemplate, journal.durableSeq());
@@ -444,6 +445,7 @@ public final class Shipper implements AutoCloseable {
             TargetSession session = current;
             if (session != null && session.channel == channel) {
                 current = null;
+                reportExpected = false; // still awaited: the next connection's target sends it
                 LOG.info("cg {}: disconnected from target {} at shipped seq {}", identity.cgLabel(), config.target(),
                         shippedSeq);
             }
