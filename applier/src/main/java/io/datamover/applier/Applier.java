@@ -146,6 +146,7 @@ public final class Applier {
             // Before-images durable first: a crash from here on leaves the consistent image recoverable.
             protection.beforeWrites(firstSeq, lastSeq, plan.resyncBegins(), entries);
             afterUndoDurable.run();
+            replicas.markWritten(entries); // before the writes: a discard after a crash here still knows them
             Set<Replica> touched = new LinkedHashSet<>();
             for (BlockWrite e : entries) {
                 if (e.kind().isMarker()) {

@@ -8,6 +8,7 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,15 +55,21 @@ public final class ReplicaSet implements AutoCloseable {
     private volatile ReplicaMetadata metadata;
     /** Present from the batch that begins a resync of an UP_TO_DATE disk until the stamp says it is over. */
     private volatile UndoLog undoLog;
+    /** Which regions were written after which seq: what a discard of the replica's data must resync. */
+    private final WrittenRegions writtenRegions;
+    /** What the resync after a discard must cover, from the discard until every disk is UP_TO_DATE; else null. */
+    private volatile ResyncRegions pendingDiscard;
 
     private ReplicaSet(Path directory, DirectoryLock lock, ReplicaSetConfig config, Map<Integer, Replica> replicas,
-            ReplicaMetadata metadata, UndoLog undoLog) {
+            ReplicaMetadata metadata, UndoLog undoLog, WrittenRegions writtenRegions, ResyncRegions pendingDiscard) {
         this.directory = directory;
         this.lock = lock;
         this.config = config;
         this.replicas = replicas;
         this.metadata = metadata;
         this.undoLog = undoLog;
+        this.writtenRegions = writtenRegions;
+        this.pendingDiscard = pendingDiscard;
     }
 
     /**
@@ -105,7 +112,11 @@ public final class ReplicaSet implements AutoCloseable {
                 replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
             }
             DurableFiles.forceDirectory(directory);
-            return new ReplicaSet(directory, lock, config, replicas, metadata, openUndoLog(directory, config, metadata));
+            UndoLog undoLog = openUndoLog(directory, config, metadata);
+            WrittenRegions written = WrittenRegions.open(directory, config.cgId(), config.disks(),
+                    metadata.appliedSeq());
+            ResyncRegions discarded = DiscardReport.read(directory, config.cgId()).orElse(null);
+            return new ReplicaSet(directory, lock, config, replicas, metadata, undoLog, written, discarded);
         } catch (IOException | RuntimeException e) {
             closeAll(replicas.values(), e);
             throw e;
@@ -258,11 +269,17 @@ public final class ReplicaSet implements AutoCloseable {
 
     /**
      * Gives up what the replicas hold after {@code seq}, because an operator discarded it ({@code datamover resync
-     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the full
+     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the
      * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
      * too. The applier's thread only, with nothing of the discarded history left to apply.
+     *
+     * @return the ranges written after {@code seq} (what the resync must cover), or everything when not known; kept
+     *     ({@link #pendingDiscard}) before the stamp is written
      */
-    public synchronized void discardAfter(long seq, GenerationHistory history) throws IOException {
+    public synchronized ResyncRegions discardAfter(long seq, GenerationHistory history) throws IOException {
+        ResyncRegions written = everyDiskCovered(writtenRegions.discardAfter(seq));
+        DiscardReport.write(directory, written);
+        pendingDiscard = written;
         ReplicaMetadata next = new ReplicaMetadata(metadata.pairId(), metadata.cgId(), metadata.disks(),
                 java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
         ReplicaMetadataFile.write(directory, next);
@@ -270,6 +287,51 @@ public final class ReplicaSet implements AutoCloseable {
         if (undoLog != null) {
             dropUndoLog();
         }
+        return written;
+    }
+
+    /**
+     * {@code regions} with the first region of each disk it has no range on: a discard makes every disk INCONSISTENT,
+     * and only a resync of the disk (its SYNC_BEGIN, SYNC_END) makes it UP_TO_DATE again; a tap resyncs the disks it
+     * has regions of.
+     */
+    private ResyncRegions everyDiskCovered(ResyncRegions regions) {
+        if (regions.everything()) {
+            return regions;
+        }
+        List<ResyncRegions.Range> ranges = new ArrayList<>(regions.ranges());
+        for (DiskInfo disk : config.disks()) {
+            if (ranges.stream().noneMatch(r -> r.disk() == disk.id())) {
+                ranges.add(new ResyncRegions.Range(disk.id(), 0, Math.min(disk.sizeBytes(),
+                        writtenRegions.regionBytes())));
+            }
+        }
+        return ResyncRegions.of(regions.cg(), ranges);
+    }
+
+    /**
+     * Begins an epoch of the written regions at {@code seq}, durably: a source's connection was accepted to resume
+     * after it, so a later discard back to {@code seq} resyncs only what was written since. {@code seq} must be at or
+     * above every seq applied or spooled so far (the target's held seq): a write recorded in an epoch that began
+     * after its seq is still reported, one recorded in an epoch before it would not be. Any thread.
+     */
+    public void beginWrittenEpoch(long seq) throws IOException {
+        writtenRegions.beginEpoch(seq);
+    }
+
+    /** The ranges written after {@code seq}, or everything when that is not known. Any thread. */
+    public ResyncRegions writtenAfter(long seq) {
+        return writtenRegions.after(seq);
+    }
+
+    /** What the resync after a discard of the replicas' data must cover, until every disk is UP_TO_DATE again. */
+    public Optional<ResyncRegions> pendingDiscard() {
+        return Optional.ofNullable(pendingDiscard);
+    }
+
+    /** Records the regions {@code entries} write, durably when one is new: before they are written. */
+    void markWritten(List<io.datamover.protocol.BlockWrite> entries) throws IOException {
+        writtenRegions.markWritten(entries);
     }
 
     /** The state of every disk, by disk id, in declaration order: a read-only snapshot. */
@@ -342,6 +404,10 @@ public final class ReplicaSet implements AutoCloseable {
         ReplicaMetadata next = metadata.withApplied(seq, ordered);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
+        if (pendingDiscard != null && ordered.stream().allMatch(st -> st == ReplicaState.UP_TO_DATE)) {
+            DiscardReport.delete(directory); // the resync it asked for has ended
+            pendingDiscard = null;
+        }
     }
 
     @Override

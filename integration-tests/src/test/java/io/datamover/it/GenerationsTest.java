@@ -1,7 +1,9 @@
 package io.datamover.it;
 
+import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.tap.support.Tools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +79,8 @@ class GenerationsTest {
             assertThat(again.output()).contains("already resolved");
 
             pair.converges();
-            assertThat(site.tap().log()).as("the tap was told to resync its whole disks")
-                    .contains("asks for a resync of the whole disks");
+            assertThat(site.tap().log()).as("the tap was told to resync what the replica was written in")
+                    .containsPattern("asks for a resync of (the whole disks|[0-9]+ ranges)");
             assertThat(site.target().log()).contains("gave up what they held after seq");
             assertThat(AdminMetrics.sum(site.targetAdmin(), "datamover_pair_diverged")).isZero();
             assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_pair_diverged")).isZero();
@@ -122,6 +124,65 @@ class GenerationsTest {
             assertThat(Disks.sha256(site.replica())).as("nothing written into the copied replica set")
                     .isEqualTo(copied);
         }
+    }
+
+    /**
+     * The resolution resyncs only what differs: a 64 MiB disk with 40 MiB of data; the source gateway is restored from
+     * a copy taken before the guest wrote 2 regions (and the tap restarts with it, so it cannot tell from its seqs).
+     * The replica holds those 2 regions, the restored journal does not: after {@code resync --discard replica} the
+     * tap resyncs about those 2 regions (the target's report of what it was written in after the common point), not
+     * the whole disk, and the replica equals the source.
+     */
+    @Test
+    void aDiscardResyncsOnlyTheRegionsTheReplicaWasWrittenInAfterTheCommonPoint() throws Exception {
+        Tools.assumeInstalled("qemu-io");
+        try (ReplicationSite site = new ReplicationSite(base, ReplicatingGuest.DISK, "8M").start()) {
+            writeAndConverge(site, "write -P 0x11 0 40M");
+            site.stopSource();
+            Path copy = base.resolve("source-data-copy");
+            copyTree(site.sourceDataDir(), copy);
+            site.startSource();
+            writeAndConverge(site, "write -P 0x22 50M 1M", "write -P 0x33 61M 4k"); // 2 regions the copy lacks
+
+            site.killTap();
+            site.stopSource();
+            deleteTree(site.sourceDataDir());
+            copyTree(copy, site.sourceDataDir());
+            site.startSource();
+            site.startTap();
+            FaultAwaits.until(FaultAwaits.DEADLINE, "both gateways DIVERGED", () -> diverged(site.sourceStatus())
+                    && diverged(site.targetStatus()));
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the tap streaming", () -> site.tapStatus() != null
+                    && site.tapStatus().state().equals("STREAMING"));
+            double resyncedBefore = resyncedBytes(site);
+
+            ReplicationSite.CommandRun resync = site.resync("--discard", "replica");
+            assertThat(resync.exitCode()).as(resync.output()).isZero();
+            assertThat(ConvergenceCheck.await(site, FaultAwaits.DEADLINE)).as("converged: tap %s, target %s\n%s",
+                    site.tapStatus(), site.targetStatus(), site.logTails()).isTrue();
+            double resynced = resyncedBytes(site) - resyncedBefore;
+            System.out.printf("discard resync: %.0f bytes resynced by the tap (disk %d bytes, 40 MiB of data)%n",
+                    resynced, ReplicatingGuest.DISK);
+
+            assertThat(site.tap().log()).contains("asks for a resync of 2 ranges");
+            assertThat(resynced).as("bytes the tap resynced for the discard (sent and zeroed)")
+                    .isPositive().isLessThanOrEqualTo(4.0 * (1 << 20));
+            assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
+        }
+    }
+
+    /** DATA bytes sent plus ZERO bytes the tap's resyncs have covered so far. */
+    private static double resyncedBytes(ReplicationSite site) throws InterruptedException {
+        return AdminMetrics.sum(site.tapAdmin(), "datamover_tap_resync_bytes_sent_total")
+                + AdminMetrics.sum(site.tapAdmin(), "datamover_tap_resync_bytes_zeroed_total");
+    }
+
+    private static void writeAndConverge(ReplicationSite site, String... commands) throws Exception {
+        Tools.Result written = Tools.run(FaultAwaits.DEADLINE, qemuIo("nbd://127.0.0.1:" + site.nbdPort() + "/"
+                + ReplicationSite.EXPORT, commands));
+        assertThat(written.exitCode()).as(written.output()).isZero();
+        assertThat(ConvergenceCheck.await(site, FaultAwaits.DEADLINE)).as("converged: tap %s, target %s\n%s",
+                site.tapStatus(), site.targetStatus(), site.logTails()).isTrue();
     }
 
     private static boolean diverged(AdminStatus status) {

@@ -5,7 +5,8 @@ package io.datamover.protocol;
  * Frames that carry a buffer ({@link WriteRecord}, {@link Batch}) are {@link PayloadHolder}s and
  * must be released by whoever ends up owning them.
  */
-public sealed interface Frame permits Hello, HelloAck, WriteRecord, Flush, Ack, Batch, Heartbeat, ErrorFrame {
+public sealed interface Frame permits Hello, HelloAck, WriteRecord, Flush, Ack, Batch, Heartbeat, ErrorFrame,
+        ResyncRegions {
     FrameType type();
 
     /** Header flag bits of this frame. */

@@ -41,6 +41,7 @@ public final class FrameCodec {
             case Batch f -> { f.writeFixed(out); yield f.body(); }
             case Heartbeat f -> { f.writeBody(out); yield null; }
             case ErrorFrame f -> { f.writeBody(out); yield null; }
+            case ResyncRegions f -> { f.writeBody(out); yield null; }
         };
         int trailingLength = trailing == null ? 0 : trailing.readableBytes();
         int fixedLength = out.writerIndex() - start - Wire.HEADER_LENGTH;
@@ -188,6 +189,7 @@ public final class FrameCodec {
                 case BATCH -> Batch.readBody(r, limits);
                 case HEARTBEAT -> Heartbeat.readBody(r);
                 case ERROR -> ErrorFrame.readBody(r);
+                case RESYNC_REGIONS -> ResyncRegions.readBody(r);
             };
         } catch (IllegalArgumentException e) {
             // A field combination the frame's own validation refuses (payload frames release first).

@@ -9,7 +9,8 @@ public enum FrameType implements WireCode {
     ACK(5, 0),
     BATCH(6, 0),
     HEARTBEAT(7, 0),
-    ERROR(8, 0);
+    ERROR(8, 0),
+    RESYNC_REGIONS(9, 0);
 
     private final int code;
     private final int allowedFlags;

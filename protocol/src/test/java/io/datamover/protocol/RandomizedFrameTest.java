@@ -104,6 +104,9 @@ class RandomizedFrameTest {
             case HEARTBEAT -> new Heartbeat(random.nextLong() >>> 1, random.nextLong() >>> 1);
             case ERROR -> ErrorFrame.of(ErrorCode.values()[1 + random.nextInt(ErrorCode.values().length - 1)],
                     "error " + random.nextInt() + " ünïcödé");
+            case RESYNC_REGIONS -> random.nextBoolean() ? ResyncRegions.everything(random.nextInt())
+                    : new ResyncRegions(random.nextInt(), false, List.of(new ResyncRegions.Range(random.nextInt(),
+                            random.nextLong() >>> 2, 1 + (random.nextLong() >>> 2))));
         };
     }
 

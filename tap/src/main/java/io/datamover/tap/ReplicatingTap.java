@@ -3,6 +3,7 @@ package io.datamover.tap;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.AckListener;
 import io.datamover.tap.sender.BitmapReason;
@@ -113,11 +114,20 @@ public final class ReplicatingTap implements AutoCloseable {
                     /** Before the connection carries anything, so the resync it leads to sees every bit. */
                     @Override
                     public void resyncRequested(int cg) {
+                        resyncRequested(cg, null);
+                    }
+
+                    @Override
+                    public void resyncRequested(int cg, ResyncRegions regions) {
                         Tap t = started.get() == null ? null : started.get().tap;
                         if (t == null) {
                             return; // still starting: the tap opens with the gateway's resume point
                         }
-                        t.markEveryRegionDirty();
+                        if (regions == null || regions.everything()) {
+                            t.markEveryRegionDirty();
+                        } else {
+                            t.markRegionsDirty(regions.ranges());
+                        }
                         modeEvents.execute(() -> flushDirtyBits(t));
                     }
                 },

@@ -3,6 +3,7 @@ package io.datamover.tap;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
@@ -297,6 +298,22 @@ public final class Tap implements AutoCloseable {
     public void markEveryRegionDirty() {
         for (Export export : exports) {
             export.tracker().pinAll();
+        }
+    }
+
+    /**
+     * Marks the regions {@code ranges} touch dirty and pinned, in memory, as {@link #markEveryRegionDirty} does for
+     * every region: an operator discarded what the replica holds there (RESYNC_REGIONS). A range of a disk this tap
+     * does not have is ignored, with a log line.
+     */
+    public void markRegionsDirty(List<ResyncRegions.Range> ranges) {
+        for (ResyncRegions.Range range : ranges) {
+            if (range.disk() < 0 || range.disk() >= exports.size()) {
+                LOG.warn("the gateway asks for a resync of disk {}, which this tap does not have: ignored",
+                        range.disk());
+                continue;
+            }
+            exports.get(range.disk()).tracker().pin(range.offset(), range.length());
         }
     }
 

@@ -7,11 +7,13 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.gateway.source.ship.DiscardReports;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -124,8 +126,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
-                if (group.tellTapToResync()) {
+                ResyncRegions regions = group.tellTapToResync();
+                if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
+                    tap.resyncRegions(regions); // on the tap's event loop, before the refusal below
                     throw resyncRequired(group);
                 }
                 tapAbsentSinceMicros.remove(hello.cgId());
@@ -176,6 +180,19 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity));
+        group.shipper().reportsTo(new DiscardReports() {
+            @Override
+            public boolean awaitingReport() {
+                return group.awaitingTargetReport();
+            }
+
+            @Override
+            public void reported(ResyncRegions regions) throws IOException {
+                if (group.targetReported(regions)) {
+                    tellAttachedTap(group);
+                }
+            }
+        });
         openedAtMillis.put(identity.cgId(), clock.millis());
         return group;
     }
@@ -255,8 +272,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     /**
-     * {@code datamover resync --discard replica} for group {@code cgId} ({@link SourceGroup#discardReplica}); a tap
-     * attached now is told at once to resync its whole disks, one connecting later at its HELLO.
+     * {@code datamover resync --discard replica} for group {@code cgId} ({@link SourceGroup#discardReplica}); once the
+     * target reports what it was written in, the tap is told to resync that: at once if attached, else at its HELLO.
      *
      * @throws NoSuchElementException when this gateway holds no such group
      */
@@ -266,17 +283,24 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             throw new NoSuchElementException("this source gateway holds no consistency group "
                     + Integer.toUnsignedString(cgId));
         }
-        String answer = group.discardReplica();
-        TapLink tap = attachedTaps.get(cgId);
-        if (tap != null && group.tellTapToResync()) {
-            tap.refuse(resyncRequired(group));
+        return group.discardReplica(); // the tap is told once the target reports what to resync
+    }
+
+    /** Tells the tap attached now, if any, to resync what the target reported. */
+    private void tellAttachedTap(SourceGroup group) {
+        TapLink tap = attachedTaps.get(group.identity().cgId());
+        if (tap != null) {
+            ResyncRegions regions = group.tellTapToResync();
+            if (regions != null) {
+                tap.resyncRegions(regions);
+                tap.refuse(resyncRequired(group));
+            }
         }
-        return answer;
     }
 
     private static ProtocolException resyncRequired(SourceGroup group) {
         return new ProtocolException(ErrorCode.RESYNC_REQUIRED, "cg " + group.identity().cgLabel() + ": the"
-                + " replica's data was discarded (datamover resync --discard replica): resync the whole disks");
+                + " replica's data was discarded (datamover resync --discard replica): resync the regions sent");
     }
 
     /** Every group's status, ordered by cg id; from any thread. */

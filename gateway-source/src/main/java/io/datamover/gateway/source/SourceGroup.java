@@ -4,6 +4,7 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.ship.Shipper;
+import io.datamover.protocol.ResyncRegions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -104,13 +105,25 @@ final class SourceGroup implements AutoCloseable {
         }
     }
 
-    /** A tap connecting now is to be asked for a resync of its whole disks (once per run while one is owed). */
-    boolean tellTapToResync() {
+    /**
+     * What a tap connecting now is to resync (once per run while one is owed and the target reported what), or null.
+     */
+    ResyncRegions tellTapToResync() {
         return tapResync.tellOnce();
     }
 
+    /** Whether the target's report of what the tap's owed resync covers is awaited. */
+    boolean awaitingTargetReport() {
+        return tapResync.awaitingReport();
+    }
+
+    /** The target's report of what the tap's owed resync covers; true when it was awaited (the tap is to be told). */
+    boolean targetReported(ResyncRegions regions) throws IOException {
+        return tapResync.reported(regions);
+    }
+
     /**
-     * {@code datamover resync --discard replica}: the tap's resync of its whole disks is recorded as owed before
+     * {@code datamover resync --discard replica}: the tap's resync is recorded as owed before
      * the shipper starts the generation that has the replica give up its data (see {@link Shipper#discardReplica}).
      */
     String discardReplica() throws IOException {

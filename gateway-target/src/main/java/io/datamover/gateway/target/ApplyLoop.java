@@ -7,6 +7,7 @@ import io.datamover.applier.ReplicaState;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import io.micrometer.core.instrument.Clock;
 import java.io.IOException;
@@ -113,8 +114,8 @@ final class ApplyLoop implements Runnable {
      * leaves the old history, decided again on the next connection. Completes once done; the caller keeps the spool
      * from growing meanwhile (the spool writer waits on it).
      */
-    CompletableFuture<Void> discardAfter(long seq, GenerationHistory history) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    CompletableFuture<ResyncRegions> discardAfter(long seq, GenerationHistory history) {
+        CompletableFuture<ResyncRegions> done = new CompletableFuture<>();
         commands.add(() -> {
             try {
                 for (BatchSpool.Entry e = spool.awaitOldest(0); e != null; e = spool.awaitOldest(0)) {
@@ -122,10 +123,10 @@ final class ApplyLoop implements Runnable {
                     group.unspooled(e);
                 }
                 spool.syncRemovals(); // else a crash could bring them back, to be applied after the stamp's seq
-                replicas.discardAfter(seq, history);
+                ResyncRegions written = replicas.discardAfter(seq, history);
                 torn = false;
                 publish();
-                done.complete(null);
+                done.complete(written);
             } catch (IOException | RuntimeException e) {
                 done.completeExceptionally(e);
             } catch (InterruptedException e) {

@@ -19,6 +19,7 @@ import io.datamover.protocol.GenerationCheck;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -234,6 +235,8 @@ final class ConsistencyGroupTarget {
             GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
                 discardAfter(admitted.resumeSeq(), admitted.generations());
+            } else {
+                beginWrittenEpoch();
             }
             attached = session;
             return admitted;
@@ -253,10 +256,25 @@ final class ConsistencyGroupTarget {
         return new ProtocolException(e.reason().errorCode(), e.getMessage());
     }
 
+    /**
+     * On the spool writer, as a source is accepted: what it writes from now on is told apart from what came before,
+     * so a discard back to here (this connection was a stranger's, or its source loses what it sends) resyncs only
+     * that. At the held seq: every batch spooled or applied so far is at or below it.
+     */
+    private void beginWrittenEpoch() throws ProtocolException {
+        try {
+            replicas.beginWrittenEpoch(heldSeq);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
+                    + Integer.toUnsignedString(cgId) + " cannot record where this source's writes begin: " + e);
+        }
+    }
+
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
     private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
+        ResyncRegions written;
         try {
-            applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            written = applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
                     + Integer.toUnsignedString(cgId) + " cannot discard its replicas after seq " + seq + ": "
@@ -270,7 +288,14 @@ final class ConsistencyGroupTarget {
         }
         heldSeq = seq;
         LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
-                + "INCONSISTENT until the full resync ends", Integer.toUnsignedString(cgId), seq);
+                + "INCONSISTENT until the resync of what they were written in after it ends: {}",
+                Integer.toUnsignedString(cgId), seq, written.everything() ? "not known, the whole disks"
+                        : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
+    }
+
+    /** What the resync after a discard of the replicas' data must cover, until it ends; null when none is owed. */
+    ResyncRegions pendingDiscard() {
+        return replicas.pendingDiscard().orElse(null);
     }
 
     /** Why the latest source was refused as DIVERGED or UNRELATED, for status; null when it was not. */

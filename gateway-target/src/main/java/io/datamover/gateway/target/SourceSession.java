@@ -12,6 +12,7 @@ import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FlushCoalescer;
@@ -51,8 +52,12 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                 HelloAuthorization.Grant grant);
     }
 
-    /** A session attached to {@code group}; the source resumes after {@code resumeSeq}; the replicas' history. */
-    record Attachment(ConsistencyGroupTarget group, long resumeSeq, GenerationHistory generations) {}
+    /**
+     * A session attached to {@code group}; the source resumes after {@code resumeSeq}; the replicas' history; what the
+     * resync after a discard of the replicas' data must cover, sent after the HELLO_ACK (null when none is owed).
+     */
+    record Attachment(ConsistencyGroupTarget group, long resumeSeq, GenerationHistory generations,
+            ResyncRegions discarded) {}
 
     private enum Phase { AWAITING_HELLO, ATTACHING, STREAMING }
 
@@ -159,6 +164,9 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         ListenerGuard.handshakeFinished(ctx.pipeline());
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.TARGET_GATEWAY,
                 config.receiverId(), attachment.resumeSeq(), attachment.generations()), ctx.voidPromise());
+        if (attachment.discarded() != null) {
+            ctx.writeAndFlush(attachment.discarded(), ctx.voidPromise());
+        }
         LOG.info("source {} (pair {}, certificate '{}') streams consistency group {} '{}' ({} disks), resuming after "
                 + "seq {}", peer, hello.pairId(), AuthenticatedPeer.of(ctx.channel()).subject(),
                 Integer.toUnsignedString(hello.cgId()), hello.cgName(), hello.disks().size(), attachment.resumeSeq());

@@ -226,7 +226,8 @@ public final class TargetGateway implements AutoCloseable {
             group.completeExceptionally(new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping"));
         }
         return group.thenCompose(g -> g.attach(session, asked, hello).thenApply(
-                admitted -> new SourceSession.Attachment(g, admitted.resumeSeq(), admitted.generations())));
+                admitted -> new SourceSession.Attachment(g, admitted.resumeSeq(), admitted.generations(),
+                        g.pendingDiscard())));
     }
 
     /**

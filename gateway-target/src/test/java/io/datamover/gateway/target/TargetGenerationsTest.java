@@ -13,6 +13,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.ResyncRegions;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -110,8 +111,14 @@ class TargetGenerationsTest extends TargetGatewayFixture {
         assertThat(stamp()).isEqualTo(new Stamp(discarding, 3));
         assertThat(status().replicaStates().values()).containsOnly(ReplicaState.INCONSISTENT);
         assertThat(status().groupState()).isEqualTo("INCONSISTENT");
+        // Right after the HELLO_ACK: what the replicas were written in after seq 3 (within what was written since
+        // they took FIRST at seq 0), never the whole disks.
+        ResyncRegions regions = source.next(ResyncRegions.class);
+        assertThat(regions.cg()).isEqualTo(CG);
+        assertThat(regions.everything()).isFalse();
+        assertThat(regions.ranges()).isNotEmpty();
 
-        // The stream continues at seq 4 of the new generation; the full resync brings the disks back.
+        // The stream continues at seq 4 of the new generation; the resync brings the disks back.
         source.send(images.batch(CG, 4, 5, Compression.NONE, List.of(marker(4, 1, RecordKind.SYNC_BEGIN),
                 marker(5, 1, RecordKind.SYNC_END))));
         source.awaitAck(AckScope.APPLIED, 5);

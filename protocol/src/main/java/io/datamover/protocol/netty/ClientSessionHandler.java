@@ -9,6 +9,7 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -101,6 +102,14 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         return hello;
     }
 
+    /**
+     * The peer's RESYNC_REGIONS ({@code handshaken}: after its HELLO_ACK, else in answer to the HELLO, before an ERROR).
+     * Refused unless the subclass takes it.
+     */
+    protected void resyncRegions(ResyncRegions regions, boolean handshaken) throws ProtocolException {
+        throw new ProtocolException(ErrorCode.MALFORMED, "RESYNC_REGIONS is not expected from a " + expectedRole);
+    }
+
     /** The HELLO this connection opened with (null before it is active). */
     protected Hello sentHello() {
         return sent;
@@ -133,6 +142,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
                 acknowledged(ack);
             }
             case Heartbeat heartbeat when handshaken -> heartbeat(heartbeat); // the idle handler has seen the read
+            case ResyncRegions regions -> resyncRegions(regions, handshaken);
             case ErrorFrame error -> {
                 errors.accept(error.code(), ErrorOrigin.PEER);
                 LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),

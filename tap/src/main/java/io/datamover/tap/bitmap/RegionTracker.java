@@ -160,10 +160,29 @@ public final class RegionTracker {
      */
     public synchronized long pinAll() {
         int regions = (int) bitmap.regionCount();
-        pinned.set(0, regions);
-        idleSinceLastSweep.clear();
-        idleSinceThisSweep.clear();
-        return regions == 0 ? 0 : bitmap.set(0, regions - 1);
+        return regions == 0 ? 0 : pinRegions(0, regions - 1);
+    }
+
+    /**
+     * Pins the regions of {@code [offset, offset + length)} (clipped to the disk), dirty in memory, for a resync of
+     * them: an operator discarded what the replica holds there. Takes only this tracker's and the bitmap's locks.
+     *
+     * @return the ticket to pass to {@link DirtyBitmap#awaitDurable} to have the bits on disk
+     */
+    public synchronized long pin(long offset, long length) {
+        long regions = bitmap.regionCount();
+        long first = offset / regionSizeBytes;
+        if (length <= 0 || first >= regions) {
+            return 0;
+        }
+        return pinRegions((int) first, (int) Math.min(regions - 1, lastRegion(offset, length)));
+    }
+
+    private long pinRegions(int first, int last) {
+        pinned.set(first, last + 1);
+        idleSinceLastSweep.clear(first, last + 1);
+        idleSinceThisSweep.clear(first, last + 1);
+        return bitmap.set(first, last);
     }
 
     /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */

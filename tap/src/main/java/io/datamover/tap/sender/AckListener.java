@@ -1,5 +1,7 @@
 package io.datamover.tap.sender;
 
+import io.datamover.protocol.ResyncRegions;
+
 /** Told when the gateway has made records durable; the tap clears their dirty bits. */
 @FunctionalInterface
 public interface AckListener {
@@ -24,5 +26,13 @@ public interface AckListener {
      * every region must be marked dirty. Called as {@link #acknowledgedLost}, under the sender's lock.
      */
     default void resyncRequested(int cg) {
+    }
+
+    /**
+     * The gateway asks for a resync of {@code regions} only (RESYNC_REGIONS before the RESYNC_REQUIRED); when null or
+     * {@link ResyncRegions#everything}, of the whole disks ({@link #resyncRequested(int)}). Called as that one.
+     */
+    default void resyncRequested(int cg, ResyncRegions regions) {
+        resyncRequested(cg);
     }
 }

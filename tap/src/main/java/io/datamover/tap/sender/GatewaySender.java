@@ -8,6 +8,7 @@ import io.datamover.protocol.Flush;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.ReconnectingClient;
@@ -416,6 +417,9 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /** The connection's view of this sender; every call arrives on the event loop. */
+    /** What the gateway sent for the RESYNC_REQUIRED expected next; null when none. Under {@code lock}. */
+    private ResyncRegions resyncRegions;
+
     private final class Events implements SessionEvents {
         @Override
         public void handshaken(Channel channel, HelloAck ack) throws ProtocolException {
@@ -502,10 +506,34 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
             } else if (code == ErrorCode.RESYNC_REQUIRED) {
                 synchronized (lock) {
-                    LOG.warn("cg {}: gateway {} asks for a resync of the whole disks (the replica's data was"
-                            + " discarded): every region is marked dirty", cg, gateway);
-                    acks.resyncRequested(cg);
+                    ResyncRegions regions = resyncRegions;
+                    resyncRegions = null;
+                    if (regions == null || regions.everything()) {
+                        LOG.warn("cg {}: gateway {} asks for a resync of the whole disks (the replica's data was"
+                                + " discarded): every region is marked dirty", cg, gateway);
+                    } else {
+                        LOG.warn("cg {}: gateway {} asks for a resync of {} ranges, {} bytes (the replica's data "
+                                + "was discarded there): their regions are marked dirty", cg, gateway,
+                                regions.ranges().size(), regions.bytes());
+                    }
+                    acks.resyncRequested(cg, regions);
                     enterBitmap(BitmapReason.RESYNC_REQUESTED, nextSeq);
+                }
+            } else {
+                synchronized (lock) {
+                    resyncRegions = null; // only for the RESYNC_REQUIRED right after it
+                }
+            }
+        }
+
+        @Override
+        public void resyncRegions(ResyncRegions regions) {
+            synchronized (lock) {
+                if (regions.cg() == cg) {
+                    resyncRegions = regions;
+                } else {
+                    LOG.warn("cg {}: gateway {} sent RESYNC_REGIONS of cg {}: ignored", cg, gateway,
+                            Integer.toUnsignedString(regions.cg()));
                 }
             }
         }

@@ -6,6 +6,7 @@ import io.datamover.protocol.Feature;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
@@ -59,6 +60,12 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     @Override
     protected void ackTimedOut() {
         metrics.ackTimedOut();
+    }
+
+    /** Before HELLO_ACK too: it precedes the ERROR RESYNC_REQUIRED that answers the HELLO. */
+    @Override
+    protected void resyncRegions(ResyncRegions regions, boolean handshaken) {
+        events.resyncRegions(regions);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.channel.Channel;
 
 /** What one gateway connection reports to the stream state it feeds; called on the event loop. */
@@ -16,6 +17,9 @@ interface SessionEvents {
 
     /** The gateway closed the connection with an ERROR of this code. */
     void refused(ErrorCode code);
+
+    /** The gateway sent what a RESYNC_REQUIRED that follows asks to resync. */
+    void resyncRegions(ResyncRegions regions);
 
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);

@@ -1,5 +1,7 @@
 package io.datamover.gateway.source.receiver;
 
+import io.datamover.protocol.ResyncRegions;
+
 import io.datamover.protocol.ProtocolException;
 
 /** The connected tap as the journal's owner thread sees it; every method may be called from any thread. */
@@ -9,6 +11,12 @@ public interface TapLink {
 
     /** Tells the tap why its records are no longer taken (JOURNAL_FULL, a storage failure) and closes. */
     void refuse(ProtocolException why);
+
+    /**
+     * Sends what the tap is to resync (RESYNC_REGIONS); the ERROR RESYNC_REQUIRED that follows it ({@link #refuse},
+     * or the refusal of the tap's HELLO) asks for the resync.
+     */
+    void resyncRegions(ResyncRegions regions);
 
     /** The journal's queue has room again: read from the tap again. */
     void resumeReading();

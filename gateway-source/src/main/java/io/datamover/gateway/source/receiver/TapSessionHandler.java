@@ -6,6 +6,7 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.Frame;
@@ -208,6 +209,15 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                 metrics.refused(why.code());
                 reportError("refused the tap: " + why.getMessage());
                 ErrorThenClose.send(channel, ErrorFrame.of(why));
+            }
+        });
+    }
+
+    @Override
+    public void resyncRegions(ResyncRegions regions) {
+        channel.eventLoop().execute(() -> {
+            if (channel.isActive()) {
+                channel.writeAndFlush(regions, channel.voidPromise());
             }
         });
     }

@@ -108,7 +108,7 @@ public final class GenerationGuard {
      *
      * @param journalSeq the journal's highest seq now, where the current generation ends
      * @param beforeNewGeneration what must be durable before the replica can take the new generation (the tap's
-     *     resync of its whole disks, owed from then on)
+     *     resync, owed from then on)
      * @return what was done, for the operator
      * @throws IllegalStateException when there is nothing a discard resolves (not refused, or UNRELATED)
      */

@@ -6,6 +6,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.netty.channel.Channel;
 
 /** What a connection to the target reports to the shipper; called on the link's event loop. */
@@ -28,6 +29,9 @@ interface LinkEvents {
 
     /** The target says it has applied everything up to {@code seq} (its heartbeat). */
     void targetApplied(long seq);
+
+    /** The target reported what the resync after a discard of the replica's data must cover. */
+    void resyncRegions(ResyncRegions regions) throws ProtocolException;
 
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);

@@ -15,6 +15,7 @@ import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,6 +68,8 @@ public final class Shipper implements AutoCloseable {
 
     /** Handshakes not yet adopted by the shipper's thread; only the latest counts. */
     private final AtomicReference<TargetSession> handshakes = new AtomicReference<>();
+    /** The group's owed tap resync, which the target's reports complete; null until {@link #reportsTo}. */
+    private volatile DiscardReports discardReports;
     /** The handshaken connection, for status; set on the event loop. */
     private volatile TargetSession current;
     private volatile long shippedSeq;
@@ -170,6 +173,11 @@ public final class Shipper implements AutoCloseable {
      */
     public String discardReplica(GenerationGuard.BeforeDiscard beforeNewGeneration) throws IOException {
         return generations.discardReplica(journal.durableSeq(), beforeNewGeneration);
+    }
+
+    /** Has the target's reports of what a discard must resync go to {@code reports}; set once, at the group's open. */
+    public void reportsTo(DiscardReports reports) {
+        this.discardReports = reports;
     }
 
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
@@ -335,6 +343,44 @@ public final class Shipper implements AutoCloseable {
 
     /** Called on the link's event loop. */
     private final class Events implements LinkEvents {
+        /** This connection's target is to report what a discard must resync, as its first frame after HELLO_ACK. */
+        private boolean reportExpected;
+
+        /**
+         * Hands the target's report on (disk I/O on the event loop, once per discard); a failure leaves the report
+         * awaited, so the next connection asks again.
+         */
+        private void report(ResyncRegions regions) {
+            reportExpected = false;
+            DiscardReports reports = discardReports;
+            try {
+                reports.reported(regions);
+            } catch (IOException e) {
+                LOG.error("cg {}: cannot keep the target's report of what to resync; asked again at the next "
+                        + "connection: {}", identity.cgLabel(), e.toString());
+            }
+        }
+
+        /** Another frame came first: the target has no report (it kept none), so the whole disks are owed. */
+        private void noReportCame() {
+            if (reportExpected) {
+                LOG.warn("cg {}: the target sent no RESYNC_REGIONS after taking the discarding generation: the tap "
+                        + "resyncs its whole disks", identity.cgLabel());
+                report(ResyncRegions.everything(identity.cgId()));
+            }
+        }
+
+        @Override
+        public void resyncRegions(ResyncRegions regions) throws ProtocolException {
+            if (regions.cg() != identity.cgId()) {
+                throw new ProtocolException(ErrorCode.WRONG_PAIR, "RESYNC_REGIONS for cg "
+                        + Integer.toUnsignedString(regions.cg()) + " on the connection of cg " + identity.cgLabel());
+            }
+            if (reportExpected) {
+                report(regions);
+            } // else already kept: the target sends it after each HELLO_ACK until the resync ends
+        }
+
         @Override
         public Hello hello() {
             return generations.hello(helloTemplate, journal.durableSeq());
@@ -354,6 +400,8 @@ public final class Shipper implements AutoCloseable {
             LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgLabel(), config.target(),
                     ack.receiverId(), ack.resumeSeq(), lz4 ? ", LZ4 batches" : "");
             targetHolds(ack.resumeSeq());
+            DiscardReports reports = discardReports;
+            reportExpected = reports != null && reports.awaitingReport();
             current = session;
             handshakes.set(session);
             LockSupport.unpark(thread);
@@ -362,6 +410,7 @@ public final class Shipper implements AutoCloseable {
 
         @Override
         public void acknowledged(TargetSession session, Ack ack) throws ProtocolException {
+            noReportCame();
             if (ack.cg() != identity.cgId()) {
                 throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + Integer.toUnsignedString(ack.cg())
                         + " on the connection of cg " + identity.cgLabel());
@@ -384,6 +433,7 @@ public final class Shipper implements AutoCloseable {
         /** From APPLIED acks and the target's heartbeats (one answers the heartbeat sent at each handshake). */
         @Override
         public void targetApplied(long seq) {
+            noReportCame();
             if (seq > appliedSeq) {
                 appliedSeq = seq;
                 unapplied.appliedThrough(seq);
@@ -395,6 +445,7 @@ public final class Shipper implements AutoCloseable {
             TargetSession session = current;
             if (session != null && session.channel == channel) {
                 current = null;
+                reportExpected = false; // still awaited: the next connection's target sends it
                 LOG.info("cg {}: disconnected from target {} at shipped seq {}", identity.cgLabel(), config.target(),
                         shippedSeq);
             }

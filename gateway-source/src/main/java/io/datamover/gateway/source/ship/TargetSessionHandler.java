@@ -7,6 +7,7 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
@@ -48,6 +49,14 @@ final class TargetSessionHandler extends ClientSessionHandler {
         session = events.handshaken(channel, sentHello(), ack, agreement);
         long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
         channel.writeAndFlush(new Heartbeat(nowMicros, ack.resumeSeq()), channel.voidPromise());
+    }
+
+    @Override
+    protected void resyncRegions(ResyncRegions regions, boolean handshaken) throws ProtocolException {
+        if (!handshaken) {
+            super.resyncRegions(regions, false);
+        }
+        events.resyncRegions(regions);
     }
 
     @Override

@@ -147,6 +147,9 @@ class JournalWriterTest {
         }
 
         @Override
+        public void resyncRegions(io.datamover.protocol.ResyncRegions regions) { }
+
+        @Override
         public void resumeReading() { }
     }
 }
