@@ -127,6 +127,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         TransportSecurity transport = tls.open(Role.SOURCE_GATEWAY, registry, spec.commandLine());
+        pair = TlsOption.pair(pair, transport, spec.commandLine()).orElse(null);
         SourceGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         RpoObjectives objectives;

@@ -33,6 +33,8 @@ import picocli.CommandLine.Option;
         description = "Serves the protected disks over NBD on the hypervisor host. Reads go straight to the disk; every write is ordered, written locally, marked in a persistent dirty bitmap and streamed to the source gateway. The guest is never stalled: a short gateway outage is ridden through in the window, and when the gateway is too slow or away too long only dirty bits are kept. Stops cleanly on SIGTERM (in-flight writes finish, bitmaps flushed).")
 public final class TapCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TapCommand.class);
+    /** The pair of a tap run with --insecure-plaintext and no --pair. */
+    static final String DEFAULT_PAIR = "default";
 
     @Option(names = "--export", required = true, paramLabel = "NAME=PATH",
             description = "A disk to serve: its NBD export name and its image file. Repeat for each disk of the VM;"
@@ -52,8 +54,9 @@ public final class TapCommand implements Callable<Integer> {
                     + " One tap per directory; each bitmap records its disk and pair and is refused for another.")
     Path stateDir;
 
-    @Option(names = "--pair", defaultValue = "default", paramLabel = "ID",
-            description = "The replication pair this tap belongs to (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--pair", paramLabel = "ID",
+            description = "The replication pair this tap belongs to (default: under TLS the pair of its certificate,"
+                    + " which must be this one when given; with --insecure-plaintext 'default').")
     String pair;
 
     @Option(names = "--cg-id", defaultValue = "1", paramLabel = "N",
@@ -109,6 +112,10 @@ public final class TapCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         TransportSecurity transport = tls.open(Role.TAP, registry, spec.commandLine());
+        pair = TlsOption.pair(pair, transport, spec.commandLine()).orElse(DEFAULT_PAIR);
+        if (cgId >= 0 && cgId <= 0xFFFF_FFFFL) { // out of range: refused with the other settings below
+            TlsOption.requireGroup((int) cgId, transport, spec.commandLine());
+        }
         TapConfig tapConfig;
         SenderConfig senderConfig;
         Optional<InetSocketAddress> adminAddress;

@@ -81,6 +81,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrometheusMeterRegistry registry = DaemonAdmin.newRegistry();
         TransportSecurity transport = tls.open(Role.TARGET_GATEWAY, registry, spec.commandLine());
+        pair = TlsOption.pair(pair, transport, spec.commandLine()).orElse(null);
         TargetGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         try {

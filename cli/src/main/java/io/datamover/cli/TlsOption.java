@@ -12,6 +12,7 @@ import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -81,5 +82,29 @@ final class TlsOption {
         }
         TransportMetrics.register(registry, transport);
         return transport;
+    }
+
+    /**
+     * The pair a daemon serves: {@code --pair} when given, which under TLS must be its certificate's pair (else every
+     * peer would refuse it, or it every peer, until someone read the logs); otherwise under TLS the certificate's.
+     */
+    static Optional<String> pair(String given, TransportSecurity transport, CommandLine command) {
+        Optional<PeerIdentity> own = transport.contexts().map(tls -> tls.material().identity());
+        if (given != null && own.isPresent() && !given.equals(own.get().pairId())) {
+            throw new CommandLine.ParameterException(command, "--pair " + given + ", but this daemon's certificate is"
+                    + " for pair '" + own.get().pairId() + "' (" + own.get().toUri() + "): give its pair or another"
+                    + " certificate");
+        }
+        return Optional.ofNullable(given).or(() -> own.map(PeerIdentity::pairId));
+    }
+
+    /** Under TLS, a tap's certificate must name its consistency group: a source gateway refuses it otherwise. */
+    static void requireGroup(int cgId, TransportSecurity transport, CommandLine command) {
+        transport.contexts().map(tls -> tls.material().identity()).filter(own -> !own.mayWrite(cgId))
+                .ifPresent(own -> {
+                    throw new CommandLine.ParameterException(command, "--cg-id " + Integer.toUnsignedString(cgId)
+                            + ", but this tap's certificate names only the groups of " + own.toUri()
+                            + ": give one of them or another certificate");
+                });
     }
 }

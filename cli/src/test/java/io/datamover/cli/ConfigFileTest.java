@@ -141,6 +141,22 @@ class ConfigFileTest {
         assertThat(missing.stderr).contains(key + " is missing");
     }
 
+    @Test
+    void aPairOrGroupItsCertificateDoesNotNameIsRefusedAtStartNotByEveryPeerLater() throws IOException {
+        Path tls = io.datamover.protocol.tls.LabCertificates.create(dir.resolve("tls"), "p", List.of(1),
+                List.of("127.0.0.1"));
+        assertRefused("--pair q, but this daemon's certificate is for pair 'p'", "target-gateway", "--data-dir",
+                dir.resolve("d").toString(), "--replica-dir", dir.resolve("r").toString(), "--admin", "off",
+                "--tls-dir", tls.toString(), "--pair", "q");
+        assertRefused("--pair q, but this daemon's certificate is for pair 'p'", "source-gateway", "--listen",
+                "127.0.0.1:0", "--target", "127.0.0.1:1", "--data-dir", dir.resolve("d").toString(), "--admin", "off",
+                "--tls-dir", tls.toString(), "--pair", "q");
+        Path disk = Files.createFile(dir.resolve("vm.img"));
+        assertRefused("--cg-id 2, but this tap's certificate names only the groups of datamover:/pair/p/role/tap/cg/1",
+                "tap", "--export", "vm=" + disk, "--gateway", "127.0.0.1:1", "--state-dir",
+                dir.resolve("s").toString(), "--admin", "off", "--tls-dir", tls.toString(), "--cg-id", "2");
+    }
+
     /** A target gateway whose config file holds {@code settings} is refused with exit status 2 and {@code expected}. */
     private void assertTargetRefuses(String settings, String expected) throws IOException {
         Path file = config(settings + "\ndata-dir = /d\nreplica-dir = /r\ninsecure-plaintext = true\n");
