@@ -1,9 +1,13 @@
 package io.datamover.protocol.tls;
 
+import io.datamover.disk.DurableFiles;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -235,16 +239,19 @@ public final class CertificateAuthority {
                     + "\n-----END " + type + "-----\n";
         }
 
+        /**
+         * Replaces {@code file} whole (a temporary file renamed over it), so a daemon reloading its files on a change
+         * never reads half of one.
+         */
         static void writePublic(Path file, String text) throws IOException {
-            Files.writeString(file, text);
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temporary, text);
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
 
-        /** Created with mode 0600 before any byte is written, so the key is never readable by others. */
+        /** Replaced whole and durably, created 0600 before any byte is written: never readable by others. */
         static void writePrivate(Path file, String text) throws IOException {
-            Files.deleteIfExists(file);
-            Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(file, text);
+            DurableFiles.replace(file, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
         }
     }
 }
