@@ -25,8 +25,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Crash recovery at every persistence point ({@link CrashPoint.Point}): the daemon owning the point is started
  * armed to halt (as kill -9 would) at a seeded hit of it while a guest writes; once it has exited by itself, what
- * DESIGN.md requires right then is checked (the replica as left is a prefix of the guest's acknowledged writes, or
- * becomes one when the spool is applied, as {@link TargetDownCheck} does), the daemon is started again unarmed and
+ * the invariants require right then (docs/architecture.md, "Invariants and where they live") is checked (the
+ * replica as left is a prefix of the guest's acknowledged writes, or becomes one when the spool is applied, as
+ * {@link TargetDownCheck} does), the daemon is started again unarmed and
  * the pair must converge: the replica equals the source and holds every acknowledged write. A point the daemon
  * never reaches fails the test.
  *

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Decides whether a replica image equals the initial image plus the first K acknowledged writes of a
- * {@link WriteLog}, for some K: DESIGN.md's prefix consistency, seen from the guest.
+ * {@link WriteLog}, for some K: prefix consistency (docs/architecture.md, "Invariants and where they live", 1), seen
+ * from the guest.
  *
  * <p>It digests the replica's 4 KiB blocks once, then replays the log from K = 0, updating only the blocks write
  * K touches and a running count of blocks whose expected digest differs from the replica's: the replica is a
