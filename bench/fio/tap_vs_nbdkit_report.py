@@ -102,9 +102,10 @@ class Run:
         return ", ".join(f"{g} {us:.0f}" if us >= 20 else f"{g} {us:.1f}" for us, g in top[:7] if us >= 0.05)
 
 
-def table(header, rows):
+def table(header, rows, text_columns=0):
+    """A markdown table: the first column and the last text_columns left-aligned, the figures right-aligned."""
     print("| " + " | ".join(header) + " |")
-    print("|---|" + "---:|" * (len(header) - 1))
+    print("|---|" + "---:|" * (len(header) - 1 - text_columns) + "---|" * text_columns)
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print()
@@ -137,14 +138,14 @@ def cost(run, names):
                      f"{run.cpu_us_per_request(n, 'tap-off'):.0f}",
                      ", ".join(f"{run.syncs_per_mib(n, key):.2f}" for key in ("tap", "tap-gw", "tap-off")),
                      run.replication(n, "tap"), run.replication(n, "tap-gw")])
-    table(header, rows)
+    table(header, rows, text_columns=2)
 
 
 def threads(run, names):
     table(["job", "tap + receiver, us of CPU per request by thread", "tap + gateways, by thread (gateways whole)",
            "tap with replication off, by thread"],
           [[n, run.thread_split(n, "tap"), run.thread_split(n, "tap-gw"), run.thread_split(n, "tap-off")]
-           for n in names])
+           for n in names], text_columns=3)
 
 
 def latency(run):
