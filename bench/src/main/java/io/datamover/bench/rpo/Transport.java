@@ -1,14 +1,15 @@
 package io.datamover.bench.rpo;
 
+import io.datamover.protocol.tls.TlsProvider;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * How the daemons of {@code bench e2e --transports} talk to each other: plaintext (explicitly, with
  * {@code --insecure-plaintext}) or mutual TLS with one of the two providers. TLS daemons get their lab certificates
- * from {@link io.datamover.bench.process.LabTls} when they start.
+ * from {@link io.datamover.bench.process.LabTls} when they start. Also the transports of {@code bench tls-stream}.
  */
-enum Transport {
+public enum Transport {
     PLAINTEXT("plaintext", "--insecure-plaintext"),
     TLS_JDK("tls-jdk", "--tls-provider", "jdk"),
     TLS_OPENSSL("tls-openssl", "--tls-provider", "openssl");
@@ -22,7 +23,7 @@ enum Transport {
     }
 
     /** The name on the command line and in the report. */
-    String label() {
+    public String label() {
         return label;
     }
 
@@ -31,11 +32,19 @@ enum Transport {
         return daemonArgs;
     }
 
-    boolean tls() {
+    public boolean tls() {
         return this != PLAINTEXT;
     }
 
-    static Transport parse(String label) {
+    /** The TLS provider of a TLS transport. */
+    public TlsProvider provider() {
+        if (!tls()) {
+            throw new IllegalStateException(label + " has no TLS provider");
+        }
+        return this == TLS_JDK ? TlsProvider.JDK : TlsProvider.OPENSSL;
+    }
+
+    public static Transport parse(String label) {
         return Arrays.stream(values()).filter(t -> t.label.equals(label)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown transport '" + label + "': use "
                         + String.join(",", Arrays.stream(values()).map(Transport::label).toList())));

@@ -50,8 +50,7 @@ public final class TransportSecurity {
             channel.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
             return;
         }
-        SslHandler ssl = tls.server().newHandler(channel.alloc());
-        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        SslHandler ssl = configured(tls.server().newHandler(channel.alloc()), handshakeTimeoutMs);
         channel.pipeline().addLast(ssl, TlsPeerCheck.server(refusals));
     }
 
@@ -66,9 +65,17 @@ public final class TransportSecurity {
             channel.attr(AuthenticatedPeer.KEY).set(AuthenticatedPeer.insecure());
             return;
         }
-        SslHandler ssl = tls.client().newHandler(channel.alloc(), host, port);
-        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        SslHandler ssl = configured(tls.client().newHandler(channel.alloc(), host, port), handshakeTimeoutMs);
         channel.pipeline().addLast(ssl, TlsPeerCheck.client(serverRole, pairId, refusals));
+    }
+
+    /** The handshake timeout, and for the JDK's engine received records gathered in heap memory. */
+    private SslHandler configured(SslHandler ssl, long handshakeTimeoutMs) {
+        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        if (tls.provider() == TlsProvider.JDK) {
+            ssl.setCumulator(HeapCumulator.INSTANCE);
+        }
+        return ssl;
     }
 
     /** For logs and status: "TLS (jdk, /etc/datamover/tls)" or "INSECURE plaintext". */

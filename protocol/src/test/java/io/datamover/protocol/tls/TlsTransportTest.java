@@ -40,6 +40,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -275,6 +276,23 @@ class TlsTransportTest {
 
     private int listen(TransportSecurity security, ListenerLimits limits) throws InterruptedException {
         return listen(security, guard(limits), limits.helloTimeoutMs());
+    }
+
+    /** Many records, split across reads as the socket delivers them: every byte comes back, in order. */
+    @ParameterizedTest
+    @EnumSource(TlsProvider.class)
+    void aStreamOfManyRecordsArrivesWholeAndInOrder(TlsProvider provider) throws Exception {
+        TlsContexts server = TlsLab.contexts(lab.files(TlsLab.gateway(Role.SOURCE_GATEWAY)), provider);
+        TlsContexts tap = TlsLab.contexts(lab.files(TlsLab.tap()), provider);
+        int port = listen(TransportSecurity.tls(server), ListenerLimits.DEFAULT);
+        Client client = dial(TransportSecurity.tls(tap), port, Role.SOURCE_GATEWAY, TlsLab.PAIR);
+        SplittableRandom random = new SplittableRandom(15);
+        StringBuilder text = new StringBuilder();
+        while (text.length() < 3 << 20) { // about 190 records of 16 KiB
+            text.append((char) ('a' + random.nextInt(26)));
+        }
+
+        assertThat(client.echo(text.toString())).isEqualTo(text.toString());
     }
 
     private ListenerGuard guard(ListenerLimits limits) {
