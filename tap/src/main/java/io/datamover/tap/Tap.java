@@ -231,6 +231,14 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code listener} is told whenever the group goes to bitmap mode, on the thread that moved it: it must not block
+     * (see {@link ConsistencyGroup#onBitmapMode}).
+     */
+    public void onBitmapMode(Runnable listener) {
+        group.onBitmapMode(listener);
+    }
+
     /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
     public void replicationLost(String reason) {
         group.replicationLost(reason);
@@ -270,6 +278,11 @@ public final class Tap implements AutoCloseable {
     /** True while the initial sync of newly protected disks runs. */
     public boolean initialSyncRunning() {
         return syncer != null && syncer.isRunning();
+    }
+
+    /** Records handed to the sink and not yet acknowledged; at most the replication window. */
+    public int unacknowledgedRecords() {
+        return group.unacknowledgedCount();
     }
 
     /** The last seq given to a write, or {@code firstSeq - 1} before the first. */

@@ -82,6 +82,8 @@ public final class ConsistencyGroup {
     private boolean awaitingDrain;
     /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
+    /** Told when the group goes to bitmap mode; see {@link #onBitmapMode}. */
+    private volatile Runnable bitmapListener = () -> { };
 
     /**
      * @param disks one tracker per disk, by disk index
@@ -125,6 +127,14 @@ public final class ConsistencyGroup {
                         cg -> cg.mode() == ReplicationMode.RESYNCING ? 1 : 0).tags(tags).register(registry),
                 Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
                         .tags(tags).register(registry));
+    }
+
+    /**
+     * {@code listener} is told, from now on, whenever the group goes to bitmap mode: on the thread that moved it, with
+     * the group's lock held, so it must not block nor call back into the group (post an event to its owner).
+     */
+    public void onBitmapMode(Runnable listener) {
+        this.bitmapListener = listener;
     }
 
     /** Removes the gauges that observe this group, so a restarted tap can register its own. */
@@ -499,6 +509,9 @@ public final class ConsistencyGroup {
             LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
         }
         mode = next;
+        if (next == ReplicationMode.BITMAP) {
+            bitmapListener.run();
+        }
     }
 
     /** The syncer covered {@code disk} below {@code endOffset} with every seq up to {@code seq}. */

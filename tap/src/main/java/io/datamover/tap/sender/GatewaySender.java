@@ -458,6 +458,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             }
             connector.connectionWorked();
             advanceDurable(resumeSeq);
+            modes.connected();
         }
 
         @Override
@@ -483,7 +484,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             metrics.disconnected();
             synchronized (lock) {
                 if (streamChannel != channel) {
-                    return; // never handshaken: the handler has said why
+                    return; // never handshaken, or refused by the gateway: the handler has said why
                 }
                 streamChannel = null;
                 long outage = ++outages;
@@ -502,10 +503,12 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         public void refused(ErrorCode code) {
             if (code == ErrorCode.JOURNAL_FULL || code == ErrorCode.STORAGE_FAILURE) {
                 synchronized (lock) {
+                    streamLost();
                     enterBitmap(BitmapReason.GATEWAY_REFUSED, nextSeq);
                 }
             } else if (code == ErrorCode.RESYNC_REQUIRED) {
                 synchronized (lock) {
+                    streamLost();
                     ResyncRegions regions = resyncRegions;
                     resyncRegions = null;
                     if (regions == null || regions.everything()) {
@@ -524,6 +527,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     resyncRegions = null; // only for the RESYNC_REQUIRED right after it
                 }
             }
+        }
+
+        /**
+         * The gateway refused the stream with an ERROR and closes the connection: from now on it is not connected for
+         * the stream, so no resync starts on it (it would re-base on this run's seqs, not on the gateway's resume
+         * point). Under the lock, before entering bitmap mode, which then forgets the window.
+         */
+        private void streamLost() {
+            streamChannel = null;
         }
 
         @Override

@@ -1,6 +1,6 @@
 package io.datamover.tap.sender;
 
-/** Told when the sender changes mode. */
+/** Told when the sender changes mode, and when a connection to the gateway is handshaken. */
 @FunctionalInterface
 public interface ModeListener {
     /**
@@ -12,6 +12,13 @@ public interface ModeListener {
      * @param seq the seq the change happened at (the refused record, or the next seq to be sent)
      */
     void modeChanged(SenderMode mode, BitmapReason reason, long seq);
+
+    /**
+     * A connection completed its handshake: the sender is connected, in the mode last reported. Called on the event
+     * loop, outside the sender's lock; must not block.
+     */
+    default void connected() {
+    }
 
     ModeListener NONE = (mode, reason, seq) -> { };
 }
