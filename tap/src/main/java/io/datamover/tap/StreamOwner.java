@@ -5,8 +5,7 @@ import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.AckListener;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
-import io.datamover.tap.sender.ModeListener;
-import io.datamover.tap.sender.SenderMode;
+import io.datamover.tap.sender.StreamListener;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Duration;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <p>The resync itself runs on its own thread ({@code tap-resync}), which is never interrupted (an interrupted read
  * would close a disk's channel): it waits for acks, which this thread keeps applying meanwhile.
  */
-final class StreamOwner implements AckListener, ModeListener, AutoCloseable {
+final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamOwner.class);
     /** First pause after a resync that did not bring the group back to STREAMING; doubles up to the maximum. */
     static final long RESYNC_MIN_BACKOFF_MS = 200;
@@ -56,7 +55,7 @@ final class StreamOwner implements AckListener, ModeListener, AutoCloseable {
         ACKS_RESTARTED,
         /** The gateway asked for a resync and its regions were marked dirty in memory: make them durable. */
         DIRTY_MARKED,
-        /** The sender went to bitmap mode (the slot keeps the latest reason). */
+        /** The sender's stream to the gateway broke: it refuses records (the slot keeps the latest reason). */
         SENDER_IN_BITMAP,
         /** The group went to bitmap mode. */
         GROUP_IN_BITMAP,
@@ -164,8 +163,8 @@ final class StreamOwner implements AckListener, ModeListener, AutoCloseable {
     }
 
     @Override
-    public void modeChanged(SenderMode mode, BitmapReason reason, long seq) {
-        if (mode == SenderMode.BITMAP && reason != BitmapReason.CLOSED) {
+    public void streamBroken(BitmapReason reason, long seq) {
+        if (reason != BitmapReason.CLOSED) {
             synchronized (lock) {
                 senderBitmapReason = reason + " at seq " + seq;
                 postLocked(Event.SENDER_IN_BITMAP);
@@ -257,7 +256,7 @@ final class StreamOwner implements AckListener, ModeListener, AutoCloseable {
         }
         // A resync may have resumed the sender since: then this loss is over, and the group's own records would
         // have told it otherwise.
-        if (events.contains(Event.SENDER_IN_BITMAP) && sender.mode() == SenderMode.BITMAP) {
+        if (events.contains(Event.SENDER_IN_BITMAP) && !sender.takesRecords()) {
             tap.replicationLost("the gateway sender went to bitmap mode (" + senderReason + ")");
         }
         if (events.contains(Event.RESYNC_ENDED)) {
