@@ -22,9 +22,8 @@ import org.slf4j.LoggerFactory;
  * {@code tap-stream-cg-N}): it applies the gateway's durable acks to the group, puts the group in bitmap mode when
  * the sender stopped streaming, makes dirty marks the gateway asked for durable, and starts the resync of the dirty
  * regions on the event that makes one possible: the sender connected while the group is in bitmap mode, or the group
- * went to bitmap mode while the sender is connected. Never from a poll: the only timers are the back-off after a
- * resync that did not bring the group back to STREAMING, and the short wait for an initial sync cut short to wind
- * down.
+ * went to bitmap mode while the sender is connected. Never from a poll: the only timer is the back-off after a
+ * resync that did not bring the group back to STREAMING.
  *
  * <p>Other threads only post events, which never block and never wait for this thread: the sender's event loop
  * (durable acks, connected, sender in bitmap mode, dirty marks requested), the I/O threads (the group went to
@@ -42,8 +41,6 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     static final long RESYNC_MIN_BACKOFF_MS = 200;
     /** Longest pause between resyncs that did not bring the tap back to streaming (a gateway refusing again). */
     static final long RESYNC_MAX_BACKOFF_MS = 10_000;
-    /** How soon to look again when an initial sync cut short by bitmap mode has not ended yet. */
-    private static final long INITIAL_SYNC_WIND_DOWN_MS = 100;
     private static final long STOP_WAIT_MS = 5_000;
     private static final long NO_WAKE = Long.MIN_VALUE;
 
@@ -301,10 +298,6 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         long now = System.nanoTime();
         if (now - earliestResyncNanos < 0) {
             wakeAtNanos = earliestResyncNanos;
-            return;
-        }
-        if (tap.initialSyncRunning()) {
-            wakeAtNanos = now + TimeUnit.MILLISECONDS.toNanos(INITIAL_SYNC_WIND_DOWN_MS);
             return;
         }
         try {

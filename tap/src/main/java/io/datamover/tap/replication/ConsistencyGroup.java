@@ -242,8 +242,8 @@ public final class ConsistencyGroup {
                 rebase(next);
                 List<ResyncDisk> resync = new ArrayList<>();
                 List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
-                moveTo(ReplicationMode.RESYNCING, "resync of the dirty regions, seqs re-based from " + stale + " to "
-                        + next);
+                moveTo(ReplicationMode.Event.RESYNC_STARTED, "resync of the dirty regions, seqs re-based from "
+                        + stale + " to " + next);
                 for (int disk = 0; disk < disks.size(); disk++) {
                     RegionTracker.ResyncRegions r = regions.get(disk);
                     if (r != null) {
@@ -329,18 +329,12 @@ public final class ConsistencyGroup {
      * @return false, changing nothing, when the group is not STREAMING (in bitmap mode no sync can run)
      */
     public synchronized boolean startResync(String reason) {
-        if (mode != ReplicationMode.STREAMING) {
-            return false;
-        }
-        moveTo(ReplicationMode.RESYNCING, reason);
-        return true;
+        return moveTo(ReplicationMode.Event.INITIAL_SYNC_STARTED, reason);
     }
 
     /** RESYNCING back to STREAMING once the syncer sent its last SYNC_END; nothing in any other mode. */
     public synchronized void endResync(String reason) {
-        if (mode == ReplicationMode.RESYNCING) {
-            moveTo(ReplicationMode.STREAMING, reason);
-        }
+        moveTo(ReplicationMode.Event.SYNC_ENDED, reason);
     }
 
     /**
@@ -457,7 +451,7 @@ public final class ConsistencyGroup {
         }
         try {
             if (notStreamedBecause != null) {
-                moveTo(ReplicationMode.BITMAP, notStreamedBecause);
+                moveTo(ReplicationMode.Event.NOT_STREAMED, notStreamedBecause);
             }
             refused.increment();
             if (write.held) {
@@ -486,18 +480,20 @@ public final class ConsistencyGroup {
      * dirty regions, and records handed off but never acknowledged keep theirs until a resync.
      */
     public synchronized void replicationLost(String reason) {
-        if (mode.streams()) {
-            moveTo(ReplicationMode.BITMAP, reason);
+        if (moveTo(ReplicationMode.Event.REPLICATION_LOST, reason)) {
             pinnedUpToSeq = Long.MAX_VALUE;
         }
     }
 
-    private void moveTo(ReplicationMode next, String reason) {
-        if (!mode.canMoveTo(next)) {
-            throw new IllegalStateException("consistency group " + id + " cannot go from " + mode + " to " + next);
-        }
-        if (mode == next) {
-            return;
+    /**
+     * Applies {@code event} to the mode ({@link ReplicationMode#after} decides); holds the lock.
+     *
+     * @return true when the mode changed
+     */
+    private boolean moveTo(ReplicationMode.Event event, String reason) {
+        ReplicationMode next = mode.after(event);
+        if (next == mode) {
+            return false;
         }
         if (next == ReplicationMode.BITMAP) {
             LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
@@ -512,6 +508,7 @@ public final class ConsistencyGroup {
         if (next == ReplicationMode.BITMAP) {
             bitmapListener.run();
         }
+        return true;
     }
 
     /** The syncer covered {@code disk} below {@code endOffset} with every seq up to {@code seq}. */
