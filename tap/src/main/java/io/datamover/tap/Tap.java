@@ -58,6 +58,8 @@ import org.slf4j.LoggerFactory;
 public final class Tap implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
+    /** How long a resync waits for an initial sync cut short by bitmap mode to stop (after its current chunk). */
+    private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -231,23 +233,37 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code listener} is told whenever the group goes to bitmap mode, on the thread that moved it: it must not block
+     * (see {@link ConsistencyGroup#onBitmapMode}).
+     */
+    public void onBitmapMode(Runnable listener) {
+        group.onBitmapMode(listener);
+    }
+
     /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
     public void replicationLost(String reason) {
         group.replicationLost(reason);
     }
 
     /**
-     * Resyncs the dirty regions on the caller's thread, when the group is in bitmap mode (and no initial sync is still
-     * winding down): re-bases the seqs on {@code restartStream}'s answer, copies the regions between SYNC_BEGIN and
-     * SYNC_END per disk, and returns to STREAMING once the gateway acknowledged the last SYNC_END.
+     * Resyncs the dirty regions on the caller's thread, when the group is in bitmap mode, once an initial sync cut
+     * short by it has stopped: re-bases the seqs on {@code restartStream}'s answer, copies the regions between
+     * SYNC_BEGIN and SYNC_END per disk, and returns to STREAMING once the gateway acknowledged the last SYNC_END.
      *
      * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
      *        below 1 when it cannot now; see {@link ConsistencyGroup#startResyncAfterBitmap}
-     * @return true when the group is STREAMING again; false when nothing was to do, the sink could not restart, or
-     *         the resync stopped (bitmap mode again, or closing): the regions not acknowledged stay dirty
+     * @return true when the group is STREAMING again; false when nothing was to do, the initial sync did not stop in
+     *         time, the sink could not restart, or the resync stopped (bitmap mode again, or closing): the regions
+     *         not acknowledged stay dirty
      */
     public boolean resync(LongSupplier restartStream) throws InterruptedException {
-        if (group.mode() != ReplicationMode.BITMAP || initialSyncRunning()) {
+        if (group.mode() != ReplicationMode.BITMAP) {
+            return false;
+        }
+        if (syncer != null && !syncer.awaitEnded(INITIAL_SYNC_WIND_DOWN)) {
+            LOG.warn("the initial sync has not stopped {} s after bitmap mode: the resync waits for the next try",
+                    INITIAL_SYNC_WIND_DOWN.toSeconds());
             return false;
         }
         return resync.run(restartStream);
@@ -270,6 +286,11 @@ public final class Tap implements AutoCloseable {
     /** True while the initial sync of newly protected disks runs. */
     public boolean initialSyncRunning() {
         return syncer != null && syncer.isRunning();
+    }
+
+    /** Records handed to the sink and not yet acknowledged; at most the replication window. */
+    public int unacknowledgedRecords() {
+        return group.unacknowledgedCount();
     }
 
     /** The last seq given to a write, or {@code firstSeq - 1} before the first. */

@@ -8,7 +8,6 @@ import io.datamover.protocol.RecordKind;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.replication.ReplicationSink;
 import io.datamover.tap.sender.SenderConfig;
-import io.datamover.tap.sender.SenderMode;
 import io.datamover.tap.sender.TestGatewayReceiver;
 import io.datamover.tap.support.Tools;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -154,7 +153,7 @@ class ReplicationStreamTest {
         long phase2 = tap.tap().lastSeq();
         await().atMost(Duration.ofSeconds(10)).until(() -> receiver.records().size() == phase2);
         receiver.stop();
-        await().atMost(Duration.ofSeconds(10)).until(() -> tap.sender().mode() == SenderMode.BITMAP);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !tap.sender().takesRecords());
 
         // Phase 3: the gateway is gone; guest I/O must go on at once (the deadline is the stall detector).
         List<String> whileAway = randomCommands(random, 200);

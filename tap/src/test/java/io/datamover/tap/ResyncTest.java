@@ -17,9 +17,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,12 +57,9 @@ class ResyncTest {
         receiver = TestGatewayReceiver.start();
         receiver.keepPayloads(true);
         receiver.resumeFromAcknowledged(true);
-        Path image = dir.resolve("root.img");
-        SparseFile.create(image, DISK_BYTES).close();
+        SparseFile.create(dir.resolve("root.img"), DISK_BYTES).close();
         // Small chunks and a small pause threshold: the resync takes many steps, interleaved with the guests.
-        config = TapConfig.builder().port(0).stateDir(dir.resolve("state")).regionSizeBytes(REGION)
-                .dirtyRetentionMillis(100).ioThreads(4).export("root", image)
-                .initialSyncChunkBytes(64 << 10).initialSyncMaxUnacknowledgedBytes(1 << 20).build();
+        config = configBuilder().build();
         tap = start(Duration.ofSeconds(10));
         awaitStreamingAndAcknowledged();
     }
@@ -240,6 +241,82 @@ class ResyncTest {
         assertThat(ReplicaReplay.sha256(replica)).isEqualTo(ReplicaReplay.sha256(dir.resolve("root.img")));
     }
 
+    /**
+     * A guest that writes far more than the stream can hold while the gateway has stopped reading its socket (handshaken,
+     * the connection kept, its other end no longer reading): the tap goes to bitmap mode instead of making the guest
+     * wait or holding the records, every structure that holds the stream stays within its bound throughout (the
+     * sender's window in bytes, the group's unacknowledged records, the stream owner's queue), and once the gateway
+     * reads again the stream owner resyncs and the replica equals the source.
+     */
+    @Test
+    void aGuestOverflowingAStalledGatewayGoesToBitmapModeWithinEveryBoundAndResyncsOnceItReads() throws Exception {
+        long windowBytes = 4 << 20;
+        int windowRecords = 64;
+        tap.close();
+        config = configBuilder().replicationWindowRecords(windowRecords).build();
+        tap = TestTaps.start(receiver, CG, config, Duration.ofSeconds(10), registry,
+                sender -> sender.windowBytes(windowBytes));
+        write("write -P 0x11 0 1m");
+        awaitStreamingAndAcknowledged();
+
+        receiver.reading(false);
+        StreamBounds bounds = StreamBounds.sample(tap);
+        List<String> guest = new ArrayList<>();
+        for (int i = 0; i < 48; i++) { // 48 MiB of 1 MiB writes over a 32 MiB disk, 12 times the window
+            guest.add("write -P 0x" + Integer.toHexString(0x20 + i) + " " + (i % 32) + "m 1m");
+        }
+        guest.addAll(Tools.randomWrites(new Random(8), 400, DISK_BYTES, 4096, 8));
+        write(guest.toArray(String[]::new)); // returns: the guest never waited for the gateway
+        bounds.stop();
+
+        assertThat(tap.tap().mode()).as("still stalled: bitmap mode, or a resync that cannot get through")
+                .isIn(ReplicationMode.BITMAP, ReplicationMode.RESYNCING);
+        assertThat(registry.get("datamover.sender.refusals").tag("reason", "window_full").counter().count())
+                .isPositive();
+        assertThat(bounds.maxWindowBytes.get()).as("sender window").isPositive().isLessThanOrEqualTo(windowBytes);
+        assertThat(bounds.maxUnacknowledged.get()).as("group's unacknowledged records").isPositive()
+                .isLessThanOrEqualTo(windowRecords);
+        assertThat(bounds.maxQueuedEvents.get()).as("stream owner's queue")
+                .isLessThanOrEqualTo(StreamOwner.Event.values().length);
+
+        receiver.reading(true);
+        awaitStreamingAndAcknowledged();
+        assertThat(completedResyncs()).isPositive();
+        assertThat(receiver.violations()).isEmpty();
+        List<Received> journal = ReplicaReplay.journal(receiver.records());
+        assertThat(journal).extracting(Received::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, tap.sender().durableSeq()).boxed().toList());
+        Path replica = ReplicaReplay.replay(dir.resolve("replica.img"), DISK_BYTES, 0, journal);
+        assertThat(ReplicaReplay.sha256(replica)).isEqualTo(ReplicaReplay.sha256(dir.resolve("root.img")));
+    }
+
+    /** The largest values seen, sampled on another thread while the guest writes. */
+    private static final class StreamBounds {
+        final AtomicLong maxWindowBytes = new AtomicLong();
+        final AtomicLong maxUnacknowledged = new AtomicLong();
+        final AtomicLong maxQueuedEvents = new AtomicLong();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private Thread thread;
+
+        static StreamBounds sample(ReplicatingTap tap) {
+            StreamBounds bounds = new StreamBounds();
+            bounds.thread = Thread.ofPlatform().name("stream-bounds-sampler").start(() -> {
+                while (bounds.running.get()) {
+                    bounds.maxWindowBytes.accumulateAndGet(tap.sender().windowBytesInUse(), Math::max);
+                    bounds.maxUnacknowledged.accumulateAndGet(tap.tap().unacknowledgedRecords(), Math::max);
+                    bounds.maxQueuedEvents.accumulateAndGet(tap.queuedStreamEvents(), Math::max);
+                    LockSupport.parkNanos(50_000); // a sampler, not a wait: this only lowers its rate
+                }
+            });
+            return bounds;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+    }
+
     /** Acknowledged writes, then the gateway goes away and the guest zeroes, discards and overwrites meanwhile. */
     private void beforeAndDuringAnOutage(Random random) throws Exception {
         write("write -P 0x11 0 8m", "write -P 0x22 16m 8m", "write -P 0x33 31m 1m");
@@ -294,6 +371,12 @@ class ResyncTest {
         ReplicaReplay.apply(replica, 0, after);
         assertThat(ReplicaReplay.sha256(replica)).isEqualTo(source);
         return after;
+    }
+
+    private TapConfig.Builder configBuilder() {
+        return TapConfig.builder().port(0).stateDir(dir.resolve("state")).regionSizeBytes(REGION)
+                .dirtyRetentionMillis(100).ioThreads(4).export("root", dir.resolve("root.img"))
+                .initialSyncChunkBytes(64 << 10).initialSyncMaxUnacknowledgedBytes(1 << 20);
     }
 
     private double completedResyncs() {

@@ -82,6 +82,8 @@ public final class ConsistencyGroup {
     private boolean awaitingDrain;
     /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
+    /** Told when the group goes to bitmap mode; see {@link #onBitmapMode}. */
+    private volatile Runnable bitmapListener = () -> { };
 
     /**
      * @param disks one tracker per disk, by disk index
@@ -125,6 +127,14 @@ public final class ConsistencyGroup {
                         cg -> cg.mode() == ReplicationMode.RESYNCING ? 1 : 0).tags(tags).register(registry),
                 Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
                         .tags(tags).register(registry));
+    }
+
+    /**
+     * {@code listener} is told, from now on, whenever the group goes to bitmap mode: on the thread that moved it, with
+     * the group's lock held, so it must not block nor call back into the group (post an event to its owner).
+     */
+    public void onBitmapMode(Runnable listener) {
+        this.bitmapListener = listener;
     }
 
     /** Removes the gauges that observe this group, so a restarted tap can register its own. */
@@ -232,8 +242,8 @@ public final class ConsistencyGroup {
                 rebase(next);
                 List<ResyncDisk> resync = new ArrayList<>();
                 List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
-                moveTo(ReplicationMode.RESYNCING, "resync of the dirty regions, seqs re-based from " + stale + " to "
-                        + next);
+                moveTo(ReplicationMode.Event.RESYNC_STARTED, "resync of the dirty regions, seqs re-based from "
+                        + stale + " to " + next);
                 for (int disk = 0; disk < disks.size(); disk++) {
                     RegionTracker.ResyncRegions r = regions.get(disk);
                     if (r != null) {
@@ -319,18 +329,12 @@ public final class ConsistencyGroup {
      * @return false, changing nothing, when the group is not STREAMING (in bitmap mode no sync can run)
      */
     public synchronized boolean startResync(String reason) {
-        if (mode != ReplicationMode.STREAMING) {
-            return false;
-        }
-        moveTo(ReplicationMode.RESYNCING, reason);
-        return true;
+        return moveTo(ReplicationMode.Event.INITIAL_SYNC_STARTED, reason);
     }
 
     /** RESYNCING back to STREAMING once the syncer sent its last SYNC_END; nothing in any other mode. */
     public synchronized void endResync(String reason) {
-        if (mode == ReplicationMode.RESYNCING) {
-            moveTo(ReplicationMode.STREAMING, reason);
-        }
+        moveTo(ReplicationMode.Event.SYNC_ENDED, reason);
     }
 
     /**
@@ -447,7 +451,7 @@ public final class ConsistencyGroup {
         }
         try {
             if (notStreamedBecause != null) {
-                moveTo(ReplicationMode.BITMAP, notStreamedBecause);
+                moveTo(ReplicationMode.Event.NOT_STREAMED, notStreamedBecause);
             }
             refused.increment();
             if (write.held) {
@@ -476,18 +480,20 @@ public final class ConsistencyGroup {
      * dirty regions, and records handed off but never acknowledged keep theirs until a resync.
      */
     public synchronized void replicationLost(String reason) {
-        if (mode.streams()) {
-            moveTo(ReplicationMode.BITMAP, reason);
+        if (moveTo(ReplicationMode.Event.REPLICATION_LOST, reason)) {
             pinnedUpToSeq = Long.MAX_VALUE;
         }
     }
 
-    private void moveTo(ReplicationMode next, String reason) {
-        if (!mode.canMoveTo(next)) {
-            throw new IllegalStateException("consistency group " + id + " cannot go from " + mode + " to " + next);
-        }
-        if (mode == next) {
-            return;
+    /**
+     * Applies {@code event} to the mode ({@link ReplicationMode#after} decides); holds the lock.
+     *
+     * @return true when the mode changed
+     */
+    private boolean moveTo(ReplicationMode.Event event, String reason) {
+        ReplicationMode next = mode.after(event);
+        if (next == mode) {
+            return false;
         }
         if (next == ReplicationMode.BITMAP) {
             LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
@@ -499,6 +505,10 @@ public final class ConsistencyGroup {
             LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
         }
         mode = next;
+        if (next == ReplicationMode.BITMAP) {
+            bitmapListener.run();
+        }
+        return true;
     }
 
     /** The syncer covered {@code disk} below {@code endOffset} with every seq up to {@code seq}. */

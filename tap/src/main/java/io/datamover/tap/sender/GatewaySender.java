@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  * record until the gateway acknowledges it DURABLE, so a connection lost for less than the outage grace is ridden
  * through: records offered meanwhile wait in the window, and after the reconnect everything beyond the gateway's
  * {@code resumeSeq} is sent again. A record that cannot be kept (window full, never connected yet, out of seq)
- * is refused and the sender drops to {@link SenderMode#BITMAP}, where it refuses every later record too, so the
- * gateway never sees a gap; so does an outage longer than the grace, or JOURNAL_FULL/STORAGE_FAILURE from the
- * gateway. The tap keeps the dirty bits of refused records. Only the resync brings STREAMING back
- * ({@link #resumeForResync()}, or {@link #resumeStreaming(long)} at a given seq): a handshake in BITMAP mode adopts
- * the gateway's {@code resumeSeq}, and the resync continues the stream gap-free from {@code resumeSeq + 1}.
+ * is refused: the stream is broken there, the {@link StreamListener} is told (the tap's group goes to bitmap mode,
+ * the one mode the tap has), and every later record is refused too, so the gateway never sees a gap; so does an
+ * outage longer than the grace, or JOURNAL_FULL/STORAGE_FAILURE from the gateway. The tap keeps the dirty bits of
+ * refused records. Only the resync makes the sender take records again ({@link #resumeForResync()}, or
+ * {@link #resumeStreaming(long)} at a given seq): a handshake while refusing adopts the gateway's
+ * {@code resumeSeq}, and the resync continues the stream gap-free from {@code resumeSeq + 1}.
  *
  * <p>Durable acks shrink the window and reach the {@link AckListener}, which clears dirty bits. On every
  * (re)connect the gateway's {@code resumeSeq} counts as a durable ack, so acks lost with a connection still
@@ -44,7 +45,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final int cg;
     private final String gateway;
     private final AckListener acks;
-    private final ModeListener modes;
+    private final StreamListener stream;
     private final SenderMetrics metrics;
     private final InFlightWindow window;
     private final ReconnectingClient connector;
@@ -52,7 +53,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
-    private volatile SenderMode mode = SenderMode.STREAMING;
+    /**
+     * Why records are refused until the resync re-bases the stream (it broke there); null while records are taken.
+     * The tap's one mode is its consistency group's: this only keeps the gateway gap-free while the group learns.
+     */
+    private volatile BitmapReason refusal;
     private volatile Channel streamChannel;
     private volatile long lastSentSeq;
     private volatile long durableSeq;
@@ -66,18 +71,18 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     /** Counts connections lost, so a grace timer knows whether its outage is still the current one. */
     private long outages;
 
-    private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
+    private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
             MeterRegistry registry, InstantSource clock) {
         this.cg = config.cgId();
         this.gateway = config.gatewayHost() + ":" + config.gatewayPort();
         this.acks = acks;
-        this.modes = modes;
+        this.stream = stream;
         this.nextSeq = nextSeq;
         this.lastSentSeq = nextSeq - 1;
         this.window = new InFlightWindow(config.windowBytes());
         this.outageGraceMs = config.outageGraceMs();
         this.metrics = new SenderMetrics(registry, cg);
-        this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> mode == SenderMode.STREAMING ? 1 : 0,
+        this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> refusal == null ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
         SessionEvents events = new Events();
         this.connector = GatewayConnector.create(config, metrics,
@@ -85,23 +90,23 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * Starts connecting; STREAMING from {@code nextSeq}, the seq of the next record the tap will
-     * offer. Records offered before the first handshake completes are refused (BITMAP), and so is
+     * Starts connecting; taking records from {@code nextSeq}, the seq of the next record the tap will
+     * offer. Records offered before the first handshake completes are refused (the stream breaks), and so is
      * streaming when the gateway's resume point is not {@code nextSeq - 1}.
      */
-    public static GatewaySender start(SenderConfig config, long nextSeq, AckListener acks, ModeListener modes,
+    public static GatewaySender start(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
             MeterRegistry registry, InstantSource clock) {
         if (nextSeq < 1) {
             throw new IllegalArgumentException("nextSeq must be at least 1, got " + nextSeq);
         }
-        GatewaySender sender = new GatewaySender(config, nextSeq, acks, modes, registry, clock);
+        GatewaySender sender = new GatewaySender(config, nextSeq, acks, stream, registry, clock);
         sender.connector.start();
         return sender;
     }
 
     /**
-     * Sends {@code record} if the sender is STREAMING, the record is the next seq and it fits in the window;
-     * otherwise refuses it and stays in (or enters) BITMAP mode. Never blocks. While a connection is being
+     * Sends {@code record} if the sender takes records, the record is the next seq and it fits in the window;
+     * otherwise refuses it, and every later one until the resync (the stream is broken). Never blocks. While a connection is being
      * re-established the record waits in the window and goes out after the handshake. Takes ownership of the
      * record either way.
      *
@@ -161,7 +166,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * Sends a durability point for records already sent, when STREAMING and the socket has room; a
+     * Sends a durability point for records already sent, when taking records and the socket has room; a
      * repeat of the last flush's seq is dropped. A refused flush changes nothing else: the records it
      * covers are on their way or dirty anyway.
      *
@@ -173,8 +178,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
         synchronized (lock) {
             Channel channel = streamChannel;
-            // Checked first: in BITMAP mode a flush may well cover records that were refused.
-            if (mode != SenderMode.STREAMING || channel == null || !channel.isWritable()) {
+            // Checked first: while refusing, a flush may well cover records that were refused.
+            if (refusal != null || channel == null || !channel.isWritable()) {
                 return false;
             }
             if (flush.seq() > lastSentSeq) {
@@ -191,17 +196,17 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * Leaves BITMAP mode: the next offered record must be {@code nextSeq}. Made by the resync once
+     * Takes records again: the next offered record must be {@code nextSeq}. Made by the resync once
      * every record before {@code nextSeq} is durable at the gateway or covered by dirty bits being
      * copied. Needs a handshaken connection.
      *
-     * @return true when STREAMING again; false when not connected (still BITMAP)
-     * @throws IllegalStateException when already STREAMING
+     * @return true when taking records again; false when not connected (still refusing)
+     * @throws IllegalStateException when already taking records
      * @throws IllegalArgumentException when {@code nextSeq} does not move past every seq already sent
      */
     public boolean resumeStreaming(long nextSeq) {
         synchronized (lock) {
-            if (mode == SenderMode.STREAMING) {
+            if (refusal == null) {
                 throw new IllegalStateException("cg " + cg + " is already streaming");
             }
             if (nextSeq <= lastSentSeq) {
@@ -212,14 +217,14 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 return false;
             }
             this.nextSeq = nextSeq;
-            changeMode(SenderMode.STREAMING, null, nextSeq);
+            takeRecordsAgain(nextSeq);
             return true;
         }
     }
 
     /**
-     * For the resync after bitmap mode: takes records again (STREAMING) and returns the seq the next one must carry,
-     * the one after everything the gateway holds or has on its way; -1, still BITMAP, while no connection is
+     * For the resync after bitmap mode: takes records again and returns the seq the next one must carry,
+     * the one after everything the gateway holds or has on its way; -1, still refusing, while no connection is
      * handshaken. The tap calls it with its group's lock held and nothing in flight, and re-bases its seqs on the
      * answer.
      */
@@ -228,15 +233,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             if (closed || streamChannel == null) {
                 return -1;
             }
-            if (mode == SenderMode.BITMAP) {
-                changeMode(SenderMode.STREAMING, null, nextSeq);
+            if (refusal != null) {
+                takeRecordsAgain(nextSeq);
             }
             return nextSeq;
         }
     }
 
     /**
-     * The tap starts with dirty regions from an earlier run: refuse records (BITMAP) until a resync resumes the
+     * The tap starts with dirty regions from an earlier run: refuse records until a resync resumes the
      * stream, so a handshake adopts the gateway's resume point instead of insisting on this run's seqs.
      */
     public void awaitResync() {
@@ -247,8 +252,9 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
-    public SenderMode mode() {
-        return mode;
+    /** True while records are taken; false from a break of the stream until the resync re-bases it. */
+    public boolean takesRecords() {
+        return refusal == null;
     }
 
     /** True while a connection has completed its handshake. */
@@ -304,7 +310,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         if (closed) {
             return BitmapReason.CLOSED;
         }
-        if (mode == SenderMode.BITMAP) {
+        if (refusal != null) {
             return BitmapReason.IN_BITMAP_MODE;
         }
         if (record.seq() != nextSeq) {
@@ -317,40 +323,41 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     private void enterBitmap(BitmapReason reason, long seq) {
-        if (mode == SenderMode.STREAMING) {
-            changeMode(SenderMode.BITMAP, reason, seq);
+        if (refusal == null) {
+            refuseFrom(reason, seq);
         }
         if (streamChannel == null) {
             window.clear(); // nothing will send them again: their dirty bits cover them
         }
     }
 
-    /** The one place the mode changes. Holds the lock, so listeners see changes in order. */
-    private void changeMode(SenderMode next, BitmapReason reason, long seq) {
-        if (!mode.canMoveTo(next)) {
-            throw new IllegalStateException("cg " + cg + ": " + mode + " -> " + next + " is not a valid change");
-        }
-        mode = next;
-        if (next == SenderMode.BITMAP && reason == BitmapReason.CLOSED) {
+    /** The stream broke at {@code seq}: refuse records until the resync re-bases it. Holds the lock. */
+    private void refuseFrom(BitmapReason reason, long seq) {
+        refusal = reason;
+        if (reason == BitmapReason.CLOSED) {
             LOG.info("cg {}: sender closed at seq {}, durable up to seq {}", cg, seq, durableSeq);
-        } else if (next == SenderMode.BITMAP) {
+        } else {
             LOG.warn("cg {}: BITMAP mode at seq {} ({}): records are refused and only dirty bits kept; "
                     + "durable up to seq {}", cg, seq, reason, durableSeq);
-        } else {
-            LOG.info("cg {}: STREAMING again from seq {}", cg, seq);
         }
-        modes.modeChanged(next, reason, seq);
+        stream.streamBroken(reason, seq);
+    }
+
+    /** The resync re-based the stream: records are taken again from {@code seq}. Holds the lock. */
+    private void takeRecordsAgain(long seq) {
+        refusal = null;
+        LOG.info("cg {}: STREAMING again from seq {}", cg, seq);
     }
 
     /**
      * Sends again, on a new connection, what the window holds beyond the gateway's {@code resumeSeq}, so an
      * outage shorter than the window costs no resync. When the window does not reach back to
-     * {@code resumeSeq + 1} the stream cannot continue gap-free: BITMAP. Holds the lock.
+     * {@code resumeSeq + 1} the stream cannot continue gap-free: it breaks. Holds the lock.
      */
     private void resendAfter(Channel channel, long resumeSeq) {
         long first = window.firstSeq();
         if (resumeSeq != nextSeq - 1 && (first == 0 || first > resumeSeq + 1)) {
-            changeMode(SenderMode.BITMAP, BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
+            refuseFrom(BitmapReason.GATEWAY_OUT_OF_STEP, nextSeq);
             return;
         }
         int resent = window.forEachAfter(resumeSeq, r -> channel.write(r, channel.voidPromise()));
@@ -362,7 +369,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * A handshake in BITMAP mode: nothing is held (the window empties when a connection is lost in BITMAP mode), and
+     * A handshake while refusing: nothing is held (the window empties when a connection is lost while refusing), and
      * the records after the gateway's {@code resumeSeq} were lost with it or never sent; their dirty bits cover them.
      * The stream a resync starts continues right after what the gateway holds. Seqs the gateway holds beyond those
      * this run sent come from an earlier run of the tap: nothing of this run to acknowledge. Holds the lock.
@@ -436,7 +443,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 if (resumeSeq < durableSeq) {
                     acknowledgedLost(ack.receiverId(), resumeSeq);
                 }
-                if (mode == SenderMode.BITMAP) {
+                if (refusal != null) {
                     adoptResumePoint(resumeSeq);
                 }
                 if (resumeSeq > lastSentSeq) {
@@ -450,14 +457,16 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 everConnected = true;
                 LOG.info("cg {}: connected to gateway {} ({}, protocol {}), it holds up to seq {}, next seq {}, {}",
-                        cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq, mode);
-                if (mode == SenderMode.STREAMING) {
+                        cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq,
+                        refusal == null ? "taking records" : "refusing records (" + refusal + ") until a resync");
+                if (refusal == null) {
                     resendAfter(channel, resumeSeq);
                 }
                 streamChannel = channel;
             }
             connector.connectionWorked();
             advanceDurable(resumeSeq);
+            stream.connected();
         }
 
         @Override
@@ -483,11 +492,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
             metrics.disconnected();
             synchronized (lock) {
                 if (streamChannel != channel) {
-                    return; // never handshaken: the handler has said why
+                    return; // never handshaken, or refused by the gateway: the handler has said why
                 }
                 streamChannel = null;
                 long outage = ++outages;
-                if (mode == SenderMode.STREAMING && !closed) {
+                if (refusal == null && !closed) {
                     LOG.warn("cg {}: disconnected from gateway {} with {} records ({} bytes) unacknowledged after seq "
                             + "{}: holding them to send again; bitmap mode if the window fills or the outage passes "
                             + "{} ms", cg, gateway, window.records(), window.bytesInUse(), durableSeq, outageGraceMs);
@@ -502,10 +511,12 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         public void refused(ErrorCode code) {
             if (code == ErrorCode.JOURNAL_FULL || code == ErrorCode.STORAGE_FAILURE) {
                 synchronized (lock) {
+                    streamLost();
                     enterBitmap(BitmapReason.GATEWAY_REFUSED, nextSeq);
                 }
             } else if (code == ErrorCode.RESYNC_REQUIRED) {
                 synchronized (lock) {
+                    streamLost();
                     ResyncRegions regions = resyncRegions;
                     resyncRegions = null;
                     if (regions == null || regions.everything()) {
@@ -524,6 +535,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     resyncRegions = null; // only for the RESYNC_REQUIRED right after it
                 }
             }
+        }
+
+        /**
+         * The gateway refused the stream with an ERROR and closes the connection: from now on it is not connected for
+         * the stream, so no resync starts on it (it would re-base on this run's seqs, not on the gateway's resume
+         * point). Under the lock, before entering bitmap mode, which then forgets the window.
+         */
+        private void streamLost() {
+            streamChannel = null;
         }
 
         @Override

@@ -79,6 +79,16 @@ public final class RegionSyncer implements AutoCloseable {
         return thread.isAlive();
     }
 
+    /**
+     * Waits up to {@code timeout} for the sync to end by itself (it stops after its current chunk once the group
+     * left RESYNCING).
+     *
+     * @return true once it has ended
+     */
+    public boolean awaitEnded(Duration timeout) throws InterruptedException {
+        return thread.join(timeout);
+    }
+
     /** Stops after the chunk in progress and waits for the thread; the regions not covered stay dirty. */
     @Override
     public void close() {

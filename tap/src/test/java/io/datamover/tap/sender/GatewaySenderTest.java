@@ -10,7 +10,7 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Flush;
-import io.datamover.tap.sender.SenderFixture.ModeChange;
+import io.datamover.tap.sender.SenderFixture.StreamBreak;
 import io.datamover.tap.sender.TestGatewayReceiver.HelloReply;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
 import java.time.Duration;
@@ -84,8 +84,8 @@ class GatewaySenderTest {
             assertThat(sender.windowBytesInUse()).isZero();
         });
         assertThat(fx.durableAcks).isSorted();
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
-        assertThat(fx.modeChanges).isEmpty();
+        assertThat(sender.takesRecords()).isTrue();
+        assertThat(fx.streamBreaks).isEmpty();
         assertThat(fx.counter("records.sent")).isEqualTo(total);
         assertThat(fx.counter("bytes.sent")).isGreaterThan(total * RECORD_BYTES);
         assertThat(fx.registry.get(SenderMetrics.PREFIX + "acked.seq").gauge().value()).isEqualTo(total);
@@ -105,8 +105,8 @@ class GatewaySenderTest {
         assertThat(sent).isPositive();
         assertThat(sender.windowBytesInUse()).isLessThanOrEqualTo(SenderConfig.MIN_WINDOW_BYTES)
                 .isGreaterThan(SenderConfig.MIN_WINDOW_BYTES - 2 * RECORD_BYTES);
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL,
+        assertThat(sender.takesRecords()).isFalse();
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.WINDOW_FULL,
                 firstRefused));
 
         await().until(() -> fx.receiver.records().size() == sent);
@@ -120,12 +120,12 @@ class GatewaySenderTest {
 
         // The resync's hand-back: stream again from the first refused seq.
         assertThat(sender.resumeStreaming(firstRefused)).isTrue();
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(sender.takesRecords()).isTrue();
         assertThat(sender.offer(fx.record(firstRefused, RECORD_BYTES))).isTrue();
         await().until(() -> fx.receiver.records().size() == sent + 1);
         assertThat(fx.receiver.records().getLast().seq()).isEqualTo(firstRefused);
         assertThat(fx.receiver.violations()).isEmpty();
-        assertThat(fx.modeChanges).last().isEqualTo(new ModeChange(SenderMode.STREAMING, null, firstRefused));
+        assertThat(fx.streamBreaks).as("one break, told once").hasSize(1);
     }
 
     @Test
@@ -136,7 +136,7 @@ class GatewaySenderTest {
         while (sender.offer(fx.record(seq, 256 << 10))) {
             seq++;
         }
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL, seq));
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.WINDOW_FULL, seq));
         assertThat(sender.windowBytesInUse()).isLessThanOrEqualTo(4 << 20).isGreaterThan(3 << 20);
 
         long sent = seq - 1;
@@ -150,7 +150,7 @@ class GatewaySenderTest {
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         assertThatThrownBy(() -> sender.resumeStreaming(2)).isInstanceOf(IllegalStateException.class);
         assertThat(sender.offer(fx.record(3, RECORD_BYTES))).isFalse(); // a gap: refused, not sent
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.SEQ_OUT_OF_ORDER, 3));
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.SEQ_OUT_OF_ORDER, 3));
         assertThatThrownBy(() -> sender.resumeStreaming(1)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -159,10 +159,10 @@ class GatewaySenderTest {
         fx.receiver.stop();
         GatewaySender sender = fx.start(fx.config().build());
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isFalse();
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.NOT_CONNECTED, 1));
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.NOT_CONNECTED, 1));
         fx.receiver.restart();
         await().until(sender::isConnected);
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.takesRecords()).isFalse();
         assertThat(sender.resumeStreaming(1)).isTrue();
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         await().until(() -> fx.receiver.records().size() == 1);
@@ -188,8 +188,8 @@ class GatewaySenderTest {
         fx.receiver.resumeSeq(6);
         fx.receiver.restart();
         await().until(() -> fx.lastDurableAck() == 20);
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
-        assertThat(fx.modeChanges).isEmpty();
+        assertThat(sender.takesRecords()).isTrue();
+        assertThat(fx.streamBreaks).isEmpty();
         assertThat(fx.receiver.records()).filteredOn(r -> r.connection() == 2).extracting(Received::seq)
                 .containsExactlyElementsOf(LongStream.rangeClosed(7, 20).boxed().toList());
         assertThat(fx.receiver.violations()).isEmpty();
@@ -210,13 +210,13 @@ class GatewaySenderTest {
         while (sender.offer(fx.record(seq, 64 << 10))) {
             seq++;
         }
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.WINDOW_FULL, seq));
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.WINDOW_FULL, seq));
         assertThat(sender.windowBytesInUse()).isZero(); // nothing will send them again: dirty bits cover them
 
         fx.receiver.resumeSeq(10);
         fx.receiver.restart();
         await().until(sender::isConnected);
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.takesRecords()).isFalse();
         long next = seq + 1;
         assertThat(sender.resumeStreaming(next)).isTrue();
         assertThat(sender.offer(fx.record(next, RECORD_BYTES))).isTrue();
@@ -238,17 +238,17 @@ class GatewaySenderTest {
         }
         await().until(() -> fx.receiver.records().size() == 10);
         fx.receiver.stop();
-        await().until(() -> sender.mode() == SenderMode.BITMAP);
+        await().until(() -> !sender.takesRecords());
         assertThat(sender.resumeForResync()).as("not connected").isEqualTo(-1);
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.takesRecords()).isFalse();
 
         fx.receiver.autoAck(true);
         fx.receiver.resumeSeq(7); // journaled up to 7 before it went away; 8..10 are lost
         fx.receiver.restart();
         await().until(sender::isConnected);
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
+        assertThat(sender.takesRecords()).isFalse();
         assertThat(sender.resumeForResync()).isEqualTo(8);
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(sender.takesRecords()).isTrue();
         assertThat(sender.offer(fx.record(8, RECORD_BYTES))).isTrue();
         await().until(() -> fx.lastDurableAck() == 8);
         assertThat(fx.durableAcks).contains(7L);
@@ -262,7 +262,7 @@ class GatewaySenderTest {
         GatewaySender sender = fx.start(fx.config().build());
         assertThat(sender.takeStartSeq()).isEqualTo(1);
         sender.awaitResync();
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.DIRTY_AT_START, 1));
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.DIRTY_AT_START, 1));
 
         fx.receiver.resumeSeq(500); // what the earlier run of the tap left in the journal
         fx.receiver.restart();
@@ -282,8 +282,8 @@ class GatewaySenderTest {
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         await().until(() -> fx.receiver.records().size() == 1);
         fx.receiver.stop();
-        await().until(() -> sender.mode() == SenderMode.BITMAP);
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CONNECTION_LOST, 2));
+        await().until(() -> !sender.takesRecords());
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.CONNECTION_LOST, 2));
         assertThat(sender.windowBytesInUse()).isZero();
     }
 
@@ -293,8 +293,8 @@ class GatewaySenderTest {
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         await().until(() -> fx.lastDurableAck() == 1);
         fx.receiver.send(ErrorFrame.of(ErrorCode.JOURNAL_FULL, "the journal is full"));
-        await().until(() -> sender.mode() == SenderMode.BITMAP);
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.GATEWAY_REFUSED, 2));
+        await().until(() -> !sender.takesRecords());
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.GATEWAY_REFUSED, 2));
         assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isFalse();
     }
 
@@ -330,7 +330,7 @@ class GatewaySenderTest {
         fx.receiver.sendGarbage();
         await().until(() -> fx.counter("protocol.errors", "code", "BAD_MAGIC", "origin", "local") == 1);
         await().until(() -> fx.receiver.hellos().size() == 2 && sender.isConnected());
-        assertThat(fx.modeChanges).isEmpty(); // nothing was lost: the reconnect continues the stream
+        assertThat(fx.streamBreaks).isEmpty(); // nothing was lost: the reconnect continues the stream
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         await().until(() -> fx.lastDurableAck() == 1);
     }
@@ -367,7 +367,7 @@ class GatewaySenderTest {
         assertThat(fx.receiver.errorsReceived().getFirst().code()).isEqualTo(ErrorCode.SEQ_GAP);
         assertThat(fx.durableAcks).isEmpty();
         // The violation costs the connection, not the record: it is held and sent again after the reconnect.
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
+        assertThat(sender.takesRecords()).isTrue();
         await().until(() -> fx.receiver.records().stream().filter(r -> r.connection() == 2).count() == 1);
     }
 
@@ -416,8 +416,8 @@ class GatewaySenderTest {
                 .containsExactly(1L, 2L, 3L, 4L, 5L);
         fx.receiver.ackDurable(CG, 5);
         await().until(() -> sender.windowBytesInUse() == 0 && fx.lastDurableAck() == 5);
-        assertThat(sender.mode()).isEqualTo(SenderMode.STREAMING);
-        assertThat(fx.modeChanges).isEmpty();
+        assertThat(sender.takesRecords()).isTrue();
+        assertThat(fx.streamBreaks).isEmpty();
         assertThat(fx.counter("ack.timeouts")).isEqualTo(1);
     }
 
@@ -459,8 +459,8 @@ class GatewaySenderTest {
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         sender.close();
         assertThat(sender.offer(fx.record(2, RECORD_BYTES))).isFalse();
-        assertThat(sender.mode()).isEqualTo(SenderMode.BITMAP);
-        assertThat(fx.modeChanges).containsExactly(new ModeChange(SenderMode.BITMAP, BitmapReason.CLOSED, 2));
+        assertThat(sender.takesRecords()).isFalse();
+        assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.CLOSED, 2));
         // Written out before the connection closed; the receiver reads it in its own time.
         await().untilAsserted(() -> assertThat(fx.receiver.records()).extracting(Received::seq).containsExactly(1L));
     }

@@ -25,13 +25,13 @@ final class SenderFixture implements AutoCloseable {
     static final int CG = 7;
     static final DiskInfo DISK = new DiskInfo(0, "disk0", 1L << 30, 4096);
 
-    /** A mode change as the listener saw it. */
-    record ModeChange(SenderMode mode, BitmapReason reason, long seq) {}
+    /** A break of the stream as the listener saw it. */
+    record StreamBreak(BitmapReason reason, long seq) {}
 
     final TestGatewayReceiver receiver;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final List<Long> durableAcks = new CopyOnWriteArrayList<>();
-    final List<ModeChange> modeChanges = new CopyOnWriteArrayList<>();
+    final List<StreamBreak> streamBreaks = new CopyOnWriteArrayList<>();
     /** Expected payload CRC of every record made, by seq. */
     final Map<Long, Integer> crcBySeq = new ConcurrentHashMap<>();
     private final List<ByteBuf> payloads = new CopyOnWriteArrayList<>();
@@ -55,7 +55,7 @@ final class SenderFixture implements AutoCloseable {
         sender = GatewaySender.start(config, 1, (cg, seq) -> {
             assertThat(cg).isEqualTo(CG);
             durableAcks.add(seq);
-        }, (mode, reason, seq) -> modeChanges.add(new ModeChange(mode, reason, seq)), registry, Clock.systemUTC());
+        }, (reason, seq) -> streamBreaks.add(new StreamBreak(reason, seq)), registry, Clock.systemUTC());
         return sender;
     }
 

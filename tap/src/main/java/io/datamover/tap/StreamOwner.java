@@ -1,0 +1,359 @@
+package io.datamover.tap;
+
+import io.datamover.protocol.ResyncRegions;
+import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.sender.AckListener;
+import io.datamover.tap.sender.BitmapReason;
+import io.datamover.tap.sender.GatewaySender;
+import io.datamover.tap.sender.StreamListener;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that decides about a consistency group's stream between the tap and its gateway sender (thread
+ * {@code tap-stream-cg-N}): it applies the gateway's durable acks to the group, puts the group in bitmap mode when
+ * the sender stopped streaming, makes dirty marks the gateway asked for durable, and starts the resync of the dirty
+ * regions on the event that makes one possible: the sender connected while the group is in bitmap mode, or the group
+ * went to bitmap mode while the sender is connected. Never from a poll: the only timer is the back-off after a
+ * resync that did not bring the group back to STREAMING.
+ *
+ * <p>Other threads only post events, which never block and never wait for this thread: the sender's event loop
+ * (durable acks, connected, sender in bitmap mode, dirty marks requested), the I/O threads (the group went to
+ * bitmap mode) and the resync thread (the resync ended). The queue is bounded by construction: every kind of
+ * {@link Event} has one slot, and an event whose slot is already full merges into it (an ack covers every seq below
+ * it, so only the highest counts; the other events say "look again"). A flood of acks or mode changes therefore
+ * never grows memory and never makes a poster wait.
+ *
+ * <p>The resync itself runs on its own thread ({@code tap-resync}), which is never interrupted (an interrupted read
+ * would close a disk's channel): it waits for acks, which this thread keeps applying meanwhile.
+ */
+final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StreamOwner.class);
+    /** First pause after a resync that did not bring the group back to STREAMING; doubles up to the maximum. */
+    static final long RESYNC_MIN_BACKOFF_MS = 200;
+    /** Longest pause between resyncs that did not bring the tap back to streaming (a gateway refusing again). */
+    static final long RESYNC_MAX_BACKOFF_MS = 10_000;
+    private static final long STOP_WAIT_MS = 5_000;
+    private static final long NO_WAKE = Long.MIN_VALUE;
+
+    /** What other threads post: one slot each, so the queue holds at most one of every kind. */
+    enum Event {
+        /** The gateway acknowledged records durable (the slot keeps the highest seq). */
+        DURABLE,
+        /** The gateway holds less than it acknowledged before: acks count again from its resume point. */
+        ACKS_RESTARTED,
+        /** The gateway asked for a resync and its regions were marked dirty in memory: make them durable. */
+        DIRTY_MARKED,
+        /** The sender's stream to the gateway broke: it refuses records (the slot keeps the latest reason). */
+        SENDER_IN_BITMAP,
+        /** The group went to bitmap mode. */
+        GROUP_IN_BITMAP,
+        /** A connection to the gateway completed its handshake. */
+        CONNECTED,
+        /** The resync thread finished a run (the slot keeps its outcome). */
+        RESYNC_ENDED
+    }
+
+    /** How a resync run ended, for the back-off. */
+    private enum ResyncOutcome { STREAMING, NOT_STREAMING, FAILED }
+
+    private final long cg;
+    private final Thread thread;
+    /** Runs the resyncs, one at a time; never interrupted. */
+    private final ExecutorService resyncs;
+    /** Set once by {@link #start}; read by the event loop for the dirty marks it must set at once. */
+    private volatile Tap tap;
+
+    // The queue: guarded by lock.
+    private final Object lock = new Object();
+    private final EnumSet<Event> pending = EnumSet.noneOf(Event.class);
+    private long latestDurable = Long.MIN_VALUE;
+    private long ackRestartSeq;
+    private String senderBitmapReason;
+    private ResyncOutcome resyncOutcome;
+    private boolean closing;
+
+    // Owner thread only (the wake time is read under lock by the same thread).
+    private GatewaySender sender;
+    private long appliedDurable = Long.MIN_VALUE;
+    private boolean resyncRunning;
+    private long resyncBackoffMs;
+    private long earliestResyncNanos = System.nanoTime();
+    private long wakeAtNanos = NO_WAKE;
+
+    StreamOwner(long cg) {
+        this.cg = cg;
+        this.thread = Thread.ofPlatform().name("tap-stream-cg-" + cg).daemon().unstarted(this::run);
+        this.resyncs = Executors.newSingleThreadExecutor(new DefaultThreadFactory("tap-resync", true));
+    }
+
+    /**
+     * Starts deciding, once the tap serves: events posted before (the sender connects before the tap starts, to learn
+     * where the stream continues) waited in their slots. Looks at once whether a resync can start (a tap that starts
+     * with dirty regions and a connected sender).
+     */
+    void start(Tap tap, GatewaySender sender) {
+        this.sender = sender;
+        this.tap = tap;
+        synchronized (lock) {
+            latestDurable = Math.max(latestDurable, sender.durableSeq());
+            pending.add(Event.DURABLE);
+        }
+        thread.start();
+    }
+
+    /** Events waiting in the queue now; at most one per kind of {@link Event}. */
+    int queued() {
+        synchronized (lock) {
+            return pending.size();
+        }
+    }
+
+    /** The group went to bitmap mode; from the thread that moved it, under the group's lock: must not block. */
+    void groupInBitmap() {
+        post(Event.GROUP_IN_BITMAP);
+    }
+
+    @Override
+    public void durable(int cgId, long seq) {
+        synchronized (lock) {
+            latestDurable = Math.max(latestDurable, seq);
+            postLocked(Event.DURABLE);
+        }
+    }
+
+    @Override
+    public void acknowledgedLost(int cgId, long heldSeq) {
+        synchronized (lock) {
+            // Acks of the stream that continues after heldSeq count again, though below the highest seen so far.
+            ackRestartSeq = pending.contains(Event.ACKS_RESTARTED) ? Math.min(ackRestartSeq, heldSeq) : heldSeq;
+            latestDurable = heldSeq;
+            postLocked(Event.ACKS_RESTARTED);
+        }
+        resyncRequested(cgId, null);
+    }
+
+    /**
+     * Sets the bits at once, on the event loop and before the connection can carry a record, so the resync this leads
+     * to sees every one; only making them durable is left to this thread.
+     */
+    @Override
+    public void resyncRequested(int cgId, ResyncRegions regions) {
+        Tap t = tap;
+        if (t == null) {
+            return; // still starting: the tap opens with the gateway's resume point
+        }
+        if (regions == null || regions.everything()) {
+            t.markEveryRegionDirty();
+        } else {
+            t.markRegionsDirty(regions.ranges());
+        }
+        post(Event.DIRTY_MARKED);
+    }
+
+    @Override
+    public void streamBroken(BitmapReason reason, long seq) {
+        if (reason != BitmapReason.CLOSED) {
+            synchronized (lock) {
+                senderBitmapReason = reason + " at seq " + seq;
+                postLocked(Event.SENDER_IN_BITMAP);
+            }
+        }
+    }
+
+    @Override
+    public void connected() {
+        post(Event.CONNECTED);
+    }
+
+    private void resyncEnded(ResyncOutcome outcome) {
+        synchronized (lock) {
+            resyncOutcome = outcome;
+            postLocked(Event.RESYNC_ENDED);
+        }
+    }
+
+    private void post(Event event) {
+        synchronized (lock) {
+            postLocked(event);
+        }
+    }
+
+    private void postLocked(Event event) {
+        if (pending.add(event)) {
+            lock.notifyAll(); // before start, the thread that is not there yet finds it queued
+        }
+    }
+
+    private void run() {
+        while (true) {
+            EnumSet<Event> events;
+            long durable;
+            long restart;
+            String senderReason;
+            ResyncOutcome outcome;
+            synchronized (lock) {
+                try {
+                    awaitEventOrWake();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (closing) {
+                    return;
+                }
+                events = EnumSet.copyOf(pending);
+                pending.clear();
+                durable = latestDurable;
+                restart = ackRestartSeq;
+                senderReason = senderBitmapReason;
+                outcome = resyncOutcome;
+            }
+            try {
+                handle(events, durable, restart, senderReason, outcome);
+            } catch (RuntimeException e) {
+                LOG.error("consistency group {}: handling {} failed", cg, events, e);
+            }
+        }
+    }
+
+    /** Holds the lock. Returns when an event is queued, the wake time passed, or closing. */
+    private void awaitEventOrWake() throws InterruptedException {
+        while (pending.isEmpty() && !closing) {
+            if (wakeAtNanos == NO_WAKE) {
+                lock.wait();
+            } else {
+                long left = wakeAtNanos - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+        }
+    }
+
+    private void handle(EnumSet<Event> events, long durable, long restart, String senderReason,
+            ResyncOutcome outcome) {
+        if (events.contains(Event.ACKS_RESTARTED)) {
+            appliedDurable = Math.min(appliedDurable, restart);
+        }
+        if (durable > appliedDurable) {
+            appliedDurable = durable;
+            applyDurable(durable);
+        }
+        if (events.contains(Event.DIRTY_MARKED)) {
+            flushDirtyBits();
+        }
+        // A resync may have resumed the sender since: then this loss is over, and the group's own records would
+        // have told it otherwise.
+        if (events.contains(Event.SENDER_IN_BITMAP) && !sender.takesRecords()) {
+            tap.replicationLost("the gateway sender went to bitmap mode (" + senderReason + ")");
+        }
+        if (events.contains(Event.RESYNC_ENDED)) {
+            resyncRunning = false;
+            resyncBackoffMs = switch (outcome) {
+                case STREAMING -> 0;
+                case NOT_STREAMING -> Math.min(RESYNC_MAX_BACKOFF_MS, Math.max(2 * resyncBackoffMs,
+                        RESYNC_MIN_BACKOFF_MS));
+                case FAILED -> RESYNC_MAX_BACKOFF_MS;
+            };
+            earliestResyncNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(resyncBackoffMs);
+        }
+        startResyncIfPossible();
+    }
+
+    private void applyDurable(long seq) {
+        try {
+            tap.acknowledge(tap.config().consistencyGroupId(), seq);
+        } catch (IllegalArgumentException e) {
+            LOG.error("durable ack of seq {} could not be applied; its dirty regions stay set", seq, e);
+        }
+    }
+
+    private void flushDirtyBits() {
+        try {
+            tap.flushDirtyBits();
+        } catch (IOException e) {
+            // In memory they are set: this run resyncs them all the same; only a crash before the next sync loses them.
+            LOG.error("cannot make the dirty bits of every region durable: {}", e.toString());
+        }
+    }
+
+    /**
+     * Starts a resync when the group is in bitmap mode and the sender has a handshaken connection, unless one runs or
+     * the back-off after the last one has not passed (then wakes when it has).
+     */
+    private void startResyncIfPossible() {
+        wakeAtNanos = NO_WAKE;
+        if (resyncRunning || tap.mode() != ReplicationMode.BITMAP || !sender.isConnected()) {
+            return; // the event that changes this (resync ended, bitmap mode, connected) wakes this thread
+        }
+        long now = System.nanoTime();
+        if (now - earliestResyncNanos < 0) {
+            wakeAtNanos = earliestResyncNanos;
+            return;
+        }
+        try {
+            resyncs.execute(this::resync);
+            resyncRunning = true;
+        } catch (RejectedExecutionException e) {
+            // closing: no more resyncs
+        }
+    }
+
+    /** On the resync thread. */
+    private void resync() {
+        ResyncOutcome outcome = ResyncOutcome.FAILED;
+        try {
+            outcome = tap.resync(sender::resumeForResync) ? ResyncOutcome.STREAMING : ResyncOutcome.NOT_STREAMING;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.error("resync of consistency group {} failed to start", cg, e);
+        } finally {
+            resyncEnded(outcome);
+        }
+    }
+
+    /** No resync starts from now on; one running stops when the tap closes ({@link #awaitResyncStopped}). */
+    void stopResyncs() {
+        resyncs.shutdown();
+    }
+
+    /** Waits for a resync under way to notice that the tap closed. */
+    void awaitResyncStopped(long timeoutMs) {
+        try {
+            if (!resyncs.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS)) {
+                LOG.warn("the resync thread did not stop within {} ms", timeoutMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the thread; events posted later are dropped. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closing = true;
+            lock.notifyAll();
+        }
+        resyncs.shutdown();
+        if (thread.isAlive()) {
+            try {
+                if (!thread.join(Duration.ofMillis(STOP_WAIT_MS))) {
+                    LOG.warn("the stream thread of consistency group {} did not stop within {} ms", cg, STOP_WAIT_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
