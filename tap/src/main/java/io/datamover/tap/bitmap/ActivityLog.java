@@ -10,8 +10,8 @@ import java.util.function.LongConsumer;
 /**
  * Which extents of one disk are <em>hot</em>: marked dirty in the bitmap as a whole, ahead of the writes that need
  * them, as DRBD's activity log does ({@code drbd_actlog.c}). An extent is many regions (4 MiB by default, 64 regions
- * of 64 KiB), so a sequential guest pays one bitmap sync per extent it enters, not one per clean region it writes;
- * a write into a hot extent never waits for the bitmap.
+ * of 64 KiB), so a sequential guest pays one bitmap sync per extent it enters at most (one per two, moving
+ * forward), not one per clean region it writes; a write into a hot extent never waits for the bitmap.
  *
  * <p>Bounded: at most {@code limit} extents are hot; making one more hot cools the least recently written. An extent
  * not written for a whole retention period (between two sweeps) cools too. A cool extent's regions are cleared like
@@ -37,7 +37,7 @@ final class ActivityLog {
     static final int HOT_EXTENT_LIMIT = 256;
     /**
      * A write that makes an extent hot and ends within this fraction of the extent's end (the last quarter) makes the
-     * next extent hot too, in the same sync: a sequential stream that crosses the boundary does not wait again.
+     * next extent hot too, in the same sync: a write that crosses the boundary soon does not wait again.
      */
     private static final int LOOKAHEAD_DIVISOR = 4;
 
@@ -107,14 +107,20 @@ final class ActivityLog {
     }
 
     /**
-     * The extent after the one a write ending in {@code lastRegion} is in, when that write ends in its last quarter
-     * and there is such an extent; else -1.
+     * The extent to make hot along with a write of regions {@code [firstRegion, lastRegion]} that waits for a sync
+     * anyway: the one after the write's last extent, when the write ends in the last quarter of its extent, or when
+     * the extent before the write's is hot (a stream moving forward: it pays one sync per two extents); else -1.
      */
-    long lookahead(long lastRegion) {
+    long lookahead(long firstRegion, long lastRegion) {
         long extent = extentOf(lastRegion);
+        if (regionsPerExtent == 1 || extent + 1 >= extentCount) {
+            return -1;
+        }
         long tail = Math.max(1, regionsPerExtent / LOOKAHEAD_DIVISOR);
         boolean nearEnd = lastRegion >= firstRegion(extent + 1) - tail;
-        return nearEnd && regionsPerExtent > 1 && extent + 1 < extentCount ? extent + 1 : -1;
+        long before = extentOf(firstRegion) - 1;
+        boolean streaming = before >= 0 && isHot(before);
+        return nearEnd || streaming ? extent + 1 : -1;
     }
 
     /**

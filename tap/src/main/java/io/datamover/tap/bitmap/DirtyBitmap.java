@@ -26,7 +26,7 @@ import java.util.function.LongConsumer;
  *       cannot happen because bits are only cleared once nothing needs them.</li>
  *   <li><b>Keep hot regions set</b>: that policy lives in {@link RegionTracker}, which sets a whole extent of
  *       regions ahead of the writes ({@link ActivityLog}) and clears a region only after it has been idle for a
- *       retention period outside a hot extent, so a sequential stream pays one sync per extent and a region written
+ *       retention period outside a hot extent, so a sequential stream pays one sync per two extents and a region written
  *       again soon does not pay another.</li>
  * </ul>
  * The cost: after a crash, regions written during the last retention period are resynced even if the journal

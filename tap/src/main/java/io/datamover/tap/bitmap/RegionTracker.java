@@ -163,7 +163,7 @@ public final class RegionTracker {
             ticket = Math.max(ticket, write(extent));
         }
         ticket = Math.max(ticket, bitmap.set(first, last));
-        long next = activityLog.lookahead(last);
+        long next = activityLog.lookahead(first, last);
         if (ticket != 0 && next >= 0) {
             // This write waits for a sync anyway: the next extent rides along, so the stream does not wait again.
             ticket = Math.max(ticket, write(next));
