@@ -341,9 +341,21 @@ public final class Tap implements AutoCloseable {
 
     /** The dirty regions of a disk, as in memory now (bit i = region i). */
     public BitSet dirtyRegions(String exportName) {
+        return tracker(exportName).bitmap().snapshot();
+    }
+
+    /**
+     * The regions of a disk that must stay dirty now: held by writes the gateway has not acknowledged, pinned for a
+     * resync or waiting for the initial sync. {@link #dirtyRegions} may hold more: the activity log's hot extents
+     * and regions idle for less than a retention period.
+     */
+    public BitSet regionsThatMustStayDirty(String exportName) {
+        return tracker(exportName).mustStayDirty();
+    }
+
+    private RegionTracker tracker(String exportName) {
         return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName))
-                .tracker().bitmap().snapshot();
+                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName)).tracker();
     }
 
     /**

@@ -93,6 +93,14 @@ public final class RegionTracker {
         return !pinned.isEmpty();
     }
 
+    /** The regions that may not be cleared now: held by a write, pinned, or waiting for the sync. */
+    public synchronized BitSet mustStayDirty() {
+        BitSet regions = (BitSet) pinned.clone();
+        regions.or(syncPending);
+        holders.keySet().forEach(region -> regions.set(Math.toIntExact(region)));
+        return regions;
+    }
+
     /** True while some region still waits for the initial sync (or its witness for the SYNC_END ack). */
     public synchronized boolean hasSyncPending() {
         return !syncPending.isEmpty();
