@@ -30,7 +30,8 @@ import java.util.Map;
  * INCONSISTENT for good.
  *
  * <p>Memory: the holder map has an entry per region touched by a write in flight or not yet acknowledged (bounded by
- * the tap's in-flight limits and replication window); the four bit sets have one bit per region.
+ * the tap's in-flight limits and replication window); the four bit sets have one bit per region; the activity log
+ * one entry per hot extent (at most {@link ActivityLog#HOT_EXTENT_LIMIT}).
  */
 public final class RegionTracker {
 
@@ -263,7 +264,8 @@ public final class RegionTracker {
     }
 
     /**
-     * Clears the regions idle for a whole period, then persists lazily. Called once per retention period; the
+     * Cools the extents not written for a whole period, clears the regions idle for a whole period outside hot
+     * extents, then persists lazily. Called once per retention period; the
      * clear costs one bitmap sync per sweep at most, never one per write.
      */
     public void sweep() throws IOException {
