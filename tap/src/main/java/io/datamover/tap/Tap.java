@@ -156,7 +156,7 @@ public final class Tap implements AutoCloseable {
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
                     startInitialSync(config, exports, group, registry), resync, registry,
-                    hotExtentGauges(exports, registry));
+                    hotExtentGauges(config.consistencyGroupId(), exports, registry));
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -197,9 +197,10 @@ public final class Tap implements AutoCloseable {
     }
 
     /** What a crash would resync on the activity log's account: its hot extents, per disk. */
-    private static List<Meter> hotExtentGauges(List<Export> exports, MeterRegistry registry) {
+    private static List<Meter> hotExtentGauges(long cg, List<Export> exports, MeterRegistry registry) {
         return exports.stream().<Meter>map(export -> Gauge.builder("datamover.tap.bitmap.hot.extents",
-                export.tracker(), RegionTracker::hotExtents).tags("disk", export.name()).register(registry)).toList();
+                export.tracker(), RegionTracker::hotExtents).tags("cg", Long.toString(cg), "disk", export.name())
+                .register(registry)).toList();
     }
 
     /** Starts the initial sync of the disks whose bitmap this start created, if any. */

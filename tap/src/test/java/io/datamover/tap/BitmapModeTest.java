@@ -40,6 +40,8 @@ class BitmapModeTest extends TapTestBase {
         assertThat(fixture.sink.records()).isEmpty();
         BitSet expected = extents(0, 4096, 200 << 10, 200 << 10, 1 << 20, 64 << 10, 15 << 20, 128 << 10);
         assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(expected);
+        assertThat(fixture.registry.get("datamover.tap.bitmap.hot.extents").tag("disk", "disk0").gauge().value())
+                .as("extents 0 and 3").isEqualTo(2.0);
 
         // Simulated crash: read the bitmap file as it is on disk, the tap never closed nor flushed on purpose.
         BitmapIdentity identity;
