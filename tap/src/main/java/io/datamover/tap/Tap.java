@@ -17,6 +17,8 @@ import io.datamover.tap.sync.InitialSync;
 import io.datamover.tap.sync.RegionSyncer;
 import io.datamover.tap.sync.SyncRegions;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -73,11 +75,15 @@ public final class Tap implements AutoCloseable {
     /** The initial sync of new disks, or null when every disk was protected before. */
     private final RegionSyncer syncer;
     private final BitmapResync resync;
+    private final MeterRegistry registry;
+    /** Per disk, the activity log's hot extents: removed at close, so a tap started again registers its own. */
+    private final List<Meter> bitmapGauges;
     private boolean closed;
     private boolean serving = true;
 
     private Tap(TapConfig config, DirectoryLock stateDirLock, List<Export> exports, ConsistencyGroup group,
-            ScheduledExecutorService sweeper, NbdServer server, RegionSyncer syncer, BitmapResync resync) {
+            ScheduledExecutorService sweeper, NbdServer server, RegionSyncer syncer, BitmapResync resync,
+            MeterRegistry registry, List<Meter> bitmapGauges) {
         this.config = config;
         this.stateDirLock = stateDirLock;
         this.exports = exports;
@@ -86,6 +92,8 @@ public final class Tap implements AutoCloseable {
         this.server = server;
         this.syncer = syncer;
         this.resync = resync;
+        this.registry = registry;
+        this.bitmapGauges = bitmapGauges;
     }
 
     /** Starts a tap with the system clock. */
@@ -149,7 +157,8 @@ public final class Tap implements AutoCloseable {
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
-                    startInitialSync(config, exports, group, registry), resync);
+                    startInitialSync(config, exports, group, registry), resync, registry,
+                    hotExtentGauges(config.consistencyGroupId(), exports, registry));
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -187,6 +196,13 @@ public final class Tap implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    /** What a crash would resync on the activity log's account: its hot extents, per disk. */
+    private static List<Meter> hotExtentGauges(long cg, List<Export> exports, MeterRegistry registry) {
+        return exports.stream().<Meter>map(export -> Gauge.builder("datamover.tap.bitmap.hot.extents",
+                export.tracker(), RegionTracker::hotExtents).tags("cg", Long.toString(cg), "disk", export.name())
+                .register(registry)).toList();
     }
 
     /** Starts the initial sync of the disks whose bitmap this start created, if any. */
@@ -347,9 +363,21 @@ public final class Tap implements AutoCloseable {
 
     /** The dirty regions of a disk, as in memory now (bit i = region i). */
     public BitSet dirtyRegions(String exportName) {
+        return tracker(exportName).bitmap().snapshot();
+    }
+
+    /**
+     * The regions of a disk that must stay dirty now: held by writes the gateway has not acknowledged, pinned for a
+     * resync or waiting for the initial sync. {@link #dirtyRegions} may hold more: the activity log's hot extents
+     * and regions idle for less than a retention period.
+     */
+    public BitSet regionsThatMustStayDirty(String exportName) {
+        return tracker(exportName).mustStayDirty();
+    }
+
+    private RegionTracker tracker(String exportName) {
         return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName))
-                .tracker().bitmap().snapshot();
+                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName)).tracker();
     }
 
     /**
@@ -407,6 +435,7 @@ public final class Tap implements AutoCloseable {
         }
         stopSweeper();
         group.unregisterMetrics();
+        bitmapGauges.forEach(registry::remove);
         for (Export export : exports) {
             try {
                 export.tracker().clearIdleNow();

@@ -20,6 +20,8 @@ class BitmapModeTest extends TapTestBase {
 
     private static final int SIZE = 16 << 20;
     private static final int REGION = 64 << 10;
+    /** The activity log's extent: a write marks the whole extent dirty, ahead of the writes after it. */
+    private static final int EXTENT = 4 << 20;
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
     private TapConfig config;
@@ -36,8 +38,10 @@ class BitmapModeTest extends TapTestBase {
         write("write -P 0x01 0 4k", "write -P 0x02 200k 200k", "write -z 1m 64k", "discard 15m 128k");
         assertThat(fixture.tap.mode()).isEqualTo(ReplicationMode.BITMAP);
         assertThat(fixture.sink.records()).isEmpty();
-        BitSet expected = regions(0, 4096, 200 << 10, 200 << 10, 1 << 20, 64 << 10, 15 << 20, 128 << 10);
+        BitSet expected = extents(0, 4096, 200 << 10, 200 << 10, 1 << 20, 64 << 10, 15 << 20, 128 << 10);
         assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(expected);
+        assertThat(fixture.registry.get("datamover.tap.bitmap.hot.extents").tag("disk", "disk0").gauge().value())
+                .as("extents 0 and 3").isEqualTo(2.0);
 
         // Simulated crash: read the bitmap file as it is on disk, the tap never closed nor flushed on purpose.
         BitmapIdentity identity;
@@ -54,11 +58,12 @@ class BitmapModeTest extends TapTestBase {
 
         write("write -P 0x03 8m 1k");
         BitSet later = regions(8 << 20, 1024);
-        assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(later);
+        assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(extents(8 << 20, 1024));
 
         fixture.tap.close();
         fixture.start(config);
-        assertThat(fixture.tap.dirtyRegions("disk0")).as("dirty bits survive a restart").isEqualTo(later);
+        assertThat(fixture.tap.dirtyRegions("disk0")).as("dirty bits survive a restart; a clean close clears the rest"
+                + " of the extent").isEqualTo(later);
         assertThat(fixture.tap.mode()).as("a restart with dirty regions needs a resync first").isEqualTo(ReplicationMode.BITMAP);
         write("read -P 0x03 8m 1k");
     }
@@ -67,6 +72,16 @@ class BitmapModeTest extends TapTestBase {
         Tools.Result result = Tools.run(DEADLINE, qemuIo(fixture.uri("disk0"), commands));
         assertThat(result.exitCode()).as(result.output()).isZero();
         assertThat(result.output()).doesNotContain("failed");
+    }
+
+    /** Regions of the extents covered by (offset, length) pairs. */
+    private static BitSet extents(long... ranges) {
+        long[] whole = new long[ranges.length];
+        for (int i = 0; i < ranges.length; i += 2) {
+            whole[i] = ranges[i] / EXTENT * EXTENT;
+            whole[i + 1] = (ranges[i] + ranges[i + 1] - 1) / EXTENT * EXTENT + EXTENT - whole[i];
+        }
+        return regions(whole);
     }
 
     /** Regions covered by (offset, length) pairs. */

@@ -24,8 +24,10 @@ import java.util.function.LongConsumer;
  *   <li><b>Clear lazily.</b> {@link #clear} changes memory only; the page reaches disk with the next sync. A stale 1
  *       after a crash only costs an extra resync of that region, which is safe; a lost 1 would not be, and
  *       cannot happen because bits are only cleared once nothing needs them.</li>
- *   <li><b>Keep hot regions set</b>: that policy lives in {@link RegionTracker}, which clears a region only after
- *       it has been idle for a retention period, so a region written again soon does not pay another sync.</li>
+ *   <li><b>Keep hot regions set</b>: that policy lives in {@link RegionTracker}, which sets a whole extent of
+ *       regions ahead of the writes ({@link ActivityLog}) and clears a region only after it has been idle for a
+ *       retention period outside a hot extent, so a sequential stream pays one sync per two extents and a region written
+ *       again soon does not pay another.</li>
  * </ul>
  * The cost: after a crash, regions written during the last retention period are resynced even if the journal
  * had them, bounded by the write working set of one retention period.

@@ -17,6 +17,12 @@ import java.util.Map;
  * cleared only after staying idle across a whole retention period (two {@link #sweep()} calls), so hot regions keep
  * their bit and do not pay a bitmap sync for every burst of writes.
  *
+ * <p>Regions are marked dirty a whole extent at a time ({@link ActivityLog}): a write into an extent that is not hot
+ * sets every region of the extent (and of the next one, when the write ends near its end) in one bitmap sync, and
+ * the writes after it into that extent wait for no sync. An idle region of a hot extent keeps its bit until the
+ * extent cools (not written for a retention period, or the least recently written past the hot-extent limit); so
+ * what a crash leaves dirty is the hot extents plus the regions idle for less than a retention period.
+ *
  * <p>A new disk's initial sync adds a third reason to stay dirty: its allocated regions are <em>sync-pending</em> from
  * the creation of the bitmap until the gateway holds the sync records that covered them. Region 0 is the sync's
  * persistent witness: pending until the disk's SYNC_END is acknowledged, so a tap that dies before that finds a
@@ -24,12 +30,14 @@ import java.util.Map;
  * INCONSISTENT for good.
  *
  * <p>Memory: the holder map has an entry per region touched by a write in flight or not yet acknowledged (bounded by
- * the tap's in-flight limits and replication window); the four bit sets have one bit per region.
+ * the tap's in-flight limits and replication window); the four bit sets have one bit per region; the activity log
+ * one entry per hot extent (at most {@link ActivityLog#HOT_EXTENT_LIMIT}).
  */
 public final class RegionTracker {
 
     private final DirtyBitmap bitmap;
     private final long regionSizeBytes;
+    private final ActivityLog activityLog;
     private final Map<Long, Integer> holders = new HashMap<>();
     private final BitSet pinned = new BitSet();
     /** Regions the initial sync has not yet covered with acknowledged records. */
@@ -41,12 +49,18 @@ public final class RegionTracker {
 
     /** Regions dirty on disk when the tap starts may hold writes the journal never got: they stay pinned. */
     public RegionTracker(DirtyBitmap bitmap) {
-        this(bitmap, false);
+        this(bitmap, defaultLog(bitmap), false);
     }
 
-    private RegionTracker(DirtyBitmap bitmap, boolean initialSync) {
+    /** With an activity log of another geometry (tests: one region per extent is the plain per-region bitmap). */
+    RegionTracker(DirtyBitmap bitmap, ActivityLog activityLog) {
+        this(bitmap, activityLog, false);
+    }
+
+    private RegionTracker(DirtyBitmap bitmap, ActivityLog activityLog, boolean initialSync) {
         this.bitmap = bitmap;
         this.regionSizeBytes = bitmap.regionSizeBytes();
+        this.activityLog = activityLog;
         (initialSync ? syncPending : pinned).or(bitmap.snapshot());
     }
 
@@ -55,7 +69,20 @@ public final class RegionTracker {
      * regions wait for the initial sync rather than for a resync.
      */
     public static RegionTracker forInitialSync(DirtyBitmap bitmap) {
-        return new RegionTracker(bitmap, true);
+        return forInitialSync(bitmap, defaultLog(bitmap));
+    }
+
+    static RegionTracker forInitialSync(DirtyBitmap bitmap, ActivityLog activityLog) {
+        return new RegionTracker(bitmap, activityLog, true);
+    }
+
+    private static ActivityLog defaultLog(DirtyBitmap bitmap) {
+        return ActivityLog.forRegions(bitmap.regionCount(), bitmap.regionSizeBytes());
+    }
+
+    /** Extents marked dirty ahead of the writes (at most {@link ActivityLog#HOT_EXTENT_LIMIT}). */
+    public synchronized int hotExtents() {
+        return activityLog.hotCount();
     }
 
     public DirtyBitmap bitmap() {
@@ -65,6 +92,14 @@ public final class RegionTracker {
     /** True when some region of the disk is pinned and needs a resync. */
     public synchronized boolean hasPinnedRegions() {
         return !pinned.isEmpty();
+    }
+
+    /** The regions that may not be cleared now: held by a write, pinned, or waiting for the sync. */
+    public synchronized BitSet mustStayDirty() {
+        BitSet regions = (BitSet) pinned.clone();
+        regions.or(syncPending);
+        holders.keySet().forEach(region -> regions.set(Math.toIntExact(region)));
+        return regions;
     }
 
     /** True while some region still waits for the initial sync (or its witness for the SYNC_END ack). */
@@ -132,7 +167,40 @@ public final class RegionTracker {
             idleSinceLastSweep.clear((int) region);
             idleSinceThisSweep.clear((int) region);
         }
-        return bitmap.set(first, last);
+        long ticket = 0;
+        for (long extent = activityLog.extentOf(first); extent <= activityLog.extentOf(last); extent++) {
+            ticket = Math.max(ticket, write(extent));
+        }
+        ticket = Math.max(ticket, bitmap.set(first, last));
+        long next = activityLog.lookahead(first, last);
+        if (ticket != 0 && next >= 0) {
+            // This write waits for a sync anyway: the next extent rides along, so the stream does not wait again.
+            ticket = Math.max(ticket, write(next));
+        }
+        return ticket;
+    }
+
+    /** A write into {@code extent}: when that makes it hot, all its regions are set (one ticket for all of them). */
+    private long write(long extent) {
+        if (!activityLog.write(extent, this::cool)) {
+            return 0;
+        }
+        return bitmap.set(activityLog.firstRegion(extent), activityLog.lastRegion(extent, bitmap.regionCount()));
+    }
+
+    /**
+     * An extent is no longer hot: its regions that nothing holds, pins or waits for start their idle period (those
+     * already idle keep theirs), and are cleared after it like any idle region.
+     */
+    private void cool(long extent) {
+        int from = (int) activityLog.firstRegion(extent);
+        int to = (int) activityLog.lastRegion(extent, bitmap.regionCount());
+        for (int region = from; region <= to; region++) {
+            if (!holders.containsKey((long) region) && !pinned.get(region) && !syncPending.get(region)
+                    && !idleSinceLastSweep.get(region)) {
+                idleSinceThisSweep.set(region);
+            }
+        }
     }
 
     /**
@@ -196,16 +264,23 @@ public final class RegionTracker {
     }
 
     /**
-     * Clears the regions idle for a whole period, then persists lazily. Called once per retention period; the
+     * Cools the extents not written for a whole period, clears the regions idle for a whole period outside hot
+     * extents, then persists lazily. Called once per retention period; the
      * clear costs one bitmap sync per sweep at most, never one per write.
      */
     public void sweep() throws IOException {
-        boolean cleared;
+        boolean cleared = false;
         synchronized (this) {
+            activityLog.sweep().forEach(this::cool);
             BitSet expired = idleSinceLastSweep;
-            cleared = !expired.isEmpty();
             for (int region = expired.nextSetBit(0); region >= 0; region = expired.nextSetBit(region + 1)) {
-                bitmap.clear(region);
+                if (activityLog.isHot(activityLog.extentOf(region))) {
+                    // Idle but in a hot extent: kept, and cleared by the first sweep after the extent cools.
+                    idleSinceThisSweep.set(region);
+                } else {
+                    bitmap.clear(region);
+                    cleared = true;
+                }
             }
             expired.clear();
             idleSinceLastSweep = idleSinceThisSweep;
@@ -223,6 +298,7 @@ public final class RegionTracker {
      */
     public void clearIdleNow() throws IOException {
         synchronized (this) {
+            activityLog.coolAll().forEach(this::cool);
             for (BitSet idle : List.of(idleSinceLastSweep, idleSinceThisSweep)) {
                 for (int region = idle.nextSetBit(0); region >= 0; region = idle.nextSetBit(region + 1)) {
                     bitmap.clear(region);

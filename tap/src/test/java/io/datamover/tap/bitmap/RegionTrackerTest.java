@@ -21,7 +21,7 @@ class RegionTrackerTest {
     @Test
     void aRegionClearsOnlyAfterItsLastHolderAndAFullIdlePeriod() throws IOException {
         try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             bitmap.awaitDurable(tracker.hold(0, 2 * REGION));      // regions 0, 1
             bitmap.awaitDurable(tracker.hold(REGION, 10));         // region 1 again
             tracker.release(0, 2 * REGION, false);
@@ -40,7 +40,7 @@ class RegionTrackerTest {
     @Test
     void aWriteAgainWhileIdleKeepsTheRegion() throws IOException {
         try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             tracker.hold(0, 1);
             tracker.release(0, 1, false);
             tracker.sweep();
@@ -54,7 +54,7 @@ class RegionTrackerTest {
     @Test
     void pinnedRegionsStayUntilUnpinned() throws IOException {
         try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             tracker.hold(5L * REGION, 1);
             tracker.release(5L * REGION, 1, true);
             tracker.sweep();
@@ -74,7 +74,7 @@ class RegionTrackerTest {
             bitmap.awaitDurable(bitmap.set(9, 9));
         }
         try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             assertThat(tracker.hasPinnedRegions()).isTrue();
             tracker.hold(9L * REGION, 1);
             tracker.release(9L * REGION, 1, false);
@@ -92,7 +92,7 @@ class RegionTrackerTest {
         initial.set(3, 6);
         try (DirtyBitmap bitmap = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { }, () -> initial)) {
             assertThat(bitmap.created()).isTrue();
-            RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
+            RegionTracker tracker = RegionTracker.forInitialSync(bitmap, onePerRegion(bitmap));
             assertThat(tracker.hasPinnedRegions()).as("not a resync").isFalse();
             assertThat(tracker.hasSyncPending()).isTrue();
 
@@ -120,7 +120,7 @@ class RegionTrackerTest {
     void anAbandonedSyncLeavesItsRegionsPinnedForAResync() throws IOException {
         Path path = dir.resolve("new.dirty");
         try (DirtyBitmap bitmap = DirtyBitmap.open(path, IDENTITY, 64L * REGION, REGION, pages -> { }, () -> bits(0, 7, 9))) {
-            RegionTracker tracker = RegionTracker.forInitialSync(bitmap);
+            RegionTracker tracker = RegionTracker.forInitialSync(bitmap, onePerRegion(bitmap));
             tracker.abandonSync();
             assertThat(tracker.hasPinnedRegions()).isTrue();
             tracker.syncCovered(64L * REGION, true); // too late: nothing waits for the sync any more
@@ -136,7 +136,7 @@ class RegionTrackerTest {
     @Test
     void aResyncTakesThePinnedRegionsAndKeepsTheWitnessUntilSyncEnd() throws IOException {
         try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             assertThat(tracker.beginResync()).as("nothing pinned, nothing to resync").isNull();
             tracker.hold(5L * REGION, 2 * REGION);
             tracker.release(5L * REGION, 2 * REGION, true); // regions 5, 6 not streamed
@@ -171,7 +171,7 @@ class RegionTrackerTest {
     @Test
     void aResyncCutShortLeavesWhatItHadNotCoveredPinnedWithTheWitness() throws IOException {
         try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
-            RegionTracker tracker = new RegionTracker(bitmap);
+            RegionTracker tracker = perRegion(bitmap);
             tracker.hold(3L * REGION, 1);
             tracker.release(3L * REGION, 1, true);
             tracker.hold(9L * REGION, 1);
@@ -183,6 +183,18 @@ class RegionTrackerTest {
             assertThat(bitmap.snapshot().stream()).containsExactly(0, 9);
             assertThat(tracker.beginResync().regions().stream()).as("the next resync").containsExactly(0, 9);
         }
+    }
+
+    /**
+     * These tests are about regions: an activity log of one region per extent and no limit marks exactly the regions
+     * written ({@link ActivityLogTest} covers extents).
+     */
+    static RegionTracker perRegion(DirtyBitmap bitmap) {
+        return new RegionTracker(bitmap, onePerRegion(bitmap));
+    }
+
+    static ActivityLog onePerRegion(DirtyBitmap bitmap) {
+        return new ActivityLog(bitmap.regionCount(), 1, Integer.MAX_VALUE);
     }
 
     private static void sweepTwice(RegionTracker tracker) throws IOException {
