@@ -89,7 +89,10 @@ final class TransportComparison {
                     }
                 } catch (Exception e) {
                     String dead = pipeline.deadDaemons();
-                    LOG.warn("e2e {} failed: {}{}", transport.label(), e.toString(), dead.isEmpty() ? "" : "\n" + dead);
+                    Path logs = BenchFiles.keepLogs(work, options.dir().resolve(
+                            "failed-round-" + round + "-" + transport.label()));
+                    LOG.warn("e2e {} failed: {} (the daemons' logs are kept in {}){}", transport.label(), e.toString(),
+                            logs, dead.isEmpty() ? "" : "\n" + dead);
                     return new Run(transport, round, sustained, usage, Optional.empty(),
                             e + (dead.isEmpty() ? "" : "; " + dead.strip().replace('\n', ' ')));
                 }

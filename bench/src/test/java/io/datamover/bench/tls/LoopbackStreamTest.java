@@ -11,6 +11,7 @@ import io.datamover.protocol.tls.TransportSecurity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,8 +37,14 @@ class LoopbackStreamTest {
 
     private static void assertMoves(TransportSecurity server, TransportSecurity client) throws Exception {
         try (LoopbackStream stream = LoopbackStream.open(server, client, "bench", 64 << 10)) {
+            // A cold JVM's TLS (the JDK's AES-GCM before C2 compiles it) can move nothing in one short window:
+            // measure again until records arrive, up to a deadline, rather than asserting on one window's timing.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             LoopbackStream.Sample sample = stream.run(0.3);
-            assertThat(sample.bytes()).isPositive();
+            while (sample.bytes() == 0 && System.nanoTime() < deadline) {
+                sample = stream.run(0.3);
+            }
+            assertThat(sample.bytes()).as("bytes that arrived within 60 s").isPositive();
             assertThat(sample.senderCpuNanos()).isPositive();
             assertThat(sample.receiverCpuNanos()).isPositive();
         }
