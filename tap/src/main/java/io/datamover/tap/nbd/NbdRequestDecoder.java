@@ -1,6 +1,7 @@
 package io.datamover.tap.nbd;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -139,9 +140,28 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
      * holds stays within about twice its byte count.
      */
     private static ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
-        if (length >= COPY_BELOW_BYTES) {
+        if (length >= COPY_BELOW_BYTES && pinnedBytes(in, index, length) <= 2L * length) {
             return in.retainedSlice(index, length);
         }
         return ctx.alloc().directBuffer(length).writeBytes(in, index, length);
+    }
+
+    /**
+     * The memory a slice of {@code [index, index + length)} would keep alive: the whole capacity of every read buffer
+     * it touches. A read that filled a small part of a 1 MiB buffer would otherwise pin the whole buffer for a 64 KiB
+     * record until the gateway's ack: with a slow link, a full window of such records exhausted the tap's direct
+     * memory (OutOfDirectMemoryError, the guest's NBD connection closed).
+     */
+    private static long pinnedBytes(ByteBuf in, int index, int length) {
+        if (!(in instanceof CompositeByteBuf composite)) {
+            return in.unwrap() == null ? in.capacity() : in.unwrap().capacity();
+        }
+        long pinned = 0;
+        int last = composite.toComponentIndex(index + length - 1);
+        for (int i = composite.toComponentIndex(index); i <= last; i++) {
+            ByteBuf component = composite.component(i);
+            pinned += component.unwrap() == null ? component.capacity() : component.unwrap().capacity();
+        }
+        return pinned;
     }
 }
