@@ -67,8 +67,9 @@ function chart(history, group, now) {
   const label = document.createElementNS(SVG, "text");
   label.setAttribute("x", 3);
   label.setAttribute("y", 10);
-  label.textContent = "max " + fixed(top / 1.1, data.unit === "s" ? 1 : 0) + " " + data.unit + ", last "
-      + Math.round(span / 60000) + " min";
+  const peak = Math.max(0, ...data.points.map(p => p[1]));
+  label.textContent = (data.unit === "s" ? "RPO" : "lag") + " peak " + fixed(peak, data.unit === "s" ? 1 : 0) + " "
+      + data.unit + ", last " + Math.round(span / 60000) + " min";
   svg.appendChild(label);
   return svg;
 }
