@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The shipped monitoring against a running pair (tap, source and target gateway as {@code bin/datamover} processes
  * with mutual TLS, the gateways joined by an emulated link): every metric the alert rules and the Grafana dashboard
  * query is in the daemons' scrapes; a real Prometheus server scrapes the three admin ports, answers for
- * {@code datamover_source_rpo_seconds}, and fires the RPO alert once the link is stalled under a write.
+ * {@code datamover_source_rpo_seconds} and every dashboard query (with data), evaluates every rule expression, and
+ * fires the RPO alert once the link is stalled under a write.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -89,6 +90,12 @@ class PrometheusMonitoringTest {
             assertThat(rpo).contains("\"status\":\"success\"", "\"__name__\":\"datamover_source_rpo_seconds\"",
                     "\"cg\":\"" + ReplicationSite.CG + "\"");
             await().atMost(DEADLINE).until(() -> prometheus.query("up == 1").split("\"__name__\":\"up\"").length == 4);
+            List<String> panels = MonitoringFiles.dashboardExpressions().stream()
+                    .map(q -> q.replace("$source", ".*")).toList();
+            await().atMost(DEADLINE).untilAsserted(() -> assertThat(panels).allSatisfy(q -> assertThat(
+                    prometheus.query(q)).as(q).contains("\"status\":\"success\"").doesNotContain("\"result\":[]")));
+            assertThat(MonitoringFiles.ruleExpressions()).allSatisfy(rule -> assertThat(prometheus.query(rule))
+                    .as(rule).contains("\"status\":\"success\""));
             assertThat(prometheus.firing("DatamoverRpoObjectiveBreached")).as(prometheus.alerts()).isFalse();
 
             site.linkOutage(DEADLINE.multipliedBy(2), LinkSpec.Outage.Kind.STALL);
