@@ -15,25 +15,28 @@ class PrometheusRulesTest {
 
     @Test
     void rulesAreValid() throws Exception {
-        Tools.assumeInstalled("promtool");
-        Tools.Result check = Tools.run(PROMTOOL, "promtool", "check", "rules", MonitoringFiles.RULES.toString());
-
-        assertThat(check.exitCode()).as(check.output()).isZero();
-        assertThat(check.output()).contains("SUCCESS: 11 rules found");
+        assertThat(promtool("check", "rules", MonitoringFiles.RULES.toString())).contains("SUCCESS: 11 rules found");
     }
 
     @Test
     void rulesFireOnRecordedSeries() throws Exception {
-        Tools.assumeInstalled("promtool");
-        Tools.Result test = Tools.run(PROMTOOL, "promtool", "test", "rules", MonitoringFiles.RULE_TESTS.toString());
-
-        assertThat(test.exitCode()).as(test.output()).isZero();
-        assertThat(test.output()).contains("SUCCESS");
+        assertThat(promtool("test", "rules", MonitoringFiles.RULE_TESTS.toString())).contains("SUCCESS");
     }
 
     @Test
     void everyRuleAndPanelHasAQuery() throws Exception {
         assertThat(MonitoringFiles.ruleExpressions()).hasSize(11).allSatisfy(e -> assertThat(e).isNotBlank());
         assertThat(MonitoringFiles.dashboardExpressions()).hasSizeGreaterThanOrEqualTo(12);
+    }
+
+    /** What {@code promtool args...} printed; it must exit 0. */
+    private static String promtool(String... args) throws Exception {
+        Tools.assumeInstalled("promtool");
+        String[] command = new String[args.length + 1];
+        command[0] = "promtool";
+        System.arraycopy(args, 0, command, 1, args.length);
+        Tools.Result run = Tools.run(PROMTOOL, command);
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        return run.output();
     }
 }
