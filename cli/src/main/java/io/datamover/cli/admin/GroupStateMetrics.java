@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,7 +23,7 @@ import java.util.function.ToDoubleFunction;
 final class GroupStateMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final List<String> knownStates;
-    private final Map<String, List<Meter>> meters = new HashMap<>();
+    private final Map<String, Registered> meters = new HashMap<>();
     private volatile Map<String, StatusReport.Group> latest = Map.of();
 
     GroupStateMetrics(MeterRegistry registry, List<String> knownStates) {
@@ -43,30 +43,45 @@ final class GroupStateMetrics implements AutoCloseable {
         latest = Map.copyOf(groups);
         String prefix = prefix(report.daemon());
         for (StatusReport.Group group : report.groups()) {
-            List<Meter> registered = meters.computeIfAbsent(group.cg(), cg -> new ArrayList<>());
-            Set<String> states = new LinkedHashSet<>(knownStates);
-            states.add(group.state());
-            for (String state : states) {
-                String name = prefix + ".group.state";
-                if (registry.find(name).tags("cg", group.cg(), "state", state).gauge() == null) {
-                    registered.add(gauge(name, group.cg(), Tags.of("state", state),
-                            g -> state.equals(g.state()) ? 1 : 0, "1 for the group's state, 0 for the others"));
-                }
-            }
-            if (registry.find(prefix + ".queue.bytes").tag("cg", group.cg()).gauge() == null) {
-                registered.add(gauge(prefix + ".queue.bytes", group.cg(), Tags.empty(),
-                        g -> orNaN(g.queueBytes()), "bytes held for replication (window, journal or spool)"));
+            Registered registered = meters.get(group.cg());
+            if (registered == null) {
+                registered = new Registered();
+                meters.put(group.cg(), registered);
+                registered.add(gauge(prefix + ".queue.bytes", group.cg(), Tags.empty(), g -> orNaN(g.queueBytes()),
+                        "bytes held for replication (window, journal or spool)"));
                 registered.add(gauge(prefix + ".queue.max.bytes", group.cg(), Tags.empty(),
                         g -> orNaN(g.queueMaxBytes()), "the bound of that queue"));
+                for (String state : knownStates) {
+                    stateGauge(prefix, group.cg(), state, registered);
+                }
+            }
+            if (!registered.states.contains(group.state())) {
+                stateGauge(prefix, group.cg(), group.state(), registered);
             }
         }
-        meters.keySet().removeIf(cg -> {
-            boolean gone = !groups.containsKey(cg);
+        meters.entrySet().removeIf(entry -> {
+            boolean gone = !groups.containsKey(entry.getKey());
             if (gone) {
-                meters.get(cg).forEach(registry::remove);
+                entry.getValue().meters.forEach(registry::remove);
             }
             return gone;
         });
+    }
+
+    /** The gauges registered for one group, and the states they cover. */
+    private static final class Registered {
+        final List<Meter> meters = new ArrayList<>();
+        final Set<String> states = new HashSet<>();
+
+        void add(Meter meter) {
+            meters.add(meter);
+        }
+    }
+
+    private void stateGauge(String prefix, String cg, String state, Registered registered) {
+        registered.states.add(state);
+        registered.add(gauge(prefix + ".group.state", cg, Tags.of("state", state), g -> state.equals(g.state()) ? 1 : 0,
+                "1 for the group's state, 0 for the others"));
     }
 
     private Meter gauge(String name, String cg, Tags tags, ToDoubleFunction<StatusReport.Group> value,
@@ -83,7 +98,7 @@ final class GroupStateMetrics implements AutoCloseable {
 
     @Override
     public void close() {
-        meters.values().forEach(list -> list.forEach(registry::remove));
+        meters.values().forEach(group -> group.meters.forEach(registry::remove));
         meters.clear();
     }
 }
