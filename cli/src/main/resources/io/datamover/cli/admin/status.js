@@ -1,6 +1,7 @@
 // The admin port's status page: reads /status and /status/history (JSON) every two seconds and draws the groups,
 // their states, a chart of the RPO (or, where a daemon cannot know it, the lag in records) and the last errors.
-// Plain DOM calls, no libraries, no build step; text goes in with textContent only.
+// Plain DOM calls, no libraries, no build step; text goes in with textContent only. Paths are relative, so the
+// page also works behind a proxy that serves the admin port under a prefix.
 "use strict";
 
 const OK_STATES = new Set(["STREAMING", "UP_TO_DATE"]);
@@ -122,7 +123,7 @@ function render(status, history) {
 
 async function refresh() {
   try {
-    const [status, history] = await Promise.all(["/status", "/status/history"]
+    const [status, history] = await Promise.all(["status", "status/history"]
         .map(path => fetch(path, { cache: "no-store" }).then(r => r.json())));
     render(status, history);
   } catch (e) {

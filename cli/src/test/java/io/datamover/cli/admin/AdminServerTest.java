@@ -67,7 +67,7 @@ class AdminServerTest {
 
         HttpResponse<String> page = get("/", "GET");
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
-        assertThat(page.body()).contains("<table id=\"groups\">", "<script src=\"/status.js\">");
+        assertThat(page.body()).contains("<table id=\"groups\">", "<script src=\"status.js\">");
         assertThat(get("/status.js", "GET").body()).contains("fetch(path");
         assertThat(get("/status/history", "GET").body()).isEqualTo(history.json())
                 .contains("\"samples\":[[5000,12.340,20]]");
