@@ -162,7 +162,8 @@ public final class Shipper implements AutoCloseable {
                 lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
-                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal());
+                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal(),
+                generations.currentGeneration());
     }
 
     /**
