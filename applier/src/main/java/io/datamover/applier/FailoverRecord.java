@@ -72,7 +72,7 @@ public record FailoverRecord(Step step, long generation, long consistentSeq, lon
         }
         try {
             return Optional.of(new FailoverRecord(Step.valueOf(fields.get("step")),
-                    HexFormat.fromHexDigits(fields.get("generation")), Long.parseLong(fields.get("consistentSeq")),
+                    HexFormat.fromHexDigitsToLong(fields.get("generation")), Long.parseLong(fields.get("consistentSeq")),
                     Long.parseLong(fields.get("startedAtMillis")), Boolean.parseBoolean(fields.get("forced")),
                     Long.parseLong(fields.get("sourceSeq")), Long.parseLong(fields.get("sourceSeqAtMillis")),
                     Long.parseLong(fields.get("replicaWriteMicros"))));
