@@ -453,9 +453,13 @@ public final class Shipper implements AutoCloseable {
             LockSupport.unpark(thread);
         }
 
+        /**
+         * What heartbeats tell the target: the journal's durable seq (acknowledged to the tap), at least the seq sent,
+         * so that a target failed over after this site is lost can say how far the source had got.
+         */
         @Override
         public long lastSentSeq() {
-            return lastSentSeq;
+            return Math.max(lastSentSeq, journal.durableSeq());
         }
 
         @Override
