@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Failover end to end, the daemons as processes (docs/operations.md, "Failover"): a two-disk group is protected and
  * written with qemu-io; a failover without {@code --force} is refused while the source gateway is connected; every
  * daemon of the original site is killed with SIGKILL; {@code failover --force} crashes in its middle (the target
- * gateway armed at {@link CrashPoint.Point#FAILOVER_PROMOTED}) and converges when run again; the promoted replicas
- * hold every write the replica held (whole-disk SHA-256) and stay thin; a tap at the recovery site serves them with
+ * gateway armed at {@link CrashPoint.Point#FAILOVER_PROMOTED}) and converges when run again; the old source
+ * gateway, started again, is refused; the promoted replicas hold every write the replica held (whole-disk SHA-256) and stay thin; a tap at the recovery site serves them with
  * no gateway to reach, qemu-io's writes through it read back, and its persistent dirty bitmap records them, across
  * a kill -9 of that tap.
  */
@@ -115,6 +115,11 @@ class FailoverTest {
             for (String line : List.of("step 1/3", "step 2/3", "step 3/3", "failover DONE")) {
                 assertThat(target.log()).contains(line);
             }
+
+            // The old source site comes back: refused, and (checked below) the promoted disks are untouched.
+            source.start(sourcePort);
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the old source gateway refused", () -> target.log()
+                    .contains("was failed over at the target (PROMOTED)"));
 
             // The promoted replicas hold what the replica held, as thin as the source.
             for (String disk : DISKS) {
