@@ -286,13 +286,7 @@ class ResyncRollbackTest {
 
     @Test
     void aFailoverWithoutAConsistentImageIsRefusedWithNothingChanged() throws Exception {
-        set.close();
-        set = null;
-        Path fresh = dir.resolve("fresh");
-        try (ReplicaSet initial = ReplicaSet.open(fresh, CONFIG)) {
-            new Applier(initial, registry).apply(1, 2, List.of(marker(1, A, RecordKind.SYNC_BEGIN),
-                    data(2, A, 0, REGION)));
-        }
+        Path fresh = midInitialSync();
         ReplicaMetadata before = ReplicaMetadataFile.read(fresh).orElseThrow();
 
         assertThatThrownBy(() -> ReplicaPromotion.promote(fresh, consistent -> {
@@ -305,12 +299,8 @@ class ResyncRollbackTest {
 
     @Test
     void anInitialSyncKeepsNoUndoLogAndHasNothingToRollBackTo() throws Exception {
-        set.close();
-        set = null;
-        Path fresh = dir.resolve("fresh");
+        Path fresh = midInitialSync();
         try (ReplicaSet initial = ReplicaSet.open(fresh, CONFIG)) {
-            Applier a = new Applier(initial, registry);
-            a.apply(1, 3, List.of(marker(1, A, RecordKind.SYNC_BEGIN), data(2, A, 0, REGION), zero(3, A, 0, 4 * KIB)));
             assertThat(UndoLog.path(fresh)).doesNotExist();
             assertThat(initial.resyncProtected()).isFalse();
             assertThat(initial.consistentSeq()).isEmpty();
@@ -342,6 +332,18 @@ class ResyncRollbackTest {
     private static final class SimulatedCrash extends RuntimeException {}
 
     /** Whether another process can take the lock now (POSIX record locks, as the JDK's file locks are). */
+    /** Another replica set, in an initial sync that has not ended (no consistent image yet); closes this one. */
+    private Path midInitialSync() throws IOException, ApplyException {
+        set.close();
+        set = null;
+        Path fresh = dir.resolve("fresh");
+        try (ReplicaSet initial = ReplicaSet.open(fresh, CONFIG)) {
+            new Applier(initial, registry).apply(1, 3, List.of(marker(1, A, RecordKind.SYNC_BEGIN),
+                    data(2, A, 0, REGION), zero(3, A, 0, 4 * KIB)));
+        }
+        return fresh;
+    }
+
     private static boolean otherProcessCanLock(Path lockFile) throws IOException, InterruptedException {
         Process probe = new ProcessBuilder("python3", "-c", "import fcntl, sys\n"
                 + "f = open(sys.argv[1], 'w')\n"

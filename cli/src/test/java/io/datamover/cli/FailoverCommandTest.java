@@ -12,8 +12,6 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.RecordKind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.Unpooled;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -22,7 +20,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code datamover failover}'s options, refusals and exit statuses; the failover itself in FailoverTest. */
 class FailoverCommandTest {
@@ -32,8 +29,9 @@ class FailoverCommandTest {
     @TempDir
     Path base;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     @Test
     void onAStoppedGatewaysDirectoriesItNeedsForceThenPromotesOnceAndAgainChangesNothing() throws Exception {
@@ -90,15 +88,10 @@ class FailoverCommandTest {
     }
 
     private static BlockWrite data(long seq, long offset, int value) {
-        byte[] bytes = new byte[4096];
-        Arrays.fill(bytes, (byte) value);
-        return BlockWrite.data(seq, 1, offset, Unpooled.wrappedBuffer(bytes));
+        return CliRun.block(seq, offset, value);
     }
 
     private int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 }

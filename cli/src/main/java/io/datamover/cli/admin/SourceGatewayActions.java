@@ -24,10 +24,8 @@ public final class SourceGatewayActions implements AdminActions {
         if (!path.equals(RESYNC)) {
             return null;
         }
-        int cg;
-        try {
-            cg = Integer.parseUnsignedInt(parameters.getOrDefault("cg", ""));
-        } catch (NumberFormatException e) {
+        Integer cg = AdminActions.consistencyGroup(parameters);
+        if (cg == null) {
             return new Answer(400, "resync needs cg=N, a consistency group id\n");
         }
         String discard = parameters.getOrDefault("discard", "");

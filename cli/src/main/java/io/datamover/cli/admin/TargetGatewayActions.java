@@ -25,10 +25,8 @@ public final class TargetGatewayActions implements AdminActions {
         if (!path.equals(FAILOVER)) {
             return null;
         }
-        int cg;
-        try {
-            cg = Integer.parseUnsignedInt(parameters.getOrDefault("cg", ""));
-        } catch (NumberFormatException e) {
+        Integer cg = AdminActions.consistencyGroup(parameters);
+        if (cg == null) {
             return new Answer(400, "failover needs cg=N, a consistency group id\n");
         }
         boolean force = Boolean.parseBoolean(parameters.getOrDefault("force", "false"));
