@@ -203,18 +203,22 @@ public final class Coordinator implements AutoCloseable {
 
     /** Withdraws from every group (giving up the locks at once), leaves the site and closes the session. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (!owner.isShutdown()) {
             try {
                 onOwner(() -> {
                     groups.values().forEach(GroupContender::close);
                     return null;
                 });
+                owner.shutdown();
+                owner.awaitTermination(10, TimeUnit.SECONDS);
             } catch (IOException | RuntimeException e) {
                 LOG.warn("closing the groups' latches: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the session still closes below: the locks go at once
+            } finally {
+                owner.shutdownNow();
             }
-            owner.shutdown();
-            owner.awaitTermination(10, TimeUnit.SECONDS);
         }
         try {
             membership.close();

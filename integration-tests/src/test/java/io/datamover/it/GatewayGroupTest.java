@@ -60,6 +60,7 @@ class GatewayGroupTest {
         Coordinator b = gateway(ensemble.connectString(), "site-takeover", "b");
         try {
             contendAll(a);
+            awaitOneLeaderEach(List.of(a)); // a leads every group, b stands by
             contendAll(b);
             assertThat(b.members()).containsExactly("a", "b");
             Map<String, Long> epochs = awaitOneLeaderEach(List.of(a, b));
