@@ -8,6 +8,7 @@ import io.datamover.coordination.Coordinator;
 import io.datamover.coordination.Leadership;
 import io.datamover.coordination.LeadershipRole;
 import io.datamover.coordination.MonotonicClock;
+import io.datamover.it.ensemble.ContenderProcess;
 import io.datamover.it.ensemble.ZooKeeperEnsemble;
 import io.datamover.it.ensemble.ZooKeeperNode;
 import java.nio.file.Path;
@@ -82,6 +83,29 @@ class GatewayGroupTest {
         } finally {
             a.close();
             b.close();
+        }
+    }
+
+    @Test
+    void killingALeadingGatewayProcessMovesItsGroupsUnderHigherEpochs() throws Exception {
+        Map<String, Long> epochs;
+        try (ContenderProcess killed = ContenderProcess.start(ensemble.connectString(), "site-kill", "killed",
+                SESSION, GROUPS, dir.resolve("contender-killed.log"));
+                Coordinator survivor = gateway(ensemble.connectString(), "site-kill", "survivor")) {
+            await().atMost(DEADLINE).until(() -> GROUPS.stream().allMatch(g -> killed.changes().stream()
+                    .anyMatch(line -> line.startsWith(g + " LEADING "))));
+            contendAll(survivor);
+            epochs = new HashMap<>();
+            for (String group : GROUPS) {
+                epochs.put(group, survivor.storedEpoch(group));
+                assertThat(survivor.leadership(group).role()).isEqualTo(LeadershipRole.STANDBY);
+            }
+            assertThat(survivor.members()).containsExactly("killed", "survivor");
+
+            killed.kill9(); // its session lives on until the ensemble expires it: then the locks move
+            Map<String, Long> after = awaitOneLeaderEach(List.of(survivor));
+            assertRisen(epochs, after);
+            assertThat(survivor.members()).containsExactly("survivor");
         }
     }
 
