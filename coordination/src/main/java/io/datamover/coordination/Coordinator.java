@@ -97,12 +97,15 @@ public final class Coordinator implements AutoCloseable {
         owner.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
     }
 
-    /** Starts contending for {@code group}; {@code listener} hears every change of this gateway's leadership of it. */
+    /**
+     * Starts contending for {@code group}; {@code listener} hears every change of this gateway's leadership of it.
+     * Already contending: nothing changes (a group reopened after a failure keeps its lock and its listener).
+     */
     public void contend(String group, LeadershipListener listener) throws InterruptedException, IOException {
         SitePaths.requireName("consistency group", group);
         onOwner(() -> {
             if (groups.containsKey(group)) {
-                throw new IllegalStateException("already contending for group " + group);
+                return null;
             }
             GroupContender contender = new GroupContender(group, config.gatewayId(), paths, client, fence, clock,
                     this::sessionId, listener);
