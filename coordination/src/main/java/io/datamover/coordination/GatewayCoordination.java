@@ -66,6 +66,11 @@ public final class GatewayCoordination implements AutoCloseable {
         return coordinator == null ? null : coordinator.leadership(group);
     }
 
+    /** Whether the ZooKeeper session is connected now; true without coordination. */
+    public boolean connected() {
+        return coordinator == null || coordinator.connectionState().isConnected();
+    }
+
     @Override
     public void close() {
         if (coordinator != null) {

@@ -1,0 +1,45 @@
+package io.datamover.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A source gateway with {@code --coordination embedded}: it runs a ZooKeeper server inside itself, leads its one
+ * group and ships it; killed with SIGKILL and started again, it leads again (once the embedded server has expired
+ * the dead run's session, which held the group's lock) and the replica converges with every acknowledged write.
+ */
+class EmbeddedCoordinationPairTest {
+    @TempDir
+    Path base;
+
+    @Test
+    void aSourceGatewayOnItsEmbeddedZooKeeperShipsAndLeadsAgainAfterKillNine() throws Exception {
+        List<String> embedded = List.of("--coordination", "embedded", "--zookeeper-session-timeout", "2");
+        try (ReplicatingGuest pair = ReplicatingGuest.start(base, embedded, 19)) {
+            ReplicationSite site = pair.site;
+            assertThat(site.sourceDataDir().resolve("zookeeper")).isDirectory();
+            pair.keepsWriting();
+            awaitLeadingUnderEpoch(site, 1);
+
+            site.killSource();
+            site.startSource();
+            pair.keepsWriting();
+            pair.converges();
+            awaitLeadingUnderEpoch(site, 2); // a new tenure: the epoch rose, kept by the embedded server's data
+            assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_connected")).isEqualTo(1);
+            assertThat(Files.readString(base.resolve("source.log")))
+                    .contains("joined site default on ZooKeeper 127.0.0.1:", "(embedded: not highly available)");
+        }
+    }
+
+    private static void awaitLeadingUnderEpoch(ReplicationSite site, long epoch) throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, "the source gateway leads cg 1 under epoch " + epoch,
+                () -> AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_leading") == 1
+                        && AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_epoch") == epoch);
+    }
+}
