@@ -32,14 +32,10 @@ public final class ContenderProcess implements AutoCloseable {
     /** Starts a contender for {@code groups} of {@code site}; its log goes to {@code log}. */
     public static ContenderProcess start(String connectString, String site, String gatewayId, Duration session,
             List<String> groups, Path log) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"),
-                ContenderProcess.class.getName(), connectString, site, gatewayId, Long.toString(session.toMillis())));
-        command.addAll(groups);
-        return new ContenderProcess(new ProcessBuilder(command)
+        List<String> args = new ArrayList<>(List.of(connectString, site, gatewayId,
+                Long.toString(session.toMillis())));
+        args.addAll(groups);
+        return new ContenderProcess(new ProcessBuilder(ChildJvm.command(ContenderProcess.class.getName(), args))
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start());
     }
 

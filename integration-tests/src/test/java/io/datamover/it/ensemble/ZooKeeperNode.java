@@ -43,12 +43,8 @@ public final class ZooKeeperNode {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("zookeeper " + id + " already runs");
         }
-        List<String> command = List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"),
-                "org.apache.zookeeper.server.quorum.QuorumPeerMain", config.toString());
+        List<String> command = ChildJvm.command("org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                List.of(config.toString()));
         process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
