@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.apache.zookeeper.server.ServerCnxnFactory;
 import org.apache.zookeeper.server.ZooKeeperServer;
 
@@ -37,12 +38,24 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), port), MAX_CLIENT_CONNECTIONS);
         try {
             connections.startup(server);
+            closeRestoredSessions(server);
         } catch (IOException | InterruptedException | RuntimeException e) {
             connections.shutdown();
             server.shutdown();
             throw e;
         }
         return new EmbeddedZooKeeper(server, connections);
+    }
+
+    /**
+     * Closes the sessions the server restored from its log. Only this gateway's client ever connects (loopback, data
+     * under its locked data directory), so a session from the log is that of a run killed without closing it; left
+     * alone, it would hold the locks of its groups until it expires, a session timeout after every kill -9.
+     */
+    private static void closeRestoredSessions(ZooKeeperServer server) {
+        for (long session : List.copyOf(server.getZKDatabase().getSessions())) {
+            server.closeSession(session);
+        }
     }
 
     /** The connect string for this gateway's own client. */

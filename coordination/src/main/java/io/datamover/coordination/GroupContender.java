@@ -60,16 +60,17 @@ final class GroupContender {
         return leadership;
     }
 
-    /** The heartbeat's check: demote a tenure whose fence closed; take the group again once contact is back. */
+    /** The heartbeat's check: demote a tenure whose fence closed; take a lock we hold but do not lead under. */
     void tick() {
         Leadership now = leadership;
         if (now.role() == LeadershipRole.LEADING && !fence.allows(now)) {
             LOG.warn("group {}: no confirmed contact with ZooKeeper within the fencing window: demoted (epoch {})",
                     group, now.epoch());
             apply(new Leadership.Event.FenceExpired());
-        } else if (now.role() == LeadershipRole.DEMOTED && client.getZookeeperClient().isConnected()
-                && latch.hasLeadership()) {
-            takeOver(); // the session survived: lead again, under a new epoch
+        } else if (now.role() != LeadershipRole.LEADING && now.role() != LeadershipRole.CLOSED
+                && client.getZookeeperClient().isConnected() && latch.hasLeadership()) {
+            // DEMOTED and the session survived, or the raise failed when the lock came: lead under a new epoch
+            takeOver();
         }
     }
 

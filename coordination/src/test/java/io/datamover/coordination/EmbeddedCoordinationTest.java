@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.zookeeper.CreateMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,29 @@ class EmbeddedCoordinationTest {
             gateway.contend("cg1", (group, leadership) -> {});
             await().atMost(DEADLINE).until(() -> gateway.leadingEpoch("cg1").isPresent());
             assertThat(gateway.leadingEpoch("cg1")).hasValue(2);
+        }
+    }
+
+    @Test
+    void aRestartAfterACrashClosesTheDeadRunsSessionSoItsLocksGoAtOnce() throws Exception {
+        Path zookeeperDir = dataDir.resolve("zookeeper");
+        EmbeddedZooKeeper crashed = EmbeddedZooKeeper.start(zookeeperDir, 0);
+        CuratorFramework deadRun = CuratorFrameworkFactory.builder().connectString(crashed.connectString())
+                .sessionTimeoutMs(10_000).retryPolicy(new RetryOneTime(100)).build();
+        try {
+            deadRun.start();
+            deadRun.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath("/lock/held");
+        } finally {
+            crashed.close(); // the server goes; its client never closes its session (as with kill -9)
+        }
+        try (EmbeddedZooKeeper restarted = EmbeddedZooKeeper.start(zookeeperDir, 0);
+                CuratorFramework client = CuratorFrameworkFactory.newClient(restarted.connectString(),
+                        new RetryOneTime(100))) {
+            client.start();
+            // well within the dead session's 10 s timeout: it was closed, not left to expire
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.checkExists().forPath("/lock/held") == null);
+        } finally {
+            deadRun.close();
         }
     }
 

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A source gateway with {@code --coordination embedded}: it runs a ZooKeeper server inside itself, leads its one
- * group and ships it; killed with SIGKILL and started again, it leads again (once the embedded server has expired
- * the dead run's session, which held the group's lock) and the replica converges with every acknowledged write.
+ * group and ships it; killed with SIGKILL and started again, it leads again under a higher epoch (the embedded
+ * server closes the dead run's session, which held the group's lock) and the replica converges with every
+ * acknowledged write.
  */
 class EmbeddedCoordinationPairTest {
     @TempDir
@@ -19,7 +20,7 @@ class EmbeddedCoordinationPairTest {
 
     @Test
     void aSourceGatewayOnItsEmbeddedZooKeeperShipsAndLeadsAgainAfterKillNine() throws Exception {
-        List<String> embedded = List.of("--coordination", "embedded", "--zookeeper-session-timeout", "2");
+        List<String> embedded = List.of("--coordination", "embedded");
         try (ReplicatingGuest pair = ReplicatingGuest.start(base, embedded, 19)) {
             ReplicationSite site = pair.site;
             assertThat(site.sourceDataDir().resolve("zookeeper")).isDirectory();
