@@ -25,22 +25,17 @@ class EmbeddedCoordinationPairTest {
             ReplicationSite site = pair.site;
             assertThat(site.sourceDataDir().resolve("zookeeper")).isDirectory();
             pair.keepsWriting();
-            awaitLeadingUnderEpoch(site, 1);
+            CoordinationAwaits.sourceLeadsUnderEpoch(site, 1);
 
             site.killSource();
             site.startSource();
             pair.keepsWriting();
             pair.converges();
-            awaitLeadingUnderEpoch(site, 2); // a new tenure: the epoch rose, kept by the embedded server's data
+            // a new tenure: the epoch rose, kept in the embedded server's data
+            CoordinationAwaits.sourceLeadsUnderEpoch(site, 2);
             assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_connected")).isEqualTo(1);
             assertThat(Files.readString(base.resolve("source.log")))
                     .contains("joined site default on ZooKeeper 127.0.0.1:", "(embedded: not highly available)");
         }
-    }
-
-    private static void awaitLeadingUnderEpoch(ReplicationSite site, long epoch) throws Exception {
-        FaultAwaits.until(FaultAwaits.DEADLINE, "the source gateway leads cg 1 under epoch " + epoch,
-                () -> AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_leading") == 1
-                        && AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_epoch") == epoch);
     }
 }

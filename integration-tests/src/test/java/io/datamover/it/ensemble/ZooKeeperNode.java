@@ -82,6 +82,11 @@ public final class ZooKeeperNode {
         return FourLetterWord.ask(clientPort, "cons").contains("sid=0x" + Long.toHexString(sessionId));
     }
 
+    /** Whether any client session is connected to this server now (a four-letter word's own connection has none). */
+    public boolean holdsAnySession() {
+        return FourLetterWord.ask(clientPort, "cons").contains("sid=0x");
+    }
+
     public String log() throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
     }
