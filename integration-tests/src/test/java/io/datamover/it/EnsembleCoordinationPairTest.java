@@ -20,7 +20,7 @@ class EnsembleCoordinationPairTest {
     void killingTheZooKeeperServerOfTheLeadingGatewayChangesNeitherLeaderNorEpoch() throws Exception {
         try (ZooKeeperEnsemble ensemble = ZooKeeperEnsemble.start(base.resolve("ensemble"), 3)) {
             List<String> options = List.of("--coordination", "zookeeper", "--zookeeper", ensemble.connectString(),
-                    "--site", "protected", "--zookeeper-session-timeout", "6");
+                    "--site", "protected"); // the default session timeout: 10 s, fencing window 5 s
             try (ReplicatingGuest pair = ReplicatingGuest.start(base, options, 23)) {
                 ReplicationSite site = pair.site;
                 CoordinationAwaits.sourceLeadsUnderEpoch(site, 1);
