@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -76,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
         Coordinator coordinator = new Coordinator(config, clock, client);
         try {
             coordinator.start();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | InterruptedException | RuntimeException e) {
             coordinator.close();
             throw e;
         }
@@ -193,7 +194,7 @@ public final class Coordinator implements AutoCloseable {
         }
     }
 
-    private <T> T onOwner(java.util.concurrent.Callable<T> task) throws InterruptedException, IOException {
+    private <T> T onOwner(Callable<T> task) throws InterruptedException, IOException {
         try {
             return owner.submit(task).get();
         } catch (ExecutionException e) {
