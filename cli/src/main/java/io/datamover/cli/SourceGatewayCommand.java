@@ -105,6 +105,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     TlsOption tls;
 
     @CommandLine.Mixin
+    CoordinationOption coordination;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @CommandLine.Mixin
@@ -151,7 +154,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
                     .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups)
-                    .listenerLimits(listenerLimits.limits()).transport(transport).build();
+                    .listenerLimits(listenerLimits.limits()).transport(transport)
+                    .coordination(coordination.settings()).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());

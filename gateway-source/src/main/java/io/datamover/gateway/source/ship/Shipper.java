@@ -83,14 +83,16 @@ public final class Shipper implements AutoCloseable {
 
     // The shipper's thread only.
     private final BatchCutter cutter;
+    private final ShippingGate gate;
     private TargetSession active;
     /** Records up to this seq are held by the target already; the reader may still hand them out. */
     private long skipThroughSeq;
 
     private Shipper(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
             GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
-            InstantSource clock) {
+            InstantSource clock, ShippingGate gate) {
         this.config = config;
+        this.gate = gate;
         this.identity = identity;
         this.journal = journal;
         this.releaseRequest = releaseRequest;
@@ -121,8 +123,16 @@ public final class Shipper implements AutoCloseable {
     public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
             GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
             InstantSource clock) {
+        return start(config, senderId, identity, journal, generationLog, releaseRequest, failedListener, registry,
+                clock, ShippingGate.ALWAYS_OPEN);
+    }
+
+    /** As above, shipping a batch only while {@code gate} is open (this gateway leads the group). */
+    public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
+            GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
+            InstantSource clock, ShippingGate gate) {
         Shipper shipper = new Shipper(config, senderId, identity, journal, generationLog, releaseRequest,
-                failedListener, registry, clock);
+                failedListener, registry, clock, gate);
         shipper.thread.start();
         return shipper;
     }
@@ -236,7 +246,7 @@ public final class Shipper implements AutoCloseable {
         }
         long now = nowNanos();
         fill(reader, now);
-        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes())) {
+        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes()) && gate.open()) {
             ship(cutter.cut(now), active);
             fill(reader, now);
             now = nowNanos();
