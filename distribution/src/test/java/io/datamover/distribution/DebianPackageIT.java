@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -132,6 +133,11 @@ class DebianPackageIT {
         assertThat(Tools.run(DEADLINE, "getent", "passwd", "datamover").output())
                 .contains(":/var/lib/datamover:/usr/sbin/nologin");
         assertThat(Files.getOwner(DATA).getName()).isEqualTo("datamover");
+        if (Files.isExecutable(Path.of("/usr/bin/systemd-analyze"))) {
+            // The units as systemd reads them, and their sandbox: exposure at most 4 of 10 ("OK").
+            assertSucceeds(systemdAnalyze("verify", "--man=no"));
+            assertSucceeds(systemdAnalyze("security", "--offline=true", "--threshold=40"));
+        }
         Tools.Result version = Tools.run(DEADLINE, "/usr/bin/datamover", "--version");
         assertThat(version.output()).as("on a JDK 25 it found by itself").containsPattern("JVM: 2[5-9]|JVM: [3-9][0-9]");
     }
@@ -214,6 +220,17 @@ class DebianPackageIT {
     private static Tools.Result dpkg(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("dpkg"));
         command.addAll(List.of(args));
+        return Tools.run(DEADLINE, command.toArray(String[]::new));
+    }
+
+    /** systemd-analyze on the installed units, the tap's template as its instance {@code it}. */
+    private static Tools.Result systemdAnalyze(String... verbAndOptions) throws Exception {
+        Path tap = Files.createDirectories(work.resolve("units")).resolve(TAP);
+        Files.copy(ServiceManager.UNITS.resolve("datamover-tap@.service"), tap, StandardCopyOption.REPLACE_EXISTING);
+        List<String> command = new ArrayList<>(List.of("systemd-analyze"));
+        command.addAll(List.of(verbAndOptions));
+        command.addAll(List.of(ServiceManager.UNITS.resolve(SOURCE).toString(),
+                ServiceManager.UNITS.resolve(TARGET).toString(), tap.toString()));
         return Tools.run(DEADLINE, command.toArray(String[]::new));
     }
 
