@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -192,7 +190,7 @@ class DebianPackageIT {
             if (!units.running(unit)) {
                 throw new AssertionError(unit + " stopped at start:\n" + units.log(unit));
             }
-            return listening(port);
+            return LoopbackPorts.listening(port);
         });
     }
 
@@ -240,15 +238,6 @@ class DebianPackageIT {
 
     private static boolean isRoot() throws IOException, InterruptedException {
         return Tools.run(DEADLINE, "id", "-u").output().strip().equals("0");
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static String sha256(Path file) throws Exception {
