@@ -192,6 +192,7 @@ class DebianPackageIT {
             }
             return LoopbackPorts.listening(port);
         });
+        assertThat(units.user(unit)).as(unit + " runs as").isEqualTo("datamover");
     }
 
     private static void removeWhatThisTestAdded() throws Exception {

@@ -66,6 +66,15 @@ final class ServiceManager {
         return processes.get(unit).isAlive();
     }
 
+    /** The user the unit's daemon runs as (setpriv and sh exec it, so it is the started process itself). */
+    String user(String unit) throws IOException, InterruptedException {
+        long pid = systemd
+                ? Long.parseLong(Tools.run(COMMAND_DEADLINE, "systemctl", "show", "--value", "-p", "MainPID", unit)
+                        .output().strip())
+                : processes.get(unit).pid();
+        return ProcessHandle.of(pid).flatMap(process -> process.info().user()).orElse("(not running)");
+    }
+
     /** What the unit's daemon printed. */
     String log(String unit) throws IOException, InterruptedException {
         if (systemd) {
