@@ -4,10 +4,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,7 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A daemon's admin port: {@code GET /metrics} (Prometheus text), {@code GET /status} (JSON), {@code GET
- * /status?format=text} (the table {@code datamover status} prints) and {@code GET /health}; {@code POST} runs the
+ * /status?format=text} (the table {@code datamover status} prints), {@code GET /health}, and the status page: {@code
+ * GET /} (HTML and {@code /status.js}, served from resources, no build step) and the history it charts ({@code GET
+ * /status/history}, {@link StatusHistory}); {@code POST} runs the
  * daemon's {@link AdminActions} (the source gateway's {@code /resync}). Other methods are 405, unknown paths 404.
  * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both
  * threads are busy and the queue is full, the accepting thread serves the request itself, so accepting slows down
@@ -28,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
     private static final String TEXT = "text/plain; charset=utf-8";
+    private static final String PAGE = resource("status.html");
+    private static final String SCRIPT = resource("status.js");
 
     private final HttpServer server;
     private final ThreadPoolExecutor executor;
@@ -49,15 +56,21 @@ public final class AdminServer implements AutoCloseable {
     /** As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier)}, with {@code actions} for POST. */
     public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
             Supplier<StatusReport> status, AdminActions actions) throws IOException {
+        return start(address, registry, status, actions, new StatusHistory(InstantSource.system(), 1));
+    }
+
+    /** As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier, AdminActions)}, the page's history. */
+    public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
+            Supplier<StatusReport> status, AdminActions actions, StatusHistory history) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("admin-http-", 0).daemon(true).factory(),
                 new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);
-        server.createContext("/", exchange -> handle(exchange, registry, status, actions));
+        server.createContext("/", exchange -> handle(exchange, registry, status, actions, history));
         server.start();
         AdminServer admin = new AdminServer(server, executor);
-        LOG.info("admin port on http://{}:{}/ (/metrics, /status, /health)", address.getHostString(),
+        LOG.info("admin port on http://{}:{}/ (status page; /metrics, /status, /health)", address.getHostString(),
                 admin.address().getPort());
         return admin;
     }
@@ -67,14 +80,14 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry,
-            Supplier<StatusReport> status, AdminActions actions) throws IOException {
+            Supplier<StatusReport> status, AdminActions actions, StatusHistory history) throws IOException {
         try (exchange) {
             try {
                 if (exchange.getRequestMethod().equals("POST")) {
                     post(exchange, actions);
                     return;
                 }
-                route(exchange, registry, status);
+                route(exchange, registry, status, history);
             } catch (RuntimeException e) {
                 LOG.warn("admin request {} failed", exchange.getRequestURI(), e);
                 reply(exchange, 500, TEXT, "internal error: " + e + "\n");
@@ -83,7 +96,7 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void route(HttpExchange exchange, PrometheusMeterRegistry registry,
-            Supplier<StatusReport> status) throws IOException {
+            Supplier<StatusReport> status, StatusHistory history) throws IOException {
         String method = exchange.getRequestMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
             exchange.getResponseHeaders().set("Allow", "GET, HEAD, POST");
@@ -101,6 +114,9 @@ public final class AdminServer implements AutoCloseable {
                     reply(exchange, 200, "application/json", StatusJson.render(report));
                 }
             }
+            case "/status/history" -> reply(exchange, 200, "application/json", history.json());
+            case "/" -> reply(exchange, 200, "text/html; charset=utf-8", PAGE);
+            case "/status.js" -> reply(exchange, 200, "text/javascript; charset=utf-8", SCRIPT);
             case "/health" -> reply(exchange, 200, TEXT, "ok\n");
             default -> reply(exchange, 404, TEXT, "not found; try /metrics, /status, /status?format=text, /health\n");
         }
@@ -135,6 +151,17 @@ public final class AdminServer implements AutoCloseable {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = AdminServer.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("the admin page resource " + name + " is not on the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

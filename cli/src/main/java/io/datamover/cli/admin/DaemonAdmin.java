@@ -9,6 +9,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,19 +19,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin side of a running daemon: the ticker that calls its {@link StatusSource#tick()} once a second (throughput
- * samples, RPO objectives: it runs even with the admin port off) and, unless off, the {@link AdminServer}.
+ * samples, RPO objectives: it runs even with the admin port off), then takes its report into the group gauges
+ * ({@link GroupStateMetrics}) and the status page's history ({@link StatusHistory}), and, unless off, the
+ * {@link AdminServer}.
  */
 public final class DaemonAdmin implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DaemonAdmin.class);
+    /** Samples a group keeps for the status page's chart: ten minutes at one a second. */
+    private static final int HISTORY_SAMPLES = 600;
 
     private final ScheduledExecutorService ticker;
     private final AdminServer server;
     private final JvmGcMetrics gcMetrics;
+    private final GroupStateMetrics groupMetrics;
 
-    private DaemonAdmin(ScheduledExecutorService ticker, AdminServer server, JvmGcMetrics gcMetrics) {
+    private DaemonAdmin(ScheduledExecutorService ticker, AdminServer server, JvmGcMetrics gcMetrics,
+            GroupStateMetrics groupMetrics) {
         this.ticker = ticker;
         this.server = server;
         this.gcMetrics = gcMetrics;
+        this.groupMetrics = groupMetrics;
     }
 
     /** A Prometheus registry for a daemon. */
@@ -55,19 +63,24 @@ public final class DaemonAdmin implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         JvmGcMetrics gcMetrics = new JvmGcMetrics();
         gcMetrics.bindTo(registry);
+        GroupStateMetrics groupMetrics = new GroupStateMetrics(registry, status.states());
+        StatusHistory history = new StatusHistory(InstantSource.system(), HISTORY_SAMPLES);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("admin-ticker").daemon(true).factory());
         ticker.scheduleAtFixedRate(() -> {
             try {
                 status.tick();
+                StatusReport report = status.report();
+                groupMetrics.update(report);
+                history.record(report);
             } catch (RuntimeException e) {
                 LOG.warn("admin tick failed", e);
             }
         }, 0, 1, TimeUnit.SECONDS);
         try {
             AdminServer server = address.isPresent()
-                    ? AdminServer.start(address.get(), registry, status::report, actions) : null;
-            return new DaemonAdmin(ticker, server, gcMetrics);
+                    ? AdminServer.start(address.get(), registry, status::report, actions, history) : null;
+            return new DaemonAdmin(ticker, server, gcMetrics, groupMetrics);
         } catch (IOException | RuntimeException e) {
             ticker.shutdownNow();
             gcMetrics.close();
@@ -102,6 +115,12 @@ public final class DaemonAdmin implements AutoCloseable {
             server.close();
         }
         ticker.shutdownNow();
+        try {
+            ticker.awaitTermination(5, TimeUnit.SECONDS); // the group gauges are the ticker's until it ends
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         gcMetrics.close();
+        groupMetrics.close();
     }
 }

@@ -4,6 +4,7 @@ import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.DiskInfo;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -34,6 +35,11 @@ public final class SourceGatewayStatus implements StatusSource {
             rates.sample("bytes/" + cg, group.shipping().bodyBytesShipped());
         }
         rpo.check();
+    }
+
+    @Override
+    public List<String> states() {
+        return Arrays.stream(SourceGroupStatus.Mode.values()).map(Enum::name).toList();
     }
 
     @Override

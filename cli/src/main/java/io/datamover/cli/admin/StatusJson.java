@@ -61,7 +61,7 @@ public final class StatusJson {
     }
 
     /** A JSON number, or null for an unknown or non-finite one (JSON has no NaN). */
-    private static String number(Double value) {
+    static String number(Double value) {
         if (value == null || !Double.isFinite(value)) {
             return "null";
         }

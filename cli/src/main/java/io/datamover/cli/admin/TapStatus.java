@@ -7,6 +7,7 @@ import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -36,6 +37,11 @@ public final class TapStatus implements StatusSource {
     public void tick() {
         rates.sample("records", tap.tap().lastSeq());
         rates.sample("bytes", StatusSource.count(registry, BYTES_SENT, Integer.toString(sender.cgId())));
+    }
+
+    @Override
+    public List<String> states() {
+        return Arrays.stream(ReplicationMode.values()).map(Enum::name).toList();
     }
 
     @Override

@@ -37,6 +37,11 @@ public final class TargetGatewayStatus implements StatusSource {
     }
 
     @Override
+    public List<String> states() {
+        return ConsistencyGroupStatus.GROUP_STATES;
+    }
+
+    @Override
     public StatusReport report() {
         return new StatusReport("target-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList());
     }

@@ -58,6 +58,22 @@ class AdminServerTest {
     }
 
     @Test
+    void theStatusPageItsScriptAndTheHistoryItCharts() throws Exception {
+        server.close();
+        StatusHistory history = new StatusHistory(() -> java.time.Instant.ofEpochMilli(5000), 10);
+        history.record(Reports.report());
+        server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), registry, Reports::report,
+                AdminActions.NONE, history);
+
+        HttpResponse<String> page = get("/", "GET");
+        assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.body()).contains("<table id=\"groups\">", "<script src=\"status.js\">");
+        assertThat(get("/status.js", "GET").body()).contains("fetch(path");
+        assertThat(get("/status/history", "GET").body()).isEqualTo(history.json())
+                .contains("\"samples\":[[5000,12.340,20]]");
+    }
+
+    @Test
     void otherPathsAre404AndOtherMethods405() throws Exception {
         assertThat(get("/nothing", "GET").statusCode()).isEqualTo(404);
         HttpResponse<String> put = get("/metrics", "PUT");

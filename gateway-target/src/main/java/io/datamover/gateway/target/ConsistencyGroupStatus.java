@@ -3,6 +3,7 @@ package io.datamover.gateway.target;
 import io.datamover.applier.ReplicaState;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -33,6 +34,11 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
         String generationRefusal) {
     /** The state of a group whose latest source was refused because their histories disagree. */
     public static final String DIVERGED = "DIVERGED";
+    /** Some disks promoted by a failover, others not. */
+    public static final String MIXED = "MIXED";
+    /** Every state {@link #groupState()} can return. */
+    public static final List<String> GROUP_STATES = List.of(ReplicaState.INCONSISTENT.name(),
+            ReplicaState.UP_TO_DATE.name(), ReplicaState.PROMOTED.name(), MIXED, DIVERGED);
 
     public ConsistencyGroupStatus {
         replicaStates = Collections.unmodifiableMap(new LinkedHashMap<>(replicaStates));
@@ -59,7 +65,7 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
         if (states.stream().allMatch(ReplicaState.PROMOTED::equals)) {
             return ReplicaState.PROMOTED.name();
         }
-        return states.contains(ReplicaState.PROMOTED) ? "MIXED" : ReplicaState.UP_TO_DATE.name();
+        return states.contains(ReplicaState.PROMOTED) ? MIXED : ReplicaState.UP_TO_DATE.name();
     }
 
     public Optional<String> failure() {
