@@ -23,7 +23,7 @@ class TarballIT {
     Path unpacked;
 
     @Test
-    void unpacksToALauncherTheJarsTheConfigurationTheUnitsAndTheirLicenses() throws Exception {
+    void unpacksToALauncherTheJarsTheConfigurationTheUnitsTheMonitoringFilesAndTheLicenses() throws Exception {
         Path home = unpack();
         assertThat(home.resolve("bin/datamover")).isExecutable();
         assertThat(home.resolve("bin/lib/jdk.sh")).isRegularFile();
@@ -31,7 +31,8 @@ class TarballIT {
                 "-Dchronicle.announcer.disable=true");
         for (String file : List.of("config/source-gateway.properties", "config/target-gateway.properties",
                 "config/tap-example.properties", "systemd/datamover-tap@.service",
-                "systemd/datamover-source-gateway.service", "systemd/datamover-target-gateway.service")) {
+                "systemd/datamover-source-gateway.service", "systemd/datamover-target-gateway.service",
+                "monitoring/prometheus/datamover-alerts.yml", "monitoring/grafana/datamover-dashboard.json")) {
             assertThat(home.resolve(file)).isRegularFile();
         }
         // Every third-party jar of lib/ is listed with its license.
