@@ -78,9 +78,11 @@ public final class DemoCommand implements Callable<Integer> {
         validate();
         Path workDir = Files.createTempDirectory("datamover-demo");
         Path log = workDir.resolve(LOG_FILE);
-        try (DaemonLog daemonLog = verbose ? DaemonLog.onTerminal() : DaemonLog.redirectTo(log)) {
+        DaemonLog daemonLog = verbose ? DaemonLog.onTerminal() : DaemonLog.redirectTo(log);
+        try {
             return run(workDir) ? 0 : 1;
         } finally {
+            daemonLog.close();
             if (keep) {
                 out.println("(files kept in " + workDir + ")");
             } else {
