@@ -1,6 +1,7 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ApplyException.Reason;
+import io.datamover.disk.DiskIOException;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.BatchBodies;
 import io.datamover.protocol.BlockWrite;
@@ -29,7 +30,7 @@ import java.util.Set;
  * every batch.
  *
  * <p>On a thin replica, ZERO and TRIM ranges and all-zero blocks of DATA writes become punched holes; on a
- * thick one they are written as zeros. Block-granular zero detection keeps mostly-empty writes thin.
+ * thick one (allocated whole when opened, {@link ReplicaSet}) they stay allocated and read as zeros. Block-granular zero detection keeps mostly-empty writes thin.
  *
  * <p><b>Crash and replay.</b> Every operation sets its whole byte range to content that depends only on the
  * entry (pwrite of the payload, a hole, or zeros), so applying a batch's entries in order from any
@@ -278,13 +279,25 @@ public final class Applier {
         metrics.bytesWritten.increment(length);
     }
 
-    /** Makes {@code [offset, offset + length)} read as zeros: a hole on thin replicas, written zeros on thick. */
+    /**
+     * Makes {@code [offset, offset + length)} read as zeros: a hole on thin replicas; on thick ones the blocks stay
+     * allocated (FALLOC_FL_ZERO_RANGE, or written zeros where the file system lacks it).
+     */
     private void zero(Replica replica, long offset, long length) throws IOException {
         if (replicas.provisioning() == Provisioning.THIN) {
             // PUNCH_HOLE zeroes partial blocks at the edges itself, so the exact range is correct.
             replica.file().punchHole(offset, length);
             metrics.bytesPunched.increment(length);
             return;
+        }
+        try {
+            replica.file().zeroRange(offset, length); // zeros without writing them, the blocks stay allocated
+            metrics.bytesWritten.increment(length);
+            return;
+        } catch (DiskIOException e) {
+            if (!e.isUnsupported()) {
+                throw e;
+            }
         }
         long at = offset;
         long end = offset + length;

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replicas of one consistency group in one directory: a sparse file {@code <disk name>.img} per disk at
- * the source's size, and a stamp ({@link ReplicaMetadataFile}) naming the owning pair, the applied seq and the
+ * the source's size (a thick one allocated whole at every open, {@link Provisioning#THICK}), and a stamp
+ * ({@link ReplicaMetadataFile}) naming the owning pair, the applied seq and the
  * {@link ReplicaState} of every disk (INCONSISTENT when created).
  * Opening checks the stamp first, so a directory that belongs to another pair is never written.
  *
@@ -109,7 +110,11 @@ public final class ReplicaSet implements AutoCloseable {
         Map<Integer, Replica> replicas = new HashMap<>();
         try {
             for (DiskInfo disk : config.disks()) {
-                replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
+                SparseFile image = openImage(directory, disk, metadata.appliedSeq());
+                replicas.put(disk.id(), new Replica(disk, image));
+                if (config.provisioning() == Provisioning.THICK) {
+                    allocateWhole(image, disk);
+                }
             }
             DurableFiles.forceDirectory(directory);
             UndoLog undoLog = openUndoLog(directory, config, metadata);
@@ -221,6 +226,21 @@ public final class ReplicaSet implements AutoCloseable {
             closeQuietlyInto(file, e);
             throw e;
         }
+    }
+
+    /**
+     * Allocates every block of a thick replica that is not yet (a new image, one a crash caught before this, or a
+     * thin one now opened thick), so writes never wait for space and never find none. Done at every open: after a
+     * crash it simply runs again. A block device is allocated by nature.
+     */
+    private static void allocateWhole(SparseFile image, DiskInfo disk) throws IOException {
+        if (image.isBlockDevice() || image.allocatedBytes() >= disk.sizeBytes()) {
+            return;
+        }
+        long before = image.allocatedBytes();
+        image.allocate(0, disk.sizeBytes());
+        LOG.info("thick replica {}: allocated its {} bytes ({} were allocated before)", image.path(),
+                disk.sizeBytes(), before);
     }
 
     static Path imagePath(Path directory, DiskInfo disk) {

@@ -33,6 +33,7 @@ final class Libc {
 
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     static final int MADV_RANDOM = 1;
 

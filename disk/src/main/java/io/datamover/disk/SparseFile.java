@@ -173,6 +173,15 @@ public final class SparseFile implements AutoCloseable {
         fallocate(Libc.FALLOC_FL_KEEP_SIZE, "KEEP_SIZE", offset, length);
     }
 
+    /**
+     * Makes {@code [offset, offset + length)} read as zeros while keeping its blocks allocated, without writing
+     * them (FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE): what a thick replica does where a thin one punches a hole.
+     * A file system without it fails with EOPNOTSUPP ({@link DiskIOException#isUnsupported()}).
+     */
+    public void zeroRange(long offset, long length) throws IOException {
+        fallocate(Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE, "ZERO_RANGE", offset, length);
+    }
+
     private void fallocate(int mode, String modeName, long offset, long length) throws IOException {
         checkRange(offset, length);
         callRetryingInterrupts("fallocate", "fallocate(" + modeName + ", offset=" + offset + ", length=" + length + ")",
