@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * keeps the last consistent image; opening recovers it (a torn last entry is dropped) or deletes it when the stamp
  * shows the resync ended.
  *
- * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
- * {@link #requireOwner}) never changes and may be read from any thread.
+ * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks,
+ * {@link #requireOwner}) never changes and may be read from any thread, as may the provisioning.
  */
 public final class ReplicaSet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSet.class);
@@ -48,6 +48,8 @@ public final class ReplicaSet implements AutoCloseable {
     private final Path directory;
     private final DirectoryLock lock;
     private final ReplicaSetConfig config;
+    /** The configured provisioning, until a source asks for thick replicas ({@link #provisionThick}). */
+    private volatile Provisioning provisioning;
     private final Map<Integer, Replica> replicas;
     /**
      * Replaced whole, under this set's lock: by the applier's thread (applied seq and states) and by the thread that
@@ -66,6 +68,7 @@ public final class ReplicaSet implements AutoCloseable {
         this.directory = directory;
         this.lock = lock;
         this.config = config;
+        this.provisioning = config.provisioning();
         this.replicas = replicas;
         this.metadata = metadata;
         this.undoLog = undoLog;
@@ -260,7 +263,20 @@ public final class ReplicaSet implements AutoCloseable {
     }
 
     public Provisioning provisioning() {
-        return config.provisioning();
+        return provisioning;
+    }
+
+    /**
+     * Makes the set thick from now on: every image allocated whole, zero ranges kept allocated. For a source that
+     * asks for thick replicas (its disks are on storage that is not thin-aware) when the set was opened thin; done
+     * again at each such request, so a restart, which opens the set as configured, loses nothing before the source is
+     * back. Idempotent; the applier's thread, between batches.
+     */
+    public void provisionThick() throws IOException {
+        provisioning = Provisioning.THICK;
+        for (Replica replica : replicas.values()) {
+            allocateWhole(replica.file(), replica.disk());
+        }
     }
 
     public List<DiskInfo> disks() {

@@ -72,6 +72,17 @@ class SparseFileTest {
     }
 
     @Test
+    void theFileSystemTypeIsTheOneStatOfTheDirectorySays() throws Exception {
+        try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), MIB)) {
+            Process stat = new ProcessBuilder("stat", "-f", "-c", "%t", dir.toString()).start();
+            String hex = new String(stat.getInputStream().readAllBytes()).trim();
+            assertThat(stat.waitFor()).isZero();
+            assertThat(file.fileSystemType()).isEqualTo(Long.parseLong(hex, 16));
+            assertThat(file.isOnNfs()).isEqualTo(hex.equals("6969"));
+        }
+    }
+
+    @Test
     void zeroRangeReadsAsZerosAndKeepsTheBlocksAllocated() throws IOException {
         try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), 4L * MIB)) {
             writePattern(file, 0, 4 * MIB, (byte) 7);
