@@ -50,6 +50,8 @@ import java.util.Set;
 public final class Applier {
     /** Source of zeros for thick replicas; read-only, shared, duplicated per use. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+    /** Alignment of fallocate on a block device: a multiple of every logical block size there is. */
+    private static final long DEVICE_BLOCK = 4096;
 
     /** What {@code apply} did with a batch. */
     public enum Outcome {
@@ -284,21 +286,55 @@ public final class Applier {
      * allocated (FALLOC_FL_ZERO_RANGE, or written zeros where the file system lacks it).
      */
     private void zero(Replica replica, long offset, long length) throws IOException {
-        if (replicas.provisioning() == Provisioning.THIN) {
-            // PUNCH_HOLE zeroes partial blocks at the edges itself, so the exact range is correct.
-            replica.file().punchHole(offset, length);
-            metrics.bytesPunched.increment(length);
+        if (replica.file().isBlockDevice()) {
+            // A block device takes fallocate on whole device blocks only (else EINVAL): the edges get written zeros.
+            long start = Math.min(offset + length, (offset + DEVICE_BLOCK - 1) & -DEVICE_BLOCK);
+            long end = Math.max(start, (offset + length) & -DEVICE_BLOCK);
+            writeZeros(replica, offset, start - offset);
+            zeroInPlace(replica, start, end - start);
+            writeZeros(replica, end, offset + length - end);
+        } else {
+            zeroInPlace(replica, offset, length);
+        }
+    }
+
+    /**
+     * Zeroes a range without writing it where the storage can: a hole on a thin replica (PUNCH_HOLE zeroes partial
+     * blocks at the edges itself, so the exact range is correct), else kept allocated (ZERO_RANGE), else written.
+     */
+    private void zeroInPlace(Replica replica, long offset, long length) throws IOException {
+        if (length == 0) {
             return;
         }
-        try {
-            replica.file().zeroRange(offset, length); // zeros without writing them, the blocks stay allocated
+        if (replicas.provisioning() == Provisioning.THIN && supported(() -> replica.file().punchHole(offset, length))) {
+            metrics.bytesPunched.increment(length);
+        } else if (supported(() -> replica.file().zeroRange(offset, length))) {
             metrics.bytesWritten.increment(length);
-            return;
+        } else {
+            writeZeros(replica, offset, length);
+        }
+    }
+
+    /** A call the storage may not support (EOPNOTSUPP). */
+    @FunctionalInterface
+    private interface StorageCall {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code call}: false when the storage does not support it; any other failure is thrown. */
+    private static boolean supported(StorageCall call) throws IOException {
+        try {
+            call.run();
+            return true;
         } catch (DiskIOException e) {
             if (!e.isUnsupported()) {
                 throw e;
             }
+            return false;
         }
+    }
+
+    private void writeZeros(Replica replica, long offset, long length) throws IOException {
         long at = offset;
         long end = offset + length;
         while (at < end) {

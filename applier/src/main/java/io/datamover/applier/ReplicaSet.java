@@ -11,6 +11,7 @@ import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -113,7 +114,8 @@ public final class ReplicaSet implements AutoCloseable {
         Map<Integer, Replica> replicas = new HashMap<>();
         try {
             for (DiskInfo disk : config.disks()) {
-                SparseFile image = openImage(directory, disk, metadata.appliedSeq());
+                SparseFile image = openImage(directory, disk, config.devices().get(disk.name()),
+                        metadata.appliedSeq());
                 replicas.put(disk.id(), new Replica(disk, image));
                 if (config.provisioning() == Provisioning.THICK) {
                     allocateWhole(image, disk);
@@ -204,15 +206,23 @@ public final class ReplicaSet implements AutoCloseable {
         }
     }
 
-    private static SparseFile openImage(Path directory, DiskInfo disk, long appliedSeq) throws IOException {
+    /** Opens, or creates, the image of {@code disk}: a sparse file, or the block device it is mapped to (or null). */
+    private static SparseFile openImage(Path directory, DiskInfo disk, Path device, long appliedSeq)
+            throws IOException {
         Path image = imagePath(directory, disk);
-        if (!Files.exists(image)) {
+        if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             if (appliedSeq > 0) {
                 throw new ReplicaSetException(Reason.DISK_MISMATCH, image + " is missing but batches up to seq "
                         + appliedSeq + " were applied to it");
             }
-            return SparseFile.create(image, disk.sizeBytes());
+            if (device == null) {
+                return SparseFile.create(image, disk.sizeBytes());
+            }
         }
+        if (device != null) {
+            return BlockDeviceReplica.open(image, device, disk);
+        }
+        BlockDeviceReplica.refuseUnmappedLink(image, disk);
         SparseFile file = SparseFile.openReadWrite(image);
         try {
             long size = file.size();

@@ -134,7 +134,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         Handshake.Agreement agreed = Handshake.negotiate(hello, Feature.PAYLOAD_CRC.mask());
         ReplicaSetConfig asked;
         try {
-            asked = new ReplicaSetConfig(hello.pairId(), hello.cgId(), hello.disks(), provisioning(hello));
+            asked = config.replicaSet(hello.pairId(), hello.cgId(), hello.disks(), provisioning(hello));
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.MALFORMED, "consistency group " + hello.cgName() + ": "
                     + e.getMessage());
