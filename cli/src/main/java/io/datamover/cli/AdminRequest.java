@@ -19,9 +19,15 @@ final class AdminRequest {
      * @throws IOException when the admin port cannot be reached or does not answer in time
      */
     static HttpResponse<String> send(String method, URI uri) throws IOException, InterruptedException {
+        return send(method, uri, TIMEOUT);
+    }
+
+    /** As {@link #send(String, URI)}, waiting up to {@code timeout} for the answer (an action that takes long). */
+    static HttpResponse<String> send(String method, URI uri, Duration timeout) throws IOException,
+            InterruptedException {
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .build()) {
-            return client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+            return client.send(HttpRequest.newBuilder(uri).timeout(timeout)
                     .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         }
     }

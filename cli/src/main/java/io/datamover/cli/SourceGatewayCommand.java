@@ -159,7 +159,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
                 gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry)), transport),
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry), registry), transport),
                 SourceGatewayActions::new),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));

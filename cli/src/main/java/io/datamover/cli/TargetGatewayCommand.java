@@ -4,6 +4,7 @@ import io.datamover.applier.Provisioning;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
 import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.TargetGatewayActions;
 import io.datamover.cli.admin.TargetGatewayStatus;
 import io.datamover.cli.admin.TransportStatus;
 import io.datamover.protocol.Role;
@@ -118,7 +119,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> TargetGateway.start(config, registry),
                 adminAddress, registry,
                 gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
-                        registry), transport)),
+                        registry), transport), TargetGatewayActions::new),
                 running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;

@@ -162,7 +162,8 @@ public final class Shipper implements AutoCloseable {
                 lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
-                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal());
+                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal(),
+                generations.currentGeneration());
     }
 
     /**
@@ -452,9 +453,13 @@ public final class Shipper implements AutoCloseable {
             LockSupport.unpark(thread);
         }
 
+        /**
+         * What heartbeats tell the target: the journal's durable seq (acknowledged to the tap), at least the seq sent,
+         * so that a target failed over after this site is lost can say how far the source had got.
+         */
         @Override
         public long lastSentSeq() {
-            return lastSentSeq;
+            return Math.max(lastSentSeq, journal.durableSeq());
         }
 
         @Override
