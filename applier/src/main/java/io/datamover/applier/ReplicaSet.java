@@ -7,6 +7,7 @@ import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
@@ -190,9 +191,9 @@ public final class ReplicaSet implements AutoCloseable {
                     + stamp.pairId() + "' consistency group " + stamp.cgId() + ", not to pair '" + config.pairId()
                     + "' consistency group " + config.cgId() + "; refusing to write them");
         }
-        if (!stamp.disks().equals(config.disks())) {
-            throw new ReplicaSetException(Reason.DISK_MISMATCH, "replicas in " + directory + " hold disks "
-                    + stamp.disks() + " but the source declares " + config.disks());
+        Optional<String> change = DiskSetChange.describe(stamp.disks(), config.disks());
+        if (change.isPresent()) {
+            throw new ReplicaSetException(Reason.DISK_MISMATCH, "replicas in " + directory + ": " + change.get());
         }
     }
 

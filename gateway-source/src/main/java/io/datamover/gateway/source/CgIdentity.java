@@ -1,11 +1,13 @@
 package io.datamover.gateway.source;
 
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Who a consistency group is, as its tap declared it at first contact: pair, cg id and name, disks. The
@@ -59,10 +61,10 @@ public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> 
                     + "than pair '" + hello.pairId() + "' of tap " + hello.senderId(), "cg " + cgLabel()
                     + " belongs to pair " + pairId);
         }
-        if (!disks.equals(hello.disks())) {
-            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " was protected with disks "
-                    + disks + ", but tap " + hello.senderId() + " declares " + hello.disks()
-                    + ": a changed disk set needs a new consistency group (or a resync)");
+        Optional<String> change = DiskSetChange.describe(disks, hello.disks());
+        if (change.isPresent()) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " of tap " + hello.senderId() + ": "
+                    + change.get());
         }
     }
 }
