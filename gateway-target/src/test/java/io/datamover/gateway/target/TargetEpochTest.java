@@ -50,6 +50,8 @@ class TargetEpochTest extends TargetGatewayFixture {
         deposed.send(under(2));
         assertThat(deposed.awaitError(ErrorCode.STALE_EPOCH).message()).contains("epoch 2 is below epoch 3");
         assertThat(staleRefusals()).isEqualTo(2);
+        assertThat(registry.get("datamover.target.epoch").tag("cg", Integer.toString(CG)).gauge().value())
+                .isEqualTo(3);
         assertThat(status().appliedSeq()).isEqualTo(2);
         images.assertReplicasMatch(replicaDir());
 
