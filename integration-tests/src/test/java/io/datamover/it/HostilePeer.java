@@ -7,6 +7,8 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ReferenceCountedFrames;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
+import io.datamover.protocol.tls.CertificateAuthority;
+import io.datamover.protocol.tls.TlsFiles;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,6 +22,7 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
@@ -60,6 +63,12 @@ final class HostilePeer implements AutoCloseable {
     /** TLS 1.3 presenting {@code certificate}, whose key is {@code key}. */
     static HostilePeer presenting(X509Certificate certificate, PrivateKey key) throws SSLException {
         return new HostilePeer(client().keyManager(key, certificate).build());
+    }
+
+    /** TLS 1.3 presenting the certificate and key of {@code files} (a real peer's, e.g. the lab pair's). */
+    static HostilePeer presenting(TlsFiles files) throws IOException {
+        return presenting(CertificateAuthority.readCertificates(files.certificateChain()).get(0),
+                CertificateAuthority.readPrivateKey(files.privateKey()));
     }
 
     private static SslContextBuilder client() {

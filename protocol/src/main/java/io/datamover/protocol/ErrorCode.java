@@ -51,7 +51,12 @@ public enum ErrorCode implements WireCode {
      * From a source gateway to its tap: an operator discarded the replica's data ({@code datamover resync --discard
      * replica}); the tap marks every region dirty and resyncs its whole disks.
      */
-    RESYNC_REQUIRED(21);
+    RESYNC_REQUIRED(21),
+    /**
+     * The sender acts under an epoch of its site's gateway group below the highest the receiver has admitted for the
+     * group: another gateway took the group over (docs/coordination.md). Nothing of the connection is applied.
+     */
+    STALE_EPOCH(22);
 
     private final int code;
 

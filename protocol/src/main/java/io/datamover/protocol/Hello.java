@@ -13,24 +13,33 @@ import java.util.Set;
  * <p>Layout: protocolMin u16, protocolMax u16, features u64, role u8, senderId (string),
  * pairId (string), cgId u32, cgName (string), diskCount u16, then diskCount {@link DiskInfo}s; from protocol
  * revision {@link Wire#PROTOCOL_GENERATIONS} on (when {@code protocolMax} reaches it), the sender's
- * {@link GenerationHistory} and {@code lastSeq} u64.
+ * {@link GenerationHistory} and {@code lastSeq} u64; from revision {@link Wire#PROTOCOL_EPOCHS} on, {@code epoch} u64.
  * A string is a u16 byte length then UTF-8 bytes.
  *
  * @param generations the sender's history of the group ({@link GenerationHistory#NONE} from a tap)
  * @param lastSeq the highest seq the sender holds for the group (a source gateway: its journal's; a tap: 0)
+ * @param epoch the sender's epoch of the group in its site's gateway group (0: not coordinated); a receiver refuses
+ *     one below the highest it has admitted ({@link ErrorCode#STALE_EPOCH})
  */
 public record Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId,
-        int cgId, String cgName, List<DiskInfo> disks, GenerationHistory generations, long lastSeq) implements Frame {
+        int cgId, String cgName, List<DiskInfo> disks, GenerationHistory generations, long lastSeq, long epoch)
+        implements Frame {
 
     /** Largest encoded body: every string at its maximum, {@link Wire#MAX_DISKS} disks with the longest names. */
     public static final int MAX_BODY_BYTES = 2 + 2 + 8 + 1 + (2 + Wire.MAX_ID_BYTES) * 2 + 4 + (2 + Wire.MAX_NAME_BYTES)
-            + 2 + Wire.MAX_DISKS * (4 + 2 + Wire.MAX_ID_BYTES + 8 + 4) + GenerationHistory.MAX_WIRE_BYTES + 8;
+            + 2 + Wire.MAX_DISKS * (4 + 2 + Wire.MAX_ID_BYTES + 8 + 4) + GenerationHistory.MAX_WIRE_BYTES + 8 + 8;
 
     /** A HELLO that carries no generation: a tap's, or one of a revision before generations. */
     public Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId, int cgId,
             String cgName, List<DiskInfo> disks) {
         this(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, GenerationHistory.NONE,
                 0);
+    }
+
+    /** A HELLO under no epoch (not coordinated). */
+    public Hello(int protocolMin, int protocolMax, long features, Role role, String senderId, String pairId, int cgId,
+            String cgName, List<DiskInfo> disks, GenerationHistory generations, long lastSeq) {
+        this(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, generations, lastSeq, 0);
     }
 
     public Hello {
@@ -67,6 +76,17 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
         if (!carriesGenerations(protocolMax) && (!generations.isNone() || lastSeq != 0)) {
             throw new IllegalArgumentException("protocol " + protocolMax + " has no generations");
         }
+        if (epoch < 0) {
+            throw new IllegalArgumentException("epoch must not be negative");
+        }
+        if (!carriesEpoch(protocolMax) && epoch != 0) {
+            throw new IllegalArgumentException("protocol " + protocolMax + " has no epoch");
+        }
+    }
+
+    /** True when a frame of this (highest) revision carries the epoch. */
+    static boolean carriesEpoch(int protocol) {
+        return protocol >= Wire.PROTOCOL_EPOCHS;
     }
 
     /** True when a frame of this (highest) revision carries generations. */
@@ -76,7 +96,14 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
 
     /** This HELLO carrying {@code history} and {@code seq}: what a source gateway sends. */
     public Hello withGenerations(GenerationHistory history, long seq) {
-        return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, history, seq);
+        return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, history, seq,
+                epoch);
+    }
+
+    /** This HELLO sent under {@code groupEpoch}: what a source gateway leading the group sends. */
+    public Hello withEpoch(long groupEpoch) {
+        return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, generations,
+                lastSeq, groupEpoch);
     }
 
     /** This HELLO with {@code request} set in its feature word, when {@code asked}; else this HELLO. */
@@ -129,6 +156,9 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
             generations.write(out);
             out.writeLong(lastSeq);
         }
+        if (carriesEpoch(protocolMax)) {
+            out.writeLong(epoch);
+        }
     }
 
     static Hello readBody(FieldReader r) throws ProtocolException {
@@ -162,6 +192,7 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
             generations = GenerationHistory.read(r);
             lastSeq = r.positiveU64("lastSeq");
         }
-        return new Hello(min, max, features, role, senderId, pairId, cgId, cgName, disks, generations, lastSeq);
+        long epoch = carriesEpoch(max) ? r.positiveU64("epoch") : 0;
+        return new Hello(min, max, features, role, senderId, pairId, cgId, cgName, disks, generations, lastSeq, epoch);
     }
 }

@@ -19,12 +19,17 @@ public final class Wire {
     public static final int FRAME_VERSION = 1;
     /** Range of protocol revisions (frame semantics) this build speaks; negotiated in the handshake. */
     public static final int PROTOCOL_MIN = 2;
-    public static final int PROTOCOL_MAX = 2;
+    public static final int PROTOCOL_MAX = 3;
     /**
      * The revision that added generations (HELLO and HELLO_ACK end with a {@link GenerationHistory}). A peer of an
      * earlier revision is refused as INCOMPATIBLE: a link that cannot compare histories cannot refuse divergence.
      */
     public static final int PROTOCOL_GENERATIONS = 2;
+    /**
+     * The revision that added the epoch (HELLO ends with the sender's epoch of the group in its site's gateway group,
+     * docs/coordination.md). A revision-2 peer's HELLO is read as epoch 0: not coordinated.
+     */
+    public static final int PROTOCOL_EPOCHS = 3;
 
     public static final int HEADER_LENGTH = 16;
     public static final int OFFSET_MAGIC = 0;

@@ -55,7 +55,8 @@ class GenerationWireTest {
         Hello hello = Hello.of(Role.SOURCE_GATEWAY, "src", "pair", 3, "cg", DISK).withGenerations(
                 new GenerationHistory(5, List.of(new EndedGeneration(6, 1, false))), 9);
         ByteBuf encoded = SampleFrames.encode(hello);
-        int historyAt = encoded.writerIndex() - 8 - (8 + 1 + EndedGeneration.WIRE_BYTES);
+        // From the end: epoch u64, lastSeq u64, then the history (current, earlierCount, one earlier generation).
+        int historyAt = encoded.writerIndex() - 8 - 8 - (8 + 1 + EndedGeneration.WIRE_BYTES);
         assertThat(encoded.getLong(historyAt)).isEqualTo(5);
         ByteBuf tooMany = encoded.copy();
         tooMany.setByte(historyAt + 8, GenerationHistory.MAX_EARLIER + 1);

@@ -20,8 +20,9 @@ public final class HostileFrames {
     public static ByteBuf helloWithoutDisks(Hello hello) {
         ByteBuf whole = Unpooled.buffer();
         FrameCodec.encode(hello, whole);
-        int tailBytes = Hello.carriesGenerations(hello.protocolMax())
-                ? 8 + 1 + hello.generations().earlier().size() * EndedGeneration.WIRE_BYTES + 8 : 0;
+        int tailBytes = (Hello.carriesGenerations(hello.protocolMax())
+                ? 8 + 1 + hello.generations().earlier().size() * EndedGeneration.WIRE_BYTES + 8 : 0)
+                + (Hello.carriesEpoch(hello.protocolMax()) ? 8 : 0);
         int disksEnd = whole.writerIndex() - tailBytes;
         int disksAt = disksEnd;
         for (DiskInfo d : hello.disks()) {

@@ -30,9 +30,9 @@ final class SampleFrames {
     }
 
     static Hello hello() {
-        return new Hello(2, 2, Feature.all(), Role.SOURCE_GATEWAY, "gw-src-1", "pair-dc1-dc2", CG, "vm-42",
+        return new Hello(2, 3, Feature.all(), Role.SOURCE_GATEWAY, "gw-src-1", "pair-dc1-dc2", CG, "vm-42",
                 List.of(new DiskInfo(0, "vm-42-root", 16L << 30, 4096), new DiskInfo(1, "vm-42-data", 1L << 30, 512)),
-                generations(), 45);
+                generations(), 45, 7);
     }
 
     static List<BlockWrite> batchEntries() {

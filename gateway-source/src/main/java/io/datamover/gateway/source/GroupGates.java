@@ -65,7 +65,7 @@ interface GroupGates extends AutoCloseable {
                     Gauge.builder("datamover.coordination.epoch", coordination, c -> epochOf(c.leadership(group)))
                             .description("the epoch of this gateway's latest tenure of the group").tag("cg", group)
                             .register(registry);
-                    return () -> coordination.leadingEpoch(group).isPresent();
+                    return () -> coordination.leadingEpoch(group);
                 }
 
                 @Override

@@ -8,6 +8,7 @@ import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
 import io.datamover.applier.ReplicaState;
+import io.datamover.coordination.HighestEpoch;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.Batch;
@@ -79,10 +80,14 @@ final class ConsistencyGroupTarget {
     private final StorageFailures storageFailures;
     private final long appliedSeqAtOpen;
     private final GenerationGate generations;
+    /** The highest epoch of the source's gateway group admitted for this group, persisted beside the stamp. */
+    private final HighestEpoch epochs;
     private boolean closed;
 
     /** Written by the spool writer only; read by the applier for APPLIED acks and by status. */
     private volatile SourceSession attached;
+    /** Spool writer only: the epoch the attached session's HELLO was admitted under. */
+    private long attachedEpoch;
     /** Writer thread only (volatile for status): the highest seq spooled or applied. */
     private volatile long heldSeq;
     /** Set once by the applier when it stops on a refused batch or a storage failure. */
@@ -106,9 +111,10 @@ final class ConsistencyGroupTarget {
     }
 
     private ConsistencyGroupTarget(ReplicaSetConfig replicaConfig, ReplicaSet replicas, BatchSpool spool,
-            TargetGatewayConfig config, TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures,
-            boolean torn) {
+            HighestEpoch epochs, TargetGatewayConfig config, TargetMetrics metrics, ByteBufAllocator alloc,
+            StorageFailures storageFailures, boolean torn) {
         this.cgId = replicaConfig.cgId();
+        this.epochs = epochs;
         this.replicaConfig = replicaConfig;
         this.storageFailures = storageFailures;
         this.appliedSeqAtOpen = replicas.appliedSeq();
@@ -157,7 +163,8 @@ final class ConsistencyGroupTarget {
         try {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
                     replicas.appliedSeq(), metrics.registry().config().clock().monotonicTime());
-            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig, replicas, spool, config,
+            HighestEpoch epochs = HighestEpoch.open(replicas.directory().resolve(EPOCH_FILE));
+            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig, replicas, spool, epochs, config,
                     metrics, alloc, storageFailures, torn && spool.batches() > 0);
             LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}, consistent image at seq {}{}), {} "
                     + "spooled batches to apply", Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(),
@@ -174,6 +181,9 @@ final class ConsistencyGroupTarget {
             throw e;
         }
     }
+
+    /** The highest epoch admitted, in the replica set's directory: it goes wherever the replicas go. */
+    static final String EPOCH_FILE = "epoch";
 
     /** The directory name of a group, under both the replica and the data directory. */
     static String directoryName(int cgId) {
@@ -240,11 +250,15 @@ final class ConsistencyGroupTarget {
                         + Integer.toUnsignedString(cgId) + " has a PROMOTED (failed-over) replica in "
                         + replicas.directory() + ": replication into it has stopped");
             }
+            admitEpoch(hello.epoch());
             SourceSession other = attached;
             if (other != null && other.isActive()) {
-                throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group "
-                        + Integer.toUnsignedString(cgId) + " already has a source connected from " + other.remote()
-                        + "; one source connection per group");
+                if (hello.epoch() <= attachedEpoch) {
+                    throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group "
+                            + Integer.toUnsignedString(cgId) + " already has a source connected from "
+                            + other.remote() + "; one source connection per group");
+                }
+                supersede(other, hello.epoch());
             }
             provisionThickIfAsked(asked);
             GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
@@ -254,8 +268,46 @@ final class ConsistencyGroupTarget {
                 beginWrittenEpoch();
             }
             attached = session;
+            attachedEpoch = hello.epoch();
             return admitted;
         });
+    }
+
+    /**
+     * On the spool writer: refuses a source acting under an epoch below the highest admitted (a deposed leader of the
+     * source site's gateway group); a higher one is persisted before the HELLO is answered.
+     */
+    private void admitEpoch(long epoch) throws ProtocolException {
+        boolean admitted;
+        try {
+            admitted = epochs.admit(epoch);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
+                    + Integer.toUnsignedString(cgId) + " cannot persist epoch " + epoch + ": " + e);
+        }
+        if (!admitted) {
+            throw new ProtocolException(ErrorCode.STALE_EPOCH, "consistency group " + Integer.toUnsignedString(cgId)
+                    + ": epoch " + epoch + " is below epoch " + epochs.highest() + " already admitted; another "
+                    + "gateway of the source site leads the group");
+        }
+    }
+
+    /**
+     * On the spool writer: the attached source's leadership ended ({@code epoch} is higher than its own). It is closed
+     * and none of its batches is spooled or acknowledged from now on ({@link #spoolBatch} serves the attached only).
+     */
+    private void supersede(SourceSession older, long epoch) {
+        LOG.warn("cg {}: a source under epoch {} takes over from {} (epoch {}): closing the older connection",
+                Integer.toUnsignedString(cgId), epoch, older.remote(), attachedEpoch);
+        older.fail(new ProtocolException(ErrorCode.STALE_EPOCH, "consistency group " + Integer.toUnsignedString(cgId)
+                + " was taken over under epoch " + epoch + "; this connection's epoch " + attachedEpoch
+                + " is superseded"));
+        attached = null;
+    }
+
+    /** The highest epoch admitted for this group (0: never coordinated). */
+    long highestEpoch() {
+        return epochs.highest();
     }
 
     /**

@@ -64,6 +64,8 @@ final class TargetMetrics {
                     "applied seq of the last consistent image the replicas can give back, -1 when none");
             gauge("datamover.target.undo.bytes", cg, group, g -> g.applyLoop().undoLogBytes(),
                     "bytes of the undo log keeping the consistent image during a resync");
+            gauge("datamover.target.epoch", cg, group, ConsistencyGroupTarget::highestEpoch,
+                    "highest epoch of the source site's gateway group admitted for the group (0: not coordinated)");
             gauge("datamover.pair.diverged", cg, group, g -> g.generationRefusal() == null ? 0 : 1,
                     "1 while the group's source is refused as DIVERGED or UNRELATED (their generation histories "
                             + "disagree)");

@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -59,7 +60,8 @@ public final class Shipper implements AutoCloseable {
     private final ShipperMetrics metrics;
     private final InFlightBatches window;
     private final UnappliedBatches unapplied = new UnappliedBatches(UNAPPLIED_ENTRIES);
-    private final TargetLink link;
+    /** The epoch of no tenure: the link is down. */
+    private static final long NOT_LEADING = -1;
     private final Thread thread;
     private final long idleCheckNanos;
     private final GenerationGuard generations;
@@ -84,6 +86,10 @@ public final class Shipper implements AutoCloseable {
     // The shipper's thread only.
     private final BatchCutter cutter;
     private final ShippingGate gate;
+    /** The link to the target, held only while this gateway leads the group: one link per tenure. */
+    private TargetLink link;
+    /** The epoch {@link #link} was opened under, {@link #NOT_LEADING} without a link; read by HELLOs on its loop. */
+    private volatile long linkEpoch = NOT_LEADING;
     private TargetSession active;
     /** Records up to this seq are held by the target already; the reader may still hand them out. */
     private long skipThroughSeq;
@@ -104,7 +110,6 @@ public final class Shipper implements AutoCloseable {
         this.metrics = new ShipperMetrics(registry, identity.cgLabel(), this::status);
         this.generations = new GenerationGuard(generationLog, identity.cgLabel());
         this.helloTemplate = hello(senderId, identity, config.compressionEnabled());
-        this.link = new TargetLink(config, helloTemplate, new Events(), metrics, clock);
         this.thread = Thread.ofPlatform().name("shipper-" + identity.cgLabel()).unstarted(this::run);
     }
 
@@ -214,14 +219,13 @@ public final class Shipper implements AutoCloseable {
 
     private void run() {
         try (JournalReader reader = journal.newReader()) {
-            link.start();
             try {
                 while (!closing) {
                     step(reader);
                 }
             } finally {
                 cutter.close();
-                link.close();
+                closeLink();
             }
         } catch (RuntimeException | Error e) {
             failure = String.valueOf(e);
@@ -237,6 +241,7 @@ public final class Shipper implements AutoCloseable {
     /** One round: adopt a new connection, read, ship what is due, then sleep until there is more to do. */
     private void step(JournalReader reader) {
         generations.endGenerationIfDue();
+        followLeadership();
         TargetSession fresh = handshakes.getAndSet(null);
         if (fresh != null) {
             adopt(fresh, reader);
@@ -246,7 +251,7 @@ public final class Shipper implements AutoCloseable {
         }
         long now = nowNanos();
         fill(reader, now);
-        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes()) && gate.open()) {
+        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes()) && leadsUnderLinkEpoch()) {
             ship(cutter.cut(now), active);
             fill(reader, now);
             now = nowNanos();
@@ -259,6 +264,48 @@ public final class Shipper implements AutoCloseable {
         if (!closing && handshakes.get() == null) {
             LockSupport.parkNanos(this, waitNanos);
         }
+    }
+
+    /**
+     * Holds a link to the target only while this gateway leads the group, and one per tenure: a standby holds none, a
+     * demoted leader closes its link (the target would refuse its epoch anyway once another leads), a new tenure
+     * connects again under its new epoch, which supersedes any older connection at the target.
+     */
+    private void followLeadership() {
+        OptionalLong leading = gate.leadingEpoch();
+        long epoch = leading.isPresent() ? leading.getAsLong() : NOT_LEADING;
+        if (epoch == linkEpoch) {
+            return;
+        }
+        if (link != null) {
+            LOG.info("cg {}: {}: closing the link to the target", identity.cgLabel(), epoch == NOT_LEADING
+                    ? "this gateway no longer leads the group (epoch " + linkEpoch + ")"
+                    : "a new tenure under epoch " + epoch + " replaces epoch " + linkEpoch);
+            closeLink();
+        }
+        if (epoch != NOT_LEADING) {
+            linkEpoch = epoch;
+            link = new TargetLink(config, helloTemplate, new Events(), metrics, clock);
+            link.start();
+        }
+    }
+
+    /** Closes the link and forgets its connection: nothing is shipped until the next tenure's handshake. */
+    private void closeLink() {
+        if (link != null) {
+            link.close();
+            link = null;
+        }
+        linkEpoch = NOT_LEADING;
+        active = null;
+        current = null;
+        handshakes.set(null);
+    }
+
+    /** Asked before every batch: the tenure the link was opened under still holds. */
+    private boolean leadsUnderLinkEpoch() {
+        OptionalLong leading = gate.leadingEpoch();
+        return leading.isPresent() && leading.getAsLong() == linkEpoch;
     }
 
     private void adopt(TargetSession session, JournalReader reader) {
@@ -394,7 +441,7 @@ public final class Shipper implements AutoCloseable {
 
         @Override
         public Hello hello() {
-            return generations.hello(helloTemplate, journal.durableSeq());
+            return generations.hello(helloTemplate, journal.durableSeq()).withEpoch(linkEpoch);
         }
 
         @Override

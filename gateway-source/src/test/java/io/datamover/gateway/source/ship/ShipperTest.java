@@ -25,11 +25,12 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -186,25 +187,32 @@ class ShipperTest {
     }
 
     @Test
-    void aGroupThisGatewayDoesNotLeadIsNotShippedUntilItLeads() throws Exception {
-        AtomicBoolean leading = new AtomicBoolean();
-        AtomicInteger refused = new AtomicInteger();
+    void aGroupThisGatewayDoesNotLeadHoldsNoLinkAndEachTenureConnectsUnderItsEpoch() throws Exception {
+        AtomicLong epoch = new AtomicLong(-1); // -1: not leading
+        AtomicInteger asked = new AtomicInteger();
         startShipper(config().build(), () -> {
-            if (leading.get()) {
-                return true;
-            }
-            refused.incrementAndGet();
-            return false;
+            asked.incrementAndGet();
+            long e = epoch.get();
+            return e < 0 ? OptionalLong.empty() : OptionalLong.of(e);
         });
         appendAndSync(distinctBlocks(1, 300));
-        await().atMost(DEADLINE).until(() -> refused.get() >= 3); // batches were due and held back three times
-        assertThat(shipper.status().connected()).isTrue();
-        assertThat(target.batches()).isEmpty();
+        await().atMost(DEADLINE).until(() -> asked.get() >= 3); // the shipper looked three times
+        assertThat(shipper.status().connected()).isFalse();
+        assertThat(target.hellos()).as("a standby does not connect").isEmpty();
         assertThat(shipper.status().shippedSeq()).isZero();
 
-        leading.set(true);
+        epoch.set(4);
         await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 300);
         assertHoldsDistinctBlocks(300);
+        assertContiguous(target.batches(), 1);
+        assertThat(target.hellos()).extracting(Hello::epoch).containsExactly(4L);
+
+        epoch.set(-1); // demoted: the link closes
+        await().atMost(DEADLINE).until(() -> !shipper.status().connected() && target.openConnections() == 0);
+        appendAndSync(distinctBlocks(301, 310));
+        epoch.set(6); // a new tenure connects again under its own epoch
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 310);
+        assertThat(target.hellos()).extracting(Hello::epoch).containsExactly(4L, 6L);
         assertContiguous(target.batches(), 1);
     }
 
