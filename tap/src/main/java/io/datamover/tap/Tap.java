@@ -153,7 +153,7 @@ public final class Tap implements AutoCloseable {
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
-            NbdServer server = NbdServer.start(config, byName(exports), group, registry);
+            NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,

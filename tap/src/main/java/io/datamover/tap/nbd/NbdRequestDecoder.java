@@ -1,5 +1,6 @@
 package io.datamover.tap.nbd;
 
+import io.datamover.tap.buffer.PayloadPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -21,14 +22,19 @@ import java.util.function.BooleanSupplier;
  * goes on from there once requests complete. So a burst waits, it is never refused, and what waits per connection
  * is at most the last socket read (see {@code NbdServer}'s read size).
  *
- * <p>A payload of 64 KiB or more is a retained slice of the socket's read buffers, usually several of them (see
- * the constructor); a smaller one is copied, so that it does not pin a read buffer many times its size.
+ * <p>A payload the tap will keep after its local write (the group streams: the record waits in the sender's window
+ * until the gateway's ack) is copied once into a block of the {@link PayloadPool}, so the read buffers are free again
+ * right after the decode. Otherwise (bitmap mode: the payload lives only until the write) a payload of 64 KiB or
+ * more is a retained slice of the socket's read buffers, usually several of them (see the constructor), and a smaller
+ * one is copied, so that it does not pin a read buffer many times its size.
  */
 final class NbdRequestDecoder extends ByteToMessageDecoder {
 
     private final long maxRequestBytes;
     private final ProtocolErrors errors;
     private final BooleanSupplier admitting;
+    private final PayloadPool pool;
+    private final BooleanSupplier payloadsKept;
     private ChannelHandlerContext context;
     private boolean inChannelRead;
     private long bytesToDiscard;
@@ -37,14 +43,19 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
     static final int COPY_BELOW_BYTES = 64 * 1024;
 
-    /** {@code admitting}: true while the next handler takes another request; read on the event loop only. */
-    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors, BooleanSupplier admitting) {
+    /**
+     * {@code admitting}: true while the next handler takes another request; read on the event loop only.
+     * {@code payloadsKept}: true while WRITE payloads outlive their local write (copied into {@code pool}).
+     */
+    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors, BooleanSupplier admitting, PayloadPool pool,
+            BooleanSupplier payloadsKept) {
         this.maxRequestBytes = maxRequestBytes;
         this.errors = errors;
         this.admitting = admitting;
-        // A WRITE payload (up to 32 MiB) arrives in many socket reads and its slice lives on until the gateway
-        // acknowledges the record. Merging would copy every read into one buffer, and copy again whenever a slice
-        // still holds that buffer; a composite keeps the read buffers themselves: no copy of the payload here.
+        this.pool = pool;
+        this.payloadsKept = payloadsKept;
+        // A WRITE payload (up to 32 MiB) arrives in many socket reads. Merging would copy every read into one buffer
+        // before the payload's own copy (or slice) is taken; a composite keeps the read buffers themselves.
         setCumulator(COMPOSITE_CUMULATOR);
     }
 
@@ -135,11 +146,15 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * The payload at {@code index}: a retained slice of the read buffers, or for a small write its own copy, so
-     * that a 4 KiB record never keeps a read buffer of up to 1 MiB alive until the gateway's ack: what the window
-     * holds stays within about twice its byte count.
+     * The payload at {@code index}. One that will be kept after its write: its copy in a block of the pool (or, when
+     * the pool is full, from the allocator). Else a retained slice of the read buffers, or for a small write its own
+     * copy, so that a 4 KiB write never keeps a read buffer of up to 1 MiB alive.
      */
-    private static ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
+    private ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
+        if (payloadsKept.getAsBoolean()) {
+            ByteBuf block = pool.copyOf(in, index, length);
+            return block != null ? block : ctx.alloc().directBuffer(length).writeBytes(in, index, length);
+        }
         if (length >= COPY_BELOW_BYTES && pinnedBytes(in, index, length) <= 2L * length) {
             return in.retainedSlice(index, length);
         }
@@ -149,8 +164,8 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     /**
      * The memory a slice of {@code [index, index + length)} would keep alive: the whole capacity of every read buffer
      * it touches. A read that filled a small part of a 1 MiB buffer would otherwise pin the whole buffer for a 64 KiB
-     * record until the gateway's ack: with a slow link, a full window of such records exhausted the tap's direct
-     * memory (OutOfDirectMemoryError, the guest's NBD connection closed).
+     * write (when such slices were kept until the gateway's ack, a full window of them exhausted the tap's direct
+     * memory with a slow link).
      */
     private static long pinnedBytes(ByteBuf in, int index, int length) {
         if (!(in instanceof CompositeByteBuf composite)) {

@@ -2,6 +2,7 @@ package io.datamover.tap.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.tap.buffer.PayloadPool;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -23,13 +24,72 @@ class NbdRequestDecoderTest {
         return into;
     }
 
-    private static NbdRequest decodeOneIn(ByteBuf readBuffer) {
-        EmbeddedChannel channel = new EmbeddedChannel(
-                new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()), () -> true));
+    private final PayloadPool pool = new PayloadPool(1 << 20, new SimpleMeterRegistry());
+
+    /** Decodes one request as in bitmap mode: its payload lives only until the local write. */
+    private NbdRequest decodeOneIn(ByteBuf readBuffer) {
+        return decodeOneIn(readBuffer, false);
+    }
+
+    private NbdRequest decodeOneIn(ByteBuf readBuffer, boolean payloadsKept) {
+        EmbeddedChannel channel = new EmbeddedChannel(new NbdRequestDecoder(32 << 20,
+                new ProtocolErrors(new SimpleMeterRegistry()), () -> true, pool, () -> payloadsKept));
         channel.writeInbound(readBuffer);
         NbdRequest request = channel.readInbound();
         channel.finishAndReleaseAll();
         return request;
+    }
+
+    @Test
+    void aPayloadKeptAfterItsWriteIsCopiedOnceIntoAPoolBlockThatIsReusedOnceReleased() {
+        ByteBuf readBuffer = writeRequest(256 << 10, Unpooled.directBuffer((256 << 10) + 1024));
+        NbdRequest request = decodeOneIn(readBuffer, true);
+        ByteBuf payload = request.payload();
+        try {
+            assertThat(payload.readableBytes()).isEqualTo(256 << 10);
+            assertThat(payload.getByte(4095)).isEqualTo((byte) 4095);
+            assertThat(readBuffer.refCnt()).as("the read buffer is free once decoded").isZero();
+            assertThat(pool.inUseBytes()).isEqualTo(256 << 10);
+            assertThat(PayloadPool.heldBytes(payload)).isEqualTo(256 << 10);
+        } finally {
+            request.release();
+        }
+        assertThat(pool.inUseBytes()).isZero();
+        assertThat(pool.idleBytes()).isEqualTo(256 << 10);
+
+        NbdRequest next = decodeOneIn(writeRequest(200 << 10, Unpooled.directBuffer(256 << 10)), true);
+        try {
+            assertThat(next.payload()).as("the same block, taken again").isSameAs(payload);
+            assertThat(next.payload().readableBytes()).isEqualTo(200 << 10);
+            assertThat(next.payload().getByte(1000)).isEqualTo((byte) 1000);
+            assertThat(pool.idleBytes()).isZero();
+        } finally {
+            next.release();
+        }
+    }
+
+    @Test
+    void aKeptPayloadTheFullPoolHasNoRoomForIsCopiedFromTheAllocator() {
+        ByteBuf first = decodeOneIn(writeRequest(1 << 20, Unpooled.directBuffer((1 << 20) + 64)), true).takePayload();
+        try {
+            NbdRequest request = decodeOneIn(writeRequest(4096, Unpooled.directBuffer(8192)), true);
+            try {
+                assertThat(request.payload().getByte(4095)).isEqualTo((byte) 4095);
+                assertThat(PayloadPool.heldBytes(request.payload())).isEqualTo(4096);
+                assertThat(pool.inUseBytes()).as("only the first payload's block").isEqualTo(1 << 20);
+            } finally {
+                request.release();
+            }
+        } finally {
+            first.release();
+        }
+        NbdRequest small = decodeOneIn(writeRequest(4096, Unpooled.directBuffer(8192)), true);
+        try {
+            assertThat(pool.inUseBytes()).as("the idle 1 MiB block freed to make room").isEqualTo(4096);
+            assertThat(pool.idleBytes()).isZero();
+        } finally {
+            small.release();
+        }
     }
 
     @Test
@@ -87,7 +147,7 @@ class NbdRequestDecoderTest {
         });
         // Room for two requests at a time: those the test has not taken yet.
         NbdRequestDecoder decoder = new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()),
-                () -> channel.inboundMessages().size() < 2);
+                () -> channel.inboundMessages().size() < 2, pool, () -> false);
         channel.pipeline().addLast(decoder);
         channel.register();
 
