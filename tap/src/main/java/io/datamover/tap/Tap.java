@@ -62,6 +62,8 @@ public final class Tap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
     /** How long a resync waits for an initial sync cut short by bitmap mode to stop (after its current chunk). */
     private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
+    /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
+    private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -154,6 +156,8 @@ public final class Tap implements AutoCloseable {
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
+            sweeper.scheduleWithFixedDelay(server::trimIdlePayloads, PAYLOAD_TRIM_PERIOD.toMillis(),
+                    PAYLOAD_TRIM_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,

@@ -24,6 +24,8 @@ import java.util.List;
  * on, instead of every window's worth of payloads landing in memory the allocator maps anew. The memory the pool
  * keeps, blocks in use and idle, never exceeds {@code maxBytes}: an idle block of another size is freed to make room
  * for one that is needed, and when nothing idle is left the caller gets null and copies elsewhere (counted as a miss).
+ * What a burst made the pool grow to is given back once it is no longer needed: {@link #trimIdle}, called
+ * periodically, frees the blocks that stayed idle for a whole period.
  *
  * <p>Thread-safe: blocks are taken on the NBD event loops and returned on whichever thread releases them last (an
  * I/O thread, the sender's event loop on an ack).
@@ -50,6 +52,8 @@ public final class PayloadPool implements AutoCloseable {
     private long keptBytes;
     private long idleBytes;
     private boolean closed;
+    /** Counts {@link #trimIdle} calls; a block returned before the last one and still idle has been idle a period. */
+    private long trims;
 
     /** A pool keeping at most {@code maxBytes} of blocks; its meters carry {@code tags}. */
     public PayloadPool(long maxBytes, MeterRegistry registry, String... tags) {
@@ -97,6 +101,22 @@ public final class PayloadPool implements AutoCloseable {
     /** Bytes of blocks kept for reuse. */
     public synchronized long idleBytes() {
         return idleBytes;
+    }
+
+    /**
+     * Frees the blocks that stayed idle since the previous call, so memory a burst needed is not kept for good;
+     * called periodically (the period is how long an idle block is kept, at least).
+     */
+    public void trimIdle() {
+        synchronized (this) {
+            for (ArrayDeque<Block> blocks : idle) {
+                // Blocks are taken from the end: the ones at the front have waited longest.
+                while (!blocks.isEmpty() && blocks.peekFirst().returnedAtTrim < trims) {
+                    free(blocks.pollFirst());
+                }
+            }
+            trims++;
+        }
     }
 
     /** Frees the idle blocks; blocks still in use are freed when they are released. */
@@ -175,6 +195,7 @@ public final class PayloadPool implements AutoCloseable {
                 keptBytes -= block.capacity();
                 return false;
             }
+            block.returnedAtTrim = trims;
             idle.get(sizeIndex(block.capacity())).addLast(block);
             idleBytes += block.capacity();
             return true;
@@ -193,6 +214,8 @@ public final class PayloadPool implements AutoCloseable {
     private static final class Block extends UnpooledDirectByteBuf {
         private final PayloadPool pool;
         private ResourceLeakTracker<Block> leak;
+        /** The pool's trim count when this block was last returned; guarded by the pool. */
+        private long returnedAtTrim;
 
         Block(PayloadPool pool, int bytes) {
             super(ByteBufAllocator.DEFAULT, bytes, bytes);

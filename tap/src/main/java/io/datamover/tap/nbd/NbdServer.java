@@ -130,6 +130,11 @@ public final class NbdServer implements AutoCloseable {
         ctx.pipeline().addAfter("request-decoder", "transmission", transmission);
     }
 
+    /** Frees the payload blocks idle since the previous call (see {@link PayloadPool#trimIdle}). */
+    public void trimIdlePayloads() {
+        payloads.trimIdle();
+    }
+
     public int port() {
         return port;
     }
