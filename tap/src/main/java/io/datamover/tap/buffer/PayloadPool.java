@@ -77,12 +77,20 @@ public final class PayloadPool implements AutoCloseable {
      * exactly the copy; one reference, owned by the caller); null when the pool has no room for it.
      */
     public ByteBuf copyOf(ByteBuf source, int index, int length) {
+        ByteBuf block = allocate(length);
+        return block == null ? null : block.writeBytes(source, index, length);
+    }
+
+    /**
+     * An empty block with room for {@code length} bytes (one reference, owned by the caller), for a payload that
+     * arrives in it piece by piece; null when the pool has no room for it.
+     */
+    public ByteBuf allocate(int length) {
         Block block = take(length);
         if (block == null) {
             misses.increment();
-            return null;
         }
-        return block.writeBytes(source, index, length);
+        return block;
     }
 
     /**

@@ -23,8 +23,11 @@ import java.util.function.BooleanSupplier;
  * is at most the last socket read (see {@code NbdServer}'s read size).
  *
  * <p>A payload the tap will keep after its local write (the group streams: the record waits in the sender's window
- * until the gateway's ack) is copied once into a block of the {@link PayloadPool}, so the read buffers are free again
- * right after the decode. Otherwise (bitmap mode: the payload lives only until the write) a payload of 64 KiB or
+ * until the gateway's ack) lives in a block of the {@link PayloadPool}, so no read buffer outlives its decode. A
+ * payload of 64 KiB or more that the read buffers do not hold whole yet is received into its block: what they hold
+ * is copied there, and the next socket reads land in the block itself ({@link #payloadRoom()}, through the
+ * connection's {@link PayloadReceiveAllocator}): the socket's copy is the payload's only copy in the tap. A smaller
+ * or already whole payload is copied into its block. Otherwise (bitmap mode: the payload lives only until the write) a payload of 64 KiB or
  * more is a retained slice of the socket's read buffers, usually several of them (see the constructor), and a smaller
  * one is copied, so that it does not pin a read buffer many times its size.
  */
@@ -39,6 +42,10 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     private boolean inChannelRead;
     private long bytesToDiscard;
     private boolean corrupted;
+    /** The WRITE whose payload is being received into its pool block (its payload so far), or null. */
+    private NbdRequest receiving;
+    /** The room of that block handed out for the socket's next read, recognised when the read comes back. */
+    private ByteBuf offeredRoom;
 
     /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
     static final int COPY_BELOW_BYTES = 64 * 1024;
@@ -68,9 +75,63 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         inChannelRead = true;
         try {
-            super.channelRead(ctx, msg);
+            Object rest = receiving != null && msg instanceof ByteBuf bytes ? receivePayload(ctx, bytes) : msg;
+            if (rest != null) {
+                super.channelRead(ctx, rest);
+            }
         } finally {
             inChannelRead = false;
+        }
+    }
+
+    /**
+     * Where the connection's next socket read should land: the rest of the block of the payload being received (a
+     * retained slice, empty), or null when no payload is being received. Event loop only.
+     */
+    ByteBuf payloadRoom() {
+        if (receiving == null) {
+            return null;
+        }
+        ByteBuf block = receiving.payload();
+        offeredRoom = block.retainedSlice(block.writerIndex(), remaining(receiving)).clear();
+        return offeredRoom;
+    }
+
+    private static int remaining(NbdRequest write) {
+        return (int) write.length - write.payload().readableBytes();
+    }
+
+    /**
+     * Takes the payload's next bytes from {@code bytes} (owned here): a read that landed in the block only moves its
+     * end, any other buffer is copied from. Passes the request on once its payload is whole. Returns what follows
+     * the payload in {@code bytes}, or null when nothing does.
+     */
+    private ByteBuf receivePayload(ChannelHandlerContext ctx, ByteBuf bytes) {
+        ByteBuf block = receiving.payload();
+        if (bytes == offeredRoom) {
+            offeredRoom = null;
+            block.writerIndex(block.writerIndex() + bytes.readableBytes());
+            bytes.skipBytes(bytes.readableBytes());
+        } else {
+            block.writeBytes(bytes, Math.min(remaining(receiving), bytes.readableBytes()));
+        }
+        if (remaining(receiving) == 0) {
+            NbdRequest whole = receiving;
+            receiving = null;
+            ctx.fireChannelRead(whole);
+        }
+        if (bytes.isReadable()) {
+            return bytes;
+        }
+        bytes.release();
+        return null;
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (receiving != null) {
+            receiving.release(); // the connection closed in the middle of the payload
+            receiving = null;
         }
     }
 
@@ -138,11 +199,30 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         if (in.readableBytes() < Nbd.REQUEST_HEADER_BYTES + length) {
+            receiveInBlock(in, flags, type, cookie, offset, (int) length);
             return;
         }
         ByteBuf payload = payload(ctx, in, start + Nbd.REQUEST_HEADER_BYTES, (int) length);
         in.skipBytes(Nbd.REQUEST_HEADER_BYTES + (int) length);
         out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+    }
+
+    /**
+     * Starts receiving a large payload that will be kept into its pool block, when there is one for it: the header is
+     * decoded, what {@code in} holds of the payload is copied to the block, and the next reads go to the block.
+     * Otherwise the payload waits in the read buffers until it is whole.
+     */
+    private void receiveInBlock(ByteBuf in, int flags, int type, long cookie, long offset, int length) {
+        if (length < COPY_BELOW_BYTES || !payloadsKept.getAsBoolean()) {
+            return;
+        }
+        ByteBuf block = pool.allocate(length);
+        if (block == null) {
+            return;
+        }
+        in.skipBytes(Nbd.REQUEST_HEADER_BYTES);
+        block.writeBytes(in, in.readableBytes());
+        receiving = new NbdRequest(flags, type, cookie, offset, length, block, false);
     }
 
     /**

@@ -78,10 +78,6 @@ public final class NbdServer implements AutoCloseable {
                     .group(eventLoops)
                     .channel(channelType)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    // Reads of up to 1 MiB (Netty's default stops at 64 KiB): fewer recv calls, and a WRITE payload
-                    // sliced out of the read buffers (bitmap mode) has fewer pieces, so fewer pwrite calls.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                            new AdaptiveRecvByteBufAllocator(MIN_READ_BYTES, INITIAL_READ_BYTES, MAX_READ_BYTES))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
@@ -93,10 +89,17 @@ public final class NbdServer implements AutoCloseable {
                                 return;
                             }
                             connections.add(channel);
+                            // Reads of up to 1 MiB (Netty's default stops at 64 KiB): fewer recv calls, and a WRITE
+                            // payload sliced out of the read buffers (bitmap mode) has fewer pieces, so fewer pwrite
+                            // calls; a payload being received into its pool block is read into the block.
+                            PayloadReceiveAllocator reads = new PayloadReceiveAllocator(
+                                    new AdaptiveRecvByteBufAllocator(MIN_READ_BYTES, INITIAL_READ_BYTES, MAX_READ_BYTES));
+                            channel.config().setRecvByteBufAllocator(reads);
                             RequestProcessor processor = new RequestProcessor(group, channel.alloc(), registry);
                             channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
                                     config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
-                                    (ctx, session) -> enterTransmission(ctx, session, validator, processor, errors, registry)));
+                                    (ctx, session) -> enterTransmission(ctx, session, validator, processor, reads, errors,
+                                            registry)));
                         }
                     });
             this.serverChannel = bootstrap.bind(config.bindHost(), config.port()).sync().channel();
@@ -120,13 +123,14 @@ public final class NbdServer implements AutoCloseable {
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
-            RequestProcessor processor, ProtocolErrors errors, MeterRegistry registry) {
+            RequestProcessor processor, PayloadReceiveAllocator reads, ProtocolErrors errors, MeterRegistry registry) {
         NbdTransmissionHandler transmission = new NbdTransmissionHandler(session, validator, processor, ioExecutor,
                 config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(), () -> shuttingDown,
                 errors, registry);
-        ctx.pipeline().addAfter(ctx.name(), "request-decoder",
-                new NbdRequestDecoder(config.maxRequestBytes(), errors, transmission::admitsRequests, payloads,
-                        () -> group.mode().streams()));
+        NbdRequestDecoder decoder = new NbdRequestDecoder(config.maxRequestBytes(), errors,
+                transmission::admitsRequests, payloads, () -> group.mode().streams());
+        reads.receiveFor(decoder);
+        ctx.pipeline().addAfter(ctx.name(), "request-decoder", decoder);
         ctx.pipeline().addAfter("request-decoder", "transmission", transmission);
     }
 

@@ -69,6 +69,62 @@ class NbdRequestDecoderTest {
     }
 
     @Test
+    void aLargeKeptPayloadIsReceivedIntoItsBlockTheSocketReadingStraightIntoIt() {
+        int length = 256 << 10;
+        ByteBuf whole = writeRequest(length, Unpooled.buffer());
+        NbdRequestDecoder decoder = new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()),
+                () -> true, pool, () -> true);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        try {
+            ByteBuf firstRead = Unpooled.directBuffer(1 << 20).writeBytes(whole, 28 + 1000);
+            channel.writeInbound(firstRead);
+            assertThat(firstRead.refCnt()).as("the first read's buffer is free: its bytes were copied").isZero();
+            assertThat((Object) channel.readInbound()).isNull();
+
+            ByteBuf room = decoder.payloadRoom(); // as the connection's PayloadReceiveAllocator asks for a read
+            assertThat(room.writableBytes()).isEqualTo(length - 1000);
+            room.writeBytes(whole, 100_000); // what the socket read brought
+            channel.writeInbound(room);
+            assertThat((Object) channel.readInbound()).isNull();
+
+            // A buffer that is not the block's room (a transport that ignores the allocator): copied from, and what
+            // follows the payload is decoded as the next request.
+            ByteBuf lastRead = Unpooled.directBuffer(1 << 20).writeBytes(whole);
+            writeRequest(0, lastRead);
+            channel.writeInbound(lastRead);
+            NbdRequest request = channel.readInbound();
+            NbdRequest next = channel.readInbound();
+            try {
+                assertThat(request.payload().readableBytes()).isEqualTo(length);
+                for (int i = 0; i < length; i += 4093) {
+                    assertThat(request.payload().getByte(i)).isEqualTo((byte) i);
+                }
+                assertThat(PayloadPool.heldBytes(request.payload())).isEqualTo(length);
+                assertThat(next.length).isZero();
+            } finally {
+                request.release();
+                next.release();
+            }
+            assertThat(pool.inUseBytes()).isZero();
+        } finally {
+            channel.finishAndReleaseAll();
+            whole.release();
+        }
+    }
+
+    @Test
+    void aPayloadCutShortByTheConnectionClosingReturnsItsBlock() {
+        EmbeddedChannel channel = new EmbeddedChannel(new NbdRequestDecoder(32 << 20,
+                new ProtocolErrors(new SimpleMeterRegistry()), () -> true, pool, () -> true));
+        ByteBuf whole = writeRequest(128 << 10, Unpooled.buffer());
+        channel.writeInbound(whole.retainedSlice(0, 28 + 4096));
+        whole.release();
+        assertThat(pool.inUseBytes()).isEqualTo(128 << 10);
+        channel.finishAndReleaseAll();
+        assertThat(pool.inUseBytes()).isZero();
+    }
+
+    @Test
     void aKeptPayloadTheFullPoolHasNoRoomForIsCopiedFromTheAllocator() {
         ByteBuf first = decodeOneIn(writeRequest(1 << 20, Unpooled.directBuffer((1 << 20) + 64)), true).takePayload();
         try {
