@@ -46,6 +46,8 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     private NbdRequest receiving;
     /** The room of that block handed out for the socket's next read, recognised when the read comes back. */
     private ByteBuf offeredRoom;
+    /** A payload was just completed by a read into its block (see {@link #takePayloadEnded()}). */
+    private boolean payloadEnded;
 
     /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
     static final int COPY_BELOW_BYTES = 64 * 1024;
@@ -97,6 +99,16 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
         return offeredRoom;
     }
 
+    /**
+     * True, once, after a payload was completed by a socket read into its block: the connection may be streaming
+     * large writes, and the next read had better stop after the next header. Event loop only.
+     */
+    boolean takePayloadEnded() {
+        boolean ended = payloadEnded;
+        payloadEnded = false;
+        return ended;
+    }
+
     private static int remaining(NbdRequest write) {
         return (int) write.length - write.payload().readableBytes();
     }
@@ -112,6 +124,7 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             offeredRoom = null;
             block.writerIndex(block.writerIndex() + bytes.readableBytes());
             bytes.skipBytes(bytes.readableBytes());
+            payloadEnded = remaining(receiving) == 0;
         } else {
             block.writeBytes(bytes, Math.min(remaining(receiving), bytes.readableBytes()));
         }

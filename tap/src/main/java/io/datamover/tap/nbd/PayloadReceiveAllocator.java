@@ -14,6 +14,9 @@ import io.netty.util.UncheckedBooleanSupplier;
  * creates its read handle once).
  */
 final class PayloadReceiveAllocator implements RecvByteBufAllocator {
+    /** The read after a payload received into its block: a request header and a little more. */
+    static final int READ_AFTER_PAYLOAD_BYTES = 1024;
+
     private final RecvByteBufAllocator reads;
     /** Set when the connection enters the transmission phase; event loop only. */
     private NbdRequestDecoder decoder;
@@ -41,8 +44,18 @@ final class PayloadReceiveAllocator implements RecvByteBufAllocator {
 
         @Override
         public ByteBuf allocate(ByteBufAllocator alloc) {
-            ByteBuf room = decoder == null ? null : decoder.payloadRoom();
-            return room != null ? room : delegate.allocate(alloc);
+            if (decoder != null) {
+                ByteBuf room = decoder.payloadRoom();
+                if (room != null) {
+                    return room;
+                }
+                if (decoder.takePayloadEnded()) {
+                    // Likely the next request of a stream of large writes: a small read takes its header, so that
+                    // its payload lands in its block rather than in a read buffer it would be copied from.
+                    return alloc.ioBuffer(READ_AFTER_PAYLOAD_BYTES);
+                }
+            }
+            return delegate.allocate(alloc);
         }
 
         @Override

@@ -113,6 +113,28 @@ class NbdRequestDecoderTest {
     }
 
     @Test
+    void aPayloadCompletedByAReadIntoItsBlockMakesTheNextReadSmall() {
+        NbdRequestDecoder decoder = new NbdRequestDecoder(32 << 20, new ProtocolErrors(new SimpleMeterRegistry()),
+                () -> true, pool, () -> true);
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        ByteBuf whole = writeRequest(64 << 10, Unpooled.buffer());
+        channel.writeInbound(whole.readRetainedSlice(28 + 10));
+        ByteBuf room = decoder.payloadRoom();
+        channel.writeInbound(room.writeBytes(whole));
+        whole.release();
+        NbdRequest request = channel.readInbound();
+        try {
+            assertThat(request.payload().getByte((64 << 10) - 1)).isEqualTo((byte) ((64 << 10) - 1));
+            assertThat(decoder.takePayloadEnded()).isTrue();
+            assertThat(decoder.takePayloadEnded()).as("for the one read after it").isFalse();
+            assertThat(decoder.payloadRoom()).isNull();
+        } finally {
+            request.release();
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void aPayloadCutShortByTheConnectionClosingReturnsItsBlock() {
         EmbeddedChannel channel = new EmbeddedChannel(new NbdRequestDecoder(32 << 20,
                 new ProtocolErrors(new SimpleMeterRegistry()), () -> true, pool, () -> true));
