@@ -18,10 +18,11 @@ class NbdRequestDecoderTest {
     private static ByteBuf writeRequest(int length, ByteBuf into) {
         into.writeInt(Nbd.REQUEST_MAGIC).writeShort(0).writeShort(Nbd.CMD_WRITE).writeLong(1).writeLong(0)
                 .writeInt(length);
+        byte[] payload = new byte[length];
         for (int i = 0; i < length; i++) {
-            into.writeByte(i);
+            payload[i] = (byte) i;
         }
-        return into;
+        return into.writeBytes(payload);
     }
 
     private final PayloadPool pool = new PayloadPool(1 << 20, new SimpleMeterRegistry());
