@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Where one tap spends its CPU on one fio job: a fresh tap (replication on, streaming to `datamover ack-receiver`,
-# or off: its gateway port refuses), its initial sync, 5 s of the job unmeasured (JIT), then 10 s measured with
+# or off: its gateway port refuses), its initial sync, --warmup seconds (default 5) of the job unmeasured (the JIT
+# compiler; the tap's payload pool growing to its high-water mark takes longer), then 10 s measured with
 #   - each thread's CPU time and minor page faults (/proc/<pid>/task), per request,
 #   - the fdatasync calls of each thread (perf stat on the syscall tracepoint: the dirty bitmap's syncs are
 #     those of the tap-io threads, which lead its group commits, and of tap-bitmap-sweeper),
 #   - with --perf, a `perf record -g` of the tap (Java frames through -XX:+DumpPerfMapAtExit) for `perf report`.
 #
-#   bench/fio/tap-probe.sh [--replication on|off] [--perf] [--dir DIR] [--tap-args "ARGS"] [-- FIO ARGS]
+#   bench/fio/tap-probe.sh [--replication on|off] [--perf] [--dir DIR] [--warmup SECONDS] [--tap-args "ARGS"]
+#                          [-- FIO ARGS]
 #
 # FIO ARGS default to the sequential job of tap-vs-nbdkit.sh: --rw=write --bs=1M --iodepth=16.
 # Needs fio (nbd engine), perf and python3. One job, one server: compare runs of the same machine state only.
@@ -17,14 +19,17 @@ replication=on
 record=0
 dir=${TMPDIR:-/var/tmp}/datamover-probe
 tap_args=""
+warmup=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --replication) replication=$2; shift 2 ;;
     --perf) record=1; shift ;;
     --dir) dir=$2; shift 2 ;;
     --tap-args) tap_args=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--replication on|off] [--perf] [--dir DIR] [--tap-args \"ARGS\"] [-- FIO ARGS]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--replication on|off] [--perf] [--dir DIR] [--warmup SECONDS] [--tap-args \"ARGS\"]" \
+         "[-- FIO ARGS]" >&2; exit 2 ;;
   esac
 done
 fio_args=("$@")
@@ -62,7 +67,7 @@ if [[ $replication == on ]]; then
   for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$dir/tap.log" && break; sleep 0.1; done
 fi
 uri="nbd://127.0.0.1:$tap_port/disk"
-fio --name=warmup --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime=5 "${fio_args[@]}" --output=/dev/null
+fio --name=warmup --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime="$warmup" "${fio_args[@]}" --output=/dev/null
 
 threads() { for t in /proc/"$tap"/task/*; do echo "$(tr ' ' _ <"$t/comm") $(awk '{print $14 + $15, $10}' "$t/stat")"; done; }
 threads >"$dir/threads.before"

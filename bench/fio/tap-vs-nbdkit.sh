@@ -27,9 +27,10 @@
 # acknowledged and it stayed idle for a whole --dirty-retention (10 s), two sweeps. Before its measured run the tap
 # gets --tap-warmup seconds of the same job, unmeasured, so the JIT compiler has compiled its write path (C2 took
 # 40-50% of the tap's CPU in the first 5 s of a cold run; nbdkit and qemu-nbd are native and need none;
-# --tap-warmup 0 measures the cold tap); then, with replication on, --settle seconds (default 21) idle, so the
-# warm-up's regions are clean again and the measured run pays the bitmap syncs a guest pays in steady state (with
-# replication off nothing is acknowledged: a region stays dirty from its first write on).
+# --tap-warmup 0 measures the cold tap); then, with replication on, idle until the tap's dirty regions are all
+# clean again (its datamover_tap_bitmap_dirty_regions gauges read 0 on its admin port; at most --settle seconds,
+# default 60, else a warning and the job runs anyway), so the measured run pays the bitmap syncs a guest pays in
+# steady state (with replication off nothing is acknowledged: a region stays dirty from its first write on).
 #
 # Latency at queue depth 1, per server, on an area at the end of the disk: 4 KiB random writes over 8 MiB run
 # twice, the second pass reported (regions already dirty: hot); a 4 KiB write then FLUSH (fio fsync=1, which the
@@ -52,7 +53,7 @@ runtime=20
 size=2G
 dir=""
 tap_warmup=5
-settle=21
+settle=60
 setup=both
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -249,9 +250,22 @@ warm_up_tap() { # name, fio arguments...: unmeasured, so the JIT compiler has co
       --time_based --runtime="$tap_warmup" "$@"
   fi
 }
-settle_bitmap() { # the regions of the initial sync idle for two sweeps: cleared, as in a tap in steady state
-  [[ $settle -gt 0 ]] && sleep "$settle"
-  return 0
+settle_bitmap() { # until the warm-up's regions are clean (acknowledged, then idle two sweeps), as in steady state
+  [[ $settle -gt 0 ]] || return 0
+  python3 - "$tap_admin" "$settle" <<'PY'
+import sys, time, urllib.request
+admin, deadline = sys.argv[1], time.monotonic() + float(sys.argv[2])
+start, dirty = time.monotonic(), None
+while time.monotonic() < deadline:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{admin}/metrics", timeout=10).read().decode()
+    dirty = sum(float(l.split()[-1]) for l in text.splitlines() if l.startswith("datamover_tap_bitmap_dirty_regions"))
+    if dirty == 0:
+        print(f"   settled: no dirty region after {time.monotonic() - start:.1f} s", file=sys.stderr)
+        sys.exit(0)
+    time.sleep(0.5)
+print(f"   warning: {dirty:.0f} regions still dirty after {sys.argv[2]} s of --settle; measuring anyway",
+      file=sys.stderr)
+PY
 }
 
 # name | fio arguments

@@ -62,6 +62,8 @@ public final class Tap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
     /** How long a resync waits for an initial sync cut short by bitmap mode to stop (after its current chunk). */
     private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
+    /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
+    private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -76,7 +78,7 @@ public final class Tap implements AutoCloseable {
     private final RegionSyncer syncer;
     private final BitmapResync resync;
     private final MeterRegistry registry;
-    /** Per disk, the activity log's hot extents: removed at close, so a tap started again registers its own. */
+    /** Per disk, its dirty regions and hot extents: removed at close, so a tap started again registers its own. */
     private final List<Meter> bitmapGauges;
     private boolean closed;
     private boolean serving = true;
@@ -153,12 +155,14 @@ public final class Tap implements AutoCloseable {
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
-            NbdServer server = NbdServer.start(config, byName(exports), group, registry);
+            NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
+            sweeper.scheduleWithFixedDelay(server::trimIdlePayloads, PAYLOAD_TRIM_PERIOD.toMillis(),
+                    PAYLOAD_TRIM_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
             return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
                     startInitialSync(config, exports, group, registry), resync, registry,
-                    hotExtentGauges(config.consistencyGroupId(), exports, registry));
+                    bitmapGauges(config.consistencyGroupId(), exports, registry));
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -198,11 +202,20 @@ public final class Tap implements AutoCloseable {
         }
     }
 
-    /** What a crash would resync on the activity log's account: its hot extents, per disk. */
-    private static List<Meter> hotExtentGauges(long cg, List<Export> exports, MeterRegistry registry) {
-        return exports.stream().<Meter>map(export -> Gauge.builder("datamover.tap.bitmap.hot.extents",
-                export.tracker(), RegionTracker::hotExtents).tags("cg", Long.toString(cg), "disk", export.name())
-                .register(registry)).toList();
+    /**
+     * Per disk: its dirty regions (what a resync would copy now; 0 once a tap in steady state has cleared what was
+     * acknowledged) and what a crash would resync on the activity log's account, its hot extents.
+     */
+    private static List<Meter> bitmapGauges(long cg, List<Export> exports, MeterRegistry registry) {
+        List<Meter> gauges = new ArrayList<>();
+        for (Export export : exports) {
+            String[] tags = {"cg", Long.toString(cg), "disk", export.name()};
+            gauges.add(Gauge.builder("datamover.tap.bitmap.dirty.regions", export.tracker().bitmap(),
+                    DirtyBitmap::dirtyCount).tags(tags).register(registry));
+            gauges.add(Gauge.builder("datamover.tap.bitmap.hot.extents", export.tracker(), RegionTracker::hotExtents)
+                    .tags(tags).register(registry));
+        }
+        return gauges;
     }
 
     /** Starts the initial sync of the disks whose bitmap this start created, if any. */

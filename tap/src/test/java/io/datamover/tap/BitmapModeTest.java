@@ -42,6 +42,7 @@ class BitmapModeTest extends TapTestBase {
         assertThat(fixture.tap.dirtyRegions("disk0")).isEqualTo(expected);
         assertThat(fixture.registry.get("datamover.tap.bitmap.hot.extents").tag("disk", "disk0").gauge().value())
                 .as("extents 0 and 3").isEqualTo(2.0);
+        assertThat(dirtyRegionsGauge()).isEqualTo(expected.cardinality());
 
         // Simulated crash: read the bitmap file as it is on disk, the tap never closed nor flushed on purpose.
         BitmapIdentity identity;
@@ -55,6 +56,7 @@ class BitmapModeTest extends TapTestBase {
 
         fixture.tap.acknowledge(7, fixture.tap.lastSeq());
         await().atMost(Duration.ofSeconds(10)).until(() -> fixture.tap.dirtyRegions("disk0").isEmpty());
+        assertThat(dirtyRegionsGauge()).isZero();
 
         write("write -P 0x03 8m 1k");
         BitSet later = regions(8 << 20, 1024);
@@ -91,5 +93,10 @@ class BitmapModeTest extends TapTestBase {
             bits.set((int) (ranges[i] / REGION), (int) ((ranges[i] + ranges[i + 1] - 1) / REGION) + 1);
         }
         return bits;
+    }
+
+    private double dirtyRegionsGauge() {
+        return fixture.registry.get("datamover.tap.bitmap.dirty.regions").tags("cg", "7", "disk", "disk0").gauge()
+                .value();
     }
 }

@@ -47,6 +47,8 @@ public final class DirtyBitmap implements AutoCloseable {
     /** Per page: the flush round that must complete before a 1 set in that page is durable. */
     private final long[] pageDurableAfterRound;
     private final LongConsumer syncObserver;
+    /** Bits set in memory; kept as they change, so reading it (a gauge) never scans the bitmap. */
+    private volatile long dirtyCount;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition roundDone = lock.newCondition();
@@ -63,6 +65,11 @@ public final class DirtyBitmap implements AutoCloseable {
         this.words = words;
         this.pageDurableAfterRound = new long[(int) ((regionCount + REGIONS_PER_PAGE - 1) / REGIONS_PER_PAGE)];
         this.syncObserver = syncObserver;
+        long count = 0;
+        for (long word : words) {
+            count += Long.bitCount(word);
+        }
+        this.dirtyCount = count;
     }
 
     /** The regions a new bitmap starts with set; asked only when the file is created. */
@@ -139,17 +146,9 @@ public final class DirtyBitmap implements AutoCloseable {
         }
     }
 
+    /** Regions set in memory (durable or on their way); from any thread. */
     public long dirtyCount() {
-        lock.lock();
-        try {
-            long count = 0;
-            for (long word : words) {
-                count += Long.bitCount(word);
-            }
-            return count;
-        } finally {
-            lock.unlock();
-        }
+        return dirtyCount;
     }
 
     /**
@@ -167,6 +166,7 @@ public final class DirtyBitmap implements AutoCloseable {
                 int word = wordIndex(region);
                 if ((words[word] & bit(region)) == 0) {
                     words[word] |= bit(region);
+                    dirtyCount++;
                     changedPages.set(page);
                     pageDurableAfterRound[page] = nextRound;
                 }
@@ -189,6 +189,7 @@ public final class DirtyBitmap implements AutoCloseable {
             int word = wordIndex(region);
             if ((words[word] & bit(region)) != 0) {
                 words[word] &= ~bit(region);
+                dirtyCount--;
                 changedPages.set((int) (region / REGIONS_PER_PAGE));
             }
         } finally {

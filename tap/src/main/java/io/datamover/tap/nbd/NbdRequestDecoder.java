@@ -1,5 +1,6 @@
 package io.datamover.tap.nbd;
 
+import io.datamover.tap.buffer.PayloadPool;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -21,30 +22,49 @@ import java.util.function.BooleanSupplier;
  * goes on from there once requests complete. So a burst waits, it is never refused, and what waits per connection
  * is at most the last socket read (see {@code NbdServer}'s read size).
  *
- * <p>A payload of 64 KiB or more is a retained slice of the socket's read buffers, usually several of them (see
- * the constructor); a smaller one is copied, so that it does not pin a read buffer many times its size.
+ * <p>A payload the tap will keep after its local write (the group streams: the record waits in the sender's window
+ * until the gateway's ack) lives in a block of the {@link PayloadPool}, so no read buffer outlives its decode. A
+ * payload of 64 KiB or more that the read buffers do not hold whole yet is received into its block: what they hold
+ * is copied there, and the next socket reads land in the block itself ({@link #payloadRoom()}, through the
+ * connection's {@link PayloadReceiveAllocator}): the socket's copy is the payload's only copy in the tap. A smaller
+ * or already whole payload is copied into its block. Otherwise (bitmap mode: the payload lives only until the write) a payload of 64 KiB or
+ * more is a retained slice of the socket's read buffers, usually several of them (see the constructor), and a smaller
+ * one is copied, so that it does not pin a read buffer many times its size.
  */
 final class NbdRequestDecoder extends ByteToMessageDecoder {
 
     private final long maxRequestBytes;
     private final ProtocolErrors errors;
     private final BooleanSupplier admitting;
+    private final PayloadPool pool;
+    private final BooleanSupplier payloadsKept;
     private ChannelHandlerContext context;
     private boolean inChannelRead;
     private long bytesToDiscard;
     private boolean corrupted;
+    /** The WRITE whose payload is being received into its pool block (its payload so far), or null. */
+    private NbdRequest receiving;
+    /** The room of that block handed out for the socket's next read, recognised when the read comes back. */
+    private ByteBuf offeredRoom;
+    /** A payload was just completed by a read into its block (see {@link #takePayloadEnded()}). */
+    private boolean payloadEnded;
 
     /** Payloads smaller than this are copied out of the read buffers (see {@link #payload}). */
     static final int COPY_BELOW_BYTES = 64 * 1024;
 
-    /** {@code admitting}: true while the next handler takes another request; read on the event loop only. */
-    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors, BooleanSupplier admitting) {
+    /**
+     * {@code admitting}: true while the next handler takes another request; read on the event loop only.
+     * {@code payloadsKept}: true while WRITE payloads outlive their local write (copied into {@code pool}).
+     */
+    NbdRequestDecoder(long maxRequestBytes, ProtocolErrors errors, BooleanSupplier admitting, PayloadPool pool,
+            BooleanSupplier payloadsKept) {
         this.maxRequestBytes = maxRequestBytes;
         this.errors = errors;
         this.admitting = admitting;
-        // A WRITE payload (up to 32 MiB) arrives in many socket reads and its slice lives on until the gateway
-        // acknowledges the record. Merging would copy every read into one buffer, and copy again whenever a slice
-        // still holds that buffer; a composite keeps the read buffers themselves: no copy of the payload here.
+        this.pool = pool;
+        this.payloadsKept = payloadsKept;
+        // A WRITE payload (up to 32 MiB) arrives in many socket reads. Merging would copy every read into one buffer
+        // before the payload's own copy (or slice) is taken; a composite keeps the read buffers themselves.
         setCumulator(COMPOSITE_CUMULATOR);
     }
 
@@ -57,9 +77,74 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         inChannelRead = true;
         try {
-            super.channelRead(ctx, msg);
+            Object rest = receiving != null && msg instanceof ByteBuf bytes ? receivePayload(ctx, bytes) : msg;
+            if (rest != null) {
+                super.channelRead(ctx, rest);
+            }
         } finally {
             inChannelRead = false;
+        }
+    }
+
+    /**
+     * Where the connection's next socket read should land: the rest of the block of the payload being received (a
+     * retained slice, empty), or null when no payload is being received. Event loop only.
+     */
+    ByteBuf payloadRoom() {
+        if (receiving == null) {
+            return null;
+        }
+        ByteBuf block = receiving.payload();
+        offeredRoom = block.retainedSlice(block.writerIndex(), remaining(receiving)).clear();
+        return offeredRoom;
+    }
+
+    /**
+     * True, once, after a payload was completed by a socket read into its block: the connection may be streaming
+     * large writes, and the next read had better stop after the next header. Event loop only.
+     */
+    boolean takePayloadEnded() {
+        boolean ended = payloadEnded;
+        payloadEnded = false;
+        return ended;
+    }
+
+    private static int remaining(NbdRequest write) {
+        return (int) write.length - write.payload().readableBytes();
+    }
+
+    /**
+     * Takes the payload's next bytes from {@code bytes} (owned here): a read that landed in the block only moves its
+     * end, any other buffer is copied from. Passes the request on once its payload is whole. Returns what follows
+     * the payload in {@code bytes}, or null when nothing does.
+     */
+    private ByteBuf receivePayload(ChannelHandlerContext ctx, ByteBuf bytes) {
+        ByteBuf block = receiving.payload();
+        if (bytes == offeredRoom) {
+            offeredRoom = null;
+            block.writerIndex(block.writerIndex() + bytes.readableBytes());
+            bytes.skipBytes(bytes.readableBytes());
+            payloadEnded = remaining(receiving) == 0;
+        } else {
+            block.writeBytes(bytes, Math.min(remaining(receiving), bytes.readableBytes()));
+        }
+        if (remaining(receiving) == 0) {
+            NbdRequest whole = receiving;
+            receiving = null;
+            ctx.fireChannelRead(whole);
+        }
+        if (bytes.isReadable()) {
+            return bytes;
+        }
+        bytes.release();
+        return null;
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        if (receiving != null) {
+            receiving.release(); // the connection closed in the middle of the payload
+            receiving = null;
         }
     }
 
@@ -127,6 +212,7 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         if (in.readableBytes() < Nbd.REQUEST_HEADER_BYTES + length) {
+            receiveInBlock(in, flags, type, cookie, offset, (int) length);
             return;
         }
         ByteBuf payload = payload(ctx, in, start + Nbd.REQUEST_HEADER_BYTES, (int) length);
@@ -135,11 +221,33 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * The payload at {@code index}: a retained slice of the read buffers, or for a small write its own copy, so
-     * that a 4 KiB record never keeps a read buffer of up to 1 MiB alive until the gateway's ack: what the window
-     * holds stays within about twice its byte count.
+     * Starts receiving a large payload that will be kept into its pool block, when there is one for it: the header is
+     * decoded, what {@code in} holds of the payload is copied to the block, and the next reads go to the block.
+     * Otherwise the payload waits in the read buffers until it is whole.
      */
-    private static ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
+    private void receiveInBlock(ByteBuf in, int flags, int type, long cookie, long offset, int length) {
+        if (length < COPY_BELOW_BYTES || !payloadsKept.getAsBoolean()) {
+            return;
+        }
+        ByteBuf block = pool.allocate(length);
+        if (block == null) {
+            return;
+        }
+        in.skipBytes(Nbd.REQUEST_HEADER_BYTES);
+        block.writeBytes(in, in.readableBytes());
+        receiving = new NbdRequest(flags, type, cookie, offset, length, block, false);
+    }
+
+    /**
+     * The payload at {@code index}. One that will be kept after its write: its copy in a block of the pool (or, when
+     * the pool is full, from the allocator). Else a retained slice of the read buffers, or for a small write its own
+     * copy, so that a 4 KiB write never keeps a read buffer of up to 1 MiB alive.
+     */
+    private ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
+        if (payloadsKept.getAsBoolean()) {
+            ByteBuf block = pool.copyOf(in, index, length);
+            return block != null ? block : ctx.alloc().directBuffer(length).writeBytes(in, index, length);
+        }
         if (length >= COPY_BELOW_BYTES && pinnedBytes(in, index, length) <= 2L * length) {
             return in.retainedSlice(index, length);
         }
@@ -149,8 +257,8 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
     /**
      * The memory a slice of {@code [index, index + length)} would keep alive: the whole capacity of every read buffer
      * it touches. A read that filled a small part of a 1 MiB buffer would otherwise pin the whole buffer for a 64 KiB
-     * record until the gateway's ack: with a slow link, a full window of such records exhausted the tap's direct
-     * memory (OutOfDirectMemoryError, the guest's NBD connection closed).
+     * write (when such slices were kept until the gateway's ack, a full window of them exhausted the tap's direct
+     * memory with a slow link).
      */
     private static long pinnedBytes(ByteBuf in, int index, int length) {
         if (!(in instanceof CompositeByteBuf composite)) {

@@ -1,6 +1,7 @@
 package io.datamover.tap.nbd;
 
 import io.datamover.tap.TapConfig;
+import io.datamover.tap.buffer.PayloadPool;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,12 +50,19 @@ public final class NbdServer implements AutoCloseable {
     private final ThreadPoolExecutor ioExecutor;
     private final ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
+    private final PayloadPool payloads;
+    private final ConsistencyGroup group;
     private final int port;
     private volatile boolean shuttingDown;
 
-    private NbdServer(TapConfig config, Map<String, Export> exports, ConsistencyGroup group, MeterRegistry registry)
-            throws InterruptedException {
+    private NbdServer(TapConfig config, Map<String, Export> exports, ConsistencyGroup group, long sinkWindowBytes,
+            MeterRegistry registry) throws InterruptedException {
         this.config = config;
+        this.group = group;
+        // Room for the sink's window and one connection's writes in flight besides; past it payloads are copied
+        // from the allocator (the window is full by then, or nearly).
+        this.payloads = new PayloadPool(sinkWindowBytes + config.maxInFlightBytesPerConnection(), registry,
+                "cg", Long.toString(group.id()));
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -70,10 +78,6 @@ public final class NbdServer implements AutoCloseable {
                     .group(eventLoops)
                     .channel(channelType)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    // Reads of up to 1 MiB (Netty's default stops at 64 KiB): a WRITE payload is kept as the read
-                    // buffers it arrived in, so bigger reads mean fewer pieces, and fewer recv and pwrite calls.
-                    .childOption(ChannelOption.RCVBUF_ALLOCATOR,
-                            new AdaptiveRecvByteBufAllocator(MIN_READ_BYTES, INITIAL_READ_BYTES, MAX_READ_BYTES))
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
@@ -85,10 +89,17 @@ public final class NbdServer implements AutoCloseable {
                                 return;
                             }
                             connections.add(channel);
+                            // Reads of up to 1 MiB (Netty's default stops at 64 KiB): fewer recv calls, and a WRITE
+                            // payload sliced out of the read buffers (bitmap mode) has fewer pieces, so fewer pwrite
+                            // calls; a payload being received into its pool block is read into the block.
+                            PayloadReceiveAllocator reads = new PayloadReceiveAllocator(
+                                    new AdaptiveRecvByteBufAllocator(MIN_READ_BYTES, INITIAL_READ_BYTES, MAX_READ_BYTES));
+                            channel.config().setRecvByteBufAllocator(reads);
                             RequestProcessor processor = new RequestProcessor(group, channel.alloc(), registry);
                             channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
                                     config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
-                                    (ctx, session) -> enterTransmission(ctx, session, validator, processor, errors, registry)));
+                                    (ctx, session) -> enterTransmission(ctx, session, validator, processor, reads, errors,
+                                            registry)));
                         }
                     });
             this.serverChannel = bootstrap.bind(config.bindHost(), config.port()).sync().channel();
@@ -101,20 +112,31 @@ public final class NbdServer implements AutoCloseable {
                 exports.keySet());
     }
 
-    /** Binds and starts serving; the exports and the group stay owned by the caller. */
+    /**
+     * Binds and starts serving; the exports and the group stay owned by the caller. While the group streams, WRITE
+     * payloads are copied into this server's {@link PayloadPool}, sized for the sink's window of
+     * {@code sinkWindowBytes} (see {@link io.datamover.tap.replication.ReplicationSink#windowBytes()}).
+     */
     public static NbdServer start(TapConfig config, Map<String, Export> exports, ConsistencyGroup group,
-            MeterRegistry registry) throws InterruptedException {
-        return new NbdServer(config, exports, group, registry);
+            long sinkWindowBytes, MeterRegistry registry) throws InterruptedException {
+        return new NbdServer(config, exports, group, sinkWindowBytes, registry);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
-            RequestProcessor processor, ProtocolErrors errors, MeterRegistry registry) {
+            RequestProcessor processor, PayloadReceiveAllocator reads, ProtocolErrors errors, MeterRegistry registry) {
         NbdTransmissionHandler transmission = new NbdTransmissionHandler(session, validator, processor, ioExecutor,
                 config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(), () -> shuttingDown,
                 errors, registry);
-        ctx.pipeline().addAfter(ctx.name(), "request-decoder",
-                new NbdRequestDecoder(config.maxRequestBytes(), errors, transmission::admitsRequests));
+        NbdRequestDecoder decoder = new NbdRequestDecoder(config.maxRequestBytes(), errors,
+                transmission::admitsRequests, payloads, () -> group.mode().streams());
+        reads.receiveFor(decoder);
+        ctx.pipeline().addAfter(ctx.name(), "request-decoder", decoder);
         ctx.pipeline().addAfter("request-decoder", "transmission", transmission);
+    }
+
+    /** Frees the payload blocks idle since the previous call (see {@link PayloadPool#trimIdle}). */
+    public void trimIdlePayloads() {
+        payloads.trimIdle();
     }
 
     public int port() {
@@ -146,5 +168,6 @@ public final class NbdServer implements AutoCloseable {
     private void shutdownThreads() throws InterruptedException {
         ioExecutor.shutdown();
         eventLoops.shutdownGracefully(0, config.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS).await();
+        payloads.close(); // blocks still held (the sender's window) are freed as they are released
     }
 }

@@ -22,6 +22,11 @@ public interface ReplicationSink {
      */
     boolean offer(WriteRecord record);
 
+    /** The most payload memory the sink holds in records not yet acknowledged (its window); 0 when it keeps none. */
+    default long windowBytes() {
+        return 0;
+    }
+
     /** A sink that refuses everything: the tap runs in bitmap mode from the first write. */
     ReplicationSink REFUSE_ALL = record -> {
         record.release();

@@ -12,8 +12,10 @@ import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.ReconnectingClient;
+import io.datamover.tap.buffer.PayloadPool;
 import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
 import org.slf4j.Logger;
@@ -121,10 +123,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 throw new IllegalArgumentException("record of cg " + record.cg() + " offered to the sender of cg " + cg);
             }
             int bytes = FrameCodec.encodedLength(record);
+            int held = heldBytes(record, bytes);
             Channel channel;
             synchronized (lock) {
                 startSeqOpen = false;
-                BitmapReason refusal = admit(record, bytes);
+                BitmapReason refusal = admit(record, held);
                 if (refusal != null) {
                     metrics.refused(refusal);
                     enterBitmap(refusal, record.seq());
@@ -150,6 +153,20 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 record.release();
             }
         }
+    }
+
+    /**
+     * The memory {@code record} keeps while the window holds it: its frame's {@code encodedBytes}, with the payload
+     * counted as the block of the payload pool it lives in (up to twice its bytes), so the window bounds memory.
+     */
+    private static int heldBytes(WriteRecord record, int encodedBytes) {
+        ByteBuf payload = record.write().payload();
+        return (int) (encodedBytes - payload.readableBytes() + PayloadPool.heldBytes(payload));
+    }
+
+    @Override
+    public long windowBytes() {
+        return window.capacityBytes();
     }
 
     /**
@@ -262,7 +279,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         return streamChannel != null;
     }
 
-    /** Encoded bytes of records sent and not yet acknowledged DURABLE. */
+    /** Memory held by records sent and not yet acknowledged DURABLE (their frames, payloads as pooled blocks). */
     public long windowBytesInUse() {
         return window.bytesInUse();
     }

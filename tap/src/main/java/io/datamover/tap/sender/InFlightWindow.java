@@ -6,8 +6,8 @@ import java.util.function.Consumer;
 
 /**
  * The records handed to the gateway but not yet acknowledged DURABLE, in seq order, each holding a reference
- * to its payload so it can be sent again over a new connection, and the encoded bytes they add up to, which
- * may never exceed the capacity. That capacity is therefore both the memory the sender may hold and the
+ * to its payload so it can be sent again over a new connection, and the bytes of memory they hold (each frame's
+ * encoded bytes, its payload counted as the pooled block it lives in), which may never exceed the capacity. That capacity is therefore both the memory the sender may hold and the
  * outage it can ride through without falling to bitmap mode. Not thread-safe: the sender calls it under its
  * own lock; only {@link #bytesInUse()} may be read without it (the gauge).
  */
@@ -88,6 +88,10 @@ final class InFlightWindow {
             }
         }
         return handed;
+    }
+
+    long capacityBytes() {
+        return capacityBytes;
     }
 
     long bytesInUse() {

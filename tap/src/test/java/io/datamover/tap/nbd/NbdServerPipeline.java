@@ -2,6 +2,7 @@ package io.datamover.tap.nbd;
 
 import io.datamover.protocol.FuzzInputs;
 import io.datamover.protocol.RecordingAllocator;
+import io.datamover.tap.buffer.PayloadPool;
 import io.datamover.tap.export.Export;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,13 +41,17 @@ final class NbdServerPipeline {
         ProtocolErrors errors = new ProtocolErrors(registry);
         Watcher watcher = new Watcher();
         Export export = new Export(0, "disk0", null, EXPORT_BYTES, null);
+        // Payloads copied into the pool (as while the group streams) or sliced (bitmap mode), by the chunking.
+        PayloadPool pool = new PayloadPool(4L * MAX_REQUEST_BYTES, registry);
+        boolean payloadsKept = (chunking & 1) == 0;
         NbdHandshakeHandler handshake = new NbdHandshakeHandler(Map.of("disk0", export, "", export), MAX_OPTION_BYTES,
                 MAX_REQUEST_BYTES, 60_000, () -> false, errors, (ctx, session) -> {
                     NbdTransmissionHandler transmission = new NbdTransmissionHandler(session,
                             new RequestValidator(MAX_REQUEST_BYTES), null, NO_DISK, 64, 64L << 20, () -> false, errors,
                             registry);
                     ctx.pipeline().addAfter(ctx.name(), "request-decoder",
-                            new NbdRequestDecoder(MAX_REQUEST_BYTES, errors, transmission::admitsRequests));
+                            new NbdRequestDecoder(MAX_REQUEST_BYTES, errors, transmission::admitsRequests, pool,
+                                    () -> payloadsKept));
                     ctx.pipeline().addAfter("request-decoder", "watcher", watcher);
                     ctx.pipeline().addAfter("watcher", "transmission", transmission);
                 });
@@ -62,6 +67,10 @@ final class NbdServerPipeline {
         if (alloc.unreleased() != 0) {
             throw new IllegalStateException(alloc.unreleased() + " buffers still referenced after the channel closed");
         }
+        if (pool.inUseBytes() != 0) {
+            throw new IllegalStateException(pool.inUseBytes() + " bytes of payload blocks still referenced");
+        }
+        pool.close();
         // Replies are small and the decoders keep at most the input: nothing may be sized by a client's claim.
         if (alloc.largestRequest() > 2L * clientBytes.length + 4096) {
             throw new IllegalStateException("allocated " + alloc.largestRequest() + " bytes for " + clientBytes.length
