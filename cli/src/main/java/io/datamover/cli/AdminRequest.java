@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 
 /** One request of an operator command ({@code status}, {@code resync}) to a daemon's admin port. */
 final class AdminRequest {
@@ -19,10 +20,18 @@ final class AdminRequest {
      * @throws IOException when the admin port cannot be reached or does not answer in time
      */
     static HttpResponse<String> send(String method, URI uri) throws IOException, InterruptedException {
+        return send(method, uri, Optional.empty());
+    }
+
+    /** As {@link #send(String, URI)}, with the operator's {@code Authorization} header when given. */
+    static HttpResponse<String> send(String method, URI uri, Optional<String> authorization)
+            throws IOException, InterruptedException {
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .build()) {
-            return client.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT)
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+                    .method(method, HttpRequest.BodyPublishers.noBody());
+            authorization.ifPresent(header -> request.header("Authorization", header));
+            return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
         }
     }
 

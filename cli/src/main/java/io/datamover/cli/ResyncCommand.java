@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
                         + " discard: move it aside on the target, which then creates a new one."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the new generation is stored (or was already)",
-                "1:refused (the group is not DIVERGED, unknown, or --discard source), or the admin port could not be"
-                        + " reached",
+                "1:refused (the group is not DIVERGED, unknown, or --discard source; no or a wrong admin token), or"
+                        + " the admin port could not be reached",
                 "2:wrong options"})
 public final class ResyncCommand implements Callable<Integer> {
     enum Side { replica, source }
@@ -50,6 +50,9 @@ public final class ResyncCommand implements Callable<Integer> {
             description = "The source gateway's admin address (default: ${DEFAULT-VALUE}).")
     HostPort admin;
 
+    @CommandLine.Mixin
+    AdminTokenOption token;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -62,7 +65,7 @@ public final class ResyncCommand implements Callable<Integer> {
         }
         URI uri = URI.create("http://" + admin + "/resync?cg=" + cg + "&discard=" + discard);
         try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri);
+            HttpResponse<String> response = AdminRequest.send("POST", uri, token.header());
             if (response.statusCode() != 200) {
                 err.print("datamover resync: " + response.body());
                 err.flush();

@@ -2,7 +2,10 @@ package io.datamover.cli.admin;
 
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.source.ship.LinkThrottle;
 import io.datamover.gateway.source.ship.ShipperStatus;
+import java.time.Instant;
+import java.time.InstantSource;
 import io.datamover.protocol.DiskInfo;
 import java.util.Arrays;
 import java.util.List;
@@ -19,12 +22,16 @@ public final class SourceGatewayStatus implements StatusSource {
     private final String id;
     private final SourceGateway gateway;
     private final RpoObjectiveMonitor rpo;
+    private final RpoDrivenRate rpoDriven;
+    private final InstantSource clock;
     private final Rates rates = new Rates(10, System::nanoTime);
 
-    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo) {
+    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, InstantSource clock) {
         this.id = id;
         this.gateway = gateway;
         this.rpo = rpo;
+        this.rpoDriven = new RpoDrivenRate(rpo.objectives(), gateway.throttle());
+        this.clock = clock;
     }
 
     @Override
@@ -35,6 +42,7 @@ public final class SourceGatewayStatus implements StatusSource {
             rates.sample("bytes/" + cg, group.shipping().bodyBytesShipped());
         }
         rpo.check();
+        rpoDriven.update(gateway.consistencyGroups());
     }
 
     @Override
@@ -44,7 +52,11 @@ public final class SourceGatewayStatus implements StatusSource {
 
     @Override
     public StatusReport report() {
-        return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList());
+        LinkThrottle throttle = gateway.throttle();
+        Instant now = clock.instant();
+        return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList())
+                .withLink(new StatusReport.Link(throttle.bytesPerSecondAt(now), throttle.schedule().toString(),
+                        throttle.rpoDriven() ? throttle.lifted() : null, throttle.describe(now)));
     }
 
     private StatusReport.Group group(SourceGroupStatus g) {
