@@ -1,10 +1,6 @@
 package io.datamover.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -46,38 +42,17 @@ public final class ThrottleCommand implements Callable<Integer> {
     @Option(names = "--zone", paramLabel = "ZONE", description = "Time zone of --schedule (default: UTC).")
     String zone;
 
-    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:9811",
-            description = "The source gateway's admin address (default: ${DEFAULT-VALUE}).")
-    HostPort admin;
-
     @CommandLine.Mixin
-    AdminTokenOption token;
+    SourceAdminCall call;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         String query = limit.maxRate != null ? "max-rate=" + encode(limit.maxRate) : "schedule=" + encode(limit.schedule)
                 + (zone != null ? "&zone=" + encode(zone) : "");
-        URI uri = URI.create("http://" + admin + "/throttle?" + query);
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri, token.header());
-            if (response.statusCode() != 200) {
-                err.print("datamover throttle: " + response.body());
-                err.flush();
-                return 1;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable("throttle", admin, e) + " (the source gateway's --admin)");
-            return 1;
-        }
+        return call.post(spec, "throttle", "/throttle?" + query);
     }
 
     private static String encode(String value) {
