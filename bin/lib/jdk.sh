@@ -15,7 +15,7 @@ find_jdk() {
     echo "$JAVA_HOME"; return 0
   fi
   local candidate best="" best_version=0 v
-  for candidate in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "$HOME"/.sdkman/candidates/java/* "$HOME"/.jdks/*; do
+  for candidate in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* "${HOME:-/nonexistent}"/.sdkman/candidates/java/* "${HOME:-/nonexistent}"/.jdks/*; do
     [[ -x "$candidate/bin/java" && -x "$candidate/bin/javac" ]] || continue
     v=$(major_version_of "$candidate/bin/java")
     if (( v >= required && v > best_version )); then best=$candidate; best_version=$v; fi

@@ -74,17 +74,37 @@ public final class ConsistentImageRollback {
                         + " is PROMOTED (failed over): its replicas are in use, not rolled back");
             }
         }
-        Optional<UndoLog> found = UndoLog.open(directory);
-        if (found.isPresent() && found.get().header().outgrownBy(metadata.appliedSeq(), metadata.statesById())) {
-            found.get().delete(); // a crash after the resync's SYNC_END was recorded, before its log was deleted
-            found = Optional.empty();
-        }
+        Optional<UndoLog> found = openUndoLog(directory, metadata);
         if (found.isEmpty()) {
             throw nothingToRollBack(directory, metadata);
         }
         try (UndoLog log = found.get()) {
             return restore(directory, metadata, log);
         }
+    }
+
+    /**
+     * With the directory's lock held by the caller (a failover): restores the image an undo log keeps, if one does;
+     * empty when there is none (nothing was changed).
+     */
+    static Optional<Result> rollbackIfLogged(Path directory, ReplicaMetadata metadata) throws IOException {
+        Optional<UndoLog> found = openUndoLog(directory, metadata);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        try (UndoLog log = found.get()) {
+            return Optional.of(restore(directory, metadata, log));
+        }
+    }
+
+    /** The undo log of a resync that did not end; a log the stamp has outgrown is deleted. */
+    static Optional<UndoLog> openUndoLog(Path directory, ReplicaMetadata metadata) throws IOException {
+        Optional<UndoLog> found = UndoLog.open(directory);
+        if (found.isPresent() && found.get().header().outgrownBy(metadata.appliedSeq(), metadata.statesById())) {
+            found.get().delete(); // a crash after the resync's SYNC_END was recorded, before its log was deleted
+            return Optional.empty();
+        }
+        return found;
     }
 
     private static RollbackRefusedException nothingToRollBack(Path directory, ReplicaMetadata metadata) {

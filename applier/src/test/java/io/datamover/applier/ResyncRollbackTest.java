@@ -9,6 +9,8 @@ import io.datamover.disk.Extent;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.EndedGeneration;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.RecordKind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -228,13 +230,77 @@ class ResyncRollbackTest {
     }
 
     @Test
-    void anInitialSyncKeepsNoUndoLogAndHasNothingToRollBackTo() throws Exception {
+    void failoverMidResyncRollsBackThenPromotesInANewGenerationOnce() throws Exception {
+        GenerationHistory source = GenerationHistory.first();
+        set.adoptGenerations(source);
+        resyncOfA().forEach(this::apply);
         set.close();
         set = null;
-        Path fresh = dir.resolve("fresh");
+        long chosen = GenerationHistory.newGenerationId();
+
+        ReplicaPromotion.Result first = ReplicaPromotion.promote(dir, consistent -> new FailoverRecord(
+                FailoverRecord.Step.RECORDED, chosen, consistent, 1_000, true, seq + 5, 900, -1));
+
+        assertThat(first.rolledBack().consistentSeq()).isEqualTo(n);
+        assertThat(first.record().consistentSeq()).isEqualTo(n);
+        assertThat(snapshot()).isEqualTo(atN);
+        ReplicaMetadata stamp = ReplicaMetadataFile.read(dir).orElseThrow();
+        assertThat(stamp.states()).containsOnly(ReplicaState.PROMOTED);
+        assertThat(stamp.appliedSeq()).isEqualTo(n);
+        assertThat(stamp.generations().current()).isEqualTo(chosen);
+        assertThat(stamp.generations().earlier()).containsExactly(new EndedGeneration(source.current(), n, false));
+        assertThat(FailoverRecord.read(dir)).contains(first.record());
+
+        // A rerun decides nothing again and changes nothing.
+        ReplicaPromotion.Result again = ReplicaPromotion.promote(dir, consistent -> {
+            throw new AssertionError("a rerun must keep the recorded failover");
+        });
+        assertThat(again.stamp()).isEqualTo(stamp);
+        assertThat(again.rolledBack()).isNull();
+        assertThat(snapshot()).isEqualTo(atN);
+        assertThatThrownBy(() -> ConsistentImageRollback.rollback(dir)).isInstanceOf(RollbackRefusedException.class)
+                .hasMessageContaining("PROMOTED");
+        reopen();
+        assertThatThrownBy(() -> applier.apply(seq + 1, seq + 1, List.of(data(seq + 1, A, 0, BLOCK))))
+                .isInstanceOf(ApplyException.class).hasMessageContaining("PROMOTED");
+        assertThat(snapshot()).isEqualTo(atN);
+    }
+
+    @Test
+    void aFailoverInterruptedAfterItsRecordContinuesWithTheRecordedGeneration() throws Exception {
+        resyncOfA().forEach(this::apply);
+        set.close();
+        set = null;
+        FailoverRecord recorded = new FailoverRecord(FailoverRecord.Step.RECORDED, 0x1234_5678_9abcL, n, 1_000, true,
+                -1, -1, -1);
+        recorded.write(dir); // what step 1 left before a crash
+
+        ReplicaPromotion.Result result = ReplicaPromotion.promote(dir, consistent -> {
+            throw new AssertionError("the recorded failover is continued, not decided again");
+        });
+
+        assertThat(result.stamp().generations().current()).isEqualTo(0x1234_5678_9abcL);
+        assertThat(result.stamp().states()).containsOnly(ReplicaState.PROMOTED);
+        assertThat(snapshot()).isEqualTo(atN);
+    }
+
+    @Test
+    void aFailoverWithoutAConsistentImageIsRefusedWithNothingChanged() throws Exception {
+        Path fresh = midInitialSync();
+        ReplicaMetadata before = ReplicaMetadataFile.read(fresh).orElseThrow();
+
+        assertThatThrownBy(() -> ReplicaPromotion.promote(fresh, consistent -> {
+            throw new AssertionError("nothing to record");
+        })).isInstanceOf(RollbackRefusedException.class).hasMessageContaining("no consistent image");
+
+        assertThat(ReplicaMetadataFile.read(fresh)).contains(before);
+        assertThat(fresh.resolve(FailoverRecord.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void anInitialSyncKeepsNoUndoLogAndHasNothingToRollBackTo() throws Exception {
+        Path fresh = midInitialSync();
         try (ReplicaSet initial = ReplicaSet.open(fresh, CONFIG)) {
-            Applier a = new Applier(initial, registry);
-            a.apply(1, 3, List.of(marker(1, A, RecordKind.SYNC_BEGIN), data(2, A, 0, REGION), zero(3, A, 0, 4 * KIB)));
             assertThat(UndoLog.path(fresh)).doesNotExist();
             assertThat(initial.resyncProtected()).isFalse();
             assertThat(initial.consistentSeq()).isEmpty();
@@ -266,6 +332,18 @@ class ResyncRollbackTest {
     private static final class SimulatedCrash extends RuntimeException {}
 
     /** Whether another process can take the lock now (POSIX record locks, as the JDK's file locks are). */
+    /** Another replica set, in an initial sync that has not ended (no consistent image yet); closes this one. */
+    private Path midInitialSync() throws IOException, ApplyException {
+        set.close();
+        set = null;
+        Path fresh = dir.resolve("fresh");
+        try (ReplicaSet initial = ReplicaSet.open(fresh, CONFIG)) {
+            new Applier(initial, registry).apply(1, 3, List.of(marker(1, A, RecordKind.SYNC_BEGIN),
+                    data(2, A, 0, REGION), zero(3, A, 0, 4 * KIB)));
+        }
+        return fresh;
+    }
+
     private static boolean otherProcessCanLock(Path lockFile) throws IOException, InterruptedException {
         Process probe = new ProcessBuilder("python3", "-c", "import fcntl, sys\n"
                 + "f = open(sys.argv[1], 'w')\n"

@@ -20,15 +20,18 @@ final class AdminRequest {
      * @throws IOException when the admin port cannot be reached or does not answer in time
      */
     static HttpResponse<String> send(String method, URI uri) throws IOException, InterruptedException {
-        return send(method, uri, Optional.empty());
+        return send(method, uri, TIMEOUT, Optional.empty());
     }
 
-    /** As {@link #send(String, URI)}, with the operator's {@code Authorization} header when given. */
-    static HttpResponse<String> send(String method, URI uri, Optional<String> authorization)
+    /**
+     * As {@link #send(String, URI)}, waiting up to {@code timeout} for the answer (an action that takes long), with
+     * the operator's {@code Authorization} header when given (a call that changes the daemon).
+     */
+    static HttpResponse<String> send(String method, URI uri, Duration timeout, Optional<String> authorization)
             throws IOException, InterruptedException {
         try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(TIMEOUT)
                 .build()) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT)
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                     .method(method, HttpRequest.BodyPublishers.noBody());
             authorization.ifPresent(header -> request.header("Authorization", header));
             return client.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -16,8 +16,9 @@ import picocli.CommandLine.Command;
         description = "Asynchronous block replication for disaster recovery.",
         footer = {"", "New here? Run 'datamover demo', then 'datamover COMMAND --help' for any command."},
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
-                AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, ThrottleCommand.class, VerifyCommand.class,
-                RollbackCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
+                AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, ThrottleCommand.class,
+                VerifyCommand.class, RollbackCommand.class, FailoverCommand.class, CertCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -33,11 +34,37 @@ public final class Main implements Runnable {
                 .setExecutionExceptionHandler(Main::startRefused);
         String[] expanded;
         try {
+            refuseUnknownCommand(commandLine, args);
             expanded = ConfigFile.expand(commandLine, args);
         } catch (CommandLine.ParameterException e) {
             return usageError(e, args);
         }
         return commandLine.execute(expanded);
+    }
+
+    /**
+     * picocli answers {@code --help} before it complains of a word it does not know, so {@code datamover nosuch --help}
+     * would print the top-level help with status 0: a command name that is not one is refused first. The leading words
+     * of {@code args} (up to the first option) are command names for as long as a command has subcommands and no
+     * positional parameters.
+     */
+    private static void refuseUnknownCommand(CommandLine root, String[] args) {
+        CommandLine command = root;
+        for (String word : args) {
+            if (word.startsWith("-")) {
+                return;
+            }
+            CommandLine sub = command.getSubcommands().get(word);
+            if (sub == null) {
+                if (!command.getSubcommands().isEmpty()
+                        && command.getCommandSpec().positionalParameters().isEmpty()) {
+                    throw new CommandLine.ParameterException(command, "unknown command '" + word + "'; the commands"
+                            + " are " + String.join(", ", command.getSubcommands().keySet()));
+                }
+                return;
+            }
+            command = sub;
+        }
     }
 
     /** A wrong flag or setting: one line that says what to fix (not the whole usage), exit status 2. */

@@ -21,8 +21,8 @@ import picocli.CommandLine.Option;
                         + " common point (the replica disks are INCONSISTENT until the resync ends) and takes the"
                         + " source's history, and the tap resyncs the whole disks. Safe to run again.",
                 "",
-                "--discard source is not supported yet: keeping the replica's data is a failover and failback (issue"
-                        + " 17).",
+                "--discard source is not supported: keeping the replica's data is a failover at the recovery site"
+                        + " (datamover failover), then reverse replication (not built yet); see docs/operations.md.",
                 "",
                 "A replica set refused as UNRELATED (copied from another pair or history) is not taken over by a"
                         + " discard: move it aside on the target, which then creates a new one."},

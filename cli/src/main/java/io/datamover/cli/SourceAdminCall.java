@@ -30,7 +30,7 @@ final class SourceAdminCall {
         PrintWriter err = spec.commandLine().getErr();
         try {
             HttpResponse<String> response = AdminRequest.send("POST", URI.create("http://" + admin + pathAndQuery),
-                    token.header());
+                    AdminRequest.TIMEOUT, token.header());
             if (response.statusCode() != 200) {
                 err.print("datamover " + command + ": " + response.body());
                 err.flush();

@@ -129,6 +129,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     TlsOption tls;
 
     @CommandLine.Mixin
+    CoordinationOption coordination;
+
+    @CommandLine.Mixin
     ConfigFile.Option configFile;
 
     @CommandLine.Mixin
@@ -180,7 +183,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
                     .journalRollCycle(journalRollCycle).maxGroups(maxGroups.maxGroups)
-                    .listenerLimits(listenerLimits.limits()).transport(transport).build();
+                    .listenerLimits(listenerLimits.limits()).transport(transport)
+                    .coordination(coordination.settings()).build();
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid source-gateway configuration: " + e.getMessage());
@@ -188,7 +192,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
                 gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry),
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry), registry,
                         InstantSource.system()), transport),
                 gateway -> new SourceGatewayActions(gateway, InstantSource.system()), authorization),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),

@@ -9,8 +9,6 @@ import io.datamover.cli.admin.StatusHistory;
 import io.datamover.cli.admin.AdminServer;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.StatusReport;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +20,10 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code datamover resync} against a real admin port on loopback, whose action is the test's. */
 class ResyncCommandTest {
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
     private final List<Map<String, String>> posts = new CopyOnWriteArrayList<>();
 
     @TempDir
@@ -65,8 +61,8 @@ class ResyncCommandTest {
     void withoutTheTokenTheGatewayRefusesAndNothingRuns() throws Exception {
         try (AdminServer server = serve(new AdminActions.Answer(200, "consistency group 4: generation started\n"))) {
             String admin = "127.0.0.1:" + server.address().getPort();
-            assertThat(run("resync", "--cg", "4", "--discard", "replica", "--admin", admin)).isOne();
-            assertThat(err.toString()).startsWith("datamover resync: this call needs the operator's admin token");
+            assertThat(cli.run("resync", "--cg", "4", "--discard", "replica", "--admin", admin)).isOne();
+            assertThat(cli.err.toString()).startsWith("datamover resync: this call needs the operator's admin token");
             assertThat(posts).isEmpty();
         }
     }
@@ -75,9 +71,9 @@ class ResyncCommandTest {
     void asksTheSourceGatewayAndPrintsItsAnswer() throws Exception {
         try (AdminServer server = serve(new AdminActions.Answer(200, "consistency group 4: generation started\n"))) {
             String admin = "127.0.0.1:" + server.address().getPort();
-            assertThat(run("resync", "--cg", "4", "--discard", "replica", "--admin", admin,
+            assertThat(cli.run("resync", "--cg", "4", "--discard", "replica", "--admin", admin,
                     "--admin-token-file", tokenFile(dir).toString())).isZero();
-            assertThat(out.toString()).isEqualTo("consistency group 4: generation started\n");
+            assertThat(cli.out.toString()).isEqualTo("consistency group 4: generation started\n");
             assertThat(posts).containsExactly(Map.of("cg", "4", "discard", "replica"));
         }
     }
@@ -86,22 +82,17 @@ class ResyncCommandTest {
     void aRefusalIsExitStatus1WithTheGatewaysReason() throws Exception {
         try (AdminServer server = serve(new AdminActions.Answer(409, "consistency group 4 is not refused\n"))) {
             String admin = "127.0.0.1:" + server.address().getPort();
-            assertThat(run("resync", "--cg", "4", "--discard", "replica", "--admin", admin, "--admin-token-file",
+            assertThat(cli.run("resync", "--cg", "4", "--discard", "replica", "--admin", admin, "--admin-token-file",
                     tokenFile(dir).toString())).isOne();
-            assertThat(err.toString()).isEqualTo("datamover resync: consistency group 4 is not refused\n");
+            assertThat(cli.err.toString()).isEqualTo("datamover resync: consistency group 4 is not refused\n");
         }
     }
 
     @Test
     void wrongOptionsAreExitStatus2() {
-        assertThat(run("resync", "--cg", "4")).isEqualTo(2);
-        assertThat(run("resync", "--cg", "4", "--discard", "both")).isEqualTo(2);
-        assertThat(err.toString()).contains("replica, source");
-        assertThat(run("resync", "--cg", "-1", "--discard", "replica")).isEqualTo(2);
-    }
-
-    private int run(String... args) {
-        return new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-                .execute(args);
+        assertThat(cli.run("resync", "--cg", "4")).isEqualTo(2);
+        assertThat(cli.run("resync", "--cg", "4", "--discard", "both")).isEqualTo(2);
+        assertThat(cli.err.toString()).contains("replica, source");
+        assertThat(cli.run("resync", "--cg", "-1", "--discard", "replica")).isEqualTo(2);
     }
 }

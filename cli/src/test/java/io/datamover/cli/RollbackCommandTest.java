@@ -12,17 +12,13 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.RecordKind;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.netty.buffer.Unpooled;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class RollbackCommandTest {
     private static final DiskInfo DISK = new DiskInfo(1, "system", 1024 * 1024, 4096);
@@ -31,8 +27,9 @@ class RollbackCommandTest {
     @TempDir
     Path replicaDir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
+    private final CliRun cli = new CliRun();
+    private final StringWriter out = cli.out;
+    private final StringWriter err = cli.err;
 
     @Test
     void midResyncTheReplicaGoesBackToItsConsistentImage() throws Exception {
@@ -79,15 +76,10 @@ class RollbackCommandTest {
     }
 
     private static BlockWrite data(long seq, long offset, int value) {
-        byte[] bytes = new byte[4096];
-        Arrays.fill(bytes, (byte) value);
-        return BlockWrite.data(seq, 1, offset, Unpooled.wrappedBuffer(bytes));
+        return CliRun.block(seq, offset, value);
     }
 
     private int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return cli.execute(args);
+        return cli.run(args);
     }
 }

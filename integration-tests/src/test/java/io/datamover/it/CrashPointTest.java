@@ -90,7 +90,8 @@ class CrashPointTest {
     private int sites;
 
     @ParameterizedTest
-    @EnumSource(CrashPoint.Point.class)
+    // The failover's points are a command's steps, not the data path's: FailoverCrashTest crashes each of them.
+    @EnumSource(value = CrashPoint.Point.class, names = "FAILOVER_.*", mode = EnumSource.Mode.MATCH_NONE)
     void recoversFromACrashAtThePoint(CrashPoint.Point point) throws Exception {
         Assumptions.assumeTrue(selected.isEmpty() || selected.contains(point.name()), "not selected");
         long pointSeed = seed + point.ordinal();

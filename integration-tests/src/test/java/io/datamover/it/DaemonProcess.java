@@ -1,9 +1,8 @@
 package io.datamover.it;
 
 import io.datamover.bench.process.LabTls;
+import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,7 @@ final class DaemonProcess implements AutoCloseable {
     DaemonProcess start(int port) throws IOException, InterruptedException {
         launch();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!listening(port)) {
+        while (!LoopbackPorts.listening(port)) {
             if (!process.isAlive()) {
                 throw new AssertionError(name + " exited with " + process.exitValue() + ":\n" + log());
             }
@@ -121,15 +120,6 @@ final class DaemonProcess implements AutoCloseable {
 
     String log() throws IOException {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** SIGTERM, the clean shutdown, with a deadline; then SIGKILL. */

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,17 +55,52 @@ class LauncherTest {
     }
 
     @Test
-    void demoReplicatesWhatFioWritesThroughTheTapAndVerifiesTheReplica() throws Exception {
-        Tools.assumeInstalled("fio");
-        assertDemoReplicates("--workload", "fio");
+    void anUnknownCommandIsAnErrorWithExitStatus2EvenWithHelp() throws Exception {
+        Run run = datamover(Map.of(), "no-such-command", "--help");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.stdout()).as("not the top-level help").isEmpty();
+        assertThat(run.stderr()).contains("unknown command 'no-such-command'").contains("demo");
+
+        Run nested = datamover(Map.of(), "cert", "no-such-command", "--help");
+        assertThat(nested.exitCode()).isEqualTo(2);
+        assertThat(nested.stderr()).contains("datamover cert: unknown command 'no-such-command'");
     }
 
     @Test
-    void demoWithoutFioDrivesTheTapWithItsBuiltInNbdWriter() throws Exception {
-        assertDemoReplicates("--workload", "builtin");
+    void demoReplicatesWhatFioWritesThroughTheTapAndVerbosePutsTheDaemonsLogBetweenTheFigures() throws Exception {
+        Tools.assumeInstalled("fio");
+        Run run = assertDemoReplicates("--workload", "fio", "--verbose");
+        assertThat(run.stderr()).contains("[INFO] ", "initial sync of disk demo-disk");
+        assertNoThirdPartyChatter(run.stderr());
     }
 
-    private void assertDemoReplicates(String... workload) throws Exception {
+    @Test
+    void demoWithoutFioDrivesTheTapWithItsBuiltInNbdWriterAndLogsToAFileItNames() throws Exception {
+        Run run = assertDemoReplicates("--workload", "builtin");
+        // The live table and the summary alone on the terminal; the daemons' lines in the file the demo names.
+        assertThat(run.stderr()).isEmpty();
+        assertThat(run.stdout()).doesNotContain("[INFO]", "[WARN]");
+        Matcher named = Pattern.compile("daemons' log +(\\S+)").matcher(run.stdout());
+        assertThat(named.find()).as(run.stdout()).isTrue();
+        Path log = Path.of(named.group(1));
+        try {
+            assertThat(run.stdout()).contains("(the daemons' log: " + log + ")");
+            String lines = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(lines).contains("[INFO] ", "initial sync of disk demo-disk");
+            assertNoThirdPartyChatter(lines);
+        } finally {
+            Files.deleteIfExists(log);
+            Files.deleteIfExists(log.getParent());
+        }
+    }
+
+    /** Chronicle's banner (an e-mail, its website), its timings and where it was loaded from are not for operators. */
+    private static void assertNoThirdPartyChatter(String log) {
+        assertThat(log).doesNotContain("e-mail", "chronicle.software", "Took ", "Chronicle core loaded",
+                "InternalAnnouncer");
+    }
+
+    private Run assertDemoReplicates(String... workload) throws Exception {
         List<String> args = new ArrayList<>(List.of("demo", "--seconds", "3", "--disk-size", "256M",
                 "--existing-data", "8M"));
         args.addAll(List.of(workload));
@@ -77,5 +114,6 @@ class LauncherTest {
                 .containsPattern("replica +UP_TO_DATE")
                 .containsPattern("verify +EQUAL")
                 .contains("result       OK");
+        return run;
     }
 }

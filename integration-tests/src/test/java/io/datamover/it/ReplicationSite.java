@@ -64,9 +64,7 @@ final class ReplicationSite implements AutoCloseable {
         this.base = base;
         this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
-        Files.writeString(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()) + "\n");
-        Files.setPosixFilePermissions(adminToken(), java.nio.file.attribute.PosixFilePermissions.fromString(
-                "rw-------"));
+        AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
                 replicaDir().toString(), "--admin", targetAdmin);

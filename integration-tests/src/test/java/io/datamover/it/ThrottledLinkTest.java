@@ -2,9 +2,7 @@ package io.datamover.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,9 +30,7 @@ class ThrottledLinkTest {
             ReplicationSite site = pair.site;
             assertThat(AdminMetrics.sum(site.sourceAdmin(), MAX_RATE)).as("unlimited at start").isZero();
 
-            Path wrongToken = base.resolve("not-the-token");
-            Files.writeString(wrongToken, "somebody-else-s-secret-0123456789\n");
-            Files.setPosixFilePermissions(wrongToken, PosixFilePermissions.fromString("rw-------"));
+            Path wrongToken = AdminTokenFile.write(base.resolve("not-the-token"), "somebody-else-s-secret-0123456789");
             ReplicationSite.CommandRun refused = site.sourceAdminCommand("throttle", List.of("--max-rate", "1K",
                     "--admin-token-file", wrongToken.toString()));
             assertThat(refused.exitCode()).as(refused.output()).isOne();

@@ -65,7 +65,16 @@ public final class CrashPoint {
         /** Tap: an initial-sync chunk's records are queued and its progress checkpointed; not acknowledged. */
         TAP_INITIAL_SYNC_CHUNK_COVERED,
         /** Tap: a new disk is copied and its initial sync's SYNC_END queued; not acknowledged. */
-        TAP_INITIAL_SYNC_END_SENT
+        TAP_INITIAL_SYNC_END_SENT,
+        // Failover (docs/operations.md): each persistence step of `datamover failover` at the target.
+        /** Failover: the failover record (with the new generation) is durable; the replicas are not touched yet. */
+        FAILOVER_RECORDED,
+        /** Failover: an unfinished resync is rolled back through the undo log; the disks are not PROMOTED yet. */
+        FAILOVER_ROLLED_BACK,
+        /** Failover: the stamp records every disk PROMOTED in the new generation; the spool is not dropped yet. */
+        FAILOVER_PROMOTED,
+        /** Failover: the group's spool is dropped; the record does not say DONE yet. */
+        FAILOVER_SPOOL_DROPPED
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

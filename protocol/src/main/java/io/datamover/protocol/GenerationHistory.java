@@ -61,6 +61,25 @@ public record GenerationHistory(long current, List<EndedGeneration> earlier) {
         if (isNone()) {
             throw new IllegalStateException("no current generation to end");
         }
+        long id;
+        do {
+            id = newId(current);
+        } while (contains(id));
+        return next(endSeq, discardsReplica, id);
+    }
+
+    /**
+     * As {@link #next(long, boolean)} with the new generation's id chosen beforehand ({@link #newGenerationId}): a
+     * failover records it durably before it acts, so a rerun starts the same generation. From {@link #NONE}, a first
+     * generation.
+     */
+    public GenerationHistory next(long endSeq, boolean discardsReplica, long id) {
+        if (contains(id) || id == NO_GENERATION) {
+            throw new IllegalArgumentException("generation " + hex(id) + " is not new to " + this);
+        }
+        if (isNone()) {
+            return new GenerationHistory(id, List.of());
+        }
         List<EndedGeneration> list = new ArrayList<>(MAX_EARLIER);
         list.add(new EndedGeneration(current, endSeq, discardsReplica));
         for (EndedGeneration e : earlier) {
@@ -69,11 +88,12 @@ public record GenerationHistory(long current, List<EndedGeneration> earlier) {
             }
             list.add(e);
         }
-        long id;
-        do {
-            id = newId(current);
-        } while (contains(id));
         return new GenerationHistory(id, list);
+    }
+
+    /** A fresh random generation id, never {@link #NO_GENERATION}. */
+    public static long newGenerationId() {
+        return newId(NO_GENERATION);
     }
 
     /** The index in {@link #earlier()} of generation {@code id}, or -1. */
@@ -91,7 +111,7 @@ public record GenerationHistory(long current, List<EndedGeneration> earlier) {
         return id != NO_GENERATION && (id == current || indexOfEarlier(id) >= 0);
     }
 
-    static String hex(long id) {
+    public static String hex(long id) {
         return String.format("%016x", id);
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -40,6 +41,16 @@ public final class LoopbackPorts {
         }
         throw new IOException("no free loopback port in [" + LOWEST + ", " + below + ") after " + ATTEMPTS
                 + " attempts");
+    }
+
+    /** Whether something accepts connections on loopback {@code port} now. */
+    public static boolean listening(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int fromKernel() throws IOException {

@@ -16,4 +16,13 @@ public interface AdminActions {
 
     /** The answer to {@code POST path?parameters}, or null when this daemon has no such action (404). */
     Answer post(String path, Map<String, String> parameters);
+
+    /** The {@code cg} parameter as a consistency group id, or null when it is missing or not one. */
+    static Integer consistencyGroup(Map<String, String> parameters) {
+        try {
+            return Integer.parseUnsignedInt(parameters.getOrDefault("cg", ""));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
 }

@@ -12,7 +12,7 @@ import java.util.NoSuchElementException;
  * /throttle?max-rate=R} or {@code ?schedule=S&zone=Z} replaces the link's rate limit at once ({@code datamover
  * throttle}). {@code POST /resync?cg=N&discard=replica} starts a generation that has the
  * target give up what its replicas hold beyond the common history (docs/protocol.md, "Generations"); answered once
- * durable. {@code discard=source} is refused: taking the replica's side is failover's business (issue 17).
+ * durable. {@code discard=source} is refused: taking the replica's side is a failover, then reverse replication.
  */
 public final class SourceGatewayActions implements AdminActions {
     static final String RESYNC = "/resync";
@@ -52,18 +52,17 @@ public final class SourceGatewayActions implements AdminActions {
     }
 
     private Answer resync(Map<String, String> parameters) {
-        int cg;
-        try {
-            cg = Integer.parseUnsignedInt(parameters.getOrDefault("cg", ""));
-        } catch (NumberFormatException e) {
+        Integer cg = AdminActions.consistencyGroup(parameters);
+        if (cg == null) {
             return new Answer(400, "resync needs cg=N, a consistency group id\n");
         }
         String discard = parameters.getOrDefault("discard", "");
         switch (discard) {
             case "replica" -> { }
             case "source" -> {
-                return new Answer(501, "--discard source is not supported yet: keeping the replica's data and"
-                        + " discarding the source's is a failover and failback (issue 17)\n");
+                return new Answer(501, "--discard source is not supported: keeping the replica's data is a"
+                        + " failover at the recovery site (datamover failover --cg N), then reverse replication (not"
+                        + " built yet); see docs/operations.md\n");
             }
             default -> {
                 return new Answer(400, "resync needs discard=replica (the side whose data is discarded)\n");

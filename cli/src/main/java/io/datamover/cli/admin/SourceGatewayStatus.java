@@ -4,9 +4,11 @@ import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.source.ship.LinkThrottle;
 import io.datamover.gateway.source.ship.ShipperStatus;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.ReplicationRole;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.time.InstantSource;
-import io.datamover.protocol.DiskInfo;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -25,17 +27,22 @@ public final class SourceGatewayStatus implements StatusSource {
     private final RpoDrivenRate rpoDriven;
     private final InstantSource clock;
     private final Rates rates = new Rates(10, System::nanoTime);
+    private final RoleMetrics roles;
 
-    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, InstantSource clock) {
+    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, MeterRegistry registry,
+            InstantSource clock) {
         this.id = id;
         this.gateway = gateway;
         this.rpo = rpo;
+        this.roles = new RoleMetrics(registry);
         this.rpoDriven = new RpoDrivenRate(rpo.objectives(), gateway.throttle());
         this.clock = clock;
     }
 
     @Override
     public void tick() {
+        roles.update(gateway.consistencyGroups().stream().map(g -> new RoleMetrics.Row(g.identity().cgLabel(),
+                role(g.shipping()), false)).toList());
         for (SourceGroupStatus group : gateway.consistencyGroups()) {
             String cg = group.identity().cgLabel();
             rates.sample("records/" + cg, group.shipping().durableSeq());
@@ -71,7 +78,12 @@ public final class SourceGatewayStatus implements StatusSource {
                 s.durableSeq(), s.appliedSeq(), null, g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
                 g.journalMaxBytes(), rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg),
                 s.compressionRatio(), objective > 0 ? objective : null, rpo.breached(cgId), lastError,
-                disks(g));
+                disks(g)).withRole(role(s).name(), RoleMetrics.generation(s.generation()), null);
+    }
+
+    /** A source gateway's groups are PRIMARY here, but while their target refuses their history. */
+    private static ReplicationRole role(ShipperStatus s) {
+        return s.diverged() ? ReplicationRole.DIVERGED : ReplicationRole.PRIMARY;
     }
 
     /** A disk being synced is RESYNCING, the others follow the group. */

@@ -42,6 +42,9 @@ public final class StatusJson {
                 .append(",\"rpoObjectiveSeconds\":").append(number(g.rpoObjectiveSeconds()))
                 .append(",\"rpoBreached\":").append(g.rpoBreached())
                 .append(",\"lastError\":").append(string(g.lastError()))
+                .append(",\"role\":").append(string(g.role()))
+                .append(",\"generation\":").append(string(g.generation()))
+                .append(",\"operation\":").append(string(g.operation()))
                 .append(",\"disks\":[");
         for (int i = 0; i < g.disks().size(); i++) {
             StatusReport.Disk d = g.disks().get(i);

@@ -77,13 +77,35 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
      * @param rpoObjectiveSeconds the RPO objective of the group; null when it has none
      * @param rpoBreached {@code lagSeconds} is past the objective
      * @param lastError the latest error of the group, or null
+     * @param role what this site is for the group ({@code io.datamover.protocol.ReplicationRole}: PRIMARY,
+     *     SECONDARY, PROMOTED, DIVERGED); null for a tap, which does not know
+     * @param generation the group's current generation id here, 16 hex digits; null when none or not known
+     * @param operation the operation in progress with its step (a failover), or null when none
      */
     public record Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
             Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
             Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio, Double rpoObjectiveSeconds,
-            boolean rpoBreached, String lastError, List<Disk> disks) {
+            boolean rpoBreached, String lastError, List<Disk> disks, String role, String generation,
+            String operation) {
         public Group {
             disks = List.copyOf(disks);
+        }
+
+        /** A group whose role, generation and operation this daemon does not report (a tap). */
+        public Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
+                Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes,
+                Long queueMaxBytes, Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio,
+                Double rpoObjectiveSeconds, boolean rpoBreached, String lastError, List<Disk> disks) {
+            this(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords, lagBytes,
+                    queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio, rpoObjectiveSeconds,
+                    rpoBreached, lastError, disks, null, null, null);
+        }
+
+        /** This group with the site's role, generation and operation in progress. */
+        public Group withRole(String siteRole, String generationId, String operationInProgress) {
+            return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
+                    lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
+                    rpoObjectiveSeconds, rpoBreached, lastError, disks, siteRole, generationId, operationInProgress);
         }
     }
 

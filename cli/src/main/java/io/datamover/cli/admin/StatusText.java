@@ -30,6 +30,10 @@ public final class StatusText {
             out.append('\n');
             line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),
                     g.state());
+            if (g.role() != null) {
+                line(out, "  role:       %s, generation %s%s", g.role(), g.generation() == null ? "none"
+                        : g.generation(), g.operation() == null ? "" : "; in progress: " + g.operation());
+            }
             line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
                     integer(g.appliedSeq()), integer(g.consistentSeq()));
             line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),

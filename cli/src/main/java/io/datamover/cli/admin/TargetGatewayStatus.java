@@ -19,16 +19,20 @@ public final class TargetGatewayStatus implements StatusSource {
     private final long spoolMaxBytes;
     private final MeterRegistry registry;
     private final Rates rates = new Rates(10, System::nanoTime);
+    private final RoleMetrics roles;
 
     public TargetGatewayStatus(String id, TargetGateway gateway, long spoolMaxBytes, MeterRegistry registry) {
         this.id = id;
         this.gateway = gateway;
         this.spoolMaxBytes = spoolMaxBytes;
         this.registry = registry;
+        this.roles = new RoleMetrics(registry);
     }
 
     @Override
     public void tick() {
+        roles.update(gateway.consistencyGroups().stream().map(g -> new RoleMetrics.Row(
+                Integer.toUnsignedString(g.cgId()), g.role(), g.operation() != null)).toList());
         for (ConsistencyGroupStatus group : gateway.consistencyGroups()) {
             String cg = Integer.toUnsignedString(group.cgId());
             rates.sample("records/" + cg, group.appliedSeq());
@@ -55,6 +59,7 @@ public final class TargetGatewayStatus implements StatusSource {
                 consistentSeq, null, Math.max(0, g.heldSeq() - g.appliedSeq()), g.spoolBytes(), g.spoolBytes(),
                 spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
                 g.generationRefusal() != null ? g.generationRefusal()
-                        : g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks);
+                        : g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks)
+                .withRole(g.role().name(), RoleMetrics.generation(g.generation()), g.operation());
     }
 }

@@ -36,6 +36,7 @@ import picocli.CommandLine.Option;
                 "Exit status 0 when the replica equals the source and nothing failed."})
 public final class DemoCommand implements Callable<Integer> {
     static final String EXPORT = "demo-disk";
+    static final String LOG_FILE = "daemons.log";
     private static final double MIB = 1024.0 * 1024.0;
 
     @Option(names = "--seconds", defaultValue = "30", paramLabel = "N",
@@ -63,6 +64,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep the disks, journal and replica instead of deleting them at the end.")
     boolean keep;
 
+    @Option(names = "--verbose", description = "Show the daemons' log lines on the terminal, between the live figures"
+            + " (by default they go to " + LOG_FILE + " in the demo's directory, which is kept).")
+    boolean verbose;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -72,13 +77,19 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         Path workDir = Files.createTempDirectory("datamover-demo");
+        Path log = workDir.resolve(LOG_FILE);
+        DaemonLog daemonLog = verbose ? DaemonLog.onTerminal() : DaemonLog.redirectTo(log);
         try {
             return run(workDir) ? 0 : 1;
         } finally {
+            daemonLog.close();
             if (keep) {
                 out.println("(files kept in " + workDir + ")");
             } else {
-                deleteTree(workDir);
+                deleteTreeBut(workDir, verbose ? null : log);
+            }
+            if (!verbose) {
+                out.println("(the daemons' log: " + log + ")");
             }
         }
     }
@@ -115,7 +126,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf("  source gateway %s, journal in %s%n", pipeline.source().address(), workDir.resolve("source-data"));
             out.printf("  target gateway %s, replica %s%n", pipeline.target().address(), pipeline.replica(EXPORT));
             out.printf("  links          mutual TLS 1.3, lab CA and certificates in %s%n", workDir.resolve("tls"));
-            out.printf("  guest          %s%n%n", guest.description());
+            out.printf("  guest          %s%n", guest.description());
+            out.printf("  daemons' log   %s%n%n", verbose ? "here, on stderr (--verbose)" : workDir.resolve(LOG_FILE));
             LiveFigures figures = new LiveFigures(pipeline);
             out.println(LiveFigures.header());
             guest.start(pipeline.nbdUri(EXPORT));
@@ -189,10 +201,13 @@ public final class DemoCommand implements Callable<Integer> {
         return ok;
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes {@code dir} and what it holds but {@code kept} (null: nothing kept), and {@code dir} when empty. */
+    private static void deleteTreeBut(Path dir, Path kept) throws IOException {
         try (var paths = Files.walk(dir)) {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                if (!p.equals(kept) && !(p.equals(dir) && kept != null)) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }

@@ -82,10 +82,26 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final Map<Integer, Long> openedAtMillis = new ConcurrentHashMap<>();
     /** The data directory's one owner, from {@link #openExisting} to {@link #close}. */
     private DirectoryLock dataDirLock;
+    private final GatesStarter startGates;
+    /** Started under the data directory's lock by {@link #openExisting}; closed after the groups. */
+    private volatile GroupGates gates = GroupGates.ALWAYS_OPEN;
+
+    /** Starts the groups' gates; may fail like a start-up step. */
+    @FunctionalInterface
+    interface GatesStarter {
+        GroupGates start() throws IOException;
+    }
 
     private final GroupCapacity capacity;
 
     GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock) throws IOException {
+        this(config, registry, clock, () -> GroupGates.ALWAYS_OPEN);
+    }
+
+    /** @param startGates starts the groups' shipping gates (coordination), once the data directory is locked */
+    GroupRegistry(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock, GatesStarter startGates)
+            throws IOException {
+        this.startGates = startGates;
         this.config = config;
         this.registry = registry;
         this.clock = clock;
@@ -96,6 +112,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     void openExisting() throws IOException {
         PrivateFiles.createDirectories(config.dataDir());
         dataDirLock = DirectoryLock.acquire(config.dataDir(), "the source gateway");
+        gates = startGates.start();
         List<Path> directories;
         try (Stream<Path> list = Files.list(config.dataDir())) {
             directories = list.filter(p -> p.getFileName().toString().startsWith(SourceGroup.DIRECTORY_PREFIX))
@@ -179,7 +196,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
-        SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity));
+        SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
+                gates.gateFor(identity));
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {
@@ -344,6 +362,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             }
             groups.clear();
         } finally {
+            gates.close();
             releaseDataDir();
         }
     }

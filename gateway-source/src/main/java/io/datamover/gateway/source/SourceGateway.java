@@ -60,7 +60,7 @@ public final class SourceGateway implements AutoCloseable {
     /** Opens the groups found in the data directory, then listens for taps. */
     public static SourceGateway start(SourceGatewayConfig config, MeterRegistry registry, InstantSource clock)
             throws IOException, InterruptedException {
-        GroupRegistry groups = new GroupRegistry(config, registry, clock);
+        GroupRegistry groups = new GroupRegistry(config, registry, clock, () -> GroupGates.start(config, registry));
         EventLoopGroup eventLoops = new MultiThreadIoEventLoopGroup(2, new DefaultThreadFactory("source-gateway-io"),
                 NioIoHandler.newFactory());
         try {

@@ -1,5 +1,6 @@
 package io.datamover.gateway.source;
 
+import io.datamover.coordination.CoordinationSettings;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.gateway.source.journal.JournalRollCycle;
 import io.datamover.gateway.source.ship.ShipperConfig;
@@ -30,11 +31,13 @@ import java.util.Objects;
  * @param listenerLimits what the taps' listener lets in before a tap's HELLO is accepted
  * @param transport mutual TLS (or, when the operator asked, plaintext) for taps and for the link to the target; the
  *        shipper's is the same ({@link Builder#transport})
+ * @param coordination whether and how this gateway joins its site's gateway group; it ships a group only while it
+ *        leads it (docs/coordination.md). None by default: the gateway serves its groups alone
  */
 public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String gatewayId, String pairId,
         long journalMaxBytes, JournalRollCycle journalRollCycle, long maxQueuedBytes, long heartbeatIntervalMs,
         long readIdleTimeoutMs, FrameLimits frameLimits, ShipperConfig shipper, int maxGroups,
-        ListenerLimits listenerLimits, TransportSecurity transport) {
+        ListenerLimits listenerLimits, TransportSecurity transport, CoordinationSettings coordination) {
 
     public SourceGatewayConfig {
         Objects.requireNonNull(shipper, "shipper");
@@ -44,6 +47,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         Objects.requireNonNull(journalRollCycle, "journalRollCycle");
         Objects.requireNonNull(listenerLimits, "listenerLimits");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(coordination, "coordination");
         check(shipper.transport() == transport, "the shipper must use the gateway's transport security");
         Names.requireId("gatewayId", gatewayId);
         if (pairId != null) {
@@ -83,6 +87,7 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
         private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
         private TransportSecurity transport = TransportSecurity.insecurePlaintext();
+        private CoordinationSettings coordination = CoordinationSettings.NONE;
 
         private Builder(InetSocketAddress listen, Path dataDir, ShipperConfig shipper) {
             this.listen = listen;
@@ -102,11 +107,12 @@ public record SourceGatewayConfig(InetSocketAddress listen, Path dataDir, String
         public Builder listenerLimits(ListenerLimits value) { listenerLimits = value; return this; }
         /** TLS for taps and for the shipper's link to the target; plaintext (nothing proved) by default. */
         public Builder transport(TransportSecurity value) { transport = value; return this; }
+        public Builder coordination(CoordinationSettings value) { coordination = value; return this; }
 
         public SourceGatewayConfig build() {
             return new SourceGatewayConfig(listen, dataDir, gatewayId, pairId, journalMaxBytes, journalRollCycle,
                     maxQueuedBytes, heartbeatIntervalMs, readIdleTimeoutMs, frameLimits,
-                    shipper.withTransport(transport), maxGroups, listenerLimits, transport);
+                    shipper.withTransport(transport), maxGroups, listenerLimits, transport, coordination);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.receiver.JournalWriter;
 import io.datamover.gateway.source.ship.Shipper;
+import io.datamover.gateway.source.ship.ShippingGate;
 import io.datamover.protocol.ResyncRegions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -52,11 +53,12 @@ final class SourceGroup implements AutoCloseable {
      * Opens the group in {@code directory}, creating it (identity first, then the journal) on first contact.
      * Blocking: disk I/O and journal recovery.
      *
+     * @param gate open while this gateway may ship the group (it leads it in its site's gateway group)
      * @param failed called on the failing thread when the journal's owner or the shipper stopped on an unexpected
      *     failure ({@link #failure()}): the group must be closed and opened again
      */
     static SourceGroup open(Path directory, CgIdentity identity, SourceGatewayConfig config, MeterRegistry registry,
-            InstantSource clock, Runnable failed) throws IOException {
+            InstantSource clock, Runnable failed, ShippingGate gate) throws IOException {
         PrivateFiles.createDirectories(directory);
         if (CgIdentityFile.read(directory).isEmpty()) {
             CgIdentityFile.write(directory, identity);
@@ -76,7 +78,7 @@ final class SourceGroup implements AutoCloseable {
             GenerationLog generations = GenerationLog.openAndStart(directory, identity.cgLabel(),
                     writer.journal().durableSeq());
             shipper.set(Shipper.start(config.shipper(), config.gatewayId(), identity, writer.journal(), generations,
-                    writer::release, failed, registry, clock));
+                    writer::release, failed, registry, clock, gate));
         } catch (IOException | RuntimeException e) {
             writer.close();
             throw e;

@@ -53,6 +53,8 @@ final class ApplyLoop implements Runnable {
     private volatile Map<Integer, ReplicaState> states;
     private volatile long consistentSeq;
     private volatile boolean resyncProtected;
+    /** Tap time of the newest write of the last batch applied in this run, -1 before one: the image's age. */
+    private volatile long newestAppliedWriteMicros = -1;
     /** A storage failure stopped a batch part way: the replicas may hold part of it until it is replayed. */
     private volatile boolean torn;
 
@@ -95,6 +97,11 @@ final class ApplyLoop implements Runnable {
 
     long appliedSeq() {
         return appliedSeq;
+    }
+
+    /** Tap time of the newest write the replicas hold, if a batch was applied since the group was opened; else -1. */
+    long newestAppliedWriteMicros() {
+        return newestAppliedWriteMicros;
     }
 
     /** Each disk's state; UP_TO_DATE ones show INCONSISTENT while a batch is torn by a storage failure. */
@@ -170,6 +177,7 @@ final class ApplyLoop implements Runnable {
         Batch batch = spool.read(entry, config.frameLimits(), alloc);
         try {
             applier.apply(batch, config.frameLimits(), alloc);
+            newestAppliedWriteMicros = batch.newestTimestampMicros();
         } finally {
             batch.release();
         }

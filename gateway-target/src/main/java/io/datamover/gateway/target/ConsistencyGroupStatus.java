@@ -1,6 +1,8 @@
 package io.datamover.gateway.target;
 
 import io.datamover.applier.ReplicaState;
+import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ReplicationRole;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,11 +29,13 @@ import java.util.OptionalLong;
  * @param undoLogBytes bytes of that undo log, 0 without one
  * @param generationRefusal why the latest source was refused as DIVERGED or UNRELATED (docs/protocol.md,
  *        "Generations"), or null when it was accepted
+ * @param generation the replicas' current generation id ({@link GenerationHistory#NO_GENERATION} before one)
+ * @param operation the operation in progress with its step (a failover), or null when none
  */
 public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, long heldSeq,
         Map<String, ReplicaState> replicaStates, long spoolBytes, int spoolBatches, boolean sourceConnected,
         String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes,
-        String generationRefusal) {
+        String generationRefusal, long generation, String operation) {
     /** The state of a group whose latest source was refused because their histories disagree. */
     public static final String DIVERGED = "DIVERGED";
     /** Some disks promoted by a failover, others not. */
@@ -39,6 +43,16 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
     /** Every state {@link #groupState()} can return. */
     public static final List<String> GROUP_STATES = List.of(ReplicaState.INCONSISTENT.name(),
             ReplicaState.UP_TO_DATE.name(), ReplicaState.PROMOTED.name(), MIXED, DIVERGED);
+
+    /** A group with no generation yet and no operation under way. */
+    public ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, long heldSeq,
+            Map<String, ReplicaState> replicaStates, long spoolBytes, int spoolBatches, boolean sourceConnected,
+            String applyFailure, long consistentSeq, boolean resyncProtected, long undoLogBytes,
+            String generationRefusal) {
+        this(cgId, pairId, appliedSeq, heldSeq, replicaStates, spoolBytes, spoolBatches, sourceConnected,
+                applyFailure, consistentSeq, resyncProtected, undoLogBytes, generationRefusal,
+                GenerationHistory.NO_GENERATION, null);
+    }
 
     public ConsistencyGroupStatus {
         replicaStates = Collections.unmodifiableMap(new LinkedHashMap<>(replicaStates));
@@ -66,6 +80,16 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
             return ReplicaState.PROMOTED.name();
         }
         return states.contains(ReplicaState.PROMOTED) ? MIXED : ReplicaState.UP_TO_DATE.name();
+    }
+
+    /** What this site is for the group: DIVERGED while refused for its generations, PROMOTED once failed over. */
+    public ReplicationRole role() {
+        if (generationRefusal != null) {
+            return ReplicationRole.DIVERGED;
+        }
+        boolean promoted = !replicaStates.isEmpty()
+                && replicaStates.values().stream().allMatch(ReplicaState.PROMOTED::equals);
+        return promoted ? ReplicationRole.PROMOTED : ReplicationRole.SECONDARY;
     }
 
     public Optional<String> failure() {

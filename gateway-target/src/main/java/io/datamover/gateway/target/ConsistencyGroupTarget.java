@@ -89,6 +89,14 @@ final class ConsistencyGroupTarget {
     /** The failure is a storage failure, retried by reopening the group. */
     private volatile boolean retrying;
     private volatile boolean closing;
+    /** Set by a failover (any thread): sources are refused, nothing more is spooled. */
+    private volatile boolean failingOver;
+    /** The highest seq the source was last known to hold (HELLO, heartbeat, batch), -1 before any; any thread. */
+    private volatile long sourceSeq = -1;
+    /** When the source was last heard of, wall-clock milliseconds of the metrics clock, -1 before. */
+    private volatile long sourceHeardAtMillis = -1;
+    /** Completed once the applier has applied every batch held when a failover asked: the drain before promoting. */
+    private volatile CompletableFuture<Void> drained;
 
     /** Told when a group's applying stopped on a storage failure (a full disk, an I/O error); any thread. */
     @FunctionalInterface
@@ -204,7 +212,8 @@ final class ConsistencyGroupTarget {
         return new ConsistencyGroupStatus(cgId, replicas.pairId(), appliedSeq(), heldSeq, states, budget.spooledBytes(),
                 spool.batches(), attached != null, failure == null ? null : failure.getMessage(),
                 applyLoop.consistentSeq(), applyLoop.resyncProtected(), applyLoop.undoLogBytes(),
-                generations.refusal());
+                generations.refusal(), replicas.generations().current(),
+                failingOver ? "failover: step 0/3: applying what is spooled, then promoting" : null);
     }
 
     /**
@@ -220,6 +229,10 @@ final class ConsistencyGroupTarget {
                 replicas.requireOwner(asked);
             } catch (ReplicaSetException e) {
                 throw refusal(cgId, e);
+            }
+            sourceHeard(hello.lastSeq());
+            if (failingOver) {
+                throw failingOverRefusal();
             }
             if (applyLoop.states().containsValue(ReplicaState.PROMOTED)) {
                 throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
@@ -338,9 +351,10 @@ final class ConsistencyGroupTarget {
     private void spoolBatch(SourceSession session, Batch batch, long queuedBytes) {
         boolean spooled = false;
         try {
-            if (closing || attached != session || session.failed()) {
+            if (closing || failingOver || attached != session || session.failed()) {
                 return;
             }
+            sourceHeard(batch.lastSeq());
             if (batch.lastSeq() <= heldSeq) {
                 meters.duplicates.increment();
                 session.send(new Ack(cgId, batch.lastSeq(), AckScope.DURABLE));
@@ -401,8 +415,70 @@ final class ConsistencyGroupTarget {
         }
     }
 
+    /** The source said it holds {@code seq} (its HELLO, a heartbeat, a batch): what a failover reports lost. */
+    void sourceHeard(long seq) {
+        sourceSeq = Math.max(sourceSeq, seq);
+        sourceHeardAtMillis = metrics.registry().config().clock().wallTime();
+    }
+
+    /**
+     * The first step of a failover through the running gateway, on the spool writer: refused, with the reason,
+     * while a source is attached and {@code force} is not given; else the attached source is closed, later ones
+     * refused, nothing more spooled. Completes with the seq held then, which {@link #awaitDrained} waits for.
+     */
+    CompletableFuture<Long> stopForFailover(boolean force) {
+        return onWriter(() -> {
+            SourceSession session = attached;
+            if (!force && session != null && session.isActive()) {
+                throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "the source gateway " + session.remote()
+                        + " is connected and replicating consistency group " + Integer.toUnsignedString(cgId)
+                        + ": the source site answers and is primary. A failover now would split the pair (both "
+                        + "sites writing); to move the VM while both sites run, use a planned migration (issue 18, "
+                        + "not built yet); to fail over anyway (the source is to be treated as lost), add --force");
+            }
+            failingOver = true;
+            if (session != null) {
+                session.fail(failingOverRefusal());
+                attached = null;
+            }
+            long held = heldSeq;
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            drained = done;
+            if (applyLoop.appliedSeq() >= held || applyFailure != null) {
+                done.complete(null);
+            }
+            return held;
+        });
+    }
+
+    /** Waits until the batches held when the failover stopped the group are applied, or applying stopped. */
+    boolean awaitDrained(long timeoutMillis) throws InterruptedException {
+        CompletableFuture<Void> done = drained;
+        try {
+            done.get(timeoutMillis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
+    /** What this target knows of the source for a failover's report, read once applying has stopped. */
+    Failover.SourceKnowledge sourceKnowledge() {
+        return new Failover.SourceKnowledge(sourceSeq, sourceHeardAtMillis, applyLoop.newestAppliedWriteMicros(),
+                applyLoop.appliedSeq());
+    }
+
+    private ProtocolException failingOverRefusal() {
+        return new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + Integer.toUnsignedString(cgId)
+                + " is being failed over at the target: replication into it has stopped");
+    }
+
     /** Called by the applier once a batch is applied and its seq recorded. */
     void applied(BatchSpool.Entry entry, long nowNanos) {
+        CompletableFuture<Void> done = drained;
+        if (done != null && entry.lastSeq() >= heldSeq) {
+            done.complete(null);
+        }
         meters.applyLag.record(nowNanos - entry.spooledAtNanos(), TimeUnit.NANOSECONDS);
         SourceSession session = attached;
         if (session != null) {
@@ -427,6 +503,10 @@ final class ConsistencyGroupTarget {
         meters.applyFailures.increment();
         retrying = storage;
         applyFailure = failure;
+        CompletableFuture<Void> done = drained;
+        if (done != null) {
+            done.complete(null); // nothing more will be applied: the failover takes what is
+        }
         SourceSession session = attached;
         if (session != null) {
             session.fail(failure);

@@ -107,7 +107,10 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                     ctx.channel().config().setAutoRead(false);
                 }
             }
-            case Heartbeat ignored when phase == Phase.STREAMING -> sendHeartbeat(ctx);
+            case Heartbeat heartbeat when phase == Phase.STREAMING -> {
+                group.sourceHeard(heartbeat.lastSeq());
+                sendHeartbeat(ctx);
+            }
             case ErrorFrame error -> {
                 LOG.warn("source {} closed the connection with {}: {}", peer, error.code(), error.message());
                 ctx.close();

@@ -1,9 +1,11 @@
 package io.datamover.gateway.target;
 
+import io.datamover.applier.FailoverRecord;
 import io.datamover.applier.ReplicaMetadata;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
+import io.datamover.applier.ReplicaState;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
@@ -84,6 +86,13 @@ public final class TargetGateway implements AutoCloseable {
     private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
     private final Map<Integer, ConsistencyGroupTarget> groups = new ConcurrentHashMap<>();
     /**
+     * Groups failed over here (or whose failover was interrupted), by cg: not opened, their sources refused, shown
+     * in status from their stamp and failover record.
+     */
+    private final Map<Integer, ConsistencyGroupStatus> failedOver = new ConcurrentHashMap<>();
+    /** The step of a failover running now, by cg, for status. */
+    private final Map<Integer, String> operations = new ConcurrentHashMap<>();
+    /**
      * Looks up, and for new groups opens, the replica sets sources' HELLOs name, and reopens the groups stopped by a
      * storage failure; off the event loop.
      */
@@ -161,6 +170,15 @@ public final class TargetGateway implements AutoCloseable {
                 if (config.pairId().isPresent() && !config.pairId().get().equals(m.pairId())) {
                     LOG.warn("{} belongs to pair '{}', not to the pair '{}' this gateway serves: left alone", dir,
                             m.pairId(), config.pairId().get());
+                    continue;
+                }
+                Optional<FailoverRecord> failover = FailoverRecord.read(dir);
+                if (failover.isPresent()) {
+                    LOG.info("cg {}: failed over here ({}): not opened, sources refused{}",
+                            Integer.toUnsignedString(m.cgId()), failover.get().step(),
+                            failover.get().step() == FailoverRecord.Step.DONE ? ""
+                                    : "; the failover was interrupted: run datamover failover again");
+                    failedOver.put(m.cgId(), failedOverStatus(m, failover.get()));
                     continue;
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
@@ -248,6 +266,12 @@ public final class TargetGateway implements AutoCloseable {
 
     /** Under the group's open lock: opens the replica set of a new group, if it fits. */
     private ConsistencyGroupTarget create(ReplicaSetConfig asked) throws ProtocolException {
+        ConsistencyGroupStatus promoted = failedOver.get(asked.cgId());
+        if (promoted != null || operations.containsKey(asked.cgId())) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
+                    + Integer.toUnsignedString(asked.cgId()) + " was failed over at the target (PROMOTED): "
+                    + "replication into it has stopped (docs/operations.md)");
+        }
         String refusal = capacity.admit(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
         if (refusal != null) {
             throw new ProtocolException(ErrorCode.TOO_MANY_GROUPS, "consistency group "
@@ -315,7 +339,81 @@ public final class TargetGateway implements AutoCloseable {
         }
     }
 
-    /** Where sources connect (the bound port when the configuration asked for port 0). */
+    /**
+     * {@code datamover failover --cg N}: stops applying the group (refused while its source is connected, unless
+     * {@code force}), applies what is spooled (up to {@link #FAILOVER_DRAIN_MILLIS}), closes it, then promotes its
+     * replicas ({@link Failover}). Idempotent: a group failed over already answers with its report again; an
+     * interrupted failover continues. Any thread but an event loop; blocks until done.
+     *
+     * @throws ProtocolException refused (the source is connected, the group is unknown here), nothing changed
+     * @throws IOException the failover stopped on a storage error or was refused by the replicas; rerun is safe
+     */
+    public Failover.Report failover(int cgId, boolean force) throws ProtocolException, IOException,
+            InterruptedException {
+        String cg = Integer.toUnsignedString(cgId);
+        synchronized (capacity.openLock(cgId)) {
+            Path directory = replicaSetDirectory(config.replicaDir(), cgId);
+            if (groups.get(cgId) == null && ReplicaSet.readStamp(directory).isEmpty()) {
+                throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + cg
+                        + " has no replicas at this target gateway (" + directory + ")");
+            }
+            Failover.SourceKnowledge known = Failover.SourceKnowledge.UNKNOWN;
+            ConsistencyGroupTarget group = groups.get(cgId);
+            if (group != null) {
+                LOG.info("cg {}: failover{} asked: stopping replication into the group", cg, force ? " --force" : "");
+                long held = awaitWriter(group.stopForFailover(force));
+                operations.put(cgId, "failover: step 0/3: applying what is spooled (up to seq " + held + ")");
+                if (!group.awaitDrained(FAILOVER_DRAIN_MILLIS)) {
+                    LOG.warn("cg {}: failover: the spool is not applied after {} ms (applied seq {}, held {}): "
+                            + "promoting what is applied", cg, FAILOVER_DRAIN_MILLIS, group.appliedSeq(), held);
+                }
+                known = group.sourceKnowledge();
+                group.close();
+                groups.remove(cgId);
+            }
+            operations.put(cgId, "failover: steps 1-3/3: recording, rolling back, promoting");
+            try {
+                Failover.Report report = Failover.run(cgId, directory,
+                        config.dataDir().resolve(ConsistencyGroupTarget.directoryName(cgId)).resolve("spool"), force,
+                        known, clock);
+                failedOver.put(cgId, failedOverStatus(report.stamp(), report.record()));
+                return report;
+            } finally {
+                operations.remove(cgId);
+                ReplicaSet.readStamp(directory).ifPresent(stamp -> {
+                    try {
+                        FailoverRecord.read(directory).ifPresent(r -> failedOver.put(cgId, failedOverStatus(stamp, r)));
+                    } catch (IOException e) {
+                        LOG.warn("cg {}: cannot read the failover record: {}", cg, e.toString());
+                    }
+                });
+            }
+        }
+    }
+
+    /** How long a failover waits for the spooled batches to be applied before it promotes what is. */
+    static final long FAILOVER_DRAIN_MILLIS = 60_000;
+
+    private static long awaitWriter(CompletableFuture<Long> step) throws ProtocolException, InterruptedException {
+        try {
+            return step.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            ProtocolException refusal = ProtocolException.findIn(e.getCause());
+            throw refusal != null ? refusal : new ProtocolException(ErrorCode.INTERNAL, e.getCause().toString());
+        }
+    }
+
+    private static ConsistencyGroupStatus failedOverStatus(ReplicaMetadata stamp, FailoverRecord record) {
+        Map<String, ReplicaState> states = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < stamp.disks().size(); i++) {
+            states.put(stamp.disks().get(i).name(), stamp.states().get(i));
+        }
+        String operation = record.step() == FailoverRecord.Step.DONE ? null
+                : "failover: interrupted after step 1/3 (recorded): run datamover failover again";
+        return new ConsistencyGroupStatus(stamp.cgId(), stamp.pairId(), stamp.appliedSeq(), stamp.appliedSeq(),
+                states, 0, 0, false, null, -1, false, 0, null, stamp.generations().current(), operation);
+    }
+
     /** Where the replica set of consistency group {@code cgId} lives under {@code replicaDir}. */
     public static Path replicaSetDirectory(Path replicaDir, int cgId) {
         return replicaDir.resolve(ConsistencyGroupTarget.directoryName(cgId));
@@ -327,13 +425,25 @@ public final class TargetGateway implements AutoCloseable {
 
     /** A snapshot of every consistency group this gateway holds, by id. */
     public List<ConsistencyGroupStatus> consistencyGroups() {
-        return groups.values().stream().map(ConsistencyGroupTarget::status)
-                .sorted(Comparator.comparingInt(s -> s.cgId())).toList();
+        Map<Integer, ConsistencyGroupStatus> all = new java.util.TreeMap<>(Integer::compareUnsigned);
+        failedOver.forEach(all::put);
+        groups.values().forEach(g -> all.put(g.cgId(), g.status()));
+        all.replaceAll((cg, status) -> withOperation(status, operations.get(cg)));
+        return List.copyOf(all.values());
     }
 
     /** A snapshot of consistency group {@code cgId}, if this gateway holds it. */
     public Optional<ConsistencyGroupStatus> consistencyGroup(int cgId) {
-        return Optional.ofNullable(groups.get(cgId)).map(ConsistencyGroupTarget::status);
+        return consistencyGroups().stream().filter(s -> s.cgId() == cgId).findFirst();
+    }
+
+    private static ConsistencyGroupStatus withOperation(ConsistencyGroupStatus s, String running) {
+        if (running == null) {
+            return s;
+        }
+        return new ConsistencyGroupStatus(s.cgId(), s.pairId(), s.appliedSeq(), s.heldSeq(), s.replicaStates(),
+                s.spoolBytes(), s.spoolBatches(), s.sourceConnected(), s.applyFailure(), s.consistentSeq(),
+                s.resyncProtected(), s.undoLogBytes(), s.generationRefusal(), s.generation(), running);
     }
 
     /**

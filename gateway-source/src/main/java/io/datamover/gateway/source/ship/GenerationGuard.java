@@ -149,4 +149,9 @@ public final class GenerationGuard {
     String refusal() {
         return refusal;
     }
+
+    /** The group's current generation id, for status. */
+    long currentGeneration() {
+        return log.history().current();
+    }
 }

@@ -83,14 +83,16 @@ public final class Shipper implements AutoCloseable {
 
     // The shipper's thread only.
     private final BatchCutter cutter;
+    private final ShippingGate gate;
     private TargetSession active;
     /** Records up to this seq are held by the target already; the reader may still hand them out. */
     private long skipThroughSeq;
 
     private Shipper(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
             GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
-            InstantSource clock) {
+            InstantSource clock, ShippingGate gate) {
         this.config = config;
+        this.gate = gate;
         this.identity = identity;
         this.journal = journal;
         this.releaseRequest = releaseRequest;
@@ -121,8 +123,16 @@ public final class Shipper implements AutoCloseable {
     public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
             GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
             InstantSource clock) {
+        return start(config, senderId, identity, journal, generationLog, releaseRequest, failedListener, registry,
+                clock, ShippingGate.ALWAYS_OPEN);
+    }
+
+    /** As above, shipping a batch only while {@code gate} is open (this gateway leads the group). */
+    public static Shipper start(ShipperConfig config, String senderId, CgIdentity identity, Journal journal,
+            GenerationLog generationLog, LongConsumer releaseRequest, Runnable failedListener, MeterRegistry registry,
+            InstantSource clock, ShippingGate gate) {
         Shipper shipper = new Shipper(config, senderId, identity, journal, generationLog, releaseRequest,
-                failedListener, registry, clock);
+                failedListener, registry, clock, gate);
         shipper.thread.start();
         return shipper;
     }
@@ -162,7 +172,8 @@ public final class Shipper implements AutoCloseable {
                 lagBytes, rpoSeconds, lagRecords > 0 ? oldest : Long.MAX_VALUE, window.batches(), window.bytes(),
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
-                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal());
+                metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal(),
+                generations.currentGeneration());
     }
 
     /**
@@ -237,7 +248,7 @@ public final class Shipper implements AutoCloseable {
         long now = nanos(instant);
         fill(reader, now);
         long throttledNanos = 0;
-        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes())
+        while (active != null && cutter.due(now) && window.hasRoomFor(cutter.bytes()) && gate.open()
                 && (throttledNanos = config.throttle().nanosUntilSend(instant)) == 0) {
             config.throttle().sent(ship(cutter.cut(now), active), instant);
             fill(reader, now);
@@ -462,9 +473,13 @@ public final class Shipper implements AutoCloseable {
             LockSupport.unpark(thread);
         }
 
+        /**
+         * What heartbeats tell the target: the journal's durable seq (acknowledged to the tap), at least the seq sent,
+         * so that a target failed over after this site is lost can say how far the source had got.
+         */
         @Override
         public long lastSentSeq() {
-            return lastSentSeq;
+            return Math.max(lastSentSeq, journal.durableSeq());
         }
 
         @Override

@@ -15,11 +15,13 @@ package io.datamover.gateway.source.ship;
  * @param lastError the latest error on the link to the target ({@code CODE (origin)}), or null when none
  * @param generationRefusal why the target and this source refuse each other as DIVERGED or UNRELATED (their
  *     generation histories disagree; nothing is shipped until an operator resolves it), or null
+ * @param generation this source's current generation id for the group (docs/security.md, "Generations")
  */
 public record ShipperStatus(boolean connected, long durableSeq, long shippedSeq, long appliedSeq, long lagRecords,
         long lagBytes, double rpoSeconds, long oldestUnappliedMicros, int batchesInFlight, long bytesInFlight,
         long batchesShipped, long recordsShipped, long bodyBytesShipped, long wireBytesOut, double compressionRatio,
-        long coalescedRecords, long coalescedBytes, String lastError, String generationRefusal) {
+        long coalescedRecords, long coalescedBytes, String lastError, String generationRefusal,
+        long generation) {
 
     /** True while the target and this source refuse each other as DIVERGED or UNRELATED. */
     public boolean diverged() {

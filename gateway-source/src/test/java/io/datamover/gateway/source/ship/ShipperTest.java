@@ -29,6 +29,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,6 +84,10 @@ class ShipperTest {
     }
 
     private void startShipper(ShipperConfig config) {
+        startShipper(config, ShippingGate.ALWAYS_OPEN);
+    }
+
+    private void startShipper(ShipperConfig config, ShippingGate gate) {
         GenerationLog generations;
         try {
             generations = GenerationLog.openAndStart(dir, IDENTITY.cgLabel(), journal.durableSeq());
@@ -89,7 +95,7 @@ class ShipperTest {
             throw new java.io.UncheckedIOException(e);
         }
         shipper = Shipper.start(config, "gw-src-1", IDENTITY, journal, generations,
-                seq -> owner.execute(() -> journal.release(seq)), () -> { }, registry, clock);
+                seq -> owner.execute(() -> journal.release(seq)), () -> { }, registry, clock, gate);
     }
 
     /** Appends the records on the journal's owner thread, syncs once and tells the shipper. */
@@ -177,6 +183,29 @@ class ShipperTest {
         assertThat(meter("datamover.source.shipped.records")).isEqualTo(900);
         assertThat(meter("datamover.source.wire.bytes")).isGreaterThan(status.bodyBytesShipped());
         assertThat(registry.get("datamover.source.rpo.seconds").gauge().value()).isZero();
+    }
+
+    @Test
+    void aGroupThisGatewayDoesNotLeadIsNotShippedUntilItLeads() throws Exception {
+        AtomicBoolean leading = new AtomicBoolean();
+        AtomicInteger refused = new AtomicInteger();
+        startShipper(config().build(), () -> {
+            if (leading.get()) {
+                return true;
+            }
+            refused.incrementAndGet();
+            return false;
+        });
+        appendAndSync(distinctBlocks(1, 300));
+        await().atMost(DEADLINE).until(() -> refused.get() >= 3); // batches were due and held back three times
+        assertThat(shipper.status().connected()).isTrue();
+        assertThat(target.batches()).isEmpty();
+        assertThat(shipper.status().shippedSeq()).isZero();
+
+        leading.set(true);
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 300);
+        assertHoldsDistinctBlocks(300);
+        assertContiguous(target.batches(), 1);
     }
 
     @Test

@@ -1,0 +1,92 @@
+package io.datamover.applier;
+
+import io.datamover.applier.ReplicaSetException.Reason;
+import io.datamover.disk.DurableFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The durable record of a failover of one replica set ({@code failover.record} beside its stamp): written, with the
+ * new generation chosen, before anything of the failover changes the replicas, and kept after it as what the
+ * failover did and lost. A rerun after a crash continues from it with the same generation, so a failover is one
+ * decision however often it is run. Replaced atomically ({@link DurableFiles#replace}); text, one {@code key=value}
+ * a line.
+ *
+ * @param step how far the failover got
+ * @param generation the generation the promoted replicas start (its id, never 0)
+ * @param consistentSeq the seq of the image promoted: the applied seq, or the undo log's image during a resync
+ * @param startedAtMillis when the failover was asked for (epoch milliseconds)
+ * @param forced {@code --force} was given
+ * @param sourceSeq the highest seq the source was last known to hold (its journal's, from its HELLO and
+ *     heartbeats, or a batch received), or -1 when this target does not know
+ * @param sourceSeqAtMillis when the target learned {@code sourceSeq} (epoch milliseconds), or -1
+ * @param replicaWriteMicros tap time of the newest write the promoted image holds, or -1 when not known (the target
+ *     gateway restarted since it applied it)
+ */
+public record FailoverRecord(Step step, long generation, long consistentSeq, long startedAtMillis, boolean forced,
+        long sourceSeq, long sourceSeqAtMillis, long replicaWriteMicros) {
+    public static final String FILE_NAME = "failover.record";
+
+    /** The steps a failover records, in order. */
+    public enum Step {
+        /** Decided and recorded; the replicas may still be rolled back and promoted. */
+        RECORDED,
+        /** Every disk PROMOTED with the new generation in the stamp, the spool dropped: the replicas are the VM's. */
+        DONE
+    }
+
+    public FailoverRecord {
+        if (generation == 0) {
+            throw new IllegalArgumentException("a generation id is never 0");
+        }
+    }
+
+    public FailoverRecord withStep(Step next) {
+        return new FailoverRecord(next, generation, consistentSeq, startedAtMillis, forced, sourceSeq,
+                sourceSeqAtMillis, replicaWriteMicros);
+    }
+
+    /** The record in replica set directory {@code directory}, or empty when no failover was ever started there. */
+    public static Optional<FailoverRecord> read(Path directory) throws IOException {
+        Path file = directory.resolve(FILE_NAME);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Map<String, String> fields = new HashMap<>();
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0) {
+                fields.put(line.substring(0, eq), line.substring(eq + 1));
+            }
+        }
+        try {
+            return Optional.of(new FailoverRecord(Step.valueOf(fields.get("step")),
+                    HexFormat.fromHexDigitsToLong(fields.get("generation")), Long.parseLong(fields.get("consistentSeq")),
+                    Long.parseLong(fields.get("startedAtMillis")), Boolean.parseBoolean(fields.get("forced")),
+                    Long.parseLong(fields.get("sourceSeq")), Long.parseLong(fields.get("sourceSeqAtMillis")),
+                    Long.parseLong(fields.get("replicaWriteMicros"))));
+        } catch (RuntimeException e) {
+            throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a failover record: " + e, e);
+        }
+    }
+
+    /** Replaces the record in {@code directory}, durably. */
+    public void write(Path directory) throws IOException {
+        String text = "step=" + step + "\ngeneration=" + HexFormat.of().toHexDigits(generation) + "\nconsistentSeq="
+                + consistentSeq + "\nstartedAtMillis=" + startedAtMillis + "\nforced=" + forced + "\nsourceSeq="
+                + sourceSeq + "\nsourceSeqAtMillis=" + sourceSeqAtMillis + "\nreplicaWriteMicros="
+                + replicaWriteMicros + "\n";
+        DurableFiles.replace(directory.resolve(FILE_NAME), ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

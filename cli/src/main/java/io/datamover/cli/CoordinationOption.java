@@ -1,0 +1,39 @@
+package io.datamover.cli;
+
+import io.datamover.coordination.CoordinationSettings;
+import java.time.Duration;
+import picocli.CommandLine;
+
+/** {@code --coordination}, {@code --zookeeper}, {@code --site}, {@code --zookeeper-session-timeout}. */
+final class CoordinationOption {
+    @CommandLine.Option(names = "--coordination", defaultValue = "none", paramLabel = "none|embedded|zookeeper",
+            description = "Whether this gateway joins its site's gateway group on ZooKeeper and ships a consistency"
+                    + " group only while it leads it: none (serves its groups alone), embedded (a ZooKeeper server"
+                    + " inside the gateway on loopback, data under --data-dir/zookeeper; NOT highly available), or"
+                    + " zookeeper (the ensemble of --zookeeper). Failover between gateways is not built yet"
+                    + " (docs/coordination.md) (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @CommandLine.Option(names = "--zookeeper", paramLabel = "HOST:PORT,...",
+            description = "The ZooKeeper ensemble, for --coordination zookeeper.")
+    String zookeeper;
+
+    @CommandLine.Option(names = "--site", defaultValue = "default", paramLabel = "NAME",
+            description = "The site whose gateways form one gateway group (default: ${DEFAULT-VALUE}).")
+    String site;
+
+    @CommandLine.Option(names = "--zookeeper-session-timeout", paramLabel = "SECONDS",
+            defaultValue = "10",
+            description = "The ZooKeeper session timeout; a leader cut off from ZooKeeper stops shipping after half"
+                    + " of it (default: ${DEFAULT-VALUE}).")
+    double sessionTimeoutSeconds;
+
+    /** The settings, validated; an IllegalArgumentException says what is wrong. */
+    CoordinationSettings settings() {
+        Duration session = Duration.ofMillis(Math.round(sessionTimeoutSeconds * 1000));
+        if (session.compareTo(Duration.ofMillis(400)) < 0) {
+            throw new IllegalArgumentException("--zookeeper-session-timeout must be at least 0.4 s");
+        }
+        return new CoordinationSettings(CoordinationSettings.Mode.parse(mode), zookeeper, site, session);
+    }
+}

@@ -1,0 +1,45 @@
+package io.datamover.cli.admin;
+
+import io.datamover.gateway.target.TargetGateway;
+import io.datamover.protocol.ProtocolException;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}) stops
+ * replicating into the group and promotes its replicas (docs/operations.md, "Failover"); answered with the report
+ * once every step is durable. 409 when refused (the source is connected and {@code force} not given), 500 when a
+ * step failed (a rerun continues it).
+ */
+public final class TargetGatewayActions implements AdminActions {
+    static final String FAILOVER = "/failover";
+
+    private final TargetGateway gateway;
+
+    public TargetGatewayActions(TargetGateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public Answer post(String path, Map<String, String> parameters) {
+        if (!path.equals(FAILOVER)) {
+            return null;
+        }
+        Integer cg = AdminActions.consistencyGroup(parameters);
+        if (cg == null) {
+            return new Answer(400, "failover needs cg=N, a consistency group id\n");
+        }
+        boolean force = Boolean.parseBoolean(parameters.getOrDefault("force", "false"));
+        try {
+            return new Answer(200, gateway.failover(cg, force).describe());
+        } catch (ProtocolException e) {
+            return new Answer(409, "refused: " + e.getMessage() + "\n");
+        } catch (IOException e) {
+            return new Answer(500, "consistency group " + Integer.toUnsignedString(cg) + ": the failover stopped "
+                    + "(running it again continues it): " + e.getMessage() + "\n");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(503, "the target gateway is stopping\n");
+        }
+    }
+}

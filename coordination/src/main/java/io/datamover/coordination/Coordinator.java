@@ -1,0 +1,234 @@
+package io.datamover.coordination;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.recipes.nodes.PersistentNode;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.curator.framework.state.SessionConnectionStateErrorPolicy;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gateway's membership of its site's gateway group in ZooKeeper and its leadership of consistency groups.
+ *
+ * <p>One owner thread ({@code coordination-GATEWAY}) holds all leadership state: Curator's latch callbacks, the
+ * heartbeat's answers and the fencing checks all run there. Other threads ask {@link #leadingEpoch} before acting as
+ * a group's leader; it answers from the published state and the {@link ContactFence}, so a leader that is paused or
+ * cut off stops acting at its fencing deadline even if its owner thread has not run since.
+ *
+ * <p>Curator runs with {@link SessionConnectionStateErrorPolicy}: a brief disconnect (SUSPENDED) does not drop the
+ * latch, only the loss of the session does; the fence bounds how long a disconnected leader may go on.
+ */
+public final class Coordinator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+
+    private final CoordinationConfig config;
+    private final MonotonicClock clock;
+    private final SitePaths paths;
+    private final CuratorFramework client;
+    private final ScheduledExecutorService owner;
+    private final ContactFence fence;
+    private final PersistentNode membership;
+    private final Map<String, GroupContender> groups = new ConcurrentHashMap<>();
+    private volatile ConnectionState connectionState = ConnectionState.CONNECTED;
+
+    private Coordinator(CoordinationConfig config, MonotonicClock clock, CuratorFramework client) {
+        this.config = config;
+        this.clock = clock;
+        this.paths = new SitePaths(config.site());
+        this.client = client;
+        this.owner = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("coordination-" + config.gatewayId()).daemon().factory());
+        this.fence = new ContactFence(clock, config.fencingWindow());
+        this.membership = new PersistentNode(client, CreateMode.EPHEMERAL, false,
+                paths.gateway(config.gatewayId()), config.gatewayId().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Connects to ZooKeeper, registers this gateway under its site and starts the heartbeat. */
+    public static Coordinator connect(CoordinationConfig config, MonotonicClock clock)
+            throws IOException, InterruptedException {
+        CuratorFramework client = CuratorFrameworkFactory.builder()
+                .connectString(config.connectString())
+                .sessionTimeoutMs(Math.toIntExact(config.sessionTimeout().toMillis()))
+                .connectionTimeoutMs(Math.toIntExact(config.connectTimeout().toMillis()))
+                .retryPolicy(new ExponentialBackoffRetry(100, 3))
+                .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
+                .build();
+        client.start();
+        if (!client.blockUntilConnected(Math.toIntExact(config.connectTimeout().toMillis()), TimeUnit.MILLISECONDS)) {
+            client.close();
+            throw new IOException("no ZooKeeper answered at " + config.connectString() + " within "
+                    + config.connectTimeout());
+        }
+        Coordinator coordinator = new Coordinator(config, clock, client);
+        try {
+            coordinator.start();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            coordinator.close();
+            throw e;
+        }
+        return coordinator;
+    }
+
+    private void start() throws IOException, InterruptedException {
+        client.getConnectionStateListenable().addListener((c, state) -> {
+            connectionState = state;
+            LOG.info("gateway {}: ZooKeeper connection {}", config.gatewayId(), state);
+        }, owner);
+        membership.start();
+        if (!membership.waitForInitialCreate(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IOException("could not register gateway " + config.gatewayId() + " under site "
+                    + config.site() + " within " + config.connectTimeout());
+        }
+        long interval = config.heartbeatInterval().toNanos();
+        owner.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Starts contending for {@code group}; {@code listener} hears every change of this gateway's leadership of it.
+     * Already contending: nothing changes (a group reopened after a failure keeps its lock and its listener).
+     */
+    public void contend(String group, LeadershipListener listener) throws InterruptedException, IOException {
+        SitePaths.requireName("consistency group", group);
+        onOwner(() -> {
+            if (groups.containsKey(group)) {
+                return null;
+            }
+            GroupContender contender = new GroupContender(group, config.gatewayId(), paths, client, fence, clock,
+                    this::sessionId, listener);
+            groups.put(group, contender);
+            contender.start(owner);
+            return null;
+        });
+    }
+
+    /** Stops contending for {@code group}, giving up its lock if held. */
+    public void withdraw(String group) throws InterruptedException, IOException {
+        onOwner(() -> {
+            GroupContender contender = groups.remove(group);
+            if (contender != null) {
+                contender.close();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The epoch under which this gateway may act as {@code group}'s leader right now, or empty: ask before every
+     * leader's action (shipping a batch, accepting a tap), never cache the answer.
+     */
+    public OptionalLong leadingEpoch(String group) {
+        GroupContender contender = groups.get(group);
+        if (contender == null) {
+            return OptionalLong.empty();
+        }
+        Leadership leadership = contender.leadership();
+        return fence.allows(leadership) ? OptionalLong.of(leadership.epoch()) : OptionalLong.empty();
+    }
+
+    /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
+    public Leadership leadership(String group) {
+        GroupContender contender = groups.get(group);
+        return contender == null ? null : contender.leadership();
+    }
+
+    /** The gateways of this site that are registered now (live sessions), sorted. */
+    public List<String> members() throws Exception {
+        return client.getChildren().forPath(paths.gateways()).stream().sorted().toList();
+    }
+
+    /** The epoch stored for {@code group} in ZooKeeper (0 if never raised): the highest any gateway has led under. */
+    public long storedEpoch(String group) throws Exception {
+        return new EpochCounter(client, paths.epoch(group)).current();
+    }
+
+    public ConnectionState connectionState() {
+        return connectionState;
+    }
+
+    /** The ZooKeeper session id now (0 while there is none). */
+    public long sessionId() {
+        try {
+            return client.getZookeeperClient().getZooKeeper().getSessionId();
+        } catch (Exception noSession) {
+            return 0;
+        }
+    }
+
+    public CoordinationConfig config() {
+        return config;
+    }
+
+    /** On the owner thread: ask ZooKeeper something cheap to confirm contact, then check every group's fence. */
+    private void heartbeat() {
+        long session = sessionId();
+        long started = clock.nanos();
+        try {
+            client.checkExists().inBackground((c, event) -> {
+                int rc = event.getResultCode();
+                boolean answered = rc == KeeperException.Code.OK.intValue()
+                        || rc == KeeperException.Code.NONODE.intValue();
+                if (answered && session != 0 && sessionId() == session) {
+                    fence.confirmed(session, started);
+                }
+            }, owner).forPath(paths.gateway(config.gatewayId()));
+        } catch (Exception e) {
+            LOG.debug("heartbeat not sent: {}", e.toString());
+        }
+        for (GroupContender contender : groups.values()) {
+            contender.tick();
+        }
+    }
+
+    private <T> T onOwner(Callable<T> task) throws InterruptedException, IOException {
+        try {
+            return owner.submit(task).get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** Withdraws from every group (giving up the locks at once), leaves the site and closes the session. */
+    @Override
+    public void close() {
+        if (!owner.isShutdown()) {
+            try {
+                onOwner(() -> {
+                    groups.values().forEach(GroupContender::close);
+                    return null;
+                });
+                owner.shutdown();
+                owner.awaitTermination(10, TimeUnit.SECONDS);
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("closing the groups' latches: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the session still closes below: the locks go at once
+            } finally {
+                owner.shutdownNow();
+            }
+        }
+        try {
+            membership.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("leaving the site: {}", e.toString());
+        }
+        client.close();
+    }
+}

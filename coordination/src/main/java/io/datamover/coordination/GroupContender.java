@@ -1,0 +1,114 @@
+package io.datamover.coordination;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This gateway's contention for one consistency group: a Curator {@link LeaderLatch} on the group's lock, the epoch
+ * raised on each tenure, and the {@link Leadership} state. Every method but {@link #leadership} runs on the
+ * coordinator's owner thread, the one owner of the state; the latch's callbacks are handed to that thread too.
+ */
+final class GroupContender {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupContender.class);
+
+    private final String group;
+    private final CuratorFramework client;
+    private final LeaderLatch latch;
+    private final EpochCounter epochs;
+    private final ContactFence fence;
+    private final MonotonicClock clock;
+    private final LongSupplier sessionId;
+    private final LeadershipListener listener;
+    private volatile Leadership leadership = Leadership.INITIAL;
+
+    GroupContender(String group, String gatewayId, SitePaths paths, CuratorFramework client, ContactFence fence,
+            MonotonicClock clock, LongSupplier sessionId, LeadershipListener listener) {
+        this.group = group;
+        this.client = client;
+        this.latch = new LeaderLatch(client, paths.lock(group), gatewayId);
+        this.epochs = new EpochCounter(client, paths.epoch(group));
+        this.fence = fence;
+        this.clock = clock;
+        this.sessionId = sessionId;
+        this.listener = listener;
+    }
+
+    void start(Executor owner) throws Exception {
+        latch.addListener(new LeaderLatchListener() {
+            @Override
+            public void isLeader() {
+                takeOver();
+            }
+
+            @Override
+            public void notLeader() {
+                apply(new Leadership.Event.LockLost());
+            }
+        }, owner);
+        latch.start();
+    }
+
+    /** Any thread: the state as last published. */
+    Leadership leadership() {
+        return leadership;
+    }
+
+    /** The heartbeat's check: demote a tenure whose fence closed; take a lock we hold but do not lead under. */
+    void tick() {
+        Leadership now = leadership;
+        if (now.role() == LeadershipRole.LEADING && !fence.allows(now)) {
+            LOG.warn("group {}: no confirmed contact with ZooKeeper within the fencing window: demoted (epoch {})",
+                    group, now.epoch());
+            apply(new Leadership.Event.FenceExpired());
+        } else if (now.role() != LeadershipRole.LEADING && now.role() != LeadershipRole.CLOSED
+                && client.getZookeeperClient().isConnected() && latch.hasLeadership()) {
+            // DEMOTED and the session survived, or the raise failed when the lock came: lead under a new epoch
+            takeOver();
+        }
+    }
+
+    /** The latch is ours: raise the epoch while holding it, then lead under that epoch. */
+    private void takeOver() {
+        if (!latch.hasLeadership() || leadership.role() == LeadershipRole.LEADING) {
+            return;
+        }
+        long session = sessionId.getAsLong();
+        long started = clock.nanos();
+        try {
+            Optional<Long> epoch = epochs.raiseHolding(latch.getOurPath());
+            if (epoch.isPresent() && sessionId.getAsLong() == session) {
+                fence.confirmed(session, started); // the raise was answered: contact in this session
+                apply(new Leadership.Event.Elected(epoch.get(), session));
+            }
+        } catch (Exception e) {
+            // the latch keeps the lock; tick() tries again once ZooKeeper answers
+            LOG.warn("group {}: could not raise the epoch after taking the lock: {}", group, e.toString());
+        }
+    }
+
+    void close() {
+        try {
+            latch.close();
+        } catch (IOException | IllegalStateException e) {
+            LOG.debug("group {}: closing the latch: {}", group, e.toString());
+        }
+        apply(new Leadership.Event.Closed());
+    }
+
+    private void apply(Leadership.Event event) {
+        Leadership before = leadership;
+        Leadership after = before.next(event);
+        if (!after.equals(before)) {
+            leadership = after;
+            LOG.info("group {}: {} -> {} (epoch {})", group, before.role(), after.role(), after.epoch());
+            listener.changed(group, after);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.datamover.coordination;
+
+import java.util.regex.Pattern;
+
+/**
+ * Where a site's gateway group lives in ZooKeeper:
+ * <pre>
+ * /datamover/sites/SITE/gateways/GATEWAY     ephemeral, one per live gateway (membership)
+ * /datamover/sites/SITE/groups/GROUP/lock    the group's LeaderLatch
+ * /datamover/sites/SITE/groups/GROUP/epoch   the group's epoch, a big-endian long
+ * </pre>
+ */
+record SitePaths(String site) {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    SitePaths {
+        requireName("site", site);
+    }
+
+    String gateways() {
+        return "/datamover/sites/" + site + "/gateways";
+    }
+
+    String gateway(String gatewayId) {
+        return gateways() + "/" + requireName("gateway id", gatewayId);
+    }
+
+    String lock(String group) {
+        return groupRoot(group) + "/lock";
+    }
+
+    String epoch(String group) {
+        return groupRoot(group) + "/epoch";
+    }
+
+    private String groupRoot(String group) {
+        return "/datamover/sites/" + site + "/groups/" + requireName("consistency group", group);
+    }
+
+    /** A name that is one znode (no '/', no '.' or '..' alone). */
+    static String requireName(String what, String value) {
+        if (value == null || !NAME.matcher(value).matches()) {
+            throw new IllegalArgumentException(what + " '" + value + "' must match " + NAME.pattern());
+        }
+        return value;
+    }
+}

@@ -1,0 +1,71 @@
+package io.datamover.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.tap.support.Tools;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** datamover-VERSION.tar.gz unpacked anywhere runs with nothing but a JDK 25 on the machine. */
+class TarballIT {
+    private static final Path TARBALL = Path.of(System.getProperty("datamover.tarball", "target/datamover.tar.gz"));
+    private static final String VERSION = System.getProperty("datamover.version", "");
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    @TempDir
+    Path unpacked;
+
+    @Test
+    void unpacksToALauncherTheJarsTheConfigurationTheUnitsTheMonitoringFilesAndTheLicenses() throws Exception {
+        Path home = unpack();
+        assertThat(home.resolve("bin/datamover")).isExecutable();
+        assertThat(home.resolve("bin/lib/jdk.sh")).isRegularFile();
+        assertThat(home.resolve("jvm.options")).content().contains("--enable-native-access=ALL-UNNAMED",
+                "-Dchronicle.announcer.disable=true");
+        for (String file : List.of("config/source-gateway.properties", "config/target-gateway.properties",
+                "config/tap-example.properties", "systemd/datamover-tap@.service",
+                "systemd/datamover-source-gateway.service", "systemd/datamover-target-gateway.service",
+                "monitoring/prometheus/datamover-alerts.yml", "monitoring/grafana/datamover-dashboard.json")) {
+            assertThat(home.resolve(file)).isRegularFile();
+        }
+        // Every third-party jar of lib/ is listed with its license.
+        String licenses = Files.readString(home.resolve("licenses/THIRD-PARTY.txt"));
+        Pattern jar = Pattern.compile("(.+?)-(\\d[^-]*)(?:-[a-z][\\w-]*)?\\.jar"); // artifact-version[-classifier].jar
+        try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
+            for (Path path : lib.toList()) {
+                String name = path.getFileName().toString();
+                if (name.startsWith("datamover-")) {
+                    continue;
+                }
+                Matcher m = jar.matcher(name);
+                assertThat(m.matches()).as(name).isTrue();
+                assertThat(licenses).as("THIRD-PARTY.txt lists " + name).contains(":" + m.group(1) + ":" + m.group(2)
+                        + " ");
+            }
+        }
+    }
+
+    @Test
+    void runsOnAJdk25ItFindsItselfWithoutJavaHomeWhateverJavaIsOnThePath() throws Exception {
+        Path home = unpack();
+        Tools.Result run = Tools.run(DEADLINE, "env", "-i", "PATH=/usr/bin:/bin", home.resolve("bin/datamover").toString(),
+                "--version");
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("datamover " + VERSION).containsPattern("JVM: 2[5-9]|JVM: [3-9][0-9]");
+    }
+
+    private Path unpack() throws Exception {
+        Tools.Result tar = Tools.run(DEADLINE, "tar", "-xzf", TARBALL.toString(), "-C", unpacked.toString());
+        assertThat(tar.exitCode()).as(tar.output()).isZero();
+        Path home = unpacked.resolve("datamover-" + VERSION);
+        assertThat(home).as("the tarball's one top directory").isDirectory();
+        return home;
+    }
+}

@@ -1,0 +1,85 @@
+package io.datamover.gateway.source;
+
+import io.datamover.coordination.CoordinationSettings;
+import io.datamover.coordination.GatewayCoordination;
+import io.datamover.coordination.Leadership;
+import io.datamover.coordination.MonotonicClock;
+import io.datamover.gateway.source.ship.ShippingGate;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+
+/**
+ * Gives each consistency group the gate its shipper asks before every batch: open while this gateway leads the
+ * group in its site's gateway group ({@code --coordination}, docs/coordination.md), always open without
+ * coordination. Started under the data directory's lock, since the embedded ZooKeeper keeps its data there.
+ */
+interface GroupGates extends AutoCloseable {
+    /** Without coordination: this gateway serves its groups alone. */
+    GroupGates ALWAYS_OPEN = new GroupGates() {
+        @Override
+        public ShippingGate gateFor(CgIdentity identity) {
+            return ShippingGate.ALWAYS_OPEN;
+        }
+
+        @Override
+        public void close() {}
+    };
+
+    /** Contends for the group (again after a reopen: nothing changes) and returns its gate. */
+    ShippingGate gateFor(CgIdentity identity) throws IOException;
+
+    @Override
+    void close();
+
+    /**
+     * Starts the coordination {@code config} asks for; the embedded server's data in {@code <data-dir>/zookeeper}.
+     * Metrics: {@code datamover.coordination.connected}, and per group {@code datamover.coordination.leading} (1 while
+     * this gateway may ship it) and {@code datamover.coordination.epoch} (of its latest tenure here).
+     */
+    static GroupGates start(SourceGatewayConfig config, MeterRegistry registry) throws IOException {
+        CoordinationSettings settings = config.coordination();
+        if (settings.mode() == CoordinationSettings.Mode.NONE) {
+            return ALWAYS_OPEN;
+        }
+        try {
+            GatewayCoordination coordination = GatewayCoordination.start(settings,
+                    config.dataDir().resolve("zookeeper"), config.gatewayId(), MonotonicClock.system());
+            Gauge.builder("datamover.coordination.connected", coordination, c -> c.connected() ? 1 : 0)
+                    .description("1 while the gateway's ZooKeeper session is connected").register(registry);
+            return new GroupGates() {
+                @Override
+                public ShippingGate gateFor(CgIdentity identity) throws IOException {
+                    String group = identity.cgLabel();
+                    try {
+                        coordination.contend(group);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("contending for cg " + group);
+                    }
+                    Gauge.builder("datamover.coordination.leading", coordination,
+                                    c -> c.leadingEpoch(group).isPresent() ? 1 : 0)
+                            .description("1 while this gateway leads the group and may ship it").tag("cg", group)
+                            .register(registry);
+                    Gauge.builder("datamover.coordination.epoch", coordination, c -> epochOf(c.leadership(group)))
+                            .description("the epoch of this gateway's latest tenure of the group").tag("cg", group)
+                            .register(registry);
+                    return () -> coordination.leadingEpoch(group).isPresent();
+                }
+
+                @Override
+                public void close() {
+                    coordination.close();
+                }
+            };
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("joining the site's gateway group");
+        }
+    }
+
+    private static double epochOf(Leadership leadership) {
+        return leadership == null ? 0 : leadership.epoch();
+    }
+}
