@@ -104,8 +104,9 @@ public final class SourceGateway implements AutoCloseable {
                     .sync()
                     .channel();
             SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
-            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}", config.gatewayId(),
-                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport());
+            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}; link {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport(),
+                    throttle.describe(clock.instant()));
             return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             groups.close();
