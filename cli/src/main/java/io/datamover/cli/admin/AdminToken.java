@@ -1,15 +1,12 @@
 package io.datamover.cli.admin;
 
+import io.datamover.disk.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.util.EnumSet;
-import java.util.Set;
+import java.util.Optional;
 
 /**
  * The operator's credential for mutating admin calls ({@code --admin-token-file}): a secret in a file only its owner
@@ -19,8 +16,6 @@ import java.util.Set;
 public final class AdminToken {
     /** Shorter secrets are refused: they could be guessed. */
     static final int MIN_LENGTH = 16;
-    private static final Set<PosixFilePermission> OWNER_ONLY = EnumSet.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.OWNER_WRITE);
 
     private final Path file;
     private final byte[] secret;
@@ -56,16 +51,10 @@ public final class AdminToken {
     }
 
     private static void requireOwnerOnly(Path file) throws IOException {
-        Set<PosixFilePermission> mode;
-        try {
-            mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-        } catch (UnsupportedOperationException e) {
-            return; // not a POSIX file system: nothing to check
-        }
-        if (!OWNER_ONLY.containsAll(mode)) {
-            throw new IllegalArgumentException(file + " is readable or writable by group or others ("
-                    + PosixFilePermissions.toString(mode) + "): an admin token must be its owner's only; run: chmod"
-                    + " 600 " + file);
+        Optional<String> open = PrivateFiles.openBeyondOwner(file);
+        if (open.isPresent()) {
+            throw new IllegalArgumentException(file + " is readable or writable by group or others (mode "
+                    + open.get() + "): an admin token must be its owner's only; run: chmod 600 " + file);
         }
     }
 
