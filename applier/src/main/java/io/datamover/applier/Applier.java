@@ -1,6 +1,7 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ApplyException.Reason;
+import io.datamover.disk.DiskIOException;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.BatchBodies;
 import io.datamover.protocol.BlockWrite;
@@ -29,7 +30,7 @@ import java.util.Set;
  * every batch.
  *
  * <p>On a thin replica, ZERO and TRIM ranges and all-zero blocks of DATA writes become punched holes; on a
- * thick one they are written as zeros. Block-granular zero detection keeps mostly-empty writes thin.
+ * thick one (allocated whole when opened, {@link ReplicaSet}) they stay allocated and read as zeros. Block-granular zero detection keeps mostly-empty writes thin.
  *
  * <p><b>Crash and replay.</b> Every operation sets its whole byte range to content that depends only on the
  * entry (pwrite of the payload, a hole, or zeros), so applying a batch's entries in order from any
@@ -49,6 +50,8 @@ import java.util.Set;
 public final class Applier {
     /** Source of zeros for thick replicas; read-only, shared, duplicated per use. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
+    /** Alignment of fallocate on a block device: a multiple of every logical block size there is. */
+    private static final long DEVICE_BLOCK = 4096;
 
     /** What {@code apply} did with a batch. */
     public enum Outcome {
@@ -278,14 +281,60 @@ public final class Applier {
         metrics.bytesWritten.increment(length);
     }
 
-    /** Makes {@code [offset, offset + length)} read as zeros: a hole on thin replicas, written zeros on thick. */
+    /**
+     * Makes {@code [offset, offset + length)} read as zeros: a hole on thin replicas; on thick ones the blocks stay
+     * allocated (FALLOC_FL_ZERO_RANGE, or written zeros where the file system lacks it).
+     */
     private void zero(Replica replica, long offset, long length) throws IOException {
-        if (replicas.provisioning() == Provisioning.THIN) {
-            // PUNCH_HOLE zeroes partial blocks at the edges itself, so the exact range is correct.
-            replica.file().punchHole(offset, length);
-            metrics.bytesPunched.increment(length);
+        if (replica.file().isBlockDevice()) {
+            // A block device takes fallocate on whole device blocks only (else EINVAL): the edges get written zeros.
+            long start = Math.min(offset + length, (offset + DEVICE_BLOCK - 1) & -DEVICE_BLOCK);
+            long end = Math.max(start, (offset + length) & -DEVICE_BLOCK);
+            writeZeros(replica, offset, start - offset);
+            zeroInPlace(replica, start, end - start);
+            writeZeros(replica, end, offset + length - end);
+        } else {
+            zeroInPlace(replica, offset, length);
+        }
+    }
+
+    /**
+     * Zeroes a range without writing it where the storage can: a hole on a thin replica (PUNCH_HOLE zeroes partial
+     * blocks at the edges itself, so the exact range is correct), else kept allocated (ZERO_RANGE), else written.
+     */
+    private void zeroInPlace(Replica replica, long offset, long length) throws IOException {
+        if (length == 0) {
             return;
         }
+        if (replicas.provisioning() == Provisioning.THIN && supported(() -> replica.file().punchHole(offset, length))) {
+            metrics.bytesPunched.increment(length);
+        } else if (supported(() -> replica.file().zeroRange(offset, length))) {
+            metrics.bytesWritten.increment(length);
+        } else {
+            writeZeros(replica, offset, length);
+        }
+    }
+
+    /** A call the storage may not support (EOPNOTSUPP). */
+    @FunctionalInterface
+    private interface StorageCall {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code call}: false when the storage does not support it; any other failure is thrown. */
+    private static boolean supported(StorageCall call) throws IOException {
+        try {
+            call.run();
+            return true;
+        } catch (DiskIOException e) {
+            if (!e.isUnsupported()) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    private void writeZeros(Replica replica, long offset, long length) throws IOException {
         long at = offset;
         long end = offset + length;
         while (at < end) {

@@ -4,6 +4,9 @@ package io.datamover.applier;
 public enum Provisioning {
     /** Zero ranges become punched holes: the replica allocates only what holds data. */
     THIN,
-    /** Zero ranges are written as zeros: the replica allocates every range ever written. */
+    /**
+     * Every block allocated: the replica is allocated whole when opened, and zero ranges stay allocated (zeroed in
+     * place, never punched). For storage that is not thin-aware, e.g. an NFS datastore.
+     */
     THICK
 }

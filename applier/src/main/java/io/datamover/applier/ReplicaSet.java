@@ -7,10 +7,12 @@ import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replicas of one consistency group in one directory: a sparse file {@code <disk name>.img} per disk at
- * the source's size, and a stamp ({@link ReplicaMetadataFile}) naming the owning pair, the applied seq and the
+ * the source's size (a thick one allocated whole at every open, {@link Provisioning#THICK}), and a stamp
+ * ({@link ReplicaMetadataFile}) naming the owning pair, the applied seq and the
  * {@link ReplicaState} of every disk (INCONSISTENT when created).
  * Opening checks the stamp first, so a directory that belongs to another pair is never written.
  *
@@ -35,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * keeps the last consistent image; opening recovers it (a torn last entry is dropped) or deletes it when the stamp
  * shows the resync ended.
  *
- * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks, provisioning,
- * {@link #requireOwner}) never changes and may be read from any thread.
+ * <p>Not thread-safe: owned by the thread of its {@link Applier}. The identity (pair, group, disks,
+ * {@link #requireOwner}) never changes and may be read from any thread, as may the provisioning.
  */
 public final class ReplicaSet implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSet.class);
@@ -47,6 +50,8 @@ public final class ReplicaSet implements AutoCloseable {
     private final Path directory;
     private final DirectoryLock lock;
     private final ReplicaSetConfig config;
+    /** The configured provisioning, until a source asks for thick replicas ({@link #provisionThick}). */
+    private volatile Provisioning provisioning;
     private final Map<Integer, Replica> replicas;
     /**
      * Replaced whole, under this set's lock: by the applier's thread (applied seq and states) and by the thread that
@@ -65,6 +70,7 @@ public final class ReplicaSet implements AutoCloseable {
         this.directory = directory;
         this.lock = lock;
         this.config = config;
+        this.provisioning = config.provisioning();
         this.replicas = replicas;
         this.metadata = metadata;
         this.undoLog = undoLog;
@@ -109,7 +115,12 @@ public final class ReplicaSet implements AutoCloseable {
         Map<Integer, Replica> replicas = new HashMap<>();
         try {
             for (DiskInfo disk : config.disks()) {
-                replicas.put(disk.id(), new Replica(disk, openImage(directory, disk, metadata.appliedSeq())));
+                SparseFile image = openImage(directory, disk, config.devices().get(disk.name()),
+                        metadata.appliedSeq());
+                replicas.put(disk.id(), new Replica(disk, image));
+                if (config.provisioning() == Provisioning.THICK) {
+                    allocateWhole(image, disk);
+                }
             }
             DurableFiles.forceDirectory(directory);
             UndoLog undoLog = openUndoLog(directory, config, metadata);
@@ -180,9 +191,9 @@ public final class ReplicaSet implements AutoCloseable {
                     + stamp.pairId() + "' consistency group " + stamp.cgId() + ", not to pair '" + config.pairId()
                     + "' consistency group " + config.cgId() + "; refusing to write them");
         }
-        if (!stamp.disks().equals(config.disks())) {
-            throw new ReplicaSetException(Reason.DISK_MISMATCH, "replicas in " + directory + " hold disks "
-                    + stamp.disks() + " but the source declares " + config.disks());
+        Optional<String> change = DiskSetChange.describe(stamp.disks(), config.disks());
+        if (change.isPresent()) {
+            throw new ReplicaSetException(Reason.DISK_MISMATCH, "replicas in " + directory + ": " + change.get());
         }
     }
 
@@ -196,15 +207,23 @@ public final class ReplicaSet implements AutoCloseable {
         }
     }
 
-    private static SparseFile openImage(Path directory, DiskInfo disk, long appliedSeq) throws IOException {
+    /** Opens, or creates, the image of {@code disk}: a sparse file, or the block device it is mapped to (or null). */
+    private static SparseFile openImage(Path directory, DiskInfo disk, Path device, long appliedSeq)
+            throws IOException {
         Path image = imagePath(directory, disk);
-        if (!Files.exists(image)) {
+        if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             if (appliedSeq > 0) {
                 throw new ReplicaSetException(Reason.DISK_MISMATCH, image + " is missing but batches up to seq "
                         + appliedSeq + " were applied to it");
             }
-            return SparseFile.create(image, disk.sizeBytes());
+            if (device == null) {
+                return SparseFile.create(image, disk.sizeBytes());
+            }
         }
+        if (device != null) {
+            return BlockDeviceReplica.open(image, device, disk);
+        }
+        BlockDeviceReplica.refuseUnmappedLink(image, disk);
         SparseFile file = SparseFile.openReadWrite(image);
         try {
             long size = file.size();
@@ -221,6 +240,21 @@ public final class ReplicaSet implements AutoCloseable {
             closeQuietlyInto(file, e);
             throw e;
         }
+    }
+
+    /**
+     * Allocates every block of a thick replica that is not yet (a new image, one a crash caught before this, or a
+     * thin one now opened thick), so writes never wait for space and never find none. Done at every open: after a
+     * crash it simply runs again. A block device is allocated by nature.
+     */
+    private static void allocateWhole(SparseFile image, DiskInfo disk) throws IOException {
+        if (image.isBlockDevice() || image.allocatedBytes() >= disk.sizeBytes()) {
+            return;
+        }
+        long before = image.allocatedBytes();
+        image.allocate(0, disk.sizeBytes());
+        LOG.info("thick replica {}: allocated its {} bytes ({} were allocated before)", image.path(),
+                disk.sizeBytes(), before);
     }
 
     static Path imagePath(Path directory, DiskInfo disk) {
@@ -240,7 +274,20 @@ public final class ReplicaSet implements AutoCloseable {
     }
 
     public Provisioning provisioning() {
-        return config.provisioning();
+        return provisioning;
+    }
+
+    /**
+     * Makes the set thick from now on: every image allocated whole, zero ranges kept allocated. For a source that
+     * asks for thick replicas (its disks are on storage that is not thin-aware) when the set was opened thin; done
+     * again at each such request, so a restart, which opens the set as configured, loses nothing before the source is
+     * back. Idempotent; the applier's thread, between batches.
+     */
+    public void provisionThick() throws IOException {
+        provisioning = Provisioning.THICK;
+        for (Replica replica : replicas.values()) {
+            allocateWhole(replica.file(), replica.disk());
+        }
     }
 
     public List<DiskInfo> disks() {

@@ -3,15 +3,29 @@ package io.datamover.applier;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.Names;
 import java.util.HashSet;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * What a replica set is opened for, validated once: the owning pair, the consistency group, the disks the
  * source declared and how zero ranges are stored.
+ *
+ * @param devices the block devices the operator mapped disks of this group to, by disk name ({@link
+ *     BlockDeviceReplica}); the other disks are sparse files. Not part of the identity ({@link
+ *     ReplicaSet#requireOwner})
  */
-public record ReplicaSetConfig(String pairId, int cgId, List<DiskInfo> disks, Provisioning provisioning) {
+public record ReplicaSetConfig(String pairId, int cgId, List<DiskInfo> disks, Provisioning provisioning,
+        Map<String, Path> devices) {
+
+    /** Every disk a sparse file. */
+    public ReplicaSetConfig(String pairId, int cgId, List<DiskInfo> disks, Provisioning provisioning) {
+        this(pairId, cgId, disks, provisioning, Map.of());
+    }
+
     public ReplicaSetConfig {
+        devices = Map.copyOf(devices);
         Names.requireId("pairId", pairId);
         if (provisioning == null) {
             throw new IllegalArgumentException("provisioning is required");

@@ -180,16 +180,55 @@ class ApplierTest {
     }
 
     @Test
-    void aThickReplicaWritesZerosInsteadOfHoles() throws Exception {
+    void aThickReplicaIsAllocatedWholeAndZerosKeepItSo() throws Exception {
         Applier applier = open(Provisioning.THICK);
-        applier.apply(1, 3, List.of(
-                range(1, 1, 0, MIB, RecordKind.ZERO),
-                range(2, 1, 2 * MIB, MIB, RecordKind.TRIM),
-                data(3, 1, 4 * MIB, new byte[MIB])));
+        assertFullyAllocated();
 
-        assertThat(allocated("system")).isGreaterThanOrEqualTo(3L * MIB);
-        assertThat(image("system")).isEqualTo(TestImages.sha256(new byte[8 * MIB]));
-        assertThat(registry.get("datamover.applier.bytes.written").counter().count()).isEqualTo(3 * MIB);
+        byte[] random = new byte[2 * MIB];
+        new Random(3).nextBytes(random);
+        applier.apply(1, 5, List.of(
+                data(1, 1, 0, random),
+                range(2, 1, 0, MIB, RecordKind.ZERO),
+                range(3, 1, MIB + 100, MIB, RecordKind.TRIM), // unaligned: partial blocks at both edges
+                data(4, 1, 4 * MIB, new byte[MIB]),
+                range(5, 2, 0, 4 * MIB, RecordKind.TRIM)));
+
+        assertFullyAllocated();
+        byte[] expected = new byte[8 * MIB];
+        System.arraycopy(random, MIB, expected, MIB, 100);
+        assertThat(image("system")).isEqualTo(TestImages.sha256(expected));
+        assertThat(image("data")).isEqualTo(TestImages.sha256(new byte[4 * MIB]));
+        assertThat(registry.get("datamover.applier.bytes.punched").counter().count()).isZero();
+        assertThat(registry.get("datamover.applier.bytes.written").counter().count())
+                .isEqualTo(2 * MIB + MIB + MIB + MIB + 4 * MIB);
+
+        open(Provisioning.THICK); // a restart
+        assertFullyAllocated();
+        assertThat(image("system")).isEqualTo(TestImages.sha256(expected));
+    }
+
+    @Test
+    void aThinReplicaOpenedThickIsAllocatedWholeWithItsDataKept() throws Exception {
+        // Also what a crash between creating a thick image and allocating it leaves behind.
+        byte[] random = new byte[MIB];
+        new Random(4).nextBytes(random);
+        open(Provisioning.THIN).apply(1, 1, List.of(data(1, 1, 3 * MIB, random)));
+        assertThat(allocated("data")).isLessThanOrEqualTo(FS_METADATA_SLACK);
+
+        open(Provisioning.THICK);
+
+        assertFullyAllocated();
+        byte[] expected = new byte[8 * MIB];
+        System.arraycopy(random, 0, expected, 3 * MIB, MIB);
+        assertThat(image("system")).isEqualTo(TestImages.sha256(expected));
+    }
+
+    /** Every disk's image holds at least its size in allocated blocks, and not much more (extent-tree blocks). */
+    private void assertFullyAllocated() throws IOException {
+        for (DiskInfo disk : DISKS) {
+            assertThat(allocated(disk.name())).as(disk.name() + " allocated")
+                    .isBetween(disk.sizeBytes(), disk.sizeBytes() + FS_METADATA_SLACK);
+        }
     }
 
     @Test

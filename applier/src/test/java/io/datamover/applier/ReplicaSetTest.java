@@ -180,7 +180,12 @@ class ReplicaSetTest {
         ReplicaSet.open(dir, config("pair-a")).close();
         List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 16 * MIB, 4096), DISKS.get(1));
         assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN)))
-                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH));
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
+                .hasMessageContaining("disk system grew from " + 8 * MIB + " to " + 16 * MIB + " bytes");
+        List<DiskInfo> shrunk = List.of(new DiskInfo(1, "system", 4 * MIB, 4096), DISKS.get(1));
+        assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, shrunk, Provisioning.THIN)))
+                .hasMessageContaining("disk system shrank from " + 8 * MIB + " to " + 4 * MIB + " bytes: shrinking a"
+                        + " protected disk is refused");
     }
 
     @Test

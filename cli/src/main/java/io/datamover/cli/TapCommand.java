@@ -137,6 +137,7 @@ public final class TapCommand implements Callable<Integer> {
                     .windowBytes(windowBytes)
                     .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
                     .transport(transport)
+                    .thickReplica(ReplicatingTap.sourcesOnNfs(tapConfig))
                     .build();
         } catch (IllegalArgumentException | ArithmeticException | NoSuchFileException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "invalid tap configuration: " + e.getMessage());

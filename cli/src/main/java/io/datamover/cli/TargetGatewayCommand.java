@@ -13,6 +13,7 @@ import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -62,8 +63,15 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     Long undoMaxBytes;
 
     @Option(names = "--provisioning", defaultValue = "thin", paramLabel = "thin|thick",
-            description = "thin: zero ranges become holes; thick: zeros are written (default: ${DEFAULT-VALUE}).")
+            description = "thin: zero ranges become holes; thick: replica files are allocated whole and zeros keep"
+                    + " their blocks (default: ${DEFAULT-VALUE}; a source on NFS asks for thick itself).")
     String provisioning;
+
+    @Option(names = "--replica-map", paramLabel = "CG/DISK=DEVICE",
+            description = "Keep the replica of disk DISK of consistency group CG on the block device DEVICE (an LVM"
+                    + " logical volume, a loop device; at least the disk's size) instead of a sparse file."
+                    + " Repeatable.")
+    List<String> replicaMap = List.of();
 
     @CommandLine.Mixin
     MaxGroupsOption maxGroups;
@@ -94,6 +102,9 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             if (undoMaxBytes != null) {
                 builder.undoMaxBytes(undoMaxBytes);
             }
+            for (String mapping : replicaMap) {
+                mapReplica(builder, mapping);
+            }
             config = builder
                     .listen(listen.host(), listen.port())
                     .pairId(pair)
@@ -115,6 +126,23 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                 running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;
+    }
+
+    /** {@code CG/DISK=DEVICE}, e.g. {@code 1/root=/dev/vg0/root-replica}. */
+    private static void mapReplica(TargetGatewayConfig.Builder builder, String mapping) {
+        int slash = mapping.indexOf('/');
+        int equals = mapping.indexOf('=');
+        if (slash < 1 || equals < slash + 2 || equals == mapping.length() - 1) {
+            throw new IllegalArgumentException("--replica-map must be CG/DISK=DEVICE, not '" + mapping + "'");
+        }
+        int cg;
+        try {
+            cg = Integer.parseUnsignedInt(mapping.substring(0, slash));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--replica-map '" + mapping + "': " + mapping.substring(0, slash)
+                    + " is not a consistency group id");
+        }
+        builder.replicaDevice(cg, mapping.substring(slash + 1, equals), Path.of(mapping.substring(equals + 1)));
     }
 
     private Provisioning provisioning() {

@@ -123,6 +123,21 @@ class ConfigFileTest {
     }
 
     @Test
+    void aBadReplicaMapIsAUsageErrorSayingWhatIsExpected() {
+        String[] base = {"target-gateway", "--data-dir", "d", "--replica-dir", "r", "--insecure-plaintext",
+                "--admin", "off", "--replica-map"};
+        assertRefused("--replica-map must be CG/DISK=DEVICE, not 'vm=/dev/loop3'", with(base, "vm=/dev/loop3"));
+        assertRefused("x is not a consistency group id", with(base, "x/vm=/dev/loop3"));
+        assertRefused("replica device dev/loop3 must be an absolute path", with(base, "1/vm=dev/loop3"));
+    }
+
+    private static String[] with(String[] args, String last) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+        all[args.length] = last;
+        return all;
+    }
+
+    @Test
     void aTlsDirFromTheConfigFileWithAKeyReadableByOthersRefusesTheStartNamingTheFile() throws IOException {
         Path tls = io.datamover.protocol.tls.LabCertificates.create(dir.resolve("tls"), "p", List.of(1),
                 List.of("127.0.0.1"));

@@ -33,6 +33,7 @@ final class Libc {
 
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     static final int MADV_RANDOM = 1;
 
@@ -53,6 +54,11 @@ final class Libc {
     static final long STATX_RDEV_MINOR_OFFSET = 132;
     static final long STATX_SIZE_OFFSET = 40;
     static final long STATX_BLOCKS_OFFSET = 48;
+
+    /** struct statfs is 120 bytes on 64-bit Linux; f_type (a long) comes first. */
+    static final long STATFS_STRUCT_BYTES = 256;
+    static final long STATFS_TYPE_OFFSET = 0;
+    static final long NFS_SUPER_MAGIC = 0x6969;
 
     static final int EINTR = 4;
     static final int ENXIO = 6;
@@ -80,6 +86,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     static final MethodHandle STATX = downcall("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
+    static final MethodHandle FSTATFS = downcall("fstatfs",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     static final MethodHandle MADVISE = downcall("madvise",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));

@@ -137,6 +137,32 @@ public final class SparseFile implements AutoCloseable {
         return blockDevice ? size() : statx(Libc.STATX_BLOCKS, Libc.STATX_BLOCKS_OFFSET) * 512;
     }
 
+    /**
+     * True when the file lives on NFS (fstatfs f_type NFS_SUPER_MAGIC): storage that is not thin-aware, whose
+     * replica should be thick.
+     */
+    public boolean isOnNfs() throws IOException {
+        return fileSystemType() == Libc.NFS_SUPER_MAGIC;
+    }
+
+    /** The file system's magic number (fstatfs f_type), e.g. 0xEF53 for ext4. */
+    public long fileSystemType() throws IOException {
+        ensureOpen("fstatfs");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = Libc.captureState(arena);
+            MemorySegment buffer = arena.allocate(Libc.STATFS_STRUCT_BYTES, 8);
+            int rc = (int) Libc.FSTATFS.invokeExact(capture, fd, buffer);
+            if (rc != 0) {
+                throw new DiskIOException(path, "fstatfs", Libc.errno(capture));
+            }
+            return buffer.get(JAVA_LONG, Libc.STATFS_TYPE_OFFSET);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("fstatfs", t);
+        }
+    }
+
     /** Changes the size of the file; growing adds a hole. */
     public void setSize(long sizeBytes) throws IOException {
         ensureOpen("ftruncate");
@@ -171,6 +197,15 @@ public final class SparseFile implements AutoCloseable {
      */
     public void allocate(long offset, long length) throws IOException {
         fallocate(Libc.FALLOC_FL_KEEP_SIZE, "KEEP_SIZE", offset, length);
+    }
+
+    /**
+     * Makes {@code [offset, offset + length)} read as zeros while keeping its blocks allocated, without writing
+     * them (FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE): what a thick replica does where a thin one punches a hole.
+     * A file system without it fails with EOPNOTSUPP ({@link DiskIOException#isUnsupported()}).
+     */
+    public void zeroRange(long offset, long length) throws IOException {
+        fallocate(Libc.FALLOC_FL_ZERO_RANGE | Libc.FALLOC_FL_KEEP_SIZE, "ZERO_RANGE", offset, length);
     }
 
     private void fallocate(int mode, String modeName, long offset, long length) throws IOException {

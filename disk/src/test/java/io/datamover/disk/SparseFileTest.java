@@ -72,6 +72,37 @@ class SparseFileTest {
     }
 
     @Test
+    void theFileSystemTypeIsTheOneStatOfTheDirectorySays() throws Exception {
+        try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), MIB)) {
+            Process stat = new ProcessBuilder("stat", "-f", "-c", "%t", dir.toString()).start();
+            String hex = new String(stat.getInputStream().readAllBytes()).trim();
+            assertThat(stat.waitFor()).isZero();
+            assertThat(file.fileSystemType()).isEqualTo(Long.parseLong(hex, 16));
+            assertThat(file.isOnNfs()).isEqualTo(hex.equals("6969"));
+        }
+    }
+
+    @Test
+    void zeroRangeReadsAsZerosAndKeepsTheBlocksAllocated() throws IOException {
+        try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), 4L * MIB)) {
+            writePattern(file, 0, 4 * MIB, (byte) 7);
+            long before = file.allocatedBytes();
+
+            file.zeroRange(1000, 2L * MIB); // unaligned edges too
+
+            assertThat(file.allocatedBytes()).isEqualTo(before);
+            ByteBuffer all = ByteBuffer.allocate(4 * MIB);
+            file.readFully(all, 0);
+            for (int i = 0; i < 4 * MIB; i++) {
+                byte expected = i >= 1000 && i < 1000 + 2 * MIB ? 0 : (byte) 7;
+                if (all.get(i) != expected) {
+                    throw new AssertionError("byte " + i + " is " + all.get(i) + ", expected " + expected);
+                }
+            }
+        }
+    }
+
+    @Test
     void unalignedPunchZerosThePartialBlocks() throws IOException {
         try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), MIB)) {
             writePattern(file, 0, MIB, (byte) 1);

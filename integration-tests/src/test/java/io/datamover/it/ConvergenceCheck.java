@@ -1,7 +1,10 @@
 package io.datamover.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
+import io.datamover.tap.support.Tools;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +18,15 @@ import java.util.List;
  */
 final class ConvergenceCheck {
     private ConvergenceCheck() {}
+
+    /** Writes {@code commands} through the tap with qemu-io, then waits for the pair to converge. */
+    static void writeAndConverge(ReplicationSite site, Duration deadline, String... commands) throws Exception {
+        Tools.Result written = Tools.run(deadline, Tools.qemuIo("nbd://127.0.0.1:" + site.nbdPort() + "/"
+                + ReplicationSite.EXPORT, commands));
+        assertThat(written.exitCode()).as(written.output()).isZero();
+        assertThat(await(site, deadline)).as("converged: tap %s, target %s\n%s", site.tapStatus(),
+                site.targetStatus(), site.logTails()).isTrue();
+    }
 
     /** True once converged; false at the deadline. */
     static boolean await(ReplicationSite site, Duration deadline) throws InterruptedException {

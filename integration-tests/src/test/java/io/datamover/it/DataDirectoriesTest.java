@@ -1,6 +1,5 @@
 package io.datamover.it;
 
-import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.LoopbackPorts;
@@ -65,11 +64,7 @@ class DataDirectoriesTest {
     }
 
     private static void writeAndConverge(ReplicationSite site, String... commands) throws Exception {
-        Tools.Result written = Tools.run(DEADLINE, qemuIo("nbd://127.0.0.1:" + site.nbdPort() + "/"
-                + ReplicationSite.EXPORT, commands));
-        assertThat(written.exitCode()).as(written.output()).isZero();
-        assertThat(ConvergenceCheck.await(site, DEADLINE)).as("converged: tap %s, target %s\n%s", site.tapStatus(),
-                site.targetStatus(), site.logTails()).isTrue();
+        ConvergenceCheck.writeAndConverge(site, DEADLINE, commands);
     }
 
     /** Starts a second {@code args...} daemon: it must exit non-zero at once, naming {@code holder}'s pid. */

@@ -3,17 +3,31 @@ package io.datamover.protocol;
 /**
  * Optional capabilities, one bit each in the handshake's 64-bit feature word. Both sides use the
  * intersection of what they offer; unknown bits from a newer peer are ignored.
+ *
+ * <p>A bit may instead be a request about the group, not a capability ({@link #THICK_REPLICA}): the receiver reads
+ * it from the HELLO as sent, and a peer that does not know it ignores it, as any unknown bit.
  */
 public enum Feature {
     /** Batches may be LZ4-compressed. */
     LZ4_BATCHES(0),
     /** Write records carry a CRC32C of their payload, checked end to end by the applier. */
-    PAYLOAD_CRC(1);
+    PAYLOAD_CRC(1),
+    /**
+     * A request, not a capability: the sender's source disks are on storage that is not thin-aware (NFS), so the
+     * group's replicas should be thick. Set by a tap, carried on by its source gateway; never in {@link #all()}.
+     */
+    THICK_REPLICA(2, false);
 
     private final int bit;
+    private final boolean capability;
 
     Feature(int bit) {
+        this(bit, true);
+    }
+
+    Feature(int bit, boolean capability) {
         this.bit = bit;
+        this.capability = capability;
     }
 
     public long mask() {
@@ -24,11 +38,13 @@ public enum Feature {
         return (features & mask()) != 0;
     }
 
-    /** Every feature this build implements. */
+    /** Every capability this build implements (requests such as {@link #THICK_REPLICA} are not offered). */
     public static long all() {
         long m = 0;
         for (Feature f : values()) {
-            m |= f.mask();
+            if (f.capability) {
+                m |= f.mask();
+            }
         }
         return m;
     }

@@ -79,6 +79,15 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
         return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, disks, history, seq);
     }
 
+    /** This HELLO with {@code request} set in its feature word, when {@code asked}; else this HELLO. */
+    public Hello requesting(Feature request, boolean asked) {
+        if (!asked) {
+            return this;
+        }
+        return new Hello(protocolMin, protocolMax, features | request.mask(), role, senderId, pairId, cgId, cgName,
+                disks, generations, lastSeq);
+    }
+
     /** A hello offering every revision and feature this build has. */
     public static Hello of(Role role, String senderId, String pairId, int cgId, String cgName, List<DiskInfo> disks) {
         return new Hello(Wire.PROTOCOL_MIN, Wire.PROTOCOL_MAX, Feature.all(), role, senderId, pairId, cgId, cgName,

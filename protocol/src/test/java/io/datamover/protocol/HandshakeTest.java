@@ -23,6 +23,16 @@ class HandshakeTest {
     }
 
     @Test
+    void aThickReplicaRequestIsNeverOfferedAsACapabilityNorAgreedButTheReceiverReadsIt() throws ProtocolException {
+        assertThat(Feature.THICK_REPLICA.in(Feature.all())).isFalse();
+        Hello asking = offering(1, 2, Feature.all()).requesting(Feature.THICK_REPLICA, true);
+        assertThat(asking.features()).isEqualTo(Feature.all() | Feature.THICK_REPLICA.mask());
+        assertThat(Handshake.negotiate(asking, 0).has(Feature.THICK_REPLICA)).isFalse();
+        assertThat(offering(1, 2, Feature.all()).requesting(Feature.THICK_REPLICA, false).features())
+                .isEqualTo(Feature.all());
+    }
+
+    @Test
     void refusesDisjointRevisions() {
         assertThatThrownBy(() -> Handshake.negotiate(offering(4, 6, Feature.all()), 1, 3, Feature.all(), 0))
                 .isInstanceOfSatisfying(ProtocolException.class,

@@ -105,6 +105,24 @@ public final class ReplicatingTap implements AutoCloseable {
         return disks;
     }
 
+    /**
+     * True when an export's image is on NFS, which is not thin-aware: the tap then asks the target for thick replicas
+     * ({@link io.datamover.protocol.Feature#THICK_REPLICA}) and says so here. Only the used blocks are still sent.
+     */
+    public static boolean sourcesOnNfs(TapConfig config) throws IOException {
+        boolean onNfs = false;
+        for (ExportConfig export : config.exports()) {
+            try (SparseFile disk = SparseFile.openReadOnly(export.path())) {
+                if (disk.isOnNfs()) {
+                    LOG.info("export {}: {} is on NFS (not thin-aware): asking the target for thick replicas",
+                            export.name(), export.path());
+                    onNfs = true;
+                }
+            }
+        }
+        return onNfs;
+    }
+
     public Tap tap() {
         return tap;
     }

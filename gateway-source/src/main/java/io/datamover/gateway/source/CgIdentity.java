@@ -1,17 +1,23 @@
 package io.datamover.gateway.source;
 
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Who a consistency group is, as its tap declared it at first contact: pair, cg id and name, disks. The
  * gateway keeps it with the journal so that it can ship after a restart before the tap is back, and so that a
  * tap of another pair, or with other disks, is refused instead of mixed into this journal.
+ *
+ * @param thickReplica the tap asked for thick replicas ({@link Feature#THICK_REPLICA}: its disks are on NFS); the
+ *     shipper asks the target in turn. As at first contact, like the rest.
  */
-public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> disks) {
+public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> disks, boolean thickReplica) {
     public CgIdentity {
         disks = List.copyOf(disks);
         if (disks.isEmpty()) {
@@ -20,8 +26,14 @@ public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> 
         }
     }
 
+    /** A group whose replicas are as the target gateway is configured (no thick request). */
+    public CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> disks) {
+        this(pairId, cgId, cgName, disks, false);
+    }
+
     public static CgIdentity of(Hello hello) {
-        return new CgIdentity(hello.pairId(), hello.cgId(), hello.cgName(), hello.disks());
+        return new CgIdentity(hello.pairId(), hello.cgId(), hello.cgName(), hello.disks(),
+                Feature.THICK_REPLICA.in(hello.features()));
     }
 
     /** Unsigned cg id as operators see it (the wire field is u32). */
@@ -49,10 +61,10 @@ public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> 
                     + "than pair '" + hello.pairId() + "' of tap " + hello.senderId(), "cg " + cgLabel()
                     + " belongs to pair " + pairId);
         }
-        if (!disks.equals(hello.disks())) {
-            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " was protected with disks "
-                    + disks + ", but tap " + hello.senderId() + " declares " + hello.disks()
-                    + ": a changed disk set needs a new consistency group (or a resync)");
+        Optional<String> change = DiskSetChange.describe(disks, hello.disks());
+        if (change.isPresent()) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "cg " + cgLabel() + " of tap " + hello.senderId() + ": "
+                    + change.get());
         }
     }
 }

@@ -20,6 +20,8 @@ import java.util.Properties;
  */
 final class CgIdentityFile {
     static final String FILE_NAME = "cg.properties";
+    /** Absent in the files of builds before it: no request. */
+    private static final String THICK_REPLICA = "thickReplica";
 
     private CgIdentityFile() {}
 
@@ -41,7 +43,8 @@ final class CgIdentityFile {
                         Integer.parseInt(required(p, prefix + "blockSize", file))));
             }
             return Optional.of(new CgIdentity(required(p, "pair", file),
-                    Integer.parseUnsignedInt(required(p, "cg", file)), required(p, "cgName", file), disks));
+                    Integer.parseUnsignedInt(required(p, "cg", file)), required(p, "cgName", file), disks,
+                    Boolean.parseBoolean(p.getProperty(THICK_REPLICA, "false"))));
         } catch (IllegalArgumentException e) {
             throw new IOException(file + " is damaged: " + e.getMessage(), e);
         }
@@ -53,6 +56,9 @@ final class CgIdentityFile {
         p.setProperty("cg", identity.cgLabel());
         p.setProperty("cgName", identity.cgName());
         p.setProperty("disks", Integer.toString(identity.disks().size()));
+        if (identity.thickReplica()) {
+            p.setProperty(THICK_REPLICA, "true");
+        }
         for (int i = 0; i < identity.disks().size(); i++) {
             DiskInfo d = identity.disks().get(i);
             String prefix = "disk." + i + ".";

@@ -144,6 +144,23 @@ final class ApplyLoop implements Runnable {
         return done;
     }
 
+    /**
+     * Has this thread make the replicas thick from now on ({@link ReplicaSet#provisionThick}), between batches; a
+     * source asked for it. Completes once every image is allocated.
+     */
+    CompletableFuture<Void> provisionThick() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(() -> {
+            try {
+                replicas.provisionThick();
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
     @Override
     public void run() {
         try {

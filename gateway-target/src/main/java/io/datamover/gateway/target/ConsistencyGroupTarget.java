@@ -3,6 +3,7 @@ package io.datamover.gateway.target;
 import io.datamover.applier.Applier;
 import io.datamover.applier.ApplyException;
 import io.datamover.applier.BatchChecks;
+import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
@@ -245,6 +246,7 @@ final class ConsistencyGroupTarget {
                         + Integer.toUnsignedString(cgId) + " already has a source connected from " + other.remote()
                         + "; one source connection per group");
             }
+            provisionThickIfAsked(asked);
             GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
                 discardAfter(admitted.resumeSeq(), admitted.generations());
@@ -285,25 +287,42 @@ final class ConsistencyGroupTarget {
 
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
     private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
-        ResyncRegions written;
-        try {
-            written = applyLoop.discardAfter(seq, history).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
-                    + Integer.toUnsignedString(cgId) + " cannot discard its replicas after seq " + seq + ": "
-                    + e.getCause());
-        } catch (TimeoutException e) {
-            throw new ProtocolException(ErrorCode.INTERNAL, "consistency group " + Integer.toUnsignedString(cgId)
-                    + ": the applier did not discard the replicas after seq " + seq + " in time");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
-        }
+        ResyncRegions written = awaitApplier(applyLoop.discardAfter(seq, history),
+                "discard the replicas after seq " + seq);
         heldSeq = seq;
         LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
                 + "INCONSISTENT until the resync of what they were written in after it ends: {}",
                 Integer.toUnsignedString(cgId), seq, written.everything() ? "not known, the whole disks"
                         : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
+    }
+
+    /**
+     * On the spool writer: a source asks for thick replicas (its disks are on NFS) and the set is thin: the applier
+     * allocates every image before the source is accepted.
+     */
+    private void provisionThickIfAsked(ReplicaSetConfig asked) throws ProtocolException {
+        if (asked.provisioning() != Provisioning.THICK || replicas.provisioning() == Provisioning.THICK) {
+            return;
+        }
+        LOG.info("cg {}: the source asks for thick replicas (its disks are on storage that is not thin-aware): "
+                + "allocating every image in {}", Integer.toUnsignedString(cgId), replicas.directory());
+        awaitApplier(applyLoop.provisionThick(), "allocate the thick replicas");
+    }
+
+    /** Waits for a command of the applier's thread; a failure becomes the refusal the source gets. */
+    private <T> T awaitApplier(CompletableFuture<T> command, String what) throws ProtocolException {
+        try {
+            return command.get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group "
+                    + Integer.toUnsignedString(cgId) + " cannot " + what + ": " + e.getCause());
+        } catch (TimeoutException e) {
+            throw new ProtocolException(ErrorCode.INTERNAL, "consistency group " + Integer.toUnsignedString(cgId)
+                    + ": the applier did not " + what + " in time");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
+        }
     }
 
     /** What the resync after a discard of the replicas' data must cover, until it ends; null when none is owed. */

@@ -1,5 +1,6 @@
 package io.datamover.gateway.target;
 
+import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.Compression;
@@ -136,7 +137,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         Handshake.Agreement agreed = Handshake.negotiate(hello, Feature.PAYLOAD_CRC.mask());
         ReplicaSetConfig asked;
         try {
-            asked = new ReplicaSetConfig(hello.pairId(), hello.cgId(), hello.disks(), config.provisioning());
+            asked = config.replicaSet(hello.pairId(), hello.cgId(), hello.disks(), provisioning(hello));
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ErrorCode.MALFORMED, "consistency group " + hello.cgName() + ": "
                     + e.getMessage());
@@ -144,6 +145,11 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
         phase = Phase.ATTACHING;
         groups.attach(this, asked, hello, grant).whenComplete((attachment, error) -> ctx.executor().execute(
                 () -> attached(ctx, hello, agreed, attachment, error)));
+    }
+
+    /** Thick when the source asks for it (its disks are on NFS), else as configured. */
+    private Provisioning provisioning(Hello hello) {
+        return Feature.THICK_REPLICA.in(hello.features()) ? Provisioning.THICK : config.provisioning();
     }
 
     private void attached(ChannelHandlerContext ctx, Hello hello, Handshake.Agreement agreed, Attachment attachment,

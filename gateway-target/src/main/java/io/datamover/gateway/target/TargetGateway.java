@@ -182,7 +182,7 @@ public final class TargetGateway implements AutoCloseable {
                     continue;
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
-                        new ReplicaSetConfig(m.pairId(), m.cgId(), m.disks(), config.provisioning()), config, metrics,
+                        config.replicaSet(m.pairId(), m.cgId(), m.disks(), config.provisioning()), config, metrics,
                         alloc, this::storageFailed));
             } catch (IOException | RuntimeException e) {
                 // One damaged group must not keep the others from replicating; its source is refused on connect.

@@ -1,15 +1,21 @@
 package io.datamover.gateway.target;
 
 import io.datamover.applier.Provisioning;
+import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.disk.GroupCapacity;
+import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Names;
 import io.datamover.protocol.netty.ListenerLimits;
 import io.datamover.protocol.tls.TransportSecurity;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.stream.Collectors;
 
 /**
  * Everything a {@link TargetGateway} needs, frozen and validated once by the canonical constructor (use
@@ -37,14 +43,18 @@ import java.util.OptionalLong;
  *        TOO_MANY_GROUPS
  * @param listenerLimits what the listener lets in before a source's HELLO is accepted
  * @param transport mutual TLS for source gateways, or (when the operator asked) plaintext; plaintext by default
+ * @param replicaDevices block devices replicas are kept on instead of sparse files: by consistency group, then by
+ *        disk name
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
         FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups,
-        ListenerLimits listenerLimits, TransportSecurity transport) {
+        ListenerLimits listenerLimits, TransportSecurity transport, Map<Integer, Map<String, Path>> replicaDevices) {
 
     public TargetGatewayConfig {
+        replicaDevices = replicaDevices.entrySet().stream()
+                .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> Map.copyOf(e.getValue())));
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
         undoMaxBytes.ifPresent(max -> check(max >= 1, "undoMaxBytes must be >= 1: " + max));
         Objects.requireNonNull(listenHost, "listenHost");
@@ -65,6 +75,11 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         check(heartbeatIntervalMs >= 1, "heartbeatIntervalMs must be >= 1: " + heartbeatIntervalMs);
         check(idleTimeoutMs > heartbeatIntervalMs, "idleTimeoutMs must exceed heartbeatIntervalMs: " + idleTimeoutMs);
         check(maxGroups >= 1, "maxGroups must be >= 1: " + maxGroups);
+    }
+
+    /** What the replica set of group {@code cgId} is opened for, given what its source declared. */
+    public ReplicaSetConfig replicaSet(String pair, int cgId, List<DiskInfo> disks, Provisioning provisioning) {
+        return new ReplicaSetConfig(pair, cgId, disks, provisioning, replicaDevices.getOrDefault(cgId, Map.of()));
     }
 
     private static void check(boolean ok, String message) {
@@ -97,6 +112,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
         private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
         private TransportSecurity transport = TransportSecurity.insecurePlaintext();
+        private final Map<Integer, Map<String, Path>> replicaDevices = new HashMap<>();
 
         private Builder(Path dataDir, Path replicaDir) {
             this.dataDir = dataDir;
@@ -176,10 +192,25 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        /** Keeps the replica of disk {@code disk} of group {@code cgId} on the block device {@code device}. */
+        public Builder replicaDevice(int cgId, String disk, Path device) {
+            Names.requireId("disk name", disk);
+            if (!device.isAbsolute()) {
+                throw new IllegalArgumentException("replica device " + device + " must be an absolute path");
+            }
+            Path before = replicaDevices.computeIfAbsent(cgId, cg -> new HashMap<>()).put(disk, device);
+            if (before != null && !before.equals(device)) {
+                throw new IllegalArgumentException("disk " + disk + " of cg " + Integer.toUnsignedString(cgId)
+                        + " is mapped twice: to " + before + " and to " + device);
+            }
+            return this;
+        }
+
         public TargetGatewayConfig build() {
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
-                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits, transport);
+                    idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits, transport,
+                    replicaDevices);
         }
     }
 }

@@ -105,13 +105,26 @@ final class Images {
     /** Every replica file equals its model byte for byte, and holds no more allocated blocks than data. */
     void assertReplicasMatch(Path replicaDir) throws IOException {
         for (DiskInfo d : DISKS) {
-            Path file = replicaDir.resolve(d.name() + ".img");
             byte[] expected = images.get(d.id());
-            assertThat(Files.readAllBytes(file)).as("replica %s", d.name()).isEqualTo(expected);
-            try (SparseFile sparse = SparseFile.openReadOnly(file)) {
-                assertThat(sparse.allocatedBytes()).as("allocated bytes of %s", d.name())
-                        .isLessThanOrEqualTo(dataBlocks(expected) * BLOCK + FS_METADATA_SLACK);
-            }
+            assertThat(allocatedBytes(replicaDir, d)).as("allocated bytes of %s", d.name())
+                    .isLessThanOrEqualTo(dataBlocks(expected) * BLOCK + FS_METADATA_SLACK);
+        }
+    }
+
+    /** The replicas hold the model's bytes and are thick: every block allocated. */
+    void assertThickReplicasMatch(Path replicaDir) throws IOException {
+        for (DiskInfo d : DISKS) {
+            assertThat(allocatedBytes(replicaDir, d)).as("allocated bytes of %s", d.name())
+                    .isBetween(d.sizeBytes(), d.sizeBytes() + FS_METADATA_SLACK);
+        }
+    }
+
+    /** Checks the replica of {@code disk} holds the model's bytes and returns its allocated bytes. */
+    private long allocatedBytes(Path replicaDir, DiskInfo disk) throws IOException {
+        Path file = replicaDir.resolve(disk.name() + ".img");
+        assertThat(Files.readAllBytes(file)).as("replica %s", disk.name()).isEqualTo(images.get(disk.id()));
+        try (SparseFile sparse = SparseFile.openReadOnly(file)) {
+            return sparse.allocatedBytes();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.datamover.tap.sender;
 
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.Role;
@@ -32,11 +33,12 @@ import java.util.function.UnaryOperator;
  * @param frameLimits bounds on frames from the gateway
  * @param transport mutual TLS to the gateway, which must prove it is a source gateway of {@code pairId}; or, when
  *        the operator asked, plaintext. Plaintext (nothing proved) by default
+ * @param thickReplica ask the target for thick replicas (the source disks are on NFS): a request bit in the HELLO
  */
 public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
         String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
         int writeBufferHighWaterMarkBytes, LinkSettings link, long outageGraceMs, FrameLimits frameLimits,
-        TransportSecurity transport) {
+        TransportSecurity transport, boolean thickReplica) {
 
     /**
      * Smallest window accepted. A record larger than the window is always refused, so production
@@ -70,7 +72,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
 
     /** The HELLO this sender opens every connection with. */
     Hello hello() {
-        return hello(senderId, pairId, cgId, cgName, disks);
+        return hello(senderId, pairId, cgId, cgName, disks).requesting(Feature.THICK_REPLICA, thickReplica);
     }
 
     private static Hello hello(String senderId, String pairId, int cgId, String cgName, List<DiskInfo> disks) {
@@ -113,6 +115,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         private long outageGraceMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private TransportSecurity transport = TransportSecurity.insecurePlaintext();
+        private boolean thickReplica;
 
         private Builder(String gatewayHost, int gatewayPort) {
             this.gatewayHost = gatewayHost;
@@ -167,6 +170,12 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
             return this;
         }
 
+        /** Asks the target for thick replicas (false by default): see {@link io.datamover.tap.ReplicatingTap#sourcesOnNfs}. */
+        public Builder thickReplica(boolean thick) {
+            this.thickReplica = thick;
+            return this;
+        }
+
         public SenderConfig build() {
             int high = writeBufferHighWaterMarkBytes;
             int low = writeBufferLowWaterMarkBytes;
@@ -175,7 +184,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
                 low = high / 2;
             }
             return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
-                    low, high, link, outageGraceMs, frameLimits, transport);
+                    low, high, link, outageGraceMs, frameLimits, transport, thickReplica);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.Feature;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,12 @@ class SenderConfigTest {
         assertThat(valid().build().writeBufferHighWaterMarkBytes()).isEqualTo(16 << 20);
         assertThat(config.hello().disks()).hasSize(1);
         assertThat(config.link().ackTimeoutMs()).isEqualTo(60_000); // an 8 MiB batch on about 1.2 Mbit/s
+    }
+
+    @Test
+    void aThickReplicaIsAskedForOnlyWhenConfigured() {
+        assertThat(Feature.THICK_REPLICA.in(valid().build().hello().features())).isFalse();
+        assertThat(Feature.THICK_REPLICA.in(valid().thickReplica(true).build().hello().features())).isTrue();
     }
 
     @Test

@@ -141,11 +141,11 @@ public final class Shipper implements AutoCloseable {
     private static Hello hello(String senderId, CgIdentity identity, boolean offerLz4) {
         Hello all = Hello.of(Role.SOURCE_GATEWAY, senderId, identity.pairId(), identity.cgId(), identity.cgName(),
                 identity.disks());
-        if (offerLz4) {
-            return all;
+        if (!offerLz4) {
+            all = new Hello(all.protocolMin(), all.protocolMax(), all.features() & ~Feature.LZ4_BATCHES.mask(),
+                    all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
         }
-        return new Hello(all.protocolMin(), all.protocolMax(), all.features() & ~Feature.LZ4_BATCHES.mask(),
-                all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
+        return all.requesting(Feature.THICK_REPLICA, identity.thickReplica());
     }
 
     /** The journal's owner calls this after each group-commit sync: durable records wait to be shipped. */

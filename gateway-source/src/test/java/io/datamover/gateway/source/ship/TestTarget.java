@@ -135,7 +135,7 @@ public final class TestTarget implements AutoCloseable {
     }
 
     /** Every HELLO received, in order. */
-    List<Hello> hellos() {
+    public List<Hello> hellos() {
         return List.copyOf(hellos);
     }
 
