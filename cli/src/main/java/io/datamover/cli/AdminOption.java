@@ -1,7 +1,10 @@
 package io.datamover.cli;
 
+import io.datamover.cli.admin.AdminAuthorization;
+import io.datamover.cli.admin.AdminToken;
 import io.datamover.cli.admin.DaemonAdmin;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine;
 
@@ -20,6 +23,21 @@ final class AdminOption {
                     + SOURCE_GATEWAY_PORT + " for the source gateway, " + TARGET_GATEWAY_PORT
                     + " for the target gateway).")
     String value;
+
+    @CommandLine.Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "The operator's secret for mutating admin calls (POST: resync, throttle): a file only its"
+                    + " owner can read (mode 0600; checked at start). Without it those calls are refused; GETs stay"
+                    + " open.")
+    Path tokenFile;
+
+    /**
+     * Who may make mutating admin calls: the holder of {@code --admin-token-file}, or nobody.
+     *
+     * @throws IllegalArgumentException when the file is missing, short or readable by others
+     */
+    AdminAuthorization authorization() {
+        return new AdminAuthorization(Optional.ofNullable(tokenFile).map(AdminToken::load));
+    }
 
     /** Where the daemon's admin port listens, or empty for {@code off}. */
     Optional<InetSocketAddress> address(int defaultPort) {

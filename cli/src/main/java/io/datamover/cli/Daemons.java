@@ -1,6 +1,7 @@
 package io.datamover.cli;
 
 import io.datamover.cli.admin.AdminActions;
+import io.datamover.cli.admin.AdminAuthorization;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.StatusSource;
 import io.datamover.protocol.CrashPoint;
@@ -81,18 +82,21 @@ final class Daemons {
      */
     static <T extends AutoCloseable> Starter<WithAdmin<T>> withAdmin(Starter<T> starter,
             Optional<InetSocketAddress> admin, PrometheusMeterRegistry registry, Function<T, StatusSource> status) {
-        return withAdmin(starter, admin, registry, status, daemon -> AdminActions.NONE);
+        return withAdmin(starter, admin, registry, status, daemon -> AdminActions.NONE, AdminAuthorization.NONE);
     }
 
-    /** As {@link #withAdmin(Starter, Optional, PrometheusMeterRegistry, Function)}, with the daemon's admin actions. */
+    /**
+     * As {@link #withAdmin(Starter, Optional, PrometheusMeterRegistry, Function)}, with the daemon's admin actions,
+     * which only {@code authorization}'s holder may call.
+     */
     static <T extends AutoCloseable> Starter<WithAdmin<T>> withAdmin(Starter<T> starter,
             Optional<InetSocketAddress> admin, PrometheusMeterRegistry registry, Function<T, StatusSource> status,
-            Function<T, AdminActions> actions) {
+            Function<T, AdminActions> actions, AdminAuthorization authorization) {
         return () -> {
             T daemon = starter.start();
             try {
                 return new WithAdmin<>(daemon, DaemonAdmin.start(admin, registry, status.apply(daemon),
-                        actions.apply(daemon)));
+                        actions.apply(daemon), authorization));
             } catch (Exception | Error e) {
                 daemon.close();
                 throw e;

@@ -73,6 +73,9 @@ public final class FailoverCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "The stopped target gateway's --data-dir.")
     Path dataDir;
 
+    @CommandLine.Mixin
+    AdminTokenOption token;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -93,7 +96,7 @@ public final class FailoverCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         URI uri = URI.create("http://" + admin + "/failover?cg=" + cg + "&force=" + force);
         try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri, ANSWER_TIMEOUT);
+            HttpResponse<String> response = AdminRequest.send("POST", uri, ANSWER_TIMEOUT, token.header());
             if (response.statusCode() != 200) {
                 err.print("datamover failover: " + response.body());
                 err.flush();

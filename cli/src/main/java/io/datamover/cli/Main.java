@@ -16,8 +16,9 @@ import picocli.CommandLine.Command;
         description = "Asynchronous block replication for disaster recovery.",
         footer = {"", "New here? Run 'datamover demo', then 'datamover COMMAND --help' for any command."},
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
-                AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, VerifyCommand.class,
-                RollbackCommand.class, FailoverCommand.class, CertCommand.class, CommandLine.HelpCommand.class})
+                AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, ThrottleCommand.class,
+                VerifyCommand.class, RollbackCommand.class, FailoverCommand.class, CertCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,9 +1,5 @@
 package io.datamover.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,8 +28,8 @@ import picocli.CommandLine.Option;
                         + " discard: move it aside on the target, which then creates a new one."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the new generation is stored (or was already)",
-                "1:refused (the group is not DIVERGED, unknown, or --discard source), or the admin port could not be"
-                        + " reached",
+                "1:refused (the group is not DIVERGED, unknown, or --discard source; no or a wrong admin token), or"
+                        + " the admin port could not be reached",
                 "2:wrong options"})
 public final class ResyncCommand implements Callable<Integer> {
     enum Side { replica, source }
@@ -45,35 +41,17 @@ public final class ResyncCommand implements Callable<Integer> {
             description = "The side whose data is discarded: ${COMPLETION-CANDIDATES}.")
     Side discard;
 
-    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:9811",
-            description = "The source gateway's admin address (default: ${DEFAULT-VALUE}).")
-    HostPort admin;
+    @CommandLine.Mixin
+    SourceAdminCall call;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         if (cg < 0 || cg > 0xFFFF_FFFFL) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
         }
-        URI uri = URI.create("http://" + admin + "/resync?cg=" + cg + "&discard=" + discard);
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri);
-            if (response.statusCode() != 200) {
-                err.print("datamover resync: " + response.body());
-                err.flush();
-                return 1;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable("resync", admin, e) + " (the source gateway's --admin)");
-            return 1;
-        }
+        return call.post(spec, "resync", "/resync?cg=" + cg + "&discard=" + discard);
     }
 }

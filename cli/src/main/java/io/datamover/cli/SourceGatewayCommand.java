@@ -3,8 +3,11 @@ package io.datamover.cli;
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGatewayConfig;
 import io.datamover.gateway.source.journal.JournalRollCycle;
+import io.datamover.gateway.source.ship.LinkThrottle;
 import io.datamover.gateway.source.ship.ShipperConfig;
+import io.datamover.cli.admin.AdminAuthorization;
 import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.LinkRates;
 import io.datamover.cli.admin.RpoObjectiveMonitor;
 import io.datamover.cli.admin.RpoObjectives;
 import io.datamover.cli.admin.SourceGatewayActions;
@@ -92,6 +95,27 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             description = "Wire bytes of those batches, at most (default: ${DEFAULT-VALUE}).")
     long bytesInFlight;
 
+    @Option(names = "--max-rate", paramLabel = "RATE",
+            description = "Rate limit of the link to the target gateway, wire bytes per second for all groups"
+                    + " together, e.g. 50M (MiB/s); 0: unlimited (the default). Changeable at run time: datamover"
+                    + " throttle.")
+    String maxRate;
+
+    @Option(names = "--max-rate-schedule", paramLabel = "RULES",
+            description = "The rate limit by day and hour instead of --max-rate: rules separated by commas, the"
+                    + " first matching wins, e.g. 'Mon-Fri 08:00-18:00=20M,*=0' (20 MiB/s on business hours,"
+                    + " unlimited otherwise; a span never crosses midnight; none matching: unlimited).")
+    String maxRateSchedule;
+
+    @Option(names = "--max-rate-zone", paramLabel = "ZONE",
+            description = "Time zone of --max-rate-schedule's days and hours, e.g. Europe/Paris (default: UTC).")
+    String maxRateZone;
+
+    @Option(names = "--rpo-driven-max-rate", paramLabel = "RATE",
+            description = "RPO-driven mode: while a group's RPO is past half its objective, lift the rate limit to"
+                    + " RATE (0: unlimited) until every RPO is under a quarter of its objective. Off by default.")
+    String rpoDrivenMaxRate;
+
     @CommandLine.Mixin
     AckTimeoutOption ackTimeout;
 
@@ -134,7 +158,11 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         SourceGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
         RpoObjectives objectives;
+        AdminAuthorization authorization;
         try {
+            authorization = admin.authorization();
+            LinkThrottle throttle = new LinkThrottle(LinkRates.schedule(maxRate, maxRateSchedule, maxRateZone),
+                    rpoDrivenMaxRate == null ? -1 : LinkRates.rate(rpoDrivenMaxRate));
             adminAddress = admin.address(AdminOption.SOURCE_GATEWAY_PORT);
             objectives = new RpoObjectives(rpoObjectiveSeconds, rpoObjectivePerGroup);
             if (journalMaxBytes < MIN_JOURNAL_BYTES) {
@@ -150,6 +178,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                     .compressionEnabled(compression.equals("lz4"))
                     .inFlight(batchesInFlight, bytesInFlight)
                     .link(l -> l.withAckTimeoutMs(ackTimeout.millis()))
+                    .throttle(throttle)
                     .build();
             config = SourceGatewayConfig.builder(listen.toAddress(), dataDir, shipper)
                     .gatewayId(gatewayId).pairId(pair).journalMaxBytes(journalMaxBytes)
@@ -163,8 +192,9 @@ public final class SourceGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("source-gateway", Daemons.withAdmin(
                 () -> SourceGateway.start(config, registry, InstantSource.system()), adminAddress, registry,
                 gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
-                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry), registry), transport),
-                SourceGatewayActions::new),
+                        new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry), registry,
+                        InstantSource.system()), transport),
+                gateway -> new SourceGatewayActions(gateway, InstantSource.system()), authorization),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;

@@ -3,6 +3,7 @@ package io.datamover.cli;
 import io.datamover.applier.Provisioning;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
+import io.datamover.cli.admin.AdminAuthorization;
 import io.datamover.cli.admin.DaemonAdmin;
 import io.datamover.cli.admin.TargetGatewayActions;
 import io.datamover.cli.admin.TargetGatewayStatus;
@@ -93,8 +94,10 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         pair = TlsOption.pair(pair, transport, spec.commandLine()).orElse(null);
         TargetGatewayConfig config;
         Optional<InetSocketAddress> adminAddress;
+        AdminAuthorization authorization;
         try {
             adminAddress = admin.address(AdminOption.TARGET_GATEWAY_PORT);
+            authorization = admin.authorization();
             TargetGatewayConfig.Builder builder = TargetGatewayConfig.builder(dataDir, replicaDir);
             if (undoMaxBytes != null) {
                 builder.undoMaxBytes(undoMaxBytes);
@@ -119,7 +122,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> TargetGateway.start(config, registry),
                 adminAddress, registry,
                 gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
-                        registry), transport), TargetGatewayActions::new),
+                        registry), transport), TargetGatewayActions::new, authorization),
                 running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -27,6 +29,26 @@ public final class PrivateFiles {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
     private PrivateFiles() {}
+
+    /**
+     * How {@code file} (a link is not followed) lets its group or others in, as {@code 0644; rw-r--r--}; empty when
+     * only its owner may touch it, or when the file system has no POSIX modes. For secrets (private keys, the admin
+     * token), which must be their owner's only.
+     */
+    public static Optional<String> openBeyondOwner(Path file) throws IOException {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+        int bits = 0;
+        for (PosixFilePermission p : mode) {
+            bits |= 1 << (8 - p.ordinal());
+        }
+        return (bits & 0077) == 0 ? Optional.empty()
+                : Optional.of(String.format("0%03o; %s", bits, PosixFilePermissions.toString(mode)));
+    }
 
     /** Creates {@code directory} and its missing parents, each 0700; directories that exist are left as they are. */
     public static Path createDirectories(Path directory) throws IOException {

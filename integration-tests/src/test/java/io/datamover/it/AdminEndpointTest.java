@@ -63,7 +63,8 @@ class AdminEndpointTest {
                     new TapStatus("tap-local", pipeline.tap(), sender, tapMetrics));
                     DaemonAdmin sourceAdmin = DaemonAdmin.start(ANY_PORT, sourceMetrics, new SourceGatewayStatus(
                             "source-gateway", pipeline.source(), new RpoObjectiveMonitor(new RpoObjectives(30,
-                                    Map.of()), pipeline.source()::consistencyGroups, sourceMetrics), sourceMetrics));
+                                    Map.of()), pipeline.source()::consistencyGroups, sourceMetrics), sourceMetrics,
+                            java.time.InstantSource.system()));
                     DaemonAdmin targetAdmin = DaemonAdmin.start(ANY_PORT, targetMetrics,
                             new TargetGatewayStatus("target-gateway", pipeline.target(), 1L << 30, targetMetrics))) {
                 Tools.Result qemu = Tools.run(CLIENT, Tools.qemuIo(pipeline.nbdUri("root"),

@@ -51,9 +51,11 @@ class FailoverTest {
         Path replicas = base.resolve("replicas");
         Map<String, Path> sources = Map.of("sys", Disks.sparse(base.resolve("sys.img"), DISK),
                 "data", Disks.sparse(base.resolve("data.img"), DISK));
+        AdminTokenFile.write(adminToken(), "the-recovery-site-operator-secret");
         DaemonProcess target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway",
                 "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
-                "--replica-dir", replicas.toString(), "--admin", targetAdmin)
+                "--replica-dir", replicas.toString(), "--admin", targetAdmin,
+                "--admin-token-file", adminToken().toString())
                 // Never reached while replicating: the failover's first run crashes after promoting.
                 .javaOptions(armed(CrashPoint.Point.FAILOVER_PROMOTED));
         DaemonProcess source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway",
@@ -163,9 +165,15 @@ class FailoverTest {
         assertThat(r.output()).as(export).doesNotContain("failed").doesNotContain("Pattern verification");
     }
 
-    /** {@code datamover failover --cg 1 --admin <target admin> args...}. */
+    /** The target gateway's admin token (its {@code --admin-token-file}): failover is an operator's call. */
+    private Path adminToken() {
+        return base.resolve("admin-token");
+    }
+
+    /** {@code datamover failover --cg 1 --admin <target admin> --admin-token-file <its token> args...}. */
     private Tools.Result failover(String targetAdmin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("failover", "--cg", "1", "--admin", targetAdmin));
+        List<String> command = new ArrayList<>(List.of("failover", "--cg", "1", "--admin", targetAdmin,
+                "--admin-token-file", adminToken().toString()));
         command.addAll(List.of(args));
         Path output = Files.createTempFile(base, "failover", ".out");
         Process p = DaemonProcess.launcher(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();

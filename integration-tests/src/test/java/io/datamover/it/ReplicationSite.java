@@ -64,12 +64,14 @@ final class ReplicationSite implements AutoCloseable {
         this.base = base;
         this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
+        AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
                 replicaDir().toString(), "--admin", targetAdmin);
         List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", sourceAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS));
+                base.resolve("source-data").toString(), "--admin", sourceAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS,
+                "--admin-token-file", adminToken().toString()));
         sourceArgs.addAll(sourceOptions);
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
                 sourceArgs.toArray(String[]::new));
@@ -159,15 +161,32 @@ final class ReplicationSite implements AutoCloseable {
     /** What a one-shot {@code bin/datamover} command printed, and its exit status. */
     record CommandRun(int exitCode, String output) {}
 
+    /** The operator's admin token of the source gateway (its {@code --admin-token-file}), 0600. */
+    Path adminToken() {
+        return base.resolve("admin-token");
+    }
+
     /**
-     * {@code bin/datamover resync --cg 1 --admin <the source gateway's admin port> args...}, e.g. {@code --discard
-     * replica}; waits up to a minute for it.
+     * {@code bin/datamover resync --cg 1 --admin <the source gateway's admin port> --admin-token-file <its token>
+     * args...}, e.g. {@code --discard replica}; waits up to a minute for it.
      */
     CommandRun resync(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("resync", "--cg", Integer.toString(CG), "--admin",
-                sourceAdmin));
+        List<String> command = new java.util.ArrayList<>(List.of("--cg", Integer.toString(CG)));
         command.addAll(List.of(args));
-        Path output = base.resolve("resync-" + System.nanoTime() + ".out");
+        return sourceAdminCommand("resync", command);
+    }
+
+    /**
+     * {@code bin/datamover NAME --admin <the source gateway's admin port> --admin-token-file <its token> args...}
+     * (the token only when {@code args} name none); waits up to a minute for it.
+     */
+    CommandRun sourceAdminCommand(String name, List<String> args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(name, "--admin", sourceAdmin));
+        if (!args.contains("--admin-token-file")) {
+            command.addAll(List.of("--admin-token-file", adminToken().toString()));
+        }
+        command.addAll(args);
+        Path output = base.resolve(name + "-" + System.nanoTime() + ".out");
         Process p = DaemonProcess.launcher(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();

@@ -69,12 +69,15 @@ final class DaemonPipeline implements AutoCloseable {
             Daemon target = daemon(base, Component.TARGET, started, transport, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
                     "--replica-dir", base.resolve("replicas").toString());
-            Daemon source = daemon(base, Component.SOURCE, started, transport, "source-gateway",
+            List<String> sourceArgs = new ArrayList<>(List.of(
                     "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
                     "--data-dir", base.resolve("source-data").toString(),
                     "--batch-interval", Long.toString(config.batchMs()),
                     "--batch-size", Integer.toString(config.batchBytes()),
-                    "--compression", config.compression() ? "lz4" : "none");
+                    "--compression", config.compression() ? "lz4" : "none"));
+            sourceArgs.addAll(config.sourceOptions());
+            Daemon source = daemon(base, Component.SOURCE, started, transport, "source-gateway",
+                    sourceArgs.toArray(String[]::new));
             source.process().awaitListening(sourcePort);
             Daemon tap = daemon(base, Component.TAP, started, transport, "tap",
                     "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,

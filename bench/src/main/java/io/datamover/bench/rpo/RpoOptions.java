@@ -21,17 +21,19 @@ import java.util.function.Function;
  * @param outages the link's outages, counted from the start of each steady phase
  * @param linkMbit the link bandwidths to sweep, Mbit/s; 0 is unlimited
  * @param results where report.md and the plots go
+ * @param sourceOptions more options of every run's source gateway, e.g. {@code --max-rate 1M}
  */
 public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes, int blockSize, long rateBytesPerSecond,
         int readPercent, double zipfTheta, int compressiblePercent, int ioDepth, Duration latency,
         List<LinkSpec.Outage> outages, List<Long> batchMs, List<Integer> batchBytes, List<Boolean> compression,
-        List<Long> linkMbit, Path results) {
+        List<Long> linkMbit, Path results, List<String> sourceOptions) {
 
     public static final String USAGE = """
             usage: bench rpo [--full] [--results DIR] [--dir DIR] [--seconds 15] [--burst 32M] [--size 1G] [--bs 64k]
                              [--rate 4M] [--read 30] [--zipf 1.2] [--compressible 50] [--iodepth 8]
                              [--latency-ms 5] [--outage AT+LENGTH[:stall],...]
                              [--batch-ms 25,250] [--batch-bytes 8M] [--compression on] [--link-mbit 40,160]
+                             [--source-options "--max-rate 1M --rpo-driven-max-rate 0 --rpo-objective 4"]
               (--full sweeps --batch-ms 10,100,500,1000 --batch-bytes 1M,8M --compression on,off
                --link-mbit 50,100,400; a list given explicitly wins)""";
 
@@ -58,13 +60,14 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
         batchBytes = List.copyOf(batchBytes);
         compression = List.copyOf(compression);
         linkMbit = List.copyOf(linkMbit);
+        sourceOptions = List.copyOf(sourceOptions);
     }
 
     /** The quick sweep: four runs of about 30 s each. */
     public static RpoOptions defaults() {
         return new RpoOptions(15, 32L << 20, Path.of("/var/tmp/dm-rpo-bench"), 1L << 30, 64 << 10, 4L << 20, 30,
                 1.2, 50, 8, Duration.ofMillis(5), List.of(), List.of(25L, 250L), List.of(8 << 20), List.of(true),
-                List.of(40L, 160L), defaultResults());
+                List.of(40L, 160L), defaultResults(), List.of());
     }
 
     /** {@code bench/results/<timestamp>} under the checkout bin/bench runs from, else under the working directory. */
@@ -81,7 +84,7 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
                 for (int bytes : batchBytes) {
                     for (long ms : batchMs) {
                         runs.add(new RunConfig(runs.size() + 1, ms, bytes, lz4,
-                                new LinkSpec(mbit * 1_000_000, latency, outages)));
+                                new LinkSpec(mbit * 1_000_000, latency, outages), sourceOptions));
                     }
                 }
             }
@@ -89,8 +92,9 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
         return runs;
     }
 
-    /** One point of the sweep. */
-    public record RunConfig(int number, long batchMs, int batchBytes, boolean compression, LinkSpec link) {}
+    /** One point of the sweep; {@code sourceOptions} go to its source gateway as they are. */
+    public record RunConfig(int number, long batchMs, int batchBytes, boolean compression, LinkSpec link,
+            List<String> sourceOptions) {}
 
     public Workload steadyWorkload() {
         return new Workload(seconds, blockSize, compressiblePercent, ioDepth, rateBytesPerSecond, readPercent,
@@ -118,6 +122,7 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
         Duration latency = o.latency;
         List<LinkSpec.Outage> outages = o.outages;
         Path results = o.results;
+        List<String> sourceOptions = o.sourceOptions;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (name.equals("--full")) {
@@ -146,6 +151,7 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
                     case "--compression" -> compression = list(value, RpoOptions::onOff);
                     case "--link-mbit" -> linkMbit = list(value, Long::parseLong);
                     case "--results" -> results = Path.of(value);
+                    case "--source-options" -> sourceOptions = List.of(value.trim().split("\\s+"));
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             } catch (NumberFormatException | ArithmeticException e) {
@@ -156,7 +162,7 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
             throw new IllegalArgumentException("--bs too large\n" + USAGE);
         }
         return new RpoOptions(seconds, burst, dir, size, (int) bs, rate, read, zipf, compressible, depth, latency,
-                outages, batchMs, batchBytes, compression, linkMbit, results);
+                outages, batchMs, batchBytes, compression, linkMbit, results, sourceOptions);
     }
 
     private static <T> List<T> list(String value, Function<String, T> parse) {

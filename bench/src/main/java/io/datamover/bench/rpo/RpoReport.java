@@ -30,6 +30,9 @@ final class RpoReport {
         row(md, "link", "one-way latency " + o.latency().toMillis() + " ms, each direction shaped to the run's"
                 + " bandwidth" + (o.outages().isEmpty() ? ", no outages" : ", outages (from the steady phase's"
                 + " start) " + o.outages().stream().map(LinkSpec.Outage::describe).collect(Collectors.joining(", "))));
+        if (!o.sourceOptions().isEmpty()) {
+            row(md, "source gateway", "started with `" + String.join(" ", o.sourceOptions()) + "`");
+        }
         row(md, "RPO", "end-to-end, sampled every 100 ms during the steady phase: the age of the oldest write the"
                 + " tap has ordered that the replica has not applied");
         md.append("\n## RPO and throughput\n\n| run | batch | batch max | LZ4 | link | RPO p50 / p99 / max (s)"

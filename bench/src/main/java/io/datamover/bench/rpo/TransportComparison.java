@@ -61,7 +61,7 @@ final class TransportComparison {
         BenchFiles.deleteTree(work);
         Files.createDirectories(work);
         RpoOptions.RunConfig config = new RpoOptions.RunConfig(round, options.batchIntervalMs(),
-                EndToEndRun.BATCH_MAX_BYTES, true, LinkSpec.unlimited());
+                EndToEndRun.BATCH_MAX_BYTES, true, LinkSpec.unlimited(), List.of());
         Workload workload = unthrottled(options, options.phaseSeconds());
         try {
             Path image = work.resolve("source.img");

@@ -26,7 +26,7 @@ class RpoHarnessTest {
         Path results = dir.resolve("results");
         RpoOptions options = new RpoOptions(5, 4L << 20, dir.resolve("work"), 64L << 20, 64 << 10, 2L << 20, 30,
                 1.2, 50, 4, Duration.ofMillis(5), List.of(LinkSpec.Outage.parse("1.5+1")), List.of(100L),
-                List.of(8 << 20), List.of(true), List.of(40L), results);
+                List.of(8 << 20), List.of(true), List.of(40L), results, List.of());
 
         List<RunResult> runs = RpoHarness.run(options);
 

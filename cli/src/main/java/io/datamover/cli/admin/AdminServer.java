@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * /status?format=text} (the table {@code datamover status} prints), {@code GET /health}, and the status page: {@code
  * GET /} (HTML and {@code /status.js}, served from resources, no build step) and the history it charts ({@code GET
  * /status/history}, {@link StatusHistory}); {@code POST} runs the
- * daemon's {@link AdminActions} (the source gateway's {@code /resync}). Other methods are 405, unknown paths 404.
+ * daemon's {@link AdminActions} (the source gateway's {@code /resync} and {@code /throttle}) for the operator only
+ * ({@link AdminAuthorization}: 401 or 403 otherwise). Other methods are 405, unknown paths 404.
  * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both
  * threads are busy and the queue is full, the accepting thread serves the request itself, so accepting slows down
  * instead of queueing more).
@@ -56,18 +57,24 @@ public final class AdminServer implements AutoCloseable {
     /** As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier)}, with {@code actions} for POST. */
     public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
             Supplier<StatusReport> status, AdminActions actions) throws IOException {
-        return start(address, registry, status, actions, new StatusHistory(InstantSource.system(), 1));
+        return start(address, registry, status, actions, new StatusHistory(InstantSource.system(), 1),
+                AdminAuthorization.NONE);
     }
 
-    /** As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier, AdminActions)}, the page's history. */
+    /**
+     * As {@link #start(InetSocketAddress, PrometheusMeterRegistry, Supplier, AdminActions)}, with the page's history
+     * and who may POST.
+     */
     public static AdminServer start(InetSocketAddress address, PrometheusMeterRegistry registry,
-            Supplier<StatusReport> status, AdminActions actions, StatusHistory history) throws IOException {
+            Supplier<StatusReport> status, AdminActions actions, StatusHistory history,
+            AdminAuthorization authorization) throws IOException {
         HttpServer server = HttpServer.create(address, 16);
         ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 2, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("admin-http-", 0).daemon(true).factory(),
                 new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(executor);
-        server.createContext("/", exchange -> handle(exchange, registry, status, actions, history));
+        server.createContext("/", exchange -> handle(exchange, registry, status, actions, history,
+                authorization));
         server.start();
         AdminServer admin = new AdminServer(server, executor);
         LOG.info("admin port on http://{}:{}/ (status page; /metrics, /status, /health)", address.getHostString(),
@@ -80,11 +87,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private static void handle(HttpExchange exchange, PrometheusMeterRegistry registry,
-            Supplier<StatusReport> status, AdminActions actions, StatusHistory history) throws IOException {
+            Supplier<StatusReport> status, AdminActions actions, StatusHistory history,
+            AdminAuthorization authorization) throws IOException {
         try (exchange) {
             try {
                 if (exchange.getRequestMethod().equals("POST")) {
-                    post(exchange, actions);
+                    post(exchange, actions, authorization, registry);
                     return;
                 }
                 route(exchange, registry, status, history);
@@ -122,7 +130,22 @@ public final class AdminServer implements AutoCloseable {
         }
     }
 
-    private static void post(HttpExchange exchange, AdminActions actions) throws IOException {
+    private static void post(HttpExchange exchange, AdminActions actions, AdminAuthorization authorization,
+            PrometheusMeterRegistry registry) throws IOException {
+        if (actions == AdminActions.NONE) {
+            reply(exchange, 404, TEXT, "no such action on this daemon\n");
+            return;
+        }
+        AdminAuthorization.Decision decision = authorization.decide("POST " + exchange.getRequestURI(),
+                String.valueOf(exchange.getRemoteAddress()), exchange.getRequestHeaders().getFirst("Authorization"),
+                registry);
+        if (!decision.accepted()) {
+            if (decision.status() == 401) {
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"datamover admin\"");
+            }
+            reply(exchange, decision.status(), TEXT, decision.text());
+            return;
+        }
         Map<String, String> parameters = new HashMap<>();
         String query = exchange.getRequestURI().getRawQuery();
         if (query != null) {

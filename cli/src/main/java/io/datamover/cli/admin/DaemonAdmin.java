@@ -52,12 +52,15 @@ public final class DaemonAdmin implements AutoCloseable {
      */
     public static DaemonAdmin start(Optional<InetSocketAddress> address, PrometheusMeterRegistry registry,
             StatusSource status) throws IOException {
-        return start(address, registry, status, AdminActions.NONE);
+        return start(address, registry, status, AdminActions.NONE, AdminAuthorization.NONE);
     }
 
-    /** As {@link #start(Optional, PrometheusMeterRegistry, StatusSource)}, with {@code actions} for POST requests. */
+    /**
+     * As {@link #start(Optional, PrometheusMeterRegistry, StatusSource)}, with {@code actions} for POST requests,
+     * which only {@code authorization}'s holder may make.
+     */
     public static DaemonAdmin start(Optional<InetSocketAddress> address, PrometheusMeterRegistry registry,
-            StatusSource status, AdminActions actions) throws IOException {
+            StatusSource status, AdminActions actions, AdminAuthorization authorization) throws IOException {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -79,7 +82,8 @@ public final class DaemonAdmin implements AutoCloseable {
         }, 0, 1, TimeUnit.SECONDS);
         try {
             AdminServer server = address.isPresent()
-                    ? AdminServer.start(address.get(), registry, status::report, actions, history) : null;
+                    ? AdminServer.start(address.get(), registry, status::report, actions, history, authorization)
+                    : null;
             return new DaemonAdmin(ticker, server, gcMetrics, groupMetrics);
         } catch (IOException | RuntimeException e) {
             ticker.shutdownNow();

@@ -47,6 +47,10 @@ public final class RpoObjectiveMonitor {
         }
     }
 
+    RpoObjectives objectives() {
+        return objectives;
+    }
+
     /** The objective of {@code cgId} in seconds, 0 when none. */
     public double objectiveSeconds(int cgId) {
         return objectives.secondsFor(cgId);

@@ -1,29 +1,57 @@
 package io.datamover.cli.admin;
 
 import io.datamover.gateway.source.SourceGateway;
+import io.datamover.gateway.source.ship.RateSchedule;
 import java.io.IOException;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
 /**
- * The source gateway's admin actions: {@code POST /resync?cg=N&discard=replica} starts a generation that has the
+ * The source gateway's admin actions (only for the operator: {@link AdminAuthorization}). {@code POST
+ * /throttle?max-rate=R} or {@code ?schedule=S&zone=Z} replaces the link's rate limit at once ({@code datamover
+ * throttle}). {@code POST /resync?cg=N&discard=replica} starts a generation that has the
  * target give up what its replicas hold beyond the common history (docs/protocol.md, "Generations"); answered once
  * durable. {@code discard=source} is refused: taking the replica's side is a failover, then reverse replication.
  */
 public final class SourceGatewayActions implements AdminActions {
     static final String RESYNC = "/resync";
+    static final String THROTTLE = "/throttle";
 
     private final SourceGateway gateway;
 
-    public SourceGatewayActions(SourceGateway gateway) {
+    private final InstantSource clock;
+
+    public SourceGatewayActions(SourceGateway gateway, InstantSource clock) {
         this.gateway = gateway;
+        this.clock = clock;
     }
 
     @Override
     public Answer post(String path, Map<String, String> parameters) {
-        if (!path.equals(RESYNC)) {
-            return null;
+        return switch (path) {
+            case RESYNC -> resync(parameters);
+            case THROTTLE -> throttle(parameters);
+            default -> null;
+        };
+    }
+
+    private Answer throttle(Map<String, String> parameters) {
+        if (!parameters.containsKey("max-rate") && !parameters.containsKey("schedule")) {
+            return new Answer(400, "throttle needs max-rate=RATE or schedule=RULES\n");
         }
+        RateSchedule schedule;
+        try {
+            schedule = LinkRates.schedule(parameters.get("max-rate"), parameters.get("schedule"),
+                    parameters.get("zone"));
+        } catch (IllegalArgumentException e) {
+            return new Answer(400, e.getMessage() + "\n");
+        }
+        gateway.throttle().schedule(schedule);
+        return new Answer(200, "link to the target: " + gateway.throttle().describe(clock.instant()) + "\n");
+    }
+
+    private Answer resync(Map<String, String> parameters) {
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
             return new Answer(400, "resync needs cg=N, a consistency group id\n");

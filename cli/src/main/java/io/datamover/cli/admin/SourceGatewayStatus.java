@@ -2,10 +2,13 @@ package io.datamover.cli.admin;
 
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGroupStatus;
+import io.datamover.gateway.source.ship.LinkThrottle;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ReplicationRole;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -21,14 +24,19 @@ public final class SourceGatewayStatus implements StatusSource {
     private final String id;
     private final SourceGateway gateway;
     private final RpoObjectiveMonitor rpo;
+    private final RpoDrivenRate rpoDriven;
+    private final InstantSource clock;
     private final Rates rates = new Rates(10, System::nanoTime);
     private final RoleMetrics roles;
 
-    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, MeterRegistry registry) {
+    public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, MeterRegistry registry,
+            InstantSource clock) {
         this.id = id;
         this.gateway = gateway;
         this.rpo = rpo;
         this.roles = new RoleMetrics(registry);
+        this.rpoDriven = new RpoDrivenRate(rpo.objectives(), gateway.throttle());
+        this.clock = clock;
     }
 
     @Override
@@ -41,6 +49,7 @@ public final class SourceGatewayStatus implements StatusSource {
             rates.sample("bytes/" + cg, group.shipping().bodyBytesShipped());
         }
         rpo.check();
+        rpoDriven.update(gateway.consistencyGroups());
     }
 
     @Override
@@ -50,7 +59,11 @@ public final class SourceGatewayStatus implements StatusSource {
 
     @Override
     public StatusReport report() {
-        return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList());
+        LinkThrottle throttle = gateway.throttle();
+        Instant now = clock.instant();
+        return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList())
+                .withLink(new StatusReport.Link(throttle.bytesPerSecondAt(now), throttle.schedule().toString(),
+                        throttle.rpoDriven() ? throttle.lifted() : null, throttle.describe(now)));
     }
 
     private StatusReport.Group group(SourceGroupStatus g) {

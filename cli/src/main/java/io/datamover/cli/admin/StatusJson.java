@@ -19,7 +19,8 @@ public final class StatusJson {
             }
             group(out, groups.get(i));
         }
-        return out.append("],\"transport\":").append(transport(report.transport())).append("}\n").toString();
+        return out.append("],\"transport\":").append(transport(report.transport())).append(",\"link\":")
+                .append(link(report.link())).append("}\n").toString();
     }
 
     private static void group(StringBuilder out, StatusReport.Group g) {
@@ -52,6 +53,14 @@ public final class StatusJson {
                     .append(",\"state\":").append(string(d.state())).append('}');
         }
         out.append("]}");
+    }
+
+    private static String link(StatusReport.Link l) {
+        if (l == null) {
+            return "null";
+        }
+        return "{\"maxRateBytesPerSecond\":" + l.maxRateBytesPerSecond() + ",\"schedule\":" + string(l.schedule())
+                + ",\"rpoLifted\":" + l.rpoLifted() + ",\"description\":" + string(l.description()) + "}";
     }
 
     private static String transport(StatusReport.Transport t) {

@@ -10,19 +10,38 @@ import java.util.List;
  * @param daemon {@code tap}, {@code source-gateway} or {@code target-gateway}
  * @param id the daemon's identity in handshakes
  * @param transport how the daemon's connections are secured; null when not reported
+ * @param link the rate limit of the link to the target (source gateway only); null when not reported
  */
-public record StatusReport(String daemon, String id, List<Group> groups, Transport transport) {
+public record StatusReport(String daemon, String id, List<Group> groups, Transport transport, Link link) {
     public StatusReport {
         groups = List.copyOf(groups);
     }
 
     public StatusReport(String daemon, String id, List<Group> groups) {
-        this(daemon, id, groups, null);
+        this(daemon, id, groups, null, null);
+    }
+
+    public StatusReport(String daemon, String id, List<Group> groups, Transport transport) {
+        this(daemon, id, groups, transport, null);
     }
 
     public StatusReport withTransport(Transport value) {
-        return new StatusReport(daemon, id, groups, value);
+        return new StatusReport(daemon, id, groups, value, link);
     }
+
+    public StatusReport withLink(Link value) {
+        return new StatusReport(daemon, id, groups, transport, value);
+    }
+
+    /**
+     * The source gateway's link to the target: its rate limit.
+     *
+     * @param maxRateBytesPerSecond the limit in force now, wire bytes per second; 0: unlimited
+     * @param schedule the schedule and its zone
+     * @param rpoLifted the RPO-driven mode lifted the limit to its ceiling; null when that mode is off
+     * @param description all of it in one line for people
+     */
+    public record Link(long maxRateBytesPerSecond, String schedule, Boolean rpoLifted, String description) {}
 
     /**
      * The daemon's transport security.

@@ -23,6 +23,9 @@ public final class StatusText {
             line(out, "transport: %s (%s), certificate '%s' serial %s, expires %s (in %.1f days)", t.mode(),
                     t.provider(), t.subject(), t.serial(), t.notAfter(), t.expirySeconds() / 86_400);
         }
+        if (report.link() != null) {
+            line(out, "link:      %s", report.link().description());
+        }
         for (StatusReport.Group g : report.groups()) {
             out.append('\n');
             line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),

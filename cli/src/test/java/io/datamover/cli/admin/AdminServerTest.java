@@ -10,11 +10,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The admin port over a real loopback socket, read with a real HTTP client. */
 class AdminServerTest {
@@ -63,7 +66,7 @@ class AdminServerTest {
         StatusHistory history = new StatusHistory(() -> java.time.Instant.ofEpochMilli(5000), 10);
         history.record(Reports.report());
         server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), registry, Reports::report,
-                AdminActions.NONE, history);
+                AdminActions.NONE, history, AdminAuthorization.NONE);
 
         HttpResponse<String> page = get("/", "GET");
         assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
@@ -83,7 +86,57 @@ class AdminServerTest {
     }
 
     @Test
-    void aPostRunsTheDaemonsActionWithItsDecodedParameters() throws Exception {
+    void aPostRunsTheDaemonsActionWithItsDecodedParametersForTheTokensHolder() throws Exception {
+        Map<String, String> seen = serveActions(new AdminAuthorization(Optional.of(token())));
+        HttpResponse<String> post = post("/resync?cg=7&discard=re%70lica", TOKEN_HEADER);
+        assertThat(post.statusCode()).isEqualTo(409);
+        assertThat(post.body()).isEqualTo("not diverged\n");
+        assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of("cg", "7", "discard", "replica"));
+        assertThat(post("/other", TOKEN_HEADER).statusCode()).isEqualTo(404);
+        assertThat(registry.get("datamover.admin.requests.accepted").counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aPostWithoutTheTokenIsRefusedCountedAndNotRun() throws Exception {
+        Map<String, String> seen = serveActions(new AdminAuthorization(Optional.of(token())));
+        HttpResponse<String> none = post("/resync?cg=7&discard=replica", null);
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith(
+                "Bearer"));
+        assertThat(none.body()).contains("--admin-token-file");
+        HttpResponse<String> wrong = post("/resync?cg=7&discard=replica", "Bearer not-the-secret-of-this-daemon");
+        assertThat(wrong.statusCode()).isEqualTo(403);
+        assertThat(seen).as("no action ran").isEmpty();
+        assertThat(registry.get("datamover.admin.requests.refused").tag("reason", "missing").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get("datamover.admin.requests.refused").tag("reason", "wrong").counter().count())
+                .isEqualTo(1);
+        assertThat(get("/status", "GET").statusCode()).as("reading stays open").isEqualTo(200);
+    }
+
+    @Test
+    void aDaemonStartedWithoutATokenRefusesEveryPost() throws Exception {
+        Map<String, String> seen = serveActions(AdminAuthorization.NONE);
+        HttpResponse<String> post = post("/resync?cg=7&discard=replica", TOKEN_HEADER);
+        assertThat(post.statusCode()).isEqualTo(403);
+        assertThat(post.body()).contains("start it with --admin-token-file");
+        assertThat(seen).isEmpty();
+        assertThat(registry.get("datamover.admin.requests.refused").tag("reason", "no-token-configured").counter()
+                .count()).isEqualTo(1);
+    }
+
+    private static final String SECRET = "s3cret-of-the-operator-0123456789";
+    private static final String TOKEN_HEADER = "Bearer " + SECRET;
+
+    @TempDir
+    Path dir;
+
+    private AdminToken token() throws Exception {
+        return AdminToken.load(AdminTokenTest.write(dir.resolve("admin-token"), SECRET + "\n", "rw-------"));
+    }
+
+    /** Serves an action that records its parameters and answers 409, for {@code authorization}'s holder. */
+    private Map<String, String> serveActions(AdminAuthorization authorization) throws Exception {
         server.close();
         Map<String, String> seen = new ConcurrentHashMap<>();
         server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), registry, Reports::report,
@@ -93,12 +146,18 @@ class AdminServerTest {
                     }
                     seen.putAll(parameters);
                     return new AdminActions.Answer(409, "not diverged\n");
-                });
-        HttpResponse<String> post = get("/resync?cg=7&discard=re%70lica", "POST");
-        assertThat(post.statusCode()).isEqualTo(409);
-        assertThat(post.body()).isEqualTo("not diverged\n");
-        assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of("cg", "7", "discard", "replica"));
-        assertThat(get("/other", "POST").statusCode()).isEqualTo(404);
+                }, new StatusHistory(java.time.Instant::now, 1), authorization);
+        return seen;
+    }
+
+    private HttpResponse<String> post(String path, String authorization) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody())
+                .timeout(Duration.ofSeconds(5));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private HttpResponse<String> get(String path, String method) throws Exception {

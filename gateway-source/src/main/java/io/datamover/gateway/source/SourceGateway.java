@@ -7,6 +7,8 @@ import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.datamover.protocol.netty.ListenerGuard;
 import io.datamover.protocol.tls.HelloAuthorization;
+import io.datamover.gateway.source.ship.LinkThrottle;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -64,6 +66,13 @@ public final class SourceGateway implements AutoCloseable {
         try {
             groups.openExisting();
             ReceiverMetrics metrics = new ReceiverMetrics(registry);
+            LinkThrottle throttle = config.shipper().throttle();
+            Gauge.builder("datamover.source.max.rate.bytes.per.second", () -> throttle.bytesPerSecondAt(clock.instant()))
+                    .description("the link's rate limit in force, wire bytes per second to the target (0: unlimited)")
+                    .register(registry);
+            Gauge.builder("datamover.source.max.rate.lifted", () -> throttle.lifted() ? 1 : 0)
+                    .description("1 while the RPO-driven mode lifts the link's rate limit to its ceiling")
+                    .register(registry);
             HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()),
                     config.transport());
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
@@ -95,8 +104,9 @@ public final class SourceGateway implements AutoCloseable {
                     .sync()
                     .channel();
             SourceGateway gateway = new SourceGateway(config, groups, eventLoops, taps, server);
-            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}", config.gatewayId(),
-                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport());
+            LOG.info("source gateway {} listening for taps on {}, data in {}; {}; {}; link {}", config.gatewayId(),
+                    server.localAddress(), config.dataDir(), config.listenerLimits(), config.transport(),
+                    throttle.describe(clock.instant()));
             return gateway;
         } catch (IOException | InterruptedException | RuntimeException e) {
             groups.close();
@@ -117,6 +127,11 @@ public final class SourceGateway implements AutoCloseable {
     /** The status of consistency group {@code cgId}, if this gateway holds it. */
     public Optional<SourceGroupStatus> consistencyGroup(int cgId) {
         return groups.statuses().stream().filter(s -> s.identity().cgId() == cgId).findFirst();
+    }
+
+    /** The rate limit of the link to the target, shared by every group; its schedule can be replaced at run time. */
+    public LinkThrottle throttle() {
+        return config.shipper().throttle();
     }
 
     /**

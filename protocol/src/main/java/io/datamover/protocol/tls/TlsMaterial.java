@@ -1,11 +1,9 @@
 package io.datamover.protocol.tls;
 
+import io.datamover.disk.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
@@ -16,7 +14,7 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 
 /**
  * The PEM files of a {@link TlsFiles} directory, read and checked the way a daemon needs them before it serves:
@@ -30,8 +28,6 @@ import java.util.Set;
  */
 public record TlsMaterial(TlsFiles files, List<X509Certificate> trusted, List<X509Certificate> chain, PrivateKey key,
         PeerIdentity identity) {
-    private static final Set<PosixFilePermission> OWNER_ONLY = Set.of(PosixFilePermission.OWNER_READ,
-            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
     public TlsMaterial {
         trusted = List.copyOf(trusted);
@@ -89,27 +85,16 @@ public record TlsMaterial(TlsFiles files, List<X509Certificate> trusted, List<X5
     }
 
     private static void requireOwnerOnly(Path keyFile) throws TlsSetupException {
-        Set<PosixFilePermission> mode;
+        Optional<String> open;
         try {
-            mode = Files.getPosixFilePermissions(keyFile, LinkOption.NOFOLLOW_LINKS);
-        } catch (UnsupportedOperationException e) {
-            return; // not a POSIX file system: nothing to check
+            open = PrivateFiles.openBeyondOwner(keyFile);
         } catch (IOException e) {
             throw new TlsSetupException(keyFile + ": cannot read its mode: " + e.getMessage(), e);
         }
-        if (!OWNER_ONLY.containsAll(mode)) {
-            throw new TlsSetupException(keyFile + " is readable by group or others (mode " + octal(mode)
-                    + "; " + PosixFilePermissions.toString(mode) + "): a private key must be its owner's only;"
-                    + " run: chmod 600 " + keyFile);
+        if (open.isPresent()) {
+            throw new TlsSetupException(keyFile + " is readable by group or others (mode " + open.get()
+                    + "): a private key must be its owner's only; run: chmod 600 " + keyFile);
         }
-    }
-
-    private static String octal(Set<PosixFilePermission> mode) {
-        int bits = 0;
-        for (PosixFilePermission p : mode) {
-            bits |= 1 << (8 - p.ordinal());
-        }
-        return String.format("0%03o", bits);
     }
 
     private static List<X509Certificate> certificates(Path file) throws TlsSetupException {

@@ -25,10 +25,12 @@ import java.util.function.UnaryOperator;
  * @param targetFrameLimits bounds the target enforces on frames; every batch must fit them
  * @param transport TLS to the target, or plaintext; the source gateway's own (see
  *        {@code SourceGatewayConfig.Builder#transport}), plaintext by default
+ * @param throttle the rate limit of the link, shared by every group's shipper built from this configuration and
+ *        changeable at run time (unlimited by default)
  */
 public record ShipperConfig(String targetHost, int targetPort, long batchIntervalMs, int batchMaxBytes,
         boolean compressionEnabled, int maxBatchesInFlight, long maxBytesInFlight, LinkSettings link,
-        long idleCheckMs, FrameLimits targetFrameLimits, TransportSecurity transport) {
+        long idleCheckMs, FrameLimits targetFrameLimits, TransportSecurity transport, LinkThrottle throttle) {
 
     /** Room for the batch header and frame header beside the body. */
     private static final int BATCH_OVERHEAD_BYTES = 1024;
@@ -40,6 +42,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         Objects.requireNonNull(targetFrameLimits, "targetFrameLimits");
         Objects.requireNonNull(link, "link");
         Objects.requireNonNull(transport, "transport");
+        Objects.requireNonNull(throttle, "throttle");
         check(!targetHost.isBlank(), "targetHost must not be blank");
         check(targetPort >= 1 && targetPort <= 65535, "targetPort must be 1..65535: " + targetPort);
         check(batchIntervalMs >= 1, "batchIntervalMs must be >= 1: " + batchIntervalMs);
@@ -61,7 +64,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
     /** This configuration with connections secured by {@code value}. */
     public ShipperConfig withTransport(TransportSecurity value) {
         return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
-                maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits, value);
+                maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits, value, throttle);
     }
 
     String target() {
@@ -86,6 +89,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         private LinkSettings link = LinkSettings.DEFAULT;
         private long idleCheckMs = 1_000;
         private FrameLimits targetFrameLimits = FrameLimits.DEFAULT;
+        private LinkThrottle throttle = LinkThrottle.unlimited();
 
         private Builder(String targetHost, int targetPort) {
             this.targetHost = targetHost;
@@ -119,6 +123,12 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
             return this;
         }
 
+        /** The link's rate limit, shared by every group's shipper of the gateway. */
+        public Builder throttle(LinkThrottle throttle) {
+            this.throttle = throttle;
+            return this;
+        }
+
         /**
          * Changes how the connection is kept (reconnect backoff, liveness, close and ack timeouts), e.g.
          * {@code link(l -> l.withReconnect(50, 500, 0.1))}: see {@link LinkSettings}.
@@ -131,7 +141,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         public ShipperConfig build() {
             return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
                     maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits,
-                    TransportSecurity.insecurePlaintext());
+                    TransportSecurity.insecurePlaintext(), throttle);
         }
     }
 }

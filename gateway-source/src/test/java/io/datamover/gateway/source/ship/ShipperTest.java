@@ -217,6 +217,26 @@ class ShipperTest {
     }
 
     @Test
+    void aThrottledLinkHoldsTheNextBatchWithoutTakingTheTargetForStuckUntilTheLimitIsLifted() throws Exception {
+        // One byte a second: the first batch takes the bucket deep into debt, the next waits for hours.
+        LinkThrottle throttle = new LinkThrottle(RateSchedule.constant(1, "1"), -1);
+        startShipper(config().throttle(throttle).link(l -> l.withAckTimeoutMs(1_000)).build());
+        appendAndSync(distinctBlocks(1, 300));
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() > 0);
+        long firstBatchSeq = shipper.status().appliedSeq();
+        // Held over twice the ack timeout: still one batch, still connected, no ack timeout.
+        await().during(Duration.ofMillis(2_500)).atMost(DEADLINE).until(() -> target.batches().size() == 1
+                && shipper.status().connected());
+        assertThat(firstBatchSeq).isLessThan(300);
+        assertThat(registry.get("datamover.source.ack.timeouts").counter().count()).isZero();
+
+        throttle.schedule(RateSchedule.UNLIMITED);
+        await().atMost(DEADLINE).until(() -> shipper.status().appliedSeq() == 300);
+        assertHoldsDistinctBlocks(300);
+        assertContiguous(target.batches(), 1);
+    }
+
+    @Test
     void repeatedOverwritesOfTheSameBlocksInsideOneBatchAreShippedOnce() throws Exception {
         startShipper(config().batch(500, 4 << 20).inFlight(4, 16 << 20).build());
         long micros = nowMicros();
