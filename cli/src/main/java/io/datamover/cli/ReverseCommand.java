@@ -125,7 +125,8 @@ public final class ReverseCommand implements Callable<Integer> {
             throw new RollbackRefusedException("consistency group " + Long.toString(cg) + " is not PROMOTED at "
                     + set + " (" + stamp.states() + "): run datamover failover first");
         }
-        return ReverseSourceGroup.seed(r.sourceData, (int) cg, stamp.generations(), stamp.appliedSeq());
+        return ReverseSourceGroup.seed(r.sourceData, stamp.pairId(), (int) cg, stamp.disks(), stamp.generations(),
+                stamp.appliedSeq());
     }
 
     private String original(Original o) throws IOException {

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,7 +35,7 @@ class ReverseReplicationTest {
     private static final Duration COMMAND_DEADLINE = Duration.ofMinutes(2);
     private static final Pattern PROMOTED_SEQ = Pattern.compile("PROMOTED at seq (\\d+)");
 
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path base;
 
     @Test
@@ -139,14 +140,22 @@ class ReverseReplicationTest {
             assertThat(seeded.exitCode()).as(seeded.output()).isZero();
             assertThat(datamover(atRecovery).output()).contains("continues the promoted history already");
 
+            // The recovery tap is pointed at the new source gateway by a restart (a clean close keeps the bits of the
+            // writes no gateway acknowledged), once that gateway holds the original site's report of what to resync:
+            // it then resyncs both sides' regions in one pass.
+            recoveryTap.close();
             originalTarget.start(originalTargetPort);
             reverseSource.start(reversePort);
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's report of what to resync", () -> reverseSource
+                    .log().contains("the target reports what the replica was written in after the discarded point"));
+            recoveryTap.start(recoveryNbd);
             FaultAwaits.until(Duration.ofMinutes(2), "the original disks up to date with the recovery tap", () -> {
                 AdminStatus t = AdminStatus.fetch(originalTargetAdmin);
                 AdminStatus guestSide = AdminStatus.fetch(recoveryTapAdmin);
                 return t != null && guestSide != null && t.appliedSeq() != null
                         && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
             });
+            assertThat(originalTarget.log()).contains("the source discards the replica's data after seq " + promotedSeq);
             for (String disk : List.of("sys", "data")) {
                 Path image = replica(originalReplicas, disk);
                 assertThat(Disks.sha256(image)).as(disk).isEqualTo(Disks.sha256(replica(replicas, disk)));
@@ -155,9 +164,9 @@ class ReverseReplicationTest {
                 assertThat(Disks.allocatedBytes(image)).as(disk + " thin")
                         .isLessThanOrEqualTo(Disks.allocatedBytes(replica(replicas, disk)));
             }
-            double applied = AdminMetrics.sum(originalTargetAdmin, "datamover_applier_bytes_written_total")
-                    + AdminMetrics.sum(originalTargetAdmin, "datamover_applier_bytes_punched_total");
-            double wire = AdminMetrics.sum(originalTargetAdmin, "datamover_target_bytes_received_total");
+            double applied = AdminMetrics.sum(originalTargetAdmin, "datamover_applier_bytes_written_bytes_total")
+                    + AdminMetrics.sum(originalTargetAdmin, "datamover_applier_bytes_punched_bytes_total");
+            double wire = AdminMetrics.sum(originalTargetAdmin, "datamover_target_bytes_received_bytes_total");
             long changed = MIB + REGION // the recovery site's writes
                     + 2 * MIB; // the original site's, never applied at the replica
             System.out.printf("reverse resync: %.0f bytes applied, %.0f bytes received, %d bytes changed (%.2fx)%n",

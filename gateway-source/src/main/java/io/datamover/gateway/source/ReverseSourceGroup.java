@@ -7,6 +7,7 @@ import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
 import io.datamover.gateway.source.journal.JournalWriteException;
+import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.EndedGeneration;
 import io.datamover.protocol.GenerationHistory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,6 +26,7 @@ import org.slf4j.LoggerFactory;
  * Reverse replication's step at the recovery site (docs/operations.md, "Reverse replication"): seeds a source
  * gateway's group directory, on the stopped gateway, so that it continues the promoted replicas' history:
  * <ol>
+ *   <li>the group's identity (pair, disks: the promoted set's), so that the gateway opens it at its start;</li>
  *   <li>the journal starts after the promoted seq (the recovery tap's first write is the next seq, and the seq the
  *       original site is resynced back to is one this source holds);</li>
  *   <li>the tap owes a resync whose regions the target reports ({@code tap-resync-requested}, as after {@code resync
@@ -46,8 +48,8 @@ public final class ReverseSourceGroup {
      * @throws IllegalStateException refused, nothing changed: the directory holds another history or a journal
      *     already written, or the gateway runs (its journal is locked)
      */
-    public static String seed(Path dataDir, int cgId, GenerationHistory promoted, long promotedSeq)
-            throws IOException {
+    public static String seed(Path dataDir, String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
+            long promotedSeq) throws IOException {
         String cg = Integer.toUnsignedString(cgId);
         if (promoted.earlier().isEmpty() || promoted.earlier().getFirst().endSeq() != promotedSeq) {
             throw new IllegalStateException("consistency group " + cg + ": " + promoted + " is not a promoted history"
@@ -67,6 +69,9 @@ public final class ReverseSourceGroup {
                     + held + "): give the recovery site's source gateway a new data directory");
         }
         PrivateFiles.createDirectories(directory);
+        // The group opens when the gateway starts, not at the tap's first contact: its target's report of what the
+        // tap is to resync is then in before the tap connects, and the tap resyncs once.
+        CgIdentityFile.write(directory, new CgIdentity(pairId, cgId, disks.getFirst().name(), disks));
         try (Journal journal = openStoppedJournal(directory, JournalConfig.MIN_MAX_BYTES)) {
             journal.startAfter(promotedSeq);
         } catch (JournalWriteException e) {
