@@ -155,7 +155,8 @@ class ReverseReplicationTest {
                 return t != null && guestSide != null && t.appliedSeq() != null
                         && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
             });
-            assertThat(originalTarget.log()).contains("the source discards the replica's data after seq " + promotedSeq);
+            assertThat(originalTarget.log())
+                    .contains("the source discards the replica's data after seq " + promotedSeq);
             for (String disk : List.of("sys", "data")) {
                 Path image = replica(originalReplicas, disk);
                 assertThat(Disks.sha256(image)).as(disk).isEqualTo(Disks.sha256(replica(replicas, disk)));
