@@ -27,6 +27,21 @@ final class DaemonProcess implements AutoCloseable {
         return pb;
     }
 
+    /**
+     * Runs the one-shot command {@code bin/datamover args...} to its end (at most {@code deadline}), its output kept in
+     * a file under {@code dir}.
+     */
+    static ReplicationSite.CommandRun command(Path dir, Duration deadline, List<String> args)
+            throws IOException, InterruptedException {
+        Path output = Files.createTempFile(dir, args.getFirst(), ".out");
+        Process p = launcher(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        if (!p.waitFor(deadline.toSeconds(), TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("datamover " + args + " did not finish within " + deadline);
+        }
+        return new ReplicationSite.CommandRun(p.exitValue(), Files.readString(output));
+    }
+
     private final String name;
     private final List<String> args;
     private final Path log;

@@ -10,13 +10,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,7 +81,7 @@ class FailoverTest {
             assertThat(AdminStatus.json(sourceAdmin)).contains("\"role\":\"PRIMARY\"");
 
             // The source site answers and is primary: refused, nothing changed.
-            Tools.Result refused = failover(targetAdmin);
+            ReplicationSite.CommandRun refused = failover(targetAdmin);
             assertThat(refused.exitCode()).as(refused.output()).isOne();
             assertThat(refused.output()).contains("is connected and replicating").contains("planned migration")
                     .contains("--force");
@@ -92,7 +90,7 @@ class FailoverTest {
             // The original site is lost.
             tap.kill9();
             source.kill9();
-            Tools.Result crashed = failover(targetAdmin, "--force");
+            ReplicationSite.CommandRun crashed = failover(targetAdmin, "--force");
             assertThat(crashed.exitCode()).as(crashed.output()).isNotZero();
             assertThat(target.awaitExit(FaultAwaits.DEADLINE)).isEqualTo(CrashPoint.EXIT_STATUS);
             target.javaOptions("");
@@ -101,12 +99,12 @@ class FailoverTest {
                     () -> AdminStatus.json(targetAdmin).contains("interrupted after step 1/3"));
             assertThat(target.log()).contains("the failover was interrupted: run datamover failover again");
 
-            Tools.Result done = failover(targetAdmin, "--force");
+            ReplicationSite.CommandRun done = failover(targetAdmin, "--force");
             assertThat(done.exitCode()).as(done.output()).isZero();
             assertThat(done.output()).contains("consistency group 1 failed over: disks sys, data PROMOTED at seq")
                     .contains("lost: ").contains("the source was last known to hold seq")
                     .contains("age of the promoted image's newest write").contains("--initial-sync skip");
-            Tools.Result again = failover(targetAdmin, "--force");
+            ReplicationSite.CommandRun again = failover(targetAdmin, "--force");
             assertThat(again.exitCode()).as(again.output()).isZero();
             assertThat(again.output()).contains("PROMOTED at seq");
             String status = AdminStatus.json(targetAdmin);
@@ -155,11 +153,11 @@ class FailoverTest {
         }
     }
 
-    private static Path replica(Path replicas, String disk) {
+    static Path replica(Path replicas, String disk) {
         return replicas.resolve("cg-1").resolve(disk + ".img");
     }
 
-    private static void guest(int nbdPort, String export, String... commands) throws Exception {
+    static void guest(int nbdPort, String export, String... commands) throws Exception {
         Tools.Result r = Tools.run(CLIENT, qemuIo("nbd://127.0.0.1:" + nbdPort + "/" + export, commands));
         assertThat(r.exitCode()).as(r.output()).isZero();
         assertThat(r.output()).as(export).doesNotContain("failed").doesNotContain("Pattern verification");
@@ -171,17 +169,12 @@ class FailoverTest {
     }
 
     /** {@code datamover failover --cg 1 --admin <target admin> --admin-token-file <its token> args...}. */
-    private Tools.Result failover(String targetAdmin, String... args) throws IOException, InterruptedException {
+    private ReplicationSite.CommandRun failover(String targetAdmin, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("failover", "--cg", "1", "--admin", targetAdmin,
                 "--admin-token-file", adminToken().toString()));
         command.addAll(List.of(args));
-        Path output = Files.createTempFile(base, "failover", ".out");
-        Process p = DaemonProcess.launcher(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        if (!p.waitFor(COMMAND_DEADLINE.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            throw new AssertionError("datamover " + command + " did not finish within " + COMMAND_DEADLINE);
-        }
-        return new Tools.Result(p.exitValue(), Files.readString(output));
+        return DaemonProcess.command(base, COMMAND_DEADLINE, command);
     }
 
     static String armed(CrashPoint.Point point) {

@@ -9,7 +9,9 @@ import io.datamover.tap.sender.StreamListener;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -71,6 +73,8 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private final ExecutorService resyncs;
     /** Set once by {@link #start}; read by the event loop for the dirty marks it must set at once. */
     private volatile Tap tap;
+    /** Resyncs the gateway asked for before {@link #start} (guarded by {@code lock}). */
+    private final List<ResyncRegions> requestedWhileStarting = new ArrayList<>();
 
     // The queue: guarded by lock.
     private final Object lock = new Object();
@@ -102,10 +106,19 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
      */
     void start(Tap tap, GatewaySender sender) {
         this.sender = sender;
-        this.tap = tap;
+        List<ResyncRegions> early;
         synchronized (lock) {
+            this.tap = tap;
+            early = List.copyOf(requestedWhileStarting);
+            requestedWhileStarting.clear();
             latestDurable = Math.max(latestDurable, sender.durableSeq());
             pending.add(Event.DURABLE);
+        }
+        for (ResyncRegions regions : early) {
+            markDirty(tap, regions);
+        }
+        if (!early.isEmpty()) {
+            post(Event.DIRTY_MARKED);
         }
         thread.start();
     }
@@ -147,16 +160,26 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
      */
     @Override
     public void resyncRequested(int cgId, ResyncRegions regions) {
-        Tap t = tap;
-        if (t == null) {
-            return; // still starting: the tap opens with the gateway's resume point
+        Tap t;
+        synchronized (lock) {
+            t = tap;
+            if (t == null) {
+                // Still starting (its disks not open): kept for start(). The gateway asks once per run, so a request
+                // dropped here was lost, and the resync that followed was taken for the one owed.
+                requestedWhileStarting.add(regions == null ? ResyncRegions.everything(cgId) : regions);
+                return;
+            }
         }
+        markDirty(t, regions);
+        post(Event.DIRTY_MARKED);
+    }
+
+    private static void markDirty(Tap t, ResyncRegions regions) {
         if (regions == null || regions.everything()) {
             t.markEveryRegionDirty();
         } else {
             t.markRegionsDirty(regions.ranges());
         }
-        post(Event.DIRTY_MARKED);
     }
 
     @Override

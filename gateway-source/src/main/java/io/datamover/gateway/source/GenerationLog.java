@@ -61,6 +61,14 @@ public final class GenerationLog {
         return new GenerationLog(file, cgLabel, started);
     }
 
+    /**
+     * Writes {@code history} as the group's in {@code directory}, which has none yet, durably: a source that continues
+     * another side's history ({@link ReverseSourceGroup}). Its next opening starts a generation after it.
+     */
+    static void seed(Path directory, GenerationHistory history) throws IOException {
+        new TwoSlotFile<>(directory.resolve(FILE_NAME), FORMAT).write(new Stored(1, history));
+    }
+
     /** The history now; from any thread. */
     public GenerationHistory history() {
         return stored.history;

@@ -317,6 +317,27 @@ public final class Journal implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts a journal that never held an entry after {@code seq}, durably: its first record is {@code seq + 1}, and
+     * a tap's HELLO is answered with {@code seq}. Its owner, before any append. Reverse replication's source
+     * continues the promoted image's seqs so that the replica's resume point is one it holds. Idempotent.
+     *
+     * @throws IllegalStateException when the journal holds another sequence already
+     */
+    public void startAfter(long seq) throws JournalWriteException {
+        if (sequenceStarted) {
+            if (lastAppendedSeq == seq && releasedSeq == seq) {
+                return;
+            }
+            throw new IllegalStateException("the journal " + config.directory() + " holds seqs up to "
+                    + lastAppendedSeq + " already; it cannot start after seq " + seq);
+        }
+        startSequence(seq + 1);
+        lastAppendedSeq = seq;
+        durableSeq = seq;
+        syncStartedSeq = seq;
+    }
+
     /** Recovery needs to know where the sequence starts before any entry can be on disk: a mark says so first. */
     private void startSequence(long firstSeq) throws JournalWriteException {
         try {

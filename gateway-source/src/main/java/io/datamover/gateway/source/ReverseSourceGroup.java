@@ -1,0 +1,116 @@
+package io.datamover.gateway.source;
+
+import io.datamover.disk.DirectoryInUseException;
+import io.datamover.disk.DurableFiles;
+import io.datamover.disk.PrivateFiles;
+import io.datamover.gateway.source.journal.Journal;
+import io.datamover.gateway.source.journal.JournalConfig;
+import io.datamover.gateway.source.journal.JournalStorageException;
+import io.datamover.gateway.source.journal.JournalWriteException;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.EndedGeneration;
+import io.datamover.protocol.GenerationHistory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reverse replication's step at the recovery site (docs/operations.md, "Reverse replication"): seeds a source
+ * gateway's group directory, on the stopped gateway, so that it continues the promoted replicas' history:
+ * <ol>
+ *   <li>the group's identity (pair, disks: the promoted set's), so that the gateway opens it at its start;</li>
+ *   <li>the journal starts after the promoted seq (the recovery tap's first write is the next seq, and the seq the
+ *       original site is resynced back to is one this source holds);</li>
+ *   <li>the tap owes a resync whose regions the target reports ({@code tap-resync-requested}, as after {@code resync
+ *       --discard replica});</li>
+ *   <li>last, the {@code generations} file: the promoted history, its common generation flagged as followed by one
+ *       that discards the replica's data after it. The original site's replica set, not in that history since it
+ *       wrote on after the promoted seq, then takes it by DISCARD_REPLICA back to that seq.</li>
+ * </ol>
+ * A rerun redoes the steps until the last one is durable, then changes nothing.
+ */
+public final class ReverseSourceGroup {
+    private static final Logger LOG = LoggerFactory.getLogger(ReverseSourceGroup.class);
+
+    private ReverseSourceGroup() {}
+
+    /**
+     * @param promoted the promoted replica set's history ({@code F after G@promotedSeq})
+     * @return what was done, for the operator
+     * @throws IllegalStateException refused, nothing changed: the directory holds another history or a journal
+     *     already written, or the gateway runs (its journal is locked)
+     */
+    public static String seed(Path dataDir, String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
+            long promotedSeq) throws IOException {
+        String cg = Integer.toUnsignedString(cgId);
+        if (promoted.earlier().isEmpty() || promoted.earlier().getFirst().endSeq() != promotedSeq) {
+            throw new IllegalStateException("consistency group " + cg + ": " + promoted + " is not a promoted history"
+                    + " ending its source's generation at seq " + promotedSeq);
+        }
+        Path directory = dataDir.resolve(SourceGroup.DIRECTORY_PREFIX + cg);
+        Path generations = directory.resolve(GenerationLog.FILE_NAME);
+        GenerationHistory seeded = discarding(promoted);
+        if (Files.exists(generations)) {
+            GenerationHistory held = GenerationLog.read(generations);
+            if (held.contains(promoted.current())) {
+                LOG.info("cg {}: reverse: {} continues the promoted history already: nothing to do", cg, generations);
+                return "consistency group " + cg + ": the source gateway's directory " + directory
+                        + " continues the promoted history already (" + held + ")";
+            }
+            throw new IllegalStateException("consistency group " + cg + ": " + directory + " holds another history ("
+                    + held + "): give the recovery site's source gateway a new data directory");
+        }
+        PrivateFiles.createDirectories(directory);
+        // The group opens when the gateway starts, not at the tap's first contact: its target's report of what the
+        // tap is to resync is then in before the tap connects, and the tap resyncs once.
+        CgIdentityFile.write(directory, new CgIdentity(pairId, cgId, disks.getFirst().name(), disks));
+        try (Journal journal = openStoppedJournal(directory, JournalConfig.MIN_MAX_BYTES)) {
+            journal.startAfter(promotedSeq);
+        } catch (JournalWriteException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        LOG.info("cg {}: reverse step 1/3: the journal starts after the promoted seq {}", cg, promotedSeq);
+        DurableFiles.replace(directory.resolve(TapResyncRequest.FILE_NAME), ByteBuffer.wrap(("the tap of consistency"
+                + " group " + cg + " owes a resync: reverse replication; what to resync comes from the target\n")
+                .getBytes(StandardCharsets.UTF_8)));
+        LOG.info("cg {}: reverse step 2/3: the tap owes the resync the original site reports", cg);
+        GenerationLog.seed(directory, seeded);
+        LOG.info("cg {}: reverse step 3/3: {}", cg, seeded);
+        return "consistency group " + cg + ": the source gateway's directory " + directory + " continues the promoted"
+                + " history from seq " + promotedSeq + " (" + seeded + "): start the source gateway on it and point the"
+                + " recovery tap at it";
+    }
+
+    /**
+     * The journal of the group in {@code directory}, for a command on the stopped gateway's directory.
+     *
+     * @throws IllegalStateException when the gateway runs (it holds the journal's lock)
+     */
+    static Journal openStoppedJournal(Path directory, long maxBytes) throws IOException {
+        try {
+            return Journal.open(JournalConfig.of(directory.resolve("journal"), maxBytes), new SimpleMeterRegistry(),
+                    InstantSource.system());
+        } catch (JournalStorageException e) {
+            if (e.getCause() instanceof DirectoryInUseException) {
+                throw new IllegalStateException(e.getMessage() + ": stop that source gateway first", e);
+            }
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /** {@code promoted} with the generation it ended flagged: the one after it discards the replica's data. */
+    private static GenerationHistory discarding(GenerationHistory promoted) {
+        List<EndedGeneration> earlier = new ArrayList<>(promoted.earlier());
+        EndedGeneration common = earlier.getFirst();
+        earlier.set(0, new EndedGeneration(common.id(), common.endSeq(), true));
+        return new GenerationHistory(promoted.current(), earlier);
+    }
+}

@@ -1,0 +1,56 @@
+package io.datamover.tap.bitmap;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the dirty regions of a stopped tap's bitmap file ({@link BitmapFile}'s layout), for reverse replication at
+ * the original site: a set bit is a region the guest may have written that the replica may lack.
+ */
+public final class DirtyRegionsFile {
+    /** Bytes {@code [offset, offset + length)} of the disk. */
+    public record Range(long offset, long length) {}
+
+    private DirtyRegionsFile() {}
+
+    /** The dirty regions of {@code file}, adjacent ones merged, clipped to the disk. */
+    public static List<Range> read(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file)) {
+            ByteBuffer header = ByteBuffer.allocate(32);
+            ch.read(header, 0);
+            header.flip();
+            if (header.remaining() < 32 || header.getLong() != BitmapFile.MAGIC) {
+                throw new BitmapFormatException(file, "not a dirty bitmap");
+            }
+            header.getInt();
+            long regionBytes = header.getInt();
+            long diskBytes = header.getLong();
+            long regions = header.getLong();
+            if (regionBytes <= 0 || regions != BitmapFile.regionCount(diskBytes, (int) regionBytes)) {
+                throw new BitmapFormatException(file, "a damaged header");
+            }
+            ByteBuffer bits = ByteBuffer.allocate(BitmapFile.wordCount(regions) * Long.BYTES)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            ch.read(bits, BitmapFile.HEADER_BYTES);
+            bits.flip();
+            List<Range> ranges = new ArrayList<>();
+            long start = -1;
+            for (long r = 0; r <= regions; r++) {
+                boolean dirty = r < regions && (bits.getLong((int) (r / 64) * Long.BYTES) & (1L << (r % 64))) != 0;
+                if (dirty && start < 0) {
+                    start = r;
+                } else if (!dirty && start >= 0) {
+                    long offset = start * regionBytes;
+                    ranges.add(new Range(offset, Math.min(r * regionBytes, diskBytes) - offset));
+                    start = -1;
+                }
+            }
+            return ranges;
+        }
+    }
+}
