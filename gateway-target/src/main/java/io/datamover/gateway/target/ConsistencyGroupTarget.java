@@ -4,6 +4,7 @@ import io.datamover.applier.Applier;
 import io.datamover.applier.ApplyException;
 import io.datamover.applier.BatchChecks;
 import io.datamover.applier.Provisioning;
+import io.datamover.applier.RehearsalView;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
@@ -23,6 +24,8 @@ import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +156,14 @@ final class ConsistencyGroupTarget {
             TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn)
             throws IOException {
         String dirName = directoryName(replicaConfig.cgId());
+        Path rehearsal = rehearsalDirectory(config, replicaConfig.cgId());
+        if (Files.exists(rehearsal)) {
+            // A rehearsal outlives no restart: its view's before-images were kept in memory's map only.
+            RehearsalView.discardLeftovers(rehearsal);
+            LOG.warn("cg {}: a rehearsal was running when the gateway stopped: it is ended, its scratch and "
+                    + "before-images are deleted (the replicas never held them)",
+                    Integer.toUnsignedString(replicaConfig.cgId()));
+        }
         ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
         try {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
@@ -204,6 +215,11 @@ final class ConsistencyGroupTarget {
 
     ApplyLoop applyLoop() {
         return applyLoop;
+    }
+
+    /** Where a rehearsal of group {@code cgId} keeps its scratch and before-images. */
+    static Path rehearsalDirectory(TargetGatewayConfig config, int cgId) {
+        return config.dataDir().resolve(directoryName(cgId)).resolve("rehearsal");
     }
 
     ConsistencyGroupStatus status() {

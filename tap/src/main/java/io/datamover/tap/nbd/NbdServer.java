@@ -26,6 +26,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.function.Function;
+import io.netty.buffer.ByteBufAllocator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,8 +54,8 @@ public final class NbdServer implements AutoCloseable {
     private final int port;
     private volatile boolean shuttingDown;
 
-    private NbdServer(TapConfig config, Map<String, Export> exports, ConsistencyGroup group, MeterRegistry registry)
-            throws InterruptedException {
+    private NbdServer(TapConfig config, Map<String, Export> exports,
+            Function<ByteBufAllocator, NbdRequestHandler> handlers, MeterRegistry registry) throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -85,7 +87,7 @@ public final class NbdServer implements AutoCloseable {
                                 return;
                             }
                             connections.add(channel);
-                            RequestProcessor processor = new RequestProcessor(group, channel.alloc(), registry);
+                            NbdRequestHandler processor = handlers.apply(channel.alloc());
                             channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
                                     config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
                                     (ctx, session) -> enterTransmission(ctx, session, validator, processor, errors, registry)));
@@ -104,11 +106,20 @@ public final class NbdServer implements AutoCloseable {
     /** Binds and starts serving; the exports and the group stay owned by the caller. */
     public static NbdServer start(TapConfig config, Map<String, Export> exports, ConsistencyGroup group,
             MeterRegistry registry) throws InterruptedException {
-        return new NbdServer(config, exports, group, registry);
+        return new NbdServer(config, exports, alloc -> new RequestProcessor(group, alloc, registry), registry);
+    }
+
+    /**
+     * Binds and serves {@code store}'s disks under the names of {@code exports} (their names and sizes only: the I/O
+     * goes to the store, nothing is replicated); a rehearsal's view.
+     */
+    public static NbdServer serve(TapConfig config, Map<String, Export> exports, BlockStore store,
+            MeterRegistry registry) throws InterruptedException {
+        return new NbdServer(config, exports, alloc -> new BlockStoreProcessor(store, alloc, registry), registry);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
-            RequestProcessor processor, ProtocolErrors errors, MeterRegistry registry) {
+            NbdRequestHandler processor, ProtocolErrors errors, MeterRegistry registry) {
         NbdTransmissionHandler transmission = new NbdTransmissionHandler(session, validator, processor, ioExecutor,
                 config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(), () -> shuttingDown,
                 errors, registry);
