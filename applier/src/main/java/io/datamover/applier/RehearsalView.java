@@ -270,6 +270,11 @@ public final class RehearsalView implements AutoCloseable {
         return sizes;
     }
 
+    /** The replica image behind disk {@code name} of the view. */
+    public Path replicaPath(String name) {
+        return byName.get(name).replica.file().path();
+    }
+
     /** The applied seq of the image the view shows. */
     public long seq() {
         return seq;
