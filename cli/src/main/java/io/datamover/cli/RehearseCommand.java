@@ -48,11 +48,11 @@ public final class RehearseCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     HostPort nbd;
 
-    @Option(names = "--scratch-max", paramLabel = "BYTES", defaultValue = "1073741824",
+    @Option(names = "--scratch-max", paramLabel = "SIZE", defaultValue = "1G", converter = ByteSize.class,
             description = "start: the test VM's writes may take this much (default: ${DEFAULT-VALUE}).")
     long scratchMax;
 
-    @Option(names = "--preserve-max", paramLabel = "BYTES", defaultValue = "4294967296",
+    @Option(names = "--preserve-max", paramLabel = "SIZE", defaultValue = "4G", converter = ByteSize.class,
             description = "start: the regions kept for the view may take this much (default: ${DEFAULT-VALUE}).")
     long preserveMax;
 
