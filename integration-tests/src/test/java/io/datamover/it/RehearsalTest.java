@@ -65,7 +65,7 @@ class RehearsalTest {
             Tools.Result started = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
                     "127.0.0.1:" + viewPort, "--scratch-max", "1M", "--preserve-max", "64M");
             assertThat(started.exitCode()).as(started.output()).isZero();
-            assertThat(started.output()).contains("the image at seq " + startSeq)
+            assertThat(started.output()).contains("on the image at seq " + startSeq)
                     .contains("nbd://127.0.0.1:" + viewPort + "/vm");
             Tools.Result again = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
                     "127.0.0.1:" + viewPort, "--scratch-max", "1M", "--preserve-max", "64M");
@@ -80,6 +80,10 @@ class RehearsalTest {
             assertThat(Disks.sha256(replica)).isEqualTo(Disks.sha256(sourceDisk)).isNotEqualTo(atStart);
             assertThat(viewSha256(view)).isEqualTo(atStart);
             assertThat(Files.list(rehearsalFiles).toList()).isNotEmpty();
+            assertThat(AdminStatus.json(targetAdmin)).contains("rehearsal running since")
+                    .contains("on the image at seq " + startSeq).contains("of 1048576 bytes, before-images ");
+            FaultAwaits.atLeast(FaultAwaits.DEADLINE, "datamover_rehearsal_preserved_bytes", () -> AdminMetrics.sum(
+                    targetAdmin, "datamover_rehearsal_preserved_bytes", "cg=\"1\""), 64 * 1024);
 
             // The test VM's writes read back from the view and never reach the replica.
             String replicaBefore = Disks.sha256(replica);
@@ -101,6 +105,21 @@ class RehearsalTest {
             assertThat(rehearsalFiles).doesNotExist();
             Tools.Result gone = Tools.run(CLIENT, qemuIo(view, "read 0 4k"));
             assertThat(gone.exitCode()).as("the view is no longer served").isNotZero();
+
+            // A target gateway killed during a rehearsal ends it when it starts again; the replica goes on.
+            int secondViewPort = LoopbackPorts.next();
+            Tools.Result restarted = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
+                    "127.0.0.1:" + secondViewPort);
+            assertThat(restarted.exitCode()).as(restarted.output()).isZero();
+            qemu("nbd://127.0.0.1:" + secondViewPort + "/vm", "write -P 0x7b 0 64k");
+            qemu(guest, "write -P 0x7c 0 1M");
+            awaitReplicaCaughtUp(targetAdmin, tapAdmin);
+            target.kill9();
+            target.start(targetPort);
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the group reopened", () -> target.log()
+                    .contains("a rehearsal was running when the gateway stopped"));
+            assertThat(rehearsalFiles).doesNotExist();
+            assertThat(AdminStatus.json(targetAdmin)).doesNotContain("rehearsal running");
 
             qemu(guest, "write -P 0x7a 16M 2M");
             awaitReplicaCaughtUp(targetAdmin, tapAdmin);

@@ -65,6 +65,7 @@ final class RehearsalActions {
                 stopServing(cg); // it ended on its own: start afresh
             }
             RehearsalView view = gateway.startRehearsal(cg, scratchMax, preserveMax);
+            registerGauges(cg);
             Serving started = serve(view, address);
             serving.put(cg, started);
             return new AdminActions.Answer(200, describe(cg, started));
@@ -152,15 +153,46 @@ final class RehearsalActions {
 
     private static String describe(int cg, Serving s) {
         RehearsalView view = s.view();
-        StringBuilder out = new StringBuilder("rehearsal of consistency group ").append(Integer.toUnsignedString(cg))
-                .append(" running since ").append(Instant.ofEpochMilli(view.startedAtMillis()))
-                .append(": the image at seq ").append(view.seq()).append(" served over NBD, replication goes on\n");
+        StringBuilder out = new StringBuilder("consistency group ").append(Integer.toUnsignedString(cg)).append(": ")
+                .append(describe(view)).append("; replication goes on, the view is served over NBD at\n");
         for (String disk : view.diskSizes().keySet()) {
             out.append("  nbd://").append(s.address()).append('/').append(disk).append('\n');
         }
-        out.append("scratch ").append(view.scratchBytes()).append(" of ").append(view.scratchMaxBytes())
-                .append(" bytes, before-images ").append(view.preservedBytes()).append(" of ")
-                .append(view.preserveMaxBytes()).append(" bytes\n");
         return out.toString();
+    }
+
+    /** One line for status: since when, the view's seq, scratch and before-image use, or why it ended. */
+    static String describe(RehearsalView view) {
+        String ended = view.endedReason();
+        String use = "scratch " + view.scratchBytes() + " of " + view.scratchMaxBytes() + " bytes, before-images "
+                + view.preservedBytes() + " of " + view.preserveMaxBytes() + " bytes";
+        if (ended != null) {
+            return "rehearsal ended on its own (" + ended + "): run datamover rehearse stop to delete its files ("
+                    + use + ")";
+        }
+        return "rehearsal running since " + Instant.ofEpochMilli(view.startedAtMillis()) + " on the image at seq "
+                + view.seq() + ": " + use;
+    }
+
+    /**
+     * {@code datamover_rehearsal_running}, {@code _seq}, {@code _scratch_bytes} and {@code _preserved_bytes} by
+     * {@code cg}; 0 while none runs.
+     */
+    private void registerGauges(int cg) {
+        String id = Integer.toUnsignedString(cg);
+        gauge("datamover.rehearsal.running", id, "1 while a rehearsal's view of the group is served",
+                v -> v.endedReason() == null ? 1 : 0, cg);
+        gauge("datamover.rehearsal.seq", id, "applied seq of the image the rehearsal's view shows", v -> v.seq(), cg);
+        gauge("datamover.rehearsal.scratch.bytes", id, "bytes the test VM's writes take in the scratch area",
+                v -> v.scratchBytes(), cg);
+        gauge("datamover.rehearsal.preserved.bytes", id, "bytes of replica regions kept for the rehearsal's view",
+                v -> v.preservedBytes(), cg);
+    }
+
+    private void gauge(String name, String cg, String help, java.util.function.ToDoubleFunction<RehearsalView> value,
+            int cgId) {
+        io.micrometer.core.instrument.Gauge.builder(name, gateway,
+                        g -> g.rehearsal(cgId).map(value::applyAsDouble).orElse(0.0))
+                .tag("cg", cg).description(help).strongReference(true).register(registry);
     }
 }
