@@ -64,20 +64,8 @@ final class BlockStoreProcessor implements NbdRequestHandler {
     }
 
     private ByteBuf read(NbdRequest request, NbdSession session, String export) throws IOException {
-        int length = (int) request.length;
-        ByteBuf reply = NbdReplies.readReplyHeader(alloc, session.structuredReplies(), request.cookie, request.offset,
-                length);
-        try {
-            store.read(export, reply.nioBuffer(reply.writerIndex(), length), request.offset);
-            reply.writerIndex(reply.writerIndex() + length);
-            ByteBuf done = reply;
-            reply = null;
-            return done;
-        } finally {
-            if (reply != null) {
-                reply.release();
-            }
-        }
+        return NbdReplies.read(alloc, session.structuredReplies(), request.cookie, request.offset,
+                (int) request.length, (dst, offset) -> store.read(export, dst, offset));
     }
 
     private ByteBuf failed(NbdRequest request, NbdSession session, Exception e) {

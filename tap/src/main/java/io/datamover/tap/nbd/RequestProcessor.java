@@ -57,20 +57,11 @@ final class RequestProcessor implements NbdRequestHandler {
     }
 
     private ByteBuf read(NbdRequest request, NbdSession session) {
-        int length = (int) request.length;
-        ByteBuf reply = NbdReplies.readReplyHeader(alloc, session.structuredReplies(), request.cookie, request.offset, length);
         try {
-            session.export().read(reply.nioBuffer(reply.writerIndex(), length), request.offset);
-            reply.writerIndex(reply.writerIndex() + length);
-            ByteBuf done = reply;
-            reply = null;
-            return done;
+            return NbdReplies.read(alloc, session.structuredReplies(), request.cookie, request.offset,
+                    (int) request.length, session.export()::read);
         } catch (IOException | RuntimeException e) {
             return failed(request, session, e);
-        } finally {
-            if (reply != null) {
-                reply.release();
-            }
         }
     }
 
