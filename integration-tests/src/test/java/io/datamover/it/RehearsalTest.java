@@ -70,6 +70,10 @@ class RehearsalTest {
             Tools.Result again = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
                     "127.0.0.1:" + viewPort, "--scratch-max", "1M", "--preserve-max", "64M");
             assertThat(again.exitCode()).as("idempotent: " + again.output()).isZero();
+            Tools.Result second = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
+                    "127.0.0.1:" + LoopbackPorts.next());
+            assertThat(second.exitCode()).as("one rehearsal per group: " + second.output()).isOne();
+            assertThat(second.output()).contains("runs already");
             String view = "nbd://127.0.0.1:" + viewPort + "/vm";
             assertThat(viewSha256(view)).isEqualTo(atStart);
 

@@ -55,7 +55,8 @@ public final class NbdServer implements AutoCloseable {
     private volatile boolean shuttingDown;
 
     private NbdServer(TapConfig config, Map<String, Export> exports,
-            Function<ByteBufAllocator, NbdRequestHandler> handlers, MeterRegistry registry) throws InterruptedException {
+            Function<ByteBufAllocator, NbdRequestHandler> handlers, String serving, MeterRegistry registry)
+            throws InterruptedException {
         this.config = config;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
@@ -99,14 +100,15 @@ public final class NbdServer implements AutoCloseable {
             shutdownThreads();
             throw e;
         }
-        LOG.info("tap serving NBD on {} ({} transport), exports {}", serverChannel.localAddress(), epoll ? "epoll" : "nio",
-                exports.keySet());
+        LOG.info("{} serving NBD on {} ({} transport), exports {}", serving, serverChannel.localAddress(),
+                epoll ? "epoll" : "nio", exports.keySet());
     }
 
     /** Binds and starts serving; the exports and the group stay owned by the caller. */
     public static NbdServer start(TapConfig config, Map<String, Export> exports, ConsistencyGroup group,
             MeterRegistry registry) throws InterruptedException {
-        return new NbdServer(config, exports, alloc -> new RequestProcessor(group, alloc, registry), registry);
+        return new NbdServer(config, exports, alloc -> new RequestProcessor(group, alloc, registry), "tap",
+                registry);
     }
 
     /**
@@ -115,7 +117,8 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer serve(TapConfig config, Map<String, Export> exports, BlockStore store,
             MeterRegistry registry) throws InterruptedException {
-        return new NbdServer(config, exports, alloc -> new BlockStoreProcessor(store, alloc, registry), registry);
+        return new NbdServer(config, exports, alloc -> new BlockStoreProcessor(store, alloc, registry),
+                "rehearsal view", registry);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
