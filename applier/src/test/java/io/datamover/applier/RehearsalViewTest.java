@@ -137,6 +137,39 @@ class RehearsalViewTest {
     }
 
     @Test
+    void readsOnAnotherThreadWhileTheApplierWritesAlwaysSeeTheImageOfTheStart() throws Exception {
+        Applier applier = open();
+        Random rnd = new Random(20);
+        for (int i = 0; i < 3; i++) {
+            randomBatch(applier, rnd);
+        }
+        String atStart = replica("sys");
+        RehearsalView view = RehearsalView.open(set, dir.resolve("rehearsal"), MIB, 16 * MIB, 1000);
+        applier.rehearsal(view);
+        java.util.concurrent.atomic.AtomicBoolean applying = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.CompletableFuture<List<String>> seen = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> {
+                    List<String> images = new ArrayList<>();
+                    try {
+                        while (applying.get() || images.isEmpty()) {
+                            images.add(view(view, "sys")); // one whole-disk read per pass
+                        }
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                    return images;
+                });
+        for (int i = 0; i < 20; i++) {
+            randomBatch(applier, rnd);
+        }
+        applying.set(false);
+        assertThat(seen.get(1, java.util.concurrent.TimeUnit.MINUTES)).isNotEmpty().containsOnly(atStart);
+        assertThat(replica("sys")).isNotEqualTo(atStart);
+        applier.rehearsal(null);
+        view.close();
+    }
+
+    @Test
     void aFullScratchRefusesTheWriteAndFullBeforeImagesEndTheViewNeverTheApplier() throws Exception {
         Applier applier = open();
         Random rnd = new Random(19);
