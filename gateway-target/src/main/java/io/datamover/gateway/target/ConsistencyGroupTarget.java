@@ -156,14 +156,7 @@ final class ConsistencyGroupTarget {
             TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn)
             throws IOException {
         String dirName = directoryName(replicaConfig.cgId());
-        Path rehearsal = rehearsalDirectory(config, replicaConfig.cgId());
-        if (Files.exists(rehearsal)) {
-            // A rehearsal outlives no restart: its view's before-images were kept in memory's map only.
-            RehearsalView.discardLeftovers(rehearsal);
-            LOG.warn("cg {}: a rehearsal was running when the gateway stopped: it is ended, its scratch and "
-                    + "before-images are deleted (the replicas never held them)",
-                    Integer.toUnsignedString(replicaConfig.cgId()));
-        }
+        discardRehearsal(config, replicaConfig.cgId());
         ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
         try {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
@@ -215,6 +208,19 @@ final class ConsistencyGroupTarget {
 
     ApplyLoop applyLoop() {
         return applyLoop;
+    }
+
+    /**
+     * Deletes what a rehearsal of group {@code cgId} left when the gateway stopped: a rehearsal outlives no restart
+     * (its map of kept regions lived in memory only).
+     */
+    static void discardRehearsal(TargetGatewayConfig config, int cgId) throws IOException {
+        Path rehearsal = rehearsalDirectory(config, cgId);
+        if (Files.exists(rehearsal)) {
+            RehearsalView.discardLeftovers(rehearsal);
+            LOG.warn("cg {}: a rehearsal was running when the gateway stopped: it is ended, its scratch and "
+                    + "before-images are deleted (the replicas never held them)", Integer.toUnsignedString(cgId));
+        }
     }
 
     /** Where a rehearsal of group {@code cgId} keeps its scratch and before-images. */

@@ -181,6 +181,7 @@ public final class TargetGateway implements AutoCloseable {
                             failover.get().step() == FailoverRecord.Step.DONE ? ""
                                     : "; the failover was interrupted: run datamover failover again");
                     failedOver.put(m.cgId(), failedOverStatus(m, failover.get()));
+                    ConsistencyGroupTarget.discardRehearsal(config, m.cgId());
                     continue;
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
