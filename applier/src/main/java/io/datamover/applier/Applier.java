@@ -66,6 +66,8 @@ public final class Applier {
     private final ApplierMetrics metrics;
     private final ResyncProtection protection;
     private IOException storageFailure;
+    /** The rehearsal's view whose before-images each batch keeps first, or null; set on the applier's thread. */
+    private RehearsalView rehearsal;
     /** Test seam: runs once a batch's before-images are durable, before its first replica write. */
     Runnable afterUndoDurable = () -> {};
 
@@ -151,14 +153,10 @@ public final class Applier {
             afterUndoDurable.run();
             replicas.markWritten(entries); // before the writes: a discard after a crash here still knows them
             Set<Replica> touched = new LinkedHashSet<>();
-            for (BlockWrite e : entries) {
-                if (e.kind().isMarker()) {
-                    continue; // its state change is recorded with the applied seq below
-                }
-                Replica replica = replicas.replica(e.disk());
-                write(replica, e);
-                touched.add(replica);
-                CrashPoint.reached(CrashPoint.Point.TARGET_APPLY_ENTRY_WRITTEN);
+            if (rehearsal == null) {
+                writeAll(entries, touched);
+            } else {
+                rehearsal.overwrite(entries, () -> writeAll(entries, touched));
             }
             for (Replica replica : touched) {
                 replica.file().fdatasync();
@@ -176,6 +174,31 @@ public final class Applier {
         metrics.batchesApplied.increment();
         metrics.entries.increment(entries.size());
         return Outcome.APPLIED;
+    }
+
+    private void writeAll(List<BlockWrite> entries, Set<Replica> touched) throws IOException {
+        for (BlockWrite e : entries) {
+            if (e.kind().isMarker()) {
+                continue; // its state change is recorded with the applied seq
+            }
+            Replica replica = replicas.replica(e.disk());
+            write(replica, e);
+            touched.add(replica);
+            CrashPoint.reached(CrashPoint.Point.TARGET_APPLY_ENTRY_WRITTEN);
+        }
+    }
+
+    /**
+     * From the next batch on, keeps the before-images {@code view} shows before writing over them; null stops it.
+     * On the applier's thread only.
+     */
+    public void rehearsal(RehearsalView view) {
+        this.rehearsal = view;
+    }
+
+    /** The view being kept, or null. */
+    public RehearsalView rehearsal() {
+        return rehearsal;
     }
 
     /**

@@ -3,31 +3,41 @@ package io.datamover.cli.admin;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.ProtocolException;
 import java.io.IOException;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 
 /**
  * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}) stops
  * replicating into the group and promotes its replicas (docs/operations.md, "Failover"); answered with the report
  * once every step is durable. 409 when refused (the source is connected and {@code force} not given), 500 when a
- * step failed (a rerun continues it).
+ * step failed (a rerun continues it). {@code POST /rehearse/start|stop?cg=N} ({@code datamover rehearse}):
+ * {@link RehearsalActions}.
  */
 public final class TargetGatewayActions implements AdminActions {
     static final String FAILOVER = "/failover";
 
     private final TargetGateway gateway;
+    private final RehearsalActions rehearsals;
 
-    public TargetGatewayActions(TargetGateway gateway) {
+    public TargetGatewayActions(TargetGateway gateway, MeterRegistry registry) {
         this.gateway = gateway;
+        this.rehearsals = new RehearsalActions(gateway, registry);
     }
 
     @Override
     public Answer post(String path, Map<String, String> parameters) {
-        if (!path.equals(FAILOVER)) {
+        if (!path.equals(FAILOVER) && !path.equals(RehearsalActions.START) && !path.equals(RehearsalActions.STOP)) {
             return null;
         }
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
-            return new Answer(400, "failover needs cg=N, a consistency group id\n");
+            return new Answer(400, path.substring(1) + " needs cg=N, a consistency group id\n");
+        }
+        if (path.equals(RehearsalActions.START)) {
+            return rehearsals.start(cg, parameters);
+        }
+        if (path.equals(RehearsalActions.STOP)) {
+            return rehearsals.stop(cg);
         }
         boolean force = Boolean.parseBoolean(parameters.getOrDefault("force", "false"));
         try {

@@ -9,7 +9,7 @@ import java.util.List;
  * The target gateway's status: per group the replica state (UP_TO_DATE only when every disk is; INCONSISTENT when
  * any disk is), held and applied seqs, the spool, throughput (records applied and body bytes received per second)
  * and why applying stopped, if it did. The target does not know tap-time ages: the lag in seconds is the source
- * gateway's.
+ * gateway's. A running rehearsal shows as the group's operation ({@link RehearsalActions#describe}).
  */
 public final class TargetGatewayStatus implements StatusSource {
     private static final String BYTES_RECEIVED = "datamover.target.bytes.received";
@@ -60,6 +60,8 @@ public final class TargetGatewayStatus implements StatusSource {
                 spoolMaxBytes, rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg), null, null, false,
                 g.generationRefusal() != null ? g.generationRefusal()
                         : g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks)
-                .withRole(g.role().name(), RoleMetrics.generation(g.generation()), g.operation());
+                .withRole(g.role().name(), RoleMetrics.generation(g.generation()),
+                        g.operation() != null ? g.operation() : gateway.rehearsal(g.cgId())
+                                .map(RehearsalActions::describe).orElse(null));
     }
 }

@@ -4,6 +4,9 @@ import io.datamover.applier.Applier;
 import io.datamover.applier.ApplyException;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaState;
+import io.datamover.applier.RehearsalRefusedException;
+import io.datamover.applier.RehearsalView;
+import java.nio.file.Path;
 import io.datamover.protocol.Batch;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ProtocolException;
@@ -57,6 +60,8 @@ final class ApplyLoop implements Runnable {
     private volatile long newestAppliedWriteMicros = -1;
     /** A storage failure stopped a batch part way: the replicas may hold part of it until it is replayed. */
     private volatile boolean torn;
+    /** The applier's rehearsal view, published for status and the view's NBD listener. */
+    private volatile RehearsalView rehearsal;
 
     /** @param torn a storage failure stopped the group's last opening part way through a batch */
     ApplyLoop(ConsistencyGroupTarget group, ReplicaSet replicas, Applier applier, BatchSpool spool,
@@ -125,6 +130,7 @@ final class ApplyLoop implements Runnable {
         CompletableFuture<ResyncRegions> done = new CompletableFuture<>();
         commands.add(() -> {
             try {
+                endRehearsal("the source discarded what the replicas hold after seq " + seq);
                 for (BatchSpool.Entry e = spool.awaitOldest(0); e != null; e = spool.awaitOldest(0)) {
                     spool.removeOldest(e);
                     group.unspooled(e);
@@ -142,6 +148,59 @@ final class ApplyLoop implements Runnable {
             }
         });
         return done;
+    }
+
+    /**
+     * Has this thread open a rehearsal's view of the replicas as they are between two batches ({@link RehearsalView}),
+     * which the applier keeps from then on. Idempotent: a view already open is returned as it is.
+     */
+    CompletableFuture<RehearsalView> startRehearsal(Path directory, long scratchMaxBytes, long preserveMaxBytes,
+            long nowMillis) {
+        CompletableFuture<RehearsalView> done = new CompletableFuture<>();
+        commands.add(() -> {
+            try {
+                if (applier.rehearsal() == null) {
+                    if (torn) {
+                        throw new RehearsalRefusedException("the replicas may hold part of a batch (a storage "
+                                + "failure stopped it) until it is applied again");
+                    }
+                    applier.rehearsal(RehearsalView.open(replicas, directory, scratchMaxBytes, preserveMaxBytes,
+                            nowMillis));
+                    rehearsal = applier.rehearsal();
+                }
+                done.complete(applier.rehearsal());
+            } catch (IOException | RehearsalRefusedException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Has this thread stop keeping the rehearsal's view and delete its scratch and before-images; completes with
+     * the view that was open, or null when none was (idempotent).
+     */
+    CompletableFuture<RehearsalView> stopRehearsal() {
+        CompletableFuture<RehearsalView> done = new CompletableFuture<>();
+        commands.add(() -> {
+            RehearsalView view = applier.rehearsal();
+            applier.rehearsal(null);
+            rehearsal = null;
+            try {
+                if (view != null) {
+                    view.close();
+                }
+                done.complete(view);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** The rehearsal's view, or null; read from any thread. */
+    RehearsalView rehearsal() {
+        return rehearsal;
     }
 
     /**
@@ -186,6 +245,12 @@ final class ApplyLoop implements Runnable {
         } catch (RuntimeException e) {
             stop(new ProtocolException(ErrorCode.INTERNAL, "the applier failed: " + e), e, false);
         } finally {
+            try {
+                endRehearsal("applying stopped");
+            } catch (IOException e) {
+                LOG.warn("cg {}: the rehearsal's files could not be deleted: {} (deleted when the group opens again)",
+                        Integer.toUnsignedString(group.cgId()), e.toString());
+            }
             stopped.countDown();
         }
     }
@@ -203,6 +268,17 @@ final class ApplyLoop implements Runnable {
         group.applied(entry, clock.monotonicTime());
         spool.removeOldest(entry);
         group.unspooled(entry);
+    }
+
+    /** Ends the rehearsal, if any, because the replicas are about to change under it in a way it cannot keep. */
+    private void endRehearsal(String why) throws IOException {
+        RehearsalView view = applier.rehearsal();
+        if (view != null) {
+            LOG.warn("cg {}: the rehearsal ends: {}", Integer.toUnsignedString(group.cgId()), why);
+            applier.rehearsal(null);
+            rehearsal = null;
+            view.close();
+        }
     }
 
     /** @param storage a storage failure: the group retries on its own; else it waits for an operator */

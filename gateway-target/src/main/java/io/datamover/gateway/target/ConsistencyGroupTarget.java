@@ -4,6 +4,7 @@ import io.datamover.applier.Applier;
 import io.datamover.applier.ApplyException;
 import io.datamover.applier.BatchChecks;
 import io.datamover.applier.Provisioning;
+import io.datamover.applier.RehearsalView;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
@@ -24,6 +25,8 @@ import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +162,7 @@ final class ConsistencyGroupTarget {
             TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn)
             throws IOException {
         String dirName = directoryName(replicaConfig.cgId());
+        discardRehearsal(config, replicaConfig.cgId());
         ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
         try {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
@@ -214,6 +218,24 @@ final class ConsistencyGroupTarget {
 
     ApplyLoop applyLoop() {
         return applyLoop;
+    }
+
+    /**
+     * Deletes what a rehearsal of group {@code cgId} left when the gateway stopped: a rehearsal outlives no restart
+     * (its map of kept regions lived in memory only).
+     */
+    static void discardRehearsal(TargetGatewayConfig config, int cgId) throws IOException {
+        Path rehearsal = rehearsalDirectory(config, cgId);
+        if (Files.exists(rehearsal)) {
+            RehearsalView.discardLeftovers(rehearsal);
+            LOG.warn("cg {}: a rehearsal was running when the gateway stopped: it is ended, its scratch and "
+                    + "before-images are deleted (the replicas never held them)", Integer.toUnsignedString(cgId));
+        }
+    }
+
+    /** Where a rehearsal of group {@code cgId} keeps its scratch and before-images. */
+    static Path rehearsalDirectory(TargetGatewayConfig config, int cgId) {
+        return config.dataDir().resolve(directoryName(cgId)).resolve("rehearsal");
     }
 
     ConsistencyGroupStatus status() {

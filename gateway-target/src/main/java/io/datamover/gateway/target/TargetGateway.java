@@ -1,6 +1,8 @@
 package io.datamover.gateway.target;
 
 import io.datamover.applier.FailoverRecord;
+import io.datamover.applier.RehearsalRefusedException;
+import io.datamover.applier.RehearsalView;
 import io.datamover.applier.ReplicaMetadata;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.ReplicaSetConfig;
@@ -179,6 +181,7 @@ public final class TargetGateway implements AutoCloseable {
                             failover.get().step() == FailoverRecord.Step.DONE ? ""
                                     : "; the failover was interrupted: run datamover failover again");
                     failedOver.put(m.cgId(), failedOverStatus(m, failover.get()));
+                    ConsistencyGroupTarget.discardRehearsal(config, m.cgId());
                     continue;
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
@@ -388,6 +391,71 @@ public final class TargetGateway implements AutoCloseable {
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * {@code datamover rehearse start --cg N}: opens a copy-on-write view of the group's replicas at their applied
+     * seq while the applier goes on ({@link RehearsalView}). Idempotent: a rehearsal already running is returned.
+     *
+     * @throws ProtocolException the group is unknown here or failed over
+     * @throws RehearsalRefusedException the replicas hold no consistent image now; nothing changed
+     */
+    public RehearsalView startRehearsal(int cgId, long scratchMaxBytes, long preserveMaxBytes)
+            throws ProtocolException, RehearsalRefusedException, IOException, InterruptedException {
+        ConsistencyGroupTarget group = serving(cgId);
+        RehearsalView view = awaitApplier(group.applyLoop().startRehearsal(
+                ConsistencyGroupTarget.rehearsalDirectory(config, cgId), scratchMaxBytes, preserveMaxBytes,
+                clock.millis()));
+        LOG.info("cg {}: rehearsal running on the image at seq {} (scratch up to {} bytes, before-images up to {} "
+                + "bytes)", Integer.toUnsignedString(cgId), view.seq(), scratchMaxBytes, preserveMaxBytes);
+        return view;
+    }
+
+    /**
+     * {@code datamover rehearse stop --cg N}: ends the group's rehearsal and deletes its scratch and before-images;
+     * the view that ran, or null when none did (idempotent).
+     */
+    public RehearsalView stopRehearsal(int cgId) throws ProtocolException, RehearsalRefusedException, IOException,
+            InterruptedException {
+        RehearsalView view = awaitApplier(serving(cgId).applyLoop().stopRehearsal());
+        if (view != null) {
+            LOG.info("cg {}: rehearsal stopped: its scratch ({} bytes) and before-images ({} bytes) are deleted",
+                    Integer.toUnsignedString(cgId), view.scratchBytes(), view.preservedBytes());
+        }
+        return view;
+    }
+
+    /** The group's rehearsal view, if one runs. */
+    public Optional<RehearsalView> rehearsal(int cgId) {
+        ConsistencyGroupTarget group = groups.get(cgId);
+        return group == null ? Optional.empty() : Optional.ofNullable(group.applyLoop().rehearsal());
+    }
+
+    private ConsistencyGroupTarget serving(int cgId) throws ProtocolException {
+        ConsistencyGroupTarget group = groups.get(cgId);
+        if (group == null) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + Integer.toUnsignedString(cgId)
+                    + " is not replicated into this target gateway now (unknown, not connected since the start, or "
+                    + "failed over)");
+        }
+        return group;
+    }
+
+    private static <T> T awaitApplier(CompletableFuture<T> step) throws RehearsalRefusedException, IOException,
+            InterruptedException {
+        try {
+            return step.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("the group's applier did not answer within a minute (a batch still applying?)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RehearsalRefusedException refused) {
+                throw refused;
+            }
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException(e.getCause());
         }
     }
 

@@ -2,6 +2,8 @@ package io.datamover.tap.nbd;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /** Builds transmission-phase replies: simple replies and structured reply chunks. */
@@ -18,6 +20,29 @@ final class NbdReplies {
     static ByteBuf simple(ByteBufAllocator alloc, long cookie, int error) {
         ByteBuf reply = alloc.buffer(SIMPLE_HEADER_BYTES);
         return reply.writeInt(Nbd.SIMPLE_REPLY_MAGIC).writeInt(error).writeLong(cookie);
+    }
+
+    /** What fills a READ reply's data in place. */
+    @FunctionalInterface
+    interface ReadSource {
+        void read(ByteBuffer dst, long offset) throws IOException;
+    }
+
+    /** A whole successful READ reply of {@code length} bytes at {@code offset}, its data filled by {@code source}. */
+    static ByteBuf read(ByteBufAllocator alloc, boolean structured, long cookie, long offset, int length,
+            ReadSource source) throws IOException {
+        ByteBuf reply = readReplyHeader(alloc, structured, cookie, offset, length);
+        try {
+            source.read(reply.nioBuffer(reply.writerIndex(), length), offset);
+            reply.writerIndex(reply.writerIndex() + length);
+            ByteBuf done = reply;
+            reply = null;
+            return done;
+        } finally {
+            if (reply != null) {
+                reply.release();
+            }
+        }
     }
 
     /**

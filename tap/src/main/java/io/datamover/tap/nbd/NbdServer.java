@@ -6,6 +6,7 @@ import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -27,6 +28,8 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -51,18 +54,17 @@ public final class NbdServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup("nbd-connections", GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
     private final PayloadPool payloads;
-    private final ConsistencyGroup group;
+    /** Whether a WRITE's payload is kept past its request (the group streams it): then it goes into the pool. */
+    private final BooleanSupplier keepsPayloads;
     private final int port;
     private volatile boolean shuttingDown;
 
-    private NbdServer(TapConfig config, Map<String, Export> exports, ConsistencyGroup group, long sinkWindowBytes,
-            MeterRegistry registry) throws InterruptedException {
+    private NbdServer(TapConfig config, Map<String, Export> exports,
+            Function<ByteBufAllocator, NbdRequestHandler> handlers, PayloadPool payloads, BooleanSupplier keepsPayloads,
+            String serving, MeterRegistry registry) throws InterruptedException {
         this.config = config;
-        this.group = group;
-        // Room for the sink's window and one connection's writes in flight besides; past it payloads are copied
-        // from the allocator (the window is full by then, or nearly).
-        this.payloads = new PayloadPool(sinkWindowBytes + config.maxInFlightBytesPerConnection(), registry,
-                "cg", Long.toString(group.id()));
+        this.payloads = payloads;
+        this.keepsPayloads = keepsPayloads;
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -95,7 +97,7 @@ public final class NbdServer implements AutoCloseable {
                             PayloadReceiveAllocator reads = new PayloadReceiveAllocator(
                                     new AdaptiveRecvByteBufAllocator(MIN_READ_BYTES, INITIAL_READ_BYTES, MAX_READ_BYTES));
                             channel.config().setRecvByteBufAllocator(reads);
-                            RequestProcessor processor = new RequestProcessor(group, channel.alloc(), registry);
+                            NbdRequestHandler processor = handlers.apply(channel.alloc());
                             channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
                                     config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
                                     (ctx, session) -> enterTransmission(ctx, session, validator, processor, reads, errors,
@@ -108,8 +110,8 @@ public final class NbdServer implements AutoCloseable {
             shutdownThreads();
             throw e;
         }
-        LOG.info("tap serving NBD on {} ({} transport), exports {}", serverChannel.localAddress(), epoll ? "epoll" : "nio",
-                exports.keySet());
+        LOG.info("{} serving NBD on {} ({} transport), exports {}", serving, serverChannel.localAddress(),
+                epoll ? "epoll" : "nio", exports.keySet());
     }
 
     /**
@@ -119,16 +121,31 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(TapConfig config, Map<String, Export> exports, ConsistencyGroup group,
             long sinkWindowBytes, MeterRegistry registry) throws InterruptedException {
-        return new NbdServer(config, exports, group, sinkWindowBytes, registry);
+        // Room for the sink's window and one connection's writes in flight besides; past it payloads are copied
+        // from the allocator (the window is full by then, or nearly).
+        PayloadPool payloads = new PayloadPool(sinkWindowBytes + config.maxInFlightBytesPerConnection(), registry,
+                "cg", Long.toString(group.id()));
+        return new NbdServer(config, exports, alloc -> new RequestProcessor(group, alloc, registry), payloads,
+                () -> group.mode().streams(), "tap", registry);
+    }
+
+    /**
+     * Binds and serves {@code store}'s disks under the names of {@code exports} (their names and sizes only: the I/O
+     * goes to the store, nothing is replicated, so no payload is kept past its request); a rehearsal's view.
+     */
+    public static NbdServer serve(TapConfig config, Map<String, Export> exports, BlockStore store,
+            MeterRegistry registry) throws InterruptedException {
+        return new NbdServer(config, exports, alloc -> new BlockStoreProcessor(store, alloc, registry),
+                new PayloadPool(0, registry, "view", "rehearsal"), () -> false, "rehearsal view", registry);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
-            RequestProcessor processor, PayloadReceiveAllocator reads, ProtocolErrors errors, MeterRegistry registry) {
+            NbdRequestHandler processor, PayloadReceiveAllocator reads, ProtocolErrors errors, MeterRegistry registry) {
         NbdTransmissionHandler transmission = new NbdTransmissionHandler(session, validator, processor, ioExecutor,
                 config.maxInFlightRequestsPerConnection(), config.maxInFlightBytesPerConnection(), () -> shuttingDown,
                 errors, registry);
         NbdRequestDecoder decoder = new NbdRequestDecoder(config.maxRequestBytes(), errors,
-                transmission::admitsRequests, payloads, () -> group.mode().streams());
+                transmission::admitsRequests, payloads, keepsPayloads);
         reads.receiveFor(decoder);
         ctx.pipeline().addAfter(ctx.name(), "request-decoder", decoder);
         ctx.pipeline().addAfter("request-decoder", "transmission", transmission);

@@ -30,7 +30,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
 
     private final NbdSession session;
     private final RequestValidator validator;
-    private final RequestProcessor processor;
+    private final NbdRequestHandler processor;
     private final Executor ioExecutor;
     private final int maxInFlightRequests;
     private final long maxInFlightBytes;
@@ -45,7 +45,7 @@ final class NbdTransmissionHandler extends ChannelInboundHandlerAdapter {
     private long inFlightBytes;
     private boolean disconnecting;
 
-    NbdTransmissionHandler(NbdSession session, RequestValidator validator, RequestProcessor processor, Executor ioExecutor,
+    NbdTransmissionHandler(NbdSession session, RequestValidator validator, NbdRequestHandler processor, Executor ioExecutor,
             int maxInFlightRequests, long maxInFlightBytes, BooleanSupplier shuttingDown, ProtocolErrors errors,
             MeterRegistry registry) {
         this.session = session;

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * durably, local disk written (fdatasync first if FUA), reply, then the record goes to the sink in seq order. A
  * TRIM or WRITE_ZEROES longer than a record can carry goes through that path once per range (see {@link #write}).
  */
-final class RequestProcessor {
+final class RequestProcessor implements NbdRequestHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestProcessor.class);
     /** Descriptors per BLOCK_STATUS reply: clients ask again from where the reply stopped. */
@@ -39,8 +39,8 @@ final class RequestProcessor {
         this.registry = registry;
     }
 
-    /** Runs {@code request} (released here) and passes its reply to {@code reply}, exactly once. */
-    void process(NbdRequest request, NbdSession session, Consumer<ByteBuf> reply) {
+    @Override
+    public void process(NbdRequest request, NbdSession session, Consumer<ByteBuf> reply) {
         try {
             switch (request.type) {
                 case Nbd.CMD_READ -> reply.accept(read(request, session));
@@ -57,20 +57,11 @@ final class RequestProcessor {
     }
 
     private ByteBuf read(NbdRequest request, NbdSession session) {
-        int length = (int) request.length;
-        ByteBuf reply = NbdReplies.readReplyHeader(alloc, session.structuredReplies(), request.cookie, request.offset, length);
         try {
-            session.export().read(reply.nioBuffer(reply.writerIndex(), length), request.offset);
-            reply.writerIndex(reply.writerIndex() + length);
-            ByteBuf done = reply;
-            reply = null;
-            return done;
+            return NbdReplies.read(alloc, session.structuredReplies(), request.cookie, request.offset,
+                    (int) request.length, session.export()::read);
         } catch (IOException | RuntimeException e) {
             return failed(request, session, e);
-        } finally {
-            if (reply != null) {
-                reply.release();
-            }
         }
     }
 
