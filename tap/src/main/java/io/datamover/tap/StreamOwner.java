@@ -118,6 +118,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             markDirty(tap, regions);
         }
         if (!early.isEmpty()) {
+            flushDirtyBits();
             post(Event.DIRTY_MARKED);
         }
         thread.start();
@@ -156,7 +157,9 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
 
     /**
      * Sets the bits at once, on the event loop and before the connection can carry a record, so the resync this leads
-     * to sees every one; only making them durable is left to this thread.
+     * to sees every one, and makes them durable before the sender goes on (reconnects): the gateway asks once per run
+     * and takes the next resync for the one it asked, so bits lost to a crash or close meanwhile would never be
+     * resynced. One fdatasync on the event loop, once per request.
      */
     @Override
     public void resyncRequested(int cgId, ResyncRegions regions) {
@@ -171,6 +174,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             }
         }
         markDirty(t, regions);
+        flushDirtyBits(t);
         post(Event.DIRTY_MARKED);
     }
 
@@ -301,6 +305,10 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     private void flushDirtyBits() {
+        flushDirtyBits(tap);
+    }
+
+    private static void flushDirtyBits(Tap tap) {
         try {
             tap.flushDirtyBits();
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.RecordKind;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.TestGatewayReceiver;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
@@ -192,6 +193,47 @@ class ResyncTest {
         List<Received> resync = assertResyncedFromTheResumePoint(1, false);
         assertThat(resync.stream().filter(r -> r.kind() == RecordKind.DATA || r.kind() == RecordKind.ZERO)
                 .mapToLong(Received::length).sum()).as("every region of the disk").isGreaterThanOrEqualTo(DISK_BYTES);
+    }
+
+    @Test
+    void regionsTheGatewayAsksForSurviveACloseRightAfterAndAreResyncedAtTheNextStart() throws Exception {
+        write("write -P 0x11 0 8m", "write -P 0x22 16m 8m");
+        awaitStreamingAndAcknowledged();
+        preOutage = receiver.acknowledged();
+        await().atMost(DEADLINE).until(() -> tap.tap().dirtyRegions("root").isEmpty());
+
+        // The gateway asks for two ranges and refuses the tap's next HELLO; the tap is closed as soon as it took the
+        // request, before any resync.
+        BitSet asked = new BitSet();
+        asked.set((1 << 20) / REGION, (1 << 20) / REGION + 3);
+        asked.set((20 << 20) / REGION);
+        receiver.helloReply(TestGatewayReceiver.HelloReply.ERROR);
+        receiver.send(ResyncRegions.of(CG, List.of(new ResyncRegions.Range(0, 1L << 20, 3 * REGION),
+                new ResyncRegions.Range(0, 20L << 20, 1))));
+        receiver.sendError(ErrorCode.RESYNC_REQUIRED, "the replica's data was discarded");
+        await().atMost(DEADLINE).until(() -> tap.tap().dirtyRegions("root").intersects(asked));
+        tap.close();
+        tap = null;
+        receiver.stop();
+        receiver.helloReply(TestGatewayReceiver.HelloReply.ACCEPT);
+
+        registry = new SimpleMeterRegistry();
+        tap = start(Duration.ofMillis(100));
+        BitSet missing = (BitSet) asked.clone();
+        missing.andNot(tap.tap().dirtyRegions("root"));
+        assertThat(missing.isEmpty()).as("asked regions not dirty after the restart: %s", missing).isTrue();
+
+        receiver.restart();
+        awaitStreamingAndAcknowledged();
+        int lastBefore = receiver.records().stream().filter(r -> r.seq() == preOutage).findFirst().orElseThrow()
+                .connection();
+        List<Received> resync = assertResyncedFromTheResumePoint(
+                receiver.records().getLast().connection() - lastBefore, false);
+        for (int region = asked.nextSetBit(0); region >= 0; region = asked.nextSetBit(region + 1)) {
+            long start = (long) region * REGION;
+            assertThat(resync).as("region %d resynced", region).anyMatch(r -> r.kind() == RecordKind.DATA
+                    && r.offset() < start + REGION && r.offset() + r.length() > start);
+        }
     }
 
     @Test

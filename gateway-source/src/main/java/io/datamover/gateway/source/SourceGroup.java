@@ -101,6 +101,7 @@ final class SourceGroup implements AutoCloseable {
     void syncMarker(int disk, boolean begins) {
         if (begins) {
             disksSyncing.add(disk);
+            tapResync.syncBegan(disk);
         } else {
             disksSyncing.remove(disk);
             tapResync.syncEnded(disk);

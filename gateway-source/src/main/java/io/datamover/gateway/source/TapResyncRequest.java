@@ -35,7 +35,9 @@ final class TapResyncRequest {
     /** What to resync; null while the target has not reported it. */
     private ResyncRegions regions;
     private boolean told;
-    /** Disks whose SYNC_END came since the tap was told. */
+    /** Disks whose SYNC_BEGIN came since the tap was told: only their resync can cover what it was told. */
+    private final Set<Integer> begunSinceTold = new HashSet<>();
+    /** Disks whose SYNC_END came since the tap was told, of a resync begun since. */
     private final Set<Integer> endedSinceTold = new HashSet<>();
 
     private TapResyncRequest(Path file, CgIdentity identity, Set<Integer> disks) {
@@ -72,6 +74,7 @@ final class TapResyncRequest {
         owed = true;
         regions = null;
         told = false;
+        begunSinceTold.clear();
         endedSinceTold.clear();
     }
 
@@ -113,9 +116,19 @@ final class TapResyncRequest {
         return regions;
     }
 
-    /** The tap sent {@code disk}'s SYNC_END; once every disk's came after it was told, the request is done. */
+    /** The tap sent {@code disk}'s SYNC_BEGIN. */
+    synchronized void syncBegan(int disk) {
+        if (owed && told) {
+            begunSinceTold.add(disk);
+        }
+    }
+
+    /**
+     * The tap sent {@code disk}'s SYNC_END; once every disk's came of a resync begun after the tap was told, the
+     * request is done (the end of a resync begun before cannot hold the regions it was told).
+     */
     synchronized void syncEnded(int disk) {
-        if (!owed || !told) {
+        if (!owed || !told || !begunSinceTold.contains(disk)) {
             return;
         }
         endedSinceTold.add(disk);

@@ -35,10 +35,32 @@ class TapResyncRequestTest {
         assertThat(restarted.awaitingReport()).isFalse();
         assertThat(restarted.tellOnce()).isEqualTo(TWO_RANGES);
         assertThat(restarted.tellOnce()).as("once per run").isNull();
+        restarted.syncBegan(0);
+        restarted.syncBegan(1);
         restarted.syncEnded(0);
         assertThat(Files.exists(dir.resolve(TapResyncRequest.FILE_NAME))).isTrue();
         restarted.syncEnded(1);
         assertThat(Files.exists(dir.resolve(TapResyncRequest.FILE_NAME))).as("done at every disk's SYNC_END")
+                .isFalse();
+    }
+
+    @Test
+    void theEndOfAResyncBegunBeforeTheTapWasToldDoesNotCount() throws Exception {
+        TapResyncRequest request = TapResyncRequest.open(dir, GROUP);
+        request.request();
+        request.reported(TWO_RANGES);
+        request.syncBegan(0);
+        request.syncBegan(1);
+        assertThat(request.tellOnce()).isEqualTo(TWO_RANGES);
+        request.syncEnded(0);
+        request.syncEnded(1);
+        assertThat(Files.exists(dir.resolve(TapResyncRequest.FILE_NAME))).as("still owed").isTrue();
+
+        request.syncBegan(0);
+        request.syncBegan(1);
+        request.syncEnded(0);
+        request.syncEnded(1);
+        assertThat(Files.exists(dir.resolve(TapResyncRequest.FILE_NAME))).as("done by the resync begun after")
                 .isFalse();
     }
 
