@@ -26,6 +26,12 @@ final class SourceAdminCall {
      * @return the exit status: 0 when the gateway answered 200, else 1
      */
     int post(CommandLine.Model.CommandSpec spec, String command, String pathAndQuery) throws InterruptedException {
+        return post(spec, command, admin, token, pathAndQuery, "the source gateway's --admin");
+    }
+
+    /** As {@link #post(CommandLine.Model.CommandSpec, String, String)} to {@code admin}, the admin port of {@code whose}. */
+    static int post(CommandLine.Model.CommandSpec spec, String command, HostPort admin, AdminTokenOption token,
+            String pathAndQuery, String whose) throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
@@ -40,7 +46,7 @@ final class SourceAdminCall {
             out.flush();
             return 0;
         } catch (IOException e) {
-            err.println(AdminRequest.unreachable(command, admin, e) + " (the source gateway's --admin)");
+            err.println(AdminRequest.unreachable(command, admin, e) + " (" + whose + ")");
             return 1;
         }
     }

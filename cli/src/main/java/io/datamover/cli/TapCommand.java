@@ -4,7 +4,9 @@ import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sync.InitialSync;
+import io.datamover.cli.admin.AdminAuthorization;
 import io.datamover.cli.admin.DaemonAdmin;
+import io.datamover.cli.admin.TapActions;
 import io.datamover.cli.admin.TapStatus;
 import io.datamover.cli.admin.TransportStatus;
 import io.datamover.protocol.Role;
@@ -119,7 +121,9 @@ public final class TapCommand implements Callable<Integer> {
         TapConfig tapConfig;
         SenderConfig senderConfig;
         Optional<InetSocketAddress> adminAddress;
+        AdminAuthorization authorization;
         try {
+            authorization = admin.authorization();
             windowBytes = windowOption != null ? windowOption
                     : SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory());
             adminAddress = admin.address(AdminOption.TAP_PORT);
@@ -146,7 +150,8 @@ public final class TapCommand implements Callable<Integer> {
         SenderConfig sender = senderConfig;
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
-                running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport)),
+                running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport),
+                TapActions::new, authorization),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
                         exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway,
                         sender.windowBytes() >> 20));

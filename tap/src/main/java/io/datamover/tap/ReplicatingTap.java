@@ -3,7 +3,6 @@ package io.datamover.tap;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
-import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.GatewaySender;
 import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -81,8 +80,10 @@ public final class ReplicatingTap implements AutoCloseable {
                         senderConfig.gatewayHost(), senderConfig.gatewayPort(), connectWait.toMillis());
             }
             Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), stateDirLock, sender, registry, clock);
-            if (tap.mode() == ReplicationMode.BITMAP) {
-                sender.awaitResync(); // dirty regions from an earlier run: the resync continues after the gateway
+            if (!tap.mode().streams()) {
+                // Dirty regions from an earlier run, or paused by the operator before the restart: the resync (after
+                // the resume) continues after the gateway.
+                sender.awaitResync();
             }
             tap.onBitmapMode(owner::groupInBitmap);
             owner.start(tap, sender);

@@ -1,6 +1,7 @@
 package io.datamover.tap;
 
 import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.ResyncRegions;
@@ -22,6 +23,10 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -66,6 +71,8 @@ public final class Tap implements AutoCloseable {
     private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** In the state directory while the operator has replication paused: a restart stays paused. */
+    static final String PAUSE_MARKER = "paused";
 
     private final TapConfig config;
     /** The state directory's one owner, released last on close. */
@@ -151,6 +158,10 @@ public final class Tap implements AutoCloseable {
             ConsistencyGroup group = new ConsistencyGroup(config.consistencyGroupId(),
                     exports.stream().map(Export::tracker).toList(), sink, clock, config.firstSeq(),
                     config.maxPendingHandoffBytes(), config.replicationWindowRecords(), registry);
+            if (Files.exists(pauseMarker(config))) {
+                // Before any sync can start: the regions of new disks wait, dirty, for the resync after the resume.
+                group.pause("paused by the operator before this start (" + pauseMarker(config) + ")");
+            }
             sweeper = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("tap-bitmap-sweeper", true));
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
@@ -273,6 +284,32 @@ public final class Tap implements AutoCloseable {
     /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
     public void replicationLost(String reason) {
         group.replicationLost(reason);
+    }
+
+    /**
+     * The operator pauses replication: the pause is made durable in the state directory (a restart stays paused),
+     * then the group stops offering records and keeps only dirty bits. Idempotent.
+     */
+    public void pause() throws IOException {
+        DurableFiles.replace(pauseMarker(config), ByteBuffer.wrap(
+                "paused by the operator (datamover pause); datamover resume removes this file\n"
+                        .getBytes(StandardCharsets.UTF_8)));
+        group.pause("paused by the operator");
+    }
+
+    /**
+     * The operator resumes replication: the pause is removed from the state directory, then the group goes to bitmap
+     * mode, whose listener starts the resync of the regions kept dirty. Idempotent; nothing when not paused.
+     */
+    public void resume() throws IOException {
+        if (Files.deleteIfExists(pauseMarker(config))) {
+            DurableFiles.forceDirectory(config.stateDir());
+        }
+        group.resume("resumed by the operator");
+    }
+
+    private static Path pauseMarker(TapConfig config) {
+        return config.stateDir().resolve(PAUSE_MARKER);
     }
 
     /**

@@ -62,7 +62,7 @@ public final class TapStatus implements StatusSource {
      * in bitmap mode, where the writes are dirty bits of no recorded age.
      */
     private Double lagSeconds() {
-        if (tap.tap().mode() == ReplicationMode.BITMAP) {
+        if (!tap.tap().mode().streams()) {
             return null;
         }
         long oldest = tap.sender().oldestUnacknowledgedMicros();

@@ -486,6 +486,21 @@ public final class ConsistencyGroup {
     }
 
     /**
+     * The operator paused replication: records are no longer offered, and those handed off keep their dirty bits
+     * until the resync after {@link #resume} (their acks may never come). Idempotent.
+     */
+    public synchronized void pause(String reason) {
+        if (moveTo(ReplicationMode.Event.PAUSE_REQUESTED, reason)) {
+            pinnedUpToSeq = Long.MAX_VALUE;
+        }
+    }
+
+    /** PAUSED to BITMAP, whose listener starts the resync of the regions kept dirty; nothing in another mode. */
+    public synchronized void resume(String reason) {
+        moveTo(ReplicationMode.Event.RESUME_REQUESTED, reason);
+    }
+
+    /**
      * Applies {@code event} to the mode ({@link ReplicationMode#after} decides); holds the lock.
      *
      * @return true when the mode changed
@@ -495,7 +510,7 @@ public final class ConsistencyGroup {
         if (next == mode) {
             return false;
         }
-        if (next == ReplicationMode.BITMAP) {
+        if (!next.streams()) {
             LOG.warn("consistency group {} goes from {} to {}: {}; dirty regions are kept for a resync", id, mode, next, reason);
             // A sync cut short: what it had not covered is as dirty as any region a resync must copy.
             disks.forEach(RegionTracker::abandonSync);
@@ -587,7 +602,7 @@ public final class ConsistencyGroup {
                 throw new IllegalStateException("seq " + seq() + " completed twice");
             }
             completed = true;
-            if (succeeded && mode == ReplicationMode.BITMAP) {
+            if (succeeded && !mode.streams()) {
                 // Nothing will be streamed: skip the CRC and the record, keep only what marks it as not sent.
                 payload.release();
                 notStreamed = true;

@@ -1,6 +1,7 @@
 package io.datamover.tap.replication;
 
 import static io.datamover.tap.replication.ReplicationMode.BITMAP;
+import static io.datamover.tap.replication.ReplicationMode.PAUSED;
 import static io.datamover.tap.replication.ReplicationMode.RESYNCING;
 import static io.datamover.tap.replication.ReplicationMode.STREAMING;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,12 +17,14 @@ class ReplicationModeTest {
     @Test
     void everyModeAndEventLeadsWhereTheTableSays() {
         Map<Event, ReplicationMode[]> table = new EnumMap<>(Event.class);
-        // After the event, from:                      STREAMING, RESYNCING, BITMAP
-        table.put(Event.INITIAL_SYNC_STARTED, new ReplicationMode[] {RESYNCING, RESYNCING, BITMAP});
-        table.put(Event.RESYNC_STARTED, new ReplicationMode[] {STREAMING, RESYNCING, RESYNCING});
-        table.put(Event.SYNC_ENDED, new ReplicationMode[] {STREAMING, STREAMING, BITMAP});
-        table.put(Event.NOT_STREAMED, new ReplicationMode[] {BITMAP, BITMAP, BITMAP});
-        table.put(Event.REPLICATION_LOST, new ReplicationMode[] {BITMAP, BITMAP, BITMAP});
+        // After the event, from:                      STREAMING, RESYNCING, BITMAP, PAUSED
+        table.put(Event.INITIAL_SYNC_STARTED, new ReplicationMode[] {RESYNCING, RESYNCING, BITMAP, PAUSED});
+        table.put(Event.RESYNC_STARTED, new ReplicationMode[] {STREAMING, RESYNCING, RESYNCING, PAUSED});
+        table.put(Event.SYNC_ENDED, new ReplicationMode[] {STREAMING, STREAMING, BITMAP, PAUSED});
+        table.put(Event.NOT_STREAMED, new ReplicationMode[] {BITMAP, BITMAP, BITMAP, PAUSED});
+        table.put(Event.REPLICATION_LOST, new ReplicationMode[] {BITMAP, BITMAP, BITMAP, PAUSED});
+        table.put(Event.PAUSE_REQUESTED, new ReplicationMode[] {PAUSED, PAUSED, PAUSED, PAUSED});
+        table.put(Event.RESUME_REQUESTED, new ReplicationMode[] {STREAMING, RESYNCING, BITMAP, BITMAP});
         assertThat(table).hasSize(Event.values().length);
 
         for (Event event : Event.values()) {
@@ -33,9 +36,10 @@ class ReplicationModeTest {
     }
 
     @Test
-    void onlyBitmapModeStopsOfferingRecords() {
+    void onlyBitmapModeAndPauseStopOfferingRecords() {
         assertThat(STREAMING.streams()).isTrue();
         assertThat(RESYNCING.streams()).isTrue();
         assertThat(BITMAP.streams()).isFalse();
+        assertThat(PAUSED.streams()).isFalse();
     }
 }
