@@ -78,7 +78,7 @@ final class ReplicationSite implements AutoCloseable {
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", initialSync, "--window", tapWindow, "--admin",
-                tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS);
+                tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS, "--admin-token-file", adminToken().toString());
     }
 
     /**
@@ -161,7 +161,7 @@ final class ReplicationSite implements AutoCloseable {
     /** What a one-shot {@code bin/datamover} command printed, and its exit status. */
     record CommandRun(int exitCode, String output) {}
 
-    /** The operator's admin token of the source gateway (its {@code --admin-token-file}), 0600. */
+    /** The operator's admin token of the source gateway and the tap (their {@code --admin-token-file}), 0600. */
     Path adminToken() {
         return base.resolve("admin-token");
     }
@@ -181,7 +181,17 @@ final class ReplicationSite implements AutoCloseable {
      * (the token only when {@code args} name none); waits up to a minute for it.
      */
     CommandRun sourceAdminCommand(String name, List<String> args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of(name, "--admin", sourceAdmin));
+        return adminCommand(sourceAdmin, name, args);
+    }
+
+    /** As {@link #sourceAdminCommand}, to the tap's admin port: {@code pause}, {@code resume}. */
+    CommandRun tapAdminCommand(String name, List<String> args) throws IOException, InterruptedException {
+        return adminCommand(tapAdmin, name, args);
+    }
+
+    private CommandRun adminCommand(String admin, String name, List<String> args)
+            throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of(name, "--admin", admin));
         if (!args.contains("--admin-token-file")) {
             command.addAll(List.of("--admin-token-file", adminToken().toString()));
         }
