@@ -7,7 +7,7 @@ import picocli.CommandLine;
 
 /**
  * {@code --admin-token-file}, mixed into the operator commands that change a daemon ({@code resync},
- * {@code throttle}, and those to come: failover, pause, resume): the secret the daemon was started with, sent as a
+ * {@code throttle}, {@code failover}, {@code pause}, {@code resume}): the secret the daemon was started with, sent as a
  * bearer token.
  */
 final class AdminTokenOption {

@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * What a daemon does on its admin port's {@code POST} requests (a {@code GET} only reads): for the source gateway,
- * {@code POST /resync?cg=N&discard=replica} ({@code datamover resync}). Called on an admin thread.
+ * {@code POST /resync?cg=N&discard=replica} ({@code datamover resync}); for the tap, {@code POST /pause?cg=N} and
+ * {@code /resume?cg=N} ({@link TapActions}). Called on an admin thread.
  */
 @FunctionalInterface
 public interface AdminActions {

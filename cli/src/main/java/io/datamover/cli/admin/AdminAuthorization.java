@@ -7,8 +7,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who may make mutating admin calls ({@code POST}: {@code resync}, {@code throttle}, and the failover and
- * pause/resume calls to come): the holder of the daemon's {@link AdminToken}. A daemon started without one refuses
+ * Who may make mutating admin calls ({@code POST}: {@code resync}, {@code throttle}, {@code failover}, the tap's
+ * {@code pause} and {@code resume}): the holder of the daemon's {@link AdminToken}. A daemon started without one refuses
  * them all. Each decision is logged (WARN refused, INFO accepted, with the caller's address) and counted in
  * {@code datamover.admin.requests.refused} (by reason) or {@code datamover.admin.requests.accepted}. GETs (status,
  * metrics, the status page) are not asked: they read only.

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * /status?format=text} (the table {@code datamover status} prints), {@code GET /health}, and the status page: {@code
  * GET /} (HTML and {@code /status.js}, served from resources, no build step) and the history it charts ({@code GET
  * /status/history}, {@link StatusHistory}); {@code POST} runs the
- * daemon's {@link AdminActions} (the source gateway's {@code /resync} and {@code /throttle}) for the operator only
+ * daemon's {@link AdminActions} (the source gateway's {@code /resync} and {@code /throttle}, the tap's
+ * {@code /pause} and {@code /resume}) for the operator only
  * ({@link AdminAuthorization}: 401 or 403 otherwise). Other methods are 405, unknown paths 404.
  * Two threads and a short queue: a scraper storm cannot take memory or threads from the data path (when both
  * threads are busy and the queue is full, the accepting thread serves the request itself, so accepting slows down
