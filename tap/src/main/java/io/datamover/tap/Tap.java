@@ -85,6 +85,8 @@ public final class Tap implements AutoCloseable {
     private final RegionSyncer syncer;
     private final BitmapResync resync;
     private final MeterRegistry registry;
+    /** Keeps the stored pause and the group's mode in step when pause and resume calls cross. */
+    private final Object pauseLock = new Object();
     /** Per disk, its dirty regions and hot extents: removed at close, so a tap started again registers its own. */
     private final List<Meter> bitmapGauges;
     private boolean closed;
@@ -291,10 +293,12 @@ public final class Tap implements AutoCloseable {
      * then the group stops offering records and keeps only dirty bits. Idempotent.
      */
     public void pause() throws IOException {
-        DurableFiles.replace(pauseMarker(config), ByteBuffer.wrap(
-                "paused by the operator (datamover pause); datamover resume removes this file\n"
-                        .getBytes(StandardCharsets.UTF_8)));
-        group.pause("paused by the operator");
+        synchronized (pauseLock) {
+            DurableFiles.replace(pauseMarker(config), ByteBuffer.wrap(
+                    "paused by the operator (datamover pause); datamover resume removes this file\n"
+                            .getBytes(StandardCharsets.UTF_8)));
+            group.pause("paused by the operator");
+        }
     }
 
     /**
@@ -302,10 +306,12 @@ public final class Tap implements AutoCloseable {
      * mode, whose listener starts the resync of the regions kept dirty. Idempotent; nothing when not paused.
      */
     public void resume() throws IOException {
-        if (Files.deleteIfExists(pauseMarker(config))) {
-            DurableFiles.forceDirectory(config.stateDir());
+        synchronized (pauseLock) {
+            if (Files.deleteIfExists(pauseMarker(config))) {
+                DurableFiles.forceDirectory(config.stateDir());
+            }
+            group.resume("resumed by the operator");
         }
-        group.resume("resumed by the operator");
     }
 
     private static Path pauseMarker(TapConfig config) {
