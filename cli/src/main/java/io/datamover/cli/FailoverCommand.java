@@ -5,8 +5,6 @@ import io.datamover.gateway.target.Failover;
 import io.datamover.gateway.target.TargetGateway;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -49,8 +47,8 @@ import picocli.CommandLine.Option;
                 "2:wrong options",
                 "3:a step failed (an I/O error): running it again continues it"})
 public final class FailoverCommand implements Callable<Integer> {
-    static final int EXIT_REFUSED = 1;
-    static final int EXIT_FAILED = 3;
+    static final int EXIT_REFUSED = AdminCall.EXIT_REFUSED;
+    static final int EXIT_FAILED = AdminCall.EXIT_FAILED;
     /** The running gateway applies its spool first (up to a minute), then promotes. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
@@ -60,10 +58,8 @@ public final class FailoverCommand implements Callable<Integer> {
     @Option(names = "--force", description = "Fail over even while the source gateway is connected.")
     boolean force;
 
-    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:9812",
-            description = "The running target gateway's admin address (default: ${DEFAULT-VALUE}).")
-    HostPort admin;
+    @CommandLine.Mixin
+    TargetAdminCall gateway;
 
     @Option(names = "--replica-dir", paramLabel = "DIR",
             description = "The stopped target gateway's --replica-dir: fail over on its directories (needs --force "
@@ -92,25 +88,8 @@ public final class FailoverCommand implements Callable<Integer> {
     }
 
     private int throughGateway() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        URI uri = URI.create("http://" + admin + "/failover?cg=" + cg + "&force=" + force);
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri, ANSWER_TIMEOUT, token.header());
-            if (response.statusCode() != 200) {
-                err.print("datamover failover: " + response.body());
-                err.flush();
-                return response.statusCode() == 500 ? EXIT_FAILED : EXIT_REFUSED;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable("failover", admin, e) + " (the target gateway's --admin; when it is "
-                    + "stopped, fail over on its directories: --replica-dir DIR --data-dir DIR --force)");
-            err.flush();
-            return EXIT_REFUSED;
-        }
+        return gateway.post(spec, token, "failover", "/failover?cg=" + cg + "&force=" + force, ANSWER_TIMEOUT,
+                "; when it is stopped, fail over on its directories: --replica-dir DIR --data-dir DIR --force");
     }
 
     private int offline() {

@@ -52,6 +52,6 @@ public final class ResyncCommand implements Callable<Integer> {
         if (cg < 0 || cg > 0xFFFF_FFFFL) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
         }
-        return call.post(spec, "resync", "/resync?cg=" + cg + "&discard=" + discard);
+        return call.post(spec, "/resync?cg=" + cg + "&discard=" + discard);
     }
 }
