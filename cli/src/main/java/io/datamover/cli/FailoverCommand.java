@@ -52,8 +52,8 @@ public final class FailoverCommand implements Callable<Integer> {
     /** The running gateway applies its spool first (up to a minute), then promotes. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--force", description = "Fail over even while the source gateway is connected.")
     boolean force;
@@ -77,22 +77,20 @@ public final class FailoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
+        long cg = group.checked();
         if ((replicaDir == null) != (dataDir == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--replica-dir and --data-dir go together (a stopped target gateway's directories)");
         }
-        return replicaDir != null ? offline() : throughGateway();
+        return replicaDir != null ? offline(cg) : throughGateway(cg);
     }
 
-    private int throughGateway() throws InterruptedException {
+    private int throughGateway(long cg) throws InterruptedException {
         return gateway.post(spec, token, "failover", "/failover?cg=" + cg + "&force=" + force, ANSWER_TIMEOUT,
                 "; when it is stopped, fail over on its directories: --replica-dir DIR --data-dir DIR --force");
     }
 
-    private int offline() {
+    private int offline(long cg) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!force) {

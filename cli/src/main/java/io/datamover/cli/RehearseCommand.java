@@ -36,8 +36,8 @@ public final class RehearseCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "start|stop", description = "start or stop the rehearsal.")
     Action action;
 
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--nbd", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
             defaultValue = "127.0.0.1:10810", description = "start: where the view is served (default: "
@@ -63,9 +63,7 @@ public final class RehearseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
+        long cg = group.checked();
         if (scratchMax < 0 || preserveMax < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--scratch-max and --preserve-max are bytes");
         }
