@@ -79,6 +79,20 @@ class RehearsalViewTest {
         applier.apply(first, seq, entries);
     }
 
+    /** Applies {@code count} batches of {@link #randomBatch}. */
+    private void randomBatches(Applier applier, Random rnd, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            randomBatch(applier, rnd);
+        }
+    }
+
+    /** Opens a rehearsal view of the replicas' image now, with these bounds, and hands it to the applier. */
+    private RehearsalView rehearse(Applier applier, long scratchMax, long preserveMax) throws Exception {
+        RehearsalView view = RehearsalView.open(set, dir.resolve("rehearsal"), scratchMax, preserveMax, 1000);
+        applier.rehearsal(view);
+        return view;
+    }
+
     private String replica(String disk) throws Exception {
         return sha256(Files.readAllBytes(dir.resolve("replicas").resolve(disk + ".img")));
     }
@@ -97,18 +111,13 @@ class RehearsalViewTest {
     void theViewKeepsTheImageOfItsStartWhileTheApplierWritesAndTheTestVmWritesStayInTheScratch() throws Exception {
         Applier applier = open();
         Random rnd = new Random(18);
-        for (int i = 0; i < 5; i++) {
-            randomBatch(applier, rnd);
-        }
+        randomBatches(applier, rnd, 5);
         String sysAtStart = replica("sys");
         String dataAtStart = replica("data");
-        RehearsalView view = RehearsalView.open(set, dir.resolve("rehearsal"), 8 * MIB, 16 * MIB, 1000);
-        applier.rehearsal(view);
+        RehearsalView view = rehearse(applier, 8 * MIB, 16 * MIB);
         assertThat(view.seq()).isEqualTo(seq);
 
-        for (int i = 0; i < 10; i++) {
-            randomBatch(applier, rnd);
-        }
+        randomBatches(applier, rnd, 10);
         assertThat(replica("sys")).isNotEqualTo(sysAtStart);
         assertThat(view(view, "sys")).isEqualTo(sysAtStart);
         assertThat(view(view, "data")).isEqualTo(dataAtStart);
@@ -140,12 +149,9 @@ class RehearsalViewTest {
     void readsOnAnotherThreadWhileTheApplierWritesAlwaysSeeTheImageOfTheStart() throws Exception {
         Applier applier = open();
         Random rnd = new Random(20);
-        for (int i = 0; i < 3; i++) {
-            randomBatch(applier, rnd);
-        }
+        randomBatches(applier, rnd, 3);
         String atStart = replica("sys");
-        RehearsalView view = RehearsalView.open(set, dir.resolve("rehearsal"), MIB, 16 * MIB, 1000);
-        applier.rehearsal(view);
+        RehearsalView view = rehearse(applier, MIB, 16 * MIB);
         java.util.concurrent.atomic.AtomicBoolean applying = new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.CompletableFuture<List<String>> seen = java.util.concurrent.CompletableFuture
                 .supplyAsync(() -> {
@@ -159,9 +165,7 @@ class RehearsalViewTest {
                     }
                     return images;
                 });
-        for (int i = 0; i < 20; i++) {
-            randomBatch(applier, rnd);
-        }
+        randomBatches(applier, rnd, 20);
         applying.set(false);
         assertThat(seen.get(1, java.util.concurrent.TimeUnit.MINUTES)).isNotEmpty().containsOnly(atStart);
         assertThat(replica("sys")).isNotEqualTo(atStart);
@@ -174,18 +178,14 @@ class RehearsalViewTest {
         Applier applier = open();
         Random rnd = new Random(19);
         randomBatch(applier, rnd);
-        RehearsalView view = RehearsalView.open(set, dir.resolve("rehearsal"), 2L * RehearsalView.CHUNK,
-                4L * RehearsalView.CHUNK, 1000);
-        applier.rehearsal(view);
+        RehearsalView view = rehearse(applier, 2L * RehearsalView.CHUNK, 4L * RehearsalView.CHUNK);
         view.write("data", ByteBuffer.allocate(RehearsalView.CHUNK), 0);
         assertThatThrownBy(() -> view.write("data", ByteBuffer.allocate(3 * RehearsalView.CHUNK), 0))
                 .isInstanceOf(RehearsalView.ScratchFullException.class).hasMessageContaining("--scratch-max");
         assertThat(view.scratchBytes()).isEqualTo(RehearsalView.CHUNK);
 
         long before = set.appliedSeq();
-        for (int i = 0; i < 5; i++) {
-            randomBatch(applier, rnd);
-        }
+        randomBatches(applier, rnd, 5);
         assertThat(set.appliedSeq()).isGreaterThan(before);
         assertThat(view.endedReason()).contains("--preserve-max");
         assertThat(view.preservedBytes()).isLessThanOrEqualTo(4L * RehearsalView.CHUNK);

@@ -5,8 +5,6 @@ import io.datamover.gateway.target.Failover;
 import io.datamover.gateway.target.TargetGateway;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -49,21 +47,19 @@ import picocli.CommandLine.Option;
                 "2:wrong options",
                 "3:a step failed (an I/O error): running it again continues it"})
 public final class FailoverCommand implements Callable<Integer> {
-    static final int EXIT_REFUSED = 1;
-    static final int EXIT_FAILED = 3;
+    static final int EXIT_REFUSED = AdminCall.EXIT_REFUSED;
+    static final int EXIT_FAILED = AdminCall.EXIT_FAILED;
     /** The running gateway applies its spool first (up to a minute), then promotes. */
     private static final Duration ANSWER_TIMEOUT = Duration.ofMinutes(3);
 
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--force", description = "Fail over even while the source gateway is connected.")
     boolean force;
 
-    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:9812",
-            description = "The running target gateway's admin address (default: ${DEFAULT-VALUE}).")
-    HostPort admin;
+    @CommandLine.Mixin
+    TargetAdminCall gateway;
 
     @Option(names = "--replica-dir", paramLabel = "DIR",
             description = "The stopped target gateway's --replica-dir: fail over on its directories (needs --force "
@@ -81,39 +77,20 @@ public final class FailoverCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
+        long cg = group.checked();
         if ((replicaDir == null) != (dataDir == null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--replica-dir and --data-dir go together (a stopped target gateway's directories)");
         }
-        return replicaDir != null ? offline() : throughGateway();
+        return replicaDir != null ? offline(cg) : throughGateway(cg);
     }
 
-    private int throughGateway() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        URI uri = URI.create("http://" + admin + "/failover?cg=" + cg + "&force=" + force);
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", uri, ANSWER_TIMEOUT, token.header());
-            if (response.statusCode() != 200) {
-                err.print("datamover failover: " + response.body());
-                err.flush();
-                return response.statusCode() == 500 ? EXIT_FAILED : EXIT_REFUSED;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable("failover", admin, e) + " (the target gateway's --admin; when it is "
-                    + "stopped, fail over on its directories: --replica-dir DIR --data-dir DIR --force)");
-            err.flush();
-            return EXIT_REFUSED;
-        }
+    private int throughGateway(long cg) throws InterruptedException {
+        return gateway.post(spec, token, "failover", "/failover?cg=" + cg + "&force=" + force, ANSWER_TIMEOUT,
+                "; when it is stopped, fail over on its directories: --replica-dir DIR --data-dir DIR --force");
     }
 
-    private int offline() {
+    private int offline(long cg) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!force) {

@@ -16,8 +16,4 @@ import picocli.CommandLine.Command;
                 "1:refused (another group; no or a wrong admin token), or the admin port could not be reached",
                 "2:wrong options"})
 public final class PauseCommand extends TapReplicationCommand {
-    @Override
-    String action() {
-        return "pause";
-    }
 }

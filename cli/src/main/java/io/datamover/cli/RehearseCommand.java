@@ -1,9 +1,5 @@
 package io.datamover.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -40,8 +36,8 @@ public final class RehearseCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "start|stop", description = "start or stop the rehearsal.")
     Action action;
 
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--nbd", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
             defaultValue = "127.0.0.1:10810", description = "start: where the view is served (default: "
@@ -56,10 +52,8 @@ public final class RehearseCommand implements Callable<Integer> {
             description = "start: the regions kept for the view may take this much (default: ${DEFAULT-VALUE}).")
     long preserveMax;
 
-    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:9812",
-            description = "The running target gateway's admin address (default: ${DEFAULT-VALUE}).")
-    HostPort admin;
+    @CommandLine.Mixin
+    TargetAdminCall gateway;
 
     @CommandLine.Mixin
     AdminTokenOption token;
@@ -69,31 +63,12 @@ public final class RehearseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
+        long cg = group.checked();
         if (scratchMax < 0 || preserveMax < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--scratch-max and --preserve-max are bytes");
         }
         String query = action == Action.start ? "start?cg=" + cg + "&nbd=" + nbd + "&scratchMax=" + scratchMax
                 + "&preserveMax=" + preserveMax : "stop?cg=" + cg;
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", URI.create("http://" + admin + "/rehearse/"
-                    + query), ANSWER_TIMEOUT, token.header());
-            if (response.statusCode() != 200) {
-                err.print("datamover rehearse " + action + ": " + response.body());
-                err.flush();
-                return response.statusCode() == 500 ? 3 : 1;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable("rehearse", admin, e) + " (the target gateway's --admin)");
-            err.flush();
-            return 1;
-        }
+        return gateway.post(spec, token, "rehearse " + action, "/rehearse/" + query, ANSWER_TIMEOUT, "");
     }
 }

@@ -15,8 +15,4 @@ import picocli.CommandLine.Command;
                 "1:refused (another group; no or a wrong admin token), or the admin port could not be reached",
                 "2:wrong options"})
 public final class ResumeCommand extends TapReplicationCommand {
-    @Override
-    String action() {
-        return "resume";
-    }
 }

@@ -34,8 +34,8 @@ import picocli.CommandLine.Option;
 public final class ResyncCommand implements Callable<Integer> {
     enum Side { replica, source }
 
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--discard", required = true, paramLabel = "replica|source",
             description = "The side whose data is discarded: ${COMPLETION-CANDIDATES}.")
@@ -49,9 +49,7 @@ public final class ResyncCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
-        return call.post(spec, "resync", "/resync?cg=" + cg + "&discard=" + discard);
+        long cg = group.checked();
+        return call.post(spec, "/resync?cg=" + cg + "&discard=" + discard);
     }
 }

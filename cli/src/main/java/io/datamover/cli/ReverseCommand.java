@@ -52,8 +52,8 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:prepared (or was already)", "1:refused; nothing changed", "2:wrong options",
                 "3:a step failed (an I/O error): running it again continues it"})
 public final class ReverseCommand implements Callable<Integer> {
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Site site;
@@ -97,13 +97,11 @@ public final class ReverseCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
+        long cg = group.checked();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            out.println(site.recovery != null ? recovery(site.recovery) : original(site.original));
+            out.println(site.recovery != null ? recovery(site.recovery, cg) : original(site.original, cg));
             out.flush();
             return 0;
         } catch (RollbackRefusedException | IllegalStateException | DirectoryInUseException e) {
@@ -117,7 +115,7 @@ public final class ReverseCommand implements Callable<Integer> {
         }
     }
 
-    private String recovery(Recovery r) throws IOException {
+    private String recovery(Recovery r, long cg) throws IOException {
         Path set = TargetGateway.replicaSetDirectory(r.replicaDir, (int) cg);
         var stamp = ReplicaSet.readStamp(set).orElseThrow(() -> new RollbackRefusedException(set
                 + " holds no replica set"));
@@ -129,7 +127,7 @@ public final class ReverseCommand implements Callable<Integer> {
                 stamp.appliedSeq());
     }
 
-    private String original(Original o) throws IOException {
+    private String original(Original o, long cg) throws IOException {
         try (DirectoryLock tap = DirectoryLock.acquire(o.tapState, "datamover reverse")) {
             UnshippedWrites journal = UnshippedWrites.read(o.sourceData, (int) cg, o.promotedSeq);
             List<ResyncRegions.Range> written = journal.writtenAfter() == null ? null

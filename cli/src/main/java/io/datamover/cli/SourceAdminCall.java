@@ -1,9 +1,5 @@
 package io.datamover.cli;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpResponse;
 import picocli.CommandLine;
 
 /**
@@ -25,29 +21,8 @@ final class SourceAdminCall {
      *
      * @return the exit status: 0 when the gateway answered 200, else 1
      */
-    int post(CommandLine.Model.CommandSpec spec, String command, String pathAndQuery) throws InterruptedException {
-        return post(spec, command, admin, token, pathAndQuery, "the source gateway's --admin");
-    }
-
-    /** As {@link #post(CommandLine.Model.CommandSpec, String, String)} to {@code admin}, the admin port of {@code whose}. */
-    static int post(CommandLine.Model.CommandSpec spec, String command, HostPort admin, AdminTokenOption token,
-            String pathAndQuery, String whose) throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            HttpResponse<String> response = AdminRequest.send("POST", URI.create("http://" + admin + pathAndQuery),
-                    AdminRequest.TIMEOUT, token.header());
-            if (response.statusCode() != 200) {
-                err.print("datamover " + command + ": " + response.body());
-                err.flush();
-                return 1;
-            }
-            out.print(response.body());
-            out.flush();
-            return 0;
-        } catch (IOException e) {
-            err.println(AdminRequest.unreachable(command, admin, e) + " (" + whose + ")");
-            return 1;
-        }
+    int post(CommandLine.Model.CommandSpec spec, String pathAndQuery) throws InterruptedException {
+        return new AdminCall(admin, token, "the source gateway's --admin", AdminCall.EXIT_REFUSED)
+                .post(spec, spec.name(), pathAndQuery, AdminRequest.TIMEOUT, "");
     }
 }

@@ -6,11 +6,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code datamover pause|resume --cg N}: asks the tap's admin port ({@code POST /pause?cg=N} or {@code /resume}) with
- * the operator's admin token; the subclasses name the action.
+ * the operator's admin token; the subclasses name the action (the command's name).
  */
 abstract class TapReplicationCommand implements Callable<Integer> {
-    @Option(names = "--cg", required = true, paramLabel = "N", description = "The consistency group.")
-    long cg;
+    @CommandLine.Mixin
+    ConsistencyGroupOption group;
 
     @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
             defaultValue = "127.0.0.1:" + AdminOption.TAP_PORT,
@@ -23,14 +23,10 @@ abstract class TapReplicationCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** {@code pause} or {@code resume}: the command and the admin path. */
-    abstract String action();
-
     @Override
     public Integer call() throws InterruptedException {
-        if (cg < 0 || cg > 0xFFFF_FFFFL) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--cg must be 0 to 4294967295, got " + cg);
-        }
-        return SourceAdminCall.post(spec, action(), admin, token, "/" + action() + "?cg=" + cg, "the tap's --admin");
+        long cg = group.checked();
+        return new AdminCall(admin, token, "the tap's --admin", AdminCall.EXIT_REFUSED)
+                .post(spec, spec.name(), "/" + spec.name() + "?cg=" + cg, AdminRequest.TIMEOUT, "");
     }
 }

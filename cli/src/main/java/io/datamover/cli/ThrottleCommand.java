@@ -52,7 +52,7 @@ public final class ThrottleCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         String query = limit.maxRate != null ? "max-rate=" + encode(limit.maxRate) : "schedule=" + encode(limit.schedule)
                 + (zone != null ? "&zone=" + encode(zone) : "");
-        return call.post(spec, "throttle", "/throttle?" + query);
+        return call.post(spec, "/throttle?" + query);
     }
 
     private static String encode(String value) {
