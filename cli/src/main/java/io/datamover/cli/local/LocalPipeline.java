@@ -18,6 +18,7 @@ import io.datamover.tap.sender.SenderConfig;
 import io.datamover.tap.sync.InitialSync;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,6 +76,8 @@ public final class LocalPipeline implements AutoCloseable {
             SenderConfig sender = SenderConfig.builder("127.0.0.1", startedSource.address().getPort())
                     .identity("tap-local", PAIR)
                     .consistencyGroup(cgId, b.cgName, ReplicatingTap.disksOf(config))
+                    // The window `datamover tap` takes by default, so the demo streams as an operator's tap would.
+                    .windowBytes(SenderConfig.defaultWindowBytes(PlatformDependent.maxDirectMemory()))
                     .link(l -> l.withReconnect(50, 500, 0.1))
                     .transport(transport(tls, Role.TAP))
                     .build();
