@@ -1,15 +1,10 @@
 package io.datamover.applier;
 
 import io.datamover.applier.ReplicaSetException.Reason;
-import io.datamover.disk.DurableFiles;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,8 +12,7 @@ import java.util.Optional;
  * The durable record of a failover of one replica set ({@code failover.record} beside its stamp): written, with the
  * new generation chosen, before anything of the failover changes the replicas, and kept after it as what the
  * failover did and lost. A rerun after a crash continues from it with the same generation, so a failover is one
- * decision however often it is run. Replaced atomically ({@link DurableFiles#replace}); text, one {@code key=value}
- * a line.
+ * decision however often it is run. Text, replaced atomically ({@link RecordText}).
  *
  * @param step how far the failover got
  * @param generation the generation the promoted replicas start (its id, never 0)
@@ -57,19 +51,11 @@ public record FailoverRecord(Step step, long generation, long consistentSeq, lon
     /** The record in replica set directory {@code directory}, or empty when no failover was ever started there. */
     public static Optional<FailoverRecord> read(Path directory) throws IOException {
         Path file = directory.resolve(FILE_NAME);
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
+        Optional<Map<String, String>> stored = RecordText.read(file);
+        if (stored.isEmpty()) {
             return Optional.empty();
         }
-        Map<String, String> fields = new HashMap<>();
-        for (String line : text.split("\n")) {
-            int eq = line.indexOf('=');
-            if (eq > 0) {
-                fields.put(line.substring(0, eq), line.substring(eq + 1));
-            }
-        }
+        Map<String, String> fields = stored.get();
         try {
             return Optional.of(new FailoverRecord(Step.valueOf(fields.get("step")),
                     HexFormat.fromHexDigitsToLong(fields.get("generation")), Long.parseLong(fields.get("consistentSeq")),
@@ -83,10 +69,15 @@ public record FailoverRecord(Step step, long generation, long consistentSeq, lon
 
     /** Replaces the record in {@code directory}, durably. */
     public void write(Path directory) throws IOException {
-        String text = "step=" + step + "\ngeneration=" + HexFormat.of().toHexDigits(generation) + "\nconsistentSeq="
-                + consistentSeq + "\nstartedAtMillis=" + startedAtMillis + "\nforced=" + forced + "\nsourceSeq="
-                + sourceSeq + "\nsourceSeqAtMillis=" + sourceSeqAtMillis + "\nreplicaWriteMicros="
-                + replicaWriteMicros + "\n";
-        DurableFiles.replace(directory.resolve(FILE_NAME), ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("step", step);
+        fields.put("generation", HexFormat.of().toHexDigits(generation));
+        fields.put("consistentSeq", consistentSeq);
+        fields.put("startedAtMillis", startedAtMillis);
+        fields.put("forced", forced);
+        fields.put("sourceSeq", sourceSeq);
+        fields.put("sourceSeqAtMillis", sourceSeqAtMillis);
+        fields.put("replicaWriteMicros", replicaWriteMicros);
+        RecordText.write(directory.resolve(FILE_NAME), fields);
     }
 }

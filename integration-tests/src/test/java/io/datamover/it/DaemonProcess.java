@@ -33,8 +33,18 @@ final class DaemonProcess implements AutoCloseable {
      */
     static ReplicationSite.CommandRun command(Path dir, Duration deadline, List<String> args)
             throws IOException, InterruptedException {
+        return command(dir, deadline, args, "");
+    }
+
+    /** As {@link #command(Path, Duration, List)}, the JVM given {@code javaOptions} (e.g. a crash point armed). */
+    static ReplicationSite.CommandRun command(Path dir, Duration deadline, List<String> args, String javaOptions)
+            throws IOException, InterruptedException {
         Path output = Files.createTempFile(dir, args.getFirst(), ".out");
-        Process p = launcher(args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder pb = launcher(args).redirectErrorStream(true).redirectOutput(output.toFile());
+        if (!javaOptions.isEmpty()) {
+            pb.environment().put("DATAMOVER_JAVA_OPTS", javaOptions);
+        }
+        Process p = pb.start();
         if (!p.waitFor(deadline.toSeconds(), TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("datamover " + args + " did not finish within " + deadline);

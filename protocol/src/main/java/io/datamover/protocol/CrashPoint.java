@@ -74,7 +74,22 @@ public final class CrashPoint {
         /** Failover: the stamp records every disk PROMOTED in the new generation; the spool is not dropped yet. */
         FAILOVER_PROMOTED,
         /** Failover: the group's spool is dropped; the record does not say DONE yet. */
-        FAILOVER_SPOOL_DROPPED
+        FAILOVER_SPOOL_DROPPED,
+        // Failback (docs/operations.md): each persistence step of `datamover failback` at either site.
+        /** Failback, either site: the failback record is durable; nothing else changed yet. */
+        FAILBACK_RECORDED,
+        /** Failback, recovery site: its tap's state directory is retired; the replicas are still PROMOTED. */
+        FAILBACK_TAP_FENCED,
+        /** Failback, recovery site: the stamp says UP_TO_DATE in the shared history; the failover record is kept. */
+        FAILBACK_DEMOTED,
+        /** Failback, recovery site: the failover record is deleted; the failback record does not say DONE yet. */
+        FAILBACK_FAILOVER_CLEARED,
+        /** Failback, original site: the new source directory continues the shared history; tap bits not cleared. */
+        FAILBACK_SOURCE_SEEDED,
+        /** Failback, original site: the tap's dirty bitmaps are cleared; the replica set is still there. */
+        FAILBACK_TAP_CLEARED,
+        /** Failback, original site: the replica set's links and stamp are gone; the record does not say DONE yet. */
+        FAILBACK_REPLICAS_RETIRED
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

@@ -73,6 +73,8 @@ public final class Tap implements AutoCloseable {
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
     /** In the state directory while the operator has replication paused: a restart stays paused. */
     static final String PAUSE_MARKER = "paused";
+    /** In the state directory once a failback moved the group's disks elsewhere: no tap serves them from here. */
+    static final String RETIRED_MARKER = "failed-back";
 
     private final TapConfig config;
     /** The state directory's one owner, released last on close. */
@@ -150,6 +152,11 @@ public final class Tap implements AutoCloseable {
      */
     static Tap start(TapConfig config, DirectoryLock stateDirLock, ReplicationSink sink, MeterRegistry registry,
             InstantSource clock) throws IOException {
+        Path retired = config.stateDir().resolve(RETIRED_MARKER);
+        if (Files.exists(retired)) {
+            throw new IllegalStateException("this tap's state directory is retired, its writes refused: "
+                    + Files.readString(retired, StandardCharsets.UTF_8).strip());
+        }
         List<Export> exports = new ArrayList<>();
         ScheduledExecutorService sweeper = null;
         try {
@@ -312,6 +319,15 @@ public final class Tap implements AutoCloseable {
             }
             group.resume("resumed by the operator");
         }
+    }
+
+    /**
+     * Retires the stopped tap's state directory {@code stateDir} (a failback, docs/operations.md): a tap started on it
+     * refuses to serve, saying {@code where} (where the disks live now). Durable; repeatable.
+     */
+    public static void retire(Path stateDir, String where) throws IOException {
+        DurableFiles.replace(stateDir.resolve(RETIRED_MARKER), ByteBuffer.wrap((where + "\n")
+                .getBytes(StandardCharsets.UTF_8)));
     }
 
     private static Path pauseMarker(TapConfig config) {

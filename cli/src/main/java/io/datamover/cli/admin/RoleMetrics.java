@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A gateway's roles as metrics, refreshed at each status tick: {@code datamover_role{cg,role}} is 1 for the group's
  * role at this site and 0 for the other roles (so a change of role is one series going to 0, another to 1), and
- * {@code datamover_operation_in_progress{cg}} is 1 while an operation (a failover) runs or waits to be rerun. A
+ * {@code datamover_operation_in_progress{cg}} is 1 while an operation (a failover, a failback) runs or waits to be rerun. A
  * group's gauges are registered the first time it is seen and read the latest tick's values (a scrape never sees a
  * half-updated set).
  */
@@ -42,7 +42,7 @@ final class RoleMetrics {
                     .tags("cg", cg, "role", role.name()).register(registry);
         }
         Gauge.builder("datamover.operation.in.progress", latest, rows -> rows.get(cg).operation() ? 1 : 0)
-                .description("1 while an operation (failover) on the consistency group runs or waits to be rerun")
+                .description("1 while an operation (failover, failback) on the consistency group runs or waits to be rerun")
                 .tag("cg", cg).register(registry);
     }
 

@@ -56,27 +56,13 @@ public final class ReverseSourceGroup {
                     + " ending its source's generation at seq " + promotedSeq);
         }
         Path directory = dataDir.resolve(SourceGroup.DIRECTORY_PREFIX + cg);
-        Path generations = directory.resolve(GenerationLog.FILE_NAME);
         GenerationHistory seeded = discarding(promoted);
-        if (Files.exists(generations)) {
-            GenerationHistory held = GenerationLog.read(generations);
-            if (held.contains(promoted.current())) {
-                LOG.info("cg {}: reverse: {} continues the promoted history already: nothing to do", cg, generations);
-                return "consistency group " + cg + ": the source gateway's directory " + directory
-                        + " continues the promoted history already (" + held + ")";
-            }
-            throw new IllegalStateException("consistency group " + cg + ": " + directory + " holds another history ("
-                    + held + "): give the recovery site's source gateway a new data directory");
+        if (continuesAlready(directory, cg, promoted, "reverse", "the recovery site's")) {
+            return "consistency group " + cg + ": the source gateway's directory " + directory
+                    + " continues the promoted history already (" + GenerationLog.read(directory.resolve(
+                            GenerationLog.FILE_NAME)) + ")";
         }
-        PrivateFiles.createDirectories(directory);
-        // The group opens when the gateway starts, not at the tap's first contact: its target's report of what the
-        // tap is to resync is then in before the tap connects, and the tap resyncs once.
-        CgIdentityFile.write(directory, new CgIdentity(pairId, cgId, disks.getFirst().name(), disks));
-        try (Journal journal = openStoppedJournal(directory, JournalConfig.MIN_MAX_BYTES)) {
-            journal.startAfter(promotedSeq);
-        } catch (JournalWriteException e) {
-            throw new IOException(e.getMessage(), e);
-        }
+        startJournal(directory, pairId, cgId, disks, promotedSeq);
         LOG.info("cg {}: reverse step 1/3: the journal starts after the promoted seq {}", cg, promotedSeq);
         DurableFiles.replace(directory.resolve(TapResyncRequest.FILE_NAME), ByteBuffer.wrap(("the tap of consistency"
                 + " group " + cg + " owes a resync: reverse replication; what to resync comes from the target\n")
@@ -87,6 +73,63 @@ public final class ReverseSourceGroup {
         return "consistency group " + cg + ": the source gateway's directory " + directory + " continues the promoted"
                 + " history from seq " + promotedSeq + " (" + seeded + "): start the source gateway on it and point the"
                 + " recovery tap at it";
+    }
+
+    /**
+     * Failback's step at the original site (docs/operations.md, "Failback"): seeds a new source gateway directory so
+     * that it continues {@code shared}, the history both sites hold at {@code seq}: its journal starts after that seq
+     * and nothing is owed to the tap. The gateway's first opening starts a generation after {@code shared}, which the
+     * recovery site's replicas (at {@code seq} in {@code shared}) adopt with nothing to ship. Repeatable.
+     *
+     * @return true when it seeded, false when the directory continued {@code shared} already
+     * @throws IllegalStateException refused, nothing changed: another history there, or its gateway runs
+     */
+    public static boolean seedForward(Path dataDir, String pairId, int cgId, List<DiskInfo> disks,
+            GenerationHistory shared, long seq) throws IOException {
+        String cg = Integer.toUnsignedString(cgId);
+        Path directory = dataDir.resolve(SourceGroup.DIRECTORY_PREFIX + cg);
+        if (continuesAlready(directory, cg, shared, "failback", "the original site's")) {
+            return false;
+        }
+        startJournal(directory, pairId, cgId, disks, seq);
+        GenerationLog.seed(directory, shared);
+        LOG.info("cg {}: failback: the source gateway's directory {} continues {} after seq {}", cg, directory,
+                shared, seq);
+        return true;
+    }
+
+    /**
+     * Whether {@code directory}'s history continues {@code history} already (a rerun).
+     *
+     * @throws IllegalStateException it holds another history
+     */
+    private static boolean continuesAlready(Path directory, String cg, GenerationHistory history, String operation,
+            String whose) throws IOException {
+        Path generations = directory.resolve(GenerationLog.FILE_NAME);
+        if (!Files.exists(generations)) {
+            return false;
+        }
+        GenerationHistory held = GenerationLog.read(generations);
+        if (held.contains(history.current())) {
+            LOG.info("cg {}: {}: {} continues {} already: nothing to do", cg, operation, generations, history);
+            return true;
+        }
+        throw new IllegalStateException("consistency group " + cg + ": " + directory + " holds another history ("
+                + held + "): give " + whose + " source gateway a new data directory");
+    }
+
+    /** The group's identity (so the gateway opens it at its start), and its journal started after {@code seq}. */
+    private static void startJournal(Path directory, String pairId, int cgId, List<DiskInfo> disks, long seq)
+            throws IOException {
+        PrivateFiles.createDirectories(directory);
+        // The group opens when the gateway starts, not at the tap's first contact: its target's report of what the
+        // tap is to resync is then in before the tap connects, and the tap resyncs once.
+        CgIdentityFile.write(directory, new CgIdentity(pairId, cgId, disks.getFirst().name(), disks));
+        try (Journal journal = openStoppedJournal(directory, JournalConfig.MIN_MAX_BYTES)) {
+            journal.startAfter(seq);
+        } catch (JournalWriteException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /**

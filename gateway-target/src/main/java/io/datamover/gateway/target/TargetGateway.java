@@ -1,5 +1,6 @@
 package io.datamover.gateway.target;
 
+import io.datamover.applier.FailbackRecord;
 import io.datamover.applier.FailoverRecord;
 import io.datamover.applier.RehearsalRefusedException;
 import io.datamover.applier.RehearsalView;
@@ -172,6 +173,13 @@ public final class TargetGateway implements AutoCloseable {
                 if (config.pairId().isPresent() && !config.pairId().get().equals(m.pairId())) {
                     LOG.warn("{} belongs to pair '{}', not to the pair '{}' this gateway serves: left alone", dir,
                             m.pairId(), config.pairId().get());
+                    continue;
+                }
+                Optional<FailbackRecord> failback = FailbackRecord.read(dir);
+                if (failback.isPresent() && !failback.get().done()) {
+                    String interrupted = failback.get().progress() + " done, interrupted: run datamover failback again";
+                    LOG.warn("cg {}: {}: not opened, sources refused", Integer.toUnsignedString(m.cgId()), interrupted);
+                    failedOver.put(m.cgId(), stoppedStatus(m, interrupted));
                     continue;
                 }
                 Optional<FailoverRecord> failover = FailoverRecord.read(dir);
@@ -472,12 +480,16 @@ public final class TargetGateway implements AutoCloseable {
     }
 
     private static ConsistencyGroupStatus failedOverStatus(ReplicaMetadata stamp, FailoverRecord record) {
+        return stoppedStatus(stamp, record.step() == FailoverRecord.Step.DONE ? null
+                : "failover: interrupted after step 1/3 (recorded): run datamover failover again");
+    }
+
+    /** A group this gateway does not open, as its stamp shows it, with the operation that keeps it closed. */
+    private static ConsistencyGroupStatus stoppedStatus(ReplicaMetadata stamp, String operation) {
         Map<String, ReplicaState> states = new java.util.LinkedHashMap<>();
         for (int i = 0; i < stamp.disks().size(); i++) {
             states.put(stamp.disks().get(i).name(), stamp.states().get(i));
         }
-        String operation = record.step() == FailoverRecord.Step.DONE ? null
-                : "failover: interrupted after step 1/3 (recorded): run datamover failover again";
         return new ConsistencyGroupStatus(stamp.cgId(), stamp.pairId(), stamp.appliedSeq(), stamp.appliedSeq(),
                 states, 0, 0, false, null, -1, false, 0, null, stamp.generations().current(), operation);
     }

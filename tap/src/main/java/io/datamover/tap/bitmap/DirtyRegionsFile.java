@@ -5,12 +5,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Reads the dirty regions of a stopped tap's bitmap file ({@link BitmapFile}'s layout), for reverse replication at
- * the original site: a set bit is a region the guest may have written that the replica may lack.
+ * the original site: a set bit is a region the guest may have written that the replica may lack. Failback clears them
+ * ({@link #clearAll}) once both sites hold the same image.
  */
 public final class DirtyRegionsFile {
     /** Bytes {@code [offset, offset + length)} of the disk. */
@@ -52,5 +54,29 @@ public final class DirtyRegionsFile {
             }
             return ranges;
         }
+    }
+
+    /**
+     * Clears every bit of {@code file}, durably: for a failback, once the regions they name hold the image both sites
+     * share. The header (and with it the identity) is left as it is.
+     *
+     * @return how many bytes of the disk were dirty
+     */
+    public static long clearAll(Path file) throws IOException {
+        long dirty = 0;
+        for (Range r : read(file)) {
+            dirty += r.length();
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocate(BitmapFile.PAGE_BYTES);
+            for (long at = BitmapFile.HEADER_BYTES; at < ch.size(); at += BitmapFile.PAGE_BYTES) {
+                zeros.clear().limit((int) Math.min(BitmapFile.PAGE_BYTES, ch.size() - at));
+                while (zeros.hasRemaining()) {
+                    ch.write(zeros, at + zeros.position());
+                }
+            }
+            ch.force(true);
+        }
+        return dirty;
     }
 }
