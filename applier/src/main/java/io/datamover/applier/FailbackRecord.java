@@ -1,6 +1,5 @@
 package io.datamover.applier;
 
-import io.datamover.applier.ReplicaSetException.Reason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,19 +67,9 @@ public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtM
 
     /** The record in replica set directory {@code directory}, or empty when no failback was started there. */
     public static Optional<FailbackRecord> read(Path directory) throws IOException {
-        Path file = directory.resolve(FILE_NAME);
-        Optional<Map<String, String>> stored = RecordText.read(file);
-        if (stored.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> fields = stored.get();
-        try {
-            return Optional.of(new FailbackRecord(Site.valueOf(fields.get("site")),
-                    Integer.parseInt(fields.get("stepsDone")), Long.parseLong(fields.get("seq")),
-                    Long.parseLong(fields.get("startedAtMillis"))));
-        } catch (RuntimeException e) {
-            throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a failback record: " + e, e);
-        }
+        return RecordText.read(directory.resolve(FILE_NAME), "a failback record", fields -> new FailbackRecord(
+                Site.valueOf(fields.get("site")), Integer.parseInt(fields.get("stepsDone")),
+                Long.parseLong(fields.get("seq")), Long.parseLong(fields.get("startedAtMillis"))));
     }
 
     /** Replaces the record in {@code directory}, durably. */

@@ -1,6 +1,5 @@
 package io.datamover.applier;
 
-import io.datamover.applier.ReplicaSetException.Reason;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -50,21 +49,11 @@ public record FailoverRecord(Step step, long generation, long consistentSeq, lon
 
     /** The record in replica set directory {@code directory}, or empty when no failover was ever started there. */
     public static Optional<FailoverRecord> read(Path directory) throws IOException {
-        Path file = directory.resolve(FILE_NAME);
-        Optional<Map<String, String>> stored = RecordText.read(file);
-        if (stored.isEmpty()) {
-            return Optional.empty();
-        }
-        Map<String, String> fields = stored.get();
-        try {
-            return Optional.of(new FailoverRecord(Step.valueOf(fields.get("step")),
-                    HexFormat.fromHexDigitsToLong(fields.get("generation")), Long.parseLong(fields.get("consistentSeq")),
-                    Long.parseLong(fields.get("startedAtMillis")), Boolean.parseBoolean(fields.get("forced")),
-                    Long.parseLong(fields.get("sourceSeq")), Long.parseLong(fields.get("sourceSeqAtMillis")),
-                    Long.parseLong(fields.get("replicaWriteMicros"))));
-        } catch (RuntimeException e) {
-            throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a failover record: " + e, e);
-        }
+        return RecordText.read(directory.resolve(FILE_NAME), "a failover record", fields -> new FailoverRecord(
+                Step.valueOf(fields.get("step")), HexFormat.fromHexDigitsToLong(fields.get("generation")),
+                Long.parseLong(fields.get("consistentSeq")), Long.parseLong(fields.get("startedAtMillis")),
+                Boolean.parseBoolean(fields.get("forced")), Long.parseLong(fields.get("sourceSeq")),
+                Long.parseLong(fields.get("sourceSeqAtMillis")), Long.parseLong(fields.get("replicaWriteMicros"))));
     }
 
     /** Replaces the record in {@code directory}, durably. */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The text form of an operation's record beside a replica set's stamp ({@link FailoverRecord}, {@link FailbackRecord}):
@@ -19,8 +20,22 @@ import java.util.Optional;
 final class RecordText {
     private RecordText() {}
 
-    /** The fields of {@code file}, or empty when it does not exist. */
-    static Optional<Map<String, String>> read(Path file) throws IOException {
+    /**
+     * The record in {@code file}, made by {@code parse} from its fields, or empty when there is no file.
+     *
+     * @throws ReplicaSetException the file is not such a record ({@code what})
+     */
+    static <T> Optional<T> read(Path file, String what, Function<Map<String, String>, T> parse) throws IOException {
+        Optional<Map<String, String>> fields = fields(file);
+        try {
+            return fields.map(parse);
+        } catch (RuntimeException e) {
+            throw new ReplicaSetException(ReplicaSetException.Reason.CORRUPT_METADATA, file + " is not " + what + ": "
+                    + e, e);
+        }
+    }
+
+    private static Optional<Map<String, String>> fields(Path file) throws IOException {
         String text;
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);

@@ -1,9 +1,5 @@
 package io.datamover.cli;
 
-import io.datamover.applier.RollbackRefusedException;
-import io.datamover.disk.DirectoryInUseException;
-import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.concurrent.Callable;
@@ -89,26 +85,11 @@ public final class FailbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int cg = (int) group.checked();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            out.println(site.recovery != null
-                    ? RecoverySiteFailback.run(cg, new RecoverySiteFailback.Directories(site.recovery.replicaDir,
-                            site.recovery.sourceData, site.recovery.tapState, site.recovery.nowAt),
-                            InstantSource.system())
-                    : OriginalSiteFailback.run(cg, site.original.seq, new OriginalSiteFailback.Directories(
-                            site.original.replicaDir, site.original.sourceData, site.original.tapState),
-                            InstantSource.system()));
-            out.flush();
-            return 0;
-        } catch (RollbackRefusedException | IllegalStateException | DirectoryInUseException e) {
-            err.println("datamover failback: refused: " + e.getMessage());
-            err.flush();
-            return FailoverCommand.EXIT_REFUSED;
-        } catch (IOException e) {
-            err.println("datamover failback: stopped by an I/O error (running it again continues it): " + e);
-            err.flush();
-            return FailoverCommand.EXIT_FAILED;
-        }
+        return StoppedStateCommand.execute(spec, () -> site.recovery != null
+                ? RecoverySiteFailback.run(cg, new RecoverySiteFailback.Directories(site.recovery.replicaDir,
+                        site.recovery.sourceData, site.recovery.tapState, site.recovery.nowAt), InstantSource.system())
+                : OriginalSiteFailback.run(cg, site.original.seq, new OriginalSiteFailback.Directories(
+                        site.original.replicaDir, site.original.sourceData, site.original.tapState),
+                        InstantSource.system()));
     }
 }

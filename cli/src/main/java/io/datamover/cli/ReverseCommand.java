@@ -3,7 +3,6 @@ package io.datamover.cli;
 import io.datamover.applier.OriginalSiteReplicas;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.RollbackRefusedException;
-import io.datamover.disk.DirectoryInUseException;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.source.UnshippedWrites;
@@ -13,7 +12,6 @@ import io.datamover.applier.ReplicaState;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,21 +96,8 @@ public final class ReverseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long cg = group.checked();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            out.println(site.recovery != null ? recovery(site.recovery, cg) : original(site.original, cg));
-            out.flush();
-            return 0;
-        } catch (RollbackRefusedException | IllegalStateException | DirectoryInUseException e) {
-            err.println("datamover reverse: refused: " + e.getMessage());
-            err.flush();
-            return FailoverCommand.EXIT_REFUSED;
-        } catch (IOException e) {
-            err.println("datamover reverse: stopped by an I/O error (running it again continues it): " + e);
-            err.flush();
-            return FailoverCommand.EXIT_FAILED;
-        }
+        return StoppedStateCommand.execute(spec, () -> site.recovery != null ? recovery(site.recovery, cg)
+                : original(site.original, cg));
     }
 
     private String recovery(Recovery r, long cg) throws IOException {

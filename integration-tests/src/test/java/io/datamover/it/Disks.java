@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.disk.Extent;
 import io.datamover.disk.SparseFile;
+import io.datamover.protocol.DiskInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +13,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -49,6 +53,16 @@ final class Disks {
             in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         }
+    }
+
+    /** Per disk of {@code disks}, the SHA-256 and allocated bytes of {@code directory/NAME.img}, in that order. */
+    static Map<String, String> fingerprints(Path directory, List<DiskInfo> disks) throws IOException {
+        Map<String, String> fingerprints = new LinkedHashMap<>();
+        for (DiskInfo disk : disks) {
+            Path image = directory.resolve(disk.name() + ".img");
+            fingerprints.put(disk.name(), sha256(image) + " " + allocatedBytes(image));
+        }
+        return fingerprints;
     }
 
     static long allocatedBytes(Path path) throws IOException {

@@ -165,8 +165,6 @@ class DrCycleTest {
             ReplicationSite.CommandRun failedBack = datamover(failbackAtRecovery);
             assertThat(failedBack.exitCode()).as(failedBack.output()).isZero();
             String failbackSeq = group(FAILBACK_SEQ, failedBack.output());
-            assertThat(datamover(failbackAtRecovery).output()).contains("failed back at the recovery site at seq "
-                    + failbackSeq);
             ReplicationSite.CommandRun retired = datamover(recoveryTapArgs);
             assertThat(retired.exitCode()).as(retired.output()).isNotZero();
             assertThat(retired.output()).contains("retired").contains("nbd://127.0.0.1:" + nbdPort);
@@ -178,7 +176,6 @@ class DrCycleTest {
                     tapState.toString());
             ReplicationSite.CommandRun atO = datamover(failbackAtOriginal);
             assertThat(atO.exitCode()).as(atO.output()).isZero();
-            assertThat(datamover(failbackAtOriginal).output()).contains("failed back at the original site");
             for (String disk : DISKS) {
                 assertThat(Disks.sha256(disks.get(disk))).as(disk).isEqualTo(Disks.sha256(replica(replicas, disk)));
                 assertThat(range(disks.get(disk), disk.equals("sys") ? 20 * MIB : 24 * MIB, MIB))

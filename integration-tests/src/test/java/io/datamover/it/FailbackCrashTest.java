@@ -3,6 +3,7 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.applier.Applier;
+import io.datamover.cli.Main;
 import io.datamover.applier.FailbackRecord;
 import io.datamover.applier.FailoverRecord;
 import io.datamover.applier.Provisioning;
@@ -24,12 +25,13 @@ import io.datamover.tap.bitmap.DirtyBitmap;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -37,6 +39,7 @@ import java.util.Set;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import picocli.CommandLine;
 
 /**
  * {@code datamover failback} at both sites on stopped daemons' directories, crashed (as kill -9 would) at each of its
@@ -80,9 +83,10 @@ class FailbackCrashTest {
 
         boolean original = AT_ORIGINAL.contains(point);
         if (original) {
-            assertThat(failback(atRecovery, "").exitCode()).isZero();
+            assertThat(failback(atRecovery).exitCode()).isZero();
         }
-        ReplicationSite.CommandRun crashed = failback(original ? atOriginal : atRecovery, FailoverTest.armed(point));
+        ReplicationSite.CommandRun crashed = DaemonProcess.command(base, DEADLINE, original ? atOriginal : atRecovery,
+                FailoverTest.armed(point));
         assertThat(crashed.exitCode()).as(crashed.output()).isEqualTo(CrashPoint.EXIT_STATUS);
         FailbackRecord record = FailbackRecord.read(original ? originalSet : recoverySet).orElseThrow();
         assertThat(record.done()).isFalse();
@@ -121,9 +125,9 @@ class FailbackCrashTest {
         assertThat(disks()).as("the original disks are never written").isEqualTo(originalDisks);
 
         for (List<String> site : List.of(atRecovery, atOriginal)) {
-            ReplicationSite.CommandRun again = failback(site, "");
+            ReplicationSite.CommandRun again = failback(site);
             assertThat(again.exitCode()).as(again.output()).isZero();
-            assertThat(failback(site, "").output()).as("a rerun of a finished failback").contains("failed back at");
+            assertThat(failback(site).output()).as("a rerun of a finished failback").contains("failed back at");
         }
         ReplicaMetadata demoted = stamp(recoverySet);
         assertThat(demoted.states()).containsOnly(ReplicaState.UP_TO_DATE);
@@ -213,15 +217,14 @@ class FailbackCrashTest {
     }
 
     private static Map<String, String> images(Path directory) throws IOException {
-        Map<String, String> fingerprints = new LinkedHashMap<>();
-        for (DiskInfo disk : List.of(A, B)) {
-            Path image = directory.resolve(disk.name() + ".img");
-            fingerprints.put(disk.name(), Disks.sha256(image) + " " + Disks.allocatedBytes(image));
-        }
-        return fingerprints;
+        return Disks.fingerprints(directory, List.of(A, B));
     }
 
-    private ReplicationSite.CommandRun failback(List<String> args, String javaOptions) throws Exception {
-        return DaemonProcess.command(base, DEADLINE, args, javaOptions);
+    /** {@code datamover failback args} in this JVM (no crash point is armed here): a process only to crash. */
+    private static ReplicationSite.CommandRun failback(List<String> args) {
+        StringWriter out = new StringWriter();
+        int exit = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(out, true))
+                .execute(args.toArray(String[]::new));
+        return new ReplicationSite.CommandRun(exit, out.toString());
     }
 }

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -148,12 +147,7 @@ class FailoverCrashTest {
     }
 
     private static Map<String, String> images(Path set) throws IOException {
-        Map<String, String> fingerprints = new LinkedHashMap<>();
-        for (DiskInfo disk : List.of(A, B)) {
-            Path image = set.resolve(disk.name() + ".img");
-            fingerprints.put(disk.name(), Disks.sha256(image) + " " + Disks.allocatedBytes(image));
-        }
-        return fingerprints;
+        return Disks.fingerprints(set, List.of(A, B));
     }
 
     /** {@code datamover failover --cg 1 --replica-dir R --data-dir D args...} under {@code javaOptions}. */
