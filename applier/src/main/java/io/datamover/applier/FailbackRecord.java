@@ -3,6 +3,7 @@ package io.datamover.applier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,9 @@ import java.util.Optional;
  * @param stepsDone how many of the site's {@link Site#steps()} are durable (1: recorded; all: done)
  * @param seq the seq both sites hold when the failback is decided: the recovery site's last, the original's applied
  * @param startedAtMillis when the failback was first run here (epoch milliseconds)
+ * @param generation the generation both sites hold {@code seq} in, as this site decided it
  */
-public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtMillis) {
+public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtMillis, long generation) {
     public static final String FILE_NAME = "failback.record";
 
     /** The two halves of a failback, each with its steps in order. */
@@ -54,7 +56,7 @@ public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtM
 
     /** This record with {@code step} done, written to {@code directory} (durably) before it is returned. */
     public FailbackRecord advance(Path directory, int step) throws IOException {
-        FailbackRecord next = new FailbackRecord(site, Math.max(stepsDone, step), seq, startedAtMillis);
+        FailbackRecord next = new FailbackRecord(site, Math.max(stepsDone, step), seq, startedAtMillis, generation);
         next.write(directory);
         return next;
     }
@@ -69,7 +71,8 @@ public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtM
     public static Optional<FailbackRecord> read(Path directory) throws IOException {
         return RecordText.read(directory.resolve(FILE_NAME), "a failback record", fields -> new FailbackRecord(
                 Site.valueOf(fields.get("site")), Integer.parseInt(fields.get("stepsDone")),
-                Long.parseLong(fields.get("seq")), Long.parseLong(fields.get("startedAtMillis"))));
+                Long.parseLong(fields.get("seq")), Long.parseLong(fields.get("startedAtMillis")),
+                HexFormat.fromHexDigitsToLong(fields.get("generation"))));
     }
 
     /** Replaces the record in {@code directory}, durably. */
@@ -79,6 +82,7 @@ public record FailbackRecord(Site site, int stepsDone, long seq, long startedAtM
         fields.put("stepsDone", stepsDone);
         fields.put("seq", seq);
         fields.put("startedAtMillis", startedAtMillis);
+        fields.put("generation", HexFormat.of().toHexDigits(generation));
         Files.createDirectories(directory);
         RecordText.write(directory.resolve(FILE_NAME), fields);
     }

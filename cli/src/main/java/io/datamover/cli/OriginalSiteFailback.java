@@ -64,8 +64,9 @@ final class OriginalSiteFailback {
                 return done(cg, seq, dirs);
             }
             if (record == null) {
-                refuseUnlessHolding(cg, set, seq);
-                record = new FailbackRecord(FailbackRecord.Site.ORIGINAL, 1, seq, clock.millis());
+                ReplicaMetadata stamp = refuseUnlessHolding(cg, set, seq);
+                record = new FailbackRecord(FailbackRecord.Site.ORIGINAL, 1, seq, clock.millis(),
+                        stamp.generations().current());
                 record.write(set);
                 LOG.info("cg {}: failback step 1/4: recorded at seq {}", cg, seq);
                 CrashPoint.reached(CrashPoint.Point.FAILBACK_RECORDED);
@@ -101,7 +102,7 @@ final class OriginalSiteFailback {
         }
     }
 
-    private static void refuseUnlessHolding(String cg, Path set, long seq) throws IOException {
+    private static ReplicaMetadata refuseUnlessHolding(String cg, Path set, long seq) throws IOException {
         ReplicaMetadata stamp = ReplicaSet.readStamp(set).orElseThrow(() -> new RollbackRefusedException(set
                 + " holds no replica set: run datamover reverse (and let it replicate) first"));
         if (!stamp.states().stream().allMatch(ReplicaState.UP_TO_DATE::equals)) {
@@ -117,6 +118,7 @@ final class OriginalSiteFailback {
             throw new RollbackRefusedException("the replicas hold seq " + stamp.appliedSeq() + ", beyond the " + seq
                     + " the recovery site failed back at: give the seq its failback reported");
         }
+        return stamp;
     }
 
     private static String done(String cg, long seq, Directories dirs) {

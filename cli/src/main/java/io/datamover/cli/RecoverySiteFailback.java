@@ -12,6 +12,7 @@ import io.datamover.gateway.source.StoppedSourceGroup;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.tap.Tap;
 import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
@@ -67,7 +68,8 @@ final class RecoverySiteFailback {
             StoppedSourceGroup source = StoppedSourceGroup.read(dirs.sourceData(), cgId);
             if (record == null) {
                 refuseUnlessAtRpoZero(cg, stamp, source, dirs.tapState());
-                record = new FailbackRecord(FailbackRecord.Site.RECOVERY, 1, source.durableSeq(), clock.millis());
+                record = new FailbackRecord(FailbackRecord.Site.RECOVERY, 1, source.durableSeq(), clock.millis(),
+                        newestHolding(source.history(), source.durableSeq(), stamp.generations().current()).current());
                 record.write(set);
                 LOG.info("cg {}: failback step 1/4: recorded at seq {} (every write of the recovery tap acknowledged "
                         + "by the original site)", cg, record.seq());
@@ -82,9 +84,9 @@ final class RecoverySiteFailback {
                 record = record.advance(set, 2);
             }
             if (record.stepsDone() < 3) {
-                FailbackReplicas.demote(set, record.seq(), source.history());
-                LOG.info("cg {}: failback step 3/4: every disk UP_TO_DATE at seq {}, {}", cg, record.seq(),
-                        source.history());
+                GenerationHistory shared = asOf(source.history(), record.generation());
+                FailbackReplicas.demote(set, record.seq(), shared);
+                LOG.info("cg {}: failback step 3/4: every disk UP_TO_DATE at seq {}, {}", cg, record.seq(), shared);
                 CrashPoint.reached(CrashPoint.Point.FAILBACK_DEMOTED);
                 record = record.advance(set, 3);
             }
@@ -123,6 +125,33 @@ final class RecoverySiteFailback {
                     + source.releasedSeq() + " of the " + source.durableSeq() + " the source gateway holds; start it "
                     + "until the original site's target gateway has them all, then stop it");
         }
+    }
+
+    /**
+     * {@code history} back to its newest generation holding a seq up to {@code seq}, not past {@code promoted}: a
+     * generation the source gateway started at its last opening and never wrote in may be one the original site never
+     * adopted (the gateway did not reach it since); the generation before it is one the original site holds, so its
+     * source's next generation is adopted here.
+     */
+    static GenerationHistory newestHolding(GenerationHistory history, long seq, long promoted) {
+        GenerationHistory h = history;
+        while (h.current() != promoted && !h.earlier().isEmpty() && h.earlier().getFirst().endSeq() == seq) {
+            h = asOf(h, h.earlier().getFirst().id());
+        }
+        return h;
+    }
+
+    /** {@code history} as it was while {@code generation} was current. */
+    private static GenerationHistory asOf(GenerationHistory history, long generation) {
+        if (history.current() == generation) {
+            return history;
+        }
+        int at = history.indexOfEarlier(generation);
+        if (at < 0) {
+            throw new IllegalStateException("the source gateway's history " + history + " lost generation "
+                    + GenerationHistory.hex(generation) + ", which this failback recorded: changed meanwhile");
+        }
+        return new GenerationHistory(generation, history.earlier().subList(at + 1, history.earlier().size()));
     }
 
     static DirectoryLock lock(Path directory, String what) throws IOException {
