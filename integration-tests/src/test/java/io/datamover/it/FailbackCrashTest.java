@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -65,6 +66,16 @@ class FailbackCrashTest {
     @ParameterizedTest
     @EnumSource(value = CrashPoint.Point.class, names = "FAILBACK_.*", mode = EnumSource.Mode.MATCH_ALL)
     void aFailbackCrashedAtAStepConvergesWhenRunAgain(CrashPoint.Point point) throws Exception {
+        crashAndConverge(point, AT_ORIGINAL.contains(point));
+    }
+
+    @Test
+    void aFailbackCrashedOnceRecordedAtTheOriginalSiteConvergesWhenRunAgain() throws Exception {
+        crashAndConverge(CrashPoint.Point.FAILBACK_RECORDED, true);
+    }
+
+    /** Crashes the failback at {@code point} at one site (the recovery site's done first for the original's). */
+    private void crashAndConverge(CrashPoint.Point point, boolean original) throws Exception {
         Path recoverySet = base.resolve("recovery/replicas/cg-1");
         Path originalSet = base.resolve("original/replicas/cg-1");
         Path recoveryTap = Files.createDirectories(base.resolve("recovery/tap-state"));
@@ -81,7 +92,6 @@ class FailbackCrashTest {
                 base.resolve("original/replicas").toString(), "--new-source-data", forwardSource.toString(),
                 "--tap-state", originalTap.toString());
 
-        boolean original = AT_ORIGINAL.contains(point);
         if (original) {
             assertThat(failback(atRecovery).exitCode()).isZero();
         }
@@ -93,8 +103,13 @@ class FailbackCrashTest {
         switch (point) {
             case FAILBACK_RECORDED -> {
                 assertThat(record.stepsDone()).isEqualTo(1);
-                assertThat(stamp(recoverySet).states()).containsOnly(ReplicaState.PROMOTED);
-                assertThat(recoveryTap.resolve("failed-back")).doesNotExist();
+                if (original) {
+                    assertThat(stamp(originalSet).states()).containsOnly(ReplicaState.UP_TO_DATE);
+                    assertThat(forwardSource).doesNotExist();
+                } else {
+                    assertThat(stamp(recoverySet).states()).containsOnly(ReplicaState.PROMOTED);
+                    assertThat(recoveryTap.resolve("failed-back")).doesNotExist();
+                }
             }
             case FAILBACK_TAP_FENCED -> {
                 assertThat(recoveryTap.resolve("failed-back")).exists();
