@@ -2,6 +2,7 @@ package io.datamover.it;
 
 import static io.datamover.it.FailoverTest.guest;
 import static io.datamover.it.FailoverTest.replica;
+import static io.datamover.it.ReverseReplicationTest.awaitApplied;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.LoopbackPorts;
@@ -84,14 +85,10 @@ class DrCycleTest {
                 "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin};
         DaemonProcess recoveryTap = new DaemonProcess("recovery-tap", base.resolve("recovery-tap.log"),
                 recoveryTapArgs);
-        DaemonProcess reverseSource = new DaemonProcess("reverse-source", base.resolve("reverse-source.log"),
-                "source-gateway", "--listen", "127.0.0.1:" + reversePort, "--target", "127.0.0.1:"
-                        + originalTargetPort, "--data-dir", reverseSourceData.toString(), "--admin",
-                ReplicationSite.admin());
-        DaemonProcess originalTarget = new DaemonProcess("original-target", base.resolve("original-target.log"),
-                "target-gateway", "--listen", "127.0.0.1:" + originalTargetPort, "--data-dir",
-                original.resolve("target-data").toString(), "--replica-dir", originalReplicas.toString(), "--admin",
-                originalTargetAdmin);
+        DaemonProcess reverseSource = ReverseReplicationTest.reverseSource(base, reversePort, originalTargetPort,
+                reverseSourceData);
+        DaemonProcess originalTarget = ReverseReplicationTest.originalTarget(base, originalTargetPort, original,
+                originalReplicas, originalTargetAdmin);
         Path forwardSourceData = original.resolve("source-data-after-failback");
         DaemonProcess forwardSource = new DaemonProcess("forward-source", base.resolve("forward-source.log"),
                 "source-gateway", "--listen", "127.0.0.1:" + forwardPort, "--target", "127.0.0.1:" + targetPort,
@@ -179,7 +176,8 @@ class DrCycleTest {
             for (String disk : DISKS) {
                 assertThat(Disks.sha256(disks.get(disk))).as(disk).isEqualTo(Disks.sha256(replica(replicas, disk)));
                 assertThat(range(disks.get(disk), disk.equals("sys") ? 20 * MIB : 24 * MIB, MIB))
-                        .as(disk + ": O's writes that never reached the replica are gone").isEqualTo(lostRange.get(disk));
+                        .as(disk + ": O's writes that never reached the replica are gone")
+                        .isEqualTo(lostRange.get(disk));
             }
 
             // Forward replication: R's replicas adopt O's new generation, nothing applied; then fio again.
@@ -218,15 +216,6 @@ class DrCycleTest {
                     "--size=16M", "--io_size=4M", "--iodepth=8", "--randseed=" + seed, "--refill_buffers");
             assertThat(fio.exitCode()).as(fio.output()).isZero();
         }
-    }
-
-    private static void awaitApplied(String targetAdmin, String tapAdmin, String what) throws Exception {
-        FaultAwaits.until(Duration.ofMinutes(2), what, () -> {
-            AdminStatus t = AdminStatus.fetch(targetAdmin);
-            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-            return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-        });
     }
 
     private static double appliedBytes(String admin) throws InterruptedException {

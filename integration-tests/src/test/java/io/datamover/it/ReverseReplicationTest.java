@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.LoopbackPorts;
 import io.datamover.tap.support.Tools;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,13 +77,8 @@ class ReverseReplicationTest {
         String originalTargetAdmin = ReplicationSite.admin();
         Path originalReplicas = original.resolve("replicas");
         Path reverseSourceData = base.resolve("recovery/source-data");
-        DaemonProcess reverseSource = new DaemonProcess("reverse-source", base.resolve("reverse-source.log"),
-                "source-gateway", "--listen", "127.0.0.1:" + reversePort, "--target", "127.0.0.1:"
-                        + originalTargetPort, "--data-dir", reverseSourceData.toString(), "--admin",
-                ReplicationSite.admin());
-        DaemonProcess originalTarget = new DaemonProcess("original-target", base.resolve("original-target.log"),
-                "target-gateway", "--listen", "127.0.0.1:" + originalTargetPort, "--data-dir",
-                original.resolve("target-data").toString(), "--replica-dir", originalReplicas.toString(), "--admin",
+        DaemonProcess reverseSource = reverseSource(base, reversePort, originalTargetPort, reverseSourceData);
+        DaemonProcess originalTarget = originalTarget(base, originalTargetPort, original, originalReplicas,
                 originalTargetAdmin);
         try (target; source; tap; recoveryTap; reverseSource; originalTarget) {
             target.start(targetPort);
@@ -90,12 +86,7 @@ class ReverseReplicationTest {
             tap.start(nbdPort);
             guest(nbdPort, "sys", "write -P 0x11 0 4M", "write -P 0x22 8M 1M");
             guest(nbdPort, "data", "write -P 0x33 1M 2M");
-            FaultAwaits.until(FaultAwaits.DEADLINE, "the replicas up to date with the tap", () -> {
-                AdminStatus t = AdminStatus.fetch(targetAdmin);
-                AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-                return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                        && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-            });
+            awaitApplied(targetAdmin, tapAdmin, "the replicas up to date with the tap");
 
             // The link goes down; the original site writes on: journaled there, never applied at the replica.
             target.kill9();
@@ -149,12 +140,7 @@ class ReverseReplicationTest {
             FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's report of what to resync", () -> reverseSource
                     .log().contains("the target reports what the replica was written in after the discarded point"));
             recoveryTap.start(recoveryNbd);
-            FaultAwaits.until(Duration.ofMinutes(2), "the original disks up to date with the recovery tap", () -> {
-                AdminStatus t = AdminStatus.fetch(originalTargetAdmin);
-                AdminStatus guestSide = AdminStatus.fetch(recoveryTapAdmin);
-                return t != null && guestSide != null && t.appliedSeq() != null
-                        && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-            });
+            awaitApplied(originalTargetAdmin, recoveryTapAdmin, "the original disks up to date with the recovery tap");
             assertThat(originalTarget.log())
                     .contains("the source discards the replica's data after seq " + promotedSeq);
             for (String disk : List.of("sys", "data")) {
@@ -175,6 +161,30 @@ class ReverseReplicationTest {
             assertThat(applied).as("bytes applied at the original site").isPositive()
                     .isLessThanOrEqualTo(1.1 * changed);
         }
+    }
+
+    /** The recovery site's source gateway of reverse replication, shipping to the original site's target gateway. */
+    static DaemonProcess reverseSource(Path base, int port, int originalTargetPort, Path data) throws IOException {
+        return new DaemonProcess("reverse-source", base.resolve("reverse-source.log"), "source-gateway", "--listen",
+                "127.0.0.1:" + port, "--target", "127.0.0.1:" + originalTargetPort, "--data-dir", data.toString(),
+                "--admin", ReplicationSite.admin());
+    }
+
+    /** The original site's target gateway, on the replica set {@code datamover reverse} makes of its disks. */
+    static DaemonProcess originalTarget(Path base, int port, Path original, Path replicas, String admin) {
+        return new DaemonProcess("original-target", base.resolve("original-target.log"), "target-gateway", "--listen",
+                "127.0.0.1:" + port, "--data-dir", original.resolve("target-data").toString(), "--replica-dir",
+                replicas.toString(), "--admin", admin);
+    }
+
+    /** Waits until the target gateway has applied, UP_TO_DATE, the last seq of the tap. */
+    static void awaitApplied(String targetAdmin, String tapAdmin, String what) throws Exception {
+        FaultAwaits.until(Duration.ofMinutes(2), what, () -> {
+            AdminStatus t = AdminStatus.fetch(targetAdmin);
+            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
+            return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
+                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
+        });
     }
 
     /** Waits until the tap's bitmaps in {@code state} hold at most these many dirty regions. */
