@@ -198,7 +198,8 @@ public final class Tap implements AutoCloseable {
                     file.identity());
             DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), identity,
                     size, config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
-                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()));
+                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()),
+                    oldSize -> SyncRegions.allocatedFrom(file, oldSize, config.regionSizeBytes()));
             if (bitmap.created()) {
                 LOG.info("disk {} is newly protected: {} regions marked dirty for its initial sync ({})",
                         exportConfig.name(), bitmap.dirtyCount(), config.initialSync());
