@@ -12,6 +12,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
 import io.datamover.disk.PrivateFiles;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Hello;
@@ -261,9 +262,61 @@ public final class TargetGateway implements AutoCloseable {
             ConsistencyGroupTarget existing = groups.get(asked.cgId());
             if (existing != null) {
                 grant.requireGroupPair(asked.cgId(), existing.replicaConfig().pairId());
+                if (DiskSetChange.grows(existing.replicaConfig().disks(), asked.disks())) {
+                    return grow(existing, asked);
+                }
                 return existing;
             }
             return create(asked);
+        }
+    }
+
+    /**
+     * Under the group's open lock: the source declares larger disks. The group is closed (the applier finishes its
+     * batch) and opened again with them: {@link ReplicaSet#open} grows each replica and then records the sizes in its
+     * stamp, before this HELLO is answered, so every batch of the connection, and any past an old end, finds the
+     * replicas grown. What is spooled is applied after, as at any open. Refused (the source retries) while another
+     * source connection is attached, an operation (failover) holds the group or a rehearsal views its replicas.
+     */
+    private ConsistencyGroupTarget grow(ConsistencyGroupTarget existing, ReplicaSetConfig asked)
+            throws ProtocolException {
+        String cg = Integer.toUnsignedString(asked.cgId());
+        if (existing.sourceAttached()) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group " + cg + " already has a "
+                    + "source connected; its disks grow once that one is gone");
+        }
+        if (operations.containsKey(asked.cgId())) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + cg + " is being failed over:"
+                    + " its disks do not grow");
+        }
+        if (existing.applyLoop().rehearsal() != null) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group " + cg + " has a rehearsal "
+                    + "running on its replicas: its disks grow once `datamover rehearse stop` ended it");
+        }
+        LOG.info("cg {}: the source declares grown disks: {} -> {}; the replica set is opened again with them", cg,
+                existing.replicaConfig().disks(), asked.disks());
+        try {
+            existing.close();
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group " + cg + " cannot be closed to"
+                    + " grow its disks: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
+        }
+        groups.remove(asked.cgId(), existing);
+        try {
+            return create(asked);
+        } catch (ProtocolException refused) {
+            // e.g. a block device smaller than the new size: the group stays as it was, shown and refusing the source
+            LOG.error("cg {}: cannot grow the replicas: {}", cg, refused.getMessage());
+            try {
+                groups.put(asked.cgId(), ConsistencyGroupTarget.open(existing.replicaConfig(), config, metrics, alloc,
+                        this::storageFailed));
+            } catch (IOException | RuntimeException e) {
+                refused.addSuppressed(e);
+            }
+            throw refused;
         }
     }
 
