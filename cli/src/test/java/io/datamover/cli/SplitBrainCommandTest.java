@@ -2,27 +2,16 @@ package io.datamover.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.datamover.applier.Applier;
-import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSet;
-import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaState;
 import io.datamover.gateway.target.TargetGateway;
-import io.datamover.protocol.BlockWrite;
-import io.datamover.protocol.DiskInfo;
-import io.datamover.protocol.RecordKind;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code datamover split-brain resolve}'s options, refusals and exit statuses; the resolution in SplitBrainTest. */
 class SplitBrainCommandTest {
-    private static final DiskInfo DISK = new DiskInfo(1, "system", 1024 * 1024, 4096);
-    private static final ReplicaSetConfig CONFIG = new ReplicaSetConfig("pair-a", 12, List.of(DISK), Provisioning.THIN);
-
     @TempDir
     Path base;
 
@@ -32,11 +21,7 @@ class SplitBrainCommandTest {
     void discardingTheRecoverySiteMakesThePromotedDisksReplicasAgainOnce() throws Exception {
         Path replicaDir = base.resolve("replicas");
         Path set = TargetGateway.replicaSetDirectory(replicaDir, 12);
-        try (ReplicaSet replicas = ReplicaSet.open(set, CONFIG)) {
-            new Applier(replicas, new SimpleMeterRegistry()).apply(1, 3, List.of(
-                    BlockWrite.marker(1, 1, RecordKind.SYNC_BEGIN), CliRun.block(2, 0, 7),
-                    BlockWrite.marker(3, 1, RecordKind.SYNC_END)));
-        }
+        CliRun.syncedReplicaSet(set);
         Path tapState = Files.createDirectories(base.resolve("recovery-tap"));
         String[] resolve = {"split-brain", "resolve", "--cg", "12", "--discard", "recovery", "--promoted-replicas",
             replicaDir.toString(), "--tap-state", tapState.toString()};
@@ -50,7 +35,7 @@ class SplitBrainCommandTest {
         assertThat(cli.run(resolve)).as(cli.err.toString()).isZero();
         assertThat(cli.out.toString()).contains("replicas of the original site again (seq 3")
                 .contains("(0 bytes)").contains("datamover resync --cg 12 --discard replica");
-        try (ReplicaSet replicas = ReplicaSet.open(set, CONFIG)) {
+        try (ReplicaSet replicas = ReplicaSet.open(set, CliRun.ONE_DISK_GROUP)) {
             assertThat(replicas.states()).containsValues(ReplicaState.UP_TO_DATE);
         }
         assertThat(cli.run(resolve)).isZero();
