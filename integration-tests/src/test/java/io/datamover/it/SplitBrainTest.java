@@ -29,7 +29,8 @@ class SplitBrainTest {
     private static final long DISK = 16L << 20;
     private static final long MIB = 1 << 20;
     private static final Duration COMMAND_DEADLINE = Duration.ofMinutes(2);
-    private static final Pattern PROMOTED_SEQ = Pattern.compile("PROMOTED at seq (\\d+)");
+    private static final Pattern PROMOTED = Pattern.compile(
+            "PROMOTED at seq (\\d+) in (generation [0-9a-f]{16} after [0-9a-f]{16}@\\d+)");
     private static final String DIVERGED_ROLE = "\"role\":\"DIVERGED\"";
     private static final String REFUSALS = "datamover_target_rejected_total";
 
@@ -77,15 +78,21 @@ class SplitBrainTest {
             ReplicationSite.CommandRun failedOver = datamover("failover", "--cg", "1", "--force", "--admin",
                     targetAdmin, "--admin-token-file", token.toString());
             assertThat(failedOver.exitCode()).as(failedOver.output()).isZero();
-            Matcher seq = PROMOTED_SEQ.matcher(failedOver.output());
-            assertThat(seq.find()).as(failedOver.output()).isTrue();
-            long promotedSeq = Long.parseLong(seq.group(1));
+            Matcher promoted = PROMOTED.matcher(failedOver.output());
+            assertThat(promoted.find()).as(failedOver.output()).isTrue();
+            long promotedSeq = Long.parseLong(promoted.group(1));
+            String promotedHistory = promoted.group(2);
 
             // The original site writes on: journaled there; its source is refused as DIVERGED, shown at both sites.
             guest(nbdPort, "sys", "write -P 0x77 8M 1M");
             FaultAwaits.until(FaultAwaits.DEADLINE, "both sites showing the split brain", () -> AdminStatus
                     .json(targetAdmin).contains(DIVERGED_ROLE) && AdminStatus.json(sourceAdmin).contains(DIVERGED_ROLE));
-            assertThat(AdminStatus.json(targetAdmin)).contains("split brain").contains("past seq " + promotedSeq);
+            for (String site : List.of(targetAdmin, sourceAdmin)) { // both histories, both seqs
+                assertThat(AdminStatus.json(site)).as(site).contains("split brain").contains(promotedHistory)
+                        .contains("holds generation ").containsPattern("journal at seq [0-9]+: [0-9]+ records past seq "
+                                + promotedSeq);
+            }
+            assertThat(AdminMetrics.sum(sourceAdmin, "datamover_pair_diverged")).isEqualTo(1);
             FaultAwaits.atLeast(FaultAwaits.DEADLINE, "datamover_role DIVERGED", () -> AdminMetrics.sum(targetAdmin,
                     "datamover_role", "role=\"DIVERGED\""), 1);
             assertThat(target.log()).contains("split brain").doesNotContain("takes the source's");
