@@ -239,7 +239,7 @@ public final class TargetGateway implements AutoCloseable {
         try {
             openers.execute(() -> {
                 try {
-                    group.complete(groupFor(asked, grant));
+                    group.complete(groupFor(asked, hello, grant));
                 } catch (ProtocolException | RuntimeException e) {
                     group.completeExceptionally(e);
                 }
@@ -256,7 +256,7 @@ public final class TargetGateway implements AutoCloseable {
      * Runs on an opener thread. An existing group only takes a certificate of the pair it is held for; a new group's
      * pair is the HELLO's, which {@link HelloAuthorization#authorize} matched with the certificate's.
      */
-    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, HelloAuthorization.Grant grant)
+    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, Hello hello, HelloAuthorization.Grant grant)
             throws ProtocolException {
         synchronized (capacity.openLock(asked.cgId())) {
             ConsistencyGroupTarget existing = groups.get(asked.cgId());
@@ -267,7 +267,7 @@ public final class TargetGateway implements AutoCloseable {
                 }
                 return existing;
             }
-            return create(asked);
+            return create(asked, hello);
         }
     }
 
@@ -321,12 +321,10 @@ public final class TargetGateway implements AutoCloseable {
     }
 
     /** Under the group's open lock: opens the replica set of a new group, if it fits. */
-    private ConsistencyGroupTarget create(ReplicaSetConfig asked) throws ProtocolException {
+    private ConsistencyGroupTarget create(ReplicaSetConfig asked, Hello hello) throws ProtocolException {
         ConsistencyGroupStatus promoted = failedOver.get(asked.cgId());
         if (promoted != null || operations.containsKey(asked.cgId())) {
-            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
-                    + Integer.toUnsignedString(asked.cgId()) + " was failed over at the target (PROMOTED): "
-                    + "replication into it has stopped (docs/operations.md)");
+            throw refusedAsPromoted(asked.cgId(), promoted, hello);
         }
         String refusal = capacity.admit(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
         if (refusal != null) {
@@ -352,6 +350,31 @@ public final class TargetGateway implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * The refusal of a source of a group failed over here; a split brain (the source wrote past the promoted seq) is
+     * kept in the group's status (DIVERGED, with both histories) until the next source is refused otherwise.
+     */
+    private ProtocolException refusedAsPromoted(int cgId, ConsistencyGroupStatus promoted, Hello hello) {
+        Optional<ReplicaMetadata> stamp = Optional.empty();
+        try {
+            stamp = promoted == null || operations.containsKey(cgId) ? Optional.empty()
+                    : ReplicaSet.readStamp(replicaSetDirectory(config.replicaDir(), cgId));
+        } catch (IOException e) {
+            LOG.warn("cg {}: cannot read the promoted stamp: {}", Integer.toUnsignedString(cgId), e.toString());
+        }
+        ProtocolException refusal = stamp.isEmpty() ? PromotedGroupRefusal.replicationStopped(cgId)
+                : PromotedGroupRefusal.of(stamp.get(), hello);
+        if (promoted != null) {
+            boolean diverged = refusal.code() == ErrorCode.DIVERGED;
+            failedOver.computeIfPresent(cgId, (cg, s) -> s.withGenerationRefusal(diverged
+                    ? ErrorCode.DIVERGED + ": " + refusal.getMessage() : null));
+            if (diverged) {
+                LOG.error("cg {}: {}", Integer.toUnsignedString(cgId), refusal.getMessage());
+            }
+        }
+        return refusal;
     }
 
     /** A group's applying stopped on a storage failure (any thread): reopen it after the backoff. */
