@@ -85,7 +85,7 @@ public final class FailbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int cg = (int) group.checked();
-        return StoppedStateCommand.execute(spec, () -> site.recovery != null
+        return OfflineOperation.run(spec, () -> site.recovery != null
                 ? RecoverySiteFailback.run(cg, new RecoverySiteFailback.Directories(site.recovery.replicaDir,
                         site.recovery.sourceData, site.recovery.tapState, site.recovery.nowAt), InstantSource.system())
                 : OriginalSiteFailback.run(cg, site.original.seq, new OriginalSiteFailback.Directories(

@@ -10,10 +10,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.CrashPoint;
-import io.datamover.protocol.DiskInfo;
-import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import org.slf4j.Logger;
@@ -81,13 +78,7 @@ final class OriginalSiteFailback {
                     CrashPoint.reached(CrashPoint.Point.FAILBACK_SOURCE_SEEDED);
                     record = record.advance(set, 2);
                 }
-                long cleared = 0;
-                for (DiskInfo disk : stamp.disks()) {
-                    Path bitmap = dirs.tapState().resolve(disk.name() + ".dirty");
-                    if (Files.exists(bitmap)) {
-                        cleared += DirtyRegionsFile.clearAll(bitmap);
-                    }
-                }
+                long cleared = TapDirtyRegions.clear(dirs.tapState(), stamp.disks());
                 LOG.info("cg {}: failback step 3/4: the tap's bitmaps cleared ({} bytes were dirty: set back to the "
                         + "shared image by the reverse resync)", cg, cleared);
                 CrashPoint.reached(CrashPoint.Point.FAILBACK_TAP_CLEARED);

@@ -11,10 +11,9 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.StoppedSourceGroup;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.CrashPoint;
-import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.Tap;
-import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,13 +107,7 @@ final class RecoverySiteFailback {
             throw new RollbackRefusedException("reverse replication is not UP_TO_DATE: the recovery tap still owes "
                     + "the original site its resync; start the source gateway and the tap until it is done");
         }
-        long dirty = 0;
-        for (DiskInfo disk : stamp.disks()) {
-            Path bitmap = tapState.resolve(disk.name() + ".dirty");
-            if (Files.exists(bitmap)) {
-                dirty += DirtyRegionsFile.read(bitmap).stream().mapToLong(DirtyRegionsFile.Range::length).sum();
-            }
-        }
+        long dirty = TapDirtyRegions.of(tapState, stamp.disks()).stream().mapToLong(ResyncRegions.Range::length).sum();
         if (dirty > 0) {
             throw new RollbackRefusedException("not at RPO 0: the recovery tap's bitmaps hold " + dirty + " bytes of "
                     + "writes no gateway acknowledged; with the VM stopped, start the tap until its status shows no "

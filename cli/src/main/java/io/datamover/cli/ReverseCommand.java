@@ -7,12 +7,9 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.source.UnshippedWrites;
 import io.datamover.gateway.target.TargetGateway;
-import io.datamover.protocol.DiskInfo;
 import io.datamover.applier.ReplicaState;
 import io.datamover.protocol.ResyncRegions;
-import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,7 +93,7 @@ public final class ReverseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long cg = group.checked();
-        return StoppedStateCommand.execute(spec, () -> site.recovery != null ? recovery(site.recovery, cg)
+        return OfflineOperation.run(spec, () -> site.recovery != null ? recovery(site.recovery, cg)
                 : original(site.original, cg));
     }
 
@@ -117,13 +114,8 @@ public final class ReverseCommand implements Callable<Integer> {
             UnshippedWrites journal = UnshippedWrites.read(o.sourceData, (int) cg, o.promotedSeq);
             List<ResyncRegions.Range> written = journal.writtenAfter() == null ? null
                     : new ArrayList<>(journal.writtenAfter());
-            for (DiskInfo disk : journal.disks()) {
-                Path bitmap = o.tapState.resolve(disk.name() + ".dirty");
-                if (written != null && Files.exists(bitmap)) {
-                    for (DirtyRegionsFile.Range d : DirtyRegionsFile.read(bitmap)) {
-                        written.add(new ResyncRegions.Range(disk.id(), d.offset(), d.length()));
-                    }
-                }
+            if (written != null) {
+                TapDirtyRegions.addTo(written, o.tapState, journal.disks());
             }
             return OriginalSiteReplicas.prepare(TargetGateway.replicaSetDirectory(o.replicaDir, (int) cg),
                     new OriginalSiteReplicas.Original(journal.pairId(), (int) cg, journal.disks(), o.images,

@@ -75,6 +75,8 @@ public final class CrashPoint {
         FAILOVER_PROMOTED,
         /** Failover: the group's spool is dropped; the record does not say DONE yet. */
         FAILOVER_SPOOL_DROPPED,
+        /** Target gateway: a source's disk grew; its replicas are grown and synced, the stamp has the old sizes. */
+        TARGET_REPLICA_GROWN,
         // Failback (docs/operations.md): each persistence step of `datamover failback` at either site.
         /** Failback, either site: the failback record is durable; nothing else changed yet. */
         FAILBACK_RECORDED,

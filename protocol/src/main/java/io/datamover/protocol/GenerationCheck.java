@@ -78,9 +78,11 @@ public final class GenerationCheck {
         }
         int discard = newestDiscard(source);
         if (discard >= 0 && common >= discard) {
-            // The histories agree up to where their newest common generation ended: the replica restarts there and
-            // the source sends everything after it (its journal holds it: nothing after it was ever accepted).
-            long resume = Math.min(source.earlier().get(common).endSeq(), sourceSeq);
+            // The histories agree up to where their newest common generation ended on both sides (a promoted replica
+            // left it at its failover, before the source did: a split brain): the replica restarts there and the
+            // source sends everything after it (its journal holds it: nothing after it was ever accepted).
+            long resume = Math.min(Math.min(source.earlier().get(common).endSeq(), sourceSeq),
+                    endOnTarget(target, source.earlier().get(common).id()));
             return new Verdict(Outcome.DISCARD_REPLICA, resume, "the source discards the replica's data after seq "
                     + resume + ", where their common generation " + GenerationHistory.hex(
                             source.earlier().get(common).id()) + " ended");
@@ -113,6 +115,12 @@ public final class GenerationCheck {
             }
         }
         return NO_COMMON;
+    }
+
+    /** Where generation {@code id} ended in the target's history; {@link Long#MAX_VALUE} while it is current there. */
+    private static long endOnTarget(GenerationHistory target, long id) {
+        int index = target.indexOfEarlier(id);
+        return index < 0 ? Long.MAX_VALUE : target.earlier().get(index).endSeq();
     }
 
     /** The index of the newest earlier generation whose successor discards the replica, or -1. */

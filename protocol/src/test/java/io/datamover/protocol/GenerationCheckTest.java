@@ -114,6 +114,14 @@ class GenerationCheckTest {
     }
 
     @Test
+    void aDiscardAfterASplitBrainRestartsWhereThePromotedReplicaLeftTheCommonGeneration() {
+        // The replica was failed over at seq 12 (X after A at 12) while the source wrote on to 20 in A, was refused,
+        // ended A there (B) and discarded at 30: the replica restarts at 12 and gets 13..30 from the journal.
+        expect(h(C, endedByDiscard(B, 30), ended(A, 20)), 30, h(X, ended(A, 12)), 12, DISCARD_REPLICA, 12);
+        expect(h(C, endedByDiscard(A, 20)), 20, h(X, ended(A, 12)), 12, DISCARD_REPLICA, 12);
+    }
+
+    @Test
     void aDiscardDoesNotOverrideADivergenceThatCameAfterIt() {
         // The target adopted B after the discard, then diverged again within B.
         expect(h(B, endedByDiscard(A, 10)), 20, h(B, endedByDiscard(A, 10)), 21, DIVERGED, 0);

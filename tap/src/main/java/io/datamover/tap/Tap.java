@@ -8,6 +8,7 @@ import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
+import io.datamover.tap.export.DiskSizeWatch;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.nbd.NbdServer;
 import io.datamover.tap.replication.ConsistencyGroup;
@@ -69,6 +70,8 @@ public final class Tap implements AutoCloseable {
     private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
     /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
     private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
+    /** How often the images' sizes are compared with the served ones: an fstat per disk. */
+    private static final Duration SIZE_CHECK_PERIOD = Duration.ofSeconds(30);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
     /** In the state directory while the operator has replication paused: a restart stays paused. */
@@ -175,6 +178,9 @@ public final class Tap implements AutoCloseable {
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
+            DiskSizeWatch sizes = new DiskSizeWatch();
+            sweeper.scheduleWithFixedDelay(() -> watchSizes(exports, sizes), SIZE_CHECK_PERIOD.toMillis(),
+                    SIZE_CHECK_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
             sweeper.scheduleWithFixedDelay(server::trimIdlePayloads, PAYLOAD_TRIM_PERIOD.toMillis(),
                     PAYLOAD_TRIM_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
@@ -205,7 +211,8 @@ public final class Tap implements AutoCloseable {
                     file.identity());
             DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), identity,
                     size, config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
-                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()));
+                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()),
+                    oldSize -> SyncRegions.allocatedFrom(file, oldSize, config.regionSizeBytes()));
             if (bitmap.created()) {
                 LOG.info("disk {} is newly protected: {} regions marked dirty for its initial sync ({})",
                         exportConfig.name(), bitmap.dirtyCount(), config.initialSync());
@@ -265,6 +272,17 @@ public final class Tap implements AutoCloseable {
                 // The bitmap keeps the failure and fails the writes that need it; here we only report it.
                 failures.increment();
                 LOG.error("sweeping the dirty bitmap of {} failed", export, e);
+            }
+        }
+    }
+
+    /** On the sweeper: tells the operator, once per size, of an image resized under the tap (see DiskSizeWatch). */
+    private static void watchSizes(List<Export> exports, DiskSizeWatch sizes) {
+        for (Export export : exports) {
+            try {
+                sizes.check(export.name(), export.sizeBytes(), export.file().size()).ifPresent(LOG::warn);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("cannot read the size of {}", export, e); // a failing disk fails its I/O, reported there
             }
         }
     }

@@ -167,10 +167,41 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             SourceGroup group = groups.get(hello.cgId());
             if (group != null) {
                 grant.requireGroupPair(hello.cgId(), group.identity().pairId());
+                if (group.identity().grownIn(hello)) {
+                    return grow(group, hello);
+                }
                 group.identity().requireSameAs(hello);
                 return group;
             }
             return create(hello);
+        }
+    }
+
+    /**
+     * Under the group's open lock: the group's tap declares larger disks (grown while the tap was stopped). The grown
+     * identity is stored first, durably, then the group is opened again with it, so its shipper's next HELLO has the
+     * target grow the replicas before anything past an old end is shipped: the journal holds nothing past it yet,
+     * such writes come only from this tap's session, after its HELLO_ACK. A crash in between leaves the stored
+     * identity, which the next start opens; the tap's next HELLO then finds nothing to grow.
+     */
+    private SourceGroup grow(SourceGroup group, Hello hello) throws ProtocolException, IOException {
+        CgIdentity grown = group.identity().withDisks(hello.disks());
+        if (attachedTaps.containsKey(hello.cgId())) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + grown.cgLabel() + " is still served by"
+                    + " another tap connection; its disks grow once that one is gone");
+        }
+        Path directory = SourceGroup.directory(config.dataDir(), grown);
+        CgIdentityFile.write(directory, grown);
+        LOG.info("cg {} ({}): tap {} declares grown disks: {} -> {}; the group is opened again with them", grown
+                .cgLabel(), grown.cgName(), hello.senderId(), group.identity().disks(), grown.disks());
+        group.close();
+        try {
+            SourceGroup fresh = open(directory, grown);
+            groups.put(grown.cgId(), fresh);
+            return fresh;
+        } catch (IOException | RuntimeException e) {
+            failed(grown); // reopened after a backoff, from the stored identity
+            throw e;
         }
     }
 

@@ -198,6 +198,12 @@ final class ConsistencyGroupTarget {
         return cgId;
     }
 
+    /** Whether a source's connection is attached and open; any thread. */
+    boolean sourceAttached() {
+        SourceSession session = attached;
+        return session != null && session.isActive();
+    }
+
     /** What the group was opened with: what opens it again. */
     ReplicaSetConfig replicaConfig() {
         return replicaConfig;

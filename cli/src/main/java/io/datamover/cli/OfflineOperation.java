@@ -7,25 +7,24 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 
 /**
- * How the commands that change a stopped daemon's directories ({@code reverse}, {@code failback}) end: what was done on
- * stdout and 0; a refusal (nothing changed) on stderr and {@link FailoverCommand#EXIT_REFUSED}; an I/O error, after
- * which running the command again continues it, on stderr and {@link FailoverCommand#EXIT_FAILED}.
+ * An operator's operation on stopped daemons' directories ({@code reverse}, {@code split-brain resolve}): prints its
+ * report (exit 0), its refusal with nothing changed (1), or the I/O error that stopped it, which a rerun continues (3).
  */
-final class StoppedStateCommand {
-    /** One run of the command: what it did, for the operator. */
+final class OfflineOperation {
+    /** The operation; returns its report. */
     @FunctionalInterface
     interface Run {
-        String call() throws IOException;
+        String run() throws IOException;
     }
 
-    private StoppedStateCommand() {}
+    private OfflineOperation() {}
 
-    static int execute(CommandLine.Model.CommandSpec spec, Run run) {
+    static int run(CommandLine.Model.CommandSpec spec, Run operation) {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         String name = "datamover " + spec.name();
         try {
-            out.println(run.call());
+            out.println(operation.run());
             out.flush();
             return 0;
         } catch (RollbackRefusedException | IllegalStateException | DirectoryInUseException e) {
