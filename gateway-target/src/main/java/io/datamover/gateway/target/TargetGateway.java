@@ -263,7 +263,7 @@ public final class TargetGateway implements AutoCloseable {
             if (existing != null) {
                 grant.requireGroupPair(asked.cgId(), existing.replicaConfig().pairId());
                 if (DiskSetChange.grows(existing.replicaConfig().disks(), asked.disks())) {
-                    return grow(existing, asked);
+                    return grow(existing, asked, hello);
                 }
                 return existing;
             }
@@ -278,7 +278,7 @@ public final class TargetGateway implements AutoCloseable {
      * replicas grown. What is spooled is applied after, as at any open. Refused (the source retries) while another
      * source connection is attached, an operation (failover) holds the group or a rehearsal views its replicas.
      */
-    private ConsistencyGroupTarget grow(ConsistencyGroupTarget existing, ReplicaSetConfig asked)
+    private ConsistencyGroupTarget grow(ConsistencyGroupTarget existing, ReplicaSetConfig asked, Hello hello)
             throws ProtocolException {
         String cg = Integer.toUnsignedString(asked.cgId());
         if (existing.sourceAttached()) {
@@ -306,7 +306,7 @@ public final class TargetGateway implements AutoCloseable {
         }
         groups.remove(asked.cgId(), existing);
         try {
-            return create(asked);
+            return create(asked, hello);
         } catch (ProtocolException refused) {
             // e.g. a block device smaller than the new size: the group stays as it was, shown and refusing the source
             LOG.error("cg {}: cannot grow the replicas: {}", cg, refused.getMessage());
