@@ -1,0 +1,17 @@
+package io.datamover.tap;
+
+import io.datamover.disk.compare.RegionDigests;
+import io.datamover.tap.replication.ReplicationMode;
+
+/**
+ * Region digests of a source disk for an online verify ({@link Tap#regionDigests}), with what the comparison needs to
+ * know of the stream around the read: the group's mode before and after it, and the last seq given to a write once
+ * the read ended (every write that reached the disk before the read has a seq at most that).
+ */
+public record SourceDigests(ReplicationMode modeBefore, ReplicationMode modeAfter, long lastSeq,
+        RegionDigests.Span span) {
+    /** True when the group streamed throughout the read, so the replica catches up with {@link #lastSeq}. */
+    public boolean streamed() {
+        return modeBefore == ReplicationMode.STREAMING && modeAfter == ReplicationMode.STREAMING;
+    }
+}
