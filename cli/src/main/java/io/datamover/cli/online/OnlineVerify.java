@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * Compares a consistency group's source disks with their replicas while replication runs, region by region in order,
@@ -157,31 +159,38 @@ public final class OnlineVerify {
 
     private VerifySites.SourceRead source(String disk, long offset, int count)
             throws IOException, InterruptedException {
-        for (long waited = 0; ; waited++) {
-            VerifySites.SourceRead read = sites.source(disk, offset, regionBytes, count);
-            pacer.paced(read.bytesRead());
-            if (read.streamed()) {
-                return read;
-            }
-            if (waited >= notStreamingWaitSeconds) {
-                throw new IOException("the tap's group has not been STREAMING for " + notStreamingWaitSeconds
-                        + " s (bitmap mode or a resync): run verify once it streams");
-            }
-            pacer.pause(SECOND_NANOS);
-        }
+        return whileStreaming(() -> sites.source(disk, offset, regionBytes, count), VerifySites.SourceRead::bytesRead,
+                VerifySites.SourceRead::streamed, "the tap's group has not been STREAMING");
     }
 
     private VerifySites.ReplicaRead replica(String disk, long offset, int count, long minSeq)
             throws IOException, InterruptedException {
+        return whileStreaming(() -> sites.replica(disk, offset, regionBytes, count, minSeq),
+                VerifySites.ReplicaRead::bytesRead, VerifySites.ReplicaRead::upToDate,
+                "the replicas have not been UP_TO_DATE");
+    }
+
+    /** One read of a site. */
+    @FunctionalInterface
+    private interface SiteRead<T> {
+        T read() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Reads, paced, until the read says replication streamed ({@code streamed}), once a second up to
+     * {@code notStreamingWaitSeconds}; then gives up saying {@code notStreaming}.
+     */
+    private <T> T whileStreaming(SiteRead<T> read, ToLongFunction<T> bytesRead, Predicate<T> streamed,
+            String notStreaming) throws IOException, InterruptedException {
         for (long waited = 0; ; waited++) {
-            VerifySites.ReplicaRead read = sites.replica(disk, offset, regionBytes, count, minSeq);
-            pacer.paced(read.bytesRead());
-            if (read.upToDate()) {
-                return read;
+            T answer = read.read();
+            pacer.paced(bytesRead.applyAsLong(answer));
+            if (streamed.test(answer)) {
+                return answer;
             }
             if (waited >= notStreamingWaitSeconds) {
-                throw new IOException("the replicas have not been UP_TO_DATE for " + notStreamingWaitSeconds
-                        + " s (a resync runs): run verify once it ends");
+                throw new IOException(notStreaming + " for " + notStreamingWaitSeconds
+                        + " s (bitmap mode or a resync): run verify once replication streams");
             }
             pacer.pause(SECOND_NANOS);
         }
