@@ -161,7 +161,12 @@ final class ApplyLoop implements Runnable {
     CompletableFuture<ReplicaDigests> regionDigests(String disk, long offset, int regionBytes, int count, long minSeq,
             long deadlineNanos) {
         CompletableFuture<ReplicaDigests> done = new CompletableFuture<>();
-        commands.add(new Runnable() {
+        if (stopped.getCount() == 0) {
+            done.completeExceptionally(new IOException("the group's applier has stopped (see status): nothing to "
+                    + "compare with until it applies again"));
+            return done;
+        }
+        submitNow(new Runnable() {
             @Override
             public void run() {
                 long applied = replicas.appliedSeq();
@@ -184,6 +189,12 @@ final class ApplyLoop implements Runnable {
             }
         });
         return done;
+    }
+
+    /** Queues {@code command} and wakes the thread if it waits for a batch: a verify waits on each answer. */
+    private void submitNow(Runnable command) {
+        commands.add(command);
+        spool.wake();
     }
 
     /**
