@@ -52,9 +52,8 @@ final class AdminVerifySites implements VerifySites {
             throws IOException, InterruptedException {
         DigestExchange.Answer answer = DigestExchange.parse(post(tap, DigestExchange.DIGESTS + "?cg=" + cg
                 + new DigestExchange.Request(disk, offset, regionBytes, count).query(), Duration.ofMinutes(1)));
-        boolean streamed = "STREAMING".equals(answer.fields().get("mode-before"))
-                && "STREAMING".equals(answer.fields().get("mode-after"));
-        return new SourceRead(streamed, answer.number("last-seq"), answer.digests(), answer.number("bytes-read"));
+        return new SourceRead(answer.number("streaming-stretch"), answer.number("last-seq"), answer.digests(),
+                answer.number("bytes-read"));
     }
 
     @Override

@@ -419,10 +419,14 @@ public final class Tap implements AutoCloseable {
      */
     public SourceDigests regionDigests(String exportName, long offset, int regionBytes, int count) throws IOException {
         Export export = export(exportName);
+        long stretch = group.streamingStretch();
         ReplicationMode before = group.mode();
         RegionDigests.Span span = RegionDigests.read(export.file(), offset, regionBytes, count);
         long lastSeq = group.lastSeq();
-        return new SourceDigests(before, group.mode(), lastSeq, span);
+        ReplicationMode after = group.mode();
+        boolean streamed = before == ReplicationMode.STREAMING && after == ReplicationMode.STREAMING
+                && group.streamingStretch() == stretch;
+        return new SourceDigests(before, after, streamed ? stretch : -1, lastSeq, span);
     }
 
     /**

@@ -80,6 +80,7 @@ final class TapVerifyActions {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("mode-before", digests.modeBefore());
             fields.put("mode-after", digests.modeAfter());
+            fields.put("streaming-stretch", digests.streamingStretch());
             fields.put("last-seq", digests.lastSeq());
             return new AdminActions.Answer(200, DigestExchange.format(fields, digests.span()));
         } catch (IllegalArgumentException e) {

@@ -103,7 +103,7 @@ public final class OnlineVerify {
                     continue;
                 }
                 long region = offset + (long) i * regionBytes;
-                switch (settle(disk, region, source.digests().get(i))) {
+                switch (settle(disk, region, source.digests().get(i), source.streamingStretch())) {
                     case DIFFERENT -> differing.add(region);
                     case UNSETTLED -> unsettled.add(region);
                     case EQUAL -> { }
@@ -119,19 +119,24 @@ public final class OnlineVerify {
                 ranges(still, size));
     }
 
-    /** Whether the region at {@code offset}, found different from the source's {@code before}, really differs. */
-    private Verdict settle(String disk, long offset, String before) throws IOException, InterruptedException {
+    /**
+     * Whether the region at {@code offset}, found different from the source's {@code before} (read in the stream's
+     * {@code stretch}), really differs.
+     */
+    private Verdict settle(String disk, long offset, String before, long stretch)
+            throws IOException, InterruptedException {
         for (int attempt = 0; attempt < SETTLE_TRIES; attempt++) {
             VerifySites.SourceRead after = source(disk, offset, 1);
             String now = after.digests().getFirst();
-            if (now.equals(before)) {
-                return Verdict.DIFFERENT; // the source did not change across the replica's read
+            if (now.equals(before) && after.streamingStretch() == stretch) {
+                return Verdict.DIFFERENT; // the source did not change across the replica's read, nor did the stream
             }
             VerifySites.ReplicaRead replica = replica(disk, offset, 1, after.lastSeq());
             if (!replica.digests().isEmpty() && replica.digests().getFirst().equals(now)) {
                 return Verdict.EQUAL;
             }
             before = now;
+            stretch = after.streamingStretch();
         }
         return Verdict.UNSETTLED;
     }

@@ -7,8 +7,15 @@ import java.util.Map;
 
 /** The two sites of an online verify, as {@link OnlineVerify} sees them: who digests what, and who repairs. */
 public interface VerifySites {
-    /** The source's digests of some regions, whether the group streamed throughout, and its last seq after the read. */
-    record SourceRead(boolean streamed, long lastSeq, List<String> digests, long bytesRead) {}
+    /**
+     * The source's digests of some regions, the stretch of STREAMING the read was made in (-1: the group did not stream
+     * throughout; two reads in one stretch saw no resync between them), and its last seq after the read.
+     */
+    record SourceRead(long streamingStretch, long lastSeq, List<String> digests, long bytesRead) {
+        boolean streamed() {
+            return streamingStretch >= 0;
+        }
+    }
 
     /** The replica's digests of some regions at {@code appliedSeq}, and whether the group was UP_TO_DATE then. */
     record ReplicaRead(long appliedSeq, boolean upToDate, List<String> digests, long bytesRead) {}

@@ -27,6 +27,10 @@ class OnlineVerifyTest {
         final Map<Long, Deque<String>> replicaScript = new LinkedHashMap<>();
         final List<Extent> repaired = new ArrayList<>();
         long seq;
+        long stretch = 1;
+        int sourceReads;
+        /** The stream enters STREAMING again (a resync ran) just before this source read, if > 0. */
+        int resyncBeforeRead;
         List<Long> outcome;
 
         ScriptedSites(int regions) {
@@ -40,7 +44,10 @@ class OnlineVerifyTest {
 
         @Override
         public SourceRead source(String disk, long offset, int regionBytes, int count) {
-            return new SourceRead(true, ++seq, digests(sourceScript, offset, count), 0);
+            if (++sourceReads == resyncBeforeRead) {
+                stretch++;
+            }
+            return new SourceRead(stretch, ++seq, digests(sourceScript, offset, count), 0);
         }
 
         @Override
@@ -102,6 +109,17 @@ class OnlineVerifyTest {
         assertThat(sites.repaired).containsExactlyElementsOf(report.disks().getFirst().differences());
         assertThat(report.repaired()).isTrue();
         assertThat(sites.outcome).as("compared, different, unsettled").containsExactly(130L, 3L, 0L);
+    }
+
+    @Test
+    void aResyncBetweenTheReadsMakesThemProveNothingUntilReadAgain() throws Exception {
+        ScriptedSites sites = new ScriptedSites(10);
+        sites.replicaScript.put(2L * REGION, seq("planted"));
+        sites.resyncBeforeRead = 2; // between the window's read and the first settling read
+        OnlineVerify.Report report = run(sites, false);
+        assertThat(report.disks().getFirst().differences()).containsExactly(new Extent(2L * REGION, REGION));
+        assertThat(sites.sourceReads).as("the window, a read across the resync, one in the same stretch")
+                .isEqualTo(3);
     }
 
     @Test
