@@ -151,7 +151,7 @@ public final class TapCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
                 running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport),
-                TapActions::new, authorization),
+                running -> new TapActions(running, registry), authorization),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
                         exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway,
                         sender.windowBytes() >> 20));

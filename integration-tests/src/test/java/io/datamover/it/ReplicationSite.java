@@ -67,7 +67,7 @@ final class ReplicationSite implements AutoCloseable {
         AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
-                replicaDir().toString(), "--admin", targetAdmin);
+                replicaDir().toString(), "--admin", targetAdmin, "--admin-token-file", adminToken().toString());
         List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
                 "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
                 base.resolve("source-data").toString(), "--admin", sourceAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS,
@@ -161,7 +161,7 @@ final class ReplicationSite implements AutoCloseable {
     /** What a one-shot {@code bin/datamover} command printed, and its exit status. */
     record CommandRun(int exitCode, String output) {}
 
-    /** The operator's admin token of the source gateway and the tap (their {@code --admin-token-file}), 0600. */
+    /** The operator's admin token of both gateways and the tap (their {@code --admin-token-file}), 0600. */
     Path adminToken() {
         return base.resolve("admin-token");
     }
