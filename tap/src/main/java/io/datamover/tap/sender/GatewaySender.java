@@ -76,7 +76,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
             MeterRegistry registry, InstantSource clock) {
         this.cg = config.cgId();
-        this.gateway = config.gatewayHost() + ":" + config.gatewayPort();
+        this.gateway = config.gatewaysText();
         this.acks = acks;
         this.stream = stream;
         this.nextSeq = nextSeq;

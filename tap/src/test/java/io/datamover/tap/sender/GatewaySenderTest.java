@@ -10,6 +10,7 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Flush;
+import io.datamover.protocol.netty.PeerAddress;
 import io.datamover.tap.sender.SenderFixture.StreamBreak;
 import io.datamover.tap.sender.TestGatewayReceiver.HelloReply;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
@@ -314,6 +315,39 @@ class GatewaySenderTest {
     }
 
     @Test
+    void aStandbyAnsweringNotLeaderIsPassedOverAndTakesOverWhenTheLeaderIsGone() throws Exception {
+        try (TestGatewayReceiver leader = TestGatewayReceiver.start()) {
+            fx.receiver.helloReply(HelloReply.NOT_LEADER); // the first address is the site's standby
+            GatewaySender sender = fx.startConnected(SenderConfig.builder(List.of(
+                            new PeerAddress("127.0.0.1", fx.receiver.port()), new PeerAddress("127.0.0.1", leader.port())))
+                    .identity("tap-test", "pair-test")
+                    .consistencyGroup(CG, "cg-test", List.of(SenderFixture.DISK))
+                    .link(l -> l.withReconnect(20, 200, 0.2))
+                    .link(l -> l.withLiveness(200, 2_000))
+                    .link(l -> l.withCloseTimeoutMs(2_000))
+                    .build());
+            for (long seq = 1; seq <= 5; seq++) {
+                assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+            }
+            await().until(() -> leader.acknowledged() == 5 && sender.durableSeq() == 5);
+            assertThat(leader.records()).extracting(Received::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(fx.receiver.records()).as("nothing streamed to the standby").isEmpty();
+            assertThat(fx.counter("protocol.errors", "code", "NOT_LEADER", "origin", "peer")).isPositive();
+
+            // The leader dies; the standby takes over with a journal that holds none of it: the tap does not trust
+            // the acks of the records it lost and resyncs (bitmap mode), streaming after what the new leader holds.
+            leader.stop();
+            fx.receiver.helloReply(HelloReply.ACCEPT);
+            await().until(() -> !fx.streamBreaks.isEmpty() && sender.isConnected() && fx.receiver.hasConnection());
+            assertThat(fx.streamBreaks).extracting(StreamBreak::reason)
+                    .containsExactly(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED);
+            assertThat(sender.resumeForResync()).isEqualTo(1);
+            assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+            await().until(() -> fx.receiver.acknowledged() == 1);
+        }
+    }
+
+        @Test
     void anErrorFromTheGatewayIsCountedAndTheSenderRetriesWithBackoff() {
         fx.receiver.helloReply(HelloReply.ERROR);
         GatewaySender sender = fx.start(fx.config().build());

@@ -59,6 +59,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
         ACCEPT,
         /** An ERROR frame (WRONG_PAIR), then close. */
         ERROR,
+        /** An ERROR frame NOT_LEADER, then close: a standby of the site's gateway group. */
+        NOT_LEADER,
         /** Bytes that are not a frame. */
         GARBAGE,
         /** A frame header declaring 64 MiB, and nothing behind it. */
@@ -329,6 +331,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
                             RECEIVER_ID, resume));
                 }
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
+                        .addListener(ChannelFutureListener.CLOSE);
+                case NOT_LEADER -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.NOT_LEADER, "test gateway is a standby"))
                         .addListener(ChannelFutureListener.CLOSE);
                 case GARBAGE -> ctx.writeAndFlush(garbage());
                 case OVERSIZED_HEADER ->
