@@ -474,7 +474,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 }
                 everConnected = true;
                 LOG.info("cg {}: connected to gateway {} ({}, protocol {}), it holds up to seq {}, next seq {}, {}",
-                        cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq,
+                        cg, connector.currentAddress(), ack.receiverId(), ack.protocol(), resumeSeq, nextSeq,
                         refusal == null ? "taking records" : "refusing records (" + refusal + ") until a resync");
                 if (refusal == null) {
                     resendAfter(channel, resumeSeq);
