@@ -10,7 +10,6 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Flush;
-import io.datamover.protocol.netty.PeerAddress;
 import io.datamover.tap.sender.SenderFixture.StreamBreak;
 import io.datamover.tap.sender.TestGatewayReceiver.HelloReply;
 import io.datamover.tap.sender.TestGatewayReceiver.Received;
@@ -318,14 +317,7 @@ class GatewaySenderTest {
     void aStandbyAnsweringNotLeaderIsPassedOverAndTakesOverWhenTheLeaderIsGone() throws Exception {
         try (TestGatewayReceiver leader = TestGatewayReceiver.start()) {
             fx.receiver.helloReply(HelloReply.NOT_LEADER); // the first address is the site's standby
-            GatewaySender sender = fx.startConnected(SenderConfig.builder(List.of(
-                            new PeerAddress("127.0.0.1", fx.receiver.port()), new PeerAddress("127.0.0.1", leader.port())))
-                    .identity("tap-test", "pair-test")
-                    .consistencyGroup(CG, "cg-test", List.of(SenderFixture.DISK))
-                    .link(l -> l.withReconnect(20, 200, 0.2))
-                    .link(l -> l.withLiveness(200, 2_000))
-                    .link(l -> l.withCloseTimeoutMs(2_000))
-                    .build());
+            GatewaySender sender = fx.startConnected(fx.config(fx.receiver, leader).build());
             for (long seq = 1; seq <= 5; seq++) {
                 assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
             }
@@ -344,6 +336,29 @@ class GatewaySenderTest {
             assertThat(sender.resumeForResync()).isEqualTo(1);
             assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
             await().until(() -> fx.receiver.acknowledged() == 1);
+        }
+    }
+
+        @Test
+    void aStandbyWhoseJournalHoldsMoreThanTheLeaderAcknowledgedIsNotTrustedWithTheLeadersAcks() throws Exception {
+        try (TestGatewayReceiver standby = TestGatewayReceiver.start()) {
+            standby.helloReply(HelloReply.NOT_LEADER);
+            GatewaySender sender = fx.startConnected(fx.config(fx.receiver, standby).build());
+            for (long seq = 1; seq <= 5; seq++) {
+                assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+            }
+            await().until(() -> sender.durableSeq() == 5);
+
+            // The standby led the group once: its journal holds seqs of that tenure, above what the leader acknowledged.
+            fx.receiver.stop();
+            standby.receiverId("standby-gateway");
+            standby.resumeSeq(40);
+            standby.helloReply(HelloReply.ACCEPT);
+            await().until(() -> !fx.streamBreaks.isEmpty() && sender.isConnected() && standby.hasConnection());
+            assertThat(fx.streamBreaks).extracting(StreamBreak::reason)
+                    .containsExactly(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED);
+            assertThat(fx.counter("acknowledged.lost")).isEqualTo(1);
+            assertThat(sender.resumeForResync()).as("the resync streams after what the standby holds").isEqualTo(41);
         }
     }
 
