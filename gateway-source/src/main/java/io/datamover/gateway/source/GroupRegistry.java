@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -318,7 +319,12 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         if (tap != null) {
             LOG.warn("cg {}: this gateway no longer leads the group: its tap is sent on (NOT_LEADER)",
                     identity.cgLabel());
-            tap.refuse(notLeader(identity));
+            try {
+                tap.refuse(notLeader(identity));
+            } catch (RejectedExecutionException stopping) {
+                // The gateway is stopping and its event loops are gone: the tap's connection goes with them.
+                LOG.debug("cg {}: the tap's connection is already closing", identity.cgLabel());
+            }
         }
     }
 
