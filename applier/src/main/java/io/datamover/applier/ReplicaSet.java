@@ -6,6 +6,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.disk.compare.RegionDigests;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.DiskSetChange;
@@ -476,6 +477,20 @@ public final class ReplicaSet implements AutoCloseable {
         UndoLog log = undoLog;
         undoLog = null;
         log.delete();
+    }
+
+    /**
+     * Online verify: the digests of {@code count} regions of the replica of disk {@code diskName} from {@code offset},
+     * read only where it holds data ({@link RegionDigests}). The applier's thread, between batches, so they show the
+     * image at {@link #appliedSeq}.
+     *
+     * @throws IllegalArgumentException no such disk in the set, or a span {@link RegionDigests} refuses
+     */
+    public RegionDigests.Span regionDigests(String diskName, long offset, int regionBytes, int count)
+            throws IOException {
+        DiskInfo disk = config.disks().stream().filter(d -> d.name().equals(diskName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no disk named " + diskName + " in the replica set"));
+        return RegionDigests.read(replicas.get(disk.id()).file(), offset, regionBytes, count);
     }
 
     /** The replica of disk {@code diskId}, or null when the set has no such disk. */

@@ -24,6 +24,13 @@ public final class GenerationCheck {
          * {@link Verdict#resumeSeq()} and is resynced in full.
          */
         DISCARD_REPLICA,
+        /**
+         * The source leads the group under a higher epoch of its site's gateway group than any the target admitted
+         * before (another gateway took the group over, docs/coordination.md) and shares no history with the replicas:
+         * the target takes the source's history, gives up what it holds after seq 0 and is resynced in full; the new
+         * leader's journal is sent from its start.
+         */
+        TAKEOVER,
         /** The histories split: refused until an operator resolves it. */
         DIVERGED,
         /** No common generation: another pair, or another history. */
@@ -96,6 +103,22 @@ public final class GenerationCheck {
                     + "source's data restored from an older copy?)");
         }
         return new Verdict(Outcome.DIVERGED, 0, "both sides moved on from a common generation");
+    }
+
+    /**
+     * {@link #decide}, for a source that leads the group under a higher epoch than any the target admitted before: what
+     * {@code decide} refuses as DIVERGED or UNRELATED is a {@link Outcome#TAKEOVER}, resumed after seq 0 (at or below
+     * what any source holds). A new leader's journal does not continue the old leader's seqs, so nothing the target
+     * holds can be resumed after; its tap resyncs what the old leader had acknowledged.
+     */
+    public static Verdict decideTakingOver(GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq) {
+        Verdict verdict = decide(source, sourceSeq, target, targetSeq);
+        if (verdict.accepted() || source.isNone()) {
+            return verdict;
+        }
+        return new Verdict(Outcome.TAKEOVER, 0, "a new leader of the source site's gateway group (a higher epoch) "
+                + "whose history the replicas do not share (" + verdict.reason() + ")");
     }
 
     private static final int NO_COMMON = -2;

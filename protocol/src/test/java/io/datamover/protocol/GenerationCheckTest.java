@@ -4,6 +4,7 @@ import static io.datamover.protocol.GenerationCheck.Outcome.ADOPT;
 import static io.datamover.protocol.GenerationCheck.Outcome.DISCARD_REPLICA;
 import static io.datamover.protocol.GenerationCheck.Outcome.DIVERGED;
 import static io.datamover.protocol.GenerationCheck.Outcome.RESUME;
+import static io.datamover.protocol.GenerationCheck.Outcome.TAKEOVER;
 import static io.datamover.protocol.GenerationCheck.Outcome.UNRELATED;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,19 @@ class GenerationCheckTest {
 
     private static void expect(GenerationHistory source, long sourceSeq, GenerationHistory target, long targetSeq,
             Outcome outcome, long resumeSeq) {
-        Verdict v = GenerationCheck.decide(source, sourceSeq, target, targetSeq);
+        expect(GenerationCheck.decide(source, sourceSeq, target, targetSeq), source, sourceSeq, target, targetSeq,
+                outcome, resumeSeq);
+    }
+
+    /** As {@link #expect}, for a source leading under a higher epoch than the target admitted before. */
+    private static void expectTakingOver(GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq, Outcome outcome, long resumeSeq) {
+        expect(GenerationCheck.decideTakingOver(source, sourceSeq, target, targetSeq), source, sourceSeq, target,
+                targetSeq, outcome, resumeSeq);
+    }
+
+    private static void expect(Verdict v, GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq, Outcome outcome, long resumeSeq) {
         assertThat(v.outcome()).as("source %s at %d, target %s at %d: %s", source, sourceSeq, target, targetSeq,
                 v.reason()).isEqualTo(outcome);
         if (v.accepted()) {
@@ -90,6 +103,19 @@ class GenerationCheckTest {
     }
 
     @Test
+    void aNewLeaderOfTheSourceSiteTakesOverAReplicaOfAnotherHistoryFromSeqZeroAndResumesAnAgreeingOneAsUsual() {
+        // The old leader's history A at the target, seq 500; the new leader's journal is its own (B), fresh or not.
+        expectTakingOver(h(B), 0, h(A), 500, TAKEOVER, 0);
+        expectTakingOver(h(B), 40, h(A), 500, TAKEOVER, 0);
+        expectTakingOver(h(B, ended(C, 5)), 900, h(A, ended(C, 5)), 500, TAKEOVER, 0);
+        // A history the replicas share decides as without a takeover: the same leader back under a new epoch.
+        expectTakingOver(h(A), 600, h(A), 500, RESUME, 500);
+        expectTakingOver(h(B, ended(A, 500)), 600, h(A), 500, ADOPT, 500);
+        // A source without a history is no leader of anything.
+        expectTakingOver(GenerationHistory.NONE, 10, h(A), 5, UNRELATED, 0);
+    }
+
+        @Test
     void aDiscardGenerationOverridesAReplicaThatDivergedAtOrBeforeIt() {
         // Refused at A (target 14 > source 10), then resync --discard replica at seq 10: A ended at 10 by a discard.
         GenerationHistory resolved = h(B, endedByDiscard(A, 10));

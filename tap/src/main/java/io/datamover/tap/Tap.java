@@ -2,8 +2,10 @@ package io.datamover.tap;
 
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.Extent;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.disk.compare.RegionDigests;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
@@ -444,6 +446,50 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * Online verify: the digests of {@code count} regions of disk {@code exportName} from {@code offset}, read only
+     * where it holds data ({@link RegionDigests}), while guests write on. Reads go beside the guests' writes (positional
+     * reads); the answer carries the mode around the read and the last seq after it ({@link SourceDigests}).
+     */
+    public SourceDigests regionDigests(String exportName, long offset, int regionBytes, int count) throws IOException {
+        Export export = export(exportName);
+        long stretch = group.streamingStretch();
+        ReplicationMode before = group.mode();
+        RegionDigests.Span span = RegionDigests.read(export.file(), offset, regionBytes, count);
+        long lastSeq = group.lastSeq();
+        ReplicationMode after = group.mode();
+        boolean streamed = before == ReplicationMode.STREAMING && after == ReplicationMode.STREAMING
+                && group.streamingStretch() == stretch;
+        return new SourceDigests(before, after, streamed ? stretch : -1, lastSeq, span);
+    }
+
+    /**
+     * Online verify's repair: marks the {@code ranges} of disk {@code exportName} dirty and pinned, makes that durable,
+     * then moves the group to bitmap mode, whose listener starts the usual region resync (only the regions dirty
+     * now: these and whatever the guests write meanwhile). Safe to repeat: a region already dirty stays so.
+     */
+    public void resyncRegions(String exportName, List<Extent> ranges) throws IOException {
+        Export export = export(exportName);
+        for (Extent range : ranges) {
+            export.tracker().pin(range.offset(), range.length());
+        }
+        export.tracker().bitmap().flush();
+        LOG.info("online verify: {} range(s) of {} marked for resync", ranges.size(), exportName);
+        group.replicationLost("online verify --repair: differing regions marked for resync");
+    }
+
+    /** The names and sizes of the disks, in the order of the configuration. */
+    public Map<String, Long> diskSizes() {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        exports.forEach(export -> sizes.put(export.name(), export.sizeBytes()));
+        return sizes;
+    }
+
+    private Export export(String exportName) {
+        return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no disk named " + exportName));
+    }
+
     /** Makes every dirty bit set so far durable. */
     public void flushDirtyBits() throws IOException {
         for (Export export : exports) {
@@ -466,8 +512,7 @@ public final class Tap implements AutoCloseable {
     }
 
     private RegionTracker tracker(String exportName) {
-        return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName)).tracker();
+        return export(exportName).tracker();
     }
 
     /**

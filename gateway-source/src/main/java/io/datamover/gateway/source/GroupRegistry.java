@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +144,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
+                if (!gates.awaitLeading(group.identity())) {
+                    // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
+                    attachedTaps.remove(hello.cgId(), tap);
+                    throw notLeader(group.identity());
+                }
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
@@ -228,7 +234,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
-                gates.gateFor(identity));
+                gates.gateFor(identity, () -> sendTapToTheLeader(identity)));
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {
@@ -333,6 +339,29 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     + Integer.toUnsignedString(cgId));
         }
         return group.discardReplica(); // the tap is told once the target reports what to resync
+    }
+
+    /**
+     * This gateway stopped leading the group (another took it over, or it demoted itself): its tap, if attached, is
+     * refused with NOT_LEADER, so it moves on to the gateway that leads now rather than journal here unshipped.
+     */
+    private void sendTapToTheLeader(CgIdentity identity) {
+        TapLink tap = attachedTaps.get(identity.cgId());
+        if (tap != null) {
+            LOG.warn("cg {}: this gateway no longer leads the group: its tap is sent on (NOT_LEADER)",
+                    identity.cgLabel());
+            try {
+                tap.refuse(notLeader(identity));
+            } catch (RejectedExecutionException stopping) {
+                // The gateway is stopping and its event loops are gone: the tap's connection goes with them.
+                LOG.debug("cg {}: the tap's connection is already closing", identity.cgLabel());
+            }
+        }
+    }
+
+    private static ProtocolException notLeader(CgIdentity identity) {
+        return new ProtocolException(ErrorCode.NOT_LEADER, "cg " + identity.cgLabel() + ": this gateway does not "
+                + "lead the group in its site's gateway group; the tap tries its next gateway");
     }
 
     /** Tells the tap attached now, if any, to resync what the target reported. */
