@@ -216,6 +216,10 @@ final class ReversePair implements AutoCloseable {
         source.start(sourcePort);
     }
 
+    DaemonProcess recoveryTap() {
+        return recoveryTap;
+    }
+
     DaemonProcess originalTarget() {
         return originalTarget;
     }
