@@ -2,7 +2,6 @@ package io.datamover.it;
 
 import static io.datamover.it.FailoverTest.guest;
 import static io.datamover.it.FailoverTest.replica;
-import static io.datamover.it.ReverseReplicationTest.awaitApplied;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.LoopbackPorts;
@@ -85,9 +84,9 @@ class DrCycleTest {
                 "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin};
         DaemonProcess recoveryTap = new DaemonProcess("recovery-tap", base.resolve("recovery-tap.log"),
                 recoveryTapArgs);
-        DaemonProcess reverseSource = ReverseReplicationTest.reverseSource(base, reversePort, originalTargetPort,
+        DaemonProcess reverseSource = reverseSource(base, reversePort, originalTargetPort,
                 reverseSourceData);
-        DaemonProcess originalTarget = ReverseReplicationTest.originalTarget(base, originalTargetPort, original,
+        DaemonProcess originalTarget = originalTarget(base, originalTargetPort, original,
                 originalReplicas, originalTargetAdmin);
         Path forwardSourceData = original.resolve("source-data-after-failback");
         DaemonProcess forwardSource = new DaemonProcess("forward-source", base.resolve("forward-source.log"),
@@ -216,6 +215,31 @@ class DrCycleTest {
                     "--size=16M", "--io_size=4M", "--iodepth=8", "--randseed=" + seed, "--refill_buffers");
             assertThat(fio.exitCode()).as(fio.output()).isZero();
         }
+    }
+
+    /** The recovery site's source gateway of reverse replication, shipping to the original site's target gateway. */
+    private static DaemonProcess reverseSource(Path base, int port, int originalTargetPort, Path data)
+            throws IOException {
+        return new DaemonProcess("reverse-source", base.resolve("reverse-source.log"), "source-gateway", "--listen",
+                "127.0.0.1:" + port, "--target", "127.0.0.1:" + originalTargetPort, "--data-dir", data.toString(),
+                "--admin", ReplicationSite.admin());
+    }
+
+    /** The original site's target gateway, on the replica set {@code datamover reverse} makes of its disks. */
+    private static DaemonProcess originalTarget(Path base, int port, Path original, Path replicas, String admin) {
+        return new DaemonProcess("original-target", base.resolve("original-target.log"), "target-gateway", "--listen",
+                "127.0.0.1:" + port, "--data-dir", original.resolve("target-data").toString(), "--replica-dir",
+                replicas.toString(), "--admin", admin);
+    }
+
+    /** Waits until the target gateway has applied, UP_TO_DATE, the last seq of the tap. */
+    private static void awaitApplied(String targetAdmin, String tapAdmin, String what) throws Exception {
+        FaultAwaits.until(Duration.ofMinutes(2), what, () -> {
+            AdminStatus t = AdminStatus.fetch(targetAdmin);
+            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
+            return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
+                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
+        });
     }
 
     private static double appliedBytes(String admin) throws InterruptedException {
