@@ -224,6 +224,28 @@ final class ReversePair implements AutoCloseable {
         return originalTarget;
     }
 
+    /** The recovery site's target gateway (forward replication's, and again after a failback). */
+    DaemonProcess target() {
+        return target;
+    }
+
+    int targetPort() {
+        return targetPort;
+    }
+
+    String targetAdmin() {
+        return targetAdmin;
+    }
+
+    /** The original tap's admin address (a tap started there again after a failback takes it too). */
+    String tapAdmin() {
+        return tapAdmin;
+    }
+
+    DaemonProcess reverseSource() {
+        return reverseSource;
+    }
+
     @Override
     public void close() throws InterruptedException {
         try (target; source; tap; recoveryTap; reverseSource; originalTarget) {
@@ -241,11 +263,11 @@ final class ReversePair implements AutoCloseable {
         });
     }
 
-    private Path original() {
+    Path original() {
         return base.resolve("original");
     }
 
-    private Path replicas() {
+    Path replicas() {
         return base.resolve("recovery/replicas");
     }
 
@@ -253,7 +275,7 @@ final class ReversePair implements AutoCloseable {
         return base.resolve("recovery/target-data");
     }
 
-    private Path reverseSourceData() {
+    Path reverseSourceData() {
         return base.resolve("recovery/source-data");
     }
 
@@ -261,7 +283,7 @@ final class ReversePair implements AutoCloseable {
         return original().resolve("source-data");
     }
 
-    private Path originalReplicas() {
+    Path originalReplicas() {
         return original().resolve("replicas");
     }
 
