@@ -165,10 +165,10 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     /**
-     * Sets the bits at once, on the event loop and before the connection can carry a record, so the resync this leads
-     * to sees every one, and makes them durable before the sender goes on (reconnects): the gateway asks once per run
-     * and takes the next resync for the one it asked, so bits lost to a crash or close meanwhile would never be
-     * resynced. One fdatasync on the event loop, once per request.
+     * Sets the bits at once, in memory, on the event loop and before the connection can carry a record, so the resync
+     * this leads to sees every one; this thread makes them durable ({@link Event#DIRTY_MARKED}) before it starts any
+     * resync: the gateway asks once per run and takes the next resync for the one it asked, so bits lost to a crash
+     * meanwhile would never be resynced. No fdatasync on the event loop: its acks and heartbeats go on meanwhile.
      */
     @Override
     public void resyncRequested(int cgId, ResyncRegions regions) {
@@ -183,7 +183,6 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             }
         }
         markDirty(t, regions);
-        flushDirtyBits(t);
         post(Event.DIRTY_MARKED);
     }
 
@@ -330,13 +329,16 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     /**
-     * Starts a resync when the group is in bitmap mode and the sender has a handshaken connection, unless one runs or
-     * the back-off after the last one has not passed (then wakes when it has).
+     * Starts a resync when the group is in bitmap mode and the sender has a handshaken connection, unless one runs,
+     * dirty marks wait to be made durable, or the back-off after the last one has not passed (then wakes when it has).
      */
     private void startResyncIfPossible() {
         wakeAtNanos = NO_WAKE;
         if (resyncRunning || tap.mode() != ReplicationMode.BITMAP || !sender.isConnected()) {
             return; // the event that changes this (resync ended, bitmap mode, connected) wakes this thread
+        }
+        if (dirtyMarksNotDurable()) {
+            return; // marked since this round began: the next round makes them durable first, then starts
         }
         long now = System.nanoTime();
         if (now - earliestResyncNanos < 0) {
@@ -348,6 +350,13 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             resyncRunning = true;
         } catch (RejectedExecutionException e) {
             // closing: no more resyncs
+        }
+    }
+
+    /** True while dirty marks the gateway asked for wait to be made durable by the next round. */
+    private boolean dirtyMarksNotDurable() {
+        synchronized (lock) {
+            return pending.contains(Event.DIRTY_MARKED);
         }
     }
 
