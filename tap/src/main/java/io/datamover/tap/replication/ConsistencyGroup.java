@@ -618,6 +618,9 @@ public final class ConsistencyGroup {
 
     /** One write between {@link #begin} and {@link #complete}; used by one thread at a time. */
     public final class OrderedWrite {
+        /** For {@link #complete(boolean, ByteBuf, long)}: the payload's CRC32C is not known yet. */
+        public static final long CRC_NOT_TAKEN = -1;
+
         private final WriteSequencer.InFlightWrite slot;
         private final RegionTracker tracker;
         /** DATA may become ZERO before completion ({@link #sendAsZero}). */
@@ -679,6 +682,14 @@ public final class ConsistencyGroup {
          * record for the sink in seq order. Takes ownership of {@code payload} (the DATA bytes, or an empty buffer).
          */
         public void complete(boolean succeeded, ByteBuf payload) {
+            complete(succeeded, payload, CRC_NOT_TAKEN);
+        }
+
+        /**
+         * As {@link #complete(boolean, ByteBuf)}, with the payload's CRC32C (unsigned) when it was taken as the bytes
+         * arrived, so the record needs no second pass over them; {@link #CRC_NOT_TAKEN} computes it here.
+         */
+        public void complete(boolean succeeded, ByteBuf payload, long payloadCrc) {
             if (completed) {
                 payload.release();
                 throw new IllegalStateException("seq " + seq() + " completed twice");
@@ -689,8 +700,8 @@ public final class ConsistencyGroup {
                 payload.release();
                 notStreamed = true;
             } else if (succeeded) {
-                // Built here, on the I/O thread, so the payload CRC is not computed under the group's lock.
-                BlockWrite block = kind.hasPayload() ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
+                // Built here, off the group's lock: a payload CRC not taken on arrival is computed here.
+                BlockWrite block = kind.hasPayload() ? data(payload, payloadCrc)
                         : kind.isMarker() ? BlockWrite.marker(seq(), slot.disk(), kind)
                         : BlockWrite.range(seq(), slot.disk(), offset(), length(), kind);
                 if (!kind.hasPayload()) {
@@ -702,6 +713,15 @@ public final class ConsistencyGroup {
             }
             sequencer.end(slot);
             completed(this);
+        }
+
+        /** A DATA write of {@code payload}, with its CRC32C as taken on arrival, or computed now (a second pass). */
+        private BlockWrite data(ByteBuf payload, long payloadCrc) {
+            if (payloadCrc == CRC_NOT_TAKEN) {
+                return BlockWrite.data(seq(), slot.disk(), offset(), payload);
+            }
+            return new BlockWrite(seq(), slot.disk(), offset(), payload.readableBytes(), RecordKind.DATA,
+                    (int) payloadCrc, payload);
         }
     }
 }
