@@ -2,6 +2,7 @@ package io.datamover.cli;
 
 import io.datamover.cli.admin.TransportMetrics;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.JdkCipherWarmup;
 import io.datamover.protocol.tls.PeerIdentity;
 import io.datamover.protocol.tls.TlsContexts;
 import io.datamover.protocol.tls.TlsFiles;
@@ -70,8 +71,11 @@ final class TlsOption {
                     + " can read and write replicated data", PeerIdentity.roleName(role));
             transport = TransportSecurity.insecurePlaintext();
         } else {
-            TlsContexts contexts = TlsContexts.load(new TlsFiles(tlsDir, role), TlsProvider.named(tlsProvider),
-                    Clock.systemUTC());
+            TlsProvider provider = TlsProvider.named(tlsProvider);
+            TlsContexts contexts = TlsContexts.load(new TlsFiles(tlsDir, role), provider, Clock.systemUTC());
+            if (provider == TlsProvider.JDK) {
+                JdkCipherWarmup.startInBackground(System::nanoTime); // else the first links crawl until C2 compiles it
+            }
             TlsReloader.start(contexts, TlsReloader.DEFAULT_POLL_INTERVAL); // for the process's life
             transport = TransportSecurity.tls(contexts);
             LOG.info("{}: certificate '{}' ({}), serial {}, valid until {}", transport,
