@@ -35,6 +35,12 @@ final class TlsOption {
             description = "TLS implementation: the JDK's, or BoringSSL (netty-tcnative) (default: ${DEFAULT-VALUE}).")
     String tlsProvider;
 
+    @CommandLine.Option(names = "--tls-warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With the JDK provider, encrypt and decrypt 128 MiB on a background thread at start, so the"
+                    + " JIT has compiled the JDK's AES-GCM before the first link needs it (until then it runs at a few"
+                    + " MB/s). --no-tls-warmup saves those few CPU seconds where links carry little, as in tests.")
+    boolean tlsWarmup;
+
     @CommandLine.Option(names = "--insecure-plaintext",
             description = "No TLS: anyone who reaches the ports can read and write replicated data. For tests and"
                     + " isolated labs only; logged as a WARN, shown in status and in the metric"
@@ -73,8 +79,8 @@ final class TlsOption {
         } else {
             TlsProvider provider = TlsProvider.named(tlsProvider);
             TlsContexts contexts = TlsContexts.load(new TlsFiles(tlsDir, role), provider, Clock.systemUTC());
-            if (provider == TlsProvider.JDK) {
-                JdkCipherWarmup.startInBackground(System::nanoTime); // else the first links crawl until C2 compiles it
+            if (provider == TlsProvider.JDK && tlsWarmup) {
+                JdkCipherWarmup.startInBackground(System::nanoTime);
             }
             TlsReloader.start(contexts, TlsReloader.DEFAULT_POLL_INTERVAL); // for the process's life
             transport = TransportSecurity.tls(contexts);
