@@ -4,16 +4,13 @@ import io.datamover.disk.DirectoryInUseException;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
-import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
-import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -97,7 +94,8 @@ public final class OriginalSiteReplicas {
         LOG.info("cg {}: reverse step 1/3: the original disks {} linked into {}", cg, original.images().keySet(),
                 directory);
         long held = Math.max(original.journalSeq(), promotedSeq);
-        long bytes = recordWrittenRegions(directory, original, promotedSeq);
+        long bytes = WrittenRegions.replaceWith(directory, original.cgId(), original.disks(), promotedSeq,
+                original.writtenAfterPromote());
         LOG.info("cg {}: reverse step 2/3: the regions written after the promoted seq {} recorded ({} bytes{})", cg,
                 promotedSeq, bytes, original.writtenAfterPromote() == null ? ", the whole disks: not known" : "");
         // A generation of the original site's own: its writes after the promote, outside any journal, are not the
@@ -138,27 +136,5 @@ public final class OriginalSiteReplicas {
             throw new RollbackRefusedException("cannot link " + image + " as " + link + " (" + e + "): the replica"
                     + " directory must be on the disks' file system");
         }
-    }
-
-    /** The epoch at the promoted seq, holding what the original site wrote after it; returns its bytes. */
-    private static long recordWrittenRegions(Path directory, Original original, long promotedSeq)
-            throws IOException {
-        Files.deleteIfExists(directory.resolve(WrittenRegions.FILE_NAME)); // a crashed earlier run's: redone whole
-        WrittenRegions written = WrittenRegions.open(directory, original.cgId(), original.disks(), promotedSeq);
-        List<BlockWrite> marks = new ArrayList<>();
-        long bytes = 0;
-        List<ResyncRegions.Range> ranges = original.writtenAfterPromote();
-        if (ranges == null) {
-            ranges = original.disks().stream().map(d -> new ResyncRegions.Range(d.id(), 0, d.sizeBytes())).toList();
-        }
-        for (ResyncRegions.Range r : ranges) {
-            bytes += r.length();
-            for (long at = r.offset(); at < r.offset() + r.length(); at += Integer.MAX_VALUE / 2 + 1) {
-                int length = (int) Math.min(Integer.MAX_VALUE / 2 + 1, r.offset() + r.length() - at);
-                marks.add(BlockWrite.range(promotedSeq + 1, r.disk(), at, length, RecordKind.TRIM));
-            }
-        }
-        written.markWritten(marks);
-        return bytes;
     }
 }

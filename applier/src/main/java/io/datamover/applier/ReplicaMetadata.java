@@ -53,6 +53,11 @@ public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, Lis
         return new ReplicaMetadata(pairId, cgId, disks, nextStates, seq, generations);
     }
 
+    /** This stamp with {@code grown} as its disks (the same disks, some larger). */
+    public ReplicaMetadata withDisks(List<DiskInfo> grown) {
+        return new ReplicaMetadata(pairId, cgId, grown, states, appliedSeq, generations);
+    }
+
     public ReplicaMetadata withGenerations(GenerationHistory history) {
         return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq, history);
     }

@@ -6,6 +6,8 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.disk.compare.RegionDigests;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.GenerationHistory;
@@ -104,9 +106,11 @@ public final class ReplicaSet implements AutoCloseable {
     private static ReplicaSet open(Path directory, DirectoryLock lock, ReplicaSetConfig config) throws IOException {
         Optional<ReplicaMetadata> stamp = ReplicaMetadataFile.read(directory);
         ReplicaMetadata metadata;
+        boolean grows = false;
         if (stamp.isPresent()) {
             metadata = stamp.get();
-            checkOwner(directory, metadata, config);
+            grows = DiskSetChange.grows(metadata.disks(), config.disks());
+            checkOwner(directory, grows ? metadata.withDisks(config.disks()) : metadata, config);
         } else {
             refuseUnstampedImages(directory, config);
             metadata = ReplicaMetadata.initial(config.pairId(), config.cgId(), config.disks());
@@ -114,15 +118,25 @@ public final class ReplicaSet implements AutoCloseable {
         }
         Map<Integer, Replica> replicas = new HashMap<>();
         try {
-            for (DiskInfo disk : config.disks()) {
+            List<DiskInfo> stamped = metadata.disks();
+            Map<String, Long> cutShort = GrowthIntent.read(directory);
+            if (grows) {
+                GrowthIntent.write(directory, config.disks());
+            }
+            for (int i = 0; i < config.disks().size(); i++) {
+                DiskInfo disk = config.disks().get(i);
                 SparseFile image = openImage(directory, disk, config.devices().get(disk.name()),
-                        metadata.appliedSeq());
+                        metadata.appliedSeq(), stamped.get(i).sizeBytes(), cutShort.get(disk.name()));
                 replicas.put(disk.id(), new Replica(disk, image));
                 if (config.provisioning() == Provisioning.THICK) {
                     allocateWhole(image, disk);
                 }
             }
             DurableFiles.forceDirectory(directory);
+            if (grows) {
+                metadata = recordGrowth(directory, metadata, config.disks());
+            }
+            GrowthIntent.delete(directory);
             UndoLog undoLog = openUndoLog(directory, config, metadata);
             WrittenRegions written = WrittenRegions.open(directory, config.cgId(), config.disks(),
                     metadata.appliedSeq());
@@ -207,9 +221,33 @@ public final class ReplicaSet implements AutoCloseable {
         }
     }
 
-    /** Opens, or creates, the image of {@code disk}: a sparse file, or the block device it is mapped to (or null). */
-    private static SparseFile openImage(Path directory, DiskInfo disk, Path device, long appliedSeq)
+    /**
+     * The replicas are grown (and synced) already: the stamp takes the larger sizes, which is what makes the growth
+     * done (the {@link GrowthIntent} is deleted after). The written-regions record is begun again at the applied seq
+     * first (its bitmaps are sized by the disks; a discard before that seq resyncs whole disks), so a crash anywhere
+     * leaves a state an open accepts.
+     */
+    private static ReplicaMetadata recordGrowth(Path directory, ReplicaMetadata stamp, List<DiskInfo> grown)
             throws IOException {
+        CrashPoint.reached(CrashPoint.Point.TARGET_REPLICA_GROWN);
+        Files.deleteIfExists(directory.resolve(WrittenRegions.FILE_NAME));
+        DurableFiles.forceDirectory(directory);
+        ReplicaMetadata next = stamp.withDisks(grown);
+        ReplicaMetadataFile.write(directory, next);
+        LOG.info("cg {}: replicas in {} grown from {} to {} (applied seq {}); written regions tracked again from it",
+                Integer.toUnsignedString(stamp.cgId()), directory, stamp.disks(), grown, stamp.appliedSeq());
+        return next;
+    }
+
+    /**
+     * Opens, or creates, the image of {@code disk}: a sparse file, or the block device it is mapped to (or null). A
+     * file of the stamp's size {@code stampedBytes} smaller than the disk is grown (the source's disk grew; a hole,
+     * synced before the stamp records the size); one of the size a growth a crash cut short was to give it
+     * ({@code cutShortBytes}, {@link GrowthIntent}; null when none) is cut back to the stamp's size (nothing was applied
+     * past it).
+     */
+    private static SparseFile openImage(Path directory, DiskInfo disk, Path device, long appliedSeq,
+            long stampedBytes, Long cutShortBytes) throws IOException {
         Path image = imagePath(directory, disk);
         if (!Files.exists(image, LinkOption.NOFOLLOW_LINKS)) {
             if (appliedSeq > 0) {
@@ -231,6 +269,18 @@ public final class ReplicaSet implements AutoCloseable {
                 // A crash between creating the image and sizing it; the stamp already holds the declared
                 // size and nothing was applied, so finishing the creation loses nothing.
                 file.setSize(disk.sizeBytes());
+            } else if (size == stampedBytes && size < disk.sizeBytes()) {
+                file.setSize(disk.sizeBytes());
+                file.fdatasync();
+                LOG.info("replica {} of disk {} grown from {} to {} bytes", image, disk.name(), size,
+                        disk.sizeBytes());
+            } else if (size > disk.sizeBytes() && stampedBytes == disk.sizeBytes() && cutShortBytes != null
+                    && cutShortBytes == size) {
+                LOG.warn("replica {} has {} bytes but its stamp {}: a growth cut short by a crash before the stamp"
+                        + " recorded it; cut back (the source's next connection grows it again)", image, size,
+                        disk.sizeBytes());
+                file.setSize(disk.sizeBytes());
+                file.fdatasync();
             } else if (size != disk.sizeBytes()) {
                 throw new ReplicaSetException(Reason.DISK_MISMATCH, image + " has " + size
                         + " bytes but disk " + disk.name() + " has " + disk.sizeBytes());
@@ -427,6 +477,20 @@ public final class ReplicaSet implements AutoCloseable {
         UndoLog log = undoLog;
         undoLog = null;
         log.delete();
+    }
+
+    /**
+     * Online verify: the digests of {@code count} regions of the replica of disk {@code diskName} from {@code offset},
+     * read only where it holds data ({@link RegionDigests}). The applier's thread, between batches, so they show the
+     * image at {@link #appliedSeq}.
+     *
+     * @throws IllegalArgumentException no such disk in the set, or a span {@link RegionDigests} refuses
+     */
+    public RegionDigests.Span regionDigests(String diskName, long offset, int regionBytes, int count)
+            throws IOException {
+        DiskInfo disk = config.disks().stream().filter(d -> d.name().equals(diskName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no disk named " + diskName + " in the replica set"));
+        return RegionDigests.read(replicas.get(disk.id()).file(), offset, regionBytes, count);
     }
 
     /** The replica of disk {@code diskId}, or null when the set has no such disk. */

@@ -3,6 +3,7 @@ package io.datamover.applier;
 import io.datamover.disk.DurableFiles;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
@@ -107,6 +108,30 @@ final class WrittenRegions {
         WrittenRegions regions = new WrittenRegions(file, cgId, disks, shift, fresh);
         regions.persist();
         return regions;
+    }
+
+    /**
+     * Replaces the record of {@code directory} with one epoch beginning at {@code seq} that holds {@code ranges}
+     * (written outside any batch after it: a site's own writes after a failover's promoted seq), or the whole disks
+     * when {@code ranges} is null (not known). Redone whole by a rerun. Returns the bytes of {@code ranges}.
+     */
+    static long replaceWith(Path directory, int cgId, List<DiskInfo> disks, long seq,
+            List<ResyncRegions.Range> ranges) throws IOException {
+        Files.deleteIfExists(directory.resolve(FILE_NAME));
+        WrittenRegions written = open(directory, cgId, disks, seq);
+        List<ResyncRegions.Range> marked = ranges != null ? ranges
+                : disks.stream().map(d -> new ResyncRegions.Range(d.id(), 0, d.sizeBytes())).toList();
+        List<BlockWrite> marks = new ArrayList<>();
+        long bytes = 0;
+        for (ResyncRegions.Range r : marked) {
+            bytes += r.length();
+            for (long at = r.offset(); at < r.offset() + r.length(); at += Integer.MAX_VALUE / 2 + 1) {
+                int length = (int) Math.min(Integer.MAX_VALUE / 2 + 1, r.offset() + r.length() - at);
+                marks.add(BlockWrite.range(seq + 1, r.disk(), at, length, RecordKind.TRIM));
+            }
+        }
+        written.markWritten(marks);
+        return bytes;
     }
 
     /** Region size in bytes. */

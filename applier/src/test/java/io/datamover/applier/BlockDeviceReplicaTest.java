@@ -76,11 +76,15 @@ class BlockDeviceReplicaTest {
     }
 
     private ReplicaSet open(Provisioning provisioning, Map<String, Path> devices) throws IOException {
+        return open(List.of(SYSTEM, DATA), provisioning, devices);
+    }
+
+    private ReplicaSet open(List<DiskInfo> disks, Provisioning provisioning, Map<String, Path> devices)
+            throws IOException {
         if (set != null) {
             set.close();
         }
-        set = ReplicaSet.open(dir.resolve("cg-3"),
-                new ReplicaSetConfig("pair-a", 3, List.of(SYSTEM, DATA), provisioning, devices));
+        set = ReplicaSet.open(dir.resolve("cg-3"), new ReplicaSetConfig("pair-a", 3, disks, provisioning, devices));
         return set;
     }
 
@@ -131,6 +135,26 @@ class BlockDeviceReplicaTest {
                 .hasMessageContaining("block device " + small + " has " + 4 * MIB + " bytes, fewer than the "
                         + 8 * MIB + " of disk system");
         set = null;
+    }
+
+    @Test
+    void aDiskGrowsOnItsDeviceUpToTheDevicesSizeAndNoFurther() throws Exception {
+        Path device = loopDevice("grows", 10 * MIB);
+        open(Provisioning.THIN, Map.of("system", device)).close();
+        set = null;
+        DiskInfo fits = new DiskInfo(SYSTEM.id(), SYSTEM.name(), 10 * MIB, SYSTEM.blockSizeBytes());
+        open(List.of(fits, DATA), Provisioning.THIN, Map.of("system", device)).close();
+        set = null;
+        assertThat(ReplicaSet.readStamp(dir.resolve("cg-3")).orElseThrow().disks()).containsExactly(fits, DATA);
+
+        DiskInfo tooLarge = new DiskInfo(SYSTEM.id(), SYSTEM.name(), 12 * MIB, SYSTEM.blockSizeBytes());
+        assertThatThrownBy(() -> open(List.of(tooLarge, DATA), Provisioning.THIN, Map.of("system", device)))
+                .isInstanceOf(ReplicaSetException.class)
+                .hasMessageContaining("block device " + device + " has " + 10 * MIB + " bytes, fewer than the "
+                        + 12 * MIB + " of disk system");
+        set = null;
+        assertThat(ReplicaSet.readStamp(dir.resolve("cg-3")).orElseThrow().disks()).as("the stamp unchanged")
+                .containsExactly(fits, DATA);
     }
 
     @Test

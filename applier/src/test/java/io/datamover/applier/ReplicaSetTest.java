@@ -176,16 +176,73 @@ class ReplicaSetTest {
     }
 
     @Test
-    void aDeclaredDiskListThatChangedIsRefused() throws Exception {
-        ReplicaSet.open(dir, config("pair-a")).close();
+    void aDiskThatGrewGrowsItsReplicaThinKeepingItsDataAndTheStampRecordsIt() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.replica(1).file().writeFully(ByteBuffer.wrap(new byte[] {1, 2, 3}), 8 * MIB - 3);
+            set.recordAppliedSeq(5);
+        }
+        List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 72 * MIB, 4096), DISKS.get(1));
+        try (ReplicaSet set = ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN))) {
+            assertThat(set.disks()).isEqualTo(grown);
+            assertThat(set.appliedSeq()).isEqualTo(5);
+        }
+        assertThat(ReplicaSet.readStamp(dir).orElseThrow().disks()).isEqualTo(grown);
+        assertThat(dir.resolve(GrowthIntent.FILE_NAME)).doesNotExist();
+        try (SparseFile system = SparseFile.openReadOnly(dir.resolve("system.img"))) {
+            assertThat(system.size()).isEqualTo(72 * MIB);
+            assertThat(system.allocatedBytes()).as("thin stays thin").isLessThanOrEqualTo(64 * 1024);
+            ByteBuffer tail = ByteBuffer.allocate(3);
+            system.readFully(tail, 8 * MIB - 3);
+            assertThat(tail.array()).containsExactly(1, 2, 3);
+        }
+        // Opened again as the stamp now says (a restart): nothing to grow, nothing refused.
+        ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN)).close();
+    }
+
+    @Test
+    void aThickReplicaGrowsAllocated() throws Exception {
+        ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, DISKS, Provisioning.THICK)).close();
+        List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 24 * MIB, 4096), DISKS.get(1));
+        ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THICK)).close();
+        try (SparseFile system = SparseFile.openReadOnly(dir.resolve("system.img"))) {
+            assertThat(system.size()).isEqualTo(24 * MIB);
+            assertThat(system.allocatedBytes()).isGreaterThanOrEqualTo(24 * MIB);
+        }
+    }
+
+    @Test
+    void aGrowthACrashCutShortIsCutBackAtTheNextOpenAndDoneAgainByTheNext() throws Exception {
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            set.recordAppliedSeq(9);
+        }
         List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 16 * MIB, 4096), DISKS.get(1));
-        assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN)))
-                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
-                .hasMessageContaining("disk system grew from " + 8 * MIB + " to " + 16 * MIB + " bytes");
+        // The state a kill -9 leaves between growing the image and writing the stamp.
+        GrowthIntent.write(dir, grown);
+        try (SparseFile system = SparseFile.openReadWrite(dir.resolve("system.img"))) {
+            system.setSize(16 * MIB);
+        }
+        try (ReplicaSet set = ReplicaSet.open(dir, config("pair-a"))) {
+            assertThat(set.disks()).isEqualTo(DISKS);
+        }
+        assertThat(Files.size(dir.resolve("system.img"))).isEqualTo(8 * MIB);
+        assertThat(dir.resolve(GrowthIntent.FILE_NAME)).doesNotExist();
+        ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, grown, Provisioning.THIN)).close();
+        assertThat(Files.size(dir.resolve("system.img"))).isEqualTo(16 * MIB);
+        assertThat(ReplicaSet.readStamp(dir).orElseThrow().disks()).isEqualTo(grown);
+    }
+
+    @Test
+    void aDiskThatShrankOrAChangedDiskListIsRefused() throws Exception {
+        ReplicaSet.open(dir, config("pair-a")).close();
         List<DiskInfo> shrunk = List.of(new DiskInfo(1, "system", 4 * MIB, 4096), DISKS.get(1));
         assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, shrunk, Provisioning.THIN)))
+                .isInstanceOfSatisfying(ReplicaSetException.class, e -> assertThat(e.reason()).isEqualTo(Reason.DISK_MISMATCH))
                 .hasMessageContaining("disk system shrank from " + 8 * MIB + " to " + 4 * MIB + " bytes: shrinking a"
                         + " protected disk is refused");
+        List<DiskInfo> renamed = List.of(new DiskInfo(1, "boot", 16 * MIB, 4096), DISKS.get(1));
+        assertThatThrownBy(() -> ReplicaSet.open(dir, new ReplicaSetConfig("pair-a", 3, renamed, Provisioning.THIN)))
+                .hasMessageContaining("a changed disk set");
+        assertThat(Files.size(dir.resolve("system.img"))).isEqualTo(8 * MIB);
     }
 
     @Test

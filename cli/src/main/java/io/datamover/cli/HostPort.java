@@ -1,5 +1,6 @@
 package io.datamover.cli;
 
+import io.datamover.protocol.netty.PeerAddress;
 import java.net.InetSocketAddress;
 import picocli.CommandLine;
 
@@ -28,6 +29,11 @@ public record HostPort(String host, int port) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "': the port is not a number");
         }
+    }
+
+    /** The address of a peer to connect to (port 1..65535). */
+    public PeerAddress toPeer() {
+        return new PeerAddress(host, port);
     }
 
     public InetSocketAddress toAddress() {

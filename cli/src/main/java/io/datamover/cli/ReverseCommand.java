@@ -3,18 +3,13 @@ package io.datamover.cli;
 import io.datamover.applier.OriginalSiteReplicas;
 import io.datamover.applier.ReplicaSet;
 import io.datamover.applier.RollbackRefusedException;
-import io.datamover.disk.DirectoryInUseException;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.source.UnshippedWrites;
 import io.datamover.gateway.target.TargetGateway;
-import io.datamover.protocol.DiskInfo;
 import io.datamover.applier.ReplicaState;
 import io.datamover.protocol.ResyncRegions;
-import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -98,21 +93,8 @@ public final class ReverseCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         long cg = group.checked();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            out.println(site.recovery != null ? recovery(site.recovery, cg) : original(site.original, cg));
-            out.flush();
-            return 0;
-        } catch (RollbackRefusedException | IllegalStateException | DirectoryInUseException e) {
-            err.println("datamover reverse: refused: " + e.getMessage());
-            err.flush();
-            return FailoverCommand.EXIT_REFUSED;
-        } catch (IOException e) {
-            err.println("datamover reverse: stopped by an I/O error (running it again continues it): " + e);
-            err.flush();
-            return FailoverCommand.EXIT_FAILED;
-        }
+        return OfflineOperation.run(spec, () -> site.recovery != null ? recovery(site.recovery, cg)
+                : original(site.original, cg));
     }
 
     private String recovery(Recovery r, long cg) throws IOException {
@@ -132,13 +114,8 @@ public final class ReverseCommand implements Callable<Integer> {
             UnshippedWrites journal = UnshippedWrites.read(o.sourceData, (int) cg, o.promotedSeq);
             List<ResyncRegions.Range> written = journal.writtenAfter() == null ? null
                     : new ArrayList<>(journal.writtenAfter());
-            for (DiskInfo disk : journal.disks()) {
-                Path bitmap = o.tapState.resolve(disk.name() + ".dirty");
-                if (written != null && Files.exists(bitmap)) {
-                    for (DirtyRegionsFile.Range d : DirtyRegionsFile.read(bitmap)) {
-                        written.add(new ResyncRegions.Range(disk.id(), d.offset(), d.length()));
-                    }
-                }
+            if (written != null) {
+                TapDirtyRegions.addTo(written, o.tapState, journal.disks());
             }
             return OriginalSiteReplicas.prepare(TargetGateway.replicaSetDirectory(o.replicaDir, (int) cg),
                     new OriginalSiteReplicas.Original(journal.pairId(), (int) cg, journal.disks(), o.images,

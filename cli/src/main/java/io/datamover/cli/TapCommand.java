@@ -18,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,8 +49,10 @@ public final class TapCommand implements Callable<Integer> {
     HostPort nbd;
 
     @Option(names = "--gateway", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            description = "The source gateway's address for taps.")
-    HostPort gateway;
+            split = ",", description = "The source gateway's address for taps. With several gateways in a site's"
+                    + " gateway group (--coordination), give each (comma-separated or repeated): the tap streams to"
+                    + " the one that leads its group and moves on to the next when its gateway is gone.")
+    List<HostPort> gateways;
 
     @Option(names = "--state-dir", required = true, paramLabel = "DIR",
             description = "Where the dirty bitmaps live (one file per disk). Keep it on the host, not on the disks."
@@ -134,7 +137,7 @@ public final class TapCommand implements Callable<Integer> {
                     .initialSyncMaxUnacknowledgedBytes(Math.min(8L << 20, windowBytes / 8));
             exports.forEach(builder::export);
             tapConfig = builder.build();
-            senderConfig = SenderConfig.builder(gateway.host(), gateway.port())
+            senderConfig = SenderConfig.builder(gateways.stream().map(HostPort::toPeer).toList())
                     .identity(Daemons.hostIdentity("tap"), pair)
                     .consistencyGroup((int) cgId, cgName != null ? cgName : exports.keySet().iterator().next(),
                             ReplicatingTap.disksOf(tapConfig))
@@ -151,9 +154,9 @@ public final class TapCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
                 running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport),
-                TapActions::new, authorization),
+                running -> new TapActions(running, registry), authorization),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
-                        exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, gateway,
+                        exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, sender.gatewaysText(),
                         sender.windowBytes() >> 20));
         return 0;
     }

@@ -1,5 +1,7 @@
 package io.datamover.cli;
 
+import io.datamover.cli.online.OnlineVerify;
+import io.datamover.cli.online.ReadPacer;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
 import java.io.IOException;
@@ -16,29 +18,81 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", header = "Compare a replica with its source disk region by region (holes skipped); exit 0 when equal.",
         mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
-        description = "Compares two disk images (sparse files or block devices) region by region with SHA-256 "
-                + "digests and lists the regions that differ. Only data is read: a range that is a hole on both "
-                + "sides is skipped, and a hole equals written zeros (replicas are kept thin). Disks of different "
-                + "sizes are reported as different; the longer one's excess is also compared against zeros. "
-                + "Compare disks that nobody writes meanwhile (a paused guest, a stopped replica).",
+        description = {"Offline (--source, --replica): compares two disk images (sparse files or block devices) "
+                + "region by region with SHA-256 digests and lists the regions that differ. Only data is read: a "
+                + "range that is a hole on both sides is skipped, and a hole equals written zeros (replicas are kept "
+                + "thin). Disks of different sizes are reported as different; the longer one's excess is also "
+                + "compared against zeros. Compare disks that nobody writes meanwhile (a paused guest, a stopped "
+                + "replica).",
+                "",
+                "Online (--cg N --online): compares a consistency group's source disks with their replicas while "
+                        + "replication runs, nothing paused. The tap digests the source disks and the target gateway "
+                        + "the replicas, each reading only its allocated extents, region by region in order, the "
+                        + "replica once it applied the source's seq of that read; a region written between the two "
+                        + "reads is read again at a later seq, never reported as different. Needs both admin ports "
+                        + "(--tap-admin, --target-admin) and the operator's token. --repair has the tap resync the "
+                        + "differing regions and checks them again. See docs/operations.md, \"Online verify\"."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
-            "0:equal: same size, same content",
+            "0:equal: same size, same content (online: or every difference repaired)",
             "1:different: sizes or content differ",
             "2:bad options or a path that cannot be read",
-            "3:an I/O error stopped the comparison"})
+            "3:an I/O error stopped the comparison (online: an admin port refused or could not be reached, or "
+                    + "replication did not stream)",
+            "4:online: no difference found, but regions written throughout could not be compared"})
 public final class VerifyCommand implements Callable<Integer> {
     static final int EXIT_EQUAL = 0;
     static final int EXIT_DIFFERENT = 1;
     static final int EXIT_IO_ERROR = 3;
+    static final int EXIT_UNSETTLED = 4;
 
-    @Option(names = "--source", required = true, paramLabel = "PATH",
-            description = "The protected disk: an image file or a block device.")
+    @Option(names = "--source", paramLabel = "PATH",
+            description = "Offline: the protected disk, an image file or a block device.")
     Path source;
 
-    @Option(names = "--replica", required = true, paramLabel = "PATH",
-            description = "Its replica: an image file or a block device.")
+    @Option(names = "--replica", paramLabel = "PATH",
+            description = "Offline: its replica, an image file or a block device.")
     Path replica;
+
+    @Option(names = "--online", description = "Compare a running group's source and replica (needs --cg).")
+    boolean online;
+
+    @Option(names = "--cg", paramLabel = "N", description = "Online: the consistency group.")
+    Long cg;
+
+    @Option(names = "--tap-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:" + AdminOption.TAP_PORT,
+            description = "Online: the group's tap's admin address, where the source is read (default: "
+                    + "${DEFAULT-VALUE}).")
+    HostPort tapAdmin;
+
+    @Option(names = "--target-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:" + AdminOption.TARGET_GATEWAY_PORT,
+            description = "Online: the target gateway's admin address, where the replicas are read (default: "
+                    + "${DEFAULT-VALUE}).")
+    HostPort targetAdmin;
+
+    @Option(names = "--rate", paramLabel = "BYTES/s", defaultValue = "50M", converter = ByteSize.class,
+            description = "Online: the most bytes a second both sites read together, on average, so guests and "
+                    + "replication keep their speed; 0: unlimited (default: ${DEFAULT-VALUE}).")
+    long rate;
+
+    @Option(names = "--repair", description = "Online: have the tap resync the differing regions, then check them "
+            + "again (up to --repair-wait).")
+    boolean repair;
+
+    @Option(names = "--repair-wait", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Online: how long --repair waits for the repaired regions to read equal (default: "
+                    + "${DEFAULT-VALUE}).")
+    long repairWaitSeconds;
+
+    @Option(names = "--stream-wait", paramLabel = "SECONDS", defaultValue = "120",
+            description = "Online: how long a read waits for the group to stream again (bitmap mode, a resync) "
+                    + "before verify gives up (default: ${DEFAULT-VALUE}).")
+    long streamWaitSeconds;
+
+    @CommandLine.Mixin
+    AdminTokenOption token;
 
     @Option(names = "--json", description = "Print one JSON object instead of the text report.")
     boolean json;
@@ -52,12 +106,22 @@ public final class VerifyCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         int regionBytes;
         try {
             regionBytes = DiskComparison.checkedRegionSize(regionSizeBytes);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--region-size: " + e.getMessage());
+        }
+        if (online) {
+            return online(regionBytes);
+        }
+        if (cg != null || repair) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--cg and --repair need --online");
+        }
+        if (source == null || replica == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give --source and --replica, or --cg N --online");
         }
         checkReadable("--source", source);
         checkReadable("--replica", replica);
@@ -77,6 +141,33 @@ public final class VerifyCommand implements Callable<Integer> {
                 : VerifyReportText.format(report, elapsed));
         out.flush();
         return report.equal() ? EXIT_EQUAL : EXIT_DIFFERENT;
+    }
+
+    private int online(int regionBytes) throws InterruptedException {
+        if (cg == null || source != null || replica != null || json) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--online needs --cg N, and takes neither --source, --replica nor --json");
+        }
+        if (cg < 0 || cg > 0xFFFF_FFFFL || rate < 0 || repairWaitSeconds < 0 || streamWaitSeconds < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--cg must be 0 to 4294967295; --rate and the waits must be >= 0");
+        }
+        long started = System.nanoTime();
+        OnlineVerify.Report report;
+        try {
+            report = new OnlineVerify(new AdminVerifySites(tapAdmin, targetAdmin, token.header(), cg), regionBytes,
+                    ReadPacer.systemClock(rate), streamWaitSeconds).run(repair, repairWaitSeconds);
+        } catch (IOException e) {
+            spec.commandLine().getErr().println("verify: the online comparison stopped: " + e.getMessage());
+            return EXIT_IO_ERROR;
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(OnlineVerifyText.format(cg, report, Duration.ofNanos(System.nanoTime() - started)));
+        out.flush();
+        if (report.anyDifference()) {
+            return report.repaired() ? EXIT_EQUAL : EXIT_DIFFERENT;
+        }
+        return report.equal() ? EXIT_EQUAL : EXIT_UNSETTLED;
     }
 
     private void checkReadable(String option, Path path) {

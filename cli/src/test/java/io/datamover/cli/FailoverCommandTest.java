@@ -2,30 +2,19 @@ package io.datamover.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.datamover.applier.Applier;
-import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSet;
-import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaState;
 import io.datamover.gateway.target.TargetGateway;
-import io.datamover.protocol.BlockWrite;
-import io.datamover.protocol.DiskInfo;
-import io.datamover.protocol.RecordKind;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code datamover failover}'s options, refusals and exit statuses; the failover itself in FailoverTest. */
 class FailoverCommandTest {
-    private static final DiskInfo DISK = new DiskInfo(1, "system", 1024 * 1024, 4096);
-    private static final ReplicaSetConfig CONFIG = new ReplicaSetConfig("pair-a", 12, List.of(DISK), Provisioning.THIN);
-
     @TempDir
     Path base;
 
@@ -37,11 +26,7 @@ class FailoverCommandTest {
     void onAStoppedGatewaysDirectoriesItNeedsForceThenPromotesOnceAndAgainChangesNothing() throws Exception {
         Path replicaDir = base.resolve("replicas");
         Path set = TargetGateway.replicaSetDirectory(replicaDir, 12);
-        try (ReplicaSet replicas = ReplicaSet.open(set, CONFIG)) {
-            new Applier(replicas, new SimpleMeterRegistry()).apply(1, 3, List.of(
-                    BlockWrite.marker(1, 1, RecordKind.SYNC_BEGIN), data(2, 0, 7),
-                    BlockWrite.marker(3, 1, RecordKind.SYNC_END)));
-        }
+        CliRun.syncedReplicaSet(set);
         byte[] image = Files.readAllBytes(set.resolve("system.img"));
         String[] offline = {"failover", "--cg", "12", "--replica-dir", replicaDir.toString(), "--data-dir",
             base.resolve("target-data").toString()};
@@ -54,7 +39,7 @@ class FailoverCommandTest {
         assertThat(report).startsWith("consistency group 12 failed over: disks system PROMOTED at seq 3 in generation ")
                 .contains("lost: unknown").contains("age of the promoted image's newest write: unknown")
                 .contains("datamover tap --export system=" + set.resolve("system.img"));
-        try (ReplicaSet replicas = ReplicaSet.open(set, CONFIG)) {
+        try (ReplicaSet replicas = ReplicaSet.open(set, CliRun.ONE_DISK_GROUP)) {
             assertThat(replicas.states()).containsValues(ReplicaState.PROMOTED);
             assertThat(replicas.generations().isNone()).isFalse();
         }
@@ -85,10 +70,6 @@ class FailoverCommandTest {
         String[] all = Arrays.copyOf(args, args.length + 1);
         all[args.length] = more;
         return all;
-    }
-
-    private static BlockWrite data(long seq, long offset, int value) {
-        return CliRun.block(seq, offset, value);
     }
 
     private int run(String... args) {

@@ -87,7 +87,11 @@ class VerifyCommandTest {
         Path disk = disk("source.img", 0x11);
         String path = disk.toString();
 
-        assertUsageError(new String[] {"verify", "--source", path}, "Missing required option: '--replica=PATH'");
+        assertUsageError(new String[] {"verify", "--source", path}, "give --source and --replica, or --cg N --online");
+        assertUsageError(new String[] {"verify", "--online", "--source", path},
+                "--online needs --cg N, and takes neither --source, --replica nor --json");
+        assertUsageError(new String[] {"verify", "--source", path, "--replica", path, "--repair"},
+                "--cg and --repair need --online");
         assertUsageError(new String[] {"verify", "--source", path, "--replica", path, "--region-size", "5000"},
                 "--region-size: region size must be a power of two from 4 KiB to 1 GiB, got 5000");
         assertUsageError(new String[] {"verify", "--source", path, "--replica", path, "--region-size", "lots"},

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -140,7 +141,17 @@ public final class Coordinator implements AutoCloseable {
         return fence.allows(leadership) ? OptionalLong.of(leadership.epoch()) : OptionalLong.empty();
     }
 
-    /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
+    /**
+     * Asks ZooKeeper which gateway holds {@code group}'s lock now: its id, or empty when no one does or this gateway
+     * does not contend for the group. A hint for taps (who to try), never a licence to act: that is
+     * {@link #leadingEpoch}.
+     */
+    public Optional<String> lockHolder(String group) throws Exception {
+        GroupContender contender = groups.get(group);
+        return contender == null ? Optional.empty() : contender.lockHolder();
+    }
+
+        /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
     public Leadership leadership(String group) {
         GroupContender contender = groups.get(group);
         return contender == null ? null : contender.leadership();

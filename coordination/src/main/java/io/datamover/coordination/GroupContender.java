@@ -7,6 +7,7 @@ import java.util.function.LongSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
+import org.apache.curator.framework.recipes.leader.Participant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,12 @@ final class GroupContender {
             }
         }, owner);
         latch.start();
+    }
+
+    /** Any thread; asks ZooKeeper: the id of the gateway whose latch node holds the group's lock, or empty. */
+    Optional<String> lockHolder() throws Exception {
+        Participant holder = latch.getLeader();
+        return holder.isLeader() ? Optional.of(holder.getId()) : Optional.empty();
     }
 
     /** Any thread: the state as last published. */

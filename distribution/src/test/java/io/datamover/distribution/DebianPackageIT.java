@@ -125,6 +125,8 @@ class DebianPackageIT {
         for (String unit : List.of("datamover-tap@.service", SOURCE, TARGET)) {
             assertThat(ServiceManager.UNITS.resolve(unit)).isRegularFile();
         }
+        assertThat(Path.of("/usr/share/doc/datamover/copyright")).content().contains("License: Apache-2.0");
+        assertThat(Path.of("/usr/share/doc/datamover/LICENSE")).content().contains("Apache License");
         assertThat(Tools.run(DEADLINE, "dpkg-query", "-W", "-f", "${Conffiles}", "datamover").output())
                 .contains("/etc/datamover/source-gateway.properties", "/etc/datamover/target-gateway.properties",
                         "/etc/datamover/tap-example.properties");

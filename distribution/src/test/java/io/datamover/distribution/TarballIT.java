@@ -36,6 +36,8 @@ class TarballIT {
                 "monitoring/prometheus/datamover-alerts.yml", "monitoring/grafana/datamover-dashboard.json")) {
             assertThat(home.resolve(file)).isRegularFile();
         }
+        assertThat(home.resolve("licenses/LICENSE")).content().contains("Apache License", "Version 2.0");
+        assertThat(home.resolve("deb-doc")).doesNotExist();
         // Every third-party jar of lib/ is listed with its license.
         String licenses = Files.readString(home.resolve("licenses/THIRD-PARTY.txt"));
         // THIRD-PARTY.txt names each dependency "(groupId:artifactId:version - url)"; a jar of lib/ is listed when its

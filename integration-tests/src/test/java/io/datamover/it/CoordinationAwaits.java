@@ -6,8 +6,17 @@ final class CoordinationAwaits {
 
     /** Until the site's source gateway leads its one group (and so may ship it) under {@code epoch}. */
     static void sourceLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
-        FaultAwaits.until(FaultAwaits.DEADLINE, "the source gateway leads cg " + ReplicationSite.CG + " under epoch "
-                + epoch, () -> AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_leading") == 1
-                        && AdminMetrics.sum(site.sourceAdmin(), "datamover_coordination_epoch") == epoch);
+        leadsUnderEpoch(site.sourceAdmin(), "the source gateway", epoch);
+    }
+
+    /** Until the site's second source gateway ({@link ReplicationSite#withStandbySource}) leads under {@code epoch}. */
+    static void standbyLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
+        leadsUnderEpoch(site.standbyAdmin(), "the second source gateway", epoch);
+    }
+
+    private static void leadsUnderEpoch(String admin, String gateway, long epoch) throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, gateway + " leads cg " + ReplicationSite.CG + " under epoch " + epoch,
+                () -> AdminMetrics.sum(admin, "datamover_coordination_leading") == 1
+                        && AdminMetrics.sum(admin, "datamover_coordination_epoch") == epoch);
     }
 }

@@ -37,6 +37,10 @@ final class ReplicationSite implements AutoCloseable {
     private final DaemonProcess source;
     private final DaemonProcess tap;
     private final LinkProxy link;
+    private final int standbyPort = LoopbackPorts.next();
+    private final String standbyAdmin = admin();
+    /** The site's second source gateway, when {@link #withStandbySource} made one; else null. */
+    private DaemonProcess standby;
 
     /**
      * Shorter than the daemons' 60 s default: a CORRUPT fault that damages a frame's length stalls that connection
@@ -67,18 +71,36 @@ final class ReplicationSite implements AutoCloseable {
         AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
                 "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
-                replicaDir().toString(), "--admin", targetAdmin);
-        List<String> sourceArgs = new java.util.ArrayList<>(List.of("source-gateway", "--listen",
-                "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir",
-                base.resolve("source-data").toString(), "--admin", sourceAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS,
-                "--admin-token-file", adminToken().toString()));
-        sourceArgs.addAll(sourceOptions);
+                replicaDir().toString(), "--admin", targetAdmin, "--admin-token-file", adminToken().toString());
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
-                sourceArgs.toArray(String[]::new));
+                sourceGatewayArgs(sourcePort, sourceDataDir(), sourceAdmin, sourceOptions));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", initialSync, "--window", tapWindow, "--admin",
                 tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS, "--admin-token-file", adminToken().toString());
+    }
+
+    /** {@code source-gateway} listening on {@code port}, shipping through the link, with {@code options} at the end. */
+    private String[] sourceGatewayArgs(int port, Path dataDir, String admin, List<String> options) {
+        List<String> args = new java.util.ArrayList<>(List.of("source-gateway", "--listen", "127.0.0.1:" + port,
+                "--target", "127.0.0.1:" + link.address().getPort(), "--data-dir", dataDir.toString(), "--admin",
+                admin, "--ack-timeout", ACK_TIMEOUT_SECONDS, "--admin-token-file", adminToken().toString()));
+        args.addAll(options);
+        return args.toArray(String[]::new);
+    }
+
+    /**
+     * A second source gateway of the site ({@code options}: its coordination, as the first's), id
+     * {@code source-gateway-b}, data in {@link #standbyDataDir()}, log {@code standby.log}; the tap is given its
+     * address after the first gateway's. Call before {@link #start()}, which starts it after the first one.
+     */
+    ReplicationSite withStandbySource(List<String> options) {
+        List<String> all = new java.util.ArrayList<>(options);
+        all.addAll(List.of("--id", "source-gateway-b"));
+        standby = new DaemonProcess("standby-source-gateway", base.resolve("standby.log"),
+                sourceGatewayArgs(standbyPort, standbyDataDir(), standbyAdmin, all));
+        tap.extraArgs("--gateway", "127.0.0.1:" + standbyPort);
+        return this;
     }
 
     /**
@@ -99,6 +121,9 @@ final class ReplicationSite implements AutoCloseable {
     ReplicationSite start() throws IOException, InterruptedException {
         target.start(targetPort);
         source.start(sourcePort);
+        if (standby != null) {
+            standby.start(standbyPort);
+        }
         tap.start(nbdPort);
         return this;
     }
@@ -127,6 +152,22 @@ final class ReplicationSite implements AutoCloseable {
 
     Path sourceDataDir() {
         return base.resolve("source-data");
+    }
+
+    Path standbyDataDir() {
+        return base.resolve("standby-data");
+    }
+
+    String standbyAdmin() {
+        return standbyAdmin;
+    }
+
+    DaemonProcess standby() {
+        return standby;
+    }
+
+    void startStandby() throws IOException, InterruptedException {
+        standby.start(standbyPort);
     }
 
     Path tapStateDir() {
@@ -161,7 +202,7 @@ final class ReplicationSite implements AutoCloseable {
     /** What a one-shot {@code bin/datamover} command printed, and its exit status. */
     record CommandRun(int exitCode, String output) {}
 
-    /** The operator's admin token of the source gateway and the tap (their {@code --admin-token-file}), 0600. */
+    /** The operator's admin token of both gateways and the tap (their {@code --admin-token-file}), 0600. */
     Path adminToken() {
         return base.resolve("admin-token");
     }
@@ -293,7 +334,7 @@ final class ReplicationSite implements AutoCloseable {
     /** The last lines of each daemon's log, for a failure message. */
     String logTails() throws IOException {
         StringBuilder out = new StringBuilder();
-        for (String name : List.of("tap", "source", "target")) {
+        for (String name : List.of("tap", "source", "standby", "target")) {
             Path log = base.resolve(name + ".log");
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
             out.append("--- ").append(name).append(".log (last 15 lines)\n");
@@ -310,6 +351,9 @@ final class ReplicationSite implements AutoCloseable {
     public void close() throws InterruptedException {
         try (tap; source; target) {
             link.close();
+            if (standby != null) {
+                standby.close();
+            }
         }
     }
 }

@@ -74,7 +74,9 @@ public final class CrashPoint {
         /** Failover: the stamp records every disk PROMOTED in the new generation; the spool is not dropped yet. */
         FAILOVER_PROMOTED,
         /** Failover: the group's spool is dropped; the record does not say DONE yet. */
-        FAILOVER_SPOOL_DROPPED
+        FAILOVER_SPOOL_DROPPED,
+        /** Target gateway: a source's disk grew; its replicas are grown and synced, the stamp has the old sizes. */
+        TARGET_REPLICA_GROWN
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

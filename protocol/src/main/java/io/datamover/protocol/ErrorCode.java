@@ -56,7 +56,13 @@ public enum ErrorCode implements WireCode {
      * The sender acts under an epoch of its site's gateway group below the highest the receiver has admitted for the
      * group: another gateway took the group over (docs/coordination.md). Nothing of the connection is applied.
      */
-    STALE_EPOCH(22);
+    STALE_EPOCH(22),
+    /**
+     * From a source gateway to a tap: this gateway does not lead the tap's consistency group in its site's gateway
+     * group (another gateway does, or the election is not decided yet); the tap tries its next gateway address.
+     * Nothing of the connection is journaled.
+     */
+    NOT_LEADER(23);
 
     private final int code;
 

@@ -24,6 +24,13 @@ public final class GenerationCheck {
          * {@link Verdict#resumeSeq()} and is resynced in full.
          */
         DISCARD_REPLICA,
+        /**
+         * The source leads the group under a higher epoch of its site's gateway group than any the target admitted
+         * before (another gateway took the group over, docs/coordination.md) and shares no history with the replicas:
+         * the target takes the source's history, gives up what it holds after seq 0 and is resynced in full; the new
+         * leader's journal is sent from its start.
+         */
+        TAKEOVER,
         /** The histories split: refused until an operator resolves it. */
         DIVERGED,
         /** No common generation: another pair, or another history. */
@@ -78,9 +85,11 @@ public final class GenerationCheck {
         }
         int discard = newestDiscard(source);
         if (discard >= 0 && common >= discard) {
-            // The histories agree up to where their newest common generation ended: the replica restarts there and
-            // the source sends everything after it (its journal holds it: nothing after it was ever accepted).
-            long resume = Math.min(source.earlier().get(common).endSeq(), sourceSeq);
+            // The histories agree up to where their newest common generation ended on both sides (a promoted replica
+            // left it at its failover, before the source did: a split brain): the replica restarts there and the
+            // source sends everything after it (its journal holds it: nothing after it was ever accepted).
+            long resume = Math.min(Math.min(source.earlier().get(common).endSeq(), sourceSeq),
+                    endOnTarget(target, source.earlier().get(common).id()));
             return new Verdict(Outcome.DISCARD_REPLICA, resume, "the source discards the replica's data after seq "
                     + resume + ", where their common generation " + GenerationHistory.hex(
                             source.earlier().get(common).id()) + " ended");
@@ -94,6 +103,22 @@ public final class GenerationCheck {
                     + "source's data restored from an older copy?)");
         }
         return new Verdict(Outcome.DIVERGED, 0, "both sides moved on from a common generation");
+    }
+
+    /**
+     * {@link #decide}, for a source that leads the group under a higher epoch than any the target admitted before: what
+     * {@code decide} refuses as DIVERGED or UNRELATED is a {@link Outcome#TAKEOVER}, resumed after seq 0 (at or below
+     * what any source holds). A new leader's journal does not continue the old leader's seqs, so nothing the target
+     * holds can be resumed after; its tap resyncs what the old leader had acknowledged.
+     */
+    public static Verdict decideTakingOver(GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq) {
+        Verdict verdict = decide(source, sourceSeq, target, targetSeq);
+        if (verdict.accepted() || source.isNone()) {
+            return verdict;
+        }
+        return new Verdict(Outcome.TAKEOVER, 0, "a new leader of the source site's gateway group (a higher epoch) "
+                + "whose history the replicas do not share (" + verdict.reason() + ")");
     }
 
     private static final int NO_COMMON = -2;
@@ -113,6 +138,12 @@ public final class GenerationCheck {
             }
         }
         return NO_COMMON;
+    }
+
+    /** Where generation {@code id} ended in the target's history; {@link Long#MAX_VALUE} while it is current there. */
+    private static long endOnTarget(GenerationHistory target, long id) {
+        int index = target.indexOfEarlier(id);
+        return index < 0 ? Long.MAX_VALUE : target.earlier().get(index).endSeq();
     }
 
     /** The index of the newest earlier generation whose successor discards the replica, or -1. */

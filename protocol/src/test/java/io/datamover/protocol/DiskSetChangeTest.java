@@ -15,13 +15,27 @@ class DiskSetChangeTest {
     }
 
     @Test
-    void aDiskThatShrankOrGrewIsNamedWithBothSizes() {
+    void aDiskThatShrankIsNamedWithBothSizes() {
         assertThat(DiskSetChange.describe(List.of(ROOT, DATA), List.of(ROOT, new DiskInfo(1, "data", 1 << 20, 4096))))
                 .hasValueSatisfying(m -> assertThat(m).startsWith("disk data shrank from 2097152 to 1048576 bytes:")
                         .contains("shrinking a protected disk is refused"));
-        assertThat(DiskSetChange.describe(List.of(ROOT), List.of(new DiskInfo(0, "root", 4 << 20, 4096))))
-                .hasValueSatisfying(m -> assertThat(m).startsWith("disk root grew from 1048576 to 4194304 bytes:")
-                        .contains("not supported yet"));
+        List<DiskInfo> oneGrewOneShrank = List.of(new DiskInfo(0, "root", 4 << 20, 4096),
+                new DiskInfo(1, "data", 1 << 20, 4096));
+        assertThat(DiskSetChange.grows(List.of(ROOT, DATA), oneGrewOneShrank)).isFalse();
+        assertThat(DiskSetChange.describe(List.of(ROOT, DATA), oneGrewOneShrank))
+                .hasValueSatisfying(m -> assertThat(m).startsWith("disk data shrank from 2097152 to 1048576 bytes:"));
+    }
+
+    @Test
+    void theSameDisksWithOneLargerAreGrowth() {
+        List<DiskInfo> grown = List.of(ROOT, new DiskInfo(1, "data", 66 << 20, 4096));
+        assertThat(DiskSetChange.grows(List.of(ROOT, DATA), grown)).isTrue();
+        assertThat(DiskSetChange.grows(List.of(ROOT, DATA), List.of(ROOT, DATA))).isFalse();
+        assertThat(DiskSetChange.grows(List.of(ROOT), List.of(ROOT, DATA))).isFalse();
+        assertThat(DiskSetChange.grows(List.of(ROOT), List.of(new DiskInfo(0, "boot", 4 << 20, 4096)))).isFalse();
+        assertThat(DiskSetChange.grows(List.of(ROOT), List.of(new DiskInfo(0, "root", 4 << 20, 512)))).isFalse();
+        assertThat(DiskSetChange.describe(List.of(ROOT, DATA), grown))
+                .hasValueSatisfying(m -> assertThat(m).contains("this group was not grown"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static io.datamover.protocol.GenerationCheck.Outcome.ADOPT;
 import static io.datamover.protocol.GenerationCheck.Outcome.DISCARD_REPLICA;
 import static io.datamover.protocol.GenerationCheck.Outcome.DIVERGED;
 import static io.datamover.protocol.GenerationCheck.Outcome.RESUME;
+import static io.datamover.protocol.GenerationCheck.Outcome.TAKEOVER;
 import static io.datamover.protocol.GenerationCheck.Outcome.UNRELATED;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,7 +31,19 @@ class GenerationCheckTest {
 
     private static void expect(GenerationHistory source, long sourceSeq, GenerationHistory target, long targetSeq,
             Outcome outcome, long resumeSeq) {
-        Verdict v = GenerationCheck.decide(source, sourceSeq, target, targetSeq);
+        expect(GenerationCheck.decide(source, sourceSeq, target, targetSeq), source, sourceSeq, target, targetSeq,
+                outcome, resumeSeq);
+    }
+
+    /** As {@link #expect}, for a source leading under a higher epoch than the target admitted before. */
+    private static void expectTakingOver(GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq, Outcome outcome, long resumeSeq) {
+        expect(GenerationCheck.decideTakingOver(source, sourceSeq, target, targetSeq), source, sourceSeq, target,
+                targetSeq, outcome, resumeSeq);
+    }
+
+    private static void expect(Verdict v, GenerationHistory source, long sourceSeq, GenerationHistory target,
+            long targetSeq, Outcome outcome, long resumeSeq) {
         assertThat(v.outcome()).as("source %s at %d, target %s at %d: %s", source, sourceSeq, target, targetSeq,
                 v.reason()).isEqualTo(outcome);
         if (v.accepted()) {
@@ -90,6 +103,19 @@ class GenerationCheckTest {
     }
 
     @Test
+    void aNewLeaderOfTheSourceSiteTakesOverAReplicaOfAnotherHistoryFromSeqZeroAndResumesAnAgreeingOneAsUsual() {
+        // The old leader's history A at the target, seq 500; the new leader's journal is its own (B), fresh or not.
+        expectTakingOver(h(B), 0, h(A), 500, TAKEOVER, 0);
+        expectTakingOver(h(B), 40, h(A), 500, TAKEOVER, 0);
+        expectTakingOver(h(B, ended(C, 5)), 900, h(A, ended(C, 5)), 500, TAKEOVER, 0);
+        // A history the replicas share decides as without a takeover: the same leader back under a new epoch.
+        expectTakingOver(h(A), 600, h(A), 500, RESUME, 500);
+        expectTakingOver(h(B, ended(A, 500)), 600, h(A), 500, ADOPT, 500);
+        // A source without a history is no leader of anything.
+        expectTakingOver(GenerationHistory.NONE, 10, h(A), 5, UNRELATED, 0);
+    }
+
+        @Test
     void aDiscardGenerationOverridesAReplicaThatDivergedAtOrBeforeIt() {
         // Refused at A (target 14 > source 10), then resync --discard replica at seq 10: A ended at 10 by a discard.
         GenerationHistory resolved = h(B, endedByDiscard(A, 10));
@@ -111,6 +137,14 @@ class GenerationCheckTest {
         // The source was restored from a copy holding B; the target had moved on from B (ended there at 20) to X.
         // After the source's discard, the source's B is an earlier one of its own too.
         expect(h(C, endedByDiscard(B, 12)), 12, h(X, ended(B, 20)), 30, DISCARD_REPLICA, 12);
+    }
+
+    @Test
+    void aDiscardAfterASplitBrainRestartsWhereThePromotedReplicaLeftTheCommonGeneration() {
+        // The replica was failed over at seq 12 (X after A at 12) while the source wrote on to 20 in A, was refused,
+        // ended A there (B) and discarded at 30: the replica restarts at 12 and gets 13..30 from the journal.
+        expect(h(C, endedByDiscard(B, 30), ended(A, 20)), 30, h(X, ended(A, 12)), 12, DISCARD_REPLICA, 12);
+        expect(h(C, endedByDiscard(A, 20)), 20, h(X, ended(A, 12)), 12, DISCARD_REPLICA, 12);
     }
 
     @Test

@@ -76,8 +76,8 @@ public final class ReplicatingTap implements AutoCloseable {
                 Thread.sleep(10); // bounded start-up wait for the first handshake
             }
             if (!sender.isConnected()) {
-                LOG.warn("gateway {}:{} not reachable within {} ms: serving in bitmap mode, still connecting",
-                        senderConfig.gatewayHost(), senderConfig.gatewayPort(), connectWait.toMillis());
+                LOG.warn("gateway {} not reachable within {} ms: serving in bitmap mode, still connecting",
+                        senderConfig.gatewaysText(), connectWait.toMillis());
             }
             Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), stateDirLock, sender, registry, clock);
             if (!tap.mode().streams()) {

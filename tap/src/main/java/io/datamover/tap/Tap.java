@@ -2,12 +2,15 @@ package io.datamover.tap;
 
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.disk.Extent;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.disk.compare.RegionDigests;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
+import io.datamover.tap.export.DiskSizeWatch;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.nbd.NbdServer;
 import io.datamover.tap.replication.ConsistencyGroup;
@@ -69,6 +72,8 @@ public final class Tap implements AutoCloseable {
     private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
     /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
     private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
+    /** How often the images' sizes are compared with the served ones: an fstat per disk. */
+    private static final Duration SIZE_CHECK_PERIOD = Duration.ofSeconds(30);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
     private static final Duration SWEEPER_STOP_TIMEOUT = Duration.ofSeconds(10);
     /** In the state directory while the operator has replication paused: a restart stays paused. */
@@ -168,6 +173,9 @@ public final class Tap implements AutoCloseable {
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
+            DiskSizeWatch sizes = new DiskSizeWatch();
+            sweeper.scheduleWithFixedDelay(() -> watchSizes(exports, sizes), SIZE_CHECK_PERIOD.toMillis(),
+                    SIZE_CHECK_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
             sweeper.scheduleWithFixedDelay(server::trimIdlePayloads, PAYLOAD_TRIM_PERIOD.toMillis(),
                     PAYLOAD_TRIM_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
@@ -198,7 +206,8 @@ public final class Tap implements AutoCloseable {
                     file.identity());
             DirtyBitmap bitmap = DirtyBitmap.open(config.stateDir().resolve(exportConfig.name() + ".dirty"), identity,
                     size, config.regionSizeBytes(), pages -> bitmapSyncs.increment(),
-                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()));
+                    () -> SyncRegions.toMarkDirty(file, config.regionSizeBytes(), config.initialSync()),
+                    oldSize -> SyncRegions.allocatedFrom(file, oldSize, config.regionSizeBytes()));
             if (bitmap.created()) {
                 LOG.info("disk {} is newly protected: {} regions marked dirty for its initial sync ({})",
                         exportConfig.name(), bitmap.dirtyCount(), config.initialSync());
@@ -258,6 +267,17 @@ public final class Tap implements AutoCloseable {
                 // The bitmap keeps the failure and fails the writes that need it; here we only report it.
                 failures.increment();
                 LOG.error("sweeping the dirty bitmap of {} failed", export, e);
+            }
+        }
+    }
+
+    /** On the sweeper: tells the operator, once per size, of an image resized under the tap (see DiskSizeWatch). */
+    private static void watchSizes(List<Export> exports, DiskSizeWatch sizes) {
+        for (Export export : exports) {
+            try {
+                sizes.check(export.name(), export.sizeBytes(), export.file().size()).ifPresent(LOG::warn);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("cannot read the size of {}", export, e); // a failing disk fails its I/O, reported there
             }
         }
     }
@@ -410,6 +430,50 @@ public final class Tap implements AutoCloseable {
         }
     }
 
+    /**
+     * Online verify: the digests of {@code count} regions of disk {@code exportName} from {@code offset}, read only
+     * where it holds data ({@link RegionDigests}), while guests write on. Reads go beside the guests' writes (positional
+     * reads); the answer carries the mode around the read and the last seq after it ({@link SourceDigests}).
+     */
+    public SourceDigests regionDigests(String exportName, long offset, int regionBytes, int count) throws IOException {
+        Export export = export(exportName);
+        long stretch = group.streamingStretch();
+        ReplicationMode before = group.mode();
+        RegionDigests.Span span = RegionDigests.read(export.file(), offset, regionBytes, count);
+        long lastSeq = group.lastSeq();
+        ReplicationMode after = group.mode();
+        boolean streamed = before == ReplicationMode.STREAMING && after == ReplicationMode.STREAMING
+                && group.streamingStretch() == stretch;
+        return new SourceDigests(before, after, streamed ? stretch : -1, lastSeq, span);
+    }
+
+    /**
+     * Online verify's repair: marks the {@code ranges} of disk {@code exportName} dirty and pinned, makes that durable,
+     * then moves the group to bitmap mode, whose listener starts the usual region resync (only the regions dirty
+     * now: these and whatever the guests write meanwhile). Safe to repeat: a region already dirty stays so.
+     */
+    public void resyncRegions(String exportName, List<Extent> ranges) throws IOException {
+        Export export = export(exportName);
+        for (Extent range : ranges) {
+            export.tracker().pin(range.offset(), range.length());
+        }
+        export.tracker().bitmap().flush();
+        LOG.info("online verify: {} range(s) of {} marked for resync", ranges.size(), exportName);
+        group.replicationLost("online verify --repair: differing regions marked for resync");
+    }
+
+    /** The names and sizes of the disks, in the order of the configuration. */
+    public Map<String, Long> diskSizes() {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        exports.forEach(export -> sizes.put(export.name(), export.sizeBytes()));
+        return sizes;
+    }
+
+    private Export export(String exportName) {
+        return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no disk named " + exportName));
+    }
+
     /** Makes every dirty bit set so far durable. */
     public void flushDirtyBits() throws IOException {
         for (Export export : exports) {
@@ -432,8 +496,7 @@ public final class Tap implements AutoCloseable {
     }
 
     private RegionTracker tracker(String exportName) {
-        return exports.stream().filter(export -> export.name().equals(exportName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no export named " + exportName)).tracker();
+        return export(exportName).tracker();
     }
 
     /**

@@ -36,6 +36,16 @@ public record CgIdentity(String pairId, int cgId, String cgName, List<DiskInfo> 
                 Feature.THICK_REPLICA.in(hello.features()));
     }
 
+    /** This group with {@code grown} as its disks (a tap declared them larger, {@link DiskSetChange#grows}). */
+    public CgIdentity withDisks(List<DiskInfo> grown) {
+        return new CgIdentity(pairId, cgId, cgName, grown, thickReplica);
+    }
+
+    /** Whether {@code hello} declares this group's disks with one or more of them larger, nothing else changed. */
+    public boolean grownIn(Hello hello) {
+        return pairId.equals(hello.pairId()) && DiskSetChange.grows(disks, hello.disks());
+    }
+
     /** Unsigned cg id as operators see it (the wire field is u32). */
     public String cgLabel() {
         return Integer.toUnsignedString(cgId);

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 
 /**
  * Gives each consistency group the gate its shipper asks before every batch: open while this gateway leads the
@@ -19,16 +20,37 @@ interface GroupGates extends AutoCloseable {
     /** Without coordination: this gateway serves its groups alone. */
     GroupGates ALWAYS_OPEN = new GroupGates() {
         @Override
-        public ShippingGate gateFor(CgIdentity identity) {
+        public ShippingGate gateFor(CgIdentity identity, Runnable stoppedLeading) {
             return ShippingGate.ALWAYS_OPEN;
+        }
+
+        @Override
+        public boolean awaitLeading(CgIdentity identity) {
+            return true;
         }
 
         @Override
         public void close() {}
     };
 
-    /** Contends for the group (again after a reopen: nothing changes) and returns its gate. */
-    ShippingGate gateFor(CgIdentity identity) throws IOException;
+    /**
+     * How long a tap's HELLO waits for an election of its group that may still go this gateway's way (the group was
+     * just opened at that HELLO): well within the tap's wait for HELLO_ACK.
+     */
+    Duration ELECTION_WAIT = Duration.ofSeconds(3);
+
+    /**
+     * Contends for the group (again after a reopen: nothing changes) and returns its gate; {@code stoppedLeading} runs
+     * each time a tenure of this gateway ends, on the coordination thread (it must not block).
+     */
+    ShippingGate gateFor(CgIdentity identity, Runnable stoppedLeading) throws IOException;
+
+    /**
+     * Whether this gateway leads the group (for which {@link #gateFor} was called), so that it may take the group's
+     * tap: false when another gateway of the site holds the group's lock, or when no election made this gateway the
+     * leader within {@link #ELECTION_WAIT}. Blocks; never on an event loop.
+     */
+    boolean awaitLeading(CgIdentity identity) throws IOException;
 
     @Override
     void close();
@@ -50,10 +72,10 @@ interface GroupGates extends AutoCloseable {
                     .description("1 while the gateway's ZooKeeper session is connected").register(registry);
             return new GroupGates() {
                 @Override
-                public ShippingGate gateFor(CgIdentity identity) throws IOException {
+                public ShippingGate gateFor(CgIdentity identity, Runnable stoppedLeading) throws IOException {
                     String group = identity.cgLabel();
                     try {
-                        coordination.contend(group);
+                        coordination.contend(group, stoppedLeading);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("contending for cg " + group);
@@ -66,6 +88,16 @@ interface GroupGates extends AutoCloseable {
                             .description("the epoch of this gateway's latest tenure of the group").tag("cg", group)
                             .register(registry);
                     return () -> coordination.leadingEpoch(group);
+                }
+
+                @Override
+                public boolean awaitLeading(CgIdentity identity) throws IOException {
+                    try {
+                        return coordination.awaitLeading(identity.cgLabel(), ELECTION_WAIT);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("waiting for the election of cg " + identity.cgLabel());
+                    }
                 }
 
                 @Override

@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +144,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
+                if (!gates.awaitLeading(group.identity())) {
+                    // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
+                    attachedTaps.remove(hello.cgId(), tap);
+                    throw notLeader(group.identity());
+                }
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
@@ -167,10 +173,41 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             SourceGroup group = groups.get(hello.cgId());
             if (group != null) {
                 grant.requireGroupPair(hello.cgId(), group.identity().pairId());
+                if (group.identity().grownIn(hello)) {
+                    return grow(group, hello);
+                }
                 group.identity().requireSameAs(hello);
                 return group;
             }
             return create(hello);
+        }
+    }
+
+    /**
+     * Under the group's open lock: the group's tap declares larger disks (grown while the tap was stopped). The grown
+     * identity is stored first, durably, then the group is opened again with it, so its shipper's next HELLO has the
+     * target grow the replicas before anything past an old end is shipped: the journal holds nothing past it yet,
+     * such writes come only from this tap's session, after its HELLO_ACK. A crash in between leaves the stored
+     * identity, which the next start opens; the tap's next HELLO then finds nothing to grow.
+     */
+    private SourceGroup grow(SourceGroup group, Hello hello) throws ProtocolException, IOException {
+        CgIdentity grown = group.identity().withDisks(hello.disks());
+        if (attachedTaps.containsKey(hello.cgId())) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + grown.cgLabel() + " is still served by"
+                    + " another tap connection; its disks grow once that one is gone");
+        }
+        Path directory = SourceGroup.directory(config.dataDir(), grown);
+        CgIdentityFile.write(directory, grown);
+        LOG.info("cg {} ({}): tap {} declares grown disks: {} -> {}; the group is opened again with them", grown
+                .cgLabel(), grown.cgName(), hello.senderId(), group.identity().disks(), grown.disks());
+        group.close();
+        try {
+            SourceGroup fresh = open(directory, grown);
+            groups.put(grown.cgId(), fresh);
+            return fresh;
+        } catch (IOException | RuntimeException e) {
+            failed(grown); // reopened after a backoff, from the stored identity
+            throw e;
         }
     }
 
@@ -197,7 +234,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
 
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
-                gates.gateFor(identity));
+                gates.gateFor(identity, () -> sendTapToTheLeader(identity)));
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {
@@ -302,6 +339,29 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     + Integer.toUnsignedString(cgId));
         }
         return group.discardReplica(); // the tap is told once the target reports what to resync
+    }
+
+    /**
+     * This gateway stopped leading the group (another took it over, or it demoted itself): its tap, if attached, is
+     * refused with NOT_LEADER, so it moves on to the gateway that leads now rather than journal here unshipped.
+     */
+    private void sendTapToTheLeader(CgIdentity identity) {
+        TapLink tap = attachedTaps.get(identity.cgId());
+        if (tap != null) {
+            LOG.warn("cg {}: this gateway no longer leads the group: its tap is sent on (NOT_LEADER)",
+                    identity.cgLabel());
+            try {
+                tap.refuse(notLeader(identity));
+            } catch (RejectedExecutionException stopping) {
+                // The gateway is stopping and its event loops are gone: the tap's connection goes with them.
+                LOG.debug("cg {}: the tap's connection is already closing", identity.cgLabel());
+            }
+        }
+    }
+
+    private static ProtocolException notLeader(CgIdentity identity) {
+        return new ProtocolException(ErrorCode.NOT_LEADER, "cg " + identity.cgLabel() + ": this gateway does not "
+                + "lead the group in its site's gateway group; the tap tries its next gateway");
     }
 
     /** Tells the tap attached now, if any, to resync what the target reported. */

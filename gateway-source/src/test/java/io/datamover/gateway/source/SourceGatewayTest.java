@@ -284,14 +284,36 @@ class SourceGatewayTest {
             assertThat(tap.awaitClosed(CLOSE_WAIT)).isTrue();
         }
         connect(TestTap.hello("pair-a"), 0).close();
-        Hello grownDisk = Hello.of(Role.TAP, "test-tap", "pair-a", TestTap.CG, "vm1",
-                List.of(new DiskInfo(0, "disk0", 4 << 20, 4096)));
+        Hello shrunkDisk = Hello.of(Role.TAP, "test-tap", "pair-a", TestTap.CG, "vm1",
+                List.of(new DiskInfo(0, "disk0", 1 << 20, 4096)));
         try (TestTap tap = new TestTap(gateway.address())) {
-            tap.send(grownDisk);
+            tap.send(shrunkDisk);
             ErrorFrame error = tap.next(ErrorFrame.class);
             assertThat(error.code()).isEqualTo(ErrorCode.WRONG_PAIR);
-            assertThat(error.message()).contains("disk disk0 grew from", "not supported yet");
+            assertThat(error.message()).contains("disk disk0 shrank from " + (2 << 20) + " to " + (1 << 20),
+                    "shrinking a protected disk is refused");
         }
+    }
+
+    @Test
+    void aTapWhoseDiskGrewIsTakenAndTheGroupKeepsTheLargerSizeDurably() throws Exception {
+        startGateway(config().build());
+        try (TestTap tap = connect(TestTap.hello("pair-a"), 0)) {
+            sendAndAwaitDurable(tap, 1, 3);
+        }
+        DiskInfo grown = new DiskInfo(0, "disk0", 66 << 20, 4096);
+        Hello grownHello = Hello.of(Role.TAP, "test-tap", "pair-a", TestTap.CG, "vm1", List.of(grown));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            try (TestTap tap = connect(grownHello, 3)) {
+                tap.send(new WriteRecord(TestTap.CG, 4, false, BlockWrite.data(4, 0, 65L << 20,
+                        Unpooled.wrappedBuffer(new byte[4096]))));
+                assertThat(tap.next(Ack.class).seq()).as("a write past the old end, durable").isEqualTo(4);
+            }
+        });
+        assertThat(CgIdentityFile.read(dataDir.resolve("cg-7")).orElseThrow().disks()).containsExactly(grown);
+        gateway.close();
+        startGateway(config().build());
+        connect(grownHello, 4).close(); // the group reopens at the larger size: the same HELLO is no change
     }
 
     @Test

@@ -50,6 +50,8 @@ final class ApplyLoop implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Work other threads hand to this one, run between batches. */
     private final Queue<Runnable> commands = new ConcurrentLinkedQueue<>();
+    /** This thread's: commands waiting for a later applied seq, run again after the next batch (or poll). */
+    private final java.util.List<Runnable> waiting = new java.util.ArrayList<>();
     private volatile boolean stopping;
     /** Published after every batch for readers on other threads (status, metrics, heartbeats). */
     private volatile long appliedSeq;
@@ -151,6 +153,51 @@ final class ApplyLoop implements Runnable {
     }
 
     /**
+     * Has this thread digest regions of a replica between two batches, once the replicas have applied at least
+     * {@code minSeq} ({@link ReplicaSet#regionDigests}); completes with them and the applied seq they show. A command
+     * that finds the replicas short of {@code minSeq} queues itself again behind the next batch, until
+     * {@code deadlineNanos} ({@link System#nanoTime}), then fails with a {@link java.util.concurrent.TimeoutException}.
+     */
+    CompletableFuture<ReplicaDigests> regionDigests(String disk, long offset, int regionBytes, int count, long minSeq,
+            long deadlineNanos) {
+        CompletableFuture<ReplicaDigests> done = new CompletableFuture<>();
+        if (stopped.getCount() == 0) {
+            done.completeExceptionally(new IOException("the group's applier has stopped (see status): nothing to "
+                    + "compare with until it applies again"));
+            return done;
+        }
+        submitNow(new Runnable() {
+            @Override
+            public void run() {
+                long applied = replicas.appliedSeq();
+                if (applied < minSeq) {
+                    if (System.nanoTime() - deadlineNanos > 0) {
+                        done.completeExceptionally(new java.util.concurrent.TimeoutException("the replicas applied "
+                                + "up to seq " + applied + ", not yet " + minSeq));
+                    } else {
+                        waiting.add(this);
+                    }
+                    return;
+                }
+                try {
+                    done.complete(new ReplicaDigests(applied, !torn && replicas.states().values().stream()
+                            .allMatch(state -> state == ReplicaState.UP_TO_DATE),
+                            replicas.regionDigests(disk, offset, regionBytes, count)));
+                } catch (IOException | RuntimeException e) {
+                    done.completeExceptionally(e);
+                }
+            }
+        });
+        return done;
+    }
+
+    /** Queues {@code command} and wakes the thread if it waits for a batch: a verify waits on each answer. */
+    private void submitNow(Runnable command) {
+        commands.add(command);
+        spool.wake();
+    }
+
+    /**
      * Has this thread open a rehearsal's view of the replicas as they are between two batches ({@link RehearsalView}),
      * which the applier keeps from then on. Idempotent: a view already open is returned as it is.
      */
@@ -231,6 +278,8 @@ final class ApplyLoop implements Runnable {
                 if (entry != null) {
                     applyOne(entry);
                 }
+                commands.addAll(waiting);
+                waiting.clear();
             }
         } catch (ApplyException e) {
             stop(new ProtocolException(e.reason().errorCode(), "the replica refused a batch: " + e.getMessage()), e,

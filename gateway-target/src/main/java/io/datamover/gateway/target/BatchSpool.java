@@ -57,6 +57,8 @@ final class BatchSpool {
     private final Path directory;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
+    /** Under {@code lock}: the applier is to stop waiting once (a command for it). */
+    private boolean woken;
     /** Guarded by {@link #lock}; in seq order, contiguous. */
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     private long bytes;
@@ -171,14 +173,29 @@ final class BatchSpool {
         }
     }
 
-    /** The oldest spooled batch, waiting up to {@code timeoutMs} for one; null on timeout or when closed. */
+    /** Ends the applier's current {@link #awaitOldest} early: a command was queued for it. */
+    void wake() {
+        lock.lock();
+        try {
+            woken = true;
+            appended.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The oldest spooled batch, waiting up to {@code timeoutMs} for one; null on timeout, when {@link #wake woken}
+     * or when closed.
+     */
     Entry awaitOldest(long timeoutMs) throws InterruptedException {
         long remainingNs = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         lock.lock();
         try {
-            while (entries.isEmpty() && !closed && remainingNs > 0) {
+            while (entries.isEmpty() && !closed && !woken && remainingNs > 0) {
                 remainingNs = appended.awaitNanos(remainingNs);
             }
+            woken = false;
             return closed ? null : entries.peekFirst();
         } finally {
             lock.unlock();

@@ -58,6 +58,13 @@ public record ConsistencyGroupStatus(int cgId, String pairId, long appliedSeq, l
         replicaStates = Collections.unmodifiableMap(new LinkedHashMap<>(replicaStates));
     }
 
+    /** This snapshot with {@code refusal} as the latest source's refusal for its generations (null: none). */
+    public ConsistencyGroupStatus withGenerationRefusal(String refusal) {
+        return new ConsistencyGroupStatus(cgId, pairId, appliedSeq, heldSeq, replicaStates, spoolBytes, spoolBatches,
+                sourceConnected, applyFailure, consistentSeq, resyncProtected, undoLogBytes, refusal, generation,
+                operation);
+    }
+
     /** Whether a consistent image can be recovered (failed over to), and at which seq. */
     public OptionalLong consistentImage() {
         return consistentSeq < 0 ? OptionalLong.empty() : OptionalLong.of(consistentSeq);

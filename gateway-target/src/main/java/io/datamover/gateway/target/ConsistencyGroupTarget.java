@@ -198,6 +198,12 @@ final class ConsistencyGroupTarget {
         return cgId;
     }
 
+    /** Whether a source's connection is attached and open; any thread. */
+    boolean sourceAttached() {
+        SourceSession session = attached;
+        return session != null && session.isActive();
+    }
+
     /** What the group was opened with: what opens it again. */
     ReplicaSetConfig replicaConfig() {
         return replicaConfig;
@@ -272,7 +278,7 @@ final class ConsistencyGroupTarget {
                         + Integer.toUnsignedString(cgId) + " has a PROMOTED (failed-over) replica in "
                         + replicas.directory() + ": replication into it has stopped");
             }
-            admitEpoch(hello.epoch());
+            long highestBefore = refuseStaleEpoch(hello.epoch());
             SourceSession other = attached;
             if (other != null && other.isActive()) {
                 if (hello.epoch() <= attachedEpoch) {
@@ -283,12 +289,18 @@ final class ConsistencyGroupTarget {
                 supersede(other, hello.epoch());
             }
             provisionThickIfAsked(asked);
-            GenerationGate.Admitted admitted = generations.admit(hello, heldSeq);
+            GenerationGate.Admitted admitted = generations.admit(hello, heldSeq, hello.epoch() > highestBefore);
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
-                discardAfter(admitted.resumeSeq(), admitted.generations());
+                discardAfter(admitted.resumeSeq(), admitted.generations(), "resync --discard replica at the source");
+            } else if (admitted.outcome() == GenerationCheck.Outcome.TAKEOVER) {
+                discardAfter(admitted.resumeSeq(), admitted.generations(), "a new leader of the source site's gateway "
+                        + "group, under epoch " + hello.epoch() + ", resyncs them");
             } else {
                 beginWrittenEpoch();
             }
+            // Persisted only now: a crash before a takeover's discard is done leaves the epoch higher than the one
+            // stored, so the rerun is a takeover again.
+            admitEpoch(hello.epoch());
             attached = session;
             attachedEpoch = hello.epoch();
             return admitted;
@@ -297,8 +309,17 @@ final class ConsistencyGroupTarget {
 
     /**
      * On the spool writer: refuses a source acting under an epoch below the highest admitted (a deposed leader of the
-     * source site's gateway group); a higher one is persisted before the HELLO is answered.
+     * source site's gateway group), nothing changed; returns that highest.
      */
+    private long refuseStaleEpoch(long epoch) throws ProtocolException {
+        long highest = epochs.highest();
+        if (epoch < highest) {
+            throw staleEpoch(epoch);
+        }
+        return highest;
+    }
+
+    /** On the spool writer: a higher epoch than any admitted is persisted before the HELLO is answered. */
     private void admitEpoch(long epoch) throws ProtocolException {
         boolean admitted;
         try {
@@ -308,10 +329,14 @@ final class ConsistencyGroupTarget {
                     + Integer.toUnsignedString(cgId) + " cannot persist epoch " + epoch + ": " + e);
         }
         if (!admitted) {
-            throw new ProtocolException(ErrorCode.STALE_EPOCH, "consistency group " + Integer.toUnsignedString(cgId)
-                    + ": epoch " + epoch + " is below epoch " + epochs.highest() + " already admitted; another "
-                    + "gateway of the source site leads the group");
+            throw staleEpoch(epoch);
         }
+    }
+
+    private ProtocolException staleEpoch(long epoch) {
+        return new ProtocolException(ErrorCode.STALE_EPOCH, "consistency group " + Integer.toUnsignedString(cgId)
+                + ": epoch " + epoch + " is below epoch " + epochs.highest() + " already admitted; another "
+                + "gateway of the source site leads the group");
     }
 
     /**
@@ -360,13 +385,13 @@ final class ConsistencyGroupTarget {
     }
 
     /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
-    private void discardAfter(long seq, GenerationHistory history) throws ProtocolException {
+    private void discardAfter(long seq, GenerationHistory history, String why) throws ProtocolException {
         ResyncRegions written = awaitApplier(applyLoop.discardAfter(seq, history),
                 "discard the replicas after seq " + seq);
         heldSeq = seq;
-        LOG.warn("cg {}: the replicas gave up what they held after seq {} (resync --discard replica at the source): "
+        LOG.warn("cg {}: the replicas gave up what they held after seq {} ({}): "
                 + "INCONSISTENT until the resync of what they were written in after it ends: {}",
-                Integer.toUnsignedString(cgId), seq, written.everything() ? "not known, the whole disks"
+                Integer.toUnsignedString(cgId), seq, why, written.everything() ? "not known, the whole disks"
                         : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
     }
 

@@ -34,11 +34,16 @@ final class GenerationGate {
 
     /**
      * The decision for {@code hello} against the replicas holding up to {@code heldSeq}; throws the refusal to send.
-     * An ADOPT or DISCARD_REPLICA outcome has the replicas' stamp take the source's history before it returns.
+     * An ADOPT outcome has the replicas' stamp take the source's history before it returns (DISCARD_REPLICA and
+     * TAKEOVER: the discard does).
+     *
+     * @param takingOver the HELLO's epoch is above any admitted before: a new leader of the source site's gateway group
      */
-    Admitted admit(Hello hello, long heldSeq) throws ProtocolException {
+    Admitted admit(Hello hello, long heldSeq, boolean takingOver) throws ProtocolException {
         GenerationHistory ours = replicas.generations();
-        GenerationCheck.Verdict verdict = GenerationCheck.decide(hello.generations(), hello.lastSeq(), ours, heldSeq);
+        GenerationCheck.Verdict verdict = takingOver
+                ? GenerationCheck.decideTakingOver(hello.generations(), hello.lastSeq(), ours, heldSeq)
+                : GenerationCheck.decide(hello.generations(), hello.lastSeq(), ours, heldSeq);
         if (!verdict.accepted()) {
             String message = "consistency group " + cg + " refused as " + verdict.outcome() + ": " + verdict.reason()
                     + "; source " + hello.senderId() + ": " + hello.generations() + ", journal at seq "
@@ -48,7 +53,9 @@ final class GenerationGate {
             LOG.error("cg {}: {}", cg, message);
             throw new ProtocolException(verdict.outcome().errorCode(), message);
         }
-        if (verdict.outcome() != GenerationCheck.Outcome.RESUME) {
+        // A takeover's history is written by its discard, in the same stamp as seq 0: taken here first, a crash before
+        // the discard would leave the new history beside the old leader's seq, and the rerun could resume after it.
+        if (verdict.outcome() != GenerationCheck.Outcome.RESUME && verdict.outcome() != GenerationCheck.Outcome.TAKEOVER) {
             try {
                 replicas.adoptGenerations(hello.generations());
             } catch (IOException e) {

@@ -12,6 +12,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
 import io.datamover.disk.PrivateFiles;
+import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Hello;
@@ -238,7 +239,7 @@ public final class TargetGateway implements AutoCloseable {
         try {
             openers.execute(() -> {
                 try {
-                    group.complete(groupFor(asked, grant));
+                    group.complete(groupFor(asked, hello, grant));
                 } catch (ProtocolException | RuntimeException e) {
                     group.completeExceptionally(e);
                 }
@@ -255,25 +256,75 @@ public final class TargetGateway implements AutoCloseable {
      * Runs on an opener thread. An existing group only takes a certificate of the pair it is held for; a new group's
      * pair is the HELLO's, which {@link HelloAuthorization#authorize} matched with the certificate's.
      */
-    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, HelloAuthorization.Grant grant)
+    private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, Hello hello, HelloAuthorization.Grant grant)
             throws ProtocolException {
         synchronized (capacity.openLock(asked.cgId())) {
             ConsistencyGroupTarget existing = groups.get(asked.cgId());
             if (existing != null) {
                 grant.requireGroupPair(asked.cgId(), existing.replicaConfig().pairId());
+                if (DiskSetChange.grows(existing.replicaConfig().disks(), asked.disks())) {
+                    return grow(existing, asked, hello);
+                }
                 return existing;
             }
-            return create(asked);
+            return create(asked, hello);
+        }
+    }
+
+    /**
+     * Under the group's open lock: the source declares larger disks. The group is closed (the applier finishes its
+     * batch) and opened again with them: {@link ReplicaSet#open} grows each replica and then records the sizes in its
+     * stamp, before this HELLO is answered, so every batch of the connection, and any past an old end, finds the
+     * replicas grown. What is spooled is applied after, as at any open. Refused (the source retries) while another
+     * source connection is attached, an operation (failover) holds the group or a rehearsal views its replicas.
+     */
+    private ConsistencyGroupTarget grow(ConsistencyGroupTarget existing, ReplicaSetConfig asked, Hello hello)
+            throws ProtocolException {
+        String cg = Integer.toUnsignedString(asked.cgId());
+        if (existing.sourceAttached()) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group " + cg + " already has a "
+                    + "source connected; its disks grow once that one is gone");
+        }
+        if (operations.containsKey(asked.cgId())) {
+            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + cg + " is being failed over:"
+                    + " its disks do not grow");
+        }
+        if (existing.applyLoop().rehearsal() != null) {
+            throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "consistency group " + cg + " has a rehearsal "
+                    + "running on its replicas: its disks grow once `datamover rehearse stop` ended it");
+        }
+        LOG.info("cg {}: the source declares grown disks: {} -> {}; the replica set is opened again with them", cg,
+                existing.replicaConfig().disks(), asked.disks());
+        try {
+            existing.close();
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "consistency group " + cg + " cannot be closed to"
+                    + " grow its disks: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
+        }
+        groups.remove(asked.cgId(), existing);
+        try {
+            return create(asked, hello);
+        } catch (ProtocolException refused) {
+            // e.g. a block device smaller than the new size: the group stays as it was, shown and refusing the source
+            LOG.error("cg {}: cannot grow the replicas: {}", cg, refused.getMessage());
+            try {
+                groups.put(asked.cgId(), ConsistencyGroupTarget.open(existing.replicaConfig(), config, metrics, alloc,
+                        this::storageFailed));
+            } catch (IOException | RuntimeException e) {
+                refused.addSuppressed(e);
+            }
+            throw refused;
         }
     }
 
     /** Under the group's open lock: opens the replica set of a new group, if it fits. */
-    private ConsistencyGroupTarget create(ReplicaSetConfig asked) throws ProtocolException {
+    private ConsistencyGroupTarget create(ReplicaSetConfig asked, Hello hello) throws ProtocolException {
         ConsistencyGroupStatus promoted = failedOver.get(asked.cgId());
         if (promoted != null || operations.containsKey(asked.cgId())) {
-            throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group "
-                    + Integer.toUnsignedString(asked.cgId()) + " was failed over at the target (PROMOTED): "
-                    + "replication into it has stopped (docs/operations.md)");
+            throw refusedAsPromoted(asked.cgId(), promoted, hello);
         }
         String refusal = capacity.admit(groups.size(), ConsistencyGroupTarget.descriptors(asked.disks().size()));
         if (refusal != null) {
@@ -299,6 +350,31 @@ public final class TargetGateway implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * The refusal of a source of a group failed over here; a split brain (the source wrote past the promoted seq) is
+     * kept in the group's status (DIVERGED, with both histories) until the next source is refused otherwise.
+     */
+    private ProtocolException refusedAsPromoted(int cgId, ConsistencyGroupStatus promoted, Hello hello) {
+        Optional<ReplicaMetadata> stamp = Optional.empty();
+        try {
+            stamp = promoted == null || operations.containsKey(cgId) ? Optional.empty()
+                    : ReplicaSet.readStamp(replicaSetDirectory(config.replicaDir(), cgId));
+        } catch (IOException e) {
+            LOG.warn("cg {}: cannot read the promoted stamp: {}", Integer.toUnsignedString(cgId), e.toString());
+        }
+        ProtocolException refusal = stamp.isEmpty() ? PromotedGroupRefusal.replicationStopped(cgId)
+                : PromotedGroupRefusal.of(stamp.get(), hello);
+        if (promoted != null) {
+            boolean diverged = refusal.code() == ErrorCode.DIVERGED;
+            failedOver.computeIfPresent(cgId, (cg, s) -> s.withGenerationRefusal(diverged
+                    ? ErrorCode.DIVERGED + ": " + refusal.getMessage() : null));
+            if (diverged) {
+                LOG.error("cg {}: {}", Integer.toUnsignedString(cgId), refusal.getMessage());
+            }
+        }
+        return refusal;
     }
 
     /** A group's applying stopped on a storage failure (any thread): reopen it after the backoff. */
@@ -424,6 +500,34 @@ public final class TargetGateway implements AutoCloseable {
                     Integer.toUnsignedString(cgId), view.scratchBytes(), view.preservedBytes());
         }
         return view;
+    }
+
+    /**
+     * Online verify: the digests of {@code count} regions of the replica of disk {@code disk} of group {@code cgId}
+     * from {@code offset}, read by the group's applier between two batches once it applied at least {@code minSeq}
+     * (the source's last seq when it read the same regions), waiting up to {@code wait} for that.
+     *
+     * @throws ProtocolException the group is not replicated here now
+     * @throws java.util.concurrent.TimeoutException the replicas did not reach {@code minSeq} in time
+     * @throws IllegalArgumentException no such disk, or a span {@link io.datamover.disk.compare.RegionDigests} refuses
+     */
+    public ReplicaDigests replicaDigests(int cgId, String disk, long offset, int regionBytes, int count, long minSeq,
+            java.time.Duration wait) throws ProtocolException, IOException, InterruptedException,
+            java.util.concurrent.TimeoutException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        CompletableFuture<ReplicaDigests> digests = serving(cgId).applyLoop().regionDigests(disk, offset, regionBytes,
+                count, minSeq, deadline);
+        try {
+            return digests.get(wait.toNanos() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1),
+                    java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            switch (e.getCause()) {
+                case java.util.concurrent.TimeoutException timeout -> throw timeout;
+                case IOException io -> throw io;
+                case RuntimeException runtime -> throw runtime;
+                default -> throw new IOException(e.getCause());
+            }
+        }
     }
 
     /** The group's rehearsal view, if one runs. */

@@ -4,11 +4,14 @@ import static io.datamover.gateway.target.Images.DISKS;
 import static io.datamover.gateway.target.Images.data;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.applier.ReplicaState;
 import io.datamover.coordination.HighestEpoch;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.Compression;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
+import io.datamover.protocol.ResyncRegions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -64,5 +67,39 @@ class TargetEpochTest extends TargetGatewayFixture {
         uncoordinated.send(TestSource.hello(PAIR, CG, DISKS));
         uncoordinated.awaitError(ErrorCode.STALE_EPOCH);
         assertThat(connect(under(3)).lastHelloAck.resumeSeq()).isEqualTo(2);
+    }
+
+    @Test
+    void aNewLeaderWithAnotherHistoryTakesOverUnderAHigherEpochOnlyFromSeqZero() throws Exception {
+        start();
+        TestSource oldLeader = connect(under(2));
+        oldLeader.send(images.batch(CG, 1, 2, Compression.NONE, List.of(data(1, 1, 0, images.random(4096)),
+                data(2, 1, 8192, images.random(4096)))));
+        oldLeader.awaitAck(AckScope.APPLIED, 2);
+        oldLeader.close();
+        GenerationHistory newLeaders = new GenerationHistory(0xB2, List.of());
+
+        // Another history under the same epoch is no takeover: refused, nothing given up.
+        TestSource stranger = track(new TestSource(gateway.address()));
+        stranger.send(under(2).withGenerations(newLeaders, 0));
+        stranger.awaitError(ErrorCode.UNRELATED);
+        assertThat(status().appliedSeq()).isEqualTo(2);
+
+        // Under a higher epoch: the replicas give up what they hold and take the new leader's journal from seq 0.
+        TestSource newLeader = connect(under(3).withGenerations(newLeaders, 0));
+        assertThat(newLeader.lastHelloAck.resumeSeq()).isZero();
+        assertThat(newLeader.lastHelloAck.generations()).isEqualTo(newLeaders);
+        assertThat(status().replicaStates().values()).containsOnly(ReplicaState.INCONSISTENT);
+        assertThat(newLeader.next(ResyncRegions.class).cg()).as("what the replicas were written in").isEqualTo(CG);
+        assertThat(HighestEpoch.open(replicaDir().resolve(ConsistencyGroupTarget.EPOCH_FILE)).highest()).isEqualTo(3);
+        newLeader.send(images.batch(CG, 1, 1, Compression.NONE, List.of(data(1, 1, 0, images.random(4096)))));
+        newLeader.awaitAck(AckScope.APPLIED, 1);
+        newLeader.close();
+
+        // The old leader's history under its old epoch is refused; the new leader's again under its epoch resumes.
+        TestSource deposed = track(new TestSource(gateway.address()));
+        deposed.send(under(2));
+        deposed.awaitError(ErrorCode.STALE_EPOCH);
+        assertThat(connect(under(3).withGenerations(newLeaders, 1)).lastHelloAck.resumeSeq()).isEqualTo(1);
     }
 }

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link TargetGateway#failover} on a running gateway with a real source connection: refused while the source is
  * connected; forced, it closes the source, applies what is spooled and promotes it, reports what the source last said
- * it held, refuses the source's next HELLO, and is the same decision when run again and after a restart.
+ * it held, refuses the source's next HELLO (as DIVERGED when the source wrote past the promoted seq: a split brain),
+ * and is the same decision when run again and after a restart.
  */
 class TargetFailoverTest extends TargetGatewayFixture {
     private static final long SYNCED_SEQ = 8;
@@ -66,10 +67,22 @@ class TargetFailoverTest extends TargetGatewayFixture {
                 .isNotEqualTo(GenerationHistory.NO_GENERATION);
         assertThat(promoted.operation()).isNull();
 
+        // The source comes back holding nothing past the promoted seq: refused, replication has stopped.
         TestSource again = track(new TestSource(gateway.address()));
-        again.send(TestSource.hello(PAIR, CG, Images.DISKS));
+        again.send(TestSource.hello(PAIR, CG, Images.DISKS).withGenerations(TestSource.GENERATIONS, LAST_SEQ));
         ErrorFrame refused = again.awaitError(ErrorCode.INCOMPATIBLE);
         assertThat(refused.message()).contains("was failed over at the target");
+        assertThat(status().role()).isEqualTo(ReplicationRole.PROMOTED);
+
+        // It wrote on past the promoted seq, as the promoted disks may: a split brain, refused as DIVERGED and shown.
+        TestSource splitBrain = track(new TestSource(gateway.address()));
+        splitBrain.send(TestSource.hello(PAIR, CG, Images.DISKS).withGenerations(TestSource.GENERATIONS,
+                LAST_SEQ + 5));
+        assertThat(splitBrain.awaitError(ErrorCode.DIVERGED).message()).contains("split brain")
+                .contains("5 records past seq " + LAST_SEQ).contains(report.stamp().generations().toString())
+                .contains("--discard recovery");
+        assertThat(status().role()).isEqualTo(ReplicationRole.DIVERGED);
+        assertThat(status().generationRefusal()).startsWith("DIVERGED: ").contains("split brain");
 
         assertThat(gateway.failover(CG, false).stamp()).isEqualTo(report.stamp());
         start();

@@ -265,6 +265,41 @@ class TargetGatewayTest extends TargetGatewayFixture {
     }
 
     @Test
+    void aSourceWhoseDiskGrewHasTheReplicaGrownBeforeItsBatchesAndAShrunkDiskIsRefused() throws Exception {
+        start();
+        TestSource source = connect();
+        for (Batch b : syncOfDiskOne()) {
+            source.send(b);
+        }
+        source.awaitAck(AckScope.APPLIED, 9);
+        source.close();
+        List<DiskInfo> grown = List.of(new DiskInfo(1, "system", 68 * MIB, Images.BLOCK), DISKS.get(1));
+        TestSource grownSource = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> connect(TestSource.hello(PAIR, CG, grown)), s -> true);
+        byte[] pastTheOldEnd = Images.pattern(8192, 4);
+        grownSource.send(images.batch(CG, 10, 10, Compression.NONE, false, // past the model's image: read below
+                List.of(data(10, 1, 64 * MIB, pastTheOldEnd))));
+        grownSource.awaitAck(AckScope.APPLIED, 10);
+
+        Path image = replicaDir().resolve("system.img");
+        assertThat(Files.size(image)).isEqualTo(68 * MIB);
+        byte[] read = new byte[8192];
+        try (var channel = java.nio.channels.FileChannel.open(image)) {
+            channel.read(java.nio.ByteBuffer.wrap(read), 64 * MIB);
+        }
+        assertThat(read).isEqualTo(pastTheOldEnd);
+        assertThat(io.datamover.applier.ReplicaSet.readStamp(replicaDir()).orElseThrow().disks()).isEqualTo(grown);
+        assertThat(status().replicaStates()).containsEntry("system", ReplicaState.UP_TO_DATE);
+        grownSource.close();
+
+        List<DiskInfo> shrunk = List.of(new DiskInfo(1, "system", 2 * MIB, Images.BLOCK), DISKS.get(1));
+        ErrorFrame refused = await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> refusedHello(TestSource.hello(PAIR, CG, shrunk), ErrorCode.INCOMPATIBLE), e -> true);
+        assertThat(refused.message()).contains("disk system shrank from " + 68 * MIB + " to " + 2 * MIB);
+        assertThat(Files.size(image)).isEqualTo(68 * MIB);
+    }
+
+    @Test
     void spooledBatchesAreAppliedAfterARestartBeforeAnySourceConnects() throws Exception {
         start();
         TestSource source = connect();

@@ -14,6 +14,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * again after the {@link ReconnectBackoff}'s wait, until closed. Owns its event loop (one thread: one stream to
  * move) and the socket options. The caller decides when a connection has worked well enough for the backoff to
  * start over ({@link #connectionWorked()}), so a peer that refuses every handshake is retried ever more slowly.
+ *
+ * <p>The peer may be reachable at several addresses (the gateways of a site, one of which leads the group): a failed
+ * connect, or a connection closed before it worked (refused, for example with NOT_LEADER by a standby), moves on to
+ * the next address; a connection that worked and then closed is tried again at the same address first. The backoff
+ * grows once per round through the addresses, not once per address.
  */
 public final class ReconnectingClient {
     private static final Logger LOG = LoggerFactory.getLogger(ReconnectingClient.class);
@@ -42,9 +48,14 @@ public final class ReconnectingClient {
         void reconnectScheduled();
     }
 
+    /** Fills the pipeline of a new connection to {@code address}. */
+    @FunctionalInterface
+    public interface PipelineFactory {
+        void fill(ChannelPipeline pipeline, PeerAddress address);
+    }
+
     private final String name;
-    private final String host;
-    private final int port;
+    private final List<PeerAddress> addresses;
     private final ReconnectBackoff backoff;
     private final long closeTimeoutMs;
     private final Listener listener;
@@ -56,6 +67,12 @@ public final class ReconnectingClient {
     private volatile Channel channel;
     private volatile ScheduledFuture<?> pendingReconnect;
     private int failedAttempts;
+    /** Index into {@code addresses} of the one connected or being connected. Written on the event loop only. */
+    private volatile int addressIndex;
+    /** Whether the current connection worked ({@link #connectionWorked()}). Event loop only. */
+    private boolean worked;
+    /** The next connect goes to the next address of a round begun: no wait. Event loop only. */
+    private boolean withinRound;
 
     /**
      * @param name how logs name the connection, e.g. {@code "cg 1: gateway 10.0.0.5:7000"}
@@ -64,9 +81,21 @@ public final class ReconnectingClient {
      */
     public ReconnectingClient(String name, String threadName, String host, int port, LinkSettings link,
             Consumer<ChannelPipeline> pipeline, Listener listener) {
+        this(name, threadName, List.of(new PeerAddress(host, port)), link, (p, address) -> pipeline.accept(p),
+                listener);
+    }
+
+    /**
+     * @param addresses where the peer may be, tried in this order; at least one
+     * @param pipeline fills each new connection's pipeline, knowing the address it connects to
+     */
+    public ReconnectingClient(String name, String threadName, List<PeerAddress> addresses, LinkSettings link,
+            PipelineFactory pipeline, Listener listener) {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException(name + ": no address to connect to");
+        }
         this.name = name;
-        this.host = host;
-        this.port = port;
+        this.addresses = List.copyOf(addresses);
         this.backoff = link.newBackoff();
         this.closeTimeoutMs = link.closeTimeoutMs();
         this.listener = listener;
@@ -80,7 +109,8 @@ public final class ReconnectingClient {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        pipeline.accept(ch.pipeline());
+                        // Connects are one at a time, on the event loop: addressIndex is this channel's.
+                        pipeline.fill(ch.pipeline(), addresses.get(addressIndex));
                     }
                 });
     }
@@ -106,7 +136,13 @@ public final class ReconnectingClient {
             LOG.info("{}: connected after {} failed attempts", name, failedAttempts);
         }
         failedAttempts = 0;
+        worked = true;
         backoff.reset();
+    }
+
+    /** The address of the connection up or being made; from any thread, for status and logs. */
+    public PeerAddress currentAddress() {
+        return addresses.get(addressIndex);
     }
 
     /**
@@ -137,9 +173,11 @@ public final class ReconnectingClient {
         if (closed) {
             return;
         }
-        bootstrap.connect(host, port).addListener((ChannelFuture f) -> {
+        worked = false;
+        PeerAddress address = addresses.get(addressIndex);
+        bootstrap.connect(address.host(), address.port()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
-                connectFailed(f.cause());
+                connectFailed(address, f.cause());
                 return;
             }
             Channel connected = f.channel();
@@ -147,6 +185,9 @@ public final class ReconnectingClient {
             listener.connected(connected);
             connected.closeFuture().addListener(done -> {
                 listener.closed(connected);
+                if (!worked) {
+                    nextAddress(); // refused before it worked (a standby's NOT_LEADER, say): try the next one
+                }
                 scheduleReconnect();
             });
             if (closed) {
@@ -155,14 +196,21 @@ public final class ReconnectingClient {
         });
     }
 
-    private void connectFailed(Throwable cause) {
+    private void connectFailed(PeerAddress address, Throwable cause) {
         // The first failure of a streak is worth a warning; the retries behind it only a debug line.
         if (failedAttempts++ == 0) {
-            LOG.warn("{}: cannot connect: {}; retrying with backoff", name, cause.toString());
+            LOG.warn("{}: cannot connect to {}: {}; retrying with backoff", name, address, cause.toString());
         } else {
-            LOG.debug("{}: connect attempt {} failed: {}", name, failedAttempts, cause.toString());
+            LOG.debug("{}: connect attempt {} to {} failed: {}", name, failedAttempts, address, cause.toString());
         }
+        nextAddress();
         scheduleReconnect();
+    }
+
+    /** Moves on to the next address, round and round. */
+    private void nextAddress() {
+        addressIndex = (addressIndex + 1) % addresses.size();
+        withinRound = addressIndex != 0;
     }
 
     private void scheduleReconnect() {
@@ -170,7 +218,9 @@ public final class ReconnectingClient {
         if (closed || group.isShuttingDown()) {
             return;
         }
-        long delayMs = backoff.nextDelayMs();
+        // Within a round through several addresses the next one is tried at once; each new round waits longer.
+        long delayMs = withinRound ? 0 : backoff.nextDelayMs();
+        withinRound = false;
         listener.reconnectScheduled();
         LOG.debug("{}: reconnecting in {} ms", name, delayMs);
         pendingReconnect = group.schedule(this::connect, delayMs, TimeUnit.MILLISECONDS);

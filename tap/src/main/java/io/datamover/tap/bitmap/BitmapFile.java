@@ -86,17 +86,26 @@ final class BitmapFile implements AutoCloseable {
      * refuses a file whose header does not match, or that holds another image's or pair's bits.
      */
     static BitmapFile openOrCreate(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
-            DirtyBitmap.InitialRegions initialDirty) throws IOException {
-        long regionCount = regionCount(diskSizeBytes, regionSizeBytes);
+            DirtyBitmap.InitialRegions initialDirty, DirtyBitmap.GrownRegions grownDirty) throws IOException {
         boolean created = Files.notExists(path);
         if (created) {
-            create(path, identity, diskSizeBytes, regionSizeBytes, regionCount, initialDirty.regions());
+            create(path, identity, diskSizeBytes, regionSizeBytes, regionCount(diskSizeBytes, regionSizeBytes),
+                    initialDirty.regions());
         }
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
-            if (validateHeader(path, channel, identity, diskSizeBytes, regionSizeBytes, regionCount)
-                    == VERSION_WITHOUT_IDENTITY) {
-                channel = adopt(path, channel, identity, diskSizeBytes, regionSizeBytes, regionCount);
+            Header header = validateHeader(path, channel, identity, regionSizeBytes);
+            if (header.diskSizeBytes() > diskSizeBytes) {
+                throw new BitmapFormatException(path, "the disk shrank from " + header.diskSizeBytes() + " to "
+                        + diskSizeBytes + " bytes: shrinking a protected disk is refused (its replica would lose data"
+                        + " the source may still need); give the disk its size back");
+            }
+            if (header.version() == VERSION_WITHOUT_IDENTITY) {
+                channel = adopt(path, channel, identity, header.diskSizeBytes(), regionSizeBytes);
+            }
+            if (header.diskSizeBytes() < diskSizeBytes) {
+                channel = grow(path, channel, identity, header.diskSizeBytes(), diskSizeBytes, regionSizeBytes,
+                        grownDirty);
             }
             return new BitmapFile(path, channel, created);
         } catch (IOException | RuntimeException e) {
@@ -154,9 +163,15 @@ final class BitmapFile implements AutoCloseable {
         DurableFiles.forceDirectory(path.toAbsolutePath().getParent());
     }
 
-    /** Checks the header against the disk and the identity; the format version found (1: no identity to check). */
-    private static int validateHeader(Path path, FileChannel channel, BitmapIdentity identity, long diskSizeBytes,
-            int regionSizeBytes, long regionCount) throws IOException {
+    /** What a valid header says: its format version (1: no identity) and the size of the disk its bits cover. */
+    private record Header(int version, long diskSizeBytes) {}
+
+    /**
+     * Checks the header against the region size and the identity, and the file against its own geometry; the disk's
+     * size is the caller's to compare.
+     */
+    private static Header validateHeader(Path path, FileChannel channel, BitmapIdentity identity, int regionSizeBytes)
+            throws IOException {
         if (channel.size() < HEADER_BYTES) {
             throw new BitmapFormatException(path, "shorter than its header (" + channel.size() + " bytes)");
         }
@@ -185,14 +200,12 @@ final class BitmapFile implements AutoCloseable {
         if (fileRegionSize != regionSizeBytes) {
             throw new BitmapFormatException(path, "region size " + fileRegionSize + " bytes, configured " + regionSizeBytes);
         }
-        if (fileDiskSize != diskSizeBytes) {
-            throw new BitmapFormatException(path, "disk size " + fileDiskSize + " bytes, the disk has " + diskSizeBytes);
-        }
+        long regionCount = regionCount(fileDiskSize, regionSizeBytes);
         long expectedBytes = HEADER_BYTES + (long) wordCount(regionCount) * Long.BYTES;
         if (fileRegionCount != regionCount || channel.size() < expectedBytes) {
             throw new BitmapFormatException(path, "truncated or inconsistent: " + channel.size() + " bytes, need " + expectedBytes);
         }
-        return version;
+        return new Header(version, fileDiskSize);
     }
 
     private static BitmapIdentity readIdentity(ByteBuffer header) {
@@ -225,18 +238,38 @@ final class BitmapFile implements AutoCloseable {
      * file and rename as a creation), so a crash leaves either the old file or the new one.
      */
     private static FileChannel adopt(Path path, FileChannel old, BitmapIdentity identity, long diskSizeBytes,
-            int regionSizeBytes, long regionCount) throws IOException {
-        BitSet bits;
-        try (old) {
-            ByteBuffer words = ByteBuffer.allocate(wordCount(regionCount) * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(old, words, HEADER_BYTES);
-            bits = BitSet.valueOf(words.flip());
-        }
+            int regionSizeBytes) throws IOException {
+        long regionCount = regionCount(diskSizeBytes, regionSizeBytes);
+        BitSet bits = readBitsAndClose(old, regionCount);
         create(path, identity, diskSizeBytes, regionSizeBytes, regionCount, bits);
         LOG.warn("dirty bitmap {} of format version {} adopted for {} and the image with {}: its {} dirty regions"
                 + " are kept; from now on it is refused for another image or pair", path, VERSION_WITHOUT_IDENTITY,
                 identity.owner(), identity.image(), bits.cardinality());
         return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * The disk grew (while the tap was stopped): rewrites the file for the larger disk, keeping its bits and setting
+     * those {@code grownDirty} names for the new part; atomically, as a creation, so a crash leaves the old file (and
+     * the next open grows it again) or the new one.
+     */
+    private static FileChannel grow(Path path, FileChannel old, BitmapIdentity identity, long oldSizeBytes,
+            long diskSizeBytes, int regionSizeBytes, DirtyBitmap.GrownRegions grownDirty) throws IOException {
+        BitSet bits = readBitsAndClose(old, regionCount(oldSizeBytes, regionSizeBytes));
+        BitSet added = grownDirty.regions(oldSizeBytes);
+        bits.or(added);
+        create(path, identity, diskSizeBytes, regionSizeBytes, regionCount(diskSizeBytes, regionSizeBytes), bits);
+        LOG.info("dirty bitmap {}: the disk grew from {} to {} bytes; its bits are kept, {} regions of the new part "
+                + "are marked dirty (they hold data)", path, oldSizeBytes, diskSizeBytes, added.cardinality());
+        return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    private static BitSet readBitsAndClose(FileChannel channel, long regionCount) throws IOException {
+        try (channel) {
+            ByteBuffer words = ByteBuffer.allocate(wordCount(regionCount) * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(channel, words, HEADER_BYTES);
+            return BitSet.valueOf(words.flip());
+        }
     }
 
     /** CRC32C of the header's first {@code checkedBytes}. */

@@ -81,6 +81,16 @@ public final class DirtyBitmap implements AutoCloseable {
     }
 
     /**
+     * The regions to set when a bitmap is opened for a disk larger than the one it was made for (the disk grew while
+     * the tap was stopped): those of the new part, from {@code oldSizeBytes} (its region included), that may differ
+     * from the replica, which grows with zeros.
+     */
+    @FunctionalInterface
+    public interface GrownRegions {
+        BitSet regions(long oldSizeBytes) throws IOException;
+    }
+
+    /**
      * Opens the bitmap of a disk of {@code diskSizeBytes}, creating it all clean if the file is absent.
      *
      * @param identity the image and pair the bits are about, recorded at creation and checked at every open
@@ -98,7 +108,18 @@ public final class DirtyBitmap implements AutoCloseable {
      */
     public static DirtyBitmap open(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
             LongConsumer syncObserver, InitialRegions initialDirty) throws IOException {
-        BitmapFile file = BitmapFile.openOrCreate(path, identity, diskSizeBytes, regionSizeBytes, initialDirty);
+        return open(path, identity, diskSizeBytes, regionSizeBytes, syncObserver, initialDirty,
+                oldSize -> everyRegionFrom(oldSize, diskSizeBytes, regionSizeBytes));
+    }
+
+    /**
+     * As above; a bitmap made for a smaller disk is grown, atomically, with {@code grownDirty} set (a larger one is
+     * refused: shrinking is). Without it, every region of the new part is set.
+     */
+    public static DirtyBitmap open(Path path, BitmapIdentity identity, long diskSizeBytes, int regionSizeBytes,
+            LongConsumer syncObserver, InitialRegions initialDirty, GrownRegions grownDirty) throws IOException {
+        BitmapFile file = BitmapFile.openOrCreate(path, identity, diskSizeBytes, regionSizeBytes, initialDirty,
+                grownDirty);
         try {
             long regionCount = BitmapFile.regionCount(diskSizeBytes, regionSizeBytes);
             long[] words = file.readWords(BitmapFile.wordCount(regionCount));
@@ -107,6 +128,13 @@ public final class DirtyBitmap implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    private static BitSet everyRegionFrom(long fromBytes, long diskSizeBytes, int regionSizeBytes) {
+        BitSet all = new BitSet();
+        all.set(Math.toIntExact(fromBytes / regionSizeBytes),
+                Math.toIntExact(BitmapFile.regionCount(diskSizeBytes, regionSizeBytes)));
+        return all;
     }
 
     public Path path() {

@@ -82,6 +82,8 @@ public final class ConsistencyGroup {
     private boolean awaitingDrain;
     /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
+    /** How many times the group entered STREAMING: an online verify's reads in one stretch of it see the same count. */
+    private volatile long streamingStretch;
     /** Told when the group goes to bitmap mode; see {@link #onBitmapMode}. */
     private volatile Runnable bitmapListener = () -> { };
 
@@ -148,6 +150,14 @@ public final class ConsistencyGroup {
 
     public ReplicationMode mode() {
         return mode;
+    }
+
+    /**
+     * Which stretch of STREAMING the group is in (it counts the entries into STREAMING): two reads that see the group
+     * STREAMING with the same stretch saw no resync and no bitmap mode in between.
+     */
+    public long streamingStretch() {
+        return streamingStretch;
     }
 
     /** The last seq given to a write, or {@code firstSeq - 1}. */
@@ -518,6 +528,9 @@ public final class ConsistencyGroup {
             notifyAll();
         } else {
             LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
+        }
+        if (next == ReplicationMode.STREAMING) {
+            streamingStretch++;
         }
         mode = next;
         if (next == ReplicationMode.BITMAP) {

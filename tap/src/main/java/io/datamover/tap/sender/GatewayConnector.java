@@ -18,13 +18,12 @@ final class GatewayConnector {
     static ReconnectingClient create(SenderConfig config, SenderMetrics metrics,
             Supplier<ChannelHandler> sessionHandlers) {
         FrameEncoder encoder = new FrameEncoder();
-        String name = "cg " + config.cgId() + ": gateway " + config.gatewayHost() + ":" + config.gatewayPort();
+        String name = "cg " + config.cgId() + ": gateway " + config.gatewaysText();
         TlsRefusal.Listener tlsRefusals = TlsRefusal.loggedAndCounted(name, metrics::tlsRefused);
-        return new ReconnectingClient(name, "gateway-sender-" + config.cgId(), config.gatewayHost(),
-                config.gatewayPort(), config.link(),
-                pipeline -> {
+        return new ReconnectingClient(name, "gateway-sender-" + config.cgId(), config.gateways(), config.link(),
+                (pipeline, gateway) -> {
                     // TLS first: the gateway must prove it is a source gateway of this tap's pair.
-                    config.transport().secureClient(pipeline.channel(), config.gatewayHost(), config.gatewayPort(),
+                    config.transport().secureClient(pipeline.channel(), gateway.host(), gateway.port(),
                             Role.SOURCE_GATEWAY, config.pairId(), config.link().readIdleTimeoutMs(), tlsRefusals);
                     pipeline.addLast(
                             // Records arrive as one writeAndFlush each; coalesce their syscalls.

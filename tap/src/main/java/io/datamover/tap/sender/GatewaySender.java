@@ -72,11 +72,16 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private boolean everConnected;
     /** Counts connections lost, so a grace timer knows whether its outage is still the current one. */
     private long outages;
+    /**
+     * The gateway (its HELLO_ACK's id) whose journal holds what this run saw acknowledged DURABLE; null before the
+     * first handshake. Another gateway answering (a takeover in the site's gateway group) holds none of it.
+     */
+    private String durableAt;
 
     private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
             MeterRegistry registry, InstantSource clock) {
         this.cg = config.cgId();
-        this.gateway = config.gatewayHost() + ":" + config.gatewayPort();
+        this.gateway = config.gatewaysText();
         this.acks = acks;
         this.stream = stream;
         this.nextSeq = nextSeq;
@@ -405,14 +410,18 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     }
 
     /**
-     * The gateway holds less than it acknowledged durable ({@code durableSeq}): its journal lost records, e.g. its data
-     * directory was restored from an older copy. Their dirty bits were cleared on its word, so the tap marks every
-     * region dirty and resyncs all of it, continuing the stream after what the gateway holds. Holds the lock.
+     * What this run saw acknowledged durable ({@code durableSeq}) is not in the journal of the gateway that answered:
+     * it holds less (its journal lost records, e.g. its data directory was restored from an older copy), or it is
+     * another gateway than the one that acknowledged them (a takeover: the new leader's journal is its own). Their
+     * dirty bits were cleared on the old word, so the tap marks every region dirty and resyncs all of it, continuing
+     * the stream after what the gateway holds. Holds the lock.
      */
     private void acknowledgedLost(String receiverId, long resumeSeq) {
-        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but acknowledged seq {} as durable before: its journal "
-                + "lost acknowledged records (restored from an older copy?); every region is marked dirty and resynced",
-                cg, gateway, receiverId, resumeSeq, durableSeq);
+        String why = durableAt != null && !durableAt.equals(receiverId)
+                ? "another gateway than " + durableAt + ", which acknowledged them (a takeover), holds none of them"
+                : "its journal lost acknowledged records (restored from an older copy?)";
+        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but seq {} was acknowledged as durable before: {}; every "
+                + "region is marked dirty and resynced", cg, gateway, receiverId, resumeSeq, durableSeq, why);
         metrics.acknowledgedLost();
         acks.acknowledgedLost(cg, resumeSeq);
         enterBitmap(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED, nextSeq); // the handshake then adopts its resume point
@@ -457,7 +466,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     durableSeq = resumeSeq;
                     window.releaseThrough(resumeSeq);
                 }
-                if (resumeSeq < durableSeq) {
+                if (resumeSeq < durableSeq || durableSeq > 0 && durableAt != null
+                        && !durableAt.equals(ack.receiverId())) {
                     acknowledgedLost(ack.receiverId(), resumeSeq);
                 }
                 if (refusal != null) {
@@ -473,8 +483,9 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     return;
                 }
                 everConnected = true;
+                durableAt = ack.receiverId();
                 LOG.info("cg {}: connected to gateway {} ({}, protocol {}), it holds up to seq {}, next seq {}, {}",
-                        cg, gateway, ack.receiverId(), ack.protocol(), resumeSeq, nextSeq,
+                        cg, connector.currentAddress(), ack.receiverId(), ack.protocol(), resumeSeq, nextSeq,
                         refusal == null ? "taking records" : "refusing records (" + refusal + ") until a resync");
                 if (refusal == null) {
                     resendAfter(channel, resumeSeq);

@@ -22,7 +22,7 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     private final SenderMetrics metrics;
 
     GatewaySessionHandler(SenderConfig config, SessionEvents events, SenderMetrics metrics, InstantSource clock) {
-        super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewayHost() + ":" + config.gatewayPort(),
+        super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewaysText(),
                 config.link(), clock, metrics::protocolError);
         this.events = events;
         this.metrics = metrics;

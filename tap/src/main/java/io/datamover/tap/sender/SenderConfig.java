@@ -7,6 +7,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
+import io.datamover.protocol.netty.PeerAddress;
 import io.datamover.protocol.tls.TransportSecurity;
 import java.util.List;
 import java.util.Objects;
@@ -16,8 +17,8 @@ import java.util.function.UnaryOperator;
  * Everything a {@link GatewaySender} needs, frozen and validated once by the canonical constructor
  * (use {@link #builder} for the defaults). Units are in the names.
  *
- * @param gatewayHost host name or address of the source gateway
- * @param gatewayPort its TCP port, 1..65535
+ * @param gateways the source gateways of the site, in the order tried: the tap connects to the first that leads its
+ *        group (a standby answers NOT_LEADER) and moves on to the next when its gateway is gone; at least one
  * @param senderId this tap's identity in the handshake
  * @param pairId the replication pair
  * @param cgId consistency group id, the {@code cg} of every record
@@ -35,7 +36,7 @@ import java.util.function.UnaryOperator;
  *        the operator asked, plaintext. Plaintext (nothing proved) by default
  * @param thickReplica ask the target for thick replicas (the source disks are on NFS): a request bit in the HELLO
  */
-public record SenderConfig(String gatewayHost, int gatewayPort, String senderId, String pairId, int cgId,
+public record SenderConfig(List<PeerAddress> gateways, String senderId, String pairId, int cgId,
         String cgName, List<DiskInfo> disks, long windowBytes, int writeBufferLowWaterMarkBytes,
         int writeBufferHighWaterMarkBytes, LinkSettings link, long outageGraceMs, FrameLimits frameLimits,
         TransportSecurity transport, boolean thickReplica) {
@@ -47,13 +48,12 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
     public static final long MIN_WINDOW_BYTES = 64 * 1024;
 
     public SenderConfig {
-        Objects.requireNonNull(gatewayHost, "gatewayHost");
         Objects.requireNonNull(frameLimits, "frameLimits");
         Objects.requireNonNull(link, "link");
         Objects.requireNonNull(transport, "transport");
         disks = List.copyOf(disks);
-        check(!gatewayHost.isBlank(), "gatewayHost must not be blank");
-        check(gatewayPort >= 1 && gatewayPort <= 65535, "gatewayPort must be 1..65535: " + gatewayPort);
+        gateways = List.copyOf(gateways);
+        check(!gateways.isEmpty(), "at least one gateway address is needed");
         check(windowBytes >= MIN_WINDOW_BYTES, "windowBytes must be at least " + MIN_WINDOW_BYTES + ": " + windowBytes);
         check(writeBufferLowWaterMarkBytes >= 1 && writeBufferLowWaterMarkBytes < writeBufferHighWaterMarkBytes,
                 "writeBufferLowWaterMarkBytes must be 1..writeBufferHighWaterMarkBytes-1: "
@@ -67,7 +67,17 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
 
     /** A builder with defaults for everything but the gateway address and the identities. */
     public static Builder builder(String gatewayHost, int gatewayPort) {
-        return new Builder(gatewayHost, gatewayPort);
+        return builder(List.of(new PeerAddress(gatewayHost, gatewayPort)));
+    }
+
+    /** A builder with defaults for everything but the gateways' addresses (tried in this order) and the identities. */
+    public static Builder builder(List<PeerAddress> gateways) {
+        return new Builder(gateways);
+    }
+
+    /** The gateways' addresses for logs: {@code a:1,b:2}. */
+    public String gatewaysText() {
+        return PeerAddress.describe(gateways);
     }
 
     /** The HELLO this sender opens every connection with. */
@@ -100,8 +110,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
 
     /** Fluent construction; {@link #build()} validates. */
     public static final class Builder {
-        private final String gatewayHost;
-        private final int gatewayPort;
+        private final List<PeerAddress> gateways;
         private String senderId = "tap";
         private String pairId = "pair";
         private int cgId = 1;
@@ -117,9 +126,8 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
         private TransportSecurity transport = TransportSecurity.insecurePlaintext();
         private boolean thickReplica;
 
-        private Builder(String gatewayHost, int gatewayPort) {
-            this.gatewayHost = gatewayHost;
-            this.gatewayPort = gatewayPort;
+        private Builder(List<PeerAddress> gateways) {
+            this.gateways = gateways;
         }
 
         public Builder identity(String senderId, String pairId) {
@@ -183,7 +191,7 @@ public record SenderConfig(String gatewayHost, int gatewayPort, String senderId,
                 high = (int) Math.min(16L << 20, windowBytes / 4);
                 low = high / 2;
             }
-            return new SenderConfig(gatewayHost, gatewayPort, senderId, pairId, cgId, cgName, disks, windowBytes,
+            return new SenderConfig(gateways, senderId, pairId, cgId, cgName, disks, windowBytes,
                     low, high, link, outageGraceMs, frameLimits, transport, thickReplica);
         }
     }

@@ -25,8 +25,18 @@ public final class SyncRegions {
         if (initialSync == InitialSync.SKIP) {
             return regions;
         }
+        regions.or(allocatedFrom(file, 0, regionSizeBytes));
+        return regions;
+    }
+
+    /**
+     * The regions holding allocated blocks from {@code fromBytes} (its region included) to the end: what a disk that
+     * grew must resync of its new part, since its replica grows with zeros (a plain growth allocates nothing).
+     */
+    public static BitSet allocatedFrom(SparseFile file, long fromBytes, int regionSizeBytes) throws IOException {
+        BitSet regions = new BitSet();
         try {
-            for (Extent extent : file.dataExtents(0, file.size())) {
+            for (Extent extent : file.dataExtents(fromBytes, file.size())) {
                 regions.set(Math.toIntExact(extent.offset() / regionSizeBytes),
                         Math.toIntExact((extent.end() - 1) / regionSizeBytes) + 1);
             }

@@ -93,8 +93,10 @@ class DirtyBitmapTest {
         Path file = dir.resolve("disk.dirty");
         DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }).close();
 
-        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK * 2, REGION, pages -> { }))
-                .isInstanceOf(BitmapFormatException.class).hasMessageContaining("disk size");
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK / 2, REGION, pages -> { }))
+                .isInstanceOf(BitmapFormatException.class)
+                .hasMessageContaining("the disk shrank from " + DISK + " to " + DISK / 2 + " bytes")
+                .hasMessageContaining("shrinking a protected disk is refused");
         assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION * 2, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("region size");
 
@@ -103,6 +105,39 @@ class DirtyBitmapTest {
         }
         assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }))
                 .isInstanceOf(BitmapFormatException.class).hasMessageContaining("magic");
+    }
+
+    @Test
+    void aBitmapOfADiskThatGrewKeepsItsBitsAndMarksWhatTheNewPartHolds() throws IOException {
+        Path file = dir.resolve("disk.dirty");
+        long oldSize = DISK - 1000; // not on a region boundary: its last region is partly new
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, oldSize, REGION, pages -> { })) {
+            bitmap.awaitDurable(bitmap.set(3, 5));
+        }
+        long grown = DISK + (64L << 20);
+        long lastOldRegion = oldSize / REGION;
+        List<Long> askedFrom = new ArrayList<>();
+        try (DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, grown, REGION, pages -> { },
+                DirtyBitmap.InitialRegions.NONE, from -> {
+                    askedFrom.add(from);
+                    java.util.BitSet data = new java.util.BitSet();
+                    data.set(Math.toIntExact(DISK / REGION + 10));
+                    return data;
+                })) {
+            assertThat(bitmap.regionCount()).isEqualTo(grown / REGION);
+            assertThat(bitmap.snapshot().stream()).containsExactly(3, 4, 5, (int) (DISK / REGION + 10));
+            assertThat(bitmap.created()).isFalse();
+        }
+        assertThat(askedFrom).containsExactly(oldSize);
+        try (DirtyBitmap reopened = DirtyBitmap.open(file, IDENTITY, grown, REGION, pages -> { })) {
+            assertThat(reopened.dirtyCount()).as("grown once, durably").isEqualTo(4);
+        }
+        // Without a way to tell what the new part holds, all of it is dirty.
+        Path other = dir.resolve("other.dirty");
+        DirtyBitmap.open(other, IDENTITY, oldSize, REGION, pages -> { }).close();
+        try (DirtyBitmap bitmap = DirtyBitmap.open(other, IDENTITY, grown, REGION, pages -> { })) {
+            assertThat(bitmap.dirtyCount()).isEqualTo(grown / REGION - lastOldRegion);
+        }
     }
 
     @Test

@@ -314,6 +314,55 @@ class GatewaySenderTest {
     }
 
     @Test
+    void aStandbyAnsweringNotLeaderIsPassedOverAndTakesOverWhenTheLeaderIsGone() throws Exception {
+        try (TestGatewayReceiver leader = TestGatewayReceiver.start()) {
+            fx.receiver.helloReply(HelloReply.NOT_LEADER); // the first address is the site's standby
+            GatewaySender sender = fx.startConnected(fx.config(fx.receiver, leader).build());
+            for (long seq = 1; seq <= 5; seq++) {
+                assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+            }
+            await().until(() -> leader.acknowledged() == 5 && sender.durableSeq() == 5);
+            assertThat(leader.records()).extracting(Received::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+            assertThat(fx.receiver.records()).as("nothing streamed to the standby").isEmpty();
+            assertThat(fx.counter("protocol.errors", "code", "NOT_LEADER", "origin", "peer")).isPositive();
+
+            // The leader dies; the standby takes over with a journal that holds none of it: the tap does not trust
+            // the acks of the records it lost and resyncs (bitmap mode), streaming after what the new leader holds.
+            leader.stop();
+            fx.receiver.helloReply(HelloReply.ACCEPT);
+            await().until(() -> !fx.streamBreaks.isEmpty() && sender.isConnected() && fx.receiver.hasConnection());
+            assertThat(fx.streamBreaks).extracting(StreamBreak::reason)
+                    .containsExactly(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED);
+            assertThat(sender.resumeForResync()).isEqualTo(1);
+            assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
+            await().until(() -> fx.receiver.acknowledged() == 1);
+        }
+    }
+
+        @Test
+    void aStandbyWhoseJournalHoldsMoreThanTheLeaderAcknowledgedIsNotTrustedWithTheLeadersAcks() throws Exception {
+        try (TestGatewayReceiver standby = TestGatewayReceiver.start()) {
+            standby.helloReply(HelloReply.NOT_LEADER);
+            GatewaySender sender = fx.startConnected(fx.config(fx.receiver, standby).build());
+            for (long seq = 1; seq <= 5; seq++) {
+                assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+            }
+            await().until(() -> sender.durableSeq() == 5);
+
+            // The standby led the group once: its journal holds seqs of that tenure, above what the leader acknowledged.
+            fx.receiver.stop();
+            standby.receiverId("standby-gateway");
+            standby.resumeSeq(40);
+            standby.helloReply(HelloReply.ACCEPT);
+            await().until(() -> !fx.streamBreaks.isEmpty() && sender.isConnected() && standby.hasConnection());
+            assertThat(fx.streamBreaks).extracting(StreamBreak::reason)
+                    .containsExactly(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED);
+            assertThat(fx.counter("acknowledged.lost")).isEqualTo(1);
+            assertThat(sender.resumeForResync()).as("the resync streams after what the standby holds").isEqualTo(41);
+        }
+    }
+
+        @Test
     void anErrorFromTheGatewayIsCountedAndTheSenderRetriesWithBackoff() {
         fx.receiver.helloReply(HelloReply.ERROR);
         GatewaySender sender = fx.start(fx.config().build());

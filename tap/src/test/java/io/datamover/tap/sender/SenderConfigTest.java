@@ -34,7 +34,8 @@ class SenderConfigTest {
     @Test
     void everyBadValueIsRefusedWithItsName() {
         assertThatThrownBy(() -> valid().windowBytes(1024).build()).hasMessageContaining("windowBytes");
-        assertThatThrownBy(() -> SenderConfig.builder("h", 0).build()).hasMessageContaining("gatewayPort");
+        assertThatThrownBy(() -> SenderConfig.builder("h", 0).build()).hasMessageContaining("port must be 1..65535");
+        assertThatThrownBy(() -> SenderConfig.builder(List.of()).build()).hasMessageContaining("gateway address");
         assertThatThrownBy(() -> valid().link(l -> l.withReconnect(100, 50, 0)).build()).hasMessageContaining("reconnectMaxDelayMs");
         assertThatThrownBy(() -> valid().link(l -> l.withReconnect(100, 200, 1.5)).build()).hasMessageContaining("reconnectJitterRatio");
         assertThatThrownBy(() -> valid().link(l -> l.withLiveness(1_000, 1_000)).build()).hasMessageContaining("readIdleTimeoutMs");

@@ -7,6 +7,7 @@ import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Crc32c;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.WriteRecord;
+import io.datamover.protocol.netty.PeerAddress;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -43,12 +44,22 @@ final class SenderFixture implements AutoCloseable {
 
     /** Fast reconnects and liveness checks, so tests wait milliseconds, not seconds. */
     SenderConfig.Builder config() {
-        return SenderConfig.builder("127.0.0.1", receiver.port())
+        return withTestDefaults(SenderConfig.builder("127.0.0.1", receiver.port()));
+    }
+
+    private static SenderConfig.Builder withTestDefaults(SenderConfig.Builder builder) {
+        return builder
                 .identity("tap-test", "pair-test")
                 .consistencyGroup(CG, "cg-test", List.of(DISK))
                 .link(l -> l.withReconnect(20, 200, 0.2))
                 .link(l -> l.withLiveness(200, 2_000))
                 .link(l -> l.withCloseTimeoutMs(2_000));
+    }
+
+    /** As {@link #config()}, to the gateways of a site, tried in this order. */
+    SenderConfig.Builder config(TestGatewayReceiver... gateways) {
+        return withTestDefaults(SenderConfig.builder(java.util.Arrays.stream(gateways)
+                .map(g -> new PeerAddress("127.0.0.1", g.port())).toList()));
     }
 
     GatewaySender start(SenderConfig config) {

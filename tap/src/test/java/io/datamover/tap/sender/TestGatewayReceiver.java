@@ -59,6 +59,8 @@ public final class TestGatewayReceiver implements AutoCloseable {
         ACCEPT,
         /** An ERROR frame (WRONG_PAIR), then close. */
         ERROR,
+        /** An ERROR frame NOT_LEADER, then close: a standby of the site's gateway group. */
+        NOT_LEADER,
         /** Bytes that are not a frame. */
         GARBAGE,
         /** A frame header declaring 64 MiB, and nothing behind it. */
@@ -84,6 +86,7 @@ public final class TestGatewayReceiver implements AutoCloseable {
     private final AtomicInteger heartbeats = new AtomicInteger();
     private final AtomicInteger connectionCount = new AtomicInteger();
     private volatile HelloReply helloReply = HelloReply.ACCEPT;
+    private volatile String receiverId = RECEIVER_ID;
     private volatile boolean autoAck = true;
     private volatile boolean keepPayloads;
     private volatile long resumeSeq;
@@ -141,6 +144,11 @@ public final class TestGatewayReceiver implements AutoCloseable {
                 Thread.sleep(20);
             }
         }
+    }
+
+    /** The id HELLO_ACK names this gateway by ({@link #RECEIVER_ID} by default): another gateway of a site. */
+    public void receiverId(String id) {
+        this.receiverId = id;
     }
 
     public void helloReply(HelloReply reply) {
@@ -326,9 +334,11 @@ public final class TestGatewayReceiver implements AutoCloseable {
                         lastSeq = resume; // the first record must follow it
                     }
                     ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
-                            RECEIVER_ID, resume));
+                            receiverId, resume));
                 }
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
+                        .addListener(ChannelFutureListener.CLOSE);
+                case NOT_LEADER -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.NOT_LEADER, "test gateway is a standby"))
                         .addListener(ChannelFutureListener.CLOSE);
                 case GARBAGE -> ctx.writeAndFlush(garbage());
                 case OVERSIZED_HEADER ->

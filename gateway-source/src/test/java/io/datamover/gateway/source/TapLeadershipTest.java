@@ -1,0 +1,68 @@
+package io.datamover.gateway.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.coordination.CoordinationSettings;
+import io.datamover.coordination.EmbeddedZooKeeper;
+import io.datamover.gateway.source.ship.ShipperConfig;
+import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.HelloAck;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two source gateways of one site on a real ZooKeeper server (docs/coordination.md, "A takeover between two source
+ * gateways"): a gateway takes a tap only for a group it leads, and sends it on with NOT_LEADER when its tenure ends.
+ */
+class TapLeadershipTest {
+    /** The fencing window is half of it: a leader cut off from ZooKeeper demotes itself after about a second. */
+    private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
+
+    @TempDir
+    Path base;
+
+    @Test
+    void theLeaderTakesTheTapTheStandbyAnswersNotLeaderAndALeaderCutOffSendsItsTapOn() throws Exception {
+        EmbeddedZooKeeper[] zookeeper = {EmbeddedZooKeeper.start(base.resolve("zookeeper"), 0)};
+        String connect = zookeeper[0].connectString();
+        try (SourceGateway leader = start("gateway-a", connect);
+                SourceGateway standby = start("gateway-b", connect);
+                TestTap tapAtLeader = new TestTap(leader.address());
+                TestTap tapAtStandby = new TestTap(standby.address())) {
+            tapAtLeader.send(TestTap.hello("pair"));
+            assertThat(tapAtLeader.next(HelloAck.class).receiverId()).isEqualTo("gateway-a");
+
+            // The standby opens the group and contends; the lock is the leader's: the tap is sent on at once.
+            tapAtStandby.send(TestTap.hello("pair"));
+            assertThat(tapAtStandby.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.NOT_LEADER);
+            assertThat(tapAtStandby.awaitClosed(Duration.ofSeconds(10))).isTrue();
+
+            // ZooKeeper gone: the leader demotes itself at its fencing deadline and sends its tap on.
+            zookeeper[0].close();
+            assertThat(tapAtLeader.next(ErrorFrame.class).code()).isEqualTo(ErrorCode.NOT_LEADER);
+            assertThat(tapAtLeader.awaitClosed(Duration.ofSeconds(10))).isTrue();
+            // Back on the same port, so the gateways leave their site at once rather than retry a server that is gone.
+            zookeeper[0] = EmbeddedZooKeeper.start(base.resolve("zookeeper"),
+                    Integer.parseInt(connect.substring(connect.lastIndexOf(':') + 1)));
+        } finally {
+            zookeeper[0].close();
+        }
+    }
+
+    private SourceGateway start(String id, String zookeeper) throws Exception {
+        // No target here: the leader's shipper keeps trying port 1 with backoff, which the receiver does not notice.
+        SourceGatewayConfig config = SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0),
+                        base.resolve(id), ShipperConfig.builder("127.0.0.1", 1).build())
+                .gatewayId(id)
+                .coordination(new CoordinationSettings(CoordinationSettings.Mode.ZOOKEEPER,
+                        zookeeper, "site", SESSION_TIMEOUT))
+                .build();
+        return SourceGateway.start(config, new SimpleMeterRegistry(), InstantSource.system());
+    }
+}

@@ -1,0 +1,116 @@
+package io.datamover.protocol.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.channel.Channel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A client given several addresses on loopback (the gateways of a site): a port nobody listens on and a peer that
+ * closes every connection before it worked (as a standby refusing with NOT_LEADER) are passed over for the next
+ * address; a connection that worked and then closed is tried again at the same address first.
+ */
+class ReconnectingClientTest {
+    private static final Duration DEADLINE = Duration.ofSeconds(20);
+
+    @Test
+    void aDeadAddressAndARefusingPeerArePassedOverAndAWorkingPeerIsTriedAgainFirst() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket refusing = new ServerSocket(0, 50, loopback);
+                ServerSocket working = new ServerSocket(0, 50, loopback)) {
+            Thread.ofVirtual().start(() -> closeEveryConnection(refusing));
+            BlockingQueue<Socket> accepted = new LinkedBlockingQueue<>();
+            Thread.ofVirtual().start(() -> keepEveryConnection(working, accepted));
+            PeerAddress dead = new PeerAddress(loopback.getHostAddress(), unusedPort(loopback));
+            PeerAddress standby = new PeerAddress(loopback.getHostAddress(), refusing.getLocalPort());
+            PeerAddress leader = new PeerAddress(loopback.getHostAddress(), working.getLocalPort());
+            List<PeerAddress> tried = new CopyOnWriteArrayList<>();
+            ReconnectingClient[] client = new ReconnectingClient[1];
+            client[0] = new ReconnectingClient("test", "reconnecting-client-test", List.of(dead, standby, leader),
+                    LinkSettings.DEFAULT.withReconnect(20, 200, 0),
+                    (pipeline, address) -> tried.add(address), new ReconnectingClient.Listener() {
+                        @Override
+                        public void connected(Channel channel) {
+                            // Only the leader's connections "work" (a handshake would be accepted there).
+                            if (((InetSocketAddress) channel.remoteAddress()).getPort() == leader.port()) {
+                                client[0].connectionWorked();
+                            }
+                        }
+
+                        @Override
+                        public void reconnectScheduled() {}
+                    });
+            client[0].start();
+            try {
+                Socket first = accepted.poll(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(first).as("connected to the leader").isNotNull();
+                assertThat(tried).startsWith(dead, standby, leader);
+                assertThat(client[0].currentAddress()).isEqualTo(leader);
+
+                int before = tried.size();
+                first.close(); // the leader drops a connection that worked: the same address first
+                Socket second = accepted.poll(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(second).as("connected to the leader again").isNotNull();
+                assertThat(tried.get(before)).isEqualTo(leader);
+                second.close();
+            } finally {
+                client[0].close(false);
+            }
+        }
+    }
+
+    @Test
+    void oneAddressIsTriedAgainAndAgain() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        PeerAddress dead = new PeerAddress(loopback.getHostAddress(), unusedPort(loopback));
+        List<PeerAddress> tried = new CopyOnWriteArrayList<>();
+        ReconnectingClient client = new ReconnectingClient("test", "reconnecting-client-test", List.of(dead),
+                LinkSettings.DEFAULT.withReconnect(10, 20, 0), (pipeline, address) -> tried.add(address), () -> { });
+        client.start();
+        try {
+            await().atMost(DEADLINE).until(() -> tried.size() >= 3);
+            assertThat(tried).containsOnly(dead);
+        } finally {
+            client.close(false);
+        }
+    }
+
+    private static void closeEveryConnection(ServerSocket server) {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.setSoLinger(true, 0);
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    private static void keepEveryConnection(ServerSocket server, BlockingQueue<Socket> accepted) {
+        while (!server.isClosed()) {
+            try {
+                accepted.add(server.accept());
+            } catch (IOException closed) {
+                return;
+            }
+        }
+    }
+
+    /** A loopback port no one listens on (taken and given back). */
+    private static int unusedPort(InetAddress loopback) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, loopback)) {
+            return socket.getLocalPort();
+        }
+    }
+}
