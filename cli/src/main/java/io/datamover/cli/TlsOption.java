@@ -2,6 +2,7 @@ package io.datamover.cli;
 
 import io.datamover.cli.admin.TransportMetrics;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.tls.JdkCipherWarmup;
 import io.datamover.protocol.tls.PeerIdentity;
 import io.datamover.protocol.tls.TlsContexts;
 import io.datamover.protocol.tls.TlsFiles;
@@ -33,6 +34,12 @@ final class TlsOption {
     @CommandLine.Option(names = "--tls-provider", defaultValue = "jdk", paramLabel = "jdk|openssl",
             description = "TLS implementation: the JDK's, or BoringSSL (netty-tcnative) (default: ${DEFAULT-VALUE}).")
     String tlsProvider;
+
+    @CommandLine.Option(names = "--tls-warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With the JDK provider, encrypt and decrypt 128 MiB on a background thread at start, so the"
+                    + " JIT has compiled the JDK's AES-GCM before the first link needs it (until then it runs at a few"
+                    + " MB/s). --no-tls-warmup saves those few CPU seconds where links carry little, as in tests.")
+    boolean tlsWarmup;
 
     @CommandLine.Option(names = "--insecure-plaintext",
             description = "No TLS: anyone who reaches the ports can read and write replicated data. For tests and"
@@ -70,8 +77,11 @@ final class TlsOption {
                     + " can read and write replicated data", PeerIdentity.roleName(role));
             transport = TransportSecurity.insecurePlaintext();
         } else {
-            TlsContexts contexts = TlsContexts.load(new TlsFiles(tlsDir, role), TlsProvider.named(tlsProvider),
-                    Clock.systemUTC());
+            TlsProvider provider = TlsProvider.named(tlsProvider);
+            TlsContexts contexts = TlsContexts.load(new TlsFiles(tlsDir, role), provider, Clock.systemUTC());
+            if (provider == TlsProvider.JDK && tlsWarmup) {
+                JdkCipherWarmup.startInBackground(System::nanoTime);
+            }
             TlsReloader.start(contexts, TlsReloader.DEFAULT_POLL_INTERVAL); // for the process's life
             transport = TransportSecurity.tls(contexts);
             LOG.info("{}: certificate '{}' ({}), serial {}, valid until {}", transport,

@@ -21,7 +21,11 @@ final class DaemonProcess implements AutoCloseable {
      */
     static ProcessBuilder launcher(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/datamover").toString()));
-        command.addAll(LabTls.secured(args));
+        List<String> secured = LabTls.secured(args);
+        command.addAll(secured);
+        if (secured.contains("--tls-dir") && !args.contains("--tls-warmup")) {
+            command.add("--no-tls-warmup"); // the tests' links carry little: its CPU seconds would only slow CI
+        }
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile());
         pb.environment().put("DATAMOVER_NO_BUILD", "1"); // the reactor has just assembled it
         return pb;

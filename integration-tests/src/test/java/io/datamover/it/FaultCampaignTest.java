@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +90,20 @@ class FaultCampaignTest {
         assertThat(report.divergences()).as(table).isZero();
     }
 
+    /**
+     * The replica is consistent only once the (skipped) initial sync's SYNC_END is applied; a fault before that would
+     * leave nothing the check while the target is down could hold it to. On a loaded machine the pair's start can
+     * outlast the guest's first writes.
+     */
+    private static void awaitFirstConsistentImage(ReplicationSite site) {
+        Awaitility.await("the replica's first consistent image (the initial sync's SYNC_END applied)")
+                .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    AdminStatus target = site.targetStatus();
+                    return target != null && "UP_TO_DATE".equals(target.state());
+                });
+    }
+
     private void run(CampaignReport.Run run, int faults, Path dir) throws Exception {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
@@ -99,6 +114,7 @@ class FaultCampaignTest {
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
             guest.awaitWrites(0, 20, Duration.ofSeconds(60));
+            awaitFirstConsistentImage(site);
             List<CampaignReport.Fault> schedule = schedule(random, faults);
             for (int f = 0; f < faults; f++) {
                 pause(Duration.ofMillis(300 + random.nextInt(2200)));

@@ -90,7 +90,8 @@ final class TargetDownCheck {
             if (e.getMessage().contains("consistent already")) {
                 return false;
             }
-            // --initial-sync skip makes the replica consistent from the start: anything else is a finding.
+            // --initial-sync skip makes the replica consistent at its first SYNC_END, which the campaign awaits
+            // before its first fault: anything else is a finding.
             throw new AssertionError("the replica set cannot be checked: " + e.getMessage(), e);
         }
     }

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A tap wired to its gateway sender through the group's {@link StreamOwner}: intercepted writes go to the sender, the
+ * A tap wired to its gateway sender through the group's {@link StreamOwner}: intercepted writes go to the sender,
+ * handed off in seq order on the owner's thread, the
  * gateway's durable acks clear the tap's dirty bits, and a lost connection puts the tap in bitmap mode. Whenever the
  * tap is in bitmap mode (an outage, JOURNAL_FULL, dirty regions left from an earlier run) and the sender is connected
  * and handshaken, the owner resyncs the dirty regions and the tap streams again. This is what {@code datamover tap}
@@ -86,6 +87,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 sender.awaitResync();
             }
             tap.onBitmapMode(owner::groupInBitmap);
+            tap.handOffBy(owner::handOffReady);
             owner.start(tap, sender);
             return new ReplicatingTap(sender, tap, owner);
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -138,8 +140,9 @@ public final class ReplicatingTap implements AutoCloseable {
     }
 
     /**
-     * Stops serving (in-flight writes finish), gives the gateway up to {@code DRAIN_WAIT} to acknowledge
-     * what was sent so those regions close clean, then closes the tap (bitmaps flushed) and the connection.
+     * Stops serving (in-flight writes finish), gives the stream owner and the gateway up to {@code DRAIN_WAIT} to hand
+     * off and acknowledge the last writes so those regions close clean, then closes the tap (bitmaps flushed) and the
+     * connection.
      */
     @Override
     public void close() throws IOException {
@@ -147,8 +150,10 @@ public final class ReplicatingTap implements AutoCloseable {
         try {
             tap.stopServing();
             long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
-            while (sender.isConnected() && sender.durableSeq() < sender.lastSentSeq() && System.nanoTime() < deadline) {
-                Thread.sleep(10); // bounded wait for the last acks
+            // The owner hands off the last writes, then the gateway acknowledges them.
+            while ((!tap.allHandedOff() || sender.isConnected() && sender.durableSeq() < sender.lastSentSeq())
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10); // bounded wait for the last hand-offs and acks
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

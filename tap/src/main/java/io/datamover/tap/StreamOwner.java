@@ -21,18 +21,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one thread that decides about a consistency group's stream between the tap and its gateway sender (thread
- * {@code tap-stream-cg-N}): it applies the gateway's durable acks to the group, puts the group in bitmap mode when
+ * {@code tap-stream-cg-N}): it hands the group's records to the sender in seq order (the I/O threads only post that
+ * the next write has completed), applies the gateway's durable acks to the group, puts the group in bitmap mode when
  * the sender stopped streaming, makes dirty marks the gateway asked for durable, and starts the resync of the dirty
  * regions on the event that makes one possible: the sender connected while the group is in bitmap mode, or the group
  * went to bitmap mode while the sender is connected. Never from a poll: the only timer is the back-off after a
  * resync that did not bring the group back to STREAMING.
  *
  * <p>Other threads only post events, which never block and never wait for this thread: the sender's event loop
- * (durable acks, connected, sender in bitmap mode, dirty marks requested), the I/O threads (the group went to
- * bitmap mode) and the resync thread (the resync ended). The queue is bounded by construction: every kind of
- * {@link Event} has one slot, and an event whose slot is already full merges into it (an ack covers every seq below
- * it, so only the highest counts; the other events say "look again"). A flood of acks or mode changes therefore
- * never grows memory and never makes a poster wait.
+ * (durable acks, connected, sender in bitmap mode, dirty marks requested), the I/O threads (the next write in seq
+ * order completed, the group went to bitmap mode) and the resync thread (the resync ended). The queue is bounded by
+ * construction: every kind of {@link Event} has one slot, and an event whose slot is already full merges into it (an
+ * ack covers every seq below it, so only the highest counts; the other events say "look again"). A flood of acks or mode changes therefore
+ * never grows memory and never makes a poster wait. The completed writes themselves wait in the group's reorder
+ * buffer, which is bounded in bytes: a guest that overflows it puts the group in bitmap mode instead of waiting.
  *
  * <p>The resync itself runs on its own thread ({@code tap-resync}), which is never interrupted (an interrupted read
  * would close a disk's channel): it waits for acks, which this thread keeps applying meanwhile.
@@ -48,6 +50,8 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
 
     /** What other threads post: one slot each, so the queue holds at most one of every kind. */
     enum Event {
+        /** The next write in seq order has completed: hand off every record that is ready. */
+        HAND_OFF,
         /** The gateway acknowledged records durable (the slot keeps the highest seq). */
         DURABLE,
         /** The gateway holds less than it acknowledged before: acks count again from its resume point. */
@@ -131,6 +135,11 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         }
     }
 
+    /** The next write in seq order completed; from the thread that completed it, under the group's lock. */
+    void handOffReady() {
+        post(Event.HAND_OFF);
+    }
+
     /** The group went to bitmap mode; from the thread that moved it, under the group's lock: must not block. */
     void groupInBitmap() {
         post(Event.GROUP_IN_BITMAP);
@@ -156,10 +165,10 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     /**
-     * Sets the bits at once, on the event loop and before the connection can carry a record, so the resync this leads
-     * to sees every one, and makes them durable before the sender goes on (reconnects): the gateway asks once per run
-     * and takes the next resync for the one it asked, so bits lost to a crash or close meanwhile would never be
-     * resynced. One fdatasync on the event loop, once per request.
+     * Sets the bits at once, in memory, on the event loop and before the connection can carry a record, so the resync
+     * this leads to sees every one; this thread makes them durable ({@link Event#DIRTY_MARKED}) before it starts any
+     * resync: the gateway asks once per run and takes the next resync for the one it asked, so bits lost to a crash
+     * meanwhile would never be resynced. No fdatasync on the event loop: its acks and heartbeats go on meanwhile.
      */
     @Override
     public void resyncRequested(int cgId, ResyncRegions regions) {
@@ -174,7 +183,6 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             }
         }
         markDirty(t, regions);
-        flushDirtyBits(t);
         post(Event.DIRTY_MARKED);
     }
 
@@ -268,6 +276,9 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
 
     private void handle(EnumSet<Event> events, long durable, long restart, String senderReason,
             ResyncOutcome outcome) {
+        if (events.contains(Event.HAND_OFF)) {
+            tap.handOffReady(); // first: the acks below may be for the records it hands off
+        }
         if (events.contains(Event.ACKS_RESTARTED)) {
             appliedDurable = Math.min(appliedDurable, restart);
         }
@@ -318,13 +329,16 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     /**
-     * Starts a resync when the group is in bitmap mode and the sender has a handshaken connection, unless one runs or
-     * the back-off after the last one has not passed (then wakes when it has).
+     * Starts a resync when the group is in bitmap mode and the sender has a handshaken connection, unless one runs,
+     * dirty marks wait to be made durable, or the back-off after the last one has not passed (then wakes when it has).
      */
     private void startResyncIfPossible() {
         wakeAtNanos = NO_WAKE;
         if (resyncRunning || tap.mode() != ReplicationMode.BITMAP || !sender.isConnected()) {
             return; // the event that changes this (resync ended, bitmap mode, connected) wakes this thread
+        }
+        if (dirtyMarksNotDurable()) {
+            return; // marked since this round began: the next round makes them durable first, then starts
         }
         long now = System.nanoTime();
         if (now - earliestResyncNanos < 0) {
@@ -336,6 +350,13 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             resyncRunning = true;
         } catch (RejectedExecutionException e) {
             // closing: no more resyncs
+        }
+    }
+
+    /** True while dirty marks the gateway asked for wait to be made durable by the next round. */
+    private boolean dirtyMarksNotDurable() {
+        synchronized (lock) {
+            return pending.contains(Event.DIRTY_MARKED);
         }
     }
 

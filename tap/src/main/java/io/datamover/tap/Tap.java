@@ -310,6 +310,30 @@ public final class Tap implements AutoCloseable {
         group.onBitmapMode(listener);
     }
 
+    /**
+     * From now on the group's records are handed to the sink by an owner thread, which {@code wakeOwner} wakes and
+     * which then calls {@link #handOffReady}; until then the thread that completes a write hands off (see
+     * {@link ConsistencyGroup#handOffBy}).
+     */
+    public void handOffBy(Runnable wakeOwner) {
+        group.handOffBy(wakeOwner);
+    }
+
+    /** Hands the completed writes that are next in seq order to the sink; on the owner's thread. */
+    public void handOffReady() {
+        group.handOffReady();
+    }
+
+    /** True when every write ordered so far has been handed off (to the sink, or kept dirty). */
+    public boolean allHandedOff() {
+        return group.allHandedOff();
+    }
+
+    /** Bytes of completed and in-flight writes waiting to be handed off: at most {@code maxPendingHandoffBytes}. */
+    public long pendingHandOffBytes() {
+        return group.pendingHandOffBytes();
+    }
+
     /** The gateway connection is gone: the group keeps only dirty bits from now on (bitmap mode). */
     public void replicationLost(String reason) {
         group.replicationLost(reason);

@@ -6,6 +6,7 @@ import io.datamover.bench.process.DatamoverProcess;
 import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -66,9 +67,13 @@ final class DaemonPipeline implements AutoCloseable {
             int sourcePort = LoopbackPorts.next();
             int nbdPort = LoopbackPorts.next();
             link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), config.link());
+            // An unthrottled phase can leave every region dirty, and the resync after bitmap mode then overwrites the
+            // whole disk: the undo log gets room for a before-image of all of it (the default, 256 MiB for a 2 GiB
+            // disk, filled with UNDO_LOG_FULL and applying stopped).
             Daemon target = daemon(base, Component.TARGET, started, transport, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
-                    "--replica-dir", base.resolve("replicas").toString());
+                    "--replica-dir", base.resolve("replicas").toString(),
+                    "--undo-max", Long.toString(2 * Files.size(image)));
             List<String> sourceArgs = new ArrayList<>(List.of(
                     "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
                     "--data-dir", base.resolve("source-data").toString(),

@@ -12,6 +12,7 @@ import io.netty.util.ResourceLeakDetectorFactory;
 import io.netty.util.ResourceLeakTracker;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Direct memory for the WRITE payloads the tap keeps after its local write: a payload that will be streamed is
@@ -27,8 +28,11 @@ import java.util.List;
  * What a burst made the pool grow to is given back once it is no longer needed: {@link #trimIdle}, called
  * periodically, frees the blocks that stayed idle for a whole period.
  *
- * <p>Thread-safe: blocks are taken on the NBD event loops and returned on whichever thread releases them last (an
- * I/O thread, the sender's event loop on an ack).
+ * <p>Thread-safe without one shared lock: blocks are taken on the NBD event loops and returned on whichever thread
+ * releases them last (an I/O thread, the sender's event loop on an ack). Each block size has its own stack of idle
+ * blocks, behind its own monitor held for one push or pop; the bytes kept are counted in atomics, the bound reserved
+ * with a compare-and-set, so a take and a return of different sizes never meet, and those of one size only for the
+ * push or pop itself.
  */
 public final class PayloadPool implements AutoCloseable {
 
@@ -43,17 +47,24 @@ public final class PayloadPool implements AutoCloseable {
             ResourceLeakDetectorFactory.instance().newResourceLeakDetector(Block.class);
 
     private final long maxBytes;
-    /** Idle blocks per size, most recently returned last (taken first: the likeliest to be in a cache). */
+    /**
+     * Idle blocks per size, most recently returned last (taken first: the likeliest to be in a cache); each deque is
+     * guarded by its own monitor.
+     */
     private final List<ArrayDeque<Block>> idle;
     private final Counter misses;
     private final List<Meter> meters;
     private final MeterRegistry registry;
-    // Guarded by this.
-    private long keptBytes;
-    private long idleBytes;
-    private boolean closed;
-    /** Counts {@link #trimIdle} calls; a block returned before the last one and still idle has been idle a period. */
-    private long trims;
+    /** Bytes of every block the pool has made and not freed, in use or idle; never above {@code maxBytes}. */
+    private final AtomicLong keptBytes = new AtomicLong();
+    private final AtomicLong idleBytes = new AtomicLong();
+    /** Set once; read under each size's monitor by a return, so a block returned after close is freed. */
+    private volatile boolean closed;
+    /**
+     * Counts {@link #trimIdle} calls (from one thread); a block returned before the last one and still idle has been
+     * idle a period.
+     */
+    private volatile long trims;
 
     /** A pool keeping at most {@code maxBytes} of blocks; its meters carry {@code tags}. */
     public PayloadPool(long maxBytes, MeterRegistry registry, String... tags) {
@@ -101,111 +112,124 @@ public final class PayloadPool implements AutoCloseable {
         return payload instanceof Block block ? block.capacity() : payload.readableBytes();
     }
 
-    /** Bytes of blocks handed out and not yet returned. */
-    public synchronized long inUseBytes() {
-        return keptBytes - idleBytes;
+    /** Bytes of blocks handed out and not yet returned (read from two counters: a gauge's view, not exact). */
+    public long inUseBytes() {
+        return keptBytes.get() - idleBytes.get();
     }
 
     /** Bytes of blocks kept for reuse. */
-    public synchronized long idleBytes() {
-        return idleBytes;
+    public long idleBytes() {
+        return idleBytes.get();
     }
 
     /**
      * Frees the blocks that stayed idle since the previous call, so memory a burst needed is not kept for good;
-     * called periodically (the period is how long an idle block is kept, at least).
+     * called periodically, from one thread (the period is how long an idle block is kept, at least).
      */
     public void trimIdle() {
-        synchronized (this) {
-            for (ArrayDeque<Block> blocks : idle) {
+        long current = trims;
+        for (ArrayDeque<Block> blocks : idle) {
+            synchronized (blocks) {
                 // Blocks are taken from the end: the ones at the front have waited longest.
-                while (!blocks.isEmpty() && blocks.peekFirst().returnedAtTrim < trims) {
+                while (!blocks.isEmpty() && blocks.peekFirst().returnedAtTrim < current) {
                     free(blocks.pollFirst());
                 }
             }
-            trims++;
         }
+        trims = current + 1;
     }
 
     /** Frees the idle blocks; blocks still in use are freed when they are released. */
     @Override
     public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            for (ArrayDeque<Block> blocks : idle) {
-                freeAll(blocks);
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (ArrayDeque<Block> blocks : idle) {
+            synchronized (blocks) {
+                while (!blocks.isEmpty()) {
+                    free(blocks.pollFirst());
+                }
             }
         }
         meters.forEach(registry::remove);
     }
 
     private Block take(int length) {
-        if (length > MAX_BLOCK_BYTES) {
+        if (length > MAX_BLOCK_BYTES || closed) {
             return null;
         }
         int size = sizeIndex(length);
         int bytes = MIN_BLOCK_BYTES << size;
-        synchronized (this) {
-            if (closed) {
-                return null;
-            }
-            Block reused = idle.get(size).pollLast();
-            if (reused != null) {
-                idleBytes -= bytes;
-                reused.reuse();
-                return reused;
-            }
-            if (!makeRoom(bytes)) {
-                return null;
-            }
-            keptBytes += bytes;
+        ArrayDeque<Block> blocks = idle.get(size);
+        Block reused;
+        synchronized (blocks) {
+            reused = blocks.pollLast();
+        }
+        if (reused != null) {
+            idleBytes.addAndGet(-bytes);
+            reused.reuse();
+            return reused;
+        }
+        if (!reserve(bytes)) {
+            return null;
         }
         try {
             return new Block(this, bytes);
         } catch (OutOfMemoryError e) {
-            synchronized (this) {
-                keptBytes -= bytes;
-            }
+            keptBytes.addAndGet(-bytes);
             return null;
         }
     }
 
-    /** Frees idle blocks, largest first, until {@code bytes} more fit in the bound. */
-    private boolean makeRoom(int bytes) {
-        for (int size = SIZES - 1; size >= 0 && keptBytes + bytes > maxBytes && idleBytes > 0; size--) {
-            ArrayDeque<Block> blocks = idle.get(size);
-            while (!blocks.isEmpty() && keptBytes + bytes > maxBytes) {
-                free(blocks.pollFirst());
+    /** Counts {@code bytes} more as kept if they fit in the bound, freeing idle blocks, largest first, to make room. */
+    private boolean reserve(int bytes) {
+        while (true) {
+            long kept = keptBytes.get();
+            if (kept + bytes <= maxBytes) {
+                if (keptBytes.compareAndSet(kept, kept + bytes)) {
+                    return true;
+                }
+            } else if (!freeLargestIdle()) {
+                return false;
             }
         }
-        return keptBytes + bytes <= maxBytes;
     }
 
-    private void freeAll(ArrayDeque<Block> blocks) {
-        while (!blocks.isEmpty()) {
-            free(blocks.pollFirst());
+    /** Frees one idle block, of the largest size that has one; false when no block is idle. */
+    private boolean freeLargestIdle() {
+        for (int size = SIZES - 1; size >= 0; size--) {
+            ArrayDeque<Block> blocks = idle.get(size);
+            synchronized (blocks) {
+                Block oldest = blocks.pollFirst();
+                if (oldest != null) {
+                    free(oldest);
+                    return true;
+                }
+            }
         }
+        return false;
     }
 
+    /** Frees an idle block taken off its stack. */
     private void free(Block block) {
-        idleBytes -= block.capacity();
-        keptBytes -= block.capacity();
+        idleBytes.addAndGet(-block.capacity());
+        keptBytes.addAndGet(-block.capacity());
         block.free();
     }
 
     /** Takes back a block whose last reference was released; false when the pool is closed (free it). */
     private boolean returned(Block block) {
-        synchronized (this) {
+        ArrayDeque<Block> blocks = idle.get(sizeIndex(block.capacity()));
+        synchronized (blocks) {
             if (closed) {
-                keptBytes -= block.capacity();
+                keptBytes.addAndGet(-block.capacity());
                 return false;
             }
             block.returnedAtTrim = trims;
-            idle.get(sizeIndex(block.capacity())).addLast(block);
-            idleBytes += block.capacity();
+            idleBytes.addAndGet(block.capacity());
+            blocks.addLast(block);
             return true;
         }
     }
@@ -222,7 +246,7 @@ public final class PayloadPool implements AutoCloseable {
     private static final class Block extends UnpooledDirectByteBuf {
         private final PayloadPool pool;
         private ResourceLeakTracker<Block> leak;
-        /** The pool's trim count when this block was last returned; guarded by the pool. */
+        /** The pool's trim count when this block was last returned; guarded by its size's idle stack. */
         private long returnedAtTrim;
 
         Block(PayloadPool pool, int bytes) {

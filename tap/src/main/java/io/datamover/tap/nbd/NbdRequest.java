@@ -1,5 +1,7 @@
 package io.datamover.tap.nbd;
 
+import io.datamover.protocol.Crc32c;
+import io.datamover.tap.replication.ConsistencyGroup;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.util.AbstractReferenceCounted;
@@ -19,6 +21,9 @@ final class NbdRequest extends AbstractReferenceCounted {
     final long length;
     final boolean payloadDiscarded;
     private ByteBuf payload;
+    /** CRC32C of the payload bytes that arrived so far, when {@link #payloadArrived} followed every one. */
+    private int payloadCrc;
+    private boolean payloadCrcTaken;
 
     NbdRequest(int flags, int type, long cookie, long offset, long length, ByteBuf payload, boolean payloadDiscarded) {
         this.flags = flags;
@@ -33,6 +38,25 @@ final class NbdRequest extends AbstractReferenceCounted {
     /** The WRITE payload (empty for other commands); still owned by this request. */
     ByteBuf payload() {
         return payload;
+    }
+
+    /**
+     * The last {@code length} bytes of the payload have just arrived (received or copied into it): their CRC32C is
+     * taken now, while they are in the CPU's cache, so the record to the gateway needs no second pass over them.
+     * Every byte of the payload must arrive through here for {@link #payloadCrc} to be known.
+     */
+    void payloadArrived(int length) {
+        int end = payload.writerIndex();
+        payloadCrc = Crc32c.combine(payloadCrc, Crc32c.of(payload, end - length, length), length);
+        payloadCrcTaken = true;
+    }
+
+    /**
+     * The payload's CRC32C as an unsigned value, or {@link ConsistencyGroup.OrderedWrite#CRC_NOT_TAKEN} when it was
+     * not taken as the bytes arrived (a payload that lives only until its local write).
+     */
+    long payloadCrc() {
+        return payloadCrcTaken ? Integer.toUnsignedLong(payloadCrc) : ConsistencyGroup.OrderedWrite.CRC_NOT_TAKEN;
     }
 
     /** Hands the payload on: the caller owns it and this request no longer releases it. */

@@ -120,14 +120,18 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
      */
     private ByteBuf receivePayload(ChannelHandlerContext ctx, ByteBuf bytes) {
         ByteBuf block = receiving.payload();
+        int arrived;
         if (bytes == offeredRoom) {
             offeredRoom = null;
-            block.writerIndex(block.writerIndex() + bytes.readableBytes());
-            bytes.skipBytes(bytes.readableBytes());
+            arrived = bytes.readableBytes();
+            block.writerIndex(block.writerIndex() + arrived);
+            bytes.skipBytes(arrived);
             payloadEnded = remaining(receiving) == 0;
         } else {
-            block.writeBytes(bytes, Math.min(remaining(receiving), bytes.readableBytes()));
+            arrived = Math.min(remaining(receiving), bytes.readableBytes());
+            block.writeBytes(bytes, arrived);
         }
+        receiving.payloadArrived(arrived);
         if (remaining(receiving) == 0) {
             NbdRequest whole = receiving;
             receiving = null;
@@ -215,9 +219,14 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             receiveInBlock(in, flags, type, cookie, offset, (int) length);
             return;
         }
-        ByteBuf payload = payload(ctx, in, start + Nbd.REQUEST_HEADER_BYTES, (int) length);
+        boolean kept = payloadsKept.getAsBoolean();
+        ByteBuf payload = payload(ctx, in, start + Nbd.REQUEST_HEADER_BYTES, (int) length, kept);
         in.skipBytes(Nbd.REQUEST_HEADER_BYTES + (int) length);
-        out.add(new NbdRequest(flags, type, cookie, offset, length, payload, false));
+        NbdRequest write = new NbdRequest(flags, type, cookie, offset, length, payload, false);
+        if (kept) {
+            write.payloadArrived((int) length); // the copy just made
+        }
+        out.add(write);
     }
 
     /**
@@ -234,8 +243,10 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         in.skipBytes(Nbd.REQUEST_HEADER_BYTES);
-        block.writeBytes(in, in.readableBytes());
+        int arrived = in.readableBytes();
+        block.writeBytes(in, arrived);
         receiving = new NbdRequest(flags, type, cookie, offset, length, block, false);
+        receiving.payloadArrived(arrived);
     }
 
     /**
@@ -243,8 +254,8 @@ final class NbdRequestDecoder extends ByteToMessageDecoder {
      * the pool is full, from the allocator). Else a retained slice of the read buffers, or for a small write its own
      * copy, so that a 4 KiB write never keeps a read buffer of up to 1 MiB alive.
      */
-    private ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length) {
-        if (payloadsKept.getAsBoolean()) {
+    private ByteBuf payload(ChannelHandlerContext ctx, ByteBuf in, int index, int length, boolean kept) {
+        if (kept) {
             ByteBuf block = pool.copyOf(in, index, length);
             return block != null ? block : ctx.alloc().directBuffer(length).writeBytes(in, index, length);
         }

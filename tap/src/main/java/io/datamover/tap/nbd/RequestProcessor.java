@@ -117,7 +117,11 @@ final class RequestProcessor implements NbdRequestHandler {
                     reply.accept(response);
                 }
             } finally {
-                write.complete(succeeded, kind.hasPayload() ? request.takePayload() : Unpooled.EMPTY_BUFFER);
+                if (kind.hasPayload()) {
+                    write.complete(succeeded, request.takePayload(), request.payloadCrc());
+                } else {
+                    write.complete(succeeded, Unpooled.EMPTY_BUFFER);
+                }
             }
         }
         return succeeded;

@@ -31,9 +31,13 @@ import org.slf4j.LoggerFactory;
  * them, and falls back to bitmap mode when the sink cannot take more.
  *
  * <p>Writes complete out of order on the I/O threads; a completed write waits in a reorder buffer until every
- * earlier seq is handed off. That buffer is bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its
- * share before it gets a seq, and gives it back once handed off, so the buffer can never wait for a write that
- * could not start.
+ * earlier seq is handed off. Who hands off: the completing thread, until {@link #handOffBy} names an owner (the
+ * tap's stream owner), which from then on is woken when the next write in seq order is ready and hands off on its
+ * own thread ({@link #handOffReady}), so the I/O threads never call the sink. That buffer is the owner's queue,
+ * bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its share before it gets a seq and gives it back
+ * once handed off, so the buffer can never wait for a write that could not start. A guest write that finds no share
+ * left does not wait and does not grow the buffer: the group goes to bitmap mode (the owner lags or the writes ahead
+ * of it are stuck) and the write keeps only its dirty regions. The syncers' reads and markers wait for their share.
  *
  * <p>The initial sync of new disks runs through the same order: {@link #startResync} (STREAMING to RESYNCING), a
  * {@link #marker} SYNC_BEGIN per disk, ordered {@link #beginSyncRead sync reads} that take seqs like writes,
@@ -62,10 +66,13 @@ public final class ConsistencyGroup {
     private final ReplicationSink sink;
     private final InstantSource clock;
     private final WriteSequencer sequencer;
+    /** The hand-off queue's bound: payload bytes (1 per record without one) in flight or completed, not handed off. */
     private final Semaphore handoffBudget;
+    private final int maxPendingHandoffBytes;
     private final int windowRecords;
     private final Counter handedOff;
     private final Counter refused;
+    private final Counter queueOverflows;
     private final MeterRegistry registry;
     private final List<Gauge> gauges;
 
@@ -86,6 +93,8 @@ public final class ConsistencyGroup {
     private volatile long streamingStretch;
     /** Told when the group goes to bitmap mode; see {@link #onBitmapMode}. */
     private volatile Runnable bitmapListener = () -> { };
+    /** Woken when the next write in seq order is ready; null: the completing thread hands off ({@link #handOffBy}). */
+    private volatile Runnable handOffOwner;
 
     /**
      * @param disks one tracker per disk, by disk index
@@ -105,6 +114,7 @@ public final class ConsistencyGroup {
         this.clock = clock;
         this.sequencer = new WriteSequencer(firstSeq);
         this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
+        this.maxPendingHandoffBytes = maxPendingHandoffBytes;
         this.windowRecords = windowRecords;
         this.unacknowledged = new ArrayDeque<>(Math.min(windowRecords, 1024));
         this.nextToHandOff = firstSeq;
@@ -121,6 +131,7 @@ public final class ConsistencyGroup {
         Tags tags = Tags.of("cg", Long.toString(id));
         this.handedOff = registry.counter("datamover.tap.records.handed.off", tags);
         this.refused = registry.counter("datamover.tap.records.not.streamed", tags);
+        this.queueOverflows = registry.counter("datamover.tap.handoff.queue.overflows", tags);
         this.registry = registry;
         this.gauges = List.of(
                 Gauge.builder("datamover.tap.replication.bitmap.mode", this, cg -> cg.mode() == ReplicationMode.BITMAP ? 1 : 0)
@@ -128,6 +139,8 @@ public final class ConsistencyGroup {
                 Gauge.builder("datamover.tap.replication.resyncing", this,
                         cg -> cg.mode() == ReplicationMode.RESYNCING ? 1 : 0).tags(tags).register(registry),
                 Gauge.builder("datamover.tap.records.unacknowledged", this, ConsistencyGroup::unacknowledgedCount)
+                        .tags(tags).register(registry),
+                Gauge.builder("datamover.tap.handoff.queue.bytes", this, ConsistencyGroup::pendingHandOffBytes)
                         .tags(tags).register(registry));
     }
 
@@ -137,6 +150,15 @@ public final class ConsistencyGroup {
      */
     public void onBitmapMode(Runnable listener) {
         this.bitmapListener = listener;
+    }
+
+    /**
+     * From now on the records are handed to the sink by an owner thread, not by the thread that completes a write:
+     * {@code wakeOwner} is told (with the group's lock held: it must not block nor call back into the group) when the
+     * next write in seq order has completed, and the owner then calls {@link #handOffReady} on its thread.
+     */
+    public void handOffBy(Runnable wakeOwner) {
+        this.handOffOwner = wakeOwner;
     }
 
     /** Removes the gauges that observe this group, so a restarted tap can register its own. */
@@ -169,17 +191,60 @@ public final class ConsistencyGroup {
         return unacknowledged.size();
     }
 
+    /** Bytes of the hand-off queue (the reorder buffer) taken by writes not yet handed off; at most its bound. */
+    public long pendingHandOffBytes() {
+        return maxPendingHandoffBytes - handoffBudget.availablePermits();
+    }
+
+    /** True when every seq given out so far has been handed off (to the sink, or kept dirty). */
+    public synchronized boolean allHandedOff() {
+        return notHandedOff() == 0;
+    }
+
+    /** Seqs given out and not handed off yet: in flight, or completed and waiting for the owner. Holds the lock. */
+    private long notHandedOff() {
+        return sequencer.lastAssigned() - nextToHandOff + 1;
+    }
+
     /**
-     * Orders a write: waits for its share of the reorder buffer, takes the next seq, and waits until earlier
-     * overlapping writes are on disk. The caller must then call {@link OrderedWrite#markDirty()}, write the disk,
-     * reply, and always end with {@link OrderedWrite#complete}.
+     * Orders a guest's write: takes its share of the hand-off queue, the next seq, and waits until earlier
+     * overlapping writes are on disk. Never waits for the queue: with no share left the group goes to bitmap mode and
+     * the write is kept dirty, not streamed. The caller must then call {@link OrderedWrite#markDirty()}, write the
+     * disk, reply, and always end with {@link OrderedWrite#complete}.
      */
     public OrderedWrite begin(int disk, RecordKind kind, long offset, int length, boolean fua) {
-        RegionTracker tracker = disks.get(disk);
-        int budget = kind.hasPayload() ? length : 1;
+        int budget = budgetOf(kind, length);
+        boolean queued = handoffBudget.tryAcquire(budget);
+        if (!queued) {
+            queueFull(budget);
+        }
+        return order(disk, kind, offset, length, fua, queued ? budget : 0, !queued);
+    }
+
+    /** As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. */
+    private OrderedWrite beginWaiting(int disk, RecordKind kind, long offset, int length) {
+        int budget = budgetOf(kind, length);
         handoffBudget.acquireUninterruptibly(budget);
+        return order(disk, kind, offset, length, false, budget, false);
+    }
+
+    private OrderedWrite order(int disk, RecordKind kind, long offset, int length, boolean fua, int budget,
+            boolean keptDirtyOnly) {
         WriteSequencer.InFlightWrite slot = sequencer.begin(disk, offset, length);
-        return new OrderedWrite(slot, tracker, kind, budget, micros(clock.instant()), fua);
+        OrderedWrite write = new OrderedWrite(slot, disks.get(disk), kind, budget, micros(clock.instant()), fua);
+        write.notStreamed = keptDirtyOnly;
+        return write;
+    }
+
+    private static int budgetOf(RecordKind kind, int length) {
+        return kind.hasPayload() ? length : 1;
+    }
+
+    /** A guest write found no room in the hand-off queue: bitmap mode, so the guest neither waits nor grows it. */
+    private synchronized void queueFull(int budget) {
+        queueOverflows.increment();
+        moveTo(ReplicationMode.Event.NOT_STREAMED, "the hand-off queue is full (" + pendingHandOffBytes() + " of "
+                + maxPendingHandoffBytes + " bytes wait to be handed off; a write of " + budget + " bytes)");
     }
 
     /**
@@ -189,7 +254,7 @@ public final class ConsistencyGroup {
      * the bytes read, which become a DATA record in seq order.
      */
     public OrderedWrite beginSyncRead(int disk, long offset, int length) {
-        return begin(disk, RecordKind.DATA, offset, length, false);
+        return beginWaiting(disk, RecordKind.DATA, offset, length);
     }
 
     /**
@@ -198,7 +263,7 @@ public final class ConsistencyGroup {
      * buffer; the record tells the replica to zero the range.
      */
     public OrderedWrite beginSyncZero(int disk, long offset, int length) {
-        return begin(disk, RecordKind.ZERO, offset, length, false);
+        return beginWaiting(disk, RecordKind.ZERO, offset, length);
     }
 
     /**
@@ -210,9 +275,7 @@ public final class ConsistencyGroup {
         if (!kind.isMarker()) {
             throw new IllegalArgumentException(kind + " is not a marker");
         }
-        handoffBudget.acquireUninterruptibly(1);
-        WriteSequencer.InFlightWrite slot = sequencer.begin(disk, 0, 0); // an empty range overlaps nothing
-        OrderedWrite marker = new OrderedWrite(slot, disks.get(disk), kind, 1, micros(clock.instant()), false);
+        OrderedWrite marker = beginWaiting(disk, kind, 0, 0); // an empty range overlaps nothing
         marker.complete(true, Unpooled.EMPTY_BUFFER);
         return marker.seq();
     }
@@ -366,15 +429,16 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} until the records the sink holds unacknowledged are at most
-     * {@code maxPayloadBytes} of payload and half the replication window, so a syncer leaves room for the guests'
-     * writes.
+     * Waits up to {@code timeoutNanos} until the records not yet acknowledged, those the sink holds and those still
+     * waiting for the owner to hand them off, are at most {@code maxPayloadBytes} of payload and half the replication
+     * window, so a syncer leaves room for the guests' writes.
      *
      * @return true when there is room and the group still streams
      */
     public synchronized boolean awaitReplicationRoom(long maxPayloadBytes, long timeoutNanos) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutNanos;
-        while (mode.streams() && (unacknowledgedPayloadBytes > maxPayloadBytes || unacknowledged.size() > windowRecords / 2)) {
+        while (mode.streams() && (unacknowledgedPayloadBytes + pendingHandOffBytes() > maxPayloadBytes
+                || unacknowledged.size() + notHandedOff() > windowRecords / 2)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
@@ -423,6 +487,22 @@ public final class ConsistencyGroup {
 
     private synchronized void completed(OrderedWrite write) {
         completedOutOfOrder.put(write.seq(), write);
+        if (write.seq() != nextToHandOff) {
+            return; // an earlier seq is still being written: the one that completes it wakes the hand-off
+        }
+        Runnable owner = handOffOwner;
+        if (owner == null) {
+            handOffReady();
+        } else {
+            owner.run();
+        }
+    }
+
+    /**
+     * Hands every completed write that is next in seq order to the sink (or keeps it dirty in bitmap mode): on the
+     * owner's thread once {@link #handOffBy} named one, else on the thread that completed the write.
+     */
+    public synchronized void handOffReady() {
         OrderedWrite next;
         while ((next = completedOutOfOrder.remove(nextToHandOff)) != null) {
             nextToHandOff++;
@@ -443,7 +523,9 @@ public final class ConsistencyGroup {
         write.record = null;
         String notStreamedBecause = null;
         if (write.notStreamed) {
-            // The group was already in bitmap mode when the write completed: no reason to give.
+            // Kept dirty only (bitmap mode when it completed, or no room in the queue when it began): the stream
+            // breaks here unless it already has, since the sink never sees this seq.
+            notStreamedBecause = mode.streams() ? "seq " + write.seq() + " was kept dirty only" : null;
         } else if (record == null) {
             notStreamedBecause = "the local write of seq " + write.seq() + " failed";
         } else if (mode.streams() && unacknowledged.size() >= windowRecords) {
@@ -549,6 +631,9 @@ public final class ConsistencyGroup {
 
     /** One write between {@link #begin} and {@link #complete}; used by one thread at a time. */
     public final class OrderedWrite {
+        /** For {@link #complete(boolean, ByteBuf, long)}: the payload's CRC32C is not known yet. */
+        public static final long CRC_NOT_TAKEN = -1;
+
         private final WriteSequencer.InFlightWrite slot;
         private final RegionTracker tracker;
         /** DATA may become ZERO before completion ({@link #sendAsZero}). */
@@ -610,18 +695,26 @@ public final class ConsistencyGroup {
          * record for the sink in seq order. Takes ownership of {@code payload} (the DATA bytes, or an empty buffer).
          */
         public void complete(boolean succeeded, ByteBuf payload) {
+            complete(succeeded, payload, CRC_NOT_TAKEN);
+        }
+
+        /**
+         * As {@link #complete(boolean, ByteBuf)}, with the payload's CRC32C (unsigned) when it was taken as the bytes
+         * arrived, so the record needs no second pass over them; {@link #CRC_NOT_TAKEN} computes it here.
+         */
+        public void complete(boolean succeeded, ByteBuf payload, long payloadCrc) {
             if (completed) {
                 payload.release();
                 throw new IllegalStateException("seq " + seq() + " completed twice");
             }
             completed = true;
-            if (succeeded && !mode.streams()) {
+            if (succeeded && (notStreamed || !mode.streams())) {
                 // Nothing will be streamed: skip the CRC and the record, keep only what marks it as not sent.
                 payload.release();
                 notStreamed = true;
             } else if (succeeded) {
-                // Built here, on the I/O thread, so the payload CRC is not computed under the group's lock.
-                BlockWrite block = kind.hasPayload() ? BlockWrite.data(seq(), slot.disk(), offset(), payload)
+                // Built here, off the group's lock: a payload CRC not taken on arrival is computed here.
+                BlockWrite block = kind.hasPayload() ? data(payload, payloadCrc)
                         : kind.isMarker() ? BlockWrite.marker(seq(), slot.disk(), kind)
                         : BlockWrite.range(seq(), slot.disk(), offset(), length(), kind);
                 if (!kind.hasPayload()) {
@@ -633,6 +726,15 @@ public final class ConsistencyGroup {
             }
             sequencer.end(slot);
             completed(this);
+        }
+
+        /** A DATA write of {@code payload}, with its CRC32C as taken on arrival, or computed now (a second pass). */
+        private BlockWrite data(ByteBuf payload, long payloadCrc) {
+            if (payloadCrc == CRC_NOT_TAKEN) {
+                return BlockWrite.data(seq(), slot.disk(), offset(), payload);
+            }
+            return new BlockWrite(seq(), slot.disk(), offset(), payload.readableBytes(), RecordKind.DATA,
+                    (int) payloadCrc, payload);
         }
     }
 }

@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * (re)connect the gateway's {@code resumeSeq} counts as a durable ack, so acks lost with a connection still
  * clear bits.
  *
- * <p>Threads: {@link #offer} and {@link #offerFlush} from any thread (the tap serialises offers in
- * seq order); frames are handed to the event loop, which only moves bytes.
+ * <p>Threads: {@link #offer} from the tap's stream owner (one at a time, in seq order; from the completing thread
+ * in a tap without one) and {@link #offerFlush} from any thread; frames are handed to the event loop, which only
+ * moves bytes.
  */
 public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GatewaySender.class);

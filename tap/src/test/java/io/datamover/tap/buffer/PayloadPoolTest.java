@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +51,36 @@ class PayloadPoolTest {
         ByteBuf again = pool.copyOf(source, 0, 600 << 10);
         assertThat(again).as("the returned block, reused").isSameAs(first);
         again.release();
+    }
+
+    @Test
+    void threadsTakingAndReturningBlocksOfMixedSizesStayWithinTheBoundAndLoseNoByte() throws Exception {
+        int threads = 4;
+        AtomicLong maxInUse = new AtomicLong();
+        AtomicLong misses = new AtomicLong();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            workers.add(Thread.ofPlatform().start(() -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < 20_000; i++) {
+                    ByteBuf block = pool.allocate(1 + random.nextInt(256 << 10));
+                    if (block == null) {
+                        misses.incrementAndGet();
+                        continue;
+                    }
+                    maxInUse.accumulateAndGet(pool.inUseBytes(), Math::max);
+                    block.release();
+                }
+            }));
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        assertThat(maxInUse.get()).as("never more than the bound in use").isLessThanOrEqualTo(1 << 20);
+        assertThat(pool.inUseBytes()).as("every block returned").isZero();
+        assertThat(pool.idleBytes()).isPositive().isLessThanOrEqualTo(1 << 20);
+        assertThat(registry.get("datamover.tap.payload.pool.misses").counter().count()).isEqualTo(misses.get());
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.datamover.tap.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.protocol.Crc32c;
 import io.datamover.tap.buffer.PayloadPool;
+import io.datamover.tap.replication.ConsistencyGroup;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -52,6 +54,7 @@ class NbdRequestDecoderTest {
             assertThat(readBuffer.refCnt()).as("the read buffer is free once decoded").isZero();
             assertThat(pool.inUseBytes()).isEqualTo(256 << 10);
             assertThat(PayloadPool.heldBytes(payload)).isEqualTo(256 << 10);
+            assertThat(request.payloadCrc()).as("taken on the copy").isEqualTo(crcOf(payload));
         } finally {
             request.release();
         }
@@ -101,6 +104,8 @@ class NbdRequestDecoderTest {
                     assertThat(request.payload().getByte(i)).isEqualTo((byte) i);
                 }
                 assertThat(PayloadPool.heldBytes(request.payload())).isEqualTo(length);
+                assertThat(request.payloadCrc()).as("taken piece by piece as the payload arrived")
+                        .isEqualTo(crcOf(request.payload()));
                 assertThat(next.length).isZero();
             } finally {
                 request.release();
@@ -206,6 +211,8 @@ class NbdRequestDecoderTest {
         try {
             assertThat(request.payload().readableBytes()).isEqualTo(256 << 10);
             assertThat(readBuffer.refCnt()).as("no copy: the payload is a slice of the read buffer").isPositive();
+            assertThat(request.payloadCrc()).as("a payload not kept: no CRC taken")
+                    .isEqualTo(ConsistencyGroup.OrderedWrite.CRC_NOT_TAKEN);
         } finally {
             request.release();
         }
@@ -244,6 +251,10 @@ class NbdRequestDecoderTest {
         assertThat(cookies(channel)).containsExactly(4L);
         assertThat(reads[0]).as("socket reads asked for while requests were held").isZero();
         channel.finishAndReleaseAll();
+    }
+
+    private static long crcOf(ByteBuf payload) {
+        return Integer.toUnsignedLong(Crc32c.of(payload));
     }
 
     /** Takes the decoded requests out of the channel (making room) and returns their cookies. */
