@@ -69,12 +69,7 @@ class FailoverTest {
             tap.start(nbdPort);
             guest(nbdPort, "sys", "write -P 0x11 0 4M", "write -P 0x22 8M 1M", "write -z 1M 512k");
             guest(nbdPort, "data", "write -P 0x33 1M 2M", "write -P 0x44 20M 64k", "discard 1M 64k");
-            FaultAwaits.until(FaultAwaits.DEADLINE, "the replicas up to date with the tap", () -> {
-                AdminStatus t = AdminStatus.fetch(targetAdmin);
-                AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-                return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                        && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-            });
+            FaultAwaits.caughtUp(FaultAwaits.DEADLINE, "the replicas up to date with the tap", targetAdmin, tapAdmin);
             Map<String, String> expected = Map.of("sys", Disks.sha256(sources.get("sys")),
                     "data", Disks.sha256(sources.get("data")));
             assertThat(AdminStatus.json(targetAdmin)).contains("\"role\":\"SECONDARY\"");

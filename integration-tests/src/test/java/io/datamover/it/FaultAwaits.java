@@ -45,6 +45,25 @@ final class FaultAwaits {
         });
     }
 
+    /**
+     * Polls until the target gateway at {@code targetAdmin} is UP_TO_DATE with every seq the tap at {@code tapAdmin}
+     * assigned applied (at least one); fails with {@code what} at the deadline. Returns that applied seq.
+     */
+    static long caughtUp(Duration deadline, String what, String targetAdmin, String tapAdmin) throws Exception {
+        long[] applied = new long[1];
+        until(deadline, what, () -> {
+            AdminStatus target = AdminStatus.fetch(targetAdmin);
+            AdminStatus tap = AdminStatus.fetch(tapAdmin);
+            boolean done = target != null && tap != null && target.appliedSeq() != null && target.appliedSeq() > 0
+                    && target.appliedSeq() == tap.lastSeq() && target.state().equals("UP_TO_DATE");
+            if (done) {
+                applied[0] = target.appliedSeq();
+            }
+            return done;
+        });
+        return applied[0];
+    }
+
     /** Stops the guest; the pair converges, the replica equals the source and holds every acknowledged write. */
     static void converges(ReplicationSite site, CampaignWorkload guest, Path initial) throws Exception {
         guest.close();

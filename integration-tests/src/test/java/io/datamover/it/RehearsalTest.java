@@ -136,18 +136,7 @@ class RehearsalTest {
 
     /** Waits until the target applied everything the tap sequenced; that seq. */
     private static long awaitReplicaCaughtUp(String targetAdmin, String tapAdmin) throws Exception {
-        long[] seq = new long[1];
-        FaultAwaits.until(FaultAwaits.DEADLINE, "the replica up to date with the tap", () -> {
-            AdminStatus t = AdminStatus.fetch(targetAdmin);
-            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-            boolean done = t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-            if (done) {
-                seq[0] = t.appliedSeq();
-            }
-            return done;
-        });
-        return seq[0];
+        return FaultAwaits.caughtUp(FaultAwaits.DEADLINE, "the replica up to date with the tap", targetAdmin, tapAdmin);
     }
 
     /** The whole view, copied by nbdcopy into a file: its SHA-256. */

@@ -255,12 +255,7 @@ final class ReversePair implements AutoCloseable {
 
     private void awaitUpToDate(Duration deadline, String what, String targetAdmin, String tapAdmin)
             throws Exception {
-        FaultAwaits.until(deadline, what, () -> {
-            AdminStatus t = AdminStatus.fetch(targetAdmin);
-            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-            return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-        });
+        FaultAwaits.caughtUp(deadline, what, targetAdmin, tapAdmin);
     }
 
     Path original() {

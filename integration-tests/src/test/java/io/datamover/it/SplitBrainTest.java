@@ -160,12 +160,7 @@ class SplitBrainTest {
     }
 
     private static void awaitReplicaUpToDate(String targetAdmin, String tapAdmin) throws Exception {
-        FaultAwaits.until(Duration.ofMinutes(2), "the replica up to date with the tap", () -> {
-            AdminStatus t = AdminStatus.fetch(targetAdmin);
-            AdminStatus guestSide = AdminStatus.fetch(tapAdmin);
-            return t != null && guestSide != null && t.appliedSeq() != null && t.appliedSeq() > 0
-                    && t.appliedSeq() == guestSide.lastSeq() && t.state().equals("UP_TO_DATE");
-        });
+        FaultAwaits.caughtUp(Duration.ofMinutes(2), "the replica up to date with the tap", targetAdmin, tapAdmin);
     }
 
     /** Waits until the tap's bitmap in {@code state} holds at most {@code regions} dirty regions. */
