@@ -37,7 +37,7 @@ class MalformedInputTest {
         frame.setInt(start + Wire.OFFSET_CRC, (int) crc.getValue());
     }
 
-    private static void assertRejected(ByteBuf bytes, ErrorCode expected) {
+    static void assertRejected(ByteBuf bytes, ErrorCode expected) {
         try {
             assertThatThrownBy(() -> FrameCodec.decodeComplete(bytes, FrameLimits.DEFAULT))
                     .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(expected));

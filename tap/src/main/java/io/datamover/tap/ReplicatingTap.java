@@ -32,11 +32,13 @@ public final class ReplicatingTap implements AutoCloseable {
     private final GatewaySender sender;
     private final Tap tap;
     private final StreamOwner owner;
+    private final VerifyResponder verifier;
 
-    private ReplicatingTap(GatewaySender sender, Tap tap, StreamOwner owner) {
+    private ReplicatingTap(GatewaySender sender, Tap tap, StreamOwner owner, VerifyResponder verifier) {
         this.sender = sender;
         this.tap = tap;
         this.owner = owner;
+        this.verifier = verifier;
     }
 
     /**
@@ -89,7 +91,9 @@ public final class ReplicatingTap implements AutoCloseable {
             tap.onBitmapMode(owner::groupInBitmap);
             tap.handOffBy(owner::handOffReady);
             owner.start(tap, sender);
-            return new ReplicatingTap(sender, tap, owner);
+            VerifyResponder verifier = new VerifyResponder(tap);
+            sender.answerVerifyWith(verifier::answer);
+            return new ReplicatingTap(sender, tap, owner, verifier);
         } catch (IOException | RuntimeException | InterruptedException e) {
             sender.close();
             owner.close();
@@ -163,6 +167,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 tap.close();
             } finally {
                 owner.awaitResyncStopped(DRAIN_WAIT.toMillis());
+                verifier.close();
                 sender.close();
                 owner.close();
             }

@@ -14,6 +14,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,6 +67,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final InstantSource clock;
     private final Map<Integer, SourceGroup> groups = new ConcurrentHashMap<>();
     private final Map<Integer, TapLink> attachedTaps = new ConcurrentHashMap<>();
+    private final VerifyExchange verifyExchange = new VerifyExchange();
     /** When each group without a tap lost it (or was opened without one): the floor of its RPO. */
     private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
     /** Looks up and opens the groups of taps' HELLOs, and reopens failed groups. */
@@ -248,6 +250,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 }
             }
         });
+        group.shipper().verifyAnswersTo(answer -> verifyExchange.answered(VerifyExchange.Peer.TARGET,
+                identity.cgId(), answer));
         openedAtMillis.put(identity.cgId(), clock.millis());
         return group;
     }
@@ -303,7 +307,27 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     public void tapDetached(Hello hello, TapLink tap) {
         if (attachedTaps.remove(hello.cgId(), tap)) {
             tapAbsentSinceMicros.put(hello.cgId(), nowMicros());
+            verifyExchange.disconnected(VerifyExchange.Peer.TAP, hello.cgId());
         }
+    }
+
+    @Override
+    public void verifyAnswered(Hello hello, VerifyAnswer answer) {
+        verifyExchange.answered(VerifyExchange.Peer.TAP, hello.cgId(), answer);
+    }
+
+    /**
+     * An online verify of group {@code cgId} through its tap's link and its link to the target.
+     *
+     * @throws NoSuchElementException when this gateway holds no such group now
+     */
+    VerifyLink verifyLink(int cgId) {
+        SourceGroup group = groups.get(cgId);
+        if (group == null) {
+            throw new NoSuchElementException("this source gateway holds no consistency group "
+                    + Integer.toUnsignedString(cgId) + " now");
+        }
+        return new VerifyLink(group.identity(), () -> attachedTaps.get(cgId), group.shipper(), verifyExchange);
     }
 
     @Override

@@ -23,14 +23,18 @@ import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
+import io.datamover.protocol.VerifyRequest;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,6 +62,8 @@ import org.slf4j.LoggerFactory;
 final class ConsistencyGroupTarget {
     private static final Logger LOG = LoggerFactory.getLogger(ConsistencyGroupTarget.class);
     private static final long CLOSE_WAIT_SECONDS = 30;
+    /** How much longer than its seq wait a verify request may take before it is refused: the read itself. */
+    private static final Duration VERIFY_ANSWER_MARGIN = Duration.ofMinutes(1);
 
     /**
      * File descriptors a group of {@code disks} disks holds, an upper estimate: per disk its replica image and
@@ -224,6 +230,39 @@ final class ConsistencyGroupTarget {
 
     ApplyLoop applyLoop() {
         return applyLoop;
+    }
+
+    /**
+     * Online verify, the replica's side: the digests of {@code request}'s regions, read on the applier's thread between
+     * two batches once it applied at least the request's {@code minSeq} (waiting up to {@code seqWait}), with the
+     * applied seq they show and whether every replica was UP_TO_DATE; a refusal saying why when they cannot be read.
+     */
+    CompletableFuture<VerifyAnswer> verify(VerifyRequest request, Duration seqWait) {
+        DiskInfo disk = disks.get(request.disk());
+        if (disk == null) {
+            return CompletableFuture.completedFuture(VerifyAnswer.refusing(request, "no disk "
+                    + Integer.toUnsignedString(request.disk()) + " in consistency group "
+                    + Integer.toUnsignedString(cgId())));
+        }
+        long deadline = System.nanoTime() + seqWait.toNanos();
+        // The applier checks the deadline when a batch wakes it; the timeout ends the wait when none comes.
+        return applyLoop.regionDigests(disk.name(), request.offset(), request.regionBytes(), request.count(),
+                        request.minSeq(), deadline)
+                .orTimeout(seqWait.toMillis() + VERIFY_ANSWER_MARGIN.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((digests, failure) -> failure == null
+                        ? VerifyAnswer.digests(request.requestId(), request.cg(), digests.upToDate(), 0,
+                                digests.appliedSeq(), digests.span().bytesRead(), digests.span().digests())
+                        : VerifyAnswer.refusing(request, refusal(failure, request.minSeq())));
+    }
+
+    private static String refusal(Throwable failure, long minSeq) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (cause instanceof TimeoutException) {
+            return "the replicas did not apply seq " + minSeq + " in time (replication is behind or stopped)"
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
     }
 
     /**

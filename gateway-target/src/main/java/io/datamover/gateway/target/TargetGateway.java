@@ -510,34 +510,6 @@ public final class TargetGateway implements AutoCloseable {
         return view;
     }
 
-    /**
-     * Online verify: the digests of {@code count} regions of the replica of disk {@code disk} of group {@code cgId}
-     * from {@code offset}, read by the group's applier between two batches once it applied at least {@code minSeq}
-     * (the source's last seq when it read the same regions), waiting up to {@code wait} for that.
-     *
-     * @throws ProtocolException the group is not replicated here now
-     * @throws java.util.concurrent.TimeoutException the replicas did not reach {@code minSeq} in time
-     * @throws IllegalArgumentException no such disk, or a span {@link io.datamover.disk.compare.RegionDigests} refuses
-     */
-    public ReplicaDigests replicaDigests(int cgId, String disk, long offset, int regionBytes, int count, long minSeq,
-            java.time.Duration wait) throws ProtocolException, IOException, InterruptedException,
-            java.util.concurrent.TimeoutException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        CompletableFuture<ReplicaDigests> digests = serving(cgId).applyLoop().regionDigests(disk, offset, regionBytes,
-                count, minSeq, deadline);
-        try {
-            return digests.get(wait.toNanos() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1),
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            switch (e.getCause()) {
-                case java.util.concurrent.TimeoutException timeout -> throw timeout;
-                case IOException io -> throw io;
-                case RuntimeException runtime -> throw runtime;
-                default -> throw new IOException(e.getCause());
-            }
-        }
-    }
-
     /** The group's rehearsal view, if one runs. */
     public Optional<RehearsalView> rehearsal(int cgId) {
         ConsistencyGroupTarget group = groups.get(cgId);

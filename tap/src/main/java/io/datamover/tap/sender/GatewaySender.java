@@ -5,10 +5,12 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Flush;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.ReconnectingClient;
@@ -18,6 +20,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +65,8 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
      * The tap's one mode is its consistency group's: this only keeps the gateway gap-free while the group learns.
      */
     private volatile BitmapReason refusal;
+    /** Answers the gateway's online-verify requests once the tap runs ({@link #answerVerifyWith}); null before. */
+    private volatile Function<Frame, CompletableFuture<VerifyAnswer>> verifyResponder;
     private volatile Channel streamChannel;
     private volatile long lastSentSeq;
     private volatile long durableSeq;
@@ -278,6 +284,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     /** True while records are taken; false from a break of the stream until the resync re-bases it. */
     public boolean takesRecords() {
         return refusal == null;
+    }
+
+    /** From now on, the gateway's VERIFY_REQUEST and VERIFY_REPAIR frames are answered by {@code responder}. */
+    public void answerVerifyWith(Function<Frame, CompletableFuture<VerifyAnswer>> responder) {
+        this.verifyResponder = responder;
     }
 
     /** True while a connection has completed its handshake. */
@@ -585,6 +596,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                             Integer.toUnsignedString(regions.cg()));
                 }
             }
+        }
+
+        @Override
+        public CompletableFuture<VerifyAnswer> verify(Frame request) {
+            Function<Frame, CompletableFuture<VerifyAnswer>> answering = verifyResponder;
+            return answering != null ? answering.apply(request) : CompletableFuture.completedFuture(
+                    VerifyAnswer.refusing(request, "the tap is starting: verify again in a moment"));
         }
 
         @Override

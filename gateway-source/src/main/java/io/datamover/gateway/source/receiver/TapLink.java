@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.receiver;
 
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.ResyncRegions;
 
 import io.datamover.protocol.ProtocolException;
@@ -17,6 +18,9 @@ public interface TapLink {
      * or the refusal of the tap's HELLO) asks for the resync.
      */
     void resyncRegions(ResyncRegions regions);
+
+    /** Sends an online-verify request (VERIFY_REQUEST, VERIFY_REPAIR) to the tap; false when it is not connected. */
+    boolean sendVerify(Frame request);
 
     /** The journal's queue has room again: read from the tap again. */
     void resumeReading();

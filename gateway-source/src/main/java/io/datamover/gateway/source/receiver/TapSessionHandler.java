@@ -17,6 +17,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
@@ -61,6 +62,9 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         /** The connection of {@code hello}'s tap ends on an error, raised by either side; for status. */
         void tapError(Hello hello, String error);
 
+        /** {@code hello}'s tap answered an online-verify request. */
+        void verifyAnswered(Hello hello, VerifyAnswer answer);
+
         /** A SYNC_BEGIN or SYNC_END of {@code disk} was accepted from {@code hello}'s tap; for status. */
         void syncMarker(Hello hello, int disk, RecordKind kind);
     }
@@ -104,6 +108,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             case Flush f when state == State.STREAMING -> metrics.flushes.increment(); // group commit acks soon anyway
             case Heartbeat hb when state == State.STREAMING ->
                     ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+            case VerifyAnswer answer when state == State.STREAMING -> groups.verifyAnswered(hello, answer);
             case ErrorFrame error -> {
                 metrics.peerError(error.code());
                 reportError("tap said " + error.code() + ": " + error.message());
@@ -220,6 +225,15 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                 channel.writeAndFlush(regions, channel.voidPromise());
             }
         });
+    }
+
+    @Override
+    public boolean sendVerify(Frame request) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        channel.writeAndFlush(request, channel.voidPromise());
+        return true;
     }
 
     @Override

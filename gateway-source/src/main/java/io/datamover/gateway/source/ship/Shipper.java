@@ -10,6 +10,7 @@ import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Hello;
@@ -17,6 +18,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -29,6 +31,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +75,8 @@ public final class Shipper implements AutoCloseable {
     private final AtomicReference<TargetSession> handshakes = new AtomicReference<>();
     /** The group's owed tap resync, which the target's reports complete; null until {@link #reportsTo}. */
     private volatile DiscardReports discardReports;
+    /** Where the target's VERIFY_ANSWERs go ({@link #verifyAnswersTo}); dropped until set. */
+    private volatile Consumer<VerifyAnswer> verifyAnswers = answer -> { };
     /** The handshaken connection, for status; set on the event loop. */
     private volatile TargetSession current;
     private volatile long shippedSeq;
@@ -194,6 +199,24 @@ public final class Shipper implements AutoCloseable {
     /** Has the target's reports of what a discard must resync go to {@code reports}; set once, at the group's open. */
     public void reportsTo(DiscardReports reports) {
         this.discardReports = reports;
+    }
+
+    /** Has the target's online-verify answers go to {@code answers}; set once, at the group's open. */
+    public void verifyAnswersTo(Consumer<VerifyAnswer> answers) {
+        this.verifyAnswers = answers;
+    }
+
+    /**
+     * Sends an online-verify request to the target on the current connection, from any thread; false when there is
+     * none (the answer comes to {@link #verifyAnswersTo}).
+     */
+    public boolean sendVerify(Frame request) {
+        TargetSession session = current;
+        if (session == null || !session.isOpen()) {
+            return false;
+        }
+        session.channel.writeAndFlush(request, session.channel.voidPromise());
+        return true;
     }
 
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
@@ -506,6 +529,11 @@ public final class Shipper implements AutoCloseable {
                 appliedSeq = seq;
                 unapplied.appliedThrough(seq);
             }
+        }
+
+        @Override
+        public void verifyAnswered(VerifyAnswer answer) {
+            verifyAnswers.accept(answer);
         }
 
         @Override
