@@ -72,6 +72,48 @@ class ReconnectingClientTest {
     }
 
     @Test
+    void aRedirectIsFollowedEvenOutsideTheListButNotRoundAndRound() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket standby = new ServerSocket(0, 50, loopback);
+                ServerSocket leader = new ServerSocket(0, 50, loopback)) {
+            // Neither connection ever works: the client closes each at once (as on a refusal), the standby's naming
+            // the leader first (as its NOT_LEADER would)
+            Thread.ofVirtual().start(() -> keepUntilClosed(standby));
+            Thread.ofVirtual().start(() -> keepUntilClosed(leader));
+            PeerAddress standbyAddress = new PeerAddress(loopback.getHostAddress(), standby.getLocalPort());
+            PeerAddress leaderAddress = new PeerAddress(loopback.getHostAddress(), leader.getLocalPort());
+            List<PeerAddress> tried = new CopyOnWriteArrayList<>();
+            ReconnectingClient client = new ReconnectingClient("test", "reconnecting-client-test",
+                    List.of(standbyAddress), LinkSettings.DEFAULT.withReconnect(20, 200, 0),
+                    (pipeline, address) -> tried.add(address), new ReconnectingClient.Listener() {
+                        @Override
+                        public void connected(Channel channel) {
+                            // connects are one at a time: the last address tried is this channel's (which the
+                            // standby may have closed already)
+                            if (tried.getLast().equals(standbyAddress)) {
+                                ReconnectingClient.redirect(channel, leaderAddress);
+                            }
+                            channel.close();
+                        }
+
+                        @Override
+                        public void reconnectScheduled() {}
+                    });
+            client.start();
+            try {
+                int bound = ReconnectingClient.MAX_REDIRECTS;
+                await().atMost(DEADLINE).until(() -> tried.size() >= 2 * bound + 3);
+                assertThat(tried).as("redirected to the leader, which is not in the list")
+                        .startsWith(standbyAddress, leaderAddress, standbyAddress, leaderAddress);
+                assertThat(tried.stream().filter(leaderAddress::equals).count())
+                        .as("redirects followed without a connection that worked").isEqualTo(bound);
+            } finally {
+                client.close(false);
+            }
+        }
+    }
+
+    @Test
     void oneAddressIsTriedAgainAndAgain() throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         PeerAddress dead = new PeerAddress(loopback.getHostAddress(), unusedPort(loopback));
@@ -93,6 +135,19 @@ class ReconnectingClientTest {
                 socket.setSoLinger(true, 0);
             } catch (IOException closed) {
                 return;
+            }
+        }
+    }
+
+    /** Accepts connections one at a time, each until the client closes it. */
+    private static void keepUntilClosed(ServerSocket server) {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.getInputStream().read();
+            } catch (IOException closed) {
+                if (server.isClosed()) {
+                    return;
+                }
             }
         }
     }
