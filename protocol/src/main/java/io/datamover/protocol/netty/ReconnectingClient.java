@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  * <p>A gateway that does not lead the group may name the one that does (ERROR NOT_LEADER with the leader's address):
  * {@link #redirect} makes that address the next one tried, at once, even if it is not in the list (a gateway that
  * joined the site later). A redirect is a hint from a peer that has not been proved to be anything yet: at most
- * {@link #MAX_REDIRECTS} in a row are followed without a connection that worked, so two gateways naming each other
- * cannot make the client spin; the TLS check is made against the address redirected to.
+ * {@link #MAX_REDIRECTS} are followed in one round through the list, so two gateways naming each other cannot make
+ * the client spin (the next round waits its backoff, and may follow redirects again: a hint that was stale, such as
+ * a gateway that was stopping, does not lock the client out of the one that is right later); the TLS check is made
+ * against the address redirected to.
  */
 public final class ReconnectingClient {
     private static final Logger LOG = LoggerFactory.getLogger(ReconnectingClient.class);
@@ -61,7 +63,7 @@ public final class ReconnectingClient {
         void fill(ChannelPipeline pipeline, PeerAddress address);
     }
 
-    /** Redirects followed in a row, without a connection that worked in between. */
+    /** Redirects followed in one round through the addresses. */
     static final int MAX_REDIRECTS = 3;
     private static final AttributeKey<ReconnectingClient> OWNER = AttributeKey.valueOf("datamover.reconnecting");
 
@@ -88,7 +90,7 @@ public final class ReconnectingClient {
     private PeerAddress redirect;
     /** The address being connected or connected now. */
     private volatile PeerAddress connecting;
-    private int redirectsInARow;
+    private int redirectsThisRound;
 
     /**
      * @param name how logs name the connection, e.g. {@code "cg 1: gateway 10.0.0.5:7000"}
@@ -154,26 +156,25 @@ public final class ReconnectingClient {
         }
         failedAttempts = 0;
         worked = true;
-        redirectsInARow = 0;
         backoff.reset();
     }
 
     /**
      * The peer on {@code channel} (a connection of a ReconnectingClient) named where to go instead: the next connect
      * goes there, without waiting. On the channel's event loop; ignored for another channel, or past
-     * {@link #MAX_REDIRECTS} in a row.
+     * {@link #MAX_REDIRECTS} in this round through the addresses.
      */
     public static void redirect(Channel channel, PeerAddress address) {
         ReconnectingClient client = channel.attr(OWNER).get();
         if (client == null) {
             return;
         }
-        if (client.redirectsInARow >= MAX_REDIRECTS) {
-            LOG.warn("{}: not redirected to {}: {} redirects in a row without a connection that worked", client.name,
-                    address, client.redirectsInARow);
+        if (client.redirectsThisRound >= MAX_REDIRECTS) {
+            LOG.warn("{}: not redirected to {}: {} redirects followed in this round already", client.name, address,
+                    client.redirectsThisRound);
             return;
         }
-        client.redirectsInARow++;
+        client.redirectsThisRound++;
         client.redirect = address;
         LOG.info("{}: redirected to {}", client.name, address);
     }
@@ -260,7 +261,11 @@ public final class ReconnectingClient {
             return;
         }
         // Within a round through several addresses the next one is tried at once; each new round waits longer.
-        long delayMs = withinRound || redirect != null ? 0 : backoff.nextDelayMs();
+        boolean newRound = !withinRound && redirect == null;
+        long delayMs = newRound ? backoff.nextDelayMs() : 0;
+        if (newRound) {
+            redirectsThisRound = 0;
+        }
         withinRound = false;
         listener.reconnectScheduled();
         LOG.debug("{}: reconnecting in {} ms", name, delayMs);
