@@ -206,6 +206,15 @@ public final class Coordinator implements AutoCloseable {
         return contender == null ? Optional.empty() : contender.lockHolder();
     }
 
+    /**
+     * How long this gateway's latest tenure of {@code group} waited for the lock, from contending (or its previous
+     * tenure's end) to leading; 0 before any tenure, or when not contending.
+     */
+    public Duration lastWait(String group) {
+        GroupContender contender = groups.get(group);
+        return Duration.ofNanos(contender == null ? 0 : contender.lastWaitNanos());
+    }
+
     /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
     public Leadership leadership(String group) {
         GroupContender contender = groups.get(group);

@@ -123,6 +123,11 @@ public final class GatewayCoordination implements AutoCloseable {
         return count == null ? 0 : count.sum();
     }
 
+    /** How long this gateway's latest tenure of {@code group} waited for the lock; zero without one. */
+    public Duration lastWait(String group) {
+        return coordinator == null ? Duration.ZERO : coordinator.lastWait(group);
+    }
+
     /** Whether this gateway is its site's assigner now (scale-out). */
     public boolean assigning() {
         return coordinator != null && coordinator.assigning();

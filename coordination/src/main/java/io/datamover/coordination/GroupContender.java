@@ -32,6 +32,10 @@ final class GroupContender {
     private final LongSupplier sessionId;
     private final LeadershipListener listener;
     private volatile Leadership leadership = Leadership.INITIAL;
+    /** When this gateway last began to wait for the lock (contending, or since its tenure ended). Owner thread. */
+    private long waitingSinceNanos;
+    /** How long the latest tenure waited for the lock, from {@link #waitingSinceNanos} to leading; 0 before one. */
+    private volatile long lastWaitNanos;
 
     GroupContender(String group, CoordinationConfig config, SitePaths paths, CuratorFramework client,
             ContactFence fence, MonotonicClock clock, LongSupplier sessionId, LeadershipListener listener) {
@@ -60,6 +64,7 @@ final class GroupContender {
                 apply(new Leadership.Event.LockLost());
             }
         }, owner);
+        waitingSinceNanos = clock.nanos();
         latch.start();
     }
 
@@ -72,6 +77,14 @@ final class GroupContender {
     /** Any thread; asks ZooKeeper: the ids of the gateways whose latch nodes contend for the group, leader included. */
     List<String> participants() throws Exception {
         return latch.getParticipants().stream().map(Participant::getId).toList();
+    }
+
+    /**
+     * Any thread: how long the latest tenure waited for the lock, from when this gateway began to contend (or its
+     * previous tenure ended) to leading: a takeover's duration as this gateway saw it; 0 before any tenure.
+     */
+    long lastWaitNanos() {
+        return lastWaitNanos;
     }
 
     /** Any thread: the state as last published. */
@@ -104,6 +117,7 @@ final class GroupContender {
             Optional<Long> epoch = epochs.raiseHolding(latch.getOurPath());
             if (epoch.isPresent() && sessionId.getAsLong() == session) {
                 fence.confirmed(session, started); // the raise was answered: contact in this session
+                lastWaitNanos = clock.nanos() - waitingSinceNanos;
                 apply(new Leadership.Event.Elected(epoch.get(), session));
                 publishLeader(epoch.get());
             }
@@ -146,6 +160,9 @@ final class GroupContender {
         if (!after.equals(before)) {
             leadership = after;
             LOG.info("group {}: {} -> {} (epoch {})", group, before.role(), after.role(), after.epoch());
+            if (before.role() == LeadershipRole.LEADING) {
+                waitingSinceNanos = clock.nanos();
+            }
             if (before.role() == LeadershipRole.LEADING && after.role() != LeadershipRole.DEMOTED
                     && client.getZookeeperClient().isConnected()) {
                 retractLeader(); // cut off (DEMOTED), the node goes with the session or the next leader replaces it

@@ -52,6 +52,7 @@ class ScaleOutTest {
                     if (gw3.leadingEpoch(group).isPresent()) {
                         assertThat(gw3.leadingEpoch(group).getAsLong()).as("a moved group's epoch rose")
                                 .isGreaterThanOrEqualTo(2);
+                        assertThat(gw3.lastWait(group)).as("the takeover's wait for the lock").isPositive();
                     }
                 }
                 gateways.remove(gw1);

@@ -108,6 +108,11 @@ interface GroupGates extends AutoCloseable {
                     FunctionCounter.builder("datamover.coordination.tenures", coordination, c -> c.tenures(group))
                             .description("tenures of the group this gateway began (takeovers by this gateway)")
                             .tag("cg", group).register(registry);
+                    Gauge.builder("datamover.coordination.takeover.wait.seconds", coordination,
+                                    c -> c.lastWait(group).toNanos() / 1e9)
+                            .description("how long this gateway's latest tenure of the group waited for its lock, from"
+                                    + " contending (or its previous tenure's end) to leading").tag("cg", group)
+                            .register(registry);
                     return () -> coordination.leadingEpoch(group);
                 }
 
