@@ -137,6 +137,14 @@ class MalformedInputTest {
     }
 
     @Test
+    void aLeaderAfterAnErrorOtherThanNotLeader() {
+        ByteBuf b = encoded(new ErrorFrame(ErrorCode.NOT_LEADER, "abc", "10.0.0.5:7000"));
+        b.setShort(Wire.HEADER_LENGTH, ErrorCode.INTERNAL.code()); // only NOT_LEADER names a leader
+        fixCrc(b);
+        assertRejected(b, ErrorCode.MALFORMED);
+    }
+
+    @Test
     void stringLongerThanItsBound() {
         ByteBuf b = encoded(new ErrorFrame(ErrorCode.INTERNAL, "abc"));
         b.setShort(Wire.HEADER_LENGTH + 2, 0xFFFF); // message length 65535 > 1024

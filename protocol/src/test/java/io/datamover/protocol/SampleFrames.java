@@ -80,6 +80,7 @@ final class SampleFrames {
         m.put("batch-lz4", batch(true));
         m.put("heartbeat", new Heartbeat(T0 + 5, 45));
         m.put("error", new ErrorFrame(ErrorCode.WRONG_PAIR, "replica vm-42-root belongs to pair pair-a-b"));
+        m.put("error-not-leader", new ErrorFrame(ErrorCode.NOT_LEADER, "cg 7: not led here", "10.0.0.5:7000"));
         m.put("resync-regions", new ResyncRegions(CG, false, List.of(new ResyncRegions.Range(0, 3L << 20, 1L << 20),
                 new ResyncRegions.Range(1, 8L << 20, 2L << 20))));
         m.put("verify-request", new VerifyRequest(901, CG, 1, 4L << 20, 64 << 10, 64, 45));

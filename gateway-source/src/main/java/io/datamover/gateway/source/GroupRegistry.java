@@ -10,6 +10,7 @@ import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.gateway.source.ship.DiscardReports;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
@@ -149,7 +150,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 if (!gates.awaitLeading(group.identity())) {
                     // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
                     attachedTaps.remove(hello.cgId(), tap);
-                    throw notLeader(group.identity());
+                    throw notLeader(group.identity(), Feature.REDIRECT.in(hello.features())
+                            ? gates.leaderElsewhere(group.identity()) : "");
                 }
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
@@ -375,7 +377,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             LOG.warn("cg {}: this gateway no longer leads the group: its tap is sent on (NOT_LEADER)",
                     identity.cgLabel());
             try {
-                tap.refuse(notLeader(identity));
+                tap.refuse(notLeader(identity, "")); // who leads next is not known yet
             } catch (RejectedExecutionException stopping) {
                 // The gateway is stopping and its event loops are gone: the tap's connection goes with them.
                 LOG.debug("cg {}: the tap's connection is already closing", identity.cgLabel());
@@ -383,9 +385,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         }
     }
 
-    private static ProtocolException notLeader(CgIdentity identity) {
-        return new ProtocolException(ErrorCode.NOT_LEADER, "cg " + identity.cgLabel() + ": this gateway does not "
-                + "lead the group in its site's gateway group; the tap tries its next gateway");
+    /** NOT_LEADER, naming the leader when {@code leader} (HOST:PORT) is not empty: a redirect. */
+    private static ProtocolException notLeader(CgIdentity identity, String leader) {
+        return ProtocolException.notLeader("cg " + identity.cgLabel() + ": this gateway does not lead the group in"
+                + " its site's gateway group; " + (leader.isEmpty() ? "the tap tries its next gateway"
+                        : "its leader is at " + leader), leader);
     }
 
     /** Tells the tap attached now, if any, to resync what the target reported. */

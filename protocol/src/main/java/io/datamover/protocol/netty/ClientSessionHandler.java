@@ -159,13 +159,27 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
             case VerifyAnswer answer when handshaken -> verify(ctx.channel(), answer);
             case ErrorFrame error -> {
                 errors.accept(error.code(), ErrorOrigin.PEER);
-                LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),
-                        error.message());
+                LOG.warn("cg {}: {} closed the connection with {}: {}{}", hello.cgId(), peer, error.code(),
+                        error.message(), error.leader().isEmpty() ? "" : " (the leader: " + error.leader() + ")");
+                redirect(ctx, error);
                 refused(error);
                 ctx.close();
             }
             default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "
                     + expectedRole + (handshaken ? "" : " before HELLO_ACK"));
+        }
+    }
+
+    /** A NOT_LEADER that names the leader: the next connection goes there (when a ReconnectingClient owns this one). */
+    private void redirect(ChannelHandlerContext ctx, ErrorFrame error) {
+        if (error.leader().isEmpty()) {
+            return;
+        }
+        try {
+            ReconnectingClient.redirect(ctx.channel(), PeerAddress.parse(error.leader()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("cg {}: {} named a leader that is no address, not followed: {}", hello.cgId(), peer,
+                    e.getMessage());
         }
     }
 
