@@ -11,7 +11,8 @@ import java.util.Map;
  * replication of the group: writes go on to the local disks and only dirty bits are kept, durably across a restart
  * ({@code datamover pause}). {@code POST /resume?cg=N} resyncs the regions written meanwhile ({@code datamover
  * resume}). Both are idempotent and answered once the pause (or its removal) is durable. {@code POST /verify/...}:
- * the source side of an online verify ({@link TapVerifyActions}).
+ * the source side of an online verify ({@link TapVerifyActions}). {@code POST /migrate/...}: the original site's side
+ * of a planned migration ({@link TapMigrationActions}).
  */
 public final class TapActions implements AdminActions {
     static final String PAUSE = "/pause";
@@ -19,6 +20,7 @@ public final class TapActions implements AdminActions {
 
     private final ReplicatingTap tap;
     private final TapVerifyActions verifyActions;
+    private final TapMigrationActions migrationActions = new TapMigrationActions();
 
     public TapActions(ReplicatingTap tap, MeterRegistry registry) {
         this.tap = tap;
@@ -29,10 +31,11 @@ public final class TapActions implements AdminActions {
     public Answer post(String path, Map<String, String> parameters) {
         boolean pause = path.equals(PAUSE);
         boolean verify = TapVerifyActions.serves(path);
-        if (!pause && !verify && !path.equals(RESUME)) {
+        boolean migrate = TapMigrationActions.serves(path);
+        if (!pause && !verify && !migrate && !path.equals(RESUME)) {
             return null;
         }
-        String action = pause ? "pause" : verify ? path.substring(1) : "resume";
+        String action = pause ? "pause" : verify || migrate ? path.substring(1) : "resume";
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
             return new Answer(400, action + " needs cg=N, a consistency group id\n");
@@ -45,6 +48,9 @@ public final class TapActions implements AdminActions {
         }
         if (verify) {
             return verifyActions.post(group, path, parameters);
+        }
+        if (migrate) {
+            return migrationActions.post(group, path, parameters);
         }
         try {
             if (pause) {

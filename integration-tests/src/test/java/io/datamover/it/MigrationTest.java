@@ -1,0 +1,133 @@
+package io.datamover.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.datamover.bench.link.LinkSpec;
+import io.datamover.bench.process.LoopbackPorts;
+import io.datamover.tap.support.Tools;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code datamover migrate} on a running pair of {@code bin/datamover} processes, fio writing through the tap the
+ * whole time (docs/operations.md, "Planned migration"): the four phases end with the replica equal to the source
+ * disk (SHA-256: every write the guest got acknowledged reached the replica), the original tap refusing writes and
+ * saying where the disk lives, the replicas PROMOTED, and a tap at the recovery site taking the guest's writes; a
+ * migration whose drain cannot finish (the link stalled) times out, releases the writes and leaves the original site
+ * primary and writing.
+ */
+class MigrationTest {
+    private static final long DISK = 64L << 20;
+    private static final Duration COMMAND = Duration.ofMinutes(3);
+    static final String NOW_AT = "the recovery site (nbd://recovery:10809/vm)";
+
+    @TempDir
+    Path base;
+
+    @Test
+    void aMigrationUnderFioHandsOffAtRpoZeroAndTheGuestWritesOnAtTheRecoverySite() throws Exception {
+        Tools.assumeInstalled("fio");
+        Tools.assumeInstalled("qemu-io");
+        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+            ConvergenceCheck.writeAndConverge(site, FaultAwaits.DEADLINE, "write -P 0x11 0 1M");
+            Tools.Running guest = fio(site.nbdPort(), "60");
+            long before = site.targetStatus().appliedSeq();
+            FaultAwaits.until(FaultAwaits.DEADLINE, "fio's writes replicating",
+                    () -> site.targetStatus().appliedSeq() > before + 20);
+
+            ReplicationSite.CommandRun migrated = migrate(site, "--max-pause", "30");
+            assertThat(migrated.exitCode()).as(migrated.output() + site.logTails()).isZero();
+            assertThat(migrated.output()).contains("phase 1/4 check").contains("phase 2/4 quiesce")
+                    .contains("phase 3/4 drain: the replicas applied seq").contains("PROMOTED at seq")
+                    .contains("phase 4/4 hand-off: done").containsPattern("guest-visible pause: [0-9.]+ s");
+
+            // fio's writes after the hand-off are refused (EPERM): it stops with errors, nothing more is written.
+            Tools.Result fioResult = guest.await(COMMAND);
+            assertThat(fioResult.output()).contains("Operation not permitted");
+            assertThat(Disks.sha256(site.replica())).as("the replica holds every acknowledged write")
+                    .isEqualTo(Disks.sha256(site.sourceDisk()));
+            assertThat(AdminStatus.json(site.targetAdmin())).contains("\"role\":\"PROMOTED\"");
+            assertThat(AdminStatus.json(site.tapAdmin())).contains("moved: writes refused here: " + NOW_AT);
+            Tools.Result refused = Tools.run(FaultAwaits.DEADLINE, Tools.qemuIo("nbd://127.0.0.1:" + site.nbdPort()
+                    + "/" + ReplicationSite.EXPORT, "write -P 0x22 0 4k"));
+            assertThat(refused.output()).contains("Operation not permitted");
+            assertThat(site.tap().log()).contains(NOW_AT);
+
+            // A rerun finds the migration done: same answer, nothing changed.
+            ReplicationSite.CommandRun again = migrate(site, "--max-pause", "30");
+            assertThat(again.exitCode()).as(again.output()).isZero();
+            assertThat(again.output()).contains("moved the group at seq").contains("PROMOTED at seq");
+
+            // The guest writes on at the recovery site, through a tap on the promoted replica.
+            int recoveryNbd = LoopbackPorts.next();
+            try (DaemonProcess recoveryTap = recoveryTap(site, recoveryNbd)) {
+                recoveryTap.start(recoveryNbd);
+                Tools.Result writes = fio(recoveryNbd, "3").await(COMMAND);
+                assertThat(writes.exitCode()).as(writes.output()).isZero();
+            }
+            assertThat(Disks.sha256(site.replica())).isNotEqualTo(Disks.sha256(site.sourceDisk()));
+        }
+    }
+
+    @Test
+    void aDrainThatCannotFinishTimesOutAndTheOriginalSiteWritesOn() throws Exception {
+        Tools.assumeInstalled("fio");
+        Tools.assumeInstalled("qemu-io");
+        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+            ConvergenceCheck.writeAndConverge(site, FaultAwaits.DEADLINE, "write -P 0x11 0 1M");
+            Tools.Running guest = fio(site.nbdPort(), "20");
+            site.linkOutage(Duration.ofMinutes(5), LinkSpec.Outage.Kind.STALL);
+            long stalledAt = site.tapStatus().lastSeq();
+            FaultAwaits.until(FaultAwaits.DEADLINE, "fio writing past the stall",
+                    () -> site.tapStatus().lastSeq() > stalledAt + 10);
+
+            ReplicationSite.CommandRun timedOut = migrate(site, "--max-lag", "120", "--max-pause", "120",
+                    "--drain-timeout", "3");
+            assertThat(timedOut.exitCode()).as(timedOut.output() + site.logTails()).isEqualTo(4);
+            assertThat(timedOut.output()).contains("not at RPO 0 after --drain-timeout 3 s")
+                    .contains("the writes are released");
+
+            long released = site.tapStatus().lastSeq();
+            FaultAwaits.until(FaultAwaits.DEADLINE, "fio writing at the original site again",
+                    () -> site.tapStatus().lastSeq() > released);
+            Tools.Result fioResult = guest.await(COMMAND);
+            assertThat(fioResult.exitCode()).as("the guest saw latency, never an error: " + fioResult.output())
+                    .isZero();
+            assertThat(AdminStatus.json(site.targetAdmin())).contains("\"role\":\"SECONDARY\"");
+            assertThat(AdminStatus.json(site.tapAdmin())).contains("\"operation\":null");
+
+            site.link().endOutage();
+            assertThat(ConvergenceCheck.await(site, COMMAND)).as(site.logTails()).isTrue();
+            assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
+        }
+    }
+
+    /** fio's random writes through the tap at {@code nbdPort} for {@code seconds}, in the background. */
+    static Tools.Running fio(int nbdPort, String seconds) throws Exception {
+        return Tools.start("fio", "--name=guest", "--ioengine=nbd", "--uri=nbd://127.0.0.1:" + nbdPort + "/"
+                + ReplicationSite.EXPORT, "--rw=randwrite", "--bsrange=4k-64k", "--size=32M", "--iodepth=4",
+                "--rate=2m", "--time_based", "--runtime=" + seconds, "--refill_buffers");
+    }
+
+    /** {@code datamover migrate --cg 1} on the site's three admin ports with the operator's token, then {@code args}. */
+    static ReplicationSite.CommandRun migrate(ReplicationSite site, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("migrate", "--cg", Integer.toString(ReplicationSite.CG),
+                "--tap-admin", site.tapAdmin(), "--source-admin", site.sourceAdmin(), "--target-admin",
+                site.targetAdmin(), "--admin-token-file", site.adminToken().toString(), "--now-at", NOW_AT));
+        command.addAll(List.of(args));
+        return DaemonProcess.command(site.adminToken().getParent(), COMMAND, command);
+    }
+
+    /** A tap at the recovery site on the promoted replica, with no gateway to reach (bitmap mode). */
+    static DaemonProcess recoveryTap(ReplicationSite site, int nbdPort) throws Exception {
+        Path state = site.adminToken().resolveSibling("recovery-tap-state");
+        return new DaemonProcess("recovery-tap", site.adminToken().resolveSibling("recovery-tap.log"), "tap",
+                "--export", ReplicationSite.EXPORT + "=" + site.replica(), "--cg-id", "1", "--initial-sync", "skip",
+                "--state-dir", state.toString(), "--gateway", "127.0.0.1:" + LoopbackPorts.next(), "--connect-wait",
+                "1", "--nbd", "127.0.0.1:" + nbdPort, "--admin", ReplicationSite.admin());
+    }
+}
