@@ -28,7 +28,7 @@ class MigrationCrashTest {
             "FAILOVER_PROMOTED"})
     void aCrashLeavesThePairBeforeTheHandOffOrLetsTheRerunFinishIt(CrashPoint.Point point) throws Exception {
         Tools.assumeInstalled("qemu-io");
-        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+        try (ReplicationSite site = new ReplicationSite(base, DISK, MigrationTest.WINDOW).start()) {
             ConvergenceCheck.writeAndConverge(site, FaultAwaits.DEADLINE, "write -P 0x11 0 1M");
             boolean atTarget = point == CrashPoint.Point.FAILOVER_PROMOTED;
             DaemonProcess armed = atTarget ? site.target() : site.tap();

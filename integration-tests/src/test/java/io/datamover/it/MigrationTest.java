@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class MigrationTest {
     private static final long DISK = 64L << 20;
     private static final Duration COMMAND = Duration.ofMinutes(3);
+    /** The tap's window: fio's writes stream even while a loaded machine acknowledges them late. */
+    static final String WINDOW = "64M";
     static final String NOW_AT = "the recovery site (nbd://recovery:10809/vm)";
 
     @TempDir
@@ -32,12 +34,13 @@ class MigrationTest {
     void aMigrationUnderFioHandsOffAtRpoZeroAndTheGuestWritesOnAtTheRecoverySite() throws Exception {
         Tools.assumeInstalled("fio");
         Tools.assumeInstalled("qemu-io");
-        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+        try (ReplicationSite site = new ReplicationSite(base, DISK, WINDOW).start()) {
             ConvergenceCheck.writeAndConverge(site, FaultAwaits.DEADLINE, "write -P 0x11 0 1M");
-            Tools.Running guest = fio(site.nbdPort(), "60");
+            Tools.Running guest = fio(site.nbdPort(), "120");
             long before = site.targetStatus().appliedSeq();
             FaultAwaits.until(FaultAwaits.DEADLINE, "fio's writes replicating",
                     () -> site.targetStatus().appliedSeq() > before + 20);
+            streaming(site);
 
             ReplicationSite.CommandRun migrated = migrate(site, "--max-pause", "30");
             assertThat(migrated.exitCode()).as(migrated.output() + site.logTails()).isZero();
@@ -77,13 +80,14 @@ class MigrationTest {
     void aDrainThatCannotFinishTimesOutAndTheOriginalSiteWritesOn() throws Exception {
         Tools.assumeInstalled("fio");
         Tools.assumeInstalled("qemu-io");
-        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+        try (ReplicationSite site = new ReplicationSite(base, DISK, WINDOW).start()) {
             ConvergenceCheck.writeAndConverge(site, FaultAwaits.DEADLINE, "write -P 0x11 0 1M");
             Tools.Running guest = fio(site.nbdPort(), "20");
             site.linkOutage(Duration.ofMinutes(5), LinkSpec.Outage.Kind.STALL);
             long stalledAt = site.tapStatus().lastSeq();
             FaultAwaits.until(FaultAwaits.DEADLINE, "fio writing past the stall",
                     () -> site.tapStatus().lastSeq() > stalledAt + 10);
+            streaming(site);
 
             ReplicationSite.CommandRun timedOut = migrate(site, "--max-lag", "120", "--max-pause", "120",
                     "--drain-timeout", "3");
@@ -106,11 +110,21 @@ class MigrationTest {
         }
     }
 
+    /** Waits until the tap streams and the replicas are UP_TO_DATE: what the migration's check asks. */
+    static void streaming(ReplicationSite site) throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, "the tap STREAMING, the replicas UP_TO_DATE", () -> {
+            AdminStatus tap = site.tapStatus();
+            AdminStatus target = site.targetStatus();
+            return tap != null && tap.state().equals("STREAMING") && target != null
+                    && target.state().equals("UP_TO_DATE");
+        });
+    }
+
     /** fio's random writes through the tap at {@code nbdPort} for {@code seconds}, in the background. */
     static Tools.Running fio(int nbdPort, String seconds) throws Exception {
         return Tools.start("fio", "--name=guest", "--ioengine=nbd", "--uri=nbd://127.0.0.1:" + nbdPort + "/"
-                + ReplicationSite.EXPORT, "--rw=randwrite", "--bsrange=4k-64k", "--size=32M", "--iodepth=4",
-                "--rate=2m", "--time_based", "--runtime=" + seconds, "--refill_buffers");
+                + ReplicationSite.EXPORT, "--rw=randwrite", "--bsrange=4k-64k", "--size=32M", "--iodepth=2",
+                "--rate=1m", "--time_based", "--runtime=" + seconds, "--refill_buffers");
     }
 
     /** {@code datamover migrate --cg 1} on the site's three admin ports with the operator's token, then {@code args}. */
