@@ -2,6 +2,7 @@ package io.datamover.tap;
 
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.replication.WriteAdmission;
 import io.datamover.tap.sender.AckListener;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
@@ -336,6 +337,9 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         wakeAtNanos = NO_WAKE;
         if (resyncRunning || tap.mode() != ReplicationMode.BITMAP || !sender.isConnected()) {
             return; // the event that changes this (resync ended, bitmap mode, connected) wakes this thread
+        }
+        if (tap.admission().state() == WriteAdmission.State.MOVED) {
+            return; // a planned migration moved the disks at its seq: nothing more is replicated from here
         }
         if (dirtyMarksNotDurable()) {
             return; // marked since this round began: the next round makes them durable first, then starts

@@ -7,7 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 
 /**
- * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}) stops
+ * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}; with
+ * {@code &planned-seq=S}, a planned migration's hand-off, {@code datamover migrate}) stops
  * replicating into the group and promotes its replicas (docs/operations.md, "Failover"); answered with the report
  * once every step is durable. 409 when refused (the source is connected and {@code force} not given), 500 when a
  * step failed (a rerun continues it). {@code POST /rehearse/start|stop?cg=N} ({@code datamover rehearse}):
@@ -15,6 +16,8 @@ import java.util.Map;
  */
 public final class TargetGatewayActions implements AdminActions {
     static final String FAILOVER = "/failover";
+    /** A planned migration's check that the operator's token is accepted here; changes nothing. */
+    static final String MIGRATE_CHECK = "/migrate/check";
 
     private final TargetGateway gateway;
     private final RehearsalActions rehearsals;
@@ -26,12 +29,16 @@ public final class TargetGatewayActions implements AdminActions {
 
     @Override
     public Answer post(String path, Map<String, String> parameters) {
-        if (!path.equals(FAILOVER) && !path.equals(RehearsalActions.START) && !path.equals(RehearsalActions.STOP)) {
+        if (!path.equals(FAILOVER) && !path.equals(RehearsalActions.START) && !path.equals(RehearsalActions.STOP)
+                && !path.equals(MIGRATE_CHECK)) {
             return null;
         }
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
             return new Answer(400, path.substring(1) + " needs cg=N, a consistency group id\n");
+        }
+        if (path.equals(MIGRATE_CHECK)) {
+            return new Answer(200, "the operator's token is accepted\n");
         }
         if (path.equals(RehearsalActions.START)) {
             return rehearsals.start(cg, parameters);
@@ -40,8 +47,15 @@ public final class TargetGatewayActions implements AdminActions {
             return rehearsals.stop(cg);
         }
         boolean force = Boolean.parseBoolean(parameters.getOrDefault("force", "false"));
+        long plannedSeq;
         try {
-            return new Answer(200, gateway.failover(cg, force).describe());
+            plannedSeq = Long.parseLong(parameters.getOrDefault("planned-seq",
+                    Long.toString(TargetGateway.NOT_PLANNED)));
+        } catch (NumberFormatException e) {
+            return new Answer(400, "failover: planned-seq must be a seq: " + e.getMessage() + "\n");
+        }
+        try {
+            return new Answer(200, gateway.failover(cg, force, plannedSeq).describe());
         } catch (ProtocolException e) {
             return new Answer(409, "refused: " + e.getMessage() + "\n");
         } catch (IOException e) {

@@ -583,15 +583,21 @@ final class ConsistencyGroupTarget {
      * while a source is attached and {@code force} is not given; else the attached source is closed, later ones
      * refused, nothing more spooled. Completes with the seq held then, which {@link #awaitDrained} waits for.
      */
-    CompletableFuture<Long> stopForFailover(boolean force) {
+    CompletableFuture<Long> stopForFailover(boolean force, long plannedSeq) {
         return onWriter(() -> {
             SourceSession session = attached;
-            if (!force && session != null && session.isActive()) {
+            if (plannedSeq != TargetGateway.NOT_PLANNED && (heldSeq != plannedSeq
+                    || applyLoop.appliedSeq() != plannedSeq)) {
+                throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "not at RPO 0 for a planned migration: the "
+                        + "replicas hold seq " + heldSeq + " and applied seq " + applyLoop.appliedSeq()
+                        + ", the source's writes stopped at seq " + plannedSeq + "; nothing changed");
+            }
+            if (!force && plannedSeq == TargetGateway.NOT_PLANNED && session != null && session.isActive()) {
                 throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "the source gateway " + session.remote()
                         + " is connected and replicating consistency group " + Integer.toUnsignedString(cgId)
                         + ": the source site answers and is primary. A failover now would split the pair (both "
-                        + "sites writing); to move the VM while both sites run, use a planned migration (issue 18, "
-                        + "not built yet); to fail over anyway (the source is to be treated as lost), add --force");
+                        + "sites writing); to move the VM while both sites run, use a planned migration (datamover "
+                        + "migrate, RPO 0); to fail over anyway (the source is to be treated as lost), add --force");
             }
             failingOver = true;
             if (session != null) {

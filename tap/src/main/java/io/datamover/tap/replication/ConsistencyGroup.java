@@ -66,6 +66,8 @@ public final class ConsistencyGroup {
     private final ReplicationSink sink;
     private final InstantSource clock;
     private final WriteSequencer sequencer;
+    /** Which guest writes may start (a planned migration holds them, then moves them elsewhere). */
+    private final WriteAdmission admission;
     /** The hand-off queue's bound: payload bytes (1 per record without one) in flight or completed, not handed off. */
     private final Semaphore handoffBudget;
     private final int maxPendingHandoffBytes;
@@ -113,6 +115,7 @@ public final class ConsistencyGroup {
         this.sink = sink;
         this.clock = clock;
         this.sequencer = new WriteSequencer(firstSeq);
+        this.admission = new WriteAdmission(id, System::nanoTime);
         this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
         this.maxPendingHandoffBytes = maxPendingHandoffBytes;
         this.windowRecords = windowRecords;
@@ -159,6 +162,11 @@ public final class ConsistencyGroup {
      */
     public void handOffBy(Runnable wakeOwner) {
         this.handOffOwner = wakeOwner;
+    }
+
+    /** The gate guest writes pass before they take a seq (a planned migration's hold and hand-off). */
+    public WriteAdmission admission() {
+        return admission;
     }
 
     /** Removes the gauges that observe this group, so a restarted tap can register its own. */
