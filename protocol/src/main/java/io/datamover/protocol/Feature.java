@@ -16,7 +16,13 @@ public enum Feature {
      * A request, not a capability: the sender's source disks are on storage that is not thin-aware (NFS), so the
      * group's replicas should be thick. Set by a tap, carried on by its source gateway; never in {@link #all()}.
      */
-    THICK_REPLICA(2, false);
+    THICK_REPLICA(2, false),
+    /**
+     * The receiver sends ACK {@code APPLIED} for the group: a target gateway as it applies, a source gateway forwarding
+     * its target's applied seq to its tap, which then keeps its dirty bits until the target has applied the writes
+     * (docs/coordination.md, "Where the journal lives across a takeover").
+     */
+    APPLIED_ACKS(3);
 
     private final int bit;
     private final boolean capability;

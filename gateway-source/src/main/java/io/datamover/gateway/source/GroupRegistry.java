@@ -149,6 +149,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     attachedTaps.remove(hello.cgId(), tap);
                     throw notLeader(group.identity());
                 }
+                group.shipper().beginTenure();
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
@@ -156,6 +157,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw resyncRequired(group);
                 }
                 tapAbsentSinceMicros.remove(hello.cgId());
+                tap.acknowledgeApplied(group.shipper().appliedSeq());
                 return group.writer();
             } catch (ProtocolException | IOException e) {
                 throw new CompletionException(e);
@@ -235,6 +237,12 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
                 gates.gateFor(identity, () -> sendTapToTheLeader(identity)));
+        group.shipper().appliedTo(seq -> {
+            TapLink tap = attachedTaps.get(identity.cgId());
+            if (tap != null) {
+                tap.acknowledgeApplied(seq);
+            }
+        });
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {
