@@ -83,7 +83,7 @@ class SourceTakeoverTest {
      * The tap's {@code takeover}-th loss of its gateway's acknowledged records took the path of the bits kept until
      * APPLIED, and the resync that followed it copies less than the whole disk (before, every region was resynced). How
      * much less depends on the guest: its random writes over a small disk touch many regions in the seconds a takeover
-     * lasts ({@link TakeoverResyncTest} checks the regions exactly).
+     * lasts (the tap's {@code ResyncTest} checks the regions exactly).
      */
     private static void assertResyncsOnlyWhatTheTargetHadNotApplied(ReplicationSite site, int takeover)
             throws Exception {
