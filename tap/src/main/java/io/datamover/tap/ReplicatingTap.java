@@ -154,8 +154,10 @@ public final class ReplicatingTap implements AutoCloseable {
         try {
             tap.stopServing();
             long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
-            // The owner hands off the last writes, then the gateway acknowledges them.
-            while ((!tap.allHandedOff() || sender.isConnected() && sender.durableSeq() < sender.lastSentSeq())
+            // The owner hands off the last writes, then the gateway acknowledges them (and its target applies them,
+            // when the tap's bits wait for that).
+            while ((!tap.allHandedOff() || sender.isConnected() && (sender.durableSeq() < sender.lastSentSeq()
+                    || sender.holdsUntilApplied() && sender.appliedSeq() < sender.lastSentSeq()))
                     && System.nanoTime() < deadline) {
                 Thread.sleep(10); // bounded wait for the last hand-offs and acks
             }
@@ -178,6 +180,7 @@ public final class ReplicatingTap implements AutoCloseable {
     private void applyLastAck() {
         try {
             tap.acknowledge(tap.config().consistencyGroupId(), sender.durableSeq());
+            tap.applied(sender.appliedSeq());
         } catch (IllegalArgumentException e) {
             // A seq the group never handed off (the gateway's resume point from an earlier run): nothing to clear.
             LOG.warn("last durable ack not applied at close: {}", e.getMessage());

@@ -548,6 +548,27 @@ public final class Tap implements AutoCloseable {
     }
 
     /**
+     * From now on the gateway's acknowledgements let regions go only once its target applied the writes ({@code hold}),
+     * or at once ({@link ConsistencyGroup#holdUntilApplied}).
+     */
+    public void holdUntilApplied(boolean hold) {
+        group.holdUntilApplied(hold);
+    }
+
+    /** The gateway's target applied every record up to {@code upToSeq}: regions that waited only for that may clear. */
+    public void applied(long upToSeq) {
+        group.applied(upToSeq);
+    }
+
+    /**
+     * The gateway that acknowledged the stream is gone with its journal: what its target had not applied, and every
+     * write not acknowledged, is pinned for the resync ({@link ConsistencyGroup#acknowledgementsLost}).
+     */
+    public void acknowledgementsLost(String reason) {
+        group.acknowledgementsLost(reason);
+    }
+
+    /**
      * Marks every region of every disk dirty and pinned, in memory: the gateway lost records it had acknowledged (whose
      * bits were let go), so the next resync copies the whole disks (holes as ZERO records). {@link #flushDirtyBits}
      * makes them durable. Takes only the trackers' and bitmaps' own locks.

@@ -153,6 +153,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw notLeader(group.identity(), Feature.REDIRECT.in(hello.features())
                             ? gates.leaderElsewhere(group.identity()) : "");
                 }
+                group.shipper().beginTenure();
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
@@ -160,6 +161,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw resyncRequired(group);
                 }
                 tapAbsentSinceMicros.remove(hello.cgId());
+                tap.acknowledgeApplied(group.shipper().appliedSeq());
                 return group.writer();
             } catch (ProtocolException | IOException e) {
                 throw new CompletionException(e);
@@ -239,6 +241,12 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
                 gates.gateFor(identity, () -> sendTapToTheLeader(identity)));
+        group.shipper().appliedTo(seq -> {
+            TapLink tap = attachedTaps.get(identity.cgId());
+            if (tap != null) {
+                tap.acknowledgeApplied(seq);
+            }
+        });
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {

@@ -332,8 +332,7 @@ final class ConsistencyGroupTarget {
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
                 discardAfter(admitted.resumeSeq(), admitted.generations(), "resync --discard replica at the source");
             } else if (admitted.outcome() == GenerationCheck.Outcome.TAKEOVER) {
-                discardAfter(admitted.resumeSeq(), admitted.generations(), "a new leader of the source site's gateway "
-                        + "group, under epoch " + hello.epoch() + ", resyncs them");
+                takeOver(admitted.resumeSeq(), admitted.generations(), hello.epoch());
             } else {
                 beginWrittenEpoch();
             }
@@ -432,6 +431,21 @@ final class ConsistencyGroupTarget {
                 + "INCONSISTENT until the resync of what they were written in after it ends: {}",
                 Integer.toUnsignedString(cgId), seq, why, written.everything() ? "not known, the whole disks"
                         : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
+    }
+
+    /**
+     * On the spool writer: a new leader of the source site's gateway group, under {@code epoch}, takes the group over.
+     * The replicas keep their image (the old leader's batches spooled here are applied first) and continue after
+     * {@code seq} in the new leader's history; its tap resyncs what they had not applied, protected by the undo log as
+     * any resync of an UP_TO_DATE disk.
+     */
+    private void takeOver(long seq, GenerationHistory history, long epoch) throws ProtocolException {
+        long reached = awaitApplier(applyLoop.takeOver(seq, history), "take the replicas over for a new leader");
+        heldSeq = seq;
+        LOG.warn("cg {}: a new leader of the source site's gateway group, under epoch {}, takes the group over: the "
+                + "replicas keep their image (the old leader's batches applied up to seq {}) and continue after seq "
+                + "{} of its history {}; states {}", Integer.toUnsignedString(cgId), epoch, reached, seq, history,
+                applyLoop.states());
     }
 
     /**

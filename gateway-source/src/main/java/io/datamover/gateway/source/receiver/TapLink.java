@@ -10,6 +10,13 @@ public interface TapLink {
     /** Every record up to {@code seq} is durable in the journal. */
     void acknowledgeDurable(long seq);
 
+    /**
+     * The target has applied every record up to {@code seq} (the shipper's word, from the target's APPLIED acks and
+     * heartbeats): forwarded to a tap that agreed {@code APPLIED_ACKS}, never above what it was acknowledged DURABLE.
+     */
+    default void acknowledgeApplied(long seq) {
+    }
+
     /** Tells the tap why its records are no longer taken (JOURNAL_FULL, a storage failure) and closes. */
     void refuse(ProtocolException why);
 

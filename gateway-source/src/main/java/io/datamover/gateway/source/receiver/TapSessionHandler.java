@@ -83,6 +83,12 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private JournalWriter writer;
     private long expectedSeq;
     private volatile long lastAckedSeq;
+    /** The tap agreed APPLIED_ACKS: it is told the target's applied seq. Set before the tap is attached. */
+    private volatile boolean appliedAcks;
+    /** Event loop only: the highest applied seq the shipper reported; sent once acknowledged DURABLE to the tap. */
+    private long targetApplied;
+    /** Event loop only: the highest APPLIED ack sent to the tap. */
+    private long appliedSent;
 
     public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
             ReceiverMetrics metrics, InstantSource clock) {
@@ -128,6 +134,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                     + "; this port takes taps");
         }
         Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
+        appliedAcks = agreed.has(Feature.APPLIED_ACKS);
         hello = h;
         identity = CgIdentity.of(h);
         state = State.ATTACHING;
@@ -167,6 +174,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                 hello.cgName(), hello.pairId(), resumeSeq);
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
                 resumeSeq));
+        sendApplied(); // what the target applied before this connection: the tap's bits of it may go
     }
 
     private void accept(ChannelHandlerContext ctx, WriteRecord r) throws ProtocolException {
@@ -205,6 +213,30 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     public void acknowledgeDurable(long seq) {
         lastAckedSeq = seq;
         channel.writeAndFlush(new Ack(hello.cgId(), seq, AckScope.DURABLE), channel.voidPromise());
+        if (appliedAcks) {
+            channel.eventLoop().execute(this::sendApplied); // the target may have applied it already
+        }
+    }
+
+    @Override
+    public void acknowledgeApplied(long seq) {
+        channel.eventLoop().execute(() -> {
+            targetApplied = Math.max(targetApplied, seq);
+            sendApplied();
+        });
+    }
+
+    /**
+     * Event loop: tells the tap what the target applied, capped at what the tap was acknowledged DURABLE (the target's
+     * seq may run ahead of this connection: a record the journal got from an earlier tap run). Sent after each DURABLE
+     * ack that uncovers more, so the tap's bits of applied writes never wait for the next batch.
+     */
+    private void sendApplied() {
+        long seq = Math.min(targetApplied, lastAckedSeq);
+        if (appliedAcks && state == State.STREAMING && seq > appliedSent && channel.isActive()) {
+            appliedSent = seq;
+            channel.writeAndFlush(new Ack(hello.cgId(), seq, AckScope.APPLIED), channel.voidPromise());
+        }
     }
 
     @Override

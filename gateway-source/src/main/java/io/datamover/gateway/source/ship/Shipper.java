@@ -77,6 +77,8 @@ public final class Shipper implements AutoCloseable {
     private volatile DiscardReports discardReports;
     /** Where the target's VERIFY_ANSWERs go ({@link #verifyAnswersTo}); dropped until set. */
     private volatile Consumer<VerifyAnswer> verifyAnswers = answer -> { };
+    /** Told each applied seq the target reports, on the link's event loop; set once at the group's open. */
+    private volatile LongConsumer appliedListener = seq -> { };
     /** The handshaken connection, for status; set on the event loop. */
     private volatile TargetSession current;
     private volatile long shippedSeq;
@@ -219,6 +221,19 @@ public final class Shipper implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Has each applied seq the target reports go to {@code listener} (on the link's event loop, must not block): the
+     * group's tap keeps its dirty bits until then. Set once, at the group's open.
+     */
+    public void appliedTo(LongConsumer listener) {
+        this.appliedListener = listener;
+    }
+
+    /** The highest seq the target reported applied (0 before any report); from any thread. */
+    public long appliedSeq() {
+        return appliedSeq;
+    }
+
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
     public String failure() {
         return failure;
@@ -316,9 +331,27 @@ public final class Shipper implements AutoCloseable {
             closeLink();
         }
         if (epoch != NOT_LEADING) {
+            try {
+                generations.beginTenure(epoch, journal.durableSeq());
+            } catch (IOException e) {
+                LOG.error("cg {}: cannot begin the generation of the tenure under epoch {}; no link until it is: {}",
+                        identity.cgLabel(), epoch, e.toString());
+                return; // tried again at the next step
+            }
             linkEpoch = epoch;
             link = new TargetLink(config, helloTemplate, new Events(), metrics, clock);
             link.start();
+        }
+    }
+
+    /**
+     * The gateway leads the group and takes its tap: the tenure's generation begins first (once per tenure, whoever
+     * comes first: this or the shipper's link), so the tap's records of the tenure all follow its start. Blocking.
+     */
+    public void beginTenure() throws IOException {
+        OptionalLong leading = gate.leadingEpoch();
+        if (leading.isPresent()) {
+            generations.beginTenure(leading.getAsLong(), journal.durableSeq());
         }
     }
 
@@ -528,6 +561,7 @@ public final class Shipper implements AutoCloseable {
             if (seq > appliedSeq) {
                 appliedSeq = seq;
                 unapplied.appliedThrough(seq);
+                appliedListener.accept(seq);
             }
         }
 
