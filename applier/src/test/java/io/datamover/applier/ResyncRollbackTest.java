@@ -179,12 +179,8 @@ class ResyncRollbackTest {
      */
     @Test
     void aDiscardKeepsTheImageBeforeItAndARollbackGivesItBackInItsHistory() throws Exception {
-        GenerationHistory image = GenerationHistory.first();
-        set.adoptGenerations(image);
-        long back = n - 3;
+        GenerationHistory image = discardBackTo(n - 3);
 
-        set.discardAfter(back, image.next(back, true), true);
-        seq = back;
         assertThat(set.states()).containsOnly(Map.entry(1, ReplicaState.INCONSISTENT),
                 Map.entry(2, ReplicaState.INCONSISTENT));
         assertThat(set.resyncProtected()).isTrue();
@@ -203,11 +199,7 @@ class ResyncRollbackTest {
 
     @Test
     void theResyncAfterADiscardDropsItsLogWhenEveryDiskIsUpToDateAgain() throws Exception {
-        GenerationHistory image = GenerationHistory.first();
-        set.adoptGenerations(image);
-        long back = n - 3;
-        set.discardAfter(back, image.next(back, true), true);
-        seq = back;
+        discardBackTo(n - 3);
 
         apply(marker(A, RecordKind.SYNC_BEGIN), marker(B, RecordKind.SYNC_BEGIN), data(A, 0, REGION),
                 marker(A, RecordKind.SYNC_END));
@@ -222,10 +214,9 @@ class ResyncRollbackTest {
 
     @Test
     void aDiscardCrashedBeforeItsStampLeavesTheImageAndNoLog() throws Exception {
-        GenerationHistory image = GenerationHistory.first();
-        set.adoptGenerations(image);
         ReplicaMetadata before = ReplicaMetadataFile.read(dir).orElseThrow();
-        set.discardAfter(n - 3, image.next(n - 3, true), true);
+        GenerationHistory image = discardBackTo(n - 3);
+        before = before.withGenerations(image);
         set.close();
         set = null;
         ReplicaMetadataFile.write(dir, before); // the log was durable, the stamp never written
@@ -236,6 +227,18 @@ class ResyncRollbackTest {
         assertThat(UndoLog.path(dir)).doesNotExist();
         assertThat(set.consistentSeq()).hasValue(n);
         assertThat(set.generations()).isEqualTo(image);
+    }
+
+    /**
+     * The image at N in a history of its own, then a source's discard of what the replicas hold after {@code back}
+     * (a generation after it that discards the replica); the next batch follows {@code back}. Returns that history.
+     */
+    private GenerationHistory discardBackTo(long back) throws IOException {
+        GenerationHistory image = GenerationHistory.first();
+        set.adoptGenerations(image);
+        set.discardAfter(back, image.next(back, true), true);
+        seq = back;
+        return image;
     }
 
     enum CrashPoint {
