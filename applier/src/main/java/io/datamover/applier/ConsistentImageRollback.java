@@ -100,7 +100,8 @@ public final class ConsistentImageRollback {
     /** The undo log of a resync that did not end; a log the stamp has outgrown is deleted. */
     static Optional<UndoLog> openUndoLog(Path directory, ReplicaMetadata metadata) throws IOException {
         Optional<UndoLog> found = UndoLog.open(directory);
-        if (found.isPresent() && found.get().header().outgrownBy(metadata.appliedSeq(), metadata.statesById())) {
+        if (found.isPresent() && found.get().header().outgrownBy(metadata.appliedSeq(), metadata.statesById(),
+                metadata.generations())) {
             found.get().delete(); // a crash after the resync's SYNC_END was recorded, before its log was deleted
             return Optional.empty();
         }
@@ -157,8 +158,14 @@ public final class ConsistentImageRollback {
         for (DiskInfo d : metadata.disks()) {
             states.add(header.states().get(d.id()));
         }
-        // Images durable, then the stamp, then the log goes: a crash before the delete only repeats the restore.
-        ReplicaMetadataFile.write(directory, metadata.withApplied(header.consistentSeq(), states));
+        // Images durable, then the stamp, then the log goes: a crash before the delete only repeats the restore (or,
+        // for a discard's image, finds the stamp back in the image's history and deletes the log).
+        ReplicaMetadata restored = metadata.withApplied(header.consistentSeq(), states);
+        if (header.discarded() != null) { // the image comes back in its own history; the discard's resync is off
+            restored = restored.withGenerations(header.discarded().history());
+        }
+        ReplicaMetadataFile.write(directory, restored);
+        DiscardReport.delete(directory);
         log.delete();
         LOG.info("cg {}: rolled {} back from applied seq {} to the consistent image at seq {} ({} regions, {} bytes "
                 + "of data written back); states now {}", Integer.toUnsignedString(metadata.cgId()), directory,

@@ -4,6 +4,7 @@ import io.datamover.disk.DirectoryInUseException;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.ResyncRegions;
@@ -93,11 +94,13 @@ public final class OriginalSiteReplicas {
         DurableFiles.forceDirectory(directory);
         LOG.info("cg {}: reverse step 1/3: the original disks {} linked into {}", cg, original.images().keySet(),
                 directory);
+        CrashPoint.reached(CrashPoint.Point.REVERSE_DISKS_LINKED);
         long held = Math.max(original.journalSeq(), promotedSeq);
         long bytes = WrittenRegions.replaceWith(directory, original.cgId(), original.disks(), promotedSeq,
                 original.writtenAfterPromote());
         LOG.info("cg {}: reverse step 2/3: the regions written after the promoted seq {} recorded ({} bytes{})", cg,
                 promotedSeq, bytes, original.writtenAfterPromote() == null ? ", the whole disks: not known" : "");
+        CrashPoint.reached(CrashPoint.Point.REVERSE_REGIONS_RECORDED);
         // A generation of the original site's own: its writes after the promote, outside any journal, are not the
         // history the recovery site continued, so the handshake never resumes (or adopts) over them.
         GenerationHistory history = original.history().isNone() ? GenerationHistory.first()
@@ -106,6 +109,7 @@ public final class OriginalSiteReplicas {
                 Collections.nCopies(original.disks().size(), ReplicaState.UP_TO_DATE), held, history);
         ReplicaMetadataFile.write(directory, prepared);
         LOG.info("cg {}: reverse step 3/3: stamped at seq {}, {}", cg, held, history);
+        CrashPoint.reached(CrashPoint.Point.REVERSE_STAMPED);
         return "consistency group " + cg + ": the original disks are now the replica set " + directory + " ("
                 + history + "); the regions written here after seq " + promotedSeq + " ("
                 + (original.writtenAfterPromote() == null ? "not known: the whole disks" : bytes + " bytes")

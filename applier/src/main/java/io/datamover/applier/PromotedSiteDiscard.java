@@ -3,6 +3,7 @@ package io.datamover.applier;
 import io.datamover.disk.DirectoryInUseException;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,12 +78,14 @@ public final class PromotedSiteDiscard {
             LOG.info("cg {}: split-brain resolve step 1/3: the regions written here since the promote at seq {} "
                     + "recorded ({})", cg, promotedSeq, written == null ? "not known: the whole disks" : bytes
                             + " bytes");
+            CrashPoint.reached(CrashPoint.Point.SPLIT_BRAIN_REGIONS_RECORDED);
             stamp = new ReplicaMetadata(stamp.pairId(), stamp.cgId(), stamp.disks(),
                     Collections.nCopies(stamp.disks().size(), ReplicaState.UP_TO_DATE), promotedSeq,
                     stamp.generations());
             ReplicaMetadataFile.write(directory, stamp);
             LOG.info("cg {}: split-brain resolve step 2/3: the disks are replicas again, at seq {} in {}", cg,
                     promotedSeq, stamp.generations());
+            CrashPoint.reached(CrashPoint.Point.SPLIT_BRAIN_DEMOTED);
         } else if (record.isEmpty()) {
             LOG.info("cg {}: split-brain resolve: nothing to do: {} is not PROMOTED and holds no failover record", cg,
                     directory);
@@ -93,6 +96,7 @@ public final class PromotedSiteDiscard {
         DurableFiles.forceDirectory(directory);
         LOG.info("cg {}: split-brain resolve step 3/3: the failover record deleted: a target gateway opens the group",
                 cg);
+        CrashPoint.reached(CrashPoint.Point.SPLIT_BRAIN_RECORD_DELETED);
         return "consistency group " + cg + ": the promoted disks are replicas of the original site again (seq "
                 + stamp.appliedSeq() + ", " + stamp.generations() + "); the regions written here since the promote ("
                 + (written == null ? "not known: the whole disks"

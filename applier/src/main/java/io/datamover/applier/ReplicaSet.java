@@ -165,7 +165,7 @@ public final class ReplicaSet implements AutoCloseable {
             throw new ReplicaSetException(Reason.DISK_MISMATCH, log.file() + " protects consistency group "
                     + header.cgId() + " disks " + header.states().keySet() + ", not this replica set's");
         }
-        if (header.outgrownBy(metadata.appliedSeq(), metadata.statesById())) {
+        if (header.outgrownBy(metadata.appliedSeq(), metadata.statesById(), metadata.generations())) {
             LOG.info("cg {}: deleting the undo log of the consistent image at seq {}: the resync it protected ended "
                     + "(applied seq {}, every disk UP_TO_DATE)", Integer.toUnsignedString(config.cgId()),
                     header.consistentSeq(), metadata.appliedSeq());
@@ -366,14 +366,19 @@ public final class ReplicaSet implements AutoCloseable {
 
     /**
      * Gives up what the replicas hold after {@code seq}, because an operator discarded it ({@code datamover resync
-     * --discard replica}): one stamp write records {@code seq} as applied, every disk INCONSISTENT (until the
-     * resync that follows ends) and {@code history}; an undo log is dropped, since the image it keeps is discarded
-     * too. The applier's thread only, with nothing of the discarded history left to apply.
+     * --discard replica}, reverse replication, a takeover): one stamp write records {@code seq} as applied, every disk
+     * INCONSISTENT (until the resync that follows ends) and {@code history}. With {@code keepImage}, the image given
+     * up stays recoverable, as for any resync: when every disk is UP_TO_DATE and the regions written after {@code seq}
+     * are known (not the whole disks, whose before-images no undo bound is sized for), an undo log is started first
+     * that keeps it, with its seq and history, until the resync ends ({@link ConsistentImageRollback} gives it back).
+     * The applier's thread only, with nothing of the discarded history left to apply.
      *
      * @return the ranges written after {@code seq} (what the resync must cover), or everything when not known; kept
      *     ({@link #pendingDiscard}) before the stamp is written
      */
-    public synchronized ResyncRegions discardAfter(long seq, GenerationHistory history) throws IOException {
+    public synchronized ResyncRegions discardAfter(long seq, GenerationHistory history, boolean keepImage)
+            throws IOException {
+        protectDiscardedImage(seq, keepImage && !writtenRegions.after(seq).everything());
         ResyncRegions written = everyDiskCovered(writtenRegions.discardAfter(seq));
         DiscardReport.write(directory, written);
         pendingDiscard = written;
@@ -381,10 +386,36 @@ public final class ReplicaSet implements AutoCloseable {
                 java.util.Collections.nCopies(metadata.disks().size(), ReplicaState.INCONSISTENT), seq, history);
         ReplicaMetadataFile.write(directory, next);
         metadata = next;
+        return written;
+    }
+
+    /**
+     * Before a discard back to {@code seq}: an undo log keeps the image the replicas hold now. A log kept by an
+     * earlier discard back to {@code seq} or below protects an older image, still the last consistent one: it stays.
+     * A log of a resync in the image's history is dropped: its image would come back in a history it is no longer
+     * known in. With a disk not UP_TO_DATE there is no consistent image to keep.
+     */
+    private void protectDiscardedImage(long seq, boolean keepImage) throws IOException {
         if (undoLog != null) {
+            UndoLogHeader.Discarded earlier = undoLog.header().discarded();
+            if (earlier != null && earlier.seq() <= seq) {
+                return;
+            }
+            LOG.warn("cg {}: a discard back to seq {} during a resync: the image at seq {} its undo log kept is "
+                    + "given up", Integer.toUnsignedString(config.cgId()), seq, undoLog.header().consistentSeq());
             dropUndoLog();
         }
-        return written;
+        if (!keepImage) {
+            LOG.warn("cg {}: discarding what the replicas hold after seq {}: their image at seq {} is not kept (a "
+                    + "takeover, or the regions written since are not known: the whole disks are resynced)",
+                    Integer.toUnsignedString(config.cgId()), seq, appliedSeq());
+        } else if (metadata.states().stream().allMatch(ReplicaState.UP_TO_DATE::equals)) {
+            undoLog = UndoLog.create(directory, new UndoLogHeader(config.cgId(), UNDO_REGION_BYTES, appliedSeq(),
+                    states(), new UndoLogHeader.Discarded(seq, metadata.generations())));
+            LOG.info("cg {}: discarding what the replicas hold after seq {}: their image at seq {} ({}) is kept in {}"
+                    + " until the resync ends", Integer.toUnsignedString(config.cgId()), seq, appliedSeq(),
+                    metadata.generations(), undoLog.file());
+        }
     }
 
     /**

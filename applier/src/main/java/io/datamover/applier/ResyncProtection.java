@@ -118,7 +118,7 @@ final class ResyncProtection {
             return;
         }
         Map<Integer, ReplicaState> states = replicas.states();
-        if (log.header().outgrownBy(appliedSeq, states)) {
+        if (log.header().outgrownBy(appliedSeq, states, replicas.generations())) {
             long consistentSeq = log.header().consistentSeq();
             int entries = log.entries();
             long bytes = log.sizeBytes();

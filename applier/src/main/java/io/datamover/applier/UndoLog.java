@@ -3,6 +3,10 @@ package io.datamover.applier;
 import io.datamover.applier.ReplicaSetException.Reason;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.SparseFile;
+import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.ProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -30,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout, big-endian: header magic u32 "DMUL", version u16, reserved u16 (0), header length u32, cgId u32,
  * regionBytes u32, consistentSeq u64, diskCount u16, diskCount times (diskId u32, state u8 ({@link ReplicaState}
- * code)), CRC32C u32 of the header bytes before it; then {@link UndoEntry entries}.
+ * code)), since version 2 a discard flag u8 followed, when 1, by the discard's seq u64, the image's history length
+ * u16 and its {@link GenerationHistory} wire bytes; CRC32C u32 of the header bytes before it; then
+ * {@link UndoEntry entries}. Version 1 (no discard flag) is still read.
  *
  * <p>Owned by one thread (the applier's, or a rollback's); {@link #sizeBytes()} may be read from any thread.
  */
@@ -38,7 +44,8 @@ final class UndoLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UndoLog.class);
     static final String FILE_NAME = "undo.log";
     static final int MAGIC = 0x444D554C; // "DMUL"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    private static final int VERSION_WITHOUT_DISCARD = 1;
     private static final int HEADER_FIXED_BYTES = 4 + 2 + 2 + 4 + 4 + 4 + 8 + 2;
     static final int MAX_HEADER_BYTES = 64 * 1024;
 
@@ -228,13 +235,46 @@ final class UndoLog implements AutoCloseable {
     }
 
     static ByteBuffer encodeHeader(UndoLogHeader h) {
-        int length = HEADER_FIXED_BYTES + h.states().size() * 5 + 4;
+        byte[] history = h.discarded() == null ? new byte[0] : historyBytes(h.discarded().history());
+        int discard = h.discarded() == null ? 1 : 1 + 8 + 2 + history.length;
+        int length = HEADER_FIXED_BYTES + h.states().size() * 5 + discard + 4;
         ByteBuffer out = ByteBuffer.allocate(length);
         out.putInt(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(length);
         out.putInt(h.cgId()).putInt(h.regionBytes()).putLong(h.consistentSeq()).putShort((short) h.states().size());
         h.states().forEach((disk, state) -> out.putInt(disk).put((byte) state.code()));
+        if (h.discarded() == null) {
+            out.put((byte) 0);
+        } else {
+            out.put((byte) 1).putLong(h.discarded().seq()).putShort((short) history.length).put(history);
+        }
         out.putInt(UndoEntry.crc(out.array(), out.position()));
         return out.flip();
+    }
+
+    private static byte[] historyBytes(GenerationHistory history) {
+        ByteBuf buf = Unpooled.buffer(history.encodedLength());
+        history.writeTo(buf);
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        return bytes;
+    }
+
+    private static UndoLogHeader.Discarded readDiscarded(ByteBuffer in, Path file) throws ReplicaSetException {
+        int flag = Byte.toUnsignedInt(in.get());
+        if (flag == 0) {
+            return null;
+        }
+        if (flag != 1) {
+            throw corrupt(file, "unknown discard flag " + flag);
+        }
+        long seq = in.getLong();
+        byte[] history = new byte[Short.toUnsignedInt(in.getShort())];
+        in.get(history);
+        try {
+            return new UndoLogHeader.Discarded(seq, GenerationHistory.readFrom(Unpooled.wrappedBuffer(history)));
+        } catch (ProtocolException e) {
+            throw corrupt(file, "the discarded image's history does not decode: " + e.getMessage());
+        }
     }
 
     private static UndoLogHeader readHeader(SparseFile log) throws IOException {
@@ -247,9 +287,9 @@ final class UndoLog implements AutoCloseable {
                 throw corrupt(file, "no undo log magic");
             }
             int version = Short.toUnsignedInt(in.getShort());
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_WITHOUT_DISCARD) {
                 throw new ReplicaSetException(Reason.UNSUPPORTED_VERSION, file + " is undo log version " + version
-                        + ", this build reads version " + VERSION);
+                        + ", this build reads versions " + VERSION_WITHOUT_DISCARD + " and " + VERSION);
             }
             in.getShort();
             int length = in.getInt();
@@ -272,10 +312,11 @@ final class UndoLog implements AutoCloseable {
                 }
                 states.put(disk, state);
             }
+            UndoLogHeader.Discarded discarded = version == VERSION ? readDiscarded(in, file) : null;
             if (in.position() != length - 4) {
                 throw corrupt(file, "header fields end at byte " + in.position() + ", the CRC is at " + (length - 4));
             }
-            return new UndoLogHeader(cgId, regionBytes, consistentSeq, states);
+            return new UndoLogHeader(cgId, regionBytes, consistentSeq, states, discarded);
         } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new ReplicaSetException(Reason.CORRUPT_METADATA, file + " is not a valid undo log: " + e, e);
         }

@@ -172,6 +172,75 @@ class ResyncRollbackTest {
         assertRolledBackToN();
     }
 
+    /**
+     * A discard (reverse replication, {@code resync --discard replica}) of what the replicas hold after an earlier seq,
+     * then part of the resync that sets both disks back: the image before the discard, in its own history, is
+     * recoverable (the original disks of a reverse resync are INCONSISTENT meanwhile, their image kept).
+     */
+    @Test
+    void aDiscardKeepsTheImageBeforeItAndARollbackGivesItBackInItsHistory() throws Exception {
+        GenerationHistory image = discardBackTo(n - 3);
+
+        assertThat(set.states()).containsOnly(Map.entry(1, ReplicaState.INCONSISTENT),
+                Map.entry(2, ReplicaState.INCONSISTENT));
+        assertThat(set.resyncProtected()).isTrue();
+        assertThat(set.consistentSeq()).hasValue(n);
+        apply(marker(B, RecordKind.SYNC_BEGIN), data(B, 0, 2 * REGION), zero(B, 4 * REGION, REGION));
+        resyncOfA().forEach(this::apply);
+        assertThat(snapshot()).isNotEqualTo(atN);
+
+        ConsistentImageRollback.Result result = rollbackClosed();
+
+        assertThat(result.consistentSeq()).isEqualTo(n);
+        assertRolledBackToN();
+        assertThat(ReplicaMetadataFile.read(dir).orElseThrow().generations()).isEqualTo(image);
+        assertThat(dir.resolve(DiscardReport.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void theResyncAfterADiscardDropsItsLogWhenEveryDiskIsUpToDateAgain() throws Exception {
+        discardBackTo(n - 3);
+
+        apply(marker(A, RecordKind.SYNC_BEGIN), marker(B, RecordKind.SYNC_BEGIN), data(A, 0, REGION),
+                marker(A, RecordKind.SYNC_END));
+        assertThat(set.resyncProtected()).as("disk B is not resynced yet").isTrue();
+        apply(data(B, 0, REGION), marker(B, RecordKind.SYNC_END));
+
+        assertThat(set.states()).containsOnly(Map.entry(1, ReplicaState.UP_TO_DATE),
+                Map.entry(2, ReplicaState.UP_TO_DATE));
+        assertThat(set.resyncProtected()).isFalse();
+        assertThat(UndoLog.path(dir)).doesNotExist();
+    }
+
+    @Test
+    void aDiscardCrashedBeforeItsStampLeavesTheImageAndNoLog() throws Exception {
+        ReplicaMetadata before = ReplicaMetadataFile.read(dir).orElseThrow();
+        GenerationHistory image = discardBackTo(n - 3);
+        before = before.withGenerations(image);
+        set.close();
+        set = null;
+        ReplicaMetadataFile.write(dir, before); // the log was durable, the stamp never written
+
+        reopen();
+
+        assertThat(set.resyncProtected()).isFalse();
+        assertThat(UndoLog.path(dir)).doesNotExist();
+        assertThat(set.consistentSeq()).hasValue(n);
+        assertThat(set.generations()).isEqualTo(image);
+    }
+
+    /**
+     * The image at N in a history of its own, then a source's discard of what the replicas hold after {@code back}
+     * (a generation after it that discards the replica); the next batch follows {@code back}. Returns that history.
+     */
+    private GenerationHistory discardBackTo(long back) throws IOException {
+        GenerationHistory image = GenerationHistory.first();
+        set.adoptGenerations(image);
+        set.discardAfter(back, image.next(back, true), true);
+        seq = back;
+        return image;
+    }
+
     enum CrashPoint {
         /** The resync's first batch: its log and before-images are durable, nothing written, the stamp at N. */
         FIRST_BATCH_AFTER_UNDO_DURABLE,

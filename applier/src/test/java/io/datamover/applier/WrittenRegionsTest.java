@@ -86,7 +86,7 @@ class WrittenRegionsTest {
         write(1, 9L * MIB - 4096, 8192); // ... and regions 8 and 9 (the write straddles them)
         reopen();
 
-        ResyncRegions report = set.discardAfter(common, set.generations().next(common, true));
+        ResyncRegions report = set.discardAfter(common, set.generations().next(common, true), true);
 
         assertThat(report.everything()).isFalse();
         assertThat(report.ranges()).containsExactly(new Range(1, 3L * MIB, MIB), new Range(1, 8L * MIB, 2L * MIB),
@@ -111,7 +111,7 @@ class WrittenRegionsTest {
         write(1, 2L * MIB, 4096);
 
         assertThat(set.writtenAfter(2).ranges()).containsExactly(new Range(1, 2L * MIB, MIB));
-        assertThat(set.discardAfter(1, set.generations().next(1, true)).everything())
+        assertThat(set.discardAfter(1, set.generations().next(1, true), true).everything())
                 .as("seq 1 is before what the record covers").isTrue();
     }
 
@@ -150,7 +150,7 @@ class WrittenRegionsTest {
         reopen();
         nextGeneration();
         write(1, 0, 4096);
-        set.discardAfter(0, set.generations().next(0, true));
+        set.discardAfter(0, set.generations().next(0, true), true);
         assertThat(set.pendingDiscard()).isPresent();
         set.recordApplied(1, Map.of(1, ReplicaState.UP_TO_DATE, 2, ReplicaState.INCONSISTENT));
         assertThat(set.pendingDiscard()).as("disk 2 not resynced yet").isPresent();

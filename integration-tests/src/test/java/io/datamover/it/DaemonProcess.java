@@ -4,7 +4,10 @@ import io.datamover.it.ensemble.Signals;
 
 import io.datamover.bench.process.LabTls;
 import io.datamover.bench.process.LoopbackPorts;
+import io.datamover.cli.Main;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /** A {@code bin/datamover} daemon run as operators run it, as a process the test can SIGTERM or SIGKILL. */
 final class DaemonProcess implements AutoCloseable {
@@ -56,6 +60,17 @@ final class DaemonProcess implements AutoCloseable {
             throw new AssertionError("datamover " + args + " did not finish within " + deadline);
         }
         return new ReplicationSite.CommandRun(p.exitValue(), Files.readString(output));
+    }
+
+    /**
+     * {@code datamover args...} in this JVM (no crash point can be armed here), its output and errors together: a
+     * one-shot command that needs a process only to be crashed.
+     */
+    static ReplicationSite.CommandRun commandInThisJvm(List<String> args) {
+        StringWriter out = new StringWriter();
+        int exit = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(out, true))
+                .execute(args.toArray(String[]::new));
+        return new ReplicationSite.CommandRun(exit, out.toString());
     }
 
     private final String name;

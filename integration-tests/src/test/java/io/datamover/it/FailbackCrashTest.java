@@ -3,7 +3,6 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.applier.Applier;
-import io.datamover.cli.Main;
 import io.datamover.applier.FailbackRecord;
 import io.datamover.applier.FailoverRecord;
 import io.datamover.applier.Provisioning;
@@ -25,8 +24,6 @@ import io.datamover.tap.bitmap.DirtyBitmap;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +37,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import picocli.CommandLine;
 
 /**
  * {@code datamover failback} at both sites on stopped daemons' directories, crashed (as kill -9 would) at each of its
@@ -235,11 +231,7 @@ class FailbackCrashTest {
         return Disks.fingerprints(directory, List.of(A, B));
     }
 
-    /** {@code datamover failback args} in this JVM (no crash point is armed here): a process only to crash. */
     private static ReplicationSite.CommandRun failback(List<String> args) {
-        StringWriter out = new StringWriter();
-        int exit = new CommandLine(new Main()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(out, true))
-                .execute(args.toArray(String[]::new));
-        return new ReplicationSite.CommandRun(exit, out.toString());
+        return DaemonProcess.commandInThisJvm(args);
     }
 }

@@ -96,7 +96,27 @@ public final class CrashPoint {
         /** Migration, tap: new writes are held and the running ones done (in memory only); not answered yet. */
         MIGRATE_WRITES_HELD,
         /** Migration, tap: writes refused, the move durable in the state directory; the target is not promoted yet. */
-        MIGRATE_TAP_MOVED
+        MIGRATE_TAP_MOVED,
+        // Reverse (docs/operations.md, "Reverse replication"): each persistence step of `datamover reverse`.
+        /** Reverse, recovery site: the staged source directory's journal starts after the promoted seq; not in place. */
+        REVERSE_JOURNAL_STARTED,
+        /** Reverse, recovery site: the staged directory says the tap owes a resync; no history, not in place. */
+        REVERSE_TAP_RESYNC_OWED,
+        /** Reverse, recovery site: the staged directory holds the promoted history; not renamed into place yet. */
+        REVERSE_HISTORY_SEEDED,
+        /** Reverse, original site: the original disks are linked into the replica set's directory; no stamp. */
+        REVERSE_DISKS_LINKED,
+        /** Reverse, original site: written-regions names what the site wrote after the promoted seq; no stamp. */
+        REVERSE_REGIONS_RECORDED,
+        /** Reverse, original site: the stamp makes the original disks a replica set; the command has not answered. */
+        REVERSE_STAMPED,
+        // Split brain (docs/operations.md, "Split brain"): each step of `split-brain resolve --discard recovery`.
+        /** Split brain, recovery site: written-regions names the recovery tap's regions; the stamp still PROMOTED. */
+        SPLIT_BRAIN_REGIONS_RECORDED,
+        /** Split brain, recovery site: the stamp says UP_TO_DATE at the promoted seq; the failover record is kept. */
+        SPLIT_BRAIN_DEMOTED,
+        /** Split brain, recovery site: the failover record is deleted; the command has not answered. */
+        SPLIT_BRAIN_RECORD_DELETED
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

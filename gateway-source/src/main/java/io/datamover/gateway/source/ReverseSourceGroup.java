@@ -1,12 +1,14 @@
 package io.datamover.gateway.source;
 
 import io.datamover.disk.DirectoryInUseException;
+import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.gateway.source.journal.Journal;
 import io.datamover.gateway.source.journal.JournalConfig;
 import io.datamover.gateway.source.journal.JournalStorageException;
 import io.datamover.gateway.source.journal.JournalWriteException;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.EndedGeneration;
 import io.datamover.protocol.GenerationHistory;
@@ -16,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reverse replication's step at the recovery site (docs/operations.md, "Reverse replication"): seeds a source
- * gateway's group directory, on the stopped gateway, so that it continues the promoted replicas' history:
+ * gateway's group directory, on the stopped gateway (its data directory's lock held), so that it continues the
+ * promoted replicas' history. The steps are made in a staged directory beside it, which the gateway does not open,
+ * then renamed into place: after a crash anywhere the gateway finds either no group or the whole seeded one.
  * <ol>
  *   <li>the group's identity (pair, disks: the promoted set's), so that the gateway opens it at its start;</li>
  *   <li>the journal starts after the promoted seq (the recovery tap's first write is the next seq, and the seq the
@@ -35,10 +40,12 @@ import org.slf4j.LoggerFactory;
  *       that discards the replica's data after it. The original site's replica set, not in that history since it
  *       wrote on after the promoted seq, then takes it by DISCARD_REPLICA back to that seq.</li>
  * </ol>
- * A rerun redoes the steps until the last one is durable, then changes nothing.
+ * A rerun continues the staged steps (each repeatable) until the rename; after it, it changes nothing.
  */
 public final class ReverseSourceGroup {
     private static final Logger LOG = LoggerFactory.getLogger(ReverseSourceGroup.class);
+    /** A group directory being seeded: the gateway opens only {@code cg-N} directories. */
+    static final String STAGED_PREFIX = ".reverse-";
 
     private ReverseSourceGroup() {}
 
@@ -55,24 +62,53 @@ public final class ReverseSourceGroup {
             throw new IllegalStateException("consistency group " + cg + ": " + promoted + " is not a promoted history"
                     + " ending its source's generation at seq " + promotedSeq);
         }
+        PrivateFiles.createDirectories(dataDir);
+        try (DirectoryLock held = lockStopped(dataDir)) {
+            return seedLocked(dataDir, pairId, cgId, disks, promoted, promotedSeq);
+        }
+    }
+
+    private static String seedLocked(Path dataDir, String pairId, int cgId, List<DiskInfo> disks,
+            GenerationHistory promoted, long promotedSeq) throws IOException {
+        String cg = Integer.toUnsignedString(cgId);
         Path directory = dataDir.resolve(SourceGroup.DIRECTORY_PREFIX + cg);
         GenerationHistory seeded = discarding(promoted);
-        if (continuesAlready(directory, cg, promoted, "reverse", "the recovery site's")) {
+        if (Files.exists(directory)) {
+            if (!continuesAlready(directory, cg, promoted, "reverse", "the recovery site's")) {
+                throw new IllegalStateException("consistency group " + cg + ": " + directory + " holds a group with"
+                        + " no history: give the recovery site's source gateway a new data directory");
+            }
             return "consistency group " + cg + ": the source gateway's directory " + directory
                     + " continues the promoted history already (" + GenerationLog.read(directory.resolve(
                             GenerationLog.FILE_NAME)) + ")";
         }
-        startJournal(directory, pairId, cgId, disks, promotedSeq);
-        LOG.info("cg {}: reverse step 1/3: the journal starts after the promoted seq {}", cg, promotedSeq);
-        DurableFiles.replace(directory.resolve(TapResyncRequest.FILE_NAME), ByteBuffer.wrap(("the tap of consistency"
+        Path staged = dataDir.resolve(STAGED_PREFIX + SourceGroup.DIRECTORY_PREFIX + cg);
+        startJournal(staged, pairId, cgId, disks, promotedSeq);
+        LOG.info("cg {}: reverse step 1/3: the journal starts after the promoted seq {} (staged in {})", cg,
+                promotedSeq, staged);
+        CrashPoint.reached(CrashPoint.Point.REVERSE_JOURNAL_STARTED);
+        DurableFiles.replace(staged.resolve(TapResyncRequest.FILE_NAME), ByteBuffer.wrap(("the tap of consistency"
                 + " group " + cg + " owes a resync: reverse replication; what to resync comes from the target\n")
                 .getBytes(StandardCharsets.UTF_8)));
         LOG.info("cg {}: reverse step 2/3: the tap owes the resync the original site reports", cg);
-        GenerationLog.seed(directory, seeded);
-        LOG.info("cg {}: reverse step 3/3: {}", cg, seeded);
+        CrashPoint.reached(CrashPoint.Point.REVERSE_TAP_RESYNC_OWED);
+        GenerationLog.seed(staged, seeded);
+        CrashPoint.reached(CrashPoint.Point.REVERSE_HISTORY_SEEDED);
+        Files.move(staged, directory, StandardCopyOption.ATOMIC_MOVE);
+        DurableFiles.forceDirectory(dataDir);
+        LOG.info("cg {}: reverse step 3/3: {}, in place in {}", cg, seeded, directory);
         return "consistency group " + cg + ": the source gateway's directory " + directory + " continues the promoted"
                 + " history from seq " + promotedSeq + " (" + seeded + "): start the source gateway on it and point the"
                 + " recovery tap at it";
+    }
+
+    /** The data directory's lock, as the source gateway takes it: refused while the gateway runs. */
+    private static DirectoryLock lockStopped(Path dataDir) throws IOException {
+        try {
+            return DirectoryLock.acquire(dataDir, "datamover reverse");
+        } catch (DirectoryInUseException e) {
+            throw new IllegalStateException(e.getMessage() + ": stop that source gateway first", e);
+        }
     }
 
     /**

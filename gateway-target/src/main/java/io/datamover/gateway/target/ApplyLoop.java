@@ -128,7 +128,7 @@ final class ApplyLoop implements Runnable {
      * leaves the old history, decided again on the next connection. Completes once done; the caller keeps the spool
      * from growing meanwhile (the spool writer waits on it).
      */
-    CompletableFuture<ResyncRegions> discardAfter(long seq, GenerationHistory history) {
+    CompletableFuture<ResyncRegions> discardAfter(long seq, GenerationHistory history, boolean keepImage) {
         CompletableFuture<ResyncRegions> done = new CompletableFuture<>();
         commands.add(() -> {
             try {
@@ -138,7 +138,7 @@ final class ApplyLoop implements Runnable {
                     group.unspooled(e);
                 }
                 spool.syncRemovals(); // else a crash could bring them back, to be applied after the stamp's seq
-                ResyncRegions written = replicas.discardAfter(seq, history);
+                ResyncRegions written = replicas.discardAfter(seq, history, keepImage);
                 torn = false;
                 publish();
                 done.complete(written);

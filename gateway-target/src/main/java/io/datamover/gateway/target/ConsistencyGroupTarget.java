@@ -330,7 +330,8 @@ final class ConsistencyGroupTarget {
             provisionThickIfAsked(asked);
             GenerationGate.Admitted admitted = generations.admit(hello, heldSeq, hello.epoch() > highestBefore);
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
-                discardAfter(admitted.resumeSeq(), admitted.generations(), "resync --discard replica at the source");
+                discardAfter(admitted.resumeSeq(), admitted.generations(), true,
+                        "resync --discard replica at the source");
             } else if (admitted.outcome() == GenerationCheck.Outcome.TAKEOVER) {
                 takeOver(admitted.resumeSeq(), admitted.generations(), hello.epoch());
             } else {
@@ -422,9 +423,14 @@ final class ConsistencyGroupTarget {
         }
     }
 
-    /** On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier. */
-    private void discardAfter(long seq, GenerationHistory history, String why) throws ProtocolException {
-        ResyncRegions written = awaitApplier(applyLoop.discardAfter(seq, history),
+    /**
+     * On the spool writer: the replicas give up what they hold after {@code seq}, waiting for the applier; {@code
+     * keepImage} for an operator's discard (its image recoverable until the resync ends), not for a takeover (the
+     * new leader resyncs what the replicas already hold in the same history).
+     */
+    private void discardAfter(long seq, GenerationHistory history, boolean keepImage, String why)
+            throws ProtocolException {
+        ResyncRegions written = awaitApplier(applyLoop.discardAfter(seq, history, keepImage),
                 "discard the replicas after seq " + seq);
         heldSeq = seq;
         LOG.warn("cg {}: the replicas gave up what they held after seq {} ({}): "

@@ -226,19 +226,19 @@ public final class ConsistencyGroup {
         if (!queued) {
             queueFull(budget);
         }
-        return order(disk, kind, offset, length, fua, queued ? budget : 0, !queued);
+        return order(disk, kind, offset, length, fua, queued ? budget : 0, !queued, true);
     }
 
     /** As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. */
     private OrderedWrite beginWaiting(int disk, RecordKind kind, long offset, int length) {
         int budget = budgetOf(kind, length);
         handoffBudget.acquireUninterruptibly(budget);
-        return order(disk, kind, offset, length, false, budget, false);
+        return order(disk, kind, offset, length, false, budget, false, false);
     }
 
     private OrderedWrite order(int disk, RecordKind kind, long offset, int length, boolean fua, int budget,
-            boolean keptDirtyOnly) {
-        WriteSequencer.InFlightWrite slot = sequencer.begin(disk, offset, length);
+            boolean keptDirtyOnly, boolean changesDisk) {
+        WriteSequencer.InFlightWrite slot = sequencer.begin(disk, offset, length, changesDisk);
         OrderedWrite write = new OrderedWrite(slot, disks.get(disk), kind, budget, micros(clock.instant()), fua);
         write.notStreamed = keptDirtyOnly;
         return write;
@@ -263,6 +263,37 @@ public final class ConsistencyGroup {
      */
     public OrderedWrite beginSyncRead(int disk, long offset, int length) {
         return beginWaiting(disk, RecordKind.DATA, offset, length);
+    }
+
+    /**
+     * Begins a sync's unordered read (a peek) of {@code [offset, offset + length)}: call before reading. A later
+     * {@link #beginSyncRead} inside the range may send the peeked bytes instead of reading again when {@link
+     * Peek#unchangedSinceRead} says so after it took its seq. Close it once the range's ordered reads are done.
+     */
+    public Peek peek(int disk, long offset, int length) {
+        return new Peek(sequencer.watch(disk, offset, offset + length));
+    }
+
+    /** A range a sync read unordered: whether the bytes read are still the disk's (the seq order tells). */
+    public final class Peek implements AutoCloseable {
+        private final WriteSequencer.Watch watch;
+
+        private Peek(WriteSequencer.Watch watch) {
+            this.watch = watch;
+        }
+
+        /**
+         * Asked after an ordered sync read inside the range took its seq (and before it completes): true when no
+         * guest write changed the range between the peek and that seq, so the peeked bytes are the disk's there.
+         */
+        public boolean unchangedSinceRead() {
+            return !sequencer.changed(watch);
+        }
+
+        @Override
+        public void close() {
+            sequencer.unwatch(watch);
+        }
     }
 
     /**

@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  *   hole (if a guest filled it meanwhile, the ZERO still goes, the replica being INCONSISTENT anyway, and the range
  *   is walked again at once, so a later record carries the data);</li>
  *   <li>an extent is read a chunk at a time; the chunk is split into runs of zero and non-zero 4 KiB blocks, and each
- *   run is read again as an ordered sync read: bytes that are all zero at its seq go as a ZERO record, anything else
- *   as DATA. The decision is made on what was read under the order, so it is always right at that seq.</li>
+ *   run is sent as an ordered sync read: bytes that are all zero at its seq go as a ZERO record, anything else as
+ *   DATA. The run's bytes at its seq are the chunk's when no guest write changed the chunk since it was read (the
+ *   seq order tells, {@link ConsistencyGroup.Peek}), else they are read again under the order; the decision is made
+ *   on those bytes, so it is always right at that seq, and an extent no guest writes meanwhile is read once.</li>
  * </ul>
  * After a disk's last region it sends SYNC_END; once the gateway acknowledged the last SYNC_END, the group is
  * STREAMING again. Acknowledgements of its records end the regions' wait ({@link ConsistencyGroup#syncCovered}, after
@@ -253,19 +255,21 @@ public final class BitmapResync implements AutoCloseable {
             }
             int length = (int) Math.min(chunkBytes, extent.end() - at);
             chunk.clear().limit(length);
-            export.read(chunk, at);
-            chunk.flip();
-            counters.read(length);
-            int runStart = 0;
-            for (ZeroBlocks.Run data : ZeroBlocks.nonZeroRuns(chunk)) {
-                if (data.offset() > runStart) {
-                    send(export, at + runStart, data.offset() - runStart, counters);
+            try (ConsistencyGroup.Peek peek = group.peek(export.index(), at, length)) {
+                export.read(chunk, at);
+                chunk.flip();
+                counters.read(length);
+                int runStart = 0;
+                for (ZeroBlocks.Run data : ZeroBlocks.nonZeroRuns(chunk)) {
+                    if (data.offset() > runStart) {
+                        send(export, at, runStart, data.offset() - runStart, chunk, peek, counters);
+                    }
+                    send(export, at, data.offset(), data.length(), chunk, peek, counters);
+                    runStart = data.offset() + data.length();
                 }
-                send(export, at + data.offset(), data.length(), counters);
-                runStart = data.offset() + data.length();
-            }
-            if (runStart < length) {
-                send(export, at + runStart, length - runStart, counters);
+                if (runStart < length) {
+                    send(export, at, runStart, length - runStart, chunk, peek, counters);
+                }
             }
             at += length;
             group.syncCovered(export.index(), at, false);
@@ -273,9 +277,15 @@ public final class BitmapResync implements AutoCloseable {
         return true;
     }
 
-    private void send(Export export, long offset, int length, ResyncMetrics.DiskCounters counters) throws IOException {
-        counters.sent(length, OrderedSyncReads.send(group, export, offset, length, true));
-        counters.read(length);
+    /** Sends the run {@code [from, from + length)} of the chunk peeked at {@code chunkOffset}. */
+    private void send(Export export, long chunkOffset, int from, int length, ByteBuffer chunk,
+            ConsistencyGroup.Peek peek, ResyncMetrics.DiskCounters counters) throws IOException {
+        OrderedSyncReads.Sent sent = OrderedSyncReads.send(group, export, chunkOffset + from, length, true, peek,
+                chunk.slice(from, length));
+        counters.sent(length, sent.zero());
+        if (sent.readDisk()) {
+            counters.read(length);
+        }
     }
 
     private boolean awaitRoom() {

@@ -7,10 +7,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-/** What the initial sync and the resync share: ordered reads of the local disk into records, and waiting for room. */
+/**
+ * What the initial sync and the resync share: ordered reads of the local disk into records (or of the bytes a peek read
+ * when no write changed them since), and waiting for room.
+ */
 final class OrderedSyncReads {
 
     /** Longest single wait for room in the window, so a stop or a mode change is noticed soon. */
@@ -19,14 +23,19 @@ final class OrderedSyncReads {
     private OrderedSyncReads() {
     }
 
+    /** What {@link #send} sent: a ZERO record or DATA, and whether it read the disk for it. */
+    record Sent(boolean zero, boolean readDisk) {
+    }
+
     /**
      * One ordered sync read: a seq, the bytes as they are at that seq, a DATA record. With {@code zerosAsZeroRecord},
      * bytes that are all zero at that seq become a ZERO record instead (a replica holding old data must be zeroed).
-     *
-     * @return true when the bytes were all zero and sent as a ZERO record
+     * The range was read before, unordered, under {@code peek}, as {@code peeked} (position to limit: exactly the
+     * range): the disk is not read again when the peek is unchanged at this read's seq (no guest write changed the
+     * range since it was peeked, and later ones wait for this read, so the peeked bytes are the disk's at that seq).
      */
-    static boolean send(ConsistencyGroup group, Export export, long offset, int length, boolean zerosAsZeroRecord)
-            throws IOException {
+    static Sent send(ConsistencyGroup group, Export export, long offset, int length, boolean zerosAsZeroRecord,
+            ConsistencyGroup.Peek peek, ByteBuffer peeked) throws IOException {
         ByteBuf payload = ByteBufAllocator.DEFAULT.directBuffer(length, length);
         ConsistencyGroup.OrderedWrite read;
         try {
@@ -37,9 +46,16 @@ final class OrderedSyncReads {
         }
         boolean succeeded = false;
         boolean zero = false;
+        boolean readDisk = false;
         try {
             read.markDirty();
-            export.read(payload.nioBuffer(0, length), offset);
+            ByteBuffer bytes = payload.nioBuffer(0, length);
+            if (peek.unchangedSinceRead()) {
+                bytes.put(peeked.duplicate());
+            } else {
+                export.read(bytes, offset);
+                readDisk = true;
+            }
             payload.writerIndex(length);
             if (zerosAsZeroRecord && ZeroBlocks.isAllZero(payload.nioBuffer(0, length))) {
                 read.sendAsZero();
@@ -54,7 +70,7 @@ final class OrderedSyncReads {
         // The sync does not read this range again: its folios would make the guest's small writes dearer
         // (docs/benchmarks.md, "The page cache's state").
         export.file().dropPagesReadForward(offset, length);
-        return zero;
+        return new Sent(zero, readDisk);
     }
 
     /** Waits, in short slices, until the window has room; false when the sync must stop instead. */

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * <p>It moves the group to RESYNCING, sends SYNC_BEGIN for every disk, then walks each disk's allocated extents
  * (SEEK_DATA/SEEK_HOLE: holes are never read). For each chunk it first reads the bytes unordered to find the
  * non-zero 4 KiB blocks, then sends every run of them as an ordered sync read (its own seq, ordered against
- * overlapping guest writes, read again under that order). The unordered peek only decides <em>what</em> to send:
- * a block it saw as zero that a guest filled meanwhile is carried by that guest's own record, which comes earlier
- * in seq order, and a run read under order always carries the disk's bytes at its seq. After a disk's last chunk it
+ * overlapping guest writes). The unordered peek decides <em>what</em> to send: a block it saw as zero that a guest
+ * filled meanwhile is carried by that guest's own record, which comes earlier in seq order. A run carries the peek's
+ * bytes when no guest write changed the chunk since the peek (the seq order tells, {@link ConsistencyGroup.Peek}),
+ * else it is read again under the order: either way the disk's bytes at its seq, and the disk is read once. After a disk's last chunk it
  * sends SYNC_END; when every disk is done the group goes back to STREAMING.
  *
  * <p>It marks nothing clean: acknowledgements of its records end the regions' wait (see
@@ -144,13 +145,16 @@ public final class RegionSyncer implements AutoCloseable {
                     }
                     int length = (int) Math.min(chunkBytes, extent.end() - at);
                     chunk.clear().limit(length);
-                    export.read(chunk, at);
-                    chunk.flip();
                     int nonZero = 0;
-                    for (ZeroBlocks.Run run : ZeroBlocks.nonZeroRuns(chunk)) {
-                        send(export, at + run.offset(), run.length());
-                        nonZero += run.length();
-                        m.recordsSent.increment();
+                    try (ConsistencyGroup.Peek peek = group.peek(export.index(), at, length)) {
+                        export.read(chunk, at);
+                        chunk.flip();
+                        for (ZeroBlocks.Run run : ZeroBlocks.nonZeroRuns(chunk)) {
+                            OrderedSyncReads.send(group, export, at + run.offset(), run.length(), false, peek,
+                                    chunk.slice(run.offset(), run.length()));
+                            nonZero += run.length();
+                            m.recordsSent.increment();
+                        }
                     }
                     m.bytesRead.increment(length);
                     m.bytesSent.increment(nonZero);
@@ -176,10 +180,6 @@ public final class RegionSyncer implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), read, sent, read - sent,
                 export.sizeBytes() - read, endSeq);
         return true;
-    }
-
-    private void send(Export export, long offset, int length) throws IOException {
-        OrderedSyncReads.send(group, export, offset, length, false);
     }
 
     private boolean awaitRoom() {
