@@ -88,6 +88,7 @@ public final class ReplicatingTap implements AutoCloseable {
             }
             tap.onBitmapMode(owner::groupInBitmap);
             tap.handOffBy(owner::handOffReady);
+            tap.onInitialSyncEnded(owner::initialSyncEnded);
             owner.start(tap, sender);
             return new ReplicatingTap(sender, tap, owner);
         } catch (IOException | RuntimeException | InterruptedException e) {
