@@ -13,10 +13,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,10 +77,14 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         GROUP_IN_BITMAP,
         /** A connection to the gateway completed its handshake. */
         CONNECTED,
+        /** The handshaken connection was lost. */
+        DISCONNECTED,
         /** The resync thread finished a run (the slot keeps its outcome). */
         RESYNC_ENDED,
         /** The initial sync of new disks ended: a resync may start. */
-        INITIAL_SYNC_ENDED
+        INITIAL_SYNC_ENDED,
+        /** A closing tap waits for the stream to be idle ({@link #whenStreamIdle}). */
+        IDLE_ASKED
     }
 
     /** How a resync run ended, for the back-off. */
@@ -110,6 +117,10 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private String senderBitmapReason;
     private ResyncOutcome resyncOutcome;
     private boolean closing;
+    /** Completed by the sender's first handshake. */
+    private final CompletableFuture<Void> firstHandshake = new CompletableFuture<>();
+    /** Who waits for the stream to be idle (guarded by {@code lock}; this thread completes them). */
+    private final List<CompletableFuture<Void>> idleWaiters = new ArrayList<>();
     /** Set by the closing thread before it cancels a drain: no drain begins after it. */
     private volatile boolean resyncsStopped;
 
@@ -236,7 +247,43 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
 
     @Override
     public void connected() {
+        firstHandshake.complete(null);
         post(Event.CONNECTED);
+    }
+
+    @Override
+    public void disconnected() {
+        post(Event.DISCONNECTED);
+    }
+
+    /**
+     * Waits up to {@code timeout} for the sender's first handshake (the tap's start, so the first writes can stream).
+     *
+     * @return true once a connection was handshaken
+     */
+    boolean awaitFirstHandshake(Duration timeout) throws InterruptedException {
+        try {
+            firstHandshake.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
+        }
+    }
+
+    /**
+     * Completes once every write ordered so far is handed off and, while connected, the gateway acknowledged every
+     * record sent: a closing tap waits for it, with a deadline, so those regions close clean. This thread looks after
+     * every round of events (hand-offs, acks, a lost connection).
+     */
+    CompletableFuture<Void> whenStreamIdle() {
+        CompletableFuture<Void> idle = new CompletableFuture<>();
+        synchronized (lock) {
+            idleWaiters.add(idle);
+            postLocked(Event.IDLE_ASKED);
+        }
+        return idle;
     }
 
     private void resyncEnded(ResyncOutcome outcome) {
@@ -329,6 +376,19 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             backOff(outcome);
         }
         advanceResync();
+        completeIdleWaiters();
+    }
+
+    private void completeIdleWaiters() {
+        if (!tap.allHandedOff() || sender.isConnected() && sender.durableSeq() < sender.lastSentSeq()) {
+            return; // the hand-off, the ack or the lost connection that changes this is an event: a next round
+        }
+        List<CompletableFuture<Void>> idle;
+        synchronized (lock) {
+            idle = List.copyOf(idleWaiters);
+            idleWaiters.clear();
+        }
+        idle.forEach(waiter -> waiter.complete(null));
     }
 
     /** The next resync waits according to how the last one (or its start) ended. */

@@ -524,6 +524,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     return; // never handshaken, or refused by the gateway: the handler has said why
                 }
                 streamChannel = null;
+                stream.disconnected(); // only posts: safe under the lock
                 long outage = ++outages;
                 if (refusal == null && !closed) {
                     LOG.warn("cg {}: disconnected from gateway {} with {} records ({} bytes) unacknowledged after seq "

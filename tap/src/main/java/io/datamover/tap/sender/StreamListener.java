@@ -19,5 +19,12 @@ public interface StreamListener {
     default void connected() {
     }
 
+    /**
+     * The handshaken connection was lost (the sender may ride the outage through in its window). Called on the event
+     * loop, outside the sender's lock; must not block.
+     */
+    default void disconnected() {
+    }
+
     StreamListener NONE = (reason, seq) -> { };
 }
