@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * for the writes in flight: the resync's start is a phase of this thread ({@link ResyncPhase#DRAINING}: new writes
  * wait for a seq while those given out are handed off), which ends on the hand-off that leaves none. Its timers: the
  * back-off after a resync that did not bring the group back to STREAMING, and a guard that gives up a drain a write
- * in flight holds for too long.
+ * in flight holds for too long; and the outage grace: the sender reports a lost connection and rides it through in
+ * its window, and this thread ends the outage when the grace is over.
  *
  * <p>Other threads only post events, which never block and never wait for this thread: the sender's event loop
  * (durable acks, connected, sender in bitmap mode, dirty marks requested), the I/O threads (the next write in seq
@@ -117,6 +118,8 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private String senderBitmapReason;
     private ResyncOutcome resyncOutcome;
     private boolean closing;
+    /** The number of the last connection the sender lost (slot of {@link Event#DISCONNECTED}). */
+    private long latestOutage;
     /** Completed by the sender's first handshake. */
     private final CompletableFuture<Void> firstHandshake = new CompletableFuture<>();
     /** Who waits for the stream to be idle (guarded by {@code lock}; this thread completes them). */
@@ -132,6 +135,9 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private long resyncBackoffMs;
     private long earliestResyncNanos = System.nanoTime();
     private long wakeAtNanos = NO_WAKE;
+    /** The outage whose grace this thread times, and when it ends ({@link #NO_WAKE}: none). */
+    private long timedOutage;
+    private long outageGraceEndsNanos = NO_WAKE;
 
     StreamOwner(long cg) {
         this.cg = cg;
@@ -252,8 +258,11 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     }
 
     @Override
-    public void disconnected() {
-        post(Event.DISCONNECTED);
+    public void disconnected(long outage) {
+        synchronized (lock) {
+            latestOutage = outage;
+            postLocked(Event.DISCONNECTED);
+        }
     }
 
     /**
@@ -310,6 +319,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             EnumSet<Event> events;
             long durable;
             long restart;
+            long outage;
             String senderReason;
             ResyncOutcome outcome;
             synchronized (lock) {
@@ -325,11 +335,12 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
                 pending.clear();
                 durable = latestDurable;
                 restart = ackRestartSeq;
+                outage = latestOutage;
                 senderReason = senderBitmapReason;
                 outcome = resyncOutcome;
             }
             try {
-                handle(events, durable, restart, senderReason, outcome);
+                handle(events, durable, restart, outage, senderReason, outcome);
             } catch (RuntimeException e) {
                 LOG.error("consistency group {}: handling {} failed", cg, events, e);
             }
@@ -351,7 +362,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         }
     }
 
-    private void handle(EnumSet<Event> events, long durable, long restart, String senderReason,
+    private void handle(EnumSet<Event> events, long durable, long restart, long outage, String senderReason,
             ResyncOutcome outcome) {
         if (events.contains(Event.HAND_OFF)) {
             tap.handOffReady(); // first: the acks below may be for the records it hands off
@@ -376,7 +387,30 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
             backOff(outcome);
         }
         advanceResync();
+        if (events.contains(Event.DISCONNECTED) && outage != timedOutage) {
+            timedOutage = outage;
+            outageGraceEndsNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(sender.outageGraceMs());
+        }
+        timeOutageGrace();
         completeIdleWaiters();
+    }
+
+    /**
+     * The sender rides an outage through in its window for the grace; past it, this thread ends the outage (the
+     * sender stops holding records and the stream breaks: bitmap mode). A reconnect before ends the timing.
+     */
+    private void timeOutageGrace() {
+        if (outageGraceEndsNanos == NO_WAKE) {
+            return;
+        }
+        if (sender.isConnected()) {
+            outageGraceEndsNanos = NO_WAKE; // back within the grace; a later loss is a new outage, a new event
+        } else if (System.nanoTime() - outageGraceEndsNanos >= 0) {
+            outageGraceEndsNanos = NO_WAKE;
+            sender.outageGraceOver(timedOutage);
+        } else if (wakeAtNanos == NO_WAKE || outageGraceEndsNanos - wakeAtNanos < 0) {
+            wakeAtNanos = outageGraceEndsNanos;
+        }
     }
 
     private void completeIdleWaiters() {

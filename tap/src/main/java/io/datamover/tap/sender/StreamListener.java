@@ -20,10 +20,12 @@ public interface StreamListener {
     }
 
     /**
-     * The handshaken connection was lost (the sender may ride the outage through in its window). Called on the event
-     * loop, outside the sender's lock; must not block.
+     * The handshaken connection was lost, as outage number {@code outage} (the sender rides it through in its window
+     * while it takes records): the listener decides when the outage has lasted too long and then calls {@link
+     * GatewaySender#outageGraceOver}. Called on the event loop under the sender's lock; must not block and must not
+     * call back into the sender.
      */
-    default void disconnected() {
+    default void disconnected(long outage) {
     }
 
     StreamListener NONE = (reason, seq) -> { };
