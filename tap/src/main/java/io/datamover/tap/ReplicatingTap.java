@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,11 +77,7 @@ public final class ReplicatingTap implements AutoCloseable {
         StreamOwner owner = new StreamOwner(tapConfig.consistencyGroupId());
         GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(), owner, owner, registry, clock);
         try {
-            long deadline = System.nanoTime() + connectWait.toNanos();
-            while (!sender.isConnected() && System.nanoTime() < deadline) {
-                Thread.sleep(10); // bounded start-up wait for the first handshake
-            }
-            if (!sender.isConnected()) {
+            if (!owner.awaitFirstHandshake(connectWait) || !sender.isConnected()) {
                 LOG.warn("gateway {} not reachable within {} ms: serving in bitmap mode, still connecting",
                         senderConfig.gatewaysText(), connectWait.toMillis());
             }
@@ -90,6 +89,7 @@ public final class ReplicatingTap implements AutoCloseable {
             }
             tap.onBitmapMode(owner::groupInBitmap);
             tap.handOffBy(owner::handOffReady);
+            tap.onInitialSyncEnded(owner::initialSyncEnded);
             owner.start(tap, sender);
             VerifyResponder verifier = new VerifyResponder(tap);
             sender.answerVerifyWith(verifier::answer);
@@ -153,14 +153,14 @@ public final class ReplicatingTap implements AutoCloseable {
         owner.stopResyncs(); // no new resync; one running stops when the tap closes
         try {
             tap.stopServing();
-            long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
             // The owner hands off the last writes, then the gateway acknowledges them (and its target applies them,
             // when the tap's bits wait for that).
-            while ((!tap.allHandedOff() || sender.isConnected() && (sender.durableSeq() < sender.lastSentSeq()
-                    || sender.holdsUntilApplied() && sender.appliedSeq() < sender.lastSentSeq()))
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10); // bounded wait for the last hand-offs and acks
-            }
+            owner.whenStreamIdle().get(DRAIN_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.info("the last writes not all handed off and acknowledged within {} ms: their regions stay dirty",
+                    DRAIN_WAIT.toMillis());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("never completed exceptionally", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * markers sent).
  *
  * <p>In bitmap mode the disks' dirty regions wait for a {@link BitmapResync}, which the owner of the sink starts
- * ({@link #resync}) once the sink can stream again (in {@link ReplicatingTap}: the sender is connected).
+ * ({@link #beginResyncDrain}, {@link #finishResyncDrain}, {@link #runResync}) once the sink can stream again (in
+ * {@link ReplicatingTap}: the sender is connected).
  *
  * <pre>{@code
  * try (Tap tap = Tap.start(config, sink, registry)) {
@@ -71,8 +72,6 @@ import org.slf4j.LoggerFactory;
 public final class Tap implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
-    /** How long a resync waits for an initial sync cut short by bitmap mode to stop (after its current chunk). */
-    private static final Duration INITIAL_SYNC_WIND_DOWN = Duration.ofSeconds(10);
     /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
     private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
     /** How often the images' sizes are compared with the served ones: an fstat per disk. */
@@ -483,26 +482,55 @@ public final class Tap implements AutoCloseable {
     }
 
     /**
-     * Resyncs the dirty regions on the caller's thread, when the group is in bitmap mode, once an initial sync cut
-     * short by it has stopped: re-bases the seqs on {@code restartStream}'s answer, copies the regions between
-     * SYNC_BEGIN and SYNC_END per disk, and returns to STREAMING once the gateway acknowledged the last SYNC_END.
+     * The resync after bitmap mode, step 1 on the stream owner: new writes wait for a seq while those given out are
+     * handed off ({@link ConsistencyGroup#beginDrain}).
      *
-     * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
-     *        below 1 when it cannot now; see {@link ConsistencyGroup#startResyncAfterBitmap}
-     * @return true when the group is STREAMING again; false when nothing was to do, the initial sync did not stop in
-     *         time, the sink could not restart, or the resync stopped (bitmap mode again, or closing): the regions
-     *         not acknowledged stay dirty
+     * @return false, changing nothing, when the group is not in BITMAP or a drain is under way
      */
-    public boolean resync(LongSupplier restartStream) throws InterruptedException {
-        if (group.mode() != ReplicationMode.BITMAP) {
-            return false;
+    public boolean beginResyncDrain() {
+        return group.beginDrain();
+    }
+
+    /** True when the drain is over: every seq given out is handed off (see {@link ConsistencyGroup#drained}). */
+    public boolean resyncDrained() {
+        return group.drained();
+    }
+
+    /** Gives up a drain: the writes waiting for a seq go on. Idempotent. */
+    public void cancelResyncDrain() {
+        group.cancelDrain();
+    }
+
+    /**
+     * Step 2, once {@link #resyncDrained}: re-bases the seqs on {@code restartStream}'s answer and orders the
+     * SYNC_BEGINs ({@link ConsistencyGroup#finishDrain}).
+     *
+     * @return the resync for {@link #runResync}; null when the group left BITMAP or the sink could not restart
+     */
+    public ConsistencyGroup.ResyncStart finishResyncDrain(LongSupplier restartStream) {
+        return group.finishDrain(restartStream);
+    }
+
+    /**
+     * Step 3, on the caller's thread (the resync thread): copies the regions between SYNC_BEGIN and SYNC_END per
+     * disk, and returns to STREAMING once the gateway acknowledged the last SYNC_END.
+     *
+     * @return true when the group is STREAMING again; false when the resync stopped (bitmap mode again, or closing):
+     *         the regions not acknowledged stay dirty
+     */
+    public boolean runResync(ConsistencyGroup.ResyncStart start) throws InterruptedException {
+        return resync.run(start);
+    }
+
+    /**
+     * {@code listener} is told when the initial sync of new disks ends (no resync starts while it runs), on its
+     * thread: it must not block. Never told when there is none or it ended before: look at {@link
+     * #initialSyncRunning} after this call.
+     */
+    public void onInitialSyncEnded(Runnable listener) {
+        if (syncer != null) {
+            syncer.onEnded(listener);
         }
-        if (syncer != null && !syncer.awaitEnded(INITIAL_SYNC_WIND_DOWN)) {
-            LOG.warn("the initial sync has not stopped {} s after bitmap mode: the resync waits for the next try",
-                    INITIAL_SYNC_WIND_DOWN.toSeconds());
-            return false;
-        }
-        return resync.run(restartStream);
     }
 
     /** The port the tap listens on. */

@@ -45,13 +45,13 @@ import org.slf4j.LoggerFactory;
  * and {@link #endResync}. Falling to BITMAP mode abandons the sync: what it had not covered stays dirty, pinned
  * for a resync.
  *
- * <p>The resync after bitmap mode uses the same order, entered through {@link #startResyncAfterBitmap}: the records
- * ordered in BITMAP mode were never sent, so the gateway holds the stream only up to its resume point. The group
- * stops new writes from taking seqs, waits until every seq given out is handed off (those writes are dirty and not
- * streamed), re-bases its next seq on the sink's restart point and moves to RESYNCING, all in one step, and orders
- * the SYNC_BEGIN of every disk with pinned regions before any write can take a seq: so no write is streamed with a
- * stale seq, the stream stays gap-free at the gateway, and no write reaches a replica disk before it is marked
- * INCONSISTENT. The pinned regions then wait for the resync's records ({@link RegionTracker#beginResync}), as the
+ * <p>The resync after bitmap mode uses the same order, entered in two steps on the stream owner: the records
+ * ordered in BITMAP mode were never sent, so the gateway holds the stream only up to its resume point. {@link
+ * #beginDrain} stops new writes from taking seqs; the owner hands off the seqs given out (those writes are dirty and
+ * not streamed) and, on the hand-off that leaves none ({@link #drained}), {@link #finishDrain} re-bases the next seq
+ * on the sink's restart point, moves to RESYNCING and orders the SYNC_BEGIN of every disk with pinned regions before
+ * any write can take a seq: so no write is streamed with a stale seq, the stream stays gap-free at the gateway, and
+ * no write reaches a replica disk before it is marked INCONSISTENT. Nothing waits for the drain. The pinned regions then wait for the resync's records ({@link RegionTracker#beginResync}), as the
  * initial sync's do, with region 0 as the witness until SYNC_END is acknowledged.
  */
 public final class ConsistencyGroup {
@@ -87,8 +87,8 @@ public final class ConsistencyGroup {
     private long nextToHandOff;
     private long acknowledgedUpTo;
     private long pinnedUpToSeq;
-    /** True while a resync waits for the writes in flight to be handed off: {@link #completed} then notifies. */
-    private boolean awaitingDrain;
+    /** True from {@link #beginDrain} to {@link #finishDrain} or {@link #cancelDrain}: new writes wait for a seq. */
+    private boolean draining;
     /** Written under the lock; volatile so writes, the syncer and the gauges read it without the lock. */
     private volatile ReplicationMode mode;
     /** How many times the group entered STREAMING: an online verify's reads in one stretch of it see the same count. */
@@ -328,64 +328,76 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * BITMAP to RESYNCING, for the resync of dirty regions. Pauses new writes before they take a seq, waits (up to
-     * {@code drainTimeoutNanos}) until every seq given out is handed off, asks the sink to take records again, then
-     * re-bases the next seq on the seq the sink expects, moves to RESYNCING and orders a SYNC_BEGIN for every disk
-     * with pinned regions, before letting the writes go on.
+     * First step of the resync after bitmap mode, on the stream owner: new writes wait before they take a seq (until
+     * {@link #finishDrain} or {@link #cancelDrain}) while the seqs already given out are handed off. No wait here: the
+     * owner learns that the drain is over from its hand-off event ({@link #drained}).
      *
-     * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
-     *        below 1 when it cannot (not connected); called with the group's lock held and no write in flight
-     * @return the resync to run; null, changing nothing, when the group is not in BITMAP, the writes in flight did not
-     *         end in time or the sink cannot restart
+     * @return false, changing nothing, when the group is not in BITMAP or a drain is under way
      */
-    public ResyncStart startResyncAfterBitmap(LongSupplier restartStream, long drainTimeoutNanos)
-            throws InterruptedException {
+    public synchronized boolean beginDrain() {
+        if (mode != ReplicationMode.BITMAP || draining) {
+            return false;
+        }
+        draining = true;
         sequencer.pause();
-        try {
-            synchronized (this) {
-                if (mode != ReplicationMode.BITMAP || !awaitAllHandedOff(drainTimeoutNanos)) {
-                    return null;
-                }
-                long next = restartStream.getAsLong();
-                if (next < 1) {
-                    return null;
-                }
-                long stale = nextToHandOff;
-                rebase(next);
-                List<ResyncDisk> resync = new ArrayList<>();
-                List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
-                moveTo(ReplicationMode.Event.RESYNC_STARTED, "resync of the dirty regions, seqs re-based from "
-                        + stale + " to " + next);
-                for (int disk = 0; disk < disks.size(); disk++) {
-                    RegionTracker.ResyncRegions r = regions.get(disk);
-                    if (r != null) {
-                        resync.add(new ResyncDisk(disk, r.regions(), r.witnessTicket(), markerWhilePaused(disk)));
-                    }
-                }
-                return new ResyncStart(next, List.copyOf(resync));
-            }
-        } finally {
+        return true;
+    }
+
+    /** True when a drain is under way and every seq given out is handed off: {@link #finishDrain} may run. */
+    public synchronized boolean drained() {
+        return draining && notHandedOff() == 0;
+    }
+
+    /**
+     * Ends a drain without a resync (the owner gives up, or the tap closes): the writes waiting for a seq go on.
+     * Idempotent.
+     */
+    public synchronized void cancelDrain() {
+        if (draining) {
+            draining = false;
             sequencer.resume();
         }
     }
 
-    /** Waits until every seq given out is handed off; false after the timeout. Holds the lock. */
-    private boolean awaitAllHandedOff(long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        awaitingDrain = true;
+    /**
+     * BITMAP to RESYNCING once {@link #drained}: asks the sink to take records again, re-bases the next seq on the seq
+     * it expects, moves to RESYNCING and orders a SYNC_BEGIN for every disk with pinned regions, then lets the writes
+     * waiting for a seq go on. Ends the drain in every case.
+     *
+     * @param restartStream makes the sink take records again and returns the seq the next one must carry, or a value
+     *        below 1 when it cannot (not connected); called with the group's lock held and no write in flight
+     * @return the resync to run; null, changing nothing else, when the group left BITMAP during the drain or the sink
+     *         cannot restart
+     * @throws IllegalStateException when no drain is under way or it is not over
+     */
+    public synchronized ResyncStart finishDrain(LongSupplier restartStream) {
+        if (!drained()) {
+            throw new IllegalStateException("consistency group " + id + ": no drain over to finish (draining "
+                    + draining + ", " + notHandedOff() + " seqs not handed off)");
+        }
         try {
-            while (nextToHandOff <= sequencer.lastAssigned()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    LOG.warn("consistency group {}: writes up to seq {} still in flight after {} ms; resync postponed",
-                            id, sequencer.lastAssigned(), TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
-                    return false;
-                }
-                TimeUnit.NANOSECONDS.timedWait(this, left);
+            if (mode != ReplicationMode.BITMAP) {
+                return null;
             }
-            return true;
+            long next = restartStream.getAsLong();
+            if (next < 1) {
+                return null;
+            }
+            long stale = nextToHandOff;
+            rebase(next);
+            List<ResyncDisk> resync = new ArrayList<>();
+            List<RegionTracker.ResyncRegions> regions = disks.stream().map(RegionTracker::beginResync).toList();
+            moveTo(ReplicationMode.Event.RESYNC_STARTED, "resync of the dirty regions, seqs re-based from "
+                    + stale + " to " + next);
+            for (int disk = 0; disk < disks.size(); disk++) {
+                RegionTracker.ResyncRegions r = regions.get(disk);
+                if (r != null) {
+                    resync.add(new ResyncDisk(disk, r.regions(), r.witnessTicket(), markerWhilePaused(disk)));
+                }
+            }
+            return new ResyncStart(next, List.copyOf(resync));
         } finally {
-            awaitingDrain = false;
+            cancelDrain();
         }
     }
 
@@ -587,9 +599,6 @@ public final class ConsistencyGroup {
             } finally {
                 handoffBudget.release(next.budget);
             }
-        }
-        if (awaitingDrain) {
-            notifyAll();
         }
     }
 

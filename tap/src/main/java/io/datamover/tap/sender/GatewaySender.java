@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * bounded {@link InFlightWindow} of unacknowledged bytes, and never makes the guest wait. The window keeps every
  * record until the gateway acknowledges it DURABLE, so a connection lost for less than the outage grace is ridden
  * through: records offered meanwhile wait in the window, and after the reconnect everything beyond the gateway's
- * {@code resumeSeq} is sent again. A record that cannot be kept (window full, never connected yet, out of seq)
+ * {@code resumeSeq} is sent again. The sender does not time the grace: it reports each lost connection to its
+ * {@link StreamListener} (the tap's stream owner), which ends an outage that lasted too long
+ * ({@link #outageGraceOver}). A record that cannot be kept (window full, never connected yet, out of seq)
  * is refused: the stream is broken there, the {@link StreamListener} is told (the tap's group goes to bitmap mode,
  * the one mode the tap has), and every later record is refused too, so the gateway never sees a gap; so does an
  * outage longer than the grace, or JOURNAL_FULL/STORAGE_FAILURE from the gateway. The tap keeps the dirty bits of
@@ -291,6 +293,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
+    /** How long an outage may last before the listener ends it ({@link #outageGraceOver}). */
+    public long outageGraceMs() {
+        return outageGraceMs;
+    }
+
     /** True while records are taken; false from a break of the stream until the resync re-bases it. */
     public boolean takesRecords() {
         return refusal == null;
@@ -481,8 +488,12 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
-    /** The connection lost as outage number {@code outage} is still not back: stop holding records. */
-    private void outageGraceOver(long outage) {
+    /**
+     * The listener's decision that outage number {@code outage} ({@link StreamListener#disconnected}) lasted longer than
+     * {@link #outageGraceMs}: when the connection is still not back, stop holding records (the stream breaks, the
+     * dirty bits cover them). Nothing for an outage that ended, or one that is not the latest.
+     */
+    public void outageGraceOver(long outage) {
         synchronized (lock) {
             if (outage == outages && streamChannel == null) {
                 enterBitmap(BitmapReason.CONNECTION_LOST, nextSeq);
@@ -592,10 +603,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     LOG.warn("cg {}: disconnected from gateway {} with {} records ({} bytes) unacknowledged after seq "
                             + "{}: holding them to send again; bitmap mode if the window fills or the outage passes "
                             + "{} ms", cg, gateway, window.records(), window.bytesInUse(), durableSeq, outageGraceMs);
-                    connector.schedule(() -> outageGraceOver(outage), outageGraceMs);
                 } else {
                     window.clear();
                 }
+                stream.disconnected(outage); // the listener times the grace: only posts, safe under the lock
             }
         }
 

@@ -19,5 +19,14 @@ public interface StreamListener {
     default void connected() {
     }
 
+    /**
+     * The handshaken connection was lost, as outage number {@code outage} (the sender rides it through in its window
+     * while it takes records): the listener decides when the outage has lasted too long and then calls {@link
+     * GatewaySender#outageGraceOver}. Called on the event loop under the sender's lock; must not block and must not
+     * call back into the sender.
+     */
+    default void disconnected(long outage) {
+    }
+
     StreamListener NONE = (reason, seq) -> { };
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * The resync after bitmap mode: brings the replica level with the local disks again by copying the dirty regions
  * through the group's ordered stream, while the guests keep writing (and their writes keep streaming).
  *
- * <p>{@link ConsistencyGroup#startResyncAfterBitmap} re-bases the seqs on the sink's restart point and orders a
- * SYNC_BEGIN for every disk with pinned regions. Then, disk by disk, every run of dirty regions is walked by its
+ * <p>The stream owner starts it ({@link ConsistencyGroup#finishDrain} re-based the seqs on the sink's restart point
+ * and ordered a SYNC_BEGIN for every disk with pinned regions). Then, disk by disk, every run of dirty regions is walked by its
  * allocated extents (SEEK_DATA/SEEK_HOLE). The replica holds <em>old</em> data there, so nothing may be skipped:
  * <ul>
  *   <li>a hole becomes a ZERO record without reading, after checking under the record's order that it is still a
@@ -50,7 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class BitmapResync implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BitmapResync.class);
-    /** How long the start waits for the writes in flight to be handed off before it tries again later. */
+    /** Half of how long {@link #close} waits for a run to stop. */
     private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long ACK_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Largest ZERO record for a hole: large enough for few records, small enough to hold up few guest writes. */
@@ -80,12 +79,11 @@ public final class BitmapResync implements AutoCloseable {
     }
 
     /**
-     * Runs one resync on the caller's thread, if the group is in bitmap mode and the sink can restart.
+     * Runs one resync, started by {@link ConsistencyGroup#finishDrain}, on the caller's thread.
      *
-     * @param restartStream see {@link ConsistencyGroup#startResyncAfterBitmap}
      * @return true when it ended with the group STREAMING again
      */
-    public boolean run(LongSupplier restartStream) throws InterruptedException {
+    public boolean run(ConsistencyGroup.ResyncStart start) throws InterruptedException {
         synchronized (runLock) {
             if (closed || running) {
                 return false;
@@ -93,8 +91,7 @@ public final class BitmapResync implements AutoCloseable {
             running = true;
         }
         try {
-            ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(restartStream, DRAIN_TIMEOUT_NANOS);
-            return start != null && resync(start);
+            return resync(start);
         } finally {
             synchronized (runLock) {
                 running = false;

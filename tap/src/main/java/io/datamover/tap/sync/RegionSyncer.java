@@ -50,6 +50,9 @@ public final class RegionSyncer implements AutoCloseable {
     private final long maxUnacknowledgedBytes;
     private final Thread thread;
     private volatile boolean stopping;
+    /** Set when the thread's work is over, before the end is told: {@link #isRunning} is false from then on. */
+    private volatile boolean ended;
+    private volatile Runnable endListener = () -> { };
 
     private RegionSyncer(ConsistencyGroup group, List<SyncDisk> disks, int chunkBytes, long maxUnacknowledgedBytes,
             MeterRegistry registry) {
@@ -77,17 +80,16 @@ public final class RegionSyncer implements AutoCloseable {
 
     /** True until the sync has ended, been stopped or given up. */
     public boolean isRunning() {
-        return thread.isAlive();
+        return !ended;
     }
 
     /**
-     * Waits up to {@code timeout} for the sync to end by itself (it stops after its current chunk once the group
-     * left RESYNCING).
-     *
-     * @return true once it has ended
+     * {@code listener} is told once the sync has ended (it stops after its current chunk once the group left
+     * RESYNCING), on the sync's thread, after {@link #isRunning} turned false: it must not block. A sync that ended
+     * before this call is not told: look at {@link #isRunning} after it.
      */
-    public boolean awaitEnded(Duration timeout) throws InterruptedException {
-        return thread.join(timeout);
+    public void onEnded(Runnable listener) {
+        this.endListener = listener;
     }
 
     /** Stops after the chunk in progress and waits for the thread; the regions not covered stay dirty. */
@@ -106,6 +108,15 @@ public final class RegionSyncer implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            syncDisks();
+        } finally {
+            ended = true;
+            endListener.run();
+        }
+    }
+
+    private void syncDisks() {
         List<String> names = disks.stream().map(d -> d.export().name()).toList();
         if (!group.startResync("initial sync of new disks " + names)) {
             LOG.warn("initial sync of {} not started: consistency group {} is in bitmap mode; their allocated regions "

@@ -1,6 +1,8 @@
 package io.datamover.tap.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.datamover.protocol.RecordKind;
 import io.datamover.disk.FileIdentity;
@@ -12,10 +14,11 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,11 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * it close: then the sink restarts at its own next seq, nothing is pinned, and the resync has nothing to copy (no
  * SYNC_BEGIN: a target keeps no undo entry). The refused records are then still the sender's to send again, and
  * their regions stay dirty until the gateway acknowledges them, so nothing can be lost that way.
+ *
+ * <p>Before either, the stream owner's drain: new writes wait for a seq until the writes in flight are handed off,
+ * and the hand-off of the last one, not a timed wait, ends it.
  */
 class ResyncAfterRefusalTest {
     private static final BitmapIdentity IDENTITY = new BitmapIdentity("pair-test", 1, new FileIdentity(12, 0, 0, 0, 0));
     private static final int REGION = 64 << 10;
-    private static final long DRAIN = TimeUnit.SECONDS.toNanos(10);
 
     @TempDir
     Path dir;
@@ -65,7 +70,7 @@ class ResyncAfterRefusalTest {
             throws Exception {
         group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)"); // seqs 1-3 refused
 
-        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 4, DRAIN); // the sender's own next
+        ConsistencyGroup.ResyncStart start = restartAt(4); // the sender's own next
         assertThat(start.disks()).as("nothing pinned: nothing to copy").isEmpty();
         group.endResync("nothing to copy");
         assertThat(group.mode()).isEqualTo(ReplicationMode.STREAMING);
@@ -87,12 +92,67 @@ class ResyncAfterRefusalTest {
         group.acknowledge(1); // journaled; 2 and 3 refused
         group.replicationLost("the gateway sender went to bitmap mode (GATEWAY_REFUSED)");
 
-        ConsistencyGroup.ResyncStart start = group.startResyncAfterBitmap(() -> 2, DRAIN); // after a new handshake
+        ConsistencyGroup.ResyncStart start = restartAt(2); // after a new handshake
         assertThat(start.disks()).singleElement().satisfies(d -> {
             assertThat(d.regions()).isEqualTo(bits(2, 3));
             assertThat(d.syncBeginSeq()).isEqualTo(2);
         });
         assertThat(sink.records().getLast().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
+    }
+
+    @Test
+    void theDrainHoldsNewWritesBeforeTheirSeqAndEndsWithTheHandOffOfTheLastWriteInFlight() throws Exception {
+        group.acknowledge(3);
+        ConsistencyGroup.OrderedWrite inFlight = group.begin(0, RecordKind.DATA, 4L * REGION, 4096, false);
+        inFlight.markDirty();
+        group.replicationLost("the gateway sender went to bitmap mode (CONNECTION_LOST)"); // seq 4 not streamed
+
+        assertThat(group.beginDrain()).isTrue();
+        assertThat(group.beginDrain()).as("one drain at a time").isFalse();
+        assertThat(group.drained()).as("seq 4 is still being written").isFalse();
+        assertThatThrownBy(() -> group.finishDrain(() -> 4)).isInstanceOf(IllegalStateException.class);
+        AtomicLong laterSeq = new AtomicLong();
+        Thread later = Thread.ofPlatform().start(() -> {
+            ConsistencyGroup.OrderedWrite w = group.begin(0, RecordKind.DATA, 5L * REGION, 4096, false);
+            laterSeq.set(w.seq());
+            w.complete(true, Unpooled.wrappedBuffer(new byte[4096]));
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> later.getState() == Thread.State.WAITING);
+        assertThat(group.lastSeq()).as("the later write waits before it takes a seq").isEqualTo(4);
+
+        inFlight.complete(true, Unpooled.wrappedBuffer(new byte[4096])); // handed off: kept dirty, not streamed
+        assertThat(group.drained()).isTrue();
+        ConsistencyGroup.ResyncStart start = group.finishDrain(() -> 4); // the gateway holds up to 3
+        later.join(Duration.ofSeconds(10));
+
+        assertThat(start.disks()).singleElement().satisfies(d -> {
+            assertThat(d.regions()).isEqualTo(bits(4));
+            assertThat(d.syncBeginSeq()).isEqualTo(4);
+        });
+        assertThat(laterSeq.get()).as("after the SYNC_BEGIN").isEqualTo(5);
+        assertThat(group.mode()).isEqualTo(ReplicationMode.RESYNCING);
+        assertThat(sink.records()).extracting(CapturingSink.Captured::seq).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    @Test
+    void aCancelledDrainLetsTheWaitingWritesGoOnInBitmapMode() throws Exception {
+        group.replicationLost("the gateway sender went to bitmap mode (CONNECTION_LOST)");
+        assertThat(group.beginDrain()).isTrue();
+        group.cancelDrain();
+        group.cancelDrain();
+
+        ConsistencyGroup.OrderedWrite w = group.begin(0, RecordKind.DATA, 5L * REGION, 4096, false);
+        assertThat(w.seq()).isEqualTo(4);
+        w.complete(true, Unpooled.wrappedBuffer(new byte[4096]));
+        assertThat(group.drained()).as("no drain under way").isFalse();
+        assertThat(group.mode()).isEqualTo(ReplicationMode.BITMAP);
+    }
+
+    /** The stream owner's drain, with nothing in flight: over as soon as it begins. */
+    private ConsistencyGroup.ResyncStart restartAt(long next) {
+        assertThat(group.beginDrain()).isTrue();
+        assertThat(group.drained()).isTrue();
+        return group.finishDrain(() -> next);
     }
 
     private static BitSet bits(int... regions) {

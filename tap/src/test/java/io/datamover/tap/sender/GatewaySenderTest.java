@@ -227,7 +227,7 @@ class GatewaySenderTest {
 
     @Test
     void aReconnectInBitmapModeAdoptsTheGatewayResumePointAndTheResyncStreamsGapFreeFromIt() throws InterruptedException {
-        GatewaySender sender = fx.startConnected(fx.config().outageGraceMs(200).build());
+        GatewaySender sender = fx.startConnected(fx.config().build());
         for (long seq = 1; seq <= 5; seq++) {
             assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
         }
@@ -238,7 +238,8 @@ class GatewaySenderTest {
         }
         await().until(() -> fx.receiver.records().size() == 10);
         fx.receiver.stop();
-        await().until(() -> !sender.takesRecords());
+        fx.graceOver();
+        assertThat(sender.takesRecords()).isFalse();
         assertThat(sender.resumeForResync()).as("not connected").isEqualTo(-1);
         assertThat(sender.takesRecords()).isFalse();
 
@@ -276,13 +277,22 @@ class GatewaySenderTest {
     }
 
     @Test
-    void anOutageLongerThanTheGraceEndsInBitmapModeAndDropsWhatWasHeld() {
-        GatewaySender sender = fx.startConnected(fx.config().outageGraceMs(200).build());
+    void anOutageLongerThanTheGraceEndsInBitmapModeAndDropsWhatWasHeld() throws InterruptedException {
+        GatewaySender sender = fx.startConnected(fx.config().build());
         fx.receiver.autoAck(false);
         assertThat(sender.offer(fx.record(1, RECORD_BYTES))).isTrue();
         await().until(() -> fx.receiver.records().size() == 1);
         fx.receiver.stop();
-        await().until(() -> !sender.takesRecords());
+        await().until(() -> fx.outages.size() == 1);
+        fx.receiver.restart();
+        await().until(sender::isConnected);
+        sender.outageGraceOver(1);
+        assertThat(sender.takesRecords()).as("outage 1 ended within its grace").isTrue();
+
+        fx.receiver.stop();
+        await().until(() -> fx.outages.size() == 2);
+        sender.outageGraceOver(2);
+        assertThat(sender.takesRecords()).isFalse();
         assertThat(fx.streamBreaks).containsExactly(new StreamBreak(BitmapReason.CONNECTION_LOST, 2));
         assertThat(sender.windowBytesInUse()).isZero();
     }

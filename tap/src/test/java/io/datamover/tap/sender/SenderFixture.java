@@ -33,6 +33,8 @@ final class SenderFixture implements AutoCloseable {
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final List<Long> durableAcks = new CopyOnWriteArrayList<>();
     final List<StreamBreak> streamBreaks = new CopyOnWriteArrayList<>();
+    /** The outages the sender reported, by number: the tap's stream owner times their grace, here the test does. */
+    final List<Long> outages = new CopyOnWriteArrayList<>();
     /** Expected payload CRC of every record made, by seq. */
     final Map<Long, Integer> crcBySeq = new ConcurrentHashMap<>();
     private final List<ByteBuf> payloads = new CopyOnWriteArrayList<>();
@@ -66,7 +68,17 @@ final class SenderFixture implements AutoCloseable {
         sender = GatewaySender.start(config, 1, (cg, seq) -> {
             assertThat(cg).isEqualTo(CG);
             durableAcks.add(seq);
-        }, (reason, seq) -> streamBreaks.add(new StreamBreak(reason, seq)), registry, Clock.systemUTC());
+        }, new StreamListener() {
+            @Override
+            public void streamBroken(BitmapReason reason, long seq) {
+                streamBreaks.add(new StreamBreak(reason, seq));
+            }
+
+            @Override
+            public void disconnected(long outage) {
+                outages.add(outage);
+            }
+        }, registry, Clock.systemUTC());
         return sender;
     }
 
@@ -86,6 +98,12 @@ final class SenderFixture implements AutoCloseable {
         payloads.add(payload);
         crcBySeq.put(seq, Crc32c.of(payload));
         return new WriteRecord(CG, seq * 1000, false, BlockWrite.data(seq, DISK.id(), (seq % 1024) * 4096, payload));
+    }
+
+    /** Ends the latest outage the sender reported, as the stream owner does once its grace is over. */
+    void graceOver() {
+        await().until(() -> !outages.isEmpty());
+        sender.outageGraceOver(outages.getLast());
     }
 
     long lastDurableAck() {
