@@ -4,6 +4,7 @@ import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
@@ -11,6 +12,7 @@ import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
+import java.util.function.Supplier;
 
 /**
  * One connection to the gateway, from the tap's side: the shared client session (HELLO, heartbeats, errors)
@@ -21,11 +23,21 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     private final SessionEvents events;
     private final SenderMetrics metrics;
 
-    GatewaySessionHandler(SenderConfig config, SessionEvents events, SenderMetrics metrics, InstantSource clock) {
+    private final Supplier<Hello> hello;
+
+    /** @param hello the HELLO to open with, asked when the connection is up (the disks may have grown since start) */
+    GatewaySessionHandler(SenderConfig config, Supplier<Hello> hello, SessionEvents events, SenderMetrics metrics,
+            InstantSource clock) {
         super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewaysText(),
                 config.link(), clock, metrics::protocolError);
+        this.hello = hello;
         this.events = events;
         this.metrics = metrics;
+    }
+
+    @Override
+    protected Hello helloToSend() {
+        return hello.get();
     }
 
     @Override
