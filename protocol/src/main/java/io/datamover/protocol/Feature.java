@@ -16,7 +16,12 @@ public enum Feature {
      * A request, not a capability: the sender's source disks are on storage that is not thin-aware (NFS), so the
      * group's replicas should be thick. Set by a tap, carried on by its source gateway; never in {@link #all()}.
      */
-    THICK_REPLICA(2, false);
+    THICK_REPLICA(2, false),
+    /**
+     * A tap's HEARTBEATs may carry {@link Wire#FLAG_TAP_PAUSED}, so its source gateway shows a paused group as PAUSED
+     * rather than STREAMING. A tap sets the flag only when this was agreed: an older gateway refuses unknown flags.
+     */
+    TAP_PAUSE(3);
 
     private final int bit;
     private final boolean capability;

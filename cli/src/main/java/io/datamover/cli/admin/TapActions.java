@@ -59,9 +59,9 @@ public final class TapActions implements AdminActions {
         }
         try {
             if (pause) {
-                group.pause();
+                tap.pause();
             } else {
-                group.resume();
+                tap.resume();
             }
         } catch (IOException e) {
             return new Answer(500, "consistency group " + served + ": the " + action + " could not be stored: "

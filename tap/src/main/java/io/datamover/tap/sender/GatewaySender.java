@@ -5,8 +5,10 @@ import io.datamover.protocol.AckScope;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
@@ -19,7 +21,9 @@ import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final long outageGraceMs;
     /** What each new connection opens with; its disks grow with the tap's ({@link #disksGrown}). */
     private volatile Hello hello;
+    private final InstantSource clock;
+    /** The operator has the group paused ({@link #reportPaused}): heartbeats say so. */
+    private volatile boolean paused;
+    /** The connection handshaken last agreed {@link Feature#TAP_PAUSE}. */
+    private volatile boolean pauseAgreed;
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
@@ -95,6 +104,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.window = new InFlightWindow(config.windowBytes());
         this.outageGraceMs = config.outageGraceMs();
         this.hello = config.hello();
+        this.clock = clock;
         this.metrics = new SenderMetrics(registry, cg);
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> refusal == null ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
@@ -195,6 +205,26 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         LOG.info("cg {}: disks grown to {}: reconnecting to gateway {} so that the handshake declares them", cg,
                 grown, gateway);
         connector.reconnect();
+    }
+
+    /**
+     * The operator paused ({@code true}) or resumed the group: the gateway hears it at once in a HEARTBEAT (and in every
+     * idle one after it, and right after each handshake), where it agreed {@link Feature#TAP_PAUSE}, so its status
+     * shows PAUSED rather than STREAMING. The stream itself is the tap's group's business: nothing else changes here.
+     */
+    public void reportPaused(boolean paused) {
+        this.paused = paused;
+        Channel channel = streamChannel;
+        if (channel != null) {
+            sendPauseState(channel);
+        }
+    }
+
+    private void sendPauseState(Channel channel) {
+        if (pauseAgreed) {
+            channel.writeAndFlush(new Heartbeat(ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()), lastSentSeq,
+                    paused), channel.voidPromise());
+        }
     }
 
     /** The HELLO a new connection opens with now. */
@@ -524,6 +554,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     resendAfter(channel, resumeSeq);
                 }
                 streamChannel = channel;
+                pauseAgreed = Feature.TAP_PAUSE.in(ack.features());
+                if (paused) {
+                    sendPauseState(channel);
+                }
             }
             connector.connectionWorked();
             advanceDurable(resumeSeq);
@@ -627,6 +661,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         @Override
         public long unacknowledgedBytes() {
             return window.bytesInUse();
+        }
+
+        @Override
+        public boolean paused() {
+            return paused;
         }
     }
 }

@@ -4,6 +4,7 @@ import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
@@ -24,6 +25,8 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     private final SenderMetrics metrics;
 
     private final Supplier<Hello> hello;
+    /** The gateway agreed to hear of a pause in heartbeats ({@link Feature#TAP_PAUSE}). Event loop only. */
+    private boolean pauseAgreed;
 
     /** @param hello the HELLO to open with, asked when the connection is up (the disks may have grown since start) */
     GatewaySessionHandler(SenderConfig config, Supplier<Hello> hello, SessionEvents events, SenderMetrics metrics,
@@ -46,7 +49,13 @@ final class GatewaySessionHandler extends ClientSessionHandler {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "gateway " + ack.receiverId()
                     + " does not check payload CRCs (feature PAYLOAD_CRC), which every record carries");
         }
+        pauseAgreed = agreement.has(Feature.TAP_PAUSE);
         events.handshaken(channel, ack);
+    }
+
+    @Override
+    protected Heartbeat idleHeartbeat(long nowMicros) {
+        return new Heartbeat(nowMicros, lastSentSeq(), pauseAgreed && events.paused());
     }
 
     @Override

@@ -79,6 +79,8 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private JournalWriter writer;
     private long expectedSeq;
     private volatile long lastAckedSeq;
+    /** The tap's last HEARTBEAT said its operator paused replication. Written on the event loop. */
+    private volatile boolean paused;
 
     public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
             ReceiverMetrics metrics, InstantSource clock) {
@@ -102,8 +104,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             case Hello h when state == State.AWAITING_HELLO -> handshake(ctx, h);
             case WriteRecord r when state == State.STREAMING -> accept(ctx, r);
             case Flush f when state == State.STREAMING -> metrics.flushes.increment(); // group commit acks soon anyway
-            case Heartbeat hb when state == State.STREAMING ->
-                    ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+            case Heartbeat hb when state == State.STREAMING -> heartbeat(ctx, hb);
             case ErrorFrame error -> {
                 metrics.peerError(error.code());
                 reportError("tap said " + error.code() + ": " + error.message());
@@ -194,6 +195,21 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             ctx.channel().config().setAutoRead(false);
             metrics.readPauses.increment();
         }
+    }
+
+    /** Answers with this gateway's heartbeat; notes a pause or a resume the tap's operator made. */
+    private void heartbeat(ChannelHandlerContext ctx, Heartbeat hb) {
+        if (hb.tapPaused() != paused) {
+            paused = hb.tapPaused();
+            LOG.info("tap {} of cg {}: replication {} by its operator{}", hello.senderId(), identity.cgLabel(),
+                    paused ? "PAUSED" : "resumed", paused ? " (its writes are kept as dirty regions at the tap)" : "");
+        }
+        ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+    }
+
+    @Override
+    public boolean paused() {
+        return paused;
     }
 
     @Override
