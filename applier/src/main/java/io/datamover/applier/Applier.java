@@ -81,10 +81,25 @@ public final class Applier {
      *     would pass it is refused ({@link ApplyException.Reason#UNDO_LOG_FULL}) and nothing of it is written
      */
     public Applier(ReplicaSet replicas, MeterRegistry registry, long undoMaxBytes) {
+        this(replicas, registry, undoMaxBytes, UndoFullPolicy.STOP);
+    }
+
+    /**
+     * @param undoMaxBytes bound of the resync's undo log (empty: the default, see
+     *     {@link ResyncProtection#defaultUndoMaxBytes})
+     * @param whenFull what a batch that would pass the bound does: refused, or the log dropped and the batch applied
+     */
+    public Applier(ReplicaSet replicas, MeterRegistry registry, java.util.OptionalLong undoMaxBytes,
+            UndoFullPolicy whenFull) {
+        this(replicas, registry, undoMaxBytes.orElseGet(() -> ResyncProtection.defaultUndoMaxBytes(replicas.disks())),
+                whenFull);
+    }
+
+    private Applier(ReplicaSet replicas, MeterRegistry registry, long undoMaxBytes, UndoFullPolicy whenFull) {
         this.replicas = replicas;
         this.registry = registry;
         this.metrics = new ApplierMetrics(registry, replicas.cgId());
-        this.protection = new ResyncProtection(replicas, undoMaxBytes, metrics);
+        this.protection = new ResyncProtection(replicas, undoMaxBytes, whenFull, metrics);
     }
 
     /** The highest seq whose batch is applied and durable. */

@@ -16,6 +16,8 @@ final class ApplierMetrics {
     final Timer applyLatency;
     final Counter undoEntries;
     final Counter undoBytes;
+    final Counter undoFull;
+    final Counter undoAbandoned;
 
     ApplierMetrics(MeterRegistry registry, int cgId) {
         this.registry = registry;
@@ -36,6 +38,12 @@ final class ApplierMetrics {
                 .description("regions whose before-image was saved in the undo log of a resync").register(registry);
         undoBytes = Counter.builder("datamover.applier.undo.appended").tag("cg", cg).baseUnit("bytes")
                 .description("bytes appended to the undo log of a resync").register(registry);
+        undoFull = Counter.builder("datamover.applier.undo.full").tag("cg", cg)
+                .description("resync batches refused because the undo log reached --undo-max: applying stopped")
+                .register(registry);
+        undoAbandoned = Counter.builder("datamover.applier.undo.abandoned").tag("cg", cg)
+                .description("undo logs dropped at their bound (--undo-full continue): the resync went on without a"
+                        + " consistent image").register(registry);
     }
 
     /** Counts a refused batch or a failure, by kind (an {@link ApplyException.Reason} name, "storage", ...). */

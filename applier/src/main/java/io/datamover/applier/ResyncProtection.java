@@ -27,14 +27,16 @@ final class ResyncProtection {
 
     private final ReplicaSet replicas;
     private final long undoMaxBytes;
+    private final UndoFullPolicy whenFull;
     private final ApplierMetrics metrics;
 
-    ResyncProtection(ReplicaSet replicas, long undoMaxBytes, ApplierMetrics metrics) {
+    ResyncProtection(ReplicaSet replicas, long undoMaxBytes, UndoFullPolicy whenFull, ApplierMetrics metrics) {
         if (undoMaxBytes < 1) {
             throw new IllegalArgumentException("undoMaxBytes must be >= 1: " + undoMaxBytes);
         }
         this.replicas = replicas;
         this.undoMaxBytes = undoMaxBytes;
+        this.whenFull = whenFull;
         this.metrics = metrics;
     }
 
@@ -63,7 +65,8 @@ final class ResyncProtection {
      * (it takes an UP_TO_DATE disk INCONSISTENT) and saves, durably, the before-image of every region its entries
      * are the first to touch since the consistent image.
      *
-     * @throws ApplyException UNDO_LOG_FULL when the log would pass its bound; no replica was written
+     * @throws ApplyException UNDO_LOG_FULL when the log would pass its bound and the policy is to stop; no replica was
+     *     written. With {@link UndoFullPolicy#CONTINUE} the log is dropped instead and the batch goes on unprotected
      */
     void beforeWrites(long firstSeq, long lastSeq, boolean resyncBegins, List<BlockWrite> entries)
             throws ApplyException, IOException {
@@ -91,13 +94,19 @@ final class ResyncProtection {
                 long offset = region * regionBytes;
                 int length = (int) Math.min(regionBytes, replica.disk().sizeBytes() - offset);
                 UndoEntry before = UndoEntry.capture(replica.file(), e.disk(), offset, length);
+                if (log.sizeBytes() + before.encodedBytes() > undoMaxBytes && whenFull == UndoFullPolicy.CONTINUE) {
+                    abandon(log, firstSeq, lastSeq);
+                    return;
+                }
                 if (log.sizeBytes() + before.encodedBytes() > undoMaxBytes) {
+                    metrics.undoFull.increment();
                     log.sync(); // what was saved stays valid: those regions are not written yet
                     metrics.error(Reason.UNDO_LOG_FULL.name());
                     throw new ApplyException(Reason.UNDO_LOG_FULL, "batch [" + firstSeq + ", " + lastSeq
                             + "] needs more before-images than the undo log bound allows (" + log.sizeBytes()
                             + " of " + undoMaxBytes + " bytes used, protecting the consistent image at seq "
-                            + log.header().consistentSeq() + "); raise the bound and restart, or roll back");
+                            + log.header().consistentSeq() + "); raise the bound and restart, roll back, or restart"
+                            + " with --undo-full continue to go on without the consistent image");
                 }
                 log.append(before);
                 appended++;
@@ -109,6 +118,21 @@ final class ResyncProtection {
             log.sync();
             CrashPoint.reached(CrashPoint.Point.TARGET_UNDO_SAVED);
         }
+    }
+
+    /**
+     * The operator chose to go on when the log is full ({@link UndoFullPolicy#CONTINUE}): the log is dropped, durably,
+     * and the resync goes on with no consistent image to roll back or fail over to until it ends.
+     */
+    private void abandon(UndoLog log, long firstSeq, long lastSeq) throws IOException {
+        long consistentSeq = log.header().consistentSeq();
+        long bytes = log.sizeBytes();
+        replicas.dropUndoLog();
+        metrics.undoAbandoned.increment();
+        LOG.warn("cg {}: UNPROTECTED: batch [{}, {}] needs more before-images than the undo log bound allows ({} of {}"
+                + " bytes used); --undo-full continue: the undo log of the consistent image at seq {} is DROPPED and"
+                + " the resync goes on. Until it ends the replicas are INCONSISTENT with NO consistent image to roll"
+                + " back or fail over to", cg(), firstSeq, lastSeq, bytes, undoMaxBytes, consistentSeq);
     }
 
     /** After a batch is recorded: drops the undo log once the resync it protected is over. */

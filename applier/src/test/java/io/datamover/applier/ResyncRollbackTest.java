@@ -379,6 +379,19 @@ class ResyncRollbackTest {
     }
 
     @Test
+    void withContinueAFullUndoLogIsDroppedAndTheResyncEndsWithoutAConsistentImage() throws Exception {
+        applier = new Applier(set, registry, java.util.OptionalLong.of(2 * REGION), UndoFullPolicy.CONTINUE);
+        resyncOfA().forEach(this::apply);
+        assertSourceEqualsReplicas();
+        assertThat(UndoLog.path(dir)).doesNotExist();
+        assertThat(set.consistentSeq()).isEmpty();
+        assertThat(registry.counter("datamover.applier.undo.abandoned", "cg", Integer.toString(set.cgId())).count())
+                .isOne();
+        assertThat(registry.counter("datamover.applier.undo.full", "cg", Integer.toString(set.cgId())).count())
+                .isZero();
+    }
+
+    @Test
     void aBatchThatWouldPassTheUndoBoundIsRefusedWithNothingWritten() throws Exception {
         applier = new Applier(set, registry, 2 * REGION);
         List<List<BlockWrite>> batches = resyncOfA();

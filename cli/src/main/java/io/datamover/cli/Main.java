@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         footer = {"", "New here? Run 'datamover demo', then 'datamover COMMAND --help' for any command."},
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
                 AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, ThrottleCommand.class,
-                PauseCommand.class, ResumeCommand.class, VerifyCommand.class, RollbackCommand.class, FailoverCommand.class, ReverseCommand.class,
+                PauseCommand.class, ResumeCommand.class, ResizeCommand.class, VerifyCommand.class, RollbackCommand.class, FailoverCommand.class, ReverseCommand.class,
                 SplitBrainCommand.class, FailbackCommand.class, MigrateCommand.class,
                 RehearseCommand.class, CertCommand.class,
                 CommandLine.HelpCommand.class})

@@ -5,8 +5,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * {@code datamover pause|resume --cg N}: asks the tap's admin port ({@code POST /pause?cg=N} or {@code /resume}) with
- * the operator's admin token; the subclasses name the action (the command's name).
+ * {@code datamover pause|resume|resize --cg N}: asks the tap's admin port ({@code POST /pause?cg=N}, {@code /resume},
+ * {@code /resize}) with the operator's admin token; the subclasses name the action (the command's name) and may add
+ * parameters ({@link #moreParameters}).
  */
 abstract class TapReplicationCommand implements Callable<Integer> {
     @CommandLine.Mixin
@@ -27,6 +28,12 @@ abstract class TapReplicationCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         long cg = group.checked();
         return new AdminCall(admin, token, "the tap's --admin", AdminCall.EXIT_REFUSED)
-                .post(spec, spec.name(), "/" + spec.name() + "?cg=" + cg, AdminRequest.TIMEOUT, "");
+                .post(spec, spec.name(), "/" + spec.name() + "?cg=" + cg + moreParameters(), AdminRequest.TIMEOUT,
+                        "");
+    }
+
+    /** More of the query after {@code cg=N}, each as {@code &name=value} (URL-encoded); none by default. */
+    String moreParameters() {
+        return "";
     }
 }

@@ -1,6 +1,7 @@
 package io.datamover.cli;
 
 import io.datamover.applier.Provisioning;
+import io.datamover.applier.UndoFullPolicy;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.gateway.target.TargetGatewayConfig;
 import io.datamover.cli.admin.AdminAuthorization;
@@ -62,6 +63,13 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     + " before-image of every region, at most 256M, or a tenth of the group's disks when more).")
     Long undoMaxBytes;
 
+    @Option(names = "--undo-full", defaultValue = "stop", paramLabel = "stop|continue",
+            description = "When a resync would pass --undo-max: stop applying the group, keeping the consistent image"
+                    + " (raise --undo-max and restart, or roll back); or continue: drop the undo log (a loud WARN,"
+                    + " datamover_applier_undo_abandoned_total) and finish the resync with no consistent image until"
+                    + " it ends (default: ${DEFAULT-VALUE}).")
+    String undoFull;
+
     @Option(names = "--provisioning", defaultValue = "thin", paramLabel = "thin|thick",
             description = "thin: zero ranges become holes; thick: replica files are allocated whole and zeros keep"
                     + " their blocks (default: ${DEFAULT-VALUE}; a source on NFS asks for thick itself).")
@@ -102,6 +110,7 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             if (undoMaxBytes != null) {
                 builder.undoMaxBytes(undoMaxBytes);
             }
+            builder.undoFull(UndoFullPolicy.parse(undoFull));
             for (String mapping : replicaMap) {
                 mapReplica(builder, mapping);
             }

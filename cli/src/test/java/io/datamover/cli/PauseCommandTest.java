@@ -11,7 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code datamover pause|resume} against a real admin port on loopback, whose action is the test's. */
+/** {@code datamover pause|resume|resize} against a real admin port on loopback, whose action is the test's. */
 class PauseCommandTest {
     private final CliRun cli = new CliRun();
     private final List<Map<String, String>> posts = new CopyOnWriteArrayList<>();
@@ -32,6 +32,20 @@ class PauseCommandTest {
             }
         }
         assertThat(cli.out.toString()).contains("consistency group 3: PAUSED");
+    }
+
+    @Test
+    void resizePostsTheDiskAndAShrinkRefusedExitsOne() throws Exception {
+        try (AdminServer server = ResyncCommandTest.serve("/resize", new AdminActions.Answer(409,
+                "consistency group 3: disk data-1 shrank from 2 to 1 bytes under the tap: shrinking a protected disk"
+                        + " is refused\n"), dir, posts)) {
+            assertThat(cli.run("resize", "--cg", "3", "--disk", "data-1", "--admin", "127.0.0.1:"
+                    + server.address().getPort(), "--admin-token-file", ResyncCommandTest.tokenFile(dir).toString()))
+                    .isOne();
+            assertThat(posts).containsExactly(Map.of("cg", "3", "disk", "data-1"));
+            assertThat(cli.err.toString()).contains("datamover resize: consistency group 3: disk data-1 shrank")
+                    .contains("shrinking a protected disk is refused");
+        }
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the larger disk into the group, the target grows the replica (a target started armed to crash in the middle of that
  * growth, as kill -9 would, cuts it back at its restart and grows it again), writes past the old end are applied, and
  * the replica reaches the new size with the source's sha256, as thin as it. A disk that shrank is refused by the tap
- * with a clear message and nothing of the replica changes.
+ * with a clear message and nothing of the replica changes. The same growth while the tap runs, told by the operator
+ * ({@code datamover resize}) or noticed by the tap itself, needs no restart and costs no resync.
  */
 class GrowingDiskTest {
     private static final long MIB = 1L << 20;
@@ -64,6 +66,60 @@ class GrowingDiskTest {
             assertThat(Files.size(site.replica())).isEqualTo(GROWN);
             assertThat(Disks.sha256(site.replica())).as("nothing of the replica changed").isEqualTo(replicaBefore);
         }
+    }
+
+    @Test
+    void aDiskGrownUnderTheRunningTapIsServedAndReplicatedAtItsNewSizeWithoutARestartOrAResync() throws Exception {
+        Tools.assumeInstalled("qemu-io");
+        Tools.assumeInstalled("nbdinfo");
+        List<String> cg = List.of("--cg", Integer.toString(ReplicationSite.CG));
+        try (ReplicationSite site = new ReplicationSite(base, DISK, "8M").start()) {
+            ConvergenceCheck.writeAndConverge(site, DEADLINE, "write -P 0x11 0 1M", "write -P 0x12 63M 1M");
+            double resyncs = AdminMetrics.sum(site.tapAdmin(), "datamover_tap_resync_runs_total");
+
+            resize(site.sourceDisk(), GROWN);
+            assertThat(nbdSize(site)).as("not served before it is told").isEqualTo(DISK);
+            ReplicationSite.CommandRun resized = site.tapAdminCommand("resize", cg);
+            assertThat(resized.exitCode()).as(resized.output()).isZero();
+            assertThat(resized.output()).contains("disk " + ReplicationSite.EXPORT + " grew from " + DISK + " to "
+                    + GROWN + " bytes");
+            assertThat(nbdSize(site)).as("a new NBD connection sees the new size").isEqualTo(GROWN);
+            ConvergenceCheck.writeAndConverge(site, DEADLINE, "write -P 0x21 64M 1M", "write -P 0x22 127M 1M",
+                    "write -P 0x23 " + (DISK - MIB / 2) + " 1M");
+            assertThat(Files.size(site.replica())).isEqualTo(GROWN);
+            assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
+
+            // Not told: the tap's own watch (every 30 s) notices the larger image.
+            long grownAgain = GROWN + 32 * MIB;
+            resize(site.sourceDisk(), grownAgain);
+            FaultAwaits.until(DEADLINE, "the tap serving the image it noticed grown",
+                    () -> nbdSize(site) == grownAgain);
+            // Right past the old end, next to the last write: the source keeps as few extents as before, so its
+            // allocated bytes compare with the replica's without an extent-tree block on either side.
+            ConvergenceCheck.writeAndConverge(site, DEADLINE, "write -P 0x31 " + GROWN + " 1M");
+            assertThat(Files.size(site.replica())).isEqualTo(grownAgain);
+            assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
+            assertThat(Disks.allocatedBytes(site.replica())).as("the replica stays thin")
+                    .isLessThanOrEqualTo(Disks.allocatedBytes(site.sourceDisk()));
+            assertThat(AdminMetrics.sum(site.tapAdmin(), "datamover_tap_resync_runs_total")).as("no resync")
+                    .isEqualTo(resyncs);
+            assertThat(AdminMetrics.sum(site.tapAdmin(), "datamover_tap_disk_growths_total")).isEqualTo(2);
+
+            resize(site.sourceDisk(), GROWN);
+            ReplicationSite.CommandRun refused = site.tapAdminCommand("resize", cg);
+            assertThat(refused.exitCode()).as(refused.output()).isOne();
+            assertThat(refused.output()).contains("shrank from " + grownAgain + " to " + GROWN)
+                    .contains("shrinking a protected disk is refused");
+            assertThat(nbdSize(site)).as("nothing changed").isEqualTo(grownAgain);
+            resize(site.sourceDisk(), grownAgain);
+        }
+    }
+
+    private static long nbdSize(ReplicationSite site) throws Exception {
+        Tools.Result info = Tools.run(DEADLINE, "nbdinfo", "--size", "nbd://127.0.0.1:" + site.nbdPort() + "/"
+                + ReplicationSite.EXPORT);
+        assertThat(info.exitCode()).as(info.output()).isZero();
+        return Long.parseLong(info.output().strip());
     }
 
     /** What {@code truncate -s} (or {@code qemu-img resize} of a raw image) does: a hole past the old end. */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code datamover pause|resume --cg N} on a running pair of {@code bin/datamover} processes: a call without the
  * tap's admin token is refused and changes nothing; while paused, qemu-io's writes reach the source disk but no record
- * leaves the tap and the target applies nothing; the pause survives a restart of the tap; resume resyncs what was
- * written meanwhile and the replica converges to the source. Both calls are idempotent.
+ * leaves the tap and the target applies nothing, and the source gateway shows the group PAUSED (the tap's heartbeats
+ * say so), not STREAMING; the pause survives a restart of the tap; resume resyncs what was written meanwhile and the
+ * replica converges to the source. Both calls are idempotent.
  */
 class PauseResumeTest {
     private static final long DISK = 64L << 20;
@@ -47,6 +48,9 @@ class PauseResumeTest {
             assertThat(site.tapStatus().state()).isEqualTo("PAUSED");
             assertThat(AdminMetrics.sum(site.tapAdmin(), "datamover_tap_group_state", "state=\"PAUSED\""))
                     .isEqualTo(1);
+            awaitSourceState(site, "PAUSED");
+            assertThat(AdminMetrics.sum(site.sourceAdmin(), "datamover_source_group_state", "state=\"PAUSED\""))
+                    .isEqualTo(1);
             long applied = site.targetStatus().appliedSeq();
             double handedOff = AdminMetrics.sum(site.tapAdmin(), HANDED_OFF);
             double notStreamed = AdminMetrics.sum(site.tapAdmin(), NOT_STREAMED);
@@ -65,6 +69,7 @@ class PauseResumeTest {
                 AdminStatus tap = site.tapStatus();
                 return tap != null && tap.state().equals("PAUSED");
             });
+            awaitSourceState(site, "PAUSED"); // told right after the new connection's handshake
             write(site, "write -P 0x44 8M 256k");
             assertThat(site.targetStatus().appliedSeq()).as("nothing applied while paused").isEqualTo(applied);
 
@@ -73,6 +78,9 @@ class PauseResumeTest {
             assertThat(ConvergenceCheck.await(site, DEADLINE)).as("converged: tap %s, target %s\n%s",
                     site.tapStatus(), site.targetStatus(), site.logTails()).isTrue();
             assertThat(Disks.sha256(site.replica())).isEqualTo(Disks.sha256(site.sourceDisk()));
+            awaitSourceState(site, "STREAMING");
+            assertThat(site.source().log()).contains("replication PAUSED by its operator")
+                    .contains("replication resumed by its operator");
             assertThat(site.tap().log()).contains("accepted: the holder of the admin token").contains("refused");
         }
     }
@@ -86,6 +94,13 @@ class PauseResumeTest {
     private static void resume(ReplicationSite site) throws Exception {
         ReplicationSite.CommandRun run = site.tapAdminCommand("resume", CG);
         assertThat(run.exitCode()).as(run.output()).isZero();
+    }
+
+    private static void awaitSourceState(ReplicationSite site, String state) throws Exception {
+        FaultAwaits.until(DEADLINE, "the source gateway showing the group " + state, () -> {
+            AdminStatus source = site.sourceStatus();
+            return source != null && source.state().equals(state);
+        });
     }
 
     private static void write(ReplicationSite site, String... commands) throws Exception {

@@ -15,7 +15,7 @@ class PrometheusRulesTest {
 
     @Test
     void rulesAreValid() throws Exception {
-        assertThat(promtool("check", "rules", MonitoringFiles.RULES.toString())).contains("SUCCESS: 12 rules found");
+        assertThat(promtool("check", "rules", MonitoringFiles.RULES.toString())).contains("SUCCESS: 14 rules found");
     }
 
     @Test
@@ -25,7 +25,7 @@ class PrometheusRulesTest {
 
     @Test
     void everyRuleAndPanelHasAQuery() throws Exception {
-        assertThat(MonitoringFiles.ruleExpressions()).hasSize(12).allSatisfy(e -> assertThat(e).isNotBlank());
+        assertThat(MonitoringFiles.ruleExpressions()).hasSize(14).allSatisfy(e -> assertThat(e).isNotBlank());
         assertThat(MonitoringFiles.dashboardExpressions()).hasSizeGreaterThanOrEqualTo(12);
     }
 

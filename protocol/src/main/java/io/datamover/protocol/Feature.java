@@ -27,7 +27,12 @@ public enum Feature {
      * its target's applied seq to its tap, which then keeps its dirty bits until the target has applied the writes
      * (docs/coordination.md, "Where the journal lives across a takeover").
      */
-    APPLIED_ACKS(4);
+    APPLIED_ACKS(4),
+    /**
+     * A tap's HEARTBEATs may carry {@link Wire#FLAG_TAP_PAUSED}, so its source gateway shows a paused group as PAUSED
+     * rather than STREAMING. A tap sets the flag only when this was agreed: an older gateway refuses unknown flags.
+     */
+    TAP_PAUSE(5);
 
     private final int bit;
     private final boolean capability;

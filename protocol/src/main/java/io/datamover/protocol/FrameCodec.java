@@ -190,7 +190,7 @@ public final class FrameCodec {
                 case FLUSH -> Flush.readBody(r);
                 case ACK -> Ack.readBody(r);
                 case BATCH -> Batch.readBody(r, limits);
-                case HEARTBEAT -> Heartbeat.readBody(r);
+                case HEARTBEAT -> Heartbeat.readBody(r, flags);
                 case ERROR -> ErrorFrame.readBody(r);
                 case RESYNC_REGIONS -> ResyncRegions.readBody(r);
                 case VERIFY_REQUEST -> VerifyRequest.readBody(r);

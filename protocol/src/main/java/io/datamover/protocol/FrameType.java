@@ -8,7 +8,7 @@ public enum FrameType implements WireCode {
     FLUSH(4, 0),
     ACK(5, 0),
     BATCH(6, 0),
-    HEARTBEAT(7, 0),
+    HEARTBEAT(7, Wire.FLAG_TAP_PAUSED),
     ERROR(8, 0),
     RESYNC_REGIONS(9, 0),
     VERIFY_REQUEST(10, 0),

@@ -106,6 +106,12 @@ public record Hello(int protocolMin, int protocolMax, long features, Role role, 
                 lastSeq, groupEpoch);
     }
 
+    /** This HELLO declaring {@code grownDisks} instead: what a tap sends once its disks grew while it ran. */
+    public Hello withDisks(List<DiskInfo> grownDisks) {
+        return new Hello(protocolMin, protocolMax, features, role, senderId, pairId, cgId, cgName, grownDisks,
+                generations, lastSeq, epoch);
+    }
+
     /** This HELLO with {@code request} set in its feature word, when {@code asked}; else this HELLO. */
     public Hello requesting(Feature request, boolean asked) {
         if (!asked) {

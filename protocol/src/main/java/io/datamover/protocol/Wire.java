@@ -55,6 +55,11 @@ public final class Wire {
 
     /** WriteRecord header flag: the guest asked for this write to be durable (NBD FUA). */
     public static final int FLAG_FUA = 0x0001;
+    /**
+     * HEARTBEAT header flag from a tap: its operator paused the group's replication (datamover pause). Sent only on a
+     * connection that agreed {@link Feature#TAP_PAUSE}; other receivers ignore it.
+     */
+    public static final int FLAG_TAP_PAUSED = 0x0001;
 
     private Wire() {}
 }

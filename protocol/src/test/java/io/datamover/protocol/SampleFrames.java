@@ -79,6 +79,7 @@ final class SampleFrames {
         m.put("batch-raw", batch(false));
         m.put("batch-lz4", batch(true));
         m.put("heartbeat", new Heartbeat(T0 + 5, 45));
+        m.put("heartbeat-tap-paused", new Heartbeat(T0 + 6, 45, true));
         m.put("error", new ErrorFrame(ErrorCode.WRONG_PAIR, "replica vm-42-root belongs to pair pair-a-b"));
         m.put("error-not-leader", new ErrorFrame(ErrorCode.NOT_LEADER, "cg 7: not led here", "10.0.0.5:7000"));
         m.put("resync-regions", new ResyncRegions(CG, false, List.of(new ResyncRegions.Range(0, 3L << 20, 1L << 20),

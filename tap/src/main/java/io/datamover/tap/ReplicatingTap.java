@@ -3,6 +3,7 @@ package io.datamover.tap;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.sender.GatewaySender;
 import io.datamover.tap.sender.SenderConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -82,6 +83,7 @@ public final class ReplicatingTap implements AutoCloseable {
                         senderConfig.gatewaysText(), connectWait.toMillis());
             }
             Tap tap = Tap.start(tapConfig.withFirstSeq(sender.takeStartSeq()), stateDirLock, sender, registry, clock);
+            sender.reportPaused(tap.mode() == ReplicationMode.PAUSED);
             if (!tap.mode().streams()) {
                 // Dirty regions from an earlier run, or paused by the operator before the restart: the resync (after
                 // the resume) continues after the gateway.
@@ -132,6 +134,29 @@ public final class ReplicatingTap implements AutoCloseable {
 
     public Tap tap() {
         return tap;
+    }
+
+    /**
+     * The operator pauses the group ({@link Tap#pause}), then the source gateway is told, so its status shows PAUSED
+     * too ({@link GatewaySender#reportPaused}). Idempotent.
+     */
+    public void pause() throws IOException {
+        tap.pause();
+        sender.reportPaused(true);
+    }
+
+    /**
+     * The operator resumes the group: the source gateway is told first, so the resync's records never arrive at a
+     * gateway that still shows PAUSED, then the tap resumes ({@link Tap#resume}); told paused again if that fails.
+     */
+    public void resume() throws IOException {
+        sender.reportPaused(false);
+        try {
+            tap.resume();
+        } catch (IOException | RuntimeException e) {
+            sender.reportPaused(tap.mode() == ReplicationMode.PAUSED);
+            throw e;
+        }
     }
 
     public GatewaySender sender() {

@@ -11,6 +11,7 @@ import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
 import io.datamover.tap.bitmap.RegionTracker;
+import io.datamover.tap.export.DiskShrankException;
 import io.datamover.tap.export.DiskSizeWatch;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.nbd.NbdServer;
@@ -74,6 +75,10 @@ public final class Tap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Tap.class);
     /** Payload blocks idle this long (up to twice) are given back: what a burst needed is not kept for good. */
     private static final Duration PAYLOAD_TRIM_PERIOD = Duration.ofSeconds(10);
+    /** Disks grown while the tap serves them, per disk. */
+    static final String DISK_GROWTHS = "datamover.tap.disk.growths";
+    /** Growths refused because a disk's image shrank, per disk. */
+    static final String DISK_SHRINK_REFUSALS = "datamover.tap.disk.shrink.refusals";
     /** How often the images' sizes are compared with the served ones: an fstat per disk. */
     private static final Duration SIZE_CHECK_PERIOD = Duration.ofSeconds(30);
     /** How long close waits for a dirty-bitmap sweep under way (one fdatasync of the bitmap). */
@@ -96,16 +101,22 @@ public final class Tap implements AutoCloseable {
     private final RegionSyncer syncer;
     private final BitmapResync resync;
     private final MeterRegistry registry;
+    /** Told when disks grow while the tap serves them, before NBD clients may write past the old ends. */
+    private final ReplicationSink sink;
     /** Keeps the stored pause and the group's mode in step when pause and resume calls cross. */
     private final Object pauseLock = new Object();
+    /** One growth at a time: the operator's {@code datamover resize} and the size watch. */
+    private final Object growthLock = new Object();
+    /** On the sweeper only. */
+    private final DiskSizeWatch sizeWatch = new DiskSizeWatch();
     /** Per disk, its dirty regions and hot extents: removed at close, so a tap started again registers its own. */
     private final List<Meter> bitmapGauges;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean serving = true;
 
     private Tap(TapConfig config, DirectoryLock stateDirLock, List<Export> exports, ConsistencyGroup group,
             ScheduledExecutorService sweeper, NbdServer server, RegionSyncer syncer, BitmapResync resync,
-            MeterRegistry registry, List<Meter> bitmapGauges) {
+            MeterRegistry registry, ReplicationSink sink, List<Meter> bitmapGauges) {
         this.config = config;
         this.stateDirLock = stateDirLock;
         this.exports = exports;
@@ -115,6 +126,7 @@ public final class Tap implements AutoCloseable {
         this.syncer = syncer;
         this.resync = resync;
         this.registry = registry;
+        this.sink = sink;
         this.bitmapGauges = bitmapGauges;
     }
 
@@ -190,17 +202,17 @@ public final class Tap implements AutoCloseable {
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
-            DiskSizeWatch sizes = new DiskSizeWatch();
-            sweeper.scheduleWithFixedDelay(() -> watchSizes(exports, sizes), SIZE_CHECK_PERIOD.toMillis(),
-                    SIZE_CHECK_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);
             sweeper.scheduleWithFixedDelay(server::trimIdlePayloads, PAYLOAD_TRIM_PERIOD.toMillis(),
                     PAYLOAD_TRIM_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
             BitmapResync resync = new BitmapResync(group, exports, config.initialSyncReadBytes(),
                     config.initialSyncMaxUnacknowledgedBytes(), registry);
-            return new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
-                    startInitialSync(config, exports, group, registry), resync, registry,
+            Tap tap = new Tap(config, stateDirLock, List.copyOf(exports), group, sweeper, server,
+                    startInitialSync(config, exports, group, registry), resync, registry, sink,
                     bitmapGauges(config.consistencyGroupId(), exports, registry));
+            sweeper.scheduleWithFixedDelay(tap::watchSizes, SIZE_CHECK_PERIOD.toMillis(),
+                    SIZE_CHECK_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+            return tap;
         } catch (IOException | RuntimeException e) {
             closeAfterFailedStart(exports, sweeper, e);
             throw e;
@@ -288,15 +300,111 @@ public final class Tap implements AutoCloseable {
         }
     }
 
-    /** On the sweeper: tells the operator, once per size, of an image resized under the tap (see DiskSizeWatch). */
-    private static void watchSizes(List<Export> exports, DiskSizeWatch sizes) {
+    /**
+     * On the sweeper: grows into an image that grew under the tap, as {@code datamover resize} would; tells the
+     * operator, once per size (DiskSizeWatch), of one that shrank (refused) or that could not be grown into.
+     */
+    private void watchSizes() {
         for (Export export : exports) {
+            long served = export.sizeBytes();
+            long current;
             try {
-                sizes.check(export.name(), export.sizeBytes(), export.file().size()).ifPresent(LOG::warn);
+                current = export.file().size();
             } catch (IOException | RuntimeException e) {
                 LOG.debug("cannot read the size of {}", export, e); // a failing disk fails its I/O, reported there
+                continue;
+            }
+            if (current < served) {
+                if (sizeWatch.toTell(export.name(), served, current)) {
+                    LOG.warn("{}; writes past the new end fail", DiskShrankException.describe(export.name(), served,
+                            current));
+                }
+            } else if (current > served) {
+                try {
+                    growDisks(Optional.of(export.name()));
+                } catch (IOException | RuntimeException e) {
+                    if (sizeWatch.toTell(export.name(), served, current)) {
+                        LOG.warn("disk {} grew from {} to {} bytes under the tap but cannot be served at that size: {};"
+                                + " tried again every {} s", export.name(), served, current, e.toString(),
+                                SIZE_CHECK_PERIOD.toSeconds());
+                    }
+                }
+            } else {
+                sizeWatch.toTell(export.name(), served, current);
             }
         }
+    }
+
+    /** One disk grown while the tap serves it. */
+    public record DiskGrowth(String disk, long fromBytes, long toBytes) {
+        @Override
+        public String toString() {
+            return "disk " + disk + " grew from " + fromBytes + " to " + toBytes + " bytes";
+        }
+    }
+
+    /**
+     * Serves the disks whose images grew at their new sizes, without a restart ({@code datamover resize}, and the
+     * tap's own size watch): {@code disk}, or every disk when empty. In this order: each grown disk's bitmap takes the
+     * new regions in one atomic rewrite (the regions of the new part holding data are pinned for a resync); the sink
+     * is told (the gateway sender reconnects, so its HELLO declares the new sizes and each gateway grows the group
+     * before it answers, as at a restart); only then are NBD clients told the new size, on their next connection (NBD
+     * has no notice of a size change). A crash in between leaves bitmaps that the next start opens at the images'
+     * sizes. A disk that shrank refuses the whole call, nothing changed. Safe to repeat.
+     *
+     * @return the disks grown; empty when none did
+     * @throws DiskShrankException when the image of a disk asked for is smaller than served
+     * @throws IllegalArgumentException when no disk is named {@code disk}
+     */
+    public List<DiskGrowth> growDisks(Optional<String> disk) throws IOException {
+        synchronized (growthLock) {
+            if (closed) {
+                throw new IOException("the tap is closed");
+            }
+            List<Export> asked = disk.isPresent() ? List.of(export(disk.get())) : exports;
+            Map<Export, Long> grown = new LinkedHashMap<>();
+            for (Export export : asked) {
+                long current = export.file().size();
+                if (current < export.sizeBytes()) {
+                    registry.counter(DISK_SHRINK_REFUSALS, diskTags(export)).increment();
+                    throw new DiskShrankException(export.name(), export.sizeBytes(), current);
+                }
+                if (current > export.sizeBytes()) {
+                    grown.put(export, current);
+                }
+            }
+            if (grown.isEmpty()) {
+                return List.of();
+            }
+            boolean newPartsHoldData = false;
+            for (Map.Entry<Export, Long> growth : grown.entrySet()) {
+                Export export = growth.getKey();
+                BitSet added = SyncRegions.allocatedBetween(export.file(), export.sizeBytes(), growth.getValue(),
+                        config.regionSizeBytes());
+                export.tracker().grow(growth.getValue(), added);
+                newPartsHoldData |= !added.isEmpty();
+            }
+            sink.disksGrown(exports.stream().map(export -> grown.getOrDefault(export, export.sizeBytes())).toList());
+            List<DiskGrowth> growths = new ArrayList<>();
+            for (Map.Entry<Export, Long> growth : grown.entrySet()) {
+                Export export = growth.getKey();
+                DiskGrowth done = new DiskGrowth(export.name(), export.sizeBytes(), growth.getValue());
+                export.serveGrown(growth.getValue());
+                registry.counter(DISK_GROWTHS, diskTags(export)).increment();
+                LOG.info("{} while the tap serves it: served at the new size from now on (new NBD connections see"
+                        + " it); the replica grows with it, no full resync", done);
+                growths.add(done);
+            }
+            if (newPartsHoldData) {
+                // The replica grows with zeros: what the new parts hold reaches it through the pinned regions.
+                group.replicationLost("grown disks hold data past their old ends: those regions are resynced");
+            }
+            return growths;
+        }
+    }
+
+    private String[] diskTags(Export export) {
+        return new String[] {"cg", Long.toString(config.consistencyGroupId()), "disk", export.name()};
     }
 
     private static void closeAfterFailedStart(List<Export> exports, ScheduledExecutorService sweeper, Exception failure) {

@@ -426,7 +426,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             ShipperStatus shipping = g.shipper().status();
             String journalError = Stream.of(g.journalError(), reopenErrors.get(cgId)).filter(e -> e != null)
                     .reduce((a, b) -> a + "; " + b).orElse(null);
-            statuses.add(new SourceGroupStatus(g.identity(), attachedTaps.containsKey(cgId),
+            TapLink tap = attachedTaps.get(cgId);
+            statuses.add(new SourceGroupStatus(g.identity(), tap != null, tap != null && tap.paused(),
                     g.writer().journal().retainedBytes(), config.journalMaxBytes(), g.disksSyncing(),
                     g.lastTapError(), journalError, shipping, rpoSeconds(cgId, shipping, now)));
         }

@@ -8,6 +8,7 @@ import java.util.Set;
  *
  * @param identity pair, cg id and name, disks, as the tap first declared them
  * @param tapConnected a tap is attached and streaming into the journal
+ * @param tapPaused the attached tap's operator paused its replication (its heartbeats say so)
  * @param journalBytes bytes the journal retains (records not yet released behind the target's acks)
  * @param journalMaxBytes the journal's configured bound; at it the tap is sent to bitmap mode
  * @param disksSyncing disk ids whose SYNC_BEGIN the tap sent since this gateway started, without their SYNC_END
@@ -20,7 +21,8 @@ import java.util.Set;
  *     none is, at least the time since the tap went away (or since this gateway opened the group), because the
  *     guest may have written since and those writes are only dirty bits at the tap
  */
-public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long journalBytes, long journalMaxBytes,
+public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, boolean tapPaused, long journalBytes,
+        long journalMaxBytes,
         Set<Integer> disksSyncing, String lastTapError, String journalError, ShipperStatus shipping,
         double rpoSeconds) {
 
@@ -30,6 +32,11 @@ public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long 
         STREAMING,
         /** A tap is attached and a sync of at least one disk is in the stream (SYNC_BEGIN without SYNC_END). */
         RESYNCING,
+        /**
+         * A tap is attached and its operator paused replication ({@code datamover pause}): the guest's writes are kept
+         * as dirty regions at the tap and reach the journal only after the resume's resync.
+         */
+        PAUSED,
         /**
          * No tap is attached: its guest's writes, if any, are kept as dirty bits at the tap (or the tap is down);
          * the gateway cannot tell which, so it does not claim BITMAP.
@@ -52,6 +59,9 @@ public record SourceGroupStatus(CgIdentity identity, boolean tapConnected, long 
         }
         if (!tapConnected) {
             return Mode.DISCONNECTED;
+        }
+        if (tapPaused) {
+            return Mode.PAUSED;
         }
         return disksSyncing.isEmpty() ? Mode.STREAMING : Mode.RESYNCING;
     }

@@ -140,9 +140,7 @@ final class ConsistencyGroupTarget {
         this.heldSeq = spool.lastSeqOr(replicas.appliedSeq());
         String name = "target-cg-" + Integer.toUnsignedString(cgId);
         this.writer = Executors.newSingleThreadExecutor(r -> new Thread(r, name + "-spool"));
-        Applier applier = config.undoMaxBytes().isPresent()
-                ? new Applier(replicas, metrics.registry(), config.undoMaxBytes().getAsLong())
-                : new Applier(replicas, metrics.registry());
+        Applier applier = new Applier(replicas, metrics.registry(), config.undoMaxBytes(), config.undoFull());
         this.applyLoop = new ApplyLoop(this, replicas, applier, spool, config, alloc,
                 metrics.registry().config().clock(), torn);
         this.generations = new GenerationGate(cgId, replicas);

@@ -2,6 +2,7 @@ package io.datamover.gateway.target;
 
 import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSetConfig;
+import io.datamover.applier.UndoFullPolicy;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
@@ -45,17 +46,21 @@ import java.util.stream.Collectors;
  * @param transport mutual TLS for source gateways, or (when the operator asked) plaintext; plaintext by default
  * @param replicaDevices block devices replicas are kept on instead of sparse files: by consistency group, then by
  *        disk name
+ * @param undoFull what a group does when its resync would pass {@code undoMaxBytes}: stop applying (the default), or
+ *        drop the undo log and go on without a consistent image
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
         FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups,
-        ListenerLimits listenerLimits, TransportSecurity transport, Map<Integer, Map<String, Path>> replicaDevices) {
+        ListenerLimits listenerLimits, TransportSecurity transport, Map<Integer, Map<String, Path>> replicaDevices,
+        UndoFullPolicy undoFull) {
 
     public TargetGatewayConfig {
         replicaDevices = replicaDevices.entrySet().stream()
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> Map.copyOf(e.getValue())));
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
+        Objects.requireNonNull(undoFull, "undoFull");
         undoMaxBytes.ifPresent(max -> check(max >= 1, "undoMaxBytes must be >= 1: " + max));
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -109,6 +114,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private long idleTimeoutMs = 30_000;
         private FrameLimits frameLimits = FrameLimits.DEFAULT;
         private OptionalLong undoMaxBytes = OptionalLong.empty();
+        private UndoFullPolicy undoFull = UndoFullPolicy.STOP;
         private int maxGroups = GroupCapacity.DEFAULT_MAX_GROUPS;
         private ListenerLimits listenerLimits = ListenerLimits.DEFAULT;
         private TransportSecurity transport = TransportSecurity.insecurePlaintext();
@@ -176,6 +182,11 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        public Builder undoFull(UndoFullPolicy undoFull) {
+            this.undoFull = undoFull;
+            return this;
+        }
+
         public Builder maxGroups(int maxGroups) {
             this.maxGroups = maxGroups;
             return this;
@@ -210,7 +221,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
                     idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits, transport,
-                    replicaDevices);
+                    replicaDevices, undoFull);
         }
     }
 }

@@ -100,6 +100,11 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         refused(error.code());
     }
 
+    /** The HEARTBEAT sent when the connection has been idle: liveness and the last seq sent, unless a subclass says more. */
+    protected Heartbeat idleHeartbeat(long nowMicros) {
+        return new Heartbeat(nowMicros, lastSentSeq());
+    }
+
     /** The HELLO to open a new connection with: the one given at construction unless a subclass says more. */
     protected Hello helloToSend() {
         return hello;
@@ -189,7 +194,7 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
             ctx.fireUserEventTriggered(event);
         } else if (idle.state() == IdleState.WRITER_IDLE && handshaken) {
             long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
-            ctx.writeAndFlush(new Heartbeat(nowMicros, lastSentSeq()), ctx.voidPromise());
+            ctx.writeAndFlush(idleHeartbeat(nowMicros), ctx.voidPromise());
         } else if (idle.state() == IdleState.READER_IDLE) {
             LOG.warn("cg {}: nothing from {} for {} ms{}: taking it for dead, closing", hello.cgId(), peer,
                     readIdleTimeoutMs, handshaken ? "" : " (no HELLO_ACK)");

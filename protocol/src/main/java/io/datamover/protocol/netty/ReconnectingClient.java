@@ -14,8 +14,10 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -183,6 +185,24 @@ public final class ReconnectingClient {
     public PeerAddress currentAddress() {
         PeerAddress now = connecting;
         return now != null ? now : addresses.get(addressIndex);
+    }
+
+    /**
+     * Closes the connection that is up or being made, if any, so that the next one starts over (its handlers then say
+     * what they say at that time, a new HELLO for example); the reconnect follows as after any close. Looked up on the
+     * event loop, so a connection whose handshake began before this call is closed too. Waits up to about the link's
+     * close timeout for the close; not from the event loop.
+     */
+    public void reconnect() {
+        Future<Channel> current;
+        try {
+            current = group.submit(() -> channel);
+        } catch (RejectedExecutionException e) {
+            return; // closed: nothing to reconnect
+        }
+        if (current.awaitUninterruptibly(closeTimeoutMs) && current.isSuccess() && current.getNow() != null) {
+            current.getNow().close().awaitUninterruptibly(closeTimeoutMs);
+        }
     }
 
     /**

@@ -42,7 +42,8 @@ final class ActivityLog {
     private static final int LOOKAHEAD_DIVISOR = 4;
 
     private final long regionsPerExtent;
-    private final long extentCount;
+    /** Grows with the disk ({@link #grow}). */
+    private long extentCount;
     private final int limit;
     /** Hot extent to the sweep generation of its last write, least recently written first. */
     private final LinkedHashMap<Long, Long> hot = new LinkedHashMap<>(16, 0.75f, true);
@@ -66,6 +67,11 @@ final class ActivityLog {
     /** The default log of a disk with regions of {@code regionSizeBytes}: extents of {@link #EXTENT_BYTES}. */
     static ActivityLog forRegions(long regionCount, int regionSizeBytes) {
         return new ActivityLog(regionCount, Math.max(1, EXTENT_BYTES / regionSizeBytes), HOT_EXTENT_LIMIT);
+    }
+
+    /** The disk grew to {@code regionCount} regions: the new extents may be looked ahead into. */
+    void grow(long regionCount) {
+        extentCount = Math.max(extentCount, (regionCount + regionsPerExtent - 1) / regionsPerExtent);
     }
 
     long extentOf(long region) {

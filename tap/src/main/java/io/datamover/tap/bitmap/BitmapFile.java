@@ -63,11 +63,16 @@ final class BitmapFile implements AutoCloseable {
     private static final int V1_HEADER_CHECKED_BYTES = 32;
 
     private final Path path;
-    private final FileChannel channel;
+    private final BitmapIdentity identity;
+    private final int regionSizeBytes;
+    /** Replaced when the disk grows under a running tap ({@link #grow}); the caller serialises that with all I/O. */
+    private FileChannel channel;
     private final boolean created;
 
-    private BitmapFile(Path path, FileChannel channel, boolean created) {
+    private BitmapFile(Path path, BitmapIdentity identity, int regionSizeBytes, FileChannel channel, boolean created) {
         this.path = path;
+        this.identity = identity;
+        this.regionSizeBytes = regionSizeBytes;
         this.channel = channel;
         this.created = created;
     }
@@ -107,7 +112,7 @@ final class BitmapFile implements AutoCloseable {
                 channel = grow(path, channel, identity, header.diskSizeBytes(), diskSizeBytes, regionSizeBytes,
                         grownDirty);
             }
-            return new BitmapFile(path, channel, created);
+            return new BitmapFile(path, identity, regionSizeBytes, channel, created);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -262,6 +267,20 @@ final class BitmapFile implements AutoCloseable {
         LOG.info("dirty bitmap {}: the disk grew from {} to {} bytes; its bits are kept, {} regions of the new part "
                 + "are marked dirty (they hold data)", path, oldSizeBytes, diskSizeBytes, added.cardinality());
         return FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * The disk grew while the tap serves it: rewrites the file for {@code diskSizeBytes} with {@code bits} (the bits
+     * as they are in memory: every 1 set so far is kept, a 0 cleared lazily was safe to write anyway), atomically as a
+     * creation, and works on the new file from now on. A crash leaves the old file (the next start grows it again,
+     * its bits being a subset of these or stale 1s) or the new one. The caller makes sure no other I/O runs meanwhile.
+     */
+    void grow(long diskSizeBytes, BitSet bits) throws IOException {
+        create(path, identity, diskSizeBytes, regionSizeBytes, regionCount(diskSizeBytes, regionSizeBytes), bits);
+        FileChannel grown = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel old = channel;
+        channel = grown;
+        old.close();
     }
 
     private static BitSet readBitsAndClose(FileChannel channel, long regionCount) throws IOException {

@@ -39,13 +39,15 @@ public final class DirtyBitmap implements AutoCloseable {
     private static final int REGIONS_PER_PAGE = BitmapFile.PAGE_BYTES * Byte.SIZE;
 
     private final BitmapFile file;
-    private final long regionCount;
+    /** Grows with the disk ({@link #grow}), under the lock; read without it to check a region. */
+    private volatile long regionCount;
     private final int regionSizeBytes;
-    private final long[] words;
+    /** The bits; replaced by a longer copy when the disk grows. Guarded by the lock. */
+    private long[] words;
     /** Pages changed in memory since their last write. */
     private final BitSet changedPages = new BitSet();
-    /** Per page: the flush round that must complete before a 1 set in that page is durable. */
-    private final long[] pageDurableAfterRound;
+    /** Per page: the flush round that must complete before a 1 set in that page is durable. Guarded by the lock. */
+    private long[] pageDurableAfterRound;
     private final LongConsumer syncObserver;
     /** Bits set in memory; kept as they change, so reading it (a gauge) never scans the bitmap. */
     private volatile long dirtyCount;
@@ -63,7 +65,7 @@ public final class DirtyBitmap implements AutoCloseable {
         this.regionCount = regionCount;
         this.regionSizeBytes = regionSizeBytes;
         this.words = words;
-        this.pageDurableAfterRound = new long[(int) ((regionCount + REGIONS_PER_PAGE - 1) / REGIONS_PER_PAGE)];
+        this.pageDurableAfterRound = new long[pageCount(regionCount)];
         this.syncObserver = syncObserver;
         long count = 0;
         for (long word : words) {
@@ -128,6 +130,10 @@ public final class DirtyBitmap implements AutoCloseable {
             file.close();
             throw e;
         }
+    }
+
+    private static int pageCount(long regionCount) {
+        return (int) ((regionCount + REGIONS_PER_PAGE - 1) / REGIONS_PER_PAGE);
     }
 
     private static BitSet everyRegionFrom(long fromBytes, long diskSizeBytes, int regionSizeBytes) {
@@ -298,6 +304,50 @@ public final class DirtyBitmap implements AutoCloseable {
             syncObserver.accept(snapshots.length);
         }
         roundDone.signalAll();
+    }
+
+    /**
+     * The disk grew to {@code diskSizeBytes} while the tap serves it: the bitmap takes the regions of the new part,
+     * {@code added} set among them (those holding data), in one atomic rewrite of its file, which also makes every bit
+     * set in memory durable. Writers wait for the bitmap meanwhile (one file written and synced: an operator's rare
+     * action, not the write path). A disk of the size already covered changes nothing.
+     *
+     * @throws IllegalArgumentException when {@code diskSizeBytes} is below the size covered, or {@code added} past it
+     * @throws IOException when the grown file cannot be written: the bitmap stays as it was, in use
+     */
+    public void grow(long diskSizeBytes, BitSet added) throws IOException {
+        long grownRegions = BitmapFile.regionCount(diskSizeBytes, regionSizeBytes);
+        if (added.length() > grownRegions) {
+            throw new IllegalArgumentException("grown region " + (added.length() - 1) + " outside [0, " + grownRegions
+                    + ")");
+        }
+        lock.lock();
+        try {
+            while (flushing) {
+                roundDone.awaitUninterruptibly(); // the file is not swapped under a round's I/O
+            }
+            if (closed || failure != null) {
+                throw new IOException("dirty bitmap " + file.path() + " cannot grow: "
+                        + (closed ? "closed" : "it could not be made durable"), failure);
+            }
+            if (grownRegions < regionCount) {
+                throw new IllegalArgumentException("dirty bitmap " + file.path() + " covers " + regionCount
+                        + " regions; it cannot shrink to " + grownRegions);
+            }
+            BitSet bits = BitSet.valueOf(words);
+            bits.or(added);
+            file.grow(diskSizeBytes, bits);
+            words = Arrays.copyOf(bits.toLongArray(), BitmapFile.wordCount(grownRegions));
+            pageDurableAfterRound = new long[pageCount(grownRegions)];
+            regionCount = grownRegions;
+            dirtyCount = bits.cardinality();
+            // Everything in memory is in the new file: every ticket handed out so far is durable.
+            changedPages.clear();
+            durableRound = nextRound++;
+            roundDone.signalAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Flushes what changed and closes the file. */

@@ -383,6 +383,19 @@ public final class RegionTracker {
         return bitmap.set(first, last);
     }
 
+    /**
+     * The disk grew to {@code diskSizeBytes} while the tap serves it: the bitmap takes the new regions durably
+     * ({@link DirtyBitmap#grow}) and those of the new part that hold data ({@code added}) are pinned for a resync, as
+     * regions found dirty at a start are, since the replica grows with zeros. This disk's writers wait meanwhile.
+     */
+    public synchronized void grow(long diskSizeBytes, BitSet added) throws IOException {
+        bitmap.grow(diskSizeBytes, added);
+        activityLog.grow(bitmap.regionCount());
+        pinned.or(added);
+        idleSinceLastSweep.andNot(added);
+        idleSinceThisSweep.andNot(added);
+    }
+
     /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */
     public synchronized void unpinAll() {
         unpinAll(NOTHING_TO_APPLY);

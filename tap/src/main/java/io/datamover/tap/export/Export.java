@@ -19,7 +19,8 @@ public final class Export implements AutoCloseable {
     private final int index;
     private final String name;
     private final SparseFile file;
-    private final long sizeBytes;
+    /** What NBD clients are told at their handshake and may address; grows with the image ({@link #serveGrown}). */
+    private volatile long sizeBytes;
     private final RegionTracker tracker;
 
     public Export(int index, String name, SparseFile file, long sizeBytes, RegionTracker tracker) {
@@ -40,6 +41,18 @@ public final class Export implements AutoCloseable {
 
     public long sizeBytes() {
         return sizeBytes;
+    }
+
+    /**
+     * Serves the disk at {@code grownBytes} from now on: new NBD connections are told that size and requests up to it
+     * are valid. Only once the bitmap and the stream to the gateway know the new size (see Tap#growDisks).
+     */
+    public void serveGrown(long grownBytes) {
+        if (grownBytes < sizeBytes) {
+            throw new IllegalArgumentException(this + " is served at " + sizeBytes + " bytes, not fewer: "
+                    + grownBytes);
+        }
+        sizeBytes = grownBytes;
     }
 
     public RegionTracker tracker() {

@@ -1,6 +1,7 @@
 package io.datamover.tap.replication;
 
 import io.datamover.protocol.WriteRecord;
+import java.util.List;
 
 /**
  * Where the tap hands intercepted writes, after the guest has its reply: in production the
@@ -25,6 +26,15 @@ public interface ReplicationSink {
     /** The most payload memory the sink holds in records not yet acknowledged (its window); 0 when it keeps none. */
     default long windowBytes() {
         return 0;
+    }
+
+    /**
+     * The group's disks have grown to {@code sizes} (bytes of disk i at index i) while the tap serves them, and records
+     * past the old ends may come next: from now on the sink must carry none where only the old sizes were declared
+     * (the gateway sender drops its connection, so the next one's HELLO declares the new sizes). Called before any
+     * such record, by one thread at a time; may wait for the connection to close. Nothing to do by default.
+     */
+    default void disksGrown(List<Long> sizes) {
     }
 
     /** A sink that refuses everything: the tap runs in bitmap mode from the first write. */

@@ -3,11 +3,14 @@ package io.datamover.tap.sender;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.CrashPoint;
+import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
+import io.datamover.protocol.Heartbeat;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
@@ -20,7 +23,10 @@ import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -60,6 +66,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final InFlightWindow window;
     private final ReconnectingClient connector;
     private final long outageGraceMs;
+    /** What each new connection opens with; its disks grow with the tap's ({@link #disksGrown}). */
+    private volatile Hello hello;
+    private final InstantSource clock;
+    /** The operator has the group paused ({@link #reportPaused}): heartbeats say so. */
+    private volatile boolean paused;
+    /** The connection handshaken last agreed {@link Feature#TAP_PAUSE}. */
+    private volatile boolean pauseAgreed;
 
     // Guarded by lock; volatile where read without it (status, gauges, heartbeats).
     private final Object lock = new Object();
@@ -107,12 +120,14 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.lastSentSeq = nextSeq - 1;
         this.window = new InFlightWindow(config.windowBytes());
         this.outageGraceMs = config.outageGraceMs();
+        this.hello = config.hello();
+        this.clock = clock;
         this.metrics = new SenderMetrics(registry, cg);
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> refusal == null ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
         SessionEvents events = new Events();
         this.connector = GatewayConnector.create(config, metrics,
-                () -> new GatewaySessionHandler(config, events, metrics, clock));
+                () -> new GatewaySessionHandler(config, this::hello, events, metrics, clock));
     }
 
     /**
@@ -186,6 +201,52 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private static int heldBytes(WriteRecord record, int encodedBytes) {
         ByteBuf payload = record.write().payload();
         return (int) (encodedBytes - payload.readableBytes() + PayloadPool.heldBytes(payload));
+    }
+
+    /**
+     * The tap's disks grew to {@code sizes} (bytes of disk i at index i): from now on every connection's HELLO declares
+     * them, and the connection that declared the old sizes is closed (and made again, as after any outage: the window
+     * keeps its records and sends them again), so no record past an old end goes where only the old size is known.
+     * The gateways grow the group before they answer the new HELLO. Returns once that connection is closed.
+     */
+    @Override
+    public void disksGrown(List<Long> sizes) {
+        Hello before = hello;
+        List<DiskInfo> grown = before.disks().stream().map(d -> d.id() < sizes.size()
+                && sizes.get(d.id()) > d.sizeBytes() ? new DiskInfo(d.id(), d.name(), sizes.get(d.id()),
+                d.blockSizeBytes()) : d).toList();
+        if (grown.equals(before.disks())) {
+            return;
+        }
+        hello = before.withDisks(grown);
+        LOG.info("cg {}: disks grown to {}: reconnecting to gateway {} so that the handshake declares them", cg,
+                grown, gateway);
+        connector.reconnect();
+    }
+
+    /**
+     * The operator paused ({@code true}) or resumed the group: the gateway hears it at once in a HEARTBEAT (and in every
+     * idle one after it, and right after each handshake), where it agreed {@link Feature#TAP_PAUSE}, so its status
+     * shows PAUSED rather than STREAMING. The stream itself is the tap's group's business: nothing else changes here.
+     */
+    public void reportPaused(boolean paused) {
+        this.paused = paused;
+        Channel channel = streamChannel;
+        if (channel != null) {
+            sendPauseState(channel);
+        }
+    }
+
+    private void sendPauseState(Channel channel) {
+        if (pauseAgreed) {
+            channel.writeAndFlush(new Heartbeat(ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()), lastSentSeq,
+                    paused), channel.voidPromise());
+        }
+    }
+
+    /** The HELLO a new connection opens with now. */
+    Hello hello() {
+        return hello;
     }
 
     @Override
@@ -560,6 +621,10 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     resendAfter(channel, resumeSeq);
                 }
                 streamChannel = channel;
+                pauseAgreed = Feature.TAP_PAUSE.in(ack.features());
+                if (paused) {
+                    sendPauseState(channel);
+                }
             }
             connector.connectionWorked();
             advanceDurable(resumeSeq);
@@ -676,6 +741,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         @Override
         public long unacknowledgedBytes() {
             return window.bytesInUse();
+        }
+
+        @Override
+        public boolean paused() {
+            return paused;
         }
     }
 }

@@ -5,6 +5,8 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.Handshake;
+import io.datamover.protocol.Heartbeat;
+import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
@@ -13,6 +15,7 @@ import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
+import java.util.function.Supplier;
 
 /**
  * One connection to the gateway, from the tap's side: the shared client session (HELLO, heartbeats, errors)
@@ -23,11 +26,23 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     private final SessionEvents events;
     private final SenderMetrics metrics;
 
-    GatewaySessionHandler(SenderConfig config, SessionEvents events, SenderMetrics metrics, InstantSource clock) {
+    private final Supplier<Hello> hello;
+    /** The gateway agreed to hear of a pause in heartbeats ({@link Feature#TAP_PAUSE}). Event loop only. */
+    private boolean pauseAgreed;
+
+    /** @param hello the HELLO to open with, asked when the connection is up (the disks may have grown since start) */
+    GatewaySessionHandler(SenderConfig config, Supplier<Hello> hello, SessionEvents events, SenderMetrics metrics,
+            InstantSource clock) {
         super(config.hello(), Role.SOURCE_GATEWAY, "gateway " + config.gatewaysText(),
                 config.link(), clock, metrics::protocolError);
+        this.hello = hello;
         this.events = events;
         this.metrics = metrics;
+    }
+
+    @Override
+    protected Hello helloToSend() {
+        return hello.get();
     }
 
     @Override
@@ -36,7 +51,13 @@ final class GatewaySessionHandler extends ClientSessionHandler {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "gateway " + ack.receiverId()
                     + " does not check payload CRCs (feature PAYLOAD_CRC), which every record carries");
         }
+        pauseAgreed = agreement.has(Feature.TAP_PAUSE);
         events.handshaken(channel, ack);
+    }
+
+    @Override
+    protected Heartbeat idleHeartbeat(long nowMicros) {
+        return new Heartbeat(nowMicros, lastSentSeq(), pauseAgreed && events.paused());
     }
 
     @Override

@@ -33,6 +33,9 @@ interface SessionEvents {
     /** Highest seq handed to a connection so far, for heartbeats. */
     long lastSentSeq();
 
+    /** True while the operator has the group paused: heartbeats say so where the gateway agreed to hear it. */
+    boolean paused();
+
     /** Encoded bytes of records sent and not yet acknowledged DURABLE. */
     long unacknowledgedBytes();
 }

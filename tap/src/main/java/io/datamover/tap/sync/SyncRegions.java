@@ -34,9 +34,15 @@ public final class SyncRegions {
      * grew must resync of its new part, since its replica grows with zeros (a plain growth allocates nothing).
      */
     public static BitSet allocatedFrom(SparseFile file, long fromBytes, int regionSizeBytes) throws IOException {
+        return allocatedBetween(file, fromBytes, file.size(), regionSizeBytes);
+    }
+
+    /** As {@link #allocatedFrom}, up to {@code toBytes}: the size a disk grew to, though its image may grow on. */
+    public static BitSet allocatedBetween(SparseFile file, long fromBytes, long toBytes, int regionSizeBytes)
+            throws IOException {
         BitSet regions = new BitSet();
         try {
-            for (Extent extent : file.dataExtents(fromBytes, file.size())) {
+            for (Extent extent : file.dataExtents(fromBytes, toBytes)) {
                 regions.set(Math.toIntExact(extent.offset() / regionSizeBytes),
                         Math.toIntExact((extent.end() - 1) / regionSizeBytes) + 1);
             }

@@ -141,6 +141,35 @@ class DirtyBitmapTest {
     }
 
     @Test
+    void aBitmapGrowsWhileOpenKeepingEveryBitAndMakingThemDurable() throws IOException {
+        Path file = dir.resolve("disk.dirty");
+        long grown = DISK + (DISK / 2) + 1000; // not a whole region: the last one is partial
+        long oldRegions = DISK / REGION;
+        // Never closed: the bits must be durable from the growth alone, as after a crash.
+        DirtyBitmap bitmap = DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { });
+        bitmap.awaitDurable(bitmap.set(2, 2));
+        long ticket = bitmap.set(7, 7); // set, not yet durable
+        bitmap.set(9, 9);
+        bitmap.awaitDurable(bitmap.set(11, 11));
+        bitmap.clear(9); // a lazy 0
+        java.util.BitSet added = new java.util.BitSet();
+        added.set((int) oldRegions + 5);
+        bitmap.grow(grown, added);
+        assertThat(bitmap.regionCount()).isEqualTo(oldRegions + oldRegions / 2 + 1);
+        bitmap.awaitDurable(ticket); // returns at once: covered by the growth
+        assertThat(bitmap.dirtyCount()).isEqualTo(4);
+        long last = bitmap.regionCount() - 1;
+        bitmap.awaitDurable(bitmap.set(last, last)); // the new regions take writes
+        assertThatThrownBy(() -> bitmap.grow(DISK, new java.util.BitSet())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot shrink");
+        try (DirtyBitmap reopened = DirtyBitmap.open(file, IDENTITY, grown, REGION, pages -> { })) {
+            assertThat(reopened.snapshot().stream()).containsExactly(2, 7, 11, (int) oldRegions + 5, (int) last);
+        }
+        assertThatThrownBy(() -> DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }))
+                .hasMessageContaining("shrinking a protected disk is refused");
+    }
+
+    @Test
     void aCorruptedHeaderFieldFailsTheChecksum() throws IOException {
         Path file = dir.resolve("disk.dirty");
         DirtyBitmap.open(file, IDENTITY, DISK, REGION, pages -> { }).close();

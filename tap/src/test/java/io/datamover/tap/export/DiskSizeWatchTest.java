@@ -8,17 +8,20 @@ class DiskSizeWatchTest {
     private final DiskSizeWatch watch = new DiskSizeWatch();
 
     @Test
-    void aDiskThatGrewOrShrankIsToldOncePerSize() {
-        assertThat(watch.check("root", 100, 100)).isEmpty();
-        assertThat(watch.check("root", 100, 164)).hasValueSatisfying(m -> assertThat(m)
-                .startsWith("disk root grew from 100 to 164 bytes while the tap serves it")
-                .contains("until the tap is restarted"));
-        assertThat(watch.check("root", 100, 164)).as("told once").isEmpty();
-        assertThat(watch.check("root", 100, 200)).as("a new size is told").isPresent();
-        assertThat(watch.check("root", 100, 50)).hasValueSatisfying(m -> assertThat(m)
-                .startsWith("disk root shrank from 100 to 50 bytes").contains("give the disk its size back"));
-        assertThat(watch.check("root", 100, 100)).isEmpty();
-        assertThat(watch.check("root", 100, 164)).as("told again after it came back").isPresent();
-        assertThat(watch.check("data", 10, 20)).as("per disk").isPresent();
+    void aDiskWhoseSizeDiffersIsToldOncePerSize() {
+        assertThat(watch.toTell("root", 100, 100)).isFalse();
+        assertThat(watch.toTell("root", 100, 50)).as("a shrink").isTrue();
+        assertThat(watch.toTell("root", 100, 50)).as("told once").isFalse();
+        assertThat(watch.toTell("root", 100, 40)).as("a new size is told").isTrue();
+        assertThat(watch.toTell("root", 100, 100)).isFalse();
+        assertThat(watch.toTell("root", 100, 40)).as("told again after the sizes agreed").isTrue();
+        assertThat(watch.toTell("data", 10, 20)).as("per disk").isTrue();
+    }
+
+    @Test
+    void aShrinkIsDescribedWithTheDiskBothSizesAndTheRemedy() {
+        assertThat(DiskShrankException.describe("root", 100, 50)).isEqualTo("disk root shrank from 100 to 50 bytes"
+                + " under the tap: shrinking a protected disk is refused (its replica would lose data the source may"
+                + " still need); give the disk its size back");
     }
 }

@@ -16,7 +16,9 @@ public final class CapturingSink implements ReplicationSink {
     }
 
     private final List<Captured> records = new ArrayList<>();
+    private final List<List<Long>> grownTo = new ArrayList<>();
     private volatile boolean refusing;
+    private volatile Runnable onDisksGrown = () -> { };
 
     public void refuse(boolean refuse) {
         this.refusing = refuse;
@@ -38,6 +40,24 @@ public final class CapturingSink implements ReplicationSink {
         } finally {
             record.release();
         }
+    }
+
+    /** Runs {@code hook} each time the tap says its disks grew, before the growth is recorded. */
+    public void onDisksGrown(Runnable hook) {
+        this.onDisksGrown = hook;
+    }
+
+    @Override
+    public void disksGrown(List<Long> sizes) {
+        onDisksGrown.run();
+        synchronized (this) {
+            grownTo.add(List.copyOf(sizes));
+        }
+    }
+
+    /** The disks' sizes of each growth the tap told, in order. */
+    public synchronized List<List<Long>> grownTo() {
+        return List.copyOf(grownTo);
     }
 
     public synchronized List<Captured> records() {

@@ -31,4 +31,9 @@ public interface TapLink {
 
     /** The journal's queue has room again: read from the tap again. */
     void resumeReading();
+
+    /** True while the tap's operator has its replication paused, as its last HEARTBEAT said; for status. */
+    default boolean paused() {
+        return false;
+    }
 }

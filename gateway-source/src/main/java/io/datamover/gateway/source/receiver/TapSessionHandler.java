@@ -89,6 +89,8 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private long targetApplied;
     /** Event loop only: the highest APPLIED ack sent to the tap. */
     private long appliedSent;
+    /** The tap's last HEARTBEAT said its operator paused replication. Written on the event loop. */
+    private volatile boolean paused;
 
     public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
             ReceiverMetrics metrics, InstantSource clock) {
@@ -112,8 +114,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             case Hello h when state == State.AWAITING_HELLO -> handshake(ctx, h);
             case WriteRecord r when state == State.STREAMING -> accept(ctx, r);
             case Flush f when state == State.STREAMING -> metrics.flushes.increment(); // group commit acks soon anyway
-            case Heartbeat hb when state == State.STREAMING ->
-                    ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+            case Heartbeat hb when state == State.STREAMING -> heartbeat(ctx, hb);
             case VerifyAnswer answer when state == State.STREAMING -> groups.verifyAnswered(hello, answer);
             case ErrorFrame error -> {
                 metrics.peerError(error.code());
@@ -207,6 +208,21 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             ctx.channel().config().setAutoRead(false);
             metrics.readPauses.increment();
         }
+    }
+
+    /** Answers with this gateway's heartbeat; notes a pause or a resume the tap's operator made. */
+    private void heartbeat(ChannelHandlerContext ctx, Heartbeat hb) {
+        if (hb.tapPaused() != paused) {
+            paused = hb.tapPaused();
+            LOG.info("tap {} of cg {}: replication {} by its operator{}", hello.senderId(), identity.cgLabel(),
+                    paused ? "PAUSED" : "resumed", paused ? " (its writes are kept as dirty regions at the tap)" : "");
+        }
+        ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+    }
+
+    @Override
+    public boolean paused() {
+        return paused;
     }
 
     @Override
