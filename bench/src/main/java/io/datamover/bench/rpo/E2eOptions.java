@@ -30,7 +30,7 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         int ioDepth, long batchIntervalMs, long journalMaxBytes, List<Transport> transports, int rounds,
         int warmupSeconds, Optional<Path> out) {
 
-    public static final String USAGE = "usage: bench e2e [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
+    public static final String USAGE = "usage: bench e2e --flat-out [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
             + " [--compressible 50] [--iodepth 16] [--batch-ms 100] [--journal SIZE]"
             + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1] [--warmup 0]] [--out FILE]";
 

@@ -126,9 +126,7 @@ final class TransportReport {
         if (run.sustained().isEmpty() || run.usage().isEmpty() || !run.sustained().get().drained()) {
             return Double.NaN;
         }
-        ResourceSampler.ComponentUsage used = run.usage().get().components().get(component);
-        double mib = run.sustained().get().fioBytes() / (double) (1 << 20);
-        return (used.cpuSeconds() - used.adminCpuSeconds()) * 1e6 / mib;
+        return run.usage().get().cpuMicrosPerMiB(component, run.sustained().get().fioBytes());
     }
 
     private static String replica(Run run) {
