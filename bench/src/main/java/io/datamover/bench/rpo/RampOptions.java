@@ -40,13 +40,8 @@ public record RampOptions(Path dir, long diskBytes, int blockSize, int compressi
     static final long MAX_RATE = 4L << 30;
 
     public RampOptions {
-        require(blockSize >= 4096 && blockSize % 4096 == 0 && blockSize <= 8 << 20,
-                "--bs must be a multiple of 4k up to 8M");
-        require(diskBytes >= 16L * blockSize && diskBytes % blockSize == 0,
-                "--size must be a multiple of --bs, at least 16 blocks");
-        require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage");
-        require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
-        require(batchIntervalMs >= 1, "--batch-ms must be at least 1");
+        E2eOptions.checkWorkload(blockSize, diskBytes, compressiblePercent, ioDepth, batchIntervalMs,
+                RampOptions::require);
         transports = List.copyOf(transports);
         require(!transports.isEmpty() && transports.size() == Set.copyOf(transports).size(),
                 "--transports names each transport once");

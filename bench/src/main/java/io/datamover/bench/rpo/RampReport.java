@@ -1,6 +1,5 @@
 package io.datamover.bench.rpo;
 
-import io.datamover.bench.Sizes;
 import io.datamover.bench.rpo.DaemonPipeline.Component;
 import io.datamover.bench.rpo.SustainedRateRamp.TransportRamp;
 import io.datamover.cli.VerifyReportText;
@@ -17,8 +16,7 @@ import java.util.OptionalLong;
  * 10^6 bytes, MiB 2^20.
  */
 final class RampReport {
-    static final double GOAL_RATIO = 0.8;
-    private static final List<Component> COST_COLUMNS = List.of(Component.SOURCE, Component.TARGET, Component.TAP);
+    static final double GOAL_RATIO = TransportReport.GOAL_RATIO;
 
     private RampReport() {}
 
@@ -26,20 +24,15 @@ final class RampReport {
         RampOptions o = r.options();
         StringBuilder md = new StringBuilder(r.machine().markdown(o.dir())).append('\n');
         md.append("| parameter | value |\n|---|---|\n")
-                .append("| source disk | ").append(Sizes.human(o.diskBytes()))
-                .append(" sparse, one export; tap, source and target gateway each a bin/datamover JVM,"
-                        + " the gateways linked through an unlimited loopback proxy |\n")
-                .append("| workload | fio nbd engine, randwrite, bs ").append(Sizes.human(o.blockSize()))
-                .append(", iodepth ").append(o.ioDepth()).append(", ").append(o.compressiblePercent())
-                .append("% compressible buffers, at --rate per step |\n")
+                .append(TransportReport.pipelineRows(o.diskBytes(), o.blockSize(), o.ioDepth(),
+                        o.compressiblePercent(), o.batchIntervalMs(), "at --rate per step"))
                 .append("| steps | ").append(o.stepSeconds()).append(" s each, at most ").append(o.maxSteps())
                 .append(" per transport, from ").append(mbps(o.startRate())).append(" MB/s doubling, then bisecting by ")
                 .append(mbps(o.resolution())).append(" MB/s; after a ").append(o.warmupSeconds())
                 .append(" s unmeasured warm-up step |\n")
                 .append("| a step holds when | the tap stayed STREAMING (no bitmap mode, no resync), the replica drained,"
                         + " the end-to-end RPO over the step's last second stayed under ")
-                .append(fmt("%.1f", o.maxRpoSeconds())).append(" s, and fio wrote at least 90% of the rate |\n")
-                .append("| batch interval / max | ").append(o.batchIntervalMs()).append(" ms / 8 MiB, LZ4 on |\n\n");
+                .append(fmt("%.1f", o.maxRpoSeconds())).append(" s, and fio wrote at least 90% of the rate |\n\n");
         md.append("| transport | step | fio --rate MB/s | fio wrote MB/s | applied MB/s | tap mode | RPO at end s"
                 + " | drain s | source / target / tap CPU µs/MiB | outcome |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (TransportRamp t : r.transports()) {
@@ -121,7 +114,7 @@ final class RampReport {
             return "n/a";
         }
         StringBuilder text = new StringBuilder();
-        for (Component c : COST_COLUMNS) {
+        for (Component c : TransportReport.COST_COLUMNS) {
             double micros = step.get().cpuMicrosPerMiB(c);
             text.append(text.isEmpty() ? "" : " / ").append(Double.isNaN(micros) ? "n/a" : fmt("%,.0f", micros));
         }

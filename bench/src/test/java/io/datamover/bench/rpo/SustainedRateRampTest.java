@@ -24,13 +24,13 @@ class SustainedRateRampTest {
     void eachTransportRampsOnItsOwnDaemonsAndTheReplicaEqualsTheSource() throws Exception {
         assumeTrue(Executables.onPath("fio"), "fio is not installed");
         RampOptions options = RampOptions.parse("--dir", dir.toString(), "--size", "32M", "--iodepth", "4",
-                "--transports", "plaintext,tls-jdk", "--steps", "2", "--step-seconds", "2", "--start-rate", "4M",
-                "--resolution", "1M", "--warmup", "1", "--max-rpo", "5");
+                "--transports", "plaintext,tls-openssl", "--steps", "2", "--step-seconds", "2", "--start-rate", "4M",
+                "--resolution", "1M", "--warmup", "0", "--max-rpo", "5");
 
         SustainedRateRamp.Result result = SustainedRateRamp.run(options);
 
         assertThat(result.transports()).extracting(SustainedRateRamp.TransportRamp::transport)
-                .containsExactly(Transport.PLAINTEXT, Transport.TLS_JDK);
+                .containsExactly(Transport.PLAINTEXT, Transport.TLS_OPENSSL);
         for (SustainedRateRamp.TransportRamp ramp : result.transports()) {
             assertThat(ramp.problem()).as(ramp.transport().label()).isEmpty();
             assertThat(ramp.replica().orElseThrow().equal()).as(ramp.transport() + " replica").isTrue();
@@ -46,11 +46,11 @@ class SustainedRateRampTest {
             }
         }
         String report = RampReport.markdown(result);
-        assertThat(report.lines().filter(l -> l.matches("\\| (plaintext|tls-jdk) \\| [12] \\| [0-9.]+ \\| .*")))
+        assertThat(report.lines().filter(l -> l.matches("\\| (plaintext|tls-openssl) \\| [12] \\| [0-9.]+ \\| .*")))
                 .as(report).hasSize(4);
-        assertThat(report.lines().filter(l -> l.matches("\\| (plaintext|tls-jdk) \\| .* \\| yes \\|"))).as(report)
+        assertThat(report.lines().filter(l -> l.matches("\\| (plaintext|tls-openssl) \\| .* \\| yes \\|"))).as(report)
                 .hasSize(2);
-        assertThat(report).containsPattern("TLS sustained rate >= 0.8x plaintext \\(tls-jdk\\): (PASS|FAIL|n/a)")
+        assertThat(report).containsPattern("TLS sustained rate >= 0.8x plaintext \\(tls-openssl\\): (PASS|FAIL|n/a)")
                 .doesNotContain("NaN");
         assertThat(dir.resolve("ramp-run")).as("each transport cleans up after itself").doesNotExist();
     }
