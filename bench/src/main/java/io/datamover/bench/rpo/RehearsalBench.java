@@ -16,7 +16,6 @@ import java.util.List;
  */
 final class RehearsalBench {
     private static final Duration COMMAND = Duration.ofMinutes(3);
-    private static final Duration CAUGHT_UP = Duration.ofMinutes(2);
 
     /**
      * @param before the guest's phase without a rehearsal
@@ -32,7 +31,7 @@ final class RehearsalBench {
     static Figures measure(DaemonPipeline pipeline, OperationBenchOptions options, Path work) throws Exception {
         AdminProbe probe = pipeline.probe();
         String targetAdmin = "127.0.0.1:" + probe.targetAdminPort();
-        PhaseResult before = guestPhase(pipeline, options);
+        PhaseResult before = VerifyBench.guestPhase(pipeline, options);
         OperatorCommand.Outcome start = OperatorCommand.run(work, pipeline.adminToken(), COMMAND, List.of("rehearse",
                 "start", "--cg", "1", "--admin", targetAdmin, "--nbd", "127.0.0.1:" + LoopbackPorts.next(),
                 // Room for a before-image of every region: the guest overwrites the written disk at random.
@@ -40,7 +39,7 @@ final class RehearsalBench {
         if (start.exitCode() != 0) {
             throw new IOException("rehearse start failed (exit " + start.exitCode() + "): " + start.output());
         }
-        PhaseResult during = guestPhase(pipeline, options);
+        PhaseResult during = VerifyBench.guestPhase(pipeline, options);
         long preserved = Math.max(0, PrometheusText.sum(pipeline.admin().get(probe.targetAdminPort(), "/metrics"),
                 "datamover_rehearsal_preserved_bytes", "cg=\"1\""));
         OperatorCommand.Outcome stop = OperatorCommand.run(work, pipeline.adminToken(), COMMAND, List.of("rehearse",
@@ -48,13 +47,8 @@ final class RehearsalBench {
         if (stop.exitCode() != 0) {
             throw new IOException("rehearse stop failed (exit " + stop.exitCode() + "): " + stop.output());
         }
-        PhaseResult after = guestPhase(pipeline, options);
+        PhaseResult after = VerifyBench.guestPhase(pipeline, options);
         return new Figures(before, during, after, start, stop, preserved);
     }
 
-    /** The guest's phase from a caught-up, streaming pair, and its drain. */
-    private static PhaseResult guestPhase(DaemonPipeline pipeline, OperationBenchOptions options) throws Exception {
-        PhaseRunner.awaitStreamingAndCaughtUp(pipeline.probe(), CAUGHT_UP);
-        return PhaseRunner.run(pipeline.probe(), options.guest(), options.diskBytes());
-    }
 }

@@ -16,9 +16,9 @@ import java.util.regex.Pattern;
 /**
  * {@code bin/bench verify}: online verify ({@code datamover verify --cg 1 --online}, as the operator runs it) on a
  * pair whose disk is written full and caught up: once unlimited ({@code --rate 0}) and once at {@code --rate}, each
- * pass's read rate (both sites' bytes over the command's own time); then the guest's fio job twice, without and with
- * verify at {@code --rate} running across it (started again and again while fio writes), and what each cost the
- * guest: throughput, mean and p99 write latency, the tap's mode, the RPO.
+ * pass's read rate (both sites' bytes over the command's own time); then the guest's fio job three times: alone, with
+ * verify at {@code --rate} running across it (started again and again while fio writes), and alone again; in each
+ * the guest's throughput, mean and p99 write latency, the tap's mode, the RPO.
  */
 final class VerifyBench {
     /** How a pass ends when the disks are equal (0) or only some regions were written throughout (4). */
@@ -46,11 +46,18 @@ final class VerifyBench {
      * @param limited a pass at the options' {@code --rate}
      * @param without the guest's phase alone
      * @param with the same phase with verify running at {@code --rate}
+     * @param after the guest's phase alone again, so a change in the machine's load shows
      * @param during the passes that ran in {@code with}
      */
-    record Figures(Pass unlimited, Pass limited, PhaseResult without, PhaseResult with, List<Pass> during) {
+    record Figures(Pass unlimited, Pass limited, PhaseResult without, PhaseResult with, PhaseResult after,
+            List<Pass> during) {
         Figures {
             during = List.copyOf(during);
+        }
+
+        /** The guest's throughput with verify running over its mean throughput alone, before and after. */
+        double guestKept() {
+            return with.fioBytesPerSecond() / ((without.fioBytesPerSecond() + after.fioBytesPerSecond()) / 2);
         }
     }
 
@@ -59,8 +66,7 @@ final class VerifyBench {
     static Figures measure(DaemonPipeline pipeline, OperationBenchOptions options, Path work) throws Exception {
         Pass unlimited = pass(pipeline, options, work, 0);
         Pass limited = pass(pipeline, options, work, options.verifyRate());
-        PhaseResult without = PhaseRunner.run(pipeline.probe(), options.guest(), options.diskBytes());
-        PhaseRunner.awaitStreamingAndCaughtUp(pipeline.probe(), Duration.ofMinutes(2));
+        PhaseResult without = guestPhase(pipeline, options);
         AtomicBoolean guestDone = new AtomicBoolean();
         List<Pass> during = new ArrayList<>();
         PhaseResult with;
@@ -72,7 +78,7 @@ final class VerifyBench {
                 return null;
             });
             try {
-                with = PhaseRunner.run(pipeline.probe(), options.guest(), options.diskBytes());
+                with = guestPhase(pipeline, options);
             } finally {
                 guestDone.set(true);
             }
@@ -82,7 +88,13 @@ final class VerifyBench {
                 throw new IOException("a verify pass during the guest's phase failed", e.getCause());
             }
         }
-        return new Figures(unlimited, limited, without, with, during);
+        return new Figures(unlimited, limited, without, with, guestPhase(pipeline, options), during);
+    }
+
+    /** The guest's phase from a caught-up, streaming pair, and its drain (shared with {@link RehearsalBench}). */
+    static PhaseResult guestPhase(DaemonPipeline pipeline, OperationBenchOptions options) throws Exception {
+        PhaseRunner.awaitStreamingAndCaughtUp(pipeline.probe(), Duration.ofMinutes(2));
+        return PhaseRunner.run(pipeline.probe(), options.guest(), options.diskBytes());
     }
 
     /** {@code datamover verify --cg 1 --online ... --rate RATE}, waited for. */
