@@ -29,6 +29,10 @@ public final class EndToEndBench {
     public static void main(String[] args) throws Exception {
         List<String> rest = new ArrayList<>(List.of(args));
         boolean flatOut = rest.remove(FLAT_OUT);
+        if (rest.contains("--help")) {
+            System.out.println(flatOut ? E2eOptions.USAGE : RampOptions.USAGE);
+            return;
+        }
         Callable<String> bench;
         Optional<Path> out;
         try {

@@ -34,7 +34,7 @@ public record RampOptions(Path dir, long diskBytes, int blockSize, int compressi
     public static final String USAGE = "usage: bench e2e [--transports plaintext,tls-jdk,tls-openssl] [--steps 6]"
             + " [--step-seconds 8] [--start-rate 16M] [--resolution 4M] [--max-rpo 2] [--warmup 10] [--dir DIR]"
             + " [--size 2G] [--bs 64k] [--compressible 50] [--iodepth 16] [--batch-ms 100] [--out FILE]\n"
-            + "       bench e2e --flat-out ...  (the earlier phases: fio unthrottled; bench e2e --flat-out --help)";
+            + "       bench e2e --flat-out ...  (the earlier phases, fio unthrottled: bench e2e --flat-out --help)";
 
     /** The rates doubled past this are not tried: far beyond what the tap's NBD path serves on any machine here. */
     static final long MAX_RATE = 4L << 30;
