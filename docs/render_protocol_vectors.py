@@ -6,7 +6,7 @@ root = pathlib.Path(__file__).resolve().parent.parent
 golden = root / "protocol/src/test/resources/golden"
 order = ["hello", "hello-ack", "write-data", "write-data-fua", "write-zero", "write-trim", "flush",
          "ack-durable", "ack-applied", "batch-raw", "batch-lz4", "heartbeat", "error",
-         "resync-regions"]
+         "error-not-leader", "resync-regions", "verify-request", "verify-answer", "verify-answer-refused", "verify-repair"]
 names = sorted(p.stem for p in golden.glob("*.hex"))
 assert sorted(order) == names, f"vectors on disk {names} != listed {order}"
 blocks = []

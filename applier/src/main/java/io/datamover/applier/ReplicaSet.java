@@ -388,6 +388,25 @@ public final class ReplicaSet implements AutoCloseable {
     }
 
     /**
+     * Re-bases the replicas on a new leader's {@code history} after {@code seq}, keeping their image: a takeover in the
+     * source site's gateway group (docs/coordination.md), whose new leader's journal does not continue the old
+     * leader's seqs. The written-regions record restarts at {@code seq}; an undo log (a resync was under way) keeps its
+     * image, now named by {@code seq} (the image from before the new leader's first seq), so it is dropped once the
+     * new leader's resync ends; then one stamp write records {@code seq} as applied and {@code history}, every disk's
+     * state unchanged. The applier's thread only, with nothing left spooled. A crash in between leaves the old history,
+     * and the rerun is a takeover again.
+     */
+    public synchronized void takeOver(long seq, GenerationHistory history) throws IOException {
+        writtenRegions.restartAt(seq);
+        if (undoLog != null) {
+            undoLog.relabel(seq);
+        }
+        ReplicaMetadata next = metadata.withApplied(seq, metadata.states()).withGenerations(history);
+        ReplicaMetadataFile.write(directory, next);
+        metadata = next;
+    }
+
+    /**
      * {@code regions} with the first region of each disk it has no range on: a discard makes every disk INCONSISTENT,
      * and only a resync of the disk (its SYNC_BEGIN, SYNC_END) makes it UP_TO_DATE again; a tap resyncs the disks it
      * has regions of.

@@ -44,7 +44,8 @@ final class UndoLog implements AutoCloseable {
 
     private final Path file;
     private final SparseFile log;
-    private final UndoLogHeader header;
+    /** Replaced only by {@link #relabel}, on the applier's thread. */
+    private volatile UndoLogHeader header;
     /** Regions saved, per disk id, by region index: each is saved once, before its first write. */
     private final Map<Integer, BitSet> saved = new HashMap<>();
     /** File offset of every entry, in append order, for the rollback's reverse walk. */
@@ -145,6 +146,19 @@ final class UndoLog implements AutoCloseable {
         long end = i + 1 < entries ? entryOffsets[i + 1] : sizeBytes;
         ByteBuffer bytes = readAt(at, Math.toIntExact(end - at));
         return UndoEntry.decode(bytes);
+    }
+
+    /**
+     * Names the image this log keeps by another applied seq, durably: a takeover in the source site's gateway group
+     * re-based the replicas' seqs ({@link ReplicaSet#takeOver}), and the image the log gives back is the one from
+     * before the new leader's first seq. The header keeps its length, so it is rewritten in place (a header of up to
+     * 96 disks fits one 512-byte sector, written whole or not at all).
+     */
+    void relabel(long consistentSeq) throws IOException {
+        UndoLogHeader next = new UndoLogHeader(header.cgId(), header.regionBytes(), consistentSeq, header.states());
+        log.writeFully(encodeHeader(next), 0);
+        log.fdatasync();
+        header = next;
     }
 
     /** Closes and deletes the log, durably: after it returns, a restart finds no log. */

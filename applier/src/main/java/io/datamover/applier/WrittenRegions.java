@@ -237,6 +237,16 @@ final class WrittenRegions {
         return report;
     }
 
+    /**
+     * Tracking restarts at {@code seq}, durably: a takeover re-based the replicas' seqs on a new leader's history, so
+     * the epochs before are of another seq space; a discard back before {@code seq} resyncs everything.
+     */
+    synchronized void restartAt(long seq) throws IOException {
+        epochs.clear();
+        epochs.add(new Epoch(seq, emptyBitmaps(disks.size())));
+        persist();
+    }
+
     private void mergeOldestBeyondBound() {
         if (epochs.size() > MAX_EPOCHS) {
             Epoch oldest = epochs.pollFirst();

@@ -4,7 +4,10 @@ import io.datamover.coordination.CoordinationSettings;
 import java.time.Duration;
 import picocli.CommandLine;
 
-/** {@code --coordination}, {@code --zookeeper}, {@code --site}, {@code --zookeeper-session-timeout}. */
+/**
+ * {@code --coordination}, {@code --zookeeper}, {@code --site}, {@code --zookeeper-session-timeout},
+ * {@code --max-group-moves}.
+ */
 final class CoordinationOption {
     @CommandLine.Option(names = "--coordination", defaultValue = "none", paramLabel = "none|embedded|zookeeper",
             description = "Whether this gateway joins its site's gateway group on ZooKeeper and ships a consistency"
@@ -28,12 +31,20 @@ final class CoordinationOption {
                     + " of it (default: ${DEFAULT-VALUE}).")
     double sessionTimeoutSeconds;
 
+    @CommandLine.Option(names = "--max-group-moves", paramLabel = "N", defaultValue = "0",
+            description = "Scale-out: 0 (off) has this gateway contend for every consistency group it serves; N above 0"
+                    + " has the site's elected assigner spread the groups over the live gateways (rebalanced when one"
+                    + " joins or leaves), moving at most N at once, and this gateway contend only for its own; give"
+                    + " every gateway of the site the same value (default: ${DEFAULT-VALUE}).")
+    int maxGroupMoves;
+
     /** The settings, validated; an IllegalArgumentException says what is wrong. */
     CoordinationSettings settings() {
         Duration session = Duration.ofMillis(Math.round(sessionTimeoutSeconds * 1000));
         if (session.compareTo(Duration.ofMillis(400)) < 0) {
             throw new IllegalArgumentException("--zookeeper-session-timeout must be at least 0.4 s");
         }
-        return new CoordinationSettings(CoordinationSettings.Mode.parse(mode), zookeeper, site, session);
+        return new CoordinationSettings(CoordinationSettings.Mode.parse(mode), zookeeper, site, session,
+                maxGroupMoves);
     }
 }

@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
                 + "source was known to hold against the seq the replicas hold, and the age of their newest write.",
                 "",
                 "Without --force it is refused while the source gateway is connected (the source site answers and "
-                        + "is primary): use a planned migration then (issue 18, not built yet). With --force it "
+                        + "is primary): use a planned migration then (datamover migrate). With --force it "
                         + "fails over whatever the source does; a source site that comes back is refused (its "
                         + "history and the promoted one diverge).",
                 "",

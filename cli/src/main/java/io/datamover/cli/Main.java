@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {TapCommand.class, SourceGatewayCommand.class, TargetGatewayCommand.class, DemoCommand.class,
                 AckReceiverCommand.class, StatusCommand.class, ResyncCommand.class, ThrottleCommand.class,
                 PauseCommand.class, ResumeCommand.class, VerifyCommand.class, RollbackCommand.class, FailoverCommand.class, ReverseCommand.class,
-                SplitBrainCommand.class, FailbackCommand.class,
+                SplitBrainCommand.class, FailbackCommand.class, MigrateCommand.class,
                 RehearseCommand.class, CertCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -10,6 +10,7 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.CrashPoint;
+import io.datamover.tap.Tap;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -79,6 +80,7 @@ final class OriginalSiteFailback {
                     record = record.advance(set, 2);
                 }
                 long cleared = TapDirtyRegions.clear(dirs.tapState(), stamp.disks());
+                Tap.reinstate(dirs.tapState()); // a planned migration's refusal of writes ends with the disks' return
                 LOG.info("cg {}: failback step 3/4: the tap's bitmaps cleared ({} bytes were dirty: set back to the "
                         + "shared image by the reverse resync)", cg, cleared);
                 CrashPoint.reached(CrashPoint.Point.FAILBACK_TAP_CLEARED);

@@ -194,7 +194,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                 gateway -> new TransportStatus(new SourceGatewayStatus(gatewayId, gateway,
                         new RpoObjectiveMonitor(objectives, gateway::consistencyGroups, registry), registry,
                         InstantSource.system()), transport),
-                gateway -> new SourceGatewayActions(gateway, InstantSource.system()), authorization),
+                gateway -> new SourceGatewayActions(gateway, registry, InstantSource.system()), authorization),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
                         target));
         return 0;

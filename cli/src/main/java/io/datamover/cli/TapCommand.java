@@ -154,7 +154,7 @@ public final class TapCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("tap", Daemons.withAdmin(() -> ReplicatingTap.start(tap, sender,
                 Duration.ofSeconds(connectWaitSeconds), registry, InstantSource.system()), adminAddress, registry,
                 running -> new TransportStatus(new TapStatus(sender.senderId(), running, sender, registry), transport),
-                running -> new TapActions(running, registry), authorization),
+                running -> new TapActions(running), authorization),
                 running -> LOG.info("tap serving {} on nbd://{}:{}/ (cg {}, pair {}), streaming to {} with a {} MiB window",
                         exports.keySet(), nbd.host(), running.daemon().tap().port(), cgId, pair, sender.gatewaysText(),
                         sender.windowBytes() >> 20));

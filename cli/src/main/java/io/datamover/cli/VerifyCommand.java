@@ -1,12 +1,13 @@
 package io.datamover.cli;
 
-import io.datamover.cli.online.OnlineVerify;
-import io.datamover.cli.online.ReadPacer;
+import io.datamover.cli.online.OnlineVerifyText;
 import io.datamover.disk.compare.ComparisonReport;
 import io.datamover.disk.compare.DiskComparison;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.net.URI;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -26,25 +27,28 @@ import picocli.CommandLine.Option;
                 + "replica).",
                 "",
                 "Online (--cg N --online): compares a consistency group's source disks with their replicas while "
-                        + "replication runs, nothing paused. The tap digests the source disks and the target gateway "
-                        + "the replicas, each reading only its allocated extents, region by region in order, the "
-                        + "replica once it applied the source's seq of that read; a region written between the two "
-                        + "reads is read again at a later seq, never reported as different. Needs both admin ports "
-                        + "(--tap-admin, --target-admin) and the operator's token. --repair has the tap resync the "
-                        + "differing regions and checks them again. See docs/operations.md, \"Online verify\"."},
+                        + "replication runs, nothing paused. The source gateway (--admin, with the operator's token) "
+                        + "runs it: the tap digests the source disks and the target gateway the replicas, each reading "
+                        + "only its allocated extents, region by region in order, the replica once it applied the "
+                        + "source's seq of that read; only digests cross between the sites, over the gateways' "
+                        + "authenticated link. A region written between the two reads is read again at a later seq, "
+                        + "never reported as different. --repair has the tap resync the differing regions and checks "
+                        + "them again. The command waits for the run. See docs/operations.md, \"Online verify\"."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:equal: same size, same content (online: or every difference repaired)",
             "1:different: sizes or content differ",
             "2:bad options or a path that cannot be read",
-            "3:an I/O error stopped the comparison (online: an admin port refused or could not be reached, or "
-                    + "replication did not stream)",
+            "3:an I/O error stopped the comparison (online: the source gateway refused or could not be reached, a "
+                    + "site did not answer, or replication did not stream)",
             "4:online: no difference found, but regions written throughout could not be compared"})
 public final class VerifyCommand implements Callable<Integer> {
     static final int EXIT_EQUAL = 0;
     static final int EXIT_DIFFERENT = 1;
+    static final int EXIT_BAD_OPTIONS = 2;
     static final int EXIT_IO_ERROR = 3;
-    static final int EXIT_UNSETTLED = 4;
+    /** How often the command asks the source gateway how its online run goes. */
+    private static final Duration POLL = Duration.ofSeconds(1);
 
     @Option(names = "--source", paramLabel = "PATH",
             description = "Offline: the protected disk, an image file or a block device.")
@@ -60,17 +64,11 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--cg", paramLabel = "N", description = "Online: the consistency group.")
     Long cg;
 
-    @Option(names = "--tap-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:" + AdminOption.TAP_PORT,
-            description = "Online: the group's tap's admin address, where the source is read (default: "
-                    + "${DEFAULT-VALUE}).")
-    HostPort tapAdmin;
-
-    @Option(names = "--target-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:" + AdminOption.TARGET_GATEWAY_PORT,
-            description = "Online: the target gateway's admin address, where the replicas are read (default: "
-                    + "${DEFAULT-VALUE}).")
-    HostPort targetAdmin;
+    @Option(names = "--admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:" + AdminOption.SOURCE_GATEWAY_PORT,
+            description = "Online: the admin address of the source gateway of the group, which runs the comparison "
+                    + "(default: ${DEFAULT-VALUE}).")
+    HostPort admin;
 
     @Option(names = "--rate", paramLabel = "BYTES/s", defaultValue = "50M", converter = ByteSize.class,
             description = "Online: the most bytes a second both sites read together, on average, so guests and "
@@ -152,22 +150,38 @@ public final class VerifyCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--cg must be 0 to 4294967295; --rate and the waits must be >= 0");
         }
-        long started = System.nanoTime();
-        OnlineVerify.Report report;
+        String query = "?cg=" + cg + "&region-size=" + regionBytes + "&rate=" + rate + "&repair=" + repair
+                + "&repair-wait=" + repairWaitSeconds + "&stream-wait=" + streamWaitSeconds;
+        PrintWriter err = spec.commandLine().getErr();
         try {
-            report = new OnlineVerify(new AdminVerifySites(tapAdmin, targetAdmin, token.header(), cg), regionBytes,
-                    ReadPacer.systemClock(rate), streamWaitSeconds).run(repair, repairWaitSeconds);
+            HttpResponse<String> started = post("/verify/online" + query);
+            HttpResponse<String> result = started;
+            if (started.statusCode() == 200) {
+                do {
+                    Thread.sleep(POLL.toMillis()); // the gateway runs it; ask how it goes once a second
+                    result = post("/verify/online/result?cg=" + cg);
+                } while (result.statusCode() == 202);
+            }
+            String body = result.body();
+            if (result.statusCode() != 200 || !body.startsWith(OnlineVerifyText.EXIT_STATUS)) {
+                err.print("datamover verify: the online comparison stopped: " + body);
+                err.flush();
+                return result.statusCode() == 400 ? EXIT_BAD_OPTIONS : EXIT_IO_ERROR;
+            }
+            int newline = body.indexOf('\n');
+            PrintWriter out = spec.commandLine().getOut();
+            out.print(body.substring(newline + 1));
+            out.flush();
+            return Integer.parseInt(body.substring(OnlineVerifyText.EXIT_STATUS.length(), newline).strip());
         } catch (IOException e) {
-            spec.commandLine().getErr().println("verify: the online comparison stopped: " + e.getMessage());
+            err.println(AdminRequest.unreachable("verify", admin, e) + " (the source gateway's --admin)");
             return EXIT_IO_ERROR;
         }
-        PrintWriter out = spec.commandLine().getOut();
-        out.print(OnlineVerifyText.format(cg, report, Duration.ofNanos(System.nanoTime() - started)));
-        out.flush();
-        if (report.anyDifference()) {
-            return report.repaired() ? EXIT_EQUAL : EXIT_DIFFERENT;
-        }
-        return report.equal() ? EXIT_EQUAL : EXIT_UNSETTLED;
+    }
+
+    private HttpResponse<String> post(String pathAndQuery) throws IOException, InterruptedException {
+        return AdminRequest.send("POST", URI.create("http://" + admin + pathAndQuery), AdminRequest.TIMEOUT,
+                token.header());
     }
 
     private void checkReadable(String option, Path path) {

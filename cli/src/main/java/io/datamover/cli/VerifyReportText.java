@@ -63,7 +63,7 @@ public final class VerifyReportText {
     }
 
     /** {@code 65536} as "64 KiB (65536 bytes)"; below 1 KiB just "512 B". */
-    static String bytes(long count) {
+    public static String bytes(long count) {
         if (count < 1024) {
             return count + " B";
         }

@@ -105,6 +105,20 @@ class VerifyCommandTest {
     }
 
     @Test
+    void onlineVerifyAsksTheSourceGatewayAndStopsWithThreeWhenItCannotBeReached() throws IOException {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+
+        int exit = run("verify", "--cg", "1", "--online", "--admin", "127.0.0.1:" + closedPort);
+
+        assertThat(exit).isEqualTo(3);
+        assertThat(err.toString()).contains("datamover verify: cannot reach the admin port at 127.0.0.1:" + closedPort)
+                .contains("the source gateway's --admin");
+    }
+
+    @Test
     void helpDescribesTheExitStatus() {
         int exit = run("verify", "--help");
 

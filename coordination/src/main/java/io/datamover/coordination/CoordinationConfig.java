@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param gatewayId this gateway, unique in its site
  * @param sessionTimeout the ZooKeeper session timeout asked for; the fencing window is derived from it
  * @param connectTimeout how long {@link Coordinator#connect} waits for the first connection
+ * @param address HOST:PORT where this gateway takes a group's peers, written in the leader nodes of the groups it
+ *     leads so that other gateways can redirect to it; empty when it has none to give
  */
 public record CoordinationConfig(String connectString, String site, String gatewayId, Duration sessionTimeout,
-        Duration connectTimeout) {
+        Duration connectTimeout, String address) {
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
@@ -30,6 +32,12 @@ public record CoordinationConfig(String connectString, String site, String gatew
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connect timeout " + connectTimeout + " must be positive");
         }
+        Objects.requireNonNull(address, "address");
+    }
+
+    public CoordinationConfig(String connectString, String site, String gatewayId, Duration sessionTimeout,
+            Duration connectTimeout) {
+        this(connectString, site, gatewayId, sessionTimeout, connectTimeout, "");
     }
 
     public CoordinationConfig(String connectString, String site, String gatewayId) {

@@ -13,10 +13,14 @@ import java.util.Objects;
  * @param zookeeper the ensemble's HOST:PORT,... for mode zookeeper; null otherwise
  * @param site the site whose gateways form one gateway group
  * @param sessionTimeout the ZooKeeper session timeout; a leader demotes itself after half of it without contact
+ * @param maxGroupMoves scale-out: 0 (off) has each gateway contend for every group it serves; N above 0 has the site's
+ *     assigner spread the groups over the live gateways, moving at most N at once, and each gateway contend only for
+ *     the groups assigned to it
  */
-public record CoordinationSettings(Mode mode, String zookeeper, String site, Duration sessionTimeout) {
+public record CoordinationSettings(Mode mode, String zookeeper, String site, Duration sessionTimeout,
+        int maxGroupMoves) {
     public static final CoordinationSettings NONE =
-            new CoordinationSettings(Mode.NONE, null, "default", CoordinationConfig.DEFAULT_SESSION_TIMEOUT);
+            new CoordinationSettings(Mode.NONE, null, "default", CoordinationConfig.DEFAULT_SESSION_TIMEOUT, 0);
 
     public enum Mode {
         NONE, EMBEDDED, ZOOKEEPER;
@@ -41,5 +45,18 @@ public record CoordinationSettings(Mode mode, String zookeeper, String site, Dur
         if (mode != Mode.ZOOKEEPER && zookeeper != null) {
             throw new IllegalArgumentException("--zookeeper is for --coordination zookeeper, not " + mode);
         }
+        if (maxGroupMoves < 0 || maxGroupMoves > 0 && mode == Mode.NONE) {
+            throw new IllegalArgumentException("--max-group-moves " + maxGroupMoves + " must be 0 (no scale-out) or,"
+                    + " with --coordination, the most groups moved at once");
+        }
+    }
+
+    /** Without scale-out. */
+    public CoordinationSettings(Mode mode, String zookeeper, String site, Duration sessionTimeout) {
+        this(mode, zookeeper, site, sessionTimeout, 0);
+    }
+
+    public boolean scaleOut() {
+        return maxGroupMoves > 0;
     }
 }

@@ -1,11 +1,13 @@
 package io.datamover.coordination;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Coordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
+    /** How often scale-out assigns and follows the map at most (more often with a short session). */
+    private static final Duration SCALE_OUT_ROUND = Duration.ofMillis(500);
 
     private final CoordinationConfig config;
     private final MonotonicClock clock;
@@ -46,6 +50,8 @@ public final class Coordinator implements AutoCloseable {
     private final PersistentNode membership;
     private final Map<String, GroupContender> groups = new ConcurrentHashMap<>();
     private volatile ConnectionState connectionState = ConnectionState.CONNECTED;
+    /** Null unless {@link #scaleOut} started it. */
+    private volatile ScaleOut scaleOut;
 
     private Coordinator(CoordinationConfig config, MonotonicClock clock, CuratorFramework client) {
         this.config = config;
@@ -109,12 +115,61 @@ public final class Coordinator implements AutoCloseable {
             if (groups.containsKey(group)) {
                 return null;
             }
-            GroupContender contender = new GroupContender(group, config.gatewayId(), paths, client, fence, clock,
+            GroupContender contender = new GroupContender(group, config, paths, client, fence, clock,
                     this::sessionId, listener);
             groups.put(group, contender);
             contender.start(owner);
             return null;
         });
+    }
+
+    /**
+     * Makes {@code group} known to the site (a persistent node), so that the site's assigner maps it onto a gateway
+     * (scale-out). Idempotent.
+     */
+    public void register(String group) throws Exception {
+        try {
+            client.create().creatingParentsIfNeeded().forPath(paths.groupRoot(group));
+        } catch (KeeperException.NodeExistsException known) {
+            // registered before, or a gateway contended for it already
+        }
+    }
+
+    /**
+     * Scale-out: from now on this gateway takes part in the election of the site's assigner, and contends for the
+     * groups the assigner maps onto it (and only for those: call {@link #register} rather than {@link #contend} for
+     * the others), withdrawing from the ones moved away; {@code listener} hears the leadership changes of the groups
+     * it contends for this way. At most {@code maxMoves} groups are moved at once.
+     */
+    public void scaleOut(int maxMoves, LeadershipListener listener) throws Exception {
+        Duration interval = config.heartbeatInterval().compareTo(SCALE_OUT_ROUND) < 0 ? config.heartbeatInterval()
+                : SCALE_OUT_ROUND;
+        scaleOut = ScaleOut.start(this, maxMoves, interval, listener);
+    }
+
+    /** Whether this gateway is its site's assigner now (scale-out). */
+    public boolean assigning() {
+        ScaleOut running = scaleOut;
+        return running != null && running.assigning();
+    }
+
+    /** The groups this gateway contends for now. */
+    public Set<String> contending() {
+        return Set.copyOf(groups.keySet());
+    }
+
+    /**
+     * Asks ZooKeeper what {@code group}'s leader node says: the gateway that leads it, its epoch and address; empty
+     * when none published one. A hint for redirecting a peer, never a licence to act.
+     */
+    public Optional<GroupLeader> leaderOf(String group) throws Exception {
+        return new LeaderNode(client, paths.leader(group)).read();
+    }
+
+    /** Asks ZooKeeper which gateways contend for {@code group} (the leader and the standbys); empty if not contending. */
+    public List<String> participants(String group) throws Exception {
+        GroupContender contender = groups.get(group);
+        return contender == null ? List.of() : contender.participants();
     }
 
     /** Stops contending for {@code group}, giving up its lock if held. */
@@ -151,7 +206,16 @@ public final class Coordinator implements AutoCloseable {
         return contender == null ? Optional.empty() : contender.lockHolder();
     }
 
-        /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
+    /**
+     * How long this gateway's latest tenure of {@code group} waited for the lock, from contending (or its previous
+     * tenure's end) to leading; 0 before any tenure, or when not contending.
+     */
+    public Duration lastWait(String group) {
+        GroupContender contender = groups.get(group);
+        return Duration.ofNanos(contender == null ? 0 : contender.lastWaitNanos());
+    }
+
+    /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */
     public Leadership leadership(String group) {
         GroupContender contender = groups.get(group);
         return contender == null ? null : contender.leadership();
@@ -169,6 +233,14 @@ public final class Coordinator implements AutoCloseable {
 
     public ConnectionState connectionState() {
         return connectionState;
+    }
+
+    CuratorFramework client() {
+        return client;
+    }
+
+    SitePaths paths() {
+        return paths;
     }
 
     /** The ZooKeeper session id now (0 while there is none). */
@@ -219,6 +291,10 @@ public final class Coordinator implements AutoCloseable {
     /** Withdraws from every group (giving up the locks at once), leaves the site and closes the session. */
     @Override
     public void close() {
+        ScaleOut running = scaleOut;
+        if (running != null) {
+            running.close(); // first: it would contend again for the groups closed below
+        }
         if (!owner.isShutdown()) {
             try {
                 onOwner(() -> {

@@ -3,7 +3,11 @@ package io.datamover.coordination;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,33 +26,54 @@ public final class GatewayCoordination implements AutoCloseable {
     private final EmbeddedZooKeeper embedded;
     private final Coordinator coordinator;
     private final MonotonicClock clock;
+    private final boolean scaleOut;
     /** Notified on every change of this gateway's leadership of any group, for {@link #awaitLeading}. */
     private final Object leadershipChanged = new Object();
+    /** Per group served here: what runs when a tenure of this gateway ends. */
+    private final Map<String, Runnable> stoppedLeading = new ConcurrentHashMap<>();
+    /** Per group: the tenures this gateway began (each a takeover of the group by this gateway). */
+    private final Map<String, LongAdder> tenures = new ConcurrentHashMap<>();
 
-    private GatewayCoordination(EmbeddedZooKeeper embedded, Coordinator coordinator, MonotonicClock clock) {
+    private GatewayCoordination(EmbeddedZooKeeper embedded, Coordinator coordinator, MonotonicClock clock,
+            boolean scaleOut) {
         this.embedded = embedded;
         this.coordinator = coordinator;
         this.clock = clock;
+        this.scaleOut = scaleOut;
     }
 
     /**
      * Starts the embedded server (its data in {@code zookeeperDir}) when asked, and joins the site as
-     * {@code gatewayId}.
+     * {@code gatewayId}, whose peers reach it at {@code address} (HOST:PORT, or empty: then no gateway redirects to it).
      */
     public static GatewayCoordination start(CoordinationSettings settings, Path zookeeperDir, String gatewayId,
-            MonotonicClock clock) throws IOException, InterruptedException {
+            String address, MonotonicClock clock) throws IOException, InterruptedException {
         if (settings.mode() == CoordinationSettings.Mode.NONE) {
-            return new GatewayCoordination(null, null, clock);
+            return new GatewayCoordination(null, null, clock, false);
         }
         EmbeddedZooKeeper embedded = settings.mode() == CoordinationSettings.Mode.EMBEDDED
                 ? EmbeddedZooKeeper.start(zookeeperDir, 0) : null;
         try {
             String connect = embedded != null ? embedded.connectString() : settings.zookeeper();
             Coordinator coordinator = Coordinator.connect(new CoordinationConfig(connect, settings.site(), gatewayId,
-                    settings.sessionTimeout(), CONNECT_TIMEOUT), clock);
-            LOG.info("gateway {} joined site {} on ZooKeeper {}{}", gatewayId, settings.site(), connect,
-                    embedded != null ? " (embedded: not highly available)" : "");
-            return new GatewayCoordination(embedded, coordinator, clock);
+                    settings.sessionTimeout(), CONNECT_TIMEOUT, address), clock);
+            GatewayCoordination coordination = new GatewayCoordination(embedded, coordinator, clock,
+                    settings.scaleOut());
+            if (settings.scaleOut()) {
+                try {
+                    coordinator.scaleOut(settings.maxGroupMoves(), coordination::changed);
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    coordinator.close();
+                    throw e;
+                } catch (Exception e) {
+                    coordinator.close();
+                    throw new IOException("joining the site's scale-out", e);
+                }
+            }
+            LOG.info("gateway {} joined site {} on ZooKeeper {}{}{}", gatewayId, settings.site(), connect,
+                    embedded != null ? " (embedded: not highly available)" : "", settings.scaleOut()
+                            ? "; scale-out, at most " + settings.maxGroupMoves() + " groups moved at once" : "");
+            return coordination;
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (embedded != null) {
                 embedded.close();
@@ -58,20 +83,54 @@ public final class GatewayCoordination implements AutoCloseable {
     }
 
     /**
-     * Contends for {@code group} (again after a reopen: nothing changes); {@code stoppedLeading} runs, on the
+     * Serves {@code group} here: contends for it (again after a reopen: nothing changes), or with scale-out makes it
+     * known to the site's assigner, which decides whether this gateway contends; {@code stoppedLeading} runs, on the
      * coordination thread, each time a tenure of this gateway ends (STANDBY, DEMOTED, CLOSED).
      */
     public void contend(String group, Runnable stoppedLeading) throws IOException, InterruptedException {
-        if (coordinator != null) {
-            coordinator.contend(group, (g, leadership) -> {
-                synchronized (leadershipChanged) {
-                    leadershipChanged.notifyAll();
-                }
-                if (leadership.role() != LeadershipRole.LEADING) {
-                    stoppedLeading.run();
-                }
-            });
+        if (coordinator == null) {
+            return;
         }
+        this.stoppedLeading.put(group, stoppedLeading);
+        if (!scaleOut) {
+            coordinator.contend(group, this::changed);
+            return;
+        }
+        try {
+            coordinator.register(group);
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("registering group " + group + " with the site", e);
+        }
+    }
+
+    /** Every change of this gateway's leadership of any group; on the coordination thread. */
+    private void changed(String group, Leadership leadership) {
+        synchronized (leadershipChanged) {
+            leadershipChanged.notifyAll();
+        }
+        if (leadership.role() == LeadershipRole.LEADING) {
+            tenures.computeIfAbsent(group, g -> new LongAdder()).increment();
+        } else {
+            stoppedLeading.getOrDefault(group, () -> { }).run();
+        }
+    }
+
+    /** How many tenures of {@code group} this gateway began since it started. */
+    public long tenures(String group) {
+        LongAdder count = tenures.get(group);
+        return count == null ? 0 : count.sum();
+    }
+
+    /** How long this gateway's latest tenure of {@code group} waited for the lock; zero without one. */
+    public Duration lastWait(String group) {
+        return coordinator == null ? Duration.ZERO : coordinator.lastWait(group);
+    }
+
+    /** Whether this gateway is its site's assigner now (scale-out). */
+    public boolean assigning() {
+        return coordinator != null && coordinator.assigning();
     }
 
     /**
@@ -98,10 +157,13 @@ public final class GatewayCoordination implements AutoCloseable {
         return true;
     }
 
-    /** Whether another gateway's latch node holds {@code group}'s lock; false when ZooKeeper does not answer. */
+    /**
+     * Whether another gateway's latch node holds {@code group}'s lock, or the group's leader node names another
+     * gateway (this one need not contend: scale-out); false when ZooKeeper does not answer.
+     */
     private boolean heldByAnother(String group) {
         try {
-            return coordinator.lockHolder(group).filter(id -> !id.equals(coordinator.config().gatewayId()))
+            return coordinator.lockHolder(group).filter(this::another).isPresent() || leaderElsewhere(group)
                     .isPresent();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -110,6 +172,29 @@ public final class GatewayCoordination implements AutoCloseable {
             LOG.debug("group {}: who holds the lock is not known now: {}", group, e.toString());
             return false;
         }
+    }
+
+    /**
+     * The gateway that leads {@code group} as its leader node says, when that is not this one: where to redirect the
+     * group's peer. Empty without coordination, when no leader is published, or when ZooKeeper does not answer.
+     */
+    public Optional<GroupLeader> leaderElsewhere(String group) {
+        if (coordinator == null) {
+            return Optional.empty();
+        }
+        try {
+            return coordinator.leaderOf(group).filter(leader -> another(leader.gatewayId()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (Exception e) {
+            LOG.debug("group {}: its leader node cannot be read now: {}", group, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private boolean another(String gatewayId) {
+        return !gatewayId.equals(coordinator.config().gatewayId());
     }
 
     /** The epoch under which this gateway may act as {@code group}'s leader now; 0 without coordination. */

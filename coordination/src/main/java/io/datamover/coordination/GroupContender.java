@@ -1,6 +1,7 @@
 package io.datamover.coordination;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -20,21 +21,31 @@ final class GroupContender {
     private static final Logger LOG = LoggerFactory.getLogger(GroupContender.class);
 
     private final String group;
+    private final String gatewayId;
+    private final String address;
     private final CuratorFramework client;
     private final LeaderLatch latch;
     private final EpochCounter epochs;
+    private final LeaderNode leaderNode;
     private final ContactFence fence;
     private final MonotonicClock clock;
     private final LongSupplier sessionId;
     private final LeadershipListener listener;
     private volatile Leadership leadership = Leadership.INITIAL;
+    /** When this gateway last began to wait for the lock (contending, or since its tenure ended). Owner thread. */
+    private long waitingSinceNanos;
+    /** How long the latest tenure waited for the lock, from {@link #waitingSinceNanos} to leading; 0 before one. */
+    private volatile long lastWaitNanos;
 
-    GroupContender(String group, String gatewayId, SitePaths paths, CuratorFramework client, ContactFence fence,
-            MonotonicClock clock, LongSupplier sessionId, LeadershipListener listener) {
+    GroupContender(String group, CoordinationConfig config, SitePaths paths, CuratorFramework client,
+            ContactFence fence, MonotonicClock clock, LongSupplier sessionId, LeadershipListener listener) {
         this.group = group;
+        this.gatewayId = config.gatewayId();
+        this.address = config.address();
         this.client = client;
         this.latch = new LeaderLatch(client, paths.lock(group), gatewayId);
         this.epochs = new EpochCounter(client, paths.epoch(group));
+        this.leaderNode = new LeaderNode(client, paths.leader(group));
         this.fence = fence;
         this.clock = clock;
         this.sessionId = sessionId;
@@ -53,6 +64,7 @@ final class GroupContender {
                 apply(new Leadership.Event.LockLost());
             }
         }, owner);
+        waitingSinceNanos = clock.nanos();
         latch.start();
     }
 
@@ -60,6 +72,19 @@ final class GroupContender {
     Optional<String> lockHolder() throws Exception {
         Participant holder = latch.getLeader();
         return holder.isLeader() ? Optional.of(holder.getId()) : Optional.empty();
+    }
+
+    /** Any thread; asks ZooKeeper: the ids of the gateways whose latch nodes contend for the group, leader included. */
+    List<String> participants() throws Exception {
+        return latch.getParticipants().stream().map(Participant::getId).toList();
+    }
+
+    /**
+     * Any thread: how long the latest tenure waited for the lock, from when this gateway began to contend (or its
+     * previous tenure ended) to leading: a takeover's duration as this gateway saw it; 0 before any tenure.
+     */
+    long lastWaitNanos() {
+        return lastWaitNanos;
     }
 
     /** Any thread: the state as last published. */
@@ -92,11 +117,31 @@ final class GroupContender {
             Optional<Long> epoch = epochs.raiseHolding(latch.getOurPath());
             if (epoch.isPresent() && sessionId.getAsLong() == session) {
                 fence.confirmed(session, started); // the raise was answered: contact in this session
+                lastWaitNanos = clock.nanos() - waitingSinceNanos;
                 apply(new Leadership.Event.Elected(epoch.get(), session));
+                publishLeader(epoch.get());
             }
         } catch (Exception e) {
             // the latch keeps the lock; tick() tries again once ZooKeeper answers
             LOG.warn("group {}: could not raise the epoch after taking the lock: {}", group, e.toString());
+        }
+    }
+
+    /** Tells the site who leads now, for redirects; a failure costs only the hint, so it is logged, not fatal. */
+    private void publishLeader(long epoch) {
+        try {
+            leaderNode.publish(new GroupLeader(gatewayId, epoch, address));
+        } catch (Exception e) {
+            LOG.warn("group {}: could not publish this gateway as the leader (epoch {}): {}", group, epoch,
+                    e.toString());
+        }
+    }
+
+    private void retractLeader() {
+        try {
+            leaderNode.retract(gatewayId);
+        } catch (Exception e) {
+            LOG.debug("group {}: retracting the leader node: {}", group, e.toString());
         }
     }
 
@@ -115,6 +160,13 @@ final class GroupContender {
         if (!after.equals(before)) {
             leadership = after;
             LOG.info("group {}: {} -> {} (epoch {})", group, before.role(), after.role(), after.epoch());
+            if (before.role() == LeadershipRole.LEADING) {
+                waitingSinceNanos = clock.nanos();
+            }
+            if (before.role() == LeadershipRole.LEADING && after.role() != LeadershipRole.DEMOTED
+                    && client.getZookeeperClient().isConnected()) {
+                retractLeader(); // cut off (DEMOTED), the node goes with the session or the next leader replaces it
+            }
             listener.changed(group, after);
         }
     }

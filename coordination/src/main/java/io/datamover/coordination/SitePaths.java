@@ -8,6 +8,9 @@ import java.util.regex.Pattern;
  * /datamover/sites/SITE/gateways/GATEWAY     ephemeral, one per live gateway (membership)
  * /datamover/sites/SITE/groups/GROUP/lock    the group's LeaderLatch
  * /datamover/sites/SITE/groups/GROUP/epoch   the group's epoch, a big-endian long
+ * /datamover/sites/SITE/groups/GROUP/leader  ephemeral: the leading gateway, its epoch and address ({@link GroupLeader})
+ * /datamover/sites/SITE/assigner             the LeaderLatch electing the site's assigner (scale-out)
+ * /datamover/sites/SITE/assignment           the assigner's map of groups onto gateways ({@link Assignment})
  * </pre>
  */
 record SitePaths(String site) {
@@ -33,8 +36,24 @@ record SitePaths(String site) {
         return groupRoot(group) + "/epoch";
     }
 
-    private String groupRoot(String group) {
-        return "/datamover/sites/" + site + "/groups/" + requireName("consistency group", group);
+    String leader(String group) {
+        return groupRoot(group) + "/leader";
+    }
+
+    String groups() {
+        return "/datamover/sites/" + site + "/groups";
+    }
+
+    String groupRoot(String group) {
+        return groups() + "/" + requireName("consistency group", group);
+    }
+
+    String assigner() {
+        return "/datamover/sites/" + site + "/assigner";
+    }
+
+    String assignment() {
+        return "/datamover/sites/" + site + "/assignment";
     }
 
     /** A name that is one znode (no '/', no '.' or '..' alone). */

@@ -37,6 +37,8 @@ final class Libc {
 
     static final int MADV_RANDOM = 1;
 
+    static final int POSIX_FADV_DONTNEED = 4;
+
     static final int SYNC_FILE_RANGE_WRITE = 0x2;
 
     static final int AT_EMPTY_PATH = 0x1000;
@@ -90,6 +92,9 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     static final MethodHandle MADVISE = downcall("madvise",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    /** Returns the error number itself (0 on success) and leaves errno alone, as POSIX specifies. */
+    static final MethodHandle POSIX_FADVISE = downcall("posix_fadvise",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle STRERROR = downcall("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private Libc() {

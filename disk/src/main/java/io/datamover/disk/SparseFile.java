@@ -31,6 +31,9 @@ public final class SparseFile implements AutoCloseable {
     /** Returned by {@link #nextData(long)} when no data follows the offset. */
     public static final long NO_MORE_DATA = -1;
 
+    /** The page cache's largest folio on x86-64 and arm64 with 4 KiB pages (a PMD). */
+    private static final long LARGEST_FOLIO_BYTES = 2L << 20;
+
     private static final int EBADF = 9;
     private static final int S_IFMT = 0170000;
     private static final int S_IFBLK = 0060000;
@@ -312,6 +315,41 @@ public final class SparseFile implements AutoCloseable {
         callRetryingInterrupts("sync_file_range", "sync_file_range(WRITE, offset=" + offset + ", length=" + length + ")",
                 capture -> (int) Libc.SYNC_FILE_RANGE.invokeExact(capture, fd, offset, length,
                         Libc.SYNC_FILE_RANGE_WRITE));
+    }
+
+    /**
+     * Asks the kernel to drop the cached pages of {@code [offset, offset + length)} (posix_fadvise DONTNEED):
+     * clean pages are dropped, dirty ones start their writeback and stay. For a reader that will not read the
+     * range again, such as the tap's sync: a range read through the page cache is kept in large folios, and a
+     * guest's later 4 KiB writes into them cost the kernel several times the CPU of writes into small ones
+     * (docs/benchmarks.md, "The page cache's state"). Durability is not changed.
+     */
+    public void dropCachedPages(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        ensureOpen("posix_fadvise");
+        int error;
+        try {
+            error = (int) Libc.POSIX_FADVISE.invokeExact(fd, offset, length, Libc.POSIX_FADV_DONTNEED);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw unexpected("posix_fadvise", t);
+        }
+        if (error != 0) {
+            throw new DiskIOException(path, "posix_fadvise(DONTNEED, offset=" + offset + ", length=" + length + ")",
+                    error);
+        }
+    }
+
+    /**
+     * For a reader that moves forward through the file and reads nothing twice (a sync, a verify): drops the range it
+     * just read from the page cache. The kernel drops a folio only when the range covers it whole, so the range
+     * starts at the largest folio's boundary before {@code offset}: the folio this read shares with the previous one
+     * goes too.
+     */
+    public void dropPagesReadForward(long offset, long length) throws IOException {
+        long from = offset - offset % LARGEST_FOLIO_BYTES;
+        dropCachedPages(from, offset + length - from);
     }
 
     /** Reads exactly {@code dst.remaining()} bytes at {@code position}; fails at EOF instead of returning short. */

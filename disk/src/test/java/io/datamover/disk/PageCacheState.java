@@ -17,6 +17,7 @@ final class PageCacheState {
     /** cachestat's number in the generic syscall table, the same on x86_64 and aarch64. */
     private static final long SYS_CACHESTAT = 451;
     /** struct cachestat: nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted (u64 each). */
+    private static final long NR_CACHE_OFFSET = 0;
     private static final long NR_DIRTY_OFFSET = 8;
     private static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("syscall").orElseThrow(),
@@ -28,6 +29,15 @@ final class PageCacheState {
 
     /** Pages of {@code [offset, offset + length)} that are dirty in the page cache (not yet written back). */
     static long dirtyPages(Path path, long offset, long length) throws IOException {
+        return cachestat(path, offset, length, NR_DIRTY_OFFSET);
+    }
+
+    /** Pages of {@code [offset, offset + length)} in the page cache, clean or dirty. */
+    static long cachedPages(Path path, long offset, long length) throws IOException {
+        return cachestat(path, offset, length, NR_CACHE_OFFSET);
+    }
+
+    private static long cachestat(Path path, long offset, long length, long field) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             int fd = (int) Libc.OPEN.invokeExact(Libc.captureState(arena), arena.allocateFrom(path.toString()),
                     Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
@@ -43,7 +53,7 @@ final class PageCacheState {
                 if (rc != 0) {
                     throw new IOException("cachestat failed for " + path);
                 }
-                return stat.get(JAVA_LONG, NR_DIRTY_OFFSET);
+                return stat.get(JAVA_LONG, field);
             } finally {
                 int closed = (int) Libc.CLOSE.invokeExact(Libc.captureState(arena), fd);
                 assert closed == 0;

@@ -55,6 +55,24 @@ class SparseFileTest {
     }
 
     @Test
+    void droppingCachedPagesEmptiesTheRangeFromThePageCacheAndKeepsItsData() throws IOException {
+        Path path = dir.resolve("disk.img");
+        try (SparseFile file = SparseFile.create(path, 8L * MIB)) {
+            writePattern(file, 0, 8 * MIB, (byte) 0x3c);
+            file.fdatasync();
+            file.readFully(ByteBuffer.allocate(8 * MIB), 0);
+            assertThat(PageCacheState.cachedPages(path, 0, 8L * MIB)).isPositive();
+
+            file.dropCachedPages(0, 8L * MIB);
+
+            assertThat(PageCacheState.cachedPages(path, 0, 8L * MIB)).isZero();
+            ByteBuffer read = ByteBuffer.allocate(8 * MIB);
+            file.readFully(read, 0);
+            assertThat(read.array()).containsOnly((byte) 0x3c);
+        }
+    }
+
+    @Test
     void allocatingAheadTakesSpaceKeepsTheSizeAndStillReadsZeros() throws IOException {
         try (SparseFile file = SparseFile.create(dir.resolve("disk.img"), 4L * MIB)) {
             writePattern(file, 0, MIB, (byte) 7);

@@ -91,9 +91,9 @@ class CrashPointTest {
 
     @ParameterizedTest
     // The failover's points are a command's steps, not the data path's: FailoverCrashTest crashes each of them.
-    // The failback's too: FailbackCrashTest crashes each of them.
+    // The failback's too: FailbackCrashTest crashes each of them; the migration's (MIGRATE_*): MigrationCrashTest.
     // TARGET_REPLICA_GROWN is reached only when a disk grows: GrowingDiskTest crashes there.
-    @EnumSource(value = CrashPoint.Point.class, names = {"FAILOVER_.*", "FAILBACK_.*", "TARGET_REPLICA_GROWN"},
+    @EnumSource(value = CrashPoint.Point.class, names = {"FAILOVER_.*", "FAILBACK_.*", "MIGRATE_.*", "TARGET_REPLICA_GROWN"},
             mode = EnumSource.Mode.MATCH_NONE)
     void recoversFromACrashAtThePoint(CrashPoint.Point point) throws Exception {
         Assumptions.assumeTrue(selected.isEmpty() || selected.contains(point.name()), "not selected");

@@ -1,5 +1,7 @@
 package io.datamover.it;
 
+import io.datamover.it.ensemble.Signals;
+
 import io.datamover.bench.process.LabTls;
 import io.datamover.bench.process.LoopbackPorts;
 import java.io.IOException;
@@ -139,6 +141,16 @@ final class DaemonProcess implements AutoCloseable {
     /** Waits up to {@code deadline} for the process to exit by itself; its exit status, or null if it still runs. */
     Integer awaitExit(Duration deadline) throws InterruptedException {
         return process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : null;
+    }
+
+    /** SIGSTOP: the daemon holds its files and sockets but does nothing, as a host that hangs. */
+    void pause() throws IOException, InterruptedException {
+        Signals.send(pid(), "STOP");
+    }
+
+    /** SIGCONT after {@link #pause}. */
+    void resume() throws IOException, InterruptedException {
+        Signals.send(pid(), "CONT");
     }
 
     /** kill -9: no shutdown hook runs, nothing is flushed. */

@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code datamover verify --cg N --online} on a running pair of {@code bin/datamover} processes (docs/operations.md,
- * "Online verify"): under a fio guest writing the whole time, no run reports a difference that is not there; a
- * difference planted in the replica behind the target's back (the first block, the last block, a block inside a hole
- * of the source) is found, named by its regions, and repaired by {@code --repair}, after which the replica's sha256
- * equals the source's. The fio run is 30 s, not the issue's 2 minutes, to keep CI's time; verify starts again and
- * again while it writes (one pass of the 64 MiB disk takes some seconds at {@code --rate 32M}).
+ * {@code datamover verify --cg N --online} on a running pair of {@code bin/datamover} processes with mutual TLS
+ * (docs/operations.md, "Online verify"), run by the source gateway: the digests cross through the tap's link and the
+ * gateways' authenticated link (through the pair's link proxy), never through the target's admin port. Under a fio
+ * guest writing the whole time, no run reports a difference that is not there; a difference planted in the replica
+ * behind the target's back (the first block, the last block, a block inside a hole of the source) is found, named by
+ * its regions, and repaired by {@code --repair}, after which the replica's sha256 equals the source's. The fio run is
+ * 30 s, not the issue's 2 minutes, to keep CI's time; verify starts again and again while it writes (one pass of the
+ * 64 MiB disk takes some seconds at {@code --rate 32M}).
  */
 class OnlineVerifyTest {
     private static final long DISK = 64L << 20;
@@ -109,8 +111,7 @@ class OnlineVerifyTest {
 
     private ReplicationSite.CommandRun verify(ReplicationSite site, String... more) throws Exception {
         List<String> command = new ArrayList<>(List.of("verify", "--cg", Integer.toString(ReplicationSite.CG),
-                "--online", "--tap-admin", site.tapAdmin(), "--target-admin", site.targetAdmin(),
-                "--admin-token-file", site.adminToken().toString()));
+                "--online", "--admin", site.sourceAdmin(), "--admin-token-file", site.adminToken().toString()));
         command.addAll(List.of(more));
         return DaemonProcess.command(base, COMMAND, command);
     }

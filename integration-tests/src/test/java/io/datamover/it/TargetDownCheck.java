@@ -47,13 +47,42 @@ final class TargetDownCheck {
     /** Call with the target gateway down; {@code workload} keeps running (it does not need the target). */
     static Result run(ReplicationSite site, CampaignWorkload workload, Path initial, Path scratch)
             throws IOException, InterruptedException {
-        Path replicaSet = site.replica().getParent();
         if (!Files.exists(site.replica())) {
             return new Result(Outcome.NO_REPLICA_YET, "", false);
         }
+        return check(site, workload, initial, scratch, freeze(site, scratch));
+    }
+
+    /**
+     * The same check with the target gateway running: it is paused (SIGSTOP) while its directories are copied, so the
+     * copy is what a crash at that moment would leave, and resumed at once.
+     */
+    static Result runWhilePaused(ReplicationSite site, CampaignWorkload workload, Path initial, Path scratch)
+            throws IOException, InterruptedException {
+        if (!Files.exists(site.replica())) {
+            return new Result(Outcome.NO_REPLICA_YET, "", false);
+        }
+        site.target().pause();
+        Path frozen;
+        try {
+            frozen = freeze(site, scratch);
+        } finally {
+            site.target().resume();
+        }
+        return check(site, workload, initial, scratch, frozen);
+    }
+
+    /** Copies the target's replica set and data directory, as they are, under {@code scratch}. */
+    private static Path freeze(ReplicationSite site, Path scratch) throws IOException {
         Path frozen = scratch.resolve("frozen");
         copyTree(site.replicaDir(), frozen.resolve("replicas"));
         copyTree(site.targetDataDir(), frozen.resolve("target-data"));
+        return frozen;
+    }
+
+    private static Result check(ReplicationSite site, CampaignWorkload workload, Path initial, Path scratch,
+            Path frozen) throws IOException, InterruptedException {
+        Path replicaSet = site.replica().getParent();
         // The write in flight when the copy was taken may already be on the replica: wait for its acknowledgement.
         workload.awaitWrites(workload.log().size(), 1, Duration.ofSeconds(60));
         List<WriteLog.Write> writes = workload.log().snapshot();

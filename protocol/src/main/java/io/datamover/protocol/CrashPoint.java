@@ -91,7 +91,12 @@ public final class CrashPoint {
         /** Failback, original site: the tap's dirty bitmaps are cleared; the replica set is still there. */
         FAILBACK_TAP_CLEARED,
         /** Failback, original site: the replica set's links and stamp are gone; the record does not say DONE yet. */
-        FAILBACK_REPLICAS_RETIRED
+        FAILBACK_REPLICAS_RETIRED,
+        // Planned migration (docs/operations.md): the tap's steps of `datamover migrate`; the target's are FAILOVER_*.
+        /** Migration, tap: new writes are held and the running ones done (in memory only); not answered yet. */
+        MIGRATE_WRITES_HELD,
+        /** Migration, tap: writes refused, the move durable in the state directory; the target is not promoted yet. */
+        MIGRATE_TAP_MOVED
     }
 
     public static final String POINT_PROPERTY = "datamover.crash.point";

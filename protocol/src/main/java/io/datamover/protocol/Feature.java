@@ -16,7 +16,18 @@ public enum Feature {
      * A request, not a capability: the sender's source disks are on storage that is not thin-aware (NFS), so the
      * group's replicas should be thick. Set by a tap, carried on by its source gateway; never in {@link #all()}.
      */
-    THICK_REPLICA(2, false);
+    THICK_REPLICA(2, false),
+    /**
+     * Offered by a tap, read from its HELLO as sent (never in {@link #all()}): it reads the leader's address at the end
+     * of an ERROR {@code NOT_LEADER} and goes straight there (a redirect), so a gateway names it only to such a tap.
+     */
+    REDIRECT(3, false),
+    /**
+     * The receiver sends ACK {@code APPLIED} for the group: a target gateway as it applies, a source gateway forwarding
+     * its target's applied seq to its tap, which then keeps its dirty bits until the target has applied the writes
+     * (docs/coordination.md, "Where the journal lives across a takeover").
+     */
+    APPLIED_ACKS(4);
 
     private final int bit;
     private final boolean capability;

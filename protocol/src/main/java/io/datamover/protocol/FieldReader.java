@@ -91,6 +91,14 @@ final class FieldReader {
         return s;
     }
 
+    /** A copy of the next {@code length} bytes (a small fixed-size field, such as a digest). */
+    byte[] bytes(int length, String field) throws ProtocolException {
+        need(length, field);
+        byte[] bytes = new byte[length];
+        buf.readBytes(bytes);
+        return bytes;
+    }
+
     /** A retained slice of the next {@code length} bytes; the caller owns it. */
     ByteBuf retainedBytes(int length, String field) throws ProtocolException {
         need(length, field);

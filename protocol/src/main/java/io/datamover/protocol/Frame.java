@@ -6,7 +6,7 @@ package io.datamover.protocol;
  * must be released by whoever ends up owning them.
  */
 public sealed interface Frame permits Hello, HelloAck, WriteRecord, Flush, Ack, Batch, Heartbeat, ErrorFrame,
-        ResyncRegions {
+        ResyncRegions, VerifyRequest, VerifyAnswer, VerifyRepair {
     FrameType type();
 
     /** Header flag bits of this frame. */

@@ -42,6 +42,9 @@ public final class FrameCodec {
             case Heartbeat f -> { f.writeBody(out); yield null; }
             case ErrorFrame f -> { f.writeBody(out); yield null; }
             case ResyncRegions f -> { f.writeBody(out); yield null; }
+            case VerifyRequest f -> { f.writeBody(out); yield null; }
+            case VerifyAnswer f -> { f.writeBody(out); yield null; }
+            case VerifyRepair f -> { f.writeBody(out); yield null; }
         };
         int trailingLength = trailing == null ? 0 : trailing.readableBytes();
         int fixedLength = out.writerIndex() - start - Wire.HEADER_LENGTH;
@@ -190,6 +193,9 @@ public final class FrameCodec {
                 case HEARTBEAT -> Heartbeat.readBody(r);
                 case ERROR -> ErrorFrame.readBody(r);
                 case RESYNC_REGIONS -> ResyncRegions.readBody(r);
+                case VERIFY_REQUEST -> VerifyRequest.readBody(r);
+                case VERIFY_ANSWER -> VerifyAnswer.readBody(r);
+                case VERIFY_REPAIR -> VerifyRepair.readBody(r);
             };
         } catch (IllegalArgumentException e) {
             // A field combination the frame's own validation refuses (payload frames release first).

@@ -10,7 +10,10 @@ public enum FrameType implements WireCode {
     BATCH(6, 0),
     HEARTBEAT(7, 0),
     ERROR(8, 0),
-    RESYNC_REGIONS(9, 0);
+    RESYNC_REGIONS(9, 0),
+    VERIFY_REQUEST(10, 0),
+    VERIFY_ANSWER(11, 0),
+    VERIFY_REPAIR(12, 0);
 
     private final int code;
     private final int allowedFlags;

@@ -27,8 +27,9 @@ public final class GenerationCheck {
         /**
          * The source leads the group under a higher epoch of its site's gateway group than any the target admitted
          * before (another gateway took the group over, docs/coordination.md) and shares no history with the replicas:
-         * the target takes the source's history, gives up what it holds after seq 0 and is resynced in full; the new
-         * leader's journal is sent from its start.
+         * the target keeps the image it applied, drops what it spooled and did not apply, takes the source's history
+         * and resumes after the start of the source's current generation (its tenure's: nothing of an earlier tenure
+         * is shipped); the tap resyncs what the target had not applied.
          */
         TAKEOVER,
         /** The histories split: refused until an operator resolves it. */
@@ -107,9 +108,11 @@ public final class GenerationCheck {
 
     /**
      * {@link #decide}, for a source that leads the group under a higher epoch than any the target admitted before: what
-     * {@code decide} refuses as DIVERGED or UNRELATED is a {@link Outcome#TAKEOVER}, resumed after seq 0 (at or below
-     * what any source holds). A new leader's journal does not continue the old leader's seqs, so nothing the target
-     * holds can be resumed after; its tap resyncs what the old leader had acknowledged.
+     * {@code decide} refuses as DIVERGED or UNRELATED is a {@link Outcome#TAKEOVER}, resumed after the start of the
+     * source's current generation (where the new leader's tenure began: 0 for a first generation; at or below
+     * {@code sourceSeq}). A new leader's journal does not continue the old leader's seqs, so nothing the target holds
+     * can be resumed after; what its journal holds from before its tenure is older than what the target applied since;
+     * its tap resyncs what the target had not applied.
      */
     public static Verdict decideTakingOver(GenerationHistory source, long sourceSeq, GenerationHistory target,
             long targetSeq) {
@@ -117,8 +120,10 @@ public final class GenerationCheck {
         if (verdict.accepted() || source.isNone()) {
             return verdict;
         }
-        return new Verdict(Outcome.TAKEOVER, 0, "a new leader of the source site's gateway group (a higher epoch) "
-                + "whose history the replicas do not share (" + verdict.reason() + ")");
+        long tenureStart = Math.min(source.earlier().isEmpty() ? 0 : source.earlier().getFirst().endSeq(), sourceSeq);
+        return new Verdict(Outcome.TAKEOVER, tenureStart, "a new leader of the source site's gateway group (a higher "
+                + "epoch) whose history the replicas do not share (" + verdict.reason() + "), resumed after seq "
+                + tenureStart + " where its generation began");
     }
 
     private static final int NO_COMMON = -2;

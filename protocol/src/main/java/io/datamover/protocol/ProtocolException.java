@@ -11,17 +11,18 @@ package io.datamover.protocol;
 public final class ProtocolException extends Exception {
     private final ErrorCode code;
     private final String localDetail;
+    /** NOT_LEADER only: HOST:PORT of the gateway that leads the group, or empty. */
+    private final String leader;
 
     public ProtocolException(ErrorCode code, String message) {
-        super(code + ": " + message);
-        this.code = code;
-        this.localDetail = null;
+        this(code, message, (String) null);
     }
 
     public ProtocolException(ErrorCode code, String message, Throwable cause) {
         super(code + ": " + message, cause);
         this.code = code;
         this.localDetail = null;
+        this.leader = "";
     }
 
     /** A refusal whose {@code toPeer} text is sent, and whose {@code localDetail} is only logged on this side. */
@@ -29,6 +30,27 @@ public final class ProtocolException extends Exception {
         super(code + ": " + toPeer);
         this.code = code;
         this.localDetail = localDetail;
+        this.leader = "";
+    }
+
+    private ProtocolException(String toPeer, String leader) {
+        super(ErrorCode.NOT_LEADER + ": " + toPeer);
+        this.code = ErrorCode.NOT_LEADER;
+        this.localDetail = null;
+        this.leader = leader;
+    }
+
+    /**
+     * NOT_LEADER naming the gateway that leads the group ({@code leader}, HOST:PORT), so the peer goes straight there:
+     * a redirect. Empty {@code leader}: a bare NOT_LEADER.
+     */
+    public static ProtocolException notLeader(String toPeer, String leader) {
+        return new ProtocolException(toPeer, leader);
+    }
+
+    /** NOT_LEADER's redirect: HOST:PORT of the group's leader, or empty. */
+    public String leader() {
+        return leader;
     }
 
     public ErrorCode code() {

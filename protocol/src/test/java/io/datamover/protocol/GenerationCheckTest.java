@@ -103,11 +103,15 @@ class GenerationCheckTest {
     }
 
     @Test
-    void aNewLeaderOfTheSourceSiteTakesOverAReplicaOfAnotherHistoryFromSeqZeroAndResumesAnAgreeingOneAsUsual() {
+    void aNewLeaderOfTheSourceSiteTakesOverAReplicaOfAnotherHistoryAfterItsTenuresStartAndResumesAnAgreeingOneAsUsual() {
         // The old leader's history A at the target, seq 500; the new leader's journal is its own (B), fresh or not.
         expectTakingOver(h(B), 0, h(A), 500, TAKEOVER, 0);
         expectTakingOver(h(B), 40, h(A), 500, TAKEOVER, 0);
-        expectTakingOver(h(B, ended(C, 5)), 900, h(A, ended(C, 5)), 500, TAKEOVER, 0);
+        // Its tenure began generation B after seq 40 of its journal (an earlier tenure's): resumed after 40, whether
+        // the replicas hold more or less, so nothing of the earlier tenure is shipped over them.
+        expectTakingOver(h(B, ended(X, 40)), 45, h(A), 500, TAKEOVER, 40);
+        expectTakingOver(h(B, ended(X, 40)), 45, h(A), 12, TAKEOVER, 40);
+        expectTakingOver(h(B, ended(C, 5)), 900, h(A, ended(C, 5)), 500, TAKEOVER, 5);
         // A history the replicas share decides as without a takeover: the same leader back under a new epoch.
         expectTakingOver(h(A), 600, h(A), 500, RESUME, 500);
         expectTakingOver(h(B, ended(A, 500)), 600, h(A), 500, ADOPT, 500);

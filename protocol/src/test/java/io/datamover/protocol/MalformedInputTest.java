@@ -37,7 +37,7 @@ class MalformedInputTest {
         frame.setInt(start + Wire.OFFSET_CRC, (int) crc.getValue());
     }
 
-    private static void assertRejected(ByteBuf bytes, ErrorCode expected) {
+    static void assertRejected(ByteBuf bytes, ErrorCode expected) {
         try {
             assertThatThrownBy(() -> FrameCodec.decodeComplete(bytes, FrameLimits.DEFAULT))
                     .isInstanceOfSatisfying(ProtocolException.class, e -> assertThat(e.code()).isEqualTo(expected));
@@ -132,6 +132,14 @@ class MalformedInputTest {
     void invalidUtf8InAString() {
         ByteBuf b = encoded(new ErrorFrame(ErrorCode.INTERNAL, "abc"));
         b.setByte(b.writerIndex() - 1, 0xC3); // a lone lead byte
+        fixCrc(b);
+        assertRejected(b, ErrorCode.MALFORMED);
+    }
+
+    @Test
+    void aLeaderAfterAnErrorOtherThanNotLeader() {
+        ByteBuf b = encoded(new ErrorFrame(ErrorCode.NOT_LEADER, "abc", "10.0.0.5:7000"));
+        b.setShort(Wire.HEADER_LENGTH, ErrorCode.INTERNAL.code()); // only NOT_LEADER names a leader
         fixCrc(b);
         assertRejected(b, ErrorCode.MALFORMED);
     }

@@ -107,7 +107,27 @@ class RandomizedFrameTest {
             case RESYNC_REGIONS -> random.nextBoolean() ? ResyncRegions.everything(random.nextInt())
                     : new ResyncRegions(random.nextInt(), false, List.of(new ResyncRegions.Range(random.nextInt(),
                             random.nextLong() >>> 2, 1 + (random.nextLong() >>> 2))));
+            case VERIFY_REQUEST -> {
+                int regionBytes = 4096 << random.nextInt(6);
+                yield new VerifyRequest(random.nextLong() >>> 1, random.nextInt(), random.nextInt(),
+                        (random.nextLong() >>> 24) / regionBytes * regionBytes, regionBytes,
+                        1 + random.nextInt(VerifyRequest.MAX_SPAN_BYTES / regionBytes > 64 ? 64
+                                : VerifyRequest.MAX_SPAN_BYTES / regionBytes), random.nextLong() >>> 1);
+            }
+            case VERIFY_ANSWER -> random.nextBoolean()
+                    ? VerifyAnswer.refused(random.nextLong() >>> 1, random.nextInt(), "refused " + random.nextInt())
+                    : VerifyAnswer.digests(random.nextLong() >>> 1, random.nextInt(), random.nextBoolean(),
+                            random.nextLong() >>> 1, random.nextLong() >>> 1, random.nextLong() >>> 1,
+                            List.of(java.util.HexFormat.of().formatHex(randomBytes(32))));
+            case VERIFY_REPAIR -> new VerifyRepair(random.nextLong() >>> 1, random.nextInt(), random.nextInt(),
+                    List.of(new VerifyRepair.Range(random.nextLong() >>> 2, 1 + (random.nextLong() >>> 2))));
         };
+    }
+
+    private byte[] randomBytes(int length) {
+        byte[] bytes = new byte[length];
+        random.nextBytes(bytes);
+        return bytes;
     }
 
     private BlockWrite randomWrite(long seq) {

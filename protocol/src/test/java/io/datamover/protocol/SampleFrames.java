@@ -80,8 +80,16 @@ final class SampleFrames {
         m.put("batch-lz4", batch(true));
         m.put("heartbeat", new Heartbeat(T0 + 5, 45));
         m.put("error", new ErrorFrame(ErrorCode.WRONG_PAIR, "replica vm-42-root belongs to pair pair-a-b"));
+        m.put("error-not-leader", new ErrorFrame(ErrorCode.NOT_LEADER, "cg 7: not led here", "10.0.0.5:7000"));
         m.put("resync-regions", new ResyncRegions(CG, false, List.of(new ResyncRegions.Range(0, 3L << 20, 1L << 20),
                 new ResyncRegions.Range(1, 8L << 20, 2L << 20))));
+        m.put("verify-request", new VerifyRequest(901, CG, 1, 4L << 20, 64 << 10, 64, 45));
+        m.put("verify-answer", VerifyAnswer.digests(901, CG, true, 3, 45, 8192, List.of(
+                "66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")));
+        m.put("verify-answer-refused", VerifyAnswer.refused(902, CG, "no disk 9 in consistency group 7"));
+        m.put("verify-repair", new VerifyRepair(903, CG, 0, List.of(new VerifyRepair.Range(0, 64 << 10),
+                new VerifyRepair.Range(16L << 20, 128 << 10))));
         return m;
     }
 

@@ -32,11 +32,13 @@ public final class ReplicatingTap implements AutoCloseable {
     private final GatewaySender sender;
     private final Tap tap;
     private final StreamOwner owner;
+    private final VerifyResponder verifier;
 
-    private ReplicatingTap(GatewaySender sender, Tap tap, StreamOwner owner) {
+    private ReplicatingTap(GatewaySender sender, Tap tap, StreamOwner owner, VerifyResponder verifier) {
         this.sender = sender;
         this.tap = tap;
         this.owner = owner;
+        this.verifier = verifier;
     }
 
     /**
@@ -89,7 +91,9 @@ public final class ReplicatingTap implements AutoCloseable {
             tap.onBitmapMode(owner::groupInBitmap);
             tap.handOffBy(owner::handOffReady);
             owner.start(tap, sender);
-            return new ReplicatingTap(sender, tap, owner);
+            VerifyResponder verifier = new VerifyResponder(tap);
+            sender.answerVerifyWith(verifier::answer);
+            return new ReplicatingTap(sender, tap, owner, verifier);
         } catch (IOException | RuntimeException | InterruptedException e) {
             sender.close();
             owner.close();
@@ -150,8 +154,10 @@ public final class ReplicatingTap implements AutoCloseable {
         try {
             tap.stopServing();
             long deadline = System.nanoTime() + DRAIN_WAIT.toNanos();
-            // The owner hands off the last writes, then the gateway acknowledges them.
-            while ((!tap.allHandedOff() || sender.isConnected() && sender.durableSeq() < sender.lastSentSeq())
+            // The owner hands off the last writes, then the gateway acknowledges them (and its target applies them,
+            // when the tap's bits wait for that).
+            while ((!tap.allHandedOff() || sender.isConnected() && (sender.durableSeq() < sender.lastSentSeq()
+                    || sender.holdsUntilApplied() && sender.appliedSeq() < sender.lastSentSeq()))
                     && System.nanoTime() < deadline) {
                 Thread.sleep(10); // bounded wait for the last hand-offs and acks
             }
@@ -163,6 +169,7 @@ public final class ReplicatingTap implements AutoCloseable {
                 tap.close();
             } finally {
                 owner.awaitResyncStopped(DRAIN_WAIT.toMillis());
+                verifier.close();
                 sender.close();
                 owner.close();
             }
@@ -173,6 +180,7 @@ public final class ReplicatingTap implements AutoCloseable {
     private void applyLastAck() {
         try {
             tap.acknowledge(tap.config().consistencyGroupId(), sender.durableSeq());
+            tap.applied(sender.appliedSeq());
         } catch (IllegalArgumentException e) {
             // A seq the group never handed off (the gateway's resume point from an earlier run): nothing to clear.
             LOG.warn("last durable ack not applied at close: {}", e.getMessage());

@@ -2,6 +2,7 @@ package io.datamover.tap;
 
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.replication.ReplicationMode;
+import io.datamover.tap.replication.WriteAdmission;
 import io.datamover.tap.sender.AckListener;
 import io.datamover.tap.sender.BitmapReason;
 import io.datamover.tap.sender.GatewaySender;
@@ -56,6 +57,10 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         DURABLE,
         /** The gateway holds less than it acknowledged before: acks count again from its resume point. */
         ACKS_RESTARTED,
+        /** A connection said whether the gateway forwards its target's applied seq (the slot keeps the latest). */
+        HOLD_CHANGED,
+        /** The gateway's target applied records (the slot keeps the highest seq). */
+        APPLIED,
         /** The gateway asked for a resync and its regions were marked dirty in memory: make them durable. */
         DIRTY_MARKED,
         /** The sender's stream to the gateway broke: it refuses records (the slot keeps the latest reason). */
@@ -84,6 +89,8 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     private final Object lock = new Object();
     private final EnumSet<Event> pending = EnumSet.noneOf(Event.class);
     private long latestDurable = Long.MIN_VALUE;
+    private long latestApplied = Long.MIN_VALUE;
+    private boolean holdUntilApplied;
     private long ackRestartSeq;
     private String senderBitmapReason;
     private ResyncOutcome resyncOutcome;
@@ -92,6 +99,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
     // Owner thread only (the wake time is read under lock by the same thread).
     private GatewaySender sender;
     private long appliedDurable = Long.MIN_VALUE;
+    private long appliedApplied = Long.MIN_VALUE;
     private boolean resyncRunning;
     private long resyncBackoffMs;
     private long earliestResyncNanos = System.nanoTime();
@@ -155,13 +163,42 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
 
     @Override
     public void acknowledgedLost(int cgId, long heldSeq) {
+        acknowledgedLost(cgId, heldSeq, false);
+    }
+
+    /**
+     * This thread pins what the lost journal's acks had let go but its target had not applied, and every write not
+     * acknowledged, before it applies any ack of the new stream ({@link Tap#acknowledgementsLost}); without
+     * {@code unappliedTracked} every region is marked dirty at once as well, as for a resync the gateway asks for.
+     */
+    @Override
+    public void acknowledgedLost(int cgId, long heldSeq, boolean unappliedTracked) {
         synchronized (lock) {
             // Acks of the stream that continues after heldSeq count again, though below the highest seen so far.
             ackRestartSeq = pending.contains(Event.ACKS_RESTARTED) ? Math.min(ackRestartSeq, heldSeq) : heldSeq;
             latestDurable = heldSeq;
+            latestApplied = Math.min(latestApplied, heldSeq);
             postLocked(Event.ACKS_RESTARTED);
         }
-        resyncRequested(cgId, null);
+        if (!unappliedTracked) {
+            resyncRequested(cgId, null);
+        }
+    }
+
+    @Override
+    public void holdUntilApplied(int cgId, boolean hold) {
+        synchronized (lock) {
+            holdUntilApplied = hold;
+            postLocked(Event.HOLD_CHANGED);
+        }
+    }
+
+    @Override
+    public void applied(int cgId, long seq) {
+        synchronized (lock) {
+            latestApplied = Math.max(latestApplied, seq);
+            postLocked(Event.APPLIED);
+        }
     }
 
     /**
@@ -232,6 +269,8 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         while (true) {
             EnumSet<Event> events;
             long durable;
+            long applied;
+            boolean hold;
             long restart;
             String senderReason;
             ResyncOutcome outcome;
@@ -247,12 +286,14 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
                 events = EnumSet.copyOf(pending);
                 pending.clear();
                 durable = latestDurable;
+                applied = latestApplied;
+                hold = holdUntilApplied;
                 restart = ackRestartSeq;
                 senderReason = senderBitmapReason;
                 outcome = resyncOutcome;
             }
             try {
-                handle(events, durable, restart, senderReason, outcome);
+                handle(events, new Acks(durable, applied, hold, restart), senderReason, outcome);
             } catch (RuntimeException e) {
                 LOG.error("consistency group {}: handling {} failed", cg, events, e);
             }
@@ -274,17 +315,30 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         }
     }
 
-    private void handle(EnumSet<Event> events, long durable, long restart, String senderReason,
-            ResyncOutcome outcome) {
+    /** The ack slots as one round took them. */
+    private record Acks(long durable, long applied, boolean hold, long restart) {}
+
+    private void handle(EnumSet<Event> events, Acks acks, String senderReason, ResyncOutcome outcome) {
         if (events.contains(Event.HAND_OFF)) {
             tap.handOffReady(); // first: the acks below may be for the records it hands off
         }
         if (events.contains(Event.ACKS_RESTARTED)) {
-            appliedDurable = Math.min(appliedDurable, restart);
+            appliedDurable = Math.min(appliedDurable, acks.restart());
+            appliedApplied = Math.min(appliedApplied, acks.restart());
+            // Before any ack of the new stream: its seqs are another journal's, and must release nothing of the old.
+            tap.acknowledgementsLost("the gateway that acknowledged the stream lost its journal or was replaced (a "
+                    + "takeover): acks restart after seq " + acks.restart());
         }
-        if (durable > appliedDurable) {
-            appliedDurable = durable;
-            applyDurable(durable);
+        if (events.contains(Event.HOLD_CHANGED)) {
+            tap.holdUntilApplied(acks.hold());
+        }
+        if (acks.durable() > appliedDurable) {
+            appliedDurable = acks.durable();
+            applyDurable(acks.durable());
+        }
+        if (acks.applied() > appliedApplied) {
+            appliedApplied = acks.applied();
+            tap.applied(acks.applied());
         }
         if (events.contains(Event.DIRTY_MARKED)) {
             flushDirtyBits();
@@ -336,6 +390,9 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         wakeAtNanos = NO_WAKE;
         if (resyncRunning || tap.mode() != ReplicationMode.BITMAP || !sender.isConnected()) {
             return; // the event that changes this (resync ended, bitmap mode, connected) wakes this thread
+        }
+        if (tap.admission().state() == WriteAdmission.State.MOVED) {
+            return; // a planned migration moved the disks at its seq: nothing more is replicated from here
         }
         if (dirtyMarksNotDurable()) {
             return; // marked since this round began: the next round makes them durable first, then starts

@@ -6,6 +6,7 @@ import io.datamover.disk.Extent;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.disk.compare.RegionDigests;
+import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.tap.bitmap.BitmapIdentity;
 import io.datamover.tap.bitmap.DirtyBitmap;
@@ -16,6 +17,7 @@ import io.datamover.tap.nbd.NbdServer;
 import io.datamover.tap.replication.ConsistencyGroup;
 import io.datamover.tap.replication.ReplicationMode;
 import io.datamover.tap.replication.ReplicationSink;
+import io.datamover.tap.replication.WriteAdmission;
 import io.datamover.tap.sync.BitmapResync;
 import io.datamover.tap.sync.InitialSync;
 import io.datamover.tap.sync.RegionSyncer;
@@ -38,6 +40,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +83,8 @@ public final class Tap implements AutoCloseable {
     static final String PAUSE_MARKER = "paused";
     /** In the state directory once a failback moved the group's disks elsewhere: no tap serves them from here. */
     static final String RETIRED_MARKER = "failed-back";
+    /** In the state directory once a planned migration moved the disks: this tap refuses their writes for good. */
+    static final String MOVED_MARKER = "moved";
 
     private final TapConfig config;
     /** The state directory's one owner, released last on close. */
@@ -172,6 +177,12 @@ public final class Tap implements AutoCloseable {
             ConsistencyGroup group = new ConsistencyGroup(config.consistencyGroupId(),
                     exports.stream().map(Export::tracker).toList(), sink, clock, config.firstSeq(),
                     config.maxPendingHandoffBytes(), config.replicationWindowRecords(), registry);
+            Optional<Moved> moved = moved(config.stateDir());
+            if (moved.isPresent()) {
+                group.admission().movedBeforeStart(moved.get().where());
+                LOG.warn("consistency group {}: a planned migration moved these disks at seq {}: their writes are "
+                        + "refused here ({})", config.consistencyGroupId(), moved.get().seq(), moved.get().where());
+            }
             if (Files.exists(pauseMarker(config))) {
                 // Before any sync can start: the regions of new disks wait, dirty, for the resync after the resume.
                 group.pause("paused by the operator before this start (" + pauseMarker(config) + ")");
@@ -374,6 +385,99 @@ public final class Tap implements AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8)));
     }
 
+    /** Where a planned migration moved the disks, and at which seq (the last one written here). */
+    public record Moved(long seq, String where) {}
+
+    /** The migration recorded in {@code stateDir}, if one moved its disks. */
+    public static Optional<Moved> moved(Path stateDir) throws IOException {
+        Path marker = stateDir.resolve(MOVED_MARKER);
+        if (!Files.exists(marker)) {
+            return Optional.empty();
+        }
+        String[] lines = Files.readString(marker, StandardCharsets.UTF_8).split("\n", 2);
+        if (lines.length < 2 || !lines[0].startsWith("seq=")) {
+            throw new IOException(marker + " is not a migration's record (seq=S, then where the disks live)");
+        }
+        return Optional.of(new Moved(Long.parseLong(lines[0].substring(4)), lines[1].strip()));
+    }
+
+    /**
+     * A planned migration's quiesce: new guest writes wait (the guest sees latency, never an error) for up to {@code
+     * maxPause}, after which they go on by themselves; the writes already running complete.
+     *
+     * @return the group's last seq once they did (final while the hold lasts), or -1 when they did not within
+     *         {@code drainWait} (the hold stays until its deadline or {@link #release})
+     */
+    public long hold(Duration maxPause, Duration drainWait) throws InterruptedException {
+        boolean drained = group.admission().hold(maxPause.toNanos(), drainWait.toNanos());
+        if (!drained) {
+            return -1;
+        }
+        long last = group.lastSeq();
+        LOG.info("consistency group {}: writes held for up to {} ms at seq {} (a planned migration)",
+                config.consistencyGroupId(), maxPause.toMillis(), last);
+        CrashPoint.reached(CrashPoint.Point.MIGRATE_WRITES_HELD);
+        return last;
+    }
+
+    /** Ends a migration's hold: the waiting writes go on. Idempotent. */
+    public void release() {
+        group.admission().release();
+    }
+
+    /**
+     * A planned migration's hand-off at this site: from the hold still in force at seq {@code seq}, every write is
+     * refused from now on, saying {@code where} the disks live; durable in the state directory (a restarted tap keeps
+     * refusing) before it returns. Repeatable with the same seq.
+     *
+     * @throws IllegalStateException not held (writes may have run since the drain), or the last seq is not {@code seq}
+     */
+    public void moveTo(long seq, String where) throws IOException {
+        synchronized (pauseLock) {
+            Optional<Moved> moved = moved(config.stateDir());
+            if (moved.isPresent() && moved.get().seq() == seq) {
+                return;
+            }
+            if (group.lastSeq() != seq) {
+                throw new IllegalStateException("the last seq is " + group.lastSeq() + ", not " + seq
+                        + ": writes ran since the drain");
+            }
+            group.admission().move(where);
+            try {
+                DurableFiles.replace(config.stateDir().resolve(MOVED_MARKER), ByteBuffer.wrap(("seq=" + seq + "\n"
+                        + where + "\n").getBytes(StandardCharsets.UTF_8)));
+            } catch (IOException | RuntimeException e) {
+                group.admission().reinstate(); // not recorded: no hand-off, writes go on here
+                throw e;
+            }
+            LOG.warn("consistency group {}: moved at seq {}: writes are refused here from now on ({})",
+                    config.consistencyGroupId(), seq, where);
+            CrashPoint.reached(CrashPoint.Point.MIGRATE_TAP_MOVED);
+        }
+    }
+
+    /** Undoes {@link #moveTo} when the other site refused the hand-off: the record is removed, writes go on. */
+    public void reinstate() throws IOException {
+        synchronized (pauseLock) {
+            reinstate(config.stateDir());
+            group.admission().reinstate();
+            LOG.info("consistency group {}: the migration's hand-off was refused: writes are taken here again",
+                    config.consistencyGroupId());
+        }
+    }
+
+    /** Removes a migration's record from the stopped or running tap's {@code stateDir}, durably. Idempotent. */
+    public static void reinstate(Path stateDir) throws IOException {
+        if (Files.deleteIfExists(stateDir.resolve(MOVED_MARKER))) {
+            DurableFiles.forceDirectory(stateDir);
+        }
+    }
+
+    /** The migration's admission of writes: OPEN, HELD or MOVED, for status. */
+    public WriteAdmission admission() {
+        return group.admission();
+    }
+
     private static Path pauseMarker(TapConfig config) {
         return config.stateDir().resolve(PAUSE_MARKER);
     }
@@ -441,6 +545,27 @@ public final class Tap implements AutoCloseable {
             throw new IllegalArgumentException("this tap serves consistency group " + group.id() + ", not " + consistencyGroupId);
         }
         group.acknowledge(upToSeq);
+    }
+
+    /**
+     * From now on the gateway's acknowledgements let regions go only once its target applied the writes ({@code hold}),
+     * or at once ({@link ConsistencyGroup#holdUntilApplied}).
+     */
+    public void holdUntilApplied(boolean hold) {
+        group.holdUntilApplied(hold);
+    }
+
+    /** The gateway's target applied every record up to {@code upToSeq}: regions that waited only for that may clear. */
+    public void applied(long upToSeq) {
+        group.applied(upToSeq);
+    }
+
+    /**
+     * The gateway that acknowledged the stream is gone with its journal: what its target had not applied, and every
+     * write not acknowledged, is pinned for the resync ({@link ConsistencyGroup#acknowledgementsLost}).
+     */
+    public void acknowledgementsLost(String reason) {
+        group.acknowledgementsLost(reason);
     }
 
     /**

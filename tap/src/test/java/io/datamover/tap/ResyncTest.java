@@ -36,7 +36,11 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway does (its resume point is what it acknowledged) and real NBD clients writing throughout: after an outage
  * the tap resyncs its dirty regions between SYNC_BEGIN and SYNC_END, gap-free from the gateway's resume point, and
  * the pre-outage replica with the stream applied equals the source (zeroed and discarded ranges included); also
- * after a restart of the tap with dirty bits, and after an outage in the middle of a resync.
+ * after a restart of the tap with dirty bits, and after an outage in the middle of a resync. With a gateway that
+ * forwards its target's applied seq (APPLIED_ACKS) the tap keeps a region's bit until the target applied its writes:
+ * when another, empty gateway takes over (a new receiver id, nothing held), the tap resyncs only the regions the
+ * target had not applied, and what the target had applied followed by the new gateway's stream is the source; the
+ * same when the tap itself restarts during the takeover.
  */
 class ResyncTest {
     private static final long DISK_BYTES = 32L << 20;
@@ -383,6 +387,111 @@ class ResyncTest {
      *
      * @return the journal's records after the pre-outage point
      */
+    @Test
+    void aTakeoverResyncsOnlyWhatTheTargetHadNotApplied() throws Exception {
+        forwardingApplied();
+        long applied = writeAppliedThenJournaledOnly();
+
+        // The gateway dies with its journal; another gateway of the site takes over, holding nothing.
+        receiver.stop();
+        takeOverEmpty();
+
+        assertResyncedOnlyTheUnapplied(applied);
+        assertThat(registry.get("datamover.sender.acknowledged.lost").counter().count()).isOne();
+    }
+
+    @Test
+    void aTapRestartedDuringATakeoverResyncsWhatTheTargetHadNotApplied() throws Exception {
+        forwardingApplied();
+        long applied = writeAppliedThenJournaledOnly();
+
+        receiver.stop();
+        await().atMost(DEADLINE).until(() -> !tap.sender().isConnected());
+        tap.close(); // restarted while no gateway answers: its bits of what was not applied are on disk
+        tap = null;
+        takeOverEmpty();
+        registry = new SimpleMeterRegistry();
+        tap = start(Duration.ofSeconds(10));
+
+        assertResyncedOnlyTheUnapplied(applied);
+    }
+
+    /**
+     * From now on the gateway forwards its target's applied seq (APPLIED_ACKS): the tap keeps a region's bit until the
+     * target applied its writes (docs/coordination.md). The tap starts again, so its first handshake agrees it.
+     */
+    private void forwardingApplied() throws Exception {
+        tap.close();
+        receiver.appliedAcks(true);
+        registry = new SimpleMeterRegistry();
+        tap = start(Duration.ofSeconds(10));
+        awaitStreamingAndAcknowledged();
+    }
+
+    /**
+     * Writes 8 MiB that the target applies (their bits clear), then 1 MiB at 16 MiB that the gateway journals and
+     * acknowledges DURABLE but its target does not apply (their bits must stay). Returns the seq applied.
+     */
+    private long writeAppliedThenJournaledOnly() throws Exception {
+        write("write -P 0x11 0 8m");
+        awaitStreamingAndAcknowledged();
+        long applied = receiver.acknowledged();
+        receiver.ackApplied(CG, applied);
+        await().atMost(DEADLINE).until(() -> !tap.tap().dirtyRegions("root").intersects(regionsOf(0, 8 << 20)));
+
+        write("write -P 0x22 16m 1m");
+        awaitStreamingAndAcknowledged();
+        BitSet unapplied = regionsOf(16 << 20, 1 << 20);
+        BitSet held = tap.tap().regionsThatMustStayDirty("root");
+        held.and(unapplied);
+        assertThat(held).as("acknowledged DURABLE, not applied: their bits stay").isEqualTo(unapplied);
+        return applied;
+    }
+
+    /** The receiver comes back as another gateway with an empty journal: a takeover in the site's gateway group. */
+    private void takeOverEmpty() throws InterruptedException {
+        receiver.receiverId("new-leader");
+        receiver.forgetAfter(0);
+        receiver.restart();
+    }
+
+    /**
+     * The new gateway's stream is a resync of the unapplied regions only (none of the applied 8 MiB), and the target's
+     * image (the records it applied) with that stream applied is the source.
+     */
+    private void assertResyncedOnlyTheUnapplied(long applied) throws Exception {
+        await().atMost(DEADLINE).until(() -> receiver.records().stream().anyMatch(r -> r.kind() == RecordKind.SYNC_END
+                && r.connection() == receiver.records().getLast().connection()));
+        awaitStreamingAndAcknowledged();
+        assertThat(receiver.violations()).isEmpty();
+        List<Received> received = receiver.records();
+        int takeover = received.getLast().connection();
+        List<Received> stream = received.stream().filter(r -> r.connection() == takeover).toList();
+        assertThat(stream.getFirst().seq()).as("the empty gateway's stream starts over").isEqualTo(1);
+        assertThat(stream.getFirst().kind()).isEqualTo(RecordKind.SYNC_BEGIN);
+
+        BitSet resynced = new BitSet();
+        stream.stream().filter(r -> r.kind() == RecordKind.DATA || r.kind() == RecordKind.ZERO)
+                .forEach(r -> resynced.or(regionsOf(r.offset(), r.length())));
+        assertThat(resynced.intersects(regionsOf(0, 8 << 20))).as("applied regions resynced: %s", resynced).isFalse();
+        BitSet unapplied = regionsOf(16 << 20, 1 << 20);
+        BitSet covered = (BitSet) unapplied.clone();
+        covered.and(resynced);
+        assertThat(covered).as("every unapplied region resynced").isEqualTo(unapplied);
+
+        List<Received> appliedRecords = ReplicaReplay.journal(received.stream().filter(r -> r.connection() < takeover)
+                .toList()).stream().filter(r -> r.seq() <= applied).toList();
+        Path replica = ReplicaReplay.replay(dir.resolve("replica.img"), DISK_BYTES, 0, appliedRecords);
+        ReplicaReplay.apply(replica, 0, stream);
+        assertThat(ReplicaReplay.sha256(replica)).isEqualTo(ReplicaReplay.sha256(dir.resolve("root.img")));
+    }
+
+    private static BitSet regionsOf(long offset, long length) {
+        BitSet regions = new BitSet();
+        regions.set((int) (offset / REGION), (int) ((offset + length - 1) / REGION) + 1);
+        return regions;
+    }
+
     private List<Received> assertResyncedFromTheResumePoint(int connectionsSinceOutage) throws IOException {
         return assertResyncedFromTheResumePoint(connectionsSinceOutage, true);
     }

@@ -52,9 +52,9 @@ public final class AdminAuthorization {
             decision = new Decision(0, "accepted", "");
         }
         if (decision.accepted()) {
-            // an online verify asks for hundreds of digests: its /verify/disks and /verify/result calls say it ran
-            boolean digests = request.startsWith("POST " + DigestExchange.DIGESTS);
-            LOG.atLevel(digests ? Level.DEBUG : Level.INFO).log("admin: {} from {} accepted: the holder of the admin "
+            // verify --online asks how its run goes once a second: the start says it ran
+            boolean poll = request.startsWith("POST " + SourceVerifyActions.RESULT);
+            LOG.atLevel(poll ? Level.DEBUG : Level.INFO).log("admin: {} from {} accepted: the holder of the admin "
                     + "token {}", request, caller, token.get().file());
             Counter.builder("datamover.admin.requests.accepted").description("mutating admin calls accepted")
                     .register(registry).increment();

@@ -2,6 +2,7 @@ package io.datamover.cli.admin;
 
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.ship.RateSchedule;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.InstantSource;
 import java.util.Map;
@@ -13,17 +14,20 @@ import java.util.NoSuchElementException;
  * throttle}). {@code POST /resync?cg=N&discard=replica} starts a generation that has the
  * target give up what its replicas hold beyond the common history (docs/protocol.md, "Generations"); answered once
  * durable. {@code discard=source} is refused: taking the replica's side is a failover, then reverse replication.
+ * {@code POST /verify/online?cg=N...} starts an online verify of the group, {@code /verify/online/result?cg=N} tells
+ * how it goes ({@link SourceVerifyActions}).
  */
 public final class SourceGatewayActions implements AdminActions {
     static final String RESYNC = "/resync";
     static final String THROTTLE = "/throttle";
 
     private final SourceGateway gateway;
-
+    private final SourceVerifyActions verify;
     private final InstantSource clock;
 
-    public SourceGatewayActions(SourceGateway gateway, InstantSource clock) {
+    public SourceGatewayActions(SourceGateway gateway, MeterRegistry registry, InstantSource clock) {
         this.gateway = gateway;
+        this.verify = new SourceVerifyActions(gateway, registry);
         this.clock = clock;
     }
 
@@ -32,6 +36,8 @@ public final class SourceGatewayActions implements AdminActions {
         return switch (path) {
             case RESYNC -> resync(parameters);
             case THROTTLE -> throttle(parameters);
+            case SourceVerifyActions.ONLINE -> verify.start(parameters);
+            case SourceVerifyActions.RESULT -> verify.result(parameters);
             default -> null;
         };
     }

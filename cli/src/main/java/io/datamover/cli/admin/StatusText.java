@@ -33,6 +33,8 @@ public final class StatusText {
             if (g.role() != null) {
                 line(out, "  role:       %s, generation %s%s", g.role(), g.generation() == null ? "none"
                         : g.generation(), g.operation() == null ? "" : "; in progress: " + g.operation());
+            } else if (g.operation() != null) {
+                line(out, "  operation:  %s", g.operation()); // a tap's: a planned migration's hold or move
             }
             line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
                     integer(g.appliedSeq()), integer(g.consistentSeq()));

@@ -2,7 +2,6 @@ package io.datamover.cli.admin;
 
 import io.datamover.tap.ReplicatingTap;
 import io.datamover.tap.Tap;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
 
@@ -10,29 +9,28 @@ import java.util.Map;
  * The tap's admin actions (only for the operator: {@link AdminAuthorization}). {@code POST /pause?cg=N} stops
  * replication of the group: writes go on to the local disks and only dirty bits are kept, durably across a restart
  * ({@code datamover pause}). {@code POST /resume?cg=N} resyncs the regions written meanwhile ({@code datamover
- * resume}). Both are idempotent and answered once the pause (or its removal) is durable. {@code POST /verify/...}:
- * the source side of an online verify ({@link TapVerifyActions}).
+ * resume}). Both are idempotent and answered once the pause (or its removal) is durable. {@code POST /migrate/...}:
+ * the original site's side of a planned migration ({@link TapMigrationActions}).
  */
 public final class TapActions implements AdminActions {
     static final String PAUSE = "/pause";
     static final String RESUME = "/resume";
 
     private final ReplicatingTap tap;
-    private final TapVerifyActions verifyActions;
+    private final TapMigrationActions migrationActions = new TapMigrationActions();
 
-    public TapActions(ReplicatingTap tap, MeterRegistry registry) {
+    public TapActions(ReplicatingTap tap) {
         this.tap = tap;
-        this.verifyActions = new TapVerifyActions(registry);
     }
 
     @Override
     public Answer post(String path, Map<String, String> parameters) {
         boolean pause = path.equals(PAUSE);
-        boolean verify = TapVerifyActions.serves(path);
-        if (!pause && !verify && !path.equals(RESUME)) {
+        boolean migrate = TapMigrationActions.serves(path);
+        if (!pause && !migrate && !path.equals(RESUME)) {
             return null;
         }
-        String action = pause ? "pause" : verify ? path.substring(1) : "resume";
+        String action = pause ? "pause" : migrate ? path.substring(1) : "resume";
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
             return new Answer(400, action + " needs cg=N, a consistency group id\n");
@@ -43,8 +41,8 @@ public final class TapActions implements AdminActions {
             return new Answer(404, "this tap serves consistency group " + served + ", not "
                     + Integer.toUnsignedString(cg) + "\n");
         }
-        if (verify) {
-            return verifyActions.post(group, path, parameters);
+        if (migrate) {
+            return migrationActions.post(group, path, parameters);
         }
         try {
             if (pause) {

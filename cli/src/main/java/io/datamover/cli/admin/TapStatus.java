@@ -54,7 +54,8 @@ public final class TapStatus implements StatusSource {
         return new StatusReport("tap", id, List.of(new StatusReport.Group(cg, sender.cgName(), sender.pairId(), mode,
                 last, null, null, lagSeconds(), Math.max(0, last - durable), null, tap.sender().windowBytesInUse(),
                 sender.windowBytes(), rates.perSecond("records"), rates.perSecond("bytes"), null, null, false,
-                tap.sender().isConnected() ? null : "not connected to the source gateway", disks)));
+                tap.sender().isConnected() ? null : "not connected to the source gateway", disks)
+                .withRole(null, null, TapMigrationActions.describe(tap.tap()))));
     }
 
     /**

@@ -1,24 +1,23 @@
 package io.datamover.cli.admin;
 
-import io.datamover.gateway.target.ReplicaDigests;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.ProtocolException;
 import java.io.IOException;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}) stops
+ * The target gateway's admin actions: {@code POST /failover?cg=N[&force=true]} ({@code datamover failover}; with
+ * {@code &planned-seq=S}, a planned migration's hand-off, {@code datamover migrate}) stops
  * replicating into the group and promotes its replicas (docs/operations.md, "Failover"); answered with the report
  * once every step is durable. 409 when refused (the source is connected and {@code force} not given), 500 when a
  * step failed (a rerun continues it). {@code POST /rehearse/start|stop?cg=N} ({@code datamover rehearse}):
- * {@link RehearsalActions}. {@code POST /verify/digests}: the replica's side of an online verify.
+ * {@link RehearsalActions}.
  */
 public final class TargetGatewayActions implements AdminActions {
     static final String FAILOVER = "/failover";
+    /** A planned migration's check that the operator's token is accepted here; changes nothing. */
+    static final String MIGRATE_CHECK = "/migrate/check";
 
     private final TargetGateway gateway;
     private final RehearsalActions rehearsals;
@@ -31,12 +30,15 @@ public final class TargetGatewayActions implements AdminActions {
     @Override
     public Answer post(String path, Map<String, String> parameters) {
         if (!path.equals(FAILOVER) && !path.equals(RehearsalActions.START) && !path.equals(RehearsalActions.STOP)
-                && !path.equals(DigestExchange.DIGESTS)) {
+                && !path.equals(MIGRATE_CHECK)) {
             return null;
         }
         Integer cg = AdminActions.consistencyGroup(parameters);
         if (cg == null) {
             return new Answer(400, path.substring(1) + " needs cg=N, a consistency group id\n");
+        }
+        if (path.equals(MIGRATE_CHECK)) {
+            return new Answer(200, "the operator's token is accepted\n");
         }
         if (path.equals(RehearsalActions.START)) {
             return rehearsals.start(cg, parameters);
@@ -44,47 +46,21 @@ public final class TargetGatewayActions implements AdminActions {
         if (path.equals(RehearsalActions.STOP)) {
             return rehearsals.stop(cg);
         }
-        if (path.equals(DigestExchange.DIGESTS)) {
-            return replicaDigests(cg, parameters);
-        }
         boolean force = Boolean.parseBoolean(parameters.getOrDefault("force", "false"));
+        long plannedSeq;
         try {
-            return new Answer(200, gateway.failover(cg, force).describe());
+            plannedSeq = Long.parseLong(parameters.getOrDefault("planned-seq",
+                    Long.toString(TargetGateway.NOT_PLANNED)));
+        } catch (NumberFormatException e) {
+            return new Answer(400, "failover: planned-seq must be a seq: " + e.getMessage() + "\n");
+        }
+        try {
+            return new Answer(200, gateway.failover(cg, force, plannedSeq).describe());
         } catch (ProtocolException e) {
             return new Answer(409, "refused: " + e.getMessage() + "\n");
         } catch (IOException e) {
             return new Answer(500, "consistency group " + Integer.toUnsignedString(cg) + ": the failover stopped "
                     + "(running it again continues it): " + e.getMessage() + "\n");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Answer(503, "the target gateway is stopping\n");
-        }
-    }
-
-    /**
-     * {@code POST /verify/digests?cg=N&disk=&offset=&regionSize=&count=&minSeq=S&waitMs=W}: the replica's side of an
-     * online verify, read once the group applied seq S (waiting up to W ms; 504 past it), with the applied seq read
-     * at and whether the group is UP_TO_DATE ({@link DigestExchange}).
-     */
-    private Answer replicaDigests(int cg, Map<String, String> parameters) {
-        try {
-            DigestExchange.Request request = DigestExchange.request(parameters);
-            long minSeq = Long.parseLong(parameters.getOrDefault("minSeq", "0"));
-            Duration wait = Duration.ofMillis(Long.parseLong(parameters.getOrDefault("waitMs", "60000")));
-            ReplicaDigests digests = gateway.replicaDigests(cg, request.disk(), request.offset(),
-                    request.regionBytes(), request.count(), minSeq, wait);
-            Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("applied-seq", digests.appliedSeq());
-            fields.put("up-to-date", digests.upToDate());
-            return new Answer(200, DigestExchange.format(fields, digests.span()));
-        } catch (IllegalArgumentException e) {
-            return new Answer(400, "verify/digests: " + e.getMessage() + "\n");
-        } catch (ProtocolException e) {
-            return new Answer(409, "refused: " + e.getMessage() + "\n");
-        } catch (TimeoutException e) {
-            return new Answer(504, "verify/digests: " + e.getMessage() + " (replication is behind or stopped)\n");
-        } catch (IOException e) {
-            return new Answer(500, "verify/digests failed: " + e.getMessage() + "\n");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Answer(503, "the target gateway is stopping\n");

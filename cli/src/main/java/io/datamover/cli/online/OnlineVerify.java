@@ -1,6 +1,7 @@
 package io.datamover.cli.online;
 
 import io.datamover.disk.Extent;
+import io.datamover.protocol.VerifyRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +28,8 @@ import java.util.function.ToLongFunction;
 public final class OnlineVerify {
     /** How many times a differing region is read again before it is called unsettled. */
     static final int SETTLE_TRIES = 8;
-    /** Regions digested per exchange. */
-    static final int WINDOW_REGIONS = 64;
+    /** Regions digested per exchange, at most (and at most 8 MiB of them: what a site reads for one request). */
+    static final int WINDOW_REGIONS = VerifyRequest.MAX_REGIONS;
     private static final long SECOND_NANOS = 1_000_000_000L;
 
     /** One disk's outcome: differing and unsettled ranges, in order (adjacent regions merged). */
@@ -53,6 +54,14 @@ public final class OnlineVerify {
 
         public boolean anyDifference() {
             return disks.stream().anyMatch(d -> !d.differences().isEmpty());
+        }
+
+        /** Verify's exit status: 0 equal (or every difference repaired), 1 different, 4 only regions unsettled. */
+        public int exitStatus() {
+            if (anyDifference()) {
+                return repaired() ? 0 : 1;
+            }
+            return equal() ? 0 : 4;
         }
     }
 
@@ -92,9 +101,10 @@ public final class OnlineVerify {
         List<Long> differing = new ArrayList<>();
         List<Long> unsettled = new ArrayList<>();
         long regions = 0;
-        long windowBytes = (long) WINDOW_REGIONS * regionBytes;
+        int window = Math.max(1, Math.min(WINDOW_REGIONS, VerifyRequest.MAX_SPAN_BYTES / regionBytes));
+        long windowBytes = (long) window * regionBytes;
         for (long offset = 0; offset < size; offset += windowBytes) {
-            int count = (int) Math.min(WINDOW_REGIONS, (size - offset + regionBytes - 1) / regionBytes);
+            int count = (int) Math.min(window, (size - offset + regionBytes - 1) / regionBytes);
             VerifySites.SourceRead source = source(disk, offset, count);
             VerifySites.ReplicaRead replica = replica(disk, offset, count, source.lastSeq());
             regions += count;

@@ -2,13 +2,17 @@ package io.datamover.gateway.source;
 
 import io.datamover.coordination.CoordinationSettings;
 import io.datamover.coordination.GatewayCoordination;
+import io.datamover.coordination.GroupLeader;
 import io.datamover.coordination.Leadership;
 import io.datamover.coordination.MonotonicClock;
 import io.datamover.gateway.source.ship.ShippingGate;
+import io.datamover.protocol.netty.PeerAddress;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 
 /**
@@ -27,6 +31,11 @@ interface GroupGates extends AutoCloseable {
         @Override
         public boolean awaitLeading(CgIdentity identity) {
             return true;
+        }
+
+        @Override
+        public String leaderElsewhere(CgIdentity identity) {
+            return "";
         }
 
         @Override
@@ -52,6 +61,12 @@ interface GroupGates extends AutoCloseable {
      */
     boolean awaitLeading(CgIdentity identity) throws IOException;
 
+    /**
+     * HOST:PORT of the gateway of the site that leads the group now, as its leader node says, when that is another
+     * gateway that gave an address: where a NOT_LEADER redirects the tap. Empty when not known.
+     */
+    String leaderElsewhere(CgIdentity identity);
+
     @Override
     void close();
 
@@ -67,9 +82,12 @@ interface GroupGates extends AutoCloseable {
         }
         try {
             GatewayCoordination coordination = GatewayCoordination.start(settings,
-                    config.dataDir().resolve("zookeeper"), config.gatewayId(), MonotonicClock.system());
+                    config.dataDir().resolve("zookeeper"), config.gatewayId(), advertised(config.listen()),
+                    MonotonicClock.system());
             Gauge.builder("datamover.coordination.connected", coordination, c -> c.connected() ? 1 : 0)
                     .description("1 while the gateway's ZooKeeper session is connected").register(registry);
+            Gauge.builder("datamover.coordination.assigner", coordination, c -> c.assigning() ? 1 : 0)
+                    .description("1 while this gateway is its site's assigner (scale-out)").register(registry);
             return new GroupGates() {
                 @Override
                 public ShippingGate gateFor(CgIdentity identity, Runnable stoppedLeading) throws IOException {
@@ -87,6 +105,14 @@ interface GroupGates extends AutoCloseable {
                     Gauge.builder("datamover.coordination.epoch", coordination, c -> epochOf(c.leadership(group)))
                             .description("the epoch of this gateway's latest tenure of the group").tag("cg", group)
                             .register(registry);
+                    FunctionCounter.builder("datamover.coordination.tenures", coordination, c -> c.tenures(group))
+                            .description("tenures of the group this gateway began (takeovers by this gateway)")
+                            .tag("cg", group).register(registry);
+                    Gauge.builder("datamover.coordination.takeover.wait.seconds", coordination,
+                                    c -> c.lastWait(group).toNanos() / 1e9)
+                            .description("how long this gateway's latest tenure of the group waited for its lock, from"
+                                    + " contending (or its previous tenure's end) to leading").tag("cg", group)
+                            .register(registry);
                     return () -> coordination.leadingEpoch(group);
                 }
 
@@ -101,6 +127,11 @@ interface GroupGates extends AutoCloseable {
                 }
 
                 @Override
+                public String leaderElsewhere(CgIdentity identity) {
+                    return coordination.leaderElsewhere(identity.cgLabel()).map(GroupLeader::address).orElse("");
+                }
+
+                @Override
                 public void close() {
                     coordination.close();
                 }
@@ -109,6 +140,17 @@ interface GroupGates extends AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("joining the site's gateway group");
         }
+    }
+
+    /**
+     * Where taps reach this gateway, for other gateways' redirects: its listen address, unless that is a wildcard or
+     * an ephemeral port (then none: a standby answers a bare NOT_LEADER and the tap tries its list).
+     */
+    private static String advertised(InetSocketAddress listen) {
+        if (listen.getPort() == 0 || listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
+            return "";
+        }
+        return new PeerAddress(listen.getHostString(), listen.getPort()).toString();
     }
 
     private static double epochOf(Leadership leadership) {

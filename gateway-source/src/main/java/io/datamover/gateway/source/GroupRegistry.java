@@ -10,10 +10,12 @@ import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.gateway.source.ship.DiscardReports;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.netty.ReconnectBackoff;
 import io.datamover.protocol.tls.HelloAuthorization;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,6 +68,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private final InstantSource clock;
     private final Map<Integer, SourceGroup> groups = new ConcurrentHashMap<>();
     private final Map<Integer, TapLink> attachedTaps = new ConcurrentHashMap<>();
+    private final VerifyExchange verifyExchange = new VerifyExchange();
     /** When each group without a tap lost it (or was opened without one): the floor of its RPO. */
     private final Map<Integer, Long> tapAbsentSinceMicros = new ConcurrentHashMap<>();
     /** Looks up and opens the groups of taps' HELLOs, and reopens failed groups. */
@@ -147,8 +150,10 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 if (!gates.awaitLeading(group.identity())) {
                     // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
                     attachedTaps.remove(hello.cgId(), tap);
-                    throw notLeader(group.identity());
+                    throw notLeader(group.identity(), Feature.REDIRECT.in(hello.features())
+                            ? gates.leaderElsewhere(group.identity()) : "");
                 }
+                group.shipper().beginTenure();
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
                     attachedTaps.remove(hello.cgId(), tap);
@@ -156,6 +161,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw resyncRequired(group);
                 }
                 tapAbsentSinceMicros.remove(hello.cgId());
+                tap.acknowledgeApplied(group.shipper().appliedSeq());
                 return group.writer();
             } catch (ProtocolException | IOException e) {
                 throw new CompletionException(e);
@@ -235,6 +241,12 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     private SourceGroup open(Path directory, CgIdentity identity) throws IOException {
         SourceGroup group = SourceGroup.open(directory, identity, config, registry, clock, () -> failed(identity),
                 gates.gateFor(identity, () -> sendTapToTheLeader(identity)));
+        group.shipper().appliedTo(seq -> {
+            TapLink tap = attachedTaps.get(identity.cgId());
+            if (tap != null) {
+                tap.acknowledgeApplied(seq);
+            }
+        });
         group.shipper().reportsTo(new DiscardReports() {
             @Override
             public boolean awaitingReport() {
@@ -248,6 +260,8 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                 }
             }
         });
+        group.shipper().verifyAnswersTo(answer -> verifyExchange.answered(VerifyExchange.Peer.TARGET,
+                identity.cgId(), answer));
         openedAtMillis.put(identity.cgId(), clock.millis());
         return group;
     }
@@ -303,7 +317,27 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     public void tapDetached(Hello hello, TapLink tap) {
         if (attachedTaps.remove(hello.cgId(), tap)) {
             tapAbsentSinceMicros.put(hello.cgId(), nowMicros());
+            verifyExchange.disconnected(VerifyExchange.Peer.TAP, hello.cgId());
         }
+    }
+
+    @Override
+    public void verifyAnswered(Hello hello, VerifyAnswer answer) {
+        verifyExchange.answered(VerifyExchange.Peer.TAP, hello.cgId(), answer);
+    }
+
+    /**
+     * An online verify of group {@code cgId} through its tap's link and its link to the target.
+     *
+     * @throws NoSuchElementException when this gateway holds no such group now
+     */
+    VerifyLink verifyLink(int cgId) {
+        SourceGroup group = groups.get(cgId);
+        if (group == null) {
+            throw new NoSuchElementException("this source gateway holds no consistency group "
+                    + Integer.toUnsignedString(cgId) + " now");
+        }
+        return new VerifyLink(group.identity(), () -> attachedTaps.get(cgId), group.shipper(), verifyExchange);
     }
 
     @Override
@@ -351,7 +385,7 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
             LOG.warn("cg {}: this gateway no longer leads the group: its tap is sent on (NOT_LEADER)",
                     identity.cgLabel());
             try {
-                tap.refuse(notLeader(identity));
+                tap.refuse(notLeader(identity, "")); // who leads next is not known yet
             } catch (RejectedExecutionException stopping) {
                 // The gateway is stopping and its event loops are gone: the tap's connection goes with them.
                 LOG.debug("cg {}: the tap's connection is already closing", identity.cgLabel());
@@ -359,9 +393,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
         }
     }
 
-    private static ProtocolException notLeader(CgIdentity identity) {
-        return new ProtocolException(ErrorCode.NOT_LEADER, "cg " + identity.cgLabel() + ": this gateway does not "
-                + "lead the group in its site's gateway group; the tap tries its next gateway");
+    /** NOT_LEADER, naming the leader when {@code leader} (HOST:PORT) is not empty: a redirect. */
+    private static ProtocolException notLeader(CgIdentity identity, String leader) {
+        return ProtocolException.notLeader("cg " + identity.cgLabel() + ": this gateway does not lead the group in"
+                + " its site's gateway group; " + (leader.isEmpty() ? "the tap tries its next gateway"
+                        : "its leader is at " + leader), leader);
     }
 
     /** Tells the tap attached now, if any, to resync what the target reported. */

@@ -147,6 +147,16 @@ public final class SourceGateway implements AutoCloseable {
     }
 
     /**
+     * {@code datamover verify --cg N --online}: an online verify of group {@code cgId} through its tap's link and the
+     * authenticated link to its target gateway.
+     *
+     * @throws java.util.NoSuchElementException when this gateway holds no such group now
+     */
+    public VerifyLink verifyLink(int cgId) {
+        return groups.verifyLink(cgId);
+    }
+
+    /**
      * Stops accepting taps, closes their connections, then makes every group's journal durable and closes it.
      */
     @Override

@@ -169,6 +169,37 @@ class SourceGatewayTest {
         }
     }
 
+    @Test
+    void aTapOfferingAppliedAcksIsToldWhatTheTargetAppliedNeverMoreThanItWasAcknowledgedDurable() throws Exception {
+        try (TestTarget target = TestTarget.start()) {
+            startGateway(SourceGatewayConfig.builder(new InetSocketAddress("127.0.0.1", 0), dataDir,
+                    ShipperConfig.builder("127.0.0.1", target.port()).build()).build());
+            try (TestTap tap = connect(TestTap.helloOfferingAppliedAcks("pair-a"), 0)) {
+                for (long seq = 1; seq <= 10; seq++) {
+                    tap.send(record(seq, 4096));
+                }
+                long durable = 0;
+                long applied = 0;
+                while (applied < 10) {
+                    Ack ack = tap.next(Ack.class);
+                    if (ack.scope() == AckScope.DURABLE) {
+                        durable = Math.max(durable, ack.seq());
+                    } else {
+                        // Forwarded from the target's APPLIED acks: increasing, within what was sent; it may come just
+                        // before the DURABLE ack of the same seq (two threads), never beyond what the journal holds.
+                        assertThat(ack.seq()).isGreaterThan(applied).isLessThanOrEqualTo(10);
+                        applied = ack.seq();
+                    }
+                }
+                assertThat(target.ackedSeq()).isGreaterThanOrEqualTo(10);
+            }
+            // A tap that does not offer it gets DURABLE acks only, as before.
+            try (TestTap tap = connect(TestTap.hello("pair-a"), 10)) {
+                sendAndAwaitDurable(tap, 11, 12);
+            }
+        }
+    }
+
     private String journalError() {
         return gateway.consistencyGroup(TestTap.CG).orElseThrow().journalError();
     }

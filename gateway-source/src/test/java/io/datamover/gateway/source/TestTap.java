@@ -2,6 +2,7 @@ package io.datamover.gateway.source;
 
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Heartbeat;
@@ -56,7 +57,15 @@ final class TestTap implements AutoCloseable {
                 .connect(gateway).sync().channel();
     }
 
+    /** A tap's HELLO that does not offer APPLIED_ACKS: the gateway answers with DURABLE acks only. */
     static Hello hello(String pair) {
+        Hello all = helloOfferingAppliedAcks(pair);
+        return new Hello(all.protocolMin(), all.protocolMax(), all.features() & ~Feature.APPLIED_ACKS.mask(),
+                all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
+    }
+
+    /** A tap's HELLO offering every feature: the gateway also forwards its target's applied seq as APPLIED acks. */
+    static Hello helloOfferingAppliedAcks(String pair) {
         return Hello.of(Role.TAP, "test-tap", pair, CG, "vm1", List.of(DISK));
     }
 

@@ -153,6 +153,34 @@ final class ApplyLoop implements Runnable {
     }
 
     /**
+     * Has this thread take the replicas over for a new leader of the source site's gateway group: first it applies
+     * every batch the old leader left spooled (acknowledged DURABLE, they continue the image in order, and a batch
+     * torn by a storage failure is written whole again), then re-bases the replicas on the new leader's
+     * {@code history} after {@code seq}, keeping their image ({@link ReplicaSet#takeOver}). Completes with the seq the
+     * old leader's batches reached; the caller keeps the spool from growing meanwhile (the spool writer waits on it).
+     */
+    CompletableFuture<Long> takeOver(long seq, GenerationHistory history) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        commands.add(() -> {
+            try {
+                for (BatchSpool.Entry e = spool.awaitOldest(0); e != null; e = spool.awaitOldest(0)) {
+                    applyOne(e);
+                }
+                long reached = replicas.appliedSeq();
+                replicas.takeOver(seq, history);
+                publish();
+                done.complete(reached);
+            } catch (ApplyException | ProtocolException | IOException | RuntimeException e) {
+                done.completeExceptionally(e); // the loop meets the same batch next and stops on it as usual
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /**
      * Has this thread digest regions of a replica between two batches, once the replicas have applied at least
      * {@code minSeq} ({@link ReplicaSet#regionDigests}); completes with them and the applied seq they show. A command
      * that finds the replicas short of {@code minSeq} queues itself again behind the next batch, until

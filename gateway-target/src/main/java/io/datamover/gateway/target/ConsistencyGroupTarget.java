@@ -23,14 +23,18 @@ import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
+import io.datamover.protocol.VerifyRequest;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -58,6 +62,8 @@ import org.slf4j.LoggerFactory;
 final class ConsistencyGroupTarget {
     private static final Logger LOG = LoggerFactory.getLogger(ConsistencyGroupTarget.class);
     private static final long CLOSE_WAIT_SECONDS = 30;
+    /** How much longer than its seq wait a verify request may take before it is refused: the read itself. */
+    private static final Duration VERIFY_ANSWER_MARGIN = Duration.ofMinutes(1);
 
     /**
      * File descriptors a group of {@code disks} disks holds, an upper estimate: per disk its replica image and
@@ -227,6 +233,39 @@ final class ConsistencyGroupTarget {
     }
 
     /**
+     * Online verify, the replica's side: the digests of {@code request}'s regions, read on the applier's thread between
+     * two batches once it applied at least the request's {@code minSeq} (waiting up to {@code seqWait}), with the
+     * applied seq they show and whether every replica was UP_TO_DATE; a refusal saying why when they cannot be read.
+     */
+    CompletableFuture<VerifyAnswer> verify(VerifyRequest request, Duration seqWait) {
+        DiskInfo disk = disks.get(request.disk());
+        if (disk == null) {
+            return CompletableFuture.completedFuture(VerifyAnswer.refusing(request, "no disk "
+                    + Integer.toUnsignedString(request.disk()) + " in consistency group "
+                    + Integer.toUnsignedString(cgId())));
+        }
+        long deadline = System.nanoTime() + seqWait.toNanos();
+        // The applier checks the deadline when a batch wakes it; the timeout ends the wait when none comes.
+        return applyLoop.regionDigests(disk.name(), request.offset(), request.regionBytes(), request.count(),
+                        request.minSeq(), deadline)
+                .orTimeout(seqWait.toMillis() + VERIFY_ANSWER_MARGIN.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((digests, failure) -> failure == null
+                        ? VerifyAnswer.digests(request.requestId(), request.cg(), digests.upToDate(), 0,
+                                digests.appliedSeq(), digests.span().bytesRead(), digests.span().digests())
+                        : VerifyAnswer.refusing(request, refusal(failure, request.minSeq())));
+    }
+
+    private static String refusal(Throwable failure, long minSeq) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        if (cause instanceof TimeoutException) {
+            return "the replicas did not apply seq " + minSeq + " in time (replication is behind or stopped)"
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        }
+        return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+    }
+
+    /**
      * Deletes what a rehearsal of group {@code cgId} left when the gateway stopped: a rehearsal outlives no restart
      * (its map of kept regions lived in memory only).
      */
@@ -293,8 +332,7 @@ final class ConsistencyGroupTarget {
             if (admitted.outcome() == GenerationCheck.Outcome.DISCARD_REPLICA) {
                 discardAfter(admitted.resumeSeq(), admitted.generations(), "resync --discard replica at the source");
             } else if (admitted.outcome() == GenerationCheck.Outcome.TAKEOVER) {
-                discardAfter(admitted.resumeSeq(), admitted.generations(), "a new leader of the source site's gateway "
-                        + "group, under epoch " + hello.epoch() + ", resyncs them");
+                takeOver(admitted.resumeSeq(), admitted.generations(), hello.epoch());
             } else {
                 beginWrittenEpoch();
             }
@@ -393,6 +431,21 @@ final class ConsistencyGroupTarget {
                 + "INCONSISTENT until the resync of what they were written in after it ends: {}",
                 Integer.toUnsignedString(cgId), seq, why, written.everything() ? "not known, the whole disks"
                         : written.bytes() + " bytes in " + written.ranges().size() + " ranges");
+    }
+
+    /**
+     * On the spool writer: a new leader of the source site's gateway group, under {@code epoch}, takes the group over.
+     * The replicas keep their image (the old leader's batches spooled here are applied first) and continue after
+     * {@code seq} in the new leader's history; its tap resyncs what they had not applied, protected by the undo log as
+     * any resync of an UP_TO_DATE disk.
+     */
+    private void takeOver(long seq, GenerationHistory history, long epoch) throws ProtocolException {
+        long reached = awaitApplier(applyLoop.takeOver(seq, history), "take the replicas over for a new leader");
+        heldSeq = seq;
+        LOG.warn("cg {}: a new leader of the source site's gateway group, under epoch {}, takes the group over: the "
+                + "replicas keep their image (the old leader's batches applied up to seq {}) and continue after seq "
+                + "{} of its history {}; states {}", Integer.toUnsignedString(cgId), epoch, reached, seq, history,
+                applyLoop.states());
     }
 
     /**
@@ -544,15 +597,21 @@ final class ConsistencyGroupTarget {
      * while a source is attached and {@code force} is not given; else the attached source is closed, later ones
      * refused, nothing more spooled. Completes with the seq held then, which {@link #awaitDrained} waits for.
      */
-    CompletableFuture<Long> stopForFailover(boolean force) {
+    CompletableFuture<Long> stopForFailover(boolean force, long plannedSeq) {
         return onWriter(() -> {
             SourceSession session = attached;
-            if (!force && session != null && session.isActive()) {
+            if (plannedSeq != TargetGateway.NOT_PLANNED && (heldSeq != plannedSeq
+                    || applyLoop.appliedSeq() != plannedSeq)) {
+                throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "not at RPO 0 for a planned migration: the "
+                        + "replicas hold seq " + heldSeq + " and applied seq " + applyLoop.appliedSeq()
+                        + ", the source's writes stopped at seq " + plannedSeq + "; nothing changed");
+            }
+            if (!force && plannedSeq == TargetGateway.NOT_PLANNED && session != null && session.isActive()) {
                 throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "the source gateway " + session.remote()
                         + " is connected and replicating consistency group " + Integer.toUnsignedString(cgId)
                         + ": the source site answers and is primary. A failover now would split the pair (both "
-                        + "sites writing); to move the VM while both sites run, use a planned migration (issue 18, "
-                        + "not built yet); to fail over anyway (the source is to be treated as lost), add --force");
+                        + "sites writing); to move the VM while both sites run, use a planned migration (datamover "
+                        + "migrate, RPO 0); to fail over anyway (the source is to be treated as lost), add --force");
             }
             failingOver = true;
             if (session != null) {

@@ -16,6 +16,8 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
+import io.datamover.protocol.VerifyRequest;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
@@ -28,11 +30,13 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +66,11 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
 
     private enum Phase { AWAITING_HELLO, ATTACHING, STREAMING }
 
+    /** Verify requests of this connection at once; a source gateway asks one at a time. */
+    static final int MAX_VERIFYING = 4;
+    /** How long a verify request waits for the replicas to apply its seq. */
+    static final Duration VERIFY_SEQ_WAIT = Duration.ofSeconds(60);
+
     private final Groups groups;
     private final HelloAuthorization authorization;
     private final TargetGatewayConfig config;
@@ -74,6 +83,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private String peer = "?";
     private boolean errorSent;
     private boolean lz4Agreed;
+    private final AtomicInteger verifying = new AtomicInteger();
     /** Set by the first failure, from any thread; later work of this session is dropped. */
     private volatile boolean failed;
 
@@ -112,6 +122,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
                 group.sourceHeard(heartbeat.lastSeq());
                 sendHeartbeat(ctx);
             }
+            case VerifyRequest request when phase == Phase.STREAMING -> verify(request);
             case ErrorFrame error -> {
                 LOG.warn("source {} closed the connection with {}: {}", peer, error.code(), error.message());
                 ctx.close();
@@ -119,6 +130,30 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "
                     + "source gateway" + (phase == Phase.STREAMING ? "" : " before HELLO_ACK"));
         }
+    }
+
+    /**
+     * Online verify: answers with the replica's digests once the group applied the request's seq (docs/operations.md,
+     * "Online verify"); at most {@value #MAX_VERIFYING} requests at once, more are refused.
+     */
+    private void verify(VerifyRequest request) throws ProtocolException {
+        if (request.cg() != group.cgId()) {
+            throw new ProtocolException(ErrorCode.WRONG_PAIR, "VERIFY_REQUEST of cg "
+                    + Integer.toUnsignedString(request.cg()) + " on the connection of cg "
+                    + Integer.toUnsignedString(group.cgId()));
+        }
+        if (verifying.incrementAndGet() > MAX_VERIFYING) {
+            verifying.decrementAndGet();
+            send(VerifyAnswer.refusing(request, "the target gateway answers " + MAX_VERIFYING
+                    + " verify requests of this group at once"));
+            return;
+        }
+        group.verify(request, VERIFY_SEQ_WAIT).thenAccept(answer -> {
+            verifying.decrementAndGet();
+            if (channel.isActive()) {
+                send(answer);
+            }
+        });
     }
 
     private void handshake(ChannelHandlerContext ctx, Hello hello) throws ProtocolException {

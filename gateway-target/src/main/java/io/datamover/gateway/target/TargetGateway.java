@@ -437,18 +437,40 @@ public final class TargetGateway implements AutoCloseable {
      */
     public Failover.Report failover(int cgId, boolean force) throws ProtocolException, IOException,
             InterruptedException {
+        return failover(cgId, force, NOT_PLANNED);
+    }
+
+    /** {@link #failover(int, boolean, long)}'s plannedSeq when the failover is not a planned migration's hand-off. */
+    public static final long NOT_PLANNED = -1;
+
+    /**
+     * As {@link #failover(int, boolean)}; with {@code plannedSeq} (not {@link #NOT_PLANNED}) it is a planned
+     * migration's hand-off (docs/operations.md, "Planned migration"): the source's writes stopped at that seq, so it
+     * is allowed while the source is connected, and refused, nothing changed, unless the replicas hold and applied
+     * exactly that seq (RPO 0).
+     */
+    public Failover.Report failover(int cgId, boolean force, long plannedSeq) throws ProtocolException, IOException,
+            InterruptedException {
         String cg = Integer.toUnsignedString(cgId);
         synchronized (capacity.openLock(cgId)) {
             Path directory = replicaSetDirectory(config.replicaDir(), cgId);
-            if (groups.get(cgId) == null && ReplicaSet.readStamp(directory).isEmpty()) {
+            Optional<ReplicaMetadata> stamped = ReplicaSet.readStamp(directory);
+            if (groups.get(cgId) == null && stamped.isEmpty()) {
                 throw new ProtocolException(ErrorCode.INCOMPATIBLE, "consistency group " + cg
                         + " has no replicas at this target gateway (" + directory + ")");
+            }
+            if (plannedSeq != NOT_PLANNED && groups.get(cgId) == null && FailoverRecord.read(directory).isEmpty()
+                    && stamped.get().appliedSeq() != plannedSeq) {
+                throw new ProtocolException(ErrorCode.INCOMPATIBLE, "not at RPO 0 for a planned migration: the "
+                        + "replicas applied seq " + stamped.get().appliedSeq() + ", the source's writes stopped at seq "
+                        + plannedSeq + "; nothing changed");
             }
             Failover.SourceKnowledge known = Failover.SourceKnowledge.UNKNOWN;
             ConsistencyGroupTarget group = groups.get(cgId);
             if (group != null) {
-                LOG.info("cg {}: failover{} asked: stopping replication into the group", cg, force ? " --force" : "");
-                long held = awaitWriter(group.stopForFailover(force));
+                LOG.info("cg {}: failover{} asked: stopping replication into the group", cg, plannedSeq != NOT_PLANNED
+                        ? " (a planned migration's hand-off at seq " + plannedSeq + ")" : force ? " --force" : "");
+                long held = awaitWriter(group.stopForFailover(force, plannedSeq));
                 operations.put(cgId, "failover: step 0/3: applying what is spooled (up to seq " + held + ")");
                 if (!group.awaitDrained(FAILOVER_DRAIN_MILLIS)) {
                     LOG.warn("cg {}: failover: the spool is not applied after {} ms (applied seq {}, held {}): "
@@ -508,34 +530,6 @@ public final class TargetGateway implements AutoCloseable {
                     Integer.toUnsignedString(cgId), view.scratchBytes(), view.preservedBytes());
         }
         return view;
-    }
-
-    /**
-     * Online verify: the digests of {@code count} regions of the replica of disk {@code disk} of group {@code cgId}
-     * from {@code offset}, read by the group's applier between two batches once it applied at least {@code minSeq}
-     * (the source's last seq when it read the same regions), waiting up to {@code wait} for that.
-     *
-     * @throws ProtocolException the group is not replicated here now
-     * @throws java.util.concurrent.TimeoutException the replicas did not reach {@code minSeq} in time
-     * @throws IllegalArgumentException no such disk, or a span {@link io.datamover.disk.compare.RegionDigests} refuses
-     */
-    public ReplicaDigests replicaDigests(int cgId, String disk, long offset, int regionBytes, int count, long minSeq,
-            java.time.Duration wait) throws ProtocolException, IOException, InterruptedException,
-            java.util.concurrent.TimeoutException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        CompletableFuture<ReplicaDigests> digests = serving(cgId).applyLoop().regionDigests(disk, offset, regionBytes,
-                count, minSeq, deadline);
-        try {
-            return digests.get(wait.toNanos() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1),
-                    java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            switch (e.getCause()) {
-                case java.util.concurrent.TimeoutException timeout -> throw timeout;
-                case IOException io -> throw io;
-                case RuntimeException runtime -> throw runtime;
-                default -> throw new IOException(e.getCause());
-            }
-        }
     }
 
     /** The group's rehearsal view, if one runs. */

@@ -11,8 +11,9 @@ import io.datamover.protocol.Compression;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
-import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.EndedGeneration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -70,36 +71,42 @@ class TargetEpochTest extends TargetGatewayFixture {
     }
 
     @Test
-    void aNewLeaderWithAnotherHistoryTakesOverUnderAHigherEpochOnlyFromSeqZero() throws Exception {
+    void aNewLeaderWithAnotherHistoryTakesOverUnderAHigherEpochKeepingTheImageAndResumingAfterItsTenuresStart()
+            throws Exception {
         start();
         TestSource oldLeader = connect(under(2));
         oldLeader.send(images.batch(CG, 1, 2, Compression.NONE, List.of(data(1, 1, 0, images.random(4096)),
                 data(2, 1, 8192, images.random(4096)))));
         oldLeader.awaitAck(AckScope.APPLIED, 2);
         oldLeader.close();
-        GenerationHistory newLeaders = new GenerationHistory(0xB2, List.of());
+        Map<String, ReplicaState> statesBefore = status().replicaStates();
+        // The new leader's journal is its own: up to seq 7, of which its tenure's generation began after seq 5.
+        GenerationHistory newLeaders = new GenerationHistory(0xB2, List.of(new EndedGeneration(0xC3, 5, false)));
 
-        // Another history under the same epoch is no takeover: refused, nothing given up.
+        // Another history under the same epoch is no takeover: refused, nothing changed.
         TestSource stranger = track(new TestSource(gateway.address()));
-        stranger.send(under(2).withGenerations(newLeaders, 0));
+        stranger.send(under(2).withGenerations(newLeaders, 7));
         stranger.awaitError(ErrorCode.UNRELATED);
         assertThat(status().appliedSeq()).isEqualTo(2);
 
-        // Under a higher epoch: the replicas give up what they hold and take the new leader's journal from seq 0.
-        TestSource newLeader = connect(under(3).withGenerations(newLeaders, 0));
-        assertThat(newLeader.lastHelloAck.resumeSeq()).isZero();
+        // Under a higher epoch: the replicas keep their image and states, take the new leader's history and continue
+        // after seq 5, where its tenure began (nothing of an earlier tenure is shipped over them); no discard report.
+        TestSource newLeader = connect(under(3).withGenerations(newLeaders, 7));
+        assertThat(newLeader.lastHelloAck.resumeSeq()).isEqualTo(5);
         assertThat(newLeader.lastHelloAck.generations()).isEqualTo(newLeaders);
-        assertThat(status().replicaStates().values()).containsOnly(ReplicaState.INCONSISTENT);
-        assertThat(newLeader.next(ResyncRegions.class).cg()).as("what the replicas were written in").isEqualTo(CG);
+        assertThat(status().appliedSeq()).isEqualTo(5);
+        assertThat(status().replicaStates()).isEqualTo(statesBefore);
+        images.assertReplicasMatch(replicaDir());
         assertThat(HighestEpoch.open(replicaDir().resolve(ConsistencyGroupTarget.EPOCH_FILE)).highest()).isEqualTo(3);
-        newLeader.send(images.batch(CG, 1, 1, Compression.NONE, List.of(data(1, 1, 0, images.random(4096)))));
-        newLeader.awaitAck(AckScope.APPLIED, 1);
+        newLeader.send(images.batch(CG, 6, 6, Compression.NONE, List.of(data(6, 1, 0, images.random(4096)))));
+        newLeader.awaitAck(AckScope.APPLIED, 6);
+        images.assertReplicasMatch(replicaDir()); // the old leader's write at 8192 is still there
         newLeader.close();
 
         // The old leader's history under its old epoch is refused; the new leader's again under its epoch resumes.
         TestSource deposed = track(new TestSource(gateway.address()));
         deposed.send(under(2));
         deposed.awaitError(ErrorCode.STALE_EPOCH);
-        assertThat(connect(under(3).withGenerations(newLeaders, 1)).lastHelloAck.resumeSeq()).isEqualTo(1);
+        assertThat(connect(under(3).withGenerations(newLeaders, 7)).lastHelloAck.resumeSeq()).isEqualTo(6);
     }
 }

@@ -92,10 +92,6 @@ public final class ZooKeeperNode {
     }
 
     private void signal(String name) throws IOException, InterruptedException {
-        int status = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start()
-                .waitFor();
-        if (status != 0) {
-            throw new IOException("kill -" + name + " " + process.pid() + " exited with " + status);
-        }
+        Signals.send(process.pid(), name);
     }
 }

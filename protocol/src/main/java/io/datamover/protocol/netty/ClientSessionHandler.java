@@ -11,6 +11,9 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
+import io.datamover.protocol.VerifyRepair;
+import io.datamover.protocol.VerifyRequest;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -110,6 +113,14 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
         throw new ProtocolException(ErrorCode.MALFORMED, "RESYNC_REGIONS is not expected from a " + expectedRole);
     }
 
+    /**
+     * The peer's online-verify frame after HELLO_ACK: a VERIFY_REQUEST or VERIFY_REPAIR to answer on {@code channel},
+     * or a VERIFY_ANSWER. Refused unless the subclass takes it.
+     */
+    protected void verify(Channel channel, Frame frame) throws ProtocolException {
+        throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a " + expectedRole);
+    }
+
     /** The HELLO this connection opened with (null before it is active). */
     protected Hello sentHello() {
         return sent;
@@ -143,15 +154,32 @@ public abstract class ClientSessionHandler extends SimpleChannelInboundHandler<F
             }
             case Heartbeat heartbeat when handshaken -> heartbeat(heartbeat); // the idle handler has seen the read
             case ResyncRegions regions -> resyncRegions(regions, handshaken);
+            case VerifyRequest request when handshaken -> verify(ctx.channel(), request);
+            case VerifyRepair repair when handshaken -> verify(ctx.channel(), repair);
+            case VerifyAnswer answer when handshaken -> verify(ctx.channel(), answer);
             case ErrorFrame error -> {
                 errors.accept(error.code(), ErrorOrigin.PEER);
-                LOG.warn("cg {}: {} closed the connection with {}: {}", hello.cgId(), peer, error.code(),
-                        error.message());
+                LOG.warn("cg {}: {} closed the connection with {}: {}{}", hello.cgId(), peer, error.code(),
+                        error.message(), error.leader().isEmpty() ? "" : " (the leader: " + error.leader() + ")");
+                redirect(ctx, error);
                 refused(error);
                 ctx.close();
             }
             default -> throw new ProtocolException(ErrorCode.MALFORMED, frame.type() + " is not expected from a "
                     + expectedRole + (handshaken ? "" : " before HELLO_ACK"));
+        }
+    }
+
+    /** A NOT_LEADER that names the leader: the next connection goes there (when a ReconnectingClient owns this one). */
+    private void redirect(ChannelHandlerContext ctx, ErrorFrame error) {
+        if (error.leader().isEmpty()) {
+            return;
+        }
+        try {
+            ReconnectingClient.redirect(ctx.channel(), PeerAddress.parse(error.leader()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("cg {}: {} named a leader that is no address, not followed: {}", hello.cgId(), peer,
+                    e.getMessage());
         }
     }
 

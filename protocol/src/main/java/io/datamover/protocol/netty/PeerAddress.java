@@ -20,6 +20,23 @@ public record PeerAddress(String host, int port) {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
     }
 
+    /** {@code host:port} or {@code [v6]:port}, as {@link #toString()} writes it. */
+    public static PeerAddress parse(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException("'" + text + "' is not HOST:PORT");
+        }
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            return new PeerAddress(host, Integer.parseInt(text.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not HOST:PORT", e);
+        }
+    }
+
     /** The addresses for a log line: {@code a:1,b:2}. */
     public static String describe(List<PeerAddress> addresses) {
         return addresses.stream().map(PeerAddress::toString).collect(Collectors.joining(","));

@@ -12,6 +12,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.List;
@@ -30,6 +31,14 @@ import org.slf4j.LoggerFactory;
  * connect, or a connection closed before it worked (refused, for example with NOT_LEADER by a standby), moves on to
  * the next address; a connection that worked and then closed is tried again at the same address first. The backoff
  * grows once per round through the addresses, not once per address.
+ *
+ * <p>A gateway that does not lead the group may name the one that does (ERROR NOT_LEADER with the leader's address):
+ * {@link #redirect} makes that address the next one tried, at once, even if it is not in the list (a gateway that
+ * joined the site later). A redirect is a hint from a peer that has not been proved to be anything yet: at most
+ * {@link #MAX_REDIRECTS} are followed in one round through the list, so two gateways naming each other cannot make
+ * the client spin (the next round waits its backoff, and may follow redirects again: a hint that was stale, such as
+ * a gateway that was stopping, does not lock the client out of the one that is right later); the TLS check is made
+ * against the address redirected to.
  */
 public final class ReconnectingClient {
     private static final Logger LOG = LoggerFactory.getLogger(ReconnectingClient.class);
@@ -54,6 +63,10 @@ public final class ReconnectingClient {
         void fill(ChannelPipeline pipeline, PeerAddress address);
     }
 
+    /** Redirects followed in one round through the addresses. */
+    static final int MAX_REDIRECTS = 3;
+    private static final AttributeKey<ReconnectingClient> OWNER = AttributeKey.valueOf("datamover.reconnecting");
+
     private final String name;
     private final List<PeerAddress> addresses;
     private final ReconnectBackoff backoff;
@@ -73,6 +86,11 @@ public final class ReconnectingClient {
     private boolean worked;
     /** The next connect goes to the next address of a round begun: no wait. Event loop only. */
     private boolean withinRound;
+    /** Where the next connect goes instead of the list's address, once; null for none. Event loop only. */
+    private PeerAddress redirect;
+    /** The address being connected or connected now. */
+    private volatile PeerAddress connecting;
+    private int redirectsThisRound;
 
     /**
      * @param name how logs name the connection, e.g. {@code "cg 1: gateway 10.0.0.5:7000"}
@@ -109,8 +127,9 @@ public final class ReconnectingClient {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        // Connects are one at a time, on the event loop: addressIndex is this channel's.
-                        pipeline.fill(ch.pipeline(), addresses.get(addressIndex));
+                        // Connects are one at a time, on the event loop: connecting is this channel's.
+                        ch.attr(OWNER).set(ReconnectingClient.this);
+                        pipeline.fill(ch.pipeline(), connecting);
                     }
                 });
     }
@@ -140,9 +159,30 @@ public final class ReconnectingClient {
         backoff.reset();
     }
 
+    /**
+     * The peer on {@code channel} (a connection of a ReconnectingClient) named where to go instead: the next connect
+     * goes there, without waiting. On the channel's event loop; ignored for another channel, or past
+     * {@link #MAX_REDIRECTS} in this round through the addresses.
+     */
+    public static void redirect(Channel channel, PeerAddress address) {
+        ReconnectingClient client = channel.attr(OWNER).get();
+        if (client == null) {
+            return;
+        }
+        if (client.redirectsThisRound >= MAX_REDIRECTS) {
+            LOG.warn("{}: not redirected to {}: {} redirects followed in this round already", client.name, address,
+                    client.redirectsThisRound);
+            return;
+        }
+        client.redirectsThisRound++;
+        client.redirect = address;
+        LOG.info("{}: redirected to {}", client.name, address);
+    }
+
     /** The address of the connection up or being made; from any thread, for status and logs. */
     public PeerAddress currentAddress() {
-        return addresses.get(addressIndex);
+        PeerAddress now = connecting;
+        return now != null ? now : addresses.get(addressIndex);
     }
 
     /**
@@ -174,7 +214,9 @@ public final class ReconnectingClient {
             return;
         }
         worked = false;
-        PeerAddress address = addresses.get(addressIndex);
+        PeerAddress address = redirect != null ? redirect : addresses.get(addressIndex);
+        redirect = null;
+        connecting = address;
         bootstrap.connect(address.host(), address.port()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 connectFailed(address, f.cause());
@@ -185,7 +227,7 @@ public final class ReconnectingClient {
             listener.connected(connected);
             connected.closeFuture().addListener(done -> {
                 listener.closed(connected);
-                if (!worked) {
+                if (!worked && redirect == null) {
                     nextAddress(); // refused before it worked (a standby's NOT_LEADER, say): try the next one
                 }
                 scheduleReconnect();
@@ -219,7 +261,11 @@ public final class ReconnectingClient {
             return;
         }
         // Within a round through several addresses the next one is tried at once; each new round waits longer.
-        long delayMs = withinRound ? 0 : backoff.nextDelayMs();
+        boolean newRound = !withinRound && redirect == null;
+        long delayMs = newRound ? backoff.nextDelayMs() : 0;
+        if (newRound) {
+            redirectsThisRound = 0;
+        }
         withinRound = false;
         listener.reconnectScheduled();
         LOG.debug("{}: reconnecting in {} ms", name, delayMs);

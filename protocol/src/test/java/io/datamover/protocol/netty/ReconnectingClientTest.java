@@ -15,6 +15,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -72,6 +73,89 @@ class ReconnectingClientTest {
     }
 
     @Test
+    void aRedirectIsFollowedEvenOutsideTheListInEveryRound() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket standby = new ServerSocket(0, 50, loopback);
+                ServerSocket leader = new ServerSocket(0, 50, loopback)) {
+            Thread.ofVirtual().start(() -> keepUntilClosed(standby));
+            Thread.ofVirtual().start(() -> keepUntilClosed(leader));
+            PeerAddress standbyAddress = new PeerAddress(loopback.getHostAddress(), standby.getLocalPort());
+            PeerAddress leaderAddress = new PeerAddress(loopback.getHostAddress(), leader.getLocalPort());
+            List<PeerAddress> tried = new CopyOnWriteArrayList<>();
+            // Only the standby is listed; neither connection works: each is closed at once (as on a refusal), the
+            // standby's naming the leader first (as its NOT_LEADER would)
+            ReconnectingClient client = new ReconnectingClient("test", "reconnecting-client-test",
+                    List.of(standbyAddress), LinkSettings.DEFAULT.withReconnect(20, 200, 0),
+                    (pipeline, address) -> tried.add(address), refusing(tried, standbyAddress, leaderAddress));
+            client.start();
+            try {
+                await().atMost(DEADLINE).until(() -> tried.size() >= 6);
+                assertThat(tried).as("redirected to the leader, which is not in the list, in every round")
+                        .startsWith(standbyAddress, leaderAddress, standbyAddress, leaderAddress, standbyAddress,
+                                leaderAddress);
+            } finally {
+                client.close(false);
+            }
+        }
+    }
+
+    @Test
+    void twoPeersNamingEachOtherAreFollowedAtMostTheBoundInARound() throws Exception {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        try (ServerSocket first = new ServerSocket(0, 50, loopback);
+                ServerSocket second = new ServerSocket(0, 50, loopback)) {
+            Thread.ofVirtual().start(() -> keepUntilClosed(first));
+            Thread.ofVirtual().start(() -> keepUntilClosed(second));
+            PeerAddress a = new PeerAddress(loopback.getHostAddress(), first.getLocalPort());
+            PeerAddress b = new PeerAddress(loopback.getHostAddress(), second.getLocalPort());
+            List<PeerAddress> tried = new CopyOnWriteArrayList<>();
+            AtomicInteger reconnects = new AtomicInteger();
+            ReconnectingClient.Listener namingEachOther = new ReconnectingClient.Listener() {
+                @Override
+                public void connected(Channel channel) {
+                    ReconnectingClient.redirect(channel, tried.getLast().equals(a) ? b : a);
+                    channel.close();
+                }
+
+                @Override
+                public void reconnectScheduled() {
+                    reconnects.incrementAndGet();
+                }
+            };
+            // The next round waits a minute: the test sees the round end without waiting for it
+            ReconnectingClient client = new ReconnectingClient("test", "reconnecting-client-test", List.of(a),
+                    LinkSettings.DEFAULT.withReconnect(60_000, 60_000, 0), (pipeline, address) -> tried.add(address),
+                    namingEachOther);
+            client.start();
+            try {
+                int bound = ReconnectingClient.MAX_REDIRECTS;
+                await().atMost(DEADLINE).until(() -> reconnects.get() >= bound + 1);
+                assertThat(tried).as("the first connection, then the redirects of one round").containsExactly(a, b, a, b);
+            } finally {
+                client.close(false);
+            }
+        }
+    }
+
+    /** Closes every connection at once; the standby's names the leader first. */
+    private static ReconnectingClient.Listener refusing(List<PeerAddress> tried, PeerAddress standby,
+            PeerAddress leader) {
+        return new ReconnectingClient.Listener() {
+            @Override
+            public void connected(Channel channel) {
+                // connects are one at a time: the last address tried is this channel's
+                if (tried.getLast().equals(standby)) {
+                    ReconnectingClient.redirect(channel, leader);
+                }
+                channel.close();
+            }
+
+            @Override
+            public void reconnectScheduled() {}
+        };
+    }
+
+    @Test
     void oneAddressIsTriedAgainAndAgain() throws Exception {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         PeerAddress dead = new PeerAddress(loopback.getHostAddress(), unusedPort(loopback));
@@ -93,6 +177,19 @@ class ReconnectingClientTest {
                 socket.setSoLinger(true, 0);
             } catch (IOException closed) {
                 return;
+            }
+        }
+    }
+
+    /** Accepts connections one at a time, each until the client closes it. */
+    private static void keepUntilClosed(ServerSocket server) {
+        while (!server.isClosed()) {
+            try (Socket socket = server.accept()) {
+                socket.getInputStream().read();
+            } catch (IOException closed) {
+                if (server.isClosed()) {
+                    return;
+                }
             }
         }
     }

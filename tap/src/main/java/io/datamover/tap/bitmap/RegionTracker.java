@@ -2,6 +2,7 @@ package io.datamover.tap.bitmap;
 
 import io.datamover.protocol.CrashPoint;
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
@@ -29,11 +30,22 @@ import java.util.Map;
  * dirty bit at restart and resyncs the disk (which sends the markers again) instead of leaving the replica
  * INCONSISTENT for good.
  *
+ * <p>When the gateway forwards the target's applied seq ({@link #holdUntilApplied}), an acknowledgement no longer
+ * lets a region go: it <em>awaits applied</em> until the target has applied the write that held it ({@link #applied}),
+ * so a source gateway lost with its journal costs a resync of only the regions the target had not applied
+ * ({@link #pinAwaitingApplied}). The bits stay set over the replication lag; the activity log still bounds how often
+ * they are synced.
+ *
  * <p>Memory: the holder map has an entry per region touched by a write in flight or not yet acknowledged (bounded by
- * the tap's in-flight limits and replication window); the four bit sets have one bit per region; the activity log
- * one entry per hot extent (at most {@link ActivityLog#HOT_EXTENT_LIMIT}).
+ * the tap's in-flight limits and replication window); the four bit sets have one bit per region, and so do the at
+ * most {@link #APPLIED_SLICES} slices of regions awaiting applied; the activity log one entry per hot extent (at most
+ * {@link ActivityLog#HOT_EXTENT_LIMIT}).
  */
 public final class RegionTracker {
+    /** Slices of regions awaiting applied; past it, the newest slice takes the regions (they may wait longer). */
+    static final int APPLIED_SLICES = 8;
+    /** The seq for a region let go with nothing to wait for: it is idle at once. */
+    private static final long NOTHING_TO_APPLY = Long.MIN_VALUE;
 
     private final DirtyBitmap bitmap;
     private final long regionSizeBytes;
@@ -46,6 +58,23 @@ public final class RegionTracker {
     private BitSet idleSinceLastSweep = new BitSet();
     /** Became idle after the last sweep. */
     private BitSet idleSinceThisSweep = new BitSet();
+    /** Acknowledgements let regions go only once the target applied the writes ({@link #holdUntilApplied}). */
+    private boolean holdUntilApplied;
+    /**
+     * Regions let go by acknowledged writes, waiting for the target to apply them: oldest first, each with the highest
+     * seq it waits for. A region may be in several; it is idle once the last of them is applied.
+     */
+    private final ArrayDeque<AppliedSlice> awaitingApplied = new ArrayDeque<>();
+
+    /** Regions that wait until the target has applied every write up to {@code seq}. */
+    private static final class AppliedSlice {
+        private long seq;
+        private final BitSet regions = new BitSet();
+
+        private AppliedSlice(long seq) {
+            this.seq = seq;
+        }
+    }
 
     /** Regions dirty on disk when the tap starts may hold writes the journal never got: they stay pinned. */
     public RegionTracker(DirtyBitmap bitmap) {
@@ -94,12 +123,99 @@ public final class RegionTracker {
         return !pinned.isEmpty();
     }
 
-    /** The regions that may not be cleared now: held by a write, pinned, or waiting for the sync. */
+    /** The regions that may not be cleared now: held by a write, pinned, waiting for the sync or for applied. */
     public synchronized BitSet mustStayDirty() {
         BitSet regions = (BitSet) pinned.clone();
         regions.or(syncPending);
         holders.keySet().forEach(region -> regions.set(Math.toIntExact(region)));
+        awaitingApplied.forEach(slice -> regions.or(slice.regions));
         return regions;
+    }
+
+    /**
+     * From now on an acknowledgement lets a region go only once the target has applied the write ({@code hold}: the
+     * gateway forwards APPLIED acks), or at once (not: a gateway that does not). Turning it off lets go every region
+     * that waits.
+     */
+    public synchronized void holdUntilApplied(boolean hold) {
+        holdUntilApplied = hold;
+        if (!hold) {
+            applied(Long.MAX_VALUE);
+        }
+    }
+
+    /** The target has applied every write up to {@code seq}: the regions that waited only for that become idle. */
+    public synchronized void applied(long seq) {
+        while (!awaitingApplied.isEmpty() && awaitingApplied.peekFirst().seq <= seq) {
+            BitSet done = awaitingApplied.pollFirst().regions;
+            for (int region = done.nextSetBit(0); region >= 0; region = done.nextSetBit(region + 1)) {
+                if (isFree(region)) {
+                    idleSinceThisSweep.set(region);
+                }
+            }
+        }
+    }
+
+    /** True while some region waits for the target to apply the write that let it go. */
+    public synchronized boolean hasRegionsAwaitingApplied() {
+        return !awaitingApplied.isEmpty();
+    }
+
+    /**
+     * Pins every region that waits for applied, dirty in memory: the gateway that acknowledged those writes is gone
+     * with its journal (a takeover), so what its target had not applied is resynced. Their bits were never cleared; set
+     * again all the same.
+     *
+     * @return the ticket to pass to {@link DirtyBitmap#awaitDurable} to have the bits on disk
+     */
+    public synchronized long pinAwaitingApplied() {
+        long ticket = 0;
+        for (AppliedSlice slice : awaitingApplied) {
+            BitSet regions = slice.regions;
+            for (int from = regions.nextSetBit(0); from >= 0; from = regions.nextSetBit(regions.nextClearBit(from))) {
+                ticket = Math.max(ticket, pinRegions(from, regions.nextClearBit(from) - 1));
+            }
+        }
+        awaitingApplied.clear();
+        return ticket;
+    }
+
+    /**
+     * {@code region} is no longer held, pinned or waiting for the sync on account of what the gateway acknowledged up
+     * to {@code seq}: idle, or waiting until the target applies {@code seq} ({@link #holdUntilApplied}).
+     */
+    private void letGo(int region, long seq) {
+        if (holders.containsKey((long) region) || pinned.get(region) || syncPending.get(region)) {
+            return; // what still holds it lets it go in turn
+        }
+        if (!holdUntilApplied || seq == NOTHING_TO_APPLY) {
+            if (!awaitsApplied(region)) {
+                idleSinceThisSweep.set(region);
+            }
+            return;
+        }
+        AppliedSlice newest = awaitingApplied.peekLast();
+        if (newest == null || newest.seq < seq && awaitingApplied.size() < APPLIED_SLICES) {
+            newest = new AppliedSlice(seq);
+            awaitingApplied.addLast(newest);
+        }
+        newest.seq = Math.max(newest.seq, seq); // a full deque: the newest slice waits for the later seq
+        newest.regions.set(region);
+    }
+
+    /** Neither held, pinned, waiting for the sync nor for applied: may become idle. */
+    private boolean isFree(int region) {
+        return !holders.containsKey((long) region) && !pinned.get(region) && !syncPending.get(region)
+                && !awaitsApplied(region);
+    }
+
+    private boolean awaitsApplied(int region) {
+        for (AppliedSlice slice : awaitingApplied) {
+            if (slice.regions.get(region)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True while some region still waits for the initial sync (or its witness for the SYNC_END ack). */
@@ -113,14 +229,17 @@ public final class RegionTracker {
      * ends every wait.
      */
     public synchronized void syncCovered(long endOffset, boolean syncEnded) {
+        syncCovered(endOffset, syncEnded, NOTHING_TO_APPLY);
+    }
+
+    /** As {@link #syncCovered(long, boolean)}, by the acknowledgement of {@code seq}: what is let go awaits it applied. */
+    public synchronized void syncCovered(long endOffset, boolean syncEnded, long seq) {
         long covered = syncEnded ? bitmap.regionCount() : Math.min(endOffset / regionSizeBytes, bitmap.regionCount());
         int from = syncEnded ? 0 : 1;
         for (int region = syncPending.nextSetBit(from); region >= 0 && region < covered;
                 region = syncPending.nextSetBit(region + 1)) {
             syncPending.clear(region);
-            if (!holders.containsKey((long) region) && !pinned.get(region)) {
-                idleSinceThisSweep.set(region);
-            }
+            letGo(region, seq);
         }
     }
 
@@ -196,8 +315,7 @@ public final class RegionTracker {
         int from = (int) activityLog.firstRegion(extent);
         int to = (int) activityLog.lastRegion(extent, bitmap.regionCount());
         for (int region = from; region <= to; region++) {
-            if (!holders.containsKey((long) region) && !pinned.get(region) && !syncPending.get(region)
-                    && !idleSinceLastSweep.get(region)) {
+            if (isFree(region) && !idleSinceLastSweep.get(region)) {
                 idleSinceThisSweep.set(region);
             }
         }
@@ -208,14 +326,26 @@ public final class RegionTracker {
      * for writes whose record did not reach the gateway.
      */
     public synchronized void release(long offset, long length, boolean pin) {
+        release(offset, length, pin, NOTHING_TO_APPLY);
+    }
+
+    /**
+     * Ends the hold of the write of {@code seq}, which the gateway acknowledged: its regions are let go, and wait until
+     * the target applied {@code seq} when {@link #holdUntilApplied}.
+     */
+    public synchronized void acknowledged(long offset, long length, long seq) {
+        release(offset, length, false, seq);
+    }
+
+    private void release(long offset, long length, boolean pin, long seq) {
         long first = offset / regionSizeBytes;
         long last = lastRegion(offset, length);
         for (long region = first; region <= last; region++) {
-            Integer remaining = holders.computeIfPresent(region, (r, count) -> count == 1 ? null : count - 1);
+            holders.computeIfPresent(region, (r, count) -> count == 1 ? null : count - 1);
             if (pin) {
                 pinned.set((int) region);
-            } else if (remaining == null && !pinned.get((int) region) && !syncPending.get((int) region)) {
-                idleSinceThisSweep.set((int) region);
+            } else {
+                letGo((int) region, seq);
             }
         }
     }
@@ -255,12 +385,16 @@ public final class RegionTracker {
 
     /** Lifts every pin (the gateway has everything the pinned regions were waiting for); they age out as idle. */
     public synchronized void unpinAll() {
-        for (int region = pinned.nextSetBit(0); region >= 0; region = pinned.nextSetBit(region + 1)) {
-            if (!holders.containsKey((long) region) && !syncPending.get(region)) {
-                idleSinceThisSweep.set(region);
-            }
-        }
+        unpinAll(NOTHING_TO_APPLY);
+    }
+
+    /** As {@link #unpinAll()}, by the acknowledgement of {@code seq}: what is let go awaits it applied. */
+    public synchronized void unpinAll(long seq) {
+        BitSet lifted = (BitSet) pinned.clone();
         pinned.clear();
+        for (int region = lifted.nextSetBit(0); region >= 0; region = lifted.nextSetBit(region + 1)) {
+            letGo(region, seq);
+        }
     }
 
     /**

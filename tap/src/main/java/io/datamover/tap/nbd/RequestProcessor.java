@@ -5,6 +5,7 @@ import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.RecordKind;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.replication.ConsistencyGroup;
+import io.datamover.tap.replication.WriteAdmission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -71,15 +72,33 @@ final class RequestProcessor implements NbdRequestHandler {
      * ordered like any write. The guest's reply comes with the last range, or with the first that fails.
      */
     private void write(NbdRequest request, NbdSession session, RecordKind kind, Consumer<ByteBuf> reply) {
-        long offset = request.offset;
-        long end = offset + request.length;
-        while (end - offset > MAX_RANGE_RECORD_BYTES) {
-            if (!writeRange(request, session, kind, offset, MAX_RANGE_RECORD_BYTES, false, reply)) {
-                return;
-            }
-            offset += MAX_RANGE_RECORD_BYTES;
+        WriteAdmission admission = group.admission();
+        try {
+            admission.enter(); // a migration's hold makes it wait here, before it takes a seq
+        } catch (WriteAdmission.MovedException e) {
+            reply.accept(refusedMoved(request, session, e));
+            return;
         }
-        writeRange(request, session, kind, offset, (int) (end - offset), true, reply);
+        try {
+            long offset = request.offset;
+            long end = offset + request.length;
+            while (end - offset > MAX_RANGE_RECORD_BYTES) {
+                if (!writeRange(request, session, kind, offset, MAX_RANGE_RECORD_BYTES, false, reply)) {
+                    return;
+                }
+                offset += MAX_RANGE_RECORD_BYTES;
+            }
+            writeRange(request, session, kind, offset, (int) (end - offset), true, reply);
+        } finally {
+            admission.exit();
+        }
+    }
+
+    /** A write after a migration moved the disks: EPERM, with where they live now; logged and counted. */
+    private ByteBuf refusedMoved(NbdRequest request, NbdSession session, WriteAdmission.MovedException e) {
+        registry.counter("datamover.tap.writes.refused.moved").increment();
+        LOG.warn("{} on {} refused: {}", request, session.export(), e.getMessage());
+        return NbdReplies.error(alloc, session.structuredReplies(), request.cookie, Nbd.EPERM, e.getMessage());
     }
 
     /**

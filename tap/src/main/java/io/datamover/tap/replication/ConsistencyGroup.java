@@ -66,6 +66,8 @@ public final class ConsistencyGroup {
     private final ReplicationSink sink;
     private final InstantSource clock;
     private final WriteSequencer sequencer;
+    /** Which guest writes may start (a planned migration holds them, then moves them elsewhere). */
+    private final WriteAdmission admission;
     /** The hand-off queue's bound: payload bytes (1 per record without one) in flight or completed, not handed off. */
     private final Semaphore handoffBudget;
     private final int maxPendingHandoffBytes;
@@ -113,6 +115,7 @@ public final class ConsistencyGroup {
         this.sink = sink;
         this.clock = clock;
         this.sequencer = new WriteSequencer(firstSeq);
+        this.admission = new WriteAdmission(id, System::nanoTime);
         this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
         this.maxPendingHandoffBytes = maxPendingHandoffBytes;
         this.windowRecords = windowRecords;
@@ -159,6 +162,11 @@ public final class ConsistencyGroup {
      */
     public void handOffBy(Runnable wakeOwner) {
         this.handOffOwner = wakeOwner;
+    }
+
+    /** The gate guest writes pass before they take a seq (a planned migration's hold and hand-off). */
+    public WriteAdmission admission() {
+        return admission;
     }
 
     /** Removes the gauges that observe this group, so a restarted tap can register its own. */
@@ -451,7 +459,7 @@ public final class ConsistencyGroup {
     private void releaseSyncCheckpoints() {
         while (!syncCheckpoints.isEmpty() && syncCheckpoints.peekFirst().seq <= acknowledgedUpTo) {
             SyncCheckpoint done = syncCheckpoints.pollFirst();
-            disks.get(done.disk).syncCovered(done.endOffset, done.syncEnded);
+            disks.get(done.disk).syncCovered(done.endOffset, done.syncEnded, done.seq);
         }
     }
 
@@ -473,16 +481,53 @@ public final class ConsistencyGroup {
             OrderedWrite write = unacknowledged.pollFirst();
             unacknowledgedPayloadBytes -= write.payloadBytes();
             if (write.held) {
-                write.tracker.release(write.offset(), write.length(), false);
+                write.tracker.acknowledged(write.offset(), write.length(), write.seq());
             }
         }
         acknowledgedUpTo = upToSeq;
         releaseSyncCheckpoints();
         notifyAll();
         if (pinnedUpToSeq != NO_PIN && upToSeq >= pinnedUpToSeq) {
-            disks.forEach(RegionTracker::unpinAll);
+            disks.forEach(disk -> disk.unpinAll(upToSeq));
             pinnedUpToSeq = NO_PIN;
         }
+    }
+
+    /**
+     * From now on the gateway's acknowledgements let regions go only once the target has applied the writes
+     * ({@code hold}: the gateway forwards the target's APPLIED acks), or at once (not). See
+     * {@link RegionTracker#holdUntilApplied}.
+     */
+    public synchronized void holdUntilApplied(boolean hold) {
+        disks.forEach(disk -> disk.holdUntilApplied(hold));
+    }
+
+    /**
+     * The target has applied every record up to {@code upToSeq} (never beyond what was acknowledged durable): the
+     * regions that waited only for that may become clean.
+     */
+    public synchronized void applied(long upToSeq) {
+        long seq = Math.min(upToSeq, acknowledgedUpTo);
+        disks.forEach(disk -> disk.applied(seq));
+    }
+
+    /**
+     * The gateway that acknowledged this stream is gone with its journal (another gateway answered: a takeover), and
+     * the acknowledgements from now on are of another journal's seqs: every write not acknowledged yet and every
+     * region still awaiting applied is pinned for the resync (what the target had applied stays clean), and the group
+     * goes to bitmap mode. Nothing acknowledged before is released by a later acknowledgement.
+     */
+    public synchronized void acknowledgementsLost(String reason) {
+        while (!unacknowledged.isEmpty()) {
+            OrderedWrite write = unacknowledged.pollFirst();
+            if (write.held) {
+                write.tracker.release(write.offset(), write.length(), true);
+            }
+        }
+        unacknowledgedPayloadBytes = 0;
+        disks.forEach(RegionTracker::pinAwaitingApplied);
+        replicationLost(reason);
+        pinnedUpToSeq = Long.MAX_VALUE; // in bitmap mode already too: only the resync lifts these pins
     }
 
     private synchronized void completed(OrderedWrite write) {

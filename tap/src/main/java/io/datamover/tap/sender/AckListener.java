@@ -2,7 +2,7 @@ package io.datamover.tap.sender;
 
 import io.datamover.protocol.ResyncRegions;
 
-/** Told when the gateway has made records durable; the tap clears their dirty bits. */
+/** Told when the gateway has made records durable, and when its target applied them; the tap clears their dirty bits. */
 @FunctionalInterface
 public interface AckListener {
     /**
@@ -19,6 +19,30 @@ public interface AckListener {
      * the bits in memory only (a resync must see them) and make them durable on another thread.
      */
     default void acknowledgedLost(int cg, long heldSeq) {
+    }
+
+    /**
+     * As {@link #acknowledgedLost(int, long)}; with {@code unappliedTracked}, every connection whose DURABLE acks were
+     * trusted forwarded the target's applied seq, so the tap kept the bits of what was not applied: only those regions
+     * (and the writes not acknowledged) need the resync, not every region.
+     */
+    default void acknowledgedLost(int cg, long heldSeq, boolean unappliedTracked) {
+        acknowledgedLost(cg, heldSeq);
+    }
+
+    /**
+     * A connection was handshaken: with {@code hold}, the gateway forwards its target's applied seq ({@link #applied})
+     * and the tap keeps a region's bit until the target applied its writes; without, DURABLE clears it. Called on the
+     * event loop under the sender's lock, before any ack of that connection: must not block.
+     */
+    default void holdUntilApplied(int cg, boolean hold) {
+    }
+
+    /**
+     * The gateway's target has applied every record of {@code cg} up to {@code seq} (never beyond what was
+     * acknowledged durable). Called on the event loop, with increasing {@code seq} in one seq space: must not block.
+     */
+    default void applied(int cg, long seq) {
     }
 
     /**

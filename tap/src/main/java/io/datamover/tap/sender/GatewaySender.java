@@ -4,11 +4,14 @@ import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FlushCoalescer;
 import io.datamover.protocol.netty.ReconnectingClient;
@@ -18,6 +21,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,9 +66,20 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
      * The tap's one mode is its consistency group's: this only keeps the gateway gap-free while the group learns.
      */
     private volatile BitmapReason refusal;
+    /** Answers the gateway's online-verify requests once the tap runs ({@link #answerVerifyWith}); null before. */
+    private volatile Function<Frame, CompletableFuture<VerifyAnswer>> verifyResponder;
     private volatile Channel streamChannel;
     private volatile long lastSentSeq;
     private volatile long durableSeq;
+    /** Highest seq the gateway said its target applied (APPLIED_ACKS), 0 before any; monotonic in one seq space. */
+    private volatile long appliedSeq;
+    /** The handshaken connection agreed APPLIED_ACKS: the gateway forwards its target's applied seq. */
+    private volatile boolean appliedAcks;
+    /**
+     * Every connection whose DURABLE acks this run trusted (since the last loss of acknowledged records) agreed
+     * APPLIED_ACKS: the tap kept the bits of what the target had not applied, so a lost journal costs only those.
+     */
+    private boolean unappliedTracked;
     private long nextSeq;
     private long lastFlushSeq = -1;
     private boolean closed;
@@ -280,6 +296,11 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         return refusal == null;
     }
 
+    /** From now on, the gateway's VERIFY_REQUEST and VERIFY_REPAIR frames are answered by {@code responder}. */
+    public void answerVerifyWith(Function<Frame, CompletableFuture<VerifyAnswer>> responder) {
+        this.verifyResponder = responder;
+    }
+
     /** True while a connection has completed its handshake. */
     public boolean isConnected() {
         return streamChannel != null;
@@ -301,6 +322,16 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     /** Highest seq the gateway has acknowledged DURABLE (0 before any). */
     public long durableSeq() {
         return durableSeq;
+    }
+
+    /** Highest seq the gateway reported applied at its target (0 before any, or without APPLIED_ACKS). */
+    public long appliedSeq() {
+        return appliedSeq;
+    }
+
+    /** True while the handshaken connection forwards the target's applied seq: the tap's bits wait for it. */
+    public boolean holdsUntilApplied() {
+        return appliedAcks;
     }
 
     /** Highest seq accepted: sent, or held in the window for the next connection. */
@@ -421,12 +452,33 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         String why = durableAt != null && !durableAt.equals(receiverId)
                 ? "another gateway than " + durableAt + ", which acknowledged them (a takeover), holds none of them"
                 : "its journal lost acknowledged records (restored from an older copy?)";
-        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but seq {} was acknowledged as durable before: {}; every "
-                + "region is marked dirty and resynced", cg, gateway, receiverId, resumeSeq, durableSeq, why);
+        LOG.error("cg {}: gateway {} ({}) holds up to seq {} but seq {} was acknowledged as durable before: {}; {} "
+                + "marked dirty and resynced", cg, gateway, receiverId, resumeSeq, durableSeq, why, unappliedTracked
+                ? "the regions its target had not applied (the tap kept their bits until APPLIED) are"
+                : "every region is");
         metrics.acknowledgedLost();
-        acks.acknowledgedLost(cg, resumeSeq);
+        acks.acknowledgedLost(cg, resumeSeq, unappliedTracked);
         enterBitmap(BitmapReason.GATEWAY_LOST_ACKNOWLEDGED, nextSeq); // the handshake then adopts its resume point
         durableSeq = resumeSeq;
+        appliedSeq = Math.min(appliedSeq, resumeSeq); // the acks from now on are of the answering journal's seqs
+    }
+
+    /**
+     * The gateway's word that its target applied every record up to {@code seq} (APPLIED_ACKS agreed), which implies
+     * DURABLE: the two acks come from two threads of the gateway, so APPLIED may come first. Event loop only.
+     */
+    private void advanceApplied(long seq) throws ProtocolException {
+        if (seq > lastSentSeq) {
+            throw new ProtocolException(ErrorCode.SEQ_GAP, "cg " + cg + ": APPLIED ack of seq " + seq
+                    + " beyond seq " + lastSentSeq + " sent so far");
+        }
+        if (seq > durableSeq) {
+            advanceDurable(seq);
+        }
+        if (seq > appliedSeq) {
+            appliedSeq = seq;
+            acks.applied(cg, seq);
+        }
     }
 
     /** The connection lost as outage number {@code outage} is still not back: stop holding records. */
@@ -467,10 +519,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                     durableSeq = resumeSeq;
                     window.releaseThrough(resumeSeq);
                 }
-                if (resumeSeq < durableSeq || durableSeq > 0 && durableAt != null
-                        && !durableAt.equals(ack.receiverId())) {
+                boolean holdUntilApplied = Feature.APPLIED_ACKS.in(ack.features());
+                boolean lost = resumeSeq < durableSeq || durableSeq > 0 && durableAt != null
+                        && !durableAt.equals(ack.receiverId());
+                if (lost) {
                     acknowledgedLost(ack.receiverId(), resumeSeq);
                 }
+                unappliedTracked = holdUntilApplied && (lost || durableAt == null || unappliedTracked);
+                appliedAcks = holdUntilApplied;
+                acks.holdUntilApplied(cg, holdUntilApplied); // before any DURABLE ack of this connection
                 if (refusal != null) {
                     adoptResumePoint(resumeSeq);
                 }
@@ -504,8 +561,14 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                 throw new ProtocolException(ErrorCode.WRONG_PAIR, "ack for cg " + ack.cg() + " on the connection of cg "
                         + cg);
             }
+            if (ack.scope() == AckScope.APPLIED) {
+                if (appliedAcks) {
+                    advanceApplied(ack.seq()); // else the gateway did not agree to forward them: not the tap's business
+                }
+                return;
+            }
             if (ack.scope() != AckScope.DURABLE) {
-                return; // APPLIED acks are the gateways' business (RPO); the tap acts on durability only.
+                return;
             }
             long seq = ack.seq();
             if (seq < durableSeq || seq > lastSentSeq) {
@@ -585,6 +648,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
                             Integer.toUnsignedString(regions.cg()));
                 }
             }
+        }
+
+        @Override
+        public CompletableFuture<VerifyAnswer> verify(Frame request) {
+            Function<Frame, CompletableFuture<VerifyAnswer>> answering = verifyResponder;
+            return answering != null ? answering.apply(request) : CompletableFuture.completedFuture(
+                    VerifyAnswer.refusing(request, "the tap is starting: verify again in a moment"));
         }
 
         @Override

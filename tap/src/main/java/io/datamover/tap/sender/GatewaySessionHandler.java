@@ -3,11 +3,13 @@ package io.datamover.tap.sender;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
 import java.time.InstantSource;
@@ -66,6 +68,20 @@ final class GatewaySessionHandler extends ClientSessionHandler {
     @Override
     protected void resyncRegions(ResyncRegions regions, boolean handshaken) {
         events.resyncRegions(regions);
+    }
+
+    /** Answered on the connection it came on, once the tap has read or marked (never on the event loop). */
+    @Override
+    protected void verify(Channel channel, Frame frame) throws ProtocolException {
+        if (frame instanceof VerifyAnswer) {
+            super.verify(channel, frame); // a tap asks its gateway nothing
+            return;
+        }
+        events.verify(frame).thenAccept(answer -> {
+            if (channel.isActive()) {
+                channel.writeAndFlush(answer, channel.voidPromise());
+            }
+        });
     }
 
     @Override

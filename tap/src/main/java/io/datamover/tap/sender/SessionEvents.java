@@ -2,10 +2,13 @@ package io.datamover.tap.sender;
 
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorCode;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.netty.channel.Channel;
+import java.util.concurrent.CompletableFuture;
 
 /** What one gateway connection reports to the stream state it feeds; called on the event loop. */
 interface SessionEvents {
@@ -20,6 +23,9 @@ interface SessionEvents {
 
     /** The gateway sent what a RESYNC_REQUIRED that follows asks to resync. */
     void resyncRegions(ResyncRegions regions);
+
+    /** The gateway's VERIFY_REQUEST or VERIFY_REPAIR: completes with the answer to send back. */
+    CompletableFuture<VerifyAnswer> verify(Frame request);
 
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);

@@ -51,6 +51,9 @@ final class OrderedSyncReads {
         } finally {
             read.complete(succeeded, payload); // a failed read puts the group in bitmap mode
         }
+        // The sync does not read this range again: its folios would make the guest's small writes dearer
+        // (docs/benchmarks.md, "The page cache's state").
+        export.file().dropPagesReadForward(offset, length);
         return zero;
     }
 

@@ -185,6 +185,74 @@ class RegionTrackerTest {
         }
     }
 
+    @Test
+    void anAcknowledgedRegionWaitsUntilTheTargetAppliedItsWrites() throws IOException {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
+            RegionTracker tracker = perRegion(bitmap);
+            tracker.holdUntilApplied(true);
+            tracker.hold(2L * REGION, 1);
+            tracker.hold(3L * REGION, 1);
+            tracker.hold(4L * REGION, 1);
+            tracker.acknowledged(2L * REGION, 1, 10);
+            tracker.acknowledged(3L * REGION, 1, 11);
+            tracker.acknowledged(4L * REGION, 1, 12);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).as("durable at the gateway, not applied").isEqualTo(bits(2, 3, 4));
+            assertThat(tracker.mustStayDirty()).isEqualTo(bits(2, 3, 4));
+
+            tracker.applied(10);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).as("seq 10 applied").isEqualTo(bits(3, 4));
+
+            // Written again at seq 13 and acknowledged: applying 11 and 12 no longer frees region 3.
+            tracker.hold(3L * REGION, 1);
+            tracker.acknowledged(3L * REGION, 1, 13);
+            tracker.applied(12);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).isEqualTo(bits(3));
+
+            // The gateway is lost with its journal: what its target had not applied is pinned for the resync.
+            tracker.pinAwaitingApplied();
+            assertThat(tracker.hasPinnedRegions()).isTrue();
+            tracker.applied(Long.MAX_VALUE); // acks of another journal's seqs free nothing pinned
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).isEqualTo(bits(3));
+            assertThat(tracker.beginResync().regions()).isEqualTo(bits(3));
+        }
+    }
+
+    @Test
+    void regionsAwaitingAppliedAreBoundedInSlicesAndWaitForTheLaterSeqPastTheBound() throws IOException {
+        try (DirtyBitmap bitmap = DirtyBitmap.open(dir.resolve("d.dirty"), IDENTITY, 64L * REGION, REGION, pages -> { })) {
+            RegionTracker tracker = perRegion(bitmap);
+            tracker.holdUntilApplied(true);
+            int writes = RegionTracker.APPLIED_SLICES + 3;
+            for (int i = 0; i < writes; i++) {
+                tracker.hold((long) i * REGION, 1);
+                tracker.acknowledged((long) i * REGION, 1, 100 + i);
+            }
+            // The slices before the last are exact; the last took the rest and waits for the latest seq.
+            tracker.applied(100 + RegionTracker.APPLIED_SLICES - 2);
+            sweepTwice(tracker);
+            BitSet left = new BitSet();
+            left.set(RegionTracker.APPLIED_SLICES - 1, writes);
+            assertThat(bitmap.snapshot()).isEqualTo(left);
+            tracker.applied(100 + writes - 2);
+            sweepTwice(tracker);
+            assertThat(bitmap.snapshot()).as("never freed before its seq is applied").isEqualTo(left);
+            tracker.applied(100 + writes - 1);
+            sweepTwice(tracker);
+            assertThat(bitmap.dirtyCount()).isZero();
+
+            // A gateway that forwards no applied seq: acknowledgements free at once, and so do the regions waiting.
+            tracker.hold(0, 1);
+            tracker.acknowledged(0, 1, 500);
+            tracker.holdUntilApplied(false);
+            sweepTwice(tracker);
+            assertThat(bitmap.dirtyCount()).isZero();
+        }
+    }
+
     /**
      * These tests are about regions: an activity log of one region per extent and no limit marks exactly the regions
      * written ({@link ActivityLogTest} covers extents).

@@ -91,6 +91,7 @@ public final class TestGatewayReceiver implements AutoCloseable {
     private volatile boolean keepPayloads;
     private volatile long resumeSeq;
     private volatile boolean resumeFromAcknowledged;
+    private volatile boolean appliedAcks;
     /** Highest seq acknowledged DURABLE on any connection: what a journal would hold. */
     private final java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
     private volatile Channel current;
@@ -189,6 +190,19 @@ public final class TestGatewayReceiver implements AutoCloseable {
     /** Highest seq acknowledged DURABLE so far, on any connection. */
     public long acknowledged() {
         return acknowledged.get();
+    }
+
+    /**
+     * Whether HELLO_ACK agrees APPLIED_ACKS when the tap offers it (default false: a gateway that forwards no applied
+     * seq, so DURABLE clears the tap's bits); with it, the test sends the APPLIED acks ({@link #ackApplied}).
+     */
+    public void appliedAcks(boolean enabled) {
+        this.appliedAcks = enabled;
+    }
+
+    /** Acknowledges APPLIED up to {@code seq} on the current connection (its target applied them). */
+    public void ackApplied(int cg, long seq) {
+        send(new Ack(cg, seq, AckScope.APPLIED));
     }
 
     /** Acknowledges DURABLE up to {@code seq} on the current connection. */
@@ -333,8 +347,10 @@ public final class TestGatewayReceiver implements AutoCloseable {
                         resume = acknowledged.get();
                         lastSeq = resume; // the first record must follow it
                     }
-                    ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY,
-                            receiverId, resume));
+                    long features = appliedAcks ? agreed.features()
+                            : agreed.features() & ~Feature.APPLIED_ACKS.mask();
+                    ctx.writeAndFlush(new HelloAck(agreed.protocol(), features, Role.SOURCE_GATEWAY, receiverId,
+                            resume));
                 }
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
                         .addListener(ChannelFutureListener.CLOSE);

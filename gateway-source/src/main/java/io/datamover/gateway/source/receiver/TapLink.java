@@ -1,5 +1,6 @@
 package io.datamover.gateway.source.receiver;
 
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.ResyncRegions;
 
 import io.datamover.protocol.ProtocolException;
@@ -9,6 +10,13 @@ public interface TapLink {
     /** Every record up to {@code seq} is durable in the journal. */
     void acknowledgeDurable(long seq);
 
+    /**
+     * The target has applied every record up to {@code seq} (the shipper's word, from the target's APPLIED acks and
+     * heartbeats): forwarded to a tap that agreed {@code APPLIED_ACKS}, never above what it was acknowledged DURABLE.
+     */
+    default void acknowledgeApplied(long seq) {
+    }
+
     /** Tells the tap why its records are no longer taken (JOURNAL_FULL, a storage failure) and closes. */
     void refuse(ProtocolException why);
 
@@ -17,6 +25,9 @@ public interface TapLink {
      * or the refusal of the tap's HELLO) asks for the resync.
      */
     void resyncRegions(ResyncRegions regions);
+
+    /** Sends an online-verify request (VERIFY_REQUEST, VERIFY_REPAIR) to the tap; false when it is not connected. */
+    boolean sendVerify(Frame request);
 
     /** The journal's queue has room again: read from the tap again. */
     void resumeReading();

@@ -17,6 +17,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.ErrorThenClose;
@@ -61,6 +62,9 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         /** The connection of {@code hello}'s tap ends on an error, raised by either side; for status. */
         void tapError(Hello hello, String error);
 
+        /** {@code hello}'s tap answered an online-verify request. */
+        void verifyAnswered(Hello hello, VerifyAnswer answer);
+
         /** A SYNC_BEGIN or SYNC_END of {@code disk} was accepted from {@code hello}'s tap; for status. */
         void syncMarker(Hello hello, int disk, RecordKind kind);
     }
@@ -79,6 +83,12 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private JournalWriter writer;
     private long expectedSeq;
     private volatile long lastAckedSeq;
+    /** The tap agreed APPLIED_ACKS: it is told the target's applied seq. Set before the tap is attached. */
+    private volatile boolean appliedAcks;
+    /** Event loop only: the highest applied seq the shipper reported; sent once acknowledged DURABLE to the tap. */
+    private long targetApplied;
+    /** Event loop only: the highest APPLIED ack sent to the tap. */
+    private long appliedSent;
 
     public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
             ReceiverMetrics metrics, InstantSource clock) {
@@ -104,6 +114,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
             case Flush f when state == State.STREAMING -> metrics.flushes.increment(); // group commit acks soon anyway
             case Heartbeat hb when state == State.STREAMING ->
                     ctx.writeAndFlush(new Heartbeat(nowMicros(), lastAckedSeq), ctx.voidPromise());
+            case VerifyAnswer answer when state == State.STREAMING -> groups.verifyAnswered(hello, answer);
             case ErrorFrame error -> {
                 metrics.peerError(error.code());
                 reportError("tap said " + error.code() + ": " + error.message());
@@ -123,6 +134,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                     + "; this port takes taps");
         }
         Handshake.Agreement agreed = Handshake.negotiate(h, Feature.PAYLOAD_CRC.mask());
+        appliedAcks = agreed.has(Feature.APPLIED_ACKS);
         hello = h;
         identity = CgIdentity.of(h);
         state = State.ATTACHING;
@@ -162,6 +174,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                 hello.cgName(), hello.pairId(), resumeSeq);
         ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
                 resumeSeq));
+        sendApplied(); // what the target applied before this connection: the tap's bits of it may go
     }
 
     private void accept(ChannelHandlerContext ctx, WriteRecord r) throws ProtocolException {
@@ -200,6 +213,30 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     public void acknowledgeDurable(long seq) {
         lastAckedSeq = seq;
         channel.writeAndFlush(new Ack(hello.cgId(), seq, AckScope.DURABLE), channel.voidPromise());
+        if (appliedAcks) {
+            channel.eventLoop().execute(this::sendApplied); // the target may have applied it already
+        }
+    }
+
+    @Override
+    public void acknowledgeApplied(long seq) {
+        channel.eventLoop().execute(() -> {
+            targetApplied = Math.max(targetApplied, seq);
+            sendApplied();
+        });
+    }
+
+    /**
+     * Event loop: tells the tap what the target applied, capped at what the tap was acknowledged DURABLE (the target's
+     * seq may run ahead of this connection: a record the journal got from an earlier tap run). Sent after each DURABLE
+     * ack that uncovers more, so the tap's bits of applied writes never wait for the next batch.
+     */
+    private void sendApplied() {
+        long seq = Math.min(targetApplied, lastAckedSeq);
+        if (appliedAcks && state == State.STREAMING && seq > appliedSent && channel.isActive()) {
+            appliedSent = seq;
+            channel.writeAndFlush(new Ack(hello.cgId(), seq, AckScope.APPLIED), channel.voidPromise());
+        }
     }
 
     @Override
@@ -220,6 +257,15 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
                 channel.writeAndFlush(regions, channel.voidPromise());
             }
         });
+    }
+
+    @Override
+    public boolean sendVerify(Frame request) {
+        if (!channel.isActive()) {
+            return false;
+        }
+        channel.writeAndFlush(request, channel.voidPromise());
+        return true;
     }
 
     @Override

@@ -34,6 +34,8 @@ public final class GenerationGuard {
     private volatile boolean currentAccepted;
     /** The seq the current generation is to end at, on the shipper's thread; {@link #NONE_DUE} when none. */
     private volatile long endDueAt = NONE_DUE;
+    /** The epoch of the latest tenure that began a generation (0: none; a gateway without coordination). */
+    private long tenureEpoch;
 
     GenerationGuard(GenerationLog log, String cgLabel) {
         this.log = log;
@@ -84,6 +86,23 @@ public final class GenerationGuard {
             currentAccepted = false;
             endDueAt = sent.lastSeq();
         }
+    }
+
+    /**
+     * Starts a generation at {@code journalSeq} once per tenure of this gateway as the group's leader ({@code epoch}
+     * above any begun before), before the tenure's first HELLO to the target and before its tap is answered, so every
+     * record of the tenure is after the generation's start. A target that takes the group over from another gateway
+     * resumes after that start (docs/coordination.md): what the journal holds from an earlier tenure is never shipped
+     * over a replica that moved on. Durable before it returns; a gateway without coordination (epoch 0) starts none.
+     */
+    synchronized void beginTenure(long epoch, long journalSeq) throws IOException {
+        if (epoch <= tenureEpoch) {
+            return;
+        }
+        log.startNext(journalSeq, false);
+        tenureEpoch = epoch;
+        endDueAt = NONE_DUE; // the new generation ends the current one already
+        LOG.info("cg {}: a tenure under epoch {} begins a generation after seq {}", cg, epoch, journalSeq);
     }
 
     /** On the shipper's thread: ends the current generation if a refusal asked for it. */

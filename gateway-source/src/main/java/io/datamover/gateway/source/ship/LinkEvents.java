@@ -7,6 +7,7 @@ import io.datamover.protocol.Handshake;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.VerifyAnswer;
 import io.netty.channel.Channel;
 
 /** What a connection to the target reports to the shipper; called on the link's event loop. */
@@ -32,6 +33,9 @@ interface LinkEvents {
 
     /** The target reported what the resync after a discard of the replica's data must cover. */
     void resyncRegions(ResyncRegions regions) throws ProtocolException;
+
+    /** The target's answer to an online-verify request. */
+    void verifyAnswered(VerifyAnswer answer);
 
     /** {@code channel} is closed, whatever the reason. */
     void disconnected(Channel channel);

@@ -10,6 +10,7 @@ import io.datamover.protocol.CrashPoint;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameCodec;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Hello;
@@ -17,6 +18,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.WriteRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
@@ -29,6 +31,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +75,10 @@ public final class Shipper implements AutoCloseable {
     private final AtomicReference<TargetSession> handshakes = new AtomicReference<>();
     /** The group's owed tap resync, which the target's reports complete; null until {@link #reportsTo}. */
     private volatile DiscardReports discardReports;
+    /** Where the target's VERIFY_ANSWERs go ({@link #verifyAnswersTo}); dropped until set. */
+    private volatile Consumer<VerifyAnswer> verifyAnswers = answer -> { };
+    /** Told each applied seq the target reports, on the link's event loop; set once at the group's open. */
+    private volatile LongConsumer appliedListener = seq -> { };
     /** The handshaken connection, for status; set on the event loop. */
     private volatile TargetSession current;
     private volatile long shippedSeq;
@@ -196,6 +203,37 @@ public final class Shipper implements AutoCloseable {
         this.discardReports = reports;
     }
 
+    /** Has the target's online-verify answers go to {@code answers}; set once, at the group's open. */
+    public void verifyAnswersTo(Consumer<VerifyAnswer> answers) {
+        this.verifyAnswers = answers;
+    }
+
+    /**
+     * Sends an online-verify request to the target on the current connection, from any thread; false when there is
+     * none (the answer comes to {@link #verifyAnswersTo}).
+     */
+    public boolean sendVerify(Frame request) {
+        TargetSession session = current;
+        if (session == null || !session.isOpen()) {
+            return false;
+        }
+        session.channel.writeAndFlush(request, session.channel.voidPromise());
+        return true;
+    }
+
+    /**
+     * Has each applied seq the target reports go to {@code listener} (on the link's event loop, must not block): the
+     * group's tap keeps its dirty bits until then. Set once, at the group's open.
+     */
+    public void appliedTo(LongConsumer listener) {
+        this.appliedListener = listener;
+    }
+
+    /** The highest seq the target reported applied (0 before any report); from any thread. */
+    public long appliedSeq() {
+        return appliedSeq;
+    }
+
     /** The unexpected failure that stopped the shipper's thread, or null while it runs. */
     public String failure() {
         return failure;
@@ -293,9 +331,27 @@ public final class Shipper implements AutoCloseable {
             closeLink();
         }
         if (epoch != NOT_LEADING) {
+            try {
+                generations.beginTenure(epoch, journal.durableSeq());
+            } catch (IOException e) {
+                LOG.error("cg {}: cannot begin the generation of the tenure under epoch {}; no link until it is: {}",
+                        identity.cgLabel(), epoch, e.toString());
+                return; // tried again at the next step
+            }
             linkEpoch = epoch;
             link = new TargetLink(config, helloTemplate, new Events(), metrics, clock);
             link.start();
+        }
+    }
+
+    /**
+     * The gateway leads the group and takes its tap: the tenure's generation begins first (once per tenure, whoever
+     * comes first: this or the shipper's link), so the tap's records of the tenure all follow its start. Blocking.
+     */
+    public void beginTenure() throws IOException {
+        OptionalLong leading = gate.leadingEpoch();
+        if (leading.isPresent()) {
+            generations.beginTenure(leading.getAsLong(), journal.durableSeq());
         }
     }
 
@@ -505,7 +561,13 @@ public final class Shipper implements AutoCloseable {
             if (seq > appliedSeq) {
                 appliedSeq = seq;
                 unapplied.appliedThrough(seq);
+                appliedListener.accept(seq);
             }
+        }
+
+        @Override
+        public void verifyAnswered(VerifyAnswer answer) {
+            verifyAnswers.accept(answer);
         }
 
         @Override

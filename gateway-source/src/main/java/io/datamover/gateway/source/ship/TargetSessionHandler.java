@@ -2,6 +2,7 @@ package io.datamover.gateway.source.ship;
 
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Frame;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
@@ -9,6 +10,7 @@ import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.netty.ClientSessionHandler;
 import io.netty.channel.Channel;
 import java.time.Instant;
@@ -57,6 +59,16 @@ final class TargetSessionHandler extends ClientSessionHandler {
             super.resyncRegions(regions, false);
         }
         events.resyncRegions(regions);
+    }
+
+    /** The target's VERIFY_ANSWER; it asks nothing of a source. */
+    @Override
+    protected void verify(Channel channel, Frame frame) throws ProtocolException {
+        if (!(frame instanceof VerifyAnswer answer)) {
+            super.verify(channel, frame);
+            return;
+        }
+        events.verifyAnswered(answer);
     }
 
     @Override

@@ -150,6 +150,11 @@ class JournalWriterTest {
         public void resyncRegions(io.datamover.protocol.ResyncRegions regions) { }
 
         @Override
+        public boolean sendVerify(io.datamover.protocol.Frame request) {
+            return false;
+        }
+
+        @Override
         public void resumeReading() { }
     }
 }

@@ -1,17 +1,20 @@
-package io.datamover.cli;
+package io.datamover.cli.online;
 
-import io.datamover.cli.online.OnlineVerify;
+import io.datamover.cli.VerifyReportText;
 import io.datamover.disk.Extent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
 /** The report of {@code datamover verify --online}: a verdict line, then each disk with its differing ranges. */
-final class OnlineVerifyText {
+public final class OnlineVerifyText {
+    /** How the source gateway's answer to {@code verify --online} begins: the exit status, then the report. */
+    public static final String EXIT_STATUS = "exit-status ";
+
     private OnlineVerifyText() {
     }
 
-    static String format(long cg, OnlineVerify.Report report, Duration elapsed) {
+    public static String format(long cg, OnlineVerify.Report report, Duration elapsed) {
         StringBuilder text = new StringBuilder();
         line(text, "consistency group " + cg + ": " + verdict(report));
         for (OnlineVerify.DiskResult disk : report.disks()) {
