@@ -81,9 +81,9 @@ final class AdminProbe implements PipelineProbe {
         return targetPort;
     }
 
-    /** The tap's admin port, for the operator's calls a bench makes (verify). */
-    int tapAdminPort() {
-        return tapPort;
+    /** The source gateway's admin port, for the operator's calls a bench makes (verify). */
+    int sourceAdminPort() {
+        return sourcePort;
     }
 
     private static long counter(String exposition, String name) {

@@ -14,9 +14,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code bin/bench verify}: online verify ({@code datamover verify --cg 1 --online}, as the operator runs it) on a
- * pair whose disk is written full and caught up: once unlimited ({@code --rate 0}) and once at {@code --rate}, each
- * pass's read rate (both sites' bytes over the command's own time); then the guest's fio job three times: alone, with
+ * {@code bin/bench verify}: online verify ({@code datamover verify --cg 1 --online --admin SOURCE}, as the operator
+ * runs it; the source gateway runs the comparison) on a pair whose disk is written full and caught up: once unlimited
+ * ({@code --rate 0}) and once at {@code --rate}, each pass's read rate (both sites' bytes over the comparison's own
+ * time); then the guest's fio job three times: alone, with
  * verify at {@code --rate} running across it (started again and again while fio writes), and alone again; in each
  * the guest's throughput, mean and p99 write latency, the tap's mode, the RPO.
  */
@@ -104,8 +105,8 @@ final class VerifyBench {
         // At the limit a pass reads both disks in 2 x size / rate; allow three times that and a JVM's start.
         Duration timeout = Duration.ofSeconds(120 + (rate == 0 ? 600 : 6 * options.diskBytes() / rate));
         OperatorCommand.Outcome outcome = OperatorCommand.run(work, pipeline.adminToken(), timeout, List.of("verify",
-                "--cg", "1", "--online", "--tap-admin", "127.0.0.1:" + probe.tapAdminPort(), "--target-admin",
-                "127.0.0.1:" + probe.targetAdminPort(), "--rate", Long.toString(rate)));
+                "--cg", "1", "--online", "--admin", "127.0.0.1:" + probe.sourceAdminPort(), "--rate",
+                Long.toString(rate)));
         Matcher read = READ.matcher(outcome.output());
         return read.find() ? new Pass(outcome, Long.parseLong(read.group(1)), Double.parseDouble(read.group(2)))
                 : new Pass(outcome, 0, Double.NaN);
