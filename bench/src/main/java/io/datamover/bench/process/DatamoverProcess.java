@@ -1,10 +1,12 @@
 package io.datamover.bench.process;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +85,15 @@ public final class DatamoverProcess implements AutoCloseable {
         return log;
     }
 
+    /** Whether its log holds {@code text} so far. */
+    public boolean logContains(String text) {
+        try {
+            return Files.readString(log).contains(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("log unreadable: " + log, e);
+        }
+    }
+
     /** Waits until something listens on loopback {@code port}; fails when the process exits or past 60 s. */
     public void awaitListening(int port) throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
@@ -98,6 +109,15 @@ public final class DatamoverProcess implements AutoCloseable {
             }
         }
         throw new IOException("nothing listens on " + port + " after " + START_TIMEOUT_MS + " ms:\n" + logTail());
+    }
+
+    /** Waits for a one-shot command to exit: its exit status; past {@code timeout} it is killed and this throws. */
+    public int awaitExit(Duration timeout) throws IOException, InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new IOException("datamover did not finish in " + timeout + ":\n" + logTail());
+        }
+        return process.exitValue();
     }
 
     /** SIGTERM (the daemons stop cleanly on it) without waiting: several daemons can then stop side by side. */

@@ -67,6 +67,25 @@ final class AdminProbe implements PipelineProbe {
                 counter(text, "datamover_source_coalesced_bytes_total"));
     }
 
+    /**
+     * Guest bytes the target's applier has written into the replicas so far ({@code
+     * datamover_applier_bytes_written_bytes_total}: data records and resync copies alike, holes punched not counted);
+     * 0 before the group opened.
+     */
+    long appliedBytes() {
+        return counter(admin.get(targetPort, "/metrics"), "datamover_applier_bytes_written_bytes_total");
+    }
+
+    /** The target gateway's admin port, for the operator's calls a bench makes (rehearse, verify). */
+    int targetAdminPort() {
+        return targetPort;
+    }
+
+    /** The source gateway's admin port, for the operator's calls a bench makes (verify). */
+    int sourceAdminPort() {
+        return sourcePort;
+    }
+
     private static long counter(String exposition, String name) {
         return Math.max(0, PrometheusText.sum(exposition, name, ""));
     }

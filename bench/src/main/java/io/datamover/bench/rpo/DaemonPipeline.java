@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The pipeline as an operator runs it: {@code datamover target-gateway}, {@code source-gateway} and {@code tap}, each
@@ -38,12 +39,18 @@ final class DaemonPipeline implements AutoCloseable {
     private final AdminProbe probe;
     private final Path replica;
 
-    private DaemonPipeline(List<Daemon> daemons, LinkProxy link, AdminClient admin, AdminProbe probe, Path replica) {
+    private final Path adminToken;
+    private final Optional<Daemon> standby;
+
+    private DaemonPipeline(List<Daemon> daemons, Optional<Daemon> standby, LinkProxy link, AdminClient admin,
+            AdminProbe probe, Path replica, Path adminToken) {
         this.daemons = List.copyOf(daemons);
+        this.standby = standby;
         this.link = link;
         this.admin = admin;
         this.probe = probe;
         this.replica = replica;
+        this.adminToken = adminToken;
     }
 
     /**
@@ -60,8 +67,21 @@ final class DaemonPipeline implements AutoCloseable {
     /** As {@link #start(Path, Path, RpoOptions.RunConfig)}, the daemons talking over {@code transport}. */
     static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config, Transport transport)
             throws Exception {
+        return start(base, image, config, transport, false);
+    }
+
+    /**
+     * As {@link #start(Path, Path, RpoOptions.RunConfig, Transport)}; with {@code standbySource}, a second source
+     * gateway of the site ({@link #standby()}, id {@code source-gateway-b}, the same options, its own data directory
+     * and log), started after the first and given to the tap after it: with coordination options in
+     * {@code config.sourceOptions()}, the two form a gateway group and the second takes over when the first dies.
+     * The standby is not one of {@link #daemons()}.
+     */
+    static DaemonPipeline start(Path base, Path image, RpoOptions.RunConfig config, Transport transport,
+            boolean standbySource) throws Exception {
         List<Daemon> started = new ArrayList<>();
         LinkProxy link = null;
+        Path token = OperatorCommand.writeToken(base.resolve("admin-token"));
         try {
             int targetPort = LoopbackPorts.next();
             int sourcePort = LoopbackPorts.next();
@@ -70,24 +90,27 @@ final class DaemonPipeline implements AutoCloseable {
             // An unthrottled phase can leave every region dirty, and the resync after bitmap mode then overwrites the
             // whole disk: the undo log gets room for a before-image of all of it (the default, 256 MiB for a 2 GiB
             // disk, filled with UNDO_LOG_FULL and applying stopped).
-            Daemon target = daemon(base, Component.TARGET, started, transport, "target-gateway",
+            Daemon target = daemon(base, token, Component.TARGET, started, transport, "target-gateway",
                     "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("target-data").toString(),
                     "--replica-dir", base.resolve("replicas").toString(),
                     "--undo-max", Long.toString(2 * Files.size(image)));
-            List<String> sourceArgs = new ArrayList<>(List.of(
-                    "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + link.address().getPort(),
-                    "--data-dir", base.resolve("source-data").toString(),
-                    "--batch-interval", Long.toString(config.batchMs()),
-                    "--batch-size", Integer.toString(config.batchBytes()),
-                    "--compression", config.compression() ? "lz4" : "none"));
-            sourceArgs.addAll(config.sourceOptions());
-            Daemon source = daemon(base, Component.SOURCE, started, transport, "source-gateway",
-                    sourceArgs.toArray(String[]::new));
+            Daemon source = daemon(base, token, Component.SOURCE, started, transport, "source-gateway",
+                    sourceArgs(config, sourcePort, base.resolve("source-data"), link, List.of()));
             source.process().awaitListening(sourcePort);
-            Daemon tap = daemon(base, Component.TAP, started, transport, "tap",
-                    "--export", EndToEndRun.EXPORT + "=" + image, "--nbd", "127.0.0.1:" + nbdPort,
-                    "--gateway", "127.0.0.1:" + sourcePort, "--state-dir", base.resolve("tap-state").toString(),
-                    "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS));
+            List<String> tapArgs = new ArrayList<>(List.of("--export", EndToEndRun.EXPORT + "=" + image,
+                    "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort,
+                    "--state-dir", base.resolve("tap-state").toString(),
+                    "--connect-wait", Integer.toString(TAP_CONNECT_WAIT_SECONDS)));
+            Optional<Daemon> standby = Optional.empty();
+            if (standbySource) {
+                int standbyPort = LoopbackPorts.next();
+                standby = Optional.of(daemonLoggingTo(base, token, Component.SOURCE, started, transport,
+                        "standby-source-gateway.log", "source-gateway", sourceArgs(config, standbyPort,
+                                base.resolve("standby-data"), link, List.of("--id", "source-gateway-b"))));
+                standby.get().process().awaitListening(standbyPort);
+                tapArgs.addAll(List.of("--gateway", "127.0.0.1:" + standbyPort));
+            }
+            Daemon tap = daemon(base, token, Component.TAP, started, transport, "tap", tapArgs.toArray(String[]::new));
             target.process().awaitListening(targetPort);
             tap.process().awaitListening(nbdPort);
             for (Daemon d : started) {
@@ -96,22 +119,47 @@ final class DaemonPipeline implements AutoCloseable {
             AdminClient admin = new AdminClient();
             AdminProbe probe = new AdminProbe("nbd://127.0.0.1:" + nbdPort + "/" + EndToEndRun.EXPORT, admin,
                     tap.adminPort(), source.adminPort(), target.adminPort());
-            return new DaemonPipeline(started, link, admin, probe,
-                    base.resolve("replicas").resolve("cg-1").resolve(EndToEndRun.EXPORT + ".img"));
+            Optional<Daemon> second = standby;
+            return new DaemonPipeline(started.stream().filter(d -> second.isEmpty() || d != second.get()).toList(),
+                    standby, link, admin, probe,
+                    base.resolve("replicas").resolve("cg-1").resolve(EndToEndRun.EXPORT + ".img"), token);
         } catch (Exception | Error e) {
             stop(started.reversed(), link);
             throw e;
         }
     }
 
-    private static Daemon daemon(Path base, Component component, List<Daemon> started, Transport transport,
-            String command, String... args) throws IOException {
+    /** A source gateway's arguments: listening on {@code port}, shipping through {@code link}, then {@code more}. */
+    private static String[] sourceArgs(RpoOptions.RunConfig config, int port, Path dataDir, LinkProxy link,
+            List<String> more) {
+        List<String> args = new ArrayList<>(List.of(
+                "--listen", "127.0.0.1:" + port, "--target", "127.0.0.1:" + link.address().getPort(),
+                "--data-dir", dataDir.toString(),
+                "--batch-interval", Long.toString(config.batchMs()),
+                "--batch-size", Integer.toString(config.batchBytes()),
+                "--compression", config.compression() ? "lz4" : "none"));
+        args.addAll(config.sourceOptions());
+        args.addAll(more);
+        return args.toArray(String[]::new);
+    }
+
+    private static Daemon daemon(Path base, Path adminToken, Component component, List<Daemon> started,
+            Transport transport, String command, String... args) throws IOException {
+        return daemonLoggingTo(base, adminToken, component, started, transport, command + ".log", command, args);
+    }
+
+    /**
+     * Starts {@code bin/datamover command args...} with the transport's and the admin port's options, logging to
+     * {@code base/log}, and adds it to {@code started}.
+     */
+    private static Daemon daemonLoggingTo(Path base, Path adminToken, Component component, List<Daemon> started,
+            Transport transport, String log, String command, String... args) throws IOException {
         int admin = LoopbackPorts.next();
         List<String> all = new ArrayList<>(List.of(command));
         all.addAll(List.of(args));
         all.addAll(transport.daemonArgs());
-        all.addAll(List.of("--admin", "127.0.0.1:" + admin));
-        Daemon d = new Daemon(component, DatamoverProcess.start(base.resolve(command + ".log"), COMPONENT_JAVA_OPTIONS,
+        all.addAll(List.of("--admin", "127.0.0.1:" + admin, "--admin-token-file", adminToken.toString()));
+        Daemon d = new Daemon(component, DatamoverProcess.start(base.resolve(log), COMPONENT_JAVA_OPTIONS,
                 all.toArray(String[]::new)), admin);
         started.add(d);
         return d;
@@ -124,6 +172,11 @@ final class DaemonPipeline implements AutoCloseable {
 
     AdminProbe probe() {
         return probe;
+    }
+
+    /** The operator's admin token every daemon was started with, for the calls that change a daemon. */
+    Path adminToken() {
+        return adminToken;
     }
 
     LinkProxy link() {
@@ -145,7 +198,7 @@ final class DaemonPipeline implements AutoCloseable {
     /** Whether every daemon still runs; the last lines of the log of one that does not, for a run's problem. */
     String deadDaemons() {
         StringBuilder dead = new StringBuilder();
-        for (Daemon d : daemons) {
+        for (Daemon d : tapFirst()) {
             if (!d.process().isAlive()) {
                 dead.append(d.component().label()).append(" exited: ").append(d.process().logTail()).append('\n');
             }
@@ -155,7 +208,14 @@ final class DaemonPipeline implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        stop(daemons.reversed(), link);
+        stop(tapFirst(), link);
+    }
+
+    /** Every daemon, the standby too: tap, then the source gateways, then the target. */
+    private List<Daemon> tapFirst() {
+        List<Daemon> all = new ArrayList<>(daemons.reversed());
+        standby.ifPresent(s -> all.add(1, s));
+        return all;
     }
 
     /**
@@ -180,6 +240,16 @@ final class DaemonPipeline implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
+    }
+
+    /** SIGKILL to the component's daemon, as a crashed host; waits until it is gone. */
+    void kill(Component component) throws InterruptedException {
+        daemons().get(component).process().kill();
+    }
+
+    /** The second source gateway, when started with one. */
+    Optional<Daemon> standby() {
+        return standby;
     }
 
     /** The pipeline's components, in data-path order. */

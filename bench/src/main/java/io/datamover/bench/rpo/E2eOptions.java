@@ -30,19 +30,13 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         int ioDepth, long batchIntervalMs, long journalMaxBytes, List<Transport> transports, int rounds,
         int warmupSeconds, Optional<Path> out) {
 
-    public static final String USAGE = "usage: bench e2e [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
+    public static final String USAGE = "usage: bench e2e --flat-out [--seconds 60] [--dir DIR] [--size 4G] [--bs 64k]"
             + " [--compressible 50] [--iodepth 16] [--batch-ms 100] [--journal SIZE]"
             + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1] [--warmup 0]] [--out FILE]";
 
     public E2eOptions {
         require(phaseSeconds >= 1, "--seconds must be at least 1");
-        require(blockSize >= 4096 && blockSize % 4096 == 0 && blockSize <= 8 << 20,
-                "--bs must be a multiple of 4k up to 8M");
-        require(diskBytes >= 16L * blockSize && diskBytes % blockSize == 0,
-                "--size must be a multiple of --bs, at least 16 blocks");
-        require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage");
-        require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
-        require(batchIntervalMs >= 1, "--batch-ms must be at least 1");
+        checkWorkload(blockSize, diskBytes, compressiblePercent, ioDepth, batchIntervalMs, E2eOptions::require);
         require(journalMaxBytes >= 0, "--journal must not be negative");
         transports = List.copyOf(transports);
         require(transports.size() == Set.copyOf(transports).size(), "--transports names a transport twice");
@@ -105,6 +99,23 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         }
         return new E2eOptions(seconds, dir, size, (int) bs, compressible, depth, batchMs, journal, transports, rounds,
                 warmup, out);
+    }
+
+    /** A check that throws, saying {@code problem} and its command's usage, unless {@code ok}. */
+    interface Requirement {
+        void require(boolean ok, String problem);
+    }
+
+    /** The checks of fio's job and the batching both e2e benches make; {@code check} throws with its usage. */
+    static void checkWorkload(int blockSize, long diskBytes, int compressiblePercent, int ioDepth, long batchIntervalMs,
+            Requirement check) {
+        check.require(blockSize >= 4096 && blockSize % 4096 == 0 && blockSize <= 8 << 20,
+                "--bs must be a multiple of 4k up to 8M");
+        check.require(diskBytes >= 16L * blockSize && diskBytes % blockSize == 0,
+                "--size must be a multiple of --bs, at least 16 blocks");
+        check.require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage");
+        check.require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
+        check.require(batchIntervalMs >= 1, "--batch-ms must be at least 1");
     }
 
     private static void require(boolean ok, String problem) {

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /** One fio process writing a {@link Workload}; its JSON report is collected as it exits. */
 final class FioRun {
-    /** What fio says it wrote. */
-    record Result(long bytesWritten, long bytesPerSecond) {}
+    /** What fio says it wrote, and how long its writes took. */
+    record Result(long bytesWritten, long bytesPerSecond, FioOutput.Latency latency) {}
 
     private final Process process;
     private final CompletableFuture<String> stdout;
@@ -49,6 +49,7 @@ final class FioRun {
         if (process.exitValue() != 0) {
             throw new IOException("fio exited with " + process.exitValue() + ": " + json);
         }
-        return new Result(FioOutput.writeField(json, "io_bytes"), FioOutput.writeField(json, "bw_bytes"));
+        return new Result(FioOutput.writeField(json, "io_bytes"), FioOutput.writeField(json, "bw_bytes"),
+                FioOutput.writeLatency(json));
     }
 }

@@ -1,5 +1,6 @@
 package io.datamover.bench.rpo;
 
+import io.datamover.bench.FioOutput;
 import io.datamover.tap.replication.ReplicationMode;
 import java.util.Map;
 
@@ -16,11 +17,12 @@ import java.util.Map;
  * @param slowestTenthWaitedAt where the oldest unapplied write waited, counted over the slowest tenth of samples
  * @param drainSeconds from fio's exit until the target applied the tap's last write; NaN if it never did
  * @param endToEndSeries the end-to-end RPO samples in time order, from fio's start
+ * @param guestLatency fio's write completion latency over the phase
  */
 public record PhaseResult(Workload workload, double writeSeconds, long fioBytes, long appliedBytes,
         long shippedBodyBytes, long wireBytes, long coalescedBytes, ReplicationMode worstTapMode,
         Distribution pipelineRpo, Distribution endToEndRpo, Map<WaitStage, Integer> slowestTenthWaitedAt,
-        double drainSeconds, Series endToEndSeries) {
+        double drainSeconds, Series endToEndSeries, FioOutput.Latency guestLatency) {
 
     public PhaseResult {
         slowestTenthWaitedAt = Map.copyOf(slowestTenthWaitedAt);

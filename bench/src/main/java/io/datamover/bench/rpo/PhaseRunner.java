@@ -3,6 +3,7 @@ package io.datamover.bench.rpo;
 import io.datamover.tap.replication.ReplicationMode;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ final class PhaseRunner {
         return new PhaseResult(workload, (end - start) / 1e9, fio.bytesWritten(),
                 (appliedAtEnd - appliedBefore) * workload.blockSize(), shipped.bodyBytes(), shipped.wireBytes(),
                 shipped.coalescedBytes(), worst, samples.pipeline(),
-                samples.endToEnd(), samples.slowestTenth(), drain, samples.endToEndSeries());
+                samples.endToEnd(), samples.slowestTenth(), drain, samples.endToEndSeries(), fio.latency());
     }
 
     /**
@@ -47,9 +48,26 @@ final class PhaseRunner {
      * resyncs by itself once the guest stops, and the phase's worst tap mode tells the reader the drain included it.
      */
     static double awaitCaughtUp(PipelineProbe pipeline, Duration timeout) {
+        return await(pipeline::caughtUp, timeout);
+    }
+
+    /**
+     * Waits until the tap streams again (no bitmap mode, no resync) and the target applied its last write; throws
+     * past {@code timeout}. After a phase that sent the tap to bitmap mode, its resync must end before the next
+     * phase measures.
+     */
+    static void awaitStreamingAndCaughtUp(PipelineProbe pipeline, Duration timeout) {
+        if (Double.isNaN(await(() -> pipeline.tap().mode() == ReplicationMode.STREAMING && pipeline.caughtUp(),
+                timeout))) {
+            throw new IllegalStateException("the tap did not stream with the replica caught up within " + timeout);
+        }
+    }
+
+    /** Seconds until {@code condition} held, checked every 10 ms; NaN past {@code timeout}. */
+    static double await(BooleanSupplier condition, Duration timeout) {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
-        while (!pipeline.caughtUp()) {
+        while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 return Double.NaN;
             }

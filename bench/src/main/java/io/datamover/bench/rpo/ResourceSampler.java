@@ -52,6 +52,12 @@ final class ResourceSampler {
         Usage {
             components = Map.copyOf(components);
         }
+
+        /** The component's CPU, less its admin reads, in microseconds per MiB of {@code guestBytes}. */
+        double cpuMicrosPerMiB(Component component, long guestBytes) {
+            ComponentUsage used = components.get(component);
+            return (used.cpuSeconds() - used.adminCpuSeconds()) * 1e6 / (guestBytes / (double) (1 << 20));
+        }
     }
 
     /** Peaks and sums of one daemon's samples; the timer thread writes, {@link #stop()} reads after it ended. */

@@ -20,7 +20,8 @@ import java.util.stream.DoubleStream;
  */
 final class TransportReport {
     static final double GOAL_RATIO = 0.8;
-    private static final List<Component> COST_COLUMNS = List.of(Component.SOURCE, Component.TARGET, Component.TAP);
+    /** The daemons whose CPU per MiB the e2e reports give, in this order. */
+    static final List<Component> COST_COLUMNS = List.of(Component.SOURCE, Component.TARGET, Component.TAP);
 
     private TransportReport() {}
 
@@ -31,13 +32,8 @@ final class TransportReport {
                 .append("| seconds of fio per run | ").append(o.phaseSeconds())
                 .append(o.warmupSeconds() == 0 ? "" : " measured, after " + o.warmupSeconds() + " unmeasured (warm-up)")
                 .append(" |\n")
-                .append("| source disk | ").append(Sizes.human(o.diskBytes()))
-                .append(" sparse, one export; tap, source and target gateway each a bin/datamover JVM,"
-                        + " the gateways linked through an unlimited loopback proxy |\n")
-                .append("| workload | fio nbd engine, randwrite, bs ").append(Sizes.human(o.blockSize()))
-                .append(", iodepth ").append(o.ioDepth()).append(", ").append(o.compressiblePercent())
-                .append("% compressible buffers, unthrottled |\n")
-                .append("| batch interval / max | ").append(o.batchIntervalMs()).append(" ms / 8 MiB, LZ4 on |\n")
+                .append(pipelineRows(o.diskBytes(), o.blockSize(), o.ioDepth(), o.compressiblePercent(),
+                        o.batchIntervalMs(), "unthrottled"))
                 .append("| runs | ").append(o.rounds()).append(o.rounds() == 1 ? " round" : " rounds")
                 .append(" of ").append(String.join(", ", o.transports().stream().map(Transport::label).toList()))
                 .append(", in that order |\n\n");
@@ -84,6 +80,19 @@ final class TransportReport {
         return md.toString();
     }
 
+    /**
+     * The parameter rows both e2e benches on daemons print: the disk and the daemons, fio's job ({@code rate}: how
+     * fast it writes), the batching.
+     */
+    static String pipelineRows(long diskBytes, int blockSize, int ioDepth, int compressiblePercent, long batchMs,
+            String rate) {
+        return "| source disk | " + Sizes.human(diskBytes) + " sparse, one export; tap, source and target gateway each"
+                + " a bin/datamover JVM, the gateways linked through an unlimited loopback proxy |\n"
+                + "| workload | fio nbd engine, randwrite, bs " + Sizes.human(blockSize) + ", iodepth " + ioDepth + ", "
+                + compressiblePercent + "% compressible buffers, " + rate + " |\n"
+                + "| batch interval / max | " + batchMs + " ms / 8 MiB, LZ4 on |\n";
+    }
+
     /** PASS or FAIL, or n/a without plaintext or TLS figures: the mean rate of {@code tls} against plaintext's. */
     static String verdict(List<Run> runs, Transport tls) {
         double ratio = meanRate(runs.stream().filter(r -> r.transport() == tls).toList()) / plaintext(runs);
@@ -126,9 +135,7 @@ final class TransportReport {
         if (run.sustained().isEmpty() || run.usage().isEmpty() || !run.sustained().get().drained()) {
             return Double.NaN;
         }
-        ResourceSampler.ComponentUsage used = run.usage().get().components().get(component);
-        double mib = run.sustained().get().fioBytes() / (double) (1 << 20);
-        return (used.cpuSeconds() - used.adminCpuSeconds()) * 1e6 / mib;
+        return run.usage().get().cpuMicrosPerMiB(component, run.sustained().get().fioBytes());
     }
 
     private static String replica(Run run) {
