@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -122,15 +123,35 @@ final class WrittenRegions {
         List<ResyncRegions.Range> marked = ranges != null ? ranges
                 : disks.stream().map(d -> new ResyncRegions.Range(d.id(), 0, d.sizeBytes())).toList();
         List<BlockWrite> marks = new ArrayList<>();
-        long bytes = 0;
         for (ResyncRegions.Range r : marked) {
-            bytes += r.length();
             for (long at = r.offset(); at < r.offset() + r.length(); at += Integer.MAX_VALUE / 2 + 1) {
                 int length = (int) Math.min(Integer.MAX_VALUE / 2 + 1, r.offset() + r.length() - at);
                 marks.add(BlockWrite.range(seq + 1, r.disk(), at, length, RecordKind.TRIM));
             }
         }
         written.markWritten(marks);
+        return coveredBytes(marked);
+    }
+
+    /** Bytes the ranges cover, each once: a tap's dirty regions and its journal's records often name the same. */
+    private static long coveredBytes(List<ResyncRegions.Range> ranges) {
+        List<ResyncRegions.Range> sorted = ranges.stream().sorted(Comparator.comparingInt(ResyncRegions.Range::disk)
+                .thenComparingLong(ResyncRegions.Range::offset)).toList();
+        long bytes = 0;
+        int disk = -1;
+        long coveredTo = 0;
+        for (ResyncRegions.Range r : sorted) {
+            if (r.disk() != disk) {
+                disk = r.disk();
+                coveredTo = 0;
+            }
+            long end = r.offset() + r.length();
+            long from = Math.max(r.offset(), coveredTo);
+            if (end > from) {
+                bytes += end - from;
+                coveredTo = end;
+            }
+        }
         return bytes;
     }
 

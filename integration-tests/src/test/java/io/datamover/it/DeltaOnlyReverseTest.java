@@ -63,11 +63,18 @@ class DeltaOnlyReverseTest {
                 guest(pair.nbdPort(), DISKS.get(i), "write -P " + (0x80 + i) + " 0 1M");
             }
             pair.awaitForwardUpToDate(Duration.ofMinutes(3));
+            // The tap heard that the target applied them (APPLIED_ACKS): it names no region the replica holds.
+            for (String name : DISKS) {
+                ReversePair.awaitClean(pair.tapState(), name, 0);
+            }
 
             // The link goes down; the original site writes on, in a hole: journaled there, never shipped.
             pair.linkDown();
             guest(pair.nbdPort(), "vm", "write -P 0x77 " + (stride - UNSHIPPED) + " " + UNSHIPPED);
-            ReversePair.awaitClean(pair.tapState(), "vm", 0);
+            FaultAwaits.journaled(pair.tapAdmin());
+            // The tap keeps that write's bits until the target applies it (APPLIED_ACKS), down to the written
+            // regions once its activity log's extents cool.
+            ReversePair.awaitClean(pair.tapState(), "vm", (int) (UNSHIPPED / REGION));
             pair.loseOriginalSite();
 
             long failoverStart = System.nanoTime();

@@ -36,6 +36,17 @@ final class FaultAwaits {
         atLeast(deadline, what, () -> condition.call() ? 1 : 0, 1);
     }
 
+    /**
+     * Every write of the tap at {@code tapAdmin} is journaled at its source gateway: none waits to be handed off or
+     * for its DURABLE ack. (Its bitmap says nothing here: with APPLIED_ACKS the tap keeps a write's dirty bit until
+     * the target applied it.)
+     */
+    static void journaled(String tapAdmin) throws Exception {
+        until(DEADLINE, "every write of the tap at " + tapAdmin + " journaled at its source gateway",
+                () -> AdminMetrics.sum(tapAdmin, "datamover_tap_handoff_queue_bytes") == 0
+                        && AdminMetrics.sum(tapAdmin, "datamover_tap_records_unacknowledged") == 0);
+    }
+
     /** The target has applied batches and its replica is UP_TO_DATE (the skipped initial sync is through). */
     static void replicating(ReplicationSite site) throws Exception {
         until(DEADLINE, "target UP_TO_DATE with batches applied", () -> {

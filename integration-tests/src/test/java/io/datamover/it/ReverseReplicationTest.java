@@ -41,14 +41,19 @@ class ReverseReplicationTest {
             guest(pair.nbdPort(), "sys", "write -P 0x11 0 4M", "write -P 0x22 8M 1M");
             guest(pair.nbdPort(), "data", "write -P 0x33 1M 2M");
             pair.awaitForwardUpToDate(FaultAwaits.DEADLINE);
+            // The tap heard that the target applied them (APPLIED_ACKS): it names no region the replica holds.
+            ReversePair.awaitClean(pair.tapState(), "sys", 0);
+            ReversePair.awaitClean(pair.tapState(), "data", 0);
 
             // The link goes down; the original site writes on: journaled there, never applied at the replica.
             pair.linkDown();
             guest(pair.nbdPort(), "sys", "write -P 0x77 20M 1M");
             guest(pair.nbdPort(), "data", "write -P 0x78 24M 1M");
-            // journaled and acknowledged: the journal alone names them
-            ReversePair.awaitClean(pair.tapState(), "sys", 0);
-            ReversePair.awaitClean(pair.tapState(), "data", 0);
+            // Journaled there; the tap keeps their bits until the target applies them (APPLIED_ACKS), down to the
+            // written regions once its activity log's extents cool.
+            FaultAwaits.journaled(pair.tapAdmin());
+            ReversePair.awaitClean(pair.tapState(), "sys", 16);
+            ReversePair.awaitClean(pair.tapState(), "data", 16);
             pair.loseOriginalSite();
 
             String promotedSeq = pair.failover();

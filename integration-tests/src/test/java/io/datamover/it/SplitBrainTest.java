@@ -96,7 +96,7 @@ class SplitBrainTest {
             FaultAwaits.atLeast(FaultAwaits.DEADLINE, "datamover_role DIVERGED", () -> AdminMetrics.sum(targetAdmin,
                     "datamover_role", "role=\"DIVERGED\""), 1);
             assertThat(target.log()).contains("split brain").doesNotContain("takes the source's");
-            awaitClean(tapState, 0); // the original site's writes are in its journal, acknowledged there
+            FaultAwaits.journaled(tapAdmin); // the original site's writes are in its journal, acknowledged there
 
             // The recovery site serves the promoted disk and writes too.
             recoveryTap.start(recoveryNbd);
