@@ -51,6 +51,7 @@ final class ReversePair implements AutoCloseable {
     ReversePair(Path base, Map<String, Long> diskSizes) throws IOException {
         this.base = base;
         Path original = Files.createDirectories(original());
+        AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         List<String> exports = new ArrayList<>();
         List<String> promotedExports = new ArrayList<>();
         for (Map.Entry<String, Long> disk : diskSizes.entrySet()) {
@@ -60,7 +61,7 @@ final class ReversePair implements AutoCloseable {
         }
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway",
                 "--listen", "127.0.0.1:" + targetPort, "--data-dir", targetData().toString(), "--replica-dir",
-                replicas().toString(), "--admin", targetAdmin);
+                replicas().toString(), "--admin", targetAdmin, "--admin-token-file", adminToken().toString());
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway",
                 "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + targetPort, "--data-dir",
                 sourceData().toString(), "--admin", ReplicationSite.admin());
@@ -74,7 +75,7 @@ final class ReversePair implements AutoCloseable {
         this.reverseSource = new DaemonProcess("reverse-source", base.resolve("reverse-source.log"),
                 "source-gateway", "--listen", "127.0.0.1:" + reversePort, "--target", "127.0.0.1:"
                         + originalTargetPort, "--data-dir", reverseSourceData().toString(), "--admin",
-                reverseSourceAdmin);
+                reverseSourceAdmin, "--admin-token-file", adminToken().toString());
         this.originalTarget = new DaemonProcess("original-target", base.resolve("original-target.log"),
                 "target-gateway", "--listen", "127.0.0.1:" + originalTargetPort, "--data-dir",
                 original.resolve("target-data").toString(), "--replica-dir", originalReplicas().toString(), "--admin",
@@ -127,6 +128,15 @@ final class ReversePair implements AutoCloseable {
         return args;
     }
 
+    /**
+     * {@code datamover reverse} at the recovery site through its running target gateway (the promoted group) and
+     * source gateway, which seeds the group and opens it.
+     */
+    ReplicationSite.CommandRun seedThroughRunningDaemons() throws Exception {
+        return datamover(List.of("reverse", "--cg", "1", "--target-admin", targetAdmin, "--reverse-source-admin",
+                reverseSourceAdmin, "--admin-token-file", adminToken().toString()));
+    }
+
     /** {@code datamover reverse} at the recovery site: its new source gateway continues the promoted history. */
     List<String> reverseAtRecovery() {
         return List.of("reverse", "--cg", "1", "--promoted-replicas", replicas().toString(), "--source-data",
@@ -139,9 +149,24 @@ final class ReversePair implements AutoCloseable {
      * holds the original site's report of what to resync: it then resyncs both sides' regions in one pass.
      */
     void startReverseReplication() throws Exception {
+        startReverseReplication(() -> { });
+    }
+
+    /** A step at the recovery site once its source gateway runs (or nothing). */
+    @FunctionalInterface
+    interface RecoveryStep {
+        void run() throws Exception;
+    }
+
+    /**
+     * The same, {@code seed} run once the recovery site's source gateway runs: {@link #seedThroughRunningDaemons} when
+     * its data directory was not seeded on the stopped gateway.
+     */
+    void startReverseReplication(RecoveryStep seed) throws Exception {
         recoveryTap.close();
         originalTarget.start(originalTargetPort);
         reverseSource.start(reversePort);
+        seed.run();
         FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's report of what to resync", () -> reverseSource
                 .log().contains("the target reports what the replica was written in after the discarded point"));
         recoveryTap.start(recoveryNbd);
@@ -246,6 +271,20 @@ final class ReversePair implements AutoCloseable {
         return reverseSource;
     }
 
+    /** Waits until the recovery site's source gateway answers on its admin port (it opens after the data port). */
+    void awaitReverseSourceAdmin() throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, "the recovery site's source gateway's admin port",
+                () -> !AdminStatus.json(reverseSourceAdmin).isEmpty());
+    }
+
+    int reversePort() {
+        return reversePort;
+    }
+
+    String reverseSourceAdmin() {
+        return reverseSourceAdmin;
+    }
+
     @Override
     public void close() throws InterruptedException {
         try (target; source; tap; recoveryTap; reverseSource; originalTarget) {
@@ -260,6 +299,11 @@ final class ReversePair implements AutoCloseable {
 
     Path original() {
         return base.resolve("original");
+    }
+
+    /** The operator's admin token of the recovery site's target and source gateways. */
+    private Path adminToken() {
+        return base.resolve("admin-token");
     }
 
     Path replicas() {
