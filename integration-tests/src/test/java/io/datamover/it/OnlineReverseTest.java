@@ -8,6 +8,8 @@ import io.datamover.tap.support.Tools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +79,24 @@ class OnlineReverseTest {
             double applied = pair.appliedAtOriginal();
             System.out.printf("online reverse: %.0f bytes applied for %d bytes changed%n", applied, MIB);
             assertThat(applied).isPositive().isLessThanOrEqualTo(1.1 * (2 * MIB + 64 * 1024));
+
+            // Failback's quiesce and drain through the running daemons: RPO 0 at seq S, then the recovery tap refuses
+            // writes; the stopped-directory failback then finds nothing left to drain and fails back at that S.
+            ReplicationSite.CommandRun quiesced = pair.quiesceForFailback();
+            assertThat(quiesced.exitCode()).as(quiesced.output()).isZero();
+            Matcher drained = Pattern.compile("RPO 0 at seq (\\d+)").matcher(quiesced.output());
+            assertThat(drained.find()).as(quiesced.output()).isTrue();
+            Tools.Result refused = Tools.run(Duration.ofSeconds(60), Tools.qemuIo("nbd://127.0.0.1:"
+                    + pair.recoveryNbd() + "/sys", "write -P 0x66 16M 64k"));
+            assertThat(refused.output()).contains("Operation not permitted");
+            pair.recoveryTap().close();
+            pair.reverseSource().close();
+            pair.target().close();
+            ReplicationSite.CommandRun failedBack = pair.failbackAtRecovery();
+            assertThat(failedBack.exitCode()).as(failedBack.output()).isZero();
+            assertThat(failedBack.output()).contains("failed back at the recovery site at seq " + drained.group(1));
+            assertThat(Disks.sha256(image)).as("the original disk after the drain")
+                    .isEqualTo(Disks.sha256(pair.promoted("sys")));
         }
     }
 }

@@ -71,7 +71,8 @@ final class ReversePair implements AutoCloseable {
         this.recoveryTap = new DaemonProcess("recovery-tap", base.resolve("recovery-tap.log"), concat(List.of("tap"),
                 promotedExports, List.of("--cg-id", "1", "--initial-sync", "skip", "--state-dir",
                         recoveryTapState().toString(), "--gateway", "127.0.0.1:" + reversePort, "--connect-wait", "1",
-                        "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin)));
+                        "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin,
+                        "--admin-token-file", adminToken().toString())));
         this.reverseSource = new DaemonProcess("reverse-source", base.resolve("reverse-source.log"),
                 "source-gateway", "--listen", "127.0.0.1:" + reversePort, "--target", "127.0.0.1:"
                         + originalTargetPort, "--data-dir", reverseSourceData().toString(), "--admin",
@@ -79,7 +80,7 @@ final class ReversePair implements AutoCloseable {
         this.originalTarget = new DaemonProcess("original-target", base.resolve("original-target.log"),
                 "target-gateway", "--listen", "127.0.0.1:" + originalTargetPort, "--data-dir",
                 original.resolve("target-data").toString(), "--replica-dir", originalReplicas().toString(), "--admin",
-                originalTargetAdmin);
+                originalTargetAdmin, "--admin-token-file", adminToken().toString());
     }
 
     /** Starts the original site's daemons and the recovery site's target gateway: forward replication. */
@@ -135,6 +136,23 @@ final class ReversePair implements AutoCloseable {
     ReplicationSite.CommandRun seedThroughRunningDaemons() throws Exception {
         return datamover(List.of("reverse", "--cg", "1", "--target-admin", targetAdmin, "--reverse-source-admin",
                 reverseSourceAdmin, "--admin-token-file", adminToken().toString()));
+    }
+
+    /**
+     * {@code datamover failback} through the running daemons: the recovery tap's writes held, drained to the original
+     * site's target gateway, then refused.
+     */
+    ReplicationSite.CommandRun quiesceForFailback() throws Exception {
+        return datamover(List.of("failback", "--cg", "1", "--tap-admin", recoveryTapAdmin, "--source-admin",
+                reverseSourceAdmin, "--target-admin", originalTargetAdmin, "--admin-token-file",
+                adminToken().toString(), "--max-pause", "30"));
+    }
+
+    /** {@code datamover failback} at the recovery site on its stopped daemons' directories. */
+    ReplicationSite.CommandRun failbackAtRecovery() throws Exception {
+        return datamover(List.of("failback", "--cg", "1", "--promoted-replicas", replicas().toString(),
+                "--reverse-source-data", reverseSourceData().toString(), "--recovery-tap-state",
+                recoveryTapState().toString()));
     }
 
     /** {@code datamover reverse} at the recovery site: its new source gateway continues the promoted history. */
