@@ -27,7 +27,7 @@ final class RecoverySiteReverse {
      * @throws IOException a daemon cannot be reached
      */
     static Reply seed(MigrationSites sites, long cg) throws IOException, InterruptedException {
-        Reply promoted = sites.post(Site.TARGET, "/reverse/promoted?cg=" + cg, AdminRequest.TIMEOUT);
+        Reply promoted = post(sites, Site.TARGET, "/reverse/promoted?cg=" + cg, AdminRequest.TIMEOUT);
         if (!promoted.ok()) {
             return new Reply(promoted.status(), Site.TARGET.label + ": " + promoted.body());
         }
@@ -39,7 +39,17 @@ final class RecoverySiteReverse {
             }
             query.append('&').append(key).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
         }
-        Reply seeded = sites.post(Site.REVERSE_SOURCE, query.toString(), SEED_TIMEOUT);
+        Reply seeded = post(sites, Site.REVERSE_SOURCE, query.toString(), SEED_TIMEOUT);
         return seeded.ok() ? seeded : new Reply(seeded.status(), Site.REVERSE_SOURCE.label + ": " + seeded.body());
+    }
+
+    /** A POST whose failure to connect names the daemon (a site deployed without it says which is missing). */
+    private static Reply post(MigrationSites sites, Site site, String pathAndQuery, Duration timeout)
+            throws IOException, InterruptedException {
+        try {
+            return sites.post(site, pathAndQuery, timeout);
+        } catch (IOException e) {
+            throw new IOException("cannot reach " + site.label + ": " + e.getMessage(), e);
+        }
     }
 }

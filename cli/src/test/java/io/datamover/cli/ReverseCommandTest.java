@@ -43,7 +43,8 @@ class ReverseCommandTest {
         }
         assertThat(cli.run("reverse", "--cg", "3", "--target-admin", "127.0.0.1:" + closed,
                 "--reverse-source-admin", "127.0.0.1:" + closed)).isEqualTo(3);
-        assertThat(cli.err.toString()).contains("datamover reverse: a daemon did not answer");
+        assertThat(cli.err.toString()).contains("datamover reverse: a daemon did not answer: cannot reach the target "
+                + "gateway (--target-admin)");
     }
 
     @Test
