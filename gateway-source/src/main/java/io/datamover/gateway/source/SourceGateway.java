@@ -2,6 +2,8 @@ package io.datamover.gateway.source;
 
 import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
@@ -144,6 +146,27 @@ public final class SourceGateway implements AutoCloseable {
      */
     public String discardReplica(int cgId) throws IOException {
         return groups.discardReplica(cgId);
+    }
+
+    /**
+     * A planned migration's check of room for the reverse direction: null when this gateway could take group
+     * {@code cgId} on as its source (none held, one more fits, room for its journal), else why not.
+     */
+    public String reverseRoom(int cgId) {
+        return groups.reverseRoom(cgId);
+    }
+
+    /**
+     * Reverse replication set up through this running gateway: group {@code cgId} seeded in its data directory,
+     * continuing the promoted replicas' history after {@code promotedSeq}, and opened (docs/operations.md, "Reverse
+     * replication"). Idempotent.
+     *
+     * @return what was done, for the operator
+     * @throws IllegalStateException refused, nothing changed
+     */
+    public String seedReverse(String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
+            long promotedSeq) throws IOException {
+        return groups.seedReverse(pairId, cgId, disks, promoted, promotedSeq);
     }
 
     /**
