@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -150,12 +151,15 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
-                if (!gates.awaitLeading(group.identity())) {
+                OptionalLong epoch = gates.awaitLeading(group.identity()) ? gates.leadingEpoch(group.identity())
+                        : OptionalLong.empty();
+                if (epoch.isEmpty()) {
                     // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
                     attachedTaps.remove(hello.cgId(), tap);
                     throw notLeader(group.identity(), Feature.REDIRECT.in(hello.features())
                             ? gates.leaderElsewhere(group.identity()) : "");
                 }
+                tap.leadsUnder(epoch.getAsLong());
                 group.shipper().beginTenure();
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
@@ -481,6 +485,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     /** Every group's status, ordered by cg id; from any thread. */
+    /** The groups' gates: this gateway's coordination with its site, for status. */
+    GroupGates gates() {
+        return gates;
+    }
+
     List<SourceGroupStatus> statuses() {
         long now = nowMicros();
         List<SourceGroupStatus> statuses = new ArrayList<>();

@@ -1,5 +1,7 @@
 package io.datamover.gateway.source;
 
+import io.datamover.coordination.CoordinationSettings;
+import io.datamover.coordination.GroupLeadershipStatus;
 import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.protocol.DiskInfo;
@@ -129,6 +131,24 @@ public final class SourceGateway implements AutoCloseable {
     /** The status of consistency group {@code cgId}, if this gateway holds it. */
     public Optional<SourceGroupStatus> consistencyGroup(int cgId) {
         return groups.statuses().stream().filter(s -> s.identity().cgId() == cgId).findFirst();
+    }
+
+    /** How this gateway coordinates with its site's other gateways ({@code --coordination}). */
+    public CoordinationSettings coordination() {
+        return config.coordination();
+    }
+
+    /** The ZooKeeper session's state (CONNECTED, SUSPENDED, LOST, ...), or null without {@code --coordination}. */
+    public String coordinationSession() {
+        return groups.gates().sessionState();
+    }
+
+    /**
+     * The group's leadership in the site's gateway group (leader, epoch, standbys, takeovers; asks ZooKeeper), or null
+     * without {@code --coordination}.
+     */
+    public GroupLeadershipStatus leadership(CgIdentity identity) {
+        return groups.gates().leadership(identity);
     }
 
     /** The rate limit of the link to the target, shared by every group; its schedule can be replaced at run time. */
