@@ -40,6 +40,15 @@ final class ScaleReport {
             out.append("- ").append(label(layout)).append(", target: ")
                     .append(layout.target().resources().topKinds(KINDS_SHOWN)).append('\n');
         }
+        out.append("\nDescriptors by kind (sockets, pipes, anonymous inodes, files by extension), most first:\n\n");
+        for (ScaleBench.LayoutFigures layout : layouts) {
+            for (ScaleBench.DaemonFigures daemon : layout.sources()) {
+                out.append("- ").append(label(layout)).append(", source ").append(daemon.name()).append(": ")
+                        .append(daemon.resources().topDescriptorKinds(KINDS_SHOWN)).append('\n');
+            }
+            out.append("- ").append(label(layout)).append(", target: ")
+                    .append(layout.target().resources().topDescriptorKinds(KINDS_SHOWN)).append('\n');
+        }
         out.append('\n');
         for (ScaleBench.LayoutFigures layout : layouts) {
             out.append(fmt("%s: every replica equal %.1f s after the writes began", label(layout),

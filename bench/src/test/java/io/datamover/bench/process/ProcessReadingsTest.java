@@ -69,6 +69,10 @@ class ProcessReadingsTest {
                     .as("every thread has a kind").isBetween((int) resources.threads() - 2, (int) resources.threads() + 2);
             assertThat(resources.descriptors()).isPositive();
             assertThat(resources.topKinds(100)).contains("scale-probe-N x1");
+            assertThat(ProcessResources.descriptorKind("socket:[4711]")).isEqualTo("socket");
+            assertThat(ProcessResources.descriptorKind("anon_inode:[eventpoll]")).isEqualTo("anon_inode:[eventpoll]");
+            assertThat(ProcessResources.descriptorKind("/data/cg-1/journal/20261208-01.cq4")).isEqualTo("*.cq4");
+            assertThat(ProcessResources.descriptorKind("/dev/null")).isEqualTo("null");
         } finally {
             named.interrupt();
         }
