@@ -2,7 +2,9 @@ package io.datamover.bench.rpo;
 
 import static io.datamover.bench.rpo.GuestPhaseTable.fmt;
 
+import io.datamover.bench.process.ProcessResources;
 import java.util.List;
+import java.util.function.Function;
 
 /** {@link ScaleBench}'s layouts as markdown: each daemon's threads, descriptors, RSS and heap, and its threads by kind. */
 final class ScaleReport {
@@ -32,23 +34,9 @@ final class ScaleReport {
             out.append(row(layout, "target", layout.target()));
         }
         out.append("\nThreads by kind (the kernel's thread names, digits as N), most first:\n\n");
-        for (ScaleBench.LayoutFigures layout : layouts) {
-            for (ScaleBench.DaemonFigures daemon : layout.sources()) {
-                out.append("- ").append(label(layout)).append(", source ").append(daemon.name()).append(": ")
-                        .append(daemon.resources().topKinds(KINDS_SHOWN)).append('\n');
-            }
-            out.append("- ").append(label(layout)).append(", target: ")
-                    .append(layout.target().resources().topKinds(KINDS_SHOWN)).append('\n');
-        }
+        byKind(out, layouts, r -> r.topKinds(KINDS_SHOWN));
         out.append("\nDescriptors by kind (sockets, pipes, anonymous inodes, files by extension), most first:\n\n");
-        for (ScaleBench.LayoutFigures layout : layouts) {
-            for (ScaleBench.DaemonFigures daemon : layout.sources()) {
-                out.append("- ").append(label(layout)).append(", source ").append(daemon.name()).append(": ")
-                        .append(daemon.resources().topDescriptorKinds(KINDS_SHOWN)).append('\n');
-            }
-            out.append("- ").append(label(layout)).append(", target: ")
-                    .append(layout.target().resources().topDescriptorKinds(KINDS_SHOWN)).append('\n');
-        }
+        byKind(out, layouts, r -> r.topDescriptorKinds(KINDS_SHOWN));
         out.append('\n');
         for (ScaleBench.LayoutFigures layout : layouts) {
             out.append(fmt("%s: every replica equal %.1f s after the writes began", label(layout),
@@ -59,6 +47,19 @@ final class ScaleReport {
                     layout.takeoverSeconds(), layout.takeoverReplicatedSeconds()) : fmt(".%n"));
         }
         return out.toString();
+    }
+
+    /** A line per daemon of every layout: what {@code kinds} says of its resources. */
+    private static void byKind(StringBuilder out, List<ScaleBench.LayoutFigures> layouts,
+            Function<ProcessResources, String> kinds) {
+        for (ScaleBench.LayoutFigures layout : layouts) {
+            for (ScaleBench.DaemonFigures daemon : layout.sources()) {
+                out.append("- ").append(label(layout)).append(", source ").append(daemon.name()).append(": ")
+                        .append(kinds.apply(daemon.resources())).append('\n');
+            }
+            out.append("- ").append(label(layout)).append(", target: ")
+                    .append(kinds.apply(layout.target().resources())).append('\n');
+        }
     }
 
     private static String label(ScaleBench.LayoutFigures layout) {
