@@ -8,8 +8,29 @@ import java.util.Map;
 
 /** The fault campaign's results, run by run, and the summary table it prints. */
 final class CampaignReport {
-    enum Fault { KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL,
-        JOURNAL_DISK_FULL, IDLE }
+    /**
+     * The kinds of fault; the last two only in a coordinated run (two source gateways of a site on a three-node
+     * ZooKeeper ensemble): kill -9 of the gateway leading the group, kill -9 of a ZooKeeper server.
+     */
+    enum Fault {
+        KILL_TARGET, KILL_SOURCE, KILL_TAP, LINK_DISCONNECT, LINK_STALL, CORRUPT, ENOSPC, JOURNAL_FULL,
+        JOURNAL_DISK_FULL, IDLE, KILL_LEADER(true), KILL_ZOOKEEPER(true);
+
+        private final boolean coordinatedOnly;
+
+        Fault() {
+            this(false);
+        }
+
+        Fault(boolean coordinatedOnly) {
+            this.coordinatedOnly = coordinatedOnly;
+        }
+
+        /** The kinds a run injects: every one in a coordinated run, else those that need no ensemble. */
+        static List<Fault> of(boolean coordinated) {
+            return java.util.Arrays.stream(values()).filter(f -> coordinated || !f.coordinatedOnly).toList();
+        }
+    }
 
     /** The refusals damage on the wire can cause: the frame CRC, or first a header field it garbled. */
     private static final List<String> DAMAGE_CODES = List.of("BAD_MAGIC", "UNSUPPORTED_VERSION",
@@ -41,6 +62,8 @@ final class CampaignReport {
     static final class Run {
         final int index;
         final long seed;
+        /** Whether the run's site is coordinated (two source gateways on a ZooKeeper ensemble). */
+        final boolean coordinated;
         final Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
         final Map<TargetDownCheck.Outcome, Integer> targetDownChecks = new EnumMap<>(TargetDownCheck.Outcome.class);
         final List<String> divergences = new ArrayList<>();
@@ -52,9 +75,10 @@ final class CampaignReport {
         Evidence evidence = Evidence.NONE;
         private Evidence lastRead = Evidence.NONE;
 
-        Run(int index, long seed) {
+        Run(int index, long seed, boolean coordinated) {
             this.index = index;
             this.seed = seed;
+            this.coordinated = coordinated;
         }
 
         void fault(Fault f) {
@@ -113,8 +137,8 @@ final class CampaignReport {
         this.seed = seed;
     }
 
-    Run begin(int index, long runSeed) {
-        Run run = new Run(index, runSeed);
+    Run begin(int index, long runSeed, boolean coordinated) {
+        Run run = new Run(index, runSeed, coordinated);
         runs.add(run);
         return run;
     }
@@ -127,7 +151,8 @@ final class CampaignReport {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%nfault campaign, seed %d (replay: -Ddatamover.campaign.seed=%d"
                 + " -Ddatamover.campaign.runs=%d)%n", seed, seed, runs.size()));
-        out.append(String.format("%-4s %-20s %7s %5s %-148s %-48s %-13s %10s %s%n", "run", "seed", "writes", "recon",
+        out.append(String.format("%-4s %-20s %-5s %7s %5s %-180s %-48s %-13s %10s %s%n", "run", "seed", "site",
+                "writes", "recon",
                 "faults", "checks while the target was down", "evidence", "converge", "divergences"));
         Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
         Map<TargetDownCheck.Outcome, Integer> checks = new EnumMap<>(TargetDownCheck.Outcome.class);
@@ -138,9 +163,9 @@ final class CampaignReport {
         int converged = 0;
         Evidence evidence = Evidence.NONE;
         for (Run r : runs) {
-            out.append(String.format("%-4d %-20d %7d %5d %-148s %-48s %-13s %10s %d%n", r.index, r.seed, r.writes,
-                    r.reconnects, r.faults, r.targetDownChecks, r.evidence, r.converge == null ? "NO"
-                            : r.converge.toMillis() + " ms", r.divergences.size()));
+            out.append(String.format("%-4d %-20d %-5s %7d %5d %-180s %-48s %-13s %10s %d%n", r.index, r.seed,
+                    r.coordinated ? "zk" : "one", r.writes, r.reconnects, r.faults, r.targetDownChecks, r.evidence,
+                    r.converge == null ? "NO" : r.converge.toMillis() + " ms", r.divergences.size()));
             evidence = evidence.plus(r.evidence);
             r.divergences.forEach(d -> out.append("     ").append(d).append('\n'));
             r.faults.forEach((k, v) -> faults.merge(k, v, Integer::sum));

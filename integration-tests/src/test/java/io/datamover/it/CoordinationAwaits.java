@@ -14,6 +14,17 @@ final class CoordinationAwaits {
         leadsUnderEpoch(site.standbyAdmin(), "the second source gateway", epoch);
     }
 
+    /** Until the site's second source gateway leads its one group, under any epoch. */
+    static void standbyLeads(ReplicationSite site) throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, "the second source gateway leads cg " + ReplicationSite.CG,
+                () -> leads(site.standbyAdmin()));
+    }
+
+    /** Whether the source gateway at {@code admin} leads its one group now (0 when it does not answer). */
+    static boolean leads(String admin) throws InterruptedException {
+        return AdminMetrics.sum(admin, "datamover_coordination_leading") == 1;
+    }
+
     private static void leadsUnderEpoch(String admin, String gateway, long epoch) throws Exception {
         FaultAwaits.until(FaultAwaits.DEADLINE, gateway + " leads cg " + ReplicationSite.CG + " under epoch " + epoch,
                 () -> AdminMetrics.sum(admin, "datamover_coordination_leading") == 1

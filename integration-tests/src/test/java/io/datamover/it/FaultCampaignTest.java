@@ -3,6 +3,8 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.link.LinkSpec;
+import io.datamover.it.ensemble.ZooKeeperNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +22,10 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 (and restart) the target gateway, the source gateway or the tap, take the link between the gateways
  * down (disconnect or stall), damage bytes on it above TCP, fill the target's replica file system (ENOSPC),
  * stall the link until the source journal is full, fill the source journal's file system, or let the pair idle
- * across journal cycles, at seeded moments for seeded lengths. While the target is
+ * across journal cycles, at seeded moments for seeded lengths. One run in three (by its seed) is coordinated: two
+ * source gateways of the site on a real three-node ZooKeeper ensemble ({@link CampaignEnsemble}), the tap given both,
+ * and two more faults: kill -9 of the leading gateway (the other takes over; what the target holds is checked to be a
+ * prefix right after; the killed one restarted) and kill -9 of a ZooKeeper server (restarted later). While the target is
  * down, what it left must be a prefix of the guest's acknowledged writes ({@link TargetDownCheck}); once the faults
  * stop the pair must converge, the replica equal the source and hold every acknowledged write. Divergences must
  * be 0. The replicas and the source gateway's data live on tmpfs (for ENOSPC): without root to mount them the
@@ -74,13 +79,15 @@ class FaultCampaignTest {
     void everyRunStaysAPrefixUnderFaultsAndConverges() throws Exception {
         long seed = Long.getLong("datamover.campaign.seed", DEFAULT_SEED);
         int runs = Integer.getInteger("datamover.campaign.runs", 3);
-        int faults = Integer.getInteger("datamover.campaign.faults", CampaignReport.Fault.values().length);
-        System.out.printf("fault campaign: seed %d, %d runs of %d faults (-Ddatamover.campaign.seed=%d)%n", seed,
-                runs, faults, seed);
+        Integer faults = Integer.getInteger("datamover.campaign.faults"); // default: one of each kind of the run
+        System.out.printf("fault campaign: seed %d, %d runs of %s faults (-Ddatamover.campaign.seed=%d)%n", seed,
+                runs, faults == null ? "one of each kind of" : faults, seed);
         CampaignReport report = new CampaignReport(seed);
         for (int i = 0; i < runs; i++) {
-            CampaignReport.Run run = report.begin(i, seed + i);
-            run(run, faults, Files.createDirectories(base.resolve("run-" + i)));
+            boolean coordinated = coordinated(seed + i);
+            CampaignReport.Run run = report.begin(i, seed + i, coordinated);
+            int kinds = CampaignReport.Fault.of(coordinated).size();
+            run(run, faults == null ? kinds : faults, Files.createDirectories(base.resolve("run-" + i)));
             System.out.printf("run %d (seed %d): %d writes, faults %s, checks %s, evidence %s, converged in %s,"
                     + " divergences %s%n", i, run.seed, run.writes, run.faults, run.targetDownChecks, run.evidence,
                     run.converge == null ? "NO" : run.converge.toMillis() + " ms", run.divergences);
@@ -104,26 +111,34 @@ class FaultCampaignTest {
                 });
     }
 
+    /** Whether the run of {@code seed} is coordinated: one in three, by the seed, so a replay of one run is too. */
+    private static boolean coordinated(long seed) {
+        return Math.floorMod(seed, 3) == 2;
+    }
+
     private void run(CampaignReport.Run run, int faults, Path dir) throws Exception {
         SplittableRandom random = new SplittableRandom(run.seed);
         Path initial = Disks.sparse(dir.resolve("initial.img"), DISK);
-        try (Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
+        try (CampaignEnsemble zookeeper = run.coordinated ? CampaignEnsemble.start(dir.resolve("ensemble")) : null;
+                Tmpfs replicas = Tmpfs.mount(dir.resolve("replicas"), REPLICA_TMPFS_MIB);
                 Tmpfs sourceData = Tmpfs.mount(dir.resolve("source-data"), SOURCE_TMPFS_MIB);
-                ReplicationSite site = new ReplicationSite(dir, DISK, TAP_WINDOW, SOURCE_OPTIONS)
-                        .start();
+                ReplicationSite site = newSite(dir, zookeeper).start();
                 CampaignWorkload guest = new CampaignWorkload(site.nbdPort(), ReplicationSite.EXPORT, DISK,
                         GUEST_BYTES_PER_SECOND, random.nextLong()).start()) {
             guest.awaitWrites(0, 20, Duration.ofSeconds(60));
             awaitFirstConsistentImage(site);
-            List<CampaignReport.Fault> schedule = schedule(random, faults);
+            List<CampaignReport.Fault> schedule = schedule(random, CampaignReport.Fault.of(run.coordinated), faults);
             for (int f = 0; f < faults; f++) {
                 pause(Duration.ofMillis(300 + random.nextInt(2200)));
                 CampaignReport.Fault fault = schedule.get(f);
                 run.evidence(site);
                 Duration down = Duration.ofMillis(200 + random.nextInt(2800));
-                inject(site, replicas, sourceData, guest, run, fault, down, random, initial,
+                inject(site, zookeeper, replicas, sourceData, guest, run, fault, down, random, initial,
                         dir.resolve("check-" + f));
                 run.fault(fault);
+                if (zookeeper != null) {
+                    CampaignEnsemble.firstGatewayLeads(site);
+                }
                 guest.checkHealthy();
             }
             long faultsStopped = System.nanoTime();
@@ -142,9 +157,22 @@ class FaultCampaignTest {
         }
     }
 
+    /**
+     * The run's site: one source gateway alone; or, with {@code zookeeper}, two of one site on its ensemble, the tap
+     * given both, the first leading.
+     */
+    private static ReplicationSite newSite(Path dir, CampaignEnsemble zookeeper) throws IOException,
+            InterruptedException {
+        if (zookeeper == null) {
+            return new ReplicationSite(dir, DISK, TAP_WINDOW, SOURCE_OPTIONS);
+        }
+        List<String> options = Stream.concat(SOURCE_OPTIONS.stream(), zookeeper.gatewayOptions().stream()).toList();
+        return new ReplicationSite(dir, DISK, TAP_WINDOW, options).withStandbySource(options);
+    }
+
     /** Every kind once in a seeded order (while there are enough faults), then kinds at random. */
-    private static List<CampaignReport.Fault> schedule(SplittableRandom random, int faults) {
-        List<CampaignReport.Fault> kinds = List.of(CampaignReport.Fault.values());
+    private static List<CampaignReport.Fault> schedule(SplittableRandom random, List<CampaignReport.Fault> kinds,
+            int faults) {
         List<CampaignReport.Fault> schedule = new ArrayList<>(kinds);
         for (int i = schedule.size() - 1; i > 0; i--) { // Fisher-Yates, from the run's seed
             Collections.swap(schedule, i, random.nextInt(i + 1));
@@ -155,9 +183,9 @@ class FaultCampaignTest {
         return schedule;
     }
 
-    private static void inject(ReplicationSite site, Tmpfs replicas, Tmpfs sourceData, CampaignWorkload guest,
-            CampaignReport.Run run, CampaignReport.Fault fault, Duration down, SplittableRandom random, Path initial,
-            Path scratch) throws Exception {
+    private static void inject(ReplicationSite site, CampaignEnsemble zookeeper, Tmpfs replicas, Tmpfs sourceData,
+            CampaignWorkload guest, CampaignReport.Run run, CampaignReport.Fault fault, Duration down,
+            SplittableRandom random, Path initial, Path scratch) throws Exception {
         long start = System.nanoTime();
         switch (fault) {
             case KILL_TARGET -> {
@@ -221,6 +249,18 @@ class FaultCampaignTest {
                 Duration idle = IDLE_CYCLES.plus(down);
                 guest.idle(idle);
                 pauseUntil(start, idle);
+            }
+            case KILL_LEADER -> {
+                site.killSource(); // the first gateway leads between faults (CampaignEnsemble.firstGatewayLeads)
+                CoordinationAwaits.standbyLeads(site); // once the ensemble expired the dead leader's session
+                run.checked(TargetDownCheck.runWhilePaused(site, guest, initial, Files.createDirectories(scratch)));
+                pauseUntil(start, down);
+                site.startSource(); // a standby now; firstGatewayLeads hands the group back to it
+            }
+            case KILL_ZOOKEEPER -> {
+                ZooKeeperNode node = zookeeper.killNode(random);
+                pauseUntil(start, down);
+                zookeeper.restart(node);
             }
         }
     }

@@ -3,7 +3,9 @@ package io.datamover.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.datamover.bench.process.LoopbackPorts;
-import io.datamover.coordination.EmbeddedZooKeeper;
+import io.datamover.bench.process.QemuIo;
+import io.datamover.bench.process.TapsProcess;
+import io.datamover.it.ensemble.ZooKeeperEnsemble;
 import io.datamover.protocol.netty.PeerAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Scale-out of a site's groups over its source gateways (issue 19), real processes: a ZooKeeper server, a target
+ * Scale-out of a site's groups over its source gateways (issue 19), real processes: a three-node ZooKeeper ensemble
+ * ({@code QuorumPeerMain} JVMs), a target
  * gateway, source gateways with {@code --coordination zookeeper --max-group-moves 5}, and 50 real taps (one group
  * each, in one JVM: {@link TapsProcess}) given the first two gateways' addresses only. The 50 groups spread evenly
  * over two gateways; a third joins and takes its share (its taps reach it by redirect: no tap was given its address);
@@ -48,7 +50,7 @@ class ScaleOutSiteTest {
             nbdPorts.add(LoopbackPorts.next());
         }
         int targetPort = LoopbackPorts.next();
-        try (EmbeddedZooKeeper zookeeper = EmbeddedZooKeeper.start(base.resolve("zookeeper"), 0);
+        try (ZooKeeperEnsemble zookeeper = ZooKeeperEnsemble.start(base.resolve("ensemble"), 3);
                 CuratorFramework observer = CuratorFrameworkFactory.newClient(zookeeper.connectString(),
                         new RetryOneTime(100));
                 DaemonProcess target = new DaemonProcess("target-gateway", base.resolve("target.log"),
@@ -65,15 +67,15 @@ class ScaleOutSiteTest {
             try (TapsProcess tapsProcess = TapsProcess.start(taps, List.of(gw1.address(), gw2.address()), nbdPorts,
                     base.resolve("taps.log"))) {
                 awaitLoads(observer, Map.of("gw-1", 25, "gw-2", 25), 0);
-                writeEveryGroup(taps, nbdPorts, 1);
+                writeEveryGroup(nbdPorts, 1);
 
                 gw3.start();
                 awaitLoads(observer, Map.of("gw-1", 17, "gw-2", 17, "gw-3", 16), 1);
-                writeEveryGroup(taps, nbdPorts, 2);
+                writeEveryGroup(nbdPorts, 2);
 
                 gw1.daemon.close(); // SIGTERM: it leaves the site, giving up its locks at once
                 awaitLoads(observer, Map.of("gw-2", 25, "gw-3", 25), 0);
-                writeEveryGroup(taps, nbdPorts, 3);
+                writeEveryGroup(nbdPorts, 3);
 
                 FaultAwaits.until(DEADLINE, "every replica equals its source disk", () -> {
                     for (int cg = 1; cg <= GROUPS; cg++) {
@@ -126,17 +128,10 @@ class ScaleOutSiteTest {
     }
 
     /** A 64 KiB pattern, different per group and round, through each group's NBD export (qemu-io). */
-    private static void writeEveryGroup(Path taps, List<Integer> nbdPorts, int round) throws Exception {
+    private static void writeEveryGroup(List<Integer> nbdPorts, int round) throws Exception {
         for (int cg = 1; cg <= GROUPS; cg++) {
             long offset = (long) ((cg * 7 + round * 3) % 16) << 16;
-            String pattern = Integer.toString((cg * 5 + round) % 255 + 1);
-            Process qemuIo = new ProcessBuilder("qemu-io", "-f", "raw", "-c",
-                    "write -P " + pattern + " " + offset + " 64k",
-                    "nbd://127.0.0.1:" + nbdPorts.get(cg - 1) + "/" + TapsProcess.EXPORT)
-                    .redirectErrorStream(true).start();
-            String output = new String(qemuIo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(qemuIo.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(qemuIo.exitValue()).as("qemu-io on cg %d: %s", cg, output).isZero();
+            QemuIo.writePattern(nbdPorts.get(cg - 1), TapsProcess.EXPORT, (cg * 5 + round) % 255 + 1, offset, 64 << 10);
         }
     }
 
@@ -145,7 +140,7 @@ class ScaleOutSiteTest {
         final int port;
         final DaemonProcess daemon;
 
-        SiteGateway(String id, EmbeddedZooKeeper zookeeper, int targetPort) throws Exception {
+        SiteGateway(String id, ZooKeeperEnsemble zookeeper, int targetPort) throws Exception {
             this.port = LoopbackPorts.next();
             this.daemon = new DaemonProcess(id, base.resolve(id + ".log"), "source-gateway", "--id", id, "--listen",
                     "127.0.0.1:" + port, "--target", "127.0.0.1:" + targetPort, "--data-dir",

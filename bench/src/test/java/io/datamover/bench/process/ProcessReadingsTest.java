@@ -51,4 +51,30 @@ class ProcessReadingsTest {
                 .getProcessCpuTime() / 1e9;
         assertThat(cpu).isPositive().isBetween(jvmSays - 0.5, jvmSays + 0.5);
     }
+
+    @Test
+    void procCountsThisJvmsThreadsByKindAndItsDescriptors() throws Exception {
+        Thread named = Thread.ofPlatform().name("scale-probe-42").start(() -> {
+            try {
+                Thread.sleep(60_000); // held until interrupted below
+            } catch (InterruptedException done) {
+                // interrupted: the test is over
+            }
+        });
+        try {
+            ProcessResources resources = ProcessResources.of(ProcessHandle.current().pid());
+
+            assertThat(resources.threadsByKind()).containsEntry("scale-probe-N", 1);
+            assertThat(resources.threadsByKind().values().stream().mapToInt(Integer::intValue).sum())
+                    .as("every thread has a kind").isBetween((int) resources.threads() - 2, (int) resources.threads() + 2);
+            assertThat(resources.descriptors()).isPositive();
+            assertThat(resources.topKinds(100)).contains("scale-probe-N x1");
+            assertThat(ProcessResources.descriptorKind("socket:[4711]")).isEqualTo("socket");
+            assertThat(ProcessResources.descriptorKind("anon_inode:[eventpoll]")).isEqualTo("anon_inode:[eventpoll]");
+            assertThat(ProcessResources.descriptorKind("/data/cg-1/journal/20261208-01.cq4")).isEqualTo("*.cq4");
+            assertThat(ProcessResources.descriptorKind("/dev/null")).isEqualTo("null");
+        } finally {
+            named.interrupt();
+        }
+    }
 }

@@ -1,4 +1,4 @@
-package io.datamover.it;
+package io.datamover.bench.process;
 
 import io.datamover.protocol.netty.PeerAddress;
 import io.datamover.tap.ReplicatingTap;
@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  * group): {@link #main} starts a {@link ReplicatingTap} per group, its export {@code DIR/cg-N/vm.img} (a sparse file
  * made by the test), its NBD port given, all streaming to the same list of source gateways in plaintext; prints
  * {@code ready} once all serve NBD, and runs until killed. The tap module's own code, as {@code datamover tap} runs it.
+ * The child JVM runs with this JVM's classpath (a test's, or bin/bench's).
  */
-final class TapsProcess implements AutoCloseable {
-    static final String EXPORT = "vm";
+public final class TapsProcess implements AutoCloseable {
+    public static final String EXPORT = "vm";
     private final Process process;
 
     private TapsProcess(Process process) {
@@ -31,7 +32,7 @@ final class TapsProcess implements AutoCloseable {
     }
 
     /** Starts taps for groups {@code 1..nbdPorts.size()} under {@code dir}, streaming to {@code gateways}. */
-    static TapsProcess start(Path dir, List<PeerAddress> gateways, List<Integer> nbdPorts, Path log)
+    public static TapsProcess start(Path dir, List<PeerAddress> gateways, List<Integer> nbdPorts, Path log)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -46,7 +47,7 @@ final class TapsProcess implements AutoCloseable {
         while (!Files.readString(log).contains("ready")) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 taps.close();
-                throw new AssertionError("the taps did not start:\n" + Files.readString(log));
+                throw new IOException("the taps did not start:\n" + Files.readString(log));
             }
             Thread.sleep(100); // polling the log of a child process, with a deadline
         }
@@ -54,8 +55,13 @@ final class TapsProcess implements AutoCloseable {
     }
 
     /** The export of group {@code cg} under {@code dir}. */
-    static Path disk(Path dir, int cg) {
+    public static Path disk(Path dir, int cg) {
         return dir.resolve("cg-" + cg).resolve(EXPORT + ".img");
+    }
+
+    /** The child JVM's pid. */
+    public long pid() {
+        return process.pid();
     }
 
     @Override
