@@ -19,8 +19,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +81,9 @@ public final class ConsistencyGroup {
     // Guarded by this.
     private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
     private final ArrayDeque<OrderedWrite> unacknowledged;
+    /** The syncers' waits for room and for an ack, completed by {@link #signalSyncWaits}. */
+    private final List<RoomWait> roomWaits = new ArrayList<>();
+    private final List<AckWait> ackWaits = new ArrayList<>();
     /** Sync progress waiting for acknowledgement; at most one per unacknowledged seq. */
     private final ArrayDeque<SyncCheckpoint> syncCheckpoints = new ArrayDeque<>();
     private long unacknowledgedPayloadBytes;
@@ -431,20 +434,14 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} until the gateway acknowledged {@code seq}, while the group resyncs.
-     *
-     * @return true once acknowledged
+     * Completes with true once the gateway acknowledged {@code seq} (the owner applies the ack), or with false once the
+     * group leaves RESYNCING first: a resync waits on it for its last SYNC_END, without polling.
      */
-    public synchronized boolean awaitAcknowledged(long seq, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (mode == ReplicationMode.RESYNCING && acknowledgedUpTo < seq) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return acknowledgedUpTo >= seq;
+    public synchronized CompletableFuture<Boolean> whenAcknowledged(long seq) {
+        CompletableFuture<Boolean> acknowledged = new CompletableFuture<>();
+        ackWaits.add(new AckWait(seq, acknowledged));
+        signalSyncWaits();
+        return acknowledged;
     }
 
     /**
@@ -480,23 +477,57 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} until the records not yet acknowledged, those the sink holds and those still
-     * waiting for the owner to hand them off, are at most {@code maxPayloadBytes} of payload and half the replication
-     * window, so a syncer leaves room for the guests' writes.
-     *
-     * @return true when there is room and the group still streams
+     * Completes with true once the records not yet acknowledged, those the sink holds and those still waiting for the
+     * owner to hand them off, are at most {@code maxPayloadBytes} of payload and half the replication window, so a
+     * syncer leaves room for the guests' writes; with false once the group stops streaming first. Completed by the
+     * owner's hand-offs and acks (or a mode change), so a syncer waits on it without polling.
      */
-    public synchronized boolean awaitReplicationRoom(long maxPayloadBytes, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (mode.streams() && (unacknowledgedPayloadBytes + pendingHandOffBytes() > maxPayloadBytes
-                || unacknowledged.size() + notHandedOff() > windowRecords / 2)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+    public synchronized CompletableFuture<Boolean> whenReplicationRoom(long maxPayloadBytes) {
+        CompletableFuture<Boolean> room = new CompletableFuture<>();
+        roomWaits.add(new RoomWait(maxPayloadBytes, room));
+        signalSyncWaits();
+        return room;
+    }
+
+    private boolean hasRoom(long maxPayloadBytes) {
+        return unacknowledgedPayloadBytes + pendingHandOffBytes() <= maxPayloadBytes
+                && unacknowledged.size() + notHandedOff() <= windowRecords / 2;
+    }
+
+    /**
+     * Completes the syncers' waits that the last change answered: after a hand-off, an ack, a mode change. Holds the
+     * lock; a wait its syncer gave up (stopped) is dropped. At most one wait per syncer thread is ever kept.
+     */
+    private void signalSyncWaits() {
+        roomWaits.removeIf(this::answered);
+        ackWaits.removeIf(this::answered);
+    }
+
+    /** True, completing it, when {@code wait} is answered (room, or no longer streaming) or was given up. */
+    private boolean answered(RoomWait wait) {
+        if (!wait.room().isDone() && mode.streams() && !hasRoom(wait.maxPayloadBytes())) {
+            return false;
         }
-        return mode.streams();
+        wait.room().complete(mode.streams());
+        return true;
+    }
+
+    /** True, completing it, when {@code wait} is answered (acknowledged, or no longer resyncing) or was given up. */
+    private boolean answered(AckWait wait) {
+        boolean acknowledged = acknowledgedUpTo >= wait.seq();
+        if (!wait.acknowledged().isDone() && !acknowledged && mode == ReplicationMode.RESYNCING) {
+            return false;
+        }
+        wait.acknowledged().complete(acknowledged);
+        return true;
+    }
+
+    /** A syncer waiting for room in the window. */
+    private record RoomWait(long maxPayloadBytes, CompletableFuture<Boolean> room) {
+    }
+
+    /** A resync waiting for the ack of its last SYNC_END. */
+    private record AckWait(long seq, CompletableFuture<Boolean> acknowledged) {
     }
 
     private void releaseSyncCheckpoints() {
@@ -529,7 +560,7 @@ public final class ConsistencyGroup {
         }
         acknowledgedUpTo = upToSeq;
         releaseSyncCheckpoints();
-        notifyAll();
+        signalSyncWaits();
         if (pinnedUpToSeq != NO_PIN && upToSeq >= pinnedUpToSeq) {
             disks.forEach(disk -> disk.unpinAll(upToSeq));
             pinnedUpToSeq = NO_PIN;
@@ -600,6 +631,7 @@ public final class ConsistencyGroup {
                 handoffBudget.release(next.budget);
             }
         }
+        signalSyncWaits(); // room in the queue, and in the window unless the records went dirty only
     }
 
     /** Called in seq order, with the lock held. */
@@ -692,7 +724,6 @@ public final class ConsistencyGroup {
             // A sync cut short: what it had not covered is as dirty as any region a resync must copy.
             disks.forEach(RegionTracker::abandonSync);
             syncCheckpoints.clear();
-            notifyAll();
         } else {
             LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
         }
@@ -700,6 +731,7 @@ public final class ConsistencyGroup {
             streamingStretch++;
         }
         mode = next;
+        signalSyncWaits();
         if (next == ReplicationMode.BITMAP) {
             bitmapListener.run();
         }
