@@ -20,7 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its share before it gets a seq and gives it back
  * once handed off, so the buffer can never wait for a write that could not start. A guest write that finds no share
  * left does not wait and does not grow the buffer: the group goes to bitmap mode (the owner lags or the writes ahead
- * of it are stuck) and the write keeps only its dirty regions. The syncers' reads and markers wait for their share.
+ * of it are stuck) and the write keeps only its dirty regions. The syncers' reads and markers wait for their share,
+ * for room in the window and for the ack of their last SYNC_END on futures this group completes as the owner hands
+ * off and applies acks, or as the mode changes ({@link #whenReplicationRoom}, {@link #whenAcknowledged}): no polling.
  *
  * <p>The initial sync of new disks runs through the same order: {@link #startResync} (STREAMING to RESYNCING), a
  * {@link #marker} SYNC_BEGIN per disk, ordered {@link #beginSyncRead sync reads} that take seqs like writes,
@@ -68,8 +70,11 @@ public final class ConsistencyGroup {
     private final WriteSequencer sequencer;
     /** Which guest writes may start (a planned migration holds them, then moves them elsewhere). */
     private final WriteAdmission admission;
-    /** The hand-off queue's bound: payload bytes (1 per record without one) in flight or completed, not handed off. */
-    private final Semaphore handoffBudget;
+    /**
+     * The hand-off queue: payload bytes (1 per record without one) of writes begun and not handed off yet, at most
+     * {@code maxPendingHandoffBytes}. Taken lock-free by a guest write (never waiting); freed by the hand-off.
+     */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final int maxPendingHandoffBytes;
     private final int windowRecords;
     private final Counter handedOff;
@@ -82,6 +87,7 @@ public final class ConsistencyGroup {
     private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
     private final ArrayDeque<OrderedWrite> unacknowledged;
     /** The syncers' waits for room and for an ack, completed by {@link #signalSyncWaits}. */
+    private final List<QueueWait> queueWaits = new ArrayList<>();
     private final List<RoomWait> roomWaits = new ArrayList<>();
     private final List<AckWait> ackWaits = new ArrayList<>();
     /** Sync progress waiting for acknowledgement; at most one per unacknowledged seq. */
@@ -119,7 +125,6 @@ public final class ConsistencyGroup {
         this.clock = clock;
         this.sequencer = new WriteSequencer(firstSeq);
         this.admission = new WriteAdmission(id, System::nanoTime);
-        this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
         this.maxPendingHandoffBytes = maxPendingHandoffBytes;
         this.windowRecords = windowRecords;
         this.unacknowledged = new ArrayDeque<>(Math.min(windowRecords, 1024));
@@ -204,7 +209,19 @@ public final class ConsistencyGroup {
 
     /** Bytes of the hand-off queue (the reorder buffer) taken by writes not yet handed off; at most its bound. */
     public long pendingHandOffBytes() {
-        return maxPendingHandoffBytes - handoffBudget.availablePermits();
+        return queuedBytes.get();
+    }
+
+    /** Takes {@code bytes} of the hand-off queue when they fit; never waits. */
+    private boolean tryQueue(int bytes) {
+        long queued;
+        do {
+            queued = queuedBytes.get();
+            if (queued + bytes > maxPendingHandoffBytes) {
+                return false;
+            }
+        } while (!queuedBytes.compareAndSet(queued, queued + bytes));
+        return true;
     }
 
     /** True when every seq given out so far has been handed off (to the sink, or kept dirty). */
@@ -225,18 +242,31 @@ public final class ConsistencyGroup {
      */
     public OrderedWrite begin(int disk, RecordKind kind, long offset, int length, boolean fua) {
         int budget = budgetOf(kind, length);
-        boolean queued = handoffBudget.tryAcquire(budget);
+        boolean queued = tryQueue(budget);
         if (!queued) {
             queueFull(budget);
         }
         return order(disk, kind, offset, length, fua, queued ? budget : 0, !queued, true);
     }
 
-    /** As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. */
+    /**
+     * As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. The
+     * wait is for the owner's hand-off that frees the share ({@link #whenQueueRoom}), not a poll.
+     */
     private OrderedWrite beginWaiting(int disk, RecordKind kind, long offset, int length) {
         int budget = budgetOf(kind, length);
-        handoffBudget.acquireUninterruptibly(budget);
+        while (!tryQueue(budget)) {
+            whenQueueRoom(budget).join();
+        }
         return order(disk, kind, offset, length, false, budget, false, false);
+    }
+
+    /** Completes once {@code bytes} fit in the hand-off queue (they may be taken by a guest first: try again). */
+    private synchronized CompletableFuture<Void> whenQueueRoom(int bytes) {
+        CompletableFuture<Void> room = new CompletableFuture<>();
+        queueWaits.add(new QueueWait(bytes, room));
+        signalSyncWaits();
+        return room;
     }
 
     private OrderedWrite order(int disk, RecordKind kind, long offset, int length, boolean fua, int budget,
@@ -499,8 +529,18 @@ public final class ConsistencyGroup {
      * lock; a wait its syncer gave up (stopped) is dropped. At most one wait per syncer thread is ever kept.
      */
     private void signalSyncWaits() {
+        queueWaits.removeIf(this::answered);
         roomWaits.removeIf(this::answered);
         ackWaits.removeIf(this::answered);
+    }
+
+    /** True, completing it, when the hand-off queue has room for {@code wait}. */
+    private boolean answered(QueueWait wait) {
+        if (queuedBytes.get() + wait.bytes() > maxPendingHandoffBytes) {
+            return false;
+        }
+        wait.room().complete(null);
+        return true;
     }
 
     /** True, completing it, when {@code wait} is answered (room, or no longer streaming) or was given up. */
@@ -520,6 +560,10 @@ public final class ConsistencyGroup {
         }
         wait.acknowledged().complete(acknowledged);
         return true;
+    }
+
+    /** A syncer waiting for its share of the hand-off queue. */
+    private record QueueWait(int bytes, CompletableFuture<Void> room) {
     }
 
     /** A syncer waiting for room in the window. */
@@ -628,7 +672,7 @@ public final class ConsistencyGroup {
             try {
                 handOff(next);
             } finally {
-                handoffBudget.release(next.budget);
+                queuedBytes.addAndGet(-next.budget);
             }
         }
         signalSyncWaits(); // room in the queue, and in the window unless the records went dirty only

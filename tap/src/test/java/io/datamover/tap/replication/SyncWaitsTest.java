@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,6 +75,33 @@ class SyncWaitsTest {
 
         assertThat(room).isCompletedWithValue(false);
         assertThat(group.whenReplicationRoom(1L << 30)).isCompletedWithValue(false);
+    }
+
+    @Test
+    void aSyncReadWaitsForItsShareOfTheHandOffQueueUntilTheOwnerHandsOff() throws Exception {
+        ConsistencyGroup stalled = new ConsistencyGroup(2, List.of(new RegionTracker(bitmap)), sink,
+                InstantSource.system(), 1, 2 * WRITE, 1_000, new SimpleMeterRegistry());
+        stalled.handOffBy(() -> { }); // an owner that hands off only when told here
+        for (int i = 0; i < 2; i++) {
+            ConsistencyGroup.OrderedWrite w = stalled.begin(0, RecordKind.DATA, (long) (8 + i) * REGION, WRITE, false);
+            w.markDirty();
+            w.complete(true, Unpooled.wrappedBuffer(new byte[WRITE]));
+        }
+        assertThat(stalled.pendingHandOffBytes()).as("the queue is full").isEqualTo(2L * WRITE);
+
+        CompletableFuture<ConsistencyGroup.OrderedWrite> read = CompletableFuture.supplyAsync(
+                () -> stalled.beginSyncRead(0, 12L * REGION, WRITE));
+        assertThat(read).as("no share left: the sync read waits").isNotDone();
+
+        stalled.handOffReady();
+
+        ConsistencyGroup.OrderedWrite ordered = read.get(30, TimeUnit.SECONDS);
+        assertThat(ordered.seq()).isEqualTo(3);
+        ordered.markDirty();
+        ordered.complete(true, Unpooled.wrappedBuffer(new byte[WRITE]));
+        stalled.handOffReady();
+        assertThat(stalled.pendingHandOffBytes()).isZero();
+        stalled.unregisterMetrics();
     }
 
     @Test
