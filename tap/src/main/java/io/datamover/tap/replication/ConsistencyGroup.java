@@ -198,8 +198,12 @@ public final class ConsistencyGroup {
         return streamingStretch;
     }
 
-    /** The last seq given to a write, or {@code firstSeq - 1}. */
-    public long lastSeq() {
+    /**
+     * The last seq given to a write, or {@code firstSeq - 1}. Under the group's lock, so a reader never sees a resync's
+     * re-base half done: between the re-base and its SYNC_BEGINs the last seq is the gateway's resume point, which a
+     * replica that applied it (still UP_TO_DATE, the refused writes not copied yet) would seem to have caught up to.
+     */
+    public synchronized long lastSeq() {
         return sequencer.lastAssigned();
     }
 
