@@ -345,11 +345,20 @@ public final class SparseFile implements AutoCloseable {
      * For a reader that moves forward through the file and reads nothing twice (a sync, a verify): drops the range it
      * just read from the page cache. The kernel drops a folio only when the range covers it whole, so the range
      * starts at the largest folio's boundary before {@code offset}: the folio this read shares with the previous one
-     * goes too.
+     * goes too. Best-effort: it is only advice, so a failure is counted and logged ({@link PageDropFailures}), never
+     * thrown into the sync or verify that asked.
      */
-    public void dropPagesReadForward(long offset, long length) throws IOException {
+    public void dropPagesReadForward(long offset, long length) {
+        dropPagesReadForward(offset, length, PageDropFailures.PROCESS);
+    }
+
+    void dropPagesReadForward(long offset, long length, PageDropFailures failures) {
         long from = offset - offset % LARGEST_FOLIO_BYTES;
-        dropCachedPages(from, offset + length - from);
+        try {
+            dropCachedPages(from, offset + length - from);
+        } catch (IOException e) {
+            failures.failed(path, from, offset + length - from, e);
+        }
     }
 
     /** Reads exactly {@code dst.remaining()} bytes at {@code position}; fails at EOF instead of returning short. */

@@ -3,6 +3,7 @@ package io.datamover.tap;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.DurableFiles;
 import io.datamover.disk.Extent;
+import io.datamover.disk.PageDropFailures;
 import io.datamover.disk.PrivateFiles;
 import io.datamover.disk.SparseFile;
 import io.datamover.disk.compare.RegionDigests;
@@ -24,6 +25,7 @@ import io.datamover.tap.sync.InitialSync;
 import io.datamover.tap.sync.RegionSyncer;
 import io.datamover.tap.sync.SyncRegions;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -200,6 +202,9 @@ public final class Tap implements AutoCloseable {
             }
             sweeper = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("tap-bitmap-sweeper", true));
             Counter sweepFailures = registry.counter("datamover.tap.bitmap.sweep.failures");
+            // The syncs' and verifies' page-cache advice is best-effort: its failures are only counted and logged.
+            FunctionCounter.builder("datamover.disk.page.drop.failures", PageDropFailures.class,
+                    c -> PageDropFailures.processCount()).register(registry);
             sweeper.scheduleWithFixedDelay(() -> sweep(exports, sweepFailures), config.dirtyRetentionMillis(),
                     config.dirtyRetentionMillis(), TimeUnit.MILLISECONDS);
             NbdServer server = NbdServer.start(config, byName(exports), group, sink.windowBytes(), registry);

@@ -19,8 +19,8 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * bounded in bytes by {@code maxPendingHandoffBytes}: a write takes its share before it gets a seq and gives it back
  * once handed off, so the buffer can never wait for a write that could not start. A guest write that finds no share
  * left does not wait and does not grow the buffer: the group goes to bitmap mode (the owner lags or the writes ahead
- * of it are stuck) and the write keeps only its dirty regions. The syncers' reads and markers wait for their share.
+ * of it are stuck) and the write keeps only its dirty regions. The syncers' reads and markers wait for their share,
+ * for room in the window and for the ack of their last SYNC_END on futures this group completes as the owner hands
+ * off and applies acks, or as the mode changes ({@link #whenReplicationRoom}, {@link #whenAcknowledged}): no polling.
  *
  * <p>The initial sync of new disks runs through the same order: {@link #startResync} (STREAMING to RESYNCING), a
  * {@link #marker} SYNC_BEGIN per disk, ordered {@link #beginSyncRead sync reads} that take seqs like writes,
@@ -68,8 +70,11 @@ public final class ConsistencyGroup {
     private final WriteSequencer sequencer;
     /** Which guest writes may start (a planned migration holds them, then moves them elsewhere). */
     private final WriteAdmission admission;
-    /** The hand-off queue's bound: payload bytes (1 per record without one) in flight or completed, not handed off. */
-    private final Semaphore handoffBudget;
+    /**
+     * The hand-off queue: payload bytes (1 per record without one) of writes begun and not handed off yet, at most
+     * {@code maxPendingHandoffBytes}. Taken lock-free by a guest write (never waiting); freed by the hand-off.
+     */
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final int maxPendingHandoffBytes;
     private final int windowRecords;
     private final Counter handedOff;
@@ -81,6 +86,10 @@ public final class ConsistencyGroup {
     // Guarded by this.
     private final Map<Long, OrderedWrite> completedOutOfOrder = new HashMap<>();
     private final ArrayDeque<OrderedWrite> unacknowledged;
+    /** The syncers' waits for room and for an ack, completed by {@link #signalSyncWaits}. */
+    private final List<QueueWait> queueWaits = new ArrayList<>();
+    private final List<RoomWait> roomWaits = new ArrayList<>();
+    private final List<AckWait> ackWaits = new ArrayList<>();
     /** Sync progress waiting for acknowledgement; at most one per unacknowledged seq. */
     private final ArrayDeque<SyncCheckpoint> syncCheckpoints = new ArrayDeque<>();
     private long unacknowledgedPayloadBytes;
@@ -116,7 +125,6 @@ public final class ConsistencyGroup {
         this.clock = clock;
         this.sequencer = new WriteSequencer(firstSeq);
         this.admission = new WriteAdmission(id, System::nanoTime);
-        this.handoffBudget = new Semaphore(maxPendingHandoffBytes, true);
         this.maxPendingHandoffBytes = maxPendingHandoffBytes;
         this.windowRecords = windowRecords;
         this.unacknowledged = new ArrayDeque<>(Math.min(windowRecords, 1024));
@@ -190,8 +198,12 @@ public final class ConsistencyGroup {
         return streamingStretch;
     }
 
-    /** The last seq given to a write, or {@code firstSeq - 1}. */
-    public long lastSeq() {
+    /**
+     * The last seq given to a write, or {@code firstSeq - 1}. Under the group's lock, so a reader never sees a resync's
+     * re-base half done: between the re-base and its SYNC_BEGINs the last seq is the gateway's resume point, which a
+     * replica that applied it (still UP_TO_DATE, the refused writes not copied yet) would seem to have caught up to.
+     */
+    public synchronized long lastSeq() {
         return sequencer.lastAssigned();
     }
 
@@ -201,7 +213,19 @@ public final class ConsistencyGroup {
 
     /** Bytes of the hand-off queue (the reorder buffer) taken by writes not yet handed off; at most its bound. */
     public long pendingHandOffBytes() {
-        return maxPendingHandoffBytes - handoffBudget.availablePermits();
+        return queuedBytes.get();
+    }
+
+    /** Takes {@code bytes} of the hand-off queue when they fit; never waits. */
+    private boolean tryQueue(int bytes) {
+        long queued;
+        do {
+            queued = queuedBytes.get();
+            if (queued + bytes > maxPendingHandoffBytes) {
+                return false;
+            }
+        } while (!queuedBytes.compareAndSet(queued, queued + bytes));
+        return true;
     }
 
     /** True when every seq given out so far has been handed off (to the sink, or kept dirty). */
@@ -222,18 +246,31 @@ public final class ConsistencyGroup {
      */
     public OrderedWrite begin(int disk, RecordKind kind, long offset, int length, boolean fua) {
         int budget = budgetOf(kind, length);
-        boolean queued = handoffBudget.tryAcquire(budget);
+        boolean queued = tryQueue(budget);
         if (!queued) {
             queueFull(budget);
         }
         return order(disk, kind, offset, length, fua, queued ? budget : 0, !queued, true);
     }
 
-    /** As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. */
+    /**
+     * As a guest's write, but waits for its share of the hand-off queue: for the syncers, which are not guests. The
+     * wait is for the owner's hand-off that frees the share ({@link #whenQueueRoom}), not a poll.
+     */
     private OrderedWrite beginWaiting(int disk, RecordKind kind, long offset, int length) {
         int budget = budgetOf(kind, length);
-        handoffBudget.acquireUninterruptibly(budget);
+        while (!tryQueue(budget)) {
+            whenQueueRoom(budget).join();
+        }
         return order(disk, kind, offset, length, false, budget, false, false);
+    }
+
+    /** Completes once {@code bytes} fit in the hand-off queue (they may be taken by a guest first: try again). */
+    private synchronized CompletableFuture<Void> whenQueueRoom(int bytes) {
+        CompletableFuture<Void> room = new CompletableFuture<>();
+        queueWaits.add(new QueueWait(bytes, room));
+        signalSyncWaits();
+        return room;
     }
 
     private OrderedWrite order(int disk, RecordKind kind, long offset, int length, boolean fua, int budget,
@@ -431,20 +468,14 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} until the gateway acknowledged {@code seq}, while the group resyncs.
-     *
-     * @return true once acknowledged
+     * Completes with true once the gateway acknowledged {@code seq} (the owner applies the ack), or with false once the
+     * group leaves RESYNCING first: a resync waits on it for its last SYNC_END, without polling.
      */
-    public synchronized boolean awaitAcknowledged(long seq, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (mode == ReplicationMode.RESYNCING && acknowledgedUpTo < seq) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-        }
-        return acknowledgedUpTo >= seq;
+    public synchronized CompletableFuture<Boolean> whenAcknowledged(long seq) {
+        CompletableFuture<Boolean> acknowledged = new CompletableFuture<>();
+        ackWaits.add(new AckWait(seq, acknowledged));
+        signalSyncWaits();
+        return acknowledged;
     }
 
     /**
@@ -480,23 +511,71 @@ public final class ConsistencyGroup {
     }
 
     /**
-     * Waits up to {@code timeoutNanos} until the records not yet acknowledged, those the sink holds and those still
-     * waiting for the owner to hand them off, are at most {@code maxPayloadBytes} of payload and half the replication
-     * window, so a syncer leaves room for the guests' writes.
-     *
-     * @return true when there is room and the group still streams
+     * Completes with true once the records not yet acknowledged, those the sink holds and those still waiting for the
+     * owner to hand them off, are at most {@code maxPayloadBytes} of payload and half the replication window, so a
+     * syncer leaves room for the guests' writes; with false once the group stops streaming first. Completed by the
+     * owner's hand-offs and acks (or a mode change), so a syncer waits on it without polling.
      */
-    public synchronized boolean awaitReplicationRoom(long maxPayloadBytes, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        while (mode.streams() && (unacknowledgedPayloadBytes + pendingHandOffBytes() > maxPayloadBytes
-                || unacknowledged.size() + notHandedOff() > windowRecords / 2)) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                return false;
-            }
-            TimeUnit.NANOSECONDS.timedWait(this, left);
+    public synchronized CompletableFuture<Boolean> whenReplicationRoom(long maxPayloadBytes) {
+        CompletableFuture<Boolean> room = new CompletableFuture<>();
+        roomWaits.add(new RoomWait(maxPayloadBytes, room));
+        signalSyncWaits();
+        return room;
+    }
+
+    private boolean hasRoom(long maxPayloadBytes) {
+        return unacknowledgedPayloadBytes + pendingHandOffBytes() <= maxPayloadBytes
+                && unacknowledged.size() + notHandedOff() <= windowRecords / 2;
+    }
+
+    /**
+     * Completes the syncers' waits that the last change answered: after a hand-off, an ack, a mode change. Holds the
+     * lock; a wait its syncer gave up (stopped) is dropped. At most one wait per syncer thread is ever kept.
+     */
+    private void signalSyncWaits() {
+        queueWaits.removeIf(this::answered);
+        roomWaits.removeIf(this::answered);
+        ackWaits.removeIf(this::answered);
+    }
+
+    /** True, completing it, when the hand-off queue has room for {@code wait}. */
+    private boolean answered(QueueWait wait) {
+        if (queuedBytes.get() + wait.bytes() > maxPendingHandoffBytes) {
+            return false;
         }
-        return mode.streams();
+        wait.room().complete(null);
+        return true;
+    }
+
+    /** True, completing it, when {@code wait} is answered (room, or no longer streaming) or was given up. */
+    private boolean answered(RoomWait wait) {
+        if (!wait.room().isDone() && mode.streams() && !hasRoom(wait.maxPayloadBytes())) {
+            return false;
+        }
+        wait.room().complete(mode.streams());
+        return true;
+    }
+
+    /** True, completing it, when {@code wait} is answered (acknowledged, or no longer resyncing) or was given up. */
+    private boolean answered(AckWait wait) {
+        boolean acknowledged = acknowledgedUpTo >= wait.seq();
+        if (!wait.acknowledged().isDone() && !acknowledged && mode == ReplicationMode.RESYNCING) {
+            return false;
+        }
+        wait.acknowledged().complete(acknowledged);
+        return true;
+    }
+
+    /** A syncer waiting for its share of the hand-off queue. */
+    private record QueueWait(int bytes, CompletableFuture<Void> room) {
+    }
+
+    /** A syncer waiting for room in the window. */
+    private record RoomWait(long maxPayloadBytes, CompletableFuture<Boolean> room) {
+    }
+
+    /** A resync waiting for the ack of its last SYNC_END. */
+    private record AckWait(long seq, CompletableFuture<Boolean> acknowledged) {
     }
 
     private void releaseSyncCheckpoints() {
@@ -529,7 +608,7 @@ public final class ConsistencyGroup {
         }
         acknowledgedUpTo = upToSeq;
         releaseSyncCheckpoints();
-        notifyAll();
+        signalSyncWaits();
         if (pinnedUpToSeq != NO_PIN && upToSeq >= pinnedUpToSeq) {
             disks.forEach(disk -> disk.unpinAll(upToSeq));
             pinnedUpToSeq = NO_PIN;
@@ -597,9 +676,10 @@ public final class ConsistencyGroup {
             try {
                 handOff(next);
             } finally {
-                handoffBudget.release(next.budget);
+                queuedBytes.addAndGet(-next.budget);
             }
         }
+        signalSyncWaits(); // room in the queue, and in the window unless the records went dirty only
     }
 
     /** Called in seq order, with the lock held. */
@@ -692,7 +772,6 @@ public final class ConsistencyGroup {
             // A sync cut short: what it had not covered is as dirty as any region a resync must copy.
             disks.forEach(RegionTracker::abandonSync);
             syncCheckpoints.clear();
-            notifyAll();
         } else {
             LOG.info("consistency group {} goes from {} to {}: {}", id, mode, next, reason);
         }
@@ -700,6 +779,7 @@ public final class ConsistencyGroup {
             streamingStretch++;
         }
         mode = next;
+        signalSyncWaits();
         if (next == ReplicationMode.BITMAP) {
             bitmapListener.run();
         }

@@ -51,7 +51,6 @@ public final class BitmapResync implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BitmapResync.class);
     /** Half of how long {@link #close} waits for a run to stop. */
     private static final long DRAIN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long ACK_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** Largest ZERO record for a hole: large enough for few records, small enough to hold up few guest writes. */
     private static final int MAX_ZERO_BYTES = 64 << 20;
 
@@ -62,7 +61,7 @@ public final class BitmapResync implements AutoCloseable {
     private final ResyncMetrics metrics;
     private final Object runLock = new Object();
     private boolean running;
-    private volatile boolean closed;
+    private final SyncStop stop = new SyncStop();
 
     /**
      * @param exports the group's disks, by index
@@ -85,7 +84,7 @@ public final class BitmapResync implements AutoCloseable {
      */
     public boolean run(ConsistencyGroup.ResyncStart start) throws InterruptedException {
         synchronized (runLock) {
-            if (closed || running) {
+            if (stop.stopped() || running) {
                 return false;
             }
             running = true;
@@ -103,7 +102,7 @@ public final class BitmapResync implements AutoCloseable {
     /** Stops a run in progress after its current chunk and waits for it; no run starts after this. */
     @Override
     public void close() {
-        closed = true;
+        stop.stop();
         synchronized (runLock) {
             long deadline = System.nanoTime() + DRAIN_TIMEOUT_NANOS * 2;
             while (running && System.nanoTime() < deadline) {
@@ -143,10 +142,8 @@ public final class BitmapResync implements AutoCloseable {
                 CrashPoint.reached(CrashPoint.Point.TAP_RESYNC_SYNC_END_SENT);
                 group.syncCovered(disk.disk(), exports.get(disk.disk()).sizeBytes(), true);
             }
-            while (resyncing() && !group.awaitAcknowledged(lastSyncEnd, ACK_WAIT_SLICE_NANOS)) {
-                // waits in slices, so a stop is noticed
-            }
-            if (!resyncing()) {
+            // Completed by the owner as it applies the ack, or by a mode change or a stop: no polling.
+            if (!resyncing() || !stop.await(group.whenAcknowledged(lastSyncEnd)) || !resyncing()) {
                 return false;
             }
             group.endResync("resync of the dirty regions complete, SYNC_END acknowledged at seq " + lastSyncEnd);
@@ -163,13 +160,13 @@ public final class BitmapResync implements AutoCloseable {
             LOG.info("consistency group {}: resync {} after {} ms: {} bytes read, {} sent as data, {} sent as zeros{}",
                     group.id(), outcome, took.toMillis(), counters.stream().mapToLong(c -> c.read).sum(),
                     counters.stream().mapToLong(c -> c.sent).sum(), counters.stream().mapToLong(c -> c.zeroed).sum(),
-                    outcome.equals("stopped") ? " (" + (closed ? "the tap is closing" : "mode " + group.mode())
+                    outcome.equals("stopped") ? " (" + (stop.stopped() ? "the tap is closing" : "mode " + group.mode())
                             + "); what is not acknowledged stays dirty" : "");
         }
     }
 
     private boolean resyncing() {
-        return !closed && group.mode() == ReplicationMode.RESYNCING;
+        return !stop.stopped() && group.mode() == ReplicationMode.RESYNCING;
     }
 
     /**
@@ -286,7 +283,7 @@ public final class BitmapResync implements AutoCloseable {
     }
 
     private boolean awaitRoom() {
-        return OrderedSyncReads.awaitRoom(group, maxUnacknowledgedBytes, () -> closed);
+        return OrderedSyncReads.awaitRoom(group, maxUnacknowledgedBytes, stop);
     }
 
     private static long dirtyBytes(Export export, BitSet regions) {

@@ -8,17 +8,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * What the initial sync and the resync share: ordered reads of the local disk into records (or of the bytes a peek read
  * when no write changed them since), and waiting for room.
  */
 final class OrderedSyncReads {
-
-    /** Longest single wait for room in the window, so a stop or a mode change is noticed soon. */
-    private static final long ROOM_WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private OrderedSyncReads() {
     }
@@ -73,18 +68,19 @@ final class OrderedSyncReads {
         return new Sent(zero, readDisk);
     }
 
-    /** Waits, in short slices, until the window has room; false when the sync must stop instead. */
-    static boolean awaitRoom(ConsistencyGroup group, long maxUnacknowledgedBytes, BooleanSupplier stopping) {
-        while (!stopping.getAsBoolean() && group.mode() == ReplicationMode.RESYNCING) {
-            try {
-                if (group.awaitReplicationRoom(maxUnacknowledgedBytes, ROOM_WAIT_SLICE_NANOS)) {
-                    return true;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+    /**
+     * Waits until the window has room (an event of the group's owner, no polling); false when the sync must stop
+     * instead: stopped, or the group left RESYNCING.
+     */
+    static boolean awaitRoom(ConsistencyGroup group, long maxUnacknowledgedBytes, SyncStop stop) {
+        if (stop.stopped() || group.mode() != ReplicationMode.RESYNCING) {
+            return false;
         }
-        return false;
+        try {
+            return stop.await(group.whenReplicationRoom(maxUnacknowledgedBytes));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

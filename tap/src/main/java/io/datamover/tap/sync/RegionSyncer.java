@@ -49,7 +49,7 @@ public final class RegionSyncer implements AutoCloseable {
     private final int chunkBytes;
     private final long maxUnacknowledgedBytes;
     private final Thread thread;
-    private volatile boolean stopping;
+    private final SyncStop stop = new SyncStop();
     /** Set when the thread's work is over, before the end is told: {@link #isRunning} is false from then on. */
     private volatile boolean ended;
     private volatile Runnable endListener = () -> { };
@@ -95,7 +95,7 @@ public final class RegionSyncer implements AutoCloseable {
     /** Stops after the chunk in progress and waits for the thread; the regions not covered stay dirty. */
     @Override
     public void close() {
-        stopping = true;
+        stop.stop();
         try {
             if (!thread.join(STOP_WAIT)) {
                 LOG.warn("initial sync thread did not stop within {} s", STOP_WAIT.toSeconds());
@@ -179,7 +179,7 @@ public final class RegionSyncer implements AutoCloseable {
                 }
             }
         }
-        if (stopping || group.mode() != ReplicationMode.RESYNCING) {
+        if (stop.stopped() || group.mode() != ReplicationMode.RESYNCING) {
             return stopped(export, export.sizeBytes());
         }
         long endSeq = group.marker(export.index(), RecordKind.SYNC_END);
@@ -194,12 +194,12 @@ public final class RegionSyncer implements AutoCloseable {
     }
 
     private boolean awaitRoom() {
-        return OrderedSyncReads.awaitRoom(group, maxUnacknowledgedBytes, () -> stopping);
+        return OrderedSyncReads.awaitRoom(group, maxUnacknowledgedBytes, stop);
     }
 
     private boolean stopped(Export export, long at) {
         LOG.warn("initial sync of disk {} stopped at offset {} ({}): the regions not yet copied stay dirty for a resync",
-                export.name(), at, stopping ? "the tap is closing" : "consistency group " + group.id() + " is "
+                export.name(), at, stop.stopped() ? "the tap is closing" : "consistency group " + group.id() + " is "
                         + group.mode());
         return false;
     }

@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,6 +151,26 @@ class ResyncAfterRefusalTest {
     }
 
     /** The stream owner's drain, with nothing in flight: over as soon as it begins. */
+    @Test
+    void noReaderSeesTheLastSeqOfAReBaseHalfDone() throws Exception {
+        group.replicationLost("the gateway refused seqs 2 and 3"); // seqs 1-3 given out; the gateway holds seq 1
+        assertThat(group.beginDrain()).isTrue();
+        CompletableFuture<Long> read = new CompletableFuture<>();
+        Thread reader = Thread.ofPlatform().unstarted(() -> read.complete(group.lastSeq()));
+
+        ConsistencyGroup.ResyncStart start = group.finishDrain(() -> {
+            // The re-base comes right after this, under the group's lock: a reader must wait for all of it.
+            reader.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> read.isDone()
+                    || reader.getState() == Thread.State.BLOCKED);
+            return 2;
+        });
+
+        assertThat(start.disks()).hasSize(1);
+        assertThat(read.get(30, TimeUnit.SECONDS)).as("the SYNC_BEGIN's seq, not the resume point nor the old seq")
+                .isEqualTo(start.disks().getFirst().syncBeginSeq()).isEqualTo(2);
+    }
+
     private ConsistencyGroup.ResyncStart restartAt(long next) {
         assertThat(group.beginDrain()).isTrue();
         assertThat(group.drained()).isTrue();
