@@ -114,10 +114,11 @@ public final class Shipper implements AutoCloseable {
         this.idleCheckNanos = TimeUnit.MILLISECONDS.toNanos(config.idleCheckMs());
         this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
         this.cutter = new BatchCutter(TimeUnit.MILLISECONDS.toNanos(config.batchIntervalMs()), config.batchMaxBytes());
-        this.metrics = new ShipperMetrics(registry, identity.cgLabel(), this::status);
+        this.metrics = new ShipperMetrics(registry, identity.cgLabel());
         this.generations = new GenerationGuard(generationLog, identity.cgLabel());
         this.helloTemplate = hello(senderId, identity, config.compressionEnabled());
         this.thread = Thread.ofPlatform().name("shipper-" + identity.cgLabel()).unstarted(this::run);
+        metrics.publishStatus(this::status); // last: a scrape may call status() at once
     }
 
     /**
