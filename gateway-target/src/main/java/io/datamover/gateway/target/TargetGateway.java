@@ -18,6 +18,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
@@ -115,6 +116,8 @@ public final class TargetGateway implements AutoCloseable {
     private final List<DirectoryLock> directoryLocks = new ArrayList<>();
     private Channel server;
     private boolean closed;
+    /** The sessions' refusal warnings, one line a minute per source and reason (the metric counts each). */
+    private final RepeatedWarnings refusalWarnings;
 
     private final GroupCapacity capacity;
 
@@ -125,6 +128,7 @@ public final class TargetGateway implements AutoCloseable {
         this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId(), config.transport());
         this.clock = clock;
         this.capacity = capacity;
+        this.refusalWarnings = new RepeatedWarnings(clock);
     }
 
     /** Starts a gateway: reopens the groups on disk (applying what their spools hold), then listens. */
@@ -237,7 +241,7 @@ public final class TargetGateway implements AutoCloseable {
 
     /** The handler of one source's connection, attaching to this gateway's groups. */
     SourceSession newSession() {
-        return new SourceSession(this::attach, authorization, config, metrics, clock);
+        return new SourceSession(this::attach, authorization, config, metrics, clock, refusalWarnings);
     }
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
