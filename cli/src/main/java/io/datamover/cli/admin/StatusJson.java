@@ -1,5 +1,6 @@
 package io.datamover.cli.admin;
 
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.List;
 import java.util.Locale;
 
@@ -45,6 +46,7 @@ public final class StatusJson {
                 .append(",\"role\":").append(string(g.role()))
                 .append(",\"generation\":").append(string(g.generation()))
                 .append(",\"operation\":").append(string(g.operation()))
+                .append(",\"splitBrain\":").append(splitBrain(g.splitBrain()))
                 .append(",\"disks\":[");
         for (int i = 0; i < g.disks().size(); i++) {
             StatusReport.Disk d = g.disks().get(i);
@@ -53,6 +55,16 @@ public final class StatusJson {
                     .append(",\"state\":").append(string(d.state())).append('}');
         }
         out.append("]}");
+    }
+
+    private static String splitBrain(StatusReport.SplitBrain b) {
+        return b == null ? "null" : "{\"original\":" + regions(b.original()) + ",\"recovery\":"
+                + regions(b.recovery()) + "}";
+    }
+
+    private static String regions(SplitBrainRegions r) {
+        return r == null ? "null" : "{\"regions\":" + r.regions() + ",\"regionBytes\":" + r.regionBytes()
+                + ",\"bound\":" + string(r.bound().name()) + "}";
     }
 
     private static String link(StatusReport.Link l) {

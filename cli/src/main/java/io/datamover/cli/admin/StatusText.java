@@ -1,5 +1,6 @@
 package io.datamover.cli.admin;
 
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.Locale;
 
 /**
@@ -36,6 +37,10 @@ public final class StatusText {
             } else if (g.operation() != null) {
                 line(out, "  operation:  %s", g.operation()); // a tap's: a planned migration's hold or move
             }
+            if (g.splitBrain() != null) {
+                line(out, "  split brain: changed since the promote: original site %s; recovery site %s",
+                        regions(g.splitBrain().original()), regions(g.splitBrain().recovery()));
+            }
             line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
                     integer(g.appliedSeq()), integer(g.consistentSeq()));
             line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),
@@ -57,6 +62,10 @@ public final class StatusText {
 
     private static void line(StringBuilder out, String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    private static String regions(SplitBrainRegions r) {
+        return r == null ? "not known here" : r.describe();
     }
 
     private static String integer(Long value) {
