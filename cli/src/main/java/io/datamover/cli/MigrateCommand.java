@@ -89,7 +89,7 @@ public final class MigrateCommand implements Callable<Integer> {
         }
         Migration.Options options = new Migration.Options(cg, seconds("--max-lag", maxLagSeconds), maxPause, drain,
                 nowAt != null ? nowAt : "the recovery site (target gateway " + targetAdmin + ")");
-        MigrationSites sites = MigrationSites.over(tapAdmin, sourceAdmin, targetAdmin, token.header());
+        MigrationSites sites = MigrationSites.over(tapAdmin, sourceAdmin, targetAdmin, token);
         return new Migration(sites, options, System::nanoTime, spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run().exitCode;
     }

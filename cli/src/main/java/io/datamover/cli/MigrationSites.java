@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * The three daemons a planned migration talks to, through their admin ports with the operator's token: the original
@@ -42,8 +41,8 @@ interface MigrationSites {
     /** {@code POST pathAndQuery} with the operator's token. @throws IOException the daemon cannot be reached */
     Reply post(Site site, String pathAndQuery, Duration timeout) throws IOException, InterruptedException;
 
-    /** The admin ports at these addresses, with {@code authorization} (the operator's token header), if any. */
-    static MigrationSites over(HostPort tap, HostPort source, HostPort target, Optional<String> authorization) {
+    /** The admin ports at these addresses; the POSTs carry the operator's {@code token}, if any. */
+    static MigrationSites over(HostPort tap, HostPort source, HostPort target, AdminTokenOption token) {
         return new MigrationSites() {
             @Override
             public String status(Site site) throws IOException, InterruptedException {
@@ -57,18 +56,21 @@ interface MigrationSites {
             @Override
             public Reply post(Site site, String pathAndQuery, Duration timeout) throws IOException,
                     InterruptedException {
-                HttpResponse<String> response = AdminRequest.send("POST", uri(site, pathAndQuery), timeout,
-                        authorization);
+                HttpResponse<String> response = new AdminCall(address(site), token, site.label, AdminCall.EXIT_FAILED)
+                        .send(pathAndQuery, timeout);
                 return new Reply(response.statusCode(), response.body());
             }
 
             private URI uri(Site site, String pathAndQuery) {
-                HostPort address = switch (site) {
+                return URI.create("http://" + address(site) + pathAndQuery);
+            }
+
+            private HostPort address(Site site) {
+                return switch (site) {
                     case TAP -> tap;
                     case SOURCE -> source;
                     case TARGET -> target;
                 };
-                return URI.create("http://" + address + pathAndQuery);
             }
         };
     }
