@@ -45,8 +45,7 @@ final class AdminCall {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {
-            HttpResponse<String> response = AdminRequest.send("POST", URI.create("http://" + admin + pathAndQuery),
-                    timeout, token.header());
+            HttpResponse<String> response = send(pathAndQuery, timeout);
             if (response.statusCode() != 200) {
                 err.print("datamover " + refusedBy + ": " + response.body());
                 err.flush();
@@ -60,5 +59,15 @@ final class AdminCall {
             err.flush();
             return EXIT_REFUSED;
         }
+    }
+
+    /**
+     * POSTs {@code pathAndQuery} with the operator's token, waiting up to {@code timeout}, and returns the answer as
+     * it is, for a command that reads it (a planned migration).
+     *
+     * @throws IOException when the admin port cannot be reached or does not answer in time
+     */
+    HttpResponse<String> send(String pathAndQuery, Duration timeout) throws IOException, InterruptedException {
+        return AdminRequest.send("POST", URI.create("http://" + admin + pathAndQuery), timeout, token.header());
     }
 }

@@ -143,7 +143,7 @@ public final class FailbackCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         MigrationSites sites = MigrationSites.over(Map.of(MigrationSites.Site.TAP, tapAdmin,
-                MigrationSites.Site.SOURCE, sourceAdmin, MigrationSites.Site.TARGET, targetAdmin), token.header());
+                MigrationSites.Site.SOURCE, sourceAdmin, MigrationSites.Site.TARGET, targetAdmin), token);
         Migration.Options options = quiesce.options(spec, cg, "the original site (target gateway " + targetAdmin
                 + ")");
         return new Migration("failback", (seq, heldAt) -> drained(cg, seq, out), sites, options, System::nanoTime,

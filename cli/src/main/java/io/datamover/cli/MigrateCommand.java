@@ -90,7 +90,7 @@ public final class MigrateCommand implements Callable<Integer> {
         if (reverseTargetAdmin != null) {
             addresses.put(MigrationSites.Site.REVERSE_TARGET, reverseTargetAdmin);
         }
-        MigrationSites sites = MigrationSites.over(addresses, token.header());
+        MigrationSites sites = MigrationSites.over(addresses, token);
         return new Migration(sites, options, System::nanoTime, spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run().exitCode;
     }

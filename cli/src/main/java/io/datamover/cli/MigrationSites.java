@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The daemons a planned migration talks to, through their admin ports with the operator's token: the original
@@ -54,10 +53,10 @@ interface MigrationSites {
     Reply post(Site site, String pathAndQuery, Duration timeout) throws IOException, InterruptedException;
 
     /**
-     * The admin ports at {@code addresses} (the daemons named; the reverse direction's are optional), with
-     * {@code authorization} (the operator's token header), if any.
+     * The admin ports at {@code addresses} (the daemons named; the reverse direction's are optional); the POSTs carry
+     * the operator's {@code token}, if any.
      */
-    static MigrationSites over(Map<Site, HostPort> addresses, Optional<String> authorization) {
+    static MigrationSites over(Map<Site, HostPort> addresses, AdminTokenOption token) {
         Map<Site, HostPort> named = Map.copyOf(addresses);
         return new MigrationSites() {
             @Override
@@ -77,17 +76,21 @@ interface MigrationSites {
             @Override
             public Reply post(Site site, String pathAndQuery, Duration timeout) throws IOException,
                     InterruptedException {
-                HttpResponse<String> response = AdminRequest.send("POST", uri(site, pathAndQuery), timeout,
-                        authorization);
+                HttpResponse<String> response = new AdminCall(address(site), token, site.label, AdminCall.EXIT_FAILED)
+                        .send(pathAndQuery, timeout);
                 return new Reply(response.statusCode(), response.body());
             }
 
             private URI uri(Site site, String pathAndQuery) {
+                return URI.create("http://" + address(site) + pathAndQuery);
+            }
+
+            private HostPort address(Site site) {
                 HostPort address = named.get(site);
                 if (address == null) {
                     throw new IllegalStateException(site.label + " was not named");
                 }
-                return URI.create("http://" + address + pathAndQuery);
+                return address;
             }
         };
     }

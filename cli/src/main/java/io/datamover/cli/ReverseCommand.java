@@ -124,7 +124,7 @@ public final class ReverseCommand implements Callable<Integer> {
     /** The recovery site's step through its running target and source gateways. */
     private int online(RecoveryOnline r, long cg) throws InterruptedException {
         MigrationSites sites = MigrationSites.over(Map.of(MigrationSites.Site.TARGET, r.targetAdmin,
-                MigrationSites.Site.REVERSE_SOURCE, r.sourceAdmin), token.header());
+                MigrationSites.Site.REVERSE_SOURCE, r.sourceAdmin), token);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try {

@@ -2,12 +2,14 @@ package io.datamover.cli;
 
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ResyncRegions;
+import io.datamover.protocol.SplitBrainRegions;
 import io.datamover.tap.bitmap.DirtyRegionsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The regions a stopped tap's persistent dirty bitmaps hold (its writes no gateway acknowledged), as ranges of the
@@ -34,6 +36,30 @@ final class TapDirtyRegions {
         List<ResyncRegions.Range> ranges = new ArrayList<>();
         addTo(ranges, tapState, disks);
         return ranges;
+    }
+
+    /**
+     * How many regions the bitmaps of {@code disks} in {@code tapState} hold dirty: an upper bound of the regions the
+     * tap's guest wrote that no gateway acknowledged (the tap marks whole extents ahead of its writes, and a new state
+     * directory starts with its first region dirty). Read while the tap may run: a snapshot, for status. Empty when no
+     * disk has a bitmap there, or when their region sizes differ.
+     */
+    static Optional<SplitBrainRegions> count(Path tapState, List<DiskInfo> disks) throws IOException {
+        long regions = 0;
+        long regionBytes = 0;
+        for (DiskInfo disk : disks) {
+            Path bitmap = tapState.resolve(disk.name() + ".dirty");
+            if (Files.exists(bitmap)) {
+                DirtyRegionsFile.Dirty dirty = DirtyRegionsFile.readWithRegionSize(bitmap);
+                if (regionBytes != 0 && regionBytes != dirty.regionBytes()) {
+                    return Optional.empty();
+                }
+                regionBytes = dirty.regionBytes();
+                regions += dirty.regions();
+            }
+        }
+        return regionBytes == 0 ? Optional.empty()
+                : Optional.of(new SplitBrainRegions(regions, regionBytes, SplitBrainRegions.Bound.UPPER_BOUND));
     }
 
     /**

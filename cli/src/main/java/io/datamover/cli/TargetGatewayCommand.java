@@ -14,8 +14,10 @@ import io.datamover.protocol.tls.TransportSecurity;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -81,6 +83,12 @@ public final class TargetGatewayCommand implements Callable<Integer> {
                     + " Repeatable.")
     List<String> replicaMap = List.of();
 
+    @Option(names = "--recovery-tap-state", paramLabel = "CG=DIR",
+            description = "The --state-dir of the tap serving the promoted disks of consistency group CG after a"
+                    + " failover: in a split brain the refusal and status count the regions its bitmaps hold"
+                    + " dirty (this site's writes since the promote, an upper bound). Repeatable.")
+    Map<Integer, Path> recoveryTapStates = new HashMap<>();
+
     @CommandLine.Mixin
     MaxGroupsOption maxGroups;
     @CommandLine.Mixin
@@ -128,13 +136,22 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "invalid target gateway configuration: " + e.getMessage());
         }
-        Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> TargetGateway.start(config, registry),
+        Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> started(config, registry),
                 adminAddress, registry,
                 gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
                         registry), transport), gateway -> new TargetGatewayActions(gateway, registry), authorization),
                 running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;
+    }
+
+    /** A gateway that counts a promoted group's writes since the promote in its recovery tap's bitmaps. */
+    private TargetGateway started(TargetGatewayConfig config, PrometheusMeterRegistry registry) throws Exception {
+        TargetGateway gateway = TargetGateway.start(config, registry);
+        Map<Integer, Path> tapStates = Map.copyOf(recoveryTapStates);
+        gateway.countPromotedWritesWith((cg, disks) -> tapStates.containsKey(cg)
+                ? TapDirtyRegions.count(tapStates.get(cg), disks) : Optional.empty());
+        return gateway;
     }
 
     /** {@code CG/DISK=DEVICE}, e.g. {@code 1/root=/dev/vg0/root-replica}. */

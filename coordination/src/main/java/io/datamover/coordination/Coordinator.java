@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -95,7 +96,7 @@ public final class Coordinator implements AutoCloseable {
         client.getConnectionStateListenable().addListener((c, state) -> {
             connectionState = state;
             LOG.info("gateway {}: ZooKeeper connection {}", config.gatewayId(), state);
-        }, owner);
+        }, this::deliver);
         membership.start();
         if (!membership.waitForInitialCreate(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IOException("could not register gateway " + config.gatewayId() + " under site "
@@ -118,7 +119,7 @@ public final class Coordinator implements AutoCloseable {
             GroupContender contender = new GroupContender(group, config, paths, client, fence, clock,
                     this::sessionId, listener);
             groups.put(group, contender);
-            contender.start(owner);
+            contender.start(this::deliver);
             return null;
         });
     }
@@ -286,12 +287,24 @@ public final class Coordinator implements AutoCloseable {
                 if (answered && session != 0 && sessionId() == session) {
                     fence.confirmed(session, started);
                 }
-            }, owner).forPath(paths.gateway(config.gatewayId()));
+            }, this::deliver).forPath(paths.gateway(config.gatewayId()));
         } catch (Exception e) {
             LOG.debug("heartbeat not sent: {}", e.toString());
         }
         for (GroupContender contender : groups.values()) {
             contender.tick();
+        }
+    }
+
+    /**
+     * Runs a ZooKeeper callback on the owner thread. One that arrives once the owner stopped (a heartbeat's answer, a
+     * latch's or the connection's news racing {@link #close}) is of no use any more and is dropped.
+     */
+    private void deliver(Runnable callback) {
+        try {
+            owner.execute(callback);
+        } catch (RejectedExecutionException closing) {
+            LOG.debug("gateway {}: closing: a ZooKeeper callback dropped", config.gatewayId());
         }
     }
 

@@ -17,8 +17,27 @@ public final class DurableFiles {
      * file and fsyncs the directory, so a crash at any point leaves one whole version. The file is private (0600).
      */
     public static void replace(Path file, ByteBuffer content) throws IOException {
+        replace(file, content, PrivateFiles::createFresh);
+    }
+
+    /**
+     * As {@link #replace(Path, ByteBuffer)}, for a file others may read (a certificate): created with the process's
+     * umask, not 0600.
+     */
+    public static void replaceReadable(Path file, ByteBuffer content) throws IOException {
+        replace(file, content, temporary -> {
+            Files.deleteIfExists(temporary); // a crash's leftover
+            return FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        });
+    }
+
+    private interface Creator {
+        FileChannel create(Path temporary) throws IOException;
+    }
+
+    private static void replace(Path file, ByteBuffer content, Creator creator) throws IOException {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = PrivateFiles.createFresh(temporary)) {
+        try (FileChannel ch = creator.create(temporary)) {
             ByteBuffer b = content.duplicate();
             while (b.hasRemaining()) {
                 ch.write(b);

@@ -52,7 +52,8 @@ class SplitBrainTest {
         Path tapState = base.resolve("original/tap-state");
         DaemonProcess target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway",
                 "--listen", "127.0.0.1:" + targetPort, "--data-dir", base.resolve("recovery/target-data").toString(),
-                "--replica-dir", replicas.toString(), "--admin", targetAdmin, "--admin-token-file", token.toString());
+                "--replica-dir", replicas.toString(), "--admin", targetAdmin, "--admin-token-file", token.toString(),
+                "--recovery-tap-state", "1=" + base.resolve("recovery/tap-state"));
         DaemonProcess source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway",
                 "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + targetPort, "--data-dir",
                 base.resolve("original/source-data").toString(), "--admin", sourceAdmin, "--admin-token-file",
@@ -114,6 +115,18 @@ class SplitBrainTest {
                     targetAdmin, REFUSALS, "code=\"DIVERGED\""), refusals + 1);
             assertThat(Disks.sha256(disk)).isEqualTo(originalImage);
             assertThat(Disks.sha256(replica(replicas, "sys"))).isEqualTo(recoveryImage);
+
+            // Both sites' status count the regions each side changed since the promote: the original site's 1 MiB
+            // (16 regions, exact, from its journal), the recovery site's 1 MiB and region 0 (17, an upper bound, from
+            // its tap's bitmap, which the refusal carries to the original site).
+            String recoveryFigure = "\"recovery\":{\"regions\":17,\"regionBytes\":65536,\"bound\":\"UPPER_BOUND\"}";
+            String bothFigures = "\"splitBrain\":{\"original\":{\"regions\":16,\"regionBytes\":65536,"
+                    + "\"bound\":\"EXACT\"}," + recoveryFigure + "}";
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's status counting both sides' regions",
+                    () -> AdminStatus.json(sourceAdmin).contains(bothFigures));
+            assertThat(AdminStatus.json(targetAdmin)).contains("\"splitBrain\":{\"original\":null," + recoveryFigure);
+            FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's 16 regions as a metric", () -> AdminMetrics
+                    .sum(sourceAdmin, "datamover_split_brain_changed_regions", "side=\"original\"") == 16);
 
             // The operator keeps the original site's data.
             List<String> resolve = List.of("split-brain", "resolve", "--cg", "1", "--discard", "recovery",

@@ -8,6 +8,7 @@ import io.datamover.gateway.source.ship.LinkThrottle;
 import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ReplicationRole;
+import io.datamover.protocol.SplitBrainRegions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,6 +33,7 @@ public final class SourceGatewayStatus implements StatusSource {
     private final InstantSource clock;
     private final Rates rates = new Rates(10, System::nanoTime);
     private final RoleMetrics roles;
+    private final SplitBrainMetrics splitBrains;
 
     public SourceGatewayStatus(String id, SourceGateway gateway, RpoObjectiveMonitor rpo, MeterRegistry registry,
             InstantSource clock) {
@@ -39,6 +41,7 @@ public final class SourceGatewayStatus implements StatusSource {
         this.gateway = gateway;
         this.rpo = rpo;
         this.roles = new RoleMetrics(registry);
+        this.splitBrains = new SplitBrainMetrics(registry);
         this.rpoDriven = new RpoDrivenRate(rpo.objectives(), gateway.throttle());
         this.clock = clock;
     }
@@ -51,6 +54,7 @@ public final class SourceGatewayStatus implements StatusSource {
             String cg = group.identity().cgLabel();
             rates.sample("records/" + cg, group.shipping().durableSeq());
             rates.sample("bytes/" + cg, group.shipping().bodyBytesShipped());
+            splitBrains.update(cg, splitBrain(group));
         }
         rpo.check();
         rpoDriven.update(gateway.consistencyGroups());
@@ -107,7 +111,22 @@ public final class SourceGatewayStatus implements StatusSource {
                 g.journalMaxBytes(), rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg),
                 s.compressionRatio(), objective > 0 ? objective : null, rpo.breached(cgId), lastError,
                 disks(g)).withRole(role(s).name(), RoleMetrics.generation(s.generation()), null)
-                .withLeadership(leadership(g));
+                .withLeadership(leadership(g))
+                .withSplitBrain(splitBrain(g));
+    }
+
+    /**
+     * A split brain's figures here: this site's from its journal (a lower bound while no tap is attached: the guest's
+     * writes since are only dirty bits at the tap), the recovery site's as its refusal said.
+     */
+    private static StatusReport.SplitBrain splitBrain(SourceGroupStatus g) {
+        SplitBrainRegions journaled = g.shipping().changedSincePromote();
+        if (journaled != null && !g.tapConnected() && journaled.bound() == SplitBrainRegions.Bound.EXACT) {
+            journaled = new SplitBrainRegions(journaled.regions(), journaled.regionBytes(),
+                    SplitBrainRegions.Bound.LOWER_BOUND);
+        }
+        return StatusReport.SplitBrain.of(journaled,
+                SplitBrainRegions.recoveryIn(g.shipping().generationRefusal()).orElse(null));
     }
 
     /** A source gateway's groups are PRIMARY here, but while their target refuses their history. */

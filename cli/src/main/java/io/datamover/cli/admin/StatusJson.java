@@ -1,5 +1,6 @@
 package io.datamover.cli.admin;
 
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.List;
 import java.util.Locale;
 
@@ -47,6 +48,7 @@ public final class StatusJson {
                 .append(",\"generation\":").append(string(g.generation()))
                 .append(",\"operation\":").append(string(g.operation()))
                 .append(",\"leadership\":").append(leadership(g.leadership()))
+                .append(",\"splitBrain\":").append(splitBrain(g.splitBrain()))
                 .append(",\"disks\":[");
         for (int i = 0; i < g.disks().size(); i++) {
             StatusReport.Disk d = g.disks().get(i);
@@ -74,6 +76,16 @@ public final class StatusJson {
                 + ",\"standbys\":[" + String.join(",", l.standbys().stream().map(StatusJson::string).toList())
                 + "],\"takeovers\":" + l.takeovers() + ",\"lastTakeoverSeconds\":"
                 + number(l.lastTakeoverSeconds()) + ",\"lastWaitSeconds\":" + number(l.lastWaitSeconds()) + "}";
+    }
+
+    private static String splitBrain(StatusReport.SplitBrain b) {
+        return b == null ? "null" : "{\"original\":" + regions(b.original()) + ",\"recovery\":"
+                + regions(b.recovery()) + "}";
+    }
+
+    private static String regions(SplitBrainRegions r) {
+        return r == null ? "null" : "{\"regions\":" + r.regions() + ",\"regionBytes\":" + r.regionBytes()
+                + ",\"bound\":" + string(r.bound().name()) + "}";
     }
 
     private static String link(StatusReport.Link l) {

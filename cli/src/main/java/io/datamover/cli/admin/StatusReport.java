@@ -1,5 +1,6 @@
 package io.datamover.cli.admin;
 
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.List;
 
 /**
@@ -124,12 +125,14 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
      * @param generation the group's current generation id here, 16 hex digits; null when none or not known
      * @param operation the operation in progress with its step (a failover), or null when none
      * @param leadership the group's leadership in the site's gateway group; null without {@code --coordination}
+     * @param splitBrain while the pair is DIVERGED after a split brain: the regions each side changed since the
+     *     promote, as far as this daemon knows them; null otherwise
      */
     public record Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
             Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
             Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio, Double rpoObjectiveSeconds,
             boolean rpoBreached, String lastError, List<Disk> disks, String role, String generation,
-            String operation, Leadership leadership) {
+            String operation, Leadership leadership, SplitBrain splitBrain) {
         public Group {
             disks = List.copyOf(disks);
         }
@@ -142,7 +145,7 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
                 String generation, String operation) {
             this(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords, lagBytes,
                     queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio, rpoObjectiveSeconds,
-                    rpoBreached, lastError, disks, role, generation, operation, null);
+                    rpoBreached, lastError, disks, role, generation, operation, null, null);
         }
 
         /** A group whose role, generation and operation this daemon does not report (a tap). */
@@ -152,7 +155,7 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
                 Double rpoObjectiveSeconds, boolean rpoBreached, String lastError, List<Disk> disks) {
             this(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords, lagBytes,
                     queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio, rpoObjectiveSeconds,
-                    rpoBreached, lastError, disks, null, null, null);
+                    rpoBreached, lastError, disks, null, null, null, null, null);
         }
 
         /** This group with the site's role, generation and operation in progress. */
@@ -160,14 +163,36 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
             return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
                     lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
                     rpoObjectiveSeconds, rpoBreached, lastError, disks, siteRole, generationId, operationInProgress,
-                    leadership);
+                    leadership, splitBrain);
         }
 
         /** This group with its leadership in the site's gateway group. */
         public Group withLeadership(Leadership value) {
             return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
                     lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
-                    rpoObjectiveSeconds, rpoBreached, lastError, disks, role, generation, operation, value);
+                    rpoObjectiveSeconds, rpoBreached, lastError, disks, role, generation, operation, value,
+                    splitBrain);
+        }
+
+        /** This group with a split brain's figures (null: none). */
+        public Group withSplitBrain(SplitBrain figures) {
+            return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
+                    lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
+                    rpoObjectiveSeconds, rpoBreached, lastError, disks, role, generation, operation, leadership,
+                    figures);
+        }
+    }
+
+    /**
+     * The regions each side of a split brain changed since the promote (docs/operations.md, "Split brain").
+     *
+     * @param original the original site's (its journal past the promoted seq); null when this daemon does not know
+     * @param recovery the recovery site's (its recovery tap's bitmaps); null when this daemon does not know
+     */
+    public record SplitBrain(SplitBrainRegions original, SplitBrainRegions recovery) {
+        /** Figures for status, or null when neither side's is known. */
+        static SplitBrain of(SplitBrainRegions original, SplitBrainRegions recovery) {
+            return original == null && recovery == null ? null : new SplitBrain(original, recovery);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.datamover.cli.admin;
 
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.Locale;
 
 /**
@@ -44,6 +45,10 @@ public final class StatusText {
             if (g.leadership() != null) {
                 leadership(out, g.leadership());
             }
+            if (g.splitBrain() != null) {
+                line(out, "  split brain: changed since the promote: original site %s; recovery site %s",
+                        regions(g.splitBrain().original()), regions(g.splitBrain().recovery()));
+            }
             line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
                     integer(g.appliedSeq()), integer(g.consistentSeq()));
             line(out, "  lag:        %s, %s records, %s", seconds(g.lagSeconds()), integer(g.lagRecords()),
@@ -79,6 +84,10 @@ public final class StatusText {
 
     private static void line(StringBuilder out, String format, Object... args) {
         out.append(String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    private static String regions(SplitBrainRegions r) {
+        return r == null ? "not known here" : r.describe();
     }
 
     private static String integer(Long value) {

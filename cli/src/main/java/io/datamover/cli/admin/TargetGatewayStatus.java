@@ -2,6 +2,7 @@ package io.datamover.cli.admin;
 
 import io.datamover.gateway.target.ConsistencyGroupStatus;
 import io.datamover.gateway.target.TargetGateway;
+import io.datamover.protocol.SplitBrainRegions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
@@ -20,6 +21,7 @@ public final class TargetGatewayStatus implements StatusSource {
     private final MeterRegistry registry;
     private final Rates rates = new Rates(10, System::nanoTime);
     private final RoleMetrics roles;
+    private final SplitBrainMetrics splitBrains;
 
     public TargetGatewayStatus(String id, TargetGateway gateway, long spoolMaxBytes, MeterRegistry registry) {
         this.id = id;
@@ -27,6 +29,7 @@ public final class TargetGatewayStatus implements StatusSource {
         this.spoolMaxBytes = spoolMaxBytes;
         this.registry = registry;
         this.roles = new RoleMetrics(registry);
+        this.splitBrains = new SplitBrainMetrics(registry);
     }
 
     @Override
@@ -37,6 +40,7 @@ public final class TargetGatewayStatus implements StatusSource {
             String cg = Integer.toUnsignedString(group.cgId());
             rates.sample("records/" + cg, group.appliedSeq());
             rates.sample("bytes/" + cg, StatusSource.count(registry, BYTES_RECEIVED, cg));
+            splitBrains.update(cg, splitBrain(group));
         }
     }
 
@@ -62,6 +66,15 @@ public final class TargetGatewayStatus implements StatusSource {
                         : g.applyFailure() == null ? null : "applying stopped: " + g.applyFailure(), disks)
                 .withRole(g.role().name(), RoleMetrics.generation(g.generation()),
                         g.operation() != null ? g.operation() : gateway.rehearsal(g.cgId())
-                                .map(RehearsalActions::describe).orElse(null));
+                                .map(RehearsalActions::describe).orElse(null))
+                .withSplitBrain(splitBrain(g));
+    }
+
+    /**
+     * A split brain's figures here: this site's, as its latest refusal counted them in the recovery tap's bitmaps
+     * ({@code --recovery-tap-state}); the original site's are not known here (its source gateway shows them).
+     */
+    private static StatusReport.SplitBrain splitBrain(ConsistencyGroupStatus g) {
+        return StatusReport.SplitBrain.of(null, SplitBrainRegions.recoveryIn(g.generationRefusal()).orElse(null));
     }
 }

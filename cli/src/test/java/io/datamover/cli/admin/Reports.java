@@ -15,7 +15,7 @@ final class Reports {
     static SourceGroupStatus sourceGroup(int cgId, double rpoSeconds, long durableSeq, long appliedSeq) {
         ShipperStatus shipping = new ShipperStatus(true, durableSeq, appliedSeq, appliedSeq, durableSeq - appliedSeq,
                 4096 * (durableSeq - appliedSeq), rpoSeconds, 0, 0, 0, 1, appliedSeq, 4096 * appliedSeq, 2048,
-                2.0, 0, 0, null, null, 0);
+                2.0, 0, 0, null, null, 0, null);
         return new SourceGroupStatus(new CgIdentity("pair-a", cgId, "vm" + cgId,
                 List.of(new DiskInfo(0, "root", 1 << 20, 4096))), true, false, 8192, 1 << 30, Set.of(), null, null, shipping,
                 rpoSeconds);

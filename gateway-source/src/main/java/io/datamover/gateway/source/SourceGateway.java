@@ -6,6 +6,7 @@ import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.GenerationHistory;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
@@ -80,6 +81,7 @@ public final class SourceGateway implements AutoCloseable {
             HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(config.pairId()),
                     config.transport());
             ChannelGroup taps = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+            RepeatedWarnings tapRefusals = new RepeatedWarnings(clock);
             ListenerGuard guard = new ListenerGuard("taps", config.listenerLimits(), reason -> registry.counter(
                     ListenerGuard.METRIC, "listener", "taps", "reason", reason).increment());
             Channel server = new ServerBootstrap()
@@ -101,7 +103,7 @@ public final class SourceGateway implements AutoCloseable {
                                     FrameDecoder.untilHandshake(config.frameLimits()),
                                     new FrameEncoder(),
                                     new TapSessionHandler(config.gatewayId(), authorization, groups, metrics,
-                                            clock));
+                                            clock, tapRefusals));
                         }
                     })
                     .bind(config.listen())

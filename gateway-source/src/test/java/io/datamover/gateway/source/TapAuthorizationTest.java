@@ -12,6 +12,7 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.WriteRecord;
 import io.datamover.protocol.netty.FrameDecoder;
@@ -72,7 +73,7 @@ class TapAuthorizationTest {
         HelloAuthorization authorization = new HelloAuthorization(Role.TAP, Optional.ofNullable(servedPair));
         listener = new PeerListener(() -> List.of(FrameDecoder.untilHandshake(config.frameLimits()),
                 new FrameEncoder(), new TapSessionHandler("gw", authorization, groups, metrics,
-                        InstantSource.system())));
+                        InstantSource.system(), new RepeatedWarnings(InstantSource.system()))));
     }
 
     private TestTap connect(AuthenticatedPeer peer) throws InterruptedException {

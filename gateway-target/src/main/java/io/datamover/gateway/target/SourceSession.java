@@ -15,6 +15,7 @@ import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.VerifyAnswer;
 import io.datamover.protocol.VerifyRequest;
@@ -76,11 +77,15 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private final TargetGatewayConfig config;
     private final TargetMetrics metrics;
     private final InstantSource clock;
+    /** The gateway's, shared by every session: a source refused at each reconnect is logged once a minute. */
+    private final RepeatedWarnings warnings;
     private Channel channel;
     /** Event loop only. */
     private Phase phase = Phase.AWAITING_HELLO;
     private ConsistencyGroupTarget group;
     private String peer = "?";
+    /** The HELLO's sender id; null before it. Event loop only. */
+    private String senderId;
     private boolean errorSent;
     private boolean lz4Agreed;
     private final AtomicInteger verifying = new AtomicInteger();
@@ -88,8 +93,9 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private volatile boolean failed;
 
     SourceSession(Groups groups, HelloAuthorization authorization, TargetGatewayConfig config, TargetMetrics metrics,
-            InstantSource clock) {
+            InstantSource clock, RepeatedWarnings warnings) {
         super(Frame.class);
+        this.warnings = warnings;
         this.groups = groups;
         this.authorization = authorization;
         this.config = config;
@@ -159,6 +165,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
     private void handshake(ChannelHandlerContext ctx, Hello hello) throws ProtocolException {
         ListenerGuard.helloReceived(ctx.pipeline());
         peer = hello.senderId() + " (" + ctx.channel().remoteAddress() + ")";
+        senderId = hello.senderId();
         HelloAuthorization.Grant grant = authorization.authorize(ctx.channel(), hello);
         if (hello.role() != Role.SOURCE_GATEWAY) {
             throw new ProtocolException(ErrorCode.INCOMPATIBLE, "peer " + hello.senderId() + " says it is a "
@@ -273,7 +280,10 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             }
             errorSent = true;
             metrics.rejected(error.code());
-            LOG.warn("closing source {}: {}", peer, error.logMessage());
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(senderId, channel.remoteAddress(), error.code()));
+            if (repeats != null) {
+                LOG.warn("closing source {}: {}{}", peer, error.logMessage(), repeats);
+            }
             ErrorThenClose.send(channel, ErrorFrame.of(error));
         });
     }

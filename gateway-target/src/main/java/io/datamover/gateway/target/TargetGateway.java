@@ -19,7 +19,9 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.Role;
+import io.datamover.protocol.SplitBrainRegions;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
 import io.datamover.protocol.netty.ListenerGuard;
@@ -49,6 +51,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,6 +119,9 @@ public final class TargetGateway implements AutoCloseable {
     private final List<DirectoryLock> directoryLocks = new ArrayList<>();
     private Channel server;
     private boolean closed;
+    private volatile PromotedWrites promotedWrites = PromotedWrites.UNKNOWN;
+    /** The sessions' refusal warnings, one line a minute per source and reason (the metric counts each). */
+    private final RepeatedWarnings refusalWarnings;
 
     private final GroupCapacity capacity;
 
@@ -126,6 +132,7 @@ public final class TargetGateway implements AutoCloseable {
         this.authorization = new HelloAuthorization(Role.SOURCE_GATEWAY, config.pairId(), config.transport());
         this.clock = clock;
         this.capacity = capacity;
+        this.refusalWarnings = new RepeatedWarnings(clock);
     }
 
     /** Starts a gateway: reopens the groups on disk (applying what their spools hold), then listens. */
@@ -238,7 +245,7 @@ public final class TargetGateway implements AutoCloseable {
 
     /** The handler of one source's connection, attaching to this gateway's groups. */
     SourceSession newSession() {
-        return new SourceSession(this::attach, authorization, config, metrics, clock);
+        return new SourceSession(this::attach, authorization, config, metrics, clock, refusalWarnings);
     }
 
     /** Finds or opens the group {@code asked} names, then attaches the session to it (off the event loop). */
@@ -374,7 +381,7 @@ public final class TargetGateway implements AutoCloseable {
             LOG.warn("cg {}: cannot read the promoted stamp: {}", Integer.toUnsignedString(cgId), e.toString());
         }
         ProtocolException refusal = stamp.isEmpty() ? PromotedGroupRefusal.replicationStopped(cgId)
-                : PromotedGroupRefusal.of(stamp.get(), hello);
+                : PromotedGroupRefusal.of(stamp.get(), hello, changedSincePromote(stamp.get(), hello));
         if (promoted != null) {
             boolean diverged = refusal.code() == ErrorCode.DIVERGED;
             failedOver.computeIfPresent(cgId, (cg, s) -> s.withGenerationRefusal(diverged
@@ -384,6 +391,28 @@ public final class TargetGateway implements AutoCloseable {
             }
         }
         return refusal;
+    }
+
+    /** The regions this site changed since the promote, read only for a split brain's refusal; empty when unknown. */
+    private Optional<SplitBrainRegions> changedSincePromote(ReplicaMetadata promoted, Hello hello) {
+        if (!PromotedGroupRefusal.isSplitBrain(promoted, hello)) {
+            return Optional.empty();
+        }
+        try {
+            return promotedWrites.of(promoted.cgId(), promoted.disks());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cg {}: cannot count the regions written since the promote: {}",
+                    Integer.toUnsignedString(promoted.cgId()), e.toString());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Where the regions written into promoted disks since their promote are counted from (the recovery tap's
+     * bitmaps), for a split brain's refusal and status; unknown until set.
+     */
+    public void countPromotedWritesWith(PromotedWrites writes) {
+        this.promotedWrites = Objects.requireNonNull(writes, "writes");
     }
 
     /** A group's applying stopped on a storage failure (any thread): reopen it after the backoff. */

@@ -16,7 +16,9 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.ReplicationRole;
+import io.datamover.protocol.SplitBrainRegions;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,13 +76,19 @@ class TargetFailoverTest extends TargetGatewayFixture {
         assertThat(refused.message()).contains("was failed over at the target");
         assertThat(status().role()).isEqualTo(ReplicationRole.PROMOTED);
 
-        // It wrote on past the promoted seq, as the promoted disks may: a split brain, refused as DIVERGED and shown.
+        // It wrote on past the promoted seq, as the promoted disks may: a split brain, refused as DIVERGED and shown,
+        // with the regions the recovery tap's bitmaps say this site changed since the promote.
+        SplitBrainRegions changedHere = new SplitBrainRegions(3, 65_536, SplitBrainRegions.Bound.UPPER_BOUND);
+        gateway.countPromotedWritesWith((cg, disks) -> Optional.of(changedHere));
         TestSource splitBrain = track(new TestSource(gateway.address()));
         splitBrain.send(TestSource.hello(PAIR, CG, Images.DISKS).withGenerations(TestSource.GENERATIONS,
                 LAST_SEQ + 5));
-        assertThat(splitBrain.awaitError(ErrorCode.DIVERGED).message()).contains("split brain")
+        String divergedMessage = splitBrain.awaitError(ErrorCode.DIVERGED).message();
+        assertThat(divergedMessage).contains("split brain")
                 .contains("5 records past seq " + LAST_SEQ).contains(report.stamp().generations().toString())
                 .contains("--discard recovery");
+        assertThat(SplitBrainRegions.promotedSeqIn(divergedMessage)).hasValue(LAST_SEQ);
+        assertThat(SplitBrainRegions.recoveryIn(divergedMessage)).contains(changedHere);
         assertThat(status().role()).isEqualTo(ReplicationRole.DIVERGED);
         assertThat(status().generationRefusal()).startsWith("DIVERGED: ").contains("split brain");
 

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -240,13 +239,11 @@ public final class CertificateAuthority {
         }
 
         /**
-         * Replaces {@code file} whole (a temporary file renamed over it), so a daemon reloading its files on a change
-         * never reads half of one.
+         * Replaces {@code file} whole and durably (a temporary file synced and renamed over it), so a daemon reloading
+         * its files on a change never reads half of one, nor an empty one after a crash.
          */
         static void writePublic(Path file, String text) throws IOException {
-            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(temporary, text);
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            DurableFiles.replaceReadable(file, ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
         }
 
         /** Replaced whole and durably, created 0600 before any byte is written: never readable by others. */

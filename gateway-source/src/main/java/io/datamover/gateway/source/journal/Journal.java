@@ -579,7 +579,15 @@ public final class Journal implements AutoCloseable {
 
     /** A reader over the named tailer "shipper", for the calling (shipper) thread; see {@link JournalReader}. */
     public JournalReader newReader() {
-        return new JournalReader(this, queue.createTailer(JournalReader.TAILER_NAME));
+        return new JournalReader(this, queue.createTailer(JournalReader.TAILER_NAME), true, 0);
+    }
+
+    /**
+     * A reader from {@code fromSeq} (or the first retained seq) that leaves the shipping position alone, for the
+     * calling thread; see {@link JournalReader}.
+     */
+    public JournalReader newScanner(long fromSeq) {
+        return new JournalReader(this, queue.createTailer(), false, fromSeq);
     }
 
     JournalConfig config() {

@@ -14,6 +14,9 @@ import net.openhft.chronicle.wire.DocumentContext;
  * store next to the tailer's index. It is not trusted alone: Chronicle never syncs its table store,
  * so at open the reader walks from the retention point to that seq. A position lost in a machine
  * crash only makes the reader deliver some records again, which the target's resume seq filters.
+ *
+ * <p>A scanner ({@link Journal#newScanner}) reads the same way through an unnamed tailer that keeps no position and
+ * counts nothing, for a reading beside the shipping one (a split brain's regions, docs/operations.md).
  */
 public final class JournalReader implements AutoCloseable {
     static final String TAILER_NAME = "shipper";
@@ -21,12 +24,15 @@ public final class JournalReader implements AutoCloseable {
 
     private final Journal journal;
     private final ExcerptTailer tailer;
+    /** The shipping reader: keeps its position in the table store and counts skipped entries; a scanner does not. */
+    private final boolean shipping;
     private SequenceGate gate;
 
-    JournalReader(Journal journal, ExcerptTailer tailer) {
+    JournalReader(Journal journal, ExcerptTailer tailer, boolean shipping, long fromSeq) {
         this.journal = journal;
         this.tailer = tailer;
-        seekTo(journal.queue().tableStoreGet(NEXT_SEQ_KEY));
+        this.shipping = shipping;
+        seekTo(shipping ? journal.queue().tableStoreGet(NEXT_SEQ_KEY) : fromSeq);
     }
 
     /**
@@ -51,13 +57,15 @@ public final class JournalReader implements AutoCloseable {
             }
             skipped.release();
         }
-        journal.queue().tableStorePut(NEXT_SEQ_KEY, Math.max(gate.expectedSeq(), target));
+        if (shipping) {
+            journal.queue().tableStorePut(NEXT_SEQ_KEY, Math.max(gate.expectedSeq(), target));
+        }
     }
 
     /** The next durable record in seq order (the caller releases it), or null when there is none yet. */
     public WriteRecord next() {
         WriteRecord record = read(false, Long.MAX_VALUE);
-        if (record != null) {
+        if (record != null && shipping) {
             journal.queue().tableStorePut(NEXT_SEQ_KEY, record.seq() + 1);
             CrashPoint.reached(CrashPoint.Point.SOURCE_TAILER_ADVANCED);
         }
@@ -93,7 +101,7 @@ public final class JournalReader implements AutoCloseable {
                     }
                     case BEHIND -> { }
                     case AHEAD, CORRUPT -> {
-                        if (!seeking) {
+                        if (!seeking && shipping) {
                             journal.countSkipped(inspection, dc.index());
                         }
                     }

@@ -16,6 +16,7 @@ import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.HelloAck;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.RepeatedWarnings;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.VerifyAnswer;
@@ -77,6 +78,8 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private final Groups groups;
     private final ReceiverMetrics metrics;
     private final InstantSource clock;
+    /** The gateway's, shared by every tap session: a tap refused at each reconnect is logged once a minute. */
+    private final RepeatedWarnings warnings;
     private State state = State.AWAITING_HELLO;
     /** The epoch under which the group registry took this tap (set on an opening thread, before HELLO_ACK). */
     private volatile long leaderEpoch;
@@ -96,8 +99,9 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private volatile boolean paused;
 
     public TapSessionHandler(String gatewayId, HelloAuthorization authorization, Groups groups,
-            ReceiverMetrics metrics, InstantSource clock) {
+            ReceiverMetrics metrics, InstantSource clock, RepeatedWarnings warnings) {
         super(Frame.class);
+        this.warnings = warnings;
         this.gatewayId = gatewayId;
         this.authorization = authorization;
         this.groups = groups;
@@ -339,7 +343,11 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
-            LOG.warn("tap {}: {}, closing: {}", who(ctx), error.code(), p.logMessage());
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(hello == null ? null : hello.senderId(),
+                    ctx.channel().remoteAddress(), error.code()));
+            if (repeats != null) {
+                LOG.warn("tap {}: {}, closing: {}{}", who(ctx), error.code(), p.logMessage(), repeats);
+            }
         }
         ErrorThenClose.send(ctx.channel(), error);
     }

@@ -93,6 +93,8 @@ public final class Shipper implements AutoCloseable {
     // The shipper's thread only.
     private final BatchCutter cutter;
     private final ShippingGate gate;
+    /** What the journal changed past a split brain's promoted seq, counted while the target refuses it so. */
+    private final DivergedWrites divergedWrites;
     /** The link to the target, held only while this gateway leads the group: one link per tenure. */
     private TargetLink link;
     /** The epoch {@link #link} was opened under, {@link #NOT_LEADING} without a link; read by HELLOs on its loop. */
@@ -113,11 +115,13 @@ public final class Shipper implements AutoCloseable {
         this.clock = clock;
         this.idleCheckNanos = TimeUnit.MILLISECONDS.toNanos(config.idleCheckMs());
         this.window = new InFlightBatches(config.maxBatchesInFlight(), config.maxBytesInFlight());
+        this.divergedWrites = new DivergedWrites(journal);
         this.cutter = new BatchCutter(TimeUnit.MILLISECONDS.toNanos(config.batchIntervalMs()), config.batchMaxBytes());
-        this.metrics = new ShipperMetrics(registry, identity.cgLabel(), this::status);
+        this.metrics = new ShipperMetrics(registry, identity.cgLabel());
         this.generations = new GenerationGuard(generationLog, identity.cgLabel());
         this.helloTemplate = hello(senderId, identity, config.compressionEnabled());
         this.thread = Thread.ofPlatform().name("shipper-" + identity.cgLabel()).unstarted(this::run);
+        metrics.publishStatus(this::status); // last: a scrape may call status() at once
     }
 
     /**
@@ -185,7 +189,7 @@ public final class Shipper implements AutoCloseable {
                 metrics.batchesShipped.get(), metrics.recordsShipped.get(), metrics.bodyBytesShipped.get(),
                 metrics.wireBytesOut.get(), metrics.compressionRatio(), metrics.coalescedRecords.get(),
                 metrics.coalescedBytes.get(), metrics.lastError(), generations.refusal(),
-                generations.currentGeneration());
+                generations.currentGeneration(), divergedWrites.figure());
     }
 
     /**
@@ -263,6 +267,7 @@ public final class Shipper implements AutoCloseable {
                 }
             } finally {
                 cutter.close();
+                divergedWrites.close();
                 closeLink();
             }
         } catch (RuntimeException | Error e) {
@@ -279,6 +284,7 @@ public final class Shipper implements AutoCloseable {
     /** One round: adopt a new connection, read, ship what is due, then sleep until there is more to do. */
     private void step(JournalReader reader) {
         generations.endGenerationIfDue();
+        boolean moreToCount = divergedWrites.follow(generations.refusal());
         followLeadership();
         TargetSession fresh = handshakes.getAndSet(null);
         if (fresh != null) {
@@ -299,7 +305,7 @@ public final class Shipper implements AutoCloseable {
             now = nanos(instant);
         }
         oldestPendingMicros = cutter.oldestTimestampMicros();
-        long waitNanos = idleCheckNanos;
+        long waitNanos = moreToCount ? 0 : idleCheckNanos;
         if (active != null && !cutter.due(now)) {
             waitNanos = Math.min(waitNanos, cutter.nanosUntilDue(now));
         }

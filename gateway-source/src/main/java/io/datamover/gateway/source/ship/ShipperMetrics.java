@@ -39,7 +39,7 @@ final class ShipperMetrics implements AutoCloseable {
     /** The latest error on the link to the target, for status; null until one happens. */
     private volatile String lastError;
 
-    ShipperMetrics(MeterRegistry registry, String cgLabel, Supplier<ShipperStatus> status) {
+    ShipperMetrics(MeterRegistry registry, String cgLabel) {
         this.registry = registry;
         this.tags = Tags.of("cg", cgLabel);
         tally("datamover.source.shipped.batches", "batches shipped to the target", batchesShipped);
@@ -50,6 +50,26 @@ final class ShipperMetrics implements AutoCloseable {
         tally("datamover.source.coalesced.records", "writes dropped because later writes of their batch cover them",
                 coalescedRecords);
         tally("datamover.source.coalesced.bytes", "body bytes those writes would have taken", coalescedBytes);
+        this.reconnects = register(Counter.builder("datamover.source.reconnects")
+                .description("reconnect attempts to the target scheduled").tags(tags).register(registry));
+        this.gaps = register(Counter.builder("datamover.source.ship.gaps")
+                .description("connections where the target's resume point was not in the journal").tags(tags)
+                .register(registry));
+        this.ackTimeouts = register(Counter.builder("datamover.source.ack.timeouts")
+                .description("connections closed because the target acknowledged nothing for the ack timeout while"
+                        + " batches were in flight").tags(tags).register(registry));
+        this.batchRecords = register(DistributionSummary.builder("datamover.source.batch.records")
+                .description("records (seqs) a shipped batch covers").tags(tags).register(registry));
+        this.batchBytes = register(DistributionSummary.builder("datamover.source.batch.size")
+                .description("frame bytes of a shipped batch, as sent").baseUnit("bytes").tags(tags)
+                .register(registry));
+    }
+
+    /**
+     * Registers the gauges that read the shipper's status: only once the shipper is whole, since a scrape may read
+     * them the moment they are registered (a group created during a scrape).
+     */
+    void publishStatus(Supplier<ShipperStatus> status) {
         gauge("datamover.source.rpo.seconds", "age of the oldest write durable at the source and not applied",
                 () -> status.get().rpoSeconds());
         gauge("datamover.source.lag.records", "records durable at the source and not applied",
@@ -64,19 +84,6 @@ final class ShipperMetrics implements AutoCloseable {
                 () -> status.get().connected() ? 1 : 0);
         gauge("datamover.pair.diverged", "1 while the target and this source refuse each other as DIVERGED or "
                 + "UNRELATED (their generation histories disagree)", () -> status.get().diverged() ? 1 : 0);
-        this.reconnects = register(Counter.builder("datamover.source.reconnects")
-                .description("reconnect attempts to the target scheduled").tags(tags).register(registry));
-        this.gaps = register(Counter.builder("datamover.source.ship.gaps")
-                .description("connections where the target's resume point was not in the journal").tags(tags)
-                .register(registry));
-        this.ackTimeouts = register(Counter.builder("datamover.source.ack.timeouts")
-                .description("connections closed because the target acknowledged nothing for the ack timeout while"
-                        + " batches were in flight").tags(tags).register(registry));
-        this.batchRecords = register(DistributionSummary.builder("datamover.source.batch.records")
-                .description("records (seqs) a shipped batch covers").tags(tags).register(registry));
-        this.batchBytes = register(DistributionSummary.builder("datamover.source.batch.size")
-                .description("frame bytes of a shipped batch, as sent").baseUnit("bytes").tags(tags)
-                .register(registry));
     }
 
     void shipped(long records, long bodyBytes, long bodyWire, long frameBytes, int dropped, long droppedBytes) {

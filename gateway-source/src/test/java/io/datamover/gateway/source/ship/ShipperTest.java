@@ -14,6 +14,8 @@ import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.RecordKind;
 import io.datamover.protocol.WriteRecord;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import java.nio.file.Path;
@@ -32,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -153,6 +156,23 @@ class ShipperTest {
 
     private double meter(String name) {
         return registry.get(name).tag("cg", Integer.toString(CG)).functionCounter().count();
+    }
+
+    /** A scrape may read the status gauges the moment they are registered: the shipper must be whole by then. */
+    @Test
+    void aScrapeWhileTheShipperIsCreatedReadsAWholeStatus() throws Exception {
+        SimpleMeterRegistry scrapedAtOnce = new SimpleMeterRegistry() {
+            @Override
+            protected <T> Gauge newGauge(Meter.Id id, T obj, ToDoubleFunction<T> valueFunction) {
+                valueFunction.applyAsDouble(obj); // the scrape, as the gauge appears
+                return super.newGauge(id, obj, valueFunction);
+            }
+        };
+        GenerationLog generations = GenerationLog.openAndStart(dir, IDENTITY.cgLabel(), journal.durableSeq());
+        shipper = Shipper.start(config().build(), "gw-src-1", IDENTITY, journal, generations,
+                seq -> owner.execute(() -> journal.release(seq)), () -> { }, scrapedAtOnce, clock);
+
+        assertThat(scrapedAtOnce.get("datamover.pair.diverged").gauge().value()).isZero();
     }
 
     @Test
