@@ -1,6 +1,6 @@
 package io.datamover.it;
 
-/** Waits on a source gateway's coordination, read from its admin port's metrics. */
+/** Waits on a gateway's coordination, read from its admin port's metrics. */
 final class CoordinationAwaits {
     private CoordinationAwaits() {}
 
@@ -12,6 +12,11 @@ final class CoordinationAwaits {
     /** Until the site's second source gateway ({@link ReplicationSite#withStandbySource}) leads under {@code epoch}. */
     static void standbyLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
         leadsUnderEpoch(site.standbyAdmin(), "the second source gateway", epoch);
+    }
+
+    /** Until the site's target gateway ({@link ReplicationSite#target()}: after a swap, the new one) leads under {@code epoch}. */
+    static void targetLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
+        leadsUnderEpoch(site.targetAdmin(), "the target gateway", epoch);
     }
 
     private static void leadsUnderEpoch(String admin, String gateway, long epoch) throws Exception {
