@@ -5,7 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The meters of a gateway's coordination, the same at a source and a target gateway: {@code
+ * The meters of a gateway's coordination, for a target gateway (the same names as a source gateway's): {@code
  * datamover.coordination.connected} and {@code .assigner} per gateway; per group {@code .leading} (1 while this gateway
  * may act as the group's leader), {@code .epoch} (of its latest tenure here), {@code .tenures} (takeovers by this
  * gateway) and {@code .takeover.wait.seconds}.

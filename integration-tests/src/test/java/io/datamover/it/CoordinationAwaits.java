@@ -14,7 +14,7 @@ final class CoordinationAwaits {
         leadsUnderEpoch(site.standbyAdmin(), "the second source gateway", epoch);
     }
 
-    /** Until the site's target gateway ({@link ReplicationSite#target()}: after a swap, the new one) leads under {@code epoch}. */
+    /** Until the target gateway ({@link ReplicationSite#target()}, swapped or not) leads under {@code epoch}. */
     static void targetLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
         leadsUnderEpoch(site.targetAdmin(), "the target gateway", epoch);
     }

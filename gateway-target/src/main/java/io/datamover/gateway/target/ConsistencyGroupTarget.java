@@ -163,8 +163,8 @@ final class ConsistencyGroupTarget {
     /**
      * As {@link #open(ReplicaSetConfig, TargetGatewayConfig, TargetMetrics, ByteBufAllocator, StorageFailures)};
      * {@code torn}: reopening after a storage failure, the replicas may hold part of the first spooled batch, so
-     * they are reported INCONSISTENT until it is applied again. {@code fence}: the tenure of this gateway that may write
-     * the group ({@link TenureFence#ALONE} without coordination).
+     * they are reported INCONSISTENT until it is applied again. {@code fence}: the tenure of this gateway that may
+     * write the group ({@link TenureFence#ALONE} without coordination).
      */
     static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
             TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn,
