@@ -21,7 +21,7 @@ public final class CoordinationMeters {
                 .description("1 while this gateway is its site's assigner (scale-out)").register(registry);
     }
 
-    /** The meters of {@code group} (tagged {@code cg}); registering again is harmless. */
+    /** The meters of {@code group} (tagged {@code cg}); once per group (Micrometer warns of a second registration). */
     public static void registerGroup(GatewayCoordination coordination, String group, MeterRegistry registry) {
         Gauge.builder("datamover.coordination.leading", coordination, c -> c.leadingEpoch(group).isPresent() ? 1 : 0)
                 .description("1 while this gateway leads the group and may act as its leader").tag("cg", group)

@@ -13,6 +13,8 @@ import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntConsumer;
 
 /**
@@ -32,6 +34,8 @@ final class TargetLeadership implements AutoCloseable {
     /** Whether the gateway is one of a gateway group: else it leads every group, and has no coordination meters. */
     private final boolean coordinated;
     private final MeterRegistry registry;
+    /** The groups whose meters are registered (once each: a source's every HELLO contends again). */
+    private final Set<Integer> metered = ConcurrentHashMap.newKeySet();
     /** Told, on the coordination thread, the cg whose tenure here ended; it must not block. */
     private final IntConsumer tenureEnded;
 
@@ -79,7 +83,9 @@ final class TargetLeadership implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("contending for cg " + group);
         }
-        CoordinationMeters.registerGroup(coordination, group, registry);
+        if (metered.add(cgId)) {
+            CoordinationMeters.registerGroup(coordination, group, registry);
+        }
     }
 
     /**
