@@ -5,10 +5,10 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * The meters of a gateway's coordination, for a target gateway (the same names as a source gateway's): {@code
+ * The meters of a gateway's coordination, the same at a source and a target gateway: {@code
  * datamover.coordination.connected} and {@code .assigner} per gateway; per group {@code .leading} (1 while this gateway
  * may act as the group's leader), {@code .epoch} (of its latest tenure here), {@code .tenures} (takeovers by this
- * gateway) and {@code .takeover.wait.seconds}.
+ * gateway), {@code .takeover.seconds}, {@code .standbys} and {@code .takeover.wait.seconds}.
  */
 public final class CoordinationMeters {
     private CoordinationMeters() {}
@@ -32,6 +32,14 @@ public final class CoordinationMeters {
         FunctionCounter.builder("datamover.coordination.tenures", coordination, c -> c.tenures(group))
                 .description("tenures of the group this gateway began (takeovers by this gateway)")
                 .tag("cg", group).register(registry);
+        Gauge.builder("datamover.coordination.takeover.seconds", coordination,
+                        c -> c.lastTakeover(group).toNanos() / 1e9)
+                .description("how long this gateway's latest takeover of the group took, from the lock coming to it"
+                        + " (the previous leader's latch node gone from ZooKeeper) to leading under the raised epoch")
+                .tag("cg", group).register(registry);
+        Gauge.builder("datamover.coordination.standbys", coordination, c -> c.standbys(group).size())
+                .description("the other live gateways of the site contending for the group (asked of ZooKeeper while"
+                        + " connected: 0 while not)").tag("cg", group).register(registry);
         Gauge.builder("datamover.coordination.takeover.wait.seconds", coordination,
                         c -> c.lastWait(group).toNanos() / 1e9)
                 .description("how long this gateway's latest tenure of the group waited for its lock, from"

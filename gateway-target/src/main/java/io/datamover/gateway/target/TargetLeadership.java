@@ -48,14 +48,16 @@ final class TargetLeadership implements AutoCloseable {
     }
 
     /**
-     * Joins the site's gateway group as {@code config}'s receiver id, advertising {@code listen} for redirects; the
-     * embedded server's data in {@code <data-dir>/zookeeper}.
+     * Joins the site's gateway group as {@code config}'s receiver id, advertising {@code --advertise} or else
+     * {@code listen} for redirects; the embedded server's data in {@code <data-dir>/zookeeper}.
      */
     static TargetLeadership start(TargetGatewayConfig config, InetSocketAddress listen, MeterRegistry registry,
             IntConsumer tenureEnded) throws IOException {
         try {
             GatewayCoordination coordination = GatewayCoordination.start(config.coordination(),
-                    config.dataDir().resolve("zookeeper"), config.receiverId(), PeerAddress.advertised(listen),
+                    config.dataDir().resolve("zookeeper"), config.receiverId(),
+                    config.coordination().advertise() != null ? config.coordination().advertise()
+                            : PeerAddress.advertised(listen),
                     MonotonicClock.system());
             if (coordinated(config)) {
                 CoordinationMeters.registerGateway(coordination, registry);
