@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -45,8 +46,10 @@ public final class SourceGatewayCommand implements Callable<Integer> {
     HostPort listen;
 
     @Option(names = "--target", required = true, converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
-            description = "The target gateway at the recovery site.")
-    HostPort target;
+            split = ",", description = "The target gateway at the recovery site. With several target gateways in the"
+                    + " recovery site's gateway group (their --coordination), give each (comma-separated or repeated):"
+                    + " each group is shipped to the one that leads it, found by redirect.")
+    List<HostPort> targets;
 
     @Option(names = "--data-dir", required = true, paramLabel = "DIR",
             description = "Where the journals live, one directory per consistency group. Use a disk that can take"
@@ -173,7 +176,7 @@ public final class SourceGatewayCommand implements Callable<Integer> {
             if (!compression.equals("lz4") && !compression.equals("none")) {
                 throw new IllegalArgumentException("--compression must be lz4 or none, not " + compression);
             }
-            ShipperConfig shipper = ShipperConfig.builder(target.host(), target.port())
+            ShipperConfig shipper = ShipperConfig.builder(targets.stream().map(HostPort::toPeer).toList())
                     .batch(batchIntervalMs, Math.toIntExact(batchMaxBytes))
                     .compressionEnabled(compression.equals("lz4"))
                     .inFlight(batchesInFlight, bytesInFlight)
@@ -196,7 +199,8 @@ public final class SourceGatewayCommand implements Callable<Integer> {
                         InstantSource.system()), transport),
                 gateway -> new SourceGatewayActions(gateway, registry, InstantSource.system()), authorization),
                 running -> LOG.info("source gateway ready: taps connect to {}, shipping to {}", running.daemon().address(),
-                        target));
+                        targets.stream().map(HostPort::toPeer).map(Object::toString)
+                                .collect(java.util.stream.Collectors.joining(","))));
         return 0;
     }
 }

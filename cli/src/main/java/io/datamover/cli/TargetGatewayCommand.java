@@ -49,6 +49,11 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             description = "Where the replica disks live (one directory per consistency group, stamped with its pair).")
     Path replicaDir;
 
+    @Option(names = "--id", paramLabel = "ID",
+            description = "This gateway's name in handshakes, logs and its site's gateway group; each target gateway"
+                    + " of a site needs its own (default: target-gw-HOSTNAME).")
+    String gatewayId;
+
     @Option(names = "--pair", paramLabel = "ID",
             description = "Serve only this replication pair; sources of other pairs are refused (default: under TLS the"
                     + " pair of this gateway's certificate; any pair with --insecure-plaintext).")
@@ -99,6 +104,12 @@ public final class TargetGatewayCommand implements Callable<Integer> {
     ConfigFile.Option configFile;
     @CommandLine.Mixin
     AdminOption admin;
+    /**
+     * The recovery site's gateway group: its target gateways share --replica-dir (each with its own --data-dir) and
+     * apply each group at the one that leads it (docs/coordination.md).
+     */
+    @CommandLine.Mixin
+    CoordinationOption coordination;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -125,7 +136,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
             config = builder
                     .listen(listen.host(), listen.port())
                     .pairId(pair)
-                    .receiverId(Daemons.hostIdentity("target-gw"))
+                    .receiverId(gatewayId != null ? gatewayId : Daemons.hostIdentity("target-gw"))
+                    .coordination(coordination.settings())
                     .provisioning(provisioning())
                     .spoolMaxBytes(spoolMaxBytes)
                     .maxGroups(maxGroups.maxGroups)

@@ -45,7 +45,7 @@ class ConfigFileTest {
                 """);
         SourceGatewayCommand command = parse("source-gateway", "--config", file.toString(), "--batch-interval=50");
         assertThat(command.listen).isEqualTo(new HostPort("127.0.0.1", 10811));
-        assertThat(command.target).isEqualTo(new HostPort("dr-site", 10810));
+        assertThat(command.targets).containsExactly(new HostPort("dr-site", 10810));
         assertThat(command.dataDir).isEqualTo(Path.of("/var/lib/datamover/journal"));
         assertThat(command.journalMaxBytes).isEqualTo(4L << 30);
         assertThat(command.batchIntervalMs).isEqualTo(50); // the flag wins over the file

@@ -1,6 +1,6 @@
 package io.datamover.it;
 
-/** Waits on a source gateway's coordination, read from its admin port's metrics. */
+/** Waits on a gateway's coordination, read from its admin port's metrics. */
 final class CoordinationAwaits {
     private CoordinationAwaits() {}
 
@@ -23,6 +23,11 @@ final class CoordinationAwaits {
     /** Whether the source gateway at {@code admin} leads its one group now (0 when it does not answer). */
     static boolean leads(String admin) throws InterruptedException {
         return AdminMetrics.sum(admin, "datamover_coordination_leading") == 1;
+    }
+
+    /** Until the target gateway ({@link ReplicationSite#target()}, swapped or not) leads under {@code epoch}. */
+    static void targetLeadsUnderEpoch(ReplicationSite site, long epoch) throws Exception {
+        leadsUnderEpoch(site.targetAdmin(), "the target gateway", epoch);
     }
 
     private static void leadsUnderEpoch(String admin, String gateway, long epoch) throws Exception {

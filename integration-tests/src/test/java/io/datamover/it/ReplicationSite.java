@@ -27,13 +27,15 @@ final class ReplicationSite implements AutoCloseable {
 
     private final Path base;
     private final Path sourceDisk;
-    private final int targetPort = LoopbackPorts.next();
+    /** A target gateway of the recovery site: its process, where it listens, its admin address and data directory. */
+    private record TargetGatewayProcess(DaemonProcess daemon, int port, String admin, Path dataDir) {}
+
     private final int sourcePort = LoopbackPorts.next();
     private final int nbdPort = LoopbackPorts.next();
-    private final String targetAdmin = admin();
     private final String tapAdmin = admin();
     private final String sourceAdmin = admin();
-    private final DaemonProcess target;
+    /** The target gateway (after {@link #swapTargets}, the one that leads now). */
+    private TargetGatewayProcess target;
     private final DaemonProcess source;
     private final DaemonProcess tap;
     private final LinkProxy link;
@@ -41,6 +43,10 @@ final class ReplicationSite implements AutoCloseable {
     private final String standbyAdmin = admin();
     /** The site's second source gateway, when {@link #withStandbySource} made one; else null. */
     private DaemonProcess standby;
+    private final int standbyTargetPort = LoopbackPorts.next();
+    private final String standbyTargetAdmin = admin();
+    /** The recovery site's second target gateway, when {@link #withStandbyTarget} made one; else null. */
+    private TargetGatewayProcess standbyTarget;
 
     /**
      * Shorter than the daemons' 60 s default: a CORRUPT fault that damages a frame's length stalls that connection
@@ -66,18 +72,24 @@ final class ReplicationSite implements AutoCloseable {
     ReplicationSite(Path base, long diskBytes, String tapWindow, List<String> sourceOptions, String initialSync)
             throws IOException, InterruptedException {
         this.base = base;
-        this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", targetPort), LinkSpec.unlimited());
+        this.target = targetGateway("target", LoopbackPorts.next(), admin(), base.resolve("target-data"));
+        this.link = LinkProxy.start(new InetSocketAddress("127.0.0.1", target.port()), LinkSpec.unlimited());
         this.sourceDisk = Disks.sparse(base.resolve("vm.img"), diskBytes);
         AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
-        this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway", "--listen",
-                "127.0.0.1:" + targetPort, "--data-dir", targetDataDir().toString(), "--replica-dir",
-                replicaDir().toString(), "--admin", targetAdmin, "--admin-token-file", adminToken().toString());
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"),
                 sourceGatewayArgs(sourcePort, sourceDataDir(), sourceAdmin, sourceOptions));
         this.tap = new DaemonProcess("tap", base.resolve("tap.log"), "tap", "--export", EXPORT + "=" + sourceDisk,
                 "--nbd", "127.0.0.1:" + nbdPort, "--gateway", "127.0.0.1:" + sourcePort, "--state-dir",
                 base.resolve("tap-state").toString(), "--initial-sync", initialSync, "--window", tapWindow, "--admin",
                 tapAdmin, "--ack-timeout", ACK_TIMEOUT_SECONDS, "--admin-token-file", adminToken().toString());
+    }
+
+    /** {@code target-gateway} listening on {@code port}, its replicas in {@link #replicaDir()}, log {@code NAME.log}. */
+    private TargetGatewayProcess targetGateway(String name, int port, String admin, Path dataDir) {
+        DaemonProcess daemon = new DaemonProcess(name + "-gateway", base.resolve(name + ".log"), "target-gateway",
+                "--listen", "127.0.0.1:" + port, "--data-dir", dataDir.toString(), "--replica-dir",
+                replicaDir().toString(), "--admin", admin, "--admin-token-file", adminToken().toString());
+        return new TargetGatewayProcess(daemon, port, admin, dataDir);
     }
 
     /** {@code source-gateway} listening on {@code port}, shipping through the link, with {@code options} at the end. */
@@ -104,22 +116,60 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     /**
+     * A second target gateway of the recovery site on the same replica directory (shared storage), each target gateway
+     * with {@code options} (their coordination) and an id of its own ({@code target-gateway-a}, {@code -b}), the second
+     * with its own data directory and log {@code standby-target.log}; the source gateway is given its address after the
+     * first's (which it reaches through the link). Call before {@link #start()}, which starts it after the first one.
+     */
+    ReplicationSite withStandbyTarget(List<String> options) {
+        standbyTarget = targetGateway("standby-target", standbyTargetPort, standbyTargetAdmin,
+                base.resolve("standby-target-data"));
+        List<String> first = new java.util.ArrayList<>(options);
+        first.addAll(List.of("--id", "target-gateway-a"));
+        target.daemon().extraArgs(first.toArray(String[]::new));
+        List<String> second = new java.util.ArrayList<>(options);
+        second.addAll(List.of("--id", "target-gateway-b"));
+        standbyTarget.daemon().extraArgs(second.toArray(String[]::new));
+        source.extraArgs("--target", "127.0.0.1:" + standbyTarget.port());
+        return this;
+    }
+
+    /**
+     * The recovery site's other target gateway ({@link #withStandbyTarget}) leads now: from here on {@link #target()},
+     * its port, admin port and data directory name it (status, the prefix check's pause and copy), and
+     * {@link #standbyTarget()} names the first.
+     */
+    void swapTargets() {
+        TargetGatewayProcess leading = standbyTarget;
+        standbyTarget = target;
+        target = leading;
+    }
+
+    /** The recovery site's other target gateway ({@link #withStandbyTarget}); null without one. */
+    DaemonProcess standbyTarget() {
+        return standbyTarget == null ? null : standbyTarget.daemon();
+    }
+
+    /**
      * Every daemon in plaintext ({@code --insecure-plaintext}) from the next start on, instead of mutual TLS with lab
      * certificates: for tests whose own peers speak raw frames, or whose point is the frames' own checks.
      */
     ReplicationSite insecurePlaintext() {
-        List.of(target, source, tap).forEach(DaemonProcess::insecurePlaintext);
+        List.of(target.daemon(), source, tap).forEach(DaemonProcess::insecurePlaintext);
         return this;
     }
 
     /** Runs every daemon under {@code mask} (e.g. {@code 022}) from the next start on. */
     ReplicationSite umask(String mask) {
-        List.of(target, source, tap).forEach(daemon -> daemon.umask(mask));
+        List.of(target.daemon(), source, tap).forEach(daemon -> daemon.umask(mask));
         return this;
     }
 
     ReplicationSite start() throws IOException, InterruptedException {
-        target.start(targetPort);
+        target.daemon().start(target.port());
+        if (standbyTarget != null) {
+            standbyTarget.daemon().start(standbyTarget.port());
+        }
         source.start(sourcePort);
         if (standby != null) {
             standby.start(standbyPort);
@@ -139,7 +189,7 @@ final class ReplicationSite implements AutoCloseable {
 
     /** Where the target gateway listens (the source reaches it through the link). */
     int targetPort() {
-        return targetPort;
+        return target.port();
     }
 
     Path sourceDisk() {
@@ -147,7 +197,7 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     Path targetDataDir() {
-        return base.resolve("target-data");
+        return target.dataDir();
     }
 
     Path sourceDataDir() {
@@ -183,11 +233,11 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     void killTarget() throws InterruptedException {
-        target.kill9();
+        target.daemon().kill9();
     }
 
     void startTarget() throws IOException, InterruptedException {
-        target.start(targetPort);
+        target.daemon().start(target.port());
     }
 
     void killSource() throws InterruptedException {
@@ -259,7 +309,7 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     DaemonProcess target() {
-        return target;
+        return target.daemon();
     }
 
     DaemonProcess source() {
@@ -307,7 +357,7 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     String targetAdmin() {
-        return targetAdmin;
+        return target.admin();
     }
 
     String sourceAdmin() {
@@ -328,13 +378,13 @@ final class ReplicationSite implements AutoCloseable {
     }
 
     AdminStatus targetStatus() throws InterruptedException {
-        return AdminStatus.fetch(targetAdmin);
+        return AdminStatus.fetch(target.admin());
     }
 
     /** The last lines of each daemon's log, for a failure message. */
     String logTails() throws IOException {
         StringBuilder out = new StringBuilder();
-        for (String name : List.of("tap", "source", "standby", "target")) {
+        for (String name : List.of("tap", "source", "standby", "target", "standby-target")) {
             Path log = base.resolve(name + ".log");
             List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
             out.append("--- ").append(name).append(".log (last 15 lines)\n");
@@ -349,10 +399,13 @@ final class ReplicationSite implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        try (tap; source; target) {
+        try (tap; source; DaemonProcess targetDaemon = target.daemon()) {
             link.close();
             if (standby != null) {
                 standby.close();
+            }
+            if (standbyTarget != null) {
+                standbyTarget.daemon().close();
             }
         }
     }

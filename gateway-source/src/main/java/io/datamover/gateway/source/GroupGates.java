@@ -1,15 +1,13 @@
 package io.datamover.gateway.source;
 
+import io.datamover.coordination.CoordinationMeters;
 import io.datamover.coordination.CoordinationSettings;
 import io.datamover.coordination.GatewayCoordination;
 import io.datamover.coordination.GroupLeader;
 import io.datamover.coordination.GroupLeadershipStatus;
-import io.datamover.coordination.Leadership;
 import io.datamover.coordination.MonotonicClock;
 import io.datamover.gateway.source.ship.ShippingGate;
 import io.datamover.protocol.netty.PeerAddress;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -110,10 +108,7 @@ interface GroupGates extends AutoCloseable {
             GatewayCoordination coordination = GatewayCoordination.start(settings,
                     config.dataDir().resolve("zookeeper"), config.gatewayId(), advertised(settings, config.listen()),
                     MonotonicClock.system());
-            Gauge.builder("datamover.coordination.connected", coordination, c -> c.connected() ? 1 : 0)
-                    .description("1 while the gateway's ZooKeeper session is connected").register(registry);
-            Gauge.builder("datamover.coordination.assigner", coordination, c -> c.assigning() ? 1 : 0)
-                    .description("1 while this gateway is its site's assigner (scale-out)").register(registry);
+            CoordinationMeters.registerGateway(coordination, registry);
             return new GroupGates() {
                 @Override
                 public ShippingGate gateFor(CgIdentity identity, Runnable stoppedLeading) throws IOException {
@@ -124,31 +119,7 @@ interface GroupGates extends AutoCloseable {
                         Thread.currentThread().interrupt();
                         throw new InterruptedIOException("contending for cg " + group);
                     }
-                    Gauge.builder("datamover.coordination.leading", coordination,
-                                    c -> c.leadingEpoch(group).isPresent() ? 1 : 0)
-                            .description("1 while this gateway leads the group and may ship it").tag("cg", group)
-                            .register(registry);
-                    Gauge.builder("datamover.coordination.epoch", coordination, c -> epochOf(c.leadership(group)))
-                            .description("the epoch of this gateway's latest tenure of the group").tag("cg", group)
-                            .register(registry);
-                    FunctionCounter.builder("datamover.coordination.tenures", coordination, c -> c.tenures(group))
-                            .description("tenures of the group this gateway began (takeovers by this gateway)")
-                            .tag("cg", group).register(registry);
-                    Gauge.builder("datamover.coordination.takeover.seconds", coordination,
-                                    c -> c.lastTakeover(group).toNanos() / 1e9)
-                            .description("how long this gateway's latest takeover of the group took, from the lock"
-                                    + " coming to it (the previous leader's latch node gone from ZooKeeper) to leading"
-                                    + " under the raised epoch").tag("cg", group).register(registry);
-                    Gauge.builder("datamover.coordination.standbys", coordination,
-                                    c -> c.standbys(group).size())
-                            .description("the other live gateways of the site contending for the group (asked of"
-                                    + " ZooKeeper while connected: 0 while not)").tag("cg", group)
-                            .register(registry);
-                    Gauge.builder("datamover.coordination.takeover.wait.seconds", coordination,
-                                    c -> c.lastWait(group).toNanos() / 1e9)
-                            .description("how long this gateway's latest tenure of the group waited for its lock, from"
-                                    + " contending (or its previous tenure's end) to leading").tag("cg", group)
-                            .register(registry);
+                    CoordinationMeters.registerGroup(coordination, group, registry);
                     return () -> coordination.leadingEpoch(group);
                 }
 
@@ -208,7 +179,4 @@ interface GroupGates extends AutoCloseable {
         return new PeerAddress(listen.getHostString(), listen.getPort()).toString();
     }
 
-    private static double epochOf(Leadership leadership) {
-        return leadership == null ? 0 : leadership.epoch();
-    }
 }

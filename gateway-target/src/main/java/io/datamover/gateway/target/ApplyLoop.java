@@ -313,7 +313,11 @@ final class ApplyLoop implements Runnable {
             stop(new ProtocolException(e.reason().errorCode(), "the replica refused a batch: " + e.getMessage()), e,
                     false);
         } catch (ProtocolException e) {
-            stop(new ProtocolException(e.code(), "a spooled batch is unreadable: " + e.getMessage()), e, false);
+            if (e.code() == ErrorCode.NOT_LEADER) {
+                deposed(e);
+            } else {
+                stop(new ProtocolException(e.code(), "a spooled batch is unreadable: " + e.getMessage()), e, false);
+            }
         } catch (IOException e) {
             torn = true;
             stop(new ProtocolException(ErrorCode.STORAGE_FAILURE, "replica or spool storage failed: " + e), e, true);
@@ -333,6 +337,7 @@ final class ApplyLoop implements Runnable {
     }
 
     private void applyOne(BatchSpool.Entry entry) throws ApplyException, ProtocolException, IOException {
+        group.fence().check(); // a deposed leader writes nothing more to the replicas the site's gateways share
         Batch batch = spool.read(entry, config.frameLimits(), alloc);
         try {
             applier.apply(batch, config.frameLimits(), alloc);
@@ -371,6 +376,14 @@ final class ApplyLoop implements Runnable {
                     + "acts: {}", Integer.toUnsignedString(group.cgId()), appliedSeq, failure.getMessage(), cause);
         }
         group.applyStopped(failure, storage);
+    }
+
+    /** This gateway's tenure of the group ended: nothing more is applied here; the gateway closes the group. */
+    private void deposed(ProtocolException reason) {
+        publish();
+        LOG.warn("cg {}: applying stopped at applied seq {}: {}", Integer.toUnsignedString(group.cgId()), appliedSeq,
+                reason.getMessage());
+        group.applyStopped(reason, false);
     }
 
     /** Asks the loop to end after the batch it is applying, if any. */

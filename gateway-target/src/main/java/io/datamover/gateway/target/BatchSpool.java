@@ -125,6 +125,31 @@ final class BatchSpool {
     }
 
     /**
+     * Deletes every batch (and temporary file) the spool in {@code directory} holds, if it exists, durably; returns the
+     * batches deleted. For a spool of an earlier tenure at a gateway of a recovery site's gateway group: its batches
+     * may belong to a history the replicas have moved past since, and the source sends again what is not applied.
+     */
+    static int discardAll(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        int batches = 0;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (NAME.matcher(name).matches()) {
+                    batches++;
+                } else if (!name.endsWith(TEMP_SUFFIX)) {
+                    throw new IOException("spool " + directory + " holds " + name + ", which is not a spooled batch");
+                }
+                Files.delete(file);
+            }
+        }
+        DurableFiles.forceDirectory(directory);
+        return batches;
+    }
+
+    /**
      * Writes {@code batch} durably; it is not visible to the applier until {@link #publish}ed, so the writer can
      * acknowledge it first (a DURABLE ack then always goes out before the APPLIED ack of the same batch). The batch
      * must continue the spool; it is not released.

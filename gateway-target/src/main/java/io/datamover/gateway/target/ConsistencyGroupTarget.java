@@ -91,6 +91,8 @@ final class ConsistencyGroupTarget {
     private final GenerationGate generations;
     /** The highest epoch of the source's gateway group admitted for this group, persisted beside the stamp. */
     private final HighestEpoch epochs;
+    /** This gateway's licence to write the group, asked before every batch is spooled or applied. */
+    private final TenureFence fence;
     private boolean closed;
 
     /** Written by the spool writer only; read by the applier for APPLIED acks and by status. */
@@ -120,10 +122,11 @@ final class ConsistencyGroupTarget {
     }
 
     private ConsistencyGroupTarget(ReplicaSetConfig replicaConfig, ReplicaSet replicas, BatchSpool spool,
-            HighestEpoch epochs, TargetGatewayConfig config, TargetMetrics metrics, ByteBufAllocator alloc,
-            StorageFailures storageFailures, boolean torn) {
+            HighestEpoch epochs, TenureFence fence, TargetGatewayConfig config, TargetMetrics metrics,
+            ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn) {
         this.cgId = replicaConfig.cgId();
         this.epochs = epochs;
+        this.fence = fence;
         this.replicaConfig = replicaConfig;
         this.storageFailures = storageFailures;
         this.appliedSeqAtOpen = replicas.appliedSeq();
@@ -154,17 +157,18 @@ final class ConsistencyGroupTarget {
      */
     static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
             TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures) throws IOException {
-        return open(replicaConfig, config, metrics, alloc, storageFailures, false);
+        return open(replicaConfig, config, metrics, alloc, storageFailures, false, TenureFence.ALONE);
     }
 
     /**
      * As {@link #open(ReplicaSetConfig, TargetGatewayConfig, TargetMetrics, ByteBufAllocator, StorageFailures)};
      * {@code torn}: reopening after a storage failure, the replicas may hold part of the first spooled batch, so
-     * they are reported INCONSISTENT until it is applied again.
+     * they are reported INCONSISTENT until it is applied again. {@code fence}: the tenure of this gateway that may
+     * write the group ({@link TenureFence#ALONE} without coordination).
      */
     static ConsistencyGroupTarget open(ReplicaSetConfig replicaConfig, TargetGatewayConfig config,
-            TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn)
-            throws IOException {
+            TargetMetrics metrics, ByteBufAllocator alloc, StorageFailures storageFailures, boolean torn,
+            TenureFence fence) throws IOException {
         String dirName = directoryName(replicaConfig.cgId());
         discardRehearsal(config, replicaConfig.cgId());
         ReplicaSet replicas = ReplicaSet.open(config.replicaDir().resolve(dirName), replicaConfig);
@@ -172,8 +176,8 @@ final class ConsistencyGroupTarget {
             BatchSpool spool = BatchSpool.open(config.dataDir().resolve(dirName).resolve("spool"),
                     replicas.appliedSeq(), metrics.registry().config().clock().monotonicTime());
             HighestEpoch epochs = HighestEpoch.open(replicas.directory().resolve(EPOCH_FILE));
-            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig, replicas, spool, epochs, config,
-                    metrics, alloc, storageFailures, torn && spool.batches() > 0);
+            ConsistencyGroupTarget group = new ConsistencyGroupTarget(replicaConfig, replicas, spool, epochs, fence,
+                    config, metrics, alloc, storageFailures, torn && spool.batches() > 0);
             LOG.info("cg {}: replicas in {} (pair {}, applied seq {}, states {}, consistent image at seq {}{}), {} "
                     + "spooled batches to apply", Integer.toUnsignedString(replicaConfig.cgId()), replicas.directory(),
                     replicas.pairId(), replicas.appliedSeq(), replicas.states(),
@@ -200,6 +204,11 @@ final class ConsistencyGroupTarget {
 
     int cgId() {
         return cgId;
+    }
+
+    /** The tenure this opening of the group writes under. */
+    TenureFence fence() {
+        return fence;
     }
 
     /** Whether a source's connection is attached and open; any thread. */
@@ -301,6 +310,7 @@ final class ConsistencyGroupTarget {
     CompletableFuture<GenerationGate.Admitted> attach(SourceSession session, ReplicaSetConfig asked, Hello hello) {
         return onWriter(() -> {
             requireServing();
+            fence.check();
             try {
                 replicas.requireOwner(asked);
             } catch (ReplicaSetException e) {
@@ -530,6 +540,7 @@ final class ConsistencyGroupTarget {
                 return;
             }
             sourceHeard(batch.lastSeq());
+            fence.check();
             if (batch.lastSeq() <= heldSeq) {
                 meters.duplicates.increment();
                 session.send(new Ack(cgId, batch.lastSeq(), AckScope.DURABLE));
@@ -707,6 +718,24 @@ final class ConsistencyGroupTarget {
         if (closing) {
             throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "the target gateway is stopping");
         }
+    }
+
+    /** As {@link #close()}, first sending the attached source, if any, away with {@code reason}. */
+    void close(ProtocolException reason) throws IOException, InterruptedException {
+        try {
+            onWriter(() -> {
+                SourceSession session = attached;
+                if (session != null) {
+                    session.fail(reason);
+                    attached = null;
+                }
+                return null;
+            }).get(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("cg {}: the source was not sent away before closing: {}", Integer.toUnsignedString(cgId),
+                    e.toString());
+        }
+        close();
     }
 
     /** Stops receiving, lets the applier finish the batch it is applying, closes the replicas. Idempotent. */

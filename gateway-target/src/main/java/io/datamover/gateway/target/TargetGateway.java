@@ -17,6 +17,7 @@ import io.datamover.disk.PrivateFiles;
 import io.datamover.protocol.DiskSetChange;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.ErrorFrame;
+import io.datamover.protocol.Feature;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RepeatedWarnings;
@@ -53,6 +54,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -122,6 +124,10 @@ public final class TargetGateway implements AutoCloseable {
     private volatile PromotedWrites promotedWrites = PromotedWrites.UNKNOWN;
     /** The sessions' refusal warnings, one line a minute per source and reason (the metric counts each). */
     private final RepeatedWarnings refusalWarnings;
+    /** Whether this gateway is one of its recovery site's gateway group ({@code --coordination}). */
+    private final boolean coordinated;
+    /** Which groups this gateway leads (all of them without coordination); null until started. */
+    private TargetLeadership leadership;
 
     private final GroupCapacity capacity;
 
@@ -133,6 +139,7 @@ public final class TargetGateway implements AutoCloseable {
         this.clock = clock;
         this.capacity = capacity;
         this.refusalWarnings = new RepeatedWarnings(clock);
+        this.coordinated = TargetLeadership.coordinated(config);
     }
 
     /** Starts a gateway: reopens the groups on disk (applying what their spools hold), then listens. */
@@ -148,6 +155,8 @@ public final class TargetGateway implements AutoCloseable {
                 new GroupCapacity(config.maxGroups(), OpenFiles.ofThisProcess()));
         try {
             gateway.lockDirectories();
+            gateway.leadership = TargetLeadership.start(config, new InetSocketAddress(config.listenHost(),
+                    config.listenPort()), registry, gateway::tenureEnded);
             gateway.reopenGroups();
             gateway.listen();
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -161,7 +170,9 @@ public final class TargetGateway implements AutoCloseable {
         PrivateFiles.createDirectories(config.dataDir());
         directoryLocks.add(DirectoryLock.acquire(config.dataDir(), "the target gateway"));
         PrivateFiles.createDirectories(config.replicaDir());
-        if (!Files.isSameFile(config.dataDir(), config.replicaDir())) {
+        // With coordination the site's target gateways share the replica directory: each group's lock in ZooKeeper
+        // and its target epoch there (TenureFence) say who writes it.
+        if (!coordinated && !Files.isSameFile(config.dataDir(), config.replicaDir())) {
             directoryLocks.add(DirectoryLock.acquire(config.replicaDir(), "the target gateway"));
         }
     }
@@ -199,6 +210,13 @@ public final class TargetGateway implements AutoCloseable {
                                     : "; the failover was interrupted: run datamover failover again");
                     failedOver.put(m.cgId(), failedOverStatus(m, failover.get()));
                     ConsistencyGroupTarget.discardRehearsal(config, m.cgId());
+                    continue;
+                }
+                if (coordinated) {
+                    // Opened once this gateway leads it and its source comes: the leader applies what it is sent.
+                    leadership.contend(m.cgId());
+                    LOG.info("cg {}: found in {}: contending for it in the recovery site's gateway group",
+                            Integer.toUnsignedString(m.cgId()), dir);
                     continue;
                 }
                 groups.put(m.cgId(), ConsistencyGroupTarget.open(
@@ -274,8 +292,13 @@ public final class TargetGateway implements AutoCloseable {
      */
     private ConsistencyGroupTarget groupFor(ReplicaSetConfig asked, Hello hello, HelloAuthorization.Grant grant)
             throws ProtocolException {
+        long epoch = requireLeading(asked.cgId(), hello);
         synchronized (capacity.openLock(asked.cgId())) {
             ConsistencyGroupTarget existing = groups.get(asked.cgId());
+            if (existing != null && existing.fence().epoch() != epoch) {
+                closeDeposed(existing); // an earlier tenure's, not closed yet: this one opens the group afresh
+                existing = null;
+            }
             if (existing != null) {
                 grant.requireGroupPair(asked.cgId(), existing.replicaConfig().pairId());
                 if (DiskSetChange.grows(existing.replicaConfig().disks(), asked.disks())) {
@@ -283,7 +306,65 @@ public final class TargetGateway implements AutoCloseable {
                 }
                 return existing;
             }
-            return create(asked, hello);
+            return create(asked, hello, epoch, true);
+        }
+    }
+
+    /**
+     * The epoch under which this gateway leads group {@code cgId} (0 without coordination), contending for it and
+     * waiting for an election that may still go this gateway's way; NOT_LEADER otherwise, naming the leader to a source
+     * that follows redirects. Blocks: on an opener thread.
+     */
+    private long requireLeading(int cgId, Hello hello) throws ProtocolException {
+        OptionalLong epoch;
+        try {
+            leadership.contend(cgId);
+            epoch = leadership.awaitLeading(cgId);
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.SHUTTING_DOWN, "cg " + Integer.toUnsignedString(cgId) + ": this"
+                    + " target gateway cannot take part in its site's gateway group now: " + e.getMessage());
+        }
+        if (epoch.isPresent()) {
+            return epoch.getAsLong();
+        }
+        String leader = Feature.REDIRECT.in(hello.features()) ? leadership.leaderElsewhere(cgId) : "";
+        throw ProtocolException.notLeader("cg " + Integer.toUnsignedString(cgId) + ": this target gateway does not"
+                + " lead the group in its site's gateway group; " + (leader.isEmpty() ? "the source tries its next"
+                        + " target gateway" : "its leader is at " + leader), leader);
+    }
+
+    /** On the coordination thread: this gateway's tenure of group {@code cgId} ended; it stops applying it. */
+    private void tenureEnded(int cgId) {
+        try {
+            openers.execute(() -> {
+                synchronized (capacity.openLock(cgId)) {
+                    ConsistencyGroupTarget group = groups.get(cgId);
+                    if (group != null && !group.fence().isTenure(leadership.leadingEpoch(cgId))) {
+                        closeDeposed(group);
+                    }
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // stopping: every group is closed anyway
+        }
+    }
+
+    /**
+     * Under the group's open lock: closes a group this gateway opened under a tenure that has ended (its fence stops
+     * it at its next batch anyway); its source is sent on with NOT_LEADER.
+     */
+    private void closeDeposed(ConsistencyGroupTarget group) {
+        String cg = Integer.toUnsignedString(group.cgId());
+        LOG.warn("cg {}: this target gateway no longer leads the group (its tenure under epoch {} ended): it stops "
+                + "applying and closes the group; the site's leader applies it", cg, group.fence().epoch());
+        groups.remove(group.cgId(), group);
+        try {
+            group.close(ProtocolException.notLeader("cg " + cg + ": this target gateway no longer leads the group",
+                    ""));
+        } catch (IOException e) {
+            LOG.error("cg {}: closing the replicas failed: {}", cg, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -322,13 +403,13 @@ public final class TargetGateway implements AutoCloseable {
         }
         groups.remove(asked.cgId(), existing);
         try {
-            return create(asked, hello);
+            return create(asked, hello, existing.fence().epoch(), false);
         } catch (ProtocolException refused) {
             // e.g. a block device smaller than the new size: the group stays as it was, shown and refusing the source
             LOG.error("cg {}: cannot grow the replicas: {}", cg, refused.getMessage());
             try {
                 groups.put(asked.cgId(), ConsistencyGroupTarget.open(existing.replicaConfig(), config, metrics, alloc,
-                        this::storageFailed));
+                        this::storageFailed, false, existing.fence()));
             } catch (IOException | RuntimeException e) {
                 refused.addSuppressed(e);
             }
@@ -336,8 +417,12 @@ public final class TargetGateway implements AutoCloseable {
         }
     }
 
-    /** Under the group's open lock: opens the replica set of a new group, if it fits. */
-    private ConsistencyGroupTarget create(ReplicaSetConfig asked, Hello hello) throws ProtocolException {
+    /**
+     * Under the group's open lock: opens the replica set of a new group, if it fits, under this gateway's tenure of
+     * {@code epoch}; {@code newTenure}: its first opening in the tenure ({@link #openAsLeader}).
+     */
+    private ConsistencyGroupTarget create(ReplicaSetConfig asked, Hello hello, long epoch, boolean newTenure)
+            throws ProtocolException {
         ConsistencyGroupStatus promoted = failedOver.get(asked.cgId());
         if (promoted != null || operations.containsKey(asked.cgId())) {
             throw refusedAsPromoted(asked.cgId(), promoted, hello);
@@ -350,7 +435,7 @@ public final class TargetGateway implements AutoCloseable {
         }
         ConsistencyGroupTarget opened = null;
         try {
-            opened = ConsistencyGroupTarget.open(asked, config, metrics, alloc, this::storageFailed);
+            opened = openAsLeader(asked, epoch, newTenure);
             return opened;
         } catch (ReplicaSetException e) {
             throw ConsistencyGroupTarget.refusal(asked.cgId(), e);
@@ -366,6 +451,30 @@ public final class TargetGateway implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * Opens a group to apply it. With coordination it first begins this gateway's tenure on the replica set the site's
+     * target gateways share (its epoch recorded there, {@link TenureFence}), and at a new tenure drops what this
+     * gateway's own spool kept of an earlier one: other leaders may have applied since, and the source resends
+     * everything the target has not applied (its journal keeps it until APPLIED), from the replicas' applied seq.
+     */
+    private ConsistencyGroupTarget openAsLeader(ReplicaSetConfig asked, long epoch, boolean newTenure)
+            throws IOException, ProtocolException {
+        if (!coordinated) {
+            return ConsistencyGroupTarget.open(asked, config, metrics, alloc, this::storageFailed);
+        }
+        int cg = asked.cgId();
+        TenureFence fence = TenureFence.begin(cg, epoch, replicaSetDirectory(config.replicaDir(), cg),
+                leadership::leadingEpoch);
+        if (newTenure) {
+            int dropped = BatchSpool.discardAll(config.dataDir().resolve(ConsistencyGroupTarget.directoryName(cg))
+                    .resolve("spool"));
+            LOG.info("cg {}: this target gateway leads the group under epoch {}{}", Integer.toUnsignedString(cg),
+                    epoch, dropped == 0 ? "" : "; its spool's " + dropped + " batches of an earlier tenure are"
+                            + " dropped (the source sends again what the replicas have not applied)");
+        }
+        return ConsistencyGroupTarget.open(asked, config, metrics, alloc, this::storageFailed, false, fence);
     }
 
     /**
@@ -445,7 +554,7 @@ public final class TargetGateway implements AutoCloseable {
         try {
             failed.close();
             groups.put(cg, ConsistencyGroupTarget.open(failed.replicaConfig(), config, metrics, alloc,
-                    this::storageFailed, true));
+                    this::storageFailed, true, failed.fence()));
             LOG.info("cg {}: replica set reopened after a storage failure", Integer.toUnsignedString(cg));
         } catch (IOException | RuntimeException e) {
             LOG.error("cg {}: cannot reopen the replica set after a storage failure: {}",
@@ -482,6 +591,10 @@ public final class TargetGateway implements AutoCloseable {
     public Failover.Report failover(int cgId, boolean force, long plannedSeq) throws ProtocolException, IOException,
             InterruptedException {
         String cg = Integer.toUnsignedString(cgId);
+        if (leadership.leadingEpoch(cgId).isEmpty()) {
+            throw new ProtocolException(ErrorCode.NOT_LEADER, "consistency group " + cg + " is led by another target"
+                    + " gateway of the recovery site: run the failover there (docs/coordination.md)");
+        }
         synchronized (capacity.openLock(cgId)) {
             Path directory = replicaSetDirectory(config.replicaDir(), cgId);
             Optional<ReplicaMetadata> stamped = ReplicaSet.readStamp(directory);
@@ -726,6 +839,9 @@ public final class TargetGateway implements AutoCloseable {
             }
         }
         eventLoops.shutdownGracefully(0, 2, TimeUnit.SECONDS).sync();
+        if (leadership != null) {
+            leadership.close(); // after the groups: the locks go once nothing more is applied here
+        }
         for (DirectoryLock lock : directoryLocks) {
             try {
                 lock.close();

@@ -3,6 +3,7 @@ package io.datamover.gateway.target;
 import io.datamover.applier.Provisioning;
 import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.UndoFullPolicy;
+import io.datamover.coordination.CoordinationSettings;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.FrameLimits;
@@ -48,19 +49,28 @@ import java.util.stream.Collectors;
  *        disk name
  * @param undoFull what a group does when its resync would pass {@code undoMaxBytes}: stop applying (the default), or
  *        drop the undo log and go on without a consistent image
+ * @param coordination the recovery site's gateway group ({@code --coordination}, docs/coordination.md): with one, this
+ *        gateway applies a group only while it leads it, on a replica directory the site's target gateways share
  */
 public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDir, Path replicaDir,
         Optional<String> pairId, String receiverId, Provisioning provisioning, long spoolMaxBytes,
         int spoolMaxBatches, long receiveQueueMaxBytes, long heartbeatIntervalMs, long idleTimeoutMs,
         FrameLimits frameLimits, OptionalLong undoMaxBytes, int maxGroups,
         ListenerLimits listenerLimits, TransportSecurity transport, Map<Integer, Map<String, Path>> replicaDevices,
-        UndoFullPolicy undoFull) {
+        UndoFullPolicy undoFull, CoordinationSettings coordination) {
 
     public TargetGatewayConfig {
         replicaDevices = replicaDevices.entrySet().stream()
                 .collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> Map.copyOf(e.getValue())));
         Objects.requireNonNull(undoMaxBytes, "undoMaxBytes");
         Objects.requireNonNull(undoFull, "undoFull");
+        Objects.requireNonNull(coordination, "coordination");
+        check(!coordination.scaleOut(), "scale-out (--max-group-moves) is for source gateways; a target gateway"
+                + " contends for every group on its replica directory");
+        check(coordination.mode() == CoordinationSettings.Mode.NONE
+                || !dataDir.toAbsolutePath().normalize().equals(replicaDir.toAbsolutePath().normalize()),
+                "with --coordination the replica directory is shared by the site's target gateways and the data"
+                        + " directory is each gateway's own: they must differ");
         undoMaxBytes.ifPresent(max -> check(max >= 1, "undoMaxBytes must be >= 1: " + max));
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(dataDir, "dataDir");
@@ -106,6 +116,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
         private int listenPort = 10810;
         private Optional<String> pairId = Optional.empty();
         private String receiverId = "target-gateway";
+        private CoordinationSettings coordination = CoordinationSettings.NONE;
         private Provisioning provisioning = Provisioning.THIN;
         private long spoolMaxBytes = 1024L * 1024 * 1024;
         private int spoolMaxBatches = 16_384;
@@ -197,6 +208,12 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return this;
         }
 
+        /** The recovery site's gateway group; none (this gateway applies every group alone) by default. */
+        public Builder coordination(CoordinationSettings coordination) {
+            this.coordination = coordination;
+            return this;
+        }
+
         /** TLS for source gateways; plaintext (nothing proved) by default. */
         public Builder transport(TransportSecurity transport) {
             this.transport = transport;
@@ -221,7 +238,7 @@ public record TargetGatewayConfig(String listenHost, int listenPort, Path dataDi
             return new TargetGatewayConfig(listenHost, listenPort, dataDir, replicaDir, pairId, receiverId,
                     provisioning, spoolMaxBytes, spoolMaxBatches, receiveQueueMaxBytes, heartbeatIntervalMs,
                     idleTimeoutMs, frameLimits, undoMaxBytes, maxGroups, listenerLimits, transport,
-                    replicaDevices, undoFull);
+                    replicaDevices, undoFull, coordination);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.datamover.protocol.netty;
 
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -35,6 +36,17 @@ public record PeerAddress(String host, int port) {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("'" + text + "' is not HOST:PORT", e);
         }
+    }
+
+    /**
+     * Where peers reach a gateway listening on {@code listen}, for other gateways' redirects: that address, unless it is
+     * a wildcard or an ephemeral port (then empty: none to name).
+     */
+    public static String advertised(InetSocketAddress listen) {
+        if (listen.getPort() == 0 || listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
+            return "";
+        }
+        return new PeerAddress(listen.getHostString(), listen.getPort()).toString();
     }
 
     /** The addresses for a log line: {@code a:1,b:2}. */

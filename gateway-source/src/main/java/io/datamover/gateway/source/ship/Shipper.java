@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On every handshake the reader seeks to the target's {@code resumeSeq + 1}; batches in flight on
  * the previous connection are forgotten (the journal still holds them). An ack DURABLE moves the
- * shipped seq and asks the journal's owner, through {@code releaseRequest}, to release up to it;
- * an ack APPLIED, or the applied seq in a target's heartbeat (one answers the heartbeat sent at each handshake, so
+ * shipped seq; the journal's owner is asked, through {@code releaseRequest}, to release up to the seq the target
+ * applied (a target that agreed {@code APPLIED_ACKS}: what a target spooled is on that target gateway's disk only, and
+ * another target gateway of its site that takes the group over resumes from the replicas' applied seq,
+ * docs/coordination.md) or, with an older target, up to the shipped seq; an ack APPLIED, or the applied seq in a target's heartbeat (one answers the heartbeat sent at each handshake, so
  * a restarted gateway knows it before any new write), moves the applied seq, which RPO and lag are measured against.
  */
 public final class Shipper implements AutoCloseable {
@@ -83,6 +85,8 @@ public final class Shipper implements AutoCloseable {
     private volatile TargetSession current;
     private volatile long shippedSeq;
     private volatile long appliedSeq;
+    /** The target sends APPLIED acks: the journal is released up to the applied seq, not the durable one. */
+    private volatile boolean releaseAtApplied;
     private volatile long lastSentSeq;
     /** Tap time of the oldest record read but not yet shipped; {@link Long#MAX_VALUE} when none. */
     private volatile long oldestPendingMicros = Long.MAX_VALUE;
@@ -161,7 +165,8 @@ public final class Shipper implements AutoCloseable {
             all = new Hello(all.protocolMin(), all.protocolMax(), all.features() & ~Feature.LZ4_BATCHES.mask(),
                     all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
         }
-        return all.requesting(Feature.THICK_REPLICA, identity.thickReplica());
+        // REDIRECT: a target gateway of the recovery site that does not lead the group names the one that does.
+        return all.requesting(Feature.THICK_REPLICA, identity.thickReplica()).requesting(Feature.REDIRECT, true);
     }
 
     /** The journal's owner calls this after each group-commit sync: durable records wait to be shipped. */
@@ -458,12 +463,22 @@ public final class Shipper implements AutoCloseable {
         return ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant());
     }
 
-    /** The target has everything up to {@code seq} durably: move the shipped seq and release the journal. */
+    /**
+     * The target has everything up to {@code seq} durably: move the shipped seq, and release the journal unless it is
+     * released as the target applies.
+     */
     private void targetHolds(long seq) {
         if (seq <= shippedSeq) {
             return;
         }
         shippedSeq = seq;
+        if (!releaseAtApplied) {
+            release(seq);
+        }
+    }
+
+    /** Asks the journal's owner to release up to {@code seq} (never past the journal's durable seq). */
+    private void release(long seq) {
         long releasable = Math.min(seq, journal.durableSeq());
         if (releasable > journal.releasedSeq()) {
             releaseRequest.accept(releasable);
@@ -525,6 +540,7 @@ public final class Shipper implements AutoCloseable {
         public TargetSession handshaken(Channel channel, Hello sent, HelloAck ack, Handshake.Agreement agreement)
                 throws ProtocolException {
             generations.accept(sent, ack);
+            releaseAtApplied = agreement.has(Feature.APPLIED_ACKS);
             boolean lz4 = config.compressionEnabled() && agreement.has(Feature.LZ4_BATCHES);
             TargetSession session = new TargetSession(channel, ack.resumeSeq(), lz4);
             LOG.info("cg {}: connected to target {} ({}), resuming after seq {}{}", identity.cgLabel(), config.target(),
@@ -568,6 +584,9 @@ public final class Shipper implements AutoCloseable {
                 appliedSeq = seq;
                 unapplied.appliedThrough(seq);
                 appliedListener.accept(seq);
+            }
+            if (releaseAtApplied) {
+                release(Math.min(seq, shippedSeq)); // never past what this connection's target acknowledged
             }
         }
 

@@ -3,7 +3,9 @@ package io.datamover.gateway.source.ship;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.Wire;
 import io.datamover.protocol.netty.LinkSettings;
+import io.datamover.protocol.netty.PeerAddress;
 import io.datamover.protocol.tls.TransportSecurity;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 
@@ -11,8 +13,9 @@ import java.util.function.UnaryOperator;
  * How one consistency group's shipper talks to the target gateway, frozen and validated once by
  * the canonical constructor ({@link #builder} gives the defaults). Units are in the names.
  *
- * @param targetHost host name or address of the target gateway
- * @param targetPort its TCP port, 1..65535
+ * @param targets the target gateways of the recovery site, in the order tried: the shipper connects to the one that
+ *        leads the group (another answers NOT_LEADER, naming it) and moves on to the next when its gateway is gone; at
+ *        least one
  * @param batchIntervalMs a batch is cut this long after its first record at the latest
  * @param batchMaxBytes a batch is cut before its body (entries before coalescing) would pass this
  * @param compressionEnabled offer LZ4 batches (used only when the target agrees and it pays)
@@ -28,7 +31,7 @@ import java.util.function.UnaryOperator;
  * @param throttle the rate limit of the link, shared by every group's shipper built from this configuration and
  *        changeable at run time (unlimited by default)
  */
-public record ShipperConfig(String targetHost, int targetPort, long batchIntervalMs, int batchMaxBytes,
+public record ShipperConfig(List<PeerAddress> targets, long batchIntervalMs, int batchMaxBytes,
         boolean compressionEnabled, int maxBatchesInFlight, long maxBytesInFlight, LinkSettings link,
         long idleCheckMs, FrameLimits targetFrameLimits, TransportSecurity transport, LinkThrottle throttle) {
 
@@ -38,13 +41,12 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
     private static final int LARGEST_ENTRY_BYTES = Wire.MAX_WRITE_BYTES + 64;
 
     public ShipperConfig {
-        Objects.requireNonNull(targetHost, "targetHost");
+        targets = List.copyOf(targets);
         Objects.requireNonNull(targetFrameLimits, "targetFrameLimits");
         Objects.requireNonNull(link, "link");
         Objects.requireNonNull(transport, "transport");
         Objects.requireNonNull(throttle, "throttle");
-        check(!targetHost.isBlank(), "targetHost must not be blank");
-        check(targetPort >= 1 && targetPort <= 65535, "targetPort must be 1..65535: " + targetPort);
+        check(!targets.isEmpty(), "at least one target gateway address is needed");
         check(batchIntervalMs >= 1, "batchIntervalMs must be >= 1: " + batchIntervalMs);
         check(batchMaxBytes >= 4096, "batchMaxBytes must be >= 4096: " + batchMaxBytes);
         long largestBody = Math.max(batchMaxBytes, LARGEST_ENTRY_BYTES);
@@ -58,17 +60,23 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
 
     /** A builder with defaults for everything but the target's address. */
     public static Builder builder(String targetHost, int targetPort) {
-        return new Builder(targetHost, targetPort);
+        return builder(List.of(new PeerAddress(targetHost, targetPort)));
+    }
+
+    /** As {@link #builder(String, int)}, for the target gateways of a recovery site's gateway group. */
+    public static Builder builder(List<PeerAddress> targets) {
+        return new Builder(targets);
     }
 
     /** This configuration with connections secured by {@code value}. */
     public ShipperConfig withTransport(TransportSecurity value) {
-        return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
+        return new ShipperConfig(targets, batchIntervalMs, batchMaxBytes, compressionEnabled,
                 maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits, value, throttle);
     }
 
+    /** The target gateways' addresses, for logs. */
     String target() {
-        return targetHost + ":" + targetPort;
+        return PeerAddress.describe(targets);
     }
 
     private static void check(boolean condition, String message) {
@@ -79,8 +87,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
 
     /** Fluent construction; {@link #build()} validates. */
     public static final class Builder {
-        private final String targetHost;
-        private final int targetPort;
+        private final List<PeerAddress> targets;
         private long batchIntervalMs = 100;
         private int batchMaxBytes = 8 << 20;
         private boolean compressionEnabled = true;
@@ -91,9 +98,8 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         private FrameLimits targetFrameLimits = FrameLimits.DEFAULT;
         private LinkThrottle throttle = LinkThrottle.unlimited();
 
-        private Builder(String targetHost, int targetPort) {
-            this.targetHost = targetHost;
-            this.targetPort = targetPort;
+        private Builder(List<PeerAddress> targets) {
+            this.targets = targets;
         }
 
         public Builder batch(long intervalMs, int maxBytes) {
@@ -139,7 +145,7 @@ public record ShipperConfig(String targetHost, int targetPort, long batchInterva
         }
 
         public ShipperConfig build() {
-            return new ShipperConfig(targetHost, targetPort, batchIntervalMs, batchMaxBytes, compressionEnabled,
+            return new ShipperConfig(targets, batchIntervalMs, batchMaxBytes, compressionEnabled,
                     maxBatchesInFlight, maxBytesInFlight, link, idleCheckMs, targetFrameLimits,
                     TransportSecurity.insecurePlaintext(), throttle);
         }

@@ -11,7 +11,8 @@ import io.netty.channel.Channel;
 import java.time.InstantSource;
 
 /**
- * Keeps one connection to the target gateway up for one consistency group (a {@link ReconnectingClient}). The
+ * Keeps one connection to the target gateway up for one consistency group (a {@link ReconnectingClient}): to the one
+ * of the recovery site's target gateways that leads the group, following a NOT_LEADER's redirect. The
  * backoff starts over only after a connection made progress (the target acknowledged a batch) or stayed up for
  * the longest wait, so a target that refuses every handshake or every batch (WRONG_PAIR, SEQ_GAP) is retried
  * ever more slowly, never in a tight loop.
@@ -35,15 +36,14 @@ final class TargetLink implements AutoCloseable, ReconnectingClient.Listener {
         FrameEncoder encoder = new FrameEncoder();
         String name = "cg " + hello.cgId() + ": target " + config.target();
         TlsRefusal.Listener tlsRefusals = TlsRefusal.loggedAndCounted(name, metrics::tlsRefused);
-        this.client = new ReconnectingClient(name,
-                "shipper-link-" + hello.cgId(), config.targetHost(), config.targetPort(), config.link(),
+        this.client = new ReconnectingClient(name, "shipper-link-" + hello.cgId(), config.targets(), config.link(),
                 // The idle handler after the decoder: the target is taken for dead after the read timeout without a
                 // whole frame, not without a byte. A length field damaged on the wire (within the bound) would
                 // otherwise swallow the target's acks and heartbeats into one endless frame, both ends still busy.
                 // Everything the target sends is small, so a whole frame is never slow to arrive.
-                pipeline -> {
+                (pipeline, address) -> {
                     // TLS first: the target must prove it is a target gateway of this group's pair.
-                    config.transport().secureClient(pipeline.channel(), config.targetHost(), config.targetPort(),
+                    config.transport().secureClient(pipeline.channel(), address.host(), address.port(),
                             Role.TARGET_GATEWAY, hello.pairId(), config.link().readIdleTimeoutMs(), tlsRefusals);
                     pipeline.addLast(
                             FrameDecoder.untilHandshake(INBOUND_LIMITS),

@@ -296,6 +296,21 @@ class ShipperTest {
     }
 
     @Test
+    void theJournalIsReleasedOnlyUpToWhatTheTargetApplied() throws Exception {
+        target.appliedLimitSeq(300);
+        startShipper(config().build());
+        appendAndSync(distinctBlocks(1, 600));
+        await().atMost(DEADLINE).until(() -> shipper.status().shippedSeq() == 600 && journal.releasedSeq() == 300);
+        assertThat(journal.releasedSeq()).as("spooled at one target gateway is not applied to the replicas: another"
+                + " target gateway of its site may resume from the applied seq").isEqualTo(300);
+
+        target.appliedLimitSeq(Long.MAX_VALUE);
+        appendAndSync(distinctBlocks(601, 700));
+        await().atMost(DEADLINE).until(() -> journal.releasedSeq() == 700);
+        assertHoldsDistinctBlocks(700);
+    }
+
+    @Test
     void aTargetRestartResumesAfterItsResumeSeqWithoutGapsOrDuplicates() throws Exception {
         target.ackLimitSeq(300);
         startShipper(config().inFlight(64, 16 << 20).build());

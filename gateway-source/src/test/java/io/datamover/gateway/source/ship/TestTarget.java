@@ -70,6 +70,7 @@ public final class TestTarget implements AutoCloseable {
     private volatile boolean refuseWrongPair;
     private volatile boolean damageNextAck;
     private volatile long ackLimitSeq = Long.MAX_VALUE;
+    private volatile long appliedLimitSeq = Long.MAX_VALUE;
     private volatile long heldSeq;
     private volatile long ackedSeq;
     private volatile Channel server;
@@ -115,6 +116,11 @@ public final class TestTarget implements AutoCloseable {
     /** Hold batches past this seq without acknowledging them (as if not yet synced). */
     void ackLimitSeq(long seq) {
         ackLimitSeq = seq;
+    }
+
+    /** Acknowledge APPLIED no batch past this seq (spooled, as if not yet applied); DURABLE as before. */
+    void appliedLimitSeq(long seq) {
+        appliedLimitSeq = seq;
     }
 
     /** Stops listening and drops every connection. */
@@ -310,7 +316,11 @@ public final class TestTarget implements AutoCloseable {
             } else if (acked > 0 && acked <= heldSeq) {
                 ackedSeq = Math.max(ackedSeq, acked);
                 ctx.write(new Ack(hello.cgId(), acked, AckScope.DURABLE));
-                ctx.writeAndFlush(new Ack(hello.cgId(), acked, AckScope.APPLIED));
+                long applied = Math.min(acked, appliedLimitSeq);
+                if (applied > 0) {
+                    ctx.write(new Ack(hello.cgId(), applied, AckScope.APPLIED));
+                }
+                ctx.flush();
             }
         }
 
