@@ -1,5 +1,6 @@
 package io.datamover.cli;
 
+import io.datamover.coordination.CoordinationConfig;
 import io.datamover.coordination.CoordinationSettings;
 import java.time.Duration;
 import picocli.CommandLine;
@@ -26,7 +27,7 @@ final class CoordinationOption {
     String site;
 
     @CommandLine.Option(names = "--zookeeper-session-timeout", paramLabel = "SECONDS",
-            defaultValue = "10",
+            defaultValue = CoordinationConfig.DEFAULT_SESSION_TIMEOUT_SECONDS,
             description = "The ZooKeeper session timeout; a leader cut off from ZooKeeper stops shipping after half"
                     + " of it (default: ${DEFAULT-VALUE}).")
     double sessionTimeoutSeconds;

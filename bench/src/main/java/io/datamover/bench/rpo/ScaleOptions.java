@@ -1,6 +1,7 @@
 package io.datamover.bench.rpo;
 
 import io.datamover.bench.OptionPairs;
+import io.datamover.coordination.CoordinationConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -21,7 +22,8 @@ public record ScaleOptions(Path dir, int groups, int gateways, int maxGroupMoves
         Optional<Path> out) {
 
     static final String USAGE = "usage: bench scale [--dir DIR] [--groups 100] [--gateways 2]"
-            + " [--max-group-moves 10] [--session-timeout 10] [--out FILE]";
+            + " [--max-group-moves 10] [--session-timeout " + CoordinationConfig.DEFAULT_SESSION_TIMEOUT_SECONDS
+            + "] [--out FILE]";
 
     public ScaleOptions {
         require(groups >= 1 && groups <= 1000, "--groups must be 1 to 1000");
@@ -31,7 +33,8 @@ public record ScaleOptions(Path dir, int groups, int gateways, int maxGroupMoves
     }
 
     static ScaleOptions defaults() {
-        return new ScaleOptions(Path.of("/var/tmp/dm-scale-bench"), 100, 2, 10, 10, Optional.empty());
+        return new ScaleOptions(Path.of("/var/tmp/dm-scale-bench"), 100, 2, 10,
+                CoordinationConfig.DEFAULT_SESSION_TIMEOUT.toMillis() / 1000.0, Optional.empty());
     }
 
     /** Parses {@code --name value} pairs over {@link #defaults()}; bad input throws with the usage line. */

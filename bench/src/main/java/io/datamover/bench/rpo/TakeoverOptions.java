@@ -2,6 +2,7 @@ package io.datamover.bench.rpo;
 
 import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
+import io.datamover.coordination.CoordinationConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -24,7 +25,8 @@ public record TakeoverOptions(Path dir, long diskBytes, long guestRate, int seco
         double sessionTimeoutSeconds, Transport transport, Optional<Path> out) {
 
     static final String USAGE = "usage: bench takeover [--dir DIR] [--size 256M] [--guest-rate 8M] [--seconds 40]"
-            + " [--kill-after 10] [--session-timeout 10] [--transport tls-jdk] [--out FILE]";
+            + " [--kill-after 10] [--session-timeout "
+            + CoordinationConfig.DEFAULT_SESSION_TIMEOUT_SECONDS + "] [--transport tls-jdk] [--out FILE]";
 
     public TakeoverOptions {
         require(diskBytes >= 16L << 20 && diskBytes % (64 << 10) == 0, "--size must be a multiple of 64k, at least 16M");
@@ -35,8 +37,8 @@ public record TakeoverOptions(Path dir, long diskBytes, long guestRate, int seco
     }
 
     static TakeoverOptions defaults() {
-        return new TakeoverOptions(Path.of("/var/tmp/dm-takeover-bench"), 256L << 20, 8L << 20, 40, 10, 10,
-                Transport.TLS_JDK, Optional.empty());
+        return new TakeoverOptions(Path.of("/var/tmp/dm-takeover-bench"), 256L << 20, 8L << 20, 40, 10,
+                CoordinationConfig.DEFAULT_SESSION_TIMEOUT.toMillis() / 1000.0, Transport.TLS_JDK, Optional.empty());
     }
 
     /** Parses {@code --name value} pairs over {@link #defaults()}; bad input throws with the usage line. */

@@ -43,6 +43,6 @@ class TakeoverBenchTest {
     void theKillMustComeWithinTheGuestsRun() {
         assertThatThrownBy(() -> TakeoverOptions.parse("--seconds", "10", "--kill-after", "10"))
                 .hasMessageContaining("--kill-after");
-        assertThat(TakeoverOptions.parse().sessionTimeoutSeconds()).as("the daemons' default").isEqualTo(10);
+        assertThat(TakeoverOptions.parse().sessionTimeoutSeconds()).as("the daemons' default").isEqualTo(5);
     }
 }

@@ -26,6 +26,14 @@ class SenderConfigTest {
     }
 
     @Test
+    void theTapRetriesItsSitesGatewaysAtLeastOnceASecondSoATakeoverIsFoundQuickly() {
+        SenderConfig config = valid().link(l -> l.withAckTimeoutMs(5_000)).build();
+        assertThat(config.link().reconnectMaxDelayMs()).isEqualTo(1_000);
+        assertThat(config.link().reconnectInitialDelayMs()).isEqualTo(100);
+        assertThat(config.link().ackTimeoutMs()).isEqualTo(5_000);
+    }
+
+    @Test
     void aThickReplicaIsAskedForOnlyWhenConfigured() {
         assertThat(Feature.THICK_REPLICA.in(valid().build().hello().features())).isFalse();
         assertThat(Feature.THICK_REPLICA.in(valid().thickReplica(true).build().hello().features())).isTrue();
