@@ -4,7 +4,7 @@ Run after changing the wire format on purpose (and after `-Dgolden.update=true`)
 import pathlib
 root = pathlib.Path(__file__).resolve().parent.parent
 golden = root / "protocol/src/test/resources/golden"
-order = ["hello", "hello-ack", "write-data", "write-data-fua", "write-zero", "write-trim", "flush",
+order = ["hello", "hello-ack", "hello-ack-epoch", "write-data", "write-data-fua", "write-zero", "write-trim", "flush",
          "ack-durable", "ack-applied", "batch-raw", "batch-lz4", "heartbeat", "heartbeat-tap-paused", "error",
          "error-not-leader", "resync-regions", "verify-request", "verify-answer", "verify-answer-refused", "verify-repair"]
 names = sorted(p.stem for p in golden.glob("*.hex"))

@@ -58,6 +58,11 @@ public record ReplicaMetadata(String pairId, int cgId, List<DiskInfo> disks, Lis
         return new ReplicaMetadata(pairId, cgId, grown, states, appliedSeq, generations);
     }
 
+    /** Whether every disk is PROMOTED: a failover (or a planned migration) made these replicas the VM's disks. */
+    public boolean promoted() {
+        return states.stream().allMatch(ReplicaState.PROMOTED::equals);
+    }
+
     public ReplicaMetadata withGenerations(GenerationHistory history) {
         return new ReplicaMetadata(pairId, cgId, disks, states, appliedSeq, history);
     }

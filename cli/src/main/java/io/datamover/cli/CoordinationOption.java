@@ -6,7 +6,7 @@ import picocli.CommandLine;
 
 /**
  * {@code --coordination}, {@code --zookeeper}, {@code --site}, {@code --zookeeper-session-timeout},
- * {@code --max-group-moves}.
+ * {@code --max-group-moves}, {@code --advertise}.
  */
 final class CoordinationOption {
     @CommandLine.Option(names = "--coordination", defaultValue = "none", paramLabel = "none|embedded|zookeeper",
@@ -38,13 +38,22 @@ final class CoordinationOption {
                     + " every gateway of the site the same value (default: ${DEFAULT-VALUE}).")
     int maxGroupMoves;
 
+    @CommandLine.Option(names = "--advertise", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "With --coordination: the address this gateway publishes in ZooKeeper for the other gateways"
+                    + " of its site to redirect taps to it (default: the --listen address, none when that is a"
+                    + " wildcard such as 0.0.0.0 or port 0: then a tap sent on tries its own list).")
+    HostPort advertise;
+
     /** The settings, validated; an IllegalArgumentException says what is wrong. */
     CoordinationSettings settings() {
         Duration session = Duration.ofMillis(Math.round(sessionTimeoutSeconds * 1000));
         if (session.compareTo(Duration.ofMillis(400)) < 0) {
             throw new IllegalArgumentException("--zookeeper-session-timeout must be at least 0.4 s");
         }
+        if (advertise != null && advertise.port() == 0) {
+            throw new IllegalArgumentException("--advertise " + advertise + " needs a port: where peers connect");
+        }
         return new CoordinationSettings(CoordinationSettings.Mode.parse(mode), zookeeper, site, session,
-                maxGroupMoves);
+                maxGroupMoves, advertise == null ? null : advertise.toString());
     }
 }

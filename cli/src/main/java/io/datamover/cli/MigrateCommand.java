@@ -1,6 +1,7 @@
 package io.datamover.cli;
 
-import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -12,8 +13,9 @@ import picocli.CommandLine.Option;
         description = {"Four phases, each printed and shown in the daemons' status:",
                 "1. check: the tap, the source gateway and the target gateway answer (the target and the tap accept "
                         + "the operator's token), the two sites are in the same generation, the replicas are "
-                        + "UP_TO_DATE and lag by at most --max-lag; otherwise refused, naming the check, nothing "
-                        + "changed.",
+                        + "UP_TO_DATE and lag by at most --max-lag; with --reverse-source-admin and "
+                        + "--reverse-target-admin, those gateways have room for the reverse direction; otherwise "
+                        + "refused, naming the check, nothing changed.",
                 "2. quiesce: the tap holds new writes (they wait: the guest sees latency, never an error; after "
                         + "--max-pause they go on by themselves) and lets the running ones complete.",
                 "3. drain: until the replicas applied the tap's last seq (RPO 0). Past --drain-timeout the writes "
@@ -51,20 +53,18 @@ public final class MigrateCommand implements Callable<Integer> {
             description = "The recovery site's target gateway's admin address (default: ${DEFAULT-VALUE}).")
     HostPort targetAdmin;
 
-    @Option(names = "--max-lag", paramLabel = "SECONDS", defaultValue = "10",
-            description = "Refuse when the replicas lag by more (the source gateway's RPO; default: "
-                    + "${DEFAULT-VALUE}).")
-    double maxLagSeconds;
+    @Option(names = "--reverse-source-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "The recovery site's source gateway's admin address: phase 1 checks it has room to be the "
+                    + "group's source in the reverse direction (with --reverse-target-admin).")
+    HostPort reverseSourceAdmin;
 
-    @Option(names = "--max-pause", paramLabel = "SECONDS", defaultValue = "30",
-            description = "The longest the tap holds writes; they go on by themselves after it, whatever became of "
-                    + "this command (default: ${DEFAULT-VALUE}).")
-    double maxPauseSeconds;
+    @Option(names = "--reverse-target-admin", converter = HostPort.Converter.class, paramLabel = "HOST:PORT",
+            description = "The original site's target gateway's admin address: phase 1 checks it has room for the "
+                    + "group's replica set in the reverse direction.")
+    HostPort reverseTargetAdmin;
 
-    @Option(names = "--drain-timeout", paramLabel = "SECONDS",
-            description = "How long the drain waits for RPO 0 before it releases the writes (default: --max-pause "
-                    + "less 5 s for the hand-off, at least 1 s).")
-    Double drainTimeoutSeconds;
+    @CommandLine.Mixin
+    QuiesceOptions quiesce;
 
     @Option(names = "--now-at", paramLabel = "TEXT",
             description = "Where the disks live after the hand-off, as the original tap's refusals say (default: "
@@ -80,25 +80,18 @@ public final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         long cg = group.checked();
-        Duration maxPause = seconds("--max-pause", maxPauseSeconds);
-        Duration drain = drainTimeoutSeconds != null ? seconds("--drain-timeout", drainTimeoutSeconds)
-                : Duration.ofMillis(Math.max(1000, maxPause.toMillis() - 5000));
-        if (drain.compareTo(maxPause) >= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--drain-timeout must be below --max-pause "
-                    + "(the hand-off needs the writes still held)");
-        }
-        Migration.Options options = new Migration.Options(cg, seconds("--max-lag", maxLagSeconds), maxPause, drain,
+        Migration.Options options = quiesce.options(spec, cg,
                 nowAt != null ? nowAt : "the recovery site (target gateway " + targetAdmin + ")");
-        MigrationSites sites = MigrationSites.over(tapAdmin, sourceAdmin, targetAdmin, token.header());
+        Map<MigrationSites.Site, HostPort> addresses = new EnumMap<>(Map.of(MigrationSites.Site.TAP, tapAdmin,
+                MigrationSites.Site.SOURCE, sourceAdmin, MigrationSites.Site.TARGET, targetAdmin));
+        if (reverseSourceAdmin != null) {
+            addresses.put(MigrationSites.Site.REVERSE_SOURCE, reverseSourceAdmin);
+        }
+        if (reverseTargetAdmin != null) {
+            addresses.put(MigrationSites.Site.REVERSE_TARGET, reverseTargetAdmin);
+        }
+        MigrationSites sites = MigrationSites.over(addresses, token.header());
         return new Migration(sites, options, System::nanoTime, spec.commandLine().getOut(),
                 spec.commandLine().getErr()).run().exitCode;
-    }
-
-    private Duration seconds(String option, double value) {
-        if (!(value > 0) || value > 86_400) {
-            throw new CommandLine.ParameterException(spec.commandLine(), option + " must be above 0 and at most a "
-                    + "day, got " + value);
-        }
-        return Duration.ofMillis(Math.round(value * 1000));
     }
 }

@@ -5,6 +5,7 @@ import io.datamover.cli.MigrationSites.Site;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,7 +51,36 @@ final class Migration {
     private final PrintWriter out;
     private final PrintWriter err;
 
+    /**
+     * What the hand-off commits once the tap refuses writes at the drained seq: a planned migration promotes the
+     * recovery site's replicas; a failback through the running daemons hands over to its steps on the stopped
+     * directories ({@code FailbackCommand}).
+     */
+    @FunctionalInterface
+    interface Commit {
+        /** @param heldAt when the writes were held ({@code nanoTime}), -1 on a rerun that found the tap moved */
+        Outcome after(long seq, long heldAt) throws InterruptedException;
+    }
+
+    private final String command;
+    private final Commit commit;
+    /** A planned migration (not another operation's quiesce and drain): the reverse direction is its business. */
+    private final boolean migrating;
+
     Migration(MigrationSites sites, Options options, LongSupplier nanoTime, PrintWriter out, PrintWriter err) {
+        this("migrate", null, sites, options, nanoTime, out, err);
+    }
+
+    /**
+     * The same phases for {@code datamover command}, committed by {@code commit} (null: the migration's promote).
+     * {@link Site#TAP}, {@link Site#SOURCE} and {@link Site#TARGET} are the pair's tap, source and target gateways in
+     * the direction replication runs now.
+     */
+    Migration(String command, Commit commit, MigrationSites sites, Options options, LongSupplier nanoTime,
+            PrintWriter out, PrintWriter err) {
+        this.command = command;
+        this.migrating = commit == null;
+        this.commit = commit != null ? commit : this::promote;
         this.sites = sites;
         this.options = options;
         this.nanoTime = nanoTime;
@@ -71,11 +101,11 @@ final class Migration {
         }
         if ("MOVED".equals(tap.field("state"))) {
             long seq = Long.parseLong(tap.field("seq"));
-            say("the original tap moved the group at seq " + seq + " already: finishing the hand-off");
-            return promote(seq, -1);
+            say("the tap moved the group at seq " + seq + " already: finishing the hand-off");
+            return commit.after(seq, -1);
         }
         if (!"OPEN".equals(tap.field("state"))) {
-            return refused("phase 1/4 check: the tap holds the writes already (another migrate running?): "
+            return refused("phase 1/4 check: the tap holds the writes already (another " + command + " running?): "
                     + tap.body().strip());
         }
         Optional<String> failed = check();
@@ -83,7 +113,9 @@ final class Migration {
             return refused("phase 1/4 check: " + failed.get() + "; nothing changed");
         }
         say("phase 1/4 check: both sites answer with the operator's token, the same generation, replicas "
-                + "UP_TO_DATE, lag within --max-lag");
+                + "UP_TO_DATE, lag within --max-lag" + (!migrating ? "" : checksReverseRoom()
+                        ? "; room for the reverse direction" : "; room for the reverse direction not checked (no "
+                                + "--reverse-source-admin and --reverse-target-admin)"));
 
         long heldAt = nanoTime.getAsLong();
         Reply held;
@@ -116,15 +148,15 @@ final class Migration {
                     + java.net.URLEncoder.encode(options.nowAt(), java.nio.charset.StandardCharsets.UTF_8), QUICK);
         } catch (IOException e) {
             return stopped("phase 4/4 hand-off: the tap did not answer the move (" + e.getMessage() + "): run "
-                    + "datamover migrate again once it answers (a restarted tap shows whether it moved)");
+                    + "datamover " + command + " again once it answers (a restarted tap shows whether it moved)");
         }
         if (!moved.ok()) {
             release();
             return refused("phase 4/4 hand-off: the tap refused to move (" + moved.body().strip() + "): the writes "
-                    + "go on at the original site; nothing changed");
+                    + "go on where they were; nothing changed");
         }
-        say("phase 4/4 hand-off: the original tap refuses writes from now on (" + options.nowAt() + ")");
-        return promote(seq, heldAt);
+        say("phase 4/4 hand-off: the tap refuses writes from now on (" + options.nowAt() + ")");
+        return commit.after(seq, heldAt);
     }
 
     /** Phase 1's checks; the first that fails, or empty. */
@@ -176,6 +208,34 @@ final class Migration {
         if (lag > options.maxPause().toMillis() / 1000.0) {
             return Optional.of(String.format(Locale.ROOT, "the drain would hold the writes about %.1f s (the lag), "
                     + "more than --max-pause %d s", lag, options.maxPause().toSeconds()));
+        }
+        return reverseRoom();
+    }
+
+    private boolean checksReverseRoom() {
+        return sites.has(Site.REVERSE_SOURCE) && sites.has(Site.REVERSE_TARGET);
+    }
+
+    /**
+     * Phase 1's check of room for the reverse direction at each of its gateways the operator named: reachable, the
+     * operator's token accepted, no group N there yet, room for its journal (source) or spool (target).
+     */
+    private Optional<String> reverseRoom() throws InterruptedException {
+        for (Site site : List.of(Site.REVERSE_SOURCE, Site.REVERSE_TARGET)) {
+            if (!sites.has(site)) {
+                continue;
+            }
+            Reply room;
+            try {
+                room = sites.post(site, "/reverse/room?cg=" + options.cg(), QUICK);
+            } catch (IOException e) {
+                return Optional.of("room for the reverse direction: cannot reach " + site.label + ": "
+                        + e.getMessage());
+            }
+            if (!room.ok()) {
+                return Optional.of("room for the reverse direction: " + site.label + " answered " + room.status()
+                        + ": " + room.body().strip());
+            }
         }
         return Optional.empty();
     }
@@ -253,8 +313,9 @@ final class Migration {
                     (nanoTime.getAsLong() - heldAt) / 1e9));
         }
         say("next: serve the disks at the recovery site with the tap printed above; for replication back to the "
-                + "original site, stop its tap and source gateway and run datamover reverse at both sites "
-                + "(docs/operations.md, \"Reverse replication\")");
+                + "original site, stop its tap and source gateway, run datamover reverse there and start its target "
+                + "gateway on the replica set, then datamover reverse --target-admin --reverse-source-admin at the "
+                + "recovery site (its daemons keep running; docs/operations.md, \"Reverse replication\")");
         return Outcome.MIGRATED;
     }
 
@@ -267,11 +328,11 @@ final class Migration {
         try {
             Reply released = sites.post(Site.TAP, "/migrate/release?cg=" + options.cg(), QUICK);
             if (!released.ok()) {
-                err.println("datamover migrate: the tap did not release the writes: " + released.body().strip()
+                err.println("datamover " + command + ": the tap did not release the writes: " + released.body().strip()
                         + " (they go on by themselves after --max-pause)");
             }
         } catch (IOException e) {
-            err.println("datamover migrate: the tap did not answer the release: " + e.getMessage()
+            err.println("datamover " + command + ": the tap did not answer the release: " + e.getMessage()
                     + " (the writes go on by themselves after --max-pause)");
         }
         err.flush();
@@ -283,13 +344,13 @@ final class Migration {
     }
 
     private Outcome refused(String why) {
-        err.println("datamover migrate: refused: " + why);
+        err.println("datamover " + command + ": refused: " + why);
         err.flush();
         return Outcome.REFUSED;
     }
 
     private Outcome stopped(String why) {
-        err.println("datamover migrate: stopped: " + why);
+        err.println("datamover " + command + ": stopped: " + why);
         err.flush();
         return Outcome.STOPPED;
     }

@@ -4,17 +4,23 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The three daemons a planned migration talks to, through their admin ports with the operator's token: the original
- * site's tap and source gateway, the recovery site's target gateway ({@link Migration}).
+ * The daemons a planned migration talks to, through their admin ports with the operator's token: the original
+ * site's tap and source gateway, the recovery site's target gateway ({@link Migration}); and, for the check of room
+ * for the reverse direction, the recovery site's source gateway and the original site's target gateway.
  */
 interface MigrationSites {
     /** Which daemon. */
     enum Site {
         TAP("the tap (--tap-admin)"), SOURCE("the source gateway (--source-admin)"),
-        TARGET("the target gateway (--target-admin)");
+        TARGET("the target gateway (--target-admin)"),
+        /** The recovery site's source gateway: the source of the reverse direction. */
+        REVERSE_SOURCE("the recovery site's source gateway (--reverse-source-admin)"),
+        /** The original site's target gateway: the replica set of the reverse direction. */
+        REVERSE_TARGET("the original site's target gateway (--reverse-target-admin)");
 
         final String label;
 
@@ -36,15 +42,29 @@ interface MigrationSites {
         }
     }
 
+    /** Whether the operator named this daemon (the reverse direction's are optional). */
+    default boolean has(Site site) {
+        return true;
+    }
+
     /** {@code GET /status} (JSON). @throws IOException the daemon cannot be reached */
     String status(Site site) throws IOException, InterruptedException;
 
     /** {@code POST pathAndQuery} with the operator's token. @throws IOException the daemon cannot be reached */
     Reply post(Site site, String pathAndQuery, Duration timeout) throws IOException, InterruptedException;
 
-    /** The admin ports at these addresses, with {@code authorization} (the operator's token header), if any. */
-    static MigrationSites over(HostPort tap, HostPort source, HostPort target, Optional<String> authorization) {
+    /**
+     * The admin ports at {@code addresses} (the daemons named; the reverse direction's are optional), with
+     * {@code authorization} (the operator's token header), if any.
+     */
+    static MigrationSites over(Map<Site, HostPort> addresses, Optional<String> authorization) {
+        Map<Site, HostPort> named = Map.copyOf(addresses);
         return new MigrationSites() {
+            @Override
+            public boolean has(Site site) {
+                return named.containsKey(site);
+            }
+
             @Override
             public String status(Site site) throws IOException, InterruptedException {
                 HttpResponse<String> response = AdminRequest.send("GET", uri(site, "/status"));
@@ -63,11 +83,10 @@ interface MigrationSites {
             }
 
             private URI uri(Site site, String pathAndQuery) {
-                HostPort address = switch (site) {
-                    case TAP -> tap;
-                    case SOURCE -> source;
-                    case TARGET -> target;
-                };
+                HostPort address = named.get(site);
+                if (address == null) {
+                    throw new IllegalStateException(site.label + " was not named");
+                }
                 return URI.create("http://" + address + pathAndQuery);
             }
         };

@@ -7,9 +7,9 @@ import io.datamover.disk.DirectoryLock;
 import io.datamover.gateway.source.ReverseSourceGroup;
 import io.datamover.gateway.source.UnshippedWrites;
 import io.datamover.gateway.target.TargetGateway;
-import io.datamover.applier.ReplicaState;
 import io.datamover.protocol.ResyncRegions;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
  * continues the promoted history; at the original site, the original disks become a replica set that knows which
  * regions it wrote after the promoted seq.
  */
-@Command(name = "reverse", header = "Prepare reverse replication after a failover (run at each site, daemons stopped).",
+@Command(name = "reverse", header = "Prepare reverse replication after a failover (run at each site).",
         mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         description = {"At the recovery site (--promoted-replicas): seeds the recovery site's source gateway data "
                 + "directory so that it continues the promoted replicas' history after their seq, and owes its tap "
@@ -42,7 +42,12 @@ import picocli.CommandLine.Option;
                         + "Then start the target gateway there.",
                 "",
                 "Refused while the daemons whose directories it reads run. Each step is logged and durable; after a "
-                        + "crash run it again with the same options."},
+                        + "crash run it again with the same options.",
+                "",
+                "At the recovery site through its running daemons (--target-admin, --reverse-source-admin, the "
+                        + "operator's --admin-token-file): the target gateway tells the promoted group, the source "
+                        + "gateway seeds it and opens it at once (no restart). Run it once the original site's target "
+                        + "gateway holds the prepared replica set: the opened group connects to it."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:prepared (or was already)", "1:refused; nothing changed", "2:wrong options",
                 "3:a step failed (an I/O error): running it again continues it"})
@@ -58,7 +63,23 @@ public final class ReverseCommand implements Callable<Integer> {
         Recovery recovery;
         @ArgGroup(exclusive = false)
         Original original;
+        @ArgGroup(exclusive = false)
+        RecoveryOnline online;
     }
+
+    static final class RecoveryOnline {
+        @Option(names = "--reverse-source-admin", required = true, converter = HostPort.Converter.class,
+                paramLabel = "HOST:PORT", description = "Recovery site, through the running daemons: the source "
+                        + "gateway's admin address; it seeds the group and opens it.")
+        HostPort sourceAdmin;
+        @Option(names = "--target-admin", required = true, converter = HostPort.Converter.class,
+                paramLabel = "HOST:PORT", description = "Recovery site, through the running daemons: the target "
+                        + "gateway's admin address (it holds the promoted replicas).")
+        HostPort targetAdmin;
+    }
+
+    @CommandLine.Mixin
+    AdminTokenOption token;
 
     static final class Recovery {
         @Option(names = "--promoted-replicas", required = true, paramLabel = "DIR",
@@ -91,17 +112,44 @@ public final class ReverseCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         long cg = group.checked();
+        if (site.online != null) {
+            return online(site.online, cg);
+        }
         return OfflineOperation.run(spec, () -> site.recovery != null ? recovery(site.recovery, cg)
                 : original(site.original, cg));
+    }
+
+    /** The recovery site's step through its running target and source gateways. */
+    private int online(RecoveryOnline r, long cg) throws InterruptedException {
+        MigrationSites sites = MigrationSites.over(Map.of(MigrationSites.Site.TARGET, r.targetAdmin,
+                MigrationSites.Site.REVERSE_SOURCE, r.sourceAdmin), token.header());
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            MigrationSites.Reply seeded = RecoverySiteReverse.seed(sites, cg);
+            if (seeded.ok()) {
+                out.print(seeded.body());
+                out.flush();
+                return 0;
+            }
+            err.print("datamover reverse: refused: " + seeded.body());
+            err.flush();
+            return seeded.status() >= 500 ? AdminCall.EXIT_FAILED : AdminCall.EXIT_REFUSED;
+        } catch (IOException e) {
+            err.println("datamover reverse: a daemon did not answer: " + e.getMessage() + " (run it again once it "
+                    + "answers)");
+            err.flush();
+            return AdminCall.EXIT_FAILED;
+        }
     }
 
     private String recovery(Recovery r, long cg) throws IOException {
         Path set = TargetGateway.replicaSetDirectory(r.replicaDir, (int) cg);
         var stamp = ReplicaSet.readStamp(set).orElseThrow(() -> new RollbackRefusedException(set
                 + " holds no replica set"));
-        if (!stamp.states().stream().allMatch(ReplicaState.PROMOTED::equals)) {
+        if (!stamp.promoted()) {
             throw new RollbackRefusedException("consistency group " + Long.toString(cg) + " is not PROMOTED at "
                     + set + " (" + stamp.states() + "): run datamover failover first");
         }

@@ -26,6 +26,22 @@ class FailbackCommandTest {
     }
 
     @Test
+    void throughTheRunningDaemonsAllThreeAdminAddressesAndNoDirectories() throws Exception {
+        assertThat(cli.run("failback", "--cg", "3", "--tap-admin", "127.0.0.1:1")).isEqualTo(2);
+        assertThat(cli.run("failback", "--cg", "3", "--tap-admin", "127.0.0.1:1", "--source-admin", "127.0.0.1:1",
+                "--target-admin", "127.0.0.1:1", "--seq", "4", "--replica-dir", "d", "--new-source-data", "e",
+                "--tap-state", "f")).isEqualTo(2);
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        String admin = "127.0.0.1:" + closed;
+        assertThat(cli.run("failback", "--cg", "3", "--tap-admin", admin, "--source-admin", admin, "--target-admin",
+                admin)).isEqualTo(FailoverCommand.EXIT_REFUSED);
+        assertThat(cli.err.toString()).contains("datamover failback: refused: phase 1/4 check: cannot reach the tap");
+    }
+
+    @Test
     void theRecoverySiteNeedsAPromotedGroupAndChangesNothing() throws Exception {
         Path replicaDir = base.resolve("replicas");
         CliRun.syncedReplicaSet(TargetGateway.replicaSetDirectory(replicaDir, 12));

@@ -9,6 +9,8 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,6 +35,67 @@ class MigrateCommandTest {
         assertThat(migration().run()).isEqualTo(Migration.Outcome.REFUSED);
         assertThat(err.toString()).contains("phase 1/4 check: the sites are in different generations");
         assertThat(sites.posts).containsExactly("TAP /migrate/state?cg=1", "TARGET /migrate/check?cg=1");
+    }
+
+    @Test
+    void noRoomForTheReverseDirectionIsRefusedNamingTheGatewayAndNothingIsHeld() throws Exception {
+        sites.rooms.put(Site.REVERSE_SOURCE, new Reply(409, "no room for consistency group 1 as its source: "
+                + "/var/lib/datamover/reverse-source has 4096 bytes free, a group's journal (--journal-max) may take "
+                + "1073741824\n"));
+        assertThat(migration().run()).isEqualTo(Migration.Outcome.REFUSED);
+        assertThat(err.toString()).contains("phase 1/4 check: room for the reverse direction: the recovery site's "
+                + "source gateway (--reverse-source-admin) answered 409: no room for consistency group 1 as its "
+                + "source").contains("nothing changed");
+        assertThat(sites.posts).containsExactly("TAP /migrate/state?cg=1", "TARGET /migrate/check?cg=1",
+                "REVERSE_SOURCE /reverse/room?cg=1");
+    }
+
+    @Test
+    void theOriginalSitesTargetGatewayRefusingTheOperatorsTokenIsRefusedBeforeAnyHold() throws Exception {
+        sites.rooms.put(Site.REVERSE_TARGET, new Reply(403, "the admin token sent is not this daemon's\n"));
+        assertThat(migration().run()).isEqualTo(Migration.Outcome.REFUSED);
+        assertThat(err.toString()).contains("room for the reverse direction: the original site's target gateway "
+                + "(--reverse-target-admin) answered 403: the admin token sent is not this daemon's");
+        assertThat(sites.posts).noneMatch(post -> post.contains("hold"));
+    }
+
+    @Test
+    void withTheReverseGatewaysNamedAndRoomyTheMigrationGoesOnAndSaysSo() throws Exception {
+        assertThat(migration().run()).isEqualTo(Migration.Outcome.MIGRATED);
+        assertThat(sites.posts).containsSubsequence("REVERSE_SOURCE /reverse/room?cg=1",
+                "REVERSE_TARGET /reverse/room?cg=1", "TAP /migrate/hold?cg=1&max-pause-ms=30000");
+        assertThat(out.toString()).contains("lag within --max-lag; room for the reverse direction");
+    }
+
+    @Test
+    void withoutTheReverseGatewaysNothingIsAskedOfThemAndTheOutputSaysItWasNotChecked() throws Exception {
+        sites.named.removeAll(List.of(Site.REVERSE_SOURCE, Site.REVERSE_TARGET));
+        assertThat(migration().run()).isEqualTo(Migration.Outcome.MIGRATED);
+        assertThat(sites.posts).noneMatch(post -> post.startsWith("REVERSE_"));
+        assertThat(out.toString()).contains("room for the reverse direction not checked");
+    }
+
+    @Test
+    void theFailbacksQuiesceAndDrainAreTheseSamePhasesCommittedWithoutAPromote() throws Exception {
+        AtomicLong committedAt = new AtomicLong(-1);
+        Migration failback = new Migration("failback", (seq, heldAt) -> {
+            committedAt.set(seq);
+            return Migration.Outcome.MIGRATED;
+        }, sites, new Migration.Options(1, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(20),
+                "the original site"), () -> nanos.addAndGet(Duration.ofSeconds(1).toNanos()), writer(out),
+                writer(err));
+        sites.named.removeAll(List.of(Site.REVERSE_SOURCE, Site.REVERSE_TARGET));
+
+        assertThat(failback.run()).isEqualTo(Migration.Outcome.MIGRATED);
+        assertThat(committedAt).hasValue(10);
+        assertThat(sites.posts).containsExactly("TAP /migrate/state?cg=1", "TARGET /migrate/check?cg=1",
+                "TAP /migrate/hold?cg=1&max-pause-ms=30000", "TAP /migrate/move?cg=1&seq=10&to=the+original+site");
+        assertThat(out.toString()).doesNotContain("room for the reverse direction");
+
+        sites.status.put(Site.TARGET, group("SECONDARY", "UP_TO_DATE", GENERATION, 9, 0.5));
+        sites.tapState = "OPEN";
+        assertThat(failback.run()).isEqualTo(Migration.Outcome.DRAIN_TIMED_OUT);
+        assertThat(sites.posts).endsWith("TAP /migrate/release?cg=1");
     }
 
     @Test
@@ -112,6 +175,8 @@ class MigrateCommandTest {
                 Site.SOURCE, group("PRIMARY", "STREAMING", GENERATION, 10, 0.5),
                 Site.TARGET, group("SECONDARY", "UP_TO_DATE", GENERATION, 10, 0)));
         final List<String> posts = new ArrayList<>();
+        final Set<Site> named = EnumSet.allOf(Site.class);
+        final Map<Site, Reply> rooms = new EnumMap<>(Site.class);
         String tapState = "OPEN";
         Reply failover = new Reply(200, "consistency group 1 failed over: disks vm PROMOTED at seq 10\n");
 
@@ -121,8 +186,16 @@ class MigrateCommandTest {
         }
 
         @Override
+        public boolean has(Site site) {
+            return named.contains(site);
+        }
+
+        @Override
         public Reply post(Site site, String pathAndQuery, Duration timeout) {
             posts.add(site + " " + pathAndQuery);
+            if (pathAndQuery.startsWith("/reverse/room")) {
+                return rooms.getOrDefault(site, new Reply(200, "room for consistency group 1\n"));
+            }
             if (pathAndQuery.startsWith("/failover")) {
                 return failover;
             }

@@ -32,6 +32,22 @@ class ReverseCommandTest {
     }
 
     @Test
+    void theRecoverySiteThroughItsRunningDaemonsNeedsBothAdminAddressesAndSaysWhenOneDoesNotAnswer()
+            throws Exception {
+        assertThat(cli.run("reverse", "--cg", "3", "--target-admin", "127.0.0.1:1")).isEqualTo(2);
+        assertThat(cli.run("reverse", "--cg", "3", "--target-admin", "127.0.0.1:1", "--reverse-source-admin",
+                "127.0.0.1:1", "--promoted-replicas", "a", "--source-data", "b")).isEqualTo(2);
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        assertThat(cli.run("reverse", "--cg", "3", "--target-admin", "127.0.0.1:" + closed,
+                "--reverse-source-admin", "127.0.0.1:" + closed)).isEqualTo(3);
+        assertThat(cli.err.toString()).contains("datamover reverse: a daemon did not answer: cannot reach the target "
+                + "gateway (--target-admin)");
+    }
+
+    @Test
     void theRecoverySiteNeedsAPromotedGroupAndChangesNothingElse() throws Exception {
         Path replicaDir = base.resolve("replicas");
         try (ReplicaSet replicas = ReplicaSet.open(TargetGateway.replicaSetDirectory(replicaDir, 3),

@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param maxGroupMoves scale-out: 0 (off) has each gateway contend for every group it serves; N above 0 has the site's
  *     assigner spread the groups over the live gateways, moving at most N at once, and each gateway contend only for
  *     the groups assigned to it
+ * @param advertise HOST:PORT that this gateway publishes in ZooKeeper as where its peers reach it (a redirect names
+ *     it), or null: then derived from the listen address (none when that is a wildcard or port 0)
  */
 public record CoordinationSettings(Mode mode, String zookeeper, String site, Duration sessionTimeout,
-        int maxGroupMoves) {
+        int maxGroupMoves, String advertise) {
     public static final CoordinationSettings NONE =
             new CoordinationSettings(Mode.NONE, null, "default", CoordinationConfig.DEFAULT_SESSION_TIMEOUT, 0);
 
@@ -49,6 +51,16 @@ public record CoordinationSettings(Mode mode, String zookeeper, String site, Dur
             throw new IllegalArgumentException("--max-group-moves " + maxGroupMoves + " must be 0 (no scale-out) or,"
                     + " with --coordination, the most groups moved at once");
         }
+        if (advertise != null && (mode == Mode.NONE || !advertise.matches("\\S+:[0-9]{1,5}"))) {
+            throw new IllegalArgumentException("--advertise '" + advertise + "' must be HOST:PORT, with"
+                    + " --coordination");
+        }
+    }
+
+    /** Without an advertised address: derived from the listen address. */
+    public CoordinationSettings(Mode mode, String zookeeper, String site, Duration sessionTimeout,
+            int maxGroupMoves) {
+        this(mode, zookeeper, site, sessionTimeout, maxGroupMoves, null);
     }
 
     /** Without scale-out. */

@@ -172,6 +172,15 @@ public final class Coordinator implements AutoCloseable {
         return contender == null ? List.of() : contender.participants();
     }
 
+    /**
+     * Asks ZooKeeper which gateways contend for {@code group} without holding its lock (the standbys), sorted; empty
+     * if this gateway does not contend for it.
+     */
+    public List<String> standbys(String group) throws Exception {
+        GroupContender contender = groups.get(group);
+        return contender == null ? List.of() : contender.standbys();
+    }
+
     /** Stops contending for {@code group}, giving up its lock if held. */
     public void withdraw(String group) throws InterruptedException, IOException {
         onOwner(() -> {
@@ -213,6 +222,15 @@ public final class Coordinator implements AutoCloseable {
     public Duration lastWait(String group) {
         GroupContender contender = groups.get(group);
         return Duration.ofNanos(contender == null ? 0 : contender.lastWaitNanos());
+    }
+
+    /**
+     * How long this gateway's latest takeover of {@code group} took, from the lock coming to it (the previous leader's
+     * latch node gone from ZooKeeper) to leading under the raised epoch; 0 before any tenure, or when not contending.
+     */
+    public Duration lastTakeover(String group) {
+        GroupContender contender = groups.get(group);
+        return Duration.ofNanos(contender == null ? 0 : contender.lastTakeoverNanos());
     }
 
     /** This gateway's leadership of {@code group} as last published (for status), or null if not contending. */

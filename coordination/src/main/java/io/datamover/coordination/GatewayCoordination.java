@@ -3,9 +3,11 @@ package io.datamover.coordination;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.TimeUnit;
@@ -70,6 +72,10 @@ public final class GatewayCoordination implements AutoCloseable {
                     throw new IOException("joining the site's scale-out", e);
                 }
             }
+            if (address.isEmpty()) {
+                LOG.warn("gateway {} publishes no address for redirects to it (it listens on a wildcard address or an"
+                        + " ephemeral port): give --advertise HOST:PORT", gatewayId);
+            }
             LOG.info("gateway {} joined site {} on ZooKeeper {}{}{}", gatewayId, settings.site(), connect,
                     embedded != null ? " (embedded: not highly available)" : "", settings.scaleOut()
                             ? "; scale-out, at most " + settings.maxGroupMoves() + " groups moved at once" : "");
@@ -126,6 +132,14 @@ public final class GatewayCoordination implements AutoCloseable {
     /** How long this gateway's latest tenure of {@code group} waited for the lock; zero without one. */
     public Duration lastWait(String group) {
         return coordinator == null ? Duration.ZERO : coordinator.lastWait(group);
+    }
+
+    /**
+     * How long this gateway's latest takeover of {@code group} took, from the lock coming to it (the previous leader's
+     * latch node gone from ZooKeeper) to leading; zero without one.
+     */
+    public Duration lastTakeover(String group) {
+        return coordinator == null ? Duration.ZERO : coordinator.lastTakeover(group);
     }
 
     /** Whether this gateway is its site's assigner now (scale-out). */
@@ -205,6 +219,57 @@ public final class GatewayCoordination implements AutoCloseable {
     /** This gateway's leadership of {@code group} for status, or null without coordination or contention. */
     public Leadership leadership(String group) {
         return coordinator == null ? null : coordinator.leadership(group);
+    }
+
+    /**
+     * {@code group}'s leadership for status: this gateway's role and tenures, and, asked of ZooKeeper while the session
+     * is connected (so that status never waits on an ensemble out of reach), the leader and the standbys; null without
+     * coordination.
+     */
+    public GroupLeadershipStatus status(String group) {
+        if (coordinator == null) {
+            return null;
+        }
+        Leadership here = coordinator.leadership(group);
+        Optional<GroupLeader> leader = askWhileConnected(group, "its leader", Optional.empty(),
+                () -> coordinator.leaderOf(group));
+        return new GroupLeadershipStatus(here == null ? LeadershipRole.CLOSED : here.role(),
+                here == null ? 0 : here.epoch(), leader.map(GroupLeader::gatewayId).orElse(null),
+                leader.map(GroupLeader::address).filter(a -> !a.isEmpty()).orElse(null),
+                leader.map(GroupLeader::epoch).orElse(0L), standbys(group), tenures(group),
+                lastTakeover(group), lastWait(group));
+    }
+
+    /**
+     * The other gateways of the site contending for {@code group} (its latch's participants but the lock's holder),
+     * asked of ZooKeeper while the session is connected; empty when not known, or without coordination.
+     */
+    public List<String> standbys(String group) {
+        return coordinator == null ? List.of()
+                : askWhileConnected(group, "its standbys", List.of(), () -> coordinator.standbys(group));
+    }
+
+    /** What ZooKeeper answers, or {@code unknown} while the session is not connected or the question fails. */
+    private <T> T askWhileConnected(String group, String what, T unknown, Callable<T> question) {
+        if (!connected()) {
+            return unknown;
+        }
+        try {
+            return question.call();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            LOG.debug("group {}: {} cannot be read now: {}", group, what, e.toString());
+        }
+        return unknown;
+    }
+
+    /**
+     * The ZooKeeper session's state as Curator last reported it (CONNECTED, SUSPENDED, RECONNECTED, LOST, READ_ONLY);
+     * null without coordination.
+     */
+    public String sessionState() {
+        return coordinator == null ? null : coordinator.connectionState().name();
     }
 
     /** Whether the ZooKeeper session is connected now; true without coordination. */

@@ -36,6 +36,13 @@ final class GroupContender {
     private long waitingSinceNanos;
     /** How long the latest tenure waited for the lock, from {@link #waitingSinceNanos} to leading; 0 before one. */
     private volatile long lastWaitNanos;
+    /**
+     * When the lock last came to this gateway's latch: the previous holder's latch node was gone from ZooKeeper (its
+     * session expired, or it withdrew); 0 once a tenure used it. Owner thread.
+     */
+    private long lockCameNanos;
+    /** How long the latest takeover took, from {@link #lockCameNanos} to leading under the raised epoch. */
+    private volatile long lastTakeoverNanos;
 
     GroupContender(String group, CoordinationConfig config, SitePaths paths, CuratorFramework client,
             ContactFence fence, MonotonicClock clock, LongSupplier sessionId, LeadershipListener listener) {
@@ -56,6 +63,7 @@ final class GroupContender {
         latch.addListener(new LeaderLatchListener() {
             @Override
             public void isLeader() {
+                lockCameNanos = clock.nanos();
                 takeOver();
             }
 
@@ -79,12 +87,25 @@ final class GroupContender {
         return latch.getParticipants().stream().map(Participant::getId).toList();
     }
 
+    /** Any thread; asks ZooKeeper: the ids of the gateways contending for the group without holding its lock. */
+    List<String> standbys() throws Exception {
+        return latch.getParticipants().stream().filter(p -> !p.isLeader()).map(Participant::getId).sorted().toList();
+    }
+
     /**
      * Any thread: how long the latest tenure waited for the lock, from when this gateway began to contend (or its
      * previous tenure ended) to leading: a takeover's duration as this gateway saw it; 0 before any tenure.
      */
     long lastWaitNanos() {
         return lastWaitNanos;
+    }
+
+    /**
+     * Any thread: how long the latest takeover took, from the lock coming to this gateway (the previous leader's latch
+     * node gone from ZooKeeper: its session expired or it withdrew) to leading under the raised epoch; 0 before any.
+     */
+    long lastTakeoverNanos() {
+        return lastTakeoverNanos;
     }
 
     /** Any thread: the state as last published. */
@@ -117,7 +138,10 @@ final class GroupContender {
             Optional<Long> epoch = epochs.raiseHolding(latch.getOurPath());
             if (epoch.isPresent() && sessionId.getAsLong() == session) {
                 fence.confirmed(session, started); // the raise was answered: contact in this session
-                lastWaitNanos = clock.nanos() - waitingSinceNanos;
+                long now = clock.nanos();
+                lastWaitNanos = now - waitingSinceNanos;
+                lastTakeoverNanos = now - (lockCameNanos != 0 ? lockCameNanos : waitingSinceNanos);
+                lockCameNanos = 0; // a DEMOTED tenure that leads again counts from its demotion (waitingSinceNanos)
                 apply(new Leadership.Event.Elected(epoch.get(), session));
                 publishLeader(epoch.get());
             }

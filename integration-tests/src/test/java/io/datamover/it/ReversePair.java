@@ -51,6 +51,7 @@ final class ReversePair implements AutoCloseable {
     ReversePair(Path base, Map<String, Long> diskSizes) throws IOException {
         this.base = base;
         Path original = Files.createDirectories(original());
+        AdminTokenFile.write(adminToken(), "operator-secret-" + Long.toHexString(System.nanoTime()));
         List<String> exports = new ArrayList<>();
         List<String> promotedExports = new ArrayList<>();
         for (Map.Entry<String, Long> disk : diskSizes.entrySet()) {
@@ -60,7 +61,7 @@ final class ReversePair implements AutoCloseable {
         }
         this.target = new DaemonProcess("target-gateway", base.resolve("target.log"), "target-gateway",
                 "--listen", "127.0.0.1:" + targetPort, "--data-dir", targetData().toString(), "--replica-dir",
-                replicas().toString(), "--admin", targetAdmin);
+                replicas().toString(), "--admin", targetAdmin, "--admin-token-file", adminToken().toString());
         this.source = new DaemonProcess("source-gateway", base.resolve("source.log"), "source-gateway",
                 "--listen", "127.0.0.1:" + sourcePort, "--target", "127.0.0.1:" + targetPort, "--data-dir",
                 sourceData().toString(), "--admin", ReplicationSite.admin());
@@ -70,15 +71,16 @@ final class ReversePair implements AutoCloseable {
         this.recoveryTap = new DaemonProcess("recovery-tap", base.resolve("recovery-tap.log"), concat(List.of("tap"),
                 promotedExports, List.of("--cg-id", "1", "--initial-sync", "skip", "--state-dir",
                         recoveryTapState().toString(), "--gateway", "127.0.0.1:" + reversePort, "--connect-wait", "1",
-                        "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin)));
+                        "--dirty-retention", "1", "--nbd", "127.0.0.1:" + recoveryNbd, "--admin", recoveryTapAdmin,
+                        "--admin-token-file", adminToken().toString())));
         this.reverseSource = new DaemonProcess("reverse-source", base.resolve("reverse-source.log"),
                 "source-gateway", "--listen", "127.0.0.1:" + reversePort, "--target", "127.0.0.1:"
                         + originalTargetPort, "--data-dir", reverseSourceData().toString(), "--admin",
-                reverseSourceAdmin);
+                reverseSourceAdmin, "--admin-token-file", adminToken().toString());
         this.originalTarget = new DaemonProcess("original-target", base.resolve("original-target.log"),
                 "target-gateway", "--listen", "127.0.0.1:" + originalTargetPort, "--data-dir",
                 original.resolve("target-data").toString(), "--replica-dir", originalReplicas().toString(), "--admin",
-                originalTargetAdmin);
+                originalTargetAdmin, "--admin-token-file", adminToken().toString());
     }
 
     /** Starts the original site's daemons and the recovery site's target gateway: forward replication. */
@@ -127,6 +129,32 @@ final class ReversePair implements AutoCloseable {
         return args;
     }
 
+    /**
+     * {@code datamover reverse} at the recovery site through its running target gateway (the promoted group) and
+     * source gateway, which seeds the group and opens it.
+     */
+    ReplicationSite.CommandRun seedThroughRunningDaemons() throws Exception {
+        return datamover(List.of("reverse", "--cg", "1", "--target-admin", targetAdmin, "--reverse-source-admin",
+                reverseSourceAdmin, "--admin-token-file", adminToken().toString()));
+    }
+
+    /**
+     * {@code datamover failback} through the running daemons: the recovery tap's writes held, drained to the original
+     * site's target gateway, then refused.
+     */
+    ReplicationSite.CommandRun quiesceForFailback() throws Exception {
+        return datamover(List.of("failback", "--cg", "1", "--tap-admin", recoveryTapAdmin, "--source-admin",
+                reverseSourceAdmin, "--target-admin", originalTargetAdmin, "--admin-token-file",
+                adminToken().toString(), "--max-pause", "30"));
+    }
+
+    /** {@code datamover failback} at the recovery site on its stopped daemons' directories. */
+    ReplicationSite.CommandRun failbackAtRecovery() throws Exception {
+        return datamover(List.of("failback", "--cg", "1", "--promoted-replicas", replicas().toString(),
+                "--reverse-source-data", reverseSourceData().toString(), "--recovery-tap-state",
+                recoveryTapState().toString()));
+    }
+
     /** {@code datamover reverse} at the recovery site: its new source gateway continues the promoted history. */
     List<String> reverseAtRecovery() {
         return List.of("reverse", "--cg", "1", "--promoted-replicas", replicas().toString(), "--source-data",
@@ -139,9 +167,24 @@ final class ReversePair implements AutoCloseable {
      * holds the original site's report of what to resync: it then resyncs both sides' regions in one pass.
      */
     void startReverseReplication() throws Exception {
+        startReverseReplication(() -> { });
+    }
+
+    /** A step at the recovery site once its source gateway runs (or nothing). */
+    @FunctionalInterface
+    interface RecoveryStep {
+        void run() throws Exception;
+    }
+
+    /**
+     * The same, {@code seed} run once the recovery site's source gateway runs: {@link #seedThroughRunningDaemons} when
+     * its data directory was not seeded on the stopped gateway.
+     */
+    void startReverseReplication(RecoveryStep seed) throws Exception {
         recoveryTap.close();
         originalTarget.start(originalTargetPort);
         reverseSource.start(reversePort);
+        seed.run();
         FaultAwaits.until(FaultAwaits.DEADLINE, "the original site's report of what to resync", () -> reverseSource
                 .log().contains("the target reports what the replica was written in after the discarded point"));
         recoveryTap.start(recoveryNbd);
@@ -246,6 +289,20 @@ final class ReversePair implements AutoCloseable {
         return reverseSource;
     }
 
+    /** Waits until the recovery site's source gateway answers on its admin port (it opens after the data port). */
+    void awaitReverseSourceAdmin() throws Exception {
+        FaultAwaits.until(FaultAwaits.DEADLINE, "the recovery site's source gateway's admin port",
+                () -> !AdminStatus.json(reverseSourceAdmin).isEmpty());
+    }
+
+    int reversePort() {
+        return reversePort;
+    }
+
+    String reverseSourceAdmin() {
+        return reverseSourceAdmin;
+    }
+
     @Override
     public void close() throws InterruptedException {
         try (target; source; tap; recoveryTap; reverseSource; originalTarget) {
@@ -260,6 +317,11 @@ final class ReversePair implements AutoCloseable {
 
     Path original() {
         return base.resolve("original");
+    }
+
+    /** The operator's admin token of the recovery site's target and source gateways. */
+    private Path adminToken() {
+        return base.resolve("admin-token");
     }
 
     Path replicas() {

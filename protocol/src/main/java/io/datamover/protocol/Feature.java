@@ -32,7 +32,14 @@ public enum Feature {
      * A tap's HEARTBEATs may carry {@link Wire#FLAG_TAP_PAUSED}, so its source gateway shows a paused group as PAUSED
      * rather than STREAMING. A tap sets the flag only when this was agreed: an older gateway refuses unknown flags.
      */
-    TAP_PAUSE(5);
+    TAP_PAUSE(5),
+    /**
+     * Offered by a tap, read from its HELLO as sent (never in {@link #all()}): a source gateway that knows it sets it
+     * in its HELLO_ACK, which then ends with {@code epoch} u64, the epoch under which the gateway leads the group (0:
+     * not coordinated). The tap persists the highest epoch it has seen and refuses a HELLO_ACK under a lower one
+     * ({@link ErrorCode#STALE_EPOCH}): a deposed leader's.
+     */
+    LEADER_EPOCH(6, false);
 
     private final int bit;
     private final boolean capability;

@@ -9,10 +9,19 @@ import io.netty.buffer.ByteBuf;
  *
  * <p>Layout: protocol u16, features u64, role u8, receiverId (string), resumeSeq u64; from protocol revision
  * {@link Wire#PROTOCOL_GENERATIONS} on, the receiver's {@link GenerationHistory} (after it adopted the sender's,
- * when it did).
+ * when it did); when {@code features} has {@link Feature#LEADER_EPOCH}, {@code epoch} u64 last.
+ *
+ * @param epoch the epoch under which the receiver leads the group in its site's gateway group (0: not coordinated);
+ *     on the wire only with {@link Feature#LEADER_EPOCH}
  */
 public record HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq,
-        GenerationHistory generations) implements Frame {
+        GenerationHistory generations, long epoch) implements Frame {
+
+    /** An answer that carries no epoch. */
+    public HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq,
+            GenerationHistory generations) {
+        this(protocol, features, role, receiverId, resumeSeq, generations, 0);
+    }
 
     /** An answer that carries no generation: a source gateway's to a tap. */
     public HelloAck(int protocol, long features, Role role, String receiverId, long resumeSeq) {
@@ -36,6 +45,9 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         if (!Hello.carriesGenerations(protocol) && !generations.isNone()) {
             throw new IllegalArgumentException("protocol " + protocol + " has no generations");
         }
+        if (epoch < 0 || epoch != 0 && !Feature.LEADER_EPOCH.in(features)) {
+            throw new IllegalArgumentException("epoch " + epoch + " needs feature LEADER_EPOCH and is not negative");
+        }
     }
 
     @Override
@@ -52,6 +64,9 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         if (Hello.carriesGenerations(protocol)) {
             generations.write(out);
         }
+        if (Feature.LEADER_EPOCH.in(features)) {
+            out.writeLong(epoch);
+        }
     }
 
     static HelloAck readBody(FieldReader r) throws ProtocolException {
@@ -66,6 +81,7 @@ public record HelloAck(int protocol, long features, Role role, String receiverId
         long resumeSeq = r.positiveU64("resumeSeq");
         GenerationHistory generations = Hello.carriesGenerations(protocol) ? GenerationHistory.read(r)
                 : GenerationHistory.NONE;
-        return new HelloAck(protocol, features, role, receiverId, resumeSeq, generations);
+        long epoch = Feature.LEADER_EPOCH.in(features) ? r.positiveU64("epoch") : 0;
+        return new HelloAck(protocol, features, role, receiverId, resumeSeq, generations, epoch);
     }
 }

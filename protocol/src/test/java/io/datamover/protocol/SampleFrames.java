@@ -69,6 +69,8 @@ final class SampleFrames {
         Map<String, Frame> m = new LinkedHashMap<>();
         m.put("hello", hello());
         m.put("hello-ack", new HelloAck(2, Feature.all(), Role.TARGET_GATEWAY, "gw-dst-1", 41, generations()));
+        m.put("hello-ack-epoch", new HelloAck(3, Feature.all() | Feature.LEADER_EPOCH.mask(), Role.SOURCE_GATEWAY,
+                "gw-src-1", 41, GenerationHistory.NONE, 7));
         m.put("write-data", new WriteRecord(CG, T0, false, BlockWrite.data(42, 0, 0, pattern(16, 0))));
         m.put("write-data-fua", new WriteRecord(CG, T0 + 1, true, BlockWrite.data(43, 1, (1L << 30) - 512, pattern(8, 0xF0))));
         m.put("write-zero", new WriteRecord(CG, T0 + 2, false, BlockWrite.range(44, 0, 8192, 1 << 20, RecordKind.ZERO)));

@@ -1,5 +1,6 @@
 package io.datamover.tap;
 
+import io.datamover.coordination.HighestEpoch;
 import io.datamover.disk.DirectoryLock;
 import io.datamover.disk.SparseFile;
 import io.datamover.protocol.DiskInfo;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicatingTap implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatingTap.class);
+    /**
+     * In the state directory: the highest epoch of a leading source gateway this tap has seen for its group; a lower
+     * one's HELLO_ACK is refused (docs/coordination.md).
+     */
+    static final String EPOCH_FILE = "gateway-epoch";
     /** Block size the tap announces for its disks (the NBD preferred block size). */
     public static final int BLOCK_SIZE = 4096;
     /** How long a clean shutdown waits for the gateway to acknowledge the last records. */
@@ -76,7 +82,8 @@ public final class ReplicatingTap implements AutoCloseable {
         // The owner exists before the sender, so the sender's events from its first handshake wait in the owner's
         // queue until the tap they apply to has started.
         StreamOwner owner = new StreamOwner(tapConfig.consistencyGroupId());
-        GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(), owner, owner, registry, clock);
+        GatewaySender sender = GatewaySender.start(senderConfig, tapConfig.firstSeq(), owner, owner,
+                HighestEpoch.open(tapConfig.stateDir().resolve(EPOCH_FILE)), registry, clock);
         try {
             if (!owner.awaitFirstHandshake(connectWait) || !sender.isConnected()) {
                 LOG.warn("gateway {} not reachable within {} ms: serving in bitmap mode, still connecting",

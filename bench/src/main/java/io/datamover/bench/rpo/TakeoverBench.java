@@ -80,8 +80,7 @@ public final class TakeoverBench {
                 try {
                     figures = measure(pipeline, options);
                 } catch (Exception e) {
-                    Path logs = BenchFiles.keepLogs(work, options.dir().resolve("failed-takeover"));
-                    LOG.warn("bench takeover failed: {} (the daemons' logs are kept in {})", e, logs);
+                    LOG.warn("bench takeover failed: {} (the daemons' logs are kept in {})", e, logsKept(options));
                     throw e;
                 }
             }
@@ -89,8 +88,14 @@ public final class TakeoverBench {
                     figures.firstAppliedSeconds(), figures.guest(),
                     EndToEndRun.compareUnlessStopped("", image, replica));
         } finally {
+            // Each step of a takeover is in the daemons' logs only: they are kept, the run's disks are not.
+            BenchFiles.keepLogs(work, logsKept(options));
             BenchFiles.deleteTree(work);
         }
+    }
+
+    private static Path logsKept(TakeoverOptions options) {
+        return options.dir().resolve("takeover-logs");
     }
 
     private static Figures measure(DaemonPipeline pipeline, TakeoverOptions options) throws Exception {

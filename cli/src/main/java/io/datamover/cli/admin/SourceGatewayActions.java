@@ -15,11 +15,16 @@ import java.util.NoSuchElementException;
  * target give up what its replicas hold beyond the common history (docs/protocol.md, "Generations"); answered once
  * durable. {@code discard=source} is refused: taking the replica's side is a failover, then reverse replication.
  * {@code POST /verify/online?cg=N...} starts an online verify of the group, {@code /verify/online/result?cg=N} tells
- * how it goes ({@link SourceVerifyActions}).
+ * how it goes ({@link SourceVerifyActions}). {@code POST /reverse/room?cg=N}: whether it could be the group's source
+ * in the reverse direction ({@link ReverseRoomAction}). {@code POST /reverse/seed?cg=N&...} (the fields of
+ * {@link PromotedGroupFields}) seeds and opens the group continuing the promoted history: reverse replication's step
+ * at the recovery site, through this running gateway.
  */
 public final class SourceGatewayActions implements AdminActions {
     static final String RESYNC = "/resync";
     static final String THROTTLE = "/throttle";
+    /** Reverse replication's step at the recovery site, through this running gateway. */
+    static final String SEED = "/reverse/seed";
 
     private final SourceGateway gateway;
     private final SourceVerifyActions verify;
@@ -38,8 +43,32 @@ public final class SourceGatewayActions implements AdminActions {
             case THROTTLE -> throttle(parameters);
             case SourceVerifyActions.ONLINE -> verify.start(parameters);
             case SourceVerifyActions.RESULT -> verify.result(parameters);
+            case ReverseRoomAction.PATH -> ReverseRoomAction.answer(parameters, gateway::reverseRoom, "source");
+            case SEED -> seedReverse(parameters);
             default -> null;
         };
+    }
+
+    private Answer seedReverse(Map<String, String> parameters) {
+        Integer cg = AdminActions.consistencyGroup(parameters);
+        if (cg == null) {
+            return new Answer(400, "reverse/seed needs cg=N, a consistency group id\n");
+        }
+        PromotedGroupFields.Promoted promoted;
+        try {
+            promoted = PromotedGroupFields.parse(parameters);
+        } catch (IllegalArgumentException e) {
+            return new Answer(400, e.getMessage() + "\n");
+        }
+        try {
+            return new Answer(200, gateway.seedReverse(promoted.pair(), cg, promoted.disks(), promoted.history(),
+                    promoted.seq()) + "\n");
+        } catch (IllegalStateException e) {
+            return new Answer(409, e.getMessage() + "\n");
+        } catch (IOException e) {
+            return new Answer(500, "consistency group " + Integer.toUnsignedString(cg) + ": the reverse step stopped "
+                    + "(running it again continues it): " + e.getMessage() + "\n");
+        }
     }
 
     private Answer throttle(Map<String, String> parameters) {

@@ -1,5 +1,7 @@
 package io.datamover.cli.admin;
 
+import io.datamover.coordination.CoordinationSettings;
+import io.datamover.coordination.GroupLeadershipStatus;
 import io.datamover.gateway.source.SourceGateway;
 import io.datamover.gateway.source.SourceGroupStatus;
 import io.datamover.gateway.source.ship.LinkThrottle;
@@ -7,10 +9,12 @@ import io.datamover.gateway.source.ship.ShipperStatus;
 import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ReplicationRole;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -63,7 +67,31 @@ public final class SourceGatewayStatus implements StatusSource {
         Instant now = clock.instant();
         return new StatusReport("source-gateway", id, gateway.consistencyGroups().stream().map(this::group).toList())
                 .withLink(new StatusReport.Link(throttle.bytesPerSecondAt(now), throttle.schedule().toString(),
-                        throttle.rpoDriven() ? throttle.lifted() : null, throttle.describe(now)));
+                        throttle.rpoDriven() ? throttle.lifted() : null, throttle.describe(now)))
+                .withCoordination(coordination());
+    }
+
+    /** The gateway's membership of its site's gateway group; null without {@code --coordination}. */
+    private StatusReport.Coordination coordination() {
+        CoordinationSettings settings = gateway.coordination();
+        String session = gateway.coordinationSession();
+        return session == null ? null : new StatusReport.Coordination(settings.mode().name().toLowerCase(Locale.ROOT),
+                settings.site(), session);
+    }
+
+    /** The group's leadership in the site's gateway group (asks ZooKeeper); null without coordination. */
+    private StatusReport.Leadership leadership(SourceGroupStatus g) {
+        GroupLeadershipStatus l = gateway.leadership(g.identity());
+        if (l == null) {
+            return null;
+        }
+        return new StatusReport.Leadership(l.role().name(), l.epoch(), l.leader(), l.leaderAddress(), l.leaderEpoch(),
+                l.standbys(), l.tenures(), l.tenures() == 0 ? null : seconds(l.lastTakeover()),
+                l.tenures() == 0 ? null : seconds(l.lastWait()));
+    }
+
+    private static double seconds(Duration duration) {
+        return duration.toNanos() / 1e9;
     }
 
     private StatusReport.Group group(SourceGroupStatus g) {
@@ -78,7 +106,8 @@ public final class SourceGatewayStatus implements StatusSource {
                 s.durableSeq(), s.appliedSeq(), null, g.rpoSeconds(), s.lagRecords(), s.lagBytes(), g.journalBytes(),
                 g.journalMaxBytes(), rates.perSecond("records/" + cg), rates.perSecond("bytes/" + cg),
                 s.compressionRatio(), objective > 0 ? objective : null, rpo.breached(cgId), lastError,
-                disks(g)).withRole(role(s).name(), RoleMetrics.generation(s.generation()), null);
+                disks(g)).withRole(role(s).name(), RoleMetrics.generation(s.generation()), null)
+                .withLeadership(leadership(g));
     }
 
     /** A source gateway's groups are PRIMARY here, but while their target refuses their history. */

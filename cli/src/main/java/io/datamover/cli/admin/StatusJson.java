@@ -20,7 +20,8 @@ public final class StatusJson {
             group(out, groups.get(i));
         }
         return out.append("],\"transport\":").append(transport(report.transport())).append(",\"link\":")
-                .append(link(report.link())).append("}\n").toString();
+                .append(link(report.link())).append(",\"coordination\":").append(coordination(report.coordination()))
+                .append("}\n").toString();
     }
 
     private static void group(StringBuilder out, StatusReport.Group g) {
@@ -45,6 +46,7 @@ public final class StatusJson {
                 .append(",\"role\":").append(string(g.role()))
                 .append(",\"generation\":").append(string(g.generation()))
                 .append(",\"operation\":").append(string(g.operation()))
+                .append(",\"leadership\":").append(leadership(g.leadership()))
                 .append(",\"disks\":[");
         for (int i = 0; i < g.disks().size(); i++) {
             StatusReport.Disk d = g.disks().get(i);
@@ -53,6 +55,25 @@ public final class StatusJson {
                     .append(",\"state\":").append(string(d.state())).append('}');
         }
         out.append("]}");
+    }
+
+    private static String coordination(StatusReport.Coordination c) {
+        if (c == null) {
+            return "null";
+        }
+        return "{\"mode\":" + string(c.mode()) + ",\"site\":" + string(c.site()) + ",\"session\":"
+                + string(c.session()) + "}";
+    }
+
+    private static String leadership(StatusReport.Leadership l) {
+        if (l == null) {
+            return "null";
+        }
+        return "{\"role\":" + string(l.role()) + ",\"epoch\":" + l.epoch() + ",\"leader\":" + string(l.leader())
+                + ",\"leaderAddress\":" + string(l.leaderAddress()) + ",\"leaderEpoch\":" + l.leaderEpoch()
+                + ",\"standbys\":[" + String.join(",", l.standbys().stream().map(StatusJson::string).toList())
+                + "],\"takeovers\":" + l.takeovers() + ",\"lastTakeoverSeconds\":"
+                + number(l.lastTakeoverSeconds()) + ",\"lastWaitSeconds\":" + number(l.lastWaitSeconds()) + "}";
     }
 
     private static String link(StatusReport.Link l) {

@@ -11,10 +11,16 @@ import java.util.List;
  * @param id the daemon's identity in handshakes
  * @param transport how the daemon's connections are secured; null when not reported
  * @param link the rate limit of the link to the target (source gateway only); null when not reported
+ * @param coordination the gateway's membership of its site's gateway group; null without {@code --coordination}
  */
-public record StatusReport(String daemon, String id, List<Group> groups, Transport transport, Link link) {
+public record StatusReport(String daemon, String id, List<Group> groups, Transport transport, Link link,
+        Coordination coordination) {
     public StatusReport {
         groups = List.copyOf(groups);
+    }
+
+    public StatusReport(String daemon, String id, List<Group> groups, Transport transport, Link link) {
+        this(daemon, id, groups, transport, link, null);
     }
 
     public StatusReport(String daemon, String id, List<Group> groups) {
@@ -26,11 +32,47 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
     }
 
     public StatusReport withTransport(Transport value) {
-        return new StatusReport(daemon, id, groups, value, link);
+        return new StatusReport(daemon, id, groups, value, link, coordination);
     }
 
     public StatusReport withLink(Link value) {
-        return new StatusReport(daemon, id, groups, transport, value);
+        return new StatusReport(daemon, id, groups, transport, value, coordination);
+    }
+
+    public StatusReport withCoordination(Coordination value) {
+        return new StatusReport(daemon, id, groups, transport, link, value);
+    }
+
+    /**
+     * The gateway's membership of its site's gateway group on ZooKeeper (docs/coordination.md).
+     *
+     * @param mode {@code embedded} (not highly available) or {@code zookeeper}
+     * @param site the site whose gateways form the group
+     * @param session the ZooKeeper session's state as last reported: CONNECTED, SUSPENDED, RECONNECTED, LOST
+     */
+    public record Coordination(String mode, String site, String session) {}
+
+    /**
+     * A consistency group's leadership in the site's gateway group, as this gateway sees it.
+     *
+     * @param role this gateway's: LEADING, STANDBY, DEMOTED (cut off from ZooKeeper: stopped on its own) or CLOSED
+     *     (not contending: the site's assigner gave the group to another gateway)
+     * @param epoch the epoch of this gateway's latest tenure of the group (0 before any)
+     * @param leader the gateway leading the group, as its leader node in ZooKeeper says; null when none or not known
+     * @param leaderAddress where that gateway takes the group's taps; null when it did not publish one
+     * @param leaderEpoch the epoch the leader leads under (0 when not known)
+     * @param standbys the other live gateways of the site contending for the group
+     * @param takeovers the tenures of the group this gateway began since it started
+     * @param lastTakeoverSeconds how long its latest takeover took, from the previous leader's latch node gone from
+     *     ZooKeeper (session expired, or it withdrew) to leading; null before any
+     * @param lastWaitSeconds how long its latest tenure waited for the lock from contending (or its previous tenure's
+     *     end); null before any
+     */
+    public record Leadership(String role, long epoch, String leader, String leaderAddress, long leaderEpoch,
+            List<String> standbys, long takeovers, Double lastTakeoverSeconds, Double lastWaitSeconds) {
+        public Leadership {
+            standbys = List.copyOf(standbys);
+        }
     }
 
     /**
@@ -81,14 +123,26 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
      *     SECONDARY, PROMOTED, DIVERGED); null for a tap, which does not know
      * @param generation the group's current generation id here, 16 hex digits; null when none or not known
      * @param operation the operation in progress with its step (a failover), or null when none
+     * @param leadership the group's leadership in the site's gateway group; null without {@code --coordination}
      */
     public record Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
             Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes, Long queueMaxBytes,
             Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio, Double rpoObjectiveSeconds,
             boolean rpoBreached, String lastError, List<Disk> disks, String role, String generation,
-            String operation) {
+            String operation, Leadership leadership) {
         public Group {
             disks = List.copyOf(disks);
+        }
+
+        /** A group without leadership (no coordination). */
+        public Group(String cg, String name, String pair, String state, Long lastSeq, Long appliedSeq,
+                Long consistentSeq, Double lagSeconds, Long lagRecords, Long lagBytes, Long queueBytes,
+                Long queueMaxBytes, Double recordsPerSecond, Double bytesPerSecond, Double compressionRatio,
+                Double rpoObjectiveSeconds, boolean rpoBreached, String lastError, List<Disk> disks, String role,
+                String generation, String operation) {
+            this(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords, lagBytes,
+                    queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio, rpoObjectiveSeconds,
+                    rpoBreached, lastError, disks, role, generation, operation, null);
         }
 
         /** A group whose role, generation and operation this daemon does not report (a tap). */
@@ -105,7 +159,15 @@ public record StatusReport(String daemon, String id, List<Group> groups, Transpo
         public Group withRole(String siteRole, String generationId, String operationInProgress) {
             return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
                     lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
-                    rpoObjectiveSeconds, rpoBreached, lastError, disks, siteRole, generationId, operationInProgress);
+                    rpoObjectiveSeconds, rpoBreached, lastError, disks, siteRole, generationId, operationInProgress,
+                    leadership);
+        }
+
+        /** This group with its leadership in the site's gateway group. */
+        public Group withLeadership(Leadership value) {
+            return new Group(cg, name, pair, state, lastSeq, appliedSeq, consistentSeq, lagSeconds, lagRecords,
+                    lagBytes, queueBytes, queueMaxBytes, recordsPerSecond, bytesPerSecond, compressionRatio,
+                    rpoObjectiveSeconds, rpoBreached, lastError, disks, role, generation, operation, value);
         }
     }
 

@@ -26,6 +26,11 @@ public final class StatusText {
         if (report.link() != null) {
             line(out, "link:      %s", report.link().description());
         }
+        StatusReport.Coordination c = report.coordination();
+        if (c != null) {
+            line(out, "coordination: %s%s, site %s, ZooKeeper session %s", c.mode(),
+                    "embedded".equals(c.mode()) ? " (not highly available)" : "", c.site(), c.session());
+        }
         for (StatusReport.Group g : report.groups()) {
             out.append('\n');
             line(out, "cg %s%s of pair %s: %s", g.cg(), g.name() == null ? "" : " (" + g.name() + ")", g.pair(),
@@ -35,6 +40,9 @@ public final class StatusText {
                         : g.generation(), g.operation() == null ? "" : "; in progress: " + g.operation());
             } else if (g.operation() != null) {
                 line(out, "  operation:  %s", g.operation()); // a tap's: a planned migration's hold or move
+            }
+            if (g.leadership() != null) {
+                leadership(out, g.leadership());
             }
             line(out, "  seq:        last %s, applied %s, last consistent image %s", integer(g.lastSeq()),
                     integer(g.appliedSeq()), integer(g.consistentSeq()));
@@ -53,6 +61,20 @@ public final class StatusText {
             }
         }
         return out.toString();
+    }
+
+    private static void leadership(StringBuilder out, StatusReport.Leadership l) {
+        line(out, "  leader:     %s%s%s; here %s, epoch %d; standbys %s", l.leader() == null ? "none known"
+                : l.leader(), l.leaderAddress() == null ? "" : " at " + l.leaderAddress(),
+                l.leader() == null ? "" : " under epoch " + l.leaderEpoch(), l.role(), l.epoch(),
+                l.standbys().isEmpty() ? "none" : String.join(", ", l.standbys()));
+        line(out, "  takeovers:  %d here%s", l.takeovers(), l.takeovers() == 0 ? "" : String.format(Locale.ROOT,
+                ", the latest took %.3f s from the lock coming here (waited %.1f s for it)",
+                orZero(l.lastTakeoverSeconds()), orZero(l.lastWaitSeconds())));
+    }
+
+    private static double orZero(Double value) {
+        return value == null ? 0 : value;
     }
 
     private static void line(StringBuilder out, String format, Object... args) {

@@ -2,6 +2,7 @@ package io.datamover.cli.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StatusRenderingTest {
@@ -50,5 +51,24 @@ class StatusRenderingTest {
                 null, null, null, null));
         assertThat(StatusText.render(plaintext)).contains("transport: INSECURE-PLAINTEXT");
         assertThat(StatusJson.render(plaintext)).contains("\"transport\":{\"mode\":\"INSECURE-PLAINTEXT\"");
+    }
+
+    @Test
+    void aCoordinatedGatewayShowsItsSessionAndEachGroupsLeaderEpochStandbysAndTakeovers() {
+        StatusReport.Group group = Reports.report().groups().getFirst().withLeadership(new StatusReport.Leadership(
+                "STANDBY", 1, "gw-2", "10.0.0.2:7000", 3, List.of("gw-1", "gw-3"), 1, 0.0123, 4.5));
+        StatusReport report = new StatusReport("source-gateway", "gw-1", List.of(group))
+                .withCoordination(new StatusReport.Coordination("zookeeper", "protected", "RECONNECTED"));
+
+        assertThat(StatusText.render(report)).contains(
+                "coordination: zookeeper, site protected, ZooKeeper session RECONNECTED",
+                "  leader:     gw-2 at 10.0.0.2:7000 under epoch 3; here STANDBY, epoch 1; standbys gw-1, gw-3",
+                "  takeovers:  1 here, the latest took 0.012 s from the lock coming here (waited 4.5 s for it)");
+        assertThat(StatusJson.render(report)).contains("\"coordination\":{\"mode\":\"zookeeper\",\"site\":"
+                + "\"protected\",\"session\":\"RECONNECTED\"}", "\"leadership\":{\"role\":\"STANDBY\",\"epoch\":1,"
+                + "\"leader\":\"gw-2\",\"leaderAddress\":\"10.0.0.2:7000\",\"leaderEpoch\":3,\"standbys\":[\"gw-1\","
+                + "\"gw-3\"],\"takeovers\":1,\"lastTakeoverSeconds\":0.012,\"lastWaitSeconds\":4.500}");
+        assertThat(StatusJson.render(Reports.report())).contains("\"leadership\":null", "\"coordination\":null");
+        assertThat(StatusText.render(Reports.report())).doesNotContain("coordination:", "leader:");
     }
 }

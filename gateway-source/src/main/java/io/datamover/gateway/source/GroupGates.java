@@ -3,6 +3,7 @@ package io.datamover.gateway.source;
 import io.datamover.coordination.CoordinationSettings;
 import io.datamover.coordination.GatewayCoordination;
 import io.datamover.coordination.GroupLeader;
+import io.datamover.coordination.GroupLeadershipStatus;
 import io.datamover.coordination.Leadership;
 import io.datamover.coordination.MonotonicClock;
 import io.datamover.gateway.source.ship.ShippingGate;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.OptionalLong;
 
 /**
  * Gives each consistency group the gate its shipper asks before every batch: open while this gateway leads the
@@ -34,8 +36,23 @@ interface GroupGates extends AutoCloseable {
         }
 
         @Override
+        public OptionalLong leadingEpoch(CgIdentity identity) {
+            return OptionalLong.of(0);
+        }
+
+        @Override
         public String leaderElsewhere(CgIdentity identity) {
             return "";
+        }
+
+        @Override
+        public String sessionState() {
+            return null;
+        }
+
+        @Override
+        public GroupLeadershipStatus leadership(CgIdentity identity) {
+            return null;
         }
 
         @Override
@@ -61,11 +78,20 @@ interface GroupGates extends AutoCloseable {
      */
     boolean awaitLeading(CgIdentity identity) throws IOException;
 
+    /** The epoch under which this gateway may lead the group now (0 without coordination), or empty. */
+    OptionalLong leadingEpoch(CgIdentity identity);
+
     /**
      * HOST:PORT of the gateway of the site that leads the group now, as its leader node says, when that is another
      * gateway that gave an address: where a NOT_LEADER redirects the tap. Empty when not known.
      */
     String leaderElsewhere(CgIdentity identity);
+
+    /** The ZooKeeper session's state (CONNECTED, SUSPENDED, LOST, ...) for status; null without coordination. */
+    String sessionState();
+
+    /** The group's leader, epoch, standbys and takeovers for status (asks ZooKeeper); null without coordination. */
+    GroupLeadershipStatus leadership(CgIdentity identity);
 
     @Override
     void close();
@@ -82,7 +108,7 @@ interface GroupGates extends AutoCloseable {
         }
         try {
             GatewayCoordination coordination = GatewayCoordination.start(settings,
-                    config.dataDir().resolve("zookeeper"), config.gatewayId(), advertised(config.listen()),
+                    config.dataDir().resolve("zookeeper"), config.gatewayId(), advertised(settings, config.listen()),
                     MonotonicClock.system());
             Gauge.builder("datamover.coordination.connected", coordination, c -> c.connected() ? 1 : 0)
                     .description("1 while the gateway's ZooKeeper session is connected").register(registry);
@@ -108,6 +134,16 @@ interface GroupGates extends AutoCloseable {
                     FunctionCounter.builder("datamover.coordination.tenures", coordination, c -> c.tenures(group))
                             .description("tenures of the group this gateway began (takeovers by this gateway)")
                             .tag("cg", group).register(registry);
+                    Gauge.builder("datamover.coordination.takeover.seconds", coordination,
+                                    c -> c.lastTakeover(group).toNanos() / 1e9)
+                            .description("how long this gateway's latest takeover of the group took, from the lock"
+                                    + " coming to it (the previous leader's latch node gone from ZooKeeper) to leading"
+                                    + " under the raised epoch").tag("cg", group).register(registry);
+                    Gauge.builder("datamover.coordination.standbys", coordination,
+                                    c -> c.standbys(group).size())
+                            .description("the other live gateways of the site contending for the group (asked of"
+                                    + " ZooKeeper while connected: 0 while not)").tag("cg", group)
+                            .register(registry);
                     Gauge.builder("datamover.coordination.takeover.wait.seconds", coordination,
                                     c -> c.lastWait(group).toNanos() / 1e9)
                             .description("how long this gateway's latest tenure of the group waited for its lock, from"
@@ -127,8 +163,23 @@ interface GroupGates extends AutoCloseable {
                 }
 
                 @Override
+                public OptionalLong leadingEpoch(CgIdentity identity) {
+                    return coordination.leadingEpoch(identity.cgLabel());
+                }
+
+                @Override
                 public String leaderElsewhere(CgIdentity identity) {
                     return coordination.leaderElsewhere(identity.cgLabel()).map(GroupLeader::address).orElse("");
+                }
+
+                @Override
+                public String sessionState() {
+                    return coordination.sessionState();
+                }
+
+                @Override
+                public GroupLeadershipStatus leadership(CgIdentity identity) {
+                    return coordination.status(identity.cgLabel());
                 }
 
                 @Override
@@ -143,10 +194,14 @@ interface GroupGates extends AutoCloseable {
     }
 
     /**
-     * Where taps reach this gateway, for other gateways' redirects: its listen address, unless that is a wildcard or
-     * an ephemeral port (then none: a standby answers a bare NOT_LEADER and the tap tries its list).
+     * Where taps reach this gateway, for other gateways' redirects: {@code --advertise}, else its listen address,
+     * unless that is a wildcard or an ephemeral port (then none: a standby answers a bare NOT_LEADER and the tap tries
+     * its list).
      */
-    private static String advertised(InetSocketAddress listen) {
+    private static String advertised(CoordinationSettings settings, InetSocketAddress listen) {
+        if (settings.advertise() != null) {
+            return settings.advertise();
+        }
         if (listen.getPort() == 0 || listen.getAddress() != null && listen.getAddress().isAnyLocalAddress()) {
             return "";
         }

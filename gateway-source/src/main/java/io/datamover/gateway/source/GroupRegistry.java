@@ -1,6 +1,7 @@
 package io.datamover.gateway.source;
 
 import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.DirectoryRoom;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
 import io.datamover.disk.PrivateFiles;
@@ -9,8 +10,10 @@ import io.datamover.gateway.source.receiver.TapLink;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
 import io.datamover.gateway.source.ship.DiscardReports;
 import io.datamover.gateway.source.ship.ShipperStatus;
+import io.datamover.protocol.DiskInfo;
 import io.datamover.protocol.ErrorCode;
 import io.datamover.protocol.Feature;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Hello;
 import io.datamover.protocol.ProtocolException;
 import io.datamover.protocol.RecordKind;
@@ -30,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -147,12 +151,15 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
                     throw new ProtocolException(ErrorCode.ALREADY_CONNECTED, "cg " + group.identity().cgLabel()
                             + " is already served by another tap connection; one tap per consistency group");
                 }
-                if (!gates.awaitLeading(group.identity())) {
+                OptionalLong epoch = gates.awaitLeading(group.identity()) ? gates.leadingEpoch(group.identity())
+                        : OptionalLong.empty();
+                if (epoch.isEmpty()) {
                     // Checked with the tap in attachedTaps: a tenure that ends later sends it on (sendTapToTheLeader)
                     attachedTaps.remove(hello.cgId(), tap);
                     throw notLeader(group.identity(), Feature.REDIRECT.in(hello.features())
                             ? gates.leaderElsewhere(group.identity()) : "");
                 }
+                tap.leadsUnder(epoch.getAsLong());
                 group.shipper().beginTenure();
                 ResyncRegions regions = group.tellTapToResync();
                 if (regions != null) {
@@ -376,6 +383,66 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     /**
+     * Whether this gateway has room to take group {@code cgId} on as the source of reverse replication (a planned
+     * migration's check, docs/operations.md): it holds no such group (open or in its data directory), one more group
+     * fits, and the data directory's file system has room for the group's journal. Null when it has; else why not.
+     */
+    String reverseRoom(int cgId) {
+        String cg = Integer.toUnsignedString(cgId);
+        if (groups.containsKey(cgId) || Files.exists(config.dataDir().resolve(SourceGroup.DIRECTORY_PREFIX + cg))) {
+            return "it holds consistency group " + cg + " already";
+        }
+        String full = capacity.refusal(groups.size(), SourceGroup.DESCRIPTORS);
+        return full != null ? full : DirectoryRoom.refusal(config.dataDir(), config.journalMaxBytes(),
+                "a group's journal (--journal-max)");
+    }
+
+    /**
+     * Reverse replication's step at the recovery site through this running gateway (docs/operations.md, "Reverse
+     * replication"): seeds group {@code cgId} in the data directory this gateway holds, continuing the promoted
+     * history ({@link ReverseSourceGroup#seedHeld}, its steps and crash points), then opens it as a start would: its
+     * shipper connects to the target and has the replica's regions reported before the recovery tap comes. Under the
+     * group's open lock; a rerun with the group open changes nothing.
+     *
+     * @throws IllegalStateException refused, nothing changed: another pair or history, no room for one more group
+     */
+    String seedReverse(String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted, long promotedSeq)
+            throws IOException {
+        String cg = Integer.toUnsignedString(cgId);
+        if (config.pairId() != null && !config.pairId().equals(pairId)) {
+            throw new IllegalStateException("consistency group " + cg + " of pair " + pairId + ": this gateway serves "
+                    + "pair " + config.pairId());
+        }
+        synchronized (capacity.openLock(cgId)) {
+            if (groups.containsKey(cgId)) {
+                return ReverseSourceGroup.seedHeld(config.dataDir(), pairId, cgId, disks, promoted, promotedSeq);
+            }
+            String refusal = capacity.admit(groups.size(), SourceGroup.DESCRIPTORS);
+            if (refusal != null) {
+                throw new IllegalStateException("consistency group " + cg + " cannot be opened here: " + refusal);
+            }
+            SourceGroup group;
+            String seeded;
+            try {
+                seeded = ReverseSourceGroup.seedHeld(config.dataDir(), pairId, cgId, disks, promoted, promotedSeq);
+                Path directory = config.dataDir().resolve(SourceGroup.DIRECTORY_PREFIX + cg);
+                group = open(directory, CgIdentityFile.read(directory).orElseThrow(() -> new IOException(directory
+                        + " has no " + CgIdentityFile.FILE_NAME + " after seeding it")));
+            } catch (IOException | RuntimeException e) {
+                capacity.opened(() -> { });
+                throw e;
+            }
+            capacity.opened(() -> {
+                groups.put(cgId, group);
+                tapAbsentSinceMicros.put(cgId, nowMicros());
+            });
+            LOG.info("cg {}: reverse replication: seeded through the admin port and open, journal after seq {}", cg,
+                    promotedSeq);
+            return seeded;
+        }
+    }
+
+    /**
      * This gateway stopped leading the group (another took it over, or it demoted itself): its tap, if attached, is
      * refused with NOT_LEADER, so it moves on to the gateway that leads now rather than journal here unshipped.
      */
@@ -418,6 +485,11 @@ final class GroupRegistry implements TapSessionHandler.Groups, AutoCloseable {
     }
 
     /** Every group's status, ordered by cg id; from any thread. */
+    /** The groups' gates: this gateway's coordination with its site, for status. */
+    GroupGates gates() {
+        return gates;
+    }
+
     List<SourceGroupStatus> statuses() {
         long now = nowMicros();
         List<SourceGroupStatus> statuses = new ArrayList<>();

@@ -57,19 +57,36 @@ public final class ReverseSourceGroup {
      */
     public static String seed(Path dataDir, String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
             long promotedSeq) throws IOException {
-        String cg = Integer.toUnsignedString(cgId);
-        if (promoted.earlier().isEmpty() || promoted.earlier().getFirst().endSeq() != promotedSeq) {
-            throw new IllegalStateException("consistency group " + cg + ": " + promoted + " is not a promoted history"
-                    + " ending its source's generation at seq " + promotedSeq);
-        }
+        requirePromoted(cgId, promoted, promotedSeq);
         PrivateFiles.createDirectories(dataDir);
         try (DirectoryLock held = lockStopped(dataDir)) {
-            return seedLocked(dataDir, pairId, cgId, disks, promoted, promotedSeq);
+            return seedLocked(dataDir, pairId, cgId, disks, promoted, promotedSeq,
+                    "start the source gateway on it and point the recovery tap at it");
         }
     }
 
+    /**
+     * The same steps, by the running source gateway that holds {@code dataDir}'s lock ({@link GroupRegistry}, under the
+     * group's open lock): reverse replication set up through its admin port. The gateway opens the group once this
+     * returns; a rerun with the group open finds it continuing the promoted history and changes nothing.
+     */
+    static String seedHeld(Path dataDir, String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
+            long promotedSeq) throws IOException {
+        requirePromoted(cgId, promoted, promotedSeq);
+        return seedLocked(dataDir, pairId, cgId, disks, promoted, promotedSeq,
+                "open in this source gateway: point the recovery tap at it");
+    }
+
+    private static void requirePromoted(int cgId, GenerationHistory promoted, long promotedSeq) {
+        if (promoted.earlier().isEmpty() || promoted.earlier().getFirst().endSeq() != promotedSeq) {
+            throw new IllegalStateException("consistency group " + Integer.toUnsignedString(cgId) + ": " + promoted
+                    + " is not a promoted history ending its source's generation at seq " + promotedSeq);
+        }
+    }
+
+    /** @param next what the operator does once it is seeded */
     private static String seedLocked(Path dataDir, String pairId, int cgId, List<DiskInfo> disks,
-            GenerationHistory promoted, long promotedSeq) throws IOException {
+            GenerationHistory promoted, long promotedSeq, String next) throws IOException {
         String cg = Integer.toUnsignedString(cgId);
         Path directory = dataDir.resolve(SourceGroup.DIRECTORY_PREFIX + cg);
         GenerationHistory seeded = discarding(promoted);
@@ -98,8 +115,7 @@ public final class ReverseSourceGroup {
         DurableFiles.forceDirectory(dataDir);
         LOG.info("cg {}: reverse step 3/3: {}, in place in {}", cg, seeded, directory);
         return "consistency group " + cg + ": the source gateway's directory " + directory + " continues the promoted"
-                + " history from seq " + promotedSeq + " (" + seeded + "): start the source gateway on it and point the"
-                + " recovery tap at it";
+                + " history from seq " + promotedSeq + " (" + seeded + "): " + next;
     }
 
     /** The data directory's lock, as the source gateway takes it: refused while the gateway runs. */

@@ -1,7 +1,11 @@
 package io.datamover.gateway.source;
 
+import io.datamover.coordination.CoordinationSettings;
+import io.datamover.coordination.GroupLeadershipStatus;
 import io.datamover.gateway.source.receiver.ReceiverMetrics;
 import io.datamover.gateway.source.receiver.TapSessionHandler;
+import io.datamover.protocol.DiskInfo;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Role;
 import io.datamover.protocol.netty.FrameDecoder;
 import io.datamover.protocol.netty.FrameEncoder;
@@ -129,6 +133,24 @@ public final class SourceGateway implements AutoCloseable {
         return groups.statuses().stream().filter(s -> s.identity().cgId() == cgId).findFirst();
     }
 
+    /** How this gateway coordinates with its site's other gateways ({@code --coordination}). */
+    public CoordinationSettings coordination() {
+        return config.coordination();
+    }
+
+    /** The ZooKeeper session's state (CONNECTED, SUSPENDED, LOST, ...), or null without {@code --coordination}. */
+    public String coordinationSession() {
+        return groups.gates().sessionState();
+    }
+
+    /**
+     * The group's leadership in the site's gateway group (leader, epoch, standbys, takeovers; asks ZooKeeper), or null
+     * without {@code --coordination}.
+     */
+    public GroupLeadershipStatus leadership(CgIdentity identity) {
+        return groups.gates().leadership(identity);
+    }
+
     /** The rate limit of the link to the target, shared by every group; its schedule can be replaced at run time. */
     public LinkThrottle throttle() {
         return config.shipper().throttle();
@@ -144,6 +166,27 @@ public final class SourceGateway implements AutoCloseable {
      */
     public String discardReplica(int cgId) throws IOException {
         return groups.discardReplica(cgId);
+    }
+
+    /**
+     * A planned migration's check of room for the reverse direction: null when this gateway could take group
+     * {@code cgId} on as its source (none held, one more fits, room for its journal), else why not.
+     */
+    public String reverseRoom(int cgId) {
+        return groups.reverseRoom(cgId);
+    }
+
+    /**
+     * Reverse replication set up through this running gateway: group {@code cgId} seeded in its data directory,
+     * continuing the promoted replicas' history after {@code promotedSeq}, and opened (docs/operations.md, "Reverse
+     * replication"). Idempotent.
+     *
+     * @return what was done, for the operator
+     * @throws IllegalStateException refused, nothing changed
+     */
+    public String seedReverse(String pairId, int cgId, List<DiskInfo> disks, GenerationHistory promoted,
+            long promotedSeq) throws IOException {
+        return groups.seedReverse(pairId, cgId, disks, promoted, promotedSeq);
     }
 
     /**

@@ -64,6 +64,14 @@ final class TestTap implements AutoCloseable {
                 all.role(), all.senderId(), all.pairId(), all.cgId(), all.cgName(), all.disks());
     }
 
+    /**
+     * {@code hello} also asking for the tap's requests: REDIRECT (a NOT_LEADER names the leader's address when the
+     * gateway knows it) and LEADER_EPOCH (the HELLO_ACK names the epoch the gateway leads under).
+     */
+    static Hello offeringTapRequests(Hello hello) {
+        return hello.requesting(Feature.REDIRECT, true).requesting(Feature.LEADER_EPOCH, true);
+    }
+
     /** A tap's HELLO offering every feature: the gateway also forwards its target's applied seq as APPLIED acks. */
     static Hello helloOfferingAppliedAcks(String pair) {
         return Hello.of(Role.TAP, "test-tap", pair, CG, "vm1", List.of(DISK));

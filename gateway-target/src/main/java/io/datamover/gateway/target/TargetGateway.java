@@ -10,6 +10,7 @@ import io.datamover.applier.ReplicaSetConfig;
 import io.datamover.applier.ReplicaSetException;
 import io.datamover.applier.ReplicaState;
 import io.datamover.disk.DirectoryLock;
+import io.datamover.disk.DirectoryRoom;
 import io.datamover.disk.GroupCapacity;
 import io.datamover.disk.OpenFiles;
 import io.datamover.disk.PrivateFiles;
@@ -590,6 +591,50 @@ public final class TargetGateway implements AutoCloseable {
         }
         return new ConsistencyGroupStatus(stamp.cgId(), stamp.pairId(), stamp.appliedSeq(), stamp.appliedSeq(),
                 states, 0, 0, false, null, -1, false, 0, null, stamp.generations().current(), operation);
+    }
+
+    /**
+     * The stamp of group {@code cgId}'s promoted replicas, for reverse replication set up through the running daemons:
+     * the recovery site's source gateway continues its history after its seq (docs/operations.md, "Reverse
+     * replication"). Reads only.
+     *
+     * @throws IllegalStateException the group is not failed over here, or an operation on it is under way
+     */
+    public ReplicaMetadata promotedStamp(int cgId) throws IOException {
+        String cg = Integer.toUnsignedString(cgId);
+        String running = operations.get(cgId);
+        if (running != null) {
+            throw new IllegalStateException("consistency group " + cg + " is busy here: " + running);
+        }
+        if (!failedOver.containsKey(cgId)) {
+            throw new IllegalStateException("consistency group " + cg + " is not failed over at this target gateway: "
+                    + "run datamover failover (or migrate) first");
+        }
+        Path directory = replicaSetDirectory(config.replicaDir(), cgId);
+        ReplicaMetadata stamp = ReplicaSet.readStamp(directory).orElseThrow(() -> new IllegalStateException(directory
+                + " holds no replica set"));
+        if (!stamp.promoted()) {
+            throw new IllegalStateException("consistency group " + cg + " is not PROMOTED at " + directory + " ("
+                    + stamp.states() + ")");
+        }
+        return stamp;
+    }
+
+    /**
+     * A planned migration's check of room for the reverse direction: null when this gateway could take group
+     * {@code cgId} on as its replica set (it holds none, open, promoted or in its replica directory; one more group
+     * fits; its data directory has room for the group's spool), else why not. What the original disks' file system
+     * holds is not checked here: the disks are linked, not copied.
+     */
+    public String reverseRoom(int cgId) {
+        String cg = Integer.toUnsignedString(cgId);
+        if (groups.containsKey(cgId) || failedOver.containsKey(cgId) || operations.containsKey(cgId)
+                || Files.exists(replicaSetDirectory(config.replicaDir(), cgId))) {
+            return "it holds consistency group " + cg + " already";
+        }
+        String full = capacity.refusal(groups.size(), ConsistencyGroupTarget.descriptors(1));
+        return full != null ? full : DirectoryRoom.refusal(config.dataDir(), config.spoolMaxBytes(),
+                "a group's spool (--spool-max)");
     }
 
     /** Where the replica set of consistency group {@code cgId} lives under {@code replicaDir}. */

@@ -1,5 +1,6 @@
 package io.datamover.tap.sender;
 
+import io.datamover.coordination.HighestEpoch;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.CrashPoint;
@@ -23,6 +24,7 @@ import io.datamover.tap.replication.ReplicationSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
@@ -110,9 +112,13 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
      */
     private String durableAt;
 
+    /** The highest epoch of a leading gateway this tap has seen for its group, persisted in its state directory. */
+    private final HighestEpoch epochs;
+
     private GatewaySender(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
-            MeterRegistry registry, InstantSource clock) {
+            HighestEpoch epochs, MeterRegistry registry, InstantSource clock) {
         this.cg = config.cgId();
+        this.epochs = epochs;
         this.gateway = config.gatewaysText();
         this.acks = acks;
         this.stream = stream;
@@ -125,6 +131,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         this.metrics = new SenderMetrics(registry, cg);
         this.metrics.gauges(window::bytesInUse, () -> durableSeq, () -> refusal == null ? 1 : 0,
                 () -> streamChannel != null ? 1 : 0);
+        this.metrics.epochGauge(epochs::highest);
         SessionEvents events = new Events();
         this.connector = GatewayConnector.create(config, metrics,
                 () -> new GatewaySessionHandler(config, this::hello, events, metrics, clock));
@@ -133,14 +140,15 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     /**
      * Starts connecting; taking records from {@code nextSeq}, the seq of the next record the tap will
      * offer. Records offered before the first handshake completes are refused (the stream breaks), and so is
-     * streaming when the gateway's resume point is not {@code nextSeq - 1}.
+     * streaming when the gateway's resume point is not {@code nextSeq - 1}. A gateway whose HELLO_ACK names an epoch
+     * below the highest in {@code epochs} (a deposed leader) is refused with STALE_EPOCH, nothing sent to it.
      */
     public static GatewaySender start(SenderConfig config, long nextSeq, AckListener acks, StreamListener stream,
-            MeterRegistry registry, InstantSource clock) {
+            HighestEpoch epochs, MeterRegistry registry, InstantSource clock) {
         if (nextSeq < 1) {
             throw new IllegalArgumentException("nextSeq must be at least 1, got " + nextSeq);
         }
-        GatewaySender sender = new GatewaySender(config, nextSeq, acks, stream, registry, clock);
+        GatewaySender sender = new GatewaySender(config, nextSeq, acks, stream, epochs, registry, clock);
         sender.connector.start();
         return sender;
     }
@@ -562,6 +570,27 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
         }
     }
 
+    /**
+     * Before anything of a new connection is trusted: a gateway that leads the group under a lower epoch than one this
+     * tap has seen was deposed (a paused leader woken up), so neither its resume point nor its acks count; a higher
+     * epoch is persisted before it is trusted. A gateway that does not tell its epoch (an older build) is not checked.
+     */
+    private void admitEpoch(HelloAck ack) throws ProtocolException {
+        if (!Feature.LEADER_EPOCH.in(ack.features())) {
+            return;
+        }
+        try {
+            if (!epochs.admit(ack.epoch())) {
+                throw new ProtocolException(ErrorCode.STALE_EPOCH, "gateway " + ack.receiverId() + " leads cg " + cg
+                        + " under epoch " + ack.epoch() + ", below epoch " + epochs.highest() + " this tap already"
+                        + " saw: a deposed leader; nothing is sent to it or taken from it");
+            }
+        } catch (IOException e) {
+            throw new ProtocolException(ErrorCode.STORAGE_FAILURE, "cannot persist the epoch " + ack.epoch()
+                    + " of gateway " + ack.receiverId() + ": " + e.getMessage());
+        }
+    }
+
     /** The gateway's word that every record up to {@code seq} is durable. Event loop only. */
     private void advanceDurable(long seq) {
         synchronized (lock) {
@@ -581,6 +610,7 @@ public final class GatewaySender implements ReplicationSink, AutoCloseable {
     private final class Events implements SessionEvents {
         @Override
         public void handshaken(Channel channel, HelloAck ack) throws ProtocolException {
+            admitEpoch(ack);
             long resumeSeq = ack.resumeSeq();
             synchronized (lock) {
                 if (startSeqOpen && resumeSeq != lastSentSeq) {

@@ -83,7 +83,7 @@ public record SenderConfig(List<PeerAddress> gateways, String senderId, String p
     /** The HELLO this sender opens every connection with; it follows a NOT_LEADER's redirect (ReconnectingClient). */
     Hello hello() {
         return hello(senderId, pairId, cgId, cgName, disks).requesting(Feature.THICK_REPLICA, thickReplica)
-                .requesting(Feature.REDIRECT, true);
+                .requesting(Feature.REDIRECT, true).requesting(Feature.LEADER_EPOCH, true);
     }
 
     private static Hello hello(String senderId, String pairId, int cgId, String cgName, List<DiskInfo> disks) {

@@ -54,6 +54,11 @@ final class SenderMetrics {
         gauge("connected", connected);
     }
 
+    /** {@code datamover.sender.gateway.epoch}: the highest epoch of a leading gateway seen (0: not coordinated). */
+    void epochGauge(DoubleSupplier highestEpoch) {
+        gauge("gateway.epoch", highestEpoch);
+    }
+
     void sent(int encodedBytes) {
         recordsSent.increment();
         bytesSent.increment(encodedBytes);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.datamover.coordination.HighestEpoch;
 import io.datamover.protocol.Ack;
 import io.datamover.protocol.AckScope;
 import io.datamover.protocol.ErrorCode;
@@ -372,7 +373,40 @@ class GatewaySenderTest {
         }
     }
 
-        @Test
+    @Test
+    void aGatewayLeadingUnderALowerEpochThanOneSeenIsRefusedNothingSentToItNorTakenFromIt() throws Exception {
+        try (TestGatewayReceiver deposed = TestGatewayReceiver.start()) {
+            fx.receiver.epoch(2);
+            deposed.helloReply(HelloReply.NOT_LEADER);
+            GatewaySender sender = fx.startConnected(fx.config(fx.receiver, deposed).build());
+            for (long seq = 1; seq <= 3; seq++) {
+                assertThat(sender.offer(fx.record(seq, RECORD_BYTES))).isTrue();
+            }
+            await().until(() -> sender.durableSeq() == 3);
+            assertThat(HighestEpoch.open(fx.epochFile).highest()).as("persisted once seen").isEqualTo(2);
+
+            // The leader goes; a deposed leader wakes up believing it leads under epoch 1, its journal further on.
+            deposed.epoch(1);
+            deposed.resumeSeq(3);
+            deposed.helloReply(HelloReply.ACCEPT);
+            fx.receiver.stop();
+            await().until(() -> fx.counter("protocol.errors", "code", "STALE_EPOCH", "origin", "local") >= 2);
+            assertThat(deposed.errorsReceived()).extracting(ErrorFrame::code).contains(ErrorCode.STALE_EPOCH);
+            assertThat(sender.isConnected()).isFalse();
+            assertThat(sender.offer(fx.record(4, RECORD_BYTES))).as("kept in the window, not sent").isTrue();
+            assertThat(deposed.records()).as("nothing streamed to the deposed leader").isEmpty();
+            assertThat(fx.durableAcks).as("its resume point acknowledged nothing").allMatch(seq -> seq <= 3);
+            assertThat(HighestEpoch.open(fx.epochFile).admit(1)).as("refused after a restart too").isFalse();
+
+            // The new leader (epoch 3) is taken, and gets what the deposed one was refused.
+            deposed.epoch(3);
+            await().until(() -> sender.isConnected() && deposed.acknowledged() == 4);
+            assertThat(deposed.records()).extracting(Received::seq).containsExactly(4L);
+            assertThat(HighestEpoch.open(fx.epochFile).highest()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void anErrorFromTheGatewayIsCountedAndTheSenderRetriesWithBackoff() {
         fx.receiver.helloReply(HelloReply.ERROR);
         GatewaySender sender = fx.start(fx.config().build());

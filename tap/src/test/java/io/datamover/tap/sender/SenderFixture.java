@@ -3,6 +3,7 @@ package io.datamover.tap.sender;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.datamover.coordination.HighestEpoch;
 import io.datamover.protocol.BlockWrite;
 import io.datamover.protocol.Crc32c;
 import io.datamover.protocol.DiskInfo;
@@ -12,6 +13,10 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -40,8 +45,18 @@ final class SenderFixture implements AutoCloseable {
     private final List<ByteBuf> payloads = new CopyOnWriteArrayList<>();
     GatewaySender sender;
 
+    /** The tap's persisted highest epoch of a leading gateway, in a directory of its own. */
+    final Path epochFile;
+    HighestEpoch epochs;
+
     SenderFixture() throws InterruptedException {
         receiver = TestGatewayReceiver.start();
+        try {
+            epochFile = Files.createTempDirectory("sender-epoch").resolve("gateway-epoch");
+            epochs = HighestEpoch.open(epochFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Fast reconnects and liveness checks, so tests wait milliseconds, not seconds. */
@@ -78,7 +93,7 @@ final class SenderFixture implements AutoCloseable {
             public void disconnected(long outage) {
                 outages.add(outage);
             }
-        }, registry, Clock.systemUTC());
+        }, epochs, registry, Clock.systemUTC());
         return sender;
     }
 
@@ -121,6 +136,12 @@ final class SenderFixture implements AutoCloseable {
             sender.close();
         }
         receiver.close();
+        try {
+            Files.deleteIfExists(epochFile);
+            Files.deleteIfExists(epochFile.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         // Every payload handed over was released: sent ones once written, refused ones at once.
         await().untilAsserted(() -> assertThat(payloads).allSatisfy(p -> assertThat(p.refCnt()).isZero()));
     }

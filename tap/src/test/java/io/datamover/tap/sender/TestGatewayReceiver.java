@@ -9,6 +9,7 @@ import io.datamover.protocol.Flush;
 import io.datamover.protocol.Frame;
 import io.datamover.protocol.FrameLimits;
 import io.datamover.protocol.FrameType;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
@@ -92,6 +93,7 @@ public final class TestGatewayReceiver implements AutoCloseable {
     private volatile long resumeSeq;
     private volatile boolean resumeFromAcknowledged;
     private volatile boolean appliedAcks;
+    private volatile long epoch = -1;
     /** Highest seq acknowledged DURABLE on any connection: what a journal would hold. */
     private final java.util.concurrent.atomic.AtomicLong acknowledged = new java.util.concurrent.atomic.AtomicLong();
     private volatile Channel current;
@@ -150,6 +152,11 @@ public final class TestGatewayReceiver implements AutoCloseable {
     /** The id HELLO_ACK names this gateway by ({@link #RECEIVER_ID} by default): another gateway of a site. */
     public void receiverId(String id) {
         this.receiverId = id;
+    }
+
+    /** The epoch its HELLO_ACK names to a tap that asks (LEADER_EPOCH); negative: it does not tell (an older build). */
+    public void epoch(long value) {
+        epoch = value;
     }
 
     public void helloReply(HelloReply reply) {
@@ -349,8 +356,10 @@ public final class TestGatewayReceiver implements AutoCloseable {
                     }
                     long features = appliedAcks ? agreed.features()
                             : agreed.features() & ~Feature.APPLIED_ACKS.mask();
-                    ctx.writeAndFlush(new HelloAck(agreed.protocol(), features, Role.SOURCE_GATEWAY, receiverId,
-                            resume));
+                    boolean tellEpoch = epoch >= 0 && Feature.LEADER_EPOCH.in(h.features());
+                    ctx.writeAndFlush(new HelloAck(agreed.protocol(), features
+                            | (tellEpoch ? Feature.LEADER_EPOCH.mask() : 0), Role.SOURCE_GATEWAY, receiverId, resume,
+                            GenerationHistory.NONE, tellEpoch ? epoch : 0));
                 }
                 case ERROR -> ctx.writeAndFlush(ErrorFrame.of(ErrorCode.WRONG_PAIR, "test gateway refuses " + h.pairId()))
                         .addListener(ChannelFutureListener.CLOSE);

@@ -7,6 +7,13 @@ import io.datamover.protocol.ProtocolException;
 
 /** The connected tap as the journal's owner thread sees it; every method may be called from any thread. */
 public interface TapLink {
+    /**
+     * The gateway takes this tap as the group's leader under {@code epoch} (0: not coordinated): its HELLO_ACK says so
+     * to a tap that offered {@code LEADER_EPOCH}. Called before the tap's journal writer is handed over.
+     */
+    default void leadsUnder(long epoch) {
+    }
+
     /** Every record up to {@code seq} is durable in the journal. */
     void acknowledgeDurable(long seq);
 

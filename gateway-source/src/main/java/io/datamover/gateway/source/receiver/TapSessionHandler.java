@@ -10,6 +10,7 @@ import io.datamover.protocol.ResyncRegions;
 import io.datamover.protocol.Feature;
 import io.datamover.protocol.Flush;
 import io.datamover.protocol.Frame;
+import io.datamover.protocol.GenerationHistory;
 import io.datamover.protocol.Handshake;
 import io.datamover.protocol.Heartbeat;
 import io.datamover.protocol.Hello;
@@ -77,6 +78,8 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
     private final ReceiverMetrics metrics;
     private final InstantSource clock;
     private State state = State.AWAITING_HELLO;
+    /** The epoch under which the group registry took this tap (set on an opening thread, before HELLO_ACK). */
+    private volatile long leaderEpoch;
     private Channel channel;
     private Hello hello;
     private CgIdentity identity;
@@ -100,6 +103,11 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         this.groups = groups;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    @Override
+    public void leadsUnder(long epoch) {
+        leaderEpoch = epoch;
     }
 
     @Override
@@ -173,8 +181,10 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         LOG.info("tap {} ({}, certificate '{}') attached to cg {} ({}) of pair {}: journal holds up to seq {}",
                 hello.senderId(), who(ctx), AuthenticatedPeer.of(ctx.channel()).subject(), identity.cgLabel(),
                 hello.cgName(), hello.pairId(), resumeSeq);
-        ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features(), Role.SOURCE_GATEWAY, gatewayId,
-                resumeSeq));
+        boolean tellEpoch = Feature.LEADER_EPOCH.in(hello.features()); // a request bit: read from the HELLO as sent
+        ctx.writeAndFlush(new HelloAck(agreed.protocol(), agreed.features()
+                | (tellEpoch ? Feature.LEADER_EPOCH.mask() : 0), Role.SOURCE_GATEWAY, gatewayId, resumeSeq,
+                GenerationHistory.NONE, tellEpoch ? leaderEpoch : 0));
         sendApplied(); // what the target applied before this connection: the tap's bits of it may go
     }
 
