@@ -151,7 +151,8 @@ public final class TargetGatewayCommand implements Callable<Integer> {
         Daemons.runUntilSigterm("target-gateway", Daemons.withAdmin(() -> started(config, registry),
                 adminAddress, registry,
                 gateway -> new TransportStatus(new TargetGatewayStatus(config.receiverId(), gateway, spoolMaxBytes,
-                        registry), transport), gateway -> new TargetGatewayActions(gateway, registry), authorization),
+                        registry), transport), gateway -> new TargetGatewayActions(gateway, transport, registry),
+                authorization),
                 running -> LOG.info("target gateway ready on {} (replicas in {}, spool in {}, {} provisioning)",
                         running.daemon().address(), replicaDir, dataDir, config.provisioning()));
         return 0;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,10 +30,9 @@ class MigrationTest {
     @TempDir
     Path base;
 
-    // Disabled at the session's last CI run (2026-12-07): in one of three runs on main, after the drain's timeout
-    // released the writes and the stalled link came back, the pair did not converge in 3 minutes (no daemon logged
-    // anything after the shipper's reconnect). A bug to find, not a timing: see the issue 18 note.
-    @Disabled("a stalled drain's timeout sometimes leaves the pair unable to converge: a bug under investigation")
+    // Once disabled (issue 18): the shipper's reconnect after the stall released the seqs whose acks the stall had
+    // lost while it sought to the target's resume point, and a seek that saw half of that release skipped every
+    // record; fixed in the journal (one retention point for readers), JournalTest covers the race.
     @Test
     void aStalledDrainTimesOutAndTheOriginalSiteWritesOn() throws Exception {
         Tools.assumeInstalled("fio");
@@ -54,9 +52,13 @@ class MigrationTest {
             assertThat(timedOut.exitCode()).as(timedOut.output() + site.logTails()).isEqualTo(4);
             assertThat(timedOut.output()).contains("not at RPO 0 after --drain-timeout 3 s")
                     .contains("the writes are released");
+            // The original site takes writes again. Asked of a write of its own: fio's 20 s may have ended while its
+            // last writes were held (a loaded machine starts the command's JVM slowly), and then it writes no more.
             long released = site.tapStatus().lastSeq();
-            FaultAwaits.until(FaultAwaits.DEADLINE, "fio writing at the original site again",
-                    () -> site.tapStatus().lastSeq() > released);
+            Tools.Result written = Tools.run(FaultAwaits.DEADLINE, Tools.qemuIo("nbd://127.0.0.1:" + site.nbdPort()
+                    + "/" + ReplicationSite.EXPORT, "write -P 0x33 2M 64k"));
+            assertThat(written.exitCode()).as(written.output()).isZero();
+            assertThat(site.tapStatus().lastSeq()).isGreaterThan(released);
             Tools.Result stalledFio = stalledGuest.await(COMMAND);
             assertThat(stalledFio.exitCode()).as("the guest saw latency, never an error: " + stalledFio.output())
                     .isZero();

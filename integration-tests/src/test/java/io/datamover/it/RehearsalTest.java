@@ -3,6 +3,7 @@ package io.datamover.it;
 import static io.datamover.tap.support.Tools.qemuIo;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.datamover.bench.process.LabTls;
 import io.datamover.bench.process.LoopbackPorts;
 import io.datamover.tap.support.Tools;
 import java.io.IOException;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the replica keeps advancing while the view (read whole with nbdcopy) keeps the image of the start; qemu-io's
  * writes through the view read back and never reach the replica; past {@code --scratch-max} the test VM gets
  * ENOSPC; {@code rehearse stop} deletes the scratch and the kept regions and the replica converges to the source.
+ * The view requires TLS with the target gateway's certificates: the test VM's clients start it (NBD_OPT_STARTTLS)
+ * with a certificate of the lab CA; a plaintext client and one without a certificate are refused.
  */
 class RehearsalTest {
     private static final long DISK = 32L << 20;
@@ -33,6 +36,7 @@ class RehearsalTest {
     void aTestVmSeesTheReplicaOfTheStartWhileReplicationGoesOnAndItsWritesAreDiscardedAtStop() throws Exception {
         Tools.assumeInstalled("qemu-io");
         Tools.assumeInstalled("nbdcopy");
+        Tools.assumeInstalled("openssl");
         int targetPort = LoopbackPorts.next();
         int sourcePort = LoopbackPorts.next();
         int nbdPort = LoopbackPorts.next();
@@ -75,8 +79,19 @@ class RehearsalTest {
                     "127.0.0.1:" + LoopbackPorts.next());
             assertThat(second.exitCode()).as("one rehearsal per group: " + second.output()).isOne();
             assertThat(second.output()).contains("runs already");
-            String view = "nbd://127.0.0.1:" + viewPort + "/vm";
+            String plainView = "nbd://127.0.0.1:" + viewPort + "/vm";
+            NbdTlsClient testVm = NbdTlsClient.create(base.resolve("test-vm-tls"), LabTls.dir("default", 1), true);
+            String view = testVm.uri(viewPort, "vm");
             assertThat(viewSha256(view)).isEqualTo(atStart);
+
+            // TLS is required: a plaintext client is refused, and so is one that shows no certificate of the CA.
+            Tools.Result plaintext = Tools.run(CLIENT, qemuIo(plainView, "read 0 4k"));
+            assertThat(plaintext.exitCode()).as(plaintext.output()).isNotZero();
+            NbdTlsClient anonymous = NbdTlsClient.create(base.resolve("anonymous-tls"), LabTls.dir("default", 1),
+                    false);
+            Tools.Result unproven = Tools.run(CLIENT, "nbdinfo", anonymous.uri(viewPort, "vm"));
+            assertThat(unproven.exitCode()).as(unproven.output()).isNotZero();
+            assertThat(target.log()).contains("(tls_required)").contains("(tls_handshake)");
 
             // The guest goes on writing over what the view shows; the replica follows, the view does not.
             qemu(guest, "write -P 0x44 0 2M", "write -P 0x55 8M 512k", "discard 20M 64k", "write -P 0x66 30M 1M");
@@ -92,11 +107,12 @@ class RehearsalTest {
 
             // The test VM's writes read back from the view and never reach the replica.
             String replicaBefore = Disks.sha256(replica);
-            qemu(view, "write -P 0x77 4M 256k", "read -P 0x77 4M 256k", "read -P 0x11 2M 1M", "read -P 0x22 8M 1M");
+            runQemuIo(testVm.qemuIo(viewPort, "vm", "write -P 0x77 4M 256k", "read -P 0x77 4M 256k",
+                    "read -P 0x11 2M 1M", "read -P 0x22 8M 1M"));
             assertThat(Disks.sha256(replica)).isEqualTo(replicaBefore);
 
             // Past --scratch-max (1 MiB, 256 KiB used): ENOSPC to the test VM, replication untouched.
-            Tools.Result full = Tools.run(CLIENT, qemuIo(view, "write -P 0x78 10M 1M"));
+            Tools.Result full = Tools.run(CLIENT, testVm.qemuIo(viewPort, "vm", "write -P 0x78 10M 1M"));
             assertThat(full.output()).contains("No space left on device");
             qemu(guest, "write -P 0x79 12M 1M");
             awaitReplicaCaughtUp(targetAdmin, tapAdmin);
@@ -108,7 +124,7 @@ class RehearsalTest {
             assertThat(stoppedAgain.exitCode()).as(stoppedAgain.output()).isZero();
             assertThat(stoppedAgain.output()).contains("stopped already");
             assertThat(rehearsalFiles).doesNotExist();
-            Tools.Result gone = Tools.run(CLIENT, qemuIo(view, "read 0 4k"));
+            Tools.Result gone = Tools.run(CLIENT, testVm.qemuIo(viewPort, "vm", "read 0 4k"));
             assertThat(gone.exitCode()).as("the view is no longer served").isNotZero();
 
             // A target gateway killed during a rehearsal ends it when it starts again; the replica goes on.
@@ -116,7 +132,7 @@ class RehearsalTest {
             ReplicationSite.CommandRun restarted = datamover("rehearse", "start", "--cg", "1", "--admin", targetAdmin, "--nbd",
                     "127.0.0.1:" + secondViewPort);
             assertThat(restarted.exitCode()).as(restarted.output()).isZero();
-            qemu("nbd://127.0.0.1:" + secondViewPort + "/vm", "write -P 0x7b 0 64k");
+            runQemuIo(testVm.qemuIo(secondViewPort, "vm", "write -P 0x7b 0 64k"));
             qemu(guest, "write -P 0x7c 0 1M");
             awaitReplicaCaughtUp(targetAdmin, tapAdmin);
             target.kill9();
@@ -151,9 +167,15 @@ class RehearsalTest {
     }
 
     private static void qemu(String uri, String... commands) throws Exception {
-        Tools.Result r = Tools.run(CLIENT, qemuIo(uri, commands));
+        runQemuIo(qemuIo(uri, commands));
+    }
+
+    /** A qemu-io command line run to its end: it succeeded, every read matched its pattern. */
+    private static void runQemuIo(String[] qemuIo) throws Exception {
+        Tools.Result r = Tools.run(CLIENT, qemuIo);
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).as(uri).doesNotContain("failed").doesNotContain("Pattern verification");
+        assertThat(r.output()).as(String.join(" ", qemuIo)).doesNotContain("failed")
+                .doesNotContain("Pattern verification");
     }
 
     /** {@code datamover args...}, its exit code and output. */

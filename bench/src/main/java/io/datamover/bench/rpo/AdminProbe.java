@@ -76,6 +76,11 @@ final class AdminProbe implements PipelineProbe {
         return counter(admin.get(targetPort, "/metrics"), "datamover_applier_bytes_written_bytes_total");
     }
 
+    /** The tap's admin port, for the operator's calls a bench makes (migrate). */
+    int tapAdminPort() {
+        return tapPort;
+    }
+
     /** The target gateway's admin port, for the operator's calls a bench makes (rehearse, verify). */
     int targetAdminPort() {
         return targetPort;

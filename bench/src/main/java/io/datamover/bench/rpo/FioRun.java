@@ -34,6 +34,14 @@ final class FioRun {
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start());
     }
 
+    /** Ends fio now (SIGTERM, then SIGKILL when it lingers), its report unread: a guest whose writes are refused. */
+    void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
     /** Waits up to {@code timeoutSeconds} for fio to exit; kills it and fails past that or on a non-zero exit. */
     Result await(long timeoutSeconds) throws IOException, InterruptedException {
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {

@@ -52,22 +52,40 @@ public final class OperationBench {
     static String run(OperationBenchOptions options) throws Exception {
         Files.createDirectories(options.dir());
         MachineFacts machine = MachineFacts.probe(options.dir());
-        Path work = BenchFiles.freshDirectory(options.dir(), options.command() + "-run");
-        try {
-            Path image = work.resolve("source.img");
-            SparseFile.create(image, options.diskBytes()).close();
-            RpoOptions.RunConfig config = new RpoOptions.RunConfig(1, 100, EndToEndRun.BATCH_MAX_BYTES, true,
-                    LinkSpec.unlimited(), List.of());
-            try (DaemonPipeline pipeline = DaemonPipeline.start(work, image, config, options.transport())) {
-                try {
+        return onFreshPair(options.dir(), options.command(), options.diskBytes(), options.transport(),
+                (pipeline, work) -> {
                     fill(pipeline, options);
                     return options.command().equals(OperationBenchOptions.VERIFY)
                             ? VerifyReport.markdown(machine, options, VerifyBench.measure(pipeline, options, work))
                             : RehearsalReport.markdown(machine, options,
                                     RehearsalBench.measure(pipeline, options, work));
+                });
+    }
+
+    /** What a bench measures on a pair; {@code work} is the run's directory. */
+    interface OnPair<T> {
+        T measure(DaemonPipeline pipeline, Path work) throws Exception;
+    }
+
+    /**
+     * A fresh pair ({@link DaemonPipeline}) on an empty sparse disk of {@code diskBytes} under {@code dir/<name>-run},
+     * measured by {@code bench}; the directory is removed after it (the daemons' logs kept in {@code dir/failed-<name>}
+     * when it fails).
+     */
+    static <T> T onFreshPair(Path dir, String name, long diskBytes, Transport transport, OnPair<T> bench)
+            throws Exception {
+        Path work = BenchFiles.freshDirectory(dir, name + "-run");
+        try {
+            Path image = work.resolve("source.img");
+            SparseFile.create(image, diskBytes).close();
+            RpoOptions.RunConfig config = new RpoOptions.RunConfig(1, 100, EndToEndRun.BATCH_MAX_BYTES, true,
+                    LinkSpec.unlimited(), List.of());
+            try (DaemonPipeline pipeline = DaemonPipeline.start(work, image, config, transport)) {
+                try {
+                    return bench.measure(pipeline, work);
                 } catch (Exception e) {
-                    Path logs = BenchFiles.keepLogs(work, options.dir().resolve("failed-" + options.command()));
-                    LOG.warn("bench {} failed: {} (the daemons' logs are kept in {}){}", options.command(), e, logs,
+                    Path logs = BenchFiles.keepLogs(work, dir.resolve("failed-" + name));
+                    LOG.warn("bench {} failed: {} (the daemons' logs are kept in {}){}", name, e, logs,
                             pipeline.deadDaemons());
                     throw e;
                 }

@@ -6,6 +6,8 @@ import io.datamover.cli.HostPort;
 import io.datamover.disk.SparseFile;
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.tls.TlsContexts;
+import io.datamover.protocol.tls.TransportSecurity;
 import io.datamover.tap.TapConfig;
 import io.datamover.tap.export.Export;
 import io.datamover.tap.nbd.BlockStore;
@@ -25,20 +27,25 @@ import java.util.Map;
  * ({@code datamover rehearse}): opens the group's copy-on-write view at the target gateway ({@link RehearsalView})
  * and serves it over NBD with the tap's server pieces, one export per disk; stop closes the listener and deletes the
  * view's files. Both idempotent. 409 when refused (no consistent image, unknown group, a view on another address).
+ * The listener requires TLS (NBD_OPT_STARTTLS) with the gateway's own certificate and trusted CA, a client
+ * certificate of that CA required, unless the gateway runs {@code --insecure-plaintext}.
  */
 final class RehearsalActions {
     static final String START = "/rehearse/start";
     static final String STOP = "/rehearse/stop";
 
     /** A running rehearsal's listener: the view it serves and the files opened for the exports' names and sizes. */
-    private record Serving(RehearsalView view, NbdServer server, HostPort address, List<SparseFile> files) {}
+    private record Serving(RehearsalView view, NbdServer server, HostPort address, List<SparseFile> files,
+            boolean tls) {}
 
     private final TargetGateway gateway;
+    private final TransportSecurity transport;
     private final MeterRegistry registry;
     private final Map<Integer, Serving> serving = new LinkedHashMap<>();
 
-    RehearsalActions(TargetGateway gateway, MeterRegistry registry) {
+    RehearsalActions(TargetGateway gateway, TransportSecurity transport, MeterRegistry registry) {
         this.gateway = gateway;
+        this.transport = transport;
         this.registry = registry;
     }
 
@@ -123,7 +130,10 @@ final class RehearsalActions {
                     view.write(export, data, offset);
                 }
             };
-            return new Serving(view, NbdServer.serve(config.build(), exports, store, registry), address, files);
+            // The contexts in use at each STARTTLS: a certificate reload reaches the view's next client.
+            TlsContexts tls = transport.contexts().orElse(null);
+            return new Serving(view, NbdServer.serve(config.build(), exports, store, tls == null ? null : tls::server,
+                    registry), address, files, tls != null);
         } catch (RuntimeException e) {
             for (SparseFile file : files) {
                 file.close();
@@ -154,7 +164,9 @@ final class RehearsalActions {
     private static String describe(int cg, Serving s) {
         RehearsalView view = s.view();
         StringBuilder out = new StringBuilder("consistency group ").append(Integer.toUnsignedString(cg)).append(": ")
-                .append(describe(view)).append("; replication goes on, the view is served over NBD at\n");
+                .append(describe(view)).append("; replication goes on, the view is served over NBD")
+                .append(s.tls() ? " with TLS required (NBD_OPT_STARTTLS; a client certificate of this gateway's CA)"
+                        : " in plaintext (--insecure-plaintext)").append(" at\n");
         for (String disk : view.diskSizes().keySet()) {
             out.append("  nbd://").append(s.address()).append('/').append(disk).append('\n');
         }

@@ -2,6 +2,7 @@ package io.datamover.cli.admin;
 
 import io.datamover.gateway.target.TargetGateway;
 import io.datamover.protocol.ProtocolException;
+import io.datamover.protocol.tls.TransportSecurity;
 import java.io.IOException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -27,9 +28,10 @@ public final class TargetGatewayActions implements AdminActions {
     private final TargetGateway gateway;
     private final RehearsalActions rehearsals;
 
-    public TargetGatewayActions(TargetGateway gateway, MeterRegistry registry) {
+    /** @param transport the gateway's own: a rehearsal's view requires TLS with its certificates, unless plaintext */
+    public TargetGatewayActions(TargetGateway gateway, TransportSecurity transport, MeterRegistry registry) {
         this.gateway = gateway;
-        this.rehearsals = new RehearsalActions(gateway, registry);
+        this.rehearsals = new RehearsalActions(gateway, transport, registry);
     }
 
     @Override

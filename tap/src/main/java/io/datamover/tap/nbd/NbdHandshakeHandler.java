@@ -5,6 +5,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -14,12 +17,19 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 
 /**
  * The fixed-newstyle handshake: greeting, client flags, then option haggling until EXPORT_NAME or a successful GO
  * hands the connection to the transmission phase. Every option is bounded by {@code maxOptionBytes} before it is
  * buffered; parsing checks every inner length against what was actually received; unknown options get
  * NBD_REP_ERR_UNSUP. A client that is still haggling after the handshake timeout is disconnected.
+ *
+ * <p>With a TLS context the server is the protocol's FORCEDTLS kind (as {@code nbdkit --tls=require}): before
+ * NBD_OPT_STARTTLS every option but ABORT is answered NBD_REP_ERR_TLS_REQD (EXPORT_NAME, which cannot be answered
+ * with an error, ends the connection); after its ACK the TLS handshake runs, the certificate the context requires
+ * checked, and the haggling goes on inside TLS. Without one, STARTTLS is unsupported like any unknown option.
  */
 final class NbdHandshakeHandler extends ByteToMessageDecoder {
 
@@ -42,6 +52,8 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
     private final BooleanSupplier shuttingDown;
     private final ProtocolErrors errors;
     private final TransmissionEntry transmission;
+    /** The TLS every client must start before anything else; null: plaintext, STARTTLS unsupported. */
+    private final Supplier<SslContext> tls;
 
     private State state = State.CLIENT_FLAGS;
     private boolean noZeroes;
@@ -49,11 +61,16 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
     /** Export name of the last successful SET_META_CONTEXT that selected base:allocation, or null. */
     private String metaContextExport;
     private int optionCount;
+    private boolean tlsStarted;
     private ScheduledFuture<?> timeout;
 
-    /** @param exports by name, in listing order; the empty name may map to the default export */
+    /**
+     * @param exports by name, in listing order; the empty name may map to the default export
+     * @param tls the server context of the TLS every client must start, or null for plaintext
+     */
     NbdHandshakeHandler(Map<String, Export> exports, int maxOptionBytes, int maxRequestBytes, long handshakeTimeoutMillis,
-            BooleanSupplier shuttingDown, ProtocolErrors errors, TransmissionEntry transmission) {
+            BooleanSupplier shuttingDown, ProtocolErrors errors, TransmissionEntry transmission,
+            Supplier<SslContext> tls) {
         this.exports = exports;
         this.maxOptionBytes = maxOptionBytes;
         this.maxRequestBytes = maxRequestBytes;
@@ -61,6 +78,7 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
         this.shuttingDown = shuttingDown;
         this.errors = errors;
         this.transmission = transmission;
+        this.tls = tls;
     }
 
     @Override
@@ -71,6 +89,38 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
         timeout = ctx.executor().schedule(() -> errors.fatal(ctx, "handshake_timeout",
                 "no export chosen within " + handshakeTimeoutMillis + " ms"), handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
         super.channelActive(ctx);
+    }
+
+    /** A failed TLS handshake (no certificate, one the CA did not sign, a timeout) ends the connection, logged. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            errors.fatal(ctx, "tls_handshake", "TLS handshake failed: " + done.cause());
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    /**
+     * The TLS layer's failure (an SSLException, which the handshake's failure above reports too) ends the connection;
+     * anything else goes on down the pipeline as before.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!causedByTls(cause)) {
+            ctx.fireExceptionCaught(cause);
+        } else if (ctx.channel().isActive()) {
+            errors.fatal(ctx, "tls_handshake", String.valueOf(cause));
+        }
+    }
+
+    private static boolean causedByTls(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -137,7 +187,46 @@ final class NbdHandshakeHandler extends ByteToMessageDecoder {
             reply(ctx, option, Nbd.REP_ERR_SHUTDOWN, "the tap is shutting down");
             return;
         }
+        if (tls != null && !tlsStarted && option != Nbd.OPT_STARTTLS && option != Nbd.OPT_ABORT) {
+            refuseBeforeTls(ctx, in, option);
+            return;
+        }
+        if (option == Nbd.OPT_STARTTLS && tls != null) {
+            startTls(ctx, in, data);
+            return;
+        }
         handleOption(ctx, option, data);
+    }
+
+    /** FORCEDTLS: an option before STARTTLS is refused; EXPORT_NAME, which has no error reply, ends the connection. */
+    private void refuseBeforeTls(ChannelHandlerContext ctx, ByteBuf in, int option) {
+        if (option == Nbd.OPT_EXPORT_NAME) {
+            fail(ctx, in, "tls_required", "NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS: TLS is required");
+            return;
+        }
+        errors.rejected(ctx, "tls_required", "option " + option + " before NBD_OPT_STARTTLS");
+        reply(ctx, option, Nbd.REP_ERR_TLS_REQD, "TLS is required here: send NBD_OPT_STARTTLS first");
+    }
+
+    /**
+     * Acknowledges STARTTLS in plaintext, then puts TLS in front of everything: the ACK has left the pipeline when
+     * the handler is added (this is the event loop), so only what follows is encrypted. A client that sent more
+     * after its STARTTLS, before the ACK, is breaking the protocol: those bytes would be taken for TLS.
+     */
+    private void startTls(ChannelHandlerContext ctx, ByteBuf in, ByteBuf data) {
+        if (tlsStarted || data.isReadable()) {
+            invalid(ctx, Nbd.OPT_STARTTLS, tlsStarted ? "TLS is already started" : "NBD_OPT_STARTTLS carries no data");
+            return;
+        }
+        if (in.isReadable()) {
+            fail(ctx, in, "starttls_pipelined", "bytes after NBD_OPT_STARTTLS before its reply");
+            return;
+        }
+        tlsStarted = true;
+        ctx.writeAndFlush(textReply(ctx, Nbd.OPT_STARTTLS, Nbd.REP_ACK, null));
+        SslHandler ssl = tls.get().newHandler(ctx.alloc());
+        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
+        ctx.pipeline().addFirst("tls", ssl);
     }
 
     private void handleOption(ChannelHandlerContext ctx, int option, ByteBuf data) {

@@ -24,12 +24,15 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +64,7 @@ public final class NbdServer implements AutoCloseable {
 
     private NbdServer(TapConfig config, Map<String, Export> exports,
             Function<ByteBufAllocator, NbdRequestHandler> handlers, PayloadPool payloads, BooleanSupplier keepsPayloads,
-            String serving, MeterRegistry registry) throws InterruptedException {
+            String serving, Supplier<SslContext> tls, MeterRegistry registry) throws InterruptedException {
         this.config = config;
         this.payloads = payloads;
         this.keepsPayloads = keepsPayloads;
@@ -101,7 +104,7 @@ public final class NbdServer implements AutoCloseable {
                             channel.pipeline().addLast("handshake", new NbdHandshakeHandler(exports, config.maxOptionBytes(),
                                     config.maxRequestBytes(), config.handshakeTimeoutMillis(), () -> shuttingDown, errors,
                                     (ctx, session) -> enterTransmission(ctx, session, validator, processor, reads, errors,
-                                            registry)));
+                                            registry), tls));
                         }
                     });
             this.serverChannel = bootstrap.bind(config.bindHost(), config.port()).sync().channel();
@@ -110,8 +113,8 @@ public final class NbdServer implements AutoCloseable {
             shutdownThreads();
             throw e;
         }
-        LOG.info("{} serving NBD on {} ({} transport), exports {}", serving, serverChannel.localAddress(),
-                epoll ? "epoll" : "nio", exports.keySet());
+        LOG.info("{} serving NBD on {} ({} transport{}), exports {}", serving, serverChannel.localAddress(),
+                epoll ? "epoll" : "nio", tls == null ? "" : ", TLS required", exports.keySet());
     }
 
     /**
@@ -126,17 +129,20 @@ public final class NbdServer implements AutoCloseable {
         PayloadPool payloads = new PayloadPool(sinkWindowBytes + config.maxInFlightBytesPerConnection(), registry,
                 "cg", Long.toString(group.id()));
         return new NbdServer(config, exports, alloc -> new RequestProcessor(group, alloc, registry), payloads,
-                () -> group.mode().streams(), "tap", registry);
+                () -> group.mode().streams(), "tap", null, registry);
     }
 
     /**
      * Binds and serves {@code store}'s disks under the names of {@code exports} (their names and sizes only: the I/O
      * goes to the store, nothing is replicated, so no payload is kept past its request); a rehearsal's view.
+     *
+     * @param tls the server context every client must start TLS with (NBD_OPT_STARTTLS) before anything else, asked
+     *        at each STARTTLS (a reload applies to the next connection); null serves plaintext
      */
     public static NbdServer serve(TapConfig config, Map<String, Export> exports, BlockStore store,
-            MeterRegistry registry) throws InterruptedException {
+            Supplier<SslContext> tls, MeterRegistry registry) throws InterruptedException {
         return new NbdServer(config, exports, alloc -> new BlockStoreProcessor(store, alloc, registry),
-                new PayloadPool(0, registry, "view", "rehearsal"), () -> false, "rehearsal view", registry);
+                new PayloadPool(0, registry, "view", "rehearsal"), () -> false, "rehearsal view", tls, registry);
     }
 
     private void enterTransmission(ChannelHandlerContext ctx, NbdSession session, RequestValidator validator,
@@ -146,7 +152,9 @@ public final class NbdServer implements AutoCloseable {
                 errors, registry);
         NbdRequestDecoder decoder = new NbdRequestDecoder(config.maxRequestBytes(), errors,
                 transmission::admitsRequests, payloads, keepsPayloads);
-        reads.receiveFor(decoder);
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            reads.receiveFor(decoder); // under TLS the socket's bytes are records to decrypt, never a payload's
+        }
         ctx.pipeline().addAfter(ctx.name(), "request-decoder", decoder);
         ctx.pipeline().addAfter("request-decoder", "transmission", transmission);
     }

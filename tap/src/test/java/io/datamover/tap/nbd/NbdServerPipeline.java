@@ -54,7 +54,7 @@ final class NbdServerPipeline {
                                     () -> payloadsKept));
                     ctx.pipeline().addAfter("request-decoder", "watcher", watcher);
                     ctx.pipeline().addAfter("watcher", "transmission", transmission);
-                });
+                }, null);
         EmbeddedChannel channel = new EmbeddedChannel(false, false);
         channel.config().setAllocator(alloc);
         channel.pipeline().addLast("handshake", handshake);

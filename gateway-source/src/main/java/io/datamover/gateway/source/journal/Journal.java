@@ -81,9 +81,12 @@ public final class Journal implements AutoCloseable {
     private final ByteBuf head = Unpooled.buffer(256);
     private long lastAppendedSeq;
     private volatile long durableSeq;
-    private volatile long releasedSeq;
-    /** Chronicle index of the first entry not released, for readers; {@link RetentionMark#NO_INDEX} at the start. */
-    private volatile long retentionIndex = RetentionMark.NO_INDEX;
+    /**
+     * The released seq and the Chronicle index of the first entry not released ({@link RetentionMark#NO_INDEX} at the
+     * start), published together: a reader seeking on another thread must never pair a released seq with the index
+     * of a later release (it would expect a seq the index is already past, and skip every entry as ahead of it).
+     */
+    private volatile RetentionMark retention = new RetentionMark(0, RetentionMark.NO_INDEX);
     /** False until the journal knows where its sequence starts (a retention mark exists). */
     private boolean sequenceStarted;
     private int lastAppendCycle = Integer.MIN_VALUE;
@@ -184,10 +187,9 @@ public final class Journal implements AutoCloseable {
     private void recover(RetentionMark mark) {
         if (mark != null) {
             sequenceStarted = true;
-            retentionIndex = mark.index();
-            releasedSeq = mark.releasedSeq();
-            lastAppendedSeq = releasedSeq;
-            retentionGate.advance(releasedSeq);
+            retention = mark;
+            lastAppendedSeq = mark.releasedSeq();
+            retentionGate.advance(mark.releasedSeq());
             if (mark.index() != RetentionMark.NO_INDEX) {
                 retentionTailer.moveToIndex(mark.index());
             }
@@ -221,11 +223,11 @@ public final class Journal implements AutoCloseable {
         durableSeq = lastAppendedSeq;
         syncStartedSeq = lastAppendedSeq;
         retainedBytes.set(retained);
-        if (retentionIndex != RetentionMark.NO_INDEX) {
-            deleteCyclesBefore(queue.rollCycle().toCycle(retentionIndex));
+        if (retention.index() != RetentionMark.NO_INDEX) {
+            deleteCyclesBefore(queue.rollCycle().toCycle(retention.index()));
         }
         log.info("journal {}: recovered up to seq {} (released up to {}), {} retained bytes, {} torn entries skipped",
-                config.directory(), lastAppendedSeq, releasedSeq, retained, skipped);
+                config.directory(), lastAppendedSeq, retention.releasedSeq(), retained, skipped);
     }
 
     void countSkipped(SequenceGate.Inspection inspection, long index) {
@@ -326,7 +328,7 @@ public final class Journal implements AutoCloseable {
      */
     public void startAfter(long seq) throws JournalWriteException {
         if (sequenceStarted) {
-            if (lastAppendedSeq == seq && releasedSeq == seq) {
+            if (lastAppendedSeq == seq && retention.releasedSeq() == seq) {
                 return;
             }
             throw new IllegalStateException("the journal " + config.directory() + " holds seqs up to "
@@ -348,8 +350,8 @@ public final class Journal implements AutoCloseable {
                     e);
         }
         sequenceStarted = true;
-        releasedSeq = firstSeq - 1;
-        retentionGate.advance(releasedSeq);
+        retention = new RetentionMark(firstSeq - 1, RetentionMark.NO_INDEX);
+        retentionGate.advance(firstSeq - 1);
     }
 
     /**
@@ -446,7 +448,7 @@ public final class Journal implements AutoCloseable {
             throw new IllegalArgumentException("cannot release seq " + shippedSeq + " beyond the durable seq "
                     + durableSeq);
         }
-        if (shippedSeq <= releasedSeq) {
+        if (shippedSeq <= retention.releasedSeq()) {
             return;
         }
         long freed = 0;
@@ -473,12 +475,12 @@ public final class Journal implements AutoCloseable {
                 freed += entryBytes;
             }
         }
-        releasedSeq = shippedSeq;
         retainedBytes.addAndGet(-freed);
-        long index = retentionTailer.index();
-        new RetentionMark(releasedSeq, index).write(config.directory());
+        RetentionMark mark = new RetentionMark(shippedSeq, retentionTailer.index());
+        mark.write(config.directory());
         CrashPoint.reached(CrashPoint.Point.SOURCE_JOURNAL_RELEASED);
-        retentionIndex = index;
+        retention = mark;
+        long index = mark.index();
         releasedPages.punch(cycleFiles::file);
         deleteCyclesBefore(queue.rollCycle().toCycle(index));
     }
@@ -508,7 +510,8 @@ public final class Journal implements AutoCloseable {
         if (deleted > 0) {
             forceDirectory();
             queue.refreshDirectoryListing();
-            log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted, releasedSeq);
+            log.info("journal {}: deleted {} cycle files behind seq {}", config.directory(), deleted,
+                    retention.releasedSeq());
         }
     }
 
@@ -563,13 +566,14 @@ public final class Journal implements AutoCloseable {
         return durableSeq;
     }
 
-    long retentionIndex() {
-        return retentionIndex;
+    /** The released seq and the index of the first entry after it, as one release left them; any thread. */
+    RetentionMark retention() {
+        return retention;
     }
 
     /** Highest seq given back by {@link #release}; safe to read from any thread. */
     public long releasedSeq() {
-        return releasedSeq;
+        return retention.releasedSeq();
     }
 
     /** Bytes of entries not yet released (Chronicle's index and preallocation not counted). */

@@ -40,15 +40,18 @@ public final class JournalReader implements AutoCloseable {
      * reconnect). A seq already released is moved up to the first retained one.
      */
     public void seekTo(long seq) {
-        long firstRetained = journal.releasedSeq() + 1;
+        // One read of the pair: the journal's owner may release meanwhile (a handshake's resume point releases what
+        // lost acks had not), and an index of that release with the released seq of the one before would have the
+        // gate expect a seq the tailer is already past: every entry would be skipped as ahead, nothing shipped.
+        RetentionMark retention = journal.retention();
+        long firstRetained = retention.releasedSeq() + 1;
         long target = Math.max(seq, firstRetained);
-        long index = journal.retentionIndex();
-        if (index == RetentionMark.NO_INDEX) {
+        if (retention.index() == RetentionMark.NO_INDEX) {
             tailer.toStart();
         } else {
-            tailer.moveToIndex(index);
+            tailer.moveToIndex(retention.index());
         }
-        gate = new SequenceGate(journal.config().frameLimits(), journal.releasedSeq() == 0 && seq <= 0 ? 0
+        gate = new SequenceGate(journal.config().frameLimits(), retention.releasedSeq() == 0 && seq <= 0 ? 0
                 : firstRetained);
         while (gate.expectedSeq() == 0 || gate.expectedSeq() < target) {
             WriteRecord skipped = read(true, target);

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import net.openhft.chronicle.queue.ExcerptTailer;
@@ -289,6 +290,46 @@ class JournalTest {
             assertThat(readAll(reader)).containsExactlyElementsOf(range(13, 30));
             reader.seekTo(5);
             assertThat(readAll(reader)).containsExactlyElementsOf(range(5, 30));
+        }
+    }
+
+    /**
+     * A handshake's resume point beyond the shipped seq (the acks were lost with the connection) has the journal's
+     * owner release up to it while the shipper's thread seeks right after it: whichever release the seek sees, its
+     * first record is the one after the resume point (issue 18: a seek that paired the released seq of before the
+     * release with the index of after it skipped every record as ahead of the seq it expected, and shipped nothing).
+     */
+    @Test
+    void aSeekWhileTheOwnerReleasesUpToTheResumePointStartsRightAfterIt() throws Exception {
+        int records = 200;
+        try (Journal journal = open(1 << 24)) {
+            ExecutorService owner = Executors.newSingleThreadExecutor();
+            try {
+                owner.submit(() -> {
+                    journal.bindToCurrentThread();
+                    for (long seq = 1; seq <= records; seq++) {
+                        appendAndRelease(journal, data(seq, 64));
+                    }
+                    return journal.sync();
+                }).get(30, TimeUnit.SECONDS);
+                try (JournalReader reader = journal.newReader()) {
+                    for (long resume = 1; resume < records; resume++) {
+                        long released = resume;
+                        Future<?> release = owner.submit(() -> journal.release(released));
+                        reader.seekTo(resume + 1);
+                        WriteRecord next = reader.next();
+                        release.get(30, TimeUnit.SECONDS);
+                        assertThat(next).as("the first record after resume point %d", resume).isNotNull();
+                        try {
+                            assertThat(next.seq()).isEqualTo(resume + 1);
+                        } finally {
+                            next.release();
+                        }
+                    }
+                }
+            } finally {
+                owner.shutdownNow();
+            }
         }
     }
 
