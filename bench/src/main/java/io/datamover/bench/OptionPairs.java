@@ -22,4 +22,11 @@ public final class OptionPairs {
         }
         return pairs;
     }
+
+    /** Throws, with {@code usage}, when {@code ok} is false: a bench option out of its range. */
+    public static void require(boolean ok, String problem, String usage) {
+        if (!ok) {
+            throw new IllegalArgumentException(problem + "\n" + usage);
+        }
+    }
 }

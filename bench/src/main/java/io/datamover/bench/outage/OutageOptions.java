@@ -1,5 +1,7 @@
 package io.datamover.bench.outage;
 
+import static io.datamover.bench.OptionPairs.require;
+
 import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import java.nio.file.Path;
@@ -31,13 +33,14 @@ public record OutageOptions(int outageSeconds, int leadSeconds, Path dir, long d
     static final int IO_DEPTH = 16;
 
     public OutageOptions {
-        require(outageSeconds >= 1, "the outage must last at least 1 s");
-        require(leadSeconds >= 1, "--lead-seconds must be at least 1");
+        require(outageSeconds >= 1, "the outage must last at least 1 s", USAGE);
+        require(leadSeconds >= 1, "--lead-seconds must be at least 1", USAGE);
         require(diskBytes >= 16L * BLOCK_SIZE && diskBytes % BLOCK_SIZE == 0,
-                "--size must be a multiple of 64k, at least 1M");
-        require(windowBytes >= 1 << 20, "--window must be at least 1M");
-        require(heapBytes >= 32L << 20 && directBytes >= 16L << 20, "--xmx must be at least 32M, --max-direct 16M");
-        require(sampleMillis >= 100, "--sample-ms must be at least 100");
+                "--size must be a multiple of 64k, at least 1M", USAGE);
+        require(windowBytes >= 1 << 20, "--window must be at least 1M", USAGE);
+        require(heapBytes >= 32L << 20 && directBytes >= 16L << 20, "--xmx must be at least 32M, --max-direct 16M",
+                USAGE);
+        require(sampleMillis >= 100, "--sample-ms must be at least 100", USAGE);
     }
 
     public static OutageOptions defaults() {
@@ -76,11 +79,5 @@ public record OutageOptions(int outageSeconds, int leadSeconds, Path dir, long d
         // arenas (which bypass the JDK's buffer-pool accounting), so the direct figure covers both.
         return "-Xmx" + (heapBytes >> 20) + "m -XX:MaxDirectMemorySize=" + (directBytes >> 20) + "m"
                 + " -XX:NativeMemoryTracking=summary";
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
+import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -35,17 +38,18 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
             + " [--transports plaintext,tls-jdk,tls-openssl [--rounds 1] [--warmup 0]] [--out FILE]";
 
     public E2eOptions {
-        require(phaseSeconds >= 1, "--seconds must be at least 1");
-        checkWorkload(blockSize, diskBytes, compressiblePercent, ioDepth, batchIntervalMs, E2eOptions::require);
-        require(journalMaxBytes >= 0, "--journal must not be negative");
+        require(phaseSeconds >= 1, "--seconds must be at least 1", USAGE);
+        checkWorkload(blockSize, diskBytes, compressiblePercent, ioDepth, batchIntervalMs,
+                (ok, problem) -> require(ok, problem, USAGE));
+        require(journalMaxBytes >= 0, "--journal must not be negative", USAGE);
         transports = List.copyOf(transports);
-        require(transports.size() == Set.copyOf(transports).size(), "--transports names a transport twice");
+        require(transports.size() == Set.copyOf(transports).size(), "--transports names a transport twice", USAGE);
         require(journalMaxBytes == 0 || transports.isEmpty(), "--journal applies to the in-JVM run, not to"
-                + " --transports");
+                + " --transports", USAGE);
         require(rounds >= 1 && (rounds == 1 || !transports.isEmpty()), "--rounds must be at least 1, and needs"
-                + " --transports");
+                + " --transports", USAGE);
         require(warmupSeconds >= 0 && (warmupSeconds == 0 || !transports.isEmpty()), "--warmup must not be"
-                + " negative, and needs --transports");
+                + " negative, and needs --transports", USAGE);
     }
 
     public static E2eOptions defaults() {
@@ -116,11 +120,5 @@ public record E2eOptions(int phaseSeconds, Path dir, long diskBytes, int blockSi
         check.require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage");
         check.require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
         check.require(batchIntervalMs >= 1, "--batch-ms must be at least 1");
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
 import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import java.nio.file.Files;
@@ -53,11 +55,11 @@ public final class MigrateBench {
 
         Options {
             require(diskBytes >= 16L << 20 && diskBytes % (1 << 20) == 0, "--size must be a multiple of 1M, at least"
-                    + " 16M");
+                    + " 16M", USAGE);
             require(!rates.isEmpty() && rates.stream().allMatch(r -> r >= GUEST_BLOCK), "--rates must each be at"
-                    + " least 64k");
-            require(warmSeconds >= 1, "--warm-seconds must be at least 1");
-            require(maxPause >= 1, "--max-pause must be at least 1");
+                    + " least 64k", USAGE);
+            require(warmSeconds >= 1, "--warm-seconds must be at least 1", USAGE);
+            require(maxPause >= 1, "--max-pause must be at least 1", USAGE);
         }
 
         static Options parse(String... args) {
@@ -74,12 +76,6 @@ public final class MigrateBench {
                         Optional.ofNullable(given.get("--out")).map(Path::of));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("not a number: " + e.getMessage() + "\n" + USAGE, e);
-            }
-        }
-
-        private static void require(boolean ok, String problem) {
-            if (!ok) {
-                throw new IllegalArgumentException(problem + "\n" + USAGE);
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
 import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import java.nio.file.Path;
@@ -41,17 +43,17 @@ public record RampOptions(Path dir, long diskBytes, int blockSize, int compressi
 
     public RampOptions {
         E2eOptions.checkWorkload(blockSize, diskBytes, compressiblePercent, ioDepth, batchIntervalMs,
-                RampOptions::require);
+                (ok, problem) -> require(ok, problem, USAGE));
         transports = List.copyOf(transports);
         require(!transports.isEmpty() && transports.size() == Set.copyOf(transports).size(),
-                "--transports names each transport once");
-        require(warmupSeconds >= 0, "--warmup must not be negative");
-        require(stepSeconds >= 1, "--step-seconds must be at least 1");
-        require(resolution >= blockSize, "--resolution must be at least one block a second");
+                "--transports names each transport once", USAGE);
+        require(warmupSeconds >= 0, "--warmup must not be negative", USAGE);
+        require(stepSeconds >= 1, "--step-seconds must be at least 1", USAGE);
+        require(resolution >= blockSize, "--resolution must be at least one block a second", USAGE);
         require(startRate >= resolution && startRate % resolution == 0 && startRate <= MAX_RATE,
-                "--start-rate must be a multiple of --resolution, up to 4G");
-        require(maxSteps >= 1, "--steps must be at least 1");
-        require(maxRpoSeconds > 0, "--max-rpo must be positive");
+                "--start-rate must be a multiple of --resolution, up to 4G", USAGE);
+        require(maxSteps >= 1, "--steps must be at least 1", USAGE);
+        require(maxRpoSeconds > 0, "--max-rpo must be positive", USAGE);
     }
 
     public static RampOptions defaults() {
@@ -68,7 +70,7 @@ public record RampOptions(Path dir, long diskBytes, int blockSize, int compressi
                 "--resolution", "--steps", "--max-rpo", "--out"), USAGE);
         try {
             long bs = size(given, "--bs", o.blockSize);
-            require(bs <= Integer.MAX_VALUE, "--bs too large");
+            require(bs <= Integer.MAX_VALUE, "--bs too large", USAGE);
             return new RampOptions(given.containsKey("--dir") ? Path.of(given.get("--dir")) : o.dir,
                     size(given, "--size", o.diskBytes), (int) bs,
                     number(given, "--compressible", o.compressiblePercent), number(given, "--iodepth", o.ioDepth),
@@ -96,11 +98,5 @@ public record RampOptions(Path dir, long diskBytes, int blockSize, int compressi
 
     private static long size(Map<String, String> given, String name, long fallback) {
         return given.containsKey(name) ? Sizes.parse(given.get(name)) : fallback;
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
-        }
     }
 }

@@ -1,5 +1,8 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
+import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import io.datamover.bench.link.LinkSpec;
 import java.nio.file.Path;
@@ -38,23 +41,25 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
                --link-mbit 50,100,400; a list given explicitly wins)""";
 
     public RpoOptions {
-        require(seconds >= 1, "--seconds must be at least 1");
+        require(seconds >= 1, "--seconds must be at least 1", USAGE);
         require(blockSize >= 4096 && blockSize % 4096 == 0 && blockSize <= 8 << 20,
-                "--bs must be a multiple of 4k up to 8M");
+                "--bs must be a multiple of 4k up to 8M", USAGE);
         require(diskBytes >= 16L * blockSize && diskBytes % blockSize == 0,
-                "--size must be a multiple of --bs, at least 16 blocks");
-        require(burstBytes >= blockSize, "--burst must be at least one block");
-        require(rateBytesPerSecond >= blockSize, "--rate must be at least one block a second");
-        require(readPercent >= 0 && readPercent <= 99, "--read is a percentage below 100");
-        require(zipfTheta == 0 || zipfTheta > 0 && zipfTheta != 1, "--zipf is 0 (uniform) or a theta other than 1");
-        require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage");
-        require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256");
-        require(!latency.isNegative(), "--latency-ms must not be negative");
-        require(!batchMs.isEmpty() && batchMs.stream().allMatch(v -> v >= 1), "--batch-ms values must be >= 1");
+                "--size must be a multiple of --bs, at least 16 blocks", USAGE);
+        require(burstBytes >= blockSize, "--burst must be at least one block", USAGE);
+        require(rateBytesPerSecond >= blockSize, "--rate must be at least one block a second", USAGE);
+        require(readPercent >= 0 && readPercent <= 99, "--read is a percentage below 100", USAGE);
+        require(zipfTheta == 0 || zipfTheta > 0 && zipfTheta != 1, "--zipf is 0 (uniform) or a theta other than 1",
+                USAGE);
+        require(compressiblePercent >= 0 && compressiblePercent <= 100, "--compressible is a percentage", USAGE);
+        require(ioDepth >= 1 && ioDepth <= 256, "--iodepth must be 1..256", USAGE);
+        require(!latency.isNegative(), "--latency-ms must not be negative", USAGE);
+        require(!batchMs.isEmpty() && batchMs.stream().allMatch(v -> v >= 1), "--batch-ms values must be >= 1", USAGE);
         require(!batchBytes.isEmpty() && batchBytes.stream().allMatch(v -> v >= blockSize),
-                "--batch-bytes values must be at least --bs");
-        require(!compression.isEmpty(), "--compression needs on, off or both");
-        require(!linkMbit.isEmpty() && linkMbit.stream().allMatch(v -> v >= 0), "--link-mbit values must be >= 0");
+                "--batch-bytes values must be at least --bs", USAGE);
+        require(!compression.isEmpty(), "--compression needs on, off or both", USAGE);
+        require(!linkMbit.isEmpty() && linkMbit.stream().allMatch(v -> v >= 0), "--link-mbit values must be >= 0",
+                USAGE);
         outages = List.copyOf(outages);
         batchMs = List.copyOf(batchMs);
         batchBytes = List.copyOf(batchBytes);
@@ -175,11 +180,5 @@ public record RpoOptions(int seconds, long burstBytes, Path dir, long diskBytes,
             case "off", "false" -> false;
             default -> throw new IllegalArgumentException("--compression takes on and/or off, not " + v);
         };
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
 import io.datamover.bench.OptionPairs;
 import io.datamover.coordination.CoordinationConfig;
 import java.nio.file.Path;
@@ -26,10 +28,10 @@ public record ScaleOptions(Path dir, int groups, int gateways, int maxGroupMoves
             + "] [--out FILE]";
 
     public ScaleOptions {
-        require(groups >= 1 && groups <= 1000, "--groups must be 1 to 1000");
-        require(gateways >= 2 && gateways <= groups, "--gateways must be at least 2 and at most --groups");
-        require(maxGroupMoves >= 1, "--max-group-moves must be at least 1");
-        require(sessionTimeoutSeconds >= 0.4, "--session-timeout must be at least 0.4");
+        require(groups >= 1 && groups <= 1000, "--groups must be 1 to 1000", USAGE);
+        require(gateways >= 2 && gateways <= groups, "--gateways must be at least 2 and at most --groups", USAGE);
+        require(maxGroupMoves >= 1, "--max-group-moves must be at least 1", USAGE);
+        require(sessionTimeoutSeconds >= 0.4, "--session-timeout must be at least 0.4", USAGE);
     }
 
     static ScaleOptions defaults() {
@@ -52,12 +54,6 @@ public record ScaleOptions(Path dir, int groups, int gateways, int maxGroupMoves
                     Optional.ofNullable(given.get("--out")).map(Path::of));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a number: " + e.getMessage() + "\n" + USAGE, e);
-        }
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
         }
     }
 }

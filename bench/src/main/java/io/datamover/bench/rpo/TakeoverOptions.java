@@ -1,5 +1,7 @@
 package io.datamover.bench.rpo;
 
+import static io.datamover.bench.OptionPairs.require;
+
 import io.datamover.bench.OptionPairs;
 import io.datamover.bench.Sizes;
 import io.datamover.coordination.CoordinationConfig;
@@ -29,11 +31,12 @@ public record TakeoverOptions(Path dir, long diskBytes, long guestRate, int seco
             + CoordinationConfig.DEFAULT_SESSION_TIMEOUT_SECONDS + "] [--transport tls-jdk] [--out FILE]";
 
     public TakeoverOptions {
-        require(diskBytes >= 16L << 20 && diskBytes % (64 << 10) == 0, "--size must be a multiple of 64k, at least 16M");
-        require(guestRate >= 64 << 10, "--guest-rate must be at least 64k");
+        require(diskBytes >= 16L << 20 && diskBytes % (64 << 10) == 0, "--size must be a multiple of 64k, at least 16M",
+                USAGE);
+        require(guestRate >= 64 << 10, "--guest-rate must be at least 64k", USAGE);
         require(killAfterSeconds >= 1 && seconds > killAfterSeconds, "--kill-after must be at least 1 and below"
-                + " --seconds");
-        require(sessionTimeoutSeconds >= 0.4, "--session-timeout must be at least 0.4");
+                + " --seconds", USAGE);
+        require(sessionTimeoutSeconds >= 0.4, "--session-timeout must be at least 0.4", USAGE);
     }
 
     static TakeoverOptions defaults() {
@@ -64,11 +67,5 @@ public record TakeoverOptions(Path dir, long diskBytes, long guestRate, int seco
     /** The guest's fio job: 64 KiB random writes, four in flight, half compressible, at the rate, for the run. */
     Workload guest() {
         return new Workload(seconds, 64 << 10, 50, 4, guestRate);
-    }
-
-    private static void require(boolean ok, String problem) {
-        if (!ok) {
-            throw new IllegalArgumentException(problem + "\n" + USAGE);
-        }
     }
 }
