@@ -197,9 +197,12 @@ start_unreplicated_tap() { # log: no one listens on the gateway port, so the tap
   processes="tap=$tap_pid"
   stopped_after_tap=()
 }
-# The initial sync (markers only, --initial-sync skip) is over once the gateway acknowledged them.
+# The initial sync (markers only, --initial-sync skip) is over once the gateway acknowledged them; a gateway slower
+# to answer than the tap's --connect-wait (a loaded machine) makes it a resync of region 0, over the same way.
 wait_streaming() { # tap log
-  for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do
+    grep -Eq "initial sync of .* complete|resync of the dirty regions complete" "$1" && return 0; sleep 0.1
+  done
   echo "$0: the tap's initial sync did not complete within 120 s (see $1)" >&2; return 1
 }
 stop_tap() {
