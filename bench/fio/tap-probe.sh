@@ -11,7 +11,7 @@
 #   - with --perf, a `perf record -g` of the tap (Java frames through -XX:+DumpPerfMapAtExit) for `perf report`.
 #
 #   bench/fio/tap-probe.sh [--replication on|off] [--perf] [--pinned] [--dir DIR] [--warmup SECONDS]
-#                          [--tap-args "ARGS"] [-- FIO ARGS]
+#                          [--tap-args "ARGS"] [--java-opts "JVM OPTIONS"] [-- FIO ARGS]
 #
 # --pinned places the processes as tap-vs-nbdkit.sh's pinned set-up does: the receiver on core 0, the tap and fio
 # on core 1 (the tap's JVM sized for all the cores).
@@ -27,6 +27,7 @@ near=()   # the tap and fio
 remote=() # the receiver
 dir=${TMPDIR:-/var/tmp}/datamover-probe
 tap_args=""
+java_opts="" # e.g. a JFR recording of lock contention: -XX:StartFlightRecording:filename=F,jdk.JavaMonitorEnter#threshold=0ms
 warmup=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -35,9 +36,10 @@ while [[ $# -gt 0 ]]; do
     --pinned) near=(taskset -c 1); remote=(taskset -c 0); shift ;;
     --dir) dir=$2; shift 2 ;;
     --tap-args) tap_args=$2; shift 2 ;;
+    --java-opts) java_opts=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--replication on|off] [--perf] [--pinned] [--dir DIR] [--warmup SECONDS] [--tap-args \"ARGS\"]" \
+    *) echo "usage: $0 [--replication on|off] [--perf] [--pinned] [--dir DIR] [--warmup SECONDS] [--tap-args \"ARGS\"] [--java-opts \"OPTS\"]" \
          "[-- FIO ARGS]" >&2; exit 2 ;;
   esac
 done
@@ -66,7 +68,7 @@ fi
 tap_port=$(free_port)
 rm -rf "$dir/tap-state"
 # shellcheck disable=SC2086 # tap_args is a list of options
-DATAMOVER_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer \
+DATAMOVER_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer $java_opts \
   ${near[*]:+-XX:ActiveProcessorCount=$(nproc)}" "${near[@]}" "$root/bin/datamover" tap --insecure-plaintext --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
   --gateway "127.0.0.1:$receiver_port" --state-dir "$dir/tap-state" --admin off $tap_args >"$dir/tap.log" 2>&1 &
 tap=$!
