@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Where one tap spends its CPU on one fio job: a fresh tap (replication on, streaming to `datamover ack-receiver`,
 # or off: its gateway port refuses), its initial sync, --warmup seconds (default 5) of the job unmeasured (the JIT
-# compiler; the tap's payload pool growing to its high-water mark takes longer), then 10 s measured with
+# compiler; the tap's payload pool growing to its high-water mark takes longer), then, with all of the disk in the
+# page cache for a read job and none of it for a write job, 10 s measured with
 #   - each thread's CPU time and minor page faults (/proc/<pid>/task), per request,
 #   - the fdatasync calls of each thread (perf stat on the syscall tracepoint: the dirty bitmap's syncs are
 #     those of the tap-io threads, which lead its group commits, and of tap-bitmap-sweeper),
+#   - each thread's system calls and context switches per request (perf stat: a hop between threads costs a
+#     wake-up, a switch and the woken thread's wait call, whatever the thread does),
 #   - with --perf, a `perf record -g` of the tap (Java frames through -XX:+DumpPerfMapAtExit) for `perf report`.
 #
-#   bench/fio/tap-probe.sh [--replication on|off] [--perf] [--dir DIR] [--warmup SECONDS] [--tap-args "ARGS"]
-#                          [-- FIO ARGS]
+#   bench/fio/tap-probe.sh [--replication on|off] [--perf] [--pinned] [--dir DIR] [--warmup SECONDS]
+#                          [--tap-args "ARGS"] [--java-opts "JVM OPTIONS"] [-- FIO ARGS]
+#
+# --pinned places the processes as tap-vs-nbdkit.sh's pinned set-up does: the receiver on core 0, the tap and fio
+# on core 1 (the tap's JVM sized for all the cores).
 #
 # FIO ARGS default to the sequential job of tap-vs-nbdkit.sh: --rw=write --bs=1M --iodepth=16.
 # Needs fio (nbd engine), perf and python3. One job, one server: compare runs of the same machine state only.
@@ -17,18 +23,23 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 replication=on
 record=0
+near=()   # the tap and fio
+remote=() # the receiver
 dir=${TMPDIR:-/var/tmp}/datamover-probe
 tap_args=""
+java_opts="" # e.g. a JFR recording of lock contention: -XX:StartFlightRecording:filename=F,jdk.JavaMonitorEnter#threshold=0ms
 warmup=5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --replication) replication=$2; shift 2 ;;
     --perf) record=1; shift ;;
+    --pinned) near=(taskset -c 1); remote=(taskset -c 0); shift ;;
     --dir) dir=$2; shift 2 ;;
     --tap-args) tap_args=$2; shift 2 ;;
+    --java-opts) java_opts=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: $0 [--replication on|off] [--perf] [--dir DIR] [--warmup SECONDS] [--tap-args \"ARGS\"]" \
+    *) echo "usage: $0 [--replication on|off] [--perf] [--pinned] [--dir DIR] [--warmup SECONDS] [--tap-args \"ARGS\"] [--java-opts \"OPTS\"]" \
          "[-- FIO ARGS]" >&2; exit 2 ;;
   esac
 done
@@ -50,15 +61,15 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev
 
 receiver_port=$(free_port)
 if [[ $replication == on ]]; then
-  "$root/bin/datamover" ack-receiver --insecure-plaintext --listen "127.0.0.1:$receiver_port" >"$dir/receiver.log" 2>&1 &
+  "${remote[@]}" "$root/bin/datamover" ack-receiver --insecure-plaintext --listen "127.0.0.1:$receiver_port" >"$dir/receiver.log" 2>&1 &
   pids+=($!)
   wait_port "$receiver_port"
 fi
 tap_port=$(free_port)
 rm -rf "$dir/tap-state"
 # shellcheck disable=SC2086 # tap_args is a list of options
-DATAMOVER_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer" \
-  "$root/bin/datamover" tap --insecure-plaintext --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
+DATAMOVER_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer $java_opts \
+  ${near[*]:+-XX:ActiveProcessorCount=$(nproc)}" "${near[@]}" "$root/bin/datamover" tap --insecure-plaintext --export "disk=$disk" --nbd "127.0.0.1:$tap_port" \
   --gateway "127.0.0.1:$receiver_port" --state-dir "$dir/tap-state" --admin off $tap_args >"$dir/tap.log" 2>&1 &
 tap=$!
 pids+=($tap)
@@ -67,17 +78,22 @@ if [[ $replication == on ]]; then
   for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$dir/tap.log" && break; sleep 0.1; done
 fi
 uri="nbd://127.0.0.1:$tap_port/disk"
-fio --name=warmup --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime="$warmup" "${fio_args[@]}" --output=/dev/null
+"${near[@]}" fio --name=warmup --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime="$warmup" "${fio_args[@]}" --output=/dev/null
 
+# The same page-cache state for every run (docs/benchmarks.md): a read job reads a cached disk, a write job writes
+# an uncached one.
+[[ " ${fio_args[*]}" == *" --rw="*read* ]] && cache=load || cache=drop
+python3 "$root/bench/fio/page_cache.py" "$cache" "$disk"
 threads() { for t in /proc/"$tap"/task/*; do echo "$(tr ' ' _ <"$t/comm") $(awk '{print $14 + $15, $10}' "$t/stat")"; done; }
 threads >"$dir/threads.before"
-perf stat -e syscalls:sys_enter_fdatasync --per-thread -p "$tap" -o "$dir/fdatasync.txt" -- sleep 10 &
+perf stat -e syscalls:sys_enter_fdatasync,raw_syscalls:sys_enter,context-switches --per-thread -p "$tap" \
+  -o "$dir/fdatasync.txt" -- sleep 10 &
 stat_pid=$!
 if [[ $record == 1 ]]; then
   perf record -F 499 -g -p "$tap" -o "$dir/perf.data" -- sleep 10 2>"$dir/perf.err" &
   record_pid=$!
 fi
-fio --name=run --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime=10 "${fio_args[@]}" \
+"${near[@]}" fio --name=run --ioengine=nbd --uri="$uri" --size=1G --time_based --runtime=10 "${fio_args[@]}" \
     --output-format=json >"$dir/fio.json"
 wait "$stat_pid" || true
 [[ $record == 1 ]] && { wait "$record_pid" || true; }
@@ -105,14 +121,19 @@ mode = ("replication off (bitmap mode)" if replication == "off"
 total = sum(after[n][0] - before[n][0] for n in after)
 print(f"{side['bw_bytes'] / 1e6:,.0f} MB/s, {ios:,} requests, {mib:,.0f} MiB, {mode};"
       f" tap CPU {total / hz * 1e6 / ios:.1f} us per request")
-for name in sorted(after, key=lambda n: before[n][0] - after[n][0])[:6]:
-    ticks, faults = after[name][0] - before[name][0], after[name][1] - before[name][1]
-    print(f"  {name:18s} {ticks / hz * 1e6 / ios:8.1f} us/request  {faults / ios:7.2f} minor faults/request")
-syncs = collections.Counter()
+counts = collections.defaultdict(collections.Counter)  # event -> thread group -> count
 for line in open(out + "/fdatasync.txt"):
-    fields = line.split()
-    if "sys_enter_fdatasync" in line and fields[1].replace(",", "").isdigit() and fields[1] != "0":
-        syncs[re.sub(r"(-\d+)+$", "", fields[0])] += int(fields[1].replace(",", ""))
-print(f"  fdatasync: {dict(syncs) or 'none'} ({sum(syncs.values()) / mib:.3f} per MiB)")
+    m = re.match(r"\s*(.+?)-\d+\s+([\d,]+)\s+(\S+)", line)
+    if m:
+        counts[m.group(3)][re.sub(r"(-\d+)+$", "", m.group(1)).replace(" ", "_")] += int(m.group(2).replace(",", ""))
+calls, switches = counts["raw_syscalls:sys_enter"], counts["context-switches"]
+for name in sorted(after, key=lambda n: before[n][0] - after[n][0])[:8]:
+    ticks, faults = after[name][0] - before[name][0], after[name][1] - before[name][1]
+    print(f"  {name:18s} {ticks / hz * 1e6 / ios:8.1f} us/request  {faults / ios:7.2f} minor faults/request"
+          f"  {calls[name] / ios:6.2f} syscalls/request  {switches[name] / ios:6.2f} switches/request")
+syncs = counts["syscalls:sys_enter_fdatasync"]
+syncs = {name: n for name, n in syncs.items() if n}
+print(f"  fdatasync: {syncs or 'none'} ({sum(syncs.values()) / mib:.3f} per MiB); all threads: "
+      f"{sum(calls.values()) / ios:.2f} syscalls, {sum(switches.values()) / ios:.2f} switches per request")
 PY
 echo "(logs, fio JSON and perf data in $dir)" >&2

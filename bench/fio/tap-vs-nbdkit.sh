@@ -9,10 +9,11 @@
 #   - the tap with replication off (its gateway address refuses connections, so it serves in bitmap mode and
 #     only marks dirty regions): what serving NBD costs, apart from what replicating costs.
 # Each job runs against every server in turn before the next job starts, so all see the same machine
-# state, and each measured run starts with none of the disk in the page cache (fsync, then posix_fadvise
+# state, and each measured write job starts with none of the disk in the page cache (fsync, then posix_fadvise
 # DONTNEED): a 4 KiB write into a range the page cache holds in large folios (after reads or 1 MiB writes)
 # costs the kernel three to four times the CPU of one into an uncached range, for any server, so a server must not
-# inherit the folios of the job before it. Prints markdown tables: throughput with the ratios (tap / nbdkit, ...), each server's CPU per request
+# inherit the folios of the job before it. The read job starts with all of the disk cached (read whole first), so
+# it measures the servers, not the virtual disk's latency of the moment. Prints markdown tables: throughput with the ratios (tap / nbdkit, ...), each server's CPU per request
 # (less sensitive than throughput to what else the machine runs) and the tap's dirty-bitmap syncs per MiB, the
 # tap's CPU by thread, the latency at queue depth 1 (4 KiB writes into hot and into cold regions, FLUSH), and
 # issue 16's goals as met / not met.
@@ -196,9 +197,12 @@ start_unreplicated_tap() { # log: no one listens on the gateway port, so the tap
   processes="tap=$tap_pid"
   stopped_after_tap=()
 }
-# The initial sync (markers only, --initial-sync skip) is over once the gateway acknowledged them.
+# The initial sync (markers only, --initial-sync skip) is over once the gateway acknowledged them; a gateway slower
+# to answer than the tap's --connect-wait (a loaded machine) makes it a resync of region 0, over the same way.
 wait_streaming() { # tap log
-  for _ in $(seq 1200); do grep -q "initial sync of .* complete" "$1" && return 0; sleep 0.1; done
+  for _ in $(seq 1200); do
+    grep -Eq "initial sync of .* complete|resync of the dirty regions complete" "$1" && return 0; sleep 0.1
+  done
   echo "$0: the tap's initial sync did not complete within 120 s (see $1)" >&2; return 1
 }
 stop_tap() {
@@ -230,18 +234,14 @@ fio_nbd() { # output, uri, fio arguments...: one fio run through the nbd engine,
   local output=$1 uri=$2; shift 2
   "${near[@]}" fio --ioengine=nbd --uri="$uri" --numjobs=1 --group_reporting --output-format=json "$@" >"$output"
 }
-evict_cache() { # every server starts a job with none of the disk in the page cache (see docs/benchmarks.md)
-  python3 - "$disk" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_RDONLY)
-os.fsync(fd)  # written back first: only clean pages can be dropped
-os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-os.close(fd)
-PY
+prepare_cache() { # fio arguments...: every server starts a job in the same page-cache state (see docs/benchmarks.md):
+  # a write job with none of the disk cached, a read job with all of it (it measures the server, not the disk)
+  [[ " $*" == *" --rw="*read* ]] && python3 "$root/bench/fio/page_cache.py" load "$disk" ||
+    python3 "$root/bench/fio/page_cache.py" drop "$disk"
 }
 run_fio() { # name server uri processes(label=pid ...) args...: CPU ticks of the processes over the run to .cpu
   local name=$1 server=$2 uri=$3 measured=$4; shift 4
-  evict_cache
+  prepare_cache "$@"
   cpu_ticks $measured >"$out/$name.$server.cpu.before"
   fio_nbd "$out/$name.$server.json" "$uri" --name="$name" --size="$size" --time_based --runtime="$runtime" \
     --ramp_time=2 "$@"
@@ -292,7 +292,7 @@ throughput_jobs() {
   for job in "${jobs[@]}"; do
     name=${job%%|*}; args=${job#*|}
     echo "== $1: $name: fio on the file" >&2
-    evict_cache
+    prepare_cache $args
     "${near[@]}" fio --name="$name" --ioengine=io_uring --filename="$disk" --size="$size" --time_based \
       --runtime="$runtime" --ramp_time=2 --numjobs=1 --group_reporting --output-format=json $args \
       >"$out/$name.file.json"
@@ -324,7 +324,7 @@ throughput_jobs() {
 qd1_write=(--rw=randwrite --bs=4k --iodepth=1)
 latency_jobs() { # server uri [tap]: the hot, flush and cold jobs against a running server
   local server=$1 uri=$2 tap=${3:-}
-  evict_cache
+  prepare_cache "${qd1_write[@]}"
   local hot=(--offset="$hot_offset" --size="$hot_bytes" --time_based --runtime="$runtime")
   fio_nbd "$out/qd1-write-4k-hot.$server.pass1.json" "$uri" --name=hot-pass1 "${qd1_write[@]}" "${hot[@]}"
   measure_latency qd1-write-4k-hot "$server" "$uri" "$tap" --name=hot "${qd1_write[@]}" "${hot[@]}"

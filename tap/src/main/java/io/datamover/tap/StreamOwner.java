@@ -185,7 +185,7 @@ final class StreamOwner implements AckListener, StreamListener, AutoCloseable {
         }
     }
 
-    /** The next write in seq order completed; from the thread that completed it, under the group's lock. */
+    /** The next write in seq order completed; from the thread that completed it, after it released the group's lock. */
     void handOffReady() {
         post(Event.HAND_OFF);
     }

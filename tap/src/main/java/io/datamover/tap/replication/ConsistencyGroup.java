@@ -165,8 +165,9 @@ public final class ConsistencyGroup {
 
     /**
      * From now on the records are handed to the sink by an owner thread, not by the thread that completes a write:
-     * {@code wakeOwner} is told (with the group's lock held: it must not block nor call back into the group) when the
-     * next write in seq order has completed, and the owner then calls {@link #handOffReady} on its thread.
+     * {@code wakeOwner} is told when the next write in seq order has completed, and the owner then calls
+     * {@link #handOffReady} on its thread. It is told after the group's lock is released, unless the completing
+     * thread holds it anyway (a resync's markers): it must not block nor call back into the group.
      */
     public void handOffBy(Runnable wakeOwner) {
         this.handOffOwner = wakeOwner;
@@ -652,17 +653,23 @@ public final class ConsistencyGroup {
         pinnedUpToSeq = Long.MAX_VALUE; // in bitmap mode already too: only the resync lifts these pins
     }
 
-    private synchronized void completed(OrderedWrite write) {
-        completedOutOfOrder.put(write.seq(), write);
-        if (write.seq() != nextToHandOff) {
-            return; // an earlier seq is still being written: the one that completes it wakes the hand-off
+    private void completed(OrderedWrite write) {
+        Runnable owner;
+        synchronized (this) {
+            completedOutOfOrder.put(write.seq(), write);
+            if (write.seq() != nextToHandOff) {
+                return; // an earlier seq is still being written: the one that completes it wakes the hand-off
+            }
+            owner = handOffOwner;
+            if (owner == null) {
+                handOffReady();
+                return;
+            }
         }
-        Runnable owner = handOffOwner;
-        if (owner == null) {
-            handOffReady();
-        } else {
-            owner.run();
-        }
+        // Woken after the lock is released: an owner woken inside it ran at once on a shared core, found the lock
+        // held by this thread and waited for it, two context switches per hand-off (docs/benchmarks.md). Its round
+        // takes every write put here before the wake.
+        owner.run();
     }
 
     /**
