@@ -45,12 +45,13 @@ public final class RepeatedWarnings {
     }
 
     /**
-     * The key of a peer's warning: its HELLO's sender id (null before a HELLO) and its host, not its port (each
-     * reconnect has another), and the reason.
+     * The key of a peer's warning: the certificate subject its connection proved (two peers that claim one sender id
+     * from one host are still two peers), its HELLO's sender id (null before a HELLO) and its host, not its port
+     * (each reconnect has another), and the reason.
      */
-    public static String peerKey(String senderId, SocketAddress remote, Object reason) {
+    public static String peerKey(String certificateSubject, String senderId, SocketAddress remote, Object reason) {
         String host = remote instanceof InetSocketAddress inet ? inet.getHostString() : String.valueOf(remote);
-        return (senderId == null ? "" : senderId + "@") + host + "/" + reason;
+        return certificateSubject + "|" + (senderId == null ? "" : senderId + "@") + host + "/" + reason;
     }
 
     /**

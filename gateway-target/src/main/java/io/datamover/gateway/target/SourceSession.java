@@ -280,7 +280,8 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             }
             errorSent = true;
             metrics.rejected(error.code());
-            String repeats = warnings.admit(RepeatedWarnings.peerKey(senderId, channel.remoteAddress(), error.code()));
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.of(channel).subject(), senderId,
+                    channel.remoteAddress(), error.code()));
             if (repeats != null) {
                 LOG.warn("closing source {}: {}{}", peer, error.logMessage(), repeats);
             }

@@ -343,8 +343,8 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
-            String repeats = warnings.admit(RepeatedWarnings.peerKey(hello == null ? null : hello.senderId(),
-                    ctx.channel().remoteAddress(), error.code()));
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.of(ctx.channel()).subject(),
+                    hello == null ? null : hello.senderId(), ctx.channel().remoteAddress(), error.code()));
             if (repeats != null) {
                 LOG.warn("tap {}: {}, closing: {}{}", who(ctx), error.code(), p.logMessage(), repeats);
             }
