@@ -280,7 +280,7 @@ final class SourceSession extends SimpleChannelInboundHandler<Frame> {
             }
             errorSent = true;
             metrics.rejected(error.code());
-            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.of(channel).subject(), senderId,
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.subjectOf(channel), senderId,
                     channel.remoteAddress(), error.code()));
             if (repeats != null) {
                 LOG.warn("closing source {}: {}{}", peer, error.logMessage(), repeats);

@@ -33,4 +33,10 @@ public record AuthenticatedPeer(String subject, PeerIdentity identity) {
     public static AuthenticatedPeer of(Channel channel) {
         return channel.attr(KEY).get();
     }
+
+    /** The certificate subject this channel's peer proved, or "(no certificate)" when none was established. */
+    public static String subjectOf(Channel channel) {
+        AuthenticatedPeer peer = of(channel);
+        return peer == null ? "(no certificate)" : peer.subject();
+    }
 }

@@ -343,7 +343,7 @@ public final class TapSessionHandler extends SimpleChannelInboundHandler<Frame> 
         if (p == null) {
             LOG.error("tap {}: internal error, closing", who(ctx), cause);
         } else {
-            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.of(ctx.channel()).subject(),
+            String repeats = warnings.admit(RepeatedWarnings.peerKey(AuthenticatedPeer.subjectOf(ctx.channel()),
                     hello == null ? null : hello.senderId(), ctx.channel().remoteAddress(), error.code()));
             if (repeats != null) {
                 LOG.warn("tap {}: {}, closing: {}{}", who(ctx), error.code(), p.logMessage(), repeats);
